@@ -1,0 +1,191 @@
+# finelab — one Makefile for every build variant.
+#
+#   make                 build ./finelab (release) after installing missing packages
+#   make run             build and open the lab
+#   make test            build and run every test (BUILD=asan for ASan + UBSan)
+#   make bench           build and run the benchmarks
+#   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
+#   make deps            install missing Debian packages (apt-get, through sudo when not root)
+#   make lint-deps       check the include rules of DESIGN.md section 3
+#   make format-check    clang-format in check mode on all sources
+
+BUILD ?= release
+VARIANTS := release debug asan tsan
+ifeq ($(filter $(BUILD),$(VARIANTS)),)
+$(error BUILD must be one of: $(VARIANTS) (got '$(BUILD)'))
+endif
+OUT ?= build/$(BUILD)
+
+# --- Debian packages ------------------------------------------------------
+RUN_PKGS := gcc make pkg-config libc6-dev libncurses-dev libopenblas-dev libjpeg62-turbo-dev \
+            libinih-dev libfftw3-dev
+TEST_PKGS := libcmocka-dev tmux
+FORMAT_PKGS := clang-format
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# $(call install_missing,PACKAGES): apt-get install whichever are not installed.
+define install_missing
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "make deps: not a Debian system; install these yourself: $(1)"; exit 0; fi; \
+	missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $$missing >/dev/null && echo "make deps: installed:$$missing"; \
+	fi
+endef
+
+# --- flags ------------------------------------------------------------------
+# Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
+# which is after `deps` has installed the packages on a fresh machine.
+ENGINE_PKGS := openblas libjpeg fftw3f
+ENGINE_PKG_CFLAGS = $(shell pkg-config --cflags $(ENGINE_PKGS))
+UI_PKG_CFLAGS = $(shell pkg-config --cflags ncursesw)
+SRC_PKG_CFLAGS = $(shell pkg-config --cflags inih)
+LIBS = $(shell pkg-config --libs ncursesw inih $(ENGINE_PKGS)) -lpthread -lm
+TEST_LIBS = $(shell pkg-config --libs cmocka)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 \
+        -Wundef -Wvla -Wnull-dereference -Wimplicit-fallthrough
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP
+ifeq ($(BUILD),release)
+  VARIANT_CFLAGS := -O2 -g
+else ifeq ($(BUILD),debug)
+  VARIANT_CFLAGS := -O0 -g3
+else ifeq ($(BUILD),asan)
+  VARIANT_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+                    -fno-omit-frame-pointer
+  VARIANT_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(BUILD),tsan)
+  VARIANT_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+  VARIANT_LDFLAGS := -fsanitize=thread
+endif
+CFLAGS_ALL = $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(CFLAGS)
+
+# --- sources ----------------------------------------------------------------
+ENGINE_SRC := $(wildcard engine/*.c)
+SRC_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+UI_SRC := $(wildcard ui/*.c)
+TEST_MAIN_SRC := $(wildcard tests/test_*.c)
+TEST_SUPPORT_SRC := $(filter-out $(TEST_MAIN_SRC),$(wildcard tests/*.c))
+BENCH_SRC := $(wildcard bench/*.c)
+
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(OUT)/%.o)
+SRC_OBJ := $(SRC_SRC:%.c=$(OUT)/%.o)
+UI_OBJ := $(UI_SRC:%.c=$(OUT)/%.o)
+MAIN_OBJ := $(OUT)/src/main.o
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(OUT)/%.o)
+TEST_BIN := $(TEST_MAIN_SRC:tests/%.c=$(OUT)/tests/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(OUT)/bench/%)
+ENGINE_LIB := $(OUT)/libfinelab.a
+APP_LIB := $(OUT)/libfinelab_app.a
+BIN := $(OUT)/finelab
+
+.PHONY: all run test test-build bench deps deps-test lint-deps format format-check clean
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(BIN)
+ifeq ($(BUILD),release)
+all: finelab
+finelab: $(BIN)
+	@ln -sf $(BIN) finelab
+endif
+
+deps:
+	$(call install_missing,$(RUN_PKGS))
+
+deps-test: deps
+	$(call install_missing,$(TEST_PKGS))
+
+run: all
+	$(BIN)
+
+# engine/ sees only its own headers: an include of src/ or ui/ cannot compile.
+$(OUT)/engine/%.o: engine/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Iengine $(ENGINE_PKG_CFLAGS) -c $< -o $@
+
+$(OUT)/src/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(SRC_PKG_CFLAGS) -c $< -o $@
+
+$(OUT)/ui/%.o: ui/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui $(UI_PKG_CFLAGS) -c $< -o $@
+
+$(OUT)/tests/%.o: tests/%.c | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui -Itests $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS) \
+	  -c $< -o $@
+
+$(OUT)/bench/%.o: bench/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(ENGINE_PKG_CFLAGS) -c $< -o $@
+
+$(ENGINE_LIB): $(ENGINE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(APP_LIB): $(SRC_OBJ) $(UI_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(APP_LIB) $(ENGINE_LIB)
+	$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OUT)/tests/%: $(OUT)/tests/%.o $(TEST_SUPPORT_OBJ) $(APP_LIB) $(ENGINE_LIB)
+	$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
+$(OUT)/bench/%: $(OUT)/bench/%.o $(APP_LIB) $(ENGINE_LIB)
+	$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test-build: deps-test $(BIN) $(TEST_BIN)
+
+test: test-build
+	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) $(TEST_BIN)
+
+bench: deps $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# --- checks -----------------------------------------------------------------
+ENGINE_FORBIDDEN := $(notdir $(wildcard src/*.h ui/*.h))
+lint-deps:
+	@fail=0; \
+	if grep -nE '^\s*#\s*include\s*[<"](n?curses|ncursesw/|panel\.h|menu\.h|form\.h)' engine/*.[ch]; then \
+	  echo "lint-deps: engine/ must not include curses"; fail=1; fi; \
+	for h in $(ENGINE_FORBIDDEN); do \
+	  if grep -nE "^\s*#\s*include\s*[<\"](\.\./)?(src/|ui/)?$$h[\">]" engine/*.[ch]; then \
+	    echo "lint-deps: engine/ must not include $$h from src/ or ui/"; fail=1; fi; done; \
+	if grep -nE '^\s*#\s*include\s*[<"](\.\./)?(src|ui)/' engine/*.[ch]; then \
+	  echo "lint-deps: engine/ must not include from src/ or ui/"; fail=1; fi; \
+	if grep -nE '^\s*#\s*include\s*[<"](\.\./)?ui/' src/*.[ch] 2>/dev/null; then \
+	  echo "lint-deps: src/ must not include from ui/"; fail=1; fi; \
+	if grep -nE '^\s*#\s*include\s*[<"](cblas|jpeglib|fftw3)\.h' ui/*.[ch] 2>/dev/null; then \
+	  echo "lint-deps: ui/ must not include cblas, jpeglib or fftw3"; fail=1; fi; \
+	for lib in cblas jpeglib fftw3; do \
+	  n=$$(grep -lE "^\s*#\s*include\s*[<\"]$$lib\.h[\">]" engine/*.[ch] | wc -l); \
+	  if [ $$n -gt 1 ]; then echo "lint-deps: $$n engine files include $$lib.h (at most one may):"; \
+	    grep -lE "^\s*#\s*include\s*[<\"]$$lib\.h[\">]" engine/*.[ch]; fail=1; fi; \
+	  if grep -nE "^\s*#\s*include\s*[<\"]$$lib\.h[\">]" src/*.[ch] 2>/dev/null; then \
+	    echo "lint-deps: src/ must not include $$lib.h (engine/ wraps it)"; fail=1; fi; \
+	done; \
+	if [ $$fail -eq 0 ]; then echo "lint-deps: ok"; fi; exit $$fail
+
+FORMAT_FILES = $(wildcard engine/*.[ch] src/*.[ch] ui/*.[ch] tests/*.[ch] bench/*.[ch])
+format-check:
+	$(call install_missing,$(FORMAT_PKGS))
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
+
+format:
+	$(call install_missing,$(FORMAT_PKGS))
+	clang-format -i $(FORMAT_FILES)
+
+clean:
+	rm -rf build finelab
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

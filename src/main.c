@@ -1,0 +1,60 @@
+/*
+ * main — finelab's entry point: parses the first word of the command line
+ * and hands over to the matching command. Commands are one table that both
+ * dispatches and prints --help, so the two never disagree.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "version.h"
+
+typedef struct Command {
+    const char *name;
+    const char *args;
+    const char *help;
+    int (*run)(int argc, char **argv);
+} Command;
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const Command commands[] = {
+    {"help", "", "show this help", cmd_help},
+    {"version", "", "print the version", cmd_version},
+};
+
+static void print_usage(FILE *out) {
+    fprintf(out,
+            "finelab %s — a terminal lab for fine-grained image classification\n"
+            "(VGG-16 + compact bilinear pooling, trained on the CPU)\n\n"
+            "usage: finelab <command> [arguments]\n\ncommands:\n",
+            FINELAB_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %-28s %s\n", commands[i].name, commands[i].args, commands[i].help);
+    fprintf(out, "\noptions:\n  -h, --help    show this help\n  -V, --version print the version\n");
+}
+
+static int cmd_help(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    print_usage(stdout);
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    printf("finelab %s\n", FINELAB_VERSION);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return cmd_help(argc, argv);
+    const char *word = argv[1];
+    if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) return cmd_help(argc, argv);
+    if (strcmp(word, "-V") == 0 || strcmp(word, "--version") == 0) return cmd_version(argc, argv);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(word, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "finelab: unknown command '%s' (see 'finelab --help')\n", word);
+    return 2;
+}

@@ -1,0 +1,91 @@
+/*
+ * gradcheck — finite-difference checks of layer backward passes. See gradcheck.h.
+ */
+#include "gradcheck.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "testutil.h"
+
+typedef struct Probe {
+    Layer *l;
+    Tensor *x;
+    Tensor y;
+    float *ws;
+    const float *r;
+} Probe;
+
+static double probe_loss(Probe *p) {
+    layer_forward(p->l, p->x, &p->y, p->ws);
+    double sum = 0.0;
+    size_t n = tensor_count(&p->y);
+    for (size_t i = 0; i < n; i++) sum += (double)p->r[i] * (double)p->y.data[i];
+    return sum;
+}
+
+static double rel_err(double a, double n, double floor) {
+    double den = fmax(fmax(fabs(a), fabs(n)), floor);
+    return fabs(a - n) / den;
+}
+
+/* Compares analytic[i] with the slope of L in v[i] for the chosen elements. */
+static double check_tensor(Probe *p, float *v, const float *analytic, size_t count,
+                           const GradCheck *cfg, Rng *pick, int *checked) {
+    double worst = 0.0;
+    size_t todo = cfg->max_checks && (size_t)cfg->max_checks < count ? (size_t)cfg->max_checks
+                                                                     : count;
+    for (size_t t = 0; t < todo; t++) {
+        size_t i = todo == count ? t : rng_below(pick, (uint32_t)count);
+        float saved = v[i];
+        v[i] = saved + cfg->h;
+        double lp = probe_loss(p);
+        v[i] = saved - cfg->h;
+        double lm = probe_loss(p);
+        v[i] = saved;
+        double numeric = (lp - lm) / (2.0 * (double)cfg->h);
+        double e = rel_err((double)analytic[i], numeric, cfg->floor);
+        if (e > worst) worst = e;
+        (*checked)++;
+    }
+    return worst;
+}
+
+GradCheckResult gradcheck_layer(Layer *l, Tensor *x, const GradCheck *cfg) {
+    GradCheckResult res = {0};
+    Rng rng;
+    rng_seed(&rng, cfg->seed);
+    Probe p = {.l = l, .x = x};
+    size_t wsn = layer_workspace(l);
+    p.ws = wsn ? malloc(wsn * sizeof(float)) : NULL;
+    assert_true(wsn == 0 || p.ws != NULL);
+    testutil_tensor(&p.y, x->n, l->out.c, l->out.h, l->out.w);
+    float *r = malloc(tensor_count(&p.y) * sizeof(float));
+    assert_non_null(r);
+    for (size_t i = 0; i < tensor_count(&p.y); i++) r[i] = 2.0f * rng_uniform(&rng) - 1.0f;
+    p.r = r;
+
+    /* Analytic gradients at the unperturbed point. */
+    Tensor dy, dx;
+    tensor_view(&dy, r, x->n, l->out.c, l->out.h, l->out.w);
+    testutil_tensor(&dx, x->n, x->c, x->h, x->w);
+    for (int i = 0; i < l->n_params; i++) param_zero_grad(&l->params[i]);
+    probe_loss(&p);
+    layer_backward(l, x, &p.y, &dy, &dx, p.ws);
+
+    res.input_err = check_tensor(&p, x->data, dx.data, tensor_count(x), cfg, &rng, &res.checked);
+    if (!l->frozen)
+        for (int i = 0; i < l->n_params; i++) {
+            Param *pa = &l->params[i];
+            double e = check_tensor(&p, pa->value.data, pa->grad.data, tensor_count(&pa->value),
+                                    cfg, &rng, &res.checked);
+            if (e > res.param_err) res.param_err = e;
+        }
+    tensor_fini(&dx);
+    tensor_fini(&p.y);
+    free(r);
+    free(p.ws);
+    return res;
+}

@@ -1,0 +1,37 @@
+/*
+ * gradcheck — checks a layer's backward pass against central finite
+ * differences.
+ *
+ * The scalar checked is L = sum_i r_i * y_i with a fixed random r, so dL/dy
+ * = r. Each checked input or parameter element v is perturbed to v +/- h;
+ * L(v+h) and L(v-h) are summed in double precision and the numerical slope
+ * (L+ - L-) / 2h is compared with the analytic gradient from backward. The
+ * error reported is |analytic - numeric| / max(|analytic|, |numeric|, floor),
+ * the usual relative error with a floor so that near-zero gradients are
+ * judged absolutely.
+ */
+#ifndef FINELAB_GRADCHECK_H
+#define FINELAB_GRADCHECK_H
+
+#include <stdint.h>
+
+#include "layer.h"
+
+typedef struct GradCheck {
+    float h;        /* perturbation step */
+    double floor;   /* denominator floor of the relative error */
+    int max_checks; /* elements checked per tensor (randomly chosen); 0 = all */
+    uint64_t seed;  /* seed of r and of the element choice */
+} GradCheck;
+
+typedef struct GradCheckResult {
+    double input_err; /* largest relative error of dL/dx */
+    double param_err; /* largest relative error over all parameters */
+    int checked;      /* elements compared */
+} GradCheckResult;
+
+/* Runs the check for layer l at input x (x->n <= l->in.n). Parameters are
+ * used as they are. The layer's param grads are zeroed first. */
+GradCheckResult gradcheck_layer(Layer *l, Tensor *x, const GradCheck *cfg);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * testutil — what every cmocka test file includes: cmocka itself (with the
+ * headers it needs first) and small helpers for filling tensors and
+ * comparing floats with a reported tolerance.
+ */
+#ifndef FINELAB_TESTUTIL_H
+#define FINELAB_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "rng.h"
+#include "tensor.h"
+
+/* Fills t with uniform values in [lo, hi) from r. */
+void testutil_fill_uniform(Tensor *t, Rng *r, float lo, float hi);
+/* Fills t with standard normal values times scale. */
+void testutil_fill_normal(Tensor *t, Rng *r, float scale);
+/* Fails the test (with both values and the index) unless
+ * |a[i] - b[i]| <= atol + rtol * |b[i]| for every i < n. */
+void testutil_assert_close(const float *a, const float *b, size_t n, double atol, double rtol);
+/* A tensor_init that fails the test on ST_NOMEM. */
+void testutil_tensor(Tensor *t, int n, int c, int h, int w);
+
+#endif
