@@ -66,6 +66,15 @@ else ifeq ($(BUILD),tsan)
 endif
 CFLAGS_ALL = $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(CFLAGS)
 
+# `make V=1` shows full command lines.
+ifeq ($(V),1)
+  Q :=
+  SAY := @true
+else
+  Q := @
+  SAY := @echo
+endif
+
 # --- sources ----------------------------------------------------------------
 ENGINE_SRC := $(wildcard engine/*.c)
 SRC_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
@@ -108,41 +117,51 @@ run: all
 # engine/ sees only its own headers: an include of src/ or ui/ cannot compile.
 $(OUT)/engine/%.o: engine/%.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Iengine $(ENGINE_PKG_CFLAGS) -c $< -o $@
+	$(SAY) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -Iengine $(ENGINE_PKG_CFLAGS) -c $< -o $@
 
 $(OUT)/src/%.o: src/%.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(SRC_PKG_CFLAGS) -c $< -o $@
+	$(SAY) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(SRC_PKG_CFLAGS) -c $< -o $@
 
 $(OUT)/ui/%.o: ui/%.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui $(UI_PKG_CFLAGS) -c $< -o $@
+	$(SAY) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui $(UI_PKG_CFLAGS) -c $< -o $@
 
 $(OUT)/tests/%.o: tests/%.c | deps-test
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui -Itests $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS) \
+	$(SAY) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui -Itests $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS) \
 	  -c $< -o $@
 
 $(OUT)/bench/%.o: bench/%.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(ENGINE_PKG_CFLAGS) -c $< -o $@
+	$(SAY) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(ENGINE_PKG_CFLAGS) -c $< -o $@
 
 $(ENGINE_LIB): $(ENGINE_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(SAY) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(APP_LIB): $(SRC_OBJ) $(UI_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(SAY) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN): $(MAIN_OBJ) $(APP_LIB) $(ENGINE_LIB)
-	$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(OUT)/tests/%: $(OUT)/tests/%.o $(TEST_SUPPORT_OBJ) $(APP_LIB) $(ENGINE_LIB)
-	$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
 $(OUT)/bench/%: $(OUT)/bench/%.o $(APP_LIB) $(ENGINE_LIB)
-	$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 test-build: deps-test $(BIN) $(TEST_BIN)
 

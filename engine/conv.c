@@ -153,8 +153,8 @@ static void conv_backward(Layer *l, const Tensor *x, const Tensor *y, const Tens
                 conv_im2col(l, col, ws);
                 col = ws;
             }
-            blas_gemm(0, 1, cout, kdim, hw, 1.0f, dyi, hw, col, hw, 1.0f,
-                      l->params[0].grad.data, kdim);
+            blas_gemm(0, 1, cout, kdim, hw, 1.0f, dyi, hw, col, hw, 1.0f, l->params[0].grad.data,
+                      kdim);
             if (l->n_params > 1) {
                 float *db = l->params[1].grad.data;
                 for (int o = 0; o < cout; o++) {

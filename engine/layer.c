@@ -11,8 +11,8 @@
 #include "layers.h"
 
 static const LayerOps *const kinds[] = {
-    &conv_ops,      &relu_ops,        &maxpool_ops,     &avgpool_ops, &compact_ts_ops,
-    &compact_rm_ops, &bilinear_ops,   &signed_sqrt_ops, &l2norm_ops,  &fc_ops,
+    &conv_ops,       &relu_ops,     &maxpool_ops,     &avgpool_ops, &compact_ts_ops,
+    &compact_rm_ops, &bilinear_ops, &signed_sqrt_ops, &l2norm_ops,  &fc_ops,
 };
 
 const LayerOps *layer_find(const char *kind) {
@@ -29,8 +29,8 @@ Status layer_init(Layer *l, const LayerSpec *spec, Shape in, Error *err) {
         return error_set(err, ST_ARG, "layer %s: unknown kind '%s'", l->name,
                          spec->kind ? spec->kind : "(null)");
     if (in.n < 1 || in.c < 1 || in.h < 1 || in.w < 1)
-        return error_set(err, ST_SHAPE, "layer %s: input shape %dx%dx%dx%d is empty", l->name,
-                         in.n, in.c, in.h, in.w);
+        return error_set(err, ST_SHAPE, "layer %s: input shape %dx%dx%dx%d is empty", l->name, in.n,
+                         in.c, in.h, in.w);
     l->ops = ops;
     l->in = in;
     Status st = ops->setup(l, spec, err);
@@ -70,7 +70,8 @@ void layer_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy
 
 Status layer_alloc_params(Layer *l, int n, Error *err) {
     l->params = calloc((size_t)n, sizeof *l->params);
-    if (!l->params) return error_set(err, ST_NOMEM, "layer %s: cannot allocate parameters", l->name);
+    if (!l->params)
+        return error_set(err, ST_NOMEM, "layer %s: cannot allocate parameters", l->name);
     l->n_params = n;
     return ST_OK;
 }

@@ -28,16 +28,16 @@
 /* Everything any layer kind may be configured with; each kind reads the
  * fields it documents and ignores the rest. */
 typedef struct LayerSpec {
-    const char *kind;  /* a registered kind: "conv", "relu", "maxpool", ... */
-    const char *name;  /* instance name, e.g. "conv1_1"; names params and errors */
-    int out_channels;  /* conv, fc: number of outputs */
-    int kernel;        /* conv, maxpool: square kernel size */
-    int stride;        /* conv, maxpool */
-    int pad;           /* conv, maxpool: zero padding on each side */
-    int bias;          /* conv, fc: 1 to learn a bias */
-    int dim;           /* compact_ts, compact_rm: output dimension d */
-    uint64_t seed;     /* compact_ts, compact_rm: seed of the fixed hashes/projections */
-    float eps;         /* signed_sqrt (default 0.03 when 0), l2norm (default 1e-7 when 0) */
+    const char *kind; /* a registered kind: "conv", "relu", "maxpool", ... */
+    const char *name; /* instance name, e.g. "conv1_1"; names params and errors */
+    int out_channels; /* conv, fc: number of outputs */
+    int kernel;       /* conv, maxpool: square kernel size */
+    int stride;       /* conv, maxpool */
+    int pad;          /* conv, maxpool: zero padding on each side */
+    int bias;         /* conv, fc: 1 to learn a bias */
+    int dim;          /* compact_ts, compact_rm: output dimension d */
+    uint64_t seed;    /* compact_ts, compact_rm: seed of the fixed hashes/projections */
+    float eps;        /* signed_sqrt (default 0.03 when 0), l2norm (default 1e-7 when 0) */
 } LayerSpec;
 
 typedef struct Layer Layer;
@@ -58,12 +58,12 @@ typedef struct LayerOps {
 struct Layer {
     const LayerOps *ops;
     char name[32];
-    Shape in;       /* input shape; n = largest batch */
-    Shape out;      /* output shape for in.n samples */
-    Param *params;  /* owned; n_params entries */
+    Shape in;      /* input shape; n = largest batch */
+    Shape out;     /* output shape for in.n samples */
+    Param *params; /* owned; n_params entries */
     int n_params;
-    int frozen;     /* 1: backward computes no parameter gradients */
-    void *priv;     /* kind-specific state, owned */
+    int frozen; /* 1: backward computes no parameter gradients */
+    void *priv; /* kind-specific state, owned */
 };
 
 /* Sets up l as spec->kind for input shape in. On failure l is left empty

@@ -14,8 +14,8 @@ Status param_init(Param *p, const char *name, int n, int c, int h, int w, Error 
     if (tensor_init(&p->value, n, c, h, w) || tensor_init(&p->grad, n, c, h, w) ||
         tensor_init(&p->history, n, c, h, w)) {
         param_fini(p);
-        return error_set(err, ST_NOMEM, "parameter %s: cannot allocate %dx%dx%dx%d floats", name,
-                         n, c, h, w);
+        return error_set(err, ST_NOMEM, "parameter %s: cannot allocate %dx%dx%dx%d floats", name, n,
+                         c, h, w);
     }
     return ST_OK;
 }

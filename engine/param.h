@@ -14,12 +14,12 @@
 #include "tensor.h"
 
 typedef struct Param {
-    char name[64];     /* e.g. "conv1_1.weight"; used in messages and files */
-    Tensor value;      /* the weights */
-    Tensor grad;       /* dL/dvalue, accumulated by backward passes */
-    Tensor history;    /* momentum history h (Caffe's history_) */
-    float lr_mult;     /* multiplies the solver's learning rate */
-    float decay_mult;  /* multiplies the solver's weight decay */
+    char name[64];    /* e.g. "conv1_1.weight"; used in messages and files */
+    Tensor value;     /* the weights */
+    Tensor grad;      /* dL/dvalue, accumulated by backward passes */
+    Tensor history;   /* momentum history h (Caffe's history_) */
+    float lr_mult;    /* multiplies the solver's learning rate */
+    float decay_mult; /* multiplies the solver's weight decay */
 } Param;
 
 /* Allocates value, grad and history (all zero) with the given dimensions.

@@ -8,10 +8,15 @@
 
 Status tensor_init(Tensor *t, int n, int c, int h, int w) {
     CHECK(n >= 0 && c >= 0 && h >= 0 && w >= 0);
-    size_t count = (size_t)n * (size_t)c * (size_t)h * (size_t)w;
     memset(t, 0, sizeof *t);
+    size_t count, bytes;
+    if (__builtin_mul_overflow((size_t)n, (size_t)c, &count) ||
+        __builtin_mul_overflow(count, (size_t)h, &count) ||
+        __builtin_mul_overflow(count, (size_t)w, &count) ||
+        __builtin_mul_overflow(count, sizeof(float), &bytes))
+        return ST_NOMEM;
     /* calloc(0) may return NULL; keep one float so data is always valid. */
-    float *data = calloc(count ? count : 1, sizeof(float));
+    float *data = calloc(bytes ? count : 1, sizeof(float));
     if (!data) return ST_NOMEM;
     t->data = data;
     t->n = n;

@@ -28,7 +28,8 @@ typedef struct Tensor {
     int owns;    /* 1 when tensor_fini must free data */
 } Tensor;
 
-/* Allocates a zero-filled tensor. Returns ST_NOMEM (t left empty) on failure. */
+/* Allocates a zero-filled tensor. Returns ST_NOMEM (t left empty) when the
+ * allocation fails or the element count overflows size_t. */
 Status tensor_init(Tensor *t, int n, int c, int h, int w);
 /* tensor_init from a Shape. */
 Status tensor_init_shape(Tensor *t, Shape s);

@@ -4,6 +4,7 @@
 #include "gradcheck.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +36,8 @@ static double rel_err(double a, double n, double floor) {
 static double check_tensor(Probe *p, float *v, const float *analytic, size_t count,
                            const GradCheck *cfg, Rng *pick, int *checked) {
     double worst = 0.0;
-    size_t todo = cfg->max_checks && (size_t)cfg->max_checks < count ? (size_t)cfg->max_checks
-                                                                     : count;
+    size_t todo =
+        cfg->max_checks && (size_t)cfg->max_checks < count ? (size_t)cfg->max_checks : count;
     for (size_t t = 0; t < todo; t++) {
         size_t i = todo == count ? t : rng_below(pick, (uint32_t)count);
         float saved = v[i];
@@ -88,4 +89,13 @@ GradCheckResult gradcheck_layer(Layer *l, Tensor *x, const GradCheck *cfg) {
     free(r);
     free(p.ws);
     return res;
+}
+
+void gradcheck_expect(const char *label, GradCheckResult res, double bound) {
+    printf("gradcheck %s: input %.2e params %.2e (bound %.0e, %d elements)\n", label, res.input_err,
+           res.param_err, bound, res.checked);
+    if (res.checked == 0) fail_msg("gradcheck %s: nothing was checked", label);
+    if (!(res.input_err <= bound && res.param_err <= bound))
+        fail_msg("gradcheck %s: input err %.3g, param err %.3g exceed the bound %.0e", label,
+                 res.input_err, res.param_err, bound);
 }

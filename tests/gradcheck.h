@@ -34,4 +34,8 @@ typedef struct GradCheckResult {
  * used as they are. The layer's param grads are zeroed first. */
 GradCheckResult gradcheck_layer(Layer *l, Tensor *x, const GradCheck *cfg);
 
+/* Prints "gradcheck <label>: input <e> params <e> (bound <b>, <n> elements)"
+ * and fails the current test when either error exceeds bound. */
+void gradcheck_expect(const char *label, GradCheckResult res, double bound);
+
 #endif

@@ -1,0 +1,177 @@
+/*
+ * bench_layers — `make bench`: throughput of the engine's expensive layers.
+ *
+ * For every VGG-16 conv layer shape at 224 input it times forward and
+ * backward (weights and input gradients) through the layer interface and
+ * prints GFLOP/s next to cblas_sgemm on a square matrix of the same FLOP
+ * count measured in the same run, so the ratio is what to read on a noisy
+ * machine. Then it times Tensor Sketch forward+backward per image at
+ * c = 512, 28 x 28 locations, d = 8192 (VGG-16 conv5_3 at 448 input).
+ * Each figure is the best of several repetitions.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "blas.h"
+#include "layer.h"
+#include "rng.h"
+#include "timer.h"
+
+typedef struct ConvShape {
+    const char *name;
+    int cin, cout, size;
+} ConvShape;
+
+static const ConvShape vgg16_224[] = {
+    {"conv1_1", 3, 64, 224},    {"conv1_2", 64, 64, 224},  {"conv2_1", 64, 128, 112},
+    {"conv2_2", 128, 128, 112}, {"conv3_1", 128, 256, 56}, {"conv3_2", 256, 256, 56},
+    {"conv3_3", 256, 256, 56},  {"conv4_1", 256, 512, 28}, {"conv4_2", 512, 512, 28},
+    {"conv4_3", 512, 512, 28},  {"conv5_1", 512, 512, 14}, {"conv5_2", 512, 512, 14},
+    {"conv5_3", 512, 512, 14},
+};
+
+enum { REPS = 5 };
+
+static void fill(float *p, size_t n, Rng *r) {
+    for (size_t i = 0; i < n; i++) p[i] = rng_uniform(r) - 0.5f;
+}
+
+/* Best-of-REPS GFLOP/s of a square sgemm n x n x n. */
+static double sgemm_gflops(int n, Rng *r) {
+    size_t nn = (size_t)n * n;
+    float *a = malloc(nn * sizeof(float)), *b = malloc(nn * sizeof(float));
+    float *c = malloc(nn * sizeof(float));
+    if (!a || !b || !c) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    fill(a, nn, r);
+    fill(b, nn, r);
+    blas_gemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); /* warm-up */
+    double best = 1e30;
+    for (int i = 0; i < REPS; i++) {
+        double t0 = timer_now();
+        blas_gemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        double t = timer_now() - t0;
+        if (t < best) best = t;
+    }
+    free(a);
+    free(b);
+    free(c);
+    return 2.0 * n * (double)n * n / best * 1e-9;
+}
+
+static void bench_conv(const ConvShape *cs, Rng *r, double *sum_ratio3) {
+    const int batch = 1;
+    Layer l;
+    Error err = {0};
+    LayerSpec spec = {.kind = "conv",
+                      .name = cs->name,
+                      .out_channels = cs->cout,
+                      .kernel = 3,
+                      .stride = 1,
+                      .pad = 1,
+                      .bias = 1};
+    if (layer_init(&l, &spec, (Shape){batch, cs->cin, cs->size, cs->size}, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        exit(1);
+    }
+    Tensor x, y, dy, dx;
+    if (tensor_init(&x, batch, cs->cin, cs->size, cs->size) || tensor_init_shape(&y, l.out) ||
+        tensor_init_shape(&dy, l.out) || tensor_init(&dx, batch, cs->cin, cs->size, cs->size)) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    float *ws = malloc(layer_workspace(&l) * sizeof(float));
+    fill(x.data, tensor_count(&x), r);
+    fill(dy.data, tensor_count(&dy), r);
+    fill(l.params[0].value.data, tensor_count(&l.params[0].value), r);
+    layer_forward(&l, &x, &y, ws); /* warm-up */
+    double fwd = 1e30, bwd = 1e30;
+    for (int i = 0; i < REPS; i++) {
+        double t0 = timer_now();
+        layer_forward(&l, &x, &y, ws);
+        double t1 = timer_now();
+        layer_backward(&l, &x, &y, &dy, &dx, ws);
+        double t2 = timer_now();
+        if (t1 - t0 < fwd) fwd = t1 - t0;
+        if (t2 - t1 < bwd) bwd = t2 - t1;
+    }
+    double m = cs->cout, n = (double)cs->size * cs->size, k = cs->cin * 9.0;
+    double flops = 2.0 * m * n * k * batch;
+    int square = (int)lround(cbrt(m * n * k));
+    double ref = sgemm_gflops(square, r);
+    double gf = flops / fwd * 1e-9, gb = 2.0 * flops / bwd * 1e-9;
+    printf("%-8s %4d->%-4d %4dx%-4d %8.1f %8.1f %8.1f %8.1f  %5.0f%% %5.0f%%\n", cs->name, cs->cin,
+           cs->cout, cs->size, cs->size, fwd * 1e3, gf, gb, ref, 100.0 * gf / ref,
+           100.0 * gb / ref);
+    if (cs->name[4] >= '3') {
+        sum_ratio3[0] += gf / ref;
+        sum_ratio3[1] += gb / ref;
+        sum_ratio3[2] += 1.0;
+    }
+    free(ws);
+    tensor_fini(&x);
+    tensor_fini(&y);
+    tensor_fini(&dy);
+    tensor_fini(&dx);
+    layer_fini(&l);
+}
+
+static void bench_tensor_sketch(Rng *r) {
+    const int c = 512, side = 28, d = 8192, batch = 2;
+    Layer l;
+    Error err = {0};
+    LayerSpec spec = {.kind = "compact_ts", .name = "ts", .dim = d, .seed = 1};
+    if (layer_init(&l, &spec, (Shape){batch, c, side, side}, &err)) {
+        printf("tensor sketch: %s\n", err.msg);
+        return;
+    }
+    Tensor x, y, dy, dx;
+    if (tensor_init(&x, batch, c, side, side) || tensor_init_shape(&y, l.out) ||
+        tensor_init_shape(&dy, l.out) || tensor_init(&dx, batch, c, side, side)) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    size_t wsn = layer_workspace(&l);
+    float *ws = wsn ? malloc(wsn * sizeof(float)) : NULL;
+    fill(x.data, tensor_count(&x), r);
+    fill(dy.data, tensor_count(&dy), r);
+    layer_forward(&l, &x, &y, ws);
+    double fwd = 1e30, bwd = 1e30;
+    for (int i = 0; i < REPS; i++) {
+        double t0 = timer_now();
+        layer_forward(&l, &x, &y, ws);
+        double t1 = timer_now();
+        layer_backward(&l, &x, &y, &dy, &dx, ws);
+        double t2 = timer_now();
+        if (t1 - t0 < fwd) fwd = t1 - t0;
+        if (t2 - t1 < bwd) bwd = t2 - t1;
+    }
+    printf(
+        "tensor sketch c=%d %dx%d d=%d: forward %.1f ms + backward %.1f ms = %.1f ms per image\n",
+        c, side, side, d, fwd * 1e3 / batch, bwd * 1e3 / batch, (fwd + bwd) * 1e3 / batch);
+    free(ws);
+    tensor_fini(&x);
+    tensor_fini(&y);
+    tensor_fini(&dy);
+    tensor_fini(&dx);
+    layer_fini(&l);
+}
+
+int main(void) {
+    Rng r;
+    rng_seed(&r, 2016);
+    printf("finelab bench: layers (OpenBLAS %d threads: %s)\n", blas_threads(), blas_config());
+    printf("conv: VGG-16 shapes at 224 input, batch 1, 3x3 pad 1, best of %d\n", REPS);
+    printf("%-8s %-9s %-9s %8s %8s %8s %8s  %6s %6s\n", "layer", "channels", "size", "fwd ms",
+           "fwd GF/s", "bwd GF/s", "sgemm", "fwd", "bwd");
+    double sum3[3] = {0};
+    for (size_t i = 0; i < sizeof vgg16_224 / sizeof vgg16_224[0]; i++)
+        bench_conv(&vgg16_224[i], &r, sum3);
+    printf("conv3_x-conv5_x mean share of sgemm: forward %.0f%%, backward %.0f%% (goal >= 80%%)\n",
+           100.0 * sum3[0] / sum3[2], 100.0 * sum3[1] / sum3[2]);
+    bench_tensor_sketch(&r);
+    return 0;
+}
