@@ -13,6 +13,9 @@
  * forward(x, y): y = f(x) for x->n samples (x->n <= in.n).
  * backward(x, y, dy, dx): adds dL/dparams into each param's grad unless the
  * layer is frozen, and writes dL/dx into dx (overwrites) unless dx is NULL.
+ * Backward must follow the forward of the same x: some kinds keep state
+ * from it (maxpool's argmax, l2norm's norms). relu, signed_sqrt and l2norm
+ * may run in place (y == x, dx == dy); the other kinds may not.
  * One thread (the engine's) at a time; errors come back from layer_init only.
  */
 #ifndef FINELAB_LAYER_H
@@ -32,12 +35,13 @@ typedef struct LayerSpec {
     const char *name; /* instance name, e.g. "conv1_1"; names params and errors */
     int out_channels; /* conv, fc: number of outputs */
     int kernel;       /* conv, maxpool: square kernel size */
-    int stride;       /* conv, maxpool */
+    int stride;       /* conv, maxpool: 0 means 1 */
     int pad;          /* conv, maxpool: zero padding on each side */
     int bias;         /* conv, fc: 1 to learn a bias */
     int dim;          /* compact_ts, compact_rm: output dimension d */
     uint64_t seed;    /* compact_ts, compact_rm: seed of the fixed hashes/projections */
-    float eps;        /* signed_sqrt (default 0.03 when 0), l2norm (default 1e-7 when 0) */
+    float eps;        /* signed_sqrt: 0.03 when 0, < 0 means exactly 0 (true derivative, for
+                          gradient checks); l2norm: 1e-7 when 0, must be >= 0 */
 } LayerSpec;
 
 typedef struct Layer Layer;
