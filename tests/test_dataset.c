@@ -1,0 +1,284 @@
+/*
+ * test_dataset — the CUB, folder and list readers on small datasets written
+ * here, the random and official splits, and every malformed case: each
+ * error must name the file (and line) at fault.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dataset.h"
+#include "fileio.h"
+#include "jpeg.h"
+#include "testutil.h"
+
+static char dir[64];
+
+static int setup_dir(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/finelab_test_dataset_XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state) {
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_text(const char *root, const char *name, const char *text) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    assert_int_equal(fileio_write_atomic(path, text, strlen(text), NULL), ST_OK);
+}
+
+static void write_jpeg(const char *root, const char *name, int w, int h) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    assert_int_equal(fileio_mkdirs(path, NULL), ST_OK);
+    *slash = '/';
+    Image img;
+    assert_int_equal(image_init(&img, w, h), ST_OK);
+    for (size_t i = 0; i < (size_t)w * h * 3; i++) img.rgb[i] = (uint8_t)(i * 13);
+    assert_int_equal(jpeg_encode_file(path, &img, 90, NULL), ST_OK);
+    image_fini(&img);
+}
+
+/* A CUB-layout dataset: 2 classes x 3 images, ids 1..6 (class 1: 1-3). */
+static void make_cub(const char *root) {
+    char sub[256];
+    snprintf(sub, sizeof sub, "%s", root);
+    assert_int_equal(fileio_mkdirs(sub, NULL), ST_OK);
+    write_text(root, "classes.txt", "1 001.Red_bird\n2 002.Blue_bird\n");
+    char images[512] = "", labels[256] = "", split[256] = "", boxes[512] = "";
+    for (int id = 1; id <= 6; id++) {
+        int cls = id <= 3 ? 1 : 2;
+        char name[128], line[160];
+        snprintf(name, sizeof name, "00%d.%s/img_%d.jpg", cls, cls == 1 ? "Red_bird" : "Blue_bird",
+                 id);
+        char full[160];
+        snprintf(full, sizeof full, "images/%s", name);
+        write_jpeg(root, full, 40 + id, 30);
+        snprintf(line, sizeof line, "%d %s\n", id, name);
+        strcat(images, line);
+        snprintf(line, sizeof line, "%d %d\n", id, cls);
+        strcat(labels, line);
+        snprintf(line, sizeof line, "%d %d\n", id, id % 3 != 0);
+        strcat(split, line);
+        snprintf(line, sizeof line, "%d 2.0 3.0 %d.5 20.0\n", id, 30 + id);
+        strcat(boxes, line);
+    }
+    write_text(root, "images.txt", images);
+    write_text(root, "image_class_labels.txt", labels);
+    write_text(root, "train_test_split.txt", split);
+    write_text(root, "bounding_boxes.txt", boxes);
+}
+
+static DatasetOptions official(void) {
+    return (DatasetOptions){.format = DATASET_AUTO, .train_fraction = -1};
+}
+
+static void test_dataset_cub_reads_everything(void **state) {
+    (void)state;
+    char root[128];
+    snprintf(root, sizeof root, "%s/cub_ok", dir);
+    make_cub(root);
+    Dataset ds;
+    DatasetOptions opt = official();
+    Error err = {0};
+    assert_int_equal(dataset_open(&ds, root, &opt, &err), ST_OK);
+    assert_int_equal(ds.format, DATASET_CUB);
+    assert_int_equal(ds.num_classes, 2);
+    assert_string_equal(ds.class_names[1], "002.Blue_bird");
+    assert_int_equal(ds.n_items, 6);
+    assert_int_equal(ds.n_train, 4); /* ids 3 and 6 are test */
+    assert_int_equal(ds.n_test, 2);
+    assert_int_equal(ds.items[ds.test[0]].label, 0);
+    assert_int_equal(ds.items[ds.test[1]].label, 1);
+    assert_int_equal(ds.items[4].w, 45);
+    assert_int_equal(ds.items[4].h, 30);
+    assert_true(ds.items[4].has_bbox);
+    assert_true(ds.items[4].bbox[2] == 35.5f);
+    assert_non_null(strstr(ds.items[5].path, "images/002.Blue_bird/img_6.jpg"));
+    dataset_fini(&ds);
+    dataset_fini(&ds);
+}
+
+/* Writes a fresh CUB copy, applies one change, and expects an error whose
+ * message contains each of the given fragments. */
+static void expect_cub_error(const char *label, const char *file, const char *text, Status want,
+                             const char *frag1, const char *frag2) {
+    char root[160];
+    snprintf(root, sizeof root, "%s/cub_%s", dir, label);
+    make_cub(root);
+    if (file) write_text(root, file, text);
+    Dataset ds;
+    DatasetOptions opt = official();
+    Error err = {0};
+    Status st = dataset_open(&ds, root, &opt, &err);
+    if (st != want) fail_msg("%s: status %d (%s), expected %d", label, st, err.msg, want);
+    if (frag1 && !strstr(err.msg, frag1)) fail_msg("%s: '%s' lacks '%s'", label, err.msg, frag1);
+    if (frag2 && !strstr(err.msg, frag2)) fail_msg("%s: '%s' lacks '%s'", label, err.msg, frag2);
+    assert_null(ds.items);
+}
+
+static void test_dataset_cub_errors_name_file_and_line(void **state) {
+    (void)state;
+    expect_cub_error("nolabel", "image_class_labels.txt", "1 1\n2 1\n3 1\n4 2\n6 2\n", ST_FORMAT,
+                     "images.txt:5:", "image id 5 has no label");
+    expect_cub_error("range", "image_class_labels.txt", "1 1\n2 1\n3 3\n4 2\n5 2\n6 2\n", ST_FORMAT,
+                     "image_class_labels.txt:3:", "class 3 out of range 1..2");
+    expect_cub_error("zero", "image_class_labels.txt", "1 0\n", ST_FORMAT,
+                     "image_class_labels.txt:1:", "out of range");
+    expect_cub_error("unknown_id", "image_class_labels.txt", "1 1\n9 1\n", ST_FORMAT,
+                     "image_class_labels.txt:2:", "image id 9 is not in images.txt");
+    expect_cub_error("dup", "images.txt",
+                     "1 001.Red_bird/img_1.jpg\n2 001.Red_bird/img_2.jpg\n1 "
+                     "001.Red_bird/img_3.jpg\n",
+                     ST_FORMAT, "images.txt:3:", "already used on line 1");
+    expect_cub_error("garbage", "images.txt", "1 001.Red_bird/img_1.jpg\nhello\n", ST_FORMAT,
+                     "images.txt:2:", "expected '<image id> <path>'");
+    expect_cub_error("split", "train_test_split.txt", "1 1\n2 1\n3 2\n", ST_FORMAT,
+                     "train_test_split.txt:3:", "1 train | 0 test");
+    expect_cub_error("nosplit", "train_test_split.txt", "1 1\n2 1\n3 0\n4 1\n5 1\n", ST_FORMAT,
+                     "images.txt:6:", "neither split");
+    expect_cub_error("missing", "images.txt",
+                     "1 001.Red_bird/img_1.jpg\n2 001.Red_bird/nope.jpg\n3 001.Red_bird/img_3.jpg\n"
+                     "4 002.Blue_bird/img_4.jpg\n5 002.Blue_bird/img_5.jpg\n"
+                     "6 002.Blue_bird/img_6.jpg\n",
+                     ST_IO, "nope.jpg", NULL);
+    expect_cub_error("bbox", "bounding_boxes.txt", "1 2 3 oops 4\n", ST_FORMAT,
+                     "bounding_boxes.txt:1:", NULL);
+    expect_cub_error("bbox_out", "bounding_boxes.txt", "2 10 3 200 4\n", ST_FORMAT, "img_2.jpg",
+                     "outside");
+    expect_cub_error("classes", "classes.txt", "1 001.Red_bird\n3 002.Blue_bird\n", ST_FORMAT,
+                     "classes.txt:2:", "with id 2");
+}
+
+static void test_dataset_bad_jpeg_fails_or_is_skipped(void **state) {
+    (void)state;
+    char root[128], img[256];
+    snprintf(root, sizeof root, "%s/cub_badjpeg", dir);
+    make_cub(root);
+    snprintf(img, sizeof img, "%s/images/002.Blue_bird/img_5.jpg", root);
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(fileio_read_all(img, &data, &len, NULL), ST_OK);
+    assert_int_equal(fileio_write_atomic(img, data, len / 2, NULL), ST_OK); /* truncate */
+    free(data);
+    Dataset ds;
+    DatasetOptions opt = official();
+    Error err = {0};
+    assert_int_equal(dataset_open(&ds, root, &opt, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "img_5.jpg"));
+    assert_non_null(strstr(err.msg, "truncated"));
+    opt.skip_bad_images = 1;
+    assert_int_equal(dataset_open(&ds, root, &opt, &err), ST_OK);
+    assert_int_equal(ds.n_skipped, 1);
+    assert_int_equal(ds.n_items, 5);
+    for (int i = 0; i < ds.n_items; i++) assert_null(strstr(ds.items[i].path, "img_5"));
+    dataset_fini(&ds);
+}
+
+static void test_dataset_folder_and_random_split(void **state) {
+    (void)state;
+    char root[128];
+    snprintf(root, sizeof root, "%s/folder", dir);
+    const char *classes[3] = {"b_sparrow", "a_finch", "c_wren"};
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 10; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "%s/%02d.JPG", classes[c], i);
+            write_jpeg(root, name, 16, 16);
+        }
+    write_text(root, "a_finch/readme.txt", "not an image");
+    Dataset ds, again;
+    DatasetOptions opt = {.format = DATASET_AUTO, .train_fraction = 0.7, .seed = 5};
+    assert_int_equal(dataset_open(&ds, root, &opt, NULL), ST_OK);
+    assert_int_equal(ds.format, DATASET_FOLDER);
+    assert_int_equal(ds.num_classes, 3);
+    assert_string_equal(ds.class_names[0], "a_finch"); /* sorted names */
+    assert_int_equal(ds.n_items, 30);
+    assert_int_equal(ds.n_train, 21); /* 7 per class: stratified */
+    int per_class[3] = {0};
+    for (int i = 0; i < ds.n_train; i++) per_class[ds.items[ds.train[i]].label]++;
+    for (int c = 0; c < 3; c++) assert_int_equal(per_class[c], 7);
+    /* Same seed, same split; another seed, another split. */
+    assert_int_equal(dataset_open(&again, root, &opt, NULL), ST_OK);
+    assert_memory_equal(ds.train, again.train, sizeof(int) * 21);
+    dataset_fini(&again);
+    opt.seed = 6;
+    assert_int_equal(dataset_open(&again, root, &opt, NULL), ST_OK);
+    assert_true(memcmp(ds.train, again.train, sizeof(int) * 21) != 0);
+    dataset_fini(&again);
+    /* official needs a cub dataset */
+    opt.train_fraction = -1;
+    Error err = {0};
+    assert_int_equal(dataset_open(&again, root, &opt, &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "random:"));
+    dataset_fini(&ds);
+}
+
+static void test_dataset_list_file(void **state) {
+    (void)state;
+    char root[128];
+    snprintf(root, sizeof root, "%s/list", dir);
+    assert_int_equal(fileio_mkdirs(root, NULL), ST_OK);
+    write_jpeg(root, "imgs/my bird 1.jpg", 20, 10);
+    write_jpeg(root, "imgs/b.jpg", 20, 10);
+    write_jpeg(root, "imgs/c.jpg", 20, 10);
+    write_jpeg(root, "imgs/d.jpg", 20, 10);
+    write_text(root, "train.txt",
+               "imgs/my bird 1.jpg 0\nimgs/b.jpg 2\n\nimgs/c.jpg 2\nimgs/d.jpg 0\n");
+    char list[160];
+    snprintf(list, sizeof list, "%s/train.txt", root);
+    Dataset ds;
+    DatasetOptions opt = {.format = DATASET_AUTO, .train_fraction = 0.5, .seed = 1};
+    assert_int_equal(dataset_open(&ds, list, &opt, NULL), ST_OK);
+    assert_int_equal(ds.format, DATASET_LIST);
+    assert_int_equal(ds.num_classes, 3);
+    assert_int_equal(ds.n_items, 4);
+    assert_non_null(strstr(ds.items[0].path, "imgs/my bird 1.jpg"));
+    assert_int_equal(ds.items[1].label, 2);
+    dataset_fini(&ds);
+    write_text(root, "bad.txt", "imgs/b.jpg 1\nimgs/c.jpg two\n");
+    snprintf(list, sizeof list, "%s/bad.txt", root);
+    Error err = {0};
+    assert_int_equal(dataset_open(&ds, list, &opt, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "bad.txt:2:"));
+    write_text(root, "neg.txt", "imgs/b.jpg -1\n");
+    snprintf(list, sizeof list, "%s/neg.txt", root);
+    assert_int_equal(dataset_open(&ds, list, &opt, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "neg.txt:1:"));
+    /* Wrong format for the path kind, and a missing path. */
+    opt.format = DATASET_CUB;
+    assert_int_equal(dataset_open(&ds, list, &opt, &err), ST_ARG);
+    assert_int_equal(dataset_open(&ds, "/nonexistent/finelab", &opt, &err), ST_IO);
+    assert_non_null(strstr(err.msg, "/nonexistent/finelab"));
+}
+
+static void test_dataset_format_names(void **state) {
+    (void)state;
+    DatasetFormat f;
+    assert_int_equal(dataset_format_parse("folder", &f), 0);
+    assert_int_equal(f, DATASET_FOLDER);
+    assert_int_equal(dataset_format_parse("imagenet", &f), -1);
+    assert_string_equal(dataset_format_name(DATASET_CUB), "cub");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dataset_cub_reads_everything),
+        cmocka_unit_test(test_dataset_cub_errors_name_file_and_line),
+        cmocka_unit_test(test_dataset_bad_jpeg_fails_or_is_skipped),
+        cmocka_unit_test(test_dataset_folder_and_random_split),
+        cmocka_unit_test(test_dataset_list_file),
+        cmocka_unit_test(test_dataset_format_names),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}

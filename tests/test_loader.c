@@ -1,0 +1,270 @@
+/*
+ * test_loader — batch order and wrap-around, identical batches whatever the
+ * thread count, resuming at a batch number, one-pass mode, crops, mirroring,
+ * bounding-box cuts and sticky worker errors; on small images made here.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataset.h"
+#include "fileio.h"
+#include "jpeg.h"
+#include "loader.h"
+#include "testutil.h"
+
+static char dir[64];
+static Dataset ds;
+
+/* Image i of class c is a horizontal ramp in R (x * 8), G = 20 * i, B = 40 * c. */
+static void write_image(const char *path, int i, int c, int w, int h) {
+    Image img;
+    assert_int_equal(image_init(&img, w, h), ST_OK);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = img.rgb + ((size_t)y * w + x) * 3;
+            p[0] = (uint8_t)(x * 8);
+            p[1] = (uint8_t)(20 * i);
+            p[2] = (uint8_t)(40 * c);
+        }
+    assert_int_equal(jpeg_encode_file(path, &img, 100, NULL), ST_OK);
+    image_fini(&img);
+}
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/finelab_test_loader_XXXXXX");
+    if (!mkdtemp(dir)) return -1;
+    /* 2 classes x 5 images of 32x32, listed in a Caffe list file in order. */
+    char list[4096] = "", path[256], line[128];
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < 5; i++) {
+            snprintf(line, sizeof line, "c%d_%d.jpg", c, i);
+            snprintf(path, sizeof path, "%s/%s", dir, line);
+            write_image(path, 5 * c + i, c, 32, 32);
+            snprintf(line, sizeof line, "c%d_%d.jpg %d\n", c, i, c);
+            strcat(list, line);
+        }
+    snprintf(path, sizeof path, "%s/all.txt", dir);
+    if (fileio_write_atomic(path, list, strlen(list), NULL)) return -1;
+    /* The split does not matter here: the tests list the items they load. */
+    DatasetOptions opt = {.format = DATASET_LIST, .train_fraction = 0.6};
+    return dataset_open(&ds, path, &opt, NULL) == ST_OK ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    dataset_fini(&ds);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static LoaderConfig plain(int batch) {
+    return (LoaderConfig){.batch_size = batch,
+                          .resolution = 32,
+                          .filter = RESIZE_AREA,
+                          .norm = {.scale = 1, .std = {1, 1, 1}},
+                          .threads = 1,
+                          .prefetch = 2,
+                          .seed = 9};
+}
+
+static const int all_items[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+static void test_loader_order_wraps_and_values(void **state) {
+    (void)state;
+    LoaderConfig cfg = plain(4);
+    Loader *ld = loader_create(&ds, all_items, 10, &cfg, NULL);
+    assert_non_null(ld);
+    LoaderBatch b;
+    const int expect[3][4] = {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 0, 1}};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+        assert_int_equal(b.n, 4);
+        assert_int_equal(b.index, k);
+        for (int j = 0; j < 4; j++) {
+            int item = expect[k][j];
+            assert_int_equal(b.items[j], item);
+            assert_int_equal(b.labels[j], item / 5);
+            const float *px = tensor_sample(&b.x, j);
+            /* channel planes are R, G, B; pixel (row 3, x = 10) */
+            size_t at = 3 * 32 + 10;
+            assert_true(fabsf(px[at] - 80.0f) <= 3.0f);
+            assert_true(fabsf(px[1024 + at] - 20.0f * item) <= 3.0f);
+            assert_true(fabsf(px[2048 + at] - 40.0f * (item / 5)) <= 3.0f);
+        }
+    }
+    LoaderStats st;
+    loader_stats(ld, &st);
+    assert_true(st.images >= 12);
+    assert_true(st.decode > 0 && st.waited >= 0);
+    loader_destroy(ld);
+}
+
+static void collect(LoaderConfig cfg, int batches, float *out, int *items) {
+    Loader *ld = loader_create(&ds, all_items, 10, &cfg, NULL);
+    assert_non_null(ld);
+    LoaderBatch b;
+    size_t per = (size_t)cfg.batch_size * 3 * cfg.resolution * cfg.resolution;
+    for (int k = 0; k < batches; k++) {
+        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+        memcpy(out + k * per, b.x.data, per * sizeof(float));
+        memcpy(items + k * cfg.batch_size, b.items, sizeof(int) * (size_t)cfg.batch_size);
+    }
+    loader_destroy(ld);
+}
+
+static void test_loader_same_batches_for_any_threads_and_resume(void **state) {
+    (void)state;
+    LoaderConfig cfg = plain(3);
+    cfg.resize = 28;
+    cfg.resolution = 20;
+    cfg.random_crop = 1;
+    cfg.mirror = 1;
+    cfg.shuffle = 1;
+    enum { K = 8 };
+    size_t per = 3 * 3 * 20 * 20;
+    float *a = malloc(K * per * sizeof(float)), *b = malloc(K * per * sizeof(float));
+    int ia[K * 3], ib[K * 3];
+    collect(cfg, K, a, ia);
+    cfg.threads = 3;
+    cfg.prefetch = 5;
+    collect(cfg, K, b, ib);
+    assert_memory_equal(ia, ib, sizeof ia);
+    assert_memory_equal(a, b, K * per * sizeof(float));
+    /* Each epoch (10 items) is a permutation: the first 9 positions hold
+     * distinct items, and epochs differ in order. */
+    int seen[10] = {0};
+    for (int i = 0; i < 9; i++) assert_int_equal(seen[ia[i]]++, 0);
+    assert_true(memcmp(ia, ia + 10, 10 * sizeof(int)) != 0);
+    /* Resuming at batch 5 gives batches 5.. exactly. */
+    cfg.first_batch = 5;
+    collect(cfg, K - 5, b, ib);
+    assert_memory_equal(ib, ia + 15, sizeof(int) * 3 * (K - 5));
+    assert_memory_equal(b, a + 5 * per, (K - 5) * per * sizeof(float));
+    free(a);
+    free(b);
+}
+
+static void test_loader_one_pass_ends_with_short_batch(void **state) {
+    (void)state;
+    LoaderConfig cfg = plain(4);
+    cfg.one_pass = 1;
+    cfg.threads = 2;
+    Loader *ld = loader_create(&ds, all_items, 10, &cfg, NULL);
+    LoaderBatch b;
+    const int sizes[4] = {4, 4, 2, 0};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+        assert_int_equal(b.n, sizes[k]);
+    }
+    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+    assert_int_equal(b.n, 0);
+    loader_destroy(ld);
+}
+
+static void test_loader_mirror_and_centre_crop(void **state) {
+    (void)state;
+    LoaderConfig cfg = plain(10);
+    cfg.resize = 32;
+    cfg.resolution = 16;
+    cfg.mirror = 1;
+    Loader *ld = loader_create(&ds, all_items, 10, &cfg, NULL);
+    LoaderBatch b;
+    int flipped = 0, straight = 0;
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+        for (int j = 0; j < b.n; j++) {
+            const float *r = tensor_sample(&b.x, j); /* R plane, row 0 */
+            /* Centre crop starts at x = 8: the ramp runs 64 .. 184 or back. */
+            if (fabsf(r[0] - 64) <= 3 && fabsf(r[15] - 184) <= 3)
+                straight++;
+            else if (fabsf(r[0] - 184) <= 3 && fabsf(r[15] - 64) <= 3)
+                flipped++;
+            else
+                fail_msg("row is neither the ramp nor its mirror: %g .. %g", r[0], r[15]);
+        }
+    }
+    assert_true(flipped > 5 && straight > 5);
+    loader_destroy(ld);
+}
+
+static void test_loader_bbox_cut(void **state) {
+    (void)state;
+    /* One CUB-style item: grey image with a white 16x8 box at (8, 4). */
+    Dataset one = ds;
+    DatasetItem item = ds.items[0];
+    char path[256];
+    snprintf(path, sizeof path, "%s/box.jpg", dir);
+    Image img;
+    assert_int_equal(image_init(&img, 40, 30), ST_OK);
+    memset(img.rgb, 60, 40 * 30 * 3);
+    for (int y = 4; y < 12; y++) memset(img.rgb + ((size_t)y * 40 + 8) * 3, 250, 16 * 3);
+    assert_int_equal(jpeg_encode_file(path, &img, 100, NULL), ST_OK);
+    image_fini(&img);
+    item.path = path;
+    item.w = 40;
+    item.h = 30;
+    item.has_bbox = 1;
+    const float box[4] = {8, 4, 16, 8};
+    memcpy(item.bbox, box, sizeof box);
+    one.items = &item;
+    one.n_items = 1;
+    LoaderConfig cfg = plain(1);
+    cfg.resolution = 8;
+    cfg.crop_to_bbox = 1;
+    const int only[1] = {0};
+    Loader *ld = loader_create(&one, only, 1, &cfg, NULL);
+    LoaderBatch b;
+    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+    for (size_t i = 0; i < tensor_count(&b.x); i++) assert_true(b.x.data[i] > 230.0f);
+    loader_destroy(ld);
+}
+
+static void test_loader_worker_error_is_sticky_and_named(void **state) {
+    (void)state;
+    char path[256], copy[256];
+    snprintf(path, sizeof path, "%s/c0_2.jpg", dir);
+    snprintf(copy, sizeof copy, "%s/c0_2.keep", dir);
+    assert_int_equal(rename(path, copy), 0);
+    assert_int_equal(fileio_write_atomic(path, "garbage", 7, NULL), ST_OK);
+    LoaderConfig cfg = plain(2);
+    Loader *ld = loader_create(&ds, all_items, 10, &cfg, NULL);
+    LoaderBatch b;
+    Error err = {0};
+    assert_int_equal(loader_next(ld, &b, &err), ST_OK);     /* items 0, 1 */
+    assert_int_equal(loader_next(ld, &b, &err), ST_FORMAT); /* items 2, 3 */
+    assert_non_null(strstr(err.msg, "c0_2.jpg"));
+    assert_int_equal(loader_next(ld, &b, &err), ST_FORMAT); /* sticky */
+    loader_destroy(ld);
+    assert_int_equal(rename(copy, path), 0);
+}
+
+static void test_loader_rejects_bad_config(void **state) {
+    (void)state;
+    Error err = {0};
+    LoaderConfig cfg = plain(0);
+    assert_null(loader_create(&ds, all_items, 10, &cfg, &err));
+    cfg = plain(2);
+    cfg.resize = 16;
+    cfg.resolution = 20;
+    assert_null(loader_create(&ds, all_items, 10, &cfg, &err));
+    assert_non_null(strstr(err.msg, "resolution 20"));
+    assert_null(loader_create(&ds, all_items, 0, &cfg, &err));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loader_order_wraps_and_values),
+        cmocka_unit_test(test_loader_same_batches_for_any_threads_and_resume),
+        cmocka_unit_test(test_loader_one_pass_ends_with_short_batch),
+        cmocka_unit_test(test_loader_mirror_and_centre_crop),
+        cmocka_unit_test(test_loader_bbox_cut),
+        cmocka_unit_test(test_loader_worker_error_is_sticky_and_named),
+        cmocka_unit_test(test_loader_rejects_bad_config),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
