@@ -5,10 +5,11 @@
  * A layer kind is a const LayerOps table (setup, workspace, forward,
  * backward, teardown). A Layer is caller storage set up by layer_init from a
  * LayerSpec and the input shape (whose n is the largest batch it will see);
- * setup sizes everything, so forward and backward never allocate. Scratch
- * memory that no layer needs between calls (im2col columns, FFT buffers) is
- * one shared workspace owned by the caller and sized to the largest
- * layer_workspace of the layers that share it.
+ * setup sizes everything, so forward and backward never allocate. Large
+ * scratch that no layer needs between calls (im2col columns) is one shared
+ * workspace owned by the caller and sized to the largest layer_workspace of
+ * the layers that share it; small per-layer scratch (the compact poolings'
+ * FFT rows and projections, a few MB) stays private to the layer.
  *
  * forward(x, y): y = f(x) for x->n samples (x->n <= in.n).
  * backward(x, y, dy, dx): adds dL/dparams into each param's grad unless the

@@ -1,0 +1,333 @@
+/*
+ * test_tensor_sketch — Tensor Sketch compact bilinear pooling: hand-checked
+ * values, the exact count-sketch-of-outer-product identity, the kernel
+ * property, gradient checks through the layer and the two-input API, and
+ * setup errors.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "layer.h"
+#include "tensor_sketch.h"
+#include "testutil.h"
+
+static TensorSketch *make_ts(int c1, int c2, int hw, int d, uint64_t seed) {
+    Error err = {0};
+    TensorSketch *ts = tensor_sketch_create(c1, c2, hw, d, seed, &err);
+    if (!ts) fail_msg("tensor_sketch_create: %s", err.msg);
+    return ts;
+}
+
+static void test_ts_forward_by_hand(void **state) {
+    (void)state;
+    /* One channel each, two locations: y is s1 s2 (2*5 + 3*(-1)) = 7 s1 s2 at
+     * (h1 + h2) mod 4 and zero elsewhere. */
+    TensorSketch *ts = make_ts(1, 1, 2, 4, 11);
+    Tensor a, b, y;
+    testutil_tensor(&a, 1, 1, 1, 2);
+    testutil_tensor(&b, 1, 1, 1, 2);
+    testutil_tensor(&y, 1, 4, 1, 1);
+    const float av[2] = {2.0f, 3.0f}, bv[2] = {5.0f, -1.0f};
+    memcpy(a.data, av, sizeof av);
+    memcpy(b.data, bv, sizeof bv);
+    tensor_sketch_forward(ts, &a, &b, &y);
+    float expect[4] = {0};
+    int at = (tensor_sketch_hash(ts, 0)[0] + tensor_sketch_hash(ts, 1)[0]) % 4;
+    expect[at] = 7.0f * tensor_sketch_sign(ts, 0)[0] * tensor_sketch_sign(ts, 1)[0];
+    testutil_assert_close(y.data, expect, 4, 1e-5, 0.0);
+    tensor_sketch_destroy(ts);
+
+    /* d = 1: every hash is 0, so y = (sum_i s1_i a_i)(sum_j s2_j a_j) with a
+     * used twice; a = (1, 2). */
+    ts = make_ts(2, 2, 1, 1, 5);
+    Tensor x, y1;
+    testutil_tensor(&x, 1, 2, 1, 1);
+    testutil_tensor(&y1, 1, 1, 1, 1);
+    x.data[0] = 1.0f;
+    x.data[1] = 2.0f;
+    tensor_sketch_forward(ts, &x, NULL, &y1);
+    const float *s1 = tensor_sketch_sign(ts, 0), *s2 = tensor_sketch_sign(ts, 1);
+    float e1 = (s1[0] + 2.0f * s1[1]) * (s2[0] + 2.0f * s2[1]);
+    testutil_assert_close(y1.data, &e1, 1, 1e-5, 0.0);
+    tensor_sketch_destroy(ts);
+    tensor_fini(&a);
+    tensor_fini(&b);
+    tensor_fini(&y);
+    tensor_fini(&x);
+    tensor_fini(&y1);
+}
+
+/* Count sketch of sum_l vec(a_l b_l^T) with pair hash (h1(i) + h2(j)) mod d
+ * and pair sign s1(i) s2(j), in double; b == a for one input used twice. */
+static void count_sketch_reference(const TensorSketch *ts, const Tensor *a, const Tensor *b,
+                                   double *ref) {
+    int d = tensor_sketch_dim(ts), hw = a->h * a->w;
+    const int *h1 = tensor_sketch_hash(ts, 0), *h2 = tensor_sketch_hash(ts, 1);
+    const float *s1 = tensor_sketch_sign(ts, 0), *s2 = tensor_sketch_sign(ts, 1);
+    for (int n = 0; n < a->n; n++) {
+        const float *an = tensor_sample(a, n), *bn = tensor_sample(b, n);
+        double *out = ref + (size_t)n * d;
+        for (int k = 0; k < d; k++) out[k] = 0.0;
+        for (int i = 0; i < a->c; i++)
+            for (int j = 0; j < b->c; j++) {
+                double v = 0.0;
+                for (int l = 0; l < hw; l++) v += (double)an[i * hw + l] * bn[j * hw + l];
+                out[(h1[i] + h2[j]) % d] += (double)s1[i] * s2[j] * v;
+            }
+    }
+}
+
+/* max |y - ref| <= rel * max |ref| over all n values. */
+static void assert_rel_close(const char *what, const float *y, const double *ref, size_t n,
+                             double rel) {
+    double worst = 0.0, scale = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        worst = fmax(worst, fabs(y[i] - ref[i]));
+        scale = fmax(scale, fabs(ref[i]));
+    }
+    if (!(worst <= rel * scale))
+        fail_msg("%s: max |error| %.3g > %.0e * max |ref| %.3g", what, worst, rel, scale);
+}
+
+static void check_identity(int n, int c1, int c2, int h, int w, int d, uint64_t seed) {
+    TensorSketch *ts = make_ts(c1, c2, h * w, d, seed);
+    Rng r;
+    rng_seed(&r, seed + 100);
+    Tensor a, b, y;
+    testutil_tensor(&a, n, c1, h, w);
+    testutil_tensor(&b, n, c2, h, w);
+    testutil_tensor(&y, n, d, 1, 1);
+    testutil_fill_normal(&a, &r, 1.0f);
+    testutil_fill_normal(&b, &r, 1.0f);
+    double *ref = malloc((size_t)n * d * sizeof(double));
+    assert_non_null(ref);
+    tensor_sketch_forward(ts, &a, &b, &y);
+    count_sketch_reference(ts, &a, &b, ref);
+    assert_rel_close("tensor sketch of a, b", y.data, ref, (size_t)n * d, 1e-4);
+    if (c1 == c2) {
+        tensor_sketch_forward(ts, &a, NULL, &y);
+        count_sketch_reference(ts, &a, &a, ref);
+        assert_rel_close("tensor sketch of a, a", y.data, ref, (size_t)n * d, 1e-4);
+    }
+    free(ref);
+    tensor_fini(&a);
+    tensor_fini(&b);
+    tensor_fini(&y);
+    tensor_sketch_destroy(ts);
+}
+
+static void test_ts_is_count_sketch_of_outer_product(void **state) {
+    (void)state;
+    check_identity(2, 5, 3, 5, 7, 16, 1); /* 35 locations: full FFT batches and a tail */
+    check_identity(2, 6, 6, 3, 3, 8, 2);  /* many hash collisions */
+    check_identity(1, 4, 4, 2, 2, 7, 3);  /* odd d */
+    check_identity(2, 64, 64, 4, 5, 512, 4);
+    check_identity(1, 3, 2, 1, 1, 1, 5); /* d = 1 */
+}
+
+/* The layer kind matches the direct API with b == a, on a short batch. */
+static void test_ts_layer_matches_direct(void **state) {
+    (void)state;
+    LayerSpec spec = {.kind = "compact_ts", .name = "t", .dim = 32, .seed = 9};
+    Layer l;
+    assert_int_equal(layer_init(&l, &spec, (Shape){3, 6, 4, 5}, NULL), ST_OK);
+    assert_int_equal(l.out.c, 32);
+    assert_int_equal(l.out.h, 1);
+    assert_int_equal(l.out.w, 1);
+    assert_int_equal(layer_workspace(&l), 0);
+    TensorSketch *ts = make_ts(6, 6, 20, 32, 9);
+    Rng r;
+    rng_seed(&r, 4);
+    Tensor x, y, y2;
+    testutil_tensor(&x, 3, 6, 4, 5);
+    testutil_tensor(&y, 3, 32, 1, 1);
+    testutil_tensor(&y2, 3, 32, 1, 1);
+    testutil_fill_normal(&x, &r, 1.0f);
+    x.n = 2;
+    layer_forward(&l, &x, &y, NULL);
+    assert_int_equal(y.n, 2);
+    tensor_sketch_forward(ts, &x, NULL, &y2);
+    testutil_assert_close(y.data, y2.data, 2 * 32, 0.0, 0.0);
+    tensor_sketch_destroy(ts);
+    tensor_fini(&x);
+    tensor_fini(&y);
+    tensor_fini(&y2);
+    layer_fini(&l);
+}
+
+/* Gradient check step and bound for the layer and the two-input checks. The
+ * sketch is bilinear, so L = r . y is quadratic in each input element and
+ * central differences have no truncation error at any step; what is left is
+ * float rounding of y (FFTs of length d) divided by 2h, hence the large
+ * h = 1. Over 1000 random cases the worst relative error was 3.5e-4 (7e-4
+ * with h = 0.5; 2e-3 already in these few cases with h = 0.1), so the bound
+ * is 1e-3. */
+#define TS_GRAD_BOUND 1e-3
+#define TS_GRAD_H     1.0f
+
+static void layer_gradcheck(int n, int c, int h, int w, int d, uint64_t seed) {
+    LayerSpec spec = {.kind = "compact_ts", .name = "t", .dim = d, .seed = seed};
+    Layer l;
+    assert_int_equal(layer_init(&l, &spec, (Shape){n, c, h, w}, NULL), ST_OK);
+    Rng r;
+    rng_seed(&r, seed);
+    Tensor x;
+    testutil_tensor(&x, n, c, h, w);
+    testutil_fill_normal(&x, &r, 1.0f);
+    GradCheck cfg = {.h = TS_GRAD_H, .floor = 1e-2, .max_checks = 0, .seed = seed + 1};
+    char label[64];
+    snprintf(label, sizeof label, "compact_ts %dx%dx%dx%d d=%d", n, c, h, w, d);
+    gradcheck_expect(label, gradcheck_layer(&l, &x, &cfg), TS_GRAD_BOUND);
+    tensor_fini(&x);
+    layer_fini(&l);
+}
+
+static void test_ts_layer_gradcheck(void **state) {
+    (void)state;
+    layer_gradcheck(2, 4, 3, 3, 8, 21);
+    layer_gradcheck(2, 3, 3, 7, 7, 22); /* odd d; 21 locations: full batches and a tail */
+    layer_gradcheck(1, 8, 2, 2, 64, 23);
+}
+
+/* L = sum_k r_k y_k(a, b) in double. */
+static double pair_loss(TensorSketch *ts, const Tensor *a, const Tensor *b, Tensor *y,
+                        const float *r) {
+    tensor_sketch_forward(ts, a, b, y);
+    double sum = 0.0;
+    for (size_t i = 0; i < tensor_count(y); i++) sum += (double)r[i] * y->data[i];
+    return sum;
+}
+
+/* Largest relative error (floor 1e-2, as gradcheck.h) of the analytic g
+ * against central differences of L in every element of v. */
+static double pair_check(TensorSketch *ts, Tensor *a, Tensor *b, Tensor *y, const float *r,
+                         Tensor *v, const Tensor *g) {
+    double worst = 0.0;
+    for (size_t i = 0; i < tensor_count(v); i++) {
+        float saved = v->data[i];
+        v->data[i] = saved + TS_GRAD_H;
+        double lp = pair_loss(ts, a, b, y, r);
+        v->data[i] = saved - TS_GRAD_H;
+        double lm = pair_loss(ts, a, b, y, r);
+        v->data[i] = saved;
+        double num = (lp - lm) / (2.0 * TS_GRAD_H), an = g->data[i];
+        worst = fmax(worst, fabs(an - num) / fmax(fmax(fabs(an), fabs(num)), 1e-2));
+    }
+    return worst;
+}
+
+static void pair_gradcheck(int n, int c1, int c2, int h, int w, int d, uint64_t seed) {
+    TensorSketch *ts = make_ts(c1, c2, h * w, d, seed);
+    Rng rng;
+    rng_seed(&rng, seed);
+    Tensor a, b, y, dy, da, db;
+    testutil_tensor(&a, n, c1, h, w);
+    testutil_tensor(&b, n, c2, h, w);
+    testutil_tensor(&y, n, d, 1, 1);
+    testutil_tensor(&dy, n, d, 1, 1);
+    testutil_tensor(&da, n, c1, h, w);
+    testutil_tensor(&db, n, c2, h, w);
+    testutil_fill_normal(&a, &rng, 1.0f);
+    testutil_fill_normal(&b, &rng, 1.0f);
+    testutil_fill_uniform(&dy, &rng, -1.0f, 1.0f);
+    tensor_sketch_backward(ts, &a, &b, &dy, &da, &db);
+    double ea = pair_check(ts, &a, &b, &y, dy.data, &a, &da);
+    double eb = pair_check(ts, &a, &b, &y, dy.data, &b, &db);
+    printf("gradcheck tensor_sketch pair %d/%d ch d=%d: da %.2e db %.2e (bound %.0e)\n", c1, c2, d,
+           ea, eb, TS_GRAD_BOUND);
+    if (!(ea <= TS_GRAD_BOUND && eb <= TS_GRAD_BOUND))
+        fail_msg("tensor_sketch pair gradcheck: da err %.3g, db err %.3g exceed the bound %.0e", ea,
+                 eb, TS_GRAD_BOUND);
+
+    /* Only one of the gradients asked for: the same values. */
+    Tensor only;
+    testutil_tensor(&only, n, c2, h, w);
+    tensor_sketch_backward(ts, &a, &b, &dy, NULL, &only);
+    testutil_assert_close(only.data, db.data, tensor_count(&db), 1e-6, 1e-5);
+    tensor_fini(&only);
+    testutil_tensor(&only, n, c1, h, w);
+    tensor_sketch_backward(ts, &a, &b, &dy, &only, NULL);
+    testutil_assert_close(only.data, da.data, tensor_count(&da), 1e-6, 1e-5);
+    tensor_fini(&only);
+
+    tensor_fini(&a);
+    tensor_fini(&b);
+    tensor_fini(&y);
+    tensor_fini(&dy);
+    tensor_fini(&da);
+    tensor_fini(&db);
+    tensor_sketch_destroy(ts);
+}
+
+static void test_ts_pair_gradcheck(void **state) {
+    (void)state;
+    pair_gradcheck(2, 3, 5, 3, 3, 8, 31);
+    pair_gradcheck(1, 4, 2, 3, 7, 9, 32); /* odd d; full batches and a tail */
+}
+
+/* E[<phi(x), phi(z)>] = <x x^T, z z^T> = <x, z>^2: the mean ratio over 50
+ * draws of fresh hashes and inputs is within 0.05 of 1. */
+static void test_ts_kernel_property(void **state) {
+    (void)state;
+    enum { C = 256, D = 4096, DRAWS = 50 };
+    Tensor x, z, px, pz;
+    testutil_tensor(&x, 1, C, 1, 1);
+    testutil_tensor(&z, 1, C, 1, 1);
+    testutil_tensor(&px, 1, D, 1, 1);
+    testutil_tensor(&pz, 1, D, 1, 1);
+    double mean = 0.0;
+    for (int t = 0; t < DRAWS; t++) {
+        TensorSketch *ts = make_ts(C, C, 1, D, 5000 + (uint64_t)t);
+        Rng r;
+        rng_seed(&r, 9000 + (uint64_t)t);
+        testutil_fill_uniform(&x, &r, 0.0f, 1.0f);
+        testutil_fill_uniform(&z, &r, 0.0f, 1.0f);
+        tensor_sketch_forward(ts, &x, NULL, &px);
+        tensor_sketch_forward(ts, &z, NULL, &pz);
+        double dot = 0.0, xz = 0.0;
+        for (int k = 0; k < D; k++) dot += (double)px.data[k] * pz.data[k];
+        for (int i = 0; i < C; i++) xz += (double)x.data[i] * z.data[i];
+        mean += dot / (xz * xz) / DRAWS;
+        tensor_sketch_destroy(ts);
+    }
+    printf("tensor sketch kernel: mean <phi(x),phi(z)> / <x,z>^2 = %.4f over %d draws\n", mean,
+           DRAWS);
+    if (fabs(mean - 1.0) > 0.05) fail_msg("kernel ratio mean %.4f is not within 0.05 of 1", mean);
+    tensor_fini(&x);
+    tensor_fini(&z);
+    tensor_fini(&px);
+    tensor_fini(&pz);
+}
+
+static void test_ts_setup_errors(void **state) {
+    (void)state;
+    Layer l;
+    Error err = {0};
+    LayerSpec nodim = {.kind = "compact_ts", .name = "cbp", .dim = 0};
+    assert_int_equal(layer_init(&l, &nodim, (Shape){1, 8, 4, 4}, &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "compact_ts cbp"));
+    assert_non_null(strstr(err.msg, "dim"));
+    layer_fini(&l);
+    error_clear(&err);
+    assert_null(tensor_sketch_create(4, 4, 9, -1, 1, &err));
+    assert_int_equal(err.status, ST_ARG);
+    assert_non_null(strstr(err.msg, "tensor_sketch"));
+    assert_null(tensor_sketch_create(0, 4, 9, 16, 1, NULL));
+    tensor_sketch_destroy(NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ts_forward_by_hand),
+        cmocka_unit_test(test_ts_is_count_sketch_of_outer_product),
+        cmocka_unit_test(test_ts_layer_matches_direct),
+        cmocka_unit_test(test_ts_layer_gradcheck),
+        cmocka_unit_test(test_ts_pair_gradcheck),
+        cmocka_unit_test(test_ts_kernel_property),
+        cmocka_unit_test(test_ts_setup_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
