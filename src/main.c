@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_bench.h"
 #include "version.h"
 
 typedef struct Command {
@@ -19,6 +20,7 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const Command commands[] = {
+    {"bench", "data DIR [options]", "measure the data pipeline (images/s, time split)", cmd_bench},
     {"help", "", "show this help", cmd_help},
     {"version", "", "print the version", cmd_version},
 };
