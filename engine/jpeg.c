@@ -227,8 +227,9 @@ Status jpeg_encode_mem(const Image *img, int quality, uint8_t **out, size_t *len
 Status jpeg_encode_file(const char *path, const Image *img, int quality, Error *err) {
     uint8_t *buf;
     size_t len;
-    Status st = jpeg_encode_mem(img, quality, &buf, &len, err);
-    if (st) return error_set(err, st, "%s: %s", path, err ? err->msg : "cannot encode");
+    Error enc = {0};
+    Status st = jpeg_encode_mem(img, quality, &buf, &len, &enc);
+    if (st) return error_set(err, st, "%s: %s", path, enc.msg);
     st = fileio_write_atomic(path, buf, len, err);
     free(buf);
     return st;
