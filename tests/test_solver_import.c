@@ -1,0 +1,212 @@
+/*
+ * test_solver_import — a tutorial-style Caffe solver.prototxt becomes a
+ * [solver] section that preset_parse accepts with the same values; unused
+ * fields become comments; non-SGD solvers, typos and malformed lines are
+ * errors naming file and line. Also drives `finelab import-solver`.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd_import_solver.h"
+#include "fileio.h"
+#include "preset.h"
+#include "solver_import.h"
+#include "testutil.h"
+
+static const char tutorial[] =
+    "# ft_last_layer: train only the classifier on frozen VGG-16 features\n"
+    "net: \"ft_last_layer/train_val.prototxt\"\n"
+    "test_iter: 1192   # the 10% held out, one image per batch\n"
+    "test_interval: 1000\n"
+    "test_initialization: false\n"
+    "display: 100\n"
+    "average_loss: 100\n"
+    "\n"
+    "base_lr: 0.1\n"
+    "lr_policy: \"multistep\"\n"
+    "gamma: 0.25\n"
+    "stepvalue: 20000\n"
+    "stepvalue: 30000\n"
+    "stepvalue: 40000\n"
+    "stepvalue: 50000\n"
+    "max_iter: 60000\n"
+    "momentum: 0.9\n"
+    "weight_decay: 0\n"
+    "iter_size: 4\n"
+    "snapshot: 10000\n"
+    "snapshot_prefix: \"snapshots/ft # last layer\"\n"
+    "solver_mode: GPU\n"
+    "type: \"SGD\"\r\n"
+    "random_seed: -1\n";
+
+static void test_solver_import_tutorial(void **state) {
+    (void)state;
+    Error err = {0};
+    char *ini = solver_import(tutorial, "ft_last_layer/solver.prototxt", &err);
+    if (!ini) fail_msg("%s", err.msg);
+    assert_true(strncmp(ini, "[solver]\n", 9) == 0);
+    assert_non_null(strstr(ini, "\n; ft_last_layer: train only the classifier"));
+    assert_non_null(strstr(ini, "\n; not used: net: \"ft_last_layer/train_val.prototxt\"\n"));
+    assert_non_null(strstr(ini, "\n; not used: snapshot_prefix: \"snapshots/ft # last layer\"\n"));
+    assert_non_null(strstr(ini, "\n; not used: solver_mode: GPU\n"));
+    assert_non_null(strstr(ini, "\n; not used: type: \"SGD\" (finelab's solver is SGD)\n"));
+    assert_non_null(strstr(ini, "\n; not used: random_seed: -1"));
+    assert_non_null(strstr(ini, "\ntest_iter = 1192 ; the 10% held out"));
+    assert_non_null(strstr(ini, "\nlr_policy = multistep\n"));
+    assert_non_null(strstr(ini, "\nstepvalue = 20000\nstepvalue = 30000\n"));
+    assert_null(strstr(ini, "Caffe's defaults")); /* the file sets all of them */
+
+    Preset p;
+    assert_int_equal(preset_parse(&p, ini, "ft_last_layer.ini", &err), ST_OK);
+    assert_true(p.solver.base_lr == 0.1);
+    assert_int_equal(p.solver.lr_policy, LR_MULTISTEP);
+    assert_true(p.solver.gamma == 0.25);
+    assert_int_equal(p.solver.n_stepvalue, 4);
+    assert_int_equal(p.solver.stepvalue[3], 50000);
+    assert_int_equal(p.solver.max_iter, 60000);
+    assert_true(p.solver.momentum == 0.9 && p.solver.weight_decay == 0);
+    assert_int_equal(p.solver.iter_size, 4);
+    assert_int_equal(p.solver.test_iter, 1192);
+    assert_int_equal(p.solver.test_interval, 1000);
+    assert_int_equal(p.solver.test_initialization, 0);
+    assert_int_equal(p.solver.display, 100);
+    assert_int_equal(p.solver.average_loss, 100);
+    assert_int_equal(p.solver.snapshot, 10000);
+    assert_int_equal(p.solver.random_seed, 1); /* finelab's default, not Caffe's -1 */
+    assert_int_equal(preset_validate(&p, &err), ST_OK);
+    free(ini);
+}
+
+/* Fields a file leaves out get Caffe's defaults where finelab's differ;
+ * blocks, [lists] and the old solver_type enum are understood. */
+static void test_solver_import_defaults_blocks_lists(void **state) {
+    (void)state;
+    const char *text = "base_lr: 1e-3\n"
+                       "lr_policy: 'multistep'\n"
+                       "stepvalue: [100, 200]\n"
+                       "stepvalue: 300;\n"
+                       "max_iter:400\n"
+                       "train_state {  # training\n"
+                       "  stage: \"{ not a brace }\"\n"
+                       "}\n"
+                       "test_state { stage: 'val' }\n"
+                       "solver_type: SGD\n";
+    Error err = {0};
+    char *ini = solver_import(text, "s.prototxt", &err);
+    if (!ini) fail_msg("%s", err.msg);
+    assert_non_null(strstr(ini, "\n; not used: train_state {  # training\n; not used: stage:"));
+    assert_non_null(strstr(ini, "\n; not used: test_state { stage: 'val' }\n"));
+    assert_non_null(strstr(ini, "\nstepvalue = 100, 200\n"));
+    Preset p;
+    assert_int_equal(preset_parse(&p, ini, "s.ini", &err), ST_OK);
+    assert_true(p.solver.base_lr == 1e-3);
+    assert_int_equal(p.solver.n_stepvalue, 3);
+    assert_int_equal(p.solver.max_iter, 400);
+    assert_true(p.solver.momentum == 0 && p.solver.weight_decay == 0); /* Caffe's defaults */
+    assert_int_equal(p.solver.test_interval, 0);
+    assert_int_equal(p.solver.display, 0);
+    free(ini);
+}
+
+static void test_solver_import_errors(void **state) {
+    (void)state;
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        {"base_lr: 0.1\ntype: \"Adam\"\n",
+         "x.prototxt:2: type: finelab implements SGD only (got 'Adam')"},
+        {"solver_type: NESTEROV\n", "x.prototxt:1: solver_type: finelab implements SGD only"},
+        {"# c\nbase_lr 0.1\n",
+         "x.prototxt:2: malformed line 'base_lr 0.1' (expected 'key: value')"},
+        {"net: \"a.prototxt\n", "x.prototxt:1: a quoted value is not closed"},
+        {"base_lr:\n", "x.prototxt:1: malformed line 'base_lr:'"},
+        {"max_iter: 10 20\n", "x.prototxt:1: malformed line 'max_iter: 10 20'"},
+        {"\n\nbse_lr: 0.1\n", "x.prototxt:3: bse_lr: not a field of Caffe's solver"},
+        {"base_lr: -1\n", "x.prototxt:1: base_lr: expects a number > 0 and <= 100 (got '-1')"},
+        {"lr_policy: \"cosine\"\n", "x.prototxt:1: lr_policy: expects one of fixed, step"},
+        {"max_iter: 10\nmax_iter: 20\n", "x.prototxt:2: max_iter: given twice (first on line 1)"},
+        {"gamma: [1, 2]\n", "x.prototxt:1: gamma: a [list] is only allowed for stepvalue"},
+        {"net_param {\n layer {}\n", "x.prototxt:2: a '{' block is not closed"},
+        {"}\n", "x.prototxt:1: a '}' without its '{'"},
+        {"base_lr {\n}\n", "x.prototxt:1: base_lr: not a block field of Caffe's solver"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Error err = {0};
+        char *ini = solver_import(cases[i].text, "x.prototxt", &err);
+        if (ini) fail_msg("case %zu imported:\n%s", i, ini);
+        assert_int_equal(err.status, ST_FORMAT);
+        if (strncmp(err.msg, cases[i].message, strlen(cases[i].message)) != 0)
+            fail_msg("case %zu:\n  got      %s\n  expected %s", i, err.msg, cases[i].message);
+    }
+    /* The 33rd stepvalue is one too many, on whichever line it comes. */
+    char text[1024] = "stepvalue: [1, 2, 3]\n";
+    for (int i = 4; i <= 33; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "stepvalue: %d\n", i);
+    Error err = {0};
+    assert_null(solver_import(text, "x.prototxt", &err));
+    assert_string_equal(err.msg,
+                        "x.prototxt:31: stepvalue: takes at most 32 values in all (this makes 33)");
+}
+
+/* Runs the command with stdout in a file; returns its exit code and the
+ * file's content in out (caller frees). */
+static int run_command(const char *arg, char **out) {
+    char path[] = "/tmp/finelab_test_import_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    char name[] = "import-solver", file[256];
+    snprintf(file, sizeof file, "%s", arg ? arg : "");
+    char *argv[] = {name, file, NULL};
+    int rc = cmd_import_solver(arg ? 2 : 1, argv);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    close(fd);
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(fileio_read_all(path, &data, &len, NULL), ST_OK);
+    *out = (char *)data;
+    unlink(path);
+    return rc;
+}
+
+static void test_solver_import_command(void **state) {
+    (void)state;
+    char path[] = "/tmp/finelab_test_solver_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(fileio_write_atomic(path, tutorial, strlen(tutorial), NULL), ST_OK);
+    char *out;
+    assert_int_equal(run_command(path, &out), CLI_OK);
+    assert_true(strncmp(out, "[solver]\n", 9) == 0);
+    assert_non_null(strstr(out, "\nmax_iter = 60000\n"));
+    free(out);
+    const char *bad = "type: \"Adam\"\n";
+    assert_int_equal(fileio_write_atomic(path, bad, strlen(bad), NULL), ST_OK);
+    assert_int_equal(run_command(path, &out), CLI_BAD_INPUT);
+    assert_string_equal(out, "");
+    free(out);
+    unlink(path);
+    assert_int_equal(run_command("/nonexistent/solver.prototxt", &out), CLI_BAD_INPUT);
+    free(out);
+    assert_int_equal(run_command(NULL, &out), CLI_BAD_INPUT);
+    free(out);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_solver_import_tutorial),
+        cmocka_unit_test(test_solver_import_defaults_blocks_lists),
+        cmocka_unit_test(test_solver_import_errors),
+        cmocka_unit_test(test_solver_import_command),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
