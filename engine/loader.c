@@ -134,7 +134,7 @@ static Status loader_prepare(Worker *w, int item, int64_t p, float *out, Error *
             goto nomem;
         crop = &w->cropped;
     }
-    if (cfg->mirror && (rng_u64(&r) >> 63)) image_mirror(crop);
+    if (cfg->mirror == 2 || (cfg->mirror == 1 && (rng_u64(&r) >> 63))) image_mirror(crop);
     image_to_chw(crop, &cfg->norm, out);
     double t3 = timer_now();
     w->pending.decode += t1 - t0;

@@ -30,7 +30,7 @@ typedef struct LoaderConfig {
     int resize;          /* side of the square resize before cropping; 0: straight to resolution */
     int resolution;      /* side of the square crop fed to the network, >= 1, <= resize */
     int random_crop;     /* 1: uniform random crop position; 0: centre crop */
-    int mirror;          /* 1: flip left-right with probability 1/2 */
+    int mirror;          /* 1: flip left-right with probability 1/2; 2: always; 0: never */
     int crop_to_bbox;    /* 1: cut out the item's bounding box first, when it has one */
     ResizeFilter filter; /* how to resize */
     Normalize norm;      /* pixel to float conversion */

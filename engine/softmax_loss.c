@@ -37,7 +37,10 @@ float softmax_loss_forward(const Tensor *logits, const int *labels, Tensor *prob
             sum += p[j];
         }
         for (size_t j = 0; j < k; j++) p[j] = (float)(p[j] / sum);
-        loss -= log(fmax((double)p[labels[i]], (double)FLT_MIN));
+        /* Caffe's std::max(prob, FLT_MIN): a NaN probability stays NaN (fmax
+         * would hide it as FLT_MIN), so a diverged net shows a NaN loss. */
+        double pl = p[labels[i]];
+        loss -= log(pl < (double)FLT_MIN ? (double)FLT_MIN : pl);
     }
     return n > 0 ? (float)(loss / n) : 0.0f;
 }

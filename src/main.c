@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "cmd_bench.h"
+#include "cmd_import_solver.h"
+#include "cmd_run.h"
+#include "cmd_synth.h"
 #include "version.h"
 
 typedef struct Command {
@@ -20,6 +23,12 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const Command commands[] = {
+    {"run", "PRESET [--set s.k=v]...", "train a preset headless ([sweep]: every combination)",
+     cmd_run},
+    {"resume", "RUN", "continue a stopped or interrupted run from its last snapshot", cmd_resume},
+    {"import-solver", "FILE", "print the [solver] section for a Caffe solver.prototxt",
+     cmd_import_solver},
+    {"synth", "OUT [options]", "generate the fine-grained bird dataset (CUB layout)", cmd_synth},
     {"bench", "data DIR [options]", "measure the data pipeline (images/s, time split)", cmd_bench},
     {"help", "", "show this help", cmd_help},
     {"version", "", "print the version", cmd_version},

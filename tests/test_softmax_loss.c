@@ -82,6 +82,19 @@ static double reference_loss(const float *z, const int *labels, int n, int k) {
     return total / n;
 }
 
+static void test_softmax_loss_nan_logits_give_nan_loss(void **state) {
+    (void)state;
+    /* A diverged net must show a NaN loss (as Caffe's), not a clamped one. */
+    Tensor logits, probs;
+    testutil_tensor(&logits, 2, 3, 1, 1);
+    testutil_tensor(&probs, 2, 3, 1, 1);
+    logits.data[0] = NAN;
+    const int labels[2] = {0, 1};
+    assert_true(isnan(softmax_loss_forward(&logits, labels, &probs)));
+    tensor_fini(&logits);
+    tensor_fini(&probs);
+}
+
 static void test_softmax_loss_gradcheck(void **state) {
     (void)state;
     enum { N = 3, K = 5 };
@@ -125,6 +138,7 @@ int main(void) {
         cmocka_unit_test(test_softmax_loss_uniform_is_log_k),
         cmocka_unit_test(test_softmax_loss_known_case_and_gradient),
         cmocka_unit_test(test_softmax_loss_large_logits_and_underflow),
+        cmocka_unit_test(test_softmax_loss_nan_logits_give_nan_loss),
         cmocka_unit_test(test_softmax_loss_gradcheck),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

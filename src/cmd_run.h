@@ -1,0 +1,14 @@
+/*
+ * cmd_run — `finelab run PRESET [--set section.key=value]... [--runs-dir DIR]`
+ * and `finelab resume RUN [--runs-dir DIR]`: headless training with one
+ * progress line per display interval and per test pass. Ctrl-C stops
+ * cleanly (final snapshot, state stopped). Exit 0 done, 1 failed or
+ * diverged, 2 bad input. Main thread only.
+ */
+#ifndef FINELAB_CMD_RUN_H
+#define FINELAB_CMD_RUN_H
+
+int cmd_run(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+
+#endif

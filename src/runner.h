@@ -1,0 +1,45 @@
+/*
+ * runner — runs one concrete preset (no sweep) end to end: opens the
+ * dataset, creates the run directory (preset.ini, status.ini, metrics.tsv,
+ * log.txt), builds the trainer, steps it to the end, keeps status.ini
+ * current and records how it ended. Also resumes an existing run from its
+ * last snapshot. The headless `finelab run` and the TUI's engine thread
+ * both call it; progress leaves through RunnerCallbacks on the calling
+ * thread. Library code: it never prints and never exits.
+ */
+#ifndef FINELAB_RUNNER_H
+#define FINELAB_RUNNER_H
+
+#include "error.h"
+#include "preset.h"
+#include "runstore.h"
+#include "trainer.h"
+
+typedef struct RunnerCallbacks {
+    void *ctx;
+    /* The run directory exists (first thing reported). */
+    void (*on_start)(void *ctx, const char *run_dir, const RunStatus *st);
+    void (*on_row)(void *ctx, const TrainRow *row, const RunStatus *st);
+    void (*on_log)(void *ctx, const char *line);
+    /* Nonzero asks the run to stop after a snapshot (state stopped). */
+    int (*should_stop)(void *ctx);
+} RunnerCallbacks;
+
+typedef struct RunResult {
+    RunState state;
+    char run_dir[1024];
+    double final_accuracy, best_accuracy;
+    int bad_input; /* 1 when the preset or its files were at fault (exit code 2) */
+} RunResult;
+
+/* Runs p (sweep already expanded; sweep_label may be "") into a new run
+ * under runs_dir. Returns ST_OK when training ran to its end or was
+ * stopped; otherwise the error (also recorded in status.ini when the run
+ * directory exists). */
+Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir,
+                  const RunnerCallbacks *cb, RunResult *res, Error *err);
+/* Continues the run in run_dir from its last snapshot. */
+Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
+                     RunResult *res, Error *err);
+
+#endif
