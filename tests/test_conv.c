@@ -105,6 +105,9 @@ static void test_conv_forward_matches_direct_loop(void **state) {
     check_against_reference(1, 2, 5, 4, 3, 2, 2, 0); /* even kernel */
     check_against_reference(3, 4, 3, 3, 2, 1, 1, 0); /* pointwise: no im2col */
     check_against_reference(1, 1, 4, 4, 1, 5, 1, 2); /* kernel larger than input */
+    /* 30x30 = 900 columns: two images share a GEMM, then a group of one. */
+    check_against_reference(3, 2, 30, 30, 4, 3, 1, 1);
+    check_against_reference(5, 3, 6, 6, 3, 3, 1, 1); /* all five in one GEMM */
 }
 
 static void gradcheck_case(const char *label, int n, int cin, int h, int w, int cout, int k, int s,
@@ -132,6 +135,7 @@ static void test_conv_gradcheck(void **state) {
     gradcheck_case("conv 3x3 s1 p1", 2, 3, 5, 5, 4, 3, 1, 1);
     gradcheck_case("conv 3x3 s2 p1", 2, 2, 7, 6, 3, 3, 2, 1);
     gradcheck_case("conv 1x1", 2, 3, 4, 4, 2, 1, 1, 0);
+    gradcheck_case("conv grouped 3 images", 3, 2, 5, 5, 3, 3, 1, 1);
 }
 
 static void test_conv_frozen_has_no_param_grads(void **state) {
