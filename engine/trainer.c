@@ -32,15 +32,15 @@ struct Trainer {
     Loader *train;
     int use_cache;
     FeatCache cache_train, cache_test;
-    Tensor feats;     /* a batch of cached features */
+    Tensor feats; /* a batch of cached features */
     int *feat_labels;
     Tensor probs, dlogits;
-    double *window;   /* average_loss most recent losses */
+    double *window; /* average_loss most recent losses */
     int window_n;
     double smoothed;
     int64_t disp_correct, disp_seen; /* since the last display row */
     double disp_wait, disp_t0, disp_images;
-    double seconds0;  /* seconds already run by earlier segments */
+    double seconds0; /* seconds already run by earlier segments */
     double t0;
     double best_acc, last_acc;
     int last_snapshot_iter, last_test_iter;
@@ -110,8 +110,8 @@ static Status trainer_load(Param *const *ps, int n, const char *path, int with_h
                 char got[96], need[96];
                 trainer_shape_text(info->shape, info->ndim, got, sizeof got);
                 trainer_shape_text(want, nd, need, sizeof need);
-                s = error_set(err, ST_SHAPE, "%s: tensor %s has shape %s, the model needs %s",
-                              path, name, got, need);
+                s = error_set(err, ST_SHAPE, "%s: tensor %s has shape %s, the model needs %s", path,
+                              name, got, need);
             }
         }
     }
@@ -121,8 +121,8 @@ static Status trainer_load(Param *const *ps, int n, const char *path, int with_h
         if (!s && with_history) {
             char name[80];
             snprintf(name, sizeof name, "%s.history", ps[i]->name);
-            s = safetensors_read_f32(st, name, ps[i]->history.data,
-                                     tensor_count(&ps[i]->history), err);
+            s = safetensors_read_f32(st, name, ps[i]->history.data, tensor_count(&ps[i]->history),
+                                     err);
         }
     }
     safetensors_close(st);
@@ -214,12 +214,11 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
     if (s) return s;
     const char *fmt = safetensors_meta(st, "format");
     double iter, step, smoothed, correct, seen, seconds, best, last_test;
-    if (!fmt || strcmp(fmt, "finelab-snapshot-1") != 0 ||
-        trainer_meta_num(st, "iter", &iter) || trainer_meta_num(st, "current_step", &step) ||
+    if (!fmt || strcmp(fmt, "finelab-snapshot-1") != 0 || trainer_meta_num(st, "iter", &iter) ||
+        trainer_meta_num(st, "current_step", &step) ||
         trainer_meta_num(st, "smoothed_loss", &smoothed) ||
         trainer_meta_num(st, "display_correct", &correct) ||
-        trainer_meta_num(st, "display_seen", &seen) ||
-        trainer_meta_num(st, "seconds", &seconds) ||
+        trainer_meta_num(st, "display_seen", &seen) || trainer_meta_num(st, "seconds", &seconds) ||
         trainer_meta_num(st, "best_accuracy", &best) ||
         trainer_meta_num(st, "last_test_iter", &last_test)) {
         safetensors_close(st);
@@ -270,7 +269,8 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
 /* Forward + loss (+ backward when train) of one batch. */
 static double trainer_pass(Trainer *t, const Tensor *x, const int *labels, int train,
                            int64_t *correct) {
-    const Tensor *logits = t->use_cache ? net_forward_classifier(t->net, x) : net_forward(t->net, x);
+    const Tensor *logits =
+        t->use_cache ? net_forward_classifier(t->net, x) : net_forward(t->net, x);
     double loss = softmax_loss_forward(logits, labels, &t->probs);
     *correct += accuracy_count(logits, labels);
     if (train) {
@@ -321,10 +321,13 @@ static Status trainer_test(Trainer *t, Error *err) {
     }
     loader_destroy(ld);
     double secs = timer_now() - t0;
-    TrainRow row = {.iter = t->solver.iter, .phase = PHASE_TEST, .loss = loss / c->test_iter,
+    TrainRow row = {.iter = t->solver.iter,
+                    .phase = PHASE_TEST,
+                    .loss = loss / c->test_iter,
                     .accuracy = (double)correct / (double)seen,
                     .lr = solver_rate(&c->solver, t->solver.iter, &(int){t->solver.current_step}),
-                    .seconds = trainer_seconds(t), .images_per_s = seen / fmax(secs, 1e-9),
+                    .seconds = trainer_seconds(t),
+                    .images_per_s = seen / fmax(secs, 1e-9),
                     .data_wait = wait / fmax(secs, 1e-9)};
     t->last_acc = row.accuracy;
     if (row.accuracy > t->best_acc) t->best_acc = row.accuracy;
@@ -390,9 +393,12 @@ Status trainer_step(Trainer *t, Error *err) {
     double lr = solver_update(&t->solver);
     if (c->display > 0 && iter % c->display == 0) {
         double now = timer_now(), span = fmax(now - t->disp_t0, 1e-9);
-        TrainRow row = {.iter = iter, .phase = PHASE_TRAIN, .loss = t->smoothed,
+        TrainRow row = {.iter = iter,
+                        .phase = PHASE_TRAIN,
+                        .loss = t->smoothed,
                         .accuracy = t->disp_seen ? (double)t->disp_correct / t->disp_seen : 0,
-                        .lr = lr, .seconds = trainer_seconds(t),
+                        .lr = lr,
+                        .seconds = trainer_seconds(t),
                         .images_per_s = t->disp_images / span,
                         .data_wait = fmin(1.0, t->disp_wait / span)};
         if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
@@ -457,8 +463,8 @@ Net *trainer_net(Trainer *t) {
 static Status trainer_build_cache(Trainer *t, Error *err) {
     const TrainConfig *c = &t->cfg;
     double t0 = timer_now();
-    trainer_log(t, "feature cache: %d training images x %d views, %d test images",
-                c->ds->n_train, c->cache_views, c->ds->n_test);
+    trainer_log(t, "feature cache: %d training images x %d views, %d test images", c->ds->n_train,
+                c->cache_views, c->ds->n_test);
     LoaderConfig base = c->train_data;
     base.batch_size = c->batch_size;
     Status s = featcache_build(&t->cache_train, t->net, c->ds, c->ds->train, c->ds->n_train, &base,

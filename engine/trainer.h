@@ -29,14 +29,14 @@ typedef enum TrainPhase { PHASE_TRAIN, PHASE_TEST } TrainPhase;
 
 /* One metrics row: a display interval (train) or a test pass (test). */
 typedef struct TrainRow {
-    int iter;          /* Caffe's iteration number of the row */
+    int iter; /* Caffe's iteration number of the row */
     TrainPhase phase;
-    double loss;       /* train: smoothed over average_loss; test: mean over test_iter */
-    double accuracy;   /* train: over the display interval; test: over the pass */
-    double lr;         /* learning rate of that iteration */
-    double seconds;    /* wall time since the run (or its first segment) started */
+    double loss;         /* train: smoothed over average_loss; test: mean over test_iter */
+    double accuracy;     /* train: over the display interval; test: over the pass */
+    double lr;           /* learning rate of that iteration */
+    double seconds;      /* wall time since the run (or its first segment) started */
     double images_per_s; /* train: throughput of the interval; test: of the pass */
-    double data_wait;  /* share of the interval spent waiting for the loader (0..1) */
+    double data_wait;    /* share of the interval spent waiting for the loader (0..1) */
 } TrainRow;
 
 typedef struct TrainCallbacks {
@@ -49,20 +49,20 @@ typedef struct TrainCallbacks {
 
 typedef struct TrainConfig {
     const Dataset *ds;
-    NetConfig net;           /* num_classes and batch are filled from the dataset / solver */
+    NetConfig net; /* num_classes and batch are filled from the dataset / solver */
     SolverConfig solver;
     LoaderConfig train_data; /* augmentation, threads; batch_size, seed, first_batch set here */
     LoaderConfig test_data;
     int batch_size;
     int test_iter, test_interval, test_initialization;
     int display, average_loss, snapshot;
-    uint64_t seed;           /* weights init, pooling hashes, data order */
+    uint64_t seed; /* weights init, pooling hashes, data order */
     int blas_threads;
-    const char *weights;     /* safetensors with backbone weights (NULL: random init) */
-    const char *init_from;   /* safetensors snapshot whose every weight is loaded (NULL: none) */
+    const char *weights;      /* safetensors with backbone weights (NULL: random init) */
+    const char *init_from;    /* safetensors snapshot whose every weight is loaded (NULL: none) */
     const char *snapshot_dir; /* where iter_<N>.safetensors go (NULL: no snapshots) */
-    int feature_cache;       /* 1: cache features in last_layer mode */
-    int cache_views;         /* views per training image kept in the cache */
+    int feature_cache;        /* 1: cache features in last_layer mode */
+    int cache_views;          /* views per training image kept in the cache */
 } TrainConfig;
 
 typedef struct Trainer Trainer;

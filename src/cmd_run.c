@@ -61,9 +61,9 @@ static void run_on_row(void *ctx, const TrainRow *r, const RunStatus *st) {
         int done = r->iter + 1 - rp->start_iter;
         double per = done > 0 ? (r->seconds - rp->start_sec) / done : -1;
         format_eta(per * (st->max_iter - r->iter - 1), eta, sizeof eta);
-        printf("iter %6d  train  loss %.4f  acc %6.2f%%  lr %.3g  %.1f img/s  wait %2.0f%%  ETA %s\n",
-               r->iter, r->loss, 100 * r->accuracy, r->lr, r->images_per_s, 100 * r->data_wait,
-               eta);
+        printf(
+            "iter %6d  train  loss %.4f  acc %6.2f%%  lr %.3g  %.1f img/s  wait %2.0f%%  ETA %s\n",
+            r->iter, r->loss, 100 * r->accuracy, r->lr, r->images_per_s, 100 * r->data_wait, eta);
     }
     fflush(stdout);
 }
@@ -121,8 +121,9 @@ int cmd_run(int argc, char **argv) {
         } else if (strcmp(argv[i], "--runs-dir") == 0) {
             if (!(runs_dir = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
         } else if (argv[i][0] == '-' || path) {
-            cli_error(cmd, "unexpected argument '%s' (usage: finelab run PRESET "
-                           "[--set section.key=value]... [--runs-dir DIR])",
+            cli_error(cmd,
+                      "unexpected argument '%s' (usage: finelab run PRESET "
+                      "[--set section.key=value]... [--runs-dir DIR])",
                       argv[i]);
             return CLI_BAD_INPUT;
         } else {
@@ -160,8 +161,11 @@ int cmd_run(int argc, char **argv) {
         }
         if (total > 1) printf("sweep %d/%d: %s\n", k + 1, total, label);
         RunPrint rp = {0};
-        RunnerCallbacks cb = {.ctx = &rp, .on_start = run_on_start, .on_row = run_on_row,
-                              .on_log = run_on_log, .should_stop = run_should_stop};
+        RunnerCallbacks cb = {.ctx = &rp,
+                              .on_start = run_on_start,
+                              .on_row = run_on_row,
+                              .on_log = run_on_log,
+                              .should_stop = run_should_stop};
         RunResult res;
         Status s = runner_run(&one, label, runs_dir, &cb, &res, &err);
         int code = run_report(&res, s, &err);
@@ -196,8 +200,11 @@ int cmd_resume(int argc, char **argv) {
     }
     install_sigint();
     RunPrint rp = {0};
-    RunnerCallbacks cb = {.ctx = &rp, .on_start = run_on_start, .on_row = run_on_row,
-                          .on_log = run_on_log, .should_stop = run_should_stop};
+    RunnerCallbacks cb = {.ctx = &rp,
+                          .on_start = run_on_start,
+                          .on_row = run_on_row,
+                          .on_log = run_on_log,
+                          .should_stop = run_should_stop};
     RunResult res;
     Status s = runner_resume(dir, runs_dir, &cb, &res, &err);
     return run_report(&res, s, &err);

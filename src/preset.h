@@ -95,11 +95,11 @@ typedef struct Preset {
         int stepvalue[PRESET_STEPS_MAX];
         int n_stepvalue;
         double momentum, weight_decay;
-        int l1;                     /* regularization_type: 1 L1, 0 L2 */
+        int l1; /* regularization_type: 1 L1, 0 L2 */
         int max_iter, iter_size, batch_size;
         int test_iter, test_interval, test_initialization;
         int display, average_loss, snapshot;
-        double clip_gradients;      /* < 0: off (Caffe's -1) */
+        double clip_gradients; /* < 0: off (Caffe's -1) */
         int random_seed;
     } solver;
     PresetSweep sweep;

@@ -187,7 +187,9 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
     char snapdir[1100];
     snprintf(snapdir, sizeof snapdir, "%s/snapshots", w->dir);
     tc.snapshot_dir = snapdir;
-    TrainCallbacks tcb = {.ctx = &rc, .on_row = runner_on_row, .on_log = runner_on_log,
+    TrainCallbacks tcb = {.ctx = &rc,
+                          .on_row = runner_on_row,
+                          .on_log = runner_on_log,
                           .should_stop = runner_should_stop};
     w->status.max_iter = p->solver.max_iter;
     w->status.skipped_images = ds->n_skipped;
@@ -208,8 +210,7 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
 
 static void runner_fail(RunWriter *w, RunResult *res, Status s, const Error *err) {
     w->status.state = RUN_FAILED;
-    snprintf(w->status.error, sizeof w->status.error, "%s",
-             err ? err->msg : error_status_name(s));
+    snprintf(w->status.error, sizeof w->status.error, "%s", err ? err->msg : error_status_name(s));
     runstore_write_status(w, NULL);
     res->state = RUN_FAILED;
 }
@@ -257,8 +258,10 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
     if (s) return s;
     if (st.state == RUN_RUNNING || st.state == RUN_DONE) {
         res->bad_input = 1;
-        return error_set(err, ST_STATE, "%s: the run is %s; only stopped, interrupted or failed "
-                         "runs resume", run_dir, runstore_state_name(st.state));
+        return error_set(err, ST_STATE,
+                         "%s: the run is %s; only stopped, interrupted or failed "
+                         "runs resume",
+                         run_dir, runstore_state_name(st.state));
     }
     char path[1200], snapshot[1200];
     int iter;

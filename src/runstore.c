@@ -121,8 +121,7 @@ Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     if (line != 0)
         return error_set(err, ST_FORMAT, "%s:%d: %s%s", path, line,
                          sp.bad[0] ? "bad value for " : "malformed line", sp.bad);
-    if (st->state == RUN_RUNNING && st->pid > 0 && kill((pid_t)st->pid, 0) != 0 &&
-        errno == ESRCH)
+    if (st->state == RUN_RUNNING && st->pid > 0 && kill((pid_t)st->pid, 0) != 0 && errno == ESRCH)
         st->state = RUN_INTERRUPTED;
     return ST_OK;
 }
@@ -271,8 +270,8 @@ Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *i
     while ((e = readdir(d))) {
         int it;
         char tail[32];
-        if (sscanf(e->d_name, "iter_%d.%31s", &it, tail) == 2 &&
-            strcmp(tail, "safetensors") == 0 && it > best)
+        if (sscanf(e->d_name, "iter_%d.%31s", &it, tail) == 2 && strcmp(tail, "safetensors") == 0 &&
+            it > best)
             best = it;
     }
     closedir(d);
@@ -351,10 +350,10 @@ Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *
     len += (size_t)snprintf(text, cap, "%s", metrics_header);
     for (int i = 0; i < n; i++) {
         if (rows[i].iter >= from_iter) continue;
-        len += (size_t)snprintf(text + len, cap - len, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n",
-                                rows[i].iter, rows[i].test ? "test" : "train", rows[i].loss,
-                                rows[i].accuracy, rows[i].lr, rows[i].seconds,
-                                rows[i].images_per_s, rows[i].data_wait);
+        len += (size_t)snprintf(
+            text + len, cap - len, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", rows[i].iter,
+            rows[i].test ? "test" : "train", rows[i].loss, rows[i].accuracy, rows[i].lr,
+            rows[i].seconds, rows[i].images_per_s, rows[i].data_wait);
     }
     free(rows);
     char path[1200];

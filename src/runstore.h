@@ -36,9 +36,9 @@ typedef enum RunState {
 typedef struct RunStatus {
     RunState state;
     long pid;
-    char preset[256];     /* preset name */
-    char sweep[256];      /* sweep label ("" outside a sweep) */
-    char started[32];     /* ISO 8601 UTC */
+    char preset[256]; /* preset name */
+    char sweep[256];  /* sweep label ("" outside a sweep) */
+    char started[32]; /* ISO 8601 UTC */
     char updated[32];
     int iter, max_iter;
     double best_accuracy;  /* -1 before any test */
