@@ -89,12 +89,14 @@ UI_OBJ := $(UI_SRC:%.c=$(OUT)/%.o)
 MAIN_OBJ := $(OUT)/src/main.o
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(OUT)/%.o)
 TEST_BIN := $(TEST_MAIN_SRC:tests/%.c=$(OUT)/tests/%)
+TEST_SCRIPTS := $(wildcard tests/test_*.sh)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(OUT)/bench/%)
 ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
-.PHONY: all run test test-build bench deps deps-test lint-deps format format-check clean
+.PHONY: all run test test-build bench deps deps-test lint-deps format format-check clean \
+        readme-keys
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -166,7 +168,7 @@ $(OUT)/bench/%: $(OUT)/bench/%.o $(APP_LIB) $(ENGINE_LIB)
 test-build: deps-test $(BIN) $(TEST_BIN)
 
 test: test-build
-	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) $(TEST_BIN)
+	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) $(TEST_BIN) $(TEST_SCRIPTS)
 
 bench: deps $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
@@ -203,6 +205,12 @@ format-check:
 format:
 	$(call install_missing,$(FORMAT_PKGS))
 	clang-format -i $(FORMAT_FILES)
+
+# Rewrites README.md's preset reference from the schema (tests/test_readme.sh checks it).
+readme-keys: $(BIN)
+	@awk -v keys="$$($(BIN) keys --md)" '/<!-- keys:begin -->/{print; print keys; skip=1; next} \
+	  /<!-- keys:end -->/{skip=0} !skip' README.md > README.md.tmp && mv README.md.tmp README.md
+	@echo "README.md: preset reference regenerated"
 
 clean:
 	rm -rf build finelab

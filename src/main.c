@@ -8,7 +8,9 @@
 
 #include "cmd_bench.h"
 #include "cmd_import_solver.h"
+#include "cmd_keys.h"
 #include "cmd_run.h"
+#include "cmd_runs.h"
 #include "cmd_synth.h"
 #include "version.h"
 
@@ -25,7 +27,12 @@ static int cmd_version(int argc, char **argv);
 static const Command commands[] = {
     {"run", "PRESET [--set s.k=v]...", "train a preset headless ([sweep]: every combination)",
      cmd_run},
+    {"runs", "", "list the runs in the run store", cmd_runs},
+    {"show", "RUN", "a run's resolved preset, status and charts", cmd_show},
+    {"compare", "RUN... [--csv|--md] [--all]", "runs side by side: differing keys, results",
+     cmd_compare},
     {"resume", "RUN", "continue a stopped or interrupted run from its last snapshot", cmd_resume},
+    {"keys", "[--md]", "every preset key: default, allowed values, meaning", cmd_keys},
     {"import-solver", "FILE", "print the [solver] section for a Caffe solver.prototxt",
      cmd_import_solver},
     {"synth", "OUT [options]", "generate the fine-grained bird dataset (CUB layout)", cmd_synth},
