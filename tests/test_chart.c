@@ -17,8 +17,8 @@ static void expect_chart(ChartGlyphs glyphs, int log_y, const double *y, int n, 
     TextGrid g;
     assert_int_equal(textgrid_init(&g, 20, 6), ST_OK);
     ChartSeries s = {.x = xs, .y = y, .n = n, .style = 1, .mark = "*"};
-    ChartOptions o = {.glyphs = glyphs, .log_y = log_y, .x_min = NAN, .x_max = NAN,
-                      .y_min = NAN, .y_max = NAN};
+    ChartOptions o = {
+        .glyphs = glyphs, .log_y = log_y, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
     chart_render(&g, 0, 0, 20, 6, &o, &s, 1);
     char *got = textgrid_string(&g);
     if (strcmp(got, want) != 0) fail_msg("chart:\n%s\nexpected:\n%s", got, want);
@@ -89,8 +89,8 @@ static void test_chart_constant_one_point_and_log(void **state) {
     TextGrid g;
     assert_int_equal(textgrid_init(&g, 20, 6), ST_OK);
     ChartSeries s = {.x = xs, .y = loss, .n = 4, .style = 1, .mark = "*"};
-    ChartOptions o = {.glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN,
-                      .y_max = NAN};
+    ChartOptions o = {
+        .glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
     chart_render(&g, 0, 0, 20, 6, &o, &s, 1);
     char *got = textgrid_string(&g);
     assert_non_null(strstr(got, "1.38870 |"));
@@ -111,8 +111,8 @@ static void test_chart_two_series_by_mark_and_style(void **state) {
     const double up[4] = {0, 1, 2, 3}, down[4] = {3, 2, 1, 0};
     ChartSeries s[2] = {{.x = xs, .y = up, .n = 4, .style = 1, .mark = "*"},
                         {.x = xs, .y = down, .n = 4, .style = 2, .mark = "o"}};
-    ChartOptions o = {.glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN,
-                      .y_max = NAN};
+    ChartOptions o = {
+        .glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
     TextGrid g;
     assert_int_equal(textgrid_init(&g, 20, 6), ST_OK);
     chart_render(&g, 0, 0, 20, 6, &o, s, 2);
