@@ -1,0 +1,222 @@
+/*
+ * test_runner — whole runs through the run store: a preset pointing at a
+ * missing dataset fails as bad input with the path named and recorded in
+ * status.ini; a run stopped and resumed writes the same metrics.tsv rows
+ * (all but the timing columns) as one that never stopped; a run whose
+ * process died reads as interrupted and resumes; a finished run refuses to
+ * resume; a sweep's runs carry their labels and compare shows what differs.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "fileio.h"
+#include "runner.h"
+#include "synth.h"
+#include "testutil.h"
+
+static char dir[64], data[128], runs[128];
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/finelab_test_runner_XXXXXX");
+    if (!mkdtemp(dir)) return -1;
+    snprintf(data, sizeof data, "%s/birds", dir);
+    snprintf(runs, sizeof runs, "%s/runs", dir);
+    SynthConfig sc = {.classes = 3, .per_class = 12, .size = 64, .seed = 5};
+    SynthReport rep;
+    return synth_generate(&sc, data, &rep, NULL) == ST_OK ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void tiny(Preset *p) {
+    preset_defaults(p);
+    const char *sets[] = {
+        "experiment.name=tiny",   "experiment.threads=1",   "data.split=official",
+        "data.resize=36",         "data.resolution=32",     "data.loader_threads=1",
+        "model.width=0.0625",     "model.bilinear_dim=128", "transfer.mode=scratch",
+        "solver.base_lr=0.01",    "solver.max_iter=24",     "solver.batch_size=6",
+        "solver.test_iter=3",     "solver.test_interval=8", "solver.display=4",
+        "solver.average_loss=3",  "solver.snapshot=6",      "solver.lr_policy=multistep",
+        "solver.stepvalue=10,10", "solver.gamma=0.5",
+    };
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        Error err = {0};
+        if (preset_set(p, sets[i], &err)) fail_msg("%s: %s", sets[i], err.msg);
+    }
+    char buf[300];
+    snprintf(buf, sizeof buf, "data.dataset=%s", data);
+    assert_int_equal(preset_set(p, buf, NULL), ST_OK);
+    assert_int_equal(preset_validate(p, NULL), ST_OK);
+}
+
+typedef struct Stopper {
+    int rows, stop_after;
+} Stopper;
+
+static void count_row(void *ctx, const TrainRow *row, const RunStatus *st) {
+    (void)row;
+    (void)st;
+    ((Stopper *)ctx)->rows++;
+}
+
+static int stop_now(void *ctx) {
+    Stopper *s = ctx;
+    return s->stop_after && s->rows >= s->stop_after;
+}
+
+/* metrics.tsv rows without the timing columns, as one string. */
+static char *deterministic_rows(const char *run_dir) {
+    RunRow *rows;
+    int n;
+    assert_int_equal(runstore_read_metrics(run_dir, &rows, &n, NULL), ST_OK);
+    char *out = malloc((size_t)n * 96 + 1);
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        len += (size_t)sprintf(out + len, "%d %d %.9g %.9g %.9g\n", rows[i].iter, rows[i].test,
+                               rows[i].loss, rows[i].accuracy, rows[i].lr);
+    free(rows);
+    return out;
+}
+
+static void test_runner_missing_dataset_is_bad_input(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    assert_int_equal(preset_set(&p, "data.dataset=/nonexistent/birds", NULL), ST_OK);
+    RunResult res;
+    Error err = {0};
+    assert_int_not_equal(runner_run(&p, "", runs, NULL, &res, &err), ST_OK);
+    assert_true(res.bad_input);
+    assert_non_null(strstr(err.msg, "/nonexistent/birds"));
+    RunStatus st;
+    assert_int_equal(runstore_read_status(res.run_dir, &st, NULL), ST_OK);
+    assert_int_equal(st.state, RUN_FAILED);
+    assert_non_null(strstr(st.error, "/nonexistent/birds"));
+}
+
+static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    RunResult full, part, rest;
+    Error err = {0};
+    assert_int_equal(runner_run(&p, "", runs, NULL, &full, &err), ST_OK);
+    assert_int_equal(full.state, RUN_DONE);
+    Stopper st = {.stop_after = 5};
+    RunnerCallbacks cb = {.ctx = &st, .on_row = count_row, .should_stop = stop_now};
+    assert_int_equal(runner_run(&p, "", runs, &cb, &part, &err), ST_OK);
+    assert_int_equal(part.state, RUN_STOPPED);
+    RunStatus s;
+    assert_int_equal(runstore_read_status(part.run_dir, &s, NULL), ST_OK);
+    assert_int_equal(s.state, RUN_STOPPED);
+    assert_int_equal(runner_resume(part.run_dir, runs, NULL, &rest, &err), ST_OK);
+    assert_int_equal(rest.state, RUN_DONE);
+    char *a = deterministic_rows(full.run_dir), *b = deterministic_rows(part.run_dir);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_true(rest.final_accuracy == full.final_accuracy);
+    /* A finished run does not resume. */
+    assert_int_equal(runner_resume(full.run_dir, runs, NULL, &rest, &err), ST_STATE);
+    assert_non_null(strstr(err.msg, "done"));
+}
+
+static void test_runner_dead_process_reads_interrupted_and_resumes(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    Stopper st = {.stop_after = 3};
+    RunnerCallbacks cb = {.ctx = &st, .on_row = count_row, .should_stop = stop_now};
+    RunResult res;
+    Error err = {0};
+    assert_int_equal(runner_run(&p, "", runs, &cb, &res, &err), ST_OK);
+    /* Pretend the run was still running in a process that has since died. */
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, NULL, 0);
+    RunWriter w;
+    memset(&w, 0, sizeof w);
+    snprintf(w.dir, sizeof w.dir, "%s", res.run_dir);
+    assert_int_equal(runstore_read_status(res.run_dir, &w.status, NULL), ST_OK);
+    w.status.state = RUN_RUNNING;
+    assert_int_equal(runstore_write_status(&w, NULL), ST_OK);
+    /* runstore_write_status stamps our own pid; put the dead one in. */
+    char path[1200];
+    snprintf(path, sizeof path, "%s/status.ini", res.run_dir);
+    uint8_t *text;
+    size_t len;
+    assert_int_equal(fileio_read_all(path, &text, &len, NULL), ST_OK);
+    char pid_line[64], *at = strstr((char *)text, "pid = ");
+    assert_non_null(at);
+    snprintf(pid_line, sizeof pid_line, "pid = %ld", (long)child);
+    char *eol = strchr(at, '\n');
+    char fixed[4096];
+    snprintf(fixed, sizeof fixed, "%.*s%s%s", (int)(at - (char *)text), (char *)text, pid_line,
+             eol);
+    free(text);
+    assert_int_equal(fileio_write_atomic(path, fixed, strlen(fixed), NULL), ST_OK);
+    RunStatus s;
+    assert_int_equal(runstore_read_status(res.run_dir, &s, NULL), ST_OK);
+    assert_int_equal(s.state, RUN_INTERRUPTED);
+    RunResult rest;
+    assert_int_equal(runner_resume(res.run_dir, runs, NULL, &rest, &err), ST_OK);
+    assert_int_equal(rest.state, RUN_DONE);
+}
+
+static void test_runner_sweep_labels_and_compare(void **state) {
+    (void)state;
+    Preset p, one;
+    tiny(&p);
+    assert_int_equal(preset_set(&p, "solver.max_iter=4", NULL), ST_OK);
+    assert_int_equal(preset_set(&p, "sweep.model.bilinear_dim=64, 128", NULL), ST_OK);
+    assert_int_equal(preset_sweep_count(&p), 2);
+    char *ids[2];
+    RunResult res[2];
+    for (int k = 0; k < 2; k++) {
+        char label[256];
+        assert_int_equal(preset_sweep_item(&p, k, &one, label, sizeof label, NULL), ST_OK);
+        assert_int_equal(runner_run(&one, label, runs, NULL, &res[k], NULL), ST_OK);
+        RunStatus st;
+        assert_int_equal(runstore_read_status(res[k].run_dir, &st, NULL), ST_OK);
+        assert_non_null(strstr(st.sweep, k ? "model.bilinear_dim=128" : "model.bilinear_dim=64"));
+        ids[k] = res[k].run_dir;
+    }
+    CompareTable t;
+    assert_int_equal(compare_load(&t, runs, ids, 2, 0, NULL), ST_OK);
+    assert_string_equal(t.rows[0].label, "model.bilinear_dim");
+    assert_true(t.rows[0].differs);
+    assert_string_equal(t.rows[0].cells[1], "128");
+    assert_true(t.rows[1].result); /* nothing else differs in the preset */
+    char *csv = compare_format(&t, COMPARE_CSV);
+    assert_non_null(strstr(csv, "model.bilinear_dim,64,128"));
+    free(csv);
+    compare_fini(&t);
+    /* Listing finds every run created in this test file. */
+    char **list;
+    int n;
+    assert_int_equal(runstore_list(runs, &list, &n, NULL), ST_OK);
+    assert_true(n >= 6);
+    runstore_free_list(list, n);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_runner_missing_dataset_is_bad_input),
+        cmocka_unit_test(test_runner_stop_and_resume_equal_uninterrupted),
+        cmocka_unit_test(test_runner_dead_process_reads_interrupted_and_resumes),
+        cmocka_unit_test(test_runner_sweep_labels_and_compare),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
