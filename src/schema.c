@@ -106,7 +106,7 @@ static const SchemaKey keys[] = {
      "crop each image to its bounding box first (cub only)", FIELD(data.crop_to_bbox)},
     {"data", "resize", SCHEMA_INT, "512", 0, 4096, 0, NULL, s_resize,
      "square resize before cropping; 0: resize straight to the resolution", FIELD(data.resize)},
-    {"data", "resolution", SCHEMA_INT, "448", 16, 4096, 0, NULL, s_resolution,
+    {"data", "resolution", SCHEMA_INT, "448", 32, 4096, 0, NULL, s_resolution,
      "side of the square crop fed to the network", FIELD(data.resolution)},
     {"data", "train_crop", SCHEMA_ENUM, "random", 0, 0, 0, crops, NULL,
      "where training crops are taken (tests always use the center)", FIELD(data.random_crop)},
