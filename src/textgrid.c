@@ -3,6 +3,8 @@
  */
 #include "textgrid.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +60,15 @@ int textgrid_text(TextGrid *g, int x, int y, const char *s, int style) {
         cells++;
     }
     return cells;
+}
+
+int textgrid_printf(TextGrid *g, int x, int y, int style, const char *fmt, ...) {
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    return textgrid_text(g, x, y, line, style);
 }
 
 const TextCell *textgrid_at(const TextGrid *g, int x, int y) {

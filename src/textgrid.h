@@ -32,6 +32,9 @@ void textgrid_put(TextGrid *g, int x, int y, const char *ch, int style);
 /* Writes s from (x, y) rightwards, one character per cell, clipped at the
  * right edge; returns the number of cells written. */
 int textgrid_text(TextGrid *g, int x, int y, const char *s, int style);
+/* textgrid_text of a printf-formatted line (cut at 4 KB); returns cells. */
+int textgrid_printf(TextGrid *g, int x, int y, int style, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 const TextCell *textgrid_at(const TextGrid *g, int x, int y);
 /* The grid as text: rows joined by '\n', trailing spaces of each row kept
  * (so tests compare exact shapes). malloc'd; NULL on out of memory. */
