@@ -3,6 +3,7 @@
 #   make                 build ./finelab (release) after installing missing packages
 #   make run             build and open the lab
 #   make test            build and run every test (BUILD=asan for ASan + UBSan)
+#   make test-tsan       the threaded tests (bridge, loader) under ThreadSanitizer
 #   make bench           build and run the benchmarks
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
@@ -19,7 +20,7 @@ OUT ?= build/$(BUILD)
 # --- Debian packages ------------------------------------------------------
 RUN_PKGS := gcc make pkg-config libc6-dev libncurses-dev libopenblas-dev libjpeg62-turbo-dev \
             libinih-dev libfftw3-dev
-TEST_PKGS := libcmocka-dev tmux
+TEST_PKGS := libcmocka-dev tmux procps bsdutils python3
 FORMAT_PKGS := clang-format
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -95,7 +96,7 @@ ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
-.PHONY: all run test test-build bench deps deps-test lint-deps format format-check clean \
+.PHONY: all run test test-build test-tsan bench deps deps-test lint-deps format format-check clean \
         readme-keys
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -169,6 +170,13 @@ test-build: deps-test $(BIN) $(TEST_BIN)
 
 test: test-build
 	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) $(TEST_BIN) $(TEST_SCRIPTS)
+
+# The threaded tests (engine bridge, loader) under ThreadSanitizer; OpenBLAS
+# runs single-threaded there, since its own threads are not instrumented.
+TSAN_TESTS := test_bridge test_loader
+test-tsan:
+	$(MAKE) BUILD=tsan deps-test $(TSAN_TESTS:%=build/tsan/tests/%)
+	@OPENBLAS_NUM_THREADS=1 tests/run.sh tsan $(TSAN_TESTS:%=build/tsan/tests/%)
 
 bench: deps $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

@@ -12,6 +12,7 @@
 #include "cmd_run.h"
 #include "cmd_runs.h"
 #include "cmd_synth.h"
+#include "tui.h"
 #include "version.h"
 
 typedef struct Command {
@@ -45,7 +46,8 @@ static void print_usage(FILE *out) {
     fprintf(out,
             "finelab %s — a terminal lab for fine-grained image classification\n"
             "(VGG-16 + compact bilinear pooling, trained on the CPU)\n\n"
-            "usage: finelab <command> [arguments]\n\ncommands:\n",
+            "usage: finelab [--presets DIR]... [--runs-dir DIR]   open the lab (the TUI)\n"
+            "       finelab <command> [arguments]\n\ncommands:\n",
             FINELAB_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %-28s %s\n", commands[i].name, commands[i].args, commands[i].help);
@@ -67,10 +69,15 @@ static int cmd_version(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) return cmd_help(argc, argv);
+    /* No command, or only the lab's options: open the lab. */
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+            return cmd_help(argc, argv);
+        if (argc >= 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0))
+            return cmd_version(argc, argv);
+        return tui_main(argc, argv);
+    }
     const char *word = argv[1];
-    if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) return cmd_help(argc, argv);
-    if (strcmp(word, "-V") == 0 || strcmp(word, "--version") == 0) return cmd_version(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(word, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "finelab: unknown command '%s' (see 'finelab --help')\n", word);

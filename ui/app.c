@@ -1,0 +1,132 @@
+/*
+ * app — shared state of the lab: presets, runs, log pane. See app.h.
+ */
+#include "app.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "timer.h"
+
+void app_log(App *a, const char *fmt, ...) {
+    if (a->n_log == APP_LOG_LINES) {
+        memmove(a->log[0], a->log[1], sizeof a->log[0] * (APP_LOG_LINES - 1));
+        a->n_log--;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->log[a->n_log++], sizeof a->log[0], fmt, ap);
+    va_end(ap);
+    a->dirty = 1;
+}
+
+void app_message(App *a, int error, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    va_end(ap);
+    a->message_error = error;
+    a->dirty = 1;
+    if (error) app_log(a, "%s", a->message);
+}
+
+static int app_is_ini(const char *name) {
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".ini") == 0;
+}
+
+/* Adds the .ini files under dir (one level of subdirectories, sorted). */
+static void app_scan(App *a, const char *dir, int depth) {
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) return;
+    for (int i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+        struct stat sb;
+        if (names[i]->d_name[0] != '.' && stat(path, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode) && depth < 2) {
+                app_scan(a, path, depth + 1);
+            } else if (S_ISREG(sb.st_mode) && app_is_ini(names[i]->d_name) &&
+                       a->n_presets < APP_PRESETS_MAX) {
+                PresetEntry *e = &a->presets[a->n_presets++];
+                snprintf(e->path, sizeof e->path, "%s", path);
+                Error err = {0};
+                e->ok = preset_load(&e->preset, path, &err) == ST_OK &&
+                        preset_validate(&e->preset, &err) == ST_OK;
+                snprintf(e->error, sizeof e->error, "%s", e->ok ? "" : err.msg);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+void app_load_presets(App *a) {
+    if (!a->presets) a->presets = calloc(APP_PRESETS_MAX, sizeof *a->presets);
+    if (!a->presets) return;
+    a->n_presets = 0;
+    for (int d = 0; d < a->n_presets_dirs; d++) app_scan(a, a->presets_dirs[d], 0);
+    if (a->sel_preset >= a->n_presets) a->sel_preset = a->n_presets ? a->n_presets - 1 : 0;
+    a->dirty = 1;
+}
+
+void app_load_runs(App *a) {
+    if (!a->runs) a->runs = calloc(APP_RUNS_MAX, sizeof *a->runs);
+    if (!a->runs) return;
+    char **ids;
+    int n;
+    if (runstore_list(a->runs_dir, &ids, &n, NULL)) return;
+    /* Keep marks across reloads; the list is sorted oldest first. */
+    RunEntry *old = malloc(sizeof *old * (size_t)(a->n_runs ? a->n_runs : 1));
+    int n_old = a->n_runs;
+    if (old) memcpy(old, a->runs, sizeof *old * (size_t)n_old);
+    a->n_runs = 0;
+    for (int i = 0; i < n && a->n_runs < APP_RUNS_MAX; i++) {
+        RunEntry *e = &a->runs[a->n_runs];
+        memset(e, 0, sizeof *e);
+        snprintf(e->id, sizeof e->id, "%s", ids[i]);
+        snprintf(e->dir, sizeof e->dir, "%s/%s", a->runs_dir, ids[i]);
+        if (runstore_read_status(e->dir, &e->status, NULL)) continue;
+        for (int k = 0; old && k < n_old; k++)
+            if (strcmp(old[k].id, e->id) == 0) e->marked = old[k].marked;
+        a->n_runs++;
+    }
+    free(old);
+    runstore_free_list(ids, n);
+    if (a->sel_run >= a->n_runs) a->sel_run = a->n_runs ? a->n_runs - 1 : 0;
+    a->runs_loaded_at = timer_now();
+    a->dirty = 1;
+}
+
+RunEntry *app_find_run(App *a, const char *dir) {
+    for (int i = 0; i < a->n_runs; i++)
+        if (strcmp(a->runs[i].dir, dir) == 0) return &a->runs[i];
+    return NULL;
+}
+
+int app_queue_preset(App *a, const Preset *p) {
+    int n = preset_sweep_count(p), queued = 0;
+    Preset *one = malloc(sizeof *one);
+    if (!one) return 0;
+    for (int k = 0; k < n; k++) {
+        char label[512] = "";
+        Error err = {0};
+        int job;
+        if (preset_sweep_item(p, k, one, label, sizeof label, &err) || preset_validate(one, &err) ||
+            bridge_enqueue(a->bridge, one, label, &job, &err)) {
+            app_message(a, 1, "cannot queue %s: %s", p->experiment.name, err.msg);
+            break;
+        }
+        queued++;
+    }
+    free(one);
+    if (queued)
+        app_message(a, 0, "queued %s (%d run%s)", p->experiment.name, queued,
+                    queued == 1 ? "" : "s");
+    return queued;
+}

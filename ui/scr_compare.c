@@ -1,0 +1,244 @@
+/*
+ * scr_compare — screen 5: the runs marked on screen 3 (all runs when none
+ * is marked) side by side: the table of table.c (one row per run, the
+ * preset keys that differ or all of them, then the results), sortable by
+ * any column, with a pinned baseline that the other rows are compared to
+ * (▲/▼); below it an overlay chart of the runs' test accuracy (or loss),
+ * one colour and one mark per run. The table exports as CSV or Markdown.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compare.h"
+#include "fileio.h"
+#include "screens.h"
+#include "table.h"
+
+enum { CMP_MAX = 64 };
+static const char *const marks[8] = {"*", "o", "+", "x", "#", "@", "%", "&"};
+
+/* The runs to compare: the marked ones, else every run (newest CMP_MAX). */
+static int picked(App *a, char **dirs) {
+    int n = 0;
+    for (int i = 0; i < a->n_runs && n < CMP_MAX; i++)
+        if (a->runs[i].marked) dirs[n++] = a->runs[i].dir;
+    if (n) return n;
+    for (int i = a->n_runs > CMP_MAX ? a->n_runs - CMP_MAX : 0; i < a->n_runs; i++)
+        dirs[n++] = a->runs[i].dir;
+    return n;
+}
+
+static int load(App *a, CompareTable *t, Error *err) {
+    char *dirs[CMP_MAX];
+    int n = picked(a, dirs);
+    if (!n) return -1;
+    return compare_load(t, a->runs_dir, dirs, n, a->cmp_all, err) ? -1 : 0;
+}
+
+static TableView view(App *a, const CompareTable *t, int h) {
+    TableView v = {.sort_col = a->cmp_sort_col,
+                   .sort_desc = a->cmp_sort_desc,
+                   .baseline = a->cmp_baseline,
+                   .selected = a->cmp_selected,
+                   .ascii = !a->utf8};
+    table_clamp(&v, t, h);
+    a->cmp_selected = v.selected;
+    a->cmp_sort_col = v.sort_col;
+    a->cmp_baseline = v.baseline;
+    return v;
+}
+
+static int map_style(int s) {
+    switch (s) {
+    case TABLE_STYLE_HEADER:
+        return ST_HEADER;
+    case TABLE_STYLE_SELECTED:
+        return ST_SELECTED;
+    case TABLE_STYLE_BASELINE:
+        return ST_TITLE;
+    case TABLE_STYLE_BETTER:
+        return ST_GOOD;
+    case TABLE_STYLE_WORSE:
+        return ST_BAD;
+    case TABLE_STYLE_NEUTRAL:
+        return ST_DIM;
+    default:
+        return 0;
+    }
+}
+
+void comparescr_draw(App *a, TextGrid *g) {
+    CompareTable t;
+    Error err = {0};
+    int marked = 0;
+    for (int i = 0; i < a->n_runs; i++) marked += a->runs[i].marked;
+    if (load(a, &t, &err)) {
+        textgrid_text(g, 0, 0, a->n_runs ? err.msg : "Compare: no runs yet", ST_DIM);
+        return;
+    }
+    char line[1600];
+    snprintf(line, sizeof line, "Compare: %d run%s (%s)   keys: %s   sort: %s%s   baseline: %s",
+             t.n_runs, t.n_runs == 1 ? "" : "s",
+             marked ? "marked on screen 3" : "all: mark with Space on 3",
+             a->cmp_all ? "all" : "differing",
+             a->cmp_sort_col < 0 ? "run" : t.rows[a->cmp_sort_col].label,
+             a->cmp_sort_desc ? " (desc)" : "",
+             a->cmp_baseline >= 0 && a->cmp_baseline < t.n_runs ? t.runs[a->cmp_baseline].id
+                                                                : "none");
+    textgrid_text(g, 0, 0, line, ST_TITLE);
+    int table_h = (g->h - 2) / 2;
+    if (table_h > t.n_runs + 1) table_h = t.n_runs + 1;
+    if (table_h < 3) table_h = 3;
+    TableView v = view(a, &t, table_h);
+    TextGrid tg;
+    if (textgrid_init(&tg, g->w, table_h) == ST_OK) {
+        table_render(&tg, 0, 0, g->w, table_h, &t, &v);
+        for (int y = 0; y < table_h; y++)
+            for (int x = 0; x < g->w; x++) {
+                const TextCell *c = textgrid_at(&tg, x, y);
+                textgrid_put(g, x, 2 + y, c->ch, map_style(c->style));
+            }
+        textgrid_fini(&tg);
+    }
+    /* Overlay chart of the runs in table order. */
+    int order[CMP_MAX], cy = 3 + table_h, ch = g->h - cy - 1;
+    table_order(&t, &v, order);
+    ChartSeries series[CMP_MAX];
+    double *xs[CMP_MAX] = {0}, *ys[CMP_MAX] = {0};
+    int ns = 0;
+    for (int k = 0; k < t.n_runs && ns < CMP_MAX; k++) {
+        int r = order[k];
+        RunRow *rows;
+        int n;
+        if (runstore_read_metrics(t.runs[r].dir, &rows, &n, NULL)) continue;
+        xs[ns] = malloc(sizeof(double) * (size_t)(n + 1));
+        ys[ns] = malloc(sizeof(double) * (size_t)(n + 1));
+        int m = 0;
+        for (int i = 0; xs[ns] && ys[ns] && i < n; i++)
+            if (rows[i].test == !a->cmp_loss || (a->cmp_loss && !rows[i].test)) {
+                xs[ns][m] = rows[i].iter;
+                ys[ns][m++] = a->cmp_loss ? rows[i].loss : 100 * rows[i].accuracy;
+            }
+        free(rows);
+        series[ns] = (ChartSeries){xs[ns], ys[ns], m, 1 + ns % ST_SERIES_MAX, marks[ns % 8]};
+        ns++;
+    }
+    if (ch >= 4) {
+        snprintf(line, sizeof line, "%s by iteration, one mark per run (t: %s):",
+                 a->cmp_loss ? "train loss" : "test accuracy %", a->cmp_loss ? "accuracy" : "loss");
+        int x = textgrid_text(g, 0, cy, line, ST_TITLE);
+        for (int k = 0; k < ns && x < g->w - 4; k++) {
+            snprintf(line, sizeof line, "  %s %.24s", marks[k % 8], t.runs[order[k]].id);
+            x += textgrid_text(g, x, cy, line, 1 + k % ST_SERIES_MAX);
+        }
+        ChartOptions o = {.glyphs = a->utf8 ? a->glyphs : CHART_ASCII,
+                          .x_min = NAN,
+                          .x_max = NAN,
+                          .y_min = NAN,
+                          .y_max = NAN};
+        chart_render(g, 0, cy + 1, g->w, ch, &o, series, ns);
+    }
+    for (int k = 0; k < ns; k++) {
+        free(xs[k]);
+        free(ys[k]);
+    }
+    compare_fini(&t);
+}
+
+static void with_table(App *a, void (*fn)(App *, CompareTable *)) {
+    CompareTable t;
+    Error err = {0};
+    if (load(a, &t, &err)) {
+        app_message(a, 1, "compare: %s", err.msg[0] ? err.msg : "no runs");
+        return;
+    }
+    fn(a, &t);
+    compare_fini(&t);
+}
+
+static void sort_next(App *a, CompareTable *t) {
+    a->cmp_sort_col = a->cmp_sort_col + 1 >= t->n_rows ? -1 : a->cmp_sort_col + 1;
+}
+
+static void sort_prev(App *a, CompareTable *t) {
+    a->cmp_sort_col = a->cmp_sort_col <= -1 ? t->n_rows - 1 : a->cmp_sort_col - 1;
+}
+
+static void pin(App *a, CompareTable *t) {
+    TableView v = view(a, t, a->h);
+    int r = table_selected_run(t, &v);
+    a->cmp_baseline = r == a->cmp_baseline ? -1 : r;
+}
+
+static void open_selected(App *a, CompareTable *t) {
+    TableView v = view(a, t, a->h);
+    int r = table_selected_run(t, &v);
+    if (r < 0) return;
+    snprintf(a->mon_dir, sizeof a->mon_dir, "%s", t->runs[r].dir);
+    a->screen = SCR_MONITOR;
+}
+
+static void export_as(App *a, CompareTable *t, CompareFormat fmt) {
+    char *text = compare_format(t, fmt);
+    char path[1200], stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(path, sizeof path, "%s/compare-%s.%s", a->runs_dir, stamp,
+             fmt == COMPARE_CSV ? "csv" : "md");
+    Error err = {0};
+    if (!text || fileio_write_atomic(path, text, strlen(text), &err))
+        app_message(a, 1, "cannot write %s: %s", path, err.msg);
+    else
+        app_message(a, 0, "wrote %s", path);
+    free(text);
+}
+
+static void export_csv(App *a, CompareTable *t) {
+    export_as(a, t, COMPARE_CSV);
+}
+
+static void export_md(App *a, CompareTable *t) {
+    export_as(a, t, COMPARE_MD);
+}
+
+void comparescr_sort_next(App *a) {
+    with_table(a, sort_next);
+}
+
+void comparescr_sort_prev(App *a) {
+    with_table(a, sort_prev);
+}
+
+void comparescr_reverse(App *a) {
+    a->cmp_sort_desc = !a->cmp_sort_desc;
+}
+
+void comparescr_baseline(App *a) {
+    with_table(a, pin);
+}
+
+void comparescr_all(App *a) {
+    a->cmp_all = !a->cmp_all;
+    a->cmp_sort_col = -1;
+}
+
+void comparescr_chart(App *a) {
+    a->cmp_loss = !a->cmp_loss;
+}
+
+void comparescr_export_csv(App *a) {
+    with_table(a, export_csv);
+}
+
+void comparescr_export_md(App *a) {
+    with_table(a, export_md);
+}
+
+void comparescr_open(App *a) {
+    with_table(a, open_selected);
+}

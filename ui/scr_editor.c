@@ -1,0 +1,178 @@
+/*
+ * scr_editor — screen 2: a form generated from the preset schema. Every
+ * key of schema.h is a row under its section; left/right cycle through the
+ * key's choices or suggested values (mode, resolution 224/336/448, bilinear
+ * dim 1024..8192, pooling, lr policy ...), Enter types a value, validated
+ * on every keystroke against the key's type and range. The help line shows
+ * the range and help text. Saving writes the file atomically and only when
+ * the whole preset is valid.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "schema.h"
+#include "screens.h"
+
+void editor_open(App *a, const char *path, const Preset *p) {
+    a->edit = *p;
+    snprintf(a->edit_path, sizeof a->edit_path, "%s", path);
+    a->edit_field = 0;
+    a->edit_typing = 0;
+    a->edit_dirty = 0;
+    a->edit_error[0] = '\0';
+    a->screen = SCR_EDITOR;
+}
+
+void editor_draw(App *a, TextGrid *g) {
+    char line[1400];
+    if (!a->edit_path[0]) {
+        textgrid_text(g, 0, 0, "Editor: pick a preset on screen 1 and press Enter", ST_DIM);
+        return;
+    }
+    snprintf(line, sizeof line, "Editing %s%s", a->edit_path, a->edit_dirty ? "  (modified)" : "");
+    textgrid_text(g, 0, 0, line, ST_TITLE);
+    /* Rows: a header per section, then its keys. */
+    int n = schema_count(), rows = g->h - 5;
+    int sel_row = a->edit_field, sections_before = 0;
+    for (int i = 0; i <= a->edit_field && i < n; i++)
+        if (i == 0 || strcmp(schema_at(i)->section, schema_at(i - 1)->section) != 0)
+            sections_before++;
+    sel_row += sections_before;
+    int top = sel_row >= rows ? sel_row - rows + 1 : 0, row = 0;
+    for (int i = 0; i < n; i++) {
+        const SchemaKey *k = schema_at(i);
+        if (i == 0 || strcmp(k->section, schema_at(i - 1)->section) != 0) {
+            if (row >= top && row - top < rows) {
+                snprintf(line, sizeof line, "[%s]", k->section);
+                textgrid_text(g, 0, 2 + row - top, line, ST_HEADER);
+            }
+            row++;
+        }
+        if (row >= top && row - top < rows) {
+            char value[1100];
+            int selected = i == a->edit_field;
+            if (selected && a->edit_typing)
+                snprintf(value, sizeof value, "%s_", a->edit_text);
+            else
+                schema_format(k, &a->edit, value, sizeof value);
+            snprintf(line, sizeof line, "  %-22s = %s", k->key, value);
+            textgrid_text(g, 0, 2 + row - top, line, selected ? ST_SELECTED : 0);
+        }
+        row++;
+    }
+    const SchemaKey *k = schema_at(a->edit_field);
+    char what[512];
+    schema_describe(k, what, sizeof what);
+    snprintf(line, sizeof line, "%s.%s: %s", k->section, k->key, k->help);
+    textgrid_text(g, 0, g->h - 3, line, 0);
+    snprintf(line, sizeof line, "values: %s", what);
+    textgrid_text(g, 0, g->h - 2, line, ST_DIM);
+    if (a->edit_error[0]) textgrid_text(g, 0, g->h - 1, a->edit_error, ST_ERROR);
+}
+
+/* Applies text to the selected key; 0 on success, else edit_error says why. */
+static int editor_apply(App *a, const char *text) {
+    const SchemaKey *k = schema_at(a->edit_field);
+    Error err = {0};
+    Preset trial = a->edit;
+    if (schema_parse(k, text, &trial, 0, &err)) {
+        snprintf(a->edit_error, sizeof a->edit_error, "%s.%s: %s", k->section, k->key, err.msg);
+        return -1;
+    }
+    a->edit = trial;
+    a->edit_dirty = 1;
+    a->edit_error[0] = '\0';
+    return 0;
+}
+
+static void editor_cycle(App *a, int dir) {
+    if (!a->edit_path[0]) return;
+    const SchemaKey *k = schema_at(a->edit_field);
+    char now[1100];
+    schema_format(k, &a->edit, now, sizeof now);
+    int count = 0, at = -1;
+    for (const char *s; (s = schema_suggestion(k, count)); count++)
+        if (strcmp(s, now) == 0) at = count;
+    if (count == 0) {
+        app_message(a, 0, "%s.%s has no choices: press Enter to type a value", k->section, k->key);
+        return;
+    }
+    int next = at < 0 ? (dir > 0 ? 0 : count - 1) : (at + dir + count) % count;
+    editor_apply(a, schema_suggestion(k, next));
+}
+
+void editor_next_choice(App *a) {
+    editor_cycle(a, 1);
+}
+
+void editor_prev_choice(App *a) {
+    editor_cycle(a, -1);
+}
+
+void editor_type(App *a) {
+    if (!a->edit_path[0]) return;
+    schema_format(schema_at(a->edit_field), &a->edit, a->edit_text, sizeof a->edit_text);
+    a->edit_typing = 1;
+}
+
+/* Live validation: what the typed text would give, without applying it. */
+static void editor_check_typed(App *a) {
+    const SchemaKey *k = schema_at(a->edit_field);
+    Preset trial = a->edit;
+    Error err = {0};
+    if (schema_parse(k, a->edit_text, &trial, 0, &err))
+        snprintf(a->edit_error, sizeof a->edit_error, "%s.%s: %s", k->section, k->key, err.msg);
+    else
+        a->edit_error[0] = '\0';
+}
+
+int editor_key(App *a, int ch) {
+    size_t n = strlen(a->edit_text);
+    if (ch == '\n') {
+        if (editor_apply(a, a->edit_text) == 0) a->edit_typing = 0;
+    } else if (ch == 27) {
+        a->edit_typing = 0;
+        a->edit_error[0] = '\0';
+    } else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n > 0) {
+        a->edit_text[n - 1] = '\0';
+        editor_check_typed(a);
+    } else if (ch >= 32 && ch < 127 && n + 1 < sizeof a->edit_text) {
+        a->edit_text[n] = (char)ch;
+        a->edit_text[n + 1] = '\0';
+        editor_check_typed(a);
+    } else {
+        return 0;
+    }
+    a->dirty = 1;
+    return 1;
+}
+
+void editor_save(App *a) {
+    if (!a->edit_path[0]) return;
+    Error err = {0};
+    if (preset_validate(&a->edit, &err)) {
+        snprintf(a->edit_error, sizeof a->edit_error, "not saved: %s", err.msg);
+        app_message(a, 1, "not saved: %s", err.msg);
+        return;
+    }
+    char *text = preset_format_sweep(&a->edit);
+    Status st = text ? fileio_write_atomic(a->edit_path, text, strlen(text), &err) : ST_NOMEM;
+    free(text);
+    if (st) {
+        app_message(a, 1, "cannot save %s: %s", a->edit_path, err.msg);
+        return;
+    }
+    a->edit_dirty = 0;
+    a->edit_error[0] = '\0';
+    app_load_presets(a);
+    app_message(a, 0, "saved %s", a->edit_path);
+}
+
+void editor_back(App *a) {
+    if (a->edit_dirty && !ui_confirm(a, "discard the unsaved changes?")) return;
+    a->edit_dirty = 0;
+    a->screen = SCR_PRESETS;
+}

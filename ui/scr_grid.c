@@ -1,0 +1,153 @@
+/*
+ * scr_grid — screen 6: a sweep as a pivot table (pivot.c). The sweep is
+ * the runs that share the preset name of the newest swept run (or of the
+ * run selected on screen 3, when it belongs to a sweep); rows and columns
+ * are two of the keys that vary among them, resolution x bilinear dim by
+ * default as in the tutorial's table; cells show the best test accuracy
+ * with heat shading. Enter opens the cell's run in the monitor.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pivot.h"
+#include "schema.h"
+#include "screens.h"
+
+enum { GRID_MAX = 256, GRID_KEYS = 16 };
+
+typedef struct GridData {
+    int n;
+    int run[GRID_MAX]; /* index into a->runs */
+    Preset *presets;
+    PivotEntry entries[GRID_MAX];
+    int keys[GRID_KEYS], n_keys;
+    char name[256];
+} GridData;
+
+static int grid_load(App *a, GridData *d) {
+    memset(d, 0, sizeof *d);
+    const RunEntry *pick =
+        a->sel_run < a->n_runs && a->runs[a->sel_run].status.sweep[0] ? &a->runs[a->sel_run] : NULL;
+    for (int i = a->n_runs - 1; !pick && i >= 0; i--)
+        if (a->runs[i].status.sweep[0]) pick = &a->runs[i];
+    if (!pick) return -1;
+    snprintf(d->name, sizeof d->name, "%s", pick->status.preset);
+    d->presets = malloc(sizeof(Preset) * GRID_MAX);
+    if (!d->presets) return -1;
+    for (int i = 0; i < a->n_runs && d->n < GRID_MAX; i++) {
+        const RunEntry *e = &a->runs[i];
+        if (!e->status.sweep[0] || strcmp(e->status.preset, d->name) != 0) continue;
+        char path[1700];
+        snprintf(path, sizeof path, "%s/preset.ini", e->dir);
+        if (preset_load(&d->presets[d->n], path, NULL)) continue;
+        d->run[d->n] = i;
+        d->entries[d->n] = (PivotEntry){i, &d->presets[d->n], e->status.best_accuracy};
+        d->n++;
+    }
+    d->n_keys = pivot_varying_keys(d->entries, d->n, d->keys, GRID_KEYS);
+    if (d->n_keys > GRID_KEYS) d->n_keys = GRID_KEYS;
+    return d->n ? 0 : -1;
+}
+
+/* The pivot's row and column schema keys from the app's choices. */
+static void grid_axes(App *a, GridData *d, int *row, int *col) {
+    pivot_default_keys(d->entries, d->n, row, col);
+    if (a->grid_row_key > 0 && d->n_keys) *row = d->keys[(a->grid_row_key - 1) % d->n_keys];
+    if (a->grid_col_key > 0 && d->n_keys) *col = d->keys[(a->grid_col_key - 1) % d->n_keys];
+}
+
+static int map_style(int s) {
+    if (s >= PIVOT_STYLE_HEAT1 && s <= PIVOT_STYLE_HEAT5) return ST_HEAT + s;
+    if (s == PIVOT_STYLE_HEADER) return ST_HEADER;
+    if (s == PIVOT_STYLE_SELECTED) return ST_SELECTED;
+    return 0;
+}
+
+void grid_draw(App *a, TextGrid *g) {
+    GridData d;
+    if (grid_load(a, &d)) {
+        textgrid_text(g, 0, 0,
+                      "Grid: no sweep yet (a preset with a [sweep] section, run with r on 1)",
+                      ST_DIM);
+        free(d.presets);
+        return;
+    }
+    int row, col;
+    grid_axes(a, &d, &row, &col);
+    Pivot p;
+    if (pivot_build(&p, d.entries, d.n, row, col, 1)) {
+        textgrid_text(g, 0, 0, "Grid: cannot build the pivot", ST_ERROR);
+        free(d.presets);
+        return;
+    }
+    PivotView v = {.sel_row = a->grid_sel_row, .sel_col = a->grid_sel_col, .ascii = !a->utf8};
+    pivot_clamp(&v, &p);
+    a->grid_sel_row = v.sel_row;
+    a->grid_sel_col = v.sel_col;
+    char line[1024];
+    snprintf(line, sizeof line,
+             "Grid: sweep of %s, %d runs; best test accuracy per cell (r/c choose the keys)",
+             d.name, d.n);
+    textgrid_text(g, 0, 0, line, ST_TITLE);
+    TextGrid pg;
+    int h = g->h - 3;
+    if (textgrid_init(&pg, g->w, h) == ST_OK) {
+        pivot_render(&pg, 0, 0, g->w, h, &p, &v);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < g->w; x++) {
+                const TextCell *c = textgrid_at(&pg, x, y);
+                textgrid_put(g, x, 2 + y, c->ch, map_style(c->style));
+            }
+        textgrid_fini(&pg);
+    }
+    int r = pivot_selected_run(&p, &v);
+    if (r >= 0) {
+        snprintf(line, sizeof line, "selected: %s (%s)", a->runs[r].id, a->runs[r].status.sweep);
+        textgrid_text(g, 0, g->h - 1, line, ST_DIM);
+    }
+    pivot_fini(&p);
+    free(d.presets);
+}
+
+static void grid_cycle(App *a, int *which) {
+    GridData d;
+    if (grid_load(a, &d) || d.n_keys == 0) {
+        app_message(a, 0, "no swept keys to choose from");
+        free(d.presets);
+        return;
+    }
+    *which = *which % d.n_keys + 1; /* 0: default, then each varying key in turn */
+    const SchemaKey *k = schema_at(d.keys[*which - 1]);
+    app_message(a, 0, "%s.%s", k->section, k->key);
+    free(d.presets);
+}
+
+void grid_row_key(App *a) {
+    grid_cycle(a, &a->grid_row_key);
+}
+
+void grid_col_key(App *a) {
+    grid_cycle(a, &a->grid_col_key);
+}
+
+void grid_open(App *a) {
+    GridData d;
+    if (grid_load(a, &d)) {
+        free(d.presets);
+        return;
+    }
+    int row, col;
+    grid_axes(a, &d, &row, &col);
+    Pivot p;
+    if (pivot_build(&p, d.entries, d.n, row, col, 1) == ST_OK) {
+        PivotView v = {.sel_row = a->grid_sel_row, .sel_col = a->grid_sel_col};
+        int r = pivot_selected_run(&p, &v);
+        if (r >= 0) {
+            snprintf(a->mon_dir, sizeof a->mon_dir, "%s", a->runs[r].dir);
+            a->screen = SCR_MONITOR;
+        }
+        pivot_fini(&p);
+    }
+    free(d.presets);
+}

@@ -1,0 +1,174 @@
+/*
+ * scr_monitor — screen 4: one run's curves, live. The loss chart shows the
+ * train loss raw (dim dots) and EMA-smoothed (debiased, as W&B and
+ * TensorBoard smooth) with the test loss; the accuracy chart shows train
+ * and test accuracy. The header gives iteration / max_iter, learning rate,
+ * ETA, images/s and the share of time spent waiting for data. Rows come
+ * from the run's metrics.tsv, so runs of other finelab processes show too.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "screens.h"
+
+static const double ema_steps[] = {0, 0.6, 0.8, 0.9, 0.95, 0.99};
+static const int zoom_steps[] = {0, 1000, 100};
+
+typedef struct Series {
+    double *x, *y;
+    int n;
+} Series;
+
+static void series_add(Series *s, double x, double y) {
+    s->x[s->n] = x;
+    s->y[s->n++] = y;
+}
+
+/* The run to show: the chosen one, else the one training here, else the newest. */
+static const char *monitor_dir(App *a) {
+    if (a->mon_dir[0]) return a->mon_dir;
+    BridgeSnapshot s;
+    bridge_snapshot(a->bridge, &s);
+    if (s.running) return snprintf(a->mon_dir, sizeof a->mon_dir, "%s", s.run_dir), a->mon_dir;
+    if (a->n_runs) return a->runs[a->n_runs - 1].dir;
+    return NULL;
+}
+
+static void draw_chart(App *a, TextGrid *g, int x0, int y0, int w, int h, const char *title,
+                       const Series *s, const char *const *marks, const int *styles, int n,
+                       int log_y, double x_min) {
+    textgrid_text(g, x0, y0, title, ST_TITLE);
+    ChartSeries cs[4];
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (s[i].n) cs[m++] = (ChartSeries){s[i].x, s[i].y, s[i].n, styles[i], marks[i]};
+    ChartOptions o = {.glyphs = a->utf8 ? a->glyphs : CHART_ASCII,
+                      .log_y = log_y,
+                      .x_min = x_min,
+                      .x_max = NAN,
+                      .y_min = NAN,
+                      .y_max = NAN};
+    chart_render(g, x0, y0 + 1, w, h - 1, &o, cs, m);
+}
+
+void monitor_draw(App *a, TextGrid *g) {
+    const char *dir = monitor_dir(a);
+    if (!dir) {
+        textgrid_text(g, 0, 0, "Monitor: no run yet (screen 1: pick a preset, press r)", ST_DIM);
+        return;
+    }
+    RunStatus st;
+    RunRow *rows = NULL;
+    int n = 0;
+    if (runstore_read_status(dir, &st, NULL) || runstore_read_metrics(dir, &rows, &n, NULL)) {
+        textgrid_text(g, 0, 0, "Monitor: cannot read the run", ST_ERROR);
+        return;
+    }
+    const char *id = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    char line[2048];
+    double lr = 0, ips = 0, wait = 0;
+    for (int i = n - 1; i >= 0; i--)
+        if (!rows[i].test) {
+            lr = rows[i].lr;
+            ips = rows[i].images_per_s;
+            wait = rows[i].data_wait;
+            break;
+        }
+    double eta = st.state == RUN_RUNNING && st.iter > 0
+                     ? st.seconds / st.iter * (st.max_iter - st.iter)
+                     : -1;
+    char eta_text[32] = "-", best[16] = "-";
+    if (eta >= 0) snprintf(eta_text, sizeof eta_text, "%dm%02ds", (int)(eta / 60), (int)eta % 60);
+    if (st.best_accuracy >= 0) snprintf(best, sizeof best, "%.2f%%", 100 * st.best_accuracy);
+    snprintf(line, sizeof line,
+             "%s  [%s]  iter %d/%d  lr %.3g  ETA %s  %.1f img/s  "
+             "data wait %.0f%%  best test %s",
+             id, runstore_state_name(st.state), st.iter, st.max_iter, lr, eta_text, ips, 100 * wait,
+             best);
+    textgrid_text(g, 0, 0, line, ST_TITLE);
+    snprintf(line, sizeof line,
+             "smoothing %.2f (raw shown dotted)   loss axis %s   glyphs %s   zoom %s", a->ema,
+             a->log_y ? "log" : "linear",
+             !a->utf8 || a->glyphs == CHART_ASCII ? "ascii"
+             : a->glyphs == CHART_BLOCK           ? "block"
+                                                  : "braille",
+             a->zoom ? (a->zoom == 100 ? "last 100" : "last 1000") : "all");
+    textgrid_text(g, 0, 1, line, ST_DIM);
+    Series s[5];
+    for (int k = 0; k < 5; k++) {
+        s[k].x = malloc(sizeof(double) * (size_t)(n + 1));
+        s[k].y = malloc(sizeof(double) * (size_t)(n + 1));
+        s[k].n = 0;
+    }
+    /* 0 raw train loss, 1 smoothed train loss, 2 test loss, 3 train acc, 4 test acc */
+    for (int i = 0; s[4].y && i < n; i++) {
+        if (rows[i].test) {
+            series_add(&s[2], rows[i].iter, rows[i].loss);
+            series_add(&s[4], rows[i].iter, 100 * rows[i].accuracy);
+        } else {
+            series_add(&s[0], rows[i].iter, rows[i].loss);
+            series_add(&s[3], rows[i].iter, 100 * rows[i].accuracy);
+        }
+    }
+    if (s[1].y) {
+        chart_ema(s[0].y, s[0].n, a->ema, s[1].y);
+        memcpy(s[1].x, s[0].x, sizeof(double) * (size_t)s[0].n);
+        s[1].n = a->ema > 0 ? s[0].n : 0;
+    }
+    double x_min = a->zoom && st.iter > a->zoom ? st.iter - a->zoom : NAN;
+    int side = g->w >= 150, cw = side ? g->w / 2 : g->w, ch = side ? g->h - 3 : (g->h - 3) / 2;
+    const char *lm[3] = {".", "*", "o"}, *am[2] = {"*", "o"};
+    const int ls[3] = {7, 1, 2}, as[2] = {1, 2};
+    draw_chart(a, g, 0, 3, cw - 1, ch, "loss: train . raw  * smoothed   o test", s, lm, ls, 3,
+               a->log_y, x_min);
+    draw_chart(a, g, side ? cw : 0, side ? 3 : 3 + ch, cw - 1, ch, "accuracy %: train *   test o",
+               s + 3, am, as, 2, 0, x_min);
+    for (int k = 0; k < 5; k++) {
+        free(s[k].x);
+        free(s[k].y);
+    }
+    free(rows);
+}
+
+void monitor_ema_up(App *a) {
+    int n = (int)(sizeof ema_steps / sizeof ema_steps[0]);
+    for (int i = 0; i < n; i++)
+        if (ema_steps[i] > a->ema + 1e-9) {
+            a->ema = ema_steps[i];
+            return;
+        }
+}
+
+void monitor_ema_down(App *a) {
+    for (int i = (int)(sizeof ema_steps / sizeof ema_steps[0]) - 1; i >= 0; i--)
+        if (ema_steps[i] < a->ema - 1e-9) {
+            a->ema = ema_steps[i];
+            return;
+        }
+}
+
+void monitor_log_y(App *a) {
+    a->log_y = !a->log_y;
+}
+
+void monitor_glyphs(App *a) {
+    if (!a->utf8) {
+        app_message(a, 0, "this terminal is not UTF-8: charts stay ASCII");
+        return;
+    }
+    a->glyphs = a->glyphs == CHART_BRAILLE ? CHART_BLOCK
+                : a->glyphs == CHART_BLOCK ? CHART_ASCII
+                                           : CHART_BRAILLE;
+}
+
+void monitor_zoom(App *a) {
+    int n = (int)(sizeof zoom_steps / sizeof zoom_steps[0]);
+    for (int i = 0; i < n; i++)
+        if (zoom_steps[i] == a->zoom) {
+            a->zoom = zoom_steps[(i + 1) % n];
+            return;
+        }
+    a->zoom = 0;
+}

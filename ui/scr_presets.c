@@ -1,0 +1,133 @@
+/*
+ * scr_presets — screen 1: the presets under presets/ (and --presets DIR)
+ * with their key values; run, queue, copy or edit the selected one. A file
+ * with an error is listed with the error instead of its values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "schema.h"
+#include "screens.h"
+
+static const char *mode_name(int m) {
+    return m == TRANSFER_ALL ? "all" : m == TRANSFER_SCRATCH ? "scratch" : "last_layer";
+}
+
+static const char *pool_name(int p) {
+    static const char *const n[] = {"compact_ts", "compact_rm", "bilinear", "avg"};
+    return p >= 0 && p < 4 ? n[p] : "?";
+}
+
+void presets_draw(App *a, TextGrid *g) {
+    char line[512];
+    int x = textgrid_printf(g, 0, 0, ST_TITLE, "Presets: %d file%s in", a->n_presets,
+                            a->n_presets == 1 ? "" : "s");
+    for (int d = 0; d < a->n_presets_dirs; d++)
+        x += textgrid_printf(g, x, 0, ST_TITLE, " %s", a->presets_dirs[d]);
+    snprintf(line, sizeof line, "%-24s %-10s %5s %6s %-10s %8s %8s %7s %5s  %s", "name", "mode",
+             "res", "dim", "pooling", "wd", "lr", "iters", "sweep", "description");
+    textgrid_text(g, 0, 2, line, ST_HEADER);
+    int rows = g->h - 6, top = a->sel_preset >= rows ? a->sel_preset - rows + 1 : 0;
+    for (int i = top; i < a->n_presets && i - top < rows; i++) {
+        const PresetEntry *e = &a->presets[i];
+        const Preset *p = &e->preset;
+        int style = i == a->sel_preset ? ST_SELECTED : 0;
+        if (!e->ok) {
+            const char *slash = strrchr(e->path, '/');
+            textgrid_printf(g, 0, 3 + i - top, style ? style : ST_ERROR, "%-24.24s %s",
+                            slash ? slash + 1 : e->path, e->error);
+            continue;
+        }
+        int n = preset_sweep_count(p);
+        char sweep[16] = "";
+        if (n > 1) snprintf(sweep, sizeof sweep, "x%d", n);
+        snprintf(line, sizeof line, "%-24.24s %-10s %5d %6d %-10s %8.2g %8.2g %7d %5s  %s",
+                 p->experiment.name, mode_name(p->transfer.mode), p->data.resolution,
+                 p->model.bilinear_dim, pool_name(p->model.pooling), p->solver.weight_decay,
+                 p->solver.base_lr, p->solver.max_iter, sweep, p->experiment.description);
+        for (int k = (int)strlen(line); k < g->w && k < (int)sizeof line - 1; k++) line[k] = ' ';
+        line[g->w < (int)sizeof line ? g->w : (int)sizeof line - 1] = '\0';
+        textgrid_text(g, 0, 3 + i - top, line, style);
+    }
+    if (a->n_presets == 0)
+        textgrid_text(g, 0, 3, "no presets found (finelab --presets DIR adds a directory)", ST_DIM);
+    else if (a->sel_preset < a->n_presets) {
+        const PresetEntry *e = &a->presets[a->sel_preset];
+        textgrid_printf(g, 0, g->h - 2, ST_DIM, "file: %s", e->path);
+        if (e->ok)
+            textgrid_printf(g, 0, g->h - 1, ST_DIM, "data: %s   weights: %s   split: %s",
+                            e->preset.data.dataset, e->preset.model.weights,
+                            e->preset.data.train_fraction < 0 ? "official" : "random");
+    }
+}
+
+static PresetEntry *selected(App *a) {
+    if (a->sel_preset >= a->n_presets) return NULL;
+    PresetEntry *e = &a->presets[a->sel_preset];
+    if (!e->ok) {
+        app_message(a, 1, "%s", e->error);
+        return NULL;
+    }
+    return e;
+}
+
+void presets_edit(App *a) {
+    if (a->sel_preset >= a->n_presets) return;
+    PresetEntry *e = &a->presets[a->sel_preset];
+    if (!e->ok) { /* still open it: the editor shows defaults and the error */
+        Preset p;
+        preset_defaults(&p);
+        editor_open(a, e->path, &p);
+        app_message(a, 1, "%s", e->error);
+        return;
+    }
+    editor_open(a, e->path, &e->preset);
+}
+
+void presets_run(App *a) {
+    PresetEntry *e = selected(a);
+    if (e && app_queue_preset(a, &e->preset)) a->screen = SCR_MONITOR;
+}
+
+void presets_queue(App *a) {
+    PresetEntry *e = selected(a);
+    if (e) app_queue_preset(a, &e->preset);
+}
+
+void presets_copy(App *a) {
+    PresetEntry *e = selected(a);
+    if (!e) return;
+    char name[256] = "";
+    snprintf(name, sizeof name, "%.240s_copy", e->preset.experiment.name);
+    if (!ui_prompt(a, "new preset name:", name, sizeof name)) return;
+    for (char *c = name; *c; c++)
+        if (*c == '/' || *c == ' ') *c = '_';
+    char dir[1200], path[1500];
+    snprintf(dir, sizeof dir, "%s/user", a->presets_dirs[0]);
+    snprintf(path, sizeof path, "%s/%s.ini", dir, name);
+    Error err = {0};
+    if (fileio_exists(path)) {
+        app_message(a, 1, "%s exists already", path);
+        return;
+    }
+    Preset p = e->preset;
+    snprintf(p.experiment.name, sizeof p.experiment.name, "%s", name);
+    char *text = preset_format_sweep(&p);
+    Status st = !text ? ST_NOMEM : fileio_mkdirs(dir, &err);
+    if (!st) st = fileio_write_atomic(path, text, strlen(text), &err);
+    free(text);
+    if (st) {
+        app_message(a, 1, "cannot write %s: %s", path, err.msg);
+        return;
+    }
+    app_load_presets(a);
+    editor_open(a, path, &p);
+    app_message(a, 0, "copied to %s", path);
+}
+
+void presets_reload(App *a) {
+    app_load_presets(a);
+    app_message(a, 0, "%d presets", a->n_presets);
+}

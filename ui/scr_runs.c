@@ -1,0 +1,199 @@
+/*
+ * scr_runs — screen 3: every run in the run store, including those of
+ * other finelab processes (read from their status files), with state,
+ * progress bar, ETA, images/s and best test accuracy; the engine's log
+ * pane below. Stop, pause, resume, delete (asks) and fork act on the
+ * selected run; Space marks runs for Compare.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "screens.h"
+
+static void fmt_eta(double s, char *buf, size_t cap) {
+    if (s < 0)
+        snprintf(buf, cap, "-");
+    else if (s >= 3600)
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
+}
+
+void runs_draw(App *a, TextGrid *g) {
+    char line[1024];
+    int marked = 0;
+    for (int i = 0; i < a->n_runs; i++) marked += a->runs[i].marked;
+    textgrid_printf(g, 0, 0, ST_TITLE, "Runs: %d in %s   (%d marked for Compare)", a->n_runs,
+                    a->runs_dir, marked);
+    snprintf(line, sizeof line, "  %-36s %-11s %-22s %13s %8s %8s %8s  %s", "run", "state",
+             "progress", "iter", "ETA", "img/s", "best", "sweep");
+    textgrid_text(g, 0, 2, line, ST_HEADER);
+    int log_rows = g->h >= 30 ? 8 : 5, rows = g->h - 4 - log_rows;
+    int top = a->sel_run >= rows ? a->sel_run - rows + 1 : 0;
+    for (int i = top; i < a->n_runs && i - top < rows; i++) {
+        const RunEntry *e = &a->runs[i];
+        const RunStatus *s = &e->status;
+        double frac = s->max_iter > 0 ? (double)s->iter / s->max_iter : 0;
+        char bar[96] = "", eta[32] = "-", best[16] = "-", iter[32];
+        int filled = (int)(frac * 20 + 0.5);
+        for (int k = 0; k < 20; k++)
+            strcat(bar, k < filled ? (a->utf8 ? "█" : "#") : (a->utf8 ? "░" : "-"));
+        if (s->state == RUN_RUNNING && s->iter > 0)
+            fmt_eta(s->seconds / s->iter * (s->max_iter - s->iter), eta, sizeof eta);
+        if (s->best_accuracy >= 0) snprintf(best, sizeof best, "%.2f%%", 100 * s->best_accuracy);
+        snprintf(iter, sizeof iter, "%d/%d", s->iter, s->max_iter);
+        snprintf(line, sizeof line, "%c %-36.36s %-11s ", e->marked ? '*' : ' ', e->id,
+                 runstore_state_name(s->state));
+        int style = i == a->sel_run ? ST_SELECTED : 0;
+        int x = textgrid_text(g, 0, 3 + i - top, line, style);
+        x += textgrid_text(g, x, 3 + i - top, bar, style ? style : ST_SERIES_MAX - 6);
+        snprintf(line, sizeof line, "  %13s %8s %8.1f %8s  %s", iter, eta, s->images_per_s, best,
+                 s->sweep);
+        x += textgrid_text(g, x, 3 + i - top, line, style);
+        for (; style && x < g->w; x++) textgrid_put(g, x, 3 + i - top, " ", style);
+        if (s->error[0] && i == a->sel_run) app_message(a, 1, "%s: %s", e->id, s->error);
+    }
+    if (a->n_runs == 0)
+        textgrid_text(g, 2, 3, "no runs yet: pick a preset on screen 1 and press r", ST_DIM);
+    int y0 = g->h - log_rows;
+    for (int x = 0; x < g->w; x++) textgrid_put(g, x, y0 - 1, a->utf8 ? "─" : "-", ST_DIM);
+    textgrid_text(g, 1, y0 - 1, " log ", ST_DIM);
+    int first = a->n_log > log_rows ? a->n_log - log_rows : 0;
+    for (int i = first; i < a->n_log; i++) textgrid_text(g, 0, y0 + i - first, a->log[i], 0);
+}
+
+static RunEntry *selected(App *a) {
+    return a->sel_run < a->n_runs ? &a->runs[a->sel_run] : NULL;
+}
+
+/* 1 when e is the job this process's engine thread is running. */
+static int is_ours_running(App *a, const RunEntry *e) {
+    BridgeSnapshot s;
+    bridge_snapshot(a->bridge, &s);
+    return s.running && strcmp(s.run_dir, e->dir) == 0;
+}
+
+void runs_open(App *a) {
+    RunEntry *e = selected(a);
+    if (!e) return;
+    snprintf(a->mon_dir, sizeof a->mon_dir, "%s", e->dir);
+    a->screen = SCR_MONITOR;
+}
+
+void runs_stop(App *a) {
+    BridgeSnapshot s;
+    bridge_snapshot(a->bridge, &s);
+    RunEntry *e = a->screen == SCR_MONITOR ? app_find_run(a, a->mon_dir) : selected(a);
+    if (e && is_ours_running(a, e)) {
+        bridge_stop(a->bridge);
+        app_message(a, 0, "stopping %s after its snapshot", e->id);
+    } else if (e && e->status.state == RUN_RUNNING && e->status.pid > 0) {
+        /* Another finelab's run: SIGINT makes it snapshot and stop. */
+        if (kill((pid_t)e->status.pid, SIGINT) == 0)
+            app_message(a, 0, "asked process %ld to stop %s", e->status.pid, e->id);
+        else
+            app_message(a, 1, "cannot signal process %ld", e->status.pid);
+    } else if (!e && s.running) {
+        bridge_stop(a->bridge);
+    } else {
+        app_message(a, 0, "the selected run is not running");
+    }
+}
+
+void runs_pause(App *a) {
+    BridgeSnapshot s;
+    bridge_snapshot(a->bridge, &s);
+    if (!s.running) {
+        app_message(a, 0, "nothing is training in this finelab");
+        return;
+    }
+    bridge_pause(a->bridge, !s.paused);
+    app_message(a, 0, "%s %s", s.paused ? "continuing" : "pausing", s.name);
+}
+
+void runs_resume(App *a) {
+    RunEntry *e = selected(a);
+    if (!e) return;
+    RunState st = e->status.state;
+    if (st != RUN_STOPPED && st != RUN_INTERRUPTED && st != RUN_FAILED) {
+        app_message(a, 1, "only stopped, interrupted or failed runs resume (%s is %s)", e->id,
+                    runstore_state_name(st));
+        return;
+    }
+    int job;
+    Error err = {0};
+    if (bridge_enqueue_resume(a->bridge, e->dir, &job, &err))
+        app_message(a, 1, "cannot resume: %s", err.msg);
+    else
+        app_message(a, 0, "resuming %s", e->id);
+}
+
+void runs_delete(App *a) {
+    RunEntry *e = selected(a);
+    if (!e) return;
+    if (e->status.state == RUN_RUNNING || e->status.state == RUN_QUEUED) {
+        app_message(a, 1, "%s is %s: stop it first", e->id, runstore_state_name(e->status.state));
+        return;
+    }
+    char q[700];
+    snprintf(q, sizeof q, "delete run %s and its snapshots?", e->id);
+    if (!ui_confirm(a, q)) return;
+    /* Rename first so a half-finished delete never leaves a half run. */
+    char gone[1700], cmd[1800];
+    snprintf(gone, sizeof gone, "%s/.deleted-%s", a->runs_dir, e->id);
+    if (rename(e->dir, gone) != 0) {
+        app_message(a, 1, "cannot delete %s", e->dir);
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", gone);
+    if (system(cmd) != 0) app_log(a, "could not remove %s", gone);
+    app_message(a, 0, "deleted %s", e->id);
+    app_load_runs(a);
+}
+
+void runs_fork(App *a) {
+    RunEntry *e = selected(a);
+    if (!e) return;
+    char path[1700];
+    snprintf(path, sizeof path, "%s/preset.ini", e->dir);
+    Preset p;
+    Error err = {0};
+    if (preset_load(&p, path, &err)) {
+        app_message(a, 1, "%s", err.msg);
+        return;
+    }
+    char name[256];
+    snprintf(name, sizeof name, "%.240s_fork", p.experiment.name);
+    if (!ui_prompt(a, "name of the new preset:", name, sizeof name)) return;
+    for (char *c = name; *c; c++)
+        if (*c == '/' || *c == ' ') *c = '_';
+    snprintf(p.experiment.name, sizeof p.experiment.name, "%s", name);
+    char dir[1100], out[1400];
+    snprintf(dir, sizeof dir, "%s/user", a->presets_dirs[0]);
+    snprintf(out, sizeof out, "%s/%s.ini", dir, name);
+    if (fileio_exists(out)) {
+        app_message(a, 1, "%s exists already", out);
+        return;
+    }
+    char *text = preset_format_sweep(&p);
+    Status st = text ? fileio_mkdirs(dir, &err) : ST_NOMEM;
+    if (!st) st = fileio_write_atomic(out, text, strlen(text), &err);
+    free(text);
+    if (st) {
+        app_message(a, 1, "cannot write %s: %s", out, err.msg);
+        return;
+    }
+    app_load_presets(a);
+    editor_open(a, out, &p);
+    app_message(a, 0, "forked %s into %s", e->id, out);
+}
+
+void runs_mark(App *a) {
+    RunEntry *e = selected(a);
+    if (e) e->marked = !e->marked;
+    screen_move(a, 1);
+}

@@ -1,0 +1,337 @@
+/*
+ * tui — the lab's entry point and main loop (UI thread). See src/tui.h.
+ *
+ * The loop sleeps in select() on the keyboard and the bridge's wake pipe,
+ * with a timeout that is 2 s when idle (to notice other processes' runs in
+ * the store) and at most 100 ms when a redraw is pending, so the screen is
+ * redrawn only when something changed and at most 10 times a second. A
+ * lost terminal (SIGHUP) stops drawing; the running job and the queue still
+ * finish into the run store. Quitting with a job active asks whether to
+ * stop it or keep training headless in this terminal.
+ */
+#include "tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "cli.h"
+#include "cmd_run.h"
+#include "draw.h"
+#include "fileio.h"
+#include "keys.h"
+#include "schema.h"
+#include "screens.h"
+#include "timer.h"
+
+static volatile sig_atomic_t got_hup, got_int;
+
+static void on_hup(int sig) {
+    (void)sig;
+    got_hup = 1;
+}
+
+static void on_int(int sig) {
+    (void)sig;
+    got_int = 1;
+}
+
+void screen_move(App *a, int d) {
+    int *sel = NULL, n = 0;
+    switch (a->screen) {
+    case SCR_PRESETS:
+        sel = &a->sel_preset, n = a->n_presets;
+        break;
+    case SCR_EDITOR:
+        if (a->edit_typing) return;
+        sel = &a->edit_field, n = schema_count();
+        break;
+    case SCR_RUNS:
+        sel = &a->sel_run, n = a->n_runs;
+        break;
+    case SCR_COMPARE:
+        sel = &a->cmp_selected, n = 1 << 20;
+        break;
+    case SCR_GRID:
+        sel = &a->grid_sel_row, n = 1 << 20;
+        break;
+    default:
+        return;
+    }
+    *sel += d;
+    if (*sel >= n) *sel = n - 1;
+    if (*sel < 0) *sel = 0;
+    a->edit_error[0] = a->screen == SCR_EDITOR ? '\0' : a->edit_error[0];
+}
+
+void screen_move_x(App *a, int d) {
+    if (a->screen != SCR_GRID) return;
+    a->grid_sel_col += d;
+    if (a->grid_sel_col < 0) a->grid_sel_col = 0;
+}
+
+/* The preset a terminal-less finelab runs: the embedded default demo. */
+static const char *default_preset(void) {
+    static const char *const candidates[] = {"presets/demo/default.ini",
+                                             "presets/demo/tiny_scratch.ini"};
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+        if (fileio_exists(candidates[i])) return candidates[i];
+    return NULL;
+}
+
+static int run_headless(App *a, const char *why) {
+    const char *p = default_preset();
+    fprintf(stderr, "finelab: %s; running the default preset headless instead\n", why);
+    if (!p) {
+        fprintf(stderr, "finelab: no default preset under presets/demo/\n");
+        return CLI_BAD_INPUT;
+    }
+    char cmd[] = "run", flag[] = "--runs-dir", path[1024];
+    snprintf(path, sizeof path, "%s", p);
+    char *argv[] = {cmd, path, flag, a->runs_dir, NULL};
+    return cmd_run(4, argv);
+}
+
+static void handle_event(App *a, const BridgeEvent *ev) {
+    switch (ev->kind) {
+    case BRIDGE_EV_QUEUED:
+        app_log(a, "queued job %d: %s", ev->job, ev->text);
+        break;
+    case BRIDGE_EV_STARTED:
+        app_log(a, "job %d started: %s", ev->job, ev->run_dir);
+        if (!a->mon_dir[0] || a->screen != SCR_MONITOR)
+            snprintf(a->mon_dir, sizeof a->mon_dir, "%s", ev->run_dir);
+        app_load_runs(a);
+        break;
+    case BRIDGE_EV_ROW:
+        if (ev->row.phase == PHASE_TEST)
+            app_log(a, "iter %d: test accuracy %.2f%%, loss %.4f", ev->row.iter,
+                    100 * ev->row.accuracy, ev->row.loss);
+        break;
+    case BRIDGE_EV_LOG:
+        if (strncmp(ev->text, "Iteration ", 10) != 0) app_log(a, "%s", ev->text);
+        break;
+    case BRIDGE_EV_FINISHED:
+        if (ev->state == RUN_DONE)
+            app_message(a, 0, "%s done: final test accuracy %.2f%%", ev->run_dir,
+                        100 * ev->accuracy);
+        else
+            app_message(a, ev->state != RUN_STOPPED, "%s %s%s%s", ev->run_dir,
+                        runstore_state_name(ev->state), ev->text[0] ? ": " : "", ev->text);
+        app_load_runs(a);
+        break;
+    }
+    a->dirty = 1;
+}
+
+/* After the UI is gone: print progress until the queue is empty. */
+static int finish_headless(App *a, int print) {
+    while (bridge_busy(a->bridge)) {
+        fd_set rd;
+        FD_ZERO(&rd);
+        int fd = bridge_wake_fd(a->bridge);
+        FD_SET(fd, &rd);
+        struct timeval tv = {1, 0};
+        if (select(fd + 1, &rd, NULL, NULL, &tv) > 0) bridge_drain_wake(a->bridge);
+        BridgeEvent ev;
+        while (bridge_poll(a->bridge, &ev))
+            if (print && ev.kind == BRIDGE_EV_ROW && ev.row.phase == PHASE_TEST)
+                printf("iter %d: test accuracy %.2f%%\n", ev.row.iter, 100 * ev.row.accuracy);
+            else if (print && ev.kind == BRIDGE_EV_FINISHED)
+                printf("%s: %s\n", ev.run_dir, runstore_state_name(ev.state));
+        if (got_int) { /* Ctrl-C, or another finelab's stop: snapshot and stop */
+            bridge_stop(a->bridge);
+            got_int = 0;
+        }
+    }
+    return CLI_OK;
+}
+
+/* Quit: with a job active, ask whether to stop it or keep training. */
+static int ask_quit(App *a) {
+    if (!bridge_busy(a->bridge)) return 1;
+    move(a->h - 2, 0);
+    clrtoeol();
+    attron(A_BOLD);
+    mvaddstr(a->h - 2, 0, "a run is active: [s]top it, [k]eep it running headless, [c]ancel");
+    attroff(A_BOLD);
+    refresh();
+    nodelay(stdscr, FALSE);
+    int ch;
+    do ch = getch();
+    while (ch != 's' && ch != 'k' && ch != 'c' && ch != 27 && ch != ERR);
+    nodelay(stdscr, TRUE);
+    a->dirty = 1;
+    if (ch == 's') return 1;
+    if (ch == 'k') return 2;
+    a->quit = 0;
+    return 0;
+}
+
+static void parse_args(App *a, int argc, char **argv) {
+    snprintf(a->runs_dir, sizeof a->runs_dir, "runs");
+    snprintf(a->presets_dirs[0], sizeof a->presets_dirs[0], "presets");
+    a->n_presets_dirs = 1;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--runs-dir") == 0)
+            snprintf(a->runs_dir, sizeof a->runs_dir, "%s", argv[++i]);
+        else if (strcmp(argv[i], "--presets") == 0 && a->n_presets_dirs < 4) {
+            /* The same directory twice (presets and ./presets) is listed once. */
+            char want[PATH_MAX], have[PATH_MAX];
+            const char *dir = argv[++i];
+            int dup = 0;
+            for (int d = 0; d < a->n_presets_dirs && !dup; d++)
+                dup = realpath(dir, want) && realpath(a->presets_dirs[d], have) &&
+                      strcmp(want, have) == 0;
+            if (!dup)
+                snprintf(a->presets_dirs[a->n_presets_dirs++], sizeof a->presets_dirs[0], "%s",
+                         dir);
+        }
+    }
+}
+
+static void main_loop(App *a) {
+    double last_draw = 0;
+    int idle_errs = 0;
+    while (!a->quit && !got_hup) {
+        BridgeEvent ev;
+        while (bridge_poll(a->bridge, &ev)) handle_event(a, &ev);
+        double now = timer_now();
+        if (now - a->runs_loaded_at > 2.0) {
+            app_load_runs(a);
+            a->dirty = a->screen == SCR_RUNS || a->screen == SCR_MONITOR ||
+                       a->screen == SCR_COMPARE || a->screen == SCR_GRID;
+        }
+        if (a->dirty && now - last_draw >= 0.1) {
+            draw_frame(a);
+            last_draw = timer_now();
+        }
+        if (got_int) {
+            got_int = 0;
+            a->quit = 1;
+            break;
+        }
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(STDIN_FILENO, &rd);
+        int wake = bridge_wake_fd(a->bridge);
+        FD_SET(wake, &rd);
+        double wait = a->dirty ? 0.1 - (timer_now() - last_draw) : 2.0;
+        if (wait < 0.005) wait = 0.005;
+        struct timeval tv = {(time_t)wait, (suseconds_t)((wait - (int)wait) * 1e6)};
+        int r = select((wake > STDIN_FILENO ? wake : STDIN_FILENO) + 1, &rd, NULL, NULL, &tv);
+        if (r < 0 && errno != EINTR) break;
+        if (r == 0) continue;
+        if (r < 0) {
+            /* A signal, e.g. SIGWINCH: curses turns it into KEY_RESIZE on the next read. */
+            FD_ZERO(&rd);
+            FD_SET(STDIN_FILENO, &rd);
+        }
+        if (FD_ISSET(wake, &rd)) {
+            bridge_drain_wake(a->bridge);
+            BridgeSnapshot s;
+            bridge_snapshot(a->bridge, &s);
+            if (s.generation != a->seen_generation) {
+                a->seen_generation = s.generation;
+                a->dirty = 1;
+            }
+        }
+        if (FD_ISSET(STDIN_FILENO, &rd)) {
+            int ch, got = 0;
+            while ((ch = draw_getch()) != ERR) {
+                got = 1;
+                if (ch == KEY_RESIZE) {
+                    draw_size(a);
+                    a->dirty = 1;
+                    continue;
+                }
+                if (ch == '\r' || ch == KEY_ENTER) ch = '\n';
+                if (!keys_dispatch(a, ch)) continue;
+                if (a->quit) break;
+            }
+            /* Readable yet no key, again and again: the terminal is gone
+             * (signal wake-ups, r < 0, do not count). */
+            if (r > 0) idle_errs = got ? 0 : idle_errs + 1;
+            if (idle_errs > 50) got_hup = 1;
+        }
+        if (a->quit) {
+            int how = ask_quit(a);
+            if (how == 1) {
+                bridge_stop(a->bridge);
+            } else if (how == 2) {
+                draw_stop();
+                printf("finelab: the lab is closed; training goes on here (Ctrl-C stops it after a "
+                       "snapshot; closing the terminal lets it finish)\n");
+                fflush(stdout);
+                finish_headless(a, 1);
+            }
+        }
+    }
+}
+
+int tui_main(int argc, char **argv) {
+    setlocale(LC_ALL, "");
+    App *a = calloc(1, sizeof *a);
+    if (!a) return CLI_FAILED;
+    parse_args(a, argc, argv);
+    a->ema = 0.6;
+    a->glyphs = CHART_BRAILLE;
+    a->cmp_baseline = -1;
+    a->cmp_sort_col = -1;
+    Error err = {0};
+    if (fileio_mkdirs(a->runs_dir, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        free(a);
+        return CLI_BAD_INPUT;
+    }
+    char why[256];
+    int rc = CLI_OK;
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        rc = run_headless(a, "no terminal");
+        free(a);
+        return rc;
+    }
+    if (!(a->bridge = bridge_create(a->runs_dir, &err))) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        free(a);
+        return CLI_FAILED;
+    }
+    if (draw_start(a, why, sizeof why)) {
+        bridge_destroy(a->bridge);
+        rc = run_headless(a, why);
+        free(a);
+        return rc;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_int;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    app_load_presets(a);
+    app_load_runs(a);
+    app_log(a, "finelab started: presets from %s, runs in %s", a->presets_dirs[0], a->runs_dir);
+    a->dirty = 1;
+    main_loop(a);
+    if (got_hup) {
+        /* The terminal is gone: no more drawing; the work still finishes. */
+        finish_headless(a, 0);
+    } else {
+        draw_stop();
+    }
+    bridge_destroy(a->bridge);
+    free(a->presets);
+    free(a->runs);
+    free(a);
+    return rc;
+}
