@@ -435,6 +435,14 @@ void bridge_stop(Bridge *b) {
     pthread_mutex_unlock(&b->lock);
 }
 
+int bridge_queued_names(Bridge *b, char (*names)[256], int cap) {
+    pthread_mutex_lock(&b->lock);
+    int n = b->n_queue;
+    for (int i = 0; i < n && i < cap; i++) bridge_job_name(b->queue[i], names[i], sizeof names[i]);
+    pthread_mutex_unlock(&b->lock);
+    return n;
+}
+
 int bridge_cancel(Bridge *b, int job) {
     pthread_mutex_lock(&b->lock);
     int found = 0;

@@ -97,6 +97,9 @@ void bridge_drain_wake(Bridge *b);
 int bridge_poll(Bridge *b, BridgeEvent *ev);
 /* Copies the latest state. */
 void bridge_snapshot(Bridge *b, BridgeSnapshot *out);
+/* Copies the names ("preset (label)") of up to cap waiting jobs, oldest
+ * first; returns how many wait. */
+int bridge_queued_names(Bridge *b, char (*names)[256], int cap);
 /* 1 while a job runs or waits. */
 int bridge_busy(Bridge *b);
 /* Blocks until no job runs or waits (used when the UI goes away and the

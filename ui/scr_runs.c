@@ -29,6 +29,13 @@ void runs_draw(App *a, TextGrid *g) {
     for (int i = 0; i < a->n_runs; i++) marked += a->runs[i].marked;
     textgrid_printf(g, 0, 0, ST_TITLE, "Runs: %d in %s   (%d marked for Compare)", a->n_runs,
                     a->runs_dir, marked);
+    char queued[4][256];
+    int nq = bridge_queued_names(a->bridge, queued, 4);
+    if (nq) {
+        int x = textgrid_printf(g, 0, 1, ST_DIM, "queued here (%d):", nq);
+        for (int i = 0; i < nq && i < 4; i++)
+            x += textgrid_printf(g, x, 1, ST_DIM, " %s", queued[i]);
+    }
     snprintf(line, sizeof line, "  %-36s %-11s %-22s %13s %8s %8s %8s  %s", "run", "state",
              "progress", "iter", "ETA", "img/s", "best", "sweep");
     textgrid_text(g, 0, 2, line, ST_HEADER);

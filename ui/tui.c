@@ -198,6 +198,23 @@ static void parse_args(App *a, int argc, char **argv) {
     }
 }
 
+/* FINELAB_DRAW_STATS=FILE: on exit, write frame counts and draw times per
+ * screen there (how the redraw time in the README was measured). */
+static double stat_sum[SCR_COUNT], stat_max[SCR_COUNT];
+static int stat_n[SCR_COUNT];
+
+static void write_draw_stats(const App *a) {
+    const char *path = getenv("FINELAB_DRAW_STATS");
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (!f) return;
+    fprintf(f, "terminal %dx%d\n", a->w, a->h);
+    for (int s = 0; s < SCR_COUNT; s++)
+        if (stat_n[s])
+            fprintf(f, "screen %d: %d frames, mean %.3f ms, max %.3f ms\n", s + 1, stat_n[s],
+                    1e3 * stat_sum[s] / stat_n[s], 1e3 * stat_max[s]);
+    fclose(f);
+}
+
 static void main_loop(App *a) {
     double last_draw = 0;
     int idle_errs = 0;
@@ -211,7 +228,11 @@ static void main_loop(App *a) {
                        a->screen == SCR_COMPARE || a->screen == SCR_GRID;
         }
         if (a->dirty && now - last_draw >= 0.1) {
-            draw_frame(a);
+            Screen shown = a->screen;
+            double took = draw_frame(a);
+            stat_sum[shown] += took;
+            stat_n[shown]++;
+            if (took > stat_max[shown]) stat_max[shown] = took;
             last_draw = timer_now();
         }
         if (got_int) {
@@ -323,6 +344,7 @@ int tui_main(int argc, char **argv) {
     app_log(a, "finelab started: presets from %s, runs in %s", a->presets_dirs[0], a->runs_dir);
     a->dirty = 1;
     main_loop(a);
+    write_draw_stats(a);
     if (got_hup) {
         /* The terminal is gone: no more drawing; the work still finishes. */
         finish_headless(a, 0);
