@@ -23,6 +23,7 @@
 #include "safetensors.h"
 #include "softmax_loss.h"
 #include "timer.h"
+#include "weights.h"
 
 struct Trainer {
     TrainConfig cfg;
@@ -66,69 +67,6 @@ static double trainer_seconds(const Trainer *t) {
 
 /* --- weights ------------------------------------------------------------------ */
 
-/* PyTorch's shape of a parameter: conv 4-D, fc weight 2-D, biases 1-D. */
-static int trainer_param_shape(const Param *p, int64_t shape[4]) {
-    const Tensor *v = &p->value;
-    shape[0] = v->n;
-    if (v->h == 1 && v->w == 1) {
-        if (v->c == 1 && strstr(p->name, ".bias")) return 1;
-        shape[1] = v->c;
-        return 2;
-    }
-    shape[1] = v->c;
-    shape[2] = v->h;
-    shape[3] = v->w;
-    return 4;
-}
-
-static void trainer_shape_text(const int64_t *shape, int ndim, char *buf, size_t cap) {
-    size_t n = (size_t)snprintf(buf, cap, "[");
-    for (int i = 0; i < ndim && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
-    if (n < cap) snprintf(buf + n, cap - n, "]");
-}
-
-/* Loads the n params (and their histories when with_history) from path:
- * every tensor is checked for presence and shape before any is read. */
-static Status trainer_load(Param *const *ps, int n, const char *path, int with_history,
-                           Error *err) {
-    SafeTensors *st;
-    Status s = safetensors_open(path, &st, err);
-    if (s) return s;
-    for (int i = 0; i < n && !s; i++) {
-        int64_t want[4];
-        int nd = trainer_param_shape(ps[i], want);
-        for (int h = 0; h <= with_history && !s; h++) {
-            char name[80];
-            snprintf(name, sizeof name, "%s%s", ps[i]->name, h ? ".history" : "");
-            const SafeTensorsInfo *info = safetensors_find(st, name);
-            if (!info) {
-                s = error_set(err, ST_FORMAT, "%s: tensor %s is missing", path, name);
-                break;
-            }
-            if (info->count != tensor_count(&ps[i]->value)) {
-                char got[96], need[96];
-                trainer_shape_text(info->shape, info->ndim, got, sizeof got);
-                trainer_shape_text(want, nd, need, sizeof need);
-                s = error_set(err, ST_SHAPE, "%s: tensor %s has shape %s, the model needs %s", path,
-                              name, got, need);
-            }
-        }
-    }
-    for (int i = 0; i < n && !s; i++) {
-        s = safetensors_read_f32(st, ps[i]->name, ps[i]->value.data, tensor_count(&ps[i]->value),
-                                 err);
-        if (!s && with_history) {
-            char name[80];
-            snprintf(name, sizeof name, "%s.history", ps[i]->name);
-            s = safetensors_read_f32(st, name, ps[i]->history.data, tensor_count(&ps[i]->history),
-                                     err);
-        }
-    }
-    safetensors_close(st);
-    return s;
-}
-
 /* The backbone's parameters (all but the classifier's two). */
 static Param *const *trainer_backbone_params(Trainer *t, int *n) {
     Param *const *all = net_params(t->net, n);
@@ -148,7 +86,7 @@ Status trainer_snapshot(Trainer *t, Error *err) {
     Status s = ST_OK;
     for (int i = 0; i < n && !s; i++) {
         int64_t shape[4];
-        int nd = trainer_param_shape(ps[i], shape);
+        int nd = weights_shape(ps[i], shape);
         snprintf(names[2 * i], sizeof names[0], "%s", ps[i]->name);
         snprintf(names[2 * i + 1], sizeof names[0], "%s.history", ps[i]->name);
         s = safetensors_writer_add(w, names[2 * i], shape, nd, ps[i]->value.data);
@@ -237,7 +175,7 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
     safetensors_close(st);
     int n;
     Param *const *ps = net_params(t->net, &n);
-    if ((s = trainer_load(ps, n, snapshot, 1, err))) return s;
+    if ((s = weights_load(ps, n, snapshot, 1, err))) return s;
     t->solver.iter = (int)iter;
     t->solver.current_step = (int)step;
     t->smoothed = smoothed;
@@ -508,13 +446,13 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     if (c->weights) {
         int n;
         Param *const *bb = trainer_backbone_params(t, &n);
-        if ((s = trainer_load(bb, n, c->weights, 0, err))) goto fail;
+        if ((s = weights_load(bb, n, c->weights, 0, err))) goto fail;
         trainer_log(t, "backbone weights from %s", c->weights);
     }
     if (c->init_from) {
         int n;
         Param *const *all = net_params(t->net, &n);
-        if ((s = trainer_load(all, n, c->init_from, 0, err))) goto fail;
+        if ((s = weights_load(all, n, c->init_from, 0, err))) goto fail;
         trainer_log(t, "all weights from %s", c->init_from);
     }
     int np;

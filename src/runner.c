@@ -71,7 +71,7 @@ static Status runner_init_path(const Preset *p, const char *runs_dir, char *out,
     return ST_OK;
 }
 
-static void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
+void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     memset(c, 0, sizeof *c);
     c->ds = ds;
     NetConfig *n = &c->net;

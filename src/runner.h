@@ -32,6 +32,11 @@ typedef struct RunResult {
     int bad_input; /* 1 when the preset or its files were at fault (exit code 2) */
 } RunResult;
 
+/* The engine configuration a run of p uses (network, solver, loaders,
+ * intervals), for dataset ds; weights, init_from and snapshot_dir are left
+ * NULL. The one place preset keys become engine settings. */
+void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c);
+
 /* Runs p (sweep already expanded; sweep_label may be "") into a new run
  * under runs_dir. Returns ST_OK when training ran to its end or was
  * stopped; otherwise the error (also recorded in status.ini when the run

@@ -1,0 +1,25 @@
+/*
+ * weights — parameters to and from safetensors files, by name: the
+ * network's torchvision names (features.<i>.weight ...), PyTorch's shapes
+ * (conv 4-D, fully connected 2-D, biases 1-D), F32 / F16 / BF16 on
+ * reading. Loading checks that every wanted tensor is present with the
+ * right shape before reading any, so parameters are never half-loaded by a
+ * wrong file; tensors the model does not use (torchvision's classifier,
+ * timm's head) are ignored. Reentrant; errors name the tensor and the file.
+ */
+#ifndef FINELAB_WEIGHTS_H
+#define FINELAB_WEIGHTS_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "param.h"
+
+/* PyTorch's shape of p into shape; returns the number of dimensions. */
+int weights_shape(const Param *p, int64_t shape[4]);
+/* Loads the n params (and their momentum histories, `<name>.history`, when
+ * with_history) from the safetensors file at path. ST_FORMAT names a
+ * missing tensor, ST_SHAPE one of the wrong shape; nothing is read then. */
+Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err);
+
+#endif
