@@ -11,6 +11,7 @@
 #include "image.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,4 +171,57 @@ void image_to_chw(const Image *img, const Normalize *norm, float *out) {
         const uint8_t *src = img->rgb + ic;
         for (size_t i = 0; i < plane; i++) dst[i] = src[3 * i] * scale - shift;
     }
+}
+
+Normalize image_normalize_caffe(void) {
+    return (Normalize){
+        .bgr = 1, .scale = 1.0f, .mean = {103.939f, 116.779f, 123.68f}, .std = {1, 1, 1}};
+}
+
+Normalize image_normalize_torchvision(void) {
+    return (Normalize){.bgr = 0,
+                       .scale = 1.0f / 255.0f,
+                       .mean = {0.485f, 0.456f, 0.406f},
+                       .std = {0.229f, 0.224f, 0.225f}};
+}
+
+static int image_normalize_equal(const Normalize *a, const Normalize *b) {
+    if (a->bgr != b->bgr || fabsf(a->scale - b->scale) > 1e-6f * b->scale) return 0;
+    for (int i = 0; i < 3; i++)
+        if (fabsf(a->mean[i] - b->mean[i]) > 1e-4f || fabsf(a->std[i] - b->std[i]) > 1e-5f)
+            return 0;
+    return 1;
+}
+
+void image_normalize_describe(const Normalize *n, char *buf, size_t cap) {
+    Normalize caffe = image_normalize_caffe(), tv = image_normalize_torchvision();
+    if (image_normalize_equal(n, &caffe))
+        snprintf(buf, cap, "bgr255");
+    else if (image_normalize_equal(n, &tv))
+        snprintf(buf, cap, "rgb01std");
+    else
+        snprintf(buf, cap, "custom:bgr=%d,scale=%.9g,mean=%.9g/%.9g/%.9g,std=%.9g/%.9g/%.9g",
+                 n->bgr, (double)n->scale, (double)n->mean[0], (double)n->mean[1],
+                 (double)n->mean[2], (double)n->std[0], (double)n->std[1], (double)n->std[2]);
+}
+
+int image_normalize_parse(const char *text, Normalize *n) {
+    if (strcmp(text, "bgr255") == 0) {
+        *n = image_normalize_caffe();
+        return 0;
+    }
+    if (strcmp(text, "rgb01std") == 0) {
+        *n = image_normalize_torchvision();
+        return 0;
+    }
+    Normalize r;
+    int bgr, used = 0;
+    if (sscanf(text, "custom:bgr=%d,scale=%f,mean=%f/%f/%f,std=%f/%f/%f%n", &bgr, &r.scale,
+               &r.mean[0], &r.mean[1], &r.mean[2], &r.std[0], &r.std[1], &r.std[2], &used) != 8 ||
+        text[used] != '\0' || (bgr != 0 && bgr != 1) || !(r.scale > 0) || !(r.std[0] > 0) ||
+        !(r.std[1] > 0) || !(r.std[2] > 0))
+        return -1;
+    r.bgr = bgr;
+    *n = r;
+    return 0;
 }

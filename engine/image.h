@@ -49,6 +49,17 @@ typedef struct Normalize {
     float std[3];  /* divided after subtracting; 1 for none */
 } Normalize;
 
+/* Caffe's VGG convention: BGR, 0-255, minus (103.939, 116.779, 123.68). */
+Normalize image_normalize_caffe(void);
+/* torchvision's: RGB scaled to [0, 1], minus (0.485, 0.456, 0.406), divided
+ * by (0.229, 0.224, 0.225). */
+Normalize image_normalize_torchvision(void);
+/* Describes n as text for file metadata: "bgr255" (Caffe's), "rgb01std"
+ * (torchvision's) or "custom:bgr=B,scale=S,mean=M0/M1/M2,std=S0/S1/S2". */
+void image_normalize_describe(const Normalize *n, char *buf, size_t cap);
+/* Parses image_normalize_describe's text; 0 on success, -1 otherwise. */
+int image_normalize_parse(const char *text, Normalize *n);
+
 /* Writes img as 3 x h x w floats into out: ((v * scale) - mean) / std. */
 void image_to_chw(const Image *img, const Normalize *norm, float *out);
 

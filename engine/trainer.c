@@ -115,6 +115,9 @@ Status trainer_snapshot(Trainer *t, Error *err) {
         {"last_test_iter", t->last_test_iter, 1},
     };
     if (!s) s = safetensors_writer_meta(w, "format", "finelab-snapshot-1");
+    char input[160];
+    image_normalize_describe(&t->cfg.train_data.norm, input, sizeof input);
+    if (!s) s = safetensors_writer_meta(w, "input", input); /* what the weights expect */
     for (size_t i = 0; !s && i < sizeof meta / sizeof meta[0]; i++) {
         if (meta[i].integer)
             snprintf(v, sizeof v, "%lld", (long long)meta[i].value);

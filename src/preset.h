@@ -24,6 +24,11 @@ enum { PRESET_SWEEP_KEYS_MAX = 8, PRESET_SWEEP_VALUES_MAX = 16 };
  * otherwise overflow an int). */
 enum { PRESET_SWEEP_ITEMS_MAX = 1024 };
 
+/* How pixels become network input ([data] normalize) and what a weights
+ * file expects ([model] weights_format). */
+typedef enum NormalizeMode { NORM_AUTO, NORM_MANUAL, NORM_CAFFE, NORM_TORCHVISION } NormalizeMode;
+typedef enum WeightsFormat { WEIGHTS_AUTO, WEIGHTS_CAFFE, WEIGHTS_TORCHVISION } WeightsFormat;
+
 typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH } TransferMode;
 typedef enum Pooling { POOL_COMPACT_TS, POOL_COMPACT_RM, POOL_BILINEAR, POOL_AVG } Pooling;
 typedef enum LrPolicy {
@@ -64,6 +69,7 @@ typedef struct Preset {
         float std[3];                  /* 1,1,1 for none */
         float scale;                   /* pixel scale before mean (1 or 0.00392157) */
         int bgr;                       /* channel_order: 1 bgr, 0 rgb */
+        int normalize;                 /* NormalizeMode: where mean/std/scale/order come from */
         int skip_bad_images;           /* on_bad_image: 1 skip, 0 fail */
         int loader_threads;            /* 1..16 */
     } data;
@@ -71,11 +77,12 @@ typedef struct Preset {
         char backbone[32];             /* "vgg16" */
         float width;                   /* channel multiplier, 0.03125..1 */
         char weights[PRESET_PATH_MAX]; /* safetensors path or "none" */
-        int pooling;                   /* Pooling */
-        int bilinear_dim;              /* compact pooling dimension */
-        int signed_sqrt;               /* bool */
-        int l2_normalize;              /* bool */
-        int num_classes;               /* 0: from the dataset */
+        int weights_format; /* WeightsFormat: the input a file without metadata expects */
+        int pooling;        /* Pooling */
+        int bilinear_dim;   /* compact pooling dimension */
+        int signed_sqrt;    /* bool */
+        int l2_normalize;   /* bool */
+        int num_classes;    /* 0: from the dataset */
     } model;
     struct {
         int mode;                        /* TransferMode */

@@ -12,6 +12,7 @@
 
 #include "dataset.h"
 #include "fileio.h"
+#include "safetensors.h"
 
 typedef struct RunnerCtx {
     RunWriter *w;
@@ -133,6 +134,46 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     c->cache_views = p->transfer.cache_views;
 }
 
+Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
+                    Error *err) {
+    Normalize manual = {.bgr = p->data.bgr, .scale = p->data.scale};
+    memcpy(manual.mean, p->data.mean, sizeof manual.mean);
+    memcpy(manual.std, p->data.std, sizeof manual.std);
+    switch (p->data.normalize) {
+    case NORM_MANUAL:
+        *out = manual, *why = "data.normalize = manual";
+        return ST_OK;
+    case NORM_CAFFE:
+        *out = image_normalize_caffe(), *why = "data.normalize = caffe";
+        return ST_OK;
+    case NORM_TORCHVISION:
+        *out = image_normalize_torchvision(), *why = "data.normalize = torchvision";
+        return ST_OK;
+    default:
+        break;
+    }
+    if (!file) {
+        *out = manual, *why = "no weights file: data.mean/std/scale/channel_order";
+        return ST_OK;
+    }
+    SafeTensors *st;
+    Status s = safetensors_open(file, &st, err);
+    if (s) return s;
+    const char *input = safetensors_meta(st, "input");
+    if (input && image_normalize_parse(input, out) == 0) {
+        *why = "the weights file's input metadata";
+    } else if (p->model.weights_format == WEIGHTS_CAFFE) {
+        *out = image_normalize_caffe(), *why = "model.weights_format = caffe";
+    } else {
+        *out = image_normalize_torchvision();
+        *why = p->model.weights_format == WEIGHTS_TORCHVISION
+                   ? "model.weights_format = torchvision"
+                   : "a weights file without input metadata: torchvision's convention";
+    }
+    safetensors_close(st);
+    return ST_OK;
+}
+
 /* Steps t to its end, recording the outcome in w. */
 static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err) {
     w->status.state = RUN_RUNNING;
@@ -184,6 +225,17 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
     int scratch = p->transfer.mode == TRANSFER_SCRATCH;
     tc.weights = !scratch && strcmp(p->model.weights, "none") != 0 ? p->model.weights : NULL;
     tc.init_from = init[0] ? init : NULL;
+    const char *why;
+    if ((s = runner_input(p, tc.weights ? tc.weights : tc.init_from, &tc.train_data.norm, &why,
+                          err))) {
+        res->bad_input = 1;
+        return s;
+    }
+    tc.test_data.norm = tc.train_data.norm;
+    char input[160], line[400];
+    image_normalize_describe(&tc.train_data.norm, input, sizeof input);
+    snprintf(line, sizeof line, "input convention %s (%s)", input, why);
+    runner_on_log(&rc, line);
     char snapdir[1100];
     snprintf(snapdir, sizeof snapdir, "%s/snapshots", w->dir);
     tc.snapshot_dir = snapdir;

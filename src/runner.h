@@ -37,6 +37,14 @@ typedef struct RunResult {
  * NULL. The one place preset keys become engine settings. */
 void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c);
 
+/* The input convention of a run of p: [data] normalize, and for auto the
+ * convention of file (the weights or init_from file; NULL: none): its
+ * "input" metadata, else [model] weights_format (auto: torchvision); with
+ * no file, the manual mean/std/scale/channel_order keys. *why says which
+ * (for the log). ST_IO / ST_FORMAT name an unreadable file. */
+Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
+                    Error *err);
+
 /* Runs p (sweep already expanded; sweep_label may be "") into a new run
  * under runs_dir. Returns ST_OK when training ran to its end or was
  * stopped; otherwise the error (also recorded in status.ini when the run

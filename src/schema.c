@@ -35,6 +35,15 @@ static const SchemaChoice formats[] = {{"auto", DATASET_AUTO},
                                        {NULL, 0}};
 static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {NULL, 0}};
 static const SchemaChoice orders[] = {{"bgr", 1}, {"rgb", 0}, {NULL, 0}};
+static const SchemaChoice normalizes[] = {{"auto", NORM_AUTO},
+                                          {"manual", NORM_MANUAL},
+                                          {"caffe", NORM_CAFFE},
+                                          {"torchvision", NORM_TORCHVISION},
+                                          {NULL, 0}};
+static const SchemaChoice weight_formats[] = {{"auto", WEIGHTS_AUTO},
+                                              {"caffe", WEIGHTS_CAFFE},
+                                              {"torchvision", WEIGHTS_TORCHVISION},
+                                              {NULL, 0}};
 static const SchemaChoice bad_images[] = {{"fail", 0}, {"skip", 1}, {NULL, 0}};
 static const SchemaChoice backbones[] = {{"vgg16", 0}, {NULL, 0}};
 static const SchemaChoice poolings[] = {{"compact_ts", POOL_COMPACT_TS},
@@ -112,6 +121,10 @@ static const SchemaKey keys[] = {
      "where training crops are taken (tests always use the center)", FIELD(data.random_crop)},
     {"data", "mirror", SCHEMA_BOOL, "true", 0, 0, 0, NULL, NULL, "mirror training images at random",
      FIELD(data.mirror)},
+    {"data", "normalize", SCHEMA_ENUM, "auto", 0, 0, 0, normalizes, NULL,
+     "input convention: auto follows the weights (caffe: BGR 0-255 minus means; torchvision: RGB "
+     "0-1 standardised), else mean/std/scale/channel_order below (manual)",
+     FIELD(data.normalize)},
     {"data", "mean", SCHEMA_FLOAT3, "103.939, 116.779, 123.68", -INF, INF, 0, NULL, NULL,
      "per-channel mean subtracted, in channel_order", FIELD(data.mean)},
     {"data", "std", SCHEMA_FLOAT3, "1, 1, 1", 0, INF, SCHEMA_LO_OPEN, NULL, NULL,
@@ -131,6 +144,10 @@ static const SchemaKey keys[] = {
      "channel multiplier of the backbone (1: the real VGG-16)", FIELD(model.width)},
     {"model", "weights", SCHEMA_PATH, "none", 0, 0, SCHEMA_NONEMPTY, NULL, NULL,
      "pretrained backbone weights (.safetensors) or none", FIELD(model.weights)},
+    {"model", "weights_format", SCHEMA_ENUM, "auto", 0, 0, 0, weight_formats, NULL,
+     "input the weights expect: auto reads the file (finelab and converted Caffe files say; "
+     "others are taken as torchvision)",
+     FIELD(model.weights_format)},
     {"model", "pooling", SCHEMA_ENUM, "compact_ts", 0, 0, 0, poolings, NULL,
      "head: compact bilinear (Tensor Sketch, Random Maclaurin), full bilinear or average",
      FIELD(model.pooling)},

@@ -102,12 +102,35 @@ static void test_image_to_chw_orders_and_normalises(void **state) {
     image_fini(&img);
 }
 
+static void test_image_normalize_conventions_round_trip(void **state) {
+    (void)state;
+    char text[200];
+    Normalize caffe = image_normalize_caffe(), tv = image_normalize_torchvision(), back;
+    image_normalize_describe(&caffe, text, sizeof text);
+    assert_string_equal(text, "bgr255");
+    image_normalize_describe(&tv, text, sizeof text);
+    assert_string_equal(text, "rgb01std");
+    assert_int_equal(image_normalize_parse("rgb01std", &back), 0);
+    assert_int_equal(back.bgr, 0);
+    assert_true(back.std[2] == 0.225f && back.mean[0] == 0.485f);
+    Normalize custom = {
+        .bgr = 0, .scale = 1.0f / 255, .mean = {0.45f, 0.45f, 0.45f}, .std = {0.25f, 0.25f, 0.25f}};
+    image_normalize_describe(&custom, text, sizeof text);
+    assert_non_null(strstr(text, "custom:bgr=0,"));
+    assert_int_equal(image_normalize_parse(text, &back), 0);
+    assert_memory_equal(&back, &custom, sizeof custom);
+    assert_int_equal(image_normalize_parse("custom:bgr=0,scale=1", &back), -1);
+    assert_int_equal(image_normalize_parse("bgr256", &back), -1);
+    assert_int_equal(image_normalize_parse("custom:bgr=1,scale=1,mean=0/0/0,std=0/1/1", &back), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_image_area_downscale_averages),
         cmocka_unit_test(test_image_bilinear_upscale),
         cmocka_unit_test(test_image_crop_and_mirror),
         cmocka_unit_test(test_image_to_chw_orders_and_normalises),
+        cmocka_unit_test(test_image_normalize_conventions_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "compare.h"
 #include "fileio.h"
+#include "safetensors.h"
 #include "runner.h"
 #include "synth.h"
 #include "testutil.h"
@@ -211,12 +212,81 @@ static void test_runner_sweep_labels_and_compare(void **state) {
     runstore_free_list(list, n);
 }
 
+/* A tiny safetensors file, with "input" metadata when input is not NULL. */
+static void write_weights(const char *path, const char *input) {
+    SafeTensorsWriter *w = safetensors_writer_create();
+    static const float one = 1;
+    const int64_t shape[1] = {1};
+    assert_int_equal(safetensors_writer_add(w, "x", shape, 1, &one), ST_OK);
+    if (input) assert_int_equal(safetensors_writer_meta(w, "input", input), ST_OK);
+    assert_int_equal(safetensors_writer_write(w, path, NULL), ST_OK);
+    safetensors_writer_destroy(w);
+}
+
+static void test_runner_input_conventions(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    char caffe_file[200], plain_file[200];
+    snprintf(caffe_file, sizeof caffe_file, "%s/caffe.safetensors", dir);
+    snprintf(plain_file, sizeof plain_file, "%s/plain.safetensors", dir);
+    write_weights(caffe_file, "bgr255");
+    write_weights(plain_file, NULL);
+    Normalize n;
+    const char *why;
+    /* auto without a file: the manual keys (defaults: Caffe's means, bgr) */
+    assert_int_equal(runner_input(&p, NULL, &n, &why, NULL), ST_OK);
+    assert_int_equal(n.bgr, 1);
+    assert_true(n.mean[0] == 103.939f);
+    assert_non_null(strstr(why, "no weights file"));
+    /* auto with a file that says what it expects */
+    assert_int_equal(preset_set(&p, "data.channel_order=rgb", NULL), ST_OK);
+    assert_int_equal(runner_input(&p, caffe_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(n.bgr, 1);
+    assert_non_null(strstr(why, "metadata"));
+    /* auto with a file that does not: weights_format decides, auto = torchvision */
+    assert_int_equal(runner_input(&p, plain_file, &n, &why, NULL), ST_OK);
+    assert_true(n.std[0] == 0.229f && n.bgr == 0);
+    assert_int_equal(preset_set(&p, "model.weights_format=caffe", NULL), ST_OK);
+    assert_int_equal(runner_input(&p, plain_file, &n, &why, NULL), ST_OK);
+    assert_true(n.bgr == 1 && n.scale == 1.0f);
+    /* explicit choices win over the file */
+    assert_int_equal(preset_set(&p, "data.normalize=torchvision", NULL), ST_OK);
+    assert_int_equal(runner_input(&p, caffe_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(n.bgr, 0);
+    assert_int_equal(preset_set(&p, "data.normalize=manual", NULL), ST_OK);
+    assert_int_equal(runner_input(&p, caffe_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(n.bgr, 0); /* channel_order = rgb set above */
+    /* an unreadable file is named */
+    assert_int_equal(preset_set(&p, "data.normalize=auto", NULL), ST_OK);
+    Error err = {0};
+    assert_int_not_equal(runner_input(&p, "/nonexistent/w.safetensors", &n, &why, &err), ST_OK);
+    assert_non_null(strstr(err.msg, "/nonexistent/w.safetensors"));
+}
+
+static void test_runner_snapshot_records_input(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    assert_int_equal(preset_set(&p, "solver.max_iter=2", NULL), ST_OK);
+    RunResult res;
+    assert_int_equal(runner_run(&p, "", runs, NULL, &res, NULL), ST_OK);
+    char snap[1200];
+    assert_int_equal(runstore_last_snapshot(res.run_dir, snap, sizeof snap, NULL, NULL), ST_OK);
+    SafeTensors *st;
+    assert_int_equal(safetensors_open(snap, &st, NULL), ST_OK);
+    assert_string_equal(safetensors_meta(st, "input"), "bgr255");
+    safetensors_close(st);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runner_missing_dataset_is_bad_input),
         cmocka_unit_test(test_runner_stop_and_resume_equal_uninterrupted),
         cmocka_unit_test(test_runner_dead_process_reads_interrupted_and_resumes),
         cmocka_unit_test(test_runner_sweep_labels_and_compare),
+        cmocka_unit_test(test_runner_input_conventions),
+        cmocka_unit_test(test_runner_snapshot_records_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
