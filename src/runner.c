@@ -52,7 +52,28 @@ static void runner_skip(void *ctx, const char *msg) {
     if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, msg);
 }
 
-/* init_from: a run id / run directory (its last snapshot) or a file. */
+/* The newest finished run of preset `name` under runs_dir, into dir. */
+static int runner_newest_done(const char *runs_dir, const char *name, char *dir, size_t cap) {
+    char **ids;
+    int n, found = 0;
+    if (runstore_list(runs_dir, &ids, &n, NULL)) return 0;
+    for (int i = n - 1; i >= 0 && !found; i--) { /* ids sort oldest first */
+        char d[1200];
+        RunStatus st;
+        snprintf(d, sizeof d, "%s/%s", runs_dir, ids[i]);
+        if (runstore_read_status(d, &st, NULL) == ST_OK && st.state == RUN_DONE &&
+            strcmp(st.preset, name) == 0) {
+            snprintf(dir, cap, "%s", d);
+            found = 1;
+        }
+    }
+    runstore_free_list(ids, n);
+    return found;
+}
+
+/* init_from: a run id or run directory (its last snapshot), the name of a
+ * preset (its newest finished run: the tutorial's stage 2 says
+ * init_from = ft_last_layer), or a safetensors file. */
 static Status runner_init_path(const Preset *p, const char *runs_dir, char *out, size_t cap,
                                Error *err) {
     const char *v = p->transfer.init_from;
@@ -60,14 +81,16 @@ static Status runner_init_path(const Preset *p, const char *runs_dir, char *out,
         out[0] = '\0';
         return ST_OK;
     }
-    char dir[1024];
+    char dir[1200];
     Error ignore = {0};
-    if (runstore_resolve(runs_dir, v, dir, sizeof dir, &ignore) == ST_OK)
+    if (runstore_resolve(runs_dir, v, dir, sizeof dir, &ignore) == ST_OK ||
+        (!strchr(v, '/') && runner_newest_done(runs_dir, v, dir, sizeof dir)))
         return runstore_last_snapshot(dir, out, cap, NULL, err);
     if (!fileio_exists(v))
         return error_set(err, ST_IO,
-                         "transfer.init_from: '%s' is neither a run under %s nor a file", v,
-                         runs_dir);
+                         "transfer.init_from: '%s' is neither a run, a preset with a finished "
+                         "run under %s, nor a file",
+                         v, runs_dir);
     snprintf(out, cap, "%s", v);
     return ST_OK;
 }

@@ -5,6 +5,7 @@
  * the cross-key rules, sweeps, and format -> parse giving back the same
  * Preset field by field.
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -495,8 +496,33 @@ static void test_preset_ini_details(void **state) {
     free(p);
 }
 
+/* Every preset the project ships loads and validates (run from the repo root). */
+static void test_preset_shipped_presets_are_valid(void **state) {
+    (void)state;
+    const char *dirs[2] = {"presets/demo", "presets/cub"};
+    int seen = 0;
+    for (int d = 0; d < 2; d++) {
+        DIR *dir = opendir(dirs[d]);
+        if (!dir) continue;
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            size_t n = strlen(e->d_name);
+            if (n < 5 || strcmp(e->d_name + n - 4, ".ini") != 0) continue;
+            char path[600];
+            snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
+            Preset p;
+            Error err = {0};
+            if (preset_load(&p, path, &err) || preset_validate(&p, &err)) fail_msg("%s", err.msg);
+            seen++;
+        }
+        closedir(dir);
+    }
+    assert_true(seen >= 7);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_preset_shipped_presets_are_valid),
         cmocka_unit_test(test_preset_defaults),
         cmocka_unit_test(test_preset_schema_table),
         cmocka_unit_test(test_preset_ft_last_layer),

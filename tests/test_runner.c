@@ -279,6 +279,37 @@ static void test_runner_snapshot_records_input(void **state) {
     safetensors_close(st);
 }
 
+static void test_runner_init_from_preset_name_takes_newest_done_run(void **state) {
+    (void)state;
+    Preset first, second;
+    tiny(&first);
+    assert_int_equal(preset_set(&first, "experiment.name=stage1", NULL), ST_OK);
+    assert_int_equal(preset_set(&first, "solver.max_iter=3", NULL), ST_OK);
+    RunResult r1;
+    assert_int_equal(runner_run(&first, "", runs, NULL, &r1, NULL), ST_OK);
+    tiny(&second);
+    assert_int_equal(preset_set(&second, "experiment.name=stage2", NULL), ST_OK);
+    assert_int_equal(preset_set(&second, "transfer.mode=all", NULL), ST_OK);
+    assert_int_equal(preset_set(&second, "transfer.init_from=stage1", NULL), ST_OK);
+    assert_int_equal(preset_set(&second, "solver.max_iter=2", NULL), ST_OK);
+    RunResult r2;
+    Error err = {0};
+    assert_int_equal(runner_run(&second, "", runs, NULL, &r2, &err), ST_OK);
+    char log[1300];
+    snprintf(log, sizeof log, "%s/log.txt", r2.run_dir);
+    uint8_t *text;
+    size_t len;
+    assert_int_equal(fileio_read_all(log, &text, &len, NULL), ST_OK);
+    char want[1300];
+    snprintf(want, sizeof want, "all weights from %s/snapshots/iter_3.safetensors", r1.run_dir);
+    assert_non_null(strstr((char *)text, want));
+    free(text);
+    /* A name without a finished run is an error naming it. */
+    assert_int_equal(preset_set(&second, "transfer.init_from=stage9", NULL), ST_OK);
+    assert_int_not_equal(runner_run(&second, "", runs, NULL, &r2, &err), ST_OK);
+    assert_non_null(strstr(err.msg, "stage9"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runner_missing_dataset_is_bad_input),
@@ -287,6 +318,7 @@ int main(void) {
         cmocka_unit_test(test_runner_sweep_labels_and_compare),
         cmocka_unit_test(test_runner_input_conventions),
         cmocka_unit_test(test_runner_snapshot_records_input),
+        cmocka_unit_test(test_runner_init_from_preset_name_takes_newest_done_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
