@@ -114,7 +114,10 @@ deps:
 deps-test: deps
 	$(call install_missing,$(TEST_PKGS))
 
+# The lab on the embedded default: the generated dataset the demo presets
+# use is made on first run.
 run: all
+	@test -f data/tiny/images.txt || $(BIN) synth data/tiny --classes 4 --per-class 40 --size 96
 	$(BIN)
 
 # engine/ sees only its own headers: an include of src/ or ui/ cannot compile.
