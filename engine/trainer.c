@@ -419,6 +419,10 @@ static Status trainer_build_cache(Trainer *t, Error *err) {
     return s;
 }
 
+uint64_t trainer_pool_seed(uint64_t seed) {
+    return seed ^ 0x5EEDB11EULL;
+}
+
 Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error *err) {
     Trainer *t = calloc(1, sizeof *t);
     if (!t) {
@@ -430,7 +434,7 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     TrainConfig *c = &t->cfg;
     c->net.batch = c->batch_size;
     c->net.num_classes = c->net.num_classes > 0 ? c->net.num_classes : c->ds->num_classes;
-    c->net.pool_seed = c->seed ^ 0x5EEDB11EULL;
+    c->net.pool_seed = trainer_pool_seed(c->seed);
     c->train_data.batch_size = c->test_data.batch_size = c->batch_size;
     if (c->average_loss < 1) c->average_loss = 1;
     t->best_acc = t->last_acc = -1;

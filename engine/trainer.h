@@ -67,6 +67,11 @@ typedef struct TrainConfig {
 
 typedef struct Trainer Trainer;
 
+/* The seed of the compact poolings' fixed hashes / projections for a run
+ * seeded with seed: part of what a trained model is (it is not stored in
+ * weight files), so whoever rebuilds a trained net must use it. */
+uint64_t trainer_pool_seed(uint64_t seed);
+
 /* Builds the net, loads weights, opens loaders. NULL with err set. */
 Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error *err);
 /* Continues from a snapshot written by this trainer's configuration:

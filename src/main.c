@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "cmd_bench.h"
+#include "cmd_convert.h"
 #include "cmd_import_solver.h"
 #include "cmd_keys.h"
+#include "cmd_model.h"
 #include "cmd_run.h"
 #include "cmd_runs.h"
 #include "cmd_synth.h"
@@ -37,7 +39,15 @@ static const Command commands[] = {
     {"import-solver", "FILE", "print the [solver] section for a Caffe solver.prototxt",
      cmd_import_solver},
     {"synth", "OUT [options]", "generate the fine-grained bird dataset (CUB layout)", cmd_synth},
+    {"eval", "RUN|PRESET [--weights FILE]", "test accuracy, per-class accuracy and confusions",
+     cmd_eval},
+    {"predict", "RUN|PRESET IMAGE...", "the top-5 classes of each image (PRESET: --weights)",
+     cmd_predict},
+    {"features", "RUN|PRESET IMAGE... --out F", "--layer conv5_3|pool|logits of each image as .npy",
+     cmd_features},
     {"bench", "data DIR [options]", "measure the data pipeline (images/s, time split)", cmd_bench},
+    {"convert", "IN.caffemodel OUT.safetensors", "turn Caffe VGG-16 weights into safetensors",
+     cmd_convert},
     {"help", "", "show this help", cmd_help},
     {"version", "", "print the version", cmd_version},
 };

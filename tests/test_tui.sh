@@ -45,7 +45,7 @@ preset b_long 600
 
 screen() { T capture-pane -p -t lab; }
 wait_for() { # pattern [seconds]
-    local limit=${2:-20}
+    local limit=${2:-40}
     for _ in $(seq $((limit * 10))); do
         screen | grep -q -- "$1" && return 0
         sleep 0.1
@@ -89,8 +89,8 @@ run_shows_curves_and_final_accuracy() {
     keys Escape 1
     wait_for "Presets:" || return 1
     keys r
-    wait_for "loss: train" 20 || return 1
-    wait_for "final test accuracy" 60 || return 1
+    wait_for "loss: train" 60 || return 1
+    wait_for "final test accuracy" 180 || return 1
     ls "$tmp"/runs/*a_quick*/status.ini >/dev/null && grep -q "state = done" "$tmp"/runs/*a_quick*/status.ini
 }
 runs_and_compare_screens() {

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# test_model_cli — using a trained model from the shell: `finelab eval` on a
+# tiny trained run prints accuracy (equal to the run's final test accuracy,
+# its test pass covering the split once) and one line per class; `predict`
+# prints five classes per image, the same for the run and for its preset
+# plus --weights; `features` writes .npy files that a stdlib-only Python
+# reader accepts (header, shape, size) for each layer; bad input exits 2
+# naming the file, run, layer or tensor.
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+FINELAB=$(realpath "$FINELAB")
+tmp=$(mktemp -d /tmp/finelab_test_model_cli_XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+"$FINELAB" synth "$tmp/birds" --classes 6 --per-class 6 --size 64 >/dev/null 2>&1
+# One full-coverage test pass: test_iter x batch_size = the test split.
+n_test=$(awk '$2 == 0' "$tmp/birds/train_test_split.txt" | wc -l)
+batch=$((n_test / 3))
+[ $((batch * 3)) -eq "$n_test" ] || batch=$n_test
+write_preset() { # name bilinear_dim
+    cat > "$tmp/$1.ini" <<INI
+[data]
+dataset = $tmp/birds
+split = official
+resize = 36
+resolution = 32
+loader_threads = 1
+[model]
+width = 0.0625
+bilinear_dim = $2
+[transfer]
+mode = scratch
+[solver]
+base_lr = 0.01
+max_iter = 6
+batch_size = $batch
+test_iter = $((n_test / batch))
+test_interval = 10
+display = 2
+INI
+}
+write_preset tiny 64
+write_preset other 128
+"$FINELAB" run "$tmp/tiny.ini" --runs-dir "$tmp/runs" > "$tmp/run.out" 2>&1
+run=$(sed -n 's/^run: //p' "$tmp/run.out")
+snap=$(ls "$run"/snapshots/iter_*.safetensors | tail -1)
+images=("$tmp"/birds/images/001.*/*_0001_*.jpg "$tmp"/birds/images/002.*/*_0002_*.jpg
+        "$tmp"/birds/images/003.*/*_0003_*.jpg)
+
+eval_prints_accuracy_and_per_class_lines() {
+    "$FINELAB" eval "$run" > "$tmp/eval" || return 1
+    local final evald
+    final=$(sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$tmp/run.out")
+    evald=$(sed -n 's/^accuracy *\([0-9.]*\)%.*/\1/p' "$tmp/eval")
+    [ -n "$final" ] && [ "$final" = "$evald" ] || { echo "run $final% vs eval $evald%"; return 1; }
+    grep -q "^test *$n_test images" "$tmp/eval" && grep -q "^loss " "$tmp/eval" &&
+        [ "$(grep -cE '^ +[0-9.]+% +[0-9]+/[0-9]+  [0-9]{3}\.' "$tmp/eval")" -eq 6 ] &&
+        grep -q "^most confused" "$tmp/eval"
+}
+eval_by_run_id_in_runs_dir() {
+    "$FINELAB" eval "$(basename "$run")" --runs-dir "$tmp/runs" | grep -q "^accuracy"
+}
+predict_prints_five_classes_per_image() {
+    "$FINELAB" predict "$run" "${images[@]}" > "$tmp/pred" || return 1
+    [ "$(grep -c '^/' "$tmp/pred")" -eq 3 ] &&
+        [ "$(grep -cE '^  [1-5]  [01]\.[0-9]{6}  [0-9]{3}\.' "$tmp/pred")" -eq 15 ] &&
+        grep -qF "${images[1]}" "$tmp/pred"
+}
+predict_from_preset_and_weights_matches_run() {
+    "$FINELAB" predict "$tmp/tiny.ini" --weights "$snap" "${images[@]}" > "$tmp/pred2" &&
+        cmp -s "$tmp/pred" "$tmp/pred2"
+}
+
+# check_npy FILE SHAPE: the header parses, the shape matches and the file
+# holds exactly the header plus prod(shape) float32 values.
+check_npy() {
+    python3 - "$1" "$2" <<'PY'
+import ast, struct, sys
+path, want = sys.argv[1], ast.literal_eval(sys.argv[2])
+b = open(path, 'rb').read()
+assert b[:6] == b'\x93NUMPY', 'magic'
+assert b[6:8] == b'\x01\x00', 'version'
+hlen = struct.unpack('<H', b[8:10])[0]
+start = 10 + hlen
+assert start % 64 == 0, 'alignment'
+assert b[start - 1:start] == b'\n', 'newline'
+d = ast.literal_eval(b[10:start].decode('latin1'))
+assert d == {'descr': '<f4', 'fortran_order': False, 'shape': want}, d
+n = 1
+for s in want:
+    n *= s
+assert len(b) == start + 4 * n, (len(b), start, n)
+vals = struct.unpack('<%df' % n, b[start:])
+assert all(v == v and abs(v) < 1e30 for v in vals), 'finite'
+PY
+}
+features_write_valid_npy() {
+    local layer shape
+    for pair in "conv5_3:(3, 32, 2, 2)" "pool:(3, 64)" "logits:(3, 6)"; do
+        layer=${pair%%:*} shape=${pair#*:}
+        "$FINELAB" features "$run" --layer "$layer" --out "$tmp/$layer.npy" "${images[@]}" \
+            > "$tmp/feat" || return 1
+        grep -q "^wrote $tmp/$layer.npy" "$tmp/feat" || return 1
+        check_npy "$tmp/$layer.npy" "$shape" || { echo "$layer: $shape"; return 1; }
+    done
+}
+
+# expect_2 TEXT COMMAND...: exit code 2 and TEXT on stderr.
+expect_2() {
+    local text=$1; shift
+    "$FINELAB" "$@" > /dev/null 2> "$tmp/err"
+    local rc=$?
+    [ $rc -eq 2 ] && grep -qF -- "$text" "$tmp/err" || { echo "rc $rc: $(cat "$tmp/err")"; return 1; }
+}
+bad_inputs_exit_2_naming_the_file() {
+    mkdir -p "$tmp/runs/empty/snapshots" && cp "$run"/*.ini "$tmp/runs/empty/" &&
+        expect_2 "/nonexistent/bird.jpg" predict "$run" "${images[0]}" /nonexistent/bird.jpg &&
+        expect_2 "$snap" predict "$run" "$snap" &&
+        expect_2 "unknown layer 'fc7'" features "$run" --layer fc7 --out "$tmp/x.npy" "${images[0]}" &&
+        expect_2 "/nonexistent/x.npy" features "$run" --layer pool --out /nonexistent/x.npy \
+            "${images[0]}" &&
+        expect_2 "$tmp/runs/empty: no snapshots" eval empty --runs-dir "$tmp/runs" &&
+        expect_2 "no-such-run" eval no-such-run --runs-dir "$tmp/runs" &&
+        expect_2 "$tmp/tiny.ini: a preset needs --weights" eval "$tmp/tiny.ini" &&
+        expect_2 "tensor head.fc.weight" eval "$tmp/other.ini" --weights "$snap" &&
+        expect_2 "/nonexistent/w.safetensors" eval "$tmp/tiny.ini" --weights /nonexistent/w.safetensors &&
+        expect_2 "needs at least one image" predict "$run" &&
+        [ ! -e "$tmp/x.npy" ]
+}
+
+check eval_prints_accuracy_and_per_class_lines eval_prints_accuracy_and_per_class_lines
+check eval_by_run_id_in_runs_dir eval_by_run_id_in_runs_dir
+check predict_prints_five_classes_per_image predict_prints_five_classes_per_image
+check predict_from_preset_and_weights_matches_run predict_from_preset_and_weights_matches_run
+check features_write_valid_npy features_write_valid_npy
+check bad_inputs_exit_2_naming_the_file bad_inputs_exit_2_naming_the_file
+finish
