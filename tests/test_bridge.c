@@ -23,8 +23,7 @@ static char dir[64], data[128], runs[128];
 
 static int setup(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_bridge_XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (testutil_tmpdir(dir, sizeof dir, "bridge")) return -1;
     snprintf(data, sizeof data, "%s/birds", dir);
     snprintf(runs, sizeof runs, "%s/runs", dir);
     SynthConfig sc = {.classes = 3, .per_class = 8, .size = 64, .seed = 5};
@@ -33,9 +32,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 /* A preset that trains max_iter tiny iterations with a row every one. */

@@ -27,15 +27,12 @@ static char dir[64];
 
 static int setup_dir(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_caffemodel_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return testutil_tmpdir(dir, sizeof dir, "caffemodel");
 }
 
 static int remove_dir(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 static void path_in_dir(char *buf, size_t size, const char *name) {

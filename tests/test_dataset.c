@@ -18,15 +18,12 @@ static char dir[64];
 
 static int setup_dir(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_dataset_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return testutil_tmpdir(dir, sizeof dir, "dataset");
 }
 
 static int remove_dir(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 static void write_text(const char *root, const char *name, const char *text) {

@@ -14,15 +14,12 @@ static char dir[64];
 
 static int setup_dir(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_fileio_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return testutil_tmpdir(dir, sizeof dir, "fileio");
 }
 
 static int remove_dir(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 static void test_fileio_write_then_read(void **state) {

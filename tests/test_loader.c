@@ -35,8 +35,7 @@ static void write_image(const char *path, int i, int c, int w, int h) {
 
 static int setup(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_loader_XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (testutil_tmpdir(dir, sizeof dir, "loader")) return -1;
     /* 2 classes x 5 images of 32x32, listed in a Caffe list file in order. */
     char list[4096] = "", path[256], line[128];
     for (int c = 0; c < 2; c++)
@@ -57,9 +56,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     dataset_fini(&ds);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 static LoaderConfig plain(int batch) {

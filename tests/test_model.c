@@ -64,8 +64,7 @@ static int test_batch(void) {
 
 static int setup(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_model_XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (testutil_tmpdir(dir, sizeof dir, "model")) return -1;
     snprintf(data, sizeof data, "%s/birds", dir);
     snprintf(runs, sizeof runs, "%s/runs", dir);
     SynthConfig sc = {.classes = 3, .per_class = 12, .size = 64, .seed = 5};
@@ -91,9 +90,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 static void open_run(Model *m, const char *run_dir, int batch) {

@@ -26,8 +26,7 @@ static int have_checker;
 
 static int setup_dir(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_safetensors_XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (testutil_tmpdir(dir, sizeof dir, "safetensors")) return -1;
     have_checker = system("command -v python3 >/dev/null 2>&1") == 0;
     if (have_checker && access(CHECKER, R_OK) != 0) {
         print_message("note: python3 found but %s is not (run from the repository root); "
@@ -40,9 +39,7 @@ static int setup_dir(void **state) {
 
 static int remove_dir(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 static void path_in_dir(char *buf, size_t size, const char *name) {

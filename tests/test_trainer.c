@@ -22,8 +22,7 @@ static Dataset ds;
 
 static int setup(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finelab_test_trainer_XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (testutil_tmpdir(dir, sizeof dir, "trainer")) return -1;
     char data[128];
     snprintf(data, sizeof data, "%s/birds", dir);
     SynthConfig sc = {.classes = 4, .per_class = 40, .size = 64, .seed = 7};
@@ -36,9 +35,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     dataset_fini(&ds);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testutil_rmtree(dir);
 }
 
 enum { MAX_ROWS = 256 };

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void testutil_fill_uniform(Tensor *t, Rng *r, float lo, float hi) {
     size_t n = tensor_count(t);
@@ -28,4 +29,15 @@ void testutil_assert_close(const float *a, const float *b, size_t n, double atol
 
 void testutil_tensor(Tensor *t, int n, int c, int h, int w) {
     assert_int_equal(tensor_init(t, n, c, h, w), ST_OK);
+}
+
+int testutil_tmpdir(char *dir, size_t cap, const char *name) {
+    if (snprintf(dir, cap, "/tmp/finelab_test_%s_XXXXXX", name) >= (int)cap) return -1;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+int testutil_rmtree(const char *dir) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
 }

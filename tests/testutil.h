@@ -26,4 +26,10 @@ void testutil_assert_close(const float *a, const float *b, size_t n, double atol
 /* A tensor_init that fails the test on ST_NOMEM. */
 void testutil_tensor(Tensor *t, int n, int c, int h, int w);
 
+/* Creates a fresh directory /tmp/finelab_test_<name>_XXXXXX and writes its
+ * path into dir (cap bytes). Returns 0, or -1 when it cannot. */
+int testutil_tmpdir(char *dir, size_t cap, const char *name);
+/* Removes dir and everything under it. Returns 0, or -1 on failure. */
+int testutil_rmtree(const char *dir);
+
 #endif
