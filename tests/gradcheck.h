@@ -34,6 +34,21 @@ typedef struct GradCheckResult {
  * used as they are. The layer's param grads are zeroed first. */
 GradCheckResult gradcheck_layer(Layer *l, Tensor *x, const GradCheck *cfg);
 
+/* A two-input operation y = f(a, b) (compact and full bilinear pooling of
+ * two inputs), for gradcheck_pair. */
+typedef struct PairOp {
+    void *ctx;
+    void (*forward)(void *ctx, const Tensor *a, const Tensor *b, Tensor *y);
+} PairOp;
+
+/* Checks the caller's analytic gradients da and db (taken at dL/dy = r)
+ * against central differences of L = sum r_k y_k in every element of a and
+ * b, with cfg's step and floor; y is scratch for the forward passes. Writes
+ * the largest relative errors into *err_a and *err_b. */
+void gradcheck_pair(const PairOp *op, Tensor *a, Tensor *b, Tensor *y, const float *r,
+                    const Tensor *da, const Tensor *db, const GradCheck *cfg, double *err_a,
+                    double *err_b);
+
 /* Prints "gradcheck <label>: input <e> params <e> (bound <b>, <n> elements)"
  * and fails the current test when either error exceeds bound. */
 void gradcheck_expect(const char *label, GradCheckResult res, double bound);
