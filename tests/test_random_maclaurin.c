@@ -12,6 +12,7 @@
 #include "gradcheck.h"
 #include "layer.h"
 #include "random_maclaurin.h"
+#include "kernelcheck.h"
 #include "testutil.h"
 
 static RandomMaclaurin *make_rm(int c1, int c2, int hw, int d, uint64_t seed) {
@@ -242,33 +243,10 @@ static void test_rm_pair_gradcheck(void **state) {
 static void test_rm_kernel_property(void **state) {
     (void)state;
     enum { C = 256, D = 4096, DRAWS = 50 };
-    Tensor x, z, px, pz;
-    testutil_tensor(&x, 1, C, 1, 1);
-    testutil_tensor(&z, 1, C, 1, 1);
-    testutil_tensor(&px, 1, D, 1, 1);
-    testutil_tensor(&pz, 1, D, 1, 1);
-    double mean = 0.0;
-    for (int t = 0; t < DRAWS; t++) {
-        RandomMaclaurin *rm = make_rm(C, C, 1, D, 5000 + (uint64_t)t);
-        Rng r;
-        rng_seed(&r, 9000 + (uint64_t)t);
-        testutil_fill_uniform(&x, &r, 0.0f, 1.0f);
-        testutil_fill_uniform(&z, &r, 0.0f, 1.0f);
-        random_maclaurin_forward(rm, &x, NULL, &px);
-        random_maclaurin_forward(rm, &z, NULL, &pz);
-        double dot = 0.0, xz = 0.0;
-        for (int k = 0; k < D; k++) dot += (double)px.data[k] * pz.data[k];
-        for (int i = 0; i < C; i++) xz += (double)x.data[i] * z.data[i];
-        mean += dot / (xz * xz) / DRAWS;
-        random_maclaurin_destroy(rm);
-    }
+    double mean = kernelcheck_mean_ratio("compact_rm", C, D, DRAWS, 5000, 9000);
     printf("random maclaurin kernel: mean <phi(x),phi(z)> / <x,z>^2 = %.4f over %d draws\n", mean,
            DRAWS);
     if (fabs(mean - 1.0) > 0.05) fail_msg("kernel ratio mean %.4f is not within 0.05 of 1", mean);
-    tensor_fini(&x);
-    tensor_fini(&z);
-    tensor_fini(&px);
-    tensor_fini(&pz);
 }
 
 static void test_rm_setup_errors(void **state) {
