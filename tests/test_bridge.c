@@ -16,6 +16,7 @@
 
 #include "bridge.h"
 #include "synth.h"
+#include "testpreset.h"
 #include "testutil.h"
 #include "timer.h"
 
@@ -45,15 +46,9 @@ static void tiny(Preset *p, int max_iter) {
         "solver.base_lr=0.01",    "solver.batch_size=4",   "solver.test_iter=1",
         "solver.test_interval=3", "solver.display=1",      "solver.average_loss=2",
     };
-    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
-        Error err = {0};
-        if (preset_set(p, sets[i], &err)) fail_msg("%s: %s", sets[i], err.msg);
-    }
-    char buf[300];
-    snprintf(buf, sizeof buf, "data.dataset=%s", data);
-    assert_int_equal(preset_set(p, buf, NULL), ST_OK);
-    snprintf(buf, sizeof buf, "solver.max_iter=%d", max_iter);
-    assert_int_equal(preset_set(p, buf, NULL), ST_OK);
+    testpreset_apply(p, sets, sizeof sets / sizeof sets[0]);
+    testpreset_set(p, "data.dataset=%s", data);
+    testpreset_set(p, "solver.max_iter=%d", max_iter);
     assert_int_equal(preset_validate(p, NULL), ST_OK);
 }
 

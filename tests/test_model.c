@@ -22,6 +22,7 @@
 #include "runner.h"
 #include "safetensors.h"
 #include "synth.h"
+#include "testpreset.h"
 #include "testutil.h"
 #include "timer.h"
 #include "weights.h"
@@ -41,17 +42,10 @@ static void tiny(Preset *p, int batch, int test_iter) {
         "solver.base_lr=0.01",  "solver.max_iter=12",     "solver.test_interval=6",
         "solver.display=4",     "solver.snapshot=0",      "solver.random_seed=7",
     };
-    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
-        Error err = {0};
-        if (preset_set(p, sets[i], &err)) fail_msg("%s: %s", sets[i], err.msg);
-    }
-    char buf[300];
-    snprintf(buf, sizeof buf, "data.dataset=%s", data);
-    assert_int_equal(preset_set(p, buf, NULL), ST_OK);
-    snprintf(buf, sizeof buf, "solver.batch_size=%d", batch);
-    assert_int_equal(preset_set(p, buf, NULL), ST_OK);
-    snprintf(buf, sizeof buf, "solver.test_iter=%d", test_iter);
-    assert_int_equal(preset_set(p, buf, NULL), ST_OK);
+    testpreset_apply(p, sets, sizeof sets / sizeof sets[0]);
+    testpreset_set(p, "data.dataset=%s", data);
+    testpreset_set(p, "solver.batch_size=%d", batch);
+    testpreset_set(p, "solver.test_iter=%d", test_iter);
     assert_int_equal(preset_validate(p, NULL), ST_OK);
 }
 

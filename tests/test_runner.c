@@ -18,6 +18,7 @@
 #include "safetensors.h"
 #include "runner.h"
 #include "synth.h"
+#include "testpreset.h"
 #include "testutil.h"
 
 static char dir[64], data[128], runs[128];
@@ -48,13 +49,8 @@ static void tiny(Preset *p) {
         "solver.average_loss=3",  "solver.snapshot=6",      "solver.lr_policy=multistep",
         "solver.stepvalue=10,10", "solver.gamma=0.5",
     };
-    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
-        Error err = {0};
-        if (preset_set(p, sets[i], &err)) fail_msg("%s: %s", sets[i], err.msg);
-    }
-    char buf[300];
-    snprintf(buf, sizeof buf, "data.dataset=%s", data);
-    assert_int_equal(preset_set(p, buf, NULL), ST_OK);
+    testpreset_apply(p, sets, sizeof sets / sizeof sets[0]);
+    testpreset_set(p, "data.dataset=%s", data);
     assert_int_equal(preset_validate(p, NULL), ST_OK);
 }
 
