@@ -132,3 +132,21 @@ void gradcheck_pair(const PairOp *op, Tensor *a, Tensor *b, Tensor *y, const flo
     *err_a = pair_worst(op, a, b, y, r, a, da, cfg);
     *err_b = pair_worst(op, a, b, y, r, b, db, cfg);
 }
+
+void gradcheck_spec(const LayerSpec *spec, Shape in, uint64_t input_seed, const GradCheck *cfg,
+                    double bound) {
+    Layer l;
+    Error err = {0};
+    if (layer_init(&l, spec, in, &err)) fail_msg("%s", err.msg);
+    Rng r;
+    rng_seed(&r, input_seed);
+    Tensor x;
+    testutil_tensor(&x, in.n, in.c, in.h, in.w);
+    testutil_fill_normal(&x, &r, 1.0f);
+    char label[96];
+    int len = snprintf(label, sizeof label, "%s %dx%dx%dx%d", spec->kind, in.n, in.c, in.h, in.w);
+    if (spec->dim) snprintf(label + len, sizeof label - (size_t)len, " d=%d", spec->dim);
+    gradcheck_expect(label, gradcheck_layer(&l, &x, cfg), bound);
+    tensor_fini(&x);
+    layer_fini(&l);
+}

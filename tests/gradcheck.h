@@ -34,6 +34,13 @@ typedef struct GradCheckResult {
  * used as they are. The layer's param grads are zeroed first. */
 GradCheckResult gradcheck_layer(Layer *l, Tensor *x, const GradCheck *cfg);
 
+/* Sets up a layer from spec for input shape in, fills the input with
+ * standard normal values from a stream seeded with input_seed, runs
+ * gradcheck_layer with cfg and gradcheck_expect with bound; the label is
+ * "<kind> NxCxHxW" (plus " d=<dim>" when spec->dim is set). */
+void gradcheck_spec(const LayerSpec *spec, Shape in, uint64_t input_seed, const GradCheck *cfg,
+                    double bound);
+
 /* A two-input operation y = f(a, b) (compact and full bilinear pooling of
  * two inputs), for gradcheck_pair. */
 typedef struct PairOp {

@@ -161,19 +161,8 @@ static void test_rm_layer_matches_direct(void **state) {
 
 static void layer_gradcheck(int n, int c, int h, int w, int d, uint64_t seed) {
     LayerSpec spec = {.kind = "compact_rm", .name = "m", .dim = d, .seed = seed};
-    Layer l;
-    assert_int_equal(layer_init(&l, &spec, (Shape){n, c, h, w}, NULL), ST_OK);
-    Rng r;
-    rng_seed(&r, seed);
-    Tensor x;
-    testutil_tensor(&x, n, c, h, w);
-    testutil_fill_normal(&x, &r, 1.0f);
     GradCheck cfg = {.h = RM_GRAD_H, .floor = RM_GRAD_FLOOR, .max_checks = 0, .seed = seed + 1};
-    char label[64];
-    snprintf(label, sizeof label, "compact_rm %dx%dx%dx%d d=%d", n, c, h, w, d);
-    gradcheck_expect(label, gradcheck_layer(&l, &x, &cfg), RM_GRAD_BOUND);
-    tensor_fini(&x);
-    layer_fini(&l);
+    gradcheck_spec(&spec, (Shape){n, c, h, w}, seed, &cfg, RM_GRAD_BOUND);
 }
 
 static void test_rm_layer_gradcheck(void **state) {
