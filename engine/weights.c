@@ -4,6 +4,7 @@
 #include "weights.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "safetensors.h"
@@ -63,6 +64,64 @@ Status weights_load(Param *const *ps, int n, const char *path, int with_history,
                                      err);
         }
     }
+    safetensors_close(st);
+    return s;
+}
+
+/* "features.<digits>.weight" or "features.<digits>.bias", nothing more. */
+static int weights_is_backbone(const char *name) {
+    const char *p = name;
+    if (strncmp(p, "features.", 9) != 0) return 0;
+    p += 9;
+    if (*p < '0' || *p > '9') return 0;
+    while (*p >= '0' && *p <= '9') p++;
+    return strcmp(p, ".weight") == 0 || strcmp(p, ".bias") == 0;
+}
+
+Status weights_export_backbone(const char *in, const char *out, const char *const *meta, int n_meta,
+                               int *tensors, uint64_t *floats, Error *err) {
+    SafeTensors *st = NULL;
+    Status s = safetensors_open(in, &st, err);
+    if (s) return s;
+    size_t n = safetensors_count(st);
+    float **data = calloc(n ? n : 1, sizeof *data);
+    SafeTensorsWriter *w = safetensors_writer_create();
+    int kept = 0;
+    uint64_t total = 0;
+    if (!data || !w) {
+        s = error_set(err, ST_NOMEM, "%s: out of memory", in);
+        goto done;
+    }
+    for (size_t i = 0; i < n && !s; i++) {
+        const SafeTensorsInfo *t = safetensors_info(st, i);
+        if (!weights_is_backbone(t->name)) continue;
+        data[i] = malloc((t->count ? t->count : 1) * sizeof(float));
+        if (!data[i]) {
+            s = error_set(err, ST_NOMEM, "%s: out of memory for tensor %s", in, t->name);
+            break;
+        }
+        s = safetensors_read_f32(st, t->name, data[i], (size_t)t->count, err);
+        if (!s && safetensors_writer_add(w, t->name, t->shape, t->ndim, data[i]))
+            s = error_set(err, ST_NOMEM, "%s: cannot add tensor %s", out, t->name);
+        kept++;
+        total += t->count;
+    }
+    if (!s && kept == 0)
+        s = error_set(err, ST_FORMAT, "%s: no backbone tensor (features.<i>.weight / .bias)", in);
+    const char *input = safetensors_meta(st, "input");
+    if (!s && input) safetensors_writer_meta(w, "input", input);
+    if (!s) safetensors_writer_meta(w, "format", "finelab-backbone-1");
+    for (int k = 0; k < n_meta && !s; k++) safetensors_writer_meta(w, meta[2 * k], meta[2 * k + 1]);
+    if (!s) s = safetensors_writer_write(w, out, err);
+    if (!s) {
+        if (tensors) *tensors = kept;
+        if (floats) *floats = total;
+    }
+done:
+    if (data)
+        for (size_t i = 0; i < n; i++) free(data[i]);
+    free(data);
+    safetensors_writer_destroy(w);
     safetensors_close(st);
     return s;
 }

@@ -22,4 +22,15 @@ int weights_shape(const Param *p, int64_t shape[4]);
  * missing tensor, ST_SHAPE one of the wrong shape; nothing is read then. */
 Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err);
 
+/* The backbone of a finelab snapshot (or any torchvision-named file) as a
+ * new weights file: every `features.<i>.weight` / `.bias` tensor of in, as
+ * F32 in the order they lie in in, without momentum histories or the
+ * classifier, written atomically to out. The metadata keeps in's "input"
+ * convention and adds format = "finelab-backbone-1" plus the n_meta
+ * (key, value) pairs of meta (meta[2k], meta[2k+1]). ST_FORMAT naming in
+ * when it holds no backbone tensor; out is untouched on any failure. The
+ * number of tensors and floats written go to *tensors and *floats. */
+Status weights_export_backbone(const char *in, const char *out, const char *const *meta, int n_meta,
+                               int *tensors, uint64_t *floats, Error *err);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "cmd_bench.h"
 #include "cmd_convert.h"
+#include "cmd_export.h"
 #include "cmd_import_solver.h"
 #include "cmd_keys.h"
 #include "cmd_model.h"
@@ -48,6 +49,8 @@ static const Command commands[] = {
     {"bench", "data DIR [options]", "measure the data pipeline (images/s, time split)", cmd_bench},
     {"convert", "IN.caffemodel OUT.safetensors", "turn Caffe VGG-16 weights into safetensors",
      cmd_convert},
+    {"export", "RUN|SNAPSHOT OUT.safetensors", "write a run's backbone as a weights file (models/)",
+     cmd_export},
     {"help", "", "show this help", cmd_help},
     {"version", "", "print the version", cmd_version},
 };

@@ -582,11 +582,17 @@ static Status validate_solver(const Preset *p, Error *err) {
     return ST_OK;
 }
 
+int preset_resize(const Preset *p) {
+    if (p->data.resize >= 0) return p->data.resize;
+    return (p->data.resolution * 8 + 3) / 7;
+}
+
 static Status validate_one(const Preset *p, Error *err) {
-    if (p->data.resize != 0 && p->data.resize < p->data.resolution)
+    if (p->data.resize > 0 && p->data.resize < p->data.resolution)
         return invalid(p, err,
                        "data.resize: %d is smaller than data.resolution %d (make resize >= "
-                       "resolution, or 0 to resize straight to the resolution)",
+                       "resolution, auto for 8/7 of it, or 0 to resize straight to the "
+                       "resolution)",
                        p->data.resize, p->data.resolution);
     if (p->data.train_fraction < 0 && p->data.format != DATASET_AUTO &&
         p->data.format != DATASET_CUB)

@@ -125,6 +125,10 @@ Status preset_set(Preset *p, const char *assignment, Error *err);
 /* Checks rules that join several keys (resize >= resolution, multistep
  * needs ascending stepvalues, ...); err names the keys. */
 Status preset_validate(const Preset *p, Error *err);
+/* The square side images are resized to before cropping: data.resize, or
+ * for resize = auto (-1) 8/7 of data.resolution rounded (512 for 448, 384
+ * for 336, 256 for 224, 128 for 112); 0 resizes straight to the resolution. */
+int preset_resize(const Preset *p);
 /* Writes p as a complete INI text (every key, resolved, sweep omitted) into
  * a new malloc'd string; the caller frees it. NULL on out of memory. */
 char *preset_format(const Preset *p);

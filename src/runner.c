@@ -126,7 +126,7 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     s->iter_size = p->solver.iter_size;
     s->clip_gradients = p->solver.clip_gradients;
     LoaderConfig *tr = &c->train_data;
-    tr->resize = p->data.resize;
+    tr->resize = preset_resize(p);
     tr->resolution = p->data.resolution;
     tr->random_crop = p->data.random_crop;
     tr->mirror = p->data.mirror;

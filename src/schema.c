@@ -64,7 +64,7 @@ static const SchemaChoice bools[] = {{"true", 1}, {"false", 0}, {NULL, 0}};
 
 static const char *const s_threads[] = {"1", "2", "4", "8", NULL};
 static const char *const s_split[] = {"random:0.9", "random:0.5", "official", NULL};
-static const char *const s_resize[] = {"0", "256", "384", "512", NULL};
+static const char *const s_resize[] = {"auto", "0", "256", "384", "512", NULL};
 static const char *const s_resolution[] = {"224", "336", "448", NULL};
 static const char *const s_scale[] = {"1", "0.00392157", NULL};
 static const char *const s_loaders[] = {"1", "2", "4", NULL};
@@ -113,8 +113,10 @@ static const SchemaKey keys[] = {
      FIELD(data.split_seed)},
     {"data", "crop_to_bbox", SCHEMA_BOOL, "false", 0, 0, 0, NULL, NULL,
      "crop each image to its bounding box first (cub only)", FIELD(data.crop_to_bbox)},
-    {"data", "resize", SCHEMA_INT, "512", 0, 4096, 0, NULL, s_resize,
-     "square resize before cropping; 0: resize straight to the resolution", FIELD(data.resize)},
+    {"data", "resize", SCHEMA_INT, "auto", 0, 4096, SCHEMA_AUTO, NULL, s_resize,
+     "square resize before cropping; auto: 8/7 of the resolution (512 for 448, 256 for 224); 0: "
+     "resize straight to the resolution",
+     FIELD(data.resize)},
     {"data", "resolution", SCHEMA_INT, "448", 32, 4096, 0, NULL, s_resolution,
      "side of the square crop fed to the network", FIELD(data.resolution)},
     {"data", "train_crop", SCHEMA_ENUM, "random", 0, 0, 0, crops, NULL,
@@ -474,6 +476,10 @@ static Status parse_scalar(const SchemaKey *k, const char *v, Preset *p, Error *
     const SchemaChoice *c;
     switch (k->type) {
     case SCHEMA_INT:
+        if ((k->flags & SCHEMA_AUTO) && strcasecmp(v, "auto") == 0) {
+            *(int *)field(p, k->offset) = -1;
+            return ST_OK;
+        }
         if (parse_whole(v, &whole) || !in_range(k, (double)whole)) break;
         *(int *)field(p, k->offset) = (int)whole;
         return ST_OK;
@@ -573,7 +579,10 @@ int schema_format(const SchemaKey *k, const Preset *p, char *buf, size_t cap) {
     case SCHEMA_PATH:
         return put(buf, cap, &len, f) ? -1 : (int)len;
     case SCHEMA_INT:
-        snprintf(num, sizeof num, "%d", *(const int *)f);
+        if ((k->flags & SCHEMA_AUTO) && *(const int *)f == -1)
+            snprintf(num, sizeof num, "auto");
+        else
+            snprintf(num, sizeof num, "%d", *(const int *)f);
         break;
     case SCHEMA_FLOAT:
         format_number(num, sizeof num, *(const float *)f, 1);
@@ -668,7 +677,7 @@ void schema_describe(const SchemaKey *k, char *buf, size_t cap) {
                      k->type == SCHEMA_PATH ? "path" : "line of text", k->size - 1);
         break;
     case SCHEMA_INT:
-        snprintf(buf, cap, "a whole number%s", range);
+        snprintf(buf, cap, "%sa whole number%s", k->flags & SCHEMA_AUTO ? "auto or " : "", range);
         break;
     case SCHEMA_FLOAT:
     case SCHEMA_DOUBLE:

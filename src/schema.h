@@ -38,6 +38,7 @@ enum {
     SCHEMA_LO_OPEN = 1 << 1,    /* range excludes lo */
     SCHEMA_HI_OPEN = 1 << 2,    /* range excludes hi */
     SCHEMA_NONEMPTY = 1 << 3,   /* text/path may not be empty */
+    SCHEMA_AUTO = 1 << 4,       /* a whole number may also be "auto", stored as -1 */
 };
 
 /* One allowed word of an enum (or of a restricted string) and what it stores. */

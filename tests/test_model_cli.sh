@@ -127,6 +127,46 @@ bad_inputs_exit_2_naming_the_file() {
         [ ! -e "$tmp/x.npy" ]
 }
 
+# export: the backbone tensors of the last snapshot, byte for byte, and
+# nothing else; a last_layer preset then trains from the file.
+export_writes_the_backbone_only() {
+    "$FINELAB" export "$run" "$tmp/backbone.safetensors" > "$tmp/export" || return 1
+    grep -q "^wrote $tmp/backbone.safetensors: 26 backbone tensors" "$tmp/export" || return 1
+    python3 - "$snap" "$tmp/backbone.safetensors" <<'PY' || return 1
+import json, struct, sys
+def load(path):
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    head = json.loads(raw[8:8 + n])
+    meta = head.pop("__metadata__", {})
+    data = {k: raw[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]] for k, v in head.items()}
+    return head, meta, data
+shead, smeta, sdata = load(sys.argv[1])
+bhead, bmeta, bdata = load(sys.argv[2])
+want = sorted(k for k in shead if k.startswith("features.") and not k.endswith(".history"))
+assert sorted(bhead) == want, (sorted(bhead), want)
+for k in want:
+    assert bhead[k]["dtype"] == "F32" and bhead[k]["shape"] == shead[k]["shape"], k
+    assert bdata[k] == sdata[k], k
+assert bmeta["format"] == "finelab-backbone-1" and bmeta["input"] == smeta["input"], bmeta
+assert bmeta["exported_iter"] == smeta["iter"], bmeta
+PY
+    python3 tests/safetensors_check.py "$tmp/backbone.safetensors" > /dev/null || return 1
+    sed -e 's/^mode = scratch/mode = last_layer/' -e "s|^\[model\]|[model]\nweights = $tmp/backbone.safetensors|" \
+        "$tmp/tiny.ini" > "$tmp/from_backbone.ini"
+    "$FINELAB" run "$tmp/from_backbone.ini" --runs-dir "$tmp/runs2" > "$tmp/run2.out" 2>&1 ||
+        { cat "$tmp/run2.out"; return 1; }
+    grep -q "^final test accuracy" "$tmp/run2.out"
+}
+export_bad_input_exits_2_and_writes_nothing() {
+    expect_2 "no-such-run" export no-such-run "$tmp/none.safetensors" --runs-dir "$tmp/runs" &&
+        expect_2 "${images[0]}" export "${images[0]}" "$tmp/none.safetensors" &&
+        expect_2 "usage: finelab export" export "$run" &&
+        [ ! -e "$tmp/none.safetensors" ]
+}
+
+check export_writes_the_backbone_only export_writes_the_backbone_only
+check export_bad_input_exits_2_and_writes_nothing export_bad_input_exits_2_and_writes_nothing
 check eval_prints_accuracy_and_per_class_lines eval_prints_accuracy_and_per_class_lines
 check eval_by_run_id_in_runs_dir eval_by_run_id_in_runs_dir
 check predict_prints_five_classes_per_image predict_prints_five_classes_per_image

@@ -59,7 +59,8 @@ static void test_preset_defaults(void **state) {
     assert_int_equal(p.data.format, 0); /* DATASET_AUTO */
     assert_true(fabs(p.data.train_fraction - 0.9) < 1e-12);
     assert_int_equal(p.data.split_seed, 1);
-    assert_int_equal(p.data.resize, 512);
+    assert_int_equal(p.data.resize, -1); /* auto */
+    assert_int_equal(preset_resize(&p), 512);
     assert_int_equal(p.data.resolution, 448);
     assert_int_equal(p.data.random_crop, 1);
     assert_int_equal(p.data.mirror, 1);
@@ -173,7 +174,8 @@ static void test_preset_sweep_expands_in_order(void **state) {
         assert_int_equal(preset_sweep_item(p, i, item, label, sizeof label, &err), ST_OK);
         assert_int_equal(item->data.resolution, res[i / 4]);
         assert_int_equal(item->model.bilinear_dim, dim[i % 4]);
-        assert_int_equal(item->data.resize, 512);
+        assert_int_equal(item->data.resize, -1); /* auto follows the resolution */
+        assert_int_equal(preset_resize(item), res[i / 4] * 8 / 7);
         assert_int_equal(item->sweep.n_keys, 0);
         snprintf(want, sizeof want, "data.resolution=%d, model.bilinear_dim=%d", res[i / 4],
                  dim[i % 4]);
@@ -370,6 +372,19 @@ static void test_preset_validate_rules(void **state) {
     for (size_t j = 0; j < sizeof fine / sizeof fine[0]; j++)
         assert_int_equal(preset_set(&p, fine[j], &err), ST_OK);
     assert_int_equal(preset_validate(&p, &err), ST_OK);
+    /* auto is 8/7 of the resolution, rounded, and always fits. */
+    const int auto_res[][2] = {{448, 512}, {336, 384}, {224, 256}, {168, 192},
+                               {112, 128}, {32, 37},   {100, 114}};
+    for (size_t j = 0; j < sizeof auto_res / sizeof auto_res[0]; j++) {
+        char set[64];
+        assert_int_equal(preset_set(&p, "data.resize=AUTO", &err), ST_OK);
+        snprintf(set, sizeof set, "data.resolution=%d", auto_res[j][0]);
+        assert_int_equal(preset_set(&p, set, &err), ST_OK);
+        assert_int_equal(preset_validate(&p, &err), ST_OK);
+        assert_int_equal(preset_resize(&p), auto_res[j][1]);
+    }
+    /* Only resize takes auto. */
+    assert_int_equal(preset_set(&p, "data.resolution=auto", &err), ST_ARG);
     /* A preset read from a file names it. */
     assert_int_equal(preset_parse(&p, "[data]\nresize = 100\n", "presets/small.ini", &err), ST_OK);
     assert_int_equal(preset_validate(&p, &err), ST_ARG);
