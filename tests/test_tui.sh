@@ -4,7 +4,8 @@
 # save, start the run, see the monitor's curves and the final accuracy,
 # open Compare and Help; resize to 80x24, to 40x10 (too small) and back;
 # start with TERM=dumb (headless fallback); hang up the terminal during a
-# run and check that the run still finishes in the run store.
+# run and check that the run still finishes in the run store; from the repo
+# root with no --presets, the shipped presets are listed, demo family first.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 FINELAB=$(realpath "$FINELAB")
@@ -122,6 +123,22 @@ dumb_terminal_falls_back_to_headless() {
         > "$tmp/dumb.out" 2>&1
     grep -q "TERM is dumb" "$tmp/dumb.out" && grep -q "final test accuracy" "$tmp/dumb.out"
 }
+# From the repository root with no --presets: the shipped presets, the demo
+# family (the embedded default) first.
+shipped_presets_demo_first() {
+    T new-session -d -s lab3 -x 100 -y 30 \
+        "cd $PWD && LANG=C.UTF-8 TERM=xterm $FINELAB --runs-dir $tmp/runs3; sleep 30"
+    local s=""
+    for _ in $(seq 100); do
+        s=$(T capture-pane -p -t lab3)
+        echo "$s" | grep -q "demo_ft_last_layer" && echo "$s" | grep -q "backbone_w025" && break
+        sleep 0.1
+    done
+    T send-keys -t lab3 F10
+    echo "$s" | grep -q "demo_res_dim .* x12" || { echo "$s"; return 1; }
+    [ "$(echo "$s" | awk '/^name /{getline; print $1; exit}')" = demo_all_direct ] ||
+        { echo "$s"; return 1; }
+}
 hangup_keeps_the_run_going() {
     T new-session -d -s lab2 -x 100 -y 30 \
         "cd $tmp && TERM=xterm $FINELAB --presets $tmp/presets --runs-dir $tmp/runs2"
@@ -154,5 +171,6 @@ check runs_and_compare_screens runs_and_compare_screens
 check resize_and_too_small resize_and_too_small
 check quit_cleanly quit_cleanly
 check dumb_terminal_falls_back_to_headless dumb_terminal_falls_back_to_headless
+check shipped_presets_demo_first shipped_presets_demo_first
 check hangup_keeps_the_run_going hangup_keeps_the_run_going
 finish

@@ -39,10 +39,18 @@ static int app_is_ini(const char *name) {
     return n > 4 && strcmp(name + n - 4, ".ini") == 0;
 }
 
+/* Alphabetical, except that demo/ (the embedded default, the family that
+ * runs offline) comes first. */
+static int app_demo_first(const struct dirent **x, const struct dirent **y) {
+    int dx = strcmp((*x)->d_name, "demo") == 0, dy = strcmp((*y)->d_name, "demo") == 0;
+    if (dx != dy) return dy - dx;
+    return alphasort(x, y);
+}
+
 /* Adds the .ini files under dir (one level of subdirectories, sorted). */
 static void app_scan(App *a, const char *dir, int depth) {
     struct dirent **names;
-    int n = scandir(dir, &names, NULL, alphasort);
+    int n = scandir(dir, &names, NULL, app_demo_first);
     if (n < 0) return;
     for (int i = 0; i < n; i++) {
         char path[1024];
