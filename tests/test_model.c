@@ -1,7 +1,8 @@
 /*
  * test_model — using a trained model: the .npy writer's header read back
  * byte by byte; weights saved to safetensors and loaded into a second
- * VGG-16-shaped net give bit-identical logits; eval over a tiny trained
+ * VGG-16-shaped net give bit-identical logits; export keeps exactly the
+ * backbone tensors of a snapshot; eval over a tiny trained
  * run agrees exactly with the run's own final test accuracy when its test
  * pass covered the split once (from-scratch and last_layer with the
  * feature cache); image files go through exactly the test loader's
@@ -283,6 +284,80 @@ static void eval_agrees(const RunResult *run) {
     model_close(&m);
 }
 
+/* export: only features.<i>.weight / .bias leave a snapshot, values intact,
+ * with the input convention and format in the metadata; a file without a
+ * backbone is refused and the output left as it was. */
+static void test_model_export_backbone(void **state) {
+    (void)state;
+    char in[160], out[160], empty[160];
+    snprintf(in, sizeof in, "%s/snap.safetensors", dir);
+    snprintf(out, sizeof out, "%s/backbone.safetensors", dir);
+    snprintf(empty, sizeof empty, "%s/head_only.safetensors", dir);
+    const float w[6] = {1, -2, 3.5f, 1e-30f, -0.0f, 7}, b[2] = {0.25f, -8}, junk[1] = {42};
+    const int64_t ws[4] = {2, 1, 1, 3}, bs[1] = {2}, js[1] = {1};
+    const char *names[] = {"features.0.weight.history",
+                           "features.0.weight",
+                           "features.x.weight",
+                           "features.0.bias",
+                           "head.fc.weight",
+                           "features.2.weights",
+                           "features.12"};
+    SafeTensorsWriter *sw = safetensors_writer_create();
+    assert_non_null(sw);
+    for (int i = 0; i < 7; i++) {
+        int is_w = i == 1, is_b = i == 3;
+        safetensors_writer_add(sw, names[i],
+                               is_w   ? ws
+                               : is_b ? bs
+                                      : js,
+                               is_w ? 4 : 1,
+                               is_w   ? w
+                               : is_b ? b
+                                      : junk);
+    }
+    safetensors_writer_meta(sw, "input", "rgb01std");
+    safetensors_writer_meta(sw, "iter", "500");
+    Error err = {0};
+    assert_int_equal(safetensors_writer_write(sw, in, &err), ST_OK);
+    safetensors_writer_destroy(sw);
+
+    const char *meta[2] = {"exported_from", in};
+    int tensors = 0;
+    uint64_t floats = 0;
+    assert_int_equal(weights_export_backbone(in, out, meta, 1, &tensors, &floats, &err), ST_OK);
+    assert_int_equal(tensors, 2);
+    assert_int_equal((int)floats, 8);
+    SafeTensors *st;
+    assert_int_equal(safetensors_open(out, &st, &err), ST_OK);
+    assert_int_equal((int)safetensors_count(st), 2);
+    float got[6];
+    assert_int_equal(safetensors_read_f32(st, "features.0.weight", got, 6, &err), ST_OK);
+    assert_memory_equal(got, w, sizeof w);
+    assert_int_equal(safetensors_find(st, "features.0.weight")->ndim, 4);
+    assert_int_equal(safetensors_read_f32(st, "features.0.bias", got, 2, &err), ST_OK);
+    assert_memory_equal(got, b, sizeof b);
+    assert_string_equal(safetensors_meta(st, "input"), "rgb01std");
+    assert_string_equal(safetensors_meta(st, "format"), "finelab-backbone-1");
+    assert_string_equal(safetensors_meta(st, "exported_from"), in);
+    assert_null(safetensors_meta(st, "iter"));
+    safetensors_close(st);
+
+    sw = safetensors_writer_create();
+    safetensors_writer_add(sw, "head.fc.weight", js, 1, junk);
+    assert_int_equal(safetensors_writer_write(sw, empty, &err), ST_OK);
+    safetensors_writer_destroy(sw);
+    struct stat before, after;
+    assert_int_equal(stat(out, &before), 0);
+    assert_int_equal(weights_export_backbone(empty, out, NULL, 0, NULL, NULL, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, empty));
+    assert_non_null(strstr(err.msg, "no backbone tensor"));
+    assert_int_equal(stat(out, &after), 0);
+    assert_int_equal((int)after.st_size, (int)before.st_size);
+    assert_int_equal(safetensors_open(out, &st, &err), ST_OK);
+    assert_int_equal((int)safetensors_count(st), 2);
+    safetensors_close(st);
+}
+
 static void test_model_eval_matches_run_final_accuracy(void **state) {
     (void)state;
     eval_agrees(&scratch_run);
@@ -515,6 +590,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_npy_header_round_trip),
         cmocka_unit_test(test_model_weights_round_trip_identical_logits),
+        cmocka_unit_test(test_model_export_backbone),
         cmocka_unit_test(test_model_eval_matches_run_final_accuracy),
         cmocka_unit_test(test_model_eval_matches_feature_cache_run),
         cmocka_unit_test(test_model_eval_confused_pairs),
