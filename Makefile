@@ -96,8 +96,8 @@ ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
-.PHONY: all run test test-build test-tsan bench deps deps-test lint-deps format format-check clean \
-        readme-keys
+.PHONY: all run demo-data test test-build test-tsan bench deps deps-test lint-deps format \
+        format-check clean readme-keys
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -114,10 +114,18 @@ deps:
 deps-test: deps
 	$(call install_missing,$(TEST_PKGS))
 
-# The lab on the embedded default: the generated dataset the demo presets
-# use is made on first run.
-run: all
-	@test -f data/tiny/images.txt || $(BIN) synth data/tiny --classes 4 --per-class 40 --size 96
+# The lab on the embedded default: the generated datasets the demo presets
+# name (presets/demo/*.ini) are made on first run, and made again when an
+# earlier generation was cut short (synth.txt says complete = 1 at the end).
+# The backbone they transfer from is committed in models/.
+SYNTH_demo := --classes 20 --per-class 60 --size 256
+SYNTH_tiny := --classes 4 --per-class 40 --size 96
+demo-data: all
+	@$(foreach d,demo tiny,grep -qs '^complete = 1' data/$(d)/synth.txt || \
+	  { echo "making data/$(d): finelab synth data/$(d) $(SYNTH_$(d))"; \
+	    $(BIN) synth data/$(d) $(SYNTH_$(d)); } || exit 1;)
+
+run: demo-data
 	$(BIN)
 
 # engine/ sees only its own headers: an include of src/ or ui/ cannot compile.

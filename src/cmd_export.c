@@ -73,9 +73,21 @@ int cmd_export(int argc, char **argv) {
             return CLI_BAD_INPUT;
         }
     }
-    char iter_text[32];
+    /* Provenance: "<run id>/snapshots/iter_<N>.safetensors" for a run (the
+     * run store's own path would name this machine), else the file given. */
+    char iter_text[32], from[1400];
     snprintf(iter_text, sizeof iter_text, "%d", iter);
-    const char *meta[4] = {"exported_from", snap, "exported_iter", iter_text};
+    size_t len = strlen(dir);
+    if (len && strncmp(snap, dir, len) == 0) {
+        while (len > 1 && dir[len - 1] == '/') dir[--len] = '\0';
+        const char *slash = strrchr(dir, '/');
+        const char *rest = snap + len;
+        while (*rest == '/') rest++;
+        snprintf(from, sizeof from, "%s/%s", slash ? slash + 1 : dir, rest);
+    } else {
+        snprintf(from, sizeof from, "%s", snap);
+    }
+    const char *meta[4] = {"exported_from", from, "exported_iter", iter_text};
     int tensors = 0;
     uint64_t floats = 0;
     Status st =

@@ -150,6 +150,7 @@ for k in want:
     assert bdata[k] == sdata[k], k
 assert bmeta["format"] == "finelab-backbone-1" and bmeta["input"] == smeta["input"], bmeta
 assert bmeta["exported_iter"] == smeta["iter"], bmeta
+assert bmeta["exported_from"] == sys.argv[1].split("/")[-3] + "/snapshots/" + sys.argv[1].split("/")[-1], bmeta
 PY
     python3 tests/safetensors_check.py "$tmp/backbone.safetensors" > /dev/null || return 1
     sed -e 's/^mode = scratch/mode = last_layer/' -e "s|^\[model\]|[model]\nweights = $tmp/backbone.safetensors|" \

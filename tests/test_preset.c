@@ -511,28 +511,52 @@ static void test_preset_ini_details(void **state) {
     free(p);
 }
 
-/* Every preset the project ships loads and validates (run from the repo root). */
+/* Every preset the project ships loads and validates (run from the repo
+ * root), every sweep item too; experiment names are unique (init_from and
+ * the run store go by name) and an init_from names a shipped preset; the
+ * offline families (demo, recipes) name weights that are in the repo. */
 static void test_preset_shipped_presets_are_valid(void **state) {
     (void)state;
-    const char *dirs[2] = {"presets/demo", "presets/cub"};
+    const char *dirs[3] = {"presets/demo", "presets/cub", "presets/recipes"};
+    enum { MAX = 64 };
+    static char names[MAX][PRESET_TEXT_MAX], inits[MAX][PRESET_PATH_MAX];
+    static Preset p, item;
     int seen = 0;
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < 3; d++) {
         DIR *dir = opendir(dirs[d]);
-        if (!dir) continue;
+        assert_non_null(dir);
         struct dirent *e;
         while ((e = readdir(dir))) {
             size_t n = strlen(e->d_name);
             if (n < 5 || strcmp(e->d_name + n - 4, ".ini") != 0) continue;
             char path[600];
             snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
-            Preset p;
             Error err = {0};
             if (preset_load(&p, path, &err) || preset_validate(&p, &err)) fail_msg("%s", err.msg);
+            for (int i = 0; i < preset_sweep_count(&p); i++) {
+                char label[256];
+                if (preset_sweep_item(&p, i, &item, label, sizeof label, &err) ||
+                    preset_validate(&item, &err))
+                    fail_msg("%s item %d: %s", path, i, err.msg);
+            }
+            if (d != 1 && strcmp(p.model.weights, "none") != 0 && access(p.model.weights, R_OK))
+                fail_msg("%s: model.weights %s is not in the repo", path, p.model.weights);
+            assert_true(seen < MAX);
+            snprintf(names[seen], sizeof names[seen], "%s", p.experiment.name);
+            snprintf(inits[seen], sizeof inits[seen], "%s", p.transfer.init_from);
+            for (int j = 0; j < seen; j++)
+                if (strcmp(names[j], names[seen]) == 0)
+                    fail_msg("%s: name %s twice", path, names[j]);
             seen++;
         }
         closedir(dir);
     }
-    assert_true(seen >= 7);
+    for (int i = 0; i < seen; i++) {
+        int found = !inits[i][0];
+        for (int j = 0; j < seen && !found; j++) found = strcmp(inits[i], names[j]) == 0;
+        if (!found) fail_msg("%s: init_from %s is no shipped preset", names[i], inits[i]);
+    }
+    assert_true(seen >= 15);
 }
 
 int main(void) {

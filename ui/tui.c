@@ -78,9 +78,12 @@ void screen_move_x(App *a, int d) {
     if (a->grid_sel_col < 0) a->grid_sel_col = 0;
 }
 
-/* The preset a terminal-less finelab runs: the embedded default demo. */
+/* The preset a terminal-less finelab runs: the embedded default demo (a
+ * user's own default.ini first, then the tutorial's stage 1 on the shipped
+ * backbone, then the seconds-long smoke run). */
 static const char *default_preset(void) {
     static const char *const candidates[] = {"presets/demo/default.ini",
+                                             "presets/demo/ft_last_layer.ini",
                                              "presets/demo/tiny_scratch.ini"};
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
         if (fileio_exists(candidates[i])) return candidates[i];
