@@ -158,13 +158,15 @@ int main(void) {
         if (!t) die("trainer", &err);
         if (trainer_run(t, &acc[k], &err)) die("run", &err);
         printf("  %-9s %d iterations in %6.1f s: test accuracy %.2f%% (%d test images)\n",
-               k ? "cached" : "uncached", iters, timer_now() - t0, 100 * acc[k], ds.n_test);
+               k ? "cached" : "uncached", iters, timer_now() - t0, 100 * acc[k],
+               c.test_iter * c.batch_size);
         trainer_destroy(t);
     }
-    double se = sqrt(0.25 / ds.n_test);
+    int n_tested = c.test_iter * c.batch_size;
+    double se = sqrt(0.25 / n_tested);
     printf("test accuracy, uncached vs cached: %.2f%% vs %.2f%% (difference %.2f points; one "
            "standard error of a %d-image estimate is at most %.1f points)\n",
-           100 * acc[0], 100 * acc[1], 100 * fabs(acc[0] - acc[1]), ds.n_test, 100 * se);
+           100 * acc[0], 100 * acc[1], 100 * fabs(acc[0] - acc[1]), n_tested, 100 * se);
     dataset_fini(&ds);
     return 0;
 }

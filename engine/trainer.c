@@ -186,9 +186,8 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
     t->window_n = wn;
     t->disp_correct = (int64_t)correct;
     t->disp_seen = (int64_t)seen;
-    t->seconds0 = seconds;
-    t->t0 = timer_now();
-    t->disp_t0 = t->t0;
+    t->seconds0 = seconds; /* this segment's own time counts from trainer_create */
+    t->disp_t0 = timer_now();
     t->best_acc = best;
     t->last_test_iter = (int)last_test;
     t->last_snapshot_iter = (int)iter;
@@ -474,6 +473,7 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
         s = error_set(err, ST_NOMEM, "trainer: out of memory");
         goto fail;
     }
+    t->t0 = timer_now(); /* a run's time includes building its feature cache */
     if (t->use_cache) {
         if ((s = trainer_build_cache(t, err))) goto fail;
     } else {
@@ -482,7 +482,7 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
         if (!(t->train = loader_create(c->ds, c->ds->train, c->ds->n_train, &lc, err)))
             goto fail_status;
     }
-    t->t0 = t->disp_t0 = timer_now();
+    t->disp_t0 = timer_now();
     return t;
 fail_status:
     s = err ? err->status : ST_STATE;
