@@ -14,7 +14,6 @@
 
 #include "cli.h"
 #include "runstore.h"
-#include "safetensors.h"
 #include "weights.h"
 
 static const char *const cmd = "export";

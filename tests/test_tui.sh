@@ -121,7 +121,17 @@ dumb_terminal_falls_back_to_headless() {
     cp "$tmp/presets/demo/a_quick.ini" "$tmp/dumb/presets/demo/default.ini"
     (cd "$tmp/dumb" && TERM=dumb script -qec "$FINELAB --runs-dir $tmp/dumb/runs" /dev/null) \
         > "$tmp/dumb.out" 2>&1
-    grep -q "TERM is dumb" "$tmp/dumb.out" && grep -q "final test accuracy" "$tmp/dumb.out"
+    grep -q "TERM is dumb" "$tmp/dumb.out" && grep -q "final test accuracy" "$tmp/dumb.out" ||
+        return 1
+    # Without its generated dataset the default preset says how to make it.
+    mkdir -p "$tmp/nodata/presets/demo"
+    sed "s|^dataset = .*|dataset = $tmp/nodata/missing|" "$tmp/presets/demo/a_quick.ini" \
+        > "$tmp/nodata/presets/demo/default.ini"
+    (cd "$tmp/nodata" && TERM=dumb "$FINELAB" --runs-dir "$tmp/nodata/runs" < /dev/null) \
+        > "$tmp/nodata.out" 2>&1
+    local rc=$?
+    [ $rc -eq 2 ] && grep -q "needs the dataset $tmp/nodata/missing, which is missing; \`make demo-data\`" \
+        "$tmp/nodata.out" || { echo "rc $rc: $(cat "$tmp/nodata.out")"; return 1; }
 }
 # From the repository root with no --presets: the shipped presets, the demo
 # family (the embedded default) first.

@@ -28,6 +28,7 @@
 #include "draw.h"
 #include "fileio.h"
 #include "keys.h"
+#include "preset.h"
 #include "schema.h"
 #include "screens.h"
 #include "timer.h"
@@ -95,6 +96,16 @@ static int run_headless(App *a, const char *why) {
     fprintf(stderr, "finelab: %s; running the default preset headless instead\n", why);
     if (!p) {
         fprintf(stderr, "finelab: no default preset under presets/demo/\n");
+        return CLI_BAD_INPUT;
+    }
+    /* The generated demo data is made by `make run`, not shipped: say how. */
+    static Preset pre;
+    Error err = {0};
+    if (preset_load(&pre, p, &err) == ST_OK && !fileio_exists(pre.data.dataset)) {
+        fprintf(stderr,
+                "finelab: %s needs the dataset %s, which is missing; `make demo-data` (or "
+                "`make run`) generates it\n",
+                p, pre.data.dataset);
         return CLI_BAD_INPUT;
     }
     char cmd[] = "run", flag[] = "--runs-dir", path[1024];
