@@ -109,3 +109,8 @@ int fileio_exists(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0;
 }
+
+int fileio_is_file(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}

@@ -23,5 +23,7 @@ Status fileio_write_atomic(const char *path, const void *data, size_t len, Error
 Status fileio_mkdirs(const char *path, Error *err);
 /* 1 when path exists (any kind of file), else 0. */
 int fileio_exists(const char *path);
+/* 1 when path is a regular file (after symlinks), else 0. */
+int fileio_is_file(const char *path);
 
 #endif

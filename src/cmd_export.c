@@ -10,20 +10,15 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "runstore.h"
 #include "weights.h"
 
 static const char *const cmd = "export";
 static const char *const usage =
     "usage: finelab export RUN|SNAPSHOT OUT.safetensors [--runs-dir DIR]";
-
-static int is_file(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
 
 /* The input exists by now, so an I/O error is most likely the output's. */
 static int exit_code(Status st) {
@@ -62,7 +57,7 @@ int cmd_export(int argc, char **argv) {
     Error err = {0};
     char snap[1200], dir[1024] = "";
     int iter = -1;
-    if (is_file(pos[0])) {
+    if (fileio_is_file(pos[0])) {
         snprintf(snap, sizeof snap, "%s", pos[0]);
     } else {
         Status st = runstore_resolve(runs_dir, pos[0], dir, sizeof dir, &err);

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "accuracy.h"
 #include "blas.h"
@@ -27,11 +26,6 @@
 #include "runstore.h"
 #include "softmax_loss.h"
 #include "weights.h"
-
-static int model_is_file(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
 
 /* Reads the preset and picks the weights file of src into m. */
 static Status model_locate(Model *m, const ModelSource *src, Error *err) {
@@ -46,7 +40,7 @@ static Status model_locate(Model *m, const ModelSource *src, Error *err) {
             return runstore_last_snapshot(m->run_dir, m->weights, sizeof m->weights, NULL, err);
     } else {
         m->run_dir[0] = '\0';
-        if (!model_is_file(src->spec))
+        if (!fileio_is_file(src->spec))
             return error_set(err, ST_IO, "%s: neither a run under %s nor a preset file", src->spec,
                              runs_dir);
         if ((s = preset_load(&m->preset, src->spec, err))) return s;
@@ -56,7 +50,7 @@ static Status model_locate(Model *m, const ModelSource *src, Error *err) {
                              "(the classifier's too)",
                              src->spec);
     }
-    if (!model_is_file(src->weights))
+    if (!fileio_is_file(src->weights))
         return error_set(err, ST_IO, "%s: no such weights file", src->weights);
     snprintf(m->weights, sizeof m->weights, "%s", src->weights);
     return ST_OK;

@@ -91,6 +91,10 @@ static void test_fileio_mkdirs(void **state) {
     Error err = {0};
     assert_int_equal(fileio_mkdirs(file, &err), ST_IO); /* a file in the way */
     assert_false(fileio_exists("/nonexistent/finelab"));
+    /* is_file: a regular file only, not a directory or nothing. */
+    assert_true(fileio_is_file(file));
+    assert_false(fileio_is_file(path));
+    assert_false(fileio_is_file("/nonexistent/finelab"));
 }
 
 int main(void) {
