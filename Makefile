@@ -7,7 +7,7 @@
 #   make bench           build and run the benchmarks
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
-#   make lint-deps       check the include rules of DESIGN.md section 3
+#   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lint_deps.sh)
 #   make format-check    clang-format in check mode on all sources
 
 BUILD ?= release
@@ -77,17 +77,26 @@ else
 endif
 
 # --- sources ----------------------------------------------------------------
-ENGINE_SRC := $(wildcard engine/*.c)
-SRC_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+# One folder per concept (docs/DESIGN.md): engine/<concept>/, src/<concept>/,
+# ui/, and main.c above both front ends. Every include names its file from
+# the repository root ("engine/nn/layer.h"), so the one include path is -I.
+ENGINE_DIRS := base io nn data synth train
+SRC_DIRS := preset run report cli
+ENGINE_SRC := $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.c))
+SRC_SRC := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
 UI_SRC := $(wildcard ui/*.c)
+MAIN_SRC := main.c
 TEST_MAIN_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT_SRC := $(filter-out $(TEST_MAIN_SRC),$(wildcard tests/*.c))
 BENCH_SRC := $(wildcard bench/*.c)
+# Every C file the build compiles (tests/test_tree.sh checks none is missed).
+ALL_C := $(ENGINE_SRC) $(SRC_SRC) $(UI_SRC) $(MAIN_SRC) $(TEST_MAIN_SRC) $(TEST_SUPPORT_SRC) \
+         $(BENCH_SRC)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(OUT)/%.o)
 SRC_OBJ := $(SRC_SRC:%.c=$(OUT)/%.o)
 UI_OBJ := $(UI_SRC:%.c=$(OUT)/%.o)
-MAIN_OBJ := $(OUT)/src/main.o
+MAIN_OBJ := $(MAIN_SRC:%.c=$(OUT)/%.o)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(OUT)/%.o)
 TEST_BIN := $(TEST_MAIN_SRC:tests/%.c=$(OUT)/tests/%)
 TEST_SCRIPTS := $(wildcard tests/test_*.sh)
@@ -97,7 +106,7 @@ APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
 .PHONY: all run demo-data test test-build test-tsan bench deps deps-test lint-deps format \
-        format-check clean readme-keys
+        format-check clean readme-keys list-sources
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -128,32 +137,24 @@ demo-data: all
 run: demo-data
 	$(BIN)
 
-# engine/ sees only its own headers: an include of src/ or ui/ cannot compile.
-$(OUT)/engine/%.o: engine/%.c | deps
+# Which folder may include which is checked by `make lint-deps`, not by
+# include paths: every object sees the whole tree through -I. Each part gets
+# only its own libraries' flags (ncursesw's, for one, sets _XOPEN_SOURCE).
+$(OUT)/engine/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS)
+$(OUT)/src/%.o: PKG_CFLAGS = $(SRC_PKG_CFLAGS)
+$(OUT)/main.o: PKG_CFLAGS = $(SRC_PKG_CFLAGS)
+$(OUT)/ui/%.o: PKG_CFLAGS = $(UI_PKG_CFLAGS)
+$(OUT)/tests/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS)
+$(OUT)/bench/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS)
+$(OUT)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(SAY) "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) -Iengine $(ENGINE_PKG_CFLAGS) -c $< -o $@
-
-$(OUT)/src/%.o: src/%.c | deps
-	@mkdir -p $(@D)
-	$(SAY) "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(SRC_PKG_CFLAGS) -c $< -o $@
-
-$(OUT)/ui/%.o: ui/%.c | deps
-	@mkdir -p $(@D)
-	$(SAY) "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui $(UI_PKG_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -I. $(PKG_CFLAGS) -c $< -o $@
 
 $(OUT)/tests/%.o: tests/%.c | deps-test
 	@mkdir -p $(@D)
 	$(SAY) "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc -Iui -Itests $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS) \
-	  -c $< -o $@
-
-$(OUT)/bench/%.o: bench/%.c | deps
-	@mkdir -p $(@D)
-	$(SAY) "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) -Iengine -Isrc $(ENGINE_PKG_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -I. $(PKG_CFLAGS) -c $< -o $@
 
 $(ENGINE_LIB): $(ENGINE_OBJ)
 	@rm -f $@
@@ -193,30 +194,13 @@ bench: deps $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
 # --- checks -----------------------------------------------------------------
-ENGINE_FORBIDDEN := $(notdir $(wildcard src/*.h ui/*.h))
 lint-deps:
-	@fail=0; \
-	if grep -nE '^\s*#\s*include\s*[<"](n?curses|ncursesw/|panel\.h|menu\.h|form\.h)' engine/*.[ch]; then \
-	  echo "lint-deps: engine/ must not include curses"; fail=1; fi; \
-	for h in $(ENGINE_FORBIDDEN); do \
-	  if grep -nE "^\s*#\s*include\s*[<\"](\.\./)?(src/|ui/)?$$h[\">]" engine/*.[ch]; then \
-	    echo "lint-deps: engine/ must not include $$h from src/ or ui/"; fail=1; fi; done; \
-	if grep -nE '^\s*#\s*include\s*[<"](\.\./)?(src|ui)/' engine/*.[ch]; then \
-	  echo "lint-deps: engine/ must not include from src/ or ui/"; fail=1; fi; \
-	if grep -nE '^\s*#\s*include\s*[<"](\.\./)?ui/' src/*.[ch] 2>/dev/null; then \
-	  echo "lint-deps: src/ must not include from ui/"; fail=1; fi; \
-	if grep -nE '^\s*#\s*include\s*[<"](cblas|jpeglib|fftw3)\.h' ui/*.[ch] 2>/dev/null; then \
-	  echo "lint-deps: ui/ must not include cblas, jpeglib or fftw3"; fail=1; fi; \
-	for lib in cblas jpeglib fftw3; do \
-	  n=$$(grep -lE "^\s*#\s*include\s*[<\"]$$lib\.h[\">]" engine/*.[ch] | wc -l); \
-	  if [ $$n -gt 1 ]; then echo "lint-deps: $$n engine files include $$lib.h (at most one may):"; \
-	    grep -lE "^\s*#\s*include\s*[<\"]$$lib\.h[\">]" engine/*.[ch]; fail=1; fi; \
-	  if grep -nE "^\s*#\s*include\s*[<\"]$$lib\.h[\">]" src/*.[ch] 2>/dev/null; then \
-	    echo "lint-deps: src/ must not include $$lib.h (engine/ wraps it)"; fail=1; fi; \
-	done; \
-	if [ $$fail -eq 0 ]; then echo "lint-deps: ok"; fi; exit $$fail
+	@tests/lint_deps.sh
 
-FORMAT_FILES = $(wildcard engine/*.[ch] src/*.[ch] ui/*.[ch] tests/*.[ch] bench/*.[ch])
+# Every C source and header of the tree (tests/test_tree.sh checks that the
+# globs miss none).
+FORMAT_FILES = $(ALL_C) $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.h)) \
+               $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard ui/*.h tests/*.h)
 format-check:
 	$(call install_missing,$(FORMAT_PKGS))
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
@@ -224,6 +208,11 @@ format-check:
 format:
 	$(call install_missing,$(FORMAT_PKGS))
 	clang-format -i $(FORMAT_FILES)
+
+# What the build compiles and what format-check covers, one path a line.
+list-sources:
+	@printf 'compiled %s\n' $(ALL_C)
+	@printf 'formatted %s\n' $(FORMAT_FILES)
 
 # Rewrites README.md's preset reference from the schema (tests/test_readme.sh checks it).
 readme-keys: $(BIN)

@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "blas.h"
-#include "layer.h"
-#include "rng.h"
-#include "timer.h"
+#include "engine/base/blas.h"
+#include "engine/base/rng.h"
+#include "engine/base/timer.h"
+#include "engine/nn/layer.h"
 
 typedef struct ConvShape {
     const char *name;

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "jpeg.h"
-#include "synth.h"
-#include "timer.h"
+#include "engine/base/timer.h"
+#include "engine/data/jpeg.h"
+#include "engine/synth/synth.h"
 
 enum { SIZE = 448, CLASSES = 20, MAX_IMAGES = 1000 };
 #define TIME_BUDGET 6.0

@@ -18,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "fileio.h"
-#include "image.h"
-#include "loader.h"
-#include "synth.h"
-#include "timer.h"
-#include "trainer.h"
+#include "engine/base/timer.h"
+#include "engine/data/dataset.h"
+#include "engine/data/image.h"
+#include "engine/data/loader.h"
+#include "engine/io/fileio.h"
+#include "engine/synth/synth.h"
+#include "engine/train/trainer.h"
 
 static const char *data_dir = "/tmp/finelab_bench_birds";
 static const char *backbone = "models/vgg16_w025_synth.safetensors";

@@ -1,15 +1,15 @@
 /*
  * gradcheck — finite-difference checks of layer backward passes. See gradcheck.h.
  */
-#include "gradcheck.h"
+#include "tests/gradcheck.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
-#include "testutil.h"
+#include "engine/base/rng.h"
+#include "tests/testutil.h"
 
 typedef struct Probe {
     Layer *l;

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "layer.h"
+#include "engine/nn/layer.h"
 
 typedef struct GradCheck {
     float h;        /* perturbation step */

@@ -1,10 +1,10 @@
 /*
  * kernelcheck — the kernel property of compact bilinear pooling. See kernelcheck.h.
  */
-#include "kernelcheck.h"
+#include "tests/kernelcheck.h"
 
-#include "layer.h"
-#include "testutil.h"
+#include "engine/nn/layer.h"
+#include "tests/testutil.h"
 
 double kernelcheck_mean_ratio(const char *kind, int c, int d, int draws, uint64_t seed0,
                               uint64_t input_seed0) {

@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "accuracy.h"
-#include "testutil.h"
+#include "engine/nn/accuracy.h"
+#include "tests/testutil.h"
 
 static void test_accuracy_counts(void **state) {
     (void)state;

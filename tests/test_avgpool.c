@@ -4,9 +4,9 @@
  */
 #include <string.h>
 
-#include "gradcheck.h"
-#include "layer.h"
-#include "testutil.h"
+#include "engine/nn/layer.h"
+#include "tests/gradcheck.h"
+#include "tests/testutil.h"
 
 static void test_avgpool_values(void **state) {
     (void)state;

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bilinear.h"
-#include "gradcheck.h"
-#include "layer.h"
-#include "testutil.h"
+#include "engine/nn/bilinear.h"
+#include "engine/nn/layer.h"
+#include "tests/gradcheck.h"
+#include "tests/testutil.h"
 
 static void test_bilinear_forward_by_hand(void **state) {
     (void)state;

@@ -14,11 +14,11 @@
 #include <sys/select.h>
 #include <time.h>
 
-#include "bridge.h"
-#include "synth.h"
-#include "testpreset.h"
-#include "testutil.h"
-#include "timer.h"
+#include "engine/base/timer.h"
+#include "engine/synth/synth.h"
+#include "src/run/bridge.h"
+#include "tests/testpreset.h"
+#include "tests/testutil.h"
 
 static char dir[64], data[128], runs[128];
 

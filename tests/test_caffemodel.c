@@ -16,12 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "caffemodel.h"
-#include "image.h"
-#include "net.h"
-#include "safetensors.h"
-#include "testutil.h"
-#include "weights.h"
+#include "engine/data/image.h"
+#include "engine/io/caffemodel.h"
+#include "engine/io/safetensors.h"
+#include "engine/nn/net.h"
+#include "engine/train/weights.h"
+#include "tests/testutil.h"
 
 static char dir[64];
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
-#include "testutil.h"
+#include "src/report/chart.h"
+#include "tests/testutil.h"
 
 static const double xs[4] = {0, 1, 2, 3};
 

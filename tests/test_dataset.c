@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "fileio.h"
-#include "jpeg.h"
-#include "testutil.h"
+#include "engine/data/dataset.h"
+#include "engine/data/jpeg.h"
+#include "engine/io/fileio.h"
+#include "tests/testutil.h"
 
 static char dir[64];
 

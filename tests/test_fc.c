@@ -6,9 +6,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "gradcheck.h"
-#include "layer.h"
-#include "testutil.h"
+#include "engine/nn/layer.h"
+#include "tests/gradcheck.h"
+#include "tests/testutil.h"
 
 static LayerSpec fc_spec(int out, int bias) {
     return (LayerSpec){.kind = "fc", .name = "f", .out_channels = out, .bias = bias};

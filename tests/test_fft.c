@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fft.h"
-#include "rng.h"
-#include "testutil.h"
+#include "engine/base/fft.h"
+#include "engine/base/rng.h"
+#include "tests/testutil.h"
 
 typedef struct Bufs {
     FftPlan *p;

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "testutil.h"
+#include "engine/io/fileio.h"
+#include "tests/testutil.h"
 
 static char dir[64];
 

@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "image.h"
-#include "testutil.h"
+#include "engine/data/image.h"
+#include "tests/testutil.h"
 
 static void make_image(Image *img, int w, int h, const uint8_t *rgb) {
     assert_int_equal(image_init(img, w, h), ST_OK);

@@ -12,9 +12,9 @@
 
 #include <jpeglib.h>
 
-#include "fileio.h"
-#include "jpeg.h"
-#include "testutil.h"
+#include "engine/data/jpeg.h"
+#include "engine/io/fileio.h"
+#include "tests/testutil.h"
 
 static char dir[64];
 

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "fileio.h"
-#include "jpeg.h"
-#include "loader.h"
-#include "testutil.h"
+#include "engine/data/dataset.h"
+#include "engine/data/jpeg.h"
+#include "engine/data/loader.h"
+#include "engine/io/fileio.h"
+#include "tests/testutil.h"
 
 static char dir[64];
 static Dataset ds;

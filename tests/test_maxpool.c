@@ -5,9 +5,9 @@
  */
 #include <string.h>
 
-#include "gradcheck.h"
-#include "layer.h"
-#include "testutil.h"
+#include "engine/nn/layer.h"
+#include "tests/gradcheck.h"
+#include "tests/testutil.h"
 
 static LayerSpec pool_spec(int k, int s, int p) {
     return (LayerSpec){.kind = "maxpool", .name = "p", .kernel = k, .stride = s, .pad = p};

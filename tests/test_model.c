@@ -16,17 +16,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "accuracy.h"
-#include "fileio.h"
-#include "model.h"
-#include "npy.h"
-#include "runner.h"
-#include "safetensors.h"
-#include "synth.h"
-#include "testpreset.h"
-#include "testutil.h"
-#include "timer.h"
-#include "weights.h"
+#include "engine/base/timer.h"
+#include "engine/io/fileio.h"
+#include "engine/io/npy.h"
+#include "engine/io/safetensors.h"
+#include "engine/nn/accuracy.h"
+#include "engine/synth/synth.h"
+#include "engine/train/weights.h"
+#include "src/run/model.h"
+#include "src/run/runner.h"
+#include "tests/testpreset.h"
+#include "tests/testutil.h"
 
 static char dir[64], data[128], runs[128];
 static int n_test;

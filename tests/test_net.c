@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
-#include "softmax_loss.h"
-#include "testutil.h"
+#include "engine/nn/net.h"
+#include "engine/nn/softmax_loss.h"
+#include "tests/testutil.h"
 
 static NetConfig tiny(NetPool pool, int freeze) {
     return (NetConfig){.width = 1.0f / 16,

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pivot.h"
-#include "schema.h"
-#include "testutil.h"
+#include "src/preset/schema.h"
+#include "src/report/pivot.h"
+#include "tests/testutil.h"
 
 enum { MAX_ENTRIES = 16 };
 

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "preset.h"
-#include "schema.h"
-#include "testutil.h"
+#include "engine/io/fileio.h"
+#include "src/preset/preset.h"
+#include "src/preset/schema.h"
+#include "tests/testutil.h"
 
 /* Fixtures live next to this file; tests run from the repository root. */
 static void fixture(char *buf, size_t cap, const char *name) {

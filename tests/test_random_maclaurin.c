@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gradcheck.h"
-#include "layer.h"
-#include "random_maclaurin.h"
-#include "kernelcheck.h"
-#include "testutil.h"
+#include "engine/nn/layer.h"
+#include "engine/nn/random_maclaurin.h"
+#include "tests/gradcheck.h"
+#include "tests/kernelcheck.h"
+#include "tests/testutil.h"
 
 static RandomMaclaurin *make_rm(int c1, int c2, int hw, int d, uint64_t seed) {
     Error err = {0};

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raster.h"
-#include "testutil.h"
+#include "engine/synth/raster.h"
+#include "tests/testutil.h"
 
 #define PI 3.14159265358979
 

@@ -1,9 +1,9 @@
 /*
  * test_relu — ReLU values, in-place use and the gradient check.
  */
-#include "gradcheck.h"
-#include "layer.h"
-#include "testutil.h"
+#include "engine/nn/layer.h"
+#include "tests/gradcheck.h"
+#include "tests/testutil.h"
 
 static void test_relu_values_and_in_place(void **state) {
     (void)state;

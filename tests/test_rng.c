@@ -4,7 +4,7 @@
  */
 #include <math.h>
 
-#include "testutil.h"
+#include "tests/testutil.h"
 
 static void test_rng_same_seed_same_stream(void **state) {
     (void)state;

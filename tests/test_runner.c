@@ -13,13 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compare.h"
-#include "fileio.h"
-#include "safetensors.h"
-#include "runner.h"
-#include "synth.h"
-#include "testpreset.h"
-#include "testutil.h"
+#include "engine/io/fileio.h"
+#include "engine/io/safetensors.h"
+#include "engine/synth/synth.h"
+#include "src/report/compare.h"
+#include "src/run/runner.h"
+#include "tests/testpreset.h"
+#include "tests/testutil.h"
 
 static char dir[64], data[128], runs[128];
 

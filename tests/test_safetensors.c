@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "safetensors.h"
-#include "testutil.h"
+#include "engine/io/safetensors.h"
+#include "tests/testutil.h"
 
 #define CHECKER "tests/safetensors_check.py"
 

@@ -6,9 +6,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "gradcheck.h"
-#include "layer.h"
-#include "testutil.h"
+#include "engine/nn/layer.h"
+#include "tests/gradcheck.h"
+#include "tests/testutil.h"
 
 static void test_signed_sqrt_forward_values(void **state) {
     (void)state;

@@ -7,8 +7,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "softmax_loss.h"
-#include "testutil.h"
+#include "engine/nn/softmax_loss.h"
+#include "tests/testutil.h"
 
 static void test_softmax_loss_uniform_is_log_k(void **state) {
     (void)state;

@@ -7,8 +7,8 @@
  */
 #include <math.h>
 
-#include "solver.h"
-#include "testutil.h"
+#include "engine/train/solver.h"
+#include "tests/testutil.h"
 
 static SolverConfig base(SolverPolicy p) {
     return (SolverConfig){.base_lr = 0.1,

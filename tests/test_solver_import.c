@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cmd_import_solver.h"
-#include "fileio.h"
-#include "preset.h"
-#include "solver_import.h"
-#include "testutil.h"
+#include "engine/io/fileio.h"
+#include "src/cli/cli.h"
+#include "src/cli/cmd_import_solver.h"
+#include "src/preset/preset.h"
+#include "src/preset/solver_import.h"
+#include "tests/testutil.h"
 
 static const char tutorial[] =
     "# ft_last_layer: train only the classifier on frozen VGG-16 features\n"

@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd_synth.h"
-#include "dataset.h"
-#include "fileio.h"
-#include "jpeg.h"
-#include "synth.h"
-#include "testutil.h"
+#include "engine/data/dataset.h"
+#include "engine/data/jpeg.h"
+#include "engine/io/fileio.h"
+#include "engine/synth/synth.h"
+#include "src/cli/cmd_synth.h"
+#include "tests/testutil.h"
 
 /* ------------------------------------------------------------ helpers */
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "table.h"
-#include "testutil.h"
+#include "src/report/table.h"
+#include "tests/testutil.h"
 
 /* Appends a row; values NULL parses each cell as a number (NAN if not). */
 static void add_row(CompareTable *t, const char *label, int result, const char *const *cells,

@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "param.h"
-#include "testutil.h"
+#include "engine/base/param.h"
+#include "tests/testutil.h"
 
 static void test_tensor_init_counts_and_zero(void **state) {
     (void)state;

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "synth.h"
-#include "testutil.h"
-#include "trainer.h"
+#include "engine/data/dataset.h"
+#include "engine/synth/synth.h"
+#include "engine/train/trainer.h"
+#include "tests/testutil.h"
 
 static char dir[64];
 static Dataset ds;

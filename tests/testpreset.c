@@ -1,11 +1,11 @@
 /*
  * testpreset — --set assignments for tests. See testpreset.h.
  */
-#include "testpreset.h"
+#include "tests/testpreset.h"
 
 #include <stdio.h>
 
-#include "testutil.h"
+#include "tests/testutil.h"
 
 void testpreset_apply(Preset *p, const char *const *sets, size_t n) {
     for (size_t i = 0; i < n; i++) {

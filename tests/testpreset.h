@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "preset.h"
+#include "src/preset/preset.h"
 
 /* Applies the n "section.key=value" assignments in order. */
 void testpreset_apply(Preset *p, const char *const *sets, size_t n);

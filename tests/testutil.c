@@ -1,7 +1,7 @@
 /*
  * testutil — shared test helpers. See testutil.h.
  */
-#include "testutil.h"
+#include "tests/testutil.h"
 
 #include <math.h>
 #include <stdio.h>

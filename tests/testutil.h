@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "rng.h"
-#include "tensor.h"
+#include "engine/base/rng.h"
+#include "engine/base/tensor.h"
 
 /* Fills t with uniform values in [lo, hi) from r. */
 void testutil_fill_uniform(Tensor *t, Rng *r, float lo, float hi);

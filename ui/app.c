@@ -1,16 +1,19 @@
 /*
  * app — shared state of the lab: presets, runs, log pane. See app.h.
  */
-#include "app.h"
+#include "ui/app.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "timer.h"
+#include "engine/base/timer.h"
+#include "engine/io/fileio.h"
 
 void app_log(App *a, const char *fmt, ...) {
     if (a->n_log == APP_LOG_LINES) {
@@ -137,4 +140,95 @@ int app_queue_preset(App *a, const Preset *p) {
         app_message(a, 0, "queued %s (%d run%s)", p->experiment.name, queued,
                     queued == 1 ? "" : "s");
     return queued;
+}
+
+void app_step(int *sel, int n, int delta) {
+    *sel += delta;
+    if (*sel >= n) *sel = n - 1;
+    if (*sel < 0) *sel = 0;
+}
+
+void app_edit(App *a, const char *path, const Preset *p) {
+    a->edit = *p;
+    snprintf(a->edit_path, sizeof a->edit_path, "%s", path);
+    a->edit_field = 0;
+    a->edit_typing = 0;
+    a->edit_dirty = 0;
+    a->edit_error[0] = '\0';
+    a->screen = SCR_EDITOR;
+}
+
+void app_watch(App *a, const char *dir) {
+    snprintf(a->mon_dir, sizeof a->mon_dir, "%s", dir);
+    a->screen = SCR_MONITOR;
+}
+
+int app_new_preset(App *a, const Preset *p, char *name, char *path, size_t cap) {
+    for (char *c = name; *c; c++)
+        if (*c == '/' || *c == ' ') *c = '_';
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/user", a->presets_dirs[0]);
+    snprintf(path, cap, "%s/%s.ini", dir, name);
+    if (fileio_exists(path)) {
+        app_message(a, 1, "%s exists already", path);
+        return -1;
+    }
+    Preset *copy = malloc(sizeof *copy);
+    char *text = NULL;
+    Error err = {0};
+    Status st = ST_NOMEM;
+    if (copy) {
+        *copy = *p;
+        snprintf(copy->experiment.name, sizeof copy->experiment.name, "%s", name);
+        text = preset_format_sweep(copy);
+    }
+    if (text) st = fileio_mkdirs(dir, &err);
+    if (text && !st) st = fileio_write_atomic(path, text, strlen(text), &err);
+    free(text);
+    if (st) {
+        app_message(a, 1, "cannot write %s: %s", path, err.msg);
+        free(copy);
+        return -1;
+    }
+    app_load_presets(a);
+    app_edit(a, path, copy);
+    free(copy);
+    return 0;
+}
+
+/* 1 when e is the job this process's engine thread is running. */
+static int app_is_ours_running(App *a, const RunEntry *e) {
+    BridgeSnapshot s;
+    bridge_snapshot(a->bridge, &s);
+    return s.running && strcmp(s.run_dir, e->dir) == 0;
+}
+
+void app_stop_run(App *a, const RunEntry *e) {
+    BridgeSnapshot s;
+    bridge_snapshot(a->bridge, &s);
+    if (e && app_is_ours_running(a, e)) {
+        bridge_stop(a->bridge);
+        app_message(a, 0, "stopping %s after its snapshot", e->id);
+    } else if (e && e->status.state == RUN_RUNNING && e->status.pid > 0) {
+        /* Another finelab's run: SIGINT makes it snapshot and stop. */
+        if (kill((pid_t)e->status.pid, SIGINT) == 0)
+            app_message(a, 0, "asked process %ld to stop %s", e->status.pid, e->id);
+        else
+            app_message(a, 1, "cannot signal process %ld", e->status.pid);
+    } else if (!e && s.running) {
+        bridge_stop(a->bridge);
+    } else {
+        app_message(a, 0, "the selected run is not running");
+    }
+}
+
+void app_toggle_pause(App *a) {
+    BridgeSnapshot s;
+    bridge_snapshot(a->bridge, &s);
+    if (!s.running) {
+        app_message(a, 0, "nothing is training in this finelab");
+        return;
+    }
+    bridge_pause(a->bridge, !s.paused);
+    app_message(a, 0, "%s %s", s.paused ? "continuing" : "pausing", s.name);
 }

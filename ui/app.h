@@ -1,20 +1,22 @@
 /*
  * app — the state of the terminal lab shared by its screens: the engine
  * bridge, the preset list, the run list read from the run store, the
- * current screen, view options and the log pane. Owned and touched only by
- * the UI thread. Screens draw into TextGrids (no curses here); draw.c is
- * the one file that copies grids to the terminal.
+ * current screen, each screen's view options and the log pane, and the
+ * actions that more than one screen takes (open the editor or the monitor,
+ * save a new preset, stop or pause a run). Owned and touched only by the UI
+ * thread. Screens draw into TextGrids (no curses here); term.c is the one
+ * file that copies grids to the terminal.
  */
 #ifndef FINELAB_APP_H
 #define FINELAB_APP_H
 
 #include <stdint.h>
 
-#include "bridge.h"
-#include "chart.h"
-#include "preset.h"
-#include "runstore.h"
-#include "textgrid.h"
+#include "src/preset/preset.h"
+#include "src/report/chart.h"
+#include "src/report/textgrid.h"
+#include "src/run/bridge.h"
+#include "src/run/runstore.h"
 
 typedef enum Screen {
     SCR_PRESETS,
@@ -38,6 +40,8 @@ enum {
     ST_GOOD,
     ST_BAD,
     ST_KEY,
+    ST_TAB,       /* the current screen's tab */
+    ST_BAR,       /* a name in the function-key bar */
     ST_HEAT = 40, /* ST_HEAT + 1 .. ST_HEAT + 5 */
 };
 
@@ -109,5 +113,23 @@ void app_load_runs(App *a);
 RunEntry *app_find_run(App *a, const char *dir);
 /* Queues p (a sweep becomes one job per combination) on the bridge. */
 int app_queue_preset(App *a, const Preset *p);
+
+/* Moves *sel by delta within 0..n-1 (0 when n is 0). */
+void app_step(int *sel, int n, int delta);
+/* Opens the editor (screen 2) on a copy of p, to be saved as path. */
+void app_edit(App *a, const char *path, const Preset *p);
+/* Opens the monitor (screen 4) on the run in dir. */
+void app_watch(App *a, const char *dir);
+/* Writes p renamed to name (slashes and spaces become '_') as
+ * <first presets dir>/user/<name>.ini (path, cap bytes) and opens it in the
+ * editor. An existing file is never replaced. Returns 0 when the file was
+ * written; otherwise -1, and the status line says why. */
+int app_new_preset(App *a, const Preset *p, char *name, char *path, size_t cap);
+/* Stops the run e (NULL: the job running here): this process's engine
+ * job through the bridge, another finelab's run by SIGINT (it snapshots
+ * and stops). Says what it did on the status line. */
+void app_stop_run(App *a, const RunEntry *e);
+/* Pauses or continues the job running here. */
+void app_toggle_pause(App *a);
 
 #endif

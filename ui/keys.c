@@ -1,14 +1,14 @@
 /*
- * keys — the key table. See keys.h. Screen switching and quitting are
- * actions like any other, so they appear in the help screen too.
+ * keys — dispatch, key bar and help from the binding tables. See keys.h.
+ * Screen switching and quitting are bindings like any other, so they
+ * appear in the help screen too.
  */
-#include "keys.h"
+#include "ui/keys.h"
 
-#include <curses.h>
+#include <stdio.h>
+#include <string.h>
 
-#include "screens.h"
-
-#define ON(s) (1u << (s))
+#include "ui/term.h"
 
 static void go_presets(App *a) {
     a->screen = SCR_PRESETS;
@@ -40,111 +40,136 @@ static void go_prev(App *a) {
 static void quit(App *a) {
     a->quit = 1;
 }
-static void up(App *a) {
-    screen_move(a, -1);
-}
-static void down(App *a) {
-    screen_move(a, 1);
-}
-static void page_up(App *a) {
-    screen_move(a, -10);
-}
-static void page_down(App *a) {
-    screen_move(a, 10);
-}
-static void left(App *a) {
-    screen_move_x(a, -1);
-}
-static void right(App *a) {
-    screen_move_x(a, 1);
-}
 static void redraw(App *a) {
-    clearok(curscr, TRUE);
+    term_repaint();
     a->dirty = 1;
 }
 
-static const KeyBinding table[] = {
-    {KEYS_ALL, KEY_F(1), "F1", "Help", "this help", go_help},
-    {KEYS_ALL, '?', "?", NULL, "this help", go_help},
-    {KEYS_ALL, '1', "1", NULL, "Presets: the presets under presets/", go_presets},
-    {KEYS_ALL, '2', "2", NULL, "Editor: edit the selected preset", go_editor},
-    {KEYS_ALL, '3', "3", NULL, "Runs: every run in the run store", go_runs},
-    {KEYS_ALL, '4', "4", NULL, "Monitor: one run's curves", go_monitor},
-    {KEYS_ALL, '5', "5", NULL, "Compare: runs side by side", go_compare},
-    {KEYS_ALL, '6', "6", NULL, "Grid: a sweep as a pivot table", go_grid},
-    {KEYS_ALL, '7', "7", NULL, "Help", go_help},
-    {KEYS_ALL, '\t', "Tab", NULL, "next screen", go_next},
-    {KEYS_ALL, KEY_BTAB, "S-Tab", NULL, "previous screen", go_prev},
-    {KEYS_ALL, KEY_UP, "Up", NULL, "move up", up},
-    {KEYS_ALL, KEY_DOWN, "Down", NULL, "move down", down},
-    {KEYS_ALL, KEY_PPAGE, "PgUp", NULL, "page up", page_up},
-    {KEYS_ALL, KEY_NPAGE, "PgDn", NULL, "page down", page_down},
-    {KEYS_ALL, 12, "^L", NULL, "redraw the screen", redraw},
-    {ON(SCR_PRESETS), '\n', "Enter", "Edit", "edit the preset", presets_edit},
-    {ON(SCR_PRESETS), 'r', "r", "Run",
-     "run now (after the running job; a sweep runs every "
-     "combination)",
-     presets_run},
-    {ON(SCR_PRESETS), 'q', "q", "Queue", "queue it behind the others", presets_queue},
-    {ON(SCR_PRESETS), 'c', "c", "Copy", "copy to a new preset file", presets_copy},
-    {ON(SCR_PRESETS), 'R', "R", NULL, "reload presets from disk", presets_reload},
-    {ON(SCR_EDITOR), KEY_LEFT, "Left", "Prev", "previous choice or suggested value",
-     editor_prev_choice},
-    {ON(SCR_EDITOR), KEY_RIGHT, "Right", "Next", "next choice or suggested value",
-     editor_next_choice},
-    {ON(SCR_EDITOR), '\n', "Enter", "Type", "type a value (Enter accepts, Esc cancels)",
-     editor_type},
-    {ON(SCR_EDITOR), KEY_F(2), "F2", "Save", "save the preset (only when it is valid)",
-     editor_save},
-    {ON(SCR_EDITOR), 's', "s", NULL, "save the preset", editor_save},
-    {ON(SCR_EDITOR), 27, "Esc", "Back", "back to the presets", editor_back},
-    {ON(SCR_RUNS), '\n', "Enter", "Monitor", "watch the run", runs_open},
-    {ON(SCR_RUNS), ' ', "Space", "Mark", "mark or unmark for Compare", runs_mark},
-    {ON(SCR_RUNS) | ON(SCR_MONITOR), 's', "s", "Stop", "stop the run (snapshot first)", runs_stop},
-    {ON(SCR_RUNS) | ON(SCR_MONITOR), 'p', "p", "Pause", "pause or continue the running job",
-     runs_pause},
-    {ON(SCR_RUNS), 'R', "R", "Resume", "resume a stopped or interrupted run", runs_resume},
-    {ON(SCR_RUNS), 'd', "d", "Delete", "delete the run (asks)", runs_delete},
-    {ON(SCR_RUNS), 'f', "f", "Fork", "new preset from the run's resolved preset", runs_fork},
-    {ON(SCR_MONITOR), '+', "+", "Smooth+", "more EMA smoothing (debiased; raw stays shown)",
-     monitor_ema_up},
-    {ON(SCR_MONITOR), '-', "-", "Smooth-", "less EMA smoothing", monitor_ema_down},
-    {ON(SCR_MONITOR), 'l', "l", "Log-y", "logarithmic loss axis", monitor_log_y},
-    {ON(SCR_MONITOR), 'g', "g", "Glyphs", "braille / block / ASCII", monitor_glyphs},
-    {ON(SCR_MONITOR), 'z', "z", "Zoom", "zoom to the last 1000 / 100 iterations / all",
-     monitor_zoom},
-    {ON(SCR_COMPARE), KEY_RIGHT, "Right", NULL, "sort by the next column", comparescr_sort_next},
-    {ON(SCR_COMPARE), KEY_LEFT, "Left", NULL, "sort by the previous column", comparescr_sort_prev},
-    {ON(SCR_COMPARE), 'o', "o", "Order", "reverse the sort order", comparescr_reverse},
-    {ON(SCR_COMPARE), 'b', "b", "Base", "pin the selected run as the baseline (again: unpin)",
-     comparescr_baseline},
-    {ON(SCR_COMPARE), 'a', "a", "All", "show all preset keys or only those that differ",
-     comparescr_all},
-    {ON(SCR_COMPARE), 't', "t", "Chart", "overlay chart: test accuracy or loss", comparescr_chart},
-    {ON(SCR_COMPARE), 'e', "e", "CSV", "export the table as CSV", comparescr_export_csv},
-    {ON(SCR_COMPARE), 'm', "m", "Md", "export the table as Markdown", comparescr_export_md},
-    {ON(SCR_COMPARE), '\n', "Enter", NULL, "watch the selected run", comparescr_open},
-    {ON(SCR_GRID), KEY_LEFT, "Left", NULL, "previous column", left},
-    {ON(SCR_GRID), KEY_RIGHT, "Right", NULL, "next column", right},
-    {ON(SCR_GRID), 'r', "r", "Rows", "choose the key of the rows", grid_row_key},
-    {ON(SCR_GRID), 'c', "c", "Cols", "choose the key of the columns", grid_col_key},
-    {ON(SCR_GRID), '\n', "Enter", "Open", "watch the cell's run", grid_open},
-    {KEYS_ALL, KEY_F(10), "F10", "Quit", "quit (asks when a run is active)", quit},
-    {KEYS_ALL, 'Q', "Q", NULL, "quit", quit},
+/* Before the screen's own keys (in the bar too) ... */
+static const KeyBinding first[] = {
+    {TERM_KEY_F(1), "F1", "Help", "this help", go_help, 0},
+    {'?', "?", NULL, "this help", go_help, 0},
+    {'1', "1", NULL, "Presets: the presets under presets/", go_presets, 0},
+    {'2', "2", NULL, "Editor: edit the selected preset", go_editor, 0},
+    {'3', "3", NULL, "Runs: every run in the run store", go_runs, 0},
+    {'4', "4", NULL, "Monitor: one run's curves", go_monitor, 0},
+    {'5', "5", NULL, "Compare: runs side by side", go_compare, 0},
+    {'6', "6", NULL, "Grid: a sweep as a pivot table", go_grid, 0},
+    {'7', "7", NULL, "Help", go_help, 0},
+    {TERM_KEY_TAB, "Tab", NULL, "next screen", go_next, 0},
+    {TERM_KEY_BTAB, "S-Tab", NULL, "previous screen", go_prev, 0},
+    {TERM_KEY_UP, "Up", NULL, "move up", NULL, -1},
+    {TERM_KEY_DOWN, "Down", NULL, "move down", NULL, 1},
+    {TERM_KEY_PGUP, "PgUp", NULL, "page up", NULL, -10},
+    {TERM_KEY_PGDN, "PgDn", NULL, "page down", NULL, 10},
+    {TERM_KEY_CTRL_L, "^L", NULL, "redraw the screen", redraw, 0},
+};
+/* ... and after them. */
+static const KeyBinding last[] = {
+    {TERM_KEY_F(10), "F10", "Quit", "quit (asks when a run is active)", quit, 0},
+    {'Q', "Q", NULL, "quit", quit, 0},
 };
 
-const KeyBinding *keys_table(int *n) {
-    *n = (int)(sizeof table / sizeof table[0]);
-    return table;
+/* The tables a screen's keys are read from, in order. */
+typedef struct Tables {
+    const KeyBinding *t[3];
+    int n[3];
+} Tables;
+
+static Tables tables_of(const ScreenClass *screen) {
+    return (Tables){{first, screen->keys, last},
+                    {(int)(sizeof first / sizeof first[0]), screen->n_keys,
+                     (int)(sizeof last / sizeof last[0])}};
 }
 
-int keys_dispatch(App *a, int key) {
-    if (a->screen == SCR_EDITOR && a->edit_typing) return editor_key(a, key);
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (table[i].key == key && (table[i].screens & ON(a->screen))) {
-            table[i].action(a);
-            a->dirty = 1;
-            return 1;
-        }
+static void run(App *a, const ScreenClass *screen, const KeyBinding *k) {
+    if (k->action)
+        k->action(a);
+    else if (screen->move)
+        screen->move(a, k->move);
+    a->dirty = 1;
+}
+
+int keys_dispatch(App *a, const ScreenClass *screen, int key) {
+    if (screen->typing && screen->typing(a)) {
+        screen->type_key(a, key);
+        return 1;
+    }
+    Tables ts = tables_of(screen);
+    for (int t = 0; t < 3; t++)
+        for (int i = 0; i < ts.n[t]; i++)
+            if (ts.t[t][i].key == key) {
+                run(a, screen, &ts.t[t][i]);
+                return 1;
+            }
     return 0;
+}
+
+void keys_bar(const App *a, const ScreenClass *screen, TextGrid *g, int y) {
+    if (screen->typing && screen->typing(a)) return;
+    Tables ts = tables_of(screen);
+    int x = 0;
+    for (int t = 0; t < 3; t++)
+        for (int i = 0; i < ts.n[t] && x < g->w; i++) {
+            const KeyBinding *k = &ts.t[t][i];
+            if (!k->bar) continue;
+            x += textgrid_text(g, x, y, k->label, ST_KEY);
+            x += textgrid_text(g, x, y, k->bar, ST_BAR) + 1;
+        }
+}
+
+/* Help layout: a group heading, then a line per key; one column, or two
+ * on a terminal 160 or more wide. */
+typedef struct HelpPen {
+    TextGrid *g;
+    int y, col, colw, full; /* full: no room left */
+} HelpPen;
+
+static void help_group(HelpPen *p, const char *title) {
+    if (p->y >= p->g->h - 1) {
+        if (p->colw == p->g->w || p->col == 1) {
+            p->full = 1;
+            return;
+        }
+        p->col++;
+        p->y = 1;
+    }
+    p->y++;
+    textgrid_text(p->g, p->col * p->colw, p->y++, title, ST_HEADER);
+}
+
+static void help_line(HelpPen *p, const KeyBinding *k) {
+    if (p->y >= p->g->h) {
+        if (p->colw == p->g->w || p->col == 1) {
+            p->full = 1;
+            return;
+        }
+        p->col = 1;
+        p->y = 2;
+    }
+    char line[256];
+    snprintf(line, sizeof line, "  %-7s %s", k->label, k->help);
+    textgrid_text(p->g, p->col * p->colw, p->y++, line, 0);
+}
+
+static void help_table(HelpPen *p, const char *title, const KeyBinding *const *t, const int *n,
+                       int nt) {
+    int any = 0;
+    for (int j = 0; j < nt && !p->full; j++)
+        for (int i = 0; i < n[j] && !p->full; i++) {
+            if (!any) help_group(p, title);
+            any = 1;
+            if (!p->full) help_line(p, &t[j][i]);
+        }
+}
+
+void keys_help(TextGrid *g, const ScreenClass *const *screens, int n_screens) {
+    HelpPen p = {.g = g, .y = 0, .colw = g->w >= 160 ? g->w / 2 : g->w};
+    textgrid_text(g, 0, p.y++, "finelab — keys (F1 or ? shows this; F10 or Q quits)", ST_TITLE);
+    const KeyBinding *everywhere[2] = {first, last};
+    const int n_everywhere[2] = {(int)(sizeof first / sizeof first[0]),
+                                 (int)(sizeof last / sizeof last[0])};
+    help_table(&p, "everywhere", everywhere, n_everywhere, 2);
+    for (int s = 0; s < n_screens && !p.full; s++)
+        help_table(&p, screens[s]->name, &screens[s]->keys, &screens[s]->n_keys, 1);
 }

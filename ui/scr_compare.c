@@ -12,10 +12,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "compare.h"
-#include "fileio.h"
-#include "screens.h"
-#include "table.h"
+#include "engine/io/fileio.h"
+#include "src/report/compare.h"
+#include "src/report/table.h"
+#include "ui/screens.h"
+#include "ui/term.h"
 
 enum { CMP_MAX = 64 };
 static const char *const marks[8] = {"*", "o", "+", "x", "#", "@", "%", "&"};
@@ -70,7 +71,7 @@ static int map_style(int s) {
     }
 }
 
-void comparescr_draw(App *a, TextGrid *g) {
+static void comparescr_draw(App *a, TextGrid *g) {
     CompareTable t;
     Error err = {0};
     int marked = 0;
@@ -96,11 +97,7 @@ void comparescr_draw(App *a, TextGrid *g) {
     TextGrid tg;
     if (textgrid_init(&tg, g->w, table_h) == ST_OK) {
         table_render(&tg, 0, 0, g->w, table_h, &t, &v);
-        for (int y = 0; y < table_h; y++)
-            for (int x = 0; x < g->w; x++) {
-                const TextCell *c = textgrid_at(&tg, x, y);
-                textgrid_put(g, x, 2 + y, c->ch, map_style(c->style));
-            }
+        textgrid_paste(g, 0, 2, &tg, map_style);
         textgrid_fini(&tg);
     }
     /* Overlay chart of the runs in table order. */
@@ -177,8 +174,7 @@ static void open_selected(App *a, CompareTable *t) {
     TableView v = view(a, t, a->h);
     int r = table_selected_run(t, &v);
     if (r < 0) return;
-    snprintf(a->mon_dir, sizeof a->mon_dir, "%s", t->runs[r].dir);
-    a->screen = SCR_MONITOR;
+    app_watch(a, t->runs[r].dir);
 }
 
 static void export_as(App *a, CompareTable *t, CompareFormat fmt) {
@@ -206,39 +202,66 @@ static void export_md(App *a, CompareTable *t) {
     export_as(a, t, COMPARE_MD);
 }
 
-void comparescr_sort_next(App *a) {
+static void comparescr_sort_next(App *a) {
     with_table(a, sort_next);
 }
 
-void comparescr_sort_prev(App *a) {
+static void comparescr_sort_prev(App *a) {
     with_table(a, sort_prev);
 }
 
-void comparescr_reverse(App *a) {
+static void comparescr_reverse(App *a) {
     a->cmp_sort_desc = !a->cmp_sort_desc;
 }
 
-void comparescr_baseline(App *a) {
+static void comparescr_baseline(App *a) {
     with_table(a, pin);
 }
 
-void comparescr_all(App *a) {
+static void comparescr_all(App *a) {
     a->cmp_all = !a->cmp_all;
     a->cmp_sort_col = -1;
 }
 
-void comparescr_chart(App *a) {
+static void comparescr_chart(App *a) {
     a->cmp_loss = !a->cmp_loss;
 }
 
-void comparescr_export_csv(App *a) {
+static void comparescr_export_csv(App *a) {
     with_table(a, export_csv);
 }
 
-void comparescr_export_md(App *a) {
+static void comparescr_export_md(App *a) {
     with_table(a, export_md);
 }
 
-void comparescr_open(App *a) {
+static void comparescr_open(App *a) {
     with_table(a, open_selected);
 }
+
+/* The table's rows are runs, so the selection has no known count here: the
+ * table clamps it when it draws. */
+static void comparescr_move(App *a, int delta) {
+    app_step(&a->cmp_selected, 1 << 20, delta);
+}
+
+static const KeyBinding compare_keys[] = {
+    {TERM_KEY_RIGHT, "Right", NULL, "sort by the next column", comparescr_sort_next, 0},
+    {TERM_KEY_LEFT, "Left", NULL, "sort by the previous column", comparescr_sort_prev, 0},
+    {'o', "o", "Order", "reverse the sort order", comparescr_reverse, 0},
+    {'b', "b", "Base", "pin the selected run as the baseline (again: unpin)", comparescr_baseline,
+     0},
+    {'a', "a", "All", "show all preset keys or only those that differ", comparescr_all, 0},
+    {'t', "t", "Chart", "overlay chart: test accuracy or loss", comparescr_chart, 0},
+    {'e', "e", "CSV", "export the table as CSV", comparescr_export_csv, 0},
+    {'m', "m", "Md", "export the table as Markdown", comparescr_export_md, 0},
+    {'\n', "Enter", NULL, "watch the selected run", comparescr_open, 0},
+};
+
+const ScreenClass compare_screen = {
+    .name = "Compare",
+    .draw = comparescr_draw,
+    SCREEN_KEYS(compare_keys),
+    .move = comparescr_move,
+    .shows_runs = 1,
+};

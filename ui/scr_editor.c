@@ -7,26 +7,16 @@
  * the range and help text. Saving writes the file atomically and only when
  * the whole preset is valid.
  */
-#include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
-#include "schema.h"
-#include "screens.h"
+#include "engine/io/fileio.h"
+#include "src/preset/schema.h"
+#include "ui/screens.h"
+#include "ui/term.h"
 
-void editor_open(App *a, const char *path, const Preset *p) {
-    a->edit = *p;
-    snprintf(a->edit_path, sizeof a->edit_path, "%s", path);
-    a->edit_field = 0;
-    a->edit_typing = 0;
-    a->edit_dirty = 0;
-    a->edit_error[0] = '\0';
-    a->screen = SCR_EDITOR;
-}
-
-void editor_draw(App *a, TextGrid *g) {
+static void editor_draw(App *a, TextGrid *g) {
     char line[1400];
     if (!a->edit_path[0]) {
         textgrid_text(g, 0, 0, "Editor: pick a preset on screen 1 and press Enter", ST_DIM);
@@ -104,15 +94,15 @@ static void editor_cycle(App *a, int dir) {
     editor_apply(a, schema_suggestion(k, next));
 }
 
-void editor_next_choice(App *a) {
+static void editor_next_choice(App *a) {
     editor_cycle(a, 1);
 }
 
-void editor_prev_choice(App *a) {
+static void editor_prev_choice(App *a) {
     editor_cycle(a, -1);
 }
 
-void editor_type(App *a) {
+static void editor_type(App *a) {
     if (!a->edit_path[0]) return;
     schema_format(schema_at(a->edit_field), &a->edit, a->edit_text, sizeof a->edit_text);
     a->edit_typing = 1;
@@ -129,28 +119,29 @@ static void editor_check_typed(App *a) {
         a->edit_error[0] = '\0';
 }
 
-int editor_key(App *a, int ch) {
+static void editor_type_key(App *a, int ch) {
     size_t n = strlen(a->edit_text);
-    if (ch == '\n') {
+    if (ch == TERM_KEY_ENTER) {
         if (editor_apply(a, a->edit_text) == 0) a->edit_typing = 0;
-    } else if (ch == 27) {
+    } else if (ch == TERM_KEY_ESC) {
         a->edit_typing = 0;
         a->edit_error[0] = '\0';
-    } else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n > 0) {
+    } else if (ch == TERM_KEY_BACKSPACE && n > 0) {
         a->edit_text[n - 1] = '\0';
         editor_check_typed(a);
     } else if (ch >= 32 && ch < 127 && n + 1 < sizeof a->edit_text) {
         a->edit_text[n] = (char)ch;
         a->edit_text[n + 1] = '\0';
         editor_check_typed(a);
-    } else {
-        return 0;
     }
     a->dirty = 1;
-    return 1;
 }
 
-void editor_save(App *a) {
+static int editor_typing(const App *a) {
+    return a->edit_typing;
+}
+
+static void editor_save(App *a) {
     if (!a->edit_path[0]) return;
     Error err = {0};
     if (preset_validate(&a->edit, &err)) {
@@ -171,8 +162,32 @@ void editor_save(App *a) {
     app_message(a, 0, "saved %s", a->edit_path);
 }
 
-void editor_back(App *a) {
-    if (a->edit_dirty && !ui_confirm(a, "discard the unsaved changes?")) return;
+static void editor_back(App *a) {
+    if (a->edit_dirty && !term_confirm(a, "discard the unsaved changes?")) return;
     a->edit_dirty = 0;
     a->screen = SCR_PRESETS;
 }
+
+/* Moving to another key clears the error of the one left behind. */
+static void editor_move(App *a, int delta) {
+    app_step(&a->edit_field, schema_count(), delta);
+    a->edit_error[0] = '\0';
+}
+
+static const KeyBinding editor_keys[] = {
+    {TERM_KEY_LEFT, "Left", "Prev", "previous choice or suggested value", editor_prev_choice, 0},
+    {TERM_KEY_RIGHT, "Right", "Next", "next choice or suggested value", editor_next_choice, 0},
+    {'\n', "Enter", "Type", "type a value (Enter accepts, Esc cancels)", editor_type, 0},
+    {TERM_KEY_F(2), "F2", "Save", "save the preset (only when it is valid)", editor_save, 0},
+    {'s', "s", NULL, "save the preset", editor_save, 0},
+    {TERM_KEY_ESC, "Esc", "Back", "back to the presets", editor_back, 0},
+};
+
+const ScreenClass editor_screen = {
+    .name = "Editor",
+    .draw = editor_draw,
+    SCREEN_KEYS(editor_keys),
+    .move = editor_move,
+    .typing = editor_typing,
+    .type_key = editor_type_key,
+};

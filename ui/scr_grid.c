@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pivot.h"
-#include "schema.h"
-#include "screens.h"
+#include "src/preset/schema.h"
+#include "src/report/pivot.h"
+#include "ui/screens.h"
+#include "ui/term.h"
 
 enum { GRID_MAX = 256, GRID_KEYS = 16 };
 
@@ -64,7 +65,7 @@ static int map_style(int s) {
     return 0;
 }
 
-void grid_draw(App *a, TextGrid *g) {
+static void grid_draw(App *a, TextGrid *g) {
     GridData d;
     if (grid_load(a, &d)) {
         textgrid_text(g, 0, 0,
@@ -94,11 +95,7 @@ void grid_draw(App *a, TextGrid *g) {
     int h = g->h - 3;
     if (textgrid_init(&pg, g->w, h) == ST_OK) {
         pivot_render(&pg, 0, 0, g->w, h, &p, &v);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < g->w; x++) {
-                const TextCell *c = textgrid_at(&pg, x, y);
-                textgrid_put(g, x, 2 + y, c->ch, map_style(c->style));
-            }
+        textgrid_paste(g, 0, 2, &pg, map_style);
         textgrid_fini(&pg);
     }
     int r = pivot_selected_run(&p, &v);
@@ -123,15 +120,15 @@ static void grid_cycle(App *a, int *which) {
     free(d.presets);
 }
 
-void grid_row_key(App *a) {
+static void grid_row_key(App *a) {
     grid_cycle(a, &a->grid_row_key);
 }
 
-void grid_col_key(App *a) {
+static void grid_col_key(App *a) {
     grid_cycle(a, &a->grid_col_key);
 }
 
-void grid_open(App *a) {
+static void grid_open(App *a) {
     GridData d;
     if (grid_load(a, &d)) {
         free(d.presets);
@@ -144,10 +141,39 @@ void grid_open(App *a) {
         PivotView v = {.sel_row = a->grid_sel_row, .sel_col = a->grid_sel_col};
         int r = pivot_selected_run(&p, &v);
         if (r >= 0) {
-            snprintf(a->mon_dir, sizeof a->mon_dir, "%s", a->runs[r].dir);
-            a->screen = SCR_MONITOR;
+            app_watch(a, a->runs[r].dir);
         }
         pivot_fini(&p);
     }
     free(d.presets);
 }
+
+/* Rows and columns have no known count here: the pivot clamps the
+ * selection when it draws. */
+static void grid_move(App *a, int delta) {
+    app_step(&a->grid_sel_row, 1 << 20, delta);
+}
+
+static void grid_left(App *a) {
+    app_step(&a->grid_sel_col, 1 << 20, -1);
+}
+
+static void grid_right(App *a) {
+    app_step(&a->grid_sel_col, 1 << 20, 1);
+}
+
+static const KeyBinding grid_keys[] = {
+    {TERM_KEY_LEFT, "Left", NULL, "previous column", grid_left, 0},
+    {TERM_KEY_RIGHT, "Right", NULL, "next column", grid_right, 0},
+    {'r', "r", "Rows", "choose the key of the rows", grid_row_key, 0},
+    {'c', "c", "Cols", "choose the key of the columns", grid_col_key, 0},
+    {'\n', "Enter", "Open", "watch the cell's run", grid_open, 0},
+};
+
+const ScreenClass grid_screen = {
+    .name = "Grid",
+    .draw = grid_draw,
+    SCREEN_KEYS(grid_keys),
+    .move = grid_move,
+    .shows_runs = 1,
+};

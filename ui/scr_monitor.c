@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "screens.h"
+#include "ui/screens.h"
 
 static const double ema_steps[] = {0, 0.6, 0.8, 0.9, 0.95, 0.99};
 static const int zoom_steps[] = {0, 1000, 100};
@@ -53,7 +53,7 @@ static void draw_chart(App *a, TextGrid *g, int x0, int y0, int w, int h, const 
     chart_render(g, x0, y0 + 1, w, h - 1, &o, cs, m);
 }
 
-void monitor_draw(App *a, TextGrid *g) {
+static void monitor_draw(App *a, TextGrid *g) {
     const char *dir = monitor_dir(a);
     if (!dir) {
         textgrid_text(g, 0, 0, "Monitor: no run yet (screen 1: pick a preset, press r)", ST_DIM);
@@ -132,7 +132,7 @@ void monitor_draw(App *a, TextGrid *g) {
     free(rows);
 }
 
-void monitor_ema_up(App *a) {
+static void monitor_ema_up(App *a) {
     int n = (int)(sizeof ema_steps / sizeof ema_steps[0]);
     for (int i = 0; i < n; i++)
         if (ema_steps[i] > a->ema + 1e-9) {
@@ -141,7 +141,7 @@ void monitor_ema_up(App *a) {
         }
 }
 
-void monitor_ema_down(App *a) {
+static void monitor_ema_down(App *a) {
     for (int i = (int)(sizeof ema_steps / sizeof ema_steps[0]) - 1; i >= 0; i--)
         if (ema_steps[i] < a->ema - 1e-9) {
             a->ema = ema_steps[i];
@@ -149,11 +149,11 @@ void monitor_ema_down(App *a) {
         }
 }
 
-void monitor_log_y(App *a) {
+static void monitor_log_y(App *a) {
     a->log_y = !a->log_y;
 }
 
-void monitor_glyphs(App *a) {
+static void monitor_glyphs(App *a) {
     if (!a->utf8) {
         app_message(a, 0, "this terminal is not UTF-8: charts stay ASCII");
         return;
@@ -163,7 +163,7 @@ void monitor_glyphs(App *a) {
                                            : CHART_BRAILLE;
 }
 
-void monitor_zoom(App *a) {
+static void monitor_zoom(App *a) {
     int n = (int)(sizeof zoom_steps / sizeof zoom_steps[0]);
     for (int i = 0; i < n; i++)
         if (zoom_steps[i] == a->zoom) {
@@ -172,3 +172,24 @@ void monitor_zoom(App *a) {
         }
     a->zoom = 0;
 }
+
+static void monitor_stop(App *a) {
+    app_stop_run(a, app_find_run(a, a->mon_dir));
+}
+
+static const KeyBinding monitor_keys[] = {
+    {'s', "s", "Stop", "stop the run (snapshot first)", monitor_stop, 0},
+    {'p', "p", "Pause", "pause or continue the running job", app_toggle_pause, 0},
+    {'+', "+", "Smooth+", "more EMA smoothing (debiased; raw stays shown)", monitor_ema_up, 0},
+    {'-', "-", "Smooth-", "less EMA smoothing", monitor_ema_down, 0},
+    {'l', "l", "Log-y", "logarithmic loss axis", monitor_log_y, 0},
+    {'g', "g", "Glyphs", "braille / block / ASCII", monitor_glyphs, 0},
+    {'z', "z", "Zoom", "zoom to the last 1000 / 100 iterations / all", monitor_zoom, 0},
+};
+
+const ScreenClass monitor_screen = {
+    .name = "Monitor",
+    .draw = monitor_draw,
+    SCREEN_KEYS(monitor_keys),
+    .shows_runs = 1,
+};

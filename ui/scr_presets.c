@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
-#include "schema.h"
-#include "screens.h"
+#include "src/preset/schema.h"
+#include "ui/screens.h"
+#include "ui/term.h"
 
 static const char *mode_name(int m) {
     return m == TRANSFER_ALL ? "all" : m == TRANSFER_SCRATCH ? "scratch" : "last_layer";
@@ -20,7 +20,7 @@ static const char *pool_name(int p) {
     return p >= 0 && p < 4 ? n[p] : "?";
 }
 
-void presets_draw(App *a, TextGrid *g) {
+static void presets_draw(App *a, TextGrid *g) {
     char line[512];
     int x = textgrid_printf(g, 0, 0, ST_TITLE, "Presets: %d file%s in", a->n_presets,
                             a->n_presets == 1 ? "" : "s");
@@ -73,61 +73,60 @@ static PresetEntry *selected(App *a) {
     return e;
 }
 
-void presets_edit(App *a) {
+static void presets_edit(App *a) {
     if (a->sel_preset >= a->n_presets) return;
     PresetEntry *e = &a->presets[a->sel_preset];
     if (!e->ok) { /* still open it: the editor shows defaults and the error */
         Preset p;
         preset_defaults(&p);
-        editor_open(a, e->path, &p);
+        app_edit(a, e->path, &p);
         app_message(a, 1, "%s", e->error);
         return;
     }
-    editor_open(a, e->path, &e->preset);
+    app_edit(a, e->path, &e->preset);
 }
 
-void presets_run(App *a) {
+static void presets_run(App *a) {
     PresetEntry *e = selected(a);
     if (e && app_queue_preset(a, &e->preset)) a->screen = SCR_MONITOR;
 }
 
-void presets_queue(App *a) {
+static void presets_queue(App *a) {
     PresetEntry *e = selected(a);
     if (e) app_queue_preset(a, &e->preset);
 }
 
-void presets_copy(App *a) {
+static void presets_copy(App *a) {
     PresetEntry *e = selected(a);
     if (!e) return;
-    char name[256] = "";
+    char name[256], path[1500];
     snprintf(name, sizeof name, "%.240s_copy", e->preset.experiment.name);
-    if (!ui_prompt(a, "new preset name:", name, sizeof name)) return;
-    for (char *c = name; *c; c++)
-        if (*c == '/' || *c == ' ') *c = '_';
-    char dir[1200], path[1500];
-    snprintf(dir, sizeof dir, "%s/user", a->presets_dirs[0]);
-    snprintf(path, sizeof path, "%s/%s.ini", dir, name);
-    Error err = {0};
-    if (fileio_exists(path)) {
-        app_message(a, 1, "%s exists already", path);
-        return;
-    }
-    Preset p = e->preset;
-    snprintf(p.experiment.name, sizeof p.experiment.name, "%s", name);
-    char *text = preset_format_sweep(&p);
-    Status st = !text ? ST_NOMEM : fileio_mkdirs(dir, &err);
-    if (!st) st = fileio_write_atomic(path, text, strlen(text), &err);
-    free(text);
-    if (st) {
-        app_message(a, 1, "cannot write %s: %s", path, err.msg);
-        return;
-    }
-    app_load_presets(a);
-    editor_open(a, path, &p);
-    app_message(a, 0, "copied to %s", path);
+    if (!term_prompt(a, "new preset name:", name, sizeof name)) return;
+    if (app_new_preset(a, &e->preset, name, path, sizeof path) == 0)
+        app_message(a, 0, "copied to %s", path);
 }
 
-void presets_reload(App *a) {
+static void presets_reload(App *a) {
     app_load_presets(a);
     app_message(a, 0, "%d presets", a->n_presets);
 }
+
+static void presets_move(App *a, int delta) {
+    app_step(&a->sel_preset, a->n_presets, delta);
+}
+
+static const KeyBinding presets_keys[] = {
+    {'\n', "Enter", "Edit", "edit the preset", presets_edit, 0},
+    {'r', "r", "Run", "run now (after the running job; a sweep runs every combination)",
+     presets_run, 0},
+    {'q', "q", "Queue", "queue it behind the others", presets_queue, 0},
+    {'c', "c", "Copy", "copy to a new preset file", presets_copy, 0},
+    {'R', "R", NULL, "reload presets from disk", presets_reload, 0},
+};
+
+const ScreenClass presets_screen = {
+    .name = "Presets",
+    .draw = presets_draw,
+    SCREEN_KEYS(presets_keys),
+    .move = presets_move,
+};

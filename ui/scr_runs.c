@@ -5,14 +5,12 @@
  * pane below. Stop, pause, resume, delete (asks) and fork act on the
  * selected run; Space marks runs for Compare.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "fileio.h"
-#include "screens.h"
+#include "ui/screens.h"
+#include "ui/term.h"
 
 static void fmt_eta(double s, char *buf, size_t cap) {
     if (s < 0)
@@ -23,7 +21,7 @@ static void fmt_eta(double s, char *buf, size_t cap) {
         snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
 }
 
-void runs_draw(App *a, TextGrid *g) {
+static void runs_draw(App *a, TextGrid *g) {
     char line[1024];
     int marked = 0;
     for (int i = 0; i < a->n_runs; i++) marked += a->runs[i].marked;
@@ -77,52 +75,16 @@ static RunEntry *selected(App *a) {
     return a->sel_run < a->n_runs ? &a->runs[a->sel_run] : NULL;
 }
 
-/* 1 when e is the job this process's engine thread is running. */
-static int is_ours_running(App *a, const RunEntry *e) {
-    BridgeSnapshot s;
-    bridge_snapshot(a->bridge, &s);
-    return s.running && strcmp(s.run_dir, e->dir) == 0;
-}
-
-void runs_open(App *a) {
+static void runs_open(App *a) {
     RunEntry *e = selected(a);
-    if (!e) return;
-    snprintf(a->mon_dir, sizeof a->mon_dir, "%s", e->dir);
-    a->screen = SCR_MONITOR;
+    if (e) app_watch(a, e->dir);
 }
 
-void runs_stop(App *a) {
-    BridgeSnapshot s;
-    bridge_snapshot(a->bridge, &s);
-    RunEntry *e = a->screen == SCR_MONITOR ? app_find_run(a, a->mon_dir) : selected(a);
-    if (e && is_ours_running(a, e)) {
-        bridge_stop(a->bridge);
-        app_message(a, 0, "stopping %s after its snapshot", e->id);
-    } else if (e && e->status.state == RUN_RUNNING && e->status.pid > 0) {
-        /* Another finelab's run: SIGINT makes it snapshot and stop. */
-        if (kill((pid_t)e->status.pid, SIGINT) == 0)
-            app_message(a, 0, "asked process %ld to stop %s", e->status.pid, e->id);
-        else
-            app_message(a, 1, "cannot signal process %ld", e->status.pid);
-    } else if (!e && s.running) {
-        bridge_stop(a->bridge);
-    } else {
-        app_message(a, 0, "the selected run is not running");
-    }
+static void runs_stop(App *a) {
+    app_stop_run(a, selected(a));
 }
 
-void runs_pause(App *a) {
-    BridgeSnapshot s;
-    bridge_snapshot(a->bridge, &s);
-    if (!s.running) {
-        app_message(a, 0, "nothing is training in this finelab");
-        return;
-    }
-    bridge_pause(a->bridge, !s.paused);
-    app_message(a, 0, "%s %s", s.paused ? "continuing" : "pausing", s.name);
-}
-
-void runs_resume(App *a) {
+static void runs_resume(App *a) {
     RunEntry *e = selected(a);
     if (!e) return;
     RunState st = e->status.state;
@@ -139,7 +101,7 @@ void runs_resume(App *a) {
         app_message(a, 0, "resuming %s", e->id);
 }
 
-void runs_delete(App *a) {
+static void runs_delete(App *a) {
     RunEntry *e = selected(a);
     if (!e) return;
     if (e->status.state == RUN_RUNNING || e->status.state == RUN_QUEUED) {
@@ -148,7 +110,7 @@ void runs_delete(App *a) {
     }
     char q[700];
     snprintf(q, sizeof q, "delete run %s and its snapshots?", e->id);
-    if (!ui_confirm(a, q)) return;
+    if (!term_confirm(a, q)) return;
     /* Rename first so a half-finished delete never leaves a half run. */
     char gone[1700], cmd[1800];
     snprintf(gone, sizeof gone, "%s/.deleted-%s", a->runs_dir, e->id);
@@ -162,7 +124,7 @@ void runs_delete(App *a) {
     app_load_runs(a);
 }
 
-void runs_fork(App *a) {
+static void runs_fork(App *a) {
     RunEntry *e = selected(a);
     if (!e) return;
     char path[1700];
@@ -173,34 +135,37 @@ void runs_fork(App *a) {
         app_message(a, 1, "%s", err.msg);
         return;
     }
-    char name[256];
+    char name[256], out[1500];
     snprintf(name, sizeof name, "%.240s_fork", p.experiment.name);
-    if (!ui_prompt(a, "name of the new preset:", name, sizeof name)) return;
-    for (char *c = name; *c; c++)
-        if (*c == '/' || *c == ' ') *c = '_';
-    snprintf(p.experiment.name, sizeof p.experiment.name, "%s", name);
-    char dir[1100], out[1400];
-    snprintf(dir, sizeof dir, "%s/user", a->presets_dirs[0]);
-    snprintf(out, sizeof out, "%s/%s.ini", dir, name);
-    if (fileio_exists(out)) {
-        app_message(a, 1, "%s exists already", out);
-        return;
-    }
-    char *text = preset_format_sweep(&p);
-    Status st = text ? fileio_mkdirs(dir, &err) : ST_NOMEM;
-    if (!st) st = fileio_write_atomic(out, text, strlen(text), &err);
-    free(text);
-    if (st) {
-        app_message(a, 1, "cannot write %s: %s", out, err.msg);
-        return;
-    }
-    app_load_presets(a);
-    editor_open(a, out, &p);
-    app_message(a, 0, "forked %s into %s", e->id, out);
+    if (!term_prompt(a, "name of the new preset:", name, sizeof name)) return;
+    if (app_new_preset(a, &p, name, out, sizeof out) == 0)
+        app_message(a, 0, "forked %s into %s", e->id, out);
 }
 
-void runs_mark(App *a) {
+static void runs_move(App *a, int delta) {
+    app_step(&a->sel_run, a->n_runs, delta);
+}
+
+static void runs_mark(App *a) {
     RunEntry *e = selected(a);
     if (e) e->marked = !e->marked;
-    screen_move(a, 1);
+    runs_move(a, 1);
 }
+
+static const KeyBinding runs_keys[] = {
+    {'\n', "Enter", "Monitor", "watch the run", runs_open, 0},
+    {' ', "Space", "Mark", "mark or unmark for Compare", runs_mark, 0},
+    {'s', "s", "Stop", "stop the run (snapshot first)", runs_stop, 0},
+    {'p', "p", "Pause", "pause or continue the running job", app_toggle_pause, 0},
+    {'R', "R", "Resume", "resume a stopped or interrupted run", runs_resume, 0},
+    {'d', "d", "Delete", "delete the run (asks)", runs_delete, 0},
+    {'f', "f", "Fork", "new preset from the run's resolved preset", runs_fork, 0},
+};
+
+const ScreenClass runs_screen = {
+    .name = "Runs",
+    .draw = runs_draw,
+    SCREEN_KEYS(runs_keys),
+    .move = runs_move,
+    .shows_runs = 1,
+};

@@ -1,0 +1,32 @@
+/*
+ * param — learnable parameters. See param.h.
+ */
+#include "engine/base/param.h"
+
+#include <stdio.h>
+#include <string.h>
+
+Status param_init(Param *p, const char *name, int n, int c, int h, int w, Error *err) {
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->lr_mult = 1.0f;
+    p->decay_mult = 1.0f;
+    if (tensor_init(&p->value, n, c, h, w) || tensor_init(&p->grad, n, c, h, w) ||
+        tensor_init(&p->history, n, c, h, w)) {
+        param_fini(p);
+        return error_set(err, ST_NOMEM, "parameter %s: cannot allocate %dx%dx%dx%d floats", name, n,
+                         c, h, w);
+    }
+    return ST_OK;
+}
+
+void param_fini(Param *p) {
+    if (!p) return;
+    tensor_fini(&p->value);
+    tensor_fini(&p->grad);
+    tensor_fini(&p->history);
+}
+
+void param_zero_grad(Param *p) {
+    tensor_zero(&p->grad);
+}

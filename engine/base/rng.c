@@ -1,0 +1,69 @@
+/*
+ * rng — xoshiro256** (Blackman & Vigna) seeded through splitmix64, as
+ * its authors recommend, so that nearby seeds give unrelated streams.
+ */
+#include "engine/base/rng.h"
+
+#include <math.h>
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
+
+void rng_seed(Rng *r, uint64_t seed) {
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+}
+
+uint64_t rng_u64(Rng *r) {
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+uint32_t rng_below(Rng *r, uint32_t n) {
+    /* Lemire's multiply-shift with rejection: unbiased and division-free. */
+    uint64_t m = (uint64_t)(uint32_t)(rng_u64(r) >> 32) * n;
+    uint32_t low = (uint32_t)m;
+    if (low < n) {
+        uint32_t threshold = (uint32_t)(-n) % n;
+        while (low < threshold) {
+            m = (uint64_t)(uint32_t)(rng_u64(r) >> 32) * n;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+float rng_uniform(Rng *r) {
+    return (float)(rng_u64(r) >> 40) * (1.0f / 16777216.0f);
+}
+
+double rng_uniform_double(Rng *r) {
+    return (double)(rng_u64(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+float rng_normal(Rng *r) {
+    double u1 = rng_uniform_double(r);
+    double u2 = rng_uniform_double(r);
+    if (u1 < 1e-300) u1 = 1e-300;
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+float rng_sign(Rng *r) {
+    return (rng_u64(r) >> 63) ? 1.0f : -1.0f;
+}

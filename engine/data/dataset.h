@@ -1,0 +1,74 @@
+/*
+ * dataset — the index of an image classification dataset: which files,
+ * which labels, which split, optional bounding boxes. Pixels are read later
+ * by the loader; opening a dataset reads the text files and checks that
+ * every image file exists and is a complete JPEG.
+ *
+ * Formats: `cub` (CUB-200-2011's images.txt, image_class_labels.txt,
+ * train_test_split.txt, classes.txt, optional bounding_boxes.txt, images
+ * under images/), `folder` (one subfolder per class, sorted names give class
+ * indices), `list` (a text file of `<path> <label>` lines, labels from 0, as
+ * Caffe's ImageData layer reads them; paths relative to the list file).
+ * `auto` picks cub for a directory with images.txt, folder for any other
+ * directory, list for a file.
+ *
+ * A Dataset is caller storage filled by dataset_open and freed by
+ * dataset_fini; once open it is read-only and may be shared by threads.
+ * Every error names the file and, for text files, the line.
+ */
+#ifndef FINELAB_DATASET_H
+#define FINELAB_DATASET_H
+
+#include <stdint.h>
+
+#include "engine/base/error.h"
+
+typedef enum DatasetFormat {
+    DATASET_AUTO,
+    DATASET_CUB,
+    DATASET_FOLDER,
+    DATASET_LIST,
+} DatasetFormat;
+
+typedef struct DatasetItem {
+    char *path;    /* full path of the image file */
+    int label;     /* class index, 0-based */
+    int train;     /* 1 in the training split, 0 in the test split */
+    int w, h;      /* image size from the JPEG header */
+    int has_bbox;  /* 1 when bbox holds the object's box */
+    float bbox[4]; /* x, y, width, height in pixels (CUB's convention) */
+} DatasetItem;
+
+typedef struct DatasetOptions {
+    DatasetFormat format;
+    double train_fraction; /* < 0: the dataset's own split (cub only); else random per class */
+    uint64_t seed;         /* seed of the random split */
+    int skip_bad_images;   /* 1: leave out unreadable images and count them; 0: fail */
+    /* Optional: told about each skipped image (message names file and reason). */
+    void (*on_skip)(void *ctx, const char *message);
+    void *ctx;
+} DatasetOptions;
+
+typedef struct Dataset {
+    char *root;           /* the path given to dataset_open */
+    DatasetFormat format; /* resolved format (never AUTO) */
+    int num_classes;
+    char **class_names; /* num_classes names */
+    DatasetItem *items; /* n_items usable images, in file order */
+    int n_items;
+    int *train, n_train; /* indices into items */
+    int *test, n_test;
+    int n_skipped; /* images left out as unreadable (skip mode) */
+} Dataset;
+
+/* Parses "auto", "cub", "folder" or "list"; returns 0 and sets *out, or -1. */
+int dataset_format_parse(const char *s, DatasetFormat *out);
+const char *dataset_format_name(DatasetFormat f);
+
+/* Opens the dataset at path. On error ds is left empty (dataset_fini is
+ * safe) and err names the file, line and problem. */
+Status dataset_open(Dataset *ds, const char *path, const DatasetOptions *opt, Error *err);
+/* Frees everything ds owns; ds may be NULL or empty. */
+void dataset_fini(Dataset *ds);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * fileio — whole-file reads and atomic whole-file writes.
+ *
+ * fileio_write_atomic writes to a temporary file in the target's directory,
+ * fsyncs it and renames it over the target, so readers (another finelab, a
+ * crash) see either the old content or the new, never a half-written file.
+ * Reentrant; errors name the path.
+ */
+#ifndef FINELAB_FILEIO_H
+#define FINELAB_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/base/error.h"
+
+/* Reads the whole file into a new malloc'd buffer with a trailing NUL byte
+ * (not counted in *len); the caller frees *data. ST_IO names path. */
+Status fileio_read_all(const char *path, uint8_t **data, size_t *len, Error *err);
+/* Replaces path's content with len bytes, atomically (see above). */
+Status fileio_write_atomic(const char *path, const void *data, size_t len, Error *err);
+/* Creates directory path and its missing parents (mode 0777 & umask). */
+Status fileio_mkdirs(const char *path, Error *err);
+/* 1 when path exists (any kind of file), else 0. */
+int fileio_exists(const char *path);
+/* 1 when path is a regular file (after symlinks), else 0. */
+int fileio_is_file(const char *path);
+
+#endif

@@ -1,0 +1,1328 @@
+/*
+ * safetensors — header parsing and validation, tensor reads by pread, and
+ * the atomic streaming writer. See safetensors.h.
+ *
+ * Opening reads only the 8-byte length and the header. The header must be
+ * UTF-8 (checked up front, so the parser may treat bytes >= 0x80 as plain
+ * string content); a recursive-descent parser that knows the header's shape
+ * turns it into a table of SafeTensorsInfo. It is strict JSON (RFC 8259) but
+ * only builds what it needs: unknown fields inside a tensor entry are parsed
+ * and skipped, as serde does for the reference library. Then, as the
+ * reference does, the table is sorted by (begin, end) and must tile the data
+ * buffer exactly: first begin 0, each begin the previous end, last end the
+ * buffer's length, each length product(shape) * dtype bits / 8. All offset
+ * arithmetic is uint64_t with explicit overflow checks, so a header cannot
+ * make a length wrap. Lookup by name is a binary search over a name-sorted
+ * index, which also exposes duplicate names.
+ *
+ * The writer builds the whole header in memory (it is small), pads it with
+ * spaces to a multiple of 8 bytes as the reference writer does, and streams
+ * the referenced float arrays after it without copying them.
+ */
+#include "engine/io/safetensors.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* serde_json's nesting limit; deeper unknown fields are rejected like there. */
+#define JSON_MAX_DEPTH 127
+/* Largest single read or write request (Linux caps one call near 2 GiB). */
+#define IO_CHUNK ((size_t)1 << 30)
+
+/* --- dtypes ---------------------------------------------------------------- */
+
+typedef struct Dtype {
+    const char *name;
+    int bits;
+} Dtype;
+
+/* Every dtype of the reference library (safetensors 0.6). */
+static const Dtype dtypes[] = {
+    {"BOOL", 8}, {"F4", 4},      {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"U8", 8},
+    {"I8", 8},   {"F8_E5M2", 8}, {"F8_E4M3", 8}, {"F8_E8M0", 8}, {"I16", 16},
+    {"U16", 16}, {"F16", 16},    {"BF16", 16},   {"I32", 32},    {"U32", 32},
+    {"F32", 32}, {"C64", 64},    {"F64", 64},    {"I64", 64},    {"U64", 64},
+};
+
+static const Dtype *dtype_find(const char *name) {
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+        if (strcmp(dtypes[i].name, name) == 0) return &dtypes[i];
+    return NULL;
+}
+
+/* --- byte helpers -------------------------------------------------------- */
+
+static int host_little_endian(void) {
+    const uint16_t one = 1;
+    uint8_t b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+static uint64_t le64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+static int mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
+    if (a != 0 && b > UINT64_MAX / a) return -1;
+    *out = a * b;
+    return 0;
+}
+
+/* Index of the first byte that breaks UTF-8 (overlongs, surrogates and code
+ * points above U+10FFFF included), or n when all n bytes are valid. */
+static size_t utf8_invalid_at(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int more;
+        uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF) {
+            more = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            more = 2;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            more = 3;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return i;
+        }
+        if (n - i <= (size_t)more) return i;
+        if (s[i + 1] < lo || s[i + 1] > hi) return i;
+        for (int k = 2; k <= more; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+        i += (size_t)more + 1;
+    }
+    return n;
+}
+
+/* Reads len bytes at off. Returns 0, -1 with errno set, or 1 at end of file. */
+static int pread_full(int fd, void *buf, size_t len, uint64_t off) {
+    uint8_t *p = buf;
+    while (len > 0) {
+        size_t want = len < IO_CHUNK ? len : IO_CHUNK;
+        ssize_t got = pread(fd, p, want, (off_t)off);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return -1;
+        if (got == 0) return 1;
+        p += got;
+        off += (uint64_t)got;
+        len -= (size_t)got;
+    }
+    return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len) {
+    const uint8_t *p = buf;
+    while (len > 0) {
+        size_t want = len < IO_CHUNK ? len : IO_CHUNK;
+        ssize_t put = write(fd, p, want);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) {
+            if (put == 0) errno = EIO;
+            return -1;
+        }
+        p += put;
+        len -= (size_t)put;
+    }
+    return 0;
+}
+
+static char *str_dup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* "[2, 3, 3]" into buf, for messages. */
+static const char *shape_text(const int64_t *shape, int ndim, char *buf, size_t size) {
+    size_t n = (size_t)snprintf(buf, size, "[");
+    for (int d = 0; d < ndim && n < size; d++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%" PRId64, d ? ", " : "", shape[d]);
+    if (n < size) snprintf(buf + n, size - n, "]");
+    return buf;
+}
+
+/* --- the handle ------------------------------------------------------------ */
+
+typedef struct MetaPair {
+    char *key, *value;
+} MetaPair;
+
+struct SafeTensors {
+    char *path;
+    int fd;
+    uint64_t data_start, data_len; /* absolute offset and length of the data buffer */
+    SafeTensorsInfo *tensors;      /* sorted by (begin, end) once open succeeds */
+    size_t count, cap;
+    const SafeTensorsInfo **by_name; /* sorted by name */
+    MetaPair *meta;
+    size_t nmeta, metacap;
+    int seen_meta;
+};
+
+void safetensors_close(SafeTensors *st) {
+    if (!st) return;
+    if (st->fd >= 0) close(st->fd);
+    /* Names are const in the public struct; the handle owns them. */
+    for (size_t i = 0; i < st->count; i++) free((char *)(uintptr_t)st->tensors[i].name);
+    for (size_t i = 0; i < st->nmeta; i++) {
+        free(st->meta[i].key);
+        free(st->meta[i].value);
+    }
+    free(st->tensors);
+    free(st->by_name);
+    free(st->meta);
+    free(st->path);
+    free(st);
+}
+
+/* --- JSON ------------------------------------------------------------------ */
+
+typedef struct Json {
+    const char *s;
+    size_t n, pos;
+    const char *path;
+    Error *err;
+} Json;
+
+static Status json_fail(Json *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static Status json_fail(Json *j, const char *fmt, ...) {
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return error_set(j->err, ST_FORMAT, "%s: bad JSON header at byte %zu: %s", j->path, j->pos,
+                     what);
+}
+
+static Status tensor_fail(Json *j, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static Status tensor_fail(Json *j, const char *name, const char *fmt, ...) {
+    char what[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return error_set(j->err, ST_FORMAT, "%s: tensor '%s': %s", j->path, name, what);
+}
+
+static void json_ws(Json *j) {
+    while (j->pos < j->n) {
+        char c = j->s[j->pos];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        j->pos++;
+    }
+}
+
+/* Describes the character at the cursor for "expected X, found Y". */
+static const char *json_found(const Json *j, char *buf, size_t size) {
+    if (j->pos >= j->n) return "the end of the header";
+    unsigned char c = (unsigned char)j->s[j->pos];
+    if (c >= 0x20 && c < 0x7F)
+        snprintf(buf, size, "'%c'", c);
+    else
+        snprintf(buf, size, "byte 0x%02X", c);
+    return buf;
+}
+
+static Status json_expect(Json *j, char c) {
+    json_ws(j);
+    if (j->pos < j->n && j->s[j->pos] == c) {
+        j->pos++;
+        return ST_OK;
+    }
+    char buf[32];
+    return json_fail(j, "expected '%c', found %s", c, json_found(j, buf, sizeof buf));
+}
+
+static int json_hex4(const char *s, unsigned *out) {
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t utf8_put(char *o, unsigned cp) {
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes the \u escape at s[pos] (pointing at 'u'), pairing surrogates.
+ * Returns the code point, or -1 after json_fail. */
+static long json_unicode_escape(Json *j) {
+    unsigned hi, lo;
+    if (j->n - j->pos < 5 || json_hex4(j->s + j->pos + 1, &hi) != 0) {
+        json_fail(j, "\\u must be followed by 4 hex digits");
+        return -1;
+    }
+    j->pos += 5;
+    if (hi >= 0xDC00 && hi <= 0xDFFF) {
+        json_fail(j, "unpaired low surrogate \\u%04X", hi);
+        return -1;
+    }
+    if (hi < 0xD800 || hi > 0xDBFF) return (long)hi;
+    if (j->n - j->pos < 6 || j->s[j->pos] != '\\' || j->s[j->pos + 1] != 'u' ||
+        json_hex4(j->s + j->pos + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+        json_fail(j, "unpaired high surrogate \\u%04X", hi);
+        return -1;
+    }
+    j->pos += 6;
+    return 0x10000 + (((long)hi - 0xD800) << 10) + ((long)lo - 0xDC00);
+}
+
+/* Parses the string at the cursor (which must be '"'). With out, stores a
+ * malloc'd NUL-terminated copy; without, only validates. */
+static Status json_string(Json *j, char **out) {
+    if (out) *out = NULL;
+    if (j->pos >= j->n || j->s[j->pos] != '"') {
+        char buf[32];
+        return json_fail(j, "expected a string, found %s", json_found(j, buf, sizeof buf));
+    }
+    size_t start = ++j->pos, end = start;
+    while (end < j->n && j->s[end] != '"') end += j->s[end] == '\\' ? 2 : 1;
+    /* Decoding never grows the text, so the raw length bounds the result. */
+    char *o = NULL;
+    size_t len = 0;
+    if (out) {
+        o = malloc((end < j->n ? end : j->n) - start + 1);
+        if (!o) return error_set(j->err, ST_NOMEM, "%s: out of memory parsing the header", j->path);
+    }
+    for (;;) {
+        if (j->pos >= j->n) {
+            free(o);
+            return json_fail(j, "unterminated string");
+        }
+        unsigned char c = (unsigned char)j->s[j->pos];
+        if (c == '"') break;
+        if (c < 0x20) {
+            free(o);
+            return json_fail(j, "control character 0x%02X in a string must be escaped", c);
+        }
+        if (c != '\\') {
+            if (o) o[len++] = (char)c;
+            j->pos++;
+            continue;
+        }
+        if (++j->pos >= j->n) {
+            free(o);
+            return json_fail(j, "unterminated string");
+        }
+        char e = j->s[j->pos];
+        static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
+        const char *hit = e ? strchr(plain, e) : NULL;
+        if (hit) {
+            if (o) o[len++] = decoded[hit - plain];
+            j->pos++;
+            continue;
+        }
+        if (e != 'u') {
+            free(o);
+            return json_fail(j, "invalid escape sequence in a string");
+        }
+        size_t at = j->pos;
+        long cp = json_unicode_escape(j);
+        if (cp < 0) {
+            free(o);
+            return ST_FORMAT;
+        }
+        if (cp == 0) {
+            free(o);
+            j->pos = at;
+            return json_fail(j, "\\u0000 (a NUL character) in a string is not supported");
+        }
+        if (o) len += utf8_put(o + len, (unsigned)cp);
+    }
+    j->pos++;
+    if (o) {
+        o[len] = '\0';
+        *out = o;
+    }
+    return ST_OK;
+}
+
+typedef enum NumKind { NUM_UINT, NUM_NEGATIVE, NUM_FRACTION, NUM_HUGE } NumKind;
+
+/* Parses a JSON number at the cursor; *val is set for NUM_UINT. */
+static Status json_number(Json *j, uint64_t *val, NumKind *kind) {
+    const char *s = j->s;
+    int neg = 0, huge = 0, frac = 0;
+    uint64_t v = 0;
+    if (j->pos < j->n && s[j->pos] == '-') {
+        neg = 1;
+        j->pos++;
+    }
+    if (j->pos >= j->n || s[j->pos] < '0' || s[j->pos] > '9') return json_fail(j, "invalid number");
+    if (s[j->pos] == '0') {
+        j->pos++;
+        if (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9')
+            return json_fail(j, "numbers must not have leading zeros");
+    } else {
+        while (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9') {
+            unsigned d = (unsigned)(s[j->pos++] - '0');
+            if (v > (UINT64_MAX - d) / 10) huge = 1;
+            v = v * 10 + d;
+        }
+    }
+    if (j->pos < j->n && s[j->pos] == '.') {
+        frac = 1;
+        j->pos++;
+        if (j->pos >= j->n || s[j->pos] < '0' || s[j->pos] > '9')
+            return json_fail(j, "digit expected after '.'");
+        while (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9') j->pos++;
+    }
+    if (j->pos < j->n && (s[j->pos] == 'e' || s[j->pos] == 'E')) {
+        frac = 1;
+        j->pos++;
+        if (j->pos < j->n && (s[j->pos] == '+' || s[j->pos] == '-')) j->pos++;
+        if (j->pos >= j->n || s[j->pos] < '0' || s[j->pos] > '9')
+            return json_fail(j, "digit expected in the exponent");
+        while (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9') j->pos++;
+    }
+    *val = v;
+    *kind = frac                        ? NUM_FRACTION
+            : (neg && (v != 0 || huge)) ? NUM_NEGATIVE
+            : huge                      ? NUM_HUGE
+                                        : NUM_UINT;
+    return ST_OK;
+}
+
+/* Call after an opening bracket: consumes close and returns 1 when the
+ * container is empty, else returns 0 with the cursor on the first element. */
+static int json_empty(Json *j, char close) {
+    json_ws(j);
+    if (j->pos < j->n && j->s[j->pos] == close) {
+        j->pos++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Moves past a ',' (returns 1) or the closing character (returns 0). */
+static int json_next(Json *j, char close, Status *st) {
+    json_ws(j);
+    if (j->pos < j->n && j->s[j->pos] == ',') {
+        j->pos++;
+        return 1;
+    }
+    if (j->pos < j->n && j->s[j->pos] == close) {
+        j->pos++;
+        return 0;
+    }
+    char buf[32];
+    *st = json_fail(j, "expected ',' or '%c', found %s", close, json_found(j, buf, sizeof buf));
+    return 0;
+}
+
+static Status json_skip(Json *j, int depth);
+
+static Status json_skip_container(Json *j, int depth, char close) {
+    if (depth > JSON_MAX_DEPTH) return json_fail(j, "nested deeper than %d levels", JSON_MAX_DEPTH);
+    j->pos++;
+    if (json_empty(j, close)) return ST_OK;
+    Status s = ST_OK;
+    do {
+        if (close == '}') {
+            json_ws(j);
+            if ((s = json_string(j, NULL)) != ST_OK) return s;
+            if ((s = json_expect(j, ':')) != ST_OK) return s;
+        }
+        if ((s = json_skip(j, depth + 1)) != ST_OK) return s;
+    } while (json_next(j, close, &s));
+    return s;
+}
+
+/* Parses and discards any JSON value; depth is the value's nesting level. */
+static Status json_skip(Json *j, int depth) {
+    json_ws(j);
+    char c = j->pos < j->n ? j->s[j->pos] : '\0';
+    if (c == '{' || c == '[') return json_skip_container(j, depth, c == '{' ? '}' : ']');
+    if (c == '"') return json_string(j, NULL);
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        uint64_t v;
+        NumKind k;
+        return json_number(j, &v, &k);
+    }
+    static const char *const words[] = {"true", "false", "null"};
+    for (int i = 0; i < 3; i++) {
+        size_t len = strlen(words[i]);
+        if (j->n - j->pos >= len && memcmp(j->s + j->pos, words[i], len) == 0) {
+            j->pos += len;
+            return ST_OK;
+        }
+    }
+    char buf[32];
+    return json_fail(j, "expected a value, found %s", json_found(j, buf, sizeof buf));
+}
+
+/* --- header entries -------------------------------------------------------- */
+
+/* One non-negative integer of a shape or data_offsets array. */
+static Status entry_uint(Json *j, const char *name, const char *field, int index, uint64_t max,
+                         uint64_t *out) {
+    json_ws(j);
+    char c = j->pos < j->n ? j->s[j->pos] : '\0';
+    if (c != '-' && (c < '0' || c > '9'))
+        return tensor_fail(j, name, "%s[%d] is not an integer (header byte %zu)", field, index,
+                           j->pos);
+    NumKind kind;
+    Status s = json_number(j, out, &kind);
+    if (s != ST_OK) return s;
+    if (kind == NUM_NEGATIVE) return tensor_fail(j, name, "%s[%d] is negative", field, index);
+    if (kind == NUM_FRACTION) return tensor_fail(j, name, "%s[%d] is not an integer", field, index);
+    if (kind == NUM_HUGE || *out > max)
+        return tensor_fail(j, name, "%s[%d] is too large", field, index);
+    return ST_OK;
+}
+
+static Status entry_shape(Json *j, SafeTensorsInfo *t) {
+    json_ws(j);
+    if (j->pos >= j->n || j->s[j->pos] != '[')
+        return tensor_fail(j, t->name, "shape is not an array");
+    j->pos++;
+    if (json_empty(j, ']')) return ST_OK;
+    Status s = ST_OK;
+    do {
+        if (t->ndim == SAFETENSORS_MAX_DIMS)
+            return tensor_fail(j, t->name, "more than %d dimensions are not supported",
+                               SAFETENSORS_MAX_DIMS);
+        uint64_t d;
+        if ((s = entry_uint(j, t->name, "shape", t->ndim, INT64_MAX, &d)) != ST_OK) return s;
+        t->shape[t->ndim++] = (int64_t)d;
+    } while (json_next(j, ']', &s));
+    return s;
+}
+
+static Status entry_offsets(Json *j, SafeTensorsInfo *t) {
+    json_ws(j);
+    if (j->pos >= j->n || j->s[j->pos] != '[')
+        return tensor_fail(j, t->name, "data_offsets is not an array");
+    j->pos++;
+    uint64_t v[2] = {0, 0};
+    int k = 0;
+    Status s = ST_OK;
+    if (!json_empty(j, ']')) {
+        do {
+            if (k == 2) return tensor_fail(j, t->name, "data_offsets has more than 2 entries");
+            if ((s = entry_uint(j, t->name, "data_offsets", k, UINT64_MAX, &v[k])) != ST_OK)
+                return s;
+            k++;
+        } while (json_next(j, ']', &s));
+        if (s != ST_OK) return s;
+    }
+    if (k != 2) return tensor_fail(j, t->name, "data_offsets must be [begin, end]");
+    t->begin = v[0];
+    t->end = v[1];
+    return ST_OK;
+}
+
+static Status entry_dtype(Json *j, SafeTensorsInfo *t) {
+    json_ws(j);
+    if (j->pos >= j->n || j->s[j->pos] != '"')
+        return tensor_fail(j, t->name, "dtype is not a string");
+    char *name;
+    Status s = json_string(j, &name);
+    if (s != ST_OK) return s;
+    const Dtype *d = dtype_find(name);
+    if (!d) {
+        s = tensor_fail(j, t->name, "unknown dtype '%s'", name);
+        free(name);
+        return s;
+    }
+    free(name);
+    t->dtype = d->name;
+    t->dtype_bits = d->bits;
+    return ST_OK;
+}
+
+/* Parses {"dtype": ..., "shape": [...], "data_offsets": [b, e], other...}. */
+static Status entry_parse(Json *j, SafeTensorsInfo *t) {
+    json_ws(j);
+    if (j->pos >= j->n || j->s[j->pos] != '{')
+        return tensor_fail(j, t->name, "the entry at header byte %zu is not a JSON object", j->pos);
+    j->pos++;
+    static const char *const fields[3] = {"dtype", "shape", "data_offsets"};
+    int seen[3] = {0, 0, 0};
+    Status s = ST_OK;
+    if (!json_empty(j, '}')) {
+        do {
+            json_ws(j);
+            char *key;
+            if ((s = json_string(j, &key)) != ST_OK) return s;
+            int f = 0;
+            while (f < 3 && strcmp(key, fields[f]) != 0) f++;
+            free(key);
+            if ((s = json_expect(j, ':')) != ST_OK) return s;
+            if (f == 3) {
+                s = json_skip(j, 3);
+            } else if (seen[f]) {
+                return tensor_fail(j, t->name, "duplicate field '%s'", fields[f]);
+            } else {
+                seen[f] = 1;
+                s = f == 0 ? entry_dtype(j, t) : f == 1 ? entry_shape(j, t) : entry_offsets(j, t);
+            }
+            if (s != ST_OK) return s;
+        } while (json_next(j, '}', &s));
+        if (s != ST_OK) return s;
+    }
+    for (int f = 0; f < 3; f++)
+        if (!seen[f]) return tensor_fail(j, t->name, "missing '%s'", fields[f]);
+    return ST_OK;
+}
+
+static Status meta_add(SafeTensors *st, Json *j, char *key, char *value) {
+    for (size_t i = 0; i < st->nmeta; i++) {
+        if (strcmp(st->meta[i].key, key) == 0) {
+            Status s =
+                error_set(j->err, ST_FORMAT, "%s: duplicate __metadata__ key '%s'", j->path, key);
+            free(key);
+            free(value);
+            return s;
+        }
+    }
+    if (st->nmeta == st->metacap) {
+        size_t cap = st->metacap ? 2 * st->metacap : 8;
+        MetaPair *m = realloc(st->meta, cap * sizeof *m);
+        if (!m) {
+            free(key);
+            free(value);
+            return error_set(j->err, ST_NOMEM, "%s: out of memory parsing the header", j->path);
+        }
+        st->meta = m;
+        st->metacap = cap;
+    }
+    st->meta[st->nmeta].key = key;
+    st->meta[st->nmeta++].value = value;
+    return ST_OK;
+}
+
+/* Parses the "__metadata__" value: null or an object of strings. */
+static Status meta_parse(SafeTensors *st, Json *j) {
+    json_ws(j);
+    if (j->n - j->pos >= 4 && memcmp(j->s + j->pos, "null", 4) == 0) {
+        j->pos += 4;
+        return ST_OK;
+    }
+    if (j->pos >= j->n || j->s[j->pos] != '{')
+        return error_set(j->err, ST_FORMAT, "%s: __metadata__ is not an object of strings",
+                         j->path);
+    j->pos++;
+    if (json_empty(j, '}')) return ST_OK;
+    Status s = ST_OK;
+    do {
+        json_ws(j);
+        char *key, *value;
+        if ((s = json_string(j, &key)) != ST_OK) return s;
+        if ((s = json_expect(j, ':')) != ST_OK) {
+            free(key);
+            return s;
+        }
+        json_ws(j);
+        if (j->pos >= j->n || j->s[j->pos] != '"') {
+            s = error_set(j->err, ST_FORMAT, "%s: __metadata__ value of '%s' is not a string",
+                          j->path, key);
+            free(key);
+            return s;
+        }
+        if ((s = json_string(j, &value)) != ST_OK) {
+            free(key);
+            return s;
+        }
+        if ((s = meta_add(st, j, key, value)) != ST_OK) return s;
+    } while (json_next(j, '}', &s));
+    return s;
+}
+
+static Status tensor_new(SafeTensors *st, Json *j, char *name, SafeTensorsInfo **out) {
+    if (st->count == st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 16;
+        SafeTensorsInfo *t = realloc(st->tensors, cap * sizeof *t);
+        if (!t) {
+            free(name);
+            return error_set(j->err, ST_NOMEM, "%s: out of memory parsing the header", j->path);
+        }
+        st->tensors = t;
+        st->cap = cap;
+    }
+    SafeTensorsInfo *t = &st->tensors[st->count++];
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    *out = t;
+    return ST_OK;
+}
+
+/* Parses the whole header object into st's tables. */
+static Status header_parse(SafeTensors *st, Json *j) {
+    Status s = json_expect(j, '{');
+    if (s != ST_OK) return s;
+    if (!json_empty(j, '}')) {
+        do {
+            json_ws(j);
+            char *key;
+            if ((s = json_string(j, &key)) != ST_OK) return s;
+            if ((s = json_expect(j, ':')) != ST_OK) {
+                free(key);
+                return s;
+            }
+            if (strcmp(key, "__metadata__") == 0) {
+                free(key);
+                if (st->seen_meta)
+                    return error_set(j->err, ST_FORMAT, "%s: duplicate __metadata__ object",
+                                     j->path);
+                st->seen_meta = 1;
+                s = meta_parse(st, j);
+            } else {
+                SafeTensorsInfo *t = NULL;
+                if ((s = tensor_new(st, j, key, &t)) != ST_OK) return s;
+                s = entry_parse(j, t);
+            }
+            if (s != ST_OK) return s;
+        } while (json_next(j, '}', &s));
+        if (s != ST_OK) return s;
+    }
+    json_ws(j);
+    if (j->pos != j->n) return json_fail(j, "unexpected characters after the JSON object");
+    return ST_OK;
+}
+
+/* --- validation ------------------------------------------------------------ */
+
+/* Element count, byte length and bounds of one tensor. */
+static Status tensor_check(SafeTensors *st, SafeTensorsInfo *t, Error *err) {
+    char shape[160];
+    uint64_t count = 1, bits;
+    int overflow = 0; /* like the reference, any overflowing partial product fails */
+    for (int d = 0; d < t->ndim; d++) overflow |= mul_u64(count, (uint64_t)t->shape[d], &count);
+    if (overflow || mul_u64(count, (uint64_t)t->dtype_bits, &bits) != 0)
+        return error_set(err, ST_FORMAT, "%s: tensor '%s': shape %s has too many elements",
+                         st->path, t->name, shape_text(t->shape, t->ndim, shape, sizeof shape));
+    if (bits % 8 != 0)
+        return error_set(
+            err, ST_FORMAT, "%s: tensor '%s': shape %s of %s does not fill a whole number of bytes",
+            st->path, t->name, shape_text(t->shape, t->ndim, shape, sizeof shape), t->dtype);
+    if (t->end < t->begin)
+        return error_set(err, ST_FORMAT,
+                         "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
+                         "] end before they begin",
+                         st->path, t->name, t->begin, t->end);
+    if (t->end > st->data_len)
+        return error_set(err, ST_FORMAT,
+                         "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
+                         "] lie outside the %" PRIu64 "-byte data buffer (file truncated?)",
+                         st->path, t->name, t->begin, t->end, st->data_len);
+    if (t->end - t->begin != bits / 8)
+        return error_set(err, ST_FORMAT,
+                         "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 "] hold %" PRIu64
+                         " bytes but shape %s of %s needs %" PRIu64,
+                         st->path, t->name, t->begin, t->end, t->end - t->begin,
+                         shape_text(t->shape, t->ndim, shape, sizeof shape), t->dtype, bits / 8);
+    t->count = count;
+    t->file_offset = st->data_start + t->begin;
+    return ST_OK;
+}
+
+static int cmp_offsets(const void *pa, const void *pb) {
+    const SafeTensorsInfo *a = pa, *b = pb;
+    if (a->begin != b->begin) return a->begin < b->begin ? -1 : 1;
+    if (a->end != b->end) return a->end < b->end ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+static int cmp_names(const void *pa, const void *pb) {
+    const SafeTensorsInfo *const *a = pa, *const *b = pb;
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* Sorts, indexes by name, rejects duplicates, and checks the tensors tile
+ * the data buffer exactly. */
+static Status layout_check(SafeTensors *st, Error *err) {
+    if (st->count > 0) {
+        qsort(st->tensors, st->count, sizeof *st->tensors, cmp_offsets);
+        st->by_name = malloc(st->count * sizeof *st->by_name);
+        if (!st->by_name) return error_set(err, ST_NOMEM, "%s: out of memory", st->path);
+        for (size_t i = 0; i < st->count; i++) st->by_name[i] = &st->tensors[i];
+        qsort(st->by_name, st->count, sizeof *st->by_name, cmp_names);
+    }
+    for (size_t i = 1; i < st->count; i++)
+        if (strcmp(st->by_name[i - 1]->name, st->by_name[i]->name) == 0)
+            return error_set(err, ST_FORMAT, "%s: tensor '%s' appears more than once", st->path,
+                             st->by_name[i]->name);
+    uint64_t pos = 0;
+    for (size_t i = 0; i < st->count; i++) {
+        const SafeTensorsInfo *t = &st->tensors[i], *prev = i ? &st->tensors[i - 1] : NULL;
+        if (t->begin < pos)
+            return error_set(err, ST_FORMAT,
+                             "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
+                             "] overlap tensor '%s' [%" PRIu64 ", %" PRIu64 "]",
+                             st->path, t->name, t->begin, t->end, prev->name, prev->begin,
+                             prev->end);
+        if (t->begin > pos && !prev)
+            return error_set(err, ST_FORMAT,
+                             "%s: tensor '%s': the data buffer starts with %" PRIu64
+                             " bytes no tensor covers (data_offsets must begin at 0)",
+                             st->path, t->name, t->begin);
+        if (t->begin > pos)
+            return error_set(err, ST_FORMAT,
+                             "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
+                             "] leave a gap of %" PRIu64 " bytes after tensor '%s'",
+                             st->path, t->name, t->begin, t->end, t->begin - pos, prev->name);
+        pos = t->end;
+    }
+    if (pos != st->data_len)
+        return error_set(err, ST_FORMAT,
+                         "%s: %" PRIu64 " bytes at the end of the data buffer belong to no tensor",
+                         st->path, st->data_len - pos);
+    return ST_OK;
+}
+
+/* --- opening --------------------------------------------------------------- */
+
+/* Reads and checks the length prefix and the header text into *text. */
+static Status header_read(SafeTensors *st, char **text, size_t *len, Error *err) {
+    struct stat sb;
+    if (fstat(st->fd, &sb) != 0)
+        return error_set(err, ST_IO, "%s: cannot stat: %s", st->path, strerror(errno));
+    if (!S_ISREG(sb.st_mode)) return error_set(err, ST_IO, "%s: not a regular file", st->path);
+    uint64_t size = (uint64_t)sb.st_size;
+    if (size < 8)
+        return error_set(err, ST_FORMAT,
+                         "%s: only %" PRIu64 " bytes, too short for the 8-byte header length",
+                         st->path, size);
+    uint8_t prefix[8];
+    int r = pread_full(st->fd, prefix, 8, 0);
+    if (r != 0)
+        return error_set(err, ST_IO, "%s: cannot read: %s", st->path,
+                         r < 0 ? strerror(errno) : "unexpected end of file");
+    uint64_t n = le64(prefix);
+    if (n > SAFETENSORS_MAX_HEADER)
+        return error_set(err, ST_FORMAT,
+                         "%s: header length %" PRIu64
+                         " is over the 100 MiB limit (not a safetensors file?)",
+                         st->path, n);
+    if (n > size - 8)
+        return error_set(err, ST_FORMAT,
+                         "%s: header length %" PRIu64 " runs past the end of the %" PRIu64
+                         "-byte file (truncated?)",
+                         st->path, n, size);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf) return error_set(err, ST_NOMEM, "%s: out of memory reading the header", st->path);
+    r = pread_full(st->fd, buf, (size_t)n, 8);
+    if (r != 0) {
+        free(buf);
+        return error_set(err, ST_IO, "%s: cannot read the header: %s", st->path,
+                         r < 0 ? strerror(errno) : "unexpected end of file");
+    }
+    buf[n] = '\0';
+    size_t bad = utf8_invalid_at((const uint8_t *)buf, (size_t)n);
+    if (bad != n) {
+        free(buf);
+        return error_set(err, ST_FORMAT, "%s: the header is not valid UTF-8 (at byte %zu)",
+                         st->path, bad);
+    }
+    st->data_start = 8 + n;
+    st->data_len = size - 8 - n;
+    *text = buf;
+    *len = (size_t)n;
+    return ST_OK;
+}
+
+Status safetensors_open(const char *path, SafeTensors **out, Error *err) {
+    *out = NULL;
+    SafeTensors *st = calloc(1, sizeof *st);
+    char *text = NULL;
+    if (!st || !(st->path = str_dup(path))) {
+        free(st);
+        return error_set(err, ST_NOMEM, "%s: out of memory", path);
+    }
+    Status s;
+    st->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (st->fd < 0) {
+        s = error_set(err, ST_IO, "%s: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    size_t len = 0;
+    if ((s = header_read(st, &text, &len, err)) != ST_OK) goto fail;
+    Json j = {.s = text, .n = len, .pos = 0, .path = st->path, .err = err};
+    if ((s = header_parse(st, &j)) != ST_OK) goto fail;
+    for (size_t i = 0; i < st->count; i++)
+        if ((s = tensor_check(st, &st->tensors[i], err)) != ST_OK) goto fail;
+    if ((s = layout_check(st, err)) != ST_OK) goto fail;
+    free(text);
+    *out = st;
+    return ST_OK;
+fail:
+    free(text);
+    safetensors_close(st);
+    return s;
+}
+
+/* --- queries --------------------------------------------------------------- */
+
+const char *safetensors_path(const SafeTensors *st) {
+    return st->path;
+}
+
+size_t safetensors_count(const SafeTensors *st) {
+    return st->count;
+}
+
+const SafeTensorsInfo *safetensors_info(const SafeTensors *st, size_t i) {
+    CHECK(i < st->count);
+    return &st->tensors[i];
+}
+
+const SafeTensorsInfo *safetensors_find(const SafeTensors *st, const char *name) {
+    size_t lo = 0, hi = st->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(st->by_name[mid]->name, name);
+        if (c == 0) return st->by_name[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const char *safetensors_meta(const SafeTensors *st, const char *key) {
+    for (size_t i = 0; i < st->nmeta; i++)
+        if (strcmp(st->meta[i].key, key) == 0) return st->meta[i].value;
+    return NULL;
+}
+
+/* --- reading tensors ------------------------------------------------------- */
+
+/* IEEE binary16 to binary32, exact (every half is a float): subnormals are
+ * renormalised, infinities kept, NaN payloads kept in the top bits. */
+static float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
+    if (exp == 0x1F) {
+        bits = sign | 0x7F800000u | (mant << 13);
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (mant << 13);
+    } else if (mant == 0) {
+        bits = sign;
+    } else {
+        uint32_t e = 113; /* float exponent field of 2^-14, the subnormal scale */
+        while (!(mant & 0x400)) {
+            mant <<= 1;
+            e--;
+        }
+        bits = sign | (e << 23) | ((mant & 0x3FF) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static float bf16_to_f32(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* Checks that t can be read as count floats. */
+static Status read_check(const SafeTensors *st, const SafeTensorsInfo *t, const char *name,
+                         size_t count, Error *err) {
+    if (!t) return error_set(err, ST_FORMAT, "%s: no tensor '%s' in the file", st->path, name);
+    if (strcmp(t->dtype, "F32") != 0 && strcmp(t->dtype, "F16") != 0 &&
+        strcmp(t->dtype, "BF16") != 0)
+        return error_set(err, ST_FORMAT,
+                         "%s: tensor '%s' has dtype %s; only F32, F16 and BF16 read as float",
+                         st->path, t->name, t->dtype);
+    if (t->count != (uint64_t)count) {
+        char shape[160];
+        return error_set(
+            err, ST_SHAPE, "%s: tensor '%s' has %" PRIu64 " elements (shape %s), expected %zu",
+            st->path, t->name, t->count, shape_text(t->shape, t->ndim, shape, sizeof shape), count);
+    }
+    return ST_OK;
+}
+
+static Status read_fail(const SafeTensors *st, const SafeTensorsInfo *t, int r, Error *err) {
+    return error_set(err, ST_IO, "%s: tensor '%s': cannot read: %s", st->path, t->name,
+                     r < 0 ? strerror(errno) : "unexpected end of file (file shrank?)");
+}
+
+/* Reads a checked tensor into dst, converting to float. */
+static Status read_tensor(const SafeTensors *st, const SafeTensorsInfo *t, float *dst, Error *err) {
+    size_t count = (size_t)t->count;
+    if (t->dtype_bits == 32) {
+        int r = pread_full(st->fd, dst, count * sizeof(float), t->file_offset);
+        if (r != 0) return read_fail(st, t, r, err);
+        if (!host_little_endian()) {
+            for (size_t i = 0; i < count; i++) {
+                uint8_t b[4];
+                memcpy(b, &dst[i], 4);
+                uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                             (uint32_t)b[3] << 24;
+                memcpy(&dst[i], &v, 4);
+            }
+        }
+        return ST_OK;
+    }
+    int half = strcmp(t->dtype, "F16") == 0;
+    uint8_t buf[16384];
+    for (size_t done = 0; done < count;) {
+        size_t n = count - done < sizeof buf / 2 ? count - done : sizeof buf / 2;
+        int r = pread_full(st->fd, buf, 2 * n, t->file_offset + 2 * (uint64_t)done);
+        if (r != 0) return read_fail(st, t, r, err);
+        for (size_t i = 0; i < n; i++) {
+            uint16_t h = (uint16_t)(buf[2 * i] | buf[2 * i + 1] << 8);
+            dst[done + i] = half ? f16_to_f32(h) : bf16_to_f32(h);
+        }
+        done += n;
+    }
+    return ST_OK;
+}
+
+Status safetensors_read_f32(const SafeTensors *st, const char *name, float *dst, size_t count,
+                            Error *err) {
+    const SafeTensorsInfo *t = safetensors_find(st, name);
+    Status s = read_check(st, t, name, count, err);
+    if (s != ST_OK) return s;
+    return read_tensor(st, t, dst, err);
+}
+
+Status safetensors_load_into(const char *path, const char *const *names, float *const *dst,
+                             const size_t *counts, int n, Error *err) {
+    if (n < 0) return error_set(err, ST_ARG, "%s: negative tensor count %d", path, n);
+    SafeTensors *st;
+    Status s = safetensors_open(path, &st, err);
+    if (s != ST_OK) return s;
+    for (int i = 0; i < n && s == ST_OK; i++)
+        s = read_check(st, safetensors_find(st, names[i]), names[i], counts[i], err);
+    for (int i = 0; i < n && s == ST_OK; i++)
+        s = read_tensor(st, safetensors_find(st, names[i]), dst[i], err);
+    safetensors_close(st);
+    return s;
+}
+
+/* --- writer ---------------------------------------------------------------- */
+
+typedef struct WriterTensor {
+    char *name;
+    int ndim;
+    int64_t shape[SAFETENSORS_MAX_DIMS];
+    uint64_t count;
+    const float *data;
+} WriterTensor;
+
+struct SafeTensorsWriter {
+    WriterTensor *t;
+    size_t n, cap;
+    MetaPair *meta;
+    size_t nmeta, metacap;
+    Error sticky; /* the first _add/_meta failure */
+};
+
+SafeTensorsWriter *safetensors_writer_create(void) {
+    return calloc(1, sizeof(SafeTensorsWriter));
+}
+
+void safetensors_writer_destroy(SafeTensorsWriter *w) {
+    if (!w) return;
+    for (size_t i = 0; i < w->n; i++) free(w->t[i].name);
+    for (size_t i = 0; i < w->nmeta; i++) {
+        free(w->meta[i].key);
+        free(w->meta[i].value);
+    }
+    free(w->t);
+    free(w->meta);
+    free(w);
+}
+
+static Status writer_fail(SafeTensorsWriter *w, Status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static Status writer_fail(SafeTensorsWriter *w, Status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    error_setv(&w->sticky, s, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static int utf8_valid(const char *s) {
+    size_t n = strlen(s);
+    return utf8_invalid_at((const uint8_t *)s, n) == n;
+}
+
+Status safetensors_writer_add(SafeTensorsWriter *w, const char *name, const int64_t *shape,
+                              int ndim, const float *data) {
+    CHECK(w && name);
+    if (w->sticky.status != ST_OK) return w->sticky.status;
+    if (ndim < 0 || ndim > SAFETENSORS_MAX_DIMS)
+        return writer_fail(w, ST_ARG, "tensor '%s': %d dimensions (0..%d allowed)", name, ndim,
+                           SAFETENSORS_MAX_DIMS);
+    CHECK(ndim == 0 || shape);
+    if (!utf8_valid(name)) return writer_fail(w, ST_ARG, "a tensor name is not valid UTF-8");
+    if (strcmp(name, "__metadata__") == 0)
+        return writer_fail(w, ST_ARG, "'__metadata__' is reserved, not a tensor name");
+    for (size_t i = 0; i < w->n; i++)
+        if (strcmp(w->t[i].name, name) == 0)
+            return writer_fail(w, ST_ARG, "tensor '%s' added twice", name);
+    uint64_t count = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0)
+            return writer_fail(w, ST_ARG, "tensor '%s': dimension %d is negative", name, d);
+        if (mul_u64(count, (uint64_t)shape[d], &count) != 0 || count > SIZE_MAX / 4)
+            return writer_fail(w, ST_ARG, "tensor '%s': too many elements", name);
+    }
+    if (count > 0 && !data) return writer_fail(w, ST_ARG, "tensor '%s': data is NULL", name);
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 16;
+        WriterTensor *t = realloc(w->t, cap * sizeof *t);
+        if (!t) return writer_fail(w, ST_NOMEM, "out of memory adding tensor '%s'", name);
+        w->t = t;
+        w->cap = cap;
+    }
+    WriterTensor *t = &w->t[w->n];
+    memset(t, 0, sizeof *t);
+    if (!(t->name = str_dup(name)))
+        return writer_fail(w, ST_NOMEM, "out of memory adding tensor '%s'", name);
+    t->ndim = ndim;
+    for (int d = 0; d < ndim; d++) t->shape[d] = shape[d];
+    t->count = count;
+    t->data = data;
+    w->n++;
+    return ST_OK;
+}
+
+Status safetensors_writer_meta(SafeTensorsWriter *w, const char *key, const char *value) {
+    CHECK(w && key && value);
+    if (w->sticky.status != ST_OK) return w->sticky.status;
+    if (!utf8_valid(key) || !utf8_valid(value))
+        return writer_fail(w, ST_ARG, "metadata key or value is not valid UTF-8");
+    char *v = str_dup(value);
+    if (!v) return writer_fail(w, ST_NOMEM, "out of memory adding metadata '%s'", key);
+    for (size_t i = 0; i < w->nmeta; i++) {
+        if (strcmp(w->meta[i].key, key) == 0) {
+            free(w->meta[i].value);
+            w->meta[i].value = v;
+            return ST_OK;
+        }
+    }
+    if (w->nmeta == w->metacap) {
+        size_t cap = w->metacap ? 2 * w->metacap : 8;
+        MetaPair *m = realloc(w->meta, cap * sizeof *m);
+        if (!m) {
+            free(v);
+            return writer_fail(w, ST_NOMEM, "out of memory adding metadata '%s'", key);
+        }
+        w->meta = m;
+        w->metacap = cap;
+    }
+    char *k = str_dup(key);
+    if (!k) {
+        free(v);
+        return writer_fail(w, ST_NOMEM, "out of memory adding metadata '%s'", key);
+    }
+    w->meta[w->nmeta].key = k;
+    w->meta[w->nmeta++].value = v;
+    return ST_OK;
+}
+
+/* A growable byte buffer for the header; oom is sticky. */
+typedef struct Buf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} Buf;
+
+static void buf_put(Buf *b, const char *s, size_t len) {
+    if (b->oom) return;
+    if (b->n + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + len) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+}
+
+static void buf_puts(Buf *b, const char *s) {
+    buf_put(b, s, strlen(s));
+}
+
+static void buf_u64(Buf *b, uint64_t v) {
+    char tmp[24];
+    buf_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "%" PRIu64, v));
+}
+
+/* s as a JSON string literal; bytes >= 0x80 pass through (s is UTF-8). */
+static void buf_json_string(Buf *b, const char *s) {
+    buf_put(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = c == '"'    ? "\\\""
+                          : c == '\\' ? "\\\\"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                          : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f"
+                                      : NULL;
+        if (esc) {
+            buf_puts(b, esc);
+        } else if (c < 0x20) {
+            char u[8];
+            snprintf(u, sizeof u, "\\u%04x", c);
+            buf_puts(b, u);
+        } else {
+            buf_put(b, s, 1);
+        }
+    }
+    buf_put(b, "\"", 1);
+}
+
+/* The header JSON, space-padded to a multiple of 8 bytes. */
+static void writer_header(const SafeTensorsWriter *w, Buf *b) {
+    buf_puts(b, "{");
+    if (w->nmeta > 0) {
+        buf_puts(b, "\"__metadata__\":{");
+        for (size_t i = 0; i < w->nmeta; i++) {
+            if (i) buf_puts(b, ",");
+            buf_json_string(b, w->meta[i].key);
+            buf_puts(b, ":");
+            buf_json_string(b, w->meta[i].value);
+        }
+        buf_puts(b, "}");
+    }
+    uint64_t offset = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        const WriterTensor *t = &w->t[i];
+        if (i || w->nmeta > 0) buf_puts(b, ",");
+        buf_json_string(b, t->name);
+        buf_puts(b, ":{\"dtype\":\"F32\",\"shape\":[");
+        for (int d = 0; d < t->ndim; d++) {
+            if (d) buf_puts(b, ",");
+            buf_u64(b, (uint64_t)t->shape[d]);
+        }
+        buf_puts(b, "],\"data_offsets\":[");
+        buf_u64(b, offset);
+        buf_puts(b, ",");
+        offset += 4 * t->count;
+        buf_u64(b, offset);
+        buf_puts(b, "]}");
+    }
+    buf_puts(b, "}");
+    while (b->n % 8 != 0) buf_put(b, " ", 1);
+}
+
+/* Writes count floats little-endian. */
+static int write_floats(int fd, const float *data, uint64_t count) {
+    if (host_little_endian()) return write_full(fd, data, (size_t)count * 4);
+    uint8_t buf[16384];
+    for (uint64_t done = 0; done < count;) {
+        size_t n = count - done < sizeof buf / 4 ? (size_t)(count - done) : sizeof buf / 4;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v;
+            memcpy(&v, &data[done + i], 4);
+            for (int k = 0; k < 4; k++) buf[4 * i + (size_t)k] = (uint8_t)(v >> (8 * k));
+        }
+        if (write_full(fd, buf, 4 * n) != 0) return -1;
+        done += n;
+    }
+    return 0;
+}
+
+/* Streams the file into fd. Returns 0 or -1 with errno set. */
+static int writer_stream(const SafeTensorsWriter *w, const Buf *header, int fd) {
+    uint8_t prefix[8];
+    for (int k = 0; k < 8; k++) prefix[k] = (uint8_t)((uint64_t)header->n >> (8 * k));
+    if (write_full(fd, prefix, 8) != 0 || write_full(fd, header->p, header->n) != 0) return -1;
+    for (size_t i = 0; i < w->n; i++)
+        if (write_floats(fd, w->t[i].data, w->t[i].count) != 0) return -1;
+    return fsync(fd);
+}
+
+Status safetensors_writer_write(SafeTensorsWriter *w, const char *path, Error *err) {
+    CHECK(w && path);
+    if (w->sticky.status != ST_OK)
+        return error_set(err, w->sticky.status, "%s: cannot write: %s", path, w->sticky.msg);
+    Buf header = {0};
+    writer_header(w, &header);
+    size_t plen = strlen(path);
+    char *tmp = header.oom ? NULL : malloc(plen + 32);
+    if (!tmp) {
+        free(header.p);
+        return error_set(err, ST_NOMEM, "%s: out of memory building the header", path);
+    }
+    if (header.n > SAFETENSORS_MAX_HEADER) { /* readers would refuse the file */
+        free(tmp);
+        free(header.p);
+        return error_set(err, ST_ARG, "%s: header of %zu bytes is over the 100 MiB limit", path,
+                         header.n);
+    }
+    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    Status s = ST_OK;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        s = error_set(err, ST_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    } else if (writer_stream(w, &header, fd) != 0) {
+        s = error_set(err, ST_IO, "%s: cannot write: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+    } else if (close(fd) != 0 || rename(tmp, path) != 0) {
+        s = error_set(err, ST_IO, "%s: cannot write: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    free(header.p);
+    return s;
+}

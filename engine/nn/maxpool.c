@@ -1,0 +1,132 @@
+/*
+ * maxpool — max pooling with square windows, stride and padding, sized as
+ * Caffe sizes it (ceil mode).
+ *
+ * Output size: out = ceil((H + 2p - k) / s) + 1, then one less when the last
+ * window would start at or past row H, i.e. wholly in the right padding. Caffe
+ * applies that trim only when p > 0; we apply it always, as PyTorch's
+ * ceil_mode does. The two agree whenever Caffe is well defined: with p == 0
+ * the trim can only fire when s > k, where Caffe keeps an empty window
+ * (output -FLT_MAX, argmax -1, and its backward writes before the array).
+ *
+ * Each window is clipped to the image, so padding never wins a max. Ties go
+ * to the first maximum in row-major order (strict >). Forward records every
+ * output's argmax (an index into its input channel plane) in an int buffer
+ * sized at setup for the largest batch; backward zeroes dx and scatters dy
+ * through those indices with +=, since windows may overlap. So backward
+ * must follow the forward pass of the same x. y must not alias x.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/nn/layers.h"
+
+typedef struct Maxpool {
+    int k, stride, pad;
+    int *argmax; /* in.n * c * out.h * out.w plane indices, from the last forward */
+} Maxpool;
+
+/* ceil(a / b) for b > 0 and any sign of a (C division truncates toward zero). */
+static int maxpool_ceil_div(int a, int b) {
+    return a >= 0 ? (a + b - 1) / b : -(-a / b);
+}
+
+/* Caffe's ceil-mode output size along one axis (may be < 1 for a too-small input). */
+static int maxpool_out_size(int size, int k, int s, int p) {
+    int out = maxpool_ceil_div(size + 2 * p - k, s) + 1;
+    if ((out - 1) * s >= size + p) out--;
+    return out;
+}
+
+/* The window of output index o clipped to [0, size): [*lo, *hi), never empty. */
+static void maxpool_window(int o, int size, const Maxpool *mp, int *lo, int *hi) {
+    int start = o * mp->stride - mp->pad;
+    int end = start + mp->k;
+    *lo = start > 0 ? start : 0;
+    *hi = end < size ? end : size;
+}
+
+static Status maxpool_setup(Layer *l, const LayerSpec *spec, Error *err) {
+    int k = spec->kernel, s = spec->stride ? spec->stride : 1, p = spec->pad;
+    if (k < 1 || s < 1 || p < 0 || p >= k)
+        return error_set(err, ST_ARG,
+                         "maxpool %s: needs kernel >= 1, stride >= 1 and 0 <= pad < kernel "
+                         "(got %d, %d, %d)",
+                         l->name, k, s, p);
+    int ho = maxpool_out_size(l->in.h, k, s, p), wo = maxpool_out_size(l->in.w, k, s, p);
+    if (ho < 1 || wo < 1)
+        return error_set(err, ST_SHAPE,
+                         "maxpool %s: %dx%d input with pad %d is smaller than the %dx%d window",
+                         l->name, l->in.h, l->in.w, p, k, k);
+    Maxpool *mp = calloc(1, sizeof *mp);
+    if (!mp) return error_set(err, ST_NOMEM, "maxpool %s: out of memory", l->name);
+    l->priv = mp;
+    *mp = (Maxpool){k, s, p, NULL};
+    l->out = (Shape){l->in.n, l->in.c, ho, wo};
+    mp->argmax = malloc(shape_count(l->out) * sizeof *mp->argmax);
+    if (!mp->argmax)
+        return error_set(err, ST_NOMEM, "maxpool %s: cannot allocate %zu argmax indices", l->name,
+                         shape_count(l->out));
+    return ST_OK;
+}
+
+/* Pools one H x W plane into Ho x Wo, recording each output's argmax. */
+static void maxpool_plane(const Layer *l, const float *x, float *y, int *arg) {
+    const Maxpool *mp = l->priv;
+    int H = l->in.h, W = l->in.w, Ho = l->out.h, Wo = l->out.w;
+    for (int oh = 0; oh < Ho; oh++) {
+        int h0, h1;
+        maxpool_window(oh, H, mp, &h0, &h1);
+        for (int ow = 0; ow < Wo; ow++) {
+            int w0, w1;
+            maxpool_window(ow, W, mp, &w0, &w1);
+            int best = h0 * W + w0;
+            for (int ih = h0; ih < h1; ih++)
+                for (int iw = w0; iw < w1; iw++)
+                    if (x[ih * W + iw] > x[best]) best = ih * W + iw;
+            y[oh * Wo + ow] = x[best];
+            arg[oh * Wo + ow] = best;
+        }
+    }
+}
+
+static void maxpool_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
+    (void)ws;
+    const Maxpool *mp = l->priv;
+    size_t in_plane = (size_t)l->in.h * l->in.w, out_plane = (size_t)l->out.h * l->out.w;
+    size_t planes = (size_t)x->n * l->in.c;
+    for (size_t i = 0; i < planes; i++)
+        maxpool_plane(l, x->data + i * in_plane, y->data + i * out_plane,
+                      mp->argmax + i * out_plane);
+}
+
+static void maxpool_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy,
+                             Tensor *dx, float *ws) {
+    (void)y;
+    (void)ws;
+    if (!dx) return;
+    const Maxpool *mp = l->priv;
+    size_t in_plane = (size_t)l->in.h * l->in.w, out_plane = (size_t)l->out.h * l->out.w;
+    size_t planes = (size_t)x->n * l->in.c;
+    memset(dx->data, 0, sizeof(float) * tensor_count(dx));
+    for (size_t i = 0; i < planes; i++) {
+        float *dxp = dx->data + i * in_plane;
+        const float *dyp = dy->data + i * out_plane;
+        const int *arg = mp->argmax + i * out_plane;
+        for (size_t j = 0; j < out_plane; j++) dxp[arg[j]] += dyp[j];
+    }
+}
+
+static void maxpool_teardown(Layer *l) {
+    Maxpool *mp = l->priv;
+    if (mp) free(mp->argmax);
+    free(mp);
+}
+
+const LayerOps maxpool_ops = {
+    .kind = "maxpool",
+    .setup = maxpool_setup,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
+    .teardown = maxpool_teardown,
+};

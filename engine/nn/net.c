@@ -1,0 +1,314 @@
+/*
+ * net — VGG backbone + bilinear head + classifier. See net.h.
+ *
+ * Layers live in one array; each has an output tensor and a gradient
+ * tensor, except ReLUs, which run in place on their input's tensors (their
+ * backward reads only the output, so that is exact). Forward walks the
+ * array; backward walks it down to `lowest`, the lowest layer whose
+ * parameters train, asking that layer for no input gradient.
+ */
+#include "engine/nn/net.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/rng.h"
+#include "engine/nn/layer.h"
+
+enum { NET_MAX_LAYERS = 48 };
+
+/* torchvision cfgs["D"], 0 = max pooling; truncated before pool5. */
+static const int vgg16_cfg[] = {64, 64,  0,   128, 128, 0,   256, 256, 256,
+                                0,  512, 512, 512, 0,   512, 512, 512};
+
+struct Net {
+    NetConfig cfg;
+    Layer layers[NET_MAX_LAYERS];
+    int n_layers;
+    int in_place[NET_MAX_LAYERS]; /* 1: output is the input's tensor */
+    int src[NET_MAX_LAYERS];      /* layer whose output is this layer's input, -1 = x */
+    Tensor out[NET_MAX_LAYERS], grad[NET_MAX_LAYERS];
+    int features_end; /* first layer after the features (the classifier) */
+    int backbone_end; /* first head layer */
+    int lowest;       /* lowest layer backward visits */
+    float *ws;
+    Param *all[2 * NET_MAX_LAYERS], *trainable[2 * NET_MAX_LAYERS];
+    int n_all, n_trainable;
+};
+
+/* The layer whose tensors hold layer i's output (in-place layers share). */
+static int net_owner(const Net *net, int i) {
+    while (i >= 0 && net->in_place[i]) i = net->src[i];
+    return i;
+}
+
+static Tensor *net_out(Net *net, int i) {
+    return &net->out[net_owner(net, i)];
+}
+
+static Tensor *net_grad(Net *net, int i) {
+    return &net->grad[net_owner(net, i)];
+}
+
+static Status net_add(Net *net, LayerSpec spec, Error *err) {
+    CHECK(net->n_layers < NET_MAX_LAYERS);
+    int i = net->n_layers;
+    Shape in = i == 0 ? (Shape){net->cfg.batch, 3, net->cfg.resolution, net->cfg.resolution}
+                      : net->layers[i - 1].out;
+    Status st = layer_init(&net->layers[i], &spec, in, err);
+    if (st) return st;
+    net->n_layers++;
+    net->src[i] = i - 1;
+    net->in_place[i] = strcmp(spec.kind, "relu") == 0 && i > 0;
+    if (!net->in_place[i] && (tensor_init_shape(&net->out[i], net->layers[i].out) ||
+                              tensor_init_shape(&net->grad[i], net->layers[i].out)))
+        return error_set(err, ST_NOMEM, "layer %s: cannot allocate %dx%dx%dx%d activations",
+                         spec.name, net->layers[i].out.n, net->layers[i].out.c,
+                         net->layers[i].out.h, net->layers[i].out.w);
+    return ST_OK;
+}
+
+/* Names params as torchvision does and sets lr / decay multipliers. */
+static void net_name_params(Net *net, Layer *l, const char *prefix, float lr_mult) {
+    const NetConfig *c = &net->cfg;
+    snprintf(l->params[0].name, sizeof l->params[0].name, "%s.weight", prefix);
+    l->params[0].lr_mult = lr_mult;
+    l->params[0].decay_mult = c->weight_decay_mult;
+    if (l->n_params > 1) {
+        snprintf(l->params[1].name, sizeof l->params[1].name, "%s.bias", prefix);
+        l->params[1].lr_mult = lr_mult * c->bias_lr_mult;
+        l->params[1].decay_mult = c->bias_decay_mult;
+    }
+}
+
+static Status net_build_backbone(Net *net, Error *err) {
+    int block = 1, conv = 1, feature = 0;
+    char name[32];
+    for (size_t k = 0; k < sizeof vgg16_cfg / sizeof vgg16_cfg[0]; k++) {
+        Status st;
+        if (vgg16_cfg[k] == 0) {
+            snprintf(name, sizeof name, "pool%d", block);
+            st = net_add(
+                net, (LayerSpec){.kind = "maxpool", .name = name, .kernel = 2, .stride = 2}, err);
+            block++;
+            conv = 1;
+            feature++;
+            if (st) return st;
+            continue;
+        }
+        int ch = (int)lroundf(vgg16_cfg[k] * net->cfg.width);
+        if (ch < 1) ch = 1;
+        snprintf(name, sizeof name, "conv%d_%d", block, conv);
+        st = net_add(net,
+                     (LayerSpec){.kind = "conv",
+                                 .name = name,
+                                 .out_channels = ch,
+                                 .kernel = 3,
+                                 .stride = 1,
+                                 .pad = 1,
+                                 .bias = 1},
+                     err);
+        if (st) return st;
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "features.%d", feature);
+        Layer *l = &net->layers[net->n_layers - 1];
+        net_name_params(net, l, prefix, net->cfg.backbone_lr_mult);
+        l->frozen = net->cfg.freeze_backbone;
+        snprintf(name, sizeof name, "relu%d_%d", block, conv);
+        if ((st = net_add(net, (LayerSpec){.kind = "relu", .name = name}, err))) return st;
+        conv++;
+        feature += 2;
+    }
+    return ST_OK;
+}
+
+static Status net_build_head(Net *net, Error *err) {
+    static const char *const kinds[] = {"compact_ts", "compact_rm", "bilinear", "avgpool"};
+    const NetConfig *c = &net->cfg;
+    if ((unsigned)c->pooling > NET_POOL_AVG)
+        return error_set(err, ST_ARG, "net: unknown pooling %d", (int)c->pooling);
+    net->backbone_end = net->n_layers;
+    Status st = net_add(net,
+                        (LayerSpec){.kind = kinds[c->pooling],
+                                    .name = "pool",
+                                    .dim = c->bilinear_dim,
+                                    .seed = c->pool_seed},
+                        err);
+    if (!st && c->signed_sqrt)
+        st = net_add(net,
+                     (LayerSpec){.kind = "signed_sqrt", .name = "signed_sqrt", .eps = c->sqrt_eps},
+                     err);
+    if (!st && c->l2_normalize)
+        st = net_add(net, (LayerSpec){.kind = "l2norm", .name = "l2norm"}, err);
+    if (st) return st;
+    net->features_end = net->n_layers;
+    st = net_add(net,
+                 (LayerSpec){.kind = "fc", .name = "fc", .out_channels = c->num_classes, .bias = 1},
+                 err);
+    if (st) return st;
+    net_name_params(net, &net->layers[net->n_layers - 1], "head.fc", 1.0f);
+    return ST_OK;
+}
+
+Net *net_create(const NetConfig *cfg, Error *err) {
+    if (cfg->num_classes < 1 || cfg->batch < 1 || cfg->width <= 0.0f || cfg->resolution < 32) {
+        error_set(err, ST_ARG,
+                  "net: needs num_classes >= 1, batch >= 1, width > 0 and resolution >= 32 "
+                  "(got %d, %d, %g, %d)",
+                  cfg->num_classes, cfg->batch, (double)cfg->width, cfg->resolution);
+        return NULL;
+    }
+    Net *net = calloc(1, sizeof *net);
+    if (!net) {
+        error_set(err, ST_NOMEM, "net: out of memory");
+        return NULL;
+    }
+    net->cfg = *cfg;
+    if (net_build_backbone(net, err) || net_build_head(net, err)) {
+        net_destroy(net);
+        return NULL;
+    }
+    size_t ws = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        size_t w = layer_workspace(&net->layers[i]);
+        if (w > ws) ws = w;
+        for (int p = 0; p < net->layers[i].n_params; p++) {
+            Param *pa = &net->layers[i].params[p];
+            net->all[net->n_all++] = pa;
+            if (!net->layers[i].frozen) net->trainable[net->n_trainable++] = pa;
+        }
+    }
+    if (ws && !(net->ws = malloc(ws * sizeof(float)))) {
+        error_set(err, ST_NOMEM, "net: cannot allocate a %zu MB workspace", ws * 4 >> 20);
+        net_destroy(net);
+        return NULL;
+    }
+    net->lowest = net->n_layers - 1;
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].n_params && !net->layers[i].frozen) {
+            net->lowest = i;
+            break;
+        }
+    return net;
+}
+
+void net_destroy(Net *net) {
+    if (!net) return;
+    for (int i = 0; i < net->n_layers; i++) {
+        layer_fini(&net->layers[i]);
+        tensor_fini(&net->out[i]);
+        tensor_fini(&net->grad[i]);
+    }
+    free(net->ws);
+    free(net);
+}
+
+static void net_fill_normal(Tensor *t, Rng *r, float std) {
+    size_t n = tensor_count(t);
+    for (size_t i = 0; i < n; i++) t->data[i] = std * rng_normal(r);
+}
+
+void net_init_classifier(Net *net, uint64_t seed) {
+    Layer *fc = &net->layers[net->features_end];
+    Rng r;
+    rng_seed(&r, seed ^ 0xC1A551F1E5ULL);
+    net_fill_normal(&fc->params[0].value, &r, 0.001f);
+    tensor_zero(&fc->params[1].value);
+}
+
+void net_init_weights(Net *net, uint64_t seed) {
+    Rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < net->backbone_end; i++) {
+        Layer *l = &net->layers[i];
+        if (!l->n_params) continue;
+        const Tensor *w = &l->params[0].value;
+        double fan_out = (double)w->n * w->h * w->w;
+        net_fill_normal(&l->params[0].value, &r, (float)sqrt(2.0 / fan_out));
+        tensor_zero(&l->params[1].value);
+    }
+    net_init_classifier(net, seed);
+}
+
+int net_feature_dim(const Net *net) {
+    return net->layers[net->features_end].in.c;
+}
+
+int net_backbone_channels(const Net *net) {
+    return net->layers[net->backbone_end].in.c;
+}
+
+static const Tensor *net_run(Net *net, const Tensor *x, int from, int to) {
+    const Tensor *in = x;
+    for (int i = from; i < to; i++) {
+        Tensor *y = net_out(net, i);
+        layer_forward(&net->layers[i], in, y, net->ws);
+        in = y;
+    }
+    return in;
+}
+
+const Tensor *net_forward(Net *net, const Tensor *x) {
+    return net_run(net, x, 0, net->n_layers);
+}
+
+const Tensor *net_forward_features(Net *net, const Tensor *x) {
+    return net_run(net, x, 0, net->features_end);
+}
+
+const Tensor *net_forward_classifier(Net *net, const Tensor *features) {
+    return net_run(net, features, net->features_end, net->n_layers);
+}
+
+/* Backward from the top layer down to layer stop, given dL/dlogits; x is
+ * the input of layer x_layer (0 for the whole net, features_end for the
+ * classifier run on stored features). */
+static void net_back(Net *net, const Tensor *x, int x_layer, const Tensor *dlogits, int stop) {
+    const Tensor *dy = dlogits;
+    for (int i = net->n_layers - 1; i >= stop; i--) {
+        const Tensor *in = i == x_layer ? x : net_out(net, net->src[i]);
+        Tensor *dx = i > stop ? net_grad(net, net->src[i]) : NULL;
+        layer_backward(&net->layers[i], in, net_out(net, i), dy, dx, net->ws);
+        if (dx) dy = dx;
+    }
+}
+
+void net_backward(Net *net, const Tensor *x, const Tensor *dlogits) {
+    net_back(net, x, 0, dlogits, net->lowest);
+}
+
+void net_backward_classifier(Net *net, const Tensor *features, const Tensor *dlogits) {
+    net_back(net, features, net->features_end, dlogits, net->features_end);
+}
+
+Param *const *net_params(const Net *net, int *n) {
+    *n = net->n_all;
+    return net->all;
+}
+
+Param *const *net_trainable_params(const Net *net, int *n) {
+    *n = net->n_trainable;
+    return net->trainable;
+}
+
+Param *net_find_param(const Net *net, const char *name) {
+    for (int i = 0; i < net->n_all; i++)
+        if (strcmp(net->all[i]->name, name) == 0) return net->all[i];
+    return NULL;
+}
+
+int net_layer_count(const Net *net) {
+    return net->n_layers;
+}
+
+const char *net_layer_name(const Net *net, int i) {
+    return net->layers[i].name;
+}
+
+const Tensor *net_layer_output(const Net *net, const char *name) {
+    for (int i = 0; i < net->n_layers; i++)
+        if (strcmp(net->layers[i].name, name) == 0) return &net->out[net_owner(net, i)];
+    return NULL;
+}

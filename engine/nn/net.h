@@ -1,0 +1,91 @@
+/*
+ * net — the network of DESIGN.md section 4: a VGG backbone (torchvision's
+ * config "D" = VGG-16, channels scaled by a width multiplier) truncated
+ * after relu5_3, a pooling head (compact bilinear by Tensor Sketch or
+ * Random Maclaurin, full bilinear, or global average), optional signed
+ * square root and L2 normalisation, and a fully connected classifier.
+ *
+ * Building (net_create) sizes every activation, gradient and the shared
+ * workspace for the largest batch, so forward and backward never allocate.
+ * The head before the classifier has no parameters; its output is the
+ * "feature" the feature cache stores, and net_forward_classifier /
+ * net_backward_classifier train the classifier on stored features alone.
+ * Backward runs only down to the lowest trainable layer: a frozen backbone
+ * runs no backward at all. Parameter names follow torchvision's VGG
+ * (`features.<i>.weight`) for the backbone and `head.fc.*` for the
+ * classifier, which is also how they appear in safetensors files.
+ * One thread (the engine's) at a time.
+ */
+#ifndef FINELAB_NET_H
+#define FINELAB_NET_H
+
+#include <stdint.h>
+
+#include "engine/base/error.h"
+#include "engine/base/param.h"
+#include "engine/base/tensor.h"
+
+typedef enum NetPool { NET_POOL_TS, NET_POOL_RM, NET_POOL_BILINEAR, NET_POOL_AVG } NetPool;
+
+typedef struct NetConfig {
+    float width;             /* backbone channel multiplier (1 = VGG-16's 64..512) */
+    int resolution;          /* input side (square, 3 channels) */
+    int batch;               /* largest batch */
+    NetPool pooling;         /* head */
+    int bilinear_dim;        /* d of the compact poolings */
+    uint64_t pool_seed;      /* seed of the compact poolings' hashes / projections */
+    int signed_sqrt;         /* 1: signed square root after pooling */
+    float sqrt_eps;          /* its backward's eps: 0 = the reference 0.03, < 0 = exact */
+    int l2_normalize;        /* 1: L2 normalisation after that */
+    int num_classes;         /* classifier outputs */
+    int freeze_backbone;     /* 1: backbone parameters get no gradients, no backward */
+    float backbone_lr_mult;  /* lr_mult of backbone weights */
+    float bias_lr_mult;      /* a bias's lr_mult relative to its weight's */
+    float weight_decay_mult; /* decay_mult of every weight */
+    float bias_decay_mult;   /* decay_mult of every bias */
+} NetConfig;
+
+typedef struct Net Net;
+
+/* Builds the network. NULL with err set (naming the layer) on failure. */
+Net *net_create(const NetConfig *cfg, Error *err);
+void net_destroy(Net *net);
+
+/* Kaiming-normal backbone weights (fan_out, as torchvision), zero biases;
+ * Gaussian classifier weights with std 0.001 and zero bias (the reference). */
+void net_init_weights(Net *net, uint64_t seed);
+/* Re-initialises only the classifier, as net_init_weights does. */
+void net_init_classifier(Net *net, uint64_t seed);
+
+/* Length of the feature vector fed to the classifier. */
+int net_feature_dim(const Net *net);
+/* Channels of conv5_3's output (the pooling's input). */
+int net_backbone_channels(const Net *net);
+
+/* x: n x 3 x R x R (n <= batch). Returns the n x classes x 1 x 1 logits
+ * (owned by the net, valid until the next forward). */
+const Tensor *net_forward(Net *net, const Tensor *x);
+/* Forward up to the features: returns n x F x 1 x 1 (owned by the net). */
+const Tensor *net_forward_features(Net *net, const Tensor *x);
+/* Classifier alone on features (n x F x 1 x 1); returns the logits. */
+const Tensor *net_forward_classifier(Net *net, const Tensor *features);
+/* Adds parameter gradients for the last net_forward's input, given
+ * dL/dlogits; runs only down to the lowest trainable layer. */
+void net_backward(Net *net, const Tensor *x, const Tensor *dlogits);
+/* Adds classifier gradients for the last net_forward_classifier. */
+void net_backward_classifier(Net *net, const Tensor *features, const Tensor *dlogits);
+
+/* All parameters in order (backbone first); *n set. Owned by the net. */
+Param *const *net_params(const Net *net, int *n);
+/* The parameters the solver updates (all but a frozen backbone's). */
+Param *const *net_trainable_params(const Net *net, int *n);
+/* The parameter called name, or NULL. */
+Param *net_find_param(const Net *net, const char *name);
+/* Number of layers and the name of layer i (for messages and the TUI). */
+int net_layer_count(const Net *net);
+const char *net_layer_name(const Net *net, int i);
+/* The output of the layer called name from the last forward (NULL if the
+ * name is unknown), e.g. "conv5_3", "pool" (the head's features). */
+const Tensor *net_layer_output(const Net *net, const char *name);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * featcache — cached classifier inputs for frozen-backbone training. See
+ * featcache.h.
+ */
+#include "engine/train/featcache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/rng.h"
+
+static uint64_t featcache_mix(uint64_t a, uint64_t b) {
+    uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x2545F4914F6CDD1DULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Loader settings for view v of a training set (or the test view). */
+static LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t seed) {
+    LoaderConfig c = *base;
+    c.shuffle = 0;
+    c.one_pass = 1;
+    c.first_batch = 0;
+    c.seed = featcache_mix(seed, (uint64_t)v);
+    int mirror_on = base->mirror != 0;
+    if (v == 0) {
+        c.random_crop = 0;
+        c.mirror = 0;
+    } else if (v == 1 && mirror_on) {
+        c.random_crop = 0;
+        c.mirror = 2;
+    } else {
+        c.random_crop = 1;
+        c.mirror = mirror_on;
+    }
+    return c;
+}
+
+Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
+                       const LoaderConfig *base, int views, uint64_t seed,
+                       void (*progress)(void *ctx, int done, int total), void *ctx, Error *err) {
+    memset(fc, 0, sizeof *fc);
+    fc->dim = net_feature_dim(net);
+    fc->n = n * views;
+    fc->order_epoch = -1;
+    fc->feats = malloc(sizeof(float) * (size_t)fc->n * (size_t)fc->dim);
+    fc->labels = malloc(sizeof(int) * (size_t)fc->n);
+    fc->order = malloc(sizeof(int) * (size_t)fc->n);
+    if (!fc->feats || !fc->labels || !fc->order) {
+        featcache_fini(fc);
+        return error_set(err, ST_NOMEM, "feature cache: cannot hold %d x %d features", n * views,
+                         net_feature_dim(net));
+    }
+    int done = 0;
+    for (int v = 0; v < views; v++) {
+        LoaderConfig c = featcache_view(base, v, seed);
+        Loader *ld = loader_create(ds, items, n, &c, err);
+        if (!ld) {
+            featcache_fini(fc);
+            return err ? err->status : ST_STATE;
+        }
+        for (;;) {
+            LoaderBatch b;
+            Status st = loader_next(ld, &b, err);
+            if (st) {
+                loader_destroy(ld);
+                featcache_fini(fc);
+                return st;
+            }
+            if (b.n == 0) break;
+            const Tensor *f = net_forward_features(net, &b.x);
+            memcpy(fc->feats + (size_t)done * fc->dim, f->data,
+                   sizeof(float) * (size_t)b.n * (size_t)fc->dim);
+            memcpy(fc->labels + done, b.labels, sizeof(int) * (size_t)b.n);
+            done += b.n;
+            if (progress) progress(ctx, done, fc->n);
+        }
+        loader_destroy(ld);
+    }
+    return ST_OK;
+}
+
+void featcache_batch(FeatCache *fc, int64_t k, int B, int shuffle, uint64_t seed, Tensor *x,
+                     int *labels) {
+    x->n = B;
+    for (int j = 0; j < B; j++) {
+        int64_t p = k * B + j;
+        int64_t epoch = p / fc->n;
+        int s = (int)(p % fc->n);
+        if (shuffle) {
+            if (fc->order_epoch != epoch) {
+                for (int i = 0; i < fc->n; i++) fc->order[i] = i;
+                Rng r;
+                rng_seed(&r, featcache_mix(seed, (uint64_t)epoch));
+                for (int i = fc->n - 1; i > 0; i--) {
+                    int q = (int)rng_below(&r, (uint32_t)i + 1);
+                    int t = fc->order[i];
+                    fc->order[i] = fc->order[q];
+                    fc->order[q] = t;
+                }
+                fc->order_epoch = epoch;
+            }
+            s = fc->order[s];
+        }
+        memcpy(x->data + (size_t)j * fc->dim, fc->feats + (size_t)s * fc->dim,
+               sizeof(float) * (size_t)fc->dim);
+        labels[j] = fc->labels[s];
+    }
+}
+
+void featcache_fini(FeatCache *fc) {
+    if (!fc) return;
+    free(fc->feats);
+    free(fc->labels);
+    free(fc->order);
+    memset(fc, 0, sizeof *fc);
+}

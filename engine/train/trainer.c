@@ -1,0 +1,507 @@
+/*
+ * trainer — the training loop. See trainer.h.
+ *
+ * A snapshot holds every parameter (`<name>`) and its momentum history
+ * (`<name>.history`) as F32 tensors in PyTorch's shapes, and in its
+ * metadata the solver state (iter, multistep position), the loss-smoothing
+ * window and the display accumulators, so that a resumed run writes the
+ * same rows as one that never stopped. Test passes read the same first
+ * test_iter batches of the test split every time, so test curves compare
+ * like with like across iterations.
+ */
+#include "engine/train/trainer.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/blas.h"
+#include "engine/base/timer.h"
+#include "engine/io/safetensors.h"
+#include "engine/nn/accuracy.h"
+#include "engine/nn/softmax_loss.h"
+#include "engine/train/featcache.h"
+#include "engine/train/weights.h"
+
+struct Trainer {
+    TrainConfig cfg;
+    TrainCallbacks cb;
+    Net *net;
+    Solver solver;
+    Loader *train;
+    int use_cache;
+    FeatCache cache_train, cache_test;
+    Tensor feats; /* a batch of cached features */
+    int *feat_labels;
+    Tensor probs, dlogits;
+    double *window; /* average_loss most recent losses */
+    int window_n;
+    double smoothed;
+    int64_t disp_correct, disp_seen; /* since the last display row */
+    double disp_wait, disp_t0, disp_images;
+    double seconds0; /* seconds already run by earlier segments */
+    double t0;
+    double best_acc, last_acc;
+    int last_snapshot_iter, last_test_iter;
+    int stopped;
+    Status sticky;
+    Error err;
+};
+
+static void trainer_log(Trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void trainer_log(Trainer *t, const char *fmt, ...) {
+    if (!t->cb.on_log) return;
+    char line[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    t->cb.on_log(t->cb.ctx, line);
+}
+
+static double trainer_seconds(const Trainer *t) {
+    return t->seconds0 + timer_now() - t->t0;
+}
+
+/* --- weights ------------------------------------------------------------------ */
+
+/* The backbone's parameters (all but the classifier's two). */
+static Param *const *trainer_backbone_params(Trainer *t, int *n) {
+    Param *const *all = net_params(t->net, n);
+    *n -= 2;
+    return all;
+}
+
+/* --- snapshots ---------------------------------------------------------------- */
+
+Status trainer_snapshot(Trainer *t, Error *err) {
+    if (!t->cfg.snapshot_dir) return ST_OK;
+    int n;
+    Param *const *ps = net_params(t->net, &n);
+    SafeTensorsWriter *w = safetensors_writer_create();
+    if (!w) return error_set(err, ST_NOMEM, "snapshot: out of memory");
+    char names[2 * 64][80];
+    Status s = ST_OK;
+    for (int i = 0; i < n && !s; i++) {
+        int64_t shape[4];
+        int nd = weights_shape(ps[i], shape);
+        snprintf(names[2 * i], sizeof names[0], "%s", ps[i]->name);
+        snprintf(names[2 * i + 1], sizeof names[0], "%s.history", ps[i]->name);
+        s = safetensors_writer_add(w, names[2 * i], shape, nd, ps[i]->value.data);
+        if (!s) s = safetensors_writer_add(w, names[2 * i + 1], shape, nd, ps[i]->history.data);
+    }
+    char v[64];
+    /* The loss window as text: %.17g round-trips doubles exactly. */
+    size_t cap = (size_t)t->cfg.average_loss * 26 + 8, len = 0;
+    char *win = malloc(cap);
+    if (!win) s = ST_NOMEM;
+    for (int i = 0; !s && i < t->window_n; i++)
+        len += (size_t)snprintf(win + len, cap - len, "%s%.17g", i ? "," : "", t->window[i]);
+    if (win && !len) win[0] = '\0';
+    struct {
+        const char *key;
+        double value;
+        int integer;
+    } meta[] = {
+        {"iter", t->solver.iter, 1},
+        {"current_step", t->solver.current_step, 1},
+        {"smoothed_loss", t->smoothed, 0},
+        {"display_correct", (double)t->disp_correct, 1},
+        {"display_seen", (double)t->disp_seen, 1},
+        {"seconds", trainer_seconds(t), 0},
+        {"best_accuracy", t->best_acc, 0},
+        {"last_test_iter", t->last_test_iter, 1},
+    };
+    if (!s) s = safetensors_writer_meta(w, "format", "finelab-snapshot-1");
+    char input[160];
+    image_normalize_describe(&t->cfg.train_data.norm, input, sizeof input);
+    if (!s) s = safetensors_writer_meta(w, "input", input); /* what the weights expect */
+    for (size_t i = 0; !s && i < sizeof meta / sizeof meta[0]; i++) {
+        if (meta[i].integer)
+            snprintf(v, sizeof v, "%lld", (long long)meta[i].value);
+        else
+            snprintf(v, sizeof v, "%.17g", meta[i].value);
+        s = safetensors_writer_meta(w, meta[i].key, v);
+    }
+    if (!s) s = safetensors_writer_meta(w, "loss_window", win);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/iter_%d.safetensors", t->cfg.snapshot_dir, t->solver.iter);
+    if (s)
+        s = error_set(err, s, "%s: cannot build the snapshot", path);
+    else
+        s = safetensors_writer_write(w, path, err);
+    free(win);
+    safetensors_writer_destroy(w);
+    if (!s) {
+        t->last_snapshot_iter = t->solver.iter;
+        trainer_log(t, "snapshot %s", path);
+    }
+    return s;
+}
+
+static int trainer_meta_num(const SafeTensors *st, const char *key, double *out) {
+    const char *v = safetensors_meta(st, key);
+    if (!v) return -1;
+    char *end;
+    *out = strtod(v, &end);
+    return *end ? -1 : 0;
+}
+
+Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
+    SafeTensors *st;
+    Status s = safetensors_open(snapshot, &st, err);
+    if (s) return s;
+    const char *fmt = safetensors_meta(st, "format");
+    double iter, step, smoothed, correct, seen, seconds, best, last_test;
+    if (!fmt || strcmp(fmt, "finelab-snapshot-1") != 0 || trainer_meta_num(st, "iter", &iter) ||
+        trainer_meta_num(st, "current_step", &step) ||
+        trainer_meta_num(st, "smoothed_loss", &smoothed) ||
+        trainer_meta_num(st, "display_correct", &correct) ||
+        trainer_meta_num(st, "display_seen", &seen) || trainer_meta_num(st, "seconds", &seconds) ||
+        trainer_meta_num(st, "best_accuracy", &best) ||
+        trainer_meta_num(st, "last_test_iter", &last_test)) {
+        safetensors_close(st);
+        return error_set(err, ST_FORMAT, "%s: not a finelab snapshot (solver state missing)",
+                         snapshot);
+    }
+    const char *win = safetensors_meta(st, "loss_window");
+    double window[4096];
+    int wn = 0;
+    for (const char *p = win ? win : ""; *p && wn < t->cfg.average_loss && wn < 4096;) {
+        char *end;
+        window[wn++] = strtod(p, &end);
+        p = *end == ',' ? end + 1 : end;
+        if (end == p && *p) break;
+    }
+    safetensors_close(st);
+    int n;
+    Param *const *ps = net_params(t->net, &n);
+    if ((s = weights_load(ps, n, snapshot, 1, err))) return s;
+    t->solver.iter = (int)iter;
+    t->solver.current_step = (int)step;
+    t->smoothed = smoothed;
+    memcpy(t->window, window, sizeof(double) * (size_t)wn);
+    t->window_n = wn;
+    t->disp_correct = (int64_t)correct;
+    t->disp_seen = (int64_t)seen;
+    t->seconds0 = seconds; /* this segment's own time counts from trainer_create */
+    t->disp_t0 = timer_now();
+    t->best_acc = best;
+    t->last_test_iter = (int)last_test;
+    t->last_snapshot_iter = (int)iter;
+    /* Restart the training data at the batch the snapshot stopped before. */
+    loader_destroy(t->train);
+    t->train = NULL;
+    if (!t->use_cache) {
+        LoaderConfig lc = t->cfg.train_data;
+        lc.first_batch = (int64_t)iter * t->cfg.solver.iter_size;
+        if (!(t->train = loader_create(t->cfg.ds, t->cfg.ds->train, t->cfg.ds->n_train, &lc, err)))
+            return err ? err->status : ST_STATE;
+    }
+    trainer_log(t, "resumed from %s at iteration %d", snapshot, (int)iter);
+    return ST_OK;
+}
+
+/* --- passes -------------------------------------------------------------------- */
+
+/* Forward + loss (+ backward when train) of one batch. */
+static double trainer_pass(Trainer *t, const Tensor *x, const int *labels, int train,
+                           int64_t *correct) {
+    const Tensor *logits =
+        t->use_cache ? net_forward_classifier(t->net, x) : net_forward(t->net, x);
+    double loss = softmax_loss_forward(logits, labels, &t->probs);
+    *correct += accuracy_count(logits, labels);
+    if (train) {
+        softmax_loss_backward(&t->probs, labels, 1.0f, &t->dlogits);
+        if (t->use_cache)
+            net_backward_classifier(t->net, x, &t->dlogits);
+        else
+            net_backward(t->net, x, &t->dlogits);
+    }
+    return loss;
+}
+
+static Status trainer_test(Trainer *t, Error *err) {
+    const TrainConfig *c = &t->cfg;
+    if (c->test_iter < 1) return ST_OK;
+    double t0 = timer_now(), loss = 0, wait = 0;
+    int64_t correct = 0, seen = 0;
+    Loader *ld = NULL;
+    if (!t->use_cache) {
+        LoaderConfig lc = c->test_data;
+        lc.batch_size = c->batch_size;
+        lc.first_batch = 0;
+        lc.one_pass = 0;
+        lc.shuffle = 0;
+        if (!(ld = loader_create(c->ds, c->ds->test, c->ds->n_test, &lc, err)))
+            return err ? err->status : ST_STATE;
+    }
+    for (int k = 0; k < c->test_iter; k++) {
+        const Tensor *x;
+        const int *labels;
+        if (ld) {
+            LoaderBatch b;
+            Status s = loader_next(ld, &b, err);
+            if (s) {
+                loader_destroy(ld);
+                return s;
+            }
+            wait += b.waited;
+            x = &b.x;
+            labels = b.labels;
+            loss += trainer_pass(t, x, labels, 0, &correct);
+            seen += b.n;
+        } else {
+            featcache_batch(&t->cache_test, k, c->batch_size, 0, 0, &t->feats, t->feat_labels);
+            loss += trainer_pass(t, &t->feats, t->feat_labels, 0, &correct);
+            seen += c->batch_size;
+        }
+    }
+    loader_destroy(ld);
+    double secs = timer_now() - t0;
+    TrainRow row = {.iter = t->solver.iter,
+                    .phase = PHASE_TEST,
+                    .loss = loss / c->test_iter,
+                    .accuracy = (double)correct / (double)seen,
+                    .lr = solver_rate(&c->solver, t->solver.iter, &(int){t->solver.current_step}),
+                    .seconds = trainer_seconds(t),
+                    .images_per_s = seen / fmax(secs, 1e-9),
+                    .data_wait = wait / fmax(secs, 1e-9)};
+    t->last_acc = row.accuracy;
+    if (row.accuracy > t->best_acc) t->best_acc = row.accuracy;
+    t->last_test_iter = t->solver.iter;
+    if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
+    trainer_log(t, "Iteration %d, Testing net: accuracy = %.4f, loss = %.4f", row.iter,
+                row.accuracy, row.loss);
+    return ST_OK;
+}
+
+/* Caffe's UpdateSmoothedLoss. */
+static void trainer_smooth(Trainer *t, double loss) {
+    int avg = t->cfg.average_loss;
+    if (t->window_n < avg) {
+        t->window[t->window_n++] = loss;
+        t->smoothed = (t->smoothed * (t->window_n - 1) + loss) / t->window_n;
+    } else {
+        int idx = t->solver.iter % avg;
+        t->smoothed += (loss - t->window[idx]) / avg;
+        t->window[idx] = loss;
+    }
+}
+
+Status trainer_step(Trainer *t, Error *err) {
+    if (t->sticky) return error_set(err, t->sticky, "%s", t->err.msg);
+    const TrainConfig *c = &t->cfg;
+    int iter = t->solver.iter;
+    for (int i = 0; i < t->solver.n_params; i++) param_zero_grad(t->solver.params[i]);
+    Status s = ST_OK;
+    if (c->test_interval > 0 && iter % c->test_interval == 0 &&
+        (iter > 0 || c->test_initialization) && t->last_test_iter != iter)
+        s = trainer_test(t, &t->err);
+    double loss = 0;
+    for (int k = 0; !s && k < c->solver.iter_size; k++) {
+        if (t->use_cache) {
+            int64_t batch = (int64_t)iter * c->solver.iter_size + k;
+            featcache_batch(&t->cache_train, batch, c->batch_size, 1, c->seed, &t->feats,
+                            t->feat_labels);
+            loss += trainer_pass(t, &t->feats, t->feat_labels, 1, &t->disp_correct);
+            t->disp_seen += c->batch_size;
+            t->disp_images += c->batch_size;
+        } else {
+            LoaderBatch b;
+            if ((s = loader_next(t->train, &b, &t->err))) break;
+            t->disp_wait += b.waited;
+            loss += trainer_pass(t, &b.x, b.labels, 1, &t->disp_correct);
+            t->disp_seen += b.n;
+            t->disp_images += b.n;
+        }
+    }
+    if (s) {
+        t->sticky = s;
+        return error_set(err, s, "%s", t->err.msg);
+    }
+    loss /= c->solver.iter_size;
+    if (!isfinite(loss)) {
+        t->sticky = error_set(&t->err, ST_NUMERIC, "diverged: loss is %s at iteration %d",
+                              isnan(loss) ? "NaN" : "Inf", iter);
+        trainer_log(t, "%s", t->err.msg);
+        return error_set(err, t->sticky, "%s", t->err.msg);
+    }
+    trainer_smooth(t, loss);
+    double lr = solver_update(&t->solver);
+    if (c->display > 0 && iter % c->display == 0) {
+        double now = timer_now(), span = fmax(now - t->disp_t0, 1e-9);
+        TrainRow row = {.iter = iter,
+                        .phase = PHASE_TRAIN,
+                        .loss = t->smoothed,
+                        .accuracy = t->disp_seen ? (double)t->disp_correct / t->disp_seen : 0,
+                        .lr = lr,
+                        .seconds = trainer_seconds(t),
+                        .images_per_s = t->disp_images / span,
+                        .data_wait = fmin(1.0, t->disp_wait / span)};
+        if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
+        trainer_log(t, "Iteration %d, loss = %.6g, lr = %.6g", iter, row.loss, lr);
+        t->disp_correct = t->disp_seen = 0;
+        t->disp_images = t->disp_wait = 0;
+        t->disp_t0 = now;
+    }
+    if (c->snapshot > 0 && t->solver.iter % c->snapshot == 0) {
+        if ((s = trainer_snapshot(t, &t->err))) {
+            t->sticky = s;
+            return error_set(err, s, "%s", t->err.msg);
+        }
+    }
+    if (t->cb.should_stop && t->cb.should_stop(t->cb.ctx)) t->stopped = 1;
+    return ST_OK;
+}
+
+int trainer_done(const Trainer *t) {
+    return t->stopped || t->solver.iter >= t->cfg.solver.max_iter;
+}
+
+int trainer_stopped(const Trainer *t) {
+    return t->stopped;
+}
+
+Status trainer_finish(Trainer *t, double *acc, Error *err) {
+    *acc = -1;
+    if (t->sticky) return error_set(err, t->sticky, "%s", t->err.msg);
+    Status s = ST_OK;
+    if (t->last_snapshot_iter != t->solver.iter) s = trainer_snapshot(t, err);
+    if (!s && !t->stopped && t->cfg.test_iter > 0) {
+        if (t->last_test_iter != t->solver.iter) s = trainer_test(t, err);
+        if (!s) *acc = t->last_acc;
+    }
+    if (s) t->sticky = s;
+    return s;
+}
+
+Status trainer_run(Trainer *t, double *final_acc, Error *err) {
+    while (!trainer_done(t)) {
+        Status s = trainer_step(t, err);
+        if (s) return s;
+    }
+    return trainer_finish(t, final_acc, err);
+}
+
+int trainer_iter(const Trainer *t) {
+    return t->solver.iter;
+}
+
+double trainer_best_accuracy(const Trainer *t) {
+    return t->best_acc;
+}
+
+Net *trainer_net(Trainer *t) {
+    return t->net;
+}
+
+/* --- setup --------------------------------------------------------------------- */
+
+static Status trainer_build_cache(Trainer *t, Error *err) {
+    const TrainConfig *c = &t->cfg;
+    double t0 = timer_now();
+    trainer_log(t, "feature cache: %d training images x %d views, %d test images", c->ds->n_train,
+                c->cache_views, c->ds->n_test);
+    LoaderConfig base = c->train_data;
+    base.batch_size = c->batch_size;
+    Status s = featcache_build(&t->cache_train, t->net, c->ds, c->ds->train, c->ds->n_train, &base,
+                               c->cache_views, c->seed, NULL, NULL, err);
+    if (!s)
+        s = featcache_build(&t->cache_test, t->net, c->ds, c->ds->test, c->ds->n_test,
+                            &c->test_data, 1, c->seed, NULL, NULL, err);
+    if (!s)
+        trainer_log(t, "feature cache: %d x %d features in %.1f s", t->cache_train.n,
+                    t->cache_train.dim, timer_now() - t0);
+    return s;
+}
+
+uint64_t trainer_pool_seed(uint64_t seed) {
+    return seed ^ 0x5EEDB11EULL;
+}
+
+Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error *err) {
+    Trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        error_set(err, ST_NOMEM, "trainer: out of memory");
+        return NULL;
+    }
+    t->cfg = *cfg;
+    if (cb) t->cb = *cb;
+    TrainConfig *c = &t->cfg;
+    c->net.batch = c->batch_size;
+    c->net.num_classes = c->net.num_classes > 0 ? c->net.num_classes : c->ds->num_classes;
+    c->net.pool_seed = trainer_pool_seed(c->seed);
+    c->train_data.batch_size = c->test_data.batch_size = c->batch_size;
+    if (c->average_loss < 1) c->average_loss = 1;
+    t->best_acc = t->last_acc = -1;
+    t->last_test_iter = t->last_snapshot_iter = -1;
+    t->use_cache = c->feature_cache && c->net.freeze_backbone;
+    if (c->blas_threads > 0) blas_set_threads(c->blas_threads);
+    Status s = ST_OK;
+    for (int i = 0; i < c->ds->n_items; i++)
+        if (c->ds->items[i].label >= c->net.num_classes) {
+            s = error_set(err, ST_ARG, "%s: label %d does not fit num_classes = %d",
+                          c->ds->items[i].path, c->ds->items[i].label + 1, c->net.num_classes);
+            goto fail;
+        }
+    if (!(t->net = net_create(&c->net, err))) goto fail_status;
+    net_init_weights(t->net, c->seed);
+    if (c->weights) {
+        int n;
+        Param *const *bb = trainer_backbone_params(t, &n);
+        if ((s = weights_load(bb, n, c->weights, 0, err))) goto fail;
+        trainer_log(t, "backbone weights from %s", c->weights);
+    }
+    if (c->init_from) {
+        int n;
+        Param *const *all = net_params(t->net, &n);
+        if ((s = weights_load(all, n, c->init_from, 0, err))) goto fail;
+        trainer_log(t, "all weights from %s", c->init_from);
+    }
+    int np;
+    Param *const *tp = net_trainable_params(t->net, &np);
+    solver_init(&t->solver, &c->solver, tp, np);
+    int classes = c->net.num_classes, fdim = net_feature_dim(t->net);
+    t->window = calloc((size_t)c->average_loss, sizeof(double));
+    t->feat_labels = malloc(sizeof(int) * (size_t)c->batch_size);
+    if (!t->window || !t->feat_labels || tensor_init(&t->probs, c->batch_size, classes, 1, 1) ||
+        tensor_init(&t->dlogits, c->batch_size, classes, 1, 1) ||
+        tensor_init(&t->feats, t->use_cache ? c->batch_size : 1, fdim, 1, 1)) {
+        s = error_set(err, ST_NOMEM, "trainer: out of memory");
+        goto fail;
+    }
+    t->t0 = timer_now(); /* a run's time includes building its feature cache */
+    if (t->use_cache) {
+        if ((s = trainer_build_cache(t, err))) goto fail;
+    } else {
+        LoaderConfig lc = c->train_data;
+        lc.first_batch = 0;
+        if (!(t->train = loader_create(c->ds, c->ds->train, c->ds->n_train, &lc, err)))
+            goto fail_status;
+    }
+    t->disp_t0 = timer_now();
+    return t;
+fail_status:
+    s = err ? err->status : ST_STATE;
+fail:
+    (void)s;
+    trainer_destroy(t);
+    return NULL;
+}
+
+void trainer_destroy(Trainer *t) {
+    if (!t) return;
+    loader_destroy(t->train);
+    featcache_fini(&t->cache_train);
+    featcache_fini(&t->cache_test);
+    net_destroy(t->net);
+    tensor_fini(&t->probs);
+    tensor_fini(&t->dlogits);
+    tensor_fini(&t->feats);
+    free(t->feat_labels);
+    free(t->window);
+    free(t);
+}

@@ -1,0 +1,100 @@
+/*
+ * trainer — one training run with Caffe's Solver::Step semantics: per
+ * iteration, zero the gradients; test when iter % test_interval == 0 (and at
+ * iter 0 when test_initialization); iter_size forward/backward passes
+ * accumulating gradients; the solver update; a display row every `display`
+ * iterations with the smoothed loss (average_loss); snapshots every
+ * `snapshot` iterations and at the end. A final test always closes the run.
+ *
+ * SQLite-style init / step / finish: trainer_create sets everything up,
+ * trainer_step runs one iteration (so a thread or a test can drive it), and
+ * an error is sticky. Progress leaves only through the callbacks, on the
+ * calling thread; the trainer never prints and never exits. In last_layer
+ * mode with the feature cache, the frozen backbone and the parameter-free
+ * head run once per kept image view, and iterations train the classifier
+ * on stored features alone.
+ */
+#ifndef FINELAB_TRAINER_H
+#define FINELAB_TRAINER_H
+
+#include <stdint.h>
+
+#include "engine/base/error.h"
+#include "engine/data/dataset.h"
+#include "engine/data/loader.h"
+#include "engine/nn/net.h"
+#include "engine/train/solver.h"
+
+typedef enum TrainPhase { PHASE_TRAIN, PHASE_TEST } TrainPhase;
+
+/* One metrics row: a display interval (train) or a test pass (test). */
+typedef struct TrainRow {
+    int iter; /* Caffe's iteration number of the row */
+    TrainPhase phase;
+    double loss;         /* train: smoothed over average_loss; test: mean over test_iter */
+    double accuracy;     /* train: over the display interval; test: over the pass */
+    double lr;           /* learning rate of that iteration */
+    double seconds;      /* wall time since the run (or its first segment) started */
+    double images_per_s; /* train: throughput of the interval; test: of the pass */
+    double data_wait;    /* share of the interval spent waiting for the loader (0..1) */
+} TrainRow;
+
+typedef struct TrainCallbacks {
+    void *ctx;
+    void (*on_row)(void *ctx, const TrainRow *row);
+    void (*on_log)(void *ctx, const char *line);
+    /* Asked once per iteration; nonzero stops the run after a snapshot. */
+    int (*should_stop)(void *ctx);
+} TrainCallbacks;
+
+typedef struct TrainConfig {
+    const Dataset *ds;
+    NetConfig net; /* num_classes and batch are filled from the dataset / solver */
+    SolverConfig solver;
+    LoaderConfig train_data; /* augmentation, threads; batch_size, seed, first_batch set here */
+    LoaderConfig test_data;
+    int batch_size;
+    int test_iter, test_interval, test_initialization;
+    int display, average_loss, snapshot;
+    uint64_t seed; /* weights init, pooling hashes, data order */
+    int blas_threads;
+    const char *weights;      /* safetensors with backbone weights (NULL: random init) */
+    const char *init_from;    /* safetensors snapshot whose every weight is loaded (NULL: none) */
+    const char *snapshot_dir; /* where iter_<N>.safetensors go (NULL: no snapshots) */
+    int feature_cache;        /* 1: cache features in last_layer mode */
+    int cache_views;          /* views per training image kept in the cache */
+} TrainConfig;
+
+typedef struct Trainer Trainer;
+
+/* The seed of the compact poolings' fixed hashes / projections for a run
+ * seeded with seed: part of what a trained model is (it is not stored in
+ * weight files), so whoever rebuilds a trained net must use it. */
+uint64_t trainer_pool_seed(uint64_t seed);
+
+/* Builds the net, loads weights, opens loaders. NULL with err set. */
+Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error *err);
+/* Continues from a snapshot written by this trainer's configuration:
+ * weights, momentum history, iteration, multistep position, smoothing. */
+Status trainer_restore(Trainer *t, const char *snapshot, Error *err);
+/* Runs one iteration. ST_OK while running; the sticky error otherwise
+ * (ST_NUMERIC: diverged, the message says at which iteration). */
+Status trainer_step(Trainer *t, Error *err);
+/* 1 when max_iter is reached or a stop was requested. */
+int trainer_done(const Trainer *t);
+/* 1 when the run ended because should_stop asked. */
+int trainer_stopped(const Trainer *t);
+/* Final snapshot (if not already at this iteration) and final test.
+ * Returns the final test accuracy in *acc (-1 without test data). */
+Status trainer_finish(Trainer *t, double *acc, Error *err);
+/* Runs step until done, then finish. */
+Status trainer_run(Trainer *t, double *final_acc, Error *err);
+/* Writes a snapshot of the current state into the snapshot directory. */
+Status trainer_snapshot(Trainer *t, Error *err);
+int trainer_iter(const Trainer *t);
+/* Best test accuracy so far (-1 before any test). */
+double trainer_best_accuracy(const Trainer *t);
+Net *trainer_net(Trainer *t);
+void trainer_destroy(Trainer *t);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * weights — named parameters from safetensors files. See weights.h.
+ */
+#include "engine/train/weights.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/io/safetensors.h"
+
+int weights_shape(const Param *p, int64_t shape[4]) {
+    const Tensor *v = &p->value;
+    shape[0] = v->n;
+    if (v->h == 1 && v->w == 1) {
+        if (v->c == 1 && strstr(p->name, ".bias")) return 1;
+        shape[1] = v->c;
+        return 2;
+    }
+    shape[1] = v->c;
+    shape[2] = v->h;
+    shape[3] = v->w;
+    return 4;
+}
+
+static void weights_shape_text(const int64_t *shape, int ndim, char *buf, size_t cap) {
+    size_t n = (size_t)snprintf(buf, cap, "[");
+    for (int i = 0; i < ndim && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (n < cap) snprintf(buf + n, cap - n, "]");
+}
+
+Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err) {
+    SafeTensors *st;
+    Status s = safetensors_open(path, &st, err);
+    if (s) return s;
+    for (int i = 0; i < n && !s; i++) {
+        int64_t want[4];
+        int nd = weights_shape(ps[i], want);
+        for (int h = 0; h <= with_history && !s; h++) {
+            char name[80];
+            snprintf(name, sizeof name, "%s%s", ps[i]->name, h ? ".history" : "");
+            const SafeTensorsInfo *info = safetensors_find(st, name);
+            if (!info) {
+                s = error_set(err, ST_FORMAT, "%s: tensor %s is missing", path, name);
+                break;
+            }
+            if (info->count != tensor_count(&ps[i]->value)) {
+                char got[96], need[96];
+                weights_shape_text(info->shape, info->ndim, got, sizeof got);
+                weights_shape_text(want, nd, need, sizeof need);
+                s = error_set(err, ST_SHAPE, "%s: tensor %s has shape %s, the model needs %s", path,
+                              name, got, need);
+            }
+        }
+    }
+    for (int i = 0; i < n && !s; i++) {
+        s = safetensors_read_f32(st, ps[i]->name, ps[i]->value.data, tensor_count(&ps[i]->value),
+                                 err);
+        if (!s && with_history) {
+            char name[80];
+            snprintf(name, sizeof name, "%s.history", ps[i]->name);
+            s = safetensors_read_f32(st, name, ps[i]->history.data, tensor_count(&ps[i]->history),
+                                     err);
+        }
+    }
+    safetensors_close(st);
+    return s;
+}
+
+/* "features.<digits>.weight" or "features.<digits>.bias", nothing more. */
+static int weights_is_backbone(const char *name) {
+    const char *p = name;
+    if (strncmp(p, "features.", 9) != 0) return 0;
+    p += 9;
+    if (*p < '0' || *p > '9') return 0;
+    while (*p >= '0' && *p <= '9') p++;
+    return strcmp(p, ".weight") == 0 || strcmp(p, ".bias") == 0;
+}
+
+Status weights_export_backbone(const char *in, const char *out, const char *const *meta, int n_meta,
+                               int *tensors, uint64_t *floats, Error *err) {
+    SafeTensors *st = NULL;
+    Status s = safetensors_open(in, &st, err);
+    if (s) return s;
+    size_t n = safetensors_count(st);
+    float **data = calloc(n ? n : 1, sizeof *data);
+    SafeTensorsWriter *w = safetensors_writer_create();
+    int kept = 0;
+    uint64_t total = 0;
+    if (!data || !w) {
+        s = error_set(err, ST_NOMEM, "%s: out of memory", in);
+        goto done;
+    }
+    for (size_t i = 0; i < n && !s; i++) {
+        const SafeTensorsInfo *t = safetensors_info(st, i);
+        if (!weights_is_backbone(t->name)) continue;
+        data[i] = malloc((t->count ? t->count : 1) * sizeof(float));
+        if (!data[i]) {
+            s = error_set(err, ST_NOMEM, "%s: out of memory for tensor %s", in, t->name);
+            break;
+        }
+        s = safetensors_read_f32(st, t->name, data[i], (size_t)t->count, err);
+        if (!s && safetensors_writer_add(w, t->name, t->shape, t->ndim, data[i]))
+            s = error_set(err, ST_NOMEM, "%s: cannot add tensor %s", out, t->name);
+        kept++;
+        total += t->count;
+    }
+    if (!s && kept == 0)
+        s = error_set(err, ST_FORMAT, "%s: no backbone tensor (features.<i>.weight / .bias)", in);
+    const char *input = safetensors_meta(st, "input");
+    if (!s && input) safetensors_writer_meta(w, "input", input);
+    if (!s) safetensors_writer_meta(w, "format", "finelab-backbone-1");
+    for (int k = 0; k < n_meta && !s; k++) safetensors_writer_meta(w, meta[2 * k], meta[2 * k + 1]);
+    if (!s) s = safetensors_writer_write(w, out, err);
+    if (!s) {
+        if (tensors) *tensors = kept;
+        if (floats) *floats = total;
+    }
+done:
+    if (data)
+        for (size_t i = 0; i < n; i++) free(data[i]);
+    free(data);
+    safetensors_writer_destroy(w);
+    safetensors_close(st);
+    return s;
+}

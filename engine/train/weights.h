@@ -1,0 +1,36 @@
+/*
+ * weights — parameters to and from safetensors files, by name: the
+ * network's torchvision names (features.<i>.weight ...), PyTorch's shapes
+ * (conv 4-D, fully connected 2-D, biases 1-D), F32 / F16 / BF16 on
+ * reading. Loading checks that every wanted tensor is present with the
+ * right shape before reading any, so parameters are never half-loaded by a
+ * wrong file; tensors the model does not use (torchvision's classifier,
+ * timm's head) are ignored. Reentrant; errors name the tensor and the file.
+ */
+#ifndef FINELAB_WEIGHTS_H
+#define FINELAB_WEIGHTS_H
+
+#include <stdint.h>
+
+#include "engine/base/error.h"
+#include "engine/base/param.h"
+
+/* PyTorch's shape of p into shape; returns the number of dimensions. */
+int weights_shape(const Param *p, int64_t shape[4]);
+/* Loads the n params (and their momentum histories, `<name>.history`, when
+ * with_history) from the safetensors file at path. ST_FORMAT names a
+ * missing tensor, ST_SHAPE one of the wrong shape; nothing is read then. */
+Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err);
+
+/* The backbone of a finelab snapshot (or any torchvision-named file) as a
+ * new weights file: every `features.<i>.weight` / `.bias` tensor of in, as
+ * F32 in the order they lie in in, without momentum histories or the
+ * classifier, written atomically to out. The metadata keeps in's "input"
+ * convention and adds format = "finelab-backbone-1" plus the n_meta
+ * (key, value) pairs of meta (meta[2k], meta[2k+1]). ST_FORMAT naming in
+ * when it holds no backbone tensor; out is untouched on any failure. The
+ * number of tensors and floats written go to *tensors and *floats. */
+Status weights_export_backbone(const char *in, const char *out, const char *const *meta, int n_meta,
+                               int *tensors, uint64_t *floats, Error *err);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * main — finelab's entry point, above its two front ends: a first word
+ * that is a command goes to the subcommands (src/cli/commands.h); no word,
+ * or only the lab's options, opens the lab (ui/lab.h); and where the lab
+ * has no terminal to draw on, the default preset runs headless instead.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "src/cli/cli.h"
+#include "src/cli/cmd_run.h"
+#include "src/cli/commands.h"
+#include "ui/lab.h"
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && argv[1][0] != '-') return commands_run(argc - 1, argv + 1);
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        commands_usage(stdout);
+        return CLI_OK;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
+        commands_version(stdout);
+        return CLI_OK;
+    }
+    LabOptions o;
+    lab_options(&o, argc, argv);
+    char why[256] = "";
+    switch (lab_run(&o, why, sizeof why)) {
+    case LAB_OK:
+        return CLI_OK;
+    case LAB_BAD_INPUT:
+        return CLI_BAD_INPUT;
+    case LAB_NO_TERMINAL:
+        return cmd_run_default(o.runs_dir, why);
+    case LAB_FAILED:
+    default:
+        return CLI_FAILED;
+    }
+}

@@ -1,0 +1,251 @@
+/*
+ * cmd_run — headless runs and resumes. See cmd_run.h.
+ */
+#include "src/cli/cmd_run.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/io/fileio.h"
+#include "src/cli/cli.h"
+#include "src/run/runner.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+    /* A second Ctrl-C ends the process at once. */
+    signal(SIGINT, SIG_DFL);
+}
+
+static int run_should_stop(void *ctx) {
+    (void)ctx;
+    return interrupted;
+}
+
+static void format_eta(double secs, char *buf, size_t cap) {
+    if (secs < 0 || secs > 1e8) {
+        snprintf(buf, cap, "?");
+        return;
+    }
+    long s = (long)(secs + 0.5);
+    if (s >= 3600)
+        snprintf(buf, cap, "%ldh%02ldm", s / 3600, s / 60 % 60);
+    else if (s >= 60)
+        snprintf(buf, cap, "%ldm%02lds", s / 60, s % 60);
+    else
+        snprintf(buf, cap, "%lds", s);
+}
+
+typedef struct RunPrint {
+    int start_iter;   /* iteration this process started at (resume) */
+    double start_sec; /* and the run's seconds then */
+} RunPrint;
+
+static void run_on_start(void *ctx, const char *dir, const RunStatus *st) {
+    RunPrint *rp = ctx;
+    rp->start_iter = st->iter;
+    rp->start_sec = st->seconds;
+    printf("run: %s\n", dir);
+    fflush(stdout);
+}
+
+static void run_on_row(void *ctx, const TrainRow *r, const RunStatus *st) {
+    RunPrint *rp = ctx;
+    if (r->phase == PHASE_TEST) {
+        printf("iter %6d  test   accuracy %6.2f%%  loss %.4f\n", r->iter, 100 * r->accuracy,
+               r->loss);
+    } else {
+        char eta[32];
+        int done = r->iter + 1 - rp->start_iter;
+        double per = done > 0 ? (r->seconds - rp->start_sec) / done : -1;
+        format_eta(per * (st->max_iter - r->iter - 1), eta, sizeof eta);
+        printf(
+            "iter %6d  train  loss %.4f  acc %6.2f%%  lr %.3g  %.1f img/s  wait %2.0f%%  ETA %s\n",
+            r->iter, r->loss, 100 * r->accuracy, r->lr, r->images_per_s, 100 * r->data_wait, eta);
+    }
+    fflush(stdout);
+}
+
+static void run_on_log(void *ctx, const char *line) {
+    (void)ctx;
+    /* Display and test lines are printed from rows; the log keeps the rest. */
+    if (strncmp(line, "Iteration ", 10) == 0) return;
+    printf("  %s\n", line);
+    fflush(stdout);
+}
+
+static int run_report(const RunResult *res, Status s, const Error *err) {
+    if (s) fprintf(stderr, "finelab: %s\n", err->msg);
+    switch (res->state) {
+    case RUN_DONE:
+        if (res->final_accuracy >= 0)
+            printf("final test accuracy: %.2f%% (best %.2f%%)\n", 100 * res->final_accuracy,
+                   100 * res->best_accuracy);
+        else
+            printf("done (no test split evaluated)\n");
+        return CLI_OK;
+    case RUN_STOPPED:
+        printf("stopped: a snapshot was written; continue with 'finelab resume %s'\n",
+               res->run_dir);
+        return CLI_OK;
+    case RUN_DIVERGED:
+        printf("diverged: %s\n", err->msg);
+        return CLI_FAILED;
+    default:
+        return res->bad_input ? CLI_BAD_INPUT : CLI_FAILED;
+    }
+}
+
+static void install_sigint(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* Trains the preset file path with the --set assignments applied, every
+ * combination of its [sweep] in turn, printing progress. */
+static int run_file(const char *path, const char *const *sets, int n_sets, const char *runs_dir) {
+    Preset p;
+    Error err = {0};
+    if (preset_load(&p, path, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    for (int i = 0; i < n_sets; i++)
+        if (preset_set(&p, sets[i], &err)) {
+            fprintf(stderr, "finelab: --set %s\n", err.msg);
+            return CLI_BAD_INPUT;
+        }
+    if (preset_validate(&p, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    install_sigint();
+    int total = preset_sweep_count(&p), rc = CLI_OK;
+    for (int k = 0; k < total && !interrupted; k++) {
+        Preset one;
+        char label[512] = "";
+        if (preset_sweep_item(&p, k, &one, label, sizeof label, &err) ||
+            preset_validate(&one, &err)) {
+            fprintf(stderr, "finelab: %s%s%s\n", label, label[0] ? ": " : "", err.msg);
+            return CLI_BAD_INPUT;
+        }
+        if (total > 1) printf("sweep %d/%d: %s\n", k + 1, total, label);
+        RunPrint rp = {0};
+        RunnerCallbacks cb = {.ctx = &rp,
+                              .on_start = run_on_start,
+                              .on_row = run_on_row,
+                              .on_log = run_on_log,
+                              .should_stop = run_should_stop};
+        RunResult res;
+        Status s = runner_run(&one, label, runs_dir, &cb, &res, &err);
+        int code = run_report(&res, s, &err);
+        if (code > rc) rc = code;
+        if (code == CLI_BAD_INPUT) break;
+    }
+    return rc;
+}
+
+int cmd_run(int argc, char **argv) {
+    const char *cmd = "run", *path = NULL, *runs_dir = "runs";
+    const char *sets[64];
+    int n_sets = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (strcmp(argv[i], "--set") == 0) {
+            if (!(v = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
+            if (n_sets == 64) {
+                cli_error(cmd, "at most 64 --set options");
+                return CLI_BAD_INPUT;
+            }
+            sets[n_sets++] = v;
+        } else if (strcmp(argv[i], "--runs-dir") == 0) {
+            if (!(runs_dir = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
+        } else if (argv[i][0] == '-' || path) {
+            cli_error(cmd,
+                      "unexpected argument '%s' (usage: finelab run PRESET "
+                      "[--set section.key=value]... [--runs-dir DIR])",
+                      argv[i]);
+            return CLI_BAD_INPUT;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        cli_error(cmd, "needs a preset file (usage: finelab run PRESET [--set ...])");
+        return CLI_BAD_INPUT;
+    }
+    return run_file(path, sets, n_sets, runs_dir);
+}
+
+/* The preset a terminal-less finelab runs: the embedded default demo (a
+ * user's own default.ini first, then the tutorial's stage 1 on the shipped
+ * backbone, then the seconds-long smoke run). */
+static const char *default_preset(void) {
+    static const char *const candidates[] = {"presets/demo/default.ini",
+                                             "presets/demo/ft_last_layer.ini",
+                                             "presets/demo/tiny_scratch.ini"};
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+        if (fileio_exists(candidates[i])) return candidates[i];
+    return NULL;
+}
+
+int cmd_run_default(const char *runs_dir, const char *why) {
+    const char *path = default_preset();
+    fprintf(stderr, "finelab: %s; running the default preset headless instead\n", why);
+    if (!path) {
+        fprintf(stderr, "finelab: no default preset under presets/demo/\n");
+        return CLI_BAD_INPUT;
+    }
+    /* The generated demo data is made by `make run`, not shipped: say how. */
+    Preset *p = malloc(sizeof *p);
+    Error err = {0};
+    int missing = p && preset_load(p, path, &err) == ST_OK && !fileio_exists(p->data.dataset);
+    if (missing)
+        fprintf(stderr,
+                "finelab: %s needs the dataset %s, which is missing; `make demo-data` (or "
+                "`make run`) generates it\n",
+                path, p->data.dataset);
+    free(p);
+    return missing ? CLI_BAD_INPUT : run_file(path, NULL, 0, runs_dir);
+}
+
+int cmd_resume(int argc, char **argv) {
+    const char *cmd = "resume", *run = NULL, *runs_dir = "runs";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--runs-dir") == 0) {
+            if (!(runs_dir = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
+        } else if (argv[i][0] == '-' || run) {
+            cli_error(cmd, "unexpected argument '%s' (usage: finelab resume RUN [--runs-dir DIR])",
+                      argv[i]);
+            return CLI_BAD_INPUT;
+        } else {
+            run = argv[i];
+        }
+    }
+    if (!run) {
+        cli_error(cmd, "needs a run id or directory");
+        return CLI_BAD_INPUT;
+    }
+    char dir[1024];
+    Error err = {0};
+    if (runstore_resolve(runs_dir, run, dir, sizeof dir, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    install_sigint();
+    RunPrint rp = {0};
+    RunnerCallbacks cb = {.ctx = &rp,
+                          .on_start = run_on_start,
+                          .on_row = run_on_row,
+                          .on_log = run_on_log,
+                          .should_stop = run_should_stop};
+    RunResult res;
+    Status s = runner_resume(dir, runs_dir, &cb, &res, &err);
+    return run_report(&res, s, &err);
+}

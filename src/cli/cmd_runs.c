@@ -1,0 +1,174 @@
+/*
+ * cmd_runs — runs, show and compare. See cmd_runs.h.
+ */
+#include "src/cli/cmd_runs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/io/fileio.h"
+#include "src/cli/cli.h"
+#include "src/report/chart.h"
+#include "src/report/compare.h"
+#include "src/run/runstore.h"
+
+static void fmt_acc(double v, char *buf, size_t cap) {
+    if (v < 0)
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, "%.2f%%", 100 * v);
+}
+
+/* Parses [--runs-dir DIR] and positional arguments into pos (up to max). */
+static int parse_common(const char *cmd, int argc, char **argv, const char **runs_dir, char **pos,
+                        int max, int *n_pos, int *csv, int *md, int *all) {
+    *n_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--runs-dir") == 0) {
+            if (!(*runs_dir = cli_value(cmd, argc, argv, &i))) return -1;
+        } else if (csv && strcmp(argv[i], "--csv") == 0) {
+            *csv = 1;
+        } else if (md && strcmp(argv[i], "--md") == 0) {
+            *md = 1;
+        } else if (all && strcmp(argv[i], "--all") == 0) {
+            *all = 1;
+        } else if (all && strcmp(argv[i], "--only-diff") == 0) {
+            *all = 0;
+        } else if (argv[i][0] == '-' || *n_pos == max) {
+            cli_error(cmd, "unexpected argument '%s'", argv[i]);
+            return -1;
+        } else {
+            pos[(*n_pos)++] = argv[i];
+        }
+    }
+    return 0;
+}
+
+int cmd_runs(int argc, char **argv) {
+    const char *runs_dir = "runs";
+    int n_pos;
+    if (parse_common("runs", argc, argv, &runs_dir, NULL, 0, &n_pos, NULL, NULL, NULL))
+        return CLI_BAD_INPUT;
+    char **ids;
+    int n;
+    Error err = {0};
+    if (runstore_list(runs_dir, &ids, &n, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_FAILED;
+    }
+    if (n == 0) {
+        printf("no runs in %s\n", runs_dir);
+        runstore_free_list(ids, n);
+        return CLI_OK;
+    }
+    printf("%-40s %-11s %13s %9s %9s  %s\n", "run", "state", "iter", "best", "final", "sweep");
+    for (int i = 0; i < n; i++) {
+        char dir[1200], best[32], final[32], iter[32];
+        snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
+        RunStatus st;
+        if (runstore_read_status(dir, &st, &err)) {
+            printf("%-40s (unreadable: %s)\n", ids[i], err.msg);
+            continue;
+        }
+        fmt_acc(st.best_accuracy, best, sizeof best);
+        fmt_acc(st.final_accuracy, final, sizeof final);
+        snprintf(iter, sizeof iter, "%d/%d", st.iter, st.max_iter);
+        printf("%-40s %-11s %13s %9s %9s  %s\n", ids[i], runstore_state_name(st.state), iter, best,
+               final, st.sweep);
+    }
+    runstore_free_list(ids, n);
+    return CLI_OK;
+}
+
+/* Prints one chart of the chosen rows (test or train) and column. */
+static void show_chart(const char *title, const RunRow *rows, int n, int test, int loss) {
+    double *x = malloc(sizeof(double) * (size_t)(n + 1)),
+           *y = malloc(sizeof(double) * (size_t)(n + 1));
+    int m = 0;
+    for (int i = 0; x && y && i < n; i++)
+        if (rows[i].test == test) {
+            x[m] = rows[i].iter;
+            y[m++] = loss ? rows[i].loss : 100 * rows[i].accuracy;
+        }
+    TextGrid g;
+    if (m > 0 && textgrid_init(&g, 72, 12) == ST_OK) {
+        ChartSeries s = {.x = x, .y = y, .n = m, .style = 1, .mark = "*"};
+        ChartOptions o = {
+            .glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
+        chart_render(&g, 0, 0, 72, 12, &o, &s, 1);
+        char *text = textgrid_string(&g);
+        if (text) printf("\n%s\n%s\n", title, text);
+        free(text);
+        textgrid_fini(&g);
+    }
+    free(x);
+    free(y);
+}
+
+int cmd_show(int argc, char **argv) {
+    const char *runs_dir = "runs";
+    char *pos[1];
+    int n_pos;
+    if (parse_common("show", argc, argv, &runs_dir, pos, 1, &n_pos, NULL, NULL, NULL))
+        return CLI_BAD_INPUT;
+    if (n_pos != 1) {
+        cli_error("show", "usage: finelab show RUN [--runs-dir DIR]");
+        return CLI_BAD_INPUT;
+    }
+    char dir[1024], path[1200];
+    Error err = {0};
+    RunStatus st;
+    if (runstore_resolve(runs_dir, pos[0], dir, sizeof dir, &err) ||
+        runstore_read_status(dir, &st, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    snprintf(path, sizeof path, "%s/preset.ini", dir);
+    uint8_t *text;
+    size_t len;
+    if (fileio_read_all(path, &text, &len, &err) == ST_OK) {
+        printf("# %s\n%s\n", path, (char *)text);
+        free(text);
+    }
+    char best[32], final[32];
+    fmt_acc(st.best_accuracy, best, sizeof best);
+    fmt_acc(st.final_accuracy, final, sizeof final);
+    printf("state %s  iter %d/%d  best test %s  final test %s  time %.0fs  %.1f img/s%s%s\n",
+           runstore_state_name(st.state), st.iter, st.max_iter, best, final, st.seconds,
+           st.images_per_s, st.error[0] ? "\nerror: " : "", st.error);
+    if (st.skipped_images) printf("skipped images: %d\n", st.skipped_images);
+    RunRow *rows;
+    int n;
+    if (runstore_read_metrics(dir, &rows, &n, &err) == ST_OK) {
+        show_chart("train loss (smoothed) by iteration", rows, n, 0, 1);
+        show_chart("test accuracy % by iteration", rows, n, 1, 0);
+        free(rows);
+    }
+    return CLI_OK;
+}
+
+int cmd_compare(int argc, char **argv) {
+    const char *runs_dir = "runs";
+    char *pos[64];
+    int n_pos, csv = 0, md = 0, all = 0;
+    if (parse_common("compare", argc, argv, &runs_dir, pos, 64, &n_pos, &csv, &md, &all))
+        return CLI_BAD_INPUT;
+    if (n_pos < 1 || (csv && md)) {
+        cli_error("compare", "usage: finelab compare RUN... [--csv | --md] [--only-diff | --all] "
+                             "[--runs-dir DIR]");
+        return CLI_BAD_INPUT;
+    }
+    CompareTable t;
+    Error err = {0};
+    if (compare_load(&t, runs_dir, pos, n_pos, all, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    char *text = compare_format(&t, csv ? COMPARE_CSV : md ? COMPARE_MD : COMPARE_TEXT);
+    if (text) fputs(text, stdout);
+    free(text);
+    compare_fini(&t);
+    return text ? CLI_OK : CLI_FAILED;
+}

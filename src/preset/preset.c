@@ -1,0 +1,754 @@
+/*
+ * preset — reading, checking, writing and expanding experiment presets.
+ * See preset.h; every key's type, default and range lives in schema.c.
+ *
+ * Files are read with inih's ini_parse_stream through our own line reader,
+ * which numbers the lines (inih's handler gets no line number here), sees
+ * section headers before inih does (to catch unknown sections and text
+ * after ']'), and hands inih a short stand-in for lines longer than inih's
+ * line buffer, keeping the real value for the handler. A key is processed
+ * when the next key arrives, so indented continuation lines (which inih
+ * reports as the same key again) are first joined to its value with a
+ * space. Processing never stops at an error: each is recorded with its line
+ * and the one on the earliest line is reported, which is the first problem
+ * in the file whatever order inih and the reader find them in.
+ */
+#include "src/preset/preset.h"
+
+#include <ctype.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/data/dataset.h"
+#include "engine/io/fileio.h"
+#include "src/preset/schema.h"
+
+enum { VALUE_MAX = 8192, NAME_MAX_ = 256, KEYS_MAX = 128 };
+
+/* Stands in for a value too long for inih's line buffer. */
+static const char LONG_MARK[] = "\x01";
+
+typedef struct Parse {
+    Preset p;       /* what is being read */
+    Preset scratch; /* checks [sweep] values without touching p */
+    const char *name;
+    const char *text;
+    /* the reader */
+    const char *next; /* the rest of the text */
+    int line;         /* number of the line last handed to inih */
+    int continuation; /* that line is indented and not "key = value" */
+    int is_long;      /* inih got LONG_MARK; long_value is the real value */
+    char long_value[VALUE_MAX];
+    /* the key whose continuation lines may still come */
+    int pending_line; /* 0: none */
+    char pending_section[NAME_MAX_], pending_key[NAME_MAX_], pending_value[VALUE_MAX];
+    int seen[KEYS_MAX];                    /* line of each key's first setting */
+    int sweep_line[PRESET_SWEEP_KEYS_MAX]; /* line of each swept key */
+    int err_line;                          /* 0: no error yet */
+    Status err_status;
+    char err_msg[sizeof(((Error *)NULL)->msg)];
+} Parse;
+
+/* Records "name:line: <message>" unless an error on an earlier line is known. */
+__attribute__((format(printf, 4, 5))) static void fail(Parse *ps, int line, Status st,
+                                                       const char *fmt, ...) {
+    if (ps->err_line && ps->err_line <= line) return;
+    ps->err_line = line;
+    ps->err_status = st;
+    int n = snprintf(ps->err_msg, sizeof ps->err_msg, "%s:%d: ", ps->name, line);
+    if (n < 0 || (size_t)n >= sizeof ps->err_msg) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ps->err_msg + n, sizeof ps->err_msg - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static void copy_text(char *dst, size_t cap, const char *src, size_t n) {
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void trim(char *s) {
+    size_t n = strlen(s), i = 0;
+    while (n && isspace((unsigned char)s[n - 1])) n--;
+    while (i < n && isspace((unsigned char)s[i])) i++;
+    memmove(s, s + i, n - i);
+    s[n - i] = '\0';
+}
+
+/* --- [sweep] values --------------------------------------------------------- */
+
+/* Splits a [sweep] list at the commas outside parentheses into items (each
+ * trimmed, one outer pair of parentheses removed). Returns the count (items
+ * beyond max are counted, not stored), or -1 with *why set for an empty item
+ * or unbalanced parentheses. *too_long: an item did not fit. */
+static int sweep_split(const char *list, char items[][PRESET_TEXT_MAX], int max, int *too_long,
+                       const char **why) {
+    int n = 0, depth = 0;
+    const char *start = list;
+    *too_long = 0;
+    for (const char *c = list;; c++) {
+        if (*c == '(') depth++;
+        if (*c == ')') depth--;
+        if (depth < 0) {
+            *why = "a ')' without its '('";
+            return -1;
+        }
+        if (*c && (*c != ',' || depth > 0)) continue;
+        if (depth > 0) {
+            *why = "a '(' without its ')'";
+            return -1;
+        }
+        char item[VALUE_MAX];
+        copy_text(item, sizeof item, start, (size_t)(c - start));
+        trim(item);
+        size_t len = strlen(item);
+        if (len >= 2 && item[0] == '(' && item[len - 1] == ')') {
+            item[len - 1] = '\0';
+            memmove(item, item + 1, len - 1);
+            trim(item);
+        }
+        if (!item[0]) {
+            *why = "an empty value in the list";
+            return -1;
+        }
+        if (n < max) {
+            if (strlen(item) >= PRESET_TEXT_MAX) *too_long = 1;
+            copy_text(items[n], PRESET_TEXT_MAX, item, strlen(item));
+        }
+        n++;
+        if (!*c) return n;
+        start = c + 1;
+    }
+}
+
+/* Number of combinations of sw, or -1 when above PRESET_SWEEP_ITEMS_MAX. */
+static int sweep_combinations(const PresetSweep *sw) {
+    long long total = 1;
+    for (int j = 0; j < sw->n_keys; j++) {
+        total *= sw->n_values[j];
+        if (total > PRESET_SWEEP_ITEMS_MAX) return -1;
+    }
+    return (int)total;
+}
+
+/* Formats into msg and returns it: the "what went wrong" of a sweep. */
+__attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t cap, const char *fmt,
+                                                             ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+    return msg;
+}
+
+/* Checks a [sweep] list for key k and appends it to sw. Returns NULL, or
+ * what is wrong (in msg, without file and key); sw's keys are unchanged then. */
+static const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Preset *scratch,
+                             char *msg, size_t cap) {
+    const char *why;
+    int too_long, j = sw->n_keys;
+    if (j == PRESET_SWEEP_KEYS_MAX)
+        return say(msg, cap, "a sweep takes at most %d keys", PRESET_SWEEP_KEYS_MAX);
+    int n = sweep_split(list, sw->values[j], PRESET_SWEEP_VALUES_MAX, &too_long, &why);
+    if (n < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
+    if (n > PRESET_SWEEP_VALUES_MAX)
+        return say(msg, cap, "%d values; a sweep takes at most %d per key", n,
+                   PRESET_SWEEP_VALUES_MAX);
+    if (too_long) return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
+    for (int i = 0; i < n; i++) {
+        Error e = {0};
+        if (schema_parse(k, sw->values[j][i], scratch, 0, &e)) return say(msg, cap, "%s", e.msg);
+    }
+    sw->key[j] = schema_index(k);
+    sw->n_values[j] = n;
+    sw->n_keys++;
+    if (sweep_combinations(sw) < 0) {
+        sw->n_keys--;
+        return say(msg, cap, "the sweep would expand to more than %d presets",
+                   PRESET_SWEEP_ITEMS_MAX);
+    }
+    return NULL;
+}
+
+static int sweep_find(const PresetSweep *sw, int key) {
+    for (int j = 0; j < sw->n_keys; j++)
+        if (sw->key[j] == key) return j;
+    return -1;
+}
+
+static void sweep_remove(PresetSweep *sw, int j) {
+    for (int m = j; m + 1 < sw->n_keys; m++) {
+        sw->key[m] = sw->key[m + 1];
+        sw->n_values[m] = sw->n_values[m + 1];
+        memcpy(sw->values[m], sw->values[m + 1], sizeof sw->values[m]);
+    }
+    sw->n_keys--;
+}
+
+/* Writes "(did you mean section.key?)" for a misspelt key, or "". */
+static void suggest_key(const char *section, const char *key, char *buf, size_t cap) {
+    const SchemaKey *k = schema_closest(section, key);
+    if (k)
+        snprintf(buf, cap, " (did you mean %s.%s?)", k->section, k->key);
+    else
+        buf[0] = '\0';
+}
+
+static void suggest_dotted(const char *dotted, char *buf, size_t cap) {
+    char section[NAME_MAX_];
+    const char *dot = strchr(dotted, '.');
+    copy_text(section, sizeof section, dotted, dot ? (size_t)(dot - dotted) : 0);
+    suggest_key(section, dot ? dot + 1 : dotted, buf, cap);
+}
+
+static void sweep_key(Parse *ps, const char *key, const char *value, int line) {
+    char msg[400];
+    const SchemaKey *k = schema_find_dotted(key);
+    if (!k) {
+        suggest_dotted(key, msg, sizeof msg);
+        fail(ps, line, ST_FORMAT, "sweep.%s: unknown key%s", key, msg);
+        return;
+    }
+    PresetSweep *sw = &ps->p.sweep;
+    int j = sweep_find(sw, schema_index(k));
+    if (j >= 0) {
+        fail(ps, line, ST_FORMAT, "sweep.%s: given twice (first on line %d)", key,
+             ps->sweep_line[j]);
+        return;
+    }
+    const char *why = sweep_add(sw, k, value, &ps->scratch, msg, sizeof msg);
+    if (why) {
+        fail(ps, line, ST_FORMAT, "sweep.%s: %s", key, why);
+        return;
+    }
+    ps->sweep_line[sw->n_keys - 1] = line;
+}
+
+/* --- one key ---------------------------------------------------------------- */
+
+static void process_key(Parse *ps, const char *section, const char *key, const char *value,
+                        int line) {
+    char hint[200];
+    if (!section[0]) {
+        const SchemaKey *k = schema_closest("", key);
+        if (k && strcmp(k->key, key) == 0)
+            snprintf(hint, sizeof hint, " (it belongs in [%s])", k->section);
+        else
+            snprintf(hint, sizeof hint, " (put a [section] header above it)");
+        fail(ps, line, ST_FORMAT, "%s: key outside any section%s", key, hint);
+        return;
+    }
+    if (strcmp(section, "sweep") == 0) {
+        sweep_key(ps, key, value, line);
+        return;
+    }
+    if (!schema_is_section(section)) return; /* reported at its header */
+    const SchemaKey *k = schema_find(section, key);
+    if (!k) {
+        suggest_key(section, key, hint, sizeof hint);
+        fail(ps, line, ST_FORMAT, "%s.%s: unknown key%s", section, key, hint);
+        return;
+    }
+    int i = schema_index(k);
+    if (ps->seen[i] && !(k->flags & SCHEMA_REPEATABLE)) {
+        fail(ps, line, ST_FORMAT, "%s.%s: given twice (first on line %d)", section, key,
+             ps->seen[i]);
+        return;
+    }
+    Error e = {0};
+    if (schema_parse(k, value, &ps->p, ps->seen[i] != 0, &e))
+        fail(ps, line, ST_FORMAT, "%s.%s: %s", section, key, e.msg);
+    if (!ps->seen[i]) ps->seen[i] = line;
+}
+
+static void flush_pending(Parse *ps) {
+    if (!ps->pending_line) return;
+    process_key(ps, ps->pending_section, ps->pending_key, ps->pending_value, ps->pending_line);
+    ps->pending_line = 0;
+}
+
+/* inih's handler: starts a new pending key, or continues the pending one. */
+static int on_key(void *user, const char *section, const char *name, const char *value) {
+    Parse *ps = user;
+    if (ps->is_long && strcmp(value, LONG_MARK) == 0) value = ps->long_value;
+    if (ps->continuation && ps->pending_line && strcmp(name, ps->pending_key) == 0 &&
+        strcmp(section, ps->pending_section) == 0) {
+        size_t have = strlen(ps->pending_value), add = strlen(value);
+        if (have + 1 + add >= sizeof ps->pending_value) {
+            fail(ps, ps->line, ST_FORMAT, "%s.%s: value continues past %zu characters", section,
+                 name, sizeof ps->pending_value - 1);
+            return 1;
+        }
+        ps->pending_value[have] = ' ';
+        memcpy(ps->pending_value + have + 1, value, add + 1);
+        return 1;
+    }
+    flush_pending(ps);
+    ps->pending_line = ps->line;
+    copy_text(ps->pending_section, sizeof ps->pending_section, section, strlen(section));
+    copy_text(ps->pending_key, sizeof ps->pending_key, name, strlen(name));
+    copy_text(ps->pending_value, sizeof ps->pending_value, value, strlen(value));
+    return 1; /* errors are kept in ps, so inih's own count only means malformed lines */
+}
+
+/* --- the line reader -------------------------------------------------------- */
+
+/* 1 when t looks like "name = ..." or "name: ..." (name of letters, digits,
+ * '_', '.', '-'): an indented line like that is a key, not a continuation. */
+static int looks_like_key(const char *t, size_t n) {
+    size_t i = 0;
+    while (i < n && (isalnum((unsigned char)t[i]) || strchr("_.-", t[i]))) i++;
+    if (i == 0) return 0;
+    while (i < n && (t[i] == ' ' || t[i] == '\t')) i++;
+    return i < n && (t[i] == '=' || t[i] == ':');
+}
+
+/* Where a value ends as inih sees it: at a ';' that follows whitespace. */
+static size_t value_end(const char *v, size_t n) {
+    for (size_t i = 1; i < n; i++)
+        if (v[i] == ';' && isspace((unsigned char)v[i - 1])) return i;
+    return n;
+}
+
+/* Checks a "[section]" line; inih itself reports a missing ']'. */
+static void check_header(Parse *ps, const char *t, size_t n) {
+    const char *close = memchr(t, ']', n);
+    if (!close) return;
+    char section[NAME_MAX_];
+    copy_text(section, sizeof section, t + 1, (size_t)(close - t - 1));
+    const char *after = close + 1, *end = t + n;
+    while (after < end && isspace((unsigned char)*after)) after++;
+    if (after < end && *after != ';' && *after != '#') {
+        fail(ps, ps->line, ST_FORMAT, "[%s]: text after the section header (got '%.*s')", section,
+             (int)(end - after > 60 ? 60 : end - after), after);
+        return;
+    }
+    if (schema_is_section(section) || strcmp(section, "sweep") == 0) return;
+    const char *near = schema_closest_section(section);
+    char hint[96];
+    if (near)
+        snprintf(hint, sizeof hint, "did you mean [%s]?", near);
+    else
+        snprintf(hint, sizeof hint, "sections: experiment, data, model, transfer, solver, sweep");
+    fail(ps, ps->line, ST_FORMAT, "[%s]: unknown section (%s)", section, hint);
+}
+
+/* Hands inih the line after a long one's separator as LONG_MARK, keeping the
+ * value; returns 0 when even the key does not fit. */
+static int stand_in(Parse *ps, char *str, int num, const char *t, size_t n, int indent) {
+    size_t end = value_end(t, n), sep = 0;
+    if (!indent) {
+        while (sep < end && t[sep] != '=' && t[sep] != ':') sep++;
+        if (sep == end || sep + 4 > (size_t)num) return 0;
+        sep++;
+    }
+    size_t vlen = value_end(t + sep, n - sep);
+    if (vlen >= sizeof ps->long_value) return 0;
+    copy_text(ps->long_value, sizeof ps->long_value, t + sep, vlen);
+    trim(ps->long_value);
+    snprintf(str, (size_t)num, "%s%.*s%s\n", indent ? " " : "", (int)sep, t, LONG_MARK);
+    ps->is_long = 1;
+    return 1;
+}
+
+/* inih's reader: one line per call, numbered, indentation removed except on
+ * continuation lines, long lines replaced by a stand-in (see stand_in). */
+static char *read_line(char *str, int num, void *stream) {
+    Parse *ps = stream;
+    const char *s = ps->next;
+    if (!*s) return NULL;
+    const char *nl = strchr(s, '\n');
+    size_t len = nl ? (size_t)(nl - s) : strlen(s);
+    ps->next = nl ? nl + 1 : s + len;
+    if (len && s[len - 1] == '\r') len--;
+    ps->line++;
+    ps->continuation = ps->is_long = 0;
+    str[0] = '\0';
+    if (ps->line == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, len -= 3;
+    size_t ind = 0;
+    while (ind < len && (s[ind] == ' ' || s[ind] == '\t')) ind++;
+    const char *t = s + ind;
+    size_t n = len - ind;
+    if (n == 0 || t[0] == ';' || t[0] == '#') return str;
+    if (t[0] == '[') check_header(ps, t, n);
+    ps->continuation = ind > 0 && t[0] != '[' && !looks_like_key(t, n);
+    /* inih cuts inline comments off key lines but not off continuations. */
+    if (ps->continuation) n = value_end(t, n);
+    /* Lines end in '\n' and leave a spare byte, so an inih that grows its
+     * buffer never takes the rest of a line from the next call. */
+    if (n + 1 + (size_t)ps->continuation < (size_t)num - 1) {
+        snprintf(str, (size_t)num, "%s%.*s\n", ps->continuation ? " " : "", (int)n, t);
+    } else if (t[0] == '[' || !stand_in(ps, str, num, t, n, ps->continuation)) {
+        fail(ps, ps->line, ST_FORMAT, "line too long (%zu characters)", n);
+        str[0] = '\0';
+    }
+    return str;
+}
+
+/* The text of line number line (1-based) of text, cut to cap - 1. */
+static void line_text(const char *text, int line, char *buf, size_t cap) {
+    for (int i = 1; i < line && text; i++) {
+        text = strchr(text, '\n');
+        if (text) text++;
+    }
+    if (!text) text = "";
+    size_t n = strcspn(text, "\r\n");
+    copy_text(buf, cap, text, n);
+    trim(buf);
+}
+
+/* --- public ----------------------------------------------------------------- */
+
+void preset_defaults(Preset *p) {
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < schema_count(); i++) {
+        Error e = {0};
+        /* A default that does not parse is a bug in the table, caught by any test. */
+        CHECK(schema_parse(schema_at(i), schema_at(i)->def, p, 0, &e) == ST_OK);
+    }
+}
+
+/* The file name of path without its directory and ".ini". */
+static void name_from_path(const char *path, char *out, size_t cap) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".ini") == 0) n -= 4;
+    copy_text(out, cap, base, n);
+}
+
+Status preset_parse(Preset *p, const char *text, const char *name, Error *err) {
+    Parse *ps = calloc(1, sizeof *ps);
+    if (!ps) {
+        preset_defaults(p);
+        return error_set(err, ST_NOMEM, "%s: out of memory reading the preset", name);
+    }
+    CHECK(schema_count() <= KEYS_MAX);
+    preset_defaults(&ps->p);
+    snprintf(ps->p.source, sizeof ps->p.source, "%s", name);
+    name_from_path(name, ps->p.experiment.name, sizeof ps->p.experiment.name);
+    ps->name = name;
+    ps->text = ps->next = text;
+    int bad = ini_parse_stream(read_line, ps, on_key, ps);
+    flush_pending(ps);
+    if (bad > 0) {
+        char got[96];
+        line_text(text, bad, got, sizeof got);
+        if (got[0] == '[')
+            fail(ps, bad, ST_FORMAT, "malformed section header '%s' (expected [section])", got);
+        else
+            fail(ps, bad, ST_FORMAT,
+                 "malformed line '%s' (expected key = value, a [section] or a ; comment)", got);
+    } else if (bad < 0) {
+        fail(ps, 1, ST_NOMEM, "out of memory reading the preset");
+    }
+    Status st = ST_OK;
+    if (ps->err_line) {
+        st = error_set(err, ps->err_status, "%s", ps->err_msg);
+        preset_defaults(p);
+    } else {
+        *p = ps->p;
+        error_clear(err);
+    }
+    free(ps);
+    return st;
+}
+
+Status preset_load(Preset *p, const char *path, Error *err) {
+    uint8_t *data;
+    size_t len;
+    Status st = fileio_read_all(path, &data, &len, err);
+    if (st) {
+        preset_defaults(p);
+        return st;
+    }
+    st = preset_parse(p, (const char *)data, path, err);
+    free(data);
+    return st;
+}
+
+/* "section.key=value" in --set; sweep.section.key=v1, v2 sets a sweep
+ * ("sweep.section.key=" removes it). */
+Status preset_set(Preset *p, const char *assignment, Error *err) {
+    const char *eq = strchr(assignment, '=');
+    char key[NAME_MAX_], hint[200];
+    if (!eq || eq == assignment)
+        return error_set(err, ST_ARG, "'%.200s': expected section.key=value", assignment);
+    copy_text(key, sizeof key, assignment, (size_t)(eq - assignment));
+    trim(key);
+    const char *value = eq + 1;
+    int sweep = strncmp(key, "sweep.", 6) == 0;
+    const SchemaKey *k = schema_find_dotted(sweep ? key + 6 : key);
+    if (!k) {
+        suggest_dotted(sweep ? key + 6 : key, hint, sizeof hint);
+        return error_set(err, ST_ARG, "%s: unknown key%s", key, hint);
+    }
+    int j = sweep_find(&p->sweep, schema_index(k));
+    if (sweep) {
+        char list[VALUE_MAX];
+        copy_text(list, sizeof list, value, strlen(value));
+        trim(list);
+        PresetSweep *sw = malloc(sizeof *sw);
+        Preset *scratch = malloc(sizeof *scratch);
+        const char *why = NULL;
+        if (!sw || !scratch) {
+            why = "out of memory";
+        } else if (list[0]) {
+            *sw = p->sweep;
+            if (j >= 0) sweep_remove(sw, j);
+            why = sweep_add(sw, k, list, scratch, hint, sizeof hint);
+            if (!why) p->sweep = *sw;
+        } else if (j >= 0) {
+            sweep_remove(&p->sweep, j);
+        }
+        free(sw);
+        free(scratch);
+        if (why) return error_set(err, ST_ARG, "%s=%.100s: %s", key, list, why);
+        return ST_OK;
+    }
+    Error e = {0};
+    if (schema_parse(k, value, p, 0, &e))
+        return error_set(err, ST_ARG, "%s=%.100s: %s", key, value, e.msg);
+    /* A key set explicitly is fixed: it no longer varies in the sweep. */
+    if (j >= 0) sweep_remove(&p->sweep, j);
+    return ST_OK;
+}
+
+/* --- cross-key rules -------------------------------------------------------- */
+
+static Status invalid(const Preset *p, Error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static Status invalid(const Preset *p, Error *err, const char *fmt, ...) {
+    char msg[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (p->source[0]) return error_set(err, ST_ARG, "%s: %s", p->source, msg);
+    return error_set(err, ST_ARG, "%s", msg);
+}
+
+static const char *policy_name(int policy) {
+    static const char *const names[] = {"fixed",     "step", "exp",    "inv",
+                                        "multistep", "poly", "sigmoid"};
+    return policy >= 0 && policy <= LR_SIGMOID ? names[policy] : "?";
+}
+
+static Status validate_solver(const Preset *p, Error *err) {
+    const char *pol = policy_name(p->solver.lr_policy);
+    int lp = p->solver.lr_policy;
+    double gamma = p->solver.gamma, power = p->solver.power;
+    if (lp == LR_STEP && p->solver.stepsize < 1)
+        return invalid(p, err, "solver.stepsize: lr_policy step needs stepsize >= 1 (got %d)",
+                       p->solver.stepsize);
+    if (lp == LR_MULTISTEP) {
+        if (p->solver.n_stepvalue < 1)
+            return invalid(p, err,
+                           "solver.stepvalue: lr_policy multistep needs at least one "
+                           "stepvalue");
+        for (int i = 1; i < p->solver.n_stepvalue; i++)
+            if (p->solver.stepvalue[i] < p->solver.stepvalue[i - 1])
+                return invalid(p, err,
+                               "solver.stepvalue: stepvalues must not decrease (%d comes after "
+                               "%d)",
+                               p->solver.stepvalue[i], p->solver.stepvalue[i - 1]);
+    }
+    if ((lp == LR_STEP || lp == LR_MULTISTEP || lp == LR_EXP || lp == LR_INV) && !(gamma > 0))
+        return invalid(p, err, "solver.gamma: lr_policy %s needs gamma > 0 (got %g)", pol, gamma);
+    /* Caffe's sigmoid rises for gamma > 0 and decays for gamma < 0. */
+    if (lp == LR_SIGMOID && gamma == 0)
+        return invalid(p, err, "solver.gamma: lr_policy sigmoid needs gamma != 0");
+    if (lp == LR_EXP && gamma > 1)
+        return invalid(p, err,
+                       "solver.gamma: lr_policy exp needs gamma <= 1, or the rate grows every "
+                       "iteration (got %g)",
+                       gamma);
+    if ((lp == LR_INV || lp == LR_POLY) && !(power > 0))
+        return invalid(p, err, "solver.power: lr_policy %s needs power > 0 (got %g)", pol, power);
+    if (p->solver.test_interval > 0 && p->solver.test_iter < 1)
+        return invalid(p, err,
+                       "solver.test_iter: test_interval %d needs test_iter >= 1 (or "
+                       "test_interval = 0 to never test)",
+                       p->solver.test_interval);
+    if (p->solver.average_loss < 1)
+        return invalid(p, err, "solver.average_loss: must be >= 1 (got %d)",
+                       p->solver.average_loss);
+    return ST_OK;
+}
+
+int preset_resize(const Preset *p) {
+    if (p->data.resize >= 0) return p->data.resize;
+    return (p->data.resolution * 8 + 3) / 7;
+}
+
+static Status validate_one(const Preset *p, Error *err) {
+    if (p->data.resize > 0 && p->data.resize < p->data.resolution)
+        return invalid(p, err,
+                       "data.resize: %d is smaller than data.resolution %d (make resize >= "
+                       "resolution, auto for 8/7 of it, or 0 to resize straight to the "
+                       "resolution)",
+                       p->data.resize, p->data.resolution);
+    if (p->data.train_fraction < 0 && p->data.format != DATASET_AUTO &&
+        p->data.format != DATASET_CUB)
+        return invalid(p, err,
+                       "data.split: official needs data.format cub or auto (got %s; use "
+                       "random:<fraction>)",
+                       dataset_format_name((DatasetFormat)p->data.format));
+    return validate_solver(p, err);
+}
+
+Status preset_validate(const Preset *p, Error *err) {
+    if (p->sweep.n_keys == 0) return validate_one(p, err);
+    int n = preset_sweep_count(p);
+    Preset *item = malloc(sizeof *item);
+    if (!item) return error_set(err, ST_NOMEM, "out of memory checking the sweep");
+    Status st = ST_OK;
+    for (int i = 0; i < n && !st; i++) {
+        char label[512];
+        Error e = {0};
+        st = preset_sweep_item(p, i, item, label, sizeof label, err);
+        if (!st && (st = validate_one(item, &e)))
+            error_set(err, st, "%s (sweep item %d: %s)", e.msg, i + 1, label);
+    }
+    free(item);
+    return st;
+}
+
+/* --- writing ---------------------------------------------------------------- */
+
+typedef struct Text {
+    char *s;
+    size_t len, cap;
+    int failed;
+} Text;
+
+static void text_add(Text *t, const char *s) {
+    size_t n = strlen(s);
+    if (t->failed) return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (t->len + n + 1 > cap) cap *= 2;
+        char *grown = realloc(t->s, cap);
+        if (!grown) {
+            t->failed = 1;
+            return;
+        }
+        t->s = grown;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->len, s, n + 1);
+    t->len += n;
+}
+
+static void text_line(Text *t, const char *key, const char *value) {
+    text_add(t, key);
+    text_add(t, value[0] ? " = " : " =");
+    text_add(t, value);
+    text_add(t, "\n");
+}
+
+static char *format(const Preset *p, int with_sweep) {
+    Text t = {0};
+    char value[2048];
+    for (int s = 0; schema_section(s); s++) {
+        const char *section = schema_section(s);
+        text_add(&t, s ? "\n[" : "[");
+        text_add(&t, section);
+        text_add(&t, "]\n");
+        for (const SchemaKey *k = schema_next(section, NULL); k; k = schema_next(section, k)) {
+            if (schema_format(k, p, value, sizeof value) < 0) t.failed = 1;
+            text_line(&t, k->key, value);
+        }
+    }
+    if (with_sweep && p->sweep.n_keys) {
+        text_add(&t, "\n[sweep]\n");
+        for (int j = 0; j < p->sweep.n_keys; j++) {
+            const SchemaKey *k = schema_at(p->sweep.key[j]);
+            if (!k) {
+                t.failed = 1;
+                break;
+            }
+            char name[128];
+            snprintf(name, sizeof name, "%s.%s", k->section, k->key);
+            text_add(&t, name);
+            text_add(&t, " =");
+            for (int i = 0; i < p->sweep.n_values[j]; i++) {
+                const char *v = p->sweep.values[j][i];
+                int group = strchr(v, ',') != NULL;
+                text_add(&t, i ? ", " : " ");
+                text_add(&t, group ? "(" : "");
+                text_add(&t, v);
+                text_add(&t, group ? ")" : "");
+            }
+            text_add(&t, "\n");
+        }
+    }
+    if (t.failed) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+}
+
+char *preset_format(const Preset *p) {
+    return format(p, 0);
+}
+
+char *preset_format_sweep(const Preset *p) {
+    return format(p, 1);
+}
+
+Status preset_write(const Preset *p, const char *path, Error *err) {
+    char *text = preset_format(p);
+    if (!text) return error_set(err, ST_NOMEM, "%s: out of memory writing the preset", path);
+    Status st = fileio_write_atomic(path, text, strlen(text), err);
+    free(text);
+    return st;
+}
+
+/* --- sweeps ----------------------------------------------------------------- */
+
+int preset_sweep_count(const Preset *p) {
+    int n = sweep_combinations(&p->sweep);
+    return n < 0 ? PRESET_SWEEP_ITEMS_MAX : n;
+}
+
+Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_t label_cap,
+                         Error *err) {
+    int n = preset_sweep_count(p);
+    if (i < 0 || i >= n)
+        return error_set(err, ST_ARG, "sweep item %d does not exist (the sweep has %d)", i, n);
+    if (out != p) *out = *p;
+    PresetSweep sw = p->sweep;
+    memset(&out->sweep, 0, sizeof out->sweep);
+    size_t len = 0;
+    if (label && label_cap) label[0] = '\0';
+    /* The last key varies fastest: peel digits off i from the end. */
+    int digit[PRESET_SWEEP_KEYS_MAX];
+    for (int j = sw.n_keys - 1; j >= 0; j--) {
+        digit[j] = i % sw.n_values[j];
+        i /= sw.n_values[j];
+    }
+    for (int j = 0; j < sw.n_keys; j++) {
+        const SchemaKey *k = schema_at(sw.key[j]);
+        if (!k) return error_set(err, ST_ARG, "sweep key %d is not a preset key", sw.key[j]);
+        Error e = {0};
+        if (schema_parse(k, sw.values[j][digit[j]], out, 0, &e))
+            return error_set(err, ST_ARG, "sweep.%s.%s: %s", k->section, k->key, e.msg);
+        if (!label || !label_cap) continue;
+        char value[1024];
+        schema_format(k, out, value, sizeof value);
+        int group = strchr(value, ',') != NULL;
+        int w = snprintf(label + len, label_cap - len, "%s%s.%s=%s%s%s", j ? ", " : "", k->section,
+                         k->key, group ? "(" : "", value, group ? ")" : "");
+        if (w > 0) len += (size_t)w;
+        if (len >= label_cap) len = label_cap - 1;
+    }
+    return ST_OK;
+}

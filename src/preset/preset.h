@@ -1,0 +1,148 @@
+/*
+ * preset — an experiment's full description, read from an INI file and
+ * checked against ONE schema table (schema.h) that parsing, validation,
+ * writing and the TUI editor all use.
+ *
+ * A Preset is plain caller storage holding every key's resolved value
+ * (defaults filled in). preset_load reads a file; every problem is reported
+ * as "file:line: section.key: what was expected" and nothing is returned
+ * half-filled. A [sweep] section lists values per key; preset_expand turns a
+ * preset into the Cartesian product of concrete presets. Functions are
+ * reentrant; a Preset belongs to one thread at a time.
+ */
+#ifndef FINELAB_PRESET_H
+#define FINELAB_PRESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/base/error.h"
+
+enum { PRESET_PATH_MAX = 1024, PRESET_TEXT_MAX = 256, PRESET_STEPS_MAX = 32 };
+enum { PRESET_SWEEP_KEYS_MAX = 8, PRESET_SWEEP_VALUES_MAX = 16 };
+/* Most concrete presets one [sweep] may expand to (8 keys x 16 values would
+ * otherwise overflow an int). */
+enum { PRESET_SWEEP_ITEMS_MAX = 1024 };
+
+/* How pixels become network input ([data] normalize) and what a weights
+ * file expects ([model] weights_format). */
+typedef enum NormalizeMode { NORM_AUTO, NORM_MANUAL, NORM_CAFFE, NORM_TORCHVISION } NormalizeMode;
+typedef enum WeightsFormat { WEIGHTS_AUTO, WEIGHTS_CAFFE, WEIGHTS_TORCHVISION } WeightsFormat;
+
+typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH } TransferMode;
+typedef enum Pooling { POOL_COMPACT_TS, POOL_COMPACT_RM, POOL_BILINEAR, POOL_AVG } Pooling;
+typedef enum LrPolicy {
+    LR_FIXED,
+    LR_STEP,
+    LR_EXP,
+    LR_INV,
+    LR_MULTISTEP,
+    LR_POLY,
+    LR_SIGMOID
+} LrPolicy;
+
+typedef struct PresetSweep {
+    int n_keys;
+    int key[PRESET_SWEEP_KEYS_MAX]; /* schema index of each swept key */
+    int n_values[PRESET_SWEEP_KEYS_MAX];
+    char values[PRESET_SWEEP_KEYS_MAX][PRESET_SWEEP_VALUES_MAX][PRESET_TEXT_MAX];
+} PresetSweep;
+
+typedef struct Preset {
+    char source[PRESET_PATH_MAX]; /* file it was read from ("" if built in memory) */
+    struct {
+        char name[PRESET_TEXT_MAX];        /* default: the file name without .ini */
+        char description[PRESET_TEXT_MAX]; /* one line shown in menus */
+        int threads;                       /* BLAS threads, 1..64 (default 2) */
+    } experiment;
+    struct {
+        char dataset[PRESET_PATH_MAX]; /* directory or list file */
+        int format;                    /* DatasetFormat (engine/dataset.h) */
+        double train_fraction;         /* split: < 0 = official, else random:<fraction> */
+        int split_seed;                /* seed of a random split (default 1) */
+        int crop_to_bbox;              /* bool */
+        int resize;                    /* square resize before cropping; 0: none */
+        int resolution;                /* crop side fed to the network */
+        int random_crop;               /* train_crop: 1 random, 0 center */
+        int mirror;                    /* bool */
+        float mean[3];                 /* in channel_order */
+        float std[3];                  /* 1,1,1 for none */
+        float scale;                   /* pixel scale before mean (1 or 0.00392157) */
+        int bgr;                       /* channel_order: 1 bgr, 0 rgb */
+        int normalize;                 /* NormalizeMode: where mean/std/scale/order come from */
+        int skip_bad_images;           /* on_bad_image: 1 skip, 0 fail */
+        int loader_threads;            /* 1..16 */
+    } data;
+    struct {
+        char backbone[32];             /* "vgg16" */
+        float width;                   /* channel multiplier, 0.03125..1 */
+        char weights[PRESET_PATH_MAX]; /* safetensors path or "none" */
+        int weights_format; /* WeightsFormat: the input a file without metadata expects */
+        int pooling;        /* Pooling */
+        int bilinear_dim;   /* compact pooling dimension */
+        int signed_sqrt;    /* bool */
+        int l2_normalize;   /* bool */
+        int num_classes;    /* 0: from the dataset */
+    } model;
+    struct {
+        int mode;                        /* TransferMode */
+        char init_from[PRESET_PATH_MAX]; /* run id or snapshot file, "" for none */
+        float backbone_lr_mult;          /* lr_mult of backbone weights when trained */
+        float bias_lr_mult;              /* lr_mult of every bias relative to its weight (2) */
+        float weight_decay_mult;         /* decay_mult of weights (1) */
+        float bias_decay_mult;           /* decay_mult of biases (0) */
+        int feature_cache;               /* 1 auto, 0 off */
+        int cache_views;                 /* views kept per training image, 1..64 */
+    } transfer;
+    struct {
+        double base_lr;
+        int lr_policy; /* LrPolicy */
+        double gamma, power;
+        int stepsize;
+        int stepvalue[PRESET_STEPS_MAX];
+        int n_stepvalue;
+        double momentum, weight_decay;
+        int l1; /* regularization_type: 1 L1, 0 L2 */
+        int max_iter, iter_size, batch_size;
+        int test_iter, test_interval, test_initialization;
+        int display, average_loss, snapshot;
+        double clip_gradients; /* < 0: off (Caffe's -1) */
+        int random_seed;
+    } solver;
+    PresetSweep sweep;
+} Preset;
+
+/* Fills p with every key's default. */
+void preset_defaults(Preset *p);
+/* Reads path into p (defaults first, then the file). On any error p holds
+ * the defaults and err says "path:line: section.key: problem" for the
+ * first problem found. */
+Status preset_load(Preset *p, const char *path, Error *err);
+/* Parses INI text (as a file named name) into p, as preset_load. */
+Status preset_parse(Preset *p, const char *text, const char *name, Error *err);
+/* Applies "section.key=value" (the --set syntax); err names the assignment. */
+Status preset_set(Preset *p, const char *assignment, Error *err);
+/* Checks rules that join several keys (resize >= resolution, multistep
+ * needs ascending stepvalues, ...); err names the keys. */
+Status preset_validate(const Preset *p, Error *err);
+/* The square side images are resized to before cropping: data.resize, or
+ * for resize = auto (-1) 8/7 of data.resolution rounded (512 for 448, 384
+ * for 336, 256 for 224, 128 for 112); 0 resizes straight to the resolution. */
+int preset_resize(const Preset *p);
+/* Writes p as a complete INI text (every key, resolved, sweep omitted) into
+ * a new malloc'd string; the caller frees it. NULL on out of memory. */
+char *preset_format(const Preset *p);
+/* preset_format plus the [sweep] section (for saving an editable preset);
+ * malloc'd, NULL on out of memory. */
+char *preset_format_sweep(const Preset *p);
+/* preset_format into path atomically. */
+Status preset_write(const Preset *p, const char *path, Error *err);
+
+/* Number of concrete presets p's [sweep] expands to (1 without a sweep). */
+int preset_sweep_count(const Preset *p);
+/* Fills out with combination i (0-based, last swept key varying fastest) and
+ * label with "key=value, key=value" naming the swept values (may be NULL). */
+Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_t label_cap,
+                         Error *err);
+
+#endif

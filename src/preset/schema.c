@@ -1,0 +1,717 @@
+/*
+ * schema — the preset key table and the code that reads and writes one
+ * value of any key. See schema.h.
+ *
+ * The table below is the single place a key is defined; add a row there and
+ * preset.c, the writer and the editor pick it up. Numbers are written with
+ * the fewest digits that read back to the same bits, so a written preset
+ * loads to an identical Preset.
+ */
+#include "src/preset/schema.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/data/dataset.h"
+
+/* The last columns of a row: where the value lives (and a list's count). */
+#define AT(m)      offsetof(Preset, m), sizeof(((const Preset *)NULL)->m)
+#define FIELD(m)   AT(m), 0, 0
+#define LIST(m, n) AT(m), offsetof(Preset, n), PRESET_STEPS_MAX
+#define INF        INFINITY
+
+/* --- choices and suggestions -------------------------------------------- */
+
+static const SchemaChoice formats[] = {{"auto", DATASET_AUTO},
+                                       {"cub", DATASET_CUB},
+                                       {"folder", DATASET_FOLDER},
+                                       {"list", DATASET_LIST},
+                                       {NULL, 0}};
+static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {NULL, 0}};
+static const SchemaChoice orders[] = {{"bgr", 1}, {"rgb", 0}, {NULL, 0}};
+static const SchemaChoice normalizes[] = {{"auto", NORM_AUTO},
+                                          {"manual", NORM_MANUAL},
+                                          {"caffe", NORM_CAFFE},
+                                          {"torchvision", NORM_TORCHVISION},
+                                          {NULL, 0}};
+static const SchemaChoice weight_formats[] = {{"auto", WEIGHTS_AUTO},
+                                              {"caffe", WEIGHTS_CAFFE},
+                                              {"torchvision", WEIGHTS_TORCHVISION},
+                                              {NULL, 0}};
+static const SchemaChoice bad_images[] = {{"fail", 0}, {"skip", 1}, {NULL, 0}};
+static const SchemaChoice backbones[] = {{"vgg16", 0}, {NULL, 0}};
+static const SchemaChoice poolings[] = {{"compact_ts", POOL_COMPACT_TS},
+                                        {"compact_rm", POOL_COMPACT_RM},
+                                        {"bilinear", POOL_BILINEAR},
+                                        {"avg", POOL_AVG},
+                                        {NULL, 0}};
+static const SchemaChoice modes[] = {{"last_layer", TRANSFER_LAST_LAYER},
+                                     {"all", TRANSFER_ALL},
+                                     {"scratch", TRANSFER_SCRATCH},
+                                     {NULL, 0}};
+static const SchemaChoice caches[] = {{"auto", 1}, {"off", 0}, {NULL, 0}};
+static const SchemaChoice policies[] = {
+    {"fixed", LR_FIXED},         {"step", LR_STEP}, {"exp", LR_EXP},         {"inv", LR_INV},
+    {"multistep", LR_MULTISTEP}, {"poly", LR_POLY}, {"sigmoid", LR_SIGMOID}, {NULL, 0}};
+static const SchemaChoice regularizations[] = {{"L2", 0}, {"L1", 1}, {NULL, 0}};
+static const SchemaChoice bools[] = {{"true", 1}, {"false", 0}, {NULL, 0}};
+
+static const char *const s_threads[] = {"1", "2", "4", "8", NULL};
+static const char *const s_split[] = {"random:0.9", "random:0.5", "official", NULL};
+static const char *const s_resize[] = {"auto", "0", "256", "384", "512", NULL};
+static const char *const s_resolution[] = {"224", "336", "448", NULL};
+static const char *const s_scale[] = {"1", "0.00392157", NULL};
+static const char *const s_loaders[] = {"1", "2", "4", NULL};
+static const char *const s_width[] = {"0.125", "0.25", "0.5", "1", NULL};
+static const char *const s_dim[] = {"1024", "2048", "4096", "8192", NULL};
+static const char *const s_mult[] = {"0", "0.1", "1", "2", "10", NULL};
+static const char *const s_views[] = {"1", "2", "4", "8", NULL};
+static const char *const s_lr[] = {"0.0001", "0.001", "0.01", "0.1", NULL};
+static const char *const s_gamma[] = {"0.1", "0.25", "0.5", NULL};
+static const char *const s_power[] = {"0.5", "0.75", "1", "2", NULL};
+static const char *const s_stepsize[] = {"1000", "5000", "10000", "20000", NULL};
+static const char *const s_stepvalue[] = {"none", "20000, 30000, 40000, 50000", NULL};
+static const char *const s_momentum[] = {"0", "0.9", "0.95", "0.99", NULL};
+static const char *const s_decay[] = {"0", "0.00001", "0.0005", "0.001", NULL};
+static const char *const s_max_iter[] = {"1000", "5000", "20000", "60000", NULL};
+static const char *const s_iter_size[] = {"1", "2", "4", "8", NULL};
+static const char *const s_batch[] = {"4", "8", "16", "32", NULL};
+static const char *const s_test_iter[] = {"10", "50", "100", NULL};
+static const char *const s_interval[] = {"0", "100", "500", "1000", NULL};
+static const char *const s_display[] = {"10", "20", "100", NULL};
+static const char *const s_average[] = {"1", "10", "20", NULL};
+static const char *const s_snapshot[] = {"0", "1000", "10000", NULL};
+static const char *const s_clip[] = {"-1", "1", "10", NULL};
+
+/* --- the table ------------------------------------------------------------ */
+
+/* Columns: section, key, type, default, lo, hi, flags, choices, suggestions,
+ * help, and where the value lives. */
+static const SchemaKey keys[] = {
+    {"experiment", "name", SCHEMA_STRING, "", 0, 0, 0, NULL, NULL,
+     "name of the experiment (default: the preset file name without .ini)", FIELD(experiment.name)},
+    {"experiment", "description", SCHEMA_STRING, "", 0, 0, 0, NULL, NULL, "one line shown in menus",
+     FIELD(experiment.description)},
+    {"experiment", "threads", SCHEMA_INT, "2", 1, 64, 0, NULL, s_threads,
+     "BLAS threads of the training engine", FIELD(experiment.threads)},
+
+    {"data", "dataset", SCHEMA_PATH, "data/CUB_200_2011", 0, 0, SCHEMA_NONEMPTY, NULL, NULL,
+     "dataset directory or list file", FIELD(data.dataset)},
+    {"data", "format", SCHEMA_ENUM, "auto", 0, 0, 0, formats, NULL,
+     "dataset layout: auto detects cub, folder (one directory per class) or list",
+     FIELD(data.format)},
+    {"data", "split", SCHEMA_SPLIT, "random:0.9", 0, 1, SCHEMA_LO_OPEN | SCHEMA_HI_OPEN, NULL,
+     s_split, "train/test split: the dataset's official one, or random per class",
+     FIELD(data.train_fraction)},
+    {"data", "split_seed", SCHEMA_INT, "1", 0, 2147483647, 0, NULL, NULL, "seed of a random split",
+     FIELD(data.split_seed)},
+    {"data", "crop_to_bbox", SCHEMA_BOOL, "false", 0, 0, 0, NULL, NULL,
+     "crop each image to its bounding box first (cub only)", FIELD(data.crop_to_bbox)},
+    {"data", "resize", SCHEMA_INT, "auto", 0, 4096, SCHEMA_AUTO, NULL, s_resize,
+     "square resize before cropping; auto: 8/7 of the resolution (512 for 448, 256 for 224); 0: "
+     "resize straight to the resolution",
+     FIELD(data.resize)},
+    {"data", "resolution", SCHEMA_INT, "448", 32, 4096, 0, NULL, s_resolution,
+     "side of the square crop fed to the network", FIELD(data.resolution)},
+    {"data", "train_crop", SCHEMA_ENUM, "random", 0, 0, 0, crops, NULL,
+     "where training crops are taken (tests always use the center)", FIELD(data.random_crop)},
+    {"data", "mirror", SCHEMA_BOOL, "true", 0, 0, 0, NULL, NULL, "mirror training images at random",
+     FIELD(data.mirror)},
+    {"data", "normalize", SCHEMA_ENUM, "auto", 0, 0, 0, normalizes, NULL,
+     "input convention: auto follows the weights (caffe: BGR 0-255 minus means; torchvision: RGB "
+     "0-1 standardised), else mean/std/scale/channel_order below (manual)",
+     FIELD(data.normalize)},
+    {"data", "mean", SCHEMA_FLOAT3, "103.939, 116.779, 123.68", -INF, INF, 0, NULL, NULL,
+     "per-channel mean subtracted, in channel_order", FIELD(data.mean)},
+    {"data", "std", SCHEMA_FLOAT3, "1, 1, 1", 0, INF, SCHEMA_LO_OPEN, NULL, NULL,
+     "per-channel divisor after the mean (1, 1, 1: none)", FIELD(data.std)},
+    {"data", "scale", SCHEMA_FLOAT, "1", 0, 1, SCHEMA_LO_OPEN, NULL, s_scale,
+     "pixel scale before the mean (1: 0..255, 0.00392157: 0..1)", FIELD(data.scale)},
+    {"data", "channel_order", SCHEMA_ENUM, "bgr", 0, 0, 0, orders, NULL,
+     "channel order of the input (Caffe's VGG expects bgr)", FIELD(data.bgr)},
+    {"data", "on_bad_image", SCHEMA_ENUM, "fail", 0, 0, 0, bad_images, NULL,
+     "an unreadable image stops the run (fail) or is left out (skip)", FIELD(data.skip_bad_images)},
+    {"data", "loader_threads", SCHEMA_INT, "2", 1, 16, 0, NULL, s_loaders,
+     "threads decoding and augmenting images", FIELD(data.loader_threads)},
+
+    {"model", "backbone", SCHEMA_STRING, "vgg16", 0, 0, SCHEMA_NONEMPTY, backbones, NULL,
+     "convolutional backbone, truncated after relu5_3", FIELD(model.backbone)},
+    {"model", "width", SCHEMA_FLOAT, "1", 0.03125, 1, 0, NULL, s_width,
+     "channel multiplier of the backbone (1: the real VGG-16)", FIELD(model.width)},
+    {"model", "weights", SCHEMA_PATH, "none", 0, 0, SCHEMA_NONEMPTY, NULL, NULL,
+     "pretrained backbone weights (.safetensors) or none", FIELD(model.weights)},
+    {"model", "weights_format", SCHEMA_ENUM, "auto", 0, 0, 0, weight_formats, NULL,
+     "input the weights expect: auto reads the file (finelab and converted Caffe files say; "
+     "others are taken as torchvision)",
+     FIELD(model.weights_format)},
+    {"model", "pooling", SCHEMA_ENUM, "compact_ts", 0, 0, 0, poolings, NULL,
+     "head: compact bilinear (Tensor Sketch, Random Maclaurin), full bilinear or average",
+     FIELD(model.pooling)},
+    {"model", "bilinear_dim", SCHEMA_INT, "8192", 16, 65536, 0, NULL, s_dim,
+     "output dimension of compact bilinear pooling", FIELD(model.bilinear_dim)},
+    {"model", "signed_sqrt", SCHEMA_BOOL, "true", 0, 0, 0, NULL, NULL,
+     "signed square root after pooling", FIELD(model.signed_sqrt)},
+    {"model", "l2_normalize", SCHEMA_BOOL, "true", 0, 0, 0, NULL, NULL,
+     "L2 normalisation after pooling", FIELD(model.l2_normalize)},
+    {"model", "num_classes", SCHEMA_INT, "0", 0, 100000, 0, NULL, NULL,
+     "classifier outputs; 0: the dataset's number of classes", FIELD(model.num_classes)},
+
+    {"transfer", "mode", SCHEMA_ENUM, "last_layer", 0, 0, 0, modes, NULL,
+     "train the classifier only, every layer, or everything from scratch", FIELD(transfer.mode)},
+    {"transfer", "init_from", SCHEMA_STRING, "", 0, 0, 0, NULL, NULL,
+     "start from a finished run (its id) or a snapshot file; empty: none",
+     FIELD(transfer.init_from)},
+    {"transfer", "backbone_lr_mult", SCHEMA_FLOAT, "1", 0, 100, 0, NULL, s_mult,
+     "learning-rate multiplier of backbone weights when they are trained",
+     FIELD(transfer.backbone_lr_mult)},
+    {"transfer", "bias_lr_mult", SCHEMA_FLOAT, "2", 0, 100, 0, NULL, s_mult,
+     "learning-rate multiplier of biases relative to their weights", FIELD(transfer.bias_lr_mult)},
+    {"transfer", "weight_decay_mult", SCHEMA_FLOAT, "1", 0, 100, 0, NULL, s_mult,
+     "weight-decay multiplier of weights", FIELD(transfer.weight_decay_mult)},
+    {"transfer", "bias_decay_mult", SCHEMA_FLOAT, "0", 0, 100, 0, NULL, s_mult,
+     "weight-decay multiplier of biases", FIELD(transfer.bias_decay_mult)},
+    {"transfer", "feature_cache", SCHEMA_ENUM, "auto", 0, 0, 0, caches, NULL,
+     "cache frozen-backbone features when only the classifier trains",
+     FIELD(transfer.feature_cache)},
+    {"transfer", "cache_views", SCHEMA_INT, "2", 1, 64, 0, NULL, s_views,
+     "augmented views cached per training image", FIELD(transfer.cache_views)},
+
+    {"solver", "base_lr", SCHEMA_DOUBLE, "0.01", 0, 100, SCHEMA_LO_OPEN, NULL, s_lr,
+     "base learning rate", FIELD(solver.base_lr)},
+    {"solver", "lr_policy", SCHEMA_ENUM, "fixed", 0, 0, 0, policies, NULL,
+     "learning-rate schedule (Caffe's lr_policy)", FIELD(solver.lr_policy)},
+    {"solver", "gamma", SCHEMA_DOUBLE, "0.1", -100, 100, 0, NULL, s_gamma,
+     "factor of step, multistep, exp, inv; sigmoid slope (negative decays)", FIELD(solver.gamma)},
+    {"solver", "power", SCHEMA_DOUBLE, "1", 0, 100, 0, NULL, s_power, "exponent of inv and poly",
+     FIELD(solver.power)},
+    {"solver", "stepsize", SCHEMA_INT, "0", 0, 1e9, 0, NULL, s_stepsize,
+     "iterations per step (step), or the sigmoid's midpoint", FIELD(solver.stepsize)},
+    {"solver", "stepvalue", SCHEMA_INT_LIST, "none", 1, INF, SCHEMA_REPEATABLE, NULL, s_stepvalue,
+     "iterations where multistep multiplies the rate by gamma (repeatable)",
+     LIST(solver.stepvalue, solver.n_stepvalue)},
+    {"solver", "momentum", SCHEMA_DOUBLE, "0.9", 0, 1, SCHEMA_HI_OPEN, NULL, s_momentum,
+     "momentum of SGD", FIELD(solver.momentum)},
+    {"solver", "weight_decay", SCHEMA_DOUBLE, "0.0005", 0, 10, 0, NULL, s_decay,
+     "weight decay (regularisation strength)", FIELD(solver.weight_decay)},
+    {"solver", "regularization_type", SCHEMA_ENUM, "L2", 0, 0, 0, regularizations, NULL,
+     "weight decay on the squared weights (L2) or their absolute values (L1)", FIELD(solver.l1)},
+    {"solver", "max_iter", SCHEMA_INT, "1000", 1, 1e9, 0, NULL, s_max_iter, "iterations to train",
+     FIELD(solver.max_iter)},
+    {"solver", "iter_size", SCHEMA_INT, "1", 1, 1024, 0, NULL, s_iter_size,
+     "batches whose gradients are accumulated per iteration", FIELD(solver.iter_size)},
+    {"solver", "batch_size", SCHEMA_INT, "8", 1, 4096, 0, NULL, s_batch, "images per batch",
+     FIELD(solver.batch_size)},
+    {"solver", "test_iter", SCHEMA_INT, "10", 0, 1e9, 0, NULL, s_test_iter, "batches per test",
+     FIELD(solver.test_iter)},
+    {"solver", "test_interval", SCHEMA_INT, "100", 0, 1e9, 0, NULL, s_interval,
+     "iterations between tests; 0: never", FIELD(solver.test_interval)},
+    {"solver", "test_initialization", SCHEMA_BOOL, "true", 0, 0, 0, NULL, NULL,
+     "test before the first iteration", FIELD(solver.test_initialization)},
+    {"solver", "display", SCHEMA_INT, "20", 0, 1e9, 0, NULL, s_display,
+     "iterations between training-loss reports; 0: never", FIELD(solver.display)},
+    {"solver", "average_loss", SCHEMA_INT, "1", 1, 1e6, 0, NULL, s_average,
+     "iterations the displayed loss is averaged over", FIELD(solver.average_loss)},
+    {"solver", "snapshot", SCHEMA_INT, "0", 0, 1e9, 0, NULL, s_snapshot,
+     "iterations between snapshots; 0: only at the end", FIELD(solver.snapshot)},
+    {"solver", "clip_gradients", SCHEMA_DOUBLE, "-1", -INF, INF, 0, NULL, s_clip,
+     "largest L2 norm of the whole gradient; negative: no clipping", FIELD(solver.clip_gradients)},
+    {"solver", "random_seed", SCHEMA_INT, "1", 0, 2147483647, 0, NULL, NULL,
+     "seed of weight init, shuffling and augmentation", FIELD(solver.random_seed)},
+};
+
+enum { N_KEYS = sizeof keys / sizeof keys[0] };
+
+static const char *const sections[] = {"experiment", "data", "model", "transfer", "solver", NULL};
+
+/* --- lookup --------------------------------------------------------------- */
+
+int schema_count(void) {
+    return N_KEYS;
+}
+
+const SchemaKey *schema_at(int i) {
+    return i >= 0 && i < N_KEYS ? &keys[i] : NULL;
+}
+
+int schema_index(const SchemaKey *k) {
+    CHECK(k >= keys && k < keys + N_KEYS);
+    return (int)(k - keys);
+}
+
+const char *schema_section(int i) {
+    return i >= 0 && i < (int)(sizeof sections / sizeof sections[0]) ? sections[i] : NULL;
+}
+
+int schema_is_section(const char *section) {
+    for (int i = 0; sections[i]; i++)
+        if (strcmp(sections[i], section) == 0) return 1;
+    return 0;
+}
+
+const SchemaKey *schema_next(const char *section, const SchemaKey *prev) {
+    for (int i = prev ? schema_index(prev) + 1 : 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].section, section) == 0) return &keys[i];
+    return NULL;
+}
+
+const SchemaKey *schema_find(const char *section, const char *key) {
+    for (int i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0) return &keys[i];
+    return NULL;
+}
+
+const SchemaKey *schema_find_dotted(const char *dotted) {
+    const char *dot = strchr(dotted, '.');
+    if (!dot || dot == dotted) return NULL;
+    char section[32];
+    size_t n = (size_t)(dot - dotted);
+    if (n >= sizeof section) return NULL;
+    memcpy(section, dotted, n);
+    section[n] = '\0';
+    return schema_find(section, dot + 1);
+}
+
+/* Edit distance (insert, delete, substitute, swap neighbours) of two short
+ * words; longer words are cut at 63 characters. */
+static int distance(const char *a, const char *b) {
+    enum { W = 64 };
+    int la = (int)strnlen(a, W - 1), lb = (int)strnlen(b, W - 1);
+    int d[W][W];
+    for (int i = 0; i <= la; i++) d[i][0] = i;
+    for (int j = 0; j <= lb; j++) d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/* Close enough to suggest: at most a third of the word wrong, and at most 3. */
+static int close_enough(int dist, const char *word) {
+    int len = (int)strlen(word);
+    return dist <= 3 && dist * 3 <= len;
+}
+
+const SchemaKey *schema_closest(const char *section, const char *key) {
+    /* The right key in the wrong section is the likeliest mistake. */
+    const SchemaKey *best = NULL;
+    for (int i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].key, key) == 0) {
+            if (!best || strcmp(keys[i].section, section) == 0) best = &keys[i];
+        }
+    if (best) return best;
+    int best_d = 1 << 30;
+    for (int i = 0; i < N_KEYS; i++) {
+        int d = distance(key, keys[i].key);
+        if (strcmp(keys[i].section, section) != 0) d++;
+        if (d < best_d) best_d = d, best = &keys[i];
+    }
+    return best && close_enough(best_d, key) ? best : NULL;
+}
+
+const char *schema_closest_section(const char *section) {
+    const char *best = NULL;
+    int best_d = 1 << 30;
+    static const char *const all[] = {"experiment", "data",  "model", "transfer",
+                                      "solver",     "sweep", NULL};
+    for (int i = 0; all[i]; i++) {
+        int d = distance(section, all[i]);
+        if (d < best_d) best_d = d, best = all[i];
+    }
+    return close_enough(best_d, section) ? best : NULL;
+}
+
+/* --- reading values ------------------------------------------------------- */
+
+/* Copies text without surrounding whitespace into buf (cut to cap - 1). */
+static void trim_copy(char *buf, size_t cap, const char *text) {
+    while (isspace((unsigned char)*text)) text++;
+    size_t n = strlen(text);
+    while (n && isspace((unsigned char)text[n - 1])) n--;
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+}
+
+static void *field(Preset *p, size_t offset) {
+    return (char *)p + offset;
+}
+
+static const void *cfield(const Preset *p, size_t offset) {
+    return (const char *)p + offset;
+}
+
+/* Sets err to "expects <description> (got '<text>')", with a long text cut. */
+static Status expected(const SchemaKey *k, const char *text, const char *extra, Error *err) {
+    char what[256];
+    schema_describe(k, what, sizeof what);
+    int n = (int)strlen(text);
+    if (n > 80) return error_set(err, ST_ARG, "expects %s%s (got '%.72s...')", what, extra, text);
+    return error_set(err, ST_ARG, "expects %s%s (got '%s')", what, extra, text);
+}
+
+/* A whole number that fits an int. */
+static int parse_whole(const char *s, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || errno || v < INT_MIN || v > INT_MAX) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_number(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || (errno && fabs(v) > 1)) return -1;
+    *out = v;
+    return 0;
+}
+
+static int in_range(const SchemaKey *k, double v) {
+    if (k->flags & SCHEMA_LO_OPEN ? v <= k->lo : v < k->lo) return 0;
+    if (k->flags & SCHEMA_HI_OPEN ? v >= k->hi : v > k->hi) return 0;
+    return 1;
+}
+
+static const SchemaChoice *find_choice(const SchemaChoice *c, const char *text) {
+    for (; c && c->text; c++)
+        if (strcasecmp(c->text, text) == 0) return c;
+    return NULL;
+}
+
+/* Splits s at commas and whitespace into at most max words; returns the
+ * count, or -1 when there are more (or an empty item between commas). */
+static int split_items(char *s, char **items, int max) {
+    int n = 0;
+    char *p = s;
+    for (;;) {
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p) break;
+        if (*p == ',') return -1;
+        if (n == max) return -1;
+        items[n++] = p;
+        while (*p && *p != ',' && !isspace((unsigned char)*p)) p++;
+        char *end = p;
+        while (isspace((unsigned char)*p)) p++;
+        int comma = *p == ',';
+        if (comma) p++;
+        *end = '\0';
+        if (comma) {
+            while (isspace((unsigned char)*p)) p++;
+            if (!*p) return -1;
+        }
+    }
+    return n;
+}
+
+static Status parse_text(const SchemaKey *k, const char *v, Preset *p, Error *err) {
+    for (const char *c = v; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return error_set(err, ST_ARG, "expects one line of printable text");
+        if (*c == ';' && c > v && isspace((unsigned char)c[-1]))
+            return error_set(err, ST_ARG, "may not contain ' ;' (it starts an INI comment)");
+    }
+    if (!*v && (k->flags & SCHEMA_NONEMPTY)) return expected(k, v, "", err);
+    if (k->choices) {
+        const SchemaChoice *c = find_choice(k->choices, v);
+        if (!c) return expected(k, v, "", err);
+        v = c->text;
+    }
+    memcpy(field(p, k->offset), v, strlen(v) + 1);
+    return ST_OK;
+}
+
+static Status parse_list(const SchemaKey *k, const char *v, Preset *p, int append, Error *err) {
+    int *count = field(p, k->count_offset), *items = field(p, k->offset);
+    int have = append ? *count : 0;
+    char *words[PRESET_STEPS_MAX + 1], copy[PRESET_PATH_MAX + 64];
+    long long vals[PRESET_STEPS_MAX + 1];
+    snprintf(copy, sizeof copy, "%s", v);
+    int n = strcasecmp(v, "none") == 0 ? 0 : split_items(copy, words, PRESET_STEPS_MAX + 1);
+    if (n < 0) return expected(k, v, "", err);
+    for (int i = 0; i < n; i++)
+        if (parse_whole(words[i], &vals[i]) || !in_range(k, (double)vals[i]))
+            return expected(k, v, "", err);
+    if (have + n > k->max_items)
+        return error_set(err, ST_ARG, "takes at most %d values in all (this makes %d)",
+                         k->max_items, have + n);
+    for (int i = 0; i < n; i++) items[have + i] = (int)vals[i];
+    *count = have + n;
+    return ST_OK;
+}
+
+static Status parse_float3(const SchemaKey *k, const char *v, Preset *p, Error *err) {
+    char *words[4], copy[PRESET_PATH_MAX + 64];
+    float f[3];
+    snprintf(copy, sizeof copy, "%s", v);
+    if (split_items(copy, words, 4) != 3) return expected(k, v, "", err);
+    for (int i = 0; i < 3; i++) {
+        double d;
+        if (parse_number(words[i], &d)) return expected(k, v, "", err);
+        f[i] = (float)d;
+        if (!isfinite(f[i]) || !in_range(k, f[i])) return expected(k, v, "", err);
+    }
+    memcpy(field(p, k->offset), f, sizeof f);
+    return ST_OK;
+}
+
+static Status parse_scalar(const SchemaKey *k, const char *v, Preset *p, Error *err) {
+    long long whole;
+    double num;
+    const SchemaChoice *c;
+    switch (k->type) {
+    case SCHEMA_INT:
+        if ((k->flags & SCHEMA_AUTO) && strcasecmp(v, "auto") == 0) {
+            *(int *)field(p, k->offset) = -1;
+            return ST_OK;
+        }
+        if (parse_whole(v, &whole) || !in_range(k, (double)whole)) break;
+        *(int *)field(p, k->offset) = (int)whole;
+        return ST_OK;
+    case SCHEMA_FLOAT:
+        if (parse_number(v, &num) || !isfinite((float)num) || !in_range(k, (float)num)) break;
+        *(float *)field(p, k->offset) = (float)num;
+        return ST_OK;
+    case SCHEMA_DOUBLE:
+        if (parse_number(v, &num) || !in_range(k, num)) break;
+        *(double *)field(p, k->offset) = num;
+        return ST_OK;
+    case SCHEMA_BOOL:
+        if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0)
+            v = "true";
+        if (strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0)
+            v = "false";
+        if (!(c = find_choice(bools, v))) break;
+        *(int *)field(p, k->offset) = c->value;
+        return ST_OK;
+    case SCHEMA_ENUM:
+        if (!(c = find_choice(k->choices, v))) break;
+        *(int *)field(p, k->offset) = c->value;
+        return ST_OK;
+    case SCHEMA_SPLIT:
+        if (strcasecmp(v, "official") == 0) {
+            num = -1;
+        } else if (strncasecmp(v, "random:", 7) != 0 || parse_number(v + 7, &num) ||
+                   !in_range(k, num)) {
+            break;
+        }
+        *(double *)field(p, k->offset) = num;
+        return ST_OK;
+    default:
+        CHECK(!"not a scalar type");
+    }
+    return expected(k, v, "", err);
+}
+
+Status schema_parse(const SchemaKey *k, const char *text, Preset *p, int append, Error *err) {
+    char v[PRESET_PATH_MAX + 64];
+    while (isspace((unsigned char)*text)) text++;
+    size_t len = strlen(text);
+    while (len && isspace((unsigned char)text[len - 1])) len--;
+    if ((k->type == SCHEMA_STRING || k->type == SCHEMA_PATH) && len >= k->size)
+        return error_set(err, ST_ARG, "is %zu characters long (at most %zu)", len, k->size - 1);
+    if (len >= sizeof v) {
+        char what[256];
+        schema_describe(k, what, sizeof what);
+        return error_set(err, ST_ARG, "expects %s (got %zu characters)", what, len);
+    }
+    trim_copy(v, sizeof v, text);
+    switch (k->type) {
+    case SCHEMA_STRING:
+    case SCHEMA_PATH:
+        return parse_text(k, v, p, err);
+    case SCHEMA_INT_LIST:
+        return parse_list(k, v, p, append && (k->flags & SCHEMA_REPEATABLE), err);
+    case SCHEMA_FLOAT3:
+        return parse_float3(k, v, p, err);
+    default:
+        if (strchr(v, ','))
+            return error_set(err, ST_ARG,
+                             "expects one value, not a list (lists belong in [sweep]; got '%.80s')",
+                             v);
+        return parse_scalar(k, v, p, err);
+    }
+}
+
+/* --- writing values ------------------------------------------------------- */
+
+/* The shortest %g form of v that reads back as the same float (single) or
+ * double; digits tried from lo to hi. */
+static void format_number(char *buf, size_t cap, double v, int single) {
+    for (int digits = single ? 6 : 15; digits <= 17; digits++) {
+        snprintf(buf, cap, "%.*g", digits, v);
+        double back = strtod(buf, NULL);
+        if (single ? (float)back == (float)v : back == v) return;
+    }
+}
+
+static int put(char *buf, size_t cap, size_t *len, const char *s) {
+    size_t n = strlen(s);
+    if (*len + n >= cap) return -1;
+    memcpy(buf + *len, s, n + 1);
+    *len += n;
+    return 0;
+}
+
+int schema_format(const SchemaKey *k, const Preset *p, char *buf, size_t cap) {
+    char num[64];
+    size_t len = 0;
+    const void *f = cfield(p, k->offset);
+    if (!cap) return -1;
+    buf[0] = '\0';
+    switch (k->type) {
+    case SCHEMA_STRING:
+    case SCHEMA_PATH:
+        return put(buf, cap, &len, f) ? -1 : (int)len;
+    case SCHEMA_INT:
+        if ((k->flags & SCHEMA_AUTO) && *(const int *)f == -1)
+            snprintf(num, sizeof num, "auto");
+        else
+            snprintf(num, sizeof num, "%d", *(const int *)f);
+        break;
+    case SCHEMA_FLOAT:
+        format_number(num, sizeof num, *(const float *)f, 1);
+        break;
+    case SCHEMA_DOUBLE:
+        format_number(num, sizeof num, *(const double *)f, 0);
+        break;
+    case SCHEMA_BOOL:
+        snprintf(num, sizeof num, "%s", *(const int *)f ? "true" : "false");
+        break;
+    case SCHEMA_ENUM:
+        for (const SchemaChoice *c = k->choices;; c++) {
+            if (!c->text) return -1;
+            if (c->value == *(const int *)f) {
+                snprintf(num, sizeof num, "%s", c->text);
+                break;
+            }
+        }
+        break;
+    case SCHEMA_SPLIT: {
+        double fr = *(const double *)f;
+        if (fr < 0) {
+            snprintf(num, sizeof num, "official");
+        } else {
+            char g[48];
+            format_number(g, sizeof g, fr, 0);
+            snprintf(num, sizeof num, "random:%s", g);
+        }
+        break;
+    }
+    case SCHEMA_FLOAT3:
+        for (int i = 0; i < 3; i++) {
+            format_number(num, sizeof num, ((const float *)f)[i], 1);
+            if ((i && put(buf, cap, &len, ", ")) || put(buf, cap, &len, num)) return -1;
+        }
+        return (int)len;
+    case SCHEMA_INT_LIST: {
+        int n = *(const int *)cfield(p, k->count_offset);
+        if (n == 0) return put(buf, cap, &len, "none") ? -1 : (int)len;
+        for (int i = 0; i < n; i++) {
+            snprintf(num, sizeof num, "%d", ((const int *)f)[i]);
+            if ((i && put(buf, cap, &len, ", ")) || put(buf, cap, &len, num)) return -1;
+        }
+        return (int)len;
+    }
+    }
+    return put(buf, cap, &len, num) ? -1 : (int)len;
+}
+
+/* --- describing values ---------------------------------------------------- */
+
+/* "from 1 to 64", "> 0 and <= 100", ">= 1", or "" without bounds. */
+static void describe_range(const SchemaKey *k, char *buf, size_t cap) {
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, "%.10g", k->lo);
+    snprintf(hi, sizeof hi, "%.10g", k->hi);
+    int has_lo = isfinite(k->lo), has_hi = isfinite(k->hi);
+    int lo_open = (k->flags & SCHEMA_LO_OPEN) != 0, hi_open = (k->flags & SCHEMA_HI_OPEN) != 0;
+    if (has_lo && has_hi && !lo_open && !hi_open)
+        snprintf(buf, cap, " from %s to %s", lo, hi);
+    else if (has_lo && has_hi)
+        snprintf(buf, cap, " %s %s and %s %s", lo_open ? ">" : ">=", lo, hi_open ? "<" : "<=", hi);
+    else if (has_lo)
+        snprintf(buf, cap, " %s %s", lo_open ? ">" : ">=", lo);
+    else if (has_hi)
+        snprintf(buf, cap, " %s %s", hi_open ? "<" : "<=", hi);
+    else
+        buf[0] = '\0';
+}
+
+static void describe_choices(const SchemaChoice *c, char *buf, size_t cap) {
+    size_t len = 0;
+    buf[0] = '\0';
+    put(buf, cap, &len, "one of ");
+    for (int i = 0; c[i].text; i++) {
+        if (i) put(buf, cap, &len, ", ");
+        put(buf, cap, &len, c[i].text);
+    }
+}
+
+void schema_describe(const SchemaKey *k, char *buf, size_t cap) {
+    char range[96];
+    describe_range(k, range, sizeof range);
+    switch (k->type) {
+    case SCHEMA_STRING:
+    case SCHEMA_PATH:
+        if (k->choices)
+            describe_choices(k->choices, buf, cap);
+        else
+            snprintf(buf, cap, "%s%s (at most %zu characters)",
+                     k->flags & SCHEMA_NONEMPTY ? "a non-empty " : "a ",
+                     k->type == SCHEMA_PATH ? "path" : "line of text", k->size - 1);
+        break;
+    case SCHEMA_INT:
+        snprintf(buf, cap, "%sa whole number%s", k->flags & SCHEMA_AUTO ? "auto or " : "", range);
+        break;
+    case SCHEMA_FLOAT:
+    case SCHEMA_DOUBLE:
+        snprintf(buf, cap, "a number%s", range);
+        break;
+    case SCHEMA_BOOL:
+        snprintf(buf, cap, "true or false");
+        break;
+    case SCHEMA_ENUM:
+        describe_choices(k->choices, buf, cap);
+        break;
+    case SCHEMA_INT_LIST:
+        snprintf(buf, cap, "whole numbers%s separated by commas (at most %d in all), or none",
+                 range, k->max_items);
+        break;
+    case SCHEMA_FLOAT3:
+        snprintf(buf, cap, "three numbers%s separated by commas", range);
+        break;
+    case SCHEMA_SPLIT:
+        snprintf(buf, cap, "official or random:<fraction> with 0 < fraction < 1");
+        break;
+    }
+}
+
+const char *schema_suggestion(const SchemaKey *k, int i) {
+    if (i < 0) return NULL;
+    if (k->suggest) {
+        for (int j = 0; j < i; j++)
+            if (!k->suggest[j]) return NULL;
+        return k->suggest[i];
+    }
+    const SchemaChoice *c = k->type == SCHEMA_BOOL ? bools : k->choices;
+    if (!c) return NULL;
+    for (int j = 0; j < i; j++)
+        if (!c[j].text) return NULL;
+    return c[i].text;
+}

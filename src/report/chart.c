@@ -1,0 +1,211 @@
+/*
+ * chart — line charts into a TextGrid. See chart.h.
+ *
+ * Points are mapped onto a "dot" raster whose resolution depends on the
+ * glyph set (1x1, 1x2 or 2x4 dots per cell); consecutive points are joined
+ * by straight dot lines; finally each cell's dots become one character.
+ * A cell shared by two series shows the later series.
+ */
+#include "src/report/chart.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Raster {
+    int cols, rows;    /* cells */
+    int sx, sy;        /* dots per cell */
+    unsigned *mask;    /* dot bits per cell */
+    int *style;        /* series style per cell */
+    const char **mark; /* ASCII mark per cell */
+} Raster;
+
+static const unsigned braille_bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
+
+static void raster_dot(Raster *r, int dx, int dy, const ChartSeries *s) {
+    if (dx < 0 || dy < 0 || dx >= r->cols * r->sx || dy >= r->rows * r->sy) return;
+    int cx = dx / r->sx, cy = dy / r->sy, i = cy * r->cols + cx;
+    unsigned bit = r->sx == 2 ? braille_bit[dy % 4][dx % 2] : r->sy == 2 ? 1u << (dy % 2) : 1u;
+    r->mask[i] |= bit;
+    r->style[i] = s->style;
+    r->mark[i] = s->mark;
+}
+
+static void raster_line(Raster *r, int x0, int y0, int x1, int y1, const ChartSeries *s) {
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+    int e = dx + dy;
+    for (;;) {
+        raster_dot(r, x0, y0, s);
+        if (x0 == x1 && y0 == y1) break;
+        int e2 = 2 * e;
+        if (e2 >= dy) {
+            e += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            e += dx;
+            y0 += sy;
+        }
+    }
+}
+
+static void raster_glyph(const Raster *r, int i, ChartGlyphs glyphs, char out[5]) {
+    unsigned m = r->mask[i];
+    if (glyphs == CHART_ASCII) {
+        snprintf(out, 5, "%s", r->mark[i] ? r->mark[i] : "*");
+    } else if (glyphs == CHART_BLOCK) {
+        snprintf(out, 5, "%s", m == 3 ? "\xe2\x96\x88" : m == 1 ? "\xe2\x96\x80" : "\xe2\x96\x84");
+    } else {
+        unsigned cp = 0x2800 + m; /* three-byte UTF-8 */
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        out[3] = '\0';
+    }
+}
+
+void chart_format(double v, char *buf, size_t cap) {
+    double a = fabs(v);
+    if (v == floor(v) && a < 1e5)
+        snprintf(buf, cap, "%.0f", v);
+    else if (a >= 1e5 || a < 1e-3)
+        snprintf(buf, cap, "%.1e", v);
+    else if (a >= 100)
+        snprintf(buf, cap, "%.0f", v);
+    else if (a >= 10)
+        snprintf(buf, cap, "%.1f", v);
+    else if (a >= 1)
+        snprintf(buf, cap, "%.2f", v);
+    else
+        snprintf(buf, cap, "%.3g", v);
+}
+
+/* A label for v on an axis spanning span: whole numbers stay whole, and
+ * other values get enough decimals that the axis ends differ (a loss
+ * between 1.3857 and 1.3887 must not read 1.39 at both ends). */
+static void chart_label(double v, double span, char *buf, size_t cap) {
+    if (v == floor(v) && fabs(v) < 1e7 && span >= 1) {
+        snprintf(buf, cap, "%.0f", v);
+        return;
+    }
+    int decimals = span > 0 ? (int)ceil(-log10(span)) + 2 : 2;
+    if (decimals < 0) decimals = 0;
+    if (decimals > 6 || fabs(v) >= 1e6) {
+        chart_format(v, buf, cap);
+        return;
+    }
+    snprintf(buf, cap, "%.*f", decimals, v);
+    if (strlen(buf) > 7) chart_format(v, buf, cap);
+}
+
+void chart_ema(const double *y, int n, double weight, double *out) {
+    double s = 0, wk = 1;
+    for (int i = 0; i < n; i++) {
+        s = weight * s + (1 - weight) * y[i];
+        wk *= weight;
+        out[i] = weight > 0 ? s / (1 - wk) : y[i];
+    }
+}
+
+static double chart_yv(const ChartOptions *o, double y) {
+    return o->log_y ? (y > 0 ? log10(y) : NAN) : y;
+}
+
+/* The visible ranges: options where given, else the data's. */
+static int chart_ranges(const ChartOptions *o, const ChartSeries *s, int n, double *xl, double *xh,
+                        double *yl, double *yh) {
+    *xl = *yl = INFINITY;
+    *xh = *yh = -INFINITY;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < s[k].n; i++) {
+            double x = s[k].x[i], y = chart_yv(o, s[k].y[i]);
+            if (!isfinite(x) || !isfinite(y)) continue;
+            if (!isnan(o->x_min) && x < o->x_min) continue;
+            if (!isnan(o->x_max) && x > o->x_max) continue;
+            *xl = fmin(*xl, x);
+            *xh = fmax(*xh, x);
+            *yl = fmin(*yl, y);
+            *yh = fmax(*yh, y);
+        }
+    if (!isnan(o->x_min)) *xl = o->x_min;
+    if (!isnan(o->x_max)) *xh = o->x_max;
+    if (!isnan(o->y_min)) *yl = chart_yv(o, o->y_min);
+    if (!isnan(o->y_max)) *yh = chart_yv(o, o->y_max);
+    if (!isfinite(*xl) || !isfinite(*yl) || !isfinite(*xh) || !isfinite(*yh)) return -1;
+    if (*xh <= *xl) *xh = *xl + 1;
+    if (*yh <= *yl) { /* constant series: a band around the value */
+        double pad = fabs(*yl) > 0 ? fabs(*yl) * 0.1 : 1.0;
+        *yl -= pad;
+        *yh += pad;
+    }
+    return 0;
+}
+
+void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
+                  const ChartSeries *series, int n_series) {
+    if (w < 16 || h < 4) return;
+    const int label_w = 9; /* a 7-character label, a space, the axis */
+    Raster r = {.cols = w - label_w, .rows = h - 2};
+    r.sx = o->glyphs == CHART_BRAILLE ? 2 : 1;
+    r.sy = o->glyphs == CHART_BRAILLE ? 4 : o->glyphs == CHART_BLOCK ? 2 : 1;
+    for (int yy = 0; yy < h - 2; yy++) textgrid_put(g, x0 + label_w - 1, y0 + yy, "|", 0);
+    for (int xx = label_w - 1; xx < w; xx++)
+        textgrid_put(g, x0 + xx, y0 + h - 2, xx == label_w - 1 ? "+" : "-", 0);
+    double xl, xh, yl, yh;
+    if (chart_ranges(o, series, n_series, &xl, &xh, &yl, &yh)) {
+        textgrid_text(g, x0 + label_w + 1, y0 + (h - 2) / 2, "(no data)", 0);
+        return;
+    }
+    char buf[32];
+    for (int k = 0; k < 3; k++) { /* y labels: top, middle, bottom */
+        int row = k == 0 ? 0 : k == 1 ? (h - 3) / 2 : h - 3;
+        double v = yh - (yh - yl) * row / (double)(h - 3 > 0 ? h - 3 : 1);
+        if (o->log_y)
+            chart_format(pow(10, v), buf, sizeof buf);
+        else
+            chart_label(v, yh - yl, buf, sizeof buf);
+        int len = (int)strlen(buf);
+        textgrid_text(g, x0 + label_w - 2 - len, y0 + row, buf, 0);
+    }
+    chart_label(xl, xh - xl, buf, sizeof buf);
+    textgrid_text(g, x0 + label_w - 1, y0 + h - 1, buf, 0);
+    chart_label(xh, xh - xl, buf, sizeof buf);
+    textgrid_text(g, x0 + w - (int)strlen(buf), y0 + h - 1, buf, 0);
+    size_t cells = (size_t)r.cols * (size_t)r.rows;
+    r.mask = calloc(cells, sizeof *r.mask);
+    r.style = calloc(cells, sizeof *r.style);
+    r.mark = calloc(cells, sizeof *r.mark);
+    if (!r.mask || !r.style || !r.mark) goto done;
+    int dw = r.cols * r.sx - 1, dh = r.rows * r.sy - 1;
+    for (int k = 0; k < n_series; k++) {
+        const ChartSeries *s = &series[k];
+        int have = 0, px = 0, py = 0;
+        for (int i = 0; i < s->n; i++) {
+            double x = s->x[i], y = chart_yv(o, s->y[i]);
+            if (!isfinite(x) || !isfinite(y) || x < xl || x > xh) continue;
+            double fy = (y - yl) / (yh - yl);
+            if (fy < 0 || fy > 1) continue;
+            int dx = (int)lround((x - xl) / (xh - xl) * dw);
+            int dy = dh - (int)lround(fy * dh);
+            if (have)
+                raster_line(&r, px, py, dx, dy, s);
+            else
+                raster_dot(&r, dx, dy, s);
+            have = 1;
+            px = dx;
+            py = dy;
+        }
+    }
+    for (size_t i = 0; i < cells; i++) {
+        if (!r.mask[i]) continue;
+        char glyph[5];
+        raster_glyph(&r, (int)i, o->glyphs, glyph);
+        textgrid_put(g, x0 + label_w + (int)(i % (size_t)r.cols), y0 + (int)(i / (size_t)r.cols),
+                     glyph, r.style[i]);
+    }
+done:
+    free(r.mask);
+    free(r.style);
+    free(r.mark);
+}

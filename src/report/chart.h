@@ -1,0 +1,47 @@
+/*
+ * chart — line charts drawn into a TextGrid: several series of (x, y)
+ * points over shared axes, with y labels on the left and x labels below.
+ *
+ * Glyph sets: ASCII (one mark character per cell, a different mark per
+ * series, so series stay apart without colour), block (half blocks, two
+ * points per cell vertically) and braille (2 x 4 dots per cell). Log-y
+ * plots log10 of positive values. The debiased EMA smoothing (TensorBoard
+ * and W&B's) is a separate step, so a caller can draw raw and smoothed
+ * series side by side. Pure functions of their inputs; any thread.
+ */
+#ifndef FINELAB_CHART_H
+#define FINELAB_CHART_H
+
+#include "src/report/textgrid.h"
+
+typedef enum ChartGlyphs { CHART_ASCII, CHART_BLOCK, CHART_BRAILLE } ChartGlyphs;
+
+typedef struct ChartSeries {
+    const double *x, *y; /* n points, x ascending */
+    int n;
+    int style;        /* textgrid style of the series (1, 2, ...) */
+    const char *mark; /* ASCII-set mark, e.g. "*", "o", "+" (one character) */
+} ChartSeries;
+
+typedef struct ChartOptions {
+    ChartGlyphs glyphs;
+    int log_y;           /* 1: logarithmic y (non-positive values are skipped) */
+    double x_min, x_max; /* visible x range; NAN takes it from the data */
+    double y_min, y_max; /* visible y range; NAN takes it from the data */
+} ChartOptions;
+
+/* Draws the series into the w x h area of g whose top-left is (x0, y0):
+ * y labels, axes, x labels and the plot. Needs w >= 16 and h >= 4; smaller
+ * areas are left blank. A constant series gets a range around its value;
+ * a single point is drawn as one mark. */
+void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
+                  const ChartSeries *series, int n_series);
+
+/* Debiased exponential moving average: s_t = w s_{t-1} + (1 - w) y_t,
+ * out_t = s_t / (1 - w^(t+1)); weight in [0, 1), 0 copies y. */
+void chart_ema(const double *y, int n, double weight, double *out);
+
+/* Formats v compactly in at most 7 characters (e.g. "0.0123", "1.2e+04"). */
+void chart_format(double v, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,519 @@
+/*
+ * bridge — the engine thread behind the UI. See bridge.h.
+ *
+ * redis's bio.c pattern: one mutex guards everything shared (the job FIFO,
+ * the event ring, the snapshot and the per-job stop/pause flags); condition
+ * variables wake the engine thread when a job arrives (work), a paused job
+ * when it may go on (resume), and bridge_wait_idle when the last job ends
+ * (idle). The engine thread owns the job it popped (a heap copy of the
+ * preset) and calls runner_run without holding the lock; the runner's
+ * callbacks take the lock only to copy a row or a line in. Every change
+ * bumps the snapshot's generation and writes one byte to a non-blocking
+ * pipe while still under the lock, so the UI's select() never misses one.
+ *
+ * Pause is cooperative: the trainer asks should_stop once per iteration,
+ * and that callback parks on the resume condition while the job is paused.
+ * Stop and shutdown both make should_stop answer yes, which wakes a parked
+ * job too, so the runner writes its snapshot and records "stopped".
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "src/run/bridge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/run/runner.h"
+
+typedef struct BridgeJob {
+    int id;
+    Preset preset;
+    char label[512];
+    char resume_dir[1024]; /* "": run preset; else resume the run in this directory */
+} BridgeJob;
+
+enum { BRIDGE_PATH_MAX = 1024 };
+
+struct Bridge {
+    char runs_dir[BRIDGE_PATH_MAX];
+    int wake[2]; /* read end, write end; both non-blocking */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t work, resume, idle;
+    /* Everything below is guarded by lock. */
+    BridgeJob *queue[BRIDGE_QUEUE_MAX]; /* FIFO, oldest first */
+    int n_queue;
+    int next_id;
+    int stop, pause; /* requests for the running job; reset when a job starts */
+    int shutdown;
+    BridgeEvent *events; /* ring of BRIDGE_EVENTS_MAX */
+    int ev_head, ev_count;
+    BridgeSnapshot snap;
+};
+
+/* Engine-thread state of the job being run; the callbacks' ctx. */
+typedef struct BridgeRun {
+    Bridge *b;
+    int job;
+    int start_iter;   /* iteration the run was at when this process took it */
+    double start_sec; /* and its seconds then */
+} BridgeRun;
+
+/* --- under the lock ----------------------------------------------------------- */
+
+/* Records a change: new generation and one byte on the wake pipe. A full
+ * pipe (EAGAIN) is already readable, so the byte is not needed. Keeps errno,
+ * since the UI thread's callers may be looking at it. */
+static void bridge_changed(Bridge *b) {
+    int saved = errno;
+    b->snap.generation++;
+    while (write(b->wake[1], "", 1) < 0 && errno == EINTR) {
+    }
+    errno = saved;
+}
+
+/* The k-th oldest event of the ring (k may be ev_count: the next free slot). */
+static BridgeEvent *bridge_event_at(Bridge *b, int k) {
+    return &b->events[(b->ev_head + k) % BRIDGE_EVENTS_MAX];
+}
+
+/* Removes the k-th oldest event, keeping the order of the rest; moves
+ * whichever side of k is shorter. */
+static void bridge_remove_event(Bridge *b, int k) {
+    if (k < b->ev_count / 2) {
+        for (; k > 0; k--) *bridge_event_at(b, k) = *bridge_event_at(b, k - 1);
+        b->ev_head = (b->ev_head + 1) % BRIDGE_EVENTS_MAX;
+    } else {
+        for (; k + 1 < b->ev_count; k++) *bridge_event_at(b, k) = *bridge_event_at(b, k + 1);
+    }
+    b->ev_count--;
+}
+
+/* Index (from the oldest) of the oldest event whose kind is in kinds, or -1. */
+static int bridge_find_oldest(Bridge *b, unsigned kinds) {
+    for (int k = 0; k < b->ev_count; k++)
+        if (kinds & 1u << bridge_event_at(b, k)->kind) return k;
+    return -1;
+}
+
+/* Makes room in the full ring for an event of kind. Rows and log lines go
+ * first, oldest first whichever kind (the run store keeps both; dropping
+ * rows strictly before logs would let each display's log line evict the
+ * row just posted, leaving no recent row at all); then QUEUED notices.
+ * STARTED/FINISHED are never dropped while anything else is left; when
+ * nothing else is, a new event of another kind is dropped instead (returns
+ * 0) and a new STARTED/FINISHED displaces the oldest (only reachable when
+ * the UI never polls across hundreds of jobs). */
+static int bridge_make_room(Bridge *b, BridgeEventKind kind) {
+    b->snap.dropped++;
+    int k = bridge_find_oldest(b, 1u << BRIDGE_EV_ROW | 1u << BRIDGE_EV_LOG);
+    if (k < 0) k = bridge_find_oldest(b, 1u << BRIDGE_EV_QUEUED);
+    if (k < 0 && kind != BRIDGE_EV_STARTED && kind != BRIDGE_EV_FINISHED) return 0;
+    bridge_remove_event(b, k < 0 ? 0 : k);
+    return 1;
+}
+
+/* Appends a copy of ev to the ring and signals the change. */
+static void bridge_post(Bridge *b, const BridgeEvent *ev) {
+    if (b->ev_count < BRIDGE_EVENTS_MAX || bridge_make_room(b, ev->kind)) {
+        *bridge_event_at(b, b->ev_count) = *ev;
+        b->ev_count++;
+    }
+    bridge_changed(b);
+}
+
+/* An event of kind for job with every other field empty (accuracy -1). */
+static void bridge_event_init(BridgeEvent *ev, BridgeEventKind kind, int job) {
+    memset(ev, 0, sizeof *ev);
+    ev->kind = kind;
+    ev->job = job;
+    ev->state = RUN_QUEUED;
+    ev->accuracy = -1;
+}
+
+/* "name" or "name (label)" into out (cap bytes); a display name may be cut. */
+static void bridge_job_name(const BridgeJob *j, char *out, size_t cap) {
+    const char *name = j->preset.experiment.name;
+    int n = j->label[0] ? snprintf(out, cap, "%s (%s)", name, j->label)
+                        : snprintf(out, cap, "%s", name);
+    if (n >= (int)cap) out[cap - 1] = '\0'; /* snprintf did; says truncation is meant */
+}
+
+/* Pops the next job and makes it the running one (snapshot reset). */
+static BridgeJob *bridge_take_job(Bridge *b) {
+    BridgeJob *j = b->queue[0];
+    b->n_queue--;
+    memmove(b->queue, b->queue + 1, sizeof b->queue[0] * (size_t)b->n_queue);
+    b->stop = b->pause = 0;
+    BridgeSnapshot *s = &b->snap;
+    uint64_t gen = s->generation, dropped = s->dropped;
+    memset(s, 0, sizeof *s);
+    s->generation = gen;
+    s->dropped = dropped;
+    s->running = 1;
+    s->job = j->id;
+    bridge_job_name(j, s->name, sizeof s->name);
+    s->max_iter = j->preset.solver.max_iter;
+    s->test_accuracy = s->best_accuracy = -1;
+    s->eta = -1;
+    s->queued = b->n_queue;
+    bridge_changed(b);
+    return j;
+}
+
+/* --- runner callbacks (engine thread) ---------------------------------------- */
+
+/* The run directory exists: it goes into the snapshot and a STARTED event. */
+static void bridge_on_start(void *ctx, const char *run_dir, const RunStatus *st) {
+    BridgeRun *r = ctx;
+    Bridge *b = r->b;
+    r->start_iter = st->iter;
+    r->start_sec = st->seconds;
+    BridgeEvent ev;
+    bridge_event_init(&ev, BRIDGE_EV_STARTED, r->job);
+    ev.state = RUN_RUNNING;
+    snprintf(ev.run_dir, sizeof ev.run_dir, "%s", run_dir);
+    pthread_mutex_lock(&b->lock);
+    memcpy(b->snap.run_dir, ev.run_dir, sizeof b->snap.run_dir);
+    b->snap.iter = st->iter;
+    b->snap.seconds = st->seconds;
+    bridge_post(b, &ev);
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* A metrics row: the snapshot takes its values (and a new ETA), the UI a copy. */
+static void bridge_on_row(void *ctx, const TrainRow *row, const RunStatus *st) {
+    BridgeRun *r = ctx;
+    Bridge *b = r->b;
+    BridgeEvent ev;
+    bridge_event_init(&ev, BRIDGE_EV_ROW, r->job);
+    ev.state = RUN_RUNNING;
+    ev.row = *row;
+    pthread_mutex_lock(&b->lock);
+    BridgeSnapshot *s = &b->snap;
+    s->iter = row->iter;
+    s->seconds = row->seconds;
+    if (st->max_iter > 0) s->max_iter = st->max_iter;
+    if (row->phase == PHASE_TRAIN) {
+        s->loss = row->loss;
+        s->accuracy = row->accuracy;
+        s->lr = row->lr;
+        s->images_per_s = row->images_per_s;
+        s->data_wait = row->data_wait;
+    } else {
+        s->test_accuracy = row->accuracy;
+        s->best_accuracy = st->best_accuracy;
+    }
+    /* st->iter counts finished iterations; only this process's share of
+     * the time is a rate (a resumed run's early seconds were elsewhere). */
+    int done = st->iter - r->start_iter;
+    s->eta = done > 0 && s->max_iter >= st->iter
+                 ? (st->seconds - r->start_sec) / done * (s->max_iter - st->iter)
+                 : -1;
+    bridge_post(b, &ev);
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* A log line, cut to BridgeEvent.text, as a LOG event. */
+static void bridge_on_log(void *ctx, const char *line) {
+    BridgeRun *r = ctx;
+    BridgeEvent ev;
+    bridge_event_init(&ev, BRIDGE_EV_LOG, r->job);
+    ev.state = RUN_RUNNING;
+    snprintf(ev.text, sizeof ev.text, "%s", line);
+    pthread_mutex_lock(&r->b->lock);
+    bridge_post(r->b, &ev);
+    pthread_mutex_unlock(&r->b->lock);
+}
+
+/* Asked once per iteration: parks while paused, then says whether to stop. */
+static int bridge_should_stop(void *ctx) {
+    Bridge *b = ((BridgeRun *)ctx)->b;
+    pthread_mutex_lock(&b->lock);
+    if (b->pause && !b->stop && !b->shutdown) {
+        b->snap.paused = 1;
+        bridge_changed(b);
+        while (b->pause && !b->stop && !b->shutdown) pthread_cond_wait(&b->resume, &b->lock);
+        b->snap.paused = 0;
+        bridge_changed(b);
+    }
+    int stop = b->stop || b->shutdown;
+    pthread_mutex_unlock(&b->lock);
+    return stop;
+}
+
+/* --- engine thread ------------------------------------------------------------ */
+
+/* Runs j to its end and posts FINISHED; called without the lock. */
+static void bridge_run_job(Bridge *b, BridgeJob *j) {
+    BridgeRun r = {.b = b, .job = j->id};
+    RunnerCallbacks cb = {.ctx = &r,
+                          .on_start = bridge_on_start,
+                          .on_row = bridge_on_row,
+                          .on_log = bridge_on_log,
+                          .should_stop = bridge_should_stop};
+    RunResult res;
+    Error err = {0};
+    Status s = j->resume_dir[0] ? runner_resume(j->resume_dir, b->runs_dir, &cb, &res, &err)
+                                : runner_run(&j->preset, j->label, b->runs_dir, &cb, &res, &err);
+    BridgeEvent ev;
+    bridge_event_init(&ev, BRIDGE_EV_FINISHED, j->id);
+    ev.state = res.state;
+    ev.accuracy = res.final_accuracy;
+    memcpy(ev.run_dir, res.run_dir, sizeof ev.run_dir);
+    if (s) snprintf(ev.text, sizeof ev.text, "%s", err.msg[0] ? err.msg : error_status_name(s));
+    pthread_mutex_lock(&b->lock);
+    /* FINISHED and "not running" become visible together, so a UI that has
+     * seen the last FINISHED also sees bridge_busy() == 0. */
+    b->snap.running = b->snap.paused = b->snap.pause_requested = 0;
+    b->snap.job = -1;
+    b->stop = b->pause = 0;
+    bridge_post(b, &ev);
+    if (b->n_queue == 0) pthread_cond_broadcast(&b->idle);
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* The engine thread: waits for a job, runs it, until shutdown. */
+static void *bridge_main(void *arg) {
+    Bridge *b = arg;
+    pthread_mutex_lock(&b->lock);
+    for (;;) {
+        while (!b->shutdown && b->n_queue == 0) pthread_cond_wait(&b->work, &b->lock);
+        if (b->shutdown) break;
+        BridgeJob *j = bridge_take_job(b);
+        pthread_mutex_unlock(&b->lock);
+        bridge_run_job(b, j);
+        free(j);
+        pthread_mutex_lock(&b->lock);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+/* --- public ------------------------------------------------------------------- */
+
+/* Starts the thread with asynchronous signals blocked, so SIGINT, SIGWINCH
+ * and the like reach the UI thread and interrupt its select(). Faults stay
+ * unblocked: a blocked SIGSEGV would kill the process without the
+ * sanitizers' report. Returns pthread_create's code. */
+static int bridge_start_thread(Bridge *b) {
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+    sigset_t all, old;
+    sigfillset(&all);
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) sigdelset(&all, faults[i]);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&b->thread, NULL, bridge_main, b);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+/* Frees what bridge_create made, once no thread uses b. */
+static void bridge_free(Bridge *b) {
+    pthread_cond_destroy(&b->idle);
+    pthread_cond_destroy(&b->resume);
+    pthread_cond_destroy(&b->work);
+    pthread_mutex_destroy(&b->lock);
+    close(b->wake[0]);
+    close(b->wake[1]);
+    for (int i = 0; i < b->n_queue; i++) free(b->queue[i]);
+    free(b->events);
+    free(b);
+}
+
+Bridge *bridge_create(const char *runs_dir, Error *err) {
+    if (!runs_dir || !runs_dir[0] || strlen(runs_dir) >= BRIDGE_PATH_MAX) {
+        error_set(err, ST_ARG, "bridge: runs directory '%s' is empty or too long",
+                  runs_dir ? runs_dir : "(null)");
+        return NULL;
+    }
+    Bridge *b = calloc(1, sizeof *b);
+    BridgeEvent *events = calloc(BRIDGE_EVENTS_MAX, sizeof *events);
+    if (!b || !events) {
+        free(b);
+        free(events);
+        error_set(err, ST_NOMEM, "bridge: out of memory");
+        return NULL;
+    }
+    b->events = events;
+    memcpy(b->runs_dir, runs_dir, strlen(runs_dir) + 1);
+    b->next_id = 1;
+    b->snap.job = -1;
+    b->snap.test_accuracy = b->snap.best_accuracy = b->snap.eta = -1;
+    if (pipe2(b->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+        error_set(err, ST_IO, "bridge: cannot create the wake pipe: %s", strerror(errno));
+        free(b->events);
+        free(b);
+        return NULL;
+    }
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->work, NULL);
+    pthread_cond_init(&b->resume, NULL);
+    pthread_cond_init(&b->idle, NULL);
+    int rc = bridge_start_thread(b);
+    if (rc != 0) {
+        error_set(err, ST_STATE, "bridge: cannot start the engine thread: %s", strerror(rc));
+        bridge_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void bridge_destroy(Bridge *b) {
+    if (!b) return;
+    pthread_mutex_lock(&b->lock);
+    b->shutdown = 1;
+    b->stop = 1;
+    for (int i = 0; i < b->n_queue; i++) free(b->queue[i]);
+    b->n_queue = 0;
+    pthread_cond_broadcast(&b->work);
+    pthread_cond_broadcast(&b->resume);
+    pthread_mutex_unlock(&b->lock);
+    pthread_join(b->thread, NULL);
+    bridge_free(b);
+}
+
+/* Queues j (taking ownership; freed on failure). */
+static Status bridge_push(Bridge *b, BridgeJob *j, int *job, Error *err) {
+    BridgeEvent ev;
+    bridge_event_init(&ev, BRIDGE_EV_QUEUED, 0);
+    bridge_job_name(j, ev.text, sizeof ev.text);
+    pthread_mutex_lock(&b->lock);
+    Status s = ST_OK;
+    if (b->shutdown)
+        s = error_set(err, ST_STATE, "bridge: the engine is shutting down");
+    else if (b->n_queue == BRIDGE_QUEUE_MAX)
+        s = error_set(err, ST_STATE, "bridge: the job queue is full (%d jobs waiting)",
+                      BRIDGE_QUEUE_MAX);
+    if (s) {
+        pthread_mutex_unlock(&b->lock);
+        free(j);
+        return s;
+    }
+    int id = j->id = ev.job = b->next_id++;
+    b->queue[b->n_queue++] = j; /* the engine thread owns j from here */
+    b->snap.queued = b->n_queue;
+    bridge_post(b, &ev);
+    pthread_cond_signal(&b->work);
+    pthread_mutex_unlock(&b->lock);
+    if (job) *job = id;
+    return ST_OK;
+}
+
+Status bridge_enqueue(Bridge *b, const Preset *p, const char *label, int *job, Error *err) {
+    BridgeJob *j = calloc(1, sizeof *j);
+    if (!j) return error_set(err, ST_NOMEM, "bridge: out of memory queuing a job");
+    j->preset = *p;
+    snprintf(j->label, sizeof j->label, "%s", label ? label : "");
+    return bridge_push(b, j, job, err);
+}
+
+Status bridge_enqueue_resume(Bridge *b, const char *run_dir, int *job, Error *err) {
+    BridgeJob *j = calloc(1, sizeof *j);
+    if (!j) return error_set(err, ST_NOMEM, "bridge: out of memory queuing a job");
+    RunStatus st;
+    if (runstore_read_status(run_dir, &st, err)) {
+        free(j);
+        return err ? err->status : ST_IO;
+    }
+    snprintf(j->preset.experiment.name, sizeof j->preset.experiment.name, "%s", st.preset);
+    snprintf(j->label, sizeof j->label, "resume");
+    snprintf(j->resume_dir, sizeof j->resume_dir, "%s", run_dir);
+    return bridge_push(b, j, job, err);
+}
+
+void bridge_stop(Bridge *b) {
+    pthread_mutex_lock(&b->lock);
+    if (b->snap.running) {
+        b->stop = 1;
+        pthread_cond_broadcast(&b->resume);
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
+int bridge_queued_names(Bridge *b, char (*names)[256], int cap) {
+    pthread_mutex_lock(&b->lock);
+    int n = b->n_queue;
+    for (int i = 0; i < n && i < cap; i++) bridge_job_name(b->queue[i], names[i], sizeof names[i]);
+    pthread_mutex_unlock(&b->lock);
+    return n;
+}
+
+int bridge_cancel(Bridge *b, int job) {
+    pthread_mutex_lock(&b->lock);
+    int found = 0;
+    for (int i = 0; i < b->n_queue && !found; i++) {
+        if (b->queue[i]->id != job) continue;
+        free(b->queue[i]);
+        memmove(b->queue + i, b->queue + i + 1, sizeof b->queue[0] * (size_t)(b->n_queue - i - 1));
+        b->n_queue--;
+        found = 1;
+    }
+    if (found) {
+        b->snap.queued = b->n_queue;
+        bridge_changed(b);
+        if (b->n_queue == 0 && !b->snap.running) pthread_cond_broadcast(&b->idle);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return found;
+}
+
+void bridge_pause(Bridge *b, int paused) {
+    pthread_mutex_lock(&b->lock);
+    if (b->snap.running && b->pause != !!paused) {
+        b->pause = b->snap.pause_requested = !!paused;
+        bridge_changed(b);
+        if (!paused) pthread_cond_broadcast(&b->resume);
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
+int bridge_wake_fd(const Bridge *b) {
+    return b->wake[0];
+}
+
+void bridge_drain_wake(Bridge *b) {
+    char buf[256];
+    for (;;) {
+        ssize_t n = read(b->wake[0], buf, sizeof buf);
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        break; /* EAGAIN: empty; 0 cannot happen while b holds the write end */
+    }
+}
+
+int bridge_poll(Bridge *b, BridgeEvent *ev) {
+    pthread_mutex_lock(&b->lock);
+    int got = b->ev_count > 0;
+    if (got) {
+        *ev = b->events[b->ev_head];
+        b->ev_head = (b->ev_head + 1) % BRIDGE_EVENTS_MAX;
+        b->ev_count--;
+    }
+    pthread_mutex_unlock(&b->lock);
+    return got;
+}
+
+void bridge_snapshot(Bridge *b, BridgeSnapshot *out) {
+    pthread_mutex_lock(&b->lock);
+    *out = b->snap;
+    pthread_mutex_unlock(&b->lock);
+}
+
+int bridge_busy(Bridge *b) {
+    pthread_mutex_lock(&b->lock);
+    int busy = b->snap.running || b->n_queue > 0;
+    pthread_mutex_unlock(&b->lock);
+    return busy;
+}
+
+void bridge_wait_idle(Bridge *b) {
+    pthread_mutex_lock(&b->lock);
+    while (!b->shutdown && (b->snap.running || b->n_queue > 0))
+        pthread_cond_wait(&b->idle, &b->lock);
+    pthread_mutex_unlock(&b->lock);
+}

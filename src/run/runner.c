@@ -1,0 +1,368 @@
+/*
+ * runner — preset to finished run. See runner.h.
+ *
+ * The mapping from preset keys to engine configuration lives here and only
+ * here (runner_config), so the CLI and the TUI cannot drift apart.
+ */
+#include "src/run/runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/data/dataset.h"
+#include "engine/io/fileio.h"
+#include "engine/io/safetensors.h"
+
+typedef struct RunnerCtx {
+    RunWriter *w;
+    const RunnerCallbacks *cb;
+    int max_iter;
+} RunnerCtx;
+
+static void runner_on_row(void *ctx, const TrainRow *row) {
+    RunnerCtx *rc = ctx;
+    RunStatus *st = &rc->w->status;
+    runstore_append_row(rc->w, row);
+    st->iter = row->phase == PHASE_TRAIN ? row->iter + 1 : row->iter;
+    st->seconds = row->seconds;
+    if (row->phase == PHASE_TRAIN) {
+        st->final_loss = row->loss;
+        st->images_per_s = row->images_per_s;
+    } else if (row->accuracy > st->best_accuracy) {
+        st->best_accuracy = row->accuracy;
+    }
+    runstore_write_status(rc->w, NULL);
+    if (rc->cb && rc->cb->on_row) rc->cb->on_row(rc->cb->ctx, row, st);
+}
+
+static void runner_on_log(void *ctx, const char *line) {
+    RunnerCtx *rc = ctx;
+    runstore_log(rc->w, line);
+    if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, line);
+}
+
+static int runner_should_stop(void *ctx) {
+    RunnerCtx *rc = ctx;
+    return rc->cb && rc->cb->should_stop && rc->cb->should_stop(rc->cb->ctx);
+}
+
+static void runner_skip(void *ctx, const char *msg) {
+    RunnerCtx *rc = ctx;
+    if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, msg);
+}
+
+/* The newest finished run of preset `name` under runs_dir, into dir. */
+static int runner_newest_done(const char *runs_dir, const char *name, char *dir, size_t cap) {
+    char **ids;
+    int n, found = 0;
+    if (runstore_list(runs_dir, &ids, &n, NULL)) return 0;
+    for (int i = n - 1; i >= 0 && !found; i--) { /* ids sort oldest first */
+        char d[1200];
+        RunStatus st;
+        snprintf(d, sizeof d, "%s/%s", runs_dir, ids[i]);
+        if (runstore_read_status(d, &st, NULL) == ST_OK && st.state == RUN_DONE &&
+            strcmp(st.preset, name) == 0) {
+            snprintf(dir, cap, "%s", d);
+            found = 1;
+        }
+    }
+    runstore_free_list(ids, n);
+    return found;
+}
+
+/* init_from: a run id or run directory (its last snapshot), the name of a
+ * preset (its newest finished run: the tutorial's stage 2 says
+ * init_from = ft_last_layer), or a safetensors file. */
+static Status runner_init_path(const Preset *p, const char *runs_dir, char *out, size_t cap,
+                               Error *err) {
+    const char *v = p->transfer.init_from;
+    if (!v[0]) {
+        out[0] = '\0';
+        return ST_OK;
+    }
+    char dir[1200];
+    Error ignore = {0};
+    if (runstore_resolve(runs_dir, v, dir, sizeof dir, &ignore) == ST_OK ||
+        (!strchr(v, '/') && runner_newest_done(runs_dir, v, dir, sizeof dir)))
+        return runstore_last_snapshot(dir, out, cap, NULL, err);
+    if (!fileio_exists(v))
+        return error_set(err, ST_IO,
+                         "transfer.init_from: '%s' is neither a run, a preset with a finished "
+                         "run under %s, nor a file",
+                         v, runs_dir);
+    snprintf(out, cap, "%s", v);
+    return ST_OK;
+}
+
+void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
+    memset(c, 0, sizeof *c);
+    c->ds = ds;
+    NetConfig *n = &c->net;
+    n->width = p->model.width;
+    n->resolution = p->data.resolution;
+    n->pooling = (NetPool)p->model.pooling;
+    n->bilinear_dim = p->model.bilinear_dim;
+    n->signed_sqrt = p->model.signed_sqrt;
+    n->l2_normalize = p->model.l2_normalize;
+    n->num_classes = p->model.num_classes;
+    n->freeze_backbone = p->transfer.mode == TRANSFER_LAST_LAYER;
+    n->backbone_lr_mult = p->transfer.backbone_lr_mult;
+    n->bias_lr_mult = p->transfer.bias_lr_mult;
+    n->weight_decay_mult = p->transfer.weight_decay_mult;
+    n->bias_decay_mult = p->transfer.bias_decay_mult;
+    SolverConfig *s = &c->solver;
+    s->base_lr = p->solver.base_lr;
+    s->policy = (SolverPolicy)p->solver.lr_policy;
+    s->gamma = p->solver.gamma;
+    s->power = p->solver.power;
+    s->stepsize = p->solver.stepsize;
+    s->n_stepvalue = p->solver.n_stepvalue;
+    memcpy(s->stepvalue, p->solver.stepvalue, sizeof(int) * (size_t)p->solver.n_stepvalue);
+    s->momentum = p->solver.momentum;
+    s->weight_decay = p->solver.weight_decay;
+    s->l1 = p->solver.l1;
+    s->max_iter = p->solver.max_iter;
+    s->iter_size = p->solver.iter_size;
+    s->clip_gradients = p->solver.clip_gradients;
+    LoaderConfig *tr = &c->train_data;
+    tr->resize = preset_resize(p);
+    tr->resolution = p->data.resolution;
+    tr->random_crop = p->data.random_crop;
+    tr->mirror = p->data.mirror;
+    tr->crop_to_bbox = p->data.crop_to_bbox;
+    tr->filter = RESIZE_AREA;
+    tr->norm.bgr = p->data.bgr;
+    tr->norm.scale = p->data.scale;
+    memcpy(tr->norm.mean, p->data.mean, sizeof tr->norm.mean);
+    memcpy(tr->norm.std, p->data.std, sizeof tr->norm.std);
+    tr->shuffle = 1;
+    tr->threads = p->data.loader_threads;
+    tr->prefetch = 2 * p->data.loader_threads + 1;
+    tr->seed = (uint64_t)p->solver.random_seed;
+    c->test_data = *tr;
+    c->test_data.random_crop = 0;
+    c->test_data.mirror = 0;
+    c->test_data.shuffle = 0;
+    c->batch_size = p->solver.batch_size;
+    c->test_iter = p->solver.test_iter;
+    c->test_interval = p->solver.test_interval;
+    c->test_initialization = p->solver.test_initialization;
+    c->display = p->solver.display;
+    c->average_loss = p->solver.average_loss;
+    c->snapshot = p->solver.snapshot;
+    c->seed = (uint64_t)p->solver.random_seed;
+    c->blas_threads = p->experiment.threads;
+    c->feature_cache = p->transfer.feature_cache;
+    c->cache_views = p->transfer.cache_views;
+}
+
+Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
+                    Error *err) {
+    Normalize manual = {.bgr = p->data.bgr, .scale = p->data.scale};
+    memcpy(manual.mean, p->data.mean, sizeof manual.mean);
+    memcpy(manual.std, p->data.std, sizeof manual.std);
+    switch (p->data.normalize) {
+    case NORM_MANUAL:
+        *out = manual, *why = "data.normalize = manual";
+        return ST_OK;
+    case NORM_CAFFE:
+        *out = image_normalize_caffe(), *why = "data.normalize = caffe";
+        return ST_OK;
+    case NORM_TORCHVISION:
+        *out = image_normalize_torchvision(), *why = "data.normalize = torchvision";
+        return ST_OK;
+    default:
+        break;
+    }
+    if (!file) {
+        *out = manual, *why = "no weights file: data.mean/std/scale/channel_order";
+        return ST_OK;
+    }
+    SafeTensors *st;
+    Status s = safetensors_open(file, &st, err);
+    if (s) return s;
+    const char *input = safetensors_meta(st, "input");
+    if (input && image_normalize_parse(input, out) == 0) {
+        *why = "the weights file's input metadata";
+    } else if (p->model.weights_format == WEIGHTS_CAFFE) {
+        *out = image_normalize_caffe(), *why = "model.weights_format = caffe";
+    } else {
+        *out = image_normalize_torchvision();
+        *why = p->model.weights_format == WEIGHTS_TORCHVISION
+                   ? "model.weights_format = torchvision"
+                   : "a weights file without input metadata: torchvision's convention";
+    }
+    safetensors_close(st);
+    return ST_OK;
+}
+
+/* Steps t to its end, recording the outcome in w. */
+static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err) {
+    w->status.state = RUN_RUNNING;
+    runstore_write_status(w, NULL);
+    double acc = -1;
+    Status s = trainer_run(t, &acc, err);
+    RunStatus *st = &w->status;
+    st->iter = trainer_iter(t);
+    st->best_accuracy = trainer_best_accuracy(t);
+    if (s == ST_NUMERIC)
+        st->state = RUN_DIVERGED;
+    else if (s)
+        st->state = RUN_FAILED;
+    else if (trainer_stopped(t))
+        st->state = RUN_STOPPED;
+    else
+        st->state = RUN_DONE;
+    if (s) snprintf(st->error, sizeof st->error, "%s", err ? err->msg : error_status_name(s));
+    st->final_accuracy = st->state == RUN_DONE ? acc : -1;
+    runstore_write_status(w, NULL);
+    res->state = st->state;
+    res->final_accuracy = st->final_accuracy;
+    res->best_accuracy = st->best_accuracy;
+    return s;
+}
+
+static Status runner_open(const Preset *p, Dataset *ds, RunnerCtx *rc, Error *err) {
+    DatasetOptions opt = {.format = (DatasetFormat)p->data.format,
+                          .train_fraction = p->data.train_fraction,
+                          .seed = (uint64_t)p->data.split_seed,
+                          .skip_bad_images = p->data.skip_bad_images,
+                          .on_skip = runner_skip,
+                          .ctx = rc};
+    return dataset_open(ds, p->data.dataset, &opt, err);
+}
+
+static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const char *snapshot,
+                           const char *runs_dir, const RunnerCallbacks *cb, RunResult *res,
+                           Error *err) {
+    RunnerCtx rc = {.w = w, .cb = cb, .max_iter = p->solver.max_iter};
+    TrainConfig tc;
+    runner_config(p, ds, &tc);
+    char init[1200];
+    Status s = runner_init_path(p, runs_dir, init, sizeof init, err);
+    if (s) {
+        res->bad_input = 1;
+        return s;
+    }
+    int scratch = p->transfer.mode == TRANSFER_SCRATCH;
+    tc.weights = !scratch && strcmp(p->model.weights, "none") != 0 ? p->model.weights : NULL;
+    tc.init_from = init[0] ? init : NULL;
+    const char *why;
+    if ((s = runner_input(p, tc.weights ? tc.weights : tc.init_from, &tc.train_data.norm, &why,
+                          err))) {
+        res->bad_input = 1;
+        return s;
+    }
+    tc.test_data.norm = tc.train_data.norm;
+    char input[160], line[400];
+    image_normalize_describe(&tc.train_data.norm, input, sizeof input);
+    snprintf(line, sizeof line, "input convention %s (%s)", input, why);
+    runner_on_log(&rc, line);
+    char snapdir[1100];
+    snprintf(snapdir, sizeof snapdir, "%s/snapshots", w->dir);
+    tc.snapshot_dir = snapdir;
+    TrainCallbacks tcb = {.ctx = &rc,
+                          .on_row = runner_on_row,
+                          .on_log = runner_on_log,
+                          .should_stop = runner_should_stop};
+    w->status.max_iter = p->solver.max_iter;
+    w->status.skipped_images = ds->n_skipped;
+    Trainer *t = trainer_create(&tc, &tcb, err);
+    if (!t) {
+        res->bad_input = 1;
+        return err ? err->status : ST_STATE;
+    }
+    if (snapshot && (s = trainer_restore(t, snapshot, err))) {
+        trainer_destroy(t);
+        res->bad_input = 1;
+        return s;
+    }
+    s = runner_drive(t, w, res, err);
+    trainer_destroy(t);
+    return s;
+}
+
+static void runner_fail(RunWriter *w, RunResult *res, Status s, const Error *err) {
+    w->status.state = RUN_FAILED;
+    snprintf(w->status.error, sizeof w->status.error, "%s", err ? err->msg : error_status_name(s));
+    runstore_write_status(w, NULL);
+    res->state = RUN_FAILED;
+}
+
+Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir,
+                  const RunnerCallbacks *cb, RunResult *res, Error *err) {
+    memset(res, 0, sizeof *res);
+    res->state = RUN_FAILED;
+    res->final_accuracy = res->best_accuracy = -1;
+    char *text = preset_format(p);
+    if (!text) return error_set(err, ST_NOMEM, "out of memory");
+    RunWriter w;
+    Status s = runstore_create(&w, runs_dir, p->experiment.name, text, err);
+    free(text);
+    if (s) return s;
+    snprintf(w.status.sweep, sizeof w.status.sweep, "%s", sweep_label ? sweep_label : "");
+    snprintf(res->run_dir, sizeof res->run_dir, "%s", w.dir);
+    if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
+    RunnerCtx rc = {.w = &w, .cb = cb};
+    Dataset ds;
+    s = runner_open(p, &ds, &rc, err);
+    if (s) {
+        res->bad_input = 1;
+        runner_fail(&w, res, s, err);
+        runstore_close(&w);
+        return s;
+    }
+    /* Errors before training record themselves here; runner_drive records
+     * how training ended. */
+    s = runner_train(p, &ds, &w, NULL, runs_dir, cb, res, err);
+    if (s && res->bad_input) runner_fail(&w, res, s, err);
+    dataset_fini(&ds);
+    runstore_close(&w);
+    return s;
+}
+
+Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
+                     RunResult *res, Error *err) {
+    memset(res, 0, sizeof *res);
+    res->state = RUN_FAILED;
+    res->final_accuracy = res->best_accuracy = -1;
+    snprintf(res->run_dir, sizeof res->run_dir, "%s", run_dir);
+    RunStatus st;
+    Status s = runstore_read_status(run_dir, &st, err);
+    if (s) return s;
+    if (st.state == RUN_RUNNING || st.state == RUN_DONE) {
+        res->bad_input = 1;
+        return error_set(err, ST_STATE,
+                         "%s: the run is %s; only stopped, interrupted or failed "
+                         "runs resume",
+                         run_dir, runstore_state_name(st.state));
+    }
+    char path[1200], snapshot[1200];
+    int iter;
+    snprintf(path, sizeof path, "%s/preset.ini", run_dir);
+    Preset p;
+    if ((s = preset_load(&p, path, err)) ||
+        (s = runstore_last_snapshot(run_dir, snapshot, sizeof snapshot, &iter, err))) {
+        res->bad_input = 1;
+        return s;
+    }
+    RunWriter w;
+    if ((s = runstore_reopen(&w, run_dir, iter, err))) return s;
+    w.status.error[0] = '\0';
+    if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
+    RunnerCtx rc = {.w = &w, .cb = cb};
+    Dataset ds;
+    s = runner_open(&p, &ds, &rc, err);
+    if (s) {
+        res->bad_input = 1;
+        runner_fail(&w, res, s, err);
+        runstore_close(&w);
+        return s;
+    }
+    s = runner_train(&p, &ds, &w, snapshot, runs_dir, cb, res, err);
+    if (s && res->bad_input) runner_fail(&w, res, s, err);
+    dataset_fini(&ds);
+    runstore_close(&w);
+    return s;
+}

@@ -1,0 +1,58 @@
+/*
+ * runner — runs one concrete preset (no sweep) end to end: opens the
+ * dataset, creates the run directory (preset.ini, status.ini, metrics.tsv,
+ * log.txt), builds the trainer, steps it to the end, keeps status.ini
+ * current and records how it ended. Also resumes an existing run from its
+ * last snapshot. The headless `finelab run` and the TUI's engine thread
+ * both call it; progress leaves through RunnerCallbacks on the calling
+ * thread. Library code: it never prints and never exits.
+ */
+#ifndef FINELAB_RUNNER_H
+#define FINELAB_RUNNER_H
+
+#include "engine/base/error.h"
+#include "engine/train/trainer.h"
+#include "src/preset/preset.h"
+#include "src/run/runstore.h"
+
+typedef struct RunnerCallbacks {
+    void *ctx;
+    /* The run directory exists (first thing reported). */
+    void (*on_start)(void *ctx, const char *run_dir, const RunStatus *st);
+    void (*on_row)(void *ctx, const TrainRow *row, const RunStatus *st);
+    void (*on_log)(void *ctx, const char *line);
+    /* Nonzero asks the run to stop after a snapshot (state stopped). */
+    int (*should_stop)(void *ctx);
+} RunnerCallbacks;
+
+typedef struct RunResult {
+    RunState state;
+    char run_dir[1024];
+    double final_accuracy, best_accuracy;
+    int bad_input; /* 1 when the preset or its files were at fault (exit code 2) */
+} RunResult;
+
+/* The engine configuration a run of p uses (network, solver, loaders,
+ * intervals), for dataset ds; weights, init_from and snapshot_dir are left
+ * NULL. The one place preset keys become engine settings. */
+void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c);
+
+/* The input convention of a run of p: [data] normalize, and for auto the
+ * convention of file (the weights or init_from file; NULL: none): its
+ * "input" metadata, else [model] weights_format (auto: torchvision); with
+ * no file, the manual mean/std/scale/channel_order keys. *why says which
+ * (for the log). ST_IO / ST_FORMAT name an unreadable file. */
+Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
+                    Error *err);
+
+/* Runs p (sweep already expanded; sweep_label may be "") into a new run
+ * under runs_dir. Returns ST_OK when training ran to its end or was
+ * stopped; otherwise the error (also recorded in status.ini when the run
+ * directory exists). */
+Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir,
+                  const RunnerCallbacks *cb, RunResult *res, Error *err);
+/* Continues the run in run_dir from its last snapshot. */
+Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
+                     RunResult *res, Error *err);
+
+#endif

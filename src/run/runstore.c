@@ -1,0 +1,387 @@
+/*
+ * runstore — run directories, atomic status files, metrics and logs. See
+ * runstore.h.
+ *
+ * status.ini is small and rewritten whole through fileio_write_atomic, so a
+ * reader in another process never sees half a file. metrics.tsv and
+ * log.txt are append-only and flushed per line; a reader ignores a last
+ * line without its newline (still being written).
+ */
+#include "src/run/runstore.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "engine/io/fileio.h"
+
+static const char *const state_names[RUN_STATE_COUNT] = {
+    "queued", "running", "done", "failed", "diverged", "stopped", "interrupted"};
+
+static const char metrics_header[] =
+    "iter\tphase\tloss\taccuracy\tlr\tseconds\timages_per_s\tdata_wait\n";
+
+const char *runstore_state_name(RunState s) {
+    return (unsigned)s < RUN_STATE_COUNT ? state_names[s] : "unknown";
+}
+
+int runstore_state_parse(const char *s, RunState *out) {
+    for (int i = 0; i < RUN_STATE_COUNT; i++)
+        if (strcmp(s, state_names[i]) == 0) {
+            *out = (RunState)i;
+            return 0;
+        }
+    return -1;
+}
+
+static void runstore_now(char *buf, size_t cap) {
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void runstore_join(char *out, size_t cap, const char *dir, const char *name) {
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+/* --- status.ini ----------------------------------------------------------------- */
+
+typedef struct StatusParse {
+    RunStatus *st;
+    char bad[64];
+} StatusParse;
+
+static int status_handler(void *user, const char *section, const char *key, const char *value) {
+    StatusParse *sp = user;
+    RunStatus *st = sp->st;
+    char *end = NULL;
+    if (strcmp(section, "run") != 0) return 1; /* newer writers may add sections */
+#define TEXT(k, f)                                                                                 \
+    if (strcmp(key, k) == 0) {                                                                     \
+        snprintf(st->f, sizeof st->f, "%s", value);                                                \
+        return 1;                                                                                  \
+    }
+#define NUM(k, f, conv)                                                                            \
+    if (strcmp(key, k) == 0) {                                                                     \
+        st->f = conv;                                                                              \
+        if (!end || end == value || *end) goto bad;                                                \
+        return 1;                                                                                  \
+    }
+    if (strcmp(key, "state") == 0) {
+        if (runstore_state_parse(value, &st->state)) goto bad;
+        return 1;
+    }
+    TEXT("preset", preset)
+    TEXT("sweep", sweep)
+    TEXT("started", started)
+    TEXT("updated", updated)
+    TEXT("error", error)
+    NUM("pid", pid, strtol(value, &end, 10))
+    NUM("iter", iter, (int)strtol(value, &end, 10))
+    NUM("max_iter", max_iter, (int)strtol(value, &end, 10))
+    NUM("skipped_images", skipped_images, (int)strtol(value, &end, 10))
+    NUM("best_accuracy", best_accuracy, strtod(value, &end))
+    NUM("final_accuracy", final_accuracy, strtod(value, &end))
+    NUM("final_loss", final_loss, strtod(value, &end))
+    NUM("seconds", seconds, strtod(value, &end))
+    NUM("images_per_s", images_per_s, strtod(value, &end))
+#undef TEXT
+#undef NUM
+    return 1; /* unknown keys from newer versions are ignored */
+bad:
+    snprintf(sp->bad, sizeof sp->bad, "%s", key);
+    return 0;
+}
+
+static void status_defaults(RunStatus *st) {
+    memset(st, 0, sizeof *st);
+    st->best_accuracy = st->final_accuracy = st->final_loss = -1;
+}
+
+Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
+    char path[1200];
+    runstore_join(path, sizeof path, run_dir, "status.ini");
+    status_defaults(st);
+    uint8_t *text;
+    size_t len;
+    Status s = fileio_read_all(path, &text, &len, err);
+    if (s) return s;
+    StatusParse sp = {.st = st};
+    int line = ini_parse_string((const char *)text, status_handler, &sp);
+    free(text);
+    if (line != 0)
+        return error_set(err, ST_FORMAT, "%s:%d: %s%s", path, line,
+                         sp.bad[0] ? "bad value for " : "malformed line", sp.bad);
+    if (st->state == RUN_RUNNING && st->pid > 0 && kill((pid_t)st->pid, 0) != 0 && errno == ESRCH)
+        st->state = RUN_INTERRUPTED;
+    return ST_OK;
+}
+
+Status runstore_write_status(RunWriter *w, Error *err) {
+    RunStatus *st = &w->status;
+    st->pid = (long)getpid();
+    runstore_now(st->updated, sizeof st->updated);
+    char text[2048], path[1200];
+    /* Newlines would break the INI: errors are one line. */
+    for (char *p = st->error; *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    snprintf(text, sizeof text,
+             "[run]\nstate = %s\npid = %ld\npreset = %s\nsweep = %s\nstarted = %s\n"
+             "updated = %s\niter = %d\nmax_iter = %d\nbest_accuracy = %.6f\n"
+             "final_accuracy = %.6f\nfinal_loss = %.6g\nseconds = %.3f\nimages_per_s = %.3f\n"
+             "skipped_images = %d\nerror = %s\n",
+             runstore_state_name(st->state), st->pid, st->preset, st->sweep, st->started,
+             st->updated, st->iter, st->max_iter, st->best_accuracy, st->final_accuracy,
+             st->final_loss, st->seconds, st->images_per_s, st->skipped_images, st->error);
+    runstore_join(path, sizeof path, w->dir, "status.ini");
+    return fileio_write_atomic(path, text, strlen(text), err);
+}
+
+/* --- metrics.tsv ---------------------------------------------------------------- */
+
+static int runstore_parse_row(char *line, RunRow *r) {
+    char phase[16];
+    int n = sscanf(line, "%d\t%15s\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf", &r->iter, phase, &r->loss,
+                   &r->accuracy, &r->lr, &r->seconds, &r->images_per_s, &r->data_wait);
+    if (n != 8) return -1;
+    if (strcmp(phase, "test") == 0)
+        r->test = 1;
+    else if (strcmp(phase, "train") == 0)
+        r->test = 0;
+    else
+        return -1;
+    return 0;
+}
+
+Status runstore_read_metrics(const char *run_dir, RunRow **rows, int *n, Error *err) {
+    char path[1200];
+    runstore_join(path, sizeof path, run_dir, "metrics.tsv");
+    *rows = NULL;
+    *n = 0;
+    uint8_t *text;
+    size_t len;
+    Status s = fileio_read_all(path, &text, &len, err);
+    if (s) return s;
+    int cap = 16;
+    for (size_t i = 0; i < len; i++) cap += text[i] == '\n';
+    RunRow *out = malloc(sizeof *out * (size_t)cap);
+    if (!out) {
+        free(text);
+        return error_set(err, ST_NOMEM, "%s: out of memory", path);
+    }
+    char *p = (char *)text, *end = p + len;
+    int lineno = 0, count = 0;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) break; /* still being written */
+        *nl = '\0';
+        lineno++;
+        if (lineno > 1 && runstore_parse_row(p, &out[count]) == 0) count++;
+        p = nl + 1;
+    }
+    free(text);
+    *rows = out;
+    *n = count;
+    return ST_OK;
+}
+
+/* --- listing ----------------------------------------------------------------------- */
+
+static int runstore_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err) {
+    *ids = NULL;
+    *n = 0;
+    DIR *d = opendir(runs_dir);
+    if (!d) {
+        if (errno == ENOENT) return ST_OK; /* no runs yet */
+        return error_set(err, ST_IO, "%s: cannot open: %s", runs_dir, strerror(errno));
+    }
+    int cap = 0;
+    struct dirent *e;
+    Status s = ST_OK;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char status[1200];
+        snprintf(status, sizeof status, "%s/%s/status.ini", runs_dir, e->d_name);
+        if (!fileio_exists(status)) continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **more = realloc(*ids, sizeof(char *) * (size_t)cap);
+            if (!more) {
+                s = error_set(err, ST_NOMEM, "out of memory");
+                break;
+            }
+            *ids = more;
+        }
+        if (!((*ids)[*n] = strdup(e->d_name))) {
+            s = error_set(err, ST_NOMEM, "out of memory");
+            break;
+        }
+        (*n)++;
+    }
+    closedir(d);
+    if (s) {
+        runstore_free_list(*ids, *n);
+        *ids = NULL;
+        *n = 0;
+        return s;
+    }
+    if (*n) qsort(*ids, (size_t)*n, sizeof(char *), runstore_cmp);
+    return ST_OK;
+}
+
+void runstore_free_list(char **ids, int n) {
+    for (int i = 0; i < n; i++) free(ids[i]);
+    free(ids);
+}
+
+Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t cap, Error *err) {
+    char status[1200];
+    snprintf(status, sizeof status, "%s/status.ini", run);
+    if (strchr(run, '/') && fileio_exists(status)) {
+        snprintf(dir, cap, "%s", run);
+        return ST_OK;
+    }
+    snprintf(dir, cap, "%s/%s", runs_dir, run);
+    snprintf(status, sizeof status, "%s/status.ini", dir);
+    if (fileio_exists(status)) return ST_OK;
+    return error_set(err, ST_IO, "%s: no such run (looked in %s)", run, runs_dir);
+}
+
+Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *iter, Error *err) {
+    char dirpath[1200];
+    runstore_join(dirpath, sizeof dirpath, run_dir, "snapshots");
+    DIR *d = opendir(dirpath);
+    if (!d) return error_set(err, ST_IO, "%s: no snapshots", run_dir);
+    int best = -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int it;
+        char tail[32];
+        if (sscanf(e->d_name, "iter_%d.%31s", &it, tail) == 2 && strcmp(tail, "safetensors") == 0 &&
+            it > best)
+            best = it;
+    }
+    closedir(d);
+    if (best < 0) return error_set(err, ST_IO, "%s: no snapshots", run_dir);
+    snprintf(out, cap, "%s/iter_%d.safetensors", dirpath, best);
+    if (iter) *iter = best;
+    return ST_OK;
+}
+
+/* --- writing ----------------------------------------------------------------------- */
+
+static Status runstore_open_files(RunWriter *w, Error *err) {
+    char path[1200];
+    runstore_join(path, sizeof path, w->dir, "metrics.tsv");
+    w->metrics = fopen(path, "a");
+    runstore_join(path, sizeof path, w->dir, "log.txt");
+    w->log = fopen(path, "a");
+    if (!w->metrics || !w->log) {
+        runstore_close(w);
+        return error_set(err, ST_IO, "%s: cannot open for appending: %s", path, strerror(errno));
+    }
+    return ST_OK;
+}
+
+Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
+                       const char *preset_text, Error *err) {
+    memset(w, 0, sizeof *w);
+    status_defaults(&w->status);
+    Status s = fileio_mkdirs(runs_dir, err);
+    if (s) return s;
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    for (int k = 1;; k++) {
+        if (k == 1)
+            snprintf(w->id, sizeof w->id, "%s-%s", stamp, name);
+        else
+            snprintf(w->id, sizeof w->id, "%s-%s-%d", stamp, name, k);
+        snprintf(w->dir, sizeof w->dir, "%s/%s", runs_dir, w->id);
+        if (mkdir(w->dir, 0777) == 0) break;
+        if (errno != EEXIST || k > 999)
+            return error_set(err, ST_IO, "%s: cannot create: %s", w->dir, strerror(errno));
+    }
+    char path[1200];
+    runstore_join(path, sizeof path, w->dir, "snapshots");
+    if ((s = fileio_mkdirs(path, err))) return s;
+    runstore_join(path, sizeof path, w->dir, "preset.ini");
+    if ((s = fileio_write_atomic(path, preset_text, strlen(preset_text), err))) return s;
+    runstore_join(path, sizeof path, w->dir, "metrics.tsv");
+    if ((s = fileio_write_atomic(path, metrics_header, strlen(metrics_header), err))) return s;
+    snprintf(w->status.preset, sizeof w->status.preset, "%s", name);
+    runstore_now(w->status.started, sizeof w->status.started);
+    w->status.state = RUN_QUEUED;
+    if ((s = runstore_write_status(w, err))) return s;
+    return runstore_open_files(w, err);
+}
+
+Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *err) {
+    memset(w, 0, sizeof *w);
+    snprintf(w->dir, sizeof w->dir, "%s", run_dir);
+    const char *slash = strrchr(run_dir, '/');
+    snprintf(w->id, sizeof w->id, "%s", slash ? slash + 1 : run_dir);
+    Status s = runstore_read_status(run_dir, &w->status, err);
+    if (s) return s;
+    RunRow *rows;
+    int n;
+    if ((s = runstore_read_metrics(run_dir, &rows, &n, err))) return s;
+    size_t cap = strlen(metrics_header) + (size_t)n * 160 + 1, len = 0;
+    char *text = malloc(cap);
+    if (!text) {
+        free(rows);
+        return error_set(err, ST_NOMEM, "out of memory");
+    }
+    len += (size_t)snprintf(text, cap, "%s", metrics_header);
+    for (int i = 0; i < n; i++) {
+        if (rows[i].iter >= from_iter) continue;
+        len += (size_t)snprintf(
+            text + len, cap - len, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", rows[i].iter,
+            rows[i].test ? "test" : "train", rows[i].loss, rows[i].accuracy, rows[i].lr,
+            rows[i].seconds, rows[i].images_per_s, rows[i].data_wait);
+    }
+    free(rows);
+    char path[1200];
+    runstore_join(path, sizeof path, run_dir, "metrics.tsv");
+    s = fileio_write_atomic(path, text, len, err);
+    free(text);
+    if (s) return s;
+    return runstore_open_files(w, err);
+}
+
+void runstore_append_row(RunWriter *w, const TrainRow *r) {
+    if (!w->metrics) return;
+    fprintf(w->metrics, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", r->iter,
+            r->phase == PHASE_TEST ? "test" : "train", r->loss, r->accuracy, r->lr, r->seconds,
+            r->images_per_s, r->data_wait);
+    fflush(w->metrics);
+}
+
+void runstore_log(RunWriter *w, const char *line) {
+    if (!w->log) return;
+    char stamp[32];
+    runstore_now(stamp, sizeof stamp);
+    fprintf(w->log, "%s %s\n", stamp, line);
+    fflush(w->log);
+}
+
+void runstore_close(RunWriter *w) {
+    if (w->metrics) fclose(w->metrics);
+    if (w->log) fclose(w->log);
+    w->metrics = w->log = NULL;
+}

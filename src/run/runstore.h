@@ -1,0 +1,107 @@
+/*
+ * runstore — the run store of DESIGN.md section 6: one directory per run,
+ * readable by other processes while it is written.
+ *
+ *   runs/<id>/preset.ini    the fully resolved preset
+ *   runs/<id>/status.ini    state, pid, times, iteration, accuracies, error;
+ *                           replaced atomically (temp file, fsync, rename)
+ *   runs/<id>/metrics.tsv   header, then one row per display and per test
+ *   runs/<id>/log.txt       the human-readable log
+ *   runs/<id>/snapshots/    iter_<N>.safetensors
+ *
+ * A RunWriter is the writing side, owned by the thread that trains; reading
+ * functions (runstore_read_status, runstore_list, runstore_read_metrics)
+ * may be called from any thread or process at any time. A run whose status
+ * says running but whose process is gone is reported as interrupted.
+ */
+#ifndef FINELAB_RUNSTORE_H
+#define FINELAB_RUNSTORE_H
+
+#include <stdio.h>
+
+#include "engine/base/error.h"
+#include "engine/train/trainer.h"
+
+typedef enum RunState {
+    RUN_QUEUED,
+    RUN_RUNNING,
+    RUN_DONE,
+    RUN_FAILED,
+    RUN_DIVERGED,
+    RUN_STOPPED,
+    RUN_INTERRUPTED,
+    RUN_STATE_COUNT
+} RunState;
+
+typedef struct RunStatus {
+    RunState state;
+    long pid;
+    char preset[256]; /* preset name */
+    char sweep[256];  /* sweep label ("" outside a sweep) */
+    char started[32]; /* ISO 8601 UTC */
+    char updated[32];
+    int iter, max_iter;
+    double best_accuracy;  /* -1 before any test */
+    double final_accuracy; /* -1 until the run is done */
+    double final_loss;     /* last smoothed train loss, -1 before any */
+    double seconds;        /* training wall time */
+    double images_per_s;   /* last display interval */
+    int skipped_images;    /* unreadable images left out (on_bad_image = skip) */
+    char error[512];
+} RunStatus;
+
+const char *runstore_state_name(RunState s);
+int runstore_state_parse(const char *s, RunState *out);
+
+/* One metrics.tsv row as read back. */
+typedef struct RunRow {
+    int iter;
+    int test; /* 1 test row, 0 train row */
+    double loss, accuracy, lr, seconds, images_per_s, data_wait;
+} RunRow;
+
+/* --- reading ------------------------------------------------------------------ */
+
+/* Reads run_dir/status.ini; a running state whose pid is gone reads as
+ * RUN_INTERRUPTED. err names the file and line on malformed content. */
+Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err);
+/* Reads all rows of run_dir/metrics.tsv into a malloc'd array (*rows, *n);
+ * a partly written last line is ignored. */
+Status runstore_read_metrics(const char *run_dir, RunRow **rows, int *n, Error *err);
+/* Run ids under runs_dir, sorted (oldest first), malloc'd; free with
+ * runstore_free_list. A directory without status.ini is not a run. */
+Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err);
+void runstore_free_list(char **ids, int n);
+/* Resolves RUN (an id under runs_dir, or a path to a run directory) into
+ * dir (cap bytes). ST_IO naming RUN when there is no such run. */
+Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t cap, Error *err);
+/* The snapshot with the highest iteration in run_dir/snapshots (path in
+ * out), or ST_IO when there is none. */
+Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *iter, Error *err);
+
+/* --- writing ------------------------------------------------------------------- */
+
+typedef struct RunWriter {
+    char dir[1024];
+    char id[256];
+    FILE *metrics, *log;
+    RunStatus status;
+} RunWriter;
+
+/* Creates runs_dir/<UTC time>-<name> (with -2, -3 ... on collision), its
+ * snapshots/ directory, metrics.tsv with its header and log.txt, and writes
+ * preset_text as preset.ini and a queued status. */
+Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
+                       const char *preset_text, Error *err);
+/* Reopens an existing run for appending (resume): drops metrics rows at or
+ * after from_iter (they will be written again) and reopens the files. */
+Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *err);
+/* Writes w->status (updated time and pid refreshed) atomically. */
+Status runstore_write_status(RunWriter *w, Error *err);
+/* Appends a metrics row (flushed, so readers see it at once). */
+void runstore_append_row(RunWriter *w, const TrainRow *row);
+/* Appends a timestamped log line (flushed). */
+void runstore_log(RunWriter *w, const char *line);
+void runstore_close(RunWriter *w);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * screen — what a screen of the lab is: one ScreenClass table per screen
+ * (htop's PanelClass) holding everything particular to it, its name, how
+ * it draws, its keys, how its selection moves, whether it shows the run
+ * store (and so is redrawn when the store is reread) and, for the editor, a
+ * typing mode that takes every key. The tables are const, defined by the
+ * scr_*.c files and listed once in screens.c; keys.c dispatches through
+ * them, draws the key bar and the help from them. UI thread only.
+ */
+#ifndef FINELAB_SCREEN_H
+#define FINELAB_SCREEN_H
+
+#include "src/report/textgrid.h"
+#include "ui/app.h"
+
+/* One key: it dispatches, and it writes its own line of help and its
+ * entry in the function-key bar, so the three never disagree. */
+typedef struct KeyBinding {
+    int key;           /* a term.h key code */
+    const char *label; /* how the key is written: "F2", "Enter", "r" */
+    const char *bar;   /* short name in the function-key bar, NULL: not shown there */
+    const char *help;  /* one line for the help screen */
+    void (*action)(App *a);
+    int move; /* action NULL: move the screen's selection by this many rows */
+} KeyBinding;
+
+typedef struct ScreenClass {
+    const char *name; /* in the tab bar and the help */
+    /* Draws the body into g, the area between the tab bar and the status line. */
+    void (*draw)(App *a, TextGrid *g);
+    const KeyBinding *keys; /* the screen's own keys, n_keys of them */
+    int n_keys;
+    /* Moves the selection by delta rows, clamped; NULL: nothing to select. */
+    void (*move)(App *a, int delta);
+    /* Nonzero while the screen takes every key itself (typing a value);
+     * type_key then gets them. NULL: never. */
+    int (*typing)(const App *a);
+    void (*type_key)(App *a, int key);
+    int shows_runs; /* 1: redrawn whenever the run store is reread */
+} ScreenClass;
+
+/* .keys and .n_keys of a ScreenClass from a KeyBinding array. */
+#define SCREEN_KEYS(table) .keys = (table), .n_keys = (int)(sizeof(table) / sizeof((table)[0]))
+
+#endif
