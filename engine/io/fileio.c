@@ -4,18 +4,17 @@
 #include "engine/io/fileio.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-Status fileio_read_all(const char *path, uint8_t **data, size_t *len, Error *err) {
+#include "engine/io/atomic_file.h"
+
+Status fileio_read_stream(FILE *f, const char *name, uint8_t **data, size_t *len, Error *err) {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return error_set(err, ST_IO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     uint8_t *buf = malloc(cap + 1);
     while (buf) {
@@ -31,12 +30,10 @@ Status fileio_read_all(const char *path, uint8_t **data, size_t *len, Error *err
         buf = bigger;
         cap *= 2;
     }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf) return error_set(err, ST_NOMEM, "%s: out of memory reading the file", path);
-    if (failed) {
+    if (!buf) return error_set(err, ST_NOMEM, "%s: out of memory reading the file", name);
+    if (ferror(f)) {
         free(buf);
-        return error_set(err, ST_IO, "%s: read error", path);
+        return error_set(err, ST_IO, "%s: read error", name);
     }
     buf[n] = 0;
     *data = buf;
@@ -44,41 +41,22 @@ Status fileio_read_all(const char *path, uint8_t **data, size_t *len, Error *err
     return ST_OK;
 }
 
-Status fileio_write_atomic(const char *path, const void *data, size_t len, Error *err) {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
-    if (!tmp) return error_set(err, ST_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) {
-        Status st = error_set(err, ST_IO, "%s: cannot create: %s", tmp, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) goto fail;
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0) goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) goto fail;
-    free(tmp);
-    return ST_OK;
-fail:;
-    Status st = error_set(err, ST_IO, "%s: cannot write: %s", path, strerror(errno));
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
+Status fileio_read_all(const char *path, uint8_t **data, size_t *len, Error *err) {
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return error_set(err, ST_IO, "%s: cannot open: %s", path, strerror(errno));
+    Status st = fileio_read_stream(f, path, data, len, err);
+    fclose(f);
     return st;
+}
+
+Status fileio_write_atomic(const char *path, const void *data, size_t len, Error *err) {
+    AtomicFile f;
+    Status st = atomic_file_open(&f, path, err);
+    if (st) return st;
+    atomic_file_write(&f, data, len);
+    return atomic_file_commit(&f, err);
 }
 
 Status fileio_mkdirs(const char *path, Error *err) {

@@ -1,20 +1,17 @@
 /*
  * npy — NumPy .npy writer. See npy.h.
  *
- * The data is streamed from the caller's buffer into a temporary file next
- * to the target (path.tmp.<pid>), fsynced and renamed over path, rather
- * than copied behind the header in memory: a features file of many conv5_3
- * maps can be as large as the array itself.
+ * The data is streamed from the caller's buffer through atomic_file.h
+ * rather than copied behind the header in memory: a features file of many
+ * conv5_3 maps can be as large as the array itself.
  */
 #include "engine/io/npy.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "engine/io/atomic_file.h"
 
 enum { NPY_PREAMBLE = 10, NPY_V1_MAX_HEADER = 65535 };
 
@@ -53,18 +50,6 @@ size_t npy_header(char *buf, size_t cap, const int64_t *shape, int ndim) {
     return total;
 }
 
-static int npy_write_all(int fd, const void *data, size_t len) {
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 Status npy_write_f32(const char *path, const float *data, const int64_t *shape, int ndim,
                      Error *err) {
     char header[1024];
@@ -76,28 +61,10 @@ Status npy_write_f32(const char *path, const float *data, const int64_t *shape, 
             return error_set(err, ST_ARG, "%s: the array is too large", path);
         count *= (size_t)shape[i];
     }
-    size_t plen = strlen(path) + 32;
-    char *tmp = malloc(plen);
-    if (!tmp) return error_set(err, ST_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, plen, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) {
-        Status st = error_set(err, ST_IO, "%s: cannot create: %s", path, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    if (npy_write_all(fd, header, hlen) || npy_write_all(fd, data, count * sizeof(float)) ||
-        fsync(fd) != 0)
-        goto fail;
-    int rc = close(fd);
-    fd = -1;
-    if (rc != 0 || rename(tmp, path) != 0) goto fail;
-    free(tmp);
-    return ST_OK;
-fail:;
-    Status st = error_set(err, ST_IO, "%s: cannot write: %s", path, strerror(errno));
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
-    return st;
+    AtomicFile f;
+    Status st = atomic_file_open(&f, path, err);
+    if (st) return st;
+    atomic_file_write(&f, header, hlen);
+    atomic_file_write(&f, data, count * sizeof(float));
+    return atomic_file_commit(&f, err);
 }

@@ -7,7 +7,7 @@
  * {'descr': '<f4', 'fortran_order': False, 'shape': (N, ...), } padded
  * with spaces and ended by '\n' so that magic + length + header is a
  * multiple of 64 bytes (NumPy's alignment), then the C-order data.
- * Files are replaced atomically (fileio_write_atomic), so a reader never
+ * Files are replaced atomically (atomic_file.h), so a reader never
  * sees half an array. Reentrant; errors come back as a Status naming the
  * path. Never prints.
  */

@@ -30,6 +30,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/base/strbuf.h"
+#include "engine/io/atomic_file.h"
+
 /* serde_json's nesting limit; deeper unknown fields are rejected like there. */
 #define JSON_MAX_DEPTH 127
 /* Largest single read or write request (Linux caps one call near 2 GiB). */
@@ -123,22 +126,6 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off) {
         p += got;
         off += (uint64_t)got;
         len -= (size_t)got;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len) {
-    const uint8_t *p = buf;
-    while (len > 0) {
-        size_t want = len < IO_CHUNK ? len : IO_CHUNK;
-        ssize_t put = write(fd, p, want);
-        if (put < 0 && errno == EINTR) continue;
-        if (put <= 0) {
-            if (put == 0) errno = EIO;
-            return -1;
-        }
-        p += put;
-        len -= (size_t)put;
     }
     return 0;
 }
@@ -1171,42 +1158,9 @@ Status safetensors_writer_meta(SafeTensorsWriter *w, const char *key, const char
     return ST_OK;
 }
 
-/* A growable byte buffer for the header; oom is sticky. */
-typedef struct Buf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} Buf;
-
-static void buf_put(Buf *b, const char *s, size_t len) {
-    if (b->oom) return;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + len) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, len);
-    b->n += len;
-}
-
-static void buf_puts(Buf *b, const char *s) {
-    buf_put(b, s, strlen(s));
-}
-
-static void buf_u64(Buf *b, uint64_t v) {
-    char tmp[24];
-    buf_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "%" PRIu64, v));
-}
-
 /* s as a JSON string literal; bytes >= 0x80 pass through (s is UTF-8). */
-static void buf_json_string(Buf *b, const char *s) {
-    buf_put(b, "\"", 1);
+static void buf_json_string(StrBuf *b, const char *s) {
+    strbuf_add(b, "\"", 1);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         const char *esc = c == '"'    ? "\\\""
@@ -1218,55 +1172,58 @@ static void buf_json_string(Buf *b, const char *s) {
                           : c == '\f' ? "\\f"
                                       : NULL;
         if (esc) {
-            buf_puts(b, esc);
+            strbuf_puts(b, esc);
         } else if (c < 0x20) {
             char u[8];
             snprintf(u, sizeof u, "\\u%04x", c);
-            buf_puts(b, u);
+            strbuf_puts(b, u);
         } else {
-            buf_put(b, s, 1);
+            strbuf_add(b, s, 1);
         }
     }
-    buf_put(b, "\"", 1);
+    strbuf_add(b, "\"", 1);
 }
 
 /* The header JSON, space-padded to a multiple of 8 bytes. */
-static void writer_header(const SafeTensorsWriter *w, Buf *b) {
-    buf_puts(b, "{");
+static void writer_header(const SafeTensorsWriter *w, StrBuf *b) {
+    strbuf_puts(b, "{");
     if (w->nmeta > 0) {
-        buf_puts(b, "\"__metadata__\":{");
+        strbuf_puts(b, "\"__metadata__\":{");
         for (size_t i = 0; i < w->nmeta; i++) {
-            if (i) buf_puts(b, ",");
+            if (i) strbuf_puts(b, ",");
             buf_json_string(b, w->meta[i].key);
-            buf_puts(b, ":");
+            strbuf_puts(b, ":");
             buf_json_string(b, w->meta[i].value);
         }
-        buf_puts(b, "}");
+        strbuf_puts(b, "}");
     }
     uint64_t offset = 0;
     for (size_t i = 0; i < w->n; i++) {
         const WriterTensor *t = &w->t[i];
-        if (i || w->nmeta > 0) buf_puts(b, ",");
+        if (i || w->nmeta > 0) strbuf_puts(b, ",");
         buf_json_string(b, t->name);
-        buf_puts(b, ":{\"dtype\":\"F32\",\"shape\":[");
+        strbuf_puts(b, ":{\"dtype\":\"F32\",\"shape\":[");
         for (int d = 0; d < t->ndim; d++) {
-            if (d) buf_puts(b, ",");
-            buf_u64(b, (uint64_t)t->shape[d]);
+            if (d) strbuf_puts(b, ",");
+            strbuf_printf(b, "%" PRIu64, (uint64_t)t->shape[d]);
         }
-        buf_puts(b, "],\"data_offsets\":[");
-        buf_u64(b, offset);
-        buf_puts(b, ",");
+        strbuf_puts(b, "],\"data_offsets\":[");
+        strbuf_printf(b, "%" PRIu64, offset);
+        strbuf_puts(b, ",");
         offset += 4 * t->count;
-        buf_u64(b, offset);
-        buf_puts(b, "]}");
+        strbuf_printf(b, "%" PRIu64, offset);
+        strbuf_puts(b, "]}");
     }
-    buf_puts(b, "}");
-    while (b->n % 8 != 0) buf_put(b, " ", 1);
+    strbuf_puts(b, "}");
+    while (b->len % 8 != 0) strbuf_add(b, " ", 1);
 }
 
-/* Writes count floats little-endian. */
-static int write_floats(int fd, const float *data, uint64_t count) {
-    if (host_little_endian()) return write_full(fd, data, (size_t)count * 4);
+/* Appends count floats little-endian. */
+static void write_floats(AtomicFile *f, const float *data, uint64_t count) {
+    if (host_little_endian()) {
+        atomic_file_write(f, data, (size_t)count * 4);
+        return;
+    }
     uint8_t buf[16384];
     for (uint64_t done = 0; done < count;) {
         size_t n = count - done < sizeof buf / 4 ? (size_t)(count - done) : sizeof buf / 4;
@@ -1275,54 +1232,36 @@ static int write_floats(int fd, const float *data, uint64_t count) {
             memcpy(&v, &data[done + i], 4);
             for (int k = 0; k < 4; k++) buf[4 * i + (size_t)k] = (uint8_t)(v >> (8 * k));
         }
-        if (write_full(fd, buf, 4 * n) != 0) return -1;
+        atomic_file_write(f, buf, 4 * n);
         done += n;
     }
-    return 0;
-}
-
-/* Streams the file into fd. Returns 0 or -1 with errno set. */
-static int writer_stream(const SafeTensorsWriter *w, const Buf *header, int fd) {
-    uint8_t prefix[8];
-    for (int k = 0; k < 8; k++) prefix[k] = (uint8_t)((uint64_t)header->n >> (8 * k));
-    if (write_full(fd, prefix, 8) != 0 || write_full(fd, header->p, header->n) != 0) return -1;
-    for (size_t i = 0; i < w->n; i++)
-        if (write_floats(fd, w->t[i].data, w->t[i].count) != 0) return -1;
-    return fsync(fd);
 }
 
 Status safetensors_writer_write(SafeTensorsWriter *w, const char *path, Error *err) {
     CHECK(w && path);
     if (w->sticky.status != ST_OK)
         return error_set(err, w->sticky.status, "%s: cannot write: %s", path, w->sticky.msg);
-    Buf header = {0};
+    StrBuf header = {0};
     writer_header(w, &header);
-    size_t plen = strlen(path);
-    char *tmp = header.oom ? NULL : malloc(plen + 32);
-    if (!tmp) {
-        free(header.p);
+    if (header.failed) {
+        strbuf_fini(&header);
         return error_set(err, ST_NOMEM, "%s: out of memory building the header", path);
     }
-    if (header.n > SAFETENSORS_MAX_HEADER) { /* readers would refuse the file */
-        free(tmp);
-        free(header.p);
+    if (header.len > SAFETENSORS_MAX_HEADER) { /* readers would refuse the file */
+        strbuf_fini(&header);
         return error_set(err, ST_ARG, "%s: header of %zu bytes is over the 100 MiB limit", path,
-                         header.n);
+                         header.len);
     }
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    Status s = ST_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        s = error_set(err, ST_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-    } else if (writer_stream(w, &header, fd) != 0) {
-        s = error_set(err, ST_IO, "%s: cannot write: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-    } else if (close(fd) != 0 || rename(tmp, path) != 0) {
-        s = error_set(err, ST_IO, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
+    AtomicFile f;
+    Status s = atomic_file_open(&f, path, err);
+    if (s == ST_OK) {
+        uint8_t prefix[8];
+        for (int k = 0; k < 8; k++) prefix[k] = (uint8_t)((uint64_t)header.len >> (8 * k));
+        atomic_file_write(&f, prefix, 8);
+        atomic_file_write(&f, header.s, header.len);
+        for (size_t i = 0; i < w->n; i++) write_floats(&f, w->t[i].data, w->t[i].count);
+        s = atomic_file_commit(&f, err);
     }
-    free(tmp);
-    free(header.p);
+    strbuf_fini(&header);
     return s;
 }

@@ -17,13 +17,13 @@
 #include "engine/synth/synth.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/base/timer.h"
 #include "engine/data/jpeg.h"
+#include "engine/base/strbuf.h"
 #include "engine/io/fileio.h"
 
 #define PI_F 3.14159265f
@@ -905,75 +905,40 @@ Status synth_validate(const SynthConfig *cfg, Error *err) {
     return ST_OK;
 }
 
-/* A growing text buffer; a failed append makes it sticky-failed. */
-typedef struct Text {
-    char *p;
-    size_t len, cap;
-    int failed;
-} Text;
-
-__attribute__((format(printf, 2, 3))) static void text_add(Text *t, const char *fmt, ...) {
-    if (t->failed) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = t->cap - t->len;
-        int n = vsnprintf(t->p ? t->p + t->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = 1;
-            return;
-        }
-        if ((size_t)n < room) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? 2 * t->cap : 4096;
-        while (cap - t->len <= (size_t)n) cap *= 2;
-        char *q = realloc(t->p, cap);
-        if (!q) {
-            t->failed = 1;
-            return;
-        }
-        t->p = q;
-        t->cap = cap;
-    }
-}
-
 /* Everything synth_generate writes besides the images. */
 typedef struct Lists {
-    Text classes, images, labels, split, boxes;
+    StrBuf classes, images, labels, split, boxes;
 } Lists;
 
 static void lists_free(Lists *l) {
-    free(l->classes.p);
-    free(l->images.p);
-    free(l->labels.p);
-    free(l->split.p);
-    free(l->boxes.p);
+    strbuf_fini(&l->classes);
+    strbuf_fini(&l->images);
+    strbuf_fini(&l->labels);
+    strbuf_fini(&l->split);
+    strbuf_fini(&l->boxes);
 }
 
-static Status write_text(const char *dir, const char *name, const Text *t, Error *err) {
+static Status write_text(const char *dir, const char *name, const StrBuf *t, Error *err) {
     if (t->failed) return error_set(err, ST_NOMEM, "synth: out of memory building %s", name);
     size_t n = strlen(dir) + strlen(name) + 2;
     char *path = malloc(n);
     if (!path) return error_set(err, ST_NOMEM, "synth: out of memory");
     snprintf(path, n, "%s/%s", dir, name);
-    Status st = fileio_write_atomic(path, t->p ? t->p : "", t->len, err);
+    Status st = fileio_write_atomic(path, t->s ? t->s : "", t->len, err);
     free(path);
     return st;
 }
 
 static Status write_marker(const char *dir, const SynthConfig *cfg, int complete, Error *err) {
-    Text t = {0};
-    text_add(&t,
-             "# finelab synth: a generated fine-grained bird dataset in the CUB-200-2011 "
-             "layout\ngenerator = finelab-synth 1\nclasses = %d\nper_class = %d\nsize = %d\n"
-             "seed = %llu\nsource = %d\ncomplete = %d\n",
-             cfg->classes, cfg->per_class, cfg->size, (unsigned long long)cfg->seed, cfg->source,
-             complete);
+    StrBuf t = {0};
+    strbuf_printf(&t,
+                  "# finelab synth: a generated fine-grained bird dataset in the CUB-200-2011 "
+                  "layout\ngenerator = finelab-synth 1\nclasses = %d\nper_class = %d\nsize = %d\n"
+                  "seed = %llu\nsource = %d\ncomplete = %d\n",
+                  cfg->classes, cfg->per_class, cfg->size, (unsigned long long)cfg->seed,
+                  cfg->source, complete);
     Status st = write_text(dir, "synth.txt", &t, err);
-    free(t.p);
+    strbuf_fini(&t);
     return st;
 }
 
@@ -997,7 +962,7 @@ static Status generate_class(const SynthConfig *cfg, const char *out_dir, const 
                              int *perm, uint8_t *train, Lists *l, SynthReport *rep, Error *err) {
     char dirname[96];
     snprintf(dirname, sizeof dirname, "%03d.%s", ci + 1, cls->name);
-    text_add(&l->classes, "%d %s\n", ci + 1, dirname);
+    strbuf_printf(&l->classes, "%d %s\n", ci + 1, dirname);
     snprintf(path, path_cap, "%s/images/%s", out_dir, dirname);
     Status st = fileio_mkdirs(path, err);
     if (st) return st;
@@ -1019,11 +984,11 @@ static Status generate_class(const SynthConfig *cfg, const char *out_dir, const 
         rep->part_fraction += s.part_fraction;
         rep->images++;
         rep->train += train[k];
-        text_add(&l->images, "%d %s/%s\n", id, dirname, file);
-        text_add(&l->labels, "%d %d\n", id, ci + 1);
-        text_add(&l->split, "%d %d\n", id, train[k]);
-        text_add(&l->boxes, "%d %.1f %.1f %.1f %.1f\n", id, (double)s.bbox[0], (double)s.bbox[1],
-                 (double)s.bbox[2], (double)s.bbox[3]);
+        strbuf_printf(&l->images, "%d %s/%s\n", id, dirname, file);
+        strbuf_printf(&l->labels, "%d %d\n", id, ci + 1);
+        strbuf_printf(&l->split, "%d %d\n", id, train[k]);
+        strbuf_printf(&l->boxes, "%d %.1f %.1f %.1f %.1f\n", id, (double)s.bbox[0],
+                      (double)s.bbox[1], (double)s.bbox[2], (double)s.bbox[3]);
         if (cfg->progress &&
             cfg->progress(cfg->progress_user, id, cfg->classes * cfg->per_class) != 0)
             return error_set(err, ST_STATE, "synth: stopped after %d images", id);

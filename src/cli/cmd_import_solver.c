@@ -16,28 +16,6 @@
 
 static const char *const cmd = "import-solver";
 
-/* Reads all of stdin into a malloc'd NUL-terminated buffer, or NULL. */
-static char *read_stdin(void) {
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, stdin);
-        if (ferror(stdin)) break;
-        if (feof(stdin)) {
-            buf[len] = '\0';
-            return buf;
-        }
-        if (len + 1 == cap) {
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) break;
-            buf = grown;
-            cap *= 2;
-        }
-    }
-    free(buf);
-    return NULL;
-}
-
 int cmd_import_solver(int argc, char **argv) {
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("usage: finelab import-solver FILE\n"
@@ -51,22 +29,16 @@ int cmd_import_solver(int argc, char **argv) {
     }
     const char *path = argv[1];
     Error err = {0};
-    char *text;
-    if (strcmp(path, "-") == 0) {
-        path = "<stdin>";
-        if (!(text = read_stdin())) {
-            cli_error(cmd, "cannot read the standard input");
-            return CLI_BAD_INPUT;
-        }
-    } else {
-        uint8_t *data;
-        size_t len;
-        if (fileio_read_all(path, &data, &len, &err)) {
-            cli_error(cmd, "%s", err.msg);
-            return err.status == ST_NOMEM ? CLI_FAILED : CLI_BAD_INPUT;
-        }
-        text = (char *)data;
+    uint8_t *data;
+    size_t len;
+    Status st = strcmp(path, "-") == 0
+                    ? fileio_read_stream(stdin, path = "<stdin>", &data, &len, &err)
+                    : fileio_read_all(path, &data, &len, &err);
+    if (st) {
+        cli_error(cmd, "%s", err.msg);
+        return st == ST_NOMEM ? CLI_FAILED : CLI_BAD_INPUT;
     }
+    char *text = (char *)data;
     char *ini = solver_import(text, path, &err);
     free(text);
     if (!ini) {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/strbuf.h"
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
 #include "src/preset/schema.h"
@@ -622,52 +623,25 @@ Status preset_validate(const Preset *p, Error *err) {
 
 /* --- writing ---------------------------------------------------------------- */
 
-typedef struct Text {
-    char *s;
-    size_t len, cap;
-    int failed;
-} Text;
-
-static void text_add(Text *t, const char *s) {
-    size_t n = strlen(s);
-    if (t->failed) return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
-        while (t->len + n + 1 > cap) cap *= 2;
-        char *grown = realloc(t->s, cap);
-        if (!grown) {
-            t->failed = 1;
-            return;
-        }
-        t->s = grown;
-        t->cap = cap;
-    }
-    memcpy(t->s + t->len, s, n + 1);
-    t->len += n;
-}
-
-static void text_line(Text *t, const char *key, const char *value) {
-    text_add(t, key);
-    text_add(t, value[0] ? " = " : " =");
-    text_add(t, value);
-    text_add(t, "\n");
+static void text_line(StrBuf *t, const char *key, const char *value) {
+    strbuf_printf(t, "%s%s%s\n", key, value[0] ? " = " : " =", value);
 }
 
 static char *format(const Preset *p, int with_sweep) {
-    Text t = {0};
+    StrBuf t = {0};
     char value[2048];
     for (int s = 0; schema_section(s); s++) {
         const char *section = schema_section(s);
-        text_add(&t, s ? "\n[" : "[");
-        text_add(&t, section);
-        text_add(&t, "]\n");
+        strbuf_puts(&t, s ? "\n[" : "[");
+        strbuf_puts(&t, section);
+        strbuf_puts(&t, "]\n");
         for (const SchemaKey *k = schema_next(section, NULL); k; k = schema_next(section, k)) {
             if (schema_format(k, p, value, sizeof value) < 0) t.failed = 1;
             text_line(&t, k->key, value);
         }
     }
     if (with_sweep && p->sweep.n_keys) {
-        text_add(&t, "\n[sweep]\n");
+        strbuf_puts(&t, "\n[sweep]\n");
         for (int j = 0; j < p->sweep.n_keys; j++) {
             const SchemaKey *k = schema_at(p->sweep.key[j]);
             if (!k) {
@@ -676,24 +650,20 @@ static char *format(const Preset *p, int with_sweep) {
             }
             char name[128];
             snprintf(name, sizeof name, "%s.%s", k->section, k->key);
-            text_add(&t, name);
-            text_add(&t, " =");
+            strbuf_puts(&t, name);
+            strbuf_puts(&t, " =");
             for (int i = 0; i < p->sweep.n_values[j]; i++) {
                 const char *v = p->sweep.values[j][i];
                 int group = strchr(v, ',') != NULL;
-                text_add(&t, i ? ", " : " ");
-                text_add(&t, group ? "(" : "");
-                text_add(&t, v);
-                text_add(&t, group ? ")" : "");
+                strbuf_puts(&t, i ? ", " : " ");
+                strbuf_puts(&t, group ? "(" : "");
+                strbuf_puts(&t, v);
+                strbuf_puts(&t, group ? ")" : "");
             }
-            text_add(&t, "\n");
+            strbuf_puts(&t, "\n");
         }
     }
-    if (t.failed) {
-        free(t.s);
-        return NULL;
-    }
-    return t.s;
+    return strbuf_take(&t);
 }
 
 char *preset_format(const Preset *p) {

@@ -13,12 +13,12 @@
 #include "src/preset/solver_import.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "engine/base/strbuf.h"
 #include "src/preset/preset.h"
 #include "src/preset/schema.h"
 
@@ -74,41 +74,6 @@ static const struct {
     const char *key, *value;
 } caffe_defaults[] = {
     {"momentum", "0"}, {"weight_decay", "0"}, {"test_interval", "0"}, {"display", "0"}};
-
-typedef struct Out {
-    char *s;
-    size_t len, cap;
-    int failed;
-} Out;
-
-static void out_add(Out *o, const char *s, size_t n) {
-    if (o->failed) return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 2048;
-        while (o->len + n + 1 > cap) cap *= 2;
-        char *grown = realloc(o->s, cap);
-        if (!grown) {
-            o->failed = 1;
-            return;
-        }
-        o->s = grown;
-        o->cap = cap;
-    }
-    memcpy(o->s + o->len, s, n);
-    o->len += n;
-    o->s[o->len] = '\0';
-}
-
-__attribute__((format(printf, 2, 3))) static void out_printf(Out *o, const char *fmt, ...) {
-    char buf[FIELD_MAX + 256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) n = 0;
-    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
-    out_add(o, buf, (size_t)n);
-}
 
 static int is_caffe_field(const char *key) {
     for (int i = 0; caffe_fields[i]; i++)
@@ -244,7 +209,7 @@ static const char *parse_field(const Line *l, char *key, size_t key_cap, char *v
 
 typedef struct Import {
     const char *name;
-    Out out;
+    StrBuf out;
     Preset scratch;
     int seen[KEYS_MAX]; /* line of each key's first setting, by schema index */
     Error *err;
@@ -252,10 +217,10 @@ typedef struct Import {
 
 /* Keeps a line finelab does not use as a comment, with note and its own comment. */
 static void unused(Import *im, const Line *l, const char *note) {
-    out_printf(&im->out, "; not used: %.*s%s", (int)l->code_len, l->code, note);
+    strbuf_printf(&im->out, "; not used: %.*s%s", (int)l->code_len, l->code, note);
     if (l->comment && l->comment_len)
-        out_printf(&im->out, "  # %.*s", (int)l->comment_len, l->comment);
-    out_add(&im->out, "\n", 1);
+        strbuf_printf(&im->out, "  # %.*s", (int)l->comment_len, l->comment);
+    strbuf_puts(&im->out, "\n");
 }
 
 /* Writes one field; returns non-zero after setting an error. */
@@ -301,10 +266,10 @@ static int import_field(Import *im, int line, const Line *l, const char *key, co
         return 1;
     }
     if (!im->seen[i]) im->seen[i] = line;
-    out_printf(&im->out, "%s = %s", k->key, value);
+    strbuf_printf(&im->out, "%s = %s", k->key, value);
     if (l->comment && l->comment_len)
-        out_printf(&im->out, " ; %.*s", (int)l->comment_len, l->comment);
-    out_add(&im->out, "\n", 1);
+        strbuf_printf(&im->out, " ; %.*s", (int)l->comment_len, l->comment);
+    strbuf_puts(&im->out, "\n");
     return 0;
 }
 
@@ -334,10 +299,10 @@ static int import_lines(Import *im, const char *text) {
         }
         if (!l.code_len) {
             if (l.comment)
-                out_printf(&im->out, ";%s%.*s\n", l.comment_len ? " " : "", (int)l.comment_len,
-                           l.comment);
+                strbuf_printf(&im->out, ";%s%.*s\n", l.comment_len ? " " : "", (int)l.comment_len,
+                              l.comment);
             else
-                out_add(&im->out, "\n", 1);
+                strbuf_puts(&im->out, "\n");
             continue;
         }
         char key[64], value[FIELD_MAX];
@@ -376,7 +341,7 @@ char *solver_import(const char *text, const char *name, Error *err) {
     CHECK(schema_count() <= KEYS_MAX);
     im->name = name;
     im->err = err;
-    out_printf(&im->out, "[solver]\n; imported from %s (a Caffe solver)\n", name);
+    strbuf_printf(&im->out, "[solver]\n; imported from %s (a Caffe solver)\n", name);
     char *result = NULL;
     if (import_lines(im, text)) goto done;
     int header = 0;
@@ -384,9 +349,9 @@ char *solver_import(const char *text, const char *name, Error *err) {
         const SchemaKey *k = schema_find("solver", caffe_defaults[i].key);
         if (im->seen[schema_index(k)]) continue;
         if (!header++)
-            out_printf(&im->out, "; Caffe's defaults for fields the file leaves out, where "
-                                 "finelab's differ:\n");
-        out_printf(&im->out, "%s = %s\n", k->key, caffe_defaults[i].value);
+            strbuf_printf(&im->out, "; Caffe's defaults for fields the file leaves out, where "
+                                    "finelab's differ:\n");
+        strbuf_printf(&im->out, "%s = %s\n", k->key, caffe_defaults[i].value);
     }
     if (im->out.failed) {
         error_set(err, ST_NOMEM, "%s: out of memory importing the solver", name);
@@ -398,11 +363,10 @@ char *solver_import(const char *text, const char *name, Error *err) {
         error_set(err, ST_FORMAT, "%s: the imported section does not load: %s", name, e.msg);
         goto done;
     }
-    result = im->out.s;
-    im->out.s = NULL;
+    result = strbuf_take(&im->out);
     error_clear(err);
 done:
-    free(im->out.s);
+    strbuf_fini(&im->out);
     free(im);
     return result;
 }

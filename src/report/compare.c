@@ -4,11 +4,11 @@
 #include "src/report/compare.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/strbuf.h"
 #include "src/preset/schema.h"
 
 static Status compare_add_row(CompareTable *t, const char *label, int result, Error *err) {
@@ -163,59 +163,21 @@ void compare_fini(CompareTable *t) {
 
 /* --- printing ---------------------------------------------------------------------- */
 
-typedef struct Buf {
-    char *s;
-    size_t n, cap;
-    int failed;
-} Buf;
-
-static void buf_add(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_add(Buf *b, const char *fmt, ...) {
-    if (b->failed) return;
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int need = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-        va_end(ap);
-        if (need < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)need < b->cap - b->n) {
-            b->n += (size_t)need;
-            return;
-        }
-        size_t cap = b->cap * 2 + (size_t)need + 64;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->failed = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
 /* A CSV field, quoted when it holds a comma, quote or newline. */
-static void buf_csv(Buf *b, const char *v) {
+static void buf_csv(StrBuf *b, const char *v) {
     if (!strpbrk(v, ",\"\n")) {
-        buf_add(b, "%s", v);
+        strbuf_printf(b, "%s", v);
         return;
     }
-    buf_add(b, "\"");
-    for (const char *p = v; *p; p++) buf_add(b, *p == '"' ? "\"\"" : "%c", *p);
-    buf_add(b, "\"");
+    strbuf_printf(b, "\"");
+    for (const char *p = v; *p; p++) strbuf_printf(b, *p == '"' ? "\"\"" : "%c", *p);
+    strbuf_printf(b, "\"");
 }
 
 char *compare_format(const CompareTable *t, CompareFormat fmt) {
-    Buf b = {.cap = 1024};
-    if (!(b.s = malloc(b.cap))) return NULL;
-    b.s[0] = '\0';
+    StrBuf b = {0};
     int w0 = 4, *w = calloc((size_t)t->n_runs, sizeof(int));
-    if (!w) {
-        free(b.s);
-        return NULL;
-    }
+    if (!w) return NULL;
     for (int r = 0; r < t->n_rows; r++)
         if ((int)strlen(t->rows[r].label) > w0) w0 = (int)strlen(t->rows[r].label);
     for (int i = 0; i < t->n_runs; i++) {
@@ -225,49 +187,45 @@ char *compare_format(const CompareTable *t, CompareFormat fmt) {
     }
     const char *sep = fmt == COMPARE_CSV ? "," : fmt == COMPARE_MD ? " | " : "  ";
     /* header */
-    if (fmt == COMPARE_MD) buf_add(&b, "| ");
+    if (fmt == COMPARE_MD) strbuf_printf(&b, "| ");
     if (fmt == COMPARE_CSV)
-        buf_add(&b, "key");
+        strbuf_printf(&b, "key");
     else
-        buf_add(&b, "%-*s", w0, "key");
+        strbuf_printf(&b, "%-*s", w0, "key");
     for (int i = 0; i < t->n_runs; i++) {
-        buf_add(&b, "%s", sep);
+        strbuf_printf(&b, "%s", sep);
         if (fmt == COMPARE_CSV)
             buf_csv(&b, t->runs[i].id);
         else
-            buf_add(&b, "%-*s", w[i], t->runs[i].id);
+            strbuf_printf(&b, "%-*s", w[i], t->runs[i].id);
     }
-    buf_add(&b, fmt == COMPARE_MD ? " |\n" : "\n");
+    strbuf_printf(&b, fmt == COMPARE_MD ? " |\n" : "\n");
     if (fmt == COMPARE_MD) { /* |-----|---|: one dash per cell character plus padding */
         for (int i = -1; i < t->n_runs; i++) {
-            buf_add(&b, "|");
-            for (int k = 0; k < (i < 0 ? w0 : w[i]) + 2; k++) buf_add(&b, "-");
+            strbuf_printf(&b, "|");
+            for (int k = 0; k < (i < 0 ? w0 : w[i]) + 2; k++) strbuf_printf(&b, "-");
         }
-        buf_add(&b, "|\n");
+        strbuf_printf(&b, "|\n");
     }
     for (int r = 0; r < t->n_rows; r++) {
         const CompareRow *row = &t->rows[r];
         if (fmt == COMPARE_TEXT && row->result && (r == 0 || !t->rows[r - 1].result))
-            buf_add(&b, "%.*s\n", w0,
-                    "------------------------------------------------------------");
-        if (fmt == COMPARE_MD) buf_add(&b, "| ");
+            strbuf_printf(&b, "%.*s\n", w0,
+                          "------------------------------------------------------------");
+        if (fmt == COMPARE_MD) strbuf_printf(&b, "| ");
         if (fmt == COMPARE_CSV)
             buf_csv(&b, row->label);
         else
-            buf_add(&b, "%-*s", w0, row->label);
+            strbuf_printf(&b, "%-*s", w0, row->label);
         for (int i = 0; i < t->n_runs; i++) {
-            buf_add(&b, "%s", sep);
+            strbuf_printf(&b, "%s", sep);
             if (fmt == COMPARE_CSV)
                 buf_csv(&b, row->cells[i]);
             else
-                buf_add(&b, "%-*s", w[i], row->cells[i]);
+                strbuf_printf(&b, "%-*s", w[i], row->cells[i]);
         }
-        buf_add(&b, fmt == COMPARE_MD ? " |\n" : "\n");
+        strbuf_printf(&b, fmt == COMPARE_MD ? " |\n" : "\n");
     }
     free(w);
-    if (b.failed) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    return strbuf_take(&b);
 }
