@@ -100,17 +100,16 @@ void gradcheck_expect(const char *label, GradCheckResult res, double bound) {
                  res.input_err, res.param_err, bound);
 }
 
-static double pair_loss(const PairOp *op, const Tensor *a, const Tensor *b, Tensor *y,
-                        const float *r) {
-    op->forward(op->ctx, a, b, y);
+static double pair_loss(PairPool *op, const Tensor *a, const Tensor *b, Tensor *y, const float *r) {
+    pair_pool_forward(op, a, b, y);
     double sum = 0.0;
     for (size_t i = 0; i < tensor_count(y); i++) sum += (double)r[i] * y->data[i];
     return sum;
 }
 
 /* Largest relative error of g against the slope of L in every element of v. */
-static double pair_worst(const PairOp *op, Tensor *a, Tensor *b, Tensor *y, const float *r,
-                         Tensor *v, const Tensor *g, const GradCheck *cfg) {
+static double pair_worst(PairPool *op, Tensor *a, Tensor *b, Tensor *y, const float *r, Tensor *v,
+                         const Tensor *g, const GradCheck *cfg) {
     double worst = 0.0;
     for (size_t i = 0; i < tensor_count(v); i++) {
         float saved = v->data[i];
@@ -126,9 +125,8 @@ static double pair_worst(const PairOp *op, Tensor *a, Tensor *b, Tensor *y, cons
     return worst;
 }
 
-void gradcheck_pair(const PairOp *op, Tensor *a, Tensor *b, Tensor *y, const float *r,
-                    const Tensor *da, const Tensor *db, const GradCheck *cfg, double *err_a,
-                    double *err_b) {
+void gradcheck_pair(PairPool *op, Tensor *a, Tensor *b, Tensor *y, const float *r, const Tensor *da,
+                    const Tensor *db, const GradCheck *cfg, double *err_a, double *err_b) {
     *err_a = pair_worst(op, a, b, y, r, a, da, cfg);
     *err_b = pair_worst(op, a, b, y, r, b, db, cfg);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "engine/nn/layer.h"
+#include "engine/nn/pair_pool.h"
 
 typedef struct GradCheck {
     float h;        /* perturbation step */
@@ -41,20 +42,13 @@ GradCheckResult gradcheck_layer(Layer *l, Tensor *x, const GradCheck *cfg);
 void gradcheck_spec(const LayerSpec *spec, Shape in, uint64_t input_seed, const GradCheck *cfg,
                     double bound);
 
-/* A two-input operation y = f(a, b) (compact and full bilinear pooling of
- * two inputs), for gradcheck_pair. */
-typedef struct PairOp {
-    void *ctx;
-    void (*forward)(void *ctx, const Tensor *a, const Tensor *b, Tensor *y);
-} PairOp;
-
-/* Checks the caller's analytic gradients da and db (taken at dL/dy = r)
+/* Checks the caller's analytic gradients da and db of the two-input pooling
+ * op (taken at dL/dy = r)
  * against central differences of L = sum r_k y_k in every element of a and
  * b, with cfg's step and floor; y is scratch for the forward passes. Writes
  * the largest relative errors into *err_a and *err_b. */
-void gradcheck_pair(const PairOp *op, Tensor *a, Tensor *b, Tensor *y, const float *r,
-                    const Tensor *da, const Tensor *db, const GradCheck *cfg, double *err_a,
-                    double *err_b);
+void gradcheck_pair(PairPool *op, Tensor *a, Tensor *b, Tensor *y, const float *r, const Tensor *da,
+                    const Tensor *db, const GradCheck *cfg, double *err_a, double *err_b);
 
 /* Prints "gradcheck <label>: input <e> params <e> (bound <b>, <n> elements)"
  * and fails the current test when either error exceeds bound. */

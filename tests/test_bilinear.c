@@ -12,6 +12,7 @@
 #include "engine/nn/bilinear.h"
 #include "engine/nn/layer.h"
 #include "tests/gradcheck.h"
+#include "tests/poolcheck.h"
 #include "tests/testutil.h"
 
 static void test_bilinear_forward_by_hand(void **state) {
@@ -149,47 +150,10 @@ static void test_bilinear_layer_gradcheck(void **state) {
     layer_gradcheck(3, 1, 1, 2, 23);
 }
 
-static void bl_pair_forward(void *ctx, const Tensor *a, const Tensor *b, Tensor *y) {
-    (void)ctx;
-    bilinear_forward(a, b, y);
-}
-
 static void pair_gradcheck(int n, int c1, int c2, int h, int w, uint64_t seed) {
-    Rng rng;
-    rng_seed(&rng, seed);
-    Tensor a, b, y, dy, da, db;
-    testutil_tensor(&a, n, c1, h, w);
-    testutil_tensor(&b, n, c2, h, w);
-    testutil_tensor(&y, n, c1 * c2, 1, 1);
-    testutil_tensor(&dy, n, c1 * c2, 1, 1);
-    testutil_tensor(&da, n, c1, h, w);
-    testutil_tensor(&db, n, c2, h, w);
-    testutil_fill_normal(&a, &rng, 1.0f);
-    testutil_fill_normal(&b, &rng, 1.0f);
-    testutil_fill_uniform(&dy, &rng, -1.0f, 1.0f);
-    bilinear_backward(&a, &b, &dy, &da, &db);
-    PairOp op = {NULL, bl_pair_forward};
-    GradCheck cfg = {.h = BL_GRAD_H, .floor = 1e-2};
-    double ea, eb;
-    gradcheck_pair(&op, &a, &b, &y, dy.data, &da, &db, &cfg, &ea, &eb);
-    printf("gradcheck bilinear pair %d/%d ch: da %.2e db %.2e (bound %.0e)\n", c1, c2, ea, eb,
-           BL_GRAD_BOUND);
-    if (!(ea <= BL_GRAD_BOUND && eb <= BL_GRAD_BOUND))
-        fail_msg("bilinear pair gradcheck: da err %.3g, db err %.3g exceed the bound %.0e", ea, eb,
-                 BL_GRAD_BOUND);
-
-    /* Only one of the gradients asked for: the same values. */
-    Tensor only;
-    testutil_tensor(&only, n, c2, h, w);
-    bilinear_backward(&a, &b, &dy, NULL, &only);
-    testutil_assert_close(only.data, db.data, tensor_count(&db), 0.0, 0.0);
-    tensor_fini(&only);
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
-    tensor_fini(&dy);
-    tensor_fini(&da);
-    tensor_fini(&db);
+    PairPool p = bilinear_pool(c1, c2, h * w);
+    const PoolGrad g = {.h = BL_GRAD_H, .floor = 1e-2, .bound = BL_GRAD_BOUND};
+    poolcheck_pair(&p, n, h, w, &g, seed);
 }
 
 static void test_bilinear_pair_gradcheck(void **state) {

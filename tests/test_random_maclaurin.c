@@ -12,19 +12,16 @@
 #include "engine/nn/layer.h"
 #include "engine/nn/random_maclaurin.h"
 #include "tests/gradcheck.h"
-#include "tests/kernelcheck.h"
+#include "tests/poolcheck.h"
 #include "tests/testutil.h"
 
-static RandomMaclaurin *make_rm(int c1, int c2, int hw, int d, uint64_t seed) {
-    Error err = {0};
-    RandomMaclaurin *rm = random_maclaurin_create(c1, c2, hw, d, seed, &err);
-    if (!rm) fail_msg("random_maclaurin_create: %s", err.msg);
-    return rm;
+static PairPool *make_rm(int c1, int c2, int hw, int d, uint64_t seed) {
+    return poolcheck_create(random_maclaurin_create, c1, c2, hw, d, seed);
 }
 
 static void test_rm_weights_are_signs(void **state) {
     (void)state;
-    RandomMaclaurin *rm = make_rm(3, 5, 1, 64, 1);
+    PairPool *rm = make_rm(3, 5, 1, 64, 1);
     int plus = 0;
     for (int k = 0; k < 2; k++) {
         const float *w = random_maclaurin_weights(rm, k);
@@ -34,15 +31,15 @@ static void test_rm_weights_are_signs(void **state) {
         }
     }
     assert_in_range(plus, 180, 332); /* 512 fair signs: mean 256, sd 11 */
-    assert_int_equal(random_maclaurin_dim(rm), 64);
-    random_maclaurin_destroy(rm);
+    assert_int_equal(rm->d, 64);
+    pair_pool_destroy(rm);
 }
 
 static void test_rm_forward_by_hand(void **state) {
     (void)state;
     /* One channel each, two locations, d = 4: y[f] = (1/sqrt(4)) w1[f] w2[f]
      * (2*5 + 3*(-1)) = 3.5 w1[f] w2[f]. */
-    RandomMaclaurin *rm = make_rm(1, 1, 2, 4, 11);
+    PairPool *rm = make_rm(1, 1, 2, 4, 11);
     Tensor a, b, y;
     testutil_tensor(&a, 1, 1, 1, 2);
     testutil_tensor(&b, 1, 1, 1, 2);
@@ -50,24 +47,24 @@ static void test_rm_forward_by_hand(void **state) {
     const float av[2] = {2.0f, 3.0f}, bv[2] = {5.0f, -1.0f};
     memcpy(a.data, av, sizeof av);
     memcpy(b.data, bv, sizeof bv);
-    random_maclaurin_forward(rm, &a, &b, &y);
+    pair_pool_forward(rm, &a, &b, &y);
     const float *w1 = random_maclaurin_weights(rm, 0), *w2 = random_maclaurin_weights(rm, 1);
     float expect[4];
     for (int f = 0; f < 4; f++) expect[f] = 3.5f * w1[f] * w2[f];
     testutil_assert_close(y.data, expect, 4, 1e-6, 0.0);
     /* a used twice: 0.5 w1 w2 (4 + 9). */
-    random_maclaurin_forward(rm, &a, NULL, &y);
+    pair_pool_forward(rm, &a, NULL, &y);
     for (int f = 0; f < 4; f++) expect[f] = 6.5f * w1[f] * w2[f];
     testutil_assert_close(y.data, expect, 4, 1e-6, 0.0);
-    random_maclaurin_destroy(rm);
+    pair_pool_destroy(rm);
     tensor_fini(&a);
     tensor_fini(&b);
     tensor_fini(&y);
 }
 
 /* y[f] = (1/sqrt(d)) sum_l (W1^T a_l)[f] (W2^T b_l)[f], in double. */
-static void rm_reference(const RandomMaclaurin *rm, const Tensor *a, const Tensor *b, float *ref) {
-    int d = random_maclaurin_dim(rm), hw = a->h * a->w;
+static void rm_reference(const PairPool *rm, const Tensor *a, const Tensor *b, float *ref) {
+    int d = rm->d, hw = a->h * a->w;
     const float *w1 = random_maclaurin_weights(rm, 0), *w2 = random_maclaurin_weights(rm, 1);
     for (int n = 0; n < a->n; n++) {
         const float *an = tensor_sample(a, n), *bn = tensor_sample(b, n);
@@ -85,7 +82,7 @@ static void rm_reference(const RandomMaclaurin *rm, const Tensor *a, const Tenso
 }
 
 static void check_reference(int n, int c1, int c2, int h, int w, int d, uint64_t seed) {
-    RandomMaclaurin *rm = make_rm(c1, c2, h * w, d, seed);
+    PairPool *rm = make_rm(c1, c2, h * w, d, seed);
     Rng r;
     rng_seed(&r, seed + 100);
     Tensor a, b, y;
@@ -96,11 +93,11 @@ static void check_reference(int n, int c1, int c2, int h, int w, int d, uint64_t
     testutil_fill_normal(&b, &r, 1.0f);
     float *ref = malloc((size_t)n * d * sizeof(float));
     assert_non_null(ref);
-    random_maclaurin_forward(rm, &a, &b, &y);
+    pair_pool_forward(rm, &a, &b, &y);
     rm_reference(rm, &a, &b, ref);
     testutil_assert_close(y.data, ref, (size_t)n * d, 1e-4, 1e-4);
     if (c1 == c2) {
-        random_maclaurin_forward(rm, &a, NULL, &y);
+        pair_pool_forward(rm, &a, NULL, &y);
         rm_reference(rm, &a, &a, ref);
         testutil_assert_close(y.data, ref, (size_t)n * d, 1e-4, 1e-4);
     }
@@ -108,7 +105,7 @@ static void check_reference(int n, int c1, int c2, int h, int w, int d, uint64_t
     tensor_fini(&a);
     tensor_fini(&b);
     tensor_fini(&y);
-    random_maclaurin_destroy(rm);
+    pair_pool_destroy(rm);
 }
 
 static void test_rm_forward_matches_direct_loop(void **state) {
@@ -121,30 +118,7 @@ static void test_rm_forward_matches_direct_loop(void **state) {
 /* The layer kind matches the direct API with b == a, on a short batch. */
 static void test_rm_layer_matches_direct(void **state) {
     (void)state;
-    LayerSpec spec = {.kind = "compact_rm", .name = "m", .dim = 24, .seed = 9};
-    Layer l;
-    assert_int_equal(layer_init(&l, &spec, (Shape){3, 6, 4, 5}, NULL), ST_OK);
-    assert_int_equal(l.out.c, 24);
-    assert_int_equal(l.out.h * l.out.w, 1);
-    assert_int_equal(layer_workspace(&l), 0);
-    RandomMaclaurin *rm = make_rm(6, 6, 20, 24, 9);
-    Rng r;
-    rng_seed(&r, 4);
-    Tensor x, y, y2;
-    testutil_tensor(&x, 3, 6, 4, 5);
-    testutil_tensor(&y, 3, 24, 1, 1);
-    testutil_tensor(&y2, 3, 24, 1, 1);
-    testutil_fill_normal(&x, &r, 1.0f);
-    x.n = 2;
-    layer_forward(&l, &x, &y, NULL);
-    assert_int_equal(y.n, 2);
-    random_maclaurin_forward(rm, &x, NULL, &y2);
-    testutil_assert_close(y.data, y2.data, 2 * 24, 0.0, 0.0);
-    random_maclaurin_destroy(rm);
-    tensor_fini(&x);
-    tensor_fini(&y);
-    tensor_fini(&y2);
-    layer_fini(&l);
+    poolcheck_layer_matches("compact_rm", random_maclaurin_create, 6, 4, 5, 24, 9);
 }
 
 /* Gradient check step, floor and bound for the layer and the two-input
@@ -172,53 +146,11 @@ static void test_rm_layer_gradcheck(void **state) {
     layer_gradcheck(1, 8, 2, 2, 64, 23);
 }
 
-static void rm_pair_forward(void *ctx, const Tensor *a, const Tensor *b, Tensor *y) {
-    random_maclaurin_forward(ctx, a, b, y);
-}
-
 static void pair_gradcheck(int n, int c1, int c2, int h, int w, int d, uint64_t seed) {
-    RandomMaclaurin *rm = make_rm(c1, c2, h * w, d, seed);
-    Rng rng;
-    rng_seed(&rng, seed);
-    Tensor a, b, y, dy, da, db;
-    testutil_tensor(&a, n, c1, h, w);
-    testutil_tensor(&b, n, c2, h, w);
-    testutil_tensor(&y, n, d, 1, 1);
-    testutil_tensor(&dy, n, d, 1, 1);
-    testutil_tensor(&da, n, c1, h, w);
-    testutil_tensor(&db, n, c2, h, w);
-    testutil_fill_normal(&a, &rng, 1.0f);
-    testutil_fill_normal(&b, &rng, 1.0f);
-    testutil_fill_uniform(&dy, &rng, -1.0f, 1.0f);
-    random_maclaurin_backward(rm, &a, &b, &dy, &da, &db);
-    PairOp op = {rm, rm_pair_forward};
-    GradCheck cfg = {.h = RM_GRAD_H, .floor = RM_GRAD_FLOOR};
-    double ea, eb;
-    gradcheck_pair(&op, &a, &b, &y, dy.data, &da, &db, &cfg, &ea, &eb);
-    printf("gradcheck random_maclaurin pair %d/%d ch d=%d: da %.2e db %.2e (bound %.0e)\n", c1, c2,
-           d, ea, eb, RM_GRAD_BOUND);
-    if (!(ea <= RM_GRAD_BOUND && eb <= RM_GRAD_BOUND))
-        fail_msg("random_maclaurin pair gradcheck: da err %.3g, db err %.3g exceed the bound %.0e",
-                 ea, eb, RM_GRAD_BOUND);
-
-    /* Only one of the gradients asked for: the same values. */
-    Tensor only;
-    testutil_tensor(&only, n, c2, h, w);
-    random_maclaurin_backward(rm, &a, &b, &dy, NULL, &only);
-    testutil_assert_close(only.data, db.data, tensor_count(&db), 0.0, 0.0);
-    tensor_fini(&only);
-    testutil_tensor(&only, n, c1, h, w);
-    random_maclaurin_backward(rm, &a, &b, &dy, &only, NULL);
-    testutil_assert_close(only.data, da.data, tensor_count(&da), 0.0, 0.0);
-    tensor_fini(&only);
-
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
-    tensor_fini(&dy);
-    tensor_fini(&da);
-    tensor_fini(&db);
-    random_maclaurin_destroy(rm);
+    PairPool *rm = make_rm(c1, c2, h * w, d, seed);
+    const PoolGrad g = {.h = RM_GRAD_H, .floor = RM_GRAD_FLOOR, .bound = RM_GRAD_BOUND};
+    poolcheck_pair(rm, n, h, w, &g, seed);
+    pair_pool_destroy(rm);
 }
 
 static void test_rm_pair_gradcheck(void **state) {
@@ -231,28 +163,12 @@ static void test_rm_pair_gradcheck(void **state) {
  * draws of fresh projections and inputs is within 0.05 of 1. */
 static void test_rm_kernel_property(void **state) {
     (void)state;
-    enum { C = 256, D = 4096, DRAWS = 50 };
-    double mean = kernelcheck_mean_ratio("compact_rm", C, D, DRAWS, 5000, 9000);
-    printf("random maclaurin kernel: mean <phi(x),phi(z)> / <x,z>^2 = %.4f over %d draws\n", mean,
-           DRAWS);
-    if (fabs(mean - 1.0) > 0.05) fail_msg("kernel ratio mean %.4f is not within 0.05 of 1", mean);
+    poolcheck_kernel("compact_rm", 256, 4096, 50, 5000, 9000, 0.05);
 }
 
 static void test_rm_setup_errors(void **state) {
     (void)state;
-    Layer l;
-    Error err = {0};
-    LayerSpec nodim = {.kind = "compact_rm", .name = "cbp", .dim = 0};
-    assert_int_equal(layer_init(&l, &nodim, (Shape){1, 8, 4, 4}, &err), ST_ARG);
-    assert_non_null(strstr(err.msg, "compact_rm cbp"));
-    assert_non_null(strstr(err.msg, "dim"));
-    layer_fini(&l);
-    error_clear(&err);
-    assert_null(random_maclaurin_create(4, 4, 9, -1, 1, &err));
-    assert_int_equal(err.status, ST_ARG);
-    assert_non_null(strstr(err.msg, "random_maclaurin"));
-    assert_null(random_maclaurin_create(4, 0, 9, 16, 1, NULL));
-    random_maclaurin_destroy(NULL);
+    poolcheck_errors("compact_rm", random_maclaurin_create, "random_maclaurin");
 }
 
 int main(void) {

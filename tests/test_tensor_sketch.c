@@ -12,21 +12,18 @@
 #include "engine/nn/layer.h"
 #include "engine/nn/tensor_sketch.h"
 #include "tests/gradcheck.h"
-#include "tests/kernelcheck.h"
+#include "tests/poolcheck.h"
 #include "tests/testutil.h"
 
-static TensorSketch *make_ts(int c1, int c2, int hw, int d, uint64_t seed) {
-    Error err = {0};
-    TensorSketch *ts = tensor_sketch_create(c1, c2, hw, d, seed, &err);
-    if (!ts) fail_msg("tensor_sketch_create: %s", err.msg);
-    return ts;
+static PairPool *make_ts(int c1, int c2, int hw, int d, uint64_t seed) {
+    return poolcheck_create(tensor_sketch_create, c1, c2, hw, d, seed);
 }
 
 static void test_ts_forward_by_hand(void **state) {
     (void)state;
     /* One channel each, two locations: y is s1 s2 (2*5 + 3*(-1)) = 7 s1 s2 at
      * (h1 + h2) mod 4 and zero elsewhere. */
-    TensorSketch *ts = make_ts(1, 1, 2, 4, 11);
+    PairPool *ts = make_ts(1, 1, 2, 4, 11);
     Tensor a, b, y;
     testutil_tensor(&a, 1, 1, 1, 2);
     testutil_tensor(&b, 1, 1, 1, 2);
@@ -34,12 +31,12 @@ static void test_ts_forward_by_hand(void **state) {
     const float av[2] = {2.0f, 3.0f}, bv[2] = {5.0f, -1.0f};
     memcpy(a.data, av, sizeof av);
     memcpy(b.data, bv, sizeof bv);
-    tensor_sketch_forward(ts, &a, &b, &y);
+    pair_pool_forward(ts, &a, &b, &y);
     float expect[4] = {0};
     int at = (tensor_sketch_hash(ts, 0)[0] + tensor_sketch_hash(ts, 1)[0]) % 4;
     expect[at] = 7.0f * tensor_sketch_sign(ts, 0)[0] * tensor_sketch_sign(ts, 1)[0];
     testutil_assert_close(y.data, expect, 4, 1e-5, 0.0);
-    tensor_sketch_destroy(ts);
+    pair_pool_destroy(ts);
 
     /* d = 1: every hash is 0, so y = (sum_i s1_i a_i)(sum_j s2_j a_j) with a
      * used twice; a = (1, 2). */
@@ -49,11 +46,11 @@ static void test_ts_forward_by_hand(void **state) {
     testutil_tensor(&y1, 1, 1, 1, 1);
     x.data[0] = 1.0f;
     x.data[1] = 2.0f;
-    tensor_sketch_forward(ts, &x, NULL, &y1);
+    pair_pool_forward(ts, &x, NULL, &y1);
     const float *s1 = tensor_sketch_sign(ts, 0), *s2 = tensor_sketch_sign(ts, 1);
     float e1 = (s1[0] + 2.0f * s1[1]) * (s2[0] + 2.0f * s2[1]);
     testutil_assert_close(y1.data, &e1, 1, 1e-5, 0.0);
-    tensor_sketch_destroy(ts);
+    pair_pool_destroy(ts);
     tensor_fini(&a);
     tensor_fini(&b);
     tensor_fini(&y);
@@ -63,9 +60,9 @@ static void test_ts_forward_by_hand(void **state) {
 
 /* Count sketch of sum_l vec(a_l b_l^T) with pair hash (h1(i) + h2(j)) mod d
  * and pair sign s1(i) s2(j), in double; b == a for one input used twice. */
-static void count_sketch_reference(const TensorSketch *ts, const Tensor *a, const Tensor *b,
+static void count_sketch_reference(const PairPool *ts, const Tensor *a, const Tensor *b,
                                    double *ref) {
-    int d = tensor_sketch_dim(ts), hw = a->h * a->w;
+    int d = ts->d, hw = a->h * a->w;
     const int *h1 = tensor_sketch_hash(ts, 0), *h2 = tensor_sketch_hash(ts, 1);
     const float *s1 = tensor_sketch_sign(ts, 0), *s2 = tensor_sketch_sign(ts, 1);
     for (int n = 0; n < a->n; n++) {
@@ -94,7 +91,7 @@ static void assert_rel_close(const char *what, const float *y, const double *ref
 }
 
 static void check_identity(int n, int c1, int c2, int h, int w, int d, uint64_t seed) {
-    TensorSketch *ts = make_ts(c1, c2, h * w, d, seed);
+    PairPool *ts = make_ts(c1, c2, h * w, d, seed);
     Rng r;
     rng_seed(&r, seed + 100);
     Tensor a, b, y;
@@ -105,11 +102,11 @@ static void check_identity(int n, int c1, int c2, int h, int w, int d, uint64_t 
     testutil_fill_normal(&b, &r, 1.0f);
     double *ref = malloc((size_t)n * d * sizeof(double));
     assert_non_null(ref);
-    tensor_sketch_forward(ts, &a, &b, &y);
+    pair_pool_forward(ts, &a, &b, &y);
     count_sketch_reference(ts, &a, &b, ref);
     assert_rel_close("tensor sketch of a, b", y.data, ref, (size_t)n * d, 1e-4);
     if (c1 == c2) {
-        tensor_sketch_forward(ts, &a, NULL, &y);
+        pair_pool_forward(ts, &a, NULL, &y);
         count_sketch_reference(ts, &a, &a, ref);
         assert_rel_close("tensor sketch of a, a", y.data, ref, (size_t)n * d, 1e-4);
     }
@@ -117,7 +114,7 @@ static void check_identity(int n, int c1, int c2, int h, int w, int d, uint64_t 
     tensor_fini(&a);
     tensor_fini(&b);
     tensor_fini(&y);
-    tensor_sketch_destroy(ts);
+    pair_pool_destroy(ts);
 }
 
 static void test_ts_is_count_sketch_of_outer_product(void **state) {
@@ -132,31 +129,7 @@ static void test_ts_is_count_sketch_of_outer_product(void **state) {
 /* The layer kind matches the direct API with b == a, on a short batch. */
 static void test_ts_layer_matches_direct(void **state) {
     (void)state;
-    LayerSpec spec = {.kind = "compact_ts", .name = "t", .dim = 32, .seed = 9};
-    Layer l;
-    assert_int_equal(layer_init(&l, &spec, (Shape){3, 6, 4, 5}, NULL), ST_OK);
-    assert_int_equal(l.out.c, 32);
-    assert_int_equal(l.out.h, 1);
-    assert_int_equal(l.out.w, 1);
-    assert_int_equal(layer_workspace(&l), 0);
-    TensorSketch *ts = make_ts(6, 6, 20, 32, 9);
-    Rng r;
-    rng_seed(&r, 4);
-    Tensor x, y, y2;
-    testutil_tensor(&x, 3, 6, 4, 5);
-    testutil_tensor(&y, 3, 32, 1, 1);
-    testutil_tensor(&y2, 3, 32, 1, 1);
-    testutil_fill_normal(&x, &r, 1.0f);
-    x.n = 2;
-    layer_forward(&l, &x, &y, NULL);
-    assert_int_equal(y.n, 2);
-    tensor_sketch_forward(ts, &x, NULL, &y2);
-    testutil_assert_close(y.data, y2.data, 2 * 32, 0.0, 0.0);
-    tensor_sketch_destroy(ts);
-    tensor_fini(&x);
-    tensor_fini(&y);
-    tensor_fini(&y2);
-    layer_fini(&l);
+    poolcheck_layer_matches("compact_ts", tensor_sketch_create, 6, 4, 5, 32, 9);
 }
 
 /* Gradient check step and bound for the layer and the two-input checks. The
@@ -182,53 +155,15 @@ static void test_ts_layer_gradcheck(void **state) {
     layer_gradcheck(1, 8, 2, 2, 64, 23);
 }
 
-static void ts_pair_forward(void *ctx, const Tensor *a, const Tensor *b, Tensor *y) {
-    tensor_sketch_forward(ctx, a, b, y);
-}
-
 static void pair_gradcheck(int n, int c1, int c2, int h, int w, int d, uint64_t seed) {
-    TensorSketch *ts = make_ts(c1, c2, h * w, d, seed);
-    Rng rng;
-    rng_seed(&rng, seed);
-    Tensor a, b, y, dy, da, db;
-    testutil_tensor(&a, n, c1, h, w);
-    testutil_tensor(&b, n, c2, h, w);
-    testutil_tensor(&y, n, d, 1, 1);
-    testutil_tensor(&dy, n, d, 1, 1);
-    testutil_tensor(&da, n, c1, h, w);
-    testutil_tensor(&db, n, c2, h, w);
-    testutil_fill_normal(&a, &rng, 1.0f);
-    testutil_fill_normal(&b, &rng, 1.0f);
-    testutil_fill_uniform(&dy, &rng, -1.0f, 1.0f);
-    tensor_sketch_backward(ts, &a, &b, &dy, &da, &db);
-    PairOp op = {ts, ts_pair_forward};
-    GradCheck cfg = {.h = TS_GRAD_H, .floor = 1e-2};
-    double ea, eb;
-    gradcheck_pair(&op, &a, &b, &y, dy.data, &da, &db, &cfg, &ea, &eb);
-    printf("gradcheck tensor_sketch pair %d/%d ch d=%d: da %.2e db %.2e (bound %.0e)\n", c1, c2, d,
-           ea, eb, TS_GRAD_BOUND);
-    if (!(ea <= TS_GRAD_BOUND && eb <= TS_GRAD_BOUND))
-        fail_msg("tensor_sketch pair gradcheck: da err %.3g, db err %.3g exceed the bound %.0e", ea,
-                 eb, TS_GRAD_BOUND);
-
-    /* Only one of the gradients asked for: the same values. */
-    Tensor only;
-    testutil_tensor(&only, n, c2, h, w);
-    tensor_sketch_backward(ts, &a, &b, &dy, NULL, &only);
-    testutil_assert_close(only.data, db.data, tensor_count(&db), 1e-6, 1e-5);
-    tensor_fini(&only);
-    testutil_tensor(&only, n, c1, h, w);
-    tensor_sketch_backward(ts, &a, &b, &dy, &only, NULL);
-    testutil_assert_close(only.data, da.data, tensor_count(&da), 1e-6, 1e-5);
-    tensor_fini(&only);
-
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
-    tensor_fini(&dy);
-    tensor_fini(&da);
-    tensor_fini(&db);
-    tensor_sketch_destroy(ts);
+    PairPool *ts = make_ts(c1, c2, h * w, d, seed);
+    const PoolGrad g = {.h = TS_GRAD_H,
+                        .floor = 1e-2,
+                        .bound = TS_GRAD_BOUND,
+                        .only_atol = 1e-6,
+                        .only_rtol = 1e-5};
+    poolcheck_pair(ts, n, h, w, &g, seed);
+    pair_pool_destroy(ts);
 }
 
 static void test_ts_pair_gradcheck(void **state) {
@@ -241,28 +176,12 @@ static void test_ts_pair_gradcheck(void **state) {
  * draws of fresh hashes and inputs is within 0.05 of 1. */
 static void test_ts_kernel_property(void **state) {
     (void)state;
-    enum { C = 256, D = 4096, DRAWS = 50 };
-    double mean = kernelcheck_mean_ratio("compact_ts", C, D, DRAWS, 5000, 9000);
-    printf("tensor sketch kernel: mean <phi(x),phi(z)> / <x,z>^2 = %.4f over %d draws\n", mean,
-           DRAWS);
-    if (fabs(mean - 1.0) > 0.05) fail_msg("kernel ratio mean %.4f is not within 0.05 of 1", mean);
+    poolcheck_kernel("compact_ts", 256, 4096, 50, 5000, 9000, 0.05);
 }
 
 static void test_ts_setup_errors(void **state) {
     (void)state;
-    Layer l;
-    Error err = {0};
-    LayerSpec nodim = {.kind = "compact_ts", .name = "cbp", .dim = 0};
-    assert_int_equal(layer_init(&l, &nodim, (Shape){1, 8, 4, 4}, &err), ST_ARG);
-    assert_non_null(strstr(err.msg, "compact_ts cbp"));
-    assert_non_null(strstr(err.msg, "dim"));
-    layer_fini(&l);
-    error_clear(&err);
-    assert_null(tensor_sketch_create(4, 4, 9, -1, 1, &err));
-    assert_int_equal(err.status, ST_ARG);
-    assert_non_null(strstr(err.msg, "tensor_sketch"));
-    assert_null(tensor_sketch_create(0, 4, 9, 16, 1, NULL));
-    tensor_sketch_destroy(NULL);
+    poolcheck_errors("compact_ts", tensor_sketch_create, "tensor_sketch");
 }
 
 int main(void) {

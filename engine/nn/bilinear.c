@@ -1,6 +1,6 @@
 /*
- * bilinear — full bilinear pooling and the "bilinear" layer (one input used
- * twice). See bilinear.h.
+ * bilinear — full bilinear pooling, a stateless PairPool kind, and the
+ * "bilinear" layer (one input used twice). See bilinear.h.
  *
  * A sample is already a c x hw row-major matrix, so the pooled output is
  * one GEMM per sample, Y = A B^T (c1 x c2), and the gradients are one GEMM
@@ -13,49 +13,43 @@
 
 #include "engine/base/blas.h"
 #include "engine/nn/layers.h"
+#include "engine/nn/pair_pool.h"
 
-static void bilinear_check_shapes(const Tensor *a, const Tensor *b) {
-    if (b) CHECK(b->n == a->n && b->h == a->h && b->w == a->w);
+static void bilinear_forward_sample(PairPool *p, const float *a, const float *b, float *y) {
+    blas_gemm(0, 1, p->c1, p->c2, p->hw, 1.0f, a, p->hw, b, p->hw, 0.0f, y, p->c2);
+}
+
+/* With a used twice (db == da), db's contribution lands in da on top of G b. */
+static void bilinear_backward_sample(PairPool *p, const float *a, const float *b, const float *g,
+                                     float *da, float *db) {
+    int c1 = p->c1, c2 = p->c2, hw = p->hw;
+    if (da) blas_gemm(0, 0, c1, hw, c2, 1.0f, g, c2, b, hw, 0.0f, da, hw);
+    if (db) blas_gemm(1, 0, c2, hw, c1, 1.0f, g, c2, a, hw, db == da ? 1.0f : 0.0f, db, hw);
+}
+
+static const PairPoolKind bilinear_kind = {
+    .name = "bilinear",
+    .forward = bilinear_forward_sample,
+    .backward = bilinear_backward_sample,
+};
+
+PairPool bilinear_pool(int c1, int c2, int hw) {
+    return (PairPool){&bilinear_kind, c1, c2, hw, c1 * c2};
+}
+
+/* The pooling for these inputs (b NULL: a twice). */
+static PairPool bilinear_pool_for(const Tensor *a, const Tensor *b) {
+    return bilinear_pool(a->c, (b ? b : a)->c, a->h * a->w);
 }
 
 void bilinear_forward(const Tensor *a, const Tensor *b, Tensor *y) {
-    bilinear_check_shapes(a, b);
-    const Tensor *bb = b ? b : a;
-    int c1 = a->c, c2 = bb->c, hw = a->h * a->w;
-    CHECK(y->c == c1 * c2 && y->h == 1 && y->w == 1);
-    CHECK(tensor_capacity(y) >= (size_t)a->n * (size_t)c1 * (size_t)c2);
-    y->n = a->n;
-    for (int i = 0; i < a->n; i++)
-        blas_gemm(0, 1, c1, c2, hw, 1.0f, tensor_sample(a, i), hw, tensor_sample(bb, i), hw, 0.0f,
-                  tensor_sample(y, i), c2);
+    PairPool p = bilinear_pool_for(a, b);
+    pair_pool_forward(&p, a, b, y);
 }
 
 void bilinear_backward(const Tensor *a, const Tensor *b, const Tensor *dy, Tensor *da, Tensor *db) {
-    bilinear_check_shapes(a, b);
-    CHECK(b || !db);
-    const Tensor *bb = b ? b : a;
-    int c1 = a->c, c2 = bb->c, hw = a->h * a->w;
-    CHECK(dy->n == a->n && dy->c == c1 * c2 && dy->h == 1 && dy->w == 1);
-    if (da) {
-        CHECK(tensor_sample_size(da) == tensor_sample_size(a));
-        CHECK(tensor_capacity(da) >= tensor_count(a));
-        da->n = a->n;
-    }
-    if (db) {
-        CHECK(tensor_sample_size(db) == tensor_sample_size(b));
-        CHECK(tensor_capacity(db) >= tensor_count(b));
-        db->n = b->n;
-    }
-    for (int i = 0; i < a->n; i++) {
-        const float *g = tensor_sample(dy, i);
-        const float *ai = tensor_sample(a, i), *bi = tensor_sample(bb, i);
-        float *dai = da ? tensor_sample(da, i) : NULL;
-        /* With a used twice, db's contribution lands in da on top of G a. */
-        float *dbi = b ? (db ? tensor_sample(db, i) : NULL) : dai;
-        if (dai) blas_gemm(0, 0, c1, hw, c2, 1.0f, g, c2, bi, hw, 0.0f, dai, hw);
-        if (dbi)
-            blas_gemm(1, 0, c2, hw, c1, 1.0f, g, c2, ai, hw, dbi == dai ? 1.0f : 0.0f, dbi, hw);
-    }
+    PairPool p = bilinear_pool_for(a, b);
+    pair_pool_backward(&p, a, b, dy, da, db);
 }
 
 /* --- the bilinear layer: a used twice -------------------------------------- */

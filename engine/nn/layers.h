@@ -12,8 +12,8 @@ extern const LayerOps conv_ops;        /* conv.c: 2-D convolution, im2col + GEMM
 extern const LayerOps relu_ops;        /* relu.c: max(0, x); y may alias x */
 extern const LayerOps maxpool_ops;     /* maxpool.c: Caffe ceil-mode max pooling */
 extern const LayerOps avgpool_ops;     /* avgpool.c: global average pooling */
-extern const LayerOps compact_ts_ops;  /* tensor_sketch.c: compact bilinear, Tensor Sketch */
-extern const LayerOps compact_rm_ops;  /* random_maclaurin.c: compact bilinear, Random Maclaurin */
+extern const LayerOps compact_ts_ops;  /* compact.c: compact bilinear, Tensor Sketch */
+extern const LayerOps compact_rm_ops;  /* compact.c: compact bilinear, Random Maclaurin */
 extern const LayerOps bilinear_ops;    /* bilinear.c: full bilinear pooling (c*c) */
 extern const LayerOps signed_sqrt_ops; /* signed_sqrt.c: sign(x) sqrt(|x|) */
 extern const LayerOps l2norm_ops;      /* l2norm.c: per-sample L2 normalisation */

@@ -1,6 +1,6 @@
 /*
- * tensor_sketch — compact bilinear pooling by Tensor Sketch, and the
- * "compact_ts" layer (one input used twice). See tensor_sketch.h.
+ * tensor_sketch — compact bilinear pooling by Tensor Sketch, one sample at
+ * a time (pair_pool.c runs it over a batch). See tensor_sketch.h.
  *
  * Locations are processed in chunks of up to TS_CHUNK: the count sketches
  * of a chunk are scattered into padded rows (O(c) per location after an O(d)
@@ -19,21 +19,20 @@
  */
 #include "engine/nn/tensor_sketch.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/base/fft.h"
 #include "engine/base/rng.h"
-#include "engine/nn/layers.h"
 
 /* Locations per batched FFT. Small is fastest: at d = 8192 a chunk of 4
  * keeps the rows in L2 (1, 4, 8, 16, 64 measured 49, 48, 52, 54, 76 ms per
  * image forward + backward at c = 512, 28 x 28). */
 enum { TS_CHUNK = 4 };
 
-struct TensorSketch {
-    int c[2]; /* channels of input 0 (a) and 1 (b) */
+typedef struct TensorSketch {
+    PairPool pool; /* first: the kind and the shapes */
+    int c[2];      /* channels of input 0 (a) and 1 (b), as pool.c1, pool.c2 */
     int hw, d, chunk;
     int *hash[2];
     float *sign[2];
@@ -43,7 +42,14 @@ struct TensorSketch {
     float *sp[2];  /* chunk x cs: spectra, then gradient spectra */
     float *acc;    /* cs: sum of spectrum products (forward), FFT(G)/d (backward) */
     float *row;    /* rs: one real row */
-};
+} TensorSketch;
+
+static const PairPoolKind ts_kind;
+
+static const TensorSketch *ts_of(const PairPool *pool) {
+    CHECK(pool->kind == &ts_kind);
+    return (const TensorSketch *)pool;
+}
 
 static Status ts_alloc(TensorSketch *ts, Error *err) {
     for (int k = 0; k < 2; k++) {
@@ -62,20 +68,32 @@ nomem:
                      ts->c[1], ts->d);
 }
 
-TensorSketch *tensor_sketch_create(int c1, int c2, int hw, int d, uint64_t seed, Error *err) {
-    if (c1 < 1 || c2 < 1 || hw < 1 || d < 1) {
-        error_set(err, ST_ARG,
-                  "tensor_sketch: channels, locations and dim must be >= 1 "
-                  "(got %d, %d, %d, %d)",
-                  c1, c2, hw, d);
-        return NULL;
+static void ts_destroy(PairPool *pool) {
+    TensorSketch *ts = (TensorSketch *)pool;
+    for (int k = 0; k < 2; k++) {
+        free(ts->hash[k]);
+        free(ts->sign[k]);
+        fft_free(ts->sk[k]);
+        fft_free(ts->sp[k]);
     }
+    fft_free(ts->acc);
+    fft_free(ts->row);
+    fft_plan_destroy(ts->plan);
+    free(ts);
+}
+
+PairPool *tensor_sketch_create(int c1, int c2, int hw, int d, uint64_t seed, Error *err) {
+    if (pair_pool_check_sizes("tensor_sketch", c1, c2, hw, d, err)) return NULL;
     TensorSketch *ts = calloc(1, sizeof *ts);
     if (!ts) {
         error_set(err, ST_NOMEM, "tensor_sketch: out of memory");
         return NULL;
     }
-    *ts = (TensorSketch){.c = {c1, c2}, .hw = hw, .d = d, .chunk = hw < TS_CHUNK ? hw : TS_CHUNK};
+    *ts = (TensorSketch){.pool = {&ts_kind, c1, c2, hw, d},
+                         .c = {c1, c2},
+                         .hw = hw,
+                         .d = d,
+                         .chunk = hw < TS_CHUNK ? hw : TS_CHUNK};
     Error ferr = {0};
     ts->plan = fft_plan_create(d, ts->chunk, &ferr);
     if (!ts->plan) {
@@ -91,38 +109,20 @@ TensorSketch *tensor_sketch_create(int c1, int c2, int hw, int d, uint64_t seed,
         for (int i = 0; i < ts->c[k]; i++) ts->hash[k][i] = (int)rng_below(&r, (uint32_t)d);
         for (int i = 0; i < ts->c[k]; i++) ts->sign[k][i] = rng_sign(&r);
     }
-    return ts;
+    return &ts->pool;
 fail:
-    tensor_sketch_destroy(ts);
+    ts_destroy(&ts->pool);
     return NULL;
 }
 
-void tensor_sketch_destroy(TensorSketch *ts) {
-    if (!ts) return;
-    for (int k = 0; k < 2; k++) {
-        free(ts->hash[k]);
-        free(ts->sign[k]);
-        fft_free(ts->sk[k]);
-        fft_free(ts->sp[k]);
-    }
-    fft_free(ts->acc);
-    fft_free(ts->row);
-    fft_plan_destroy(ts->plan);
-    free(ts);
-}
-
-int tensor_sketch_dim(const TensorSketch *ts) {
-    return ts->d;
-}
-
-const int *tensor_sketch_hash(const TensorSketch *ts, int input) {
+const int *tensor_sketch_hash(const PairPool *pool, int input) {
     CHECK(input == 0 || input == 1);
-    return ts->hash[input];
+    return ts_of(pool)->hash[input];
 }
 
-const float *tensor_sketch_sign(const TensorSketch *ts, int input) {
+const float *tensor_sketch_sign(const PairPool *pool, int input) {
     CHECK(input == 0 || input == 1);
-    return ts->sign[input];
+    return ts_of(pool)->sign[input];
 }
 
 /* Rows 0..m-1 of sk = count sketches (hash/sign k) of locations l0..l0+m-1
@@ -166,15 +166,8 @@ static void ts_transform(TensorSketch *ts, int k, const float *x, int l0, int m)
     fft_forward(ts->plan, m, ts->sk[k], ts->sp[k]);
 }
 
-static void ts_check_shapes(const TensorSketch *ts, const Tensor *a, const Tensor *b) {
-    CHECK(a->c == ts->c[0] && a->h * a->w == ts->hw);
-    if (b)
-        CHECK(b->n == a->n && b->c == ts->c[1] && b->h == a->h && b->w == a->w);
-    else
-        CHECK(ts->c[0] == ts->c[1]);
-}
-
-static void ts_forward_sample(TensorSketch *ts, const float *a, const float *b, float *y) {
+static void ts_forward_sample(PairPool *pool, const float *a, const float *b, float *y) {
+    TensorSketch *ts = (TensorSketch *)pool;
     int nc = ts->d / 2 + 1;
     float *acc = ts->acc;
     memset(acc, 0, ts->cs * sizeof(float));
@@ -194,16 +187,6 @@ static void ts_forward_sample(TensorSketch *ts, const float *a, const float *b, 
     fft_inverse(ts->plan, 1, acc, ts->row);
     float scale = 1.0f / (float)ts->d;
     for (int f = 0; f < ts->d; f++) y[f] = ts->row[f] * scale;
-}
-
-void tensor_sketch_forward(TensorSketch *ts, const Tensor *a, const Tensor *b, Tensor *y) {
-    ts_check_shapes(ts, a, b);
-    CHECK(y->c == ts->d && y->h == 1 && y->w == 1);
-    CHECK(tensor_capacity(y) >= (size_t)a->n * (size_t)ts->d);
-    y->n = a->n;
-    for (int i = 0; i < a->n; i++)
-        ts_forward_sample(ts, tensor_sample(a, i), tensor_sample(b ? b : a, i),
-                          tensor_sample(y, i));
 }
 
 /* dst = g conj(src) over nc complex values. */
@@ -241,8 +224,9 @@ static void ts_grad_spectra(TensorSketch *ts, int m, int need0, int need1) {
 
 /* Gradients of one sample: da, db may be NULL (not wanted); db == da means
  * a is used twice and both contributions are summed into da. */
-static void ts_backward_sample(TensorSketch *ts, const float *a, const float *b, const float *dy,
+static void ts_backward_sample(PairPool *pool, const float *a, const float *b, const float *dy,
                                float *da, float *db) {
+    TensorSketch *ts = (TensorSketch *)pool;
     int need0 = da != NULL, need1 = db != NULL;
     memcpy(ts->row, dy, (size_t)ts->d * sizeof(float));
     fft_forward(ts->plan, 1, ts->row, ts->acc);
@@ -265,68 +249,9 @@ static void ts_backward_sample(TensorSketch *ts, const float *a, const float *b,
     }
 }
 
-void tensor_sketch_backward(TensorSketch *ts, const Tensor *a, const Tensor *b, const Tensor *dy,
-                            Tensor *da, Tensor *db) {
-    ts_check_shapes(ts, a, b);
-    CHECK(dy->n == a->n && dy->c == ts->d && dy->h == 1 && dy->w == 1);
-    CHECK(b || !db);
-    if (da) {
-        CHECK(tensor_sample_size(da) == tensor_sample_size(a));
-        CHECK(tensor_capacity(da) >= tensor_count(a));
-        da->n = a->n;
-    }
-    if (db) {
-        CHECK(tensor_sample_size(db) == tensor_sample_size(b));
-        CHECK(tensor_capacity(db) >= tensor_count(b));
-        db->n = b->n;
-    }
-    if (!da && !db) return;
-    for (int i = 0; i < a->n; i++) {
-        float *dai = da ? tensor_sample(da, i) : NULL;
-        float *dbi = b ? (db ? tensor_sample(db, i) : NULL) : dai;
-        ts_backward_sample(ts, tensor_sample(a, i), tensor_sample(b ? b : a, i),
-                           tensor_sample(dy, i), dai, dbi);
-    }
-}
-
-/* --- the compact_ts layer: a used twice ------------------------------------ */
-
-static Status compact_ts_setup(Layer *l, const LayerSpec *spec, Error *err) {
-    if (spec->dim < 1)
-        return error_set(err, ST_ARG, "compact_ts %s: dim must be >= 1 (got %d)", l->name,
-                         spec->dim);
-    if ((long long)l->in.h * l->in.w > INT_MAX)
-        return error_set(err, ST_SHAPE, "compact_ts %s: %dx%d input has too many locations",
-                         l->name, l->in.h, l->in.w);
-    Error inner = {0};
-    TensorSketch *ts =
-        tensor_sketch_create(l->in.c, l->in.c, l->in.h * l->in.w, spec->dim, spec->seed, &inner);
-    if (!ts) return error_set(err, inner.status, "compact_ts %s: %s", l->name, inner.msg);
-    l->priv = ts;
-    l->out = (Shape){l->in.n, spec->dim, 1, 1};
-    return ST_OK;
-}
-
-static void compact_ts_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
-    (void)ws;
-    tensor_sketch_forward(l->priv, x, NULL, y);
-}
-
-static void compact_ts_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy,
-                                Tensor *dx, float *ws) {
-    (void)y;
-    (void)ws;
-    if (dx) tensor_sketch_backward(l->priv, x, NULL, dy, dx, NULL);
-}
-
-static void compact_ts_teardown(Layer *l) {
-    tensor_sketch_destroy(l->priv);
-}
-
-const LayerOps compact_ts_ops = {
-    .kind = "compact_ts",
-    .setup = compact_ts_setup,
-    .forward = compact_ts_forward,
-    .backward = compact_ts_backward,
-    .teardown = compact_ts_teardown,
+static const PairPoolKind ts_kind = {
+    .name = "tensor_sketch",
+    .forward = ts_forward_sample,
+    .backward = ts_backward_sample,
+    .destroy = ts_destroy,
 };
