@@ -35,39 +35,18 @@ static void die(const char *what, const Error *err) {
 }
 
 static TrainConfig demo_config(const Dataset *ds, int mode_all, int cache) {
-    TrainConfig c = {0};
+    TrainConfig c = trainer_config_default();
     c.ds = ds;
-    c.net = (NetConfig){.width = 0.25f,
-                        .resolution = 224,
-                        .pooling = NET_POOL_TS,
-                        .bilinear_dim = 2048,
-                        .signed_sqrt = 1,
-                        .l2_normalize = 1,
-                        .freeze_backbone = !mode_all,
-                        .backbone_lr_mult = 1,
-                        .bias_lr_mult = 2,
-                        .weight_decay_mult = 1};
-    c.solver = (SolverConfig){.base_lr = mode_all ? 0.001 : 0.1,
-                              .policy = SOLVER_FIXED,
-                              .momentum = 0.9,
-                              .max_iter = 1000000,
-                              .iter_size = 1,
-                              .clip_gradients = -1};
-    LoaderConfig lc = {.resize = 256,
-                       .resolution = 224,
-                       .random_crop = 1,
-                       .mirror = 1,
-                       .filter = RESIZE_AREA,
-                       .norm = image_normalize_torchvision(),
-                       .shuffle = 1,
-                       .threads = 1,
-                       .prefetch = 3,
-                       .seed = 1};
-    c.train_data = lc;
-    c.test_data = lc;
-    c.test_data.random_crop = 0;
-    c.test_data.mirror = 0;
-    c.batch_size = 8;
+    c.net.width = 0.25f;
+    c.net.resolution = 224;
+    c.net.bilinear_dim = 2048;
+    c.net.freeze_backbone = !mode_all;
+    c.solver.base_lr = mode_all ? 0.001 : 0.1;
+    c.solver.max_iter = 1000000;
+    c.train_data.resize = 256;
+    c.train_data.resolution = 224;
+    c.test_data.resize = 256;
+    c.test_data.resolution = 224;
     c.test_iter = ds->n_test / 8;
     c.seed = 1;
     c.blas_threads = 2;

@@ -191,18 +191,13 @@ static void test_npy_header_round_trip(void **state) {
 /* --- weights round trip ------------------------------------------------------- */
 
 static void round_trip(float width, int resolution, int dim) {
-    NetConfig c = {.width = width,
-                   .resolution = resolution,
-                   .batch = 2,
-                   .pooling = NET_POOL_TS,
-                   .bilinear_dim = dim,
-                   .pool_seed = 11,
-                   .signed_sqrt = 1,
-                   .l2_normalize = 1,
-                   .num_classes = 7,
-                   .backbone_lr_mult = 1,
-                   .bias_lr_mult = 2,
-                   .weight_decay_mult = 1};
+    NetConfig c = net_config_default();
+    c.width = width;
+    c.resolution = resolution;
+    c.batch = 2;
+    c.bilinear_dim = dim;
+    c.pool_seed = 11;
+    c.num_classes = 7;
     Net *a = net_create(&c, NULL), *b = net_create(&c, NULL);
     assert_non_null(a);
     assert_non_null(b);

@@ -14,34 +14,25 @@
 #include "tests/testutil.h"
 
 static NetConfig tiny(NetPool pool, int freeze) {
-    return (NetConfig){.width = 1.0f / 16,
-                       .resolution = 32,
-                       .batch = 2,
-                       .pooling = pool,
-                       .bilinear_dim = 64,
-                       .pool_seed = 3,
-                       .signed_sqrt = 1,
-                       .l2_normalize = 1,
-                       .num_classes = 5,
-                       .freeze_backbone = freeze,
-                       .backbone_lr_mult = 1,
-                       .bias_lr_mult = 2,
-                       .weight_decay_mult = 1,
-                       .bias_decay_mult = 0};
+    NetConfig c = net_config_default();
+    c.width = 1.0f / 16;
+    c.resolution = 32;
+    c.batch = 2;
+    c.pooling = pool;
+    c.bilinear_dim = 64;
+    c.pool_seed = 3;
+    c.num_classes = 5;
+    c.freeze_backbone = freeze;
+    return c;
 }
 
 static void test_net_names_and_shapes(void **state) {
     (void)state;
-    Net *net = net_create(&(NetConfig){.width = 1.0f / 16,
-                                       .resolution = 32,
-                                       .batch = 2,
-                                       .pooling = NET_POOL_TS,
-                                       .bilinear_dim = 64,
-                                       .num_classes = 5,
-                                       .backbone_lr_mult = 1,
-                                       .bias_lr_mult = 2,
-                                       .weight_decay_mult = 1},
-                          NULL);
+    NetConfig plain = tiny(NET_POOL_TS, 0);
+    plain.pool_seed = 0;
+    plain.signed_sqrt = 0;
+    plain.l2_normalize = 0;
+    Net *net = net_create(&plain, NULL);
     assert_non_null(net);
     int n;
     Param *const *p = net_params(net, &n);
@@ -239,8 +230,32 @@ static void test_net_rejects_bad_config(void **state) {
     assert_non_null(strstr(err.msg, "pool"));
 }
 
+/* The default is the reference pipeline, and it builds: at full width its
+ * conv5_3 has 512 channels and the classifier sees d = 8192 features. */
+static void test_net_config_default_is_the_reference(void **state) {
+    (void)state;
+    NetConfig c = net_config_default();
+    assert_true(c.width == 1.0f);
+    assert_int_equal(c.resolution, 448);
+    assert_int_equal(c.pooling, NET_POOL_TS);
+    assert_int_equal(c.bilinear_dim, 8192);
+    assert_int_equal(c.signed_sqrt, 1);
+    assert_int_equal(c.l2_normalize, 1);
+    assert_int_equal(c.num_classes, 200);
+    assert_int_equal(c.freeze_backbone, 0);
+    assert_true(c.backbone_lr_mult == 1.0f && c.bias_lr_mult == 2.0f);
+    assert_true(c.weight_decay_mult == 1.0f && c.bias_decay_mult == 0.0f);
+    c.resolution = 32; /* the same network on a small input, to build it quickly */
+    Net *net = net_create(&c, NULL);
+    assert_non_null(net);
+    assert_int_equal(net_backbone_channels(net), 512);
+    assert_int_equal(net_feature_dim(net), 8192);
+    net_destroy(net);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_net_config_default_is_the_reference),
         cmocka_unit_test(test_net_names_and_shapes),
         cmocka_unit_test(test_net_end_to_end_gradients),
         cmocka_unit_test(test_net_frozen_backbone_and_feature_split),

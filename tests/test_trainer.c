@@ -57,49 +57,29 @@ static int should_stop(void *ctx) {
 }
 
 static TrainConfig tiny(void) {
-    TrainConfig c = {0};
+    TrainConfig c = trainer_config_default();
     c.ds = &ds;
-    c.net = (NetConfig){.width = 1.0f / 16,
-                        .resolution = 32,
-                        .pooling = NET_POOL_TS,
-                        .bilinear_dim = 256,
-                        .signed_sqrt = 1,
-                        .l2_normalize = 1,
-                        .backbone_lr_mult = 1,
-                        .bias_lr_mult = 2,
-                        .weight_decay_mult = 1};
-    c.solver = (SolverConfig){.base_lr = 1.0,
-                              .policy = SOLVER_FIXED,
-                              .momentum = 0.9,
-                              .weight_decay = 0.0005,
-                              .max_iter = 40,
-                              .iter_size = 1,
-                              .clip_gradients = -1};
-    LoaderConfig lc = {.resize = 36,
-                       .resolution = 32,
-                       .random_crop = 1,
-                       .mirror = 1,
-                       .filter = RESIZE_AREA,
-                       .norm = {.bgr = 0,
-                                .scale = 1.0f / 255,
-                                .mean = {0.45f, 0.45f, 0.45f},
-                                .std = {0.25f, 0.25f, 0.25f}},
-                       .shuffle = 1,
-                       .threads = 1,
-                       .prefetch = 2,
-                       .seed = 3};
-    c.train_data = lc;
-    c.test_data = lc;
+    c.net.width = 1.0f / 16;
+    c.net.resolution = 32;
+    c.net.bilinear_dim = 256;
+    c.solver.base_lr = 1.0;
+    c.solver.weight_decay = 0.0005;
+    c.solver.max_iter = 40;
+    c.train_data.resize = 36;
+    c.train_data.resolution = 32;
+    c.train_data.norm = (Normalize){
+        .bgr = 0, .scale = 1.0f / 255, .mean = {0.45f, 0.45f, 0.45f}, .std = {0.25f, 0.25f, 0.25f}};
+    c.train_data.prefetch = 2;
+    c.train_data.seed = 3;
+    c.test_data = c.train_data;
     c.test_data.random_crop = 0;
     c.test_data.mirror = 0;
-    c.batch_size = 8;
     c.test_iter = 4;
     c.test_interval = 20;
     c.test_initialization = 1;
     c.display = 5;
     c.average_loss = 3;
     c.seed = 11;
-    c.blas_threads = 1;
     return c;
 }
 
@@ -324,8 +304,32 @@ static void test_trainer_bad_weights_named(void **state) {
     assert_non_null(strstr(err.msg, "nope.safetensors"));
 }
 
+/* The default: the reference network with the dataset's classes, SGD as
+ * the tutorial runs it, and test views centre-cropped and not mirrored. */
+static void test_trainer_config_default(void **state) {
+    (void)state;
+    TrainConfig c = trainer_config_default();
+    assert_int_equal(c.net.bilinear_dim, 8192);
+    assert_int_equal(c.net.num_classes, 0);
+    assert_int_equal(c.solver.policy, SOLVER_FIXED);
+    assert_true(c.solver.momentum == 0.9 && c.solver.weight_decay == 0.0);
+    assert_true(c.solver.clip_gradients < 0);
+    assert_int_equal(c.solver.iter_size, 1);
+    assert_int_equal(c.batch_size, 8);
+    assert_int_equal(c.train_data.resize, 512);
+    assert_int_equal(c.train_data.resolution, 448);
+    assert_int_equal(c.train_data.random_crop, 1);
+    assert_int_equal(c.train_data.mirror, 1);
+    assert_int_equal(c.test_data.random_crop, 0);
+    assert_int_equal(c.test_data.mirror, 0);
+    assert_int_equal(c.test_data.resolution, 448);
+    assert_null(c.ds);
+    assert_null(c.weights);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trainer_config_default),
         cmocka_unit_test(test_trainer_tiny_net_learns),
         cmocka_unit_test(test_trainer_iter_size_equals_bigger_batch),
         cmocka_unit_test(test_trainer_last_layer_keeps_backbone_bytes),

@@ -152,6 +152,21 @@ static Status net_build_head(Net *net, Error *err) {
     return ST_OK;
 }
 
+NetConfig net_config_default(void) {
+    return (NetConfig){.width = 1,
+                       .resolution = 448,
+                       .batch = 1,
+                       .pooling = NET_POOL_TS,
+                       .bilinear_dim = 8192,
+                       .signed_sqrt = 1,
+                       .l2_normalize = 1,
+                       .num_classes = 200,
+                       .backbone_lr_mult = 1,
+                       .bias_lr_mult = 2,
+                       .weight_decay_mult = 1,
+                       .bias_decay_mult = 0};
+}
+
 Net *net_create(const NetConfig *cfg, Error *err) {
     if (cfg->num_classes < 1 || cfg->batch < 1 || cfg->width <= 0.0f || cfg->resolution < 32) {
         error_set(err, ST_ARG,

@@ -47,6 +47,13 @@ typedef struct NetConfig {
 
 typedef struct Net Net;
 
+/* The reference pipeline's network (Gao et al.'s Caffe model): VGG-16 at
+ * width 1 on 448 px, Tensor Sketch with d = 8192, signed square root and L2
+ * normalisation, 200 classes, batch 1, nothing frozen, and Caffe's
+ * multipliers (weights lr 1 and decay 1, biases lr 2 and decay 0). A
+ * starting point: callers change what differs. */
+NetConfig net_config_default(void);
+
 /* Builds the network. NULL with err set (naming the layer) on failure. */
 Net *net_create(const NetConfig *cfg, Error *err);
 void net_destroy(Net *net);

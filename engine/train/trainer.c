@@ -418,6 +418,34 @@ static Status trainer_build_cache(Trainer *t, Error *err) {
     return s;
 }
 
+TrainConfig trainer_config_default(void) {
+    TrainConfig c = {.net = net_config_default(),
+                     .solver = {.base_lr = 0.001,
+                                .policy = SOLVER_FIXED,
+                                .momentum = 0.9,
+                                .max_iter = 1000,
+                                .iter_size = 1,
+                                .clip_gradients = -1},
+                     .train_data = {.resize = 512,
+                                    .resolution = 448,
+                                    .random_crop = 1,
+                                    .mirror = 1,
+                                    .filter = RESIZE_AREA,
+                                    .norm = image_normalize_torchvision(),
+                                    .shuffle = 1,
+                                    .threads = 1,
+                                    .prefetch = 3,
+                                    .seed = 1},
+                     .batch_size = 8,
+                     .seed = 1,
+                     .blas_threads = 1};
+    c.net.num_classes = 0; /* from the dataset */
+    c.test_data = c.train_data;
+    c.test_data.random_crop = 0;
+    c.test_data.mirror = 0;
+    return c;
+}
+
 uint64_t trainer_pool_seed(uint64_t seed) {
     return seed ^ 0x5EEDB11EULL;
 }

@@ -67,6 +67,17 @@ typedef struct TrainConfig {
 
 typedef struct Trainer Trainer;
 
+/* A starting point for a TrainConfig: the network of net_config_default
+ * with the dataset's number of classes;
+ * SGD with momentum 0.9 at a fixed learning rate 0.001, no weight decay, no
+ * gradient clipping, iter_size 1, 1000 iterations; batches of 8; training
+ * views resized to 512 (area filter), random 448 crops, mirrored,
+ * torchvision's normalisation, shuffled, one loader thread with 3 batches
+ * ahead, seed 1; test views the same but centre-cropped and not mirrored;
+ * no tests, display, snapshots or feature cache, one BLAS thread; no
+ * dataset or weights. Callers change what differs. */
+TrainConfig trainer_config_default(void);
+
 /* The seed of the compact poolings' fixed hashes / projections for a run
  * seeded with seed: part of what a trained model is (it is not stored in
  * weight files), so whoever rebuilds a trained net must use it. */
