@@ -18,11 +18,7 @@ Status tensor_init(Tensor *t, int n, int c, int h, int w) {
     /* calloc(0) may return NULL; keep one float so data is always valid. */
     float *data = calloc(bytes ? count : 1, sizeof(float));
     if (!data) return ST_NOMEM;
-    t->data = data;
-    t->n = n;
-    t->c = c;
-    t->h = h;
-    t->w = w;
+    tensor_view(t, data, n, c, h, w);
     t->cap = count;
     t->owns = 1;
     return ST_OK;

@@ -107,6 +107,23 @@ static void install_sigint(void) {
     sigaction(SIGINT, &sa, NULL);
 }
 
+/* Runs one concrete preset (resume_dir NULL) or continues the run in
+ * resume_dir, printing its progress; returns the exit code. */
+static int run_printed(const Preset *one, const char *label, const char *resume_dir,
+                       const char *runs_dir) {
+    RunPrint rp = {0};
+    RunnerCallbacks cb = {.ctx = &rp,
+                          .on_start = run_on_start,
+                          .on_row = run_on_row,
+                          .on_log = run_on_log,
+                          .should_stop = run_should_stop};
+    RunResult res;
+    Error err = {0};
+    Status s = resume_dir ? runner_resume(resume_dir, runs_dir, &cb, &res, &err)
+                          : runner_run(one, label, runs_dir, &cb, &res, &err);
+    return run_report(&res, s, &err);
+}
+
 /* Trains the preset file path with the --set assignments applied, every
  * combination of its [sweep] in turn, printing progress. */
 static int run_file(const char *path, const char *const *sets, int n_sets, const char *runs_dir) {
@@ -136,15 +153,7 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
             return CLI_BAD_INPUT;
         }
         if (total > 1) printf("sweep %d/%d: %s\n", k + 1, total, label);
-        RunPrint rp = {0};
-        RunnerCallbacks cb = {.ctx = &rp,
-                              .on_start = run_on_start,
-                              .on_row = run_on_row,
-                              .on_log = run_on_log,
-                              .should_stop = run_should_stop};
-        RunResult res;
-        Status s = runner_run(&one, label, runs_dir, &cb, &res, &err);
-        int code = run_report(&res, s, &err);
+        int code = run_printed(&one, label, NULL, runs_dir);
         if (code > rc) rc = code;
         if (code == CLI_BAD_INPUT) break;
     }
@@ -239,13 +248,5 @@ int cmd_resume(int argc, char **argv) {
         return CLI_BAD_INPUT;
     }
     install_sigint();
-    RunPrint rp = {0};
-    RunnerCallbacks cb = {.ctx = &rp,
-                          .on_start = run_on_start,
-                          .on_row = run_on_row,
-                          .on_log = run_on_log,
-                          .should_stop = run_should_stop};
-    RunResult res;
-    Status s = runner_resume(dir, runs_dir, &cb, &res, &err);
-    return run_report(&res, s, &err);
+    return run_printed(NULL, "", dir, runs_dir);
 }
