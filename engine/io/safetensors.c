@@ -1,41 +1,37 @@
 /*
- * safetensors — header parsing and validation, tensor reads by pread, and
- * the atomic streaming writer. See safetensors.h.
+ * safetensors — the reader: header parsing and validation, queries, and
+ * tensor reads by pread with F16/BF16 conversion. See safetensors.h; the
+ * writer is safetensors_writer.c.
  *
  * Opening reads only the 8-byte length and the header. The header must be
- * UTF-8 (checked up front, so the parser may treat bytes >= 0x80 as plain
- * string content); a recursive-descent parser that knows the header's shape
- * turns it into a table of SafeTensorsInfo. It is strict JSON (RFC 8259) but
- * only builds what it needs: unknown fields inside a tensor entry are parsed
- * and skipped, as serde does for the reference library. Then, as the
- * reference does, the table is sorted by (begin, end) and must tile the data
- * buffer exactly: first begin 0, each begin the previous end, last end the
+ * UTF-8 (checked up front, as json.h requires); a recursive-descent parser
+ * over the json.h cursor that knows the header's shape turns it into a
+ * table of SafeTensorsInfo. It is strict JSON (RFC 8259) but only builds
+ * what it needs: unknown fields inside a tensor entry are parsed and
+ * skipped, as serde does for the reference library. Then, as the reference
+ * does, the table is sorted by (begin, end) and must tile the data buffer
+ * exactly: first begin 0, each begin the previous end, last end the
  * buffer's length, each length product(shape) * dtype bits / 8. All offset
  * arithmetic is uint64_t with explicit overflow checks, so a header cannot
  * make a length wrap. Lookup by name is a binary search over a name-sorted
  * index, which also exposes duplicate names.
- *
- * The writer builds the whole header in memory (it is small), pads it with
- * spaces to a multiple of 8 bytes as the reference writer does, and streams
- * the referenced float arrays after it without copying them.
  */
 #include "engine/io/safetensors.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/base/strbuf.h"
-#include "engine/io/atomic_file.h"
+#include "engine/io/json.h"
+#include "engine/io/safetensors_internal.h"
 
-/* serde_json's nesting limit; deeper unknown fields are rejected like there. */
-#define JSON_MAX_DEPTH 127
-/* Largest single read or write request (Linux caps one call near 2 GiB). */
+/* Largest single read request (Linux caps one call near 2 GiB). */
 #define IO_CHUNK ((size_t)1 << 30)
 
 /* --- dtypes ---------------------------------------------------------------- */
@@ -61,57 +57,10 @@ static const Dtype *dtype_find(const char *name) {
 
 /* --- byte helpers -------------------------------------------------------- */
 
-static int host_little_endian(void) {
-    const uint16_t one = 1;
-    uint8_t b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
-
 static uint64_t le64(const uint8_t *p) {
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
-}
-
-static int mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
-    if (a != 0 && b > UINT64_MAX / a) return -1;
-    *out = a * b;
-    return 0;
-}
-
-/* Index of the first byte that breaks UTF-8 (overlongs, surrogates and code
- * points above U+10FFFF included), or n when all n bytes are valid. */
-static size_t utf8_invalid_at(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        int more;
-        uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            more = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            more = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            more = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else {
-            return i;
-        }
-        if (n - i <= (size_t)more) return i;
-        if (s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (int k = 2; k <= more; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-        i += (size_t)more + 1;
-    }
-    return n;
 }
 
 /* Reads len bytes at off. Returns 0, -1 with errno set, or 1 at end of file. */
@@ -130,13 +79,6 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off) {
     return 0;
 }
 
-static char *str_dup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 /* "[2, 3, 3]" into buf, for messages. */
 static const char *shape_text(const int64_t *shape, int ndim, char *buf, size_t size) {
     size_t n = (size_t)snprintf(buf, size, "[");
@@ -147,10 +89,6 @@ static const char *shape_text(const int64_t *shape, int ndim, char *buf, size_t 
 }
 
 /* --- the handle ------------------------------------------------------------ */
-
-typedef struct MetaPair {
-    char *key, *value;
-} MetaPair;
 
 struct SafeTensors {
     char *path;
@@ -169,37 +107,16 @@ void safetensors_close(SafeTensors *st) {
     if (st->fd >= 0) close(st->fd);
     /* Names are const in the public struct; the handle owns them. */
     for (size_t i = 0; i < st->count; i++) free((char *)(uintptr_t)st->tensors[i].name);
-    for (size_t i = 0; i < st->nmeta; i++) {
-        free(st->meta[i].key);
-        free(st->meta[i].value);
-    }
+    meta_free(st->meta, st->nmeta);
     free(st->tensors);
     free(st->by_name);
-    free(st->meta);
     free(st->path);
     free(st);
 }
 
-/* --- JSON ------------------------------------------------------------------ */
+/* --- header entries -------------------------------------------------------- */
 
-typedef struct Json {
-    const char *s;
-    size_t n, pos;
-    const char *path;
-    Error *err;
-} Json;
-
-static Status json_fail(Json *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static Status json_fail(Json *j, const char *fmt, ...) {
-    char what[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return error_set(j->err, ST_FORMAT, "%s: bad JSON header at byte %zu: %s", j->path, j->pos,
-                     what);
-}
-
+/* Fails with ST_FORMAT and "PATH: tensor 'NAME': " then the formatted text. */
 static Status tensor_fail(Json *j, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static Status tensor_fail(Json *j, const char *name, const char *fmt, ...) {
@@ -211,309 +128,27 @@ static Status tensor_fail(Json *j, const char *name, const char *fmt, ...) {
     return error_set(j->err, ST_FORMAT, "%s: tensor '%s': %s", j->path, name, what);
 }
 
-static void json_ws(Json *j) {
-    while (j->pos < j->n) {
-        char c = j->s[j->pos];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
-        j->pos++;
-    }
-}
-
-/* Describes the character at the cursor for "expected X, found Y". */
-static const char *json_found(const Json *j, char *buf, size_t size) {
-    if (j->pos >= j->n) return "the end of the header";
-    unsigned char c = (unsigned char)j->s[j->pos];
-    if (c >= 0x20 && c < 0x7F)
-        snprintf(buf, size, "'%c'", c);
-    else
-        snprintf(buf, size, "byte 0x%02X", c);
-    return buf;
-}
-
-static Status json_expect(Json *j, char c) {
-    json_ws(j);
-    if (j->pos < j->n && j->s[j->pos] == c) {
-        j->pos++;
-        return ST_OK;
-    }
-    char buf[32];
-    return json_fail(j, "expected '%c', found %s", c, json_found(j, buf, sizeof buf));
-}
-
-static int json_hex4(const char *s, unsigned *out) {
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static size_t utf8_put(char *o, unsigned cp) {
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Decodes the \u escape at s[pos] (pointing at 'u'), pairing surrogates.
- * Returns the code point, or -1 after json_fail. */
-static long json_unicode_escape(Json *j) {
-    unsigned hi, lo;
-    if (j->n - j->pos < 5 || json_hex4(j->s + j->pos + 1, &hi) != 0) {
-        json_fail(j, "\\u must be followed by 4 hex digits");
-        return -1;
-    }
-    j->pos += 5;
-    if (hi >= 0xDC00 && hi <= 0xDFFF) {
-        json_fail(j, "unpaired low surrogate \\u%04X", hi);
-        return -1;
-    }
-    if (hi < 0xD800 || hi > 0xDBFF) return (long)hi;
-    if (j->n - j->pos < 6 || j->s[j->pos] != '\\' || j->s[j->pos + 1] != 'u' ||
-        json_hex4(j->s + j->pos + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
-        json_fail(j, "unpaired high surrogate \\u%04X", hi);
-        return -1;
-    }
-    j->pos += 6;
-    return 0x10000 + (((long)hi - 0xD800) << 10) + ((long)lo - 0xDC00);
-}
-
-/* Parses the string at the cursor (which must be '"'). With out, stores a
- * malloc'd NUL-terminated copy; without, only validates. */
-static Status json_string(Json *j, char **out) {
-    if (out) *out = NULL;
-    if (j->pos >= j->n || j->s[j->pos] != '"') {
-        char buf[32];
-        return json_fail(j, "expected a string, found %s", json_found(j, buf, sizeof buf));
-    }
-    size_t start = ++j->pos, end = start;
-    while (end < j->n && j->s[end] != '"') end += j->s[end] == '\\' ? 2 : 1;
-    /* Decoding never grows the text, so the raw length bounds the result. */
-    char *o = NULL;
-    size_t len = 0;
-    if (out) {
-        o = malloc((end < j->n ? end : j->n) - start + 1);
-        if (!o) return error_set(j->err, ST_NOMEM, "%s: out of memory parsing the header", j->path);
-    }
-    for (;;) {
-        if (j->pos >= j->n) {
-            free(o);
-            return json_fail(j, "unterminated string");
-        }
-        unsigned char c = (unsigned char)j->s[j->pos];
-        if (c == '"') break;
-        if (c < 0x20) {
-            free(o);
-            return json_fail(j, "control character 0x%02X in a string must be escaped", c);
-        }
-        if (c != '\\') {
-            if (o) o[len++] = (char)c;
-            j->pos++;
-            continue;
-        }
-        if (++j->pos >= j->n) {
-            free(o);
-            return json_fail(j, "unterminated string");
-        }
-        char e = j->s[j->pos];
-        static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
-        const char *hit = e ? strchr(plain, e) : NULL;
-        if (hit) {
-            if (o) o[len++] = decoded[hit - plain];
-            j->pos++;
-            continue;
-        }
-        if (e != 'u') {
-            free(o);
-            return json_fail(j, "invalid escape sequence in a string");
-        }
-        size_t at = j->pos;
-        long cp = json_unicode_escape(j);
-        if (cp < 0) {
-            free(o);
-            return ST_FORMAT;
-        }
-        if (cp == 0) {
-            free(o);
-            j->pos = at;
-            return json_fail(j, "\\u0000 (a NUL character) in a string is not supported");
-        }
-        if (o) len += utf8_put(o + len, (unsigned)cp);
-    }
-    j->pos++;
-    if (o) {
-        o[len] = '\0';
-        *out = o;
-    }
-    return ST_OK;
-}
-
-typedef enum NumKind { NUM_UINT, NUM_NEGATIVE, NUM_FRACTION, NUM_HUGE } NumKind;
-
-/* Parses a JSON number at the cursor; *val is set for NUM_UINT. */
-static Status json_number(Json *j, uint64_t *val, NumKind *kind) {
-    const char *s = j->s;
-    int neg = 0, huge = 0, frac = 0;
-    uint64_t v = 0;
-    if (j->pos < j->n && s[j->pos] == '-') {
-        neg = 1;
-        j->pos++;
-    }
-    if (j->pos >= j->n || s[j->pos] < '0' || s[j->pos] > '9') return json_fail(j, "invalid number");
-    if (s[j->pos] == '0') {
-        j->pos++;
-        if (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9')
-            return json_fail(j, "numbers must not have leading zeros");
-    } else {
-        while (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9') {
-            unsigned d = (unsigned)(s[j->pos++] - '0');
-            if (v > (UINT64_MAX - d) / 10) huge = 1;
-            v = v * 10 + d;
-        }
-    }
-    if (j->pos < j->n && s[j->pos] == '.') {
-        frac = 1;
-        j->pos++;
-        if (j->pos >= j->n || s[j->pos] < '0' || s[j->pos] > '9')
-            return json_fail(j, "digit expected after '.'");
-        while (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9') j->pos++;
-    }
-    if (j->pos < j->n && (s[j->pos] == 'e' || s[j->pos] == 'E')) {
-        frac = 1;
-        j->pos++;
-        if (j->pos < j->n && (s[j->pos] == '+' || s[j->pos] == '-')) j->pos++;
-        if (j->pos >= j->n || s[j->pos] < '0' || s[j->pos] > '9')
-            return json_fail(j, "digit expected in the exponent");
-        while (j->pos < j->n && s[j->pos] >= '0' && s[j->pos] <= '9') j->pos++;
-    }
-    *val = v;
-    *kind = frac                        ? NUM_FRACTION
-            : (neg && (v != 0 || huge)) ? NUM_NEGATIVE
-            : huge                      ? NUM_HUGE
-                                        : NUM_UINT;
-    return ST_OK;
-}
-
-/* Call after an opening bracket: consumes close and returns 1 when the
- * container is empty, else returns 0 with the cursor on the first element. */
-static int json_empty(Json *j, char close) {
-    json_ws(j);
-    if (j->pos < j->n && j->s[j->pos] == close) {
-        j->pos++;
-        return 1;
-    }
-    return 0;
-}
-
-/* Moves past a ',' (returns 1) or the closing character (returns 0). */
-static int json_next(Json *j, char close, Status *st) {
-    json_ws(j);
-    if (j->pos < j->n && j->s[j->pos] == ',') {
-        j->pos++;
-        return 1;
-    }
-    if (j->pos < j->n && j->s[j->pos] == close) {
-        j->pos++;
-        return 0;
-    }
-    char buf[32];
-    *st = json_fail(j, "expected ',' or '%c', found %s", close, json_found(j, buf, sizeof buf));
-    return 0;
-}
-
-static Status json_skip(Json *j, int depth);
-
-static Status json_skip_container(Json *j, int depth, char close) {
-    if (depth > JSON_MAX_DEPTH) return json_fail(j, "nested deeper than %d levels", JSON_MAX_DEPTH);
-    j->pos++;
-    if (json_empty(j, close)) return ST_OK;
-    Status s = ST_OK;
-    do {
-        if (close == '}') {
-            json_ws(j);
-            if ((s = json_string(j, NULL)) != ST_OK) return s;
-            if ((s = json_expect(j, ':')) != ST_OK) return s;
-        }
-        if ((s = json_skip(j, depth + 1)) != ST_OK) return s;
-    } while (json_next(j, close, &s));
-    return s;
-}
-
-/* Parses and discards any JSON value; depth is the value's nesting level. */
-static Status json_skip(Json *j, int depth) {
-    json_ws(j);
-    char c = j->pos < j->n ? j->s[j->pos] : '\0';
-    if (c == '{' || c == '[') return json_skip_container(j, depth, c == '{' ? '}' : ']');
-    if (c == '"') return json_string(j, NULL);
-    if (c == '-' || (c >= '0' && c <= '9')) {
-        uint64_t v;
-        NumKind k;
-        return json_number(j, &v, &k);
-    }
-    static const char *const words[] = {"true", "false", "null"};
-    for (int i = 0; i < 3; i++) {
-        size_t len = strlen(words[i]);
-        if (j->n - j->pos >= len && memcmp(j->s + j->pos, words[i], len) == 0) {
-            j->pos += len;
-            return ST_OK;
-        }
-    }
-    char buf[32];
-    return json_fail(j, "expected a value, found %s", json_found(j, buf, sizeof buf));
-}
-
-/* --- header entries -------------------------------------------------------- */
-
 /* One non-negative integer of a shape or data_offsets array. */
 static Status entry_uint(Json *j, const char *name, const char *field, int index, uint64_t max,
                          uint64_t *out) {
-    json_ws(j);
-    char c = j->pos < j->n ? j->s[j->pos] : '\0';
+    char c = json_peek(j);
     if (c != '-' && (c < '0' || c > '9'))
         return tensor_fail(j, name, "%s[%d] is not an integer (header byte %zu)", field, index,
                            j->pos);
-    NumKind kind;
+    JsonNumKind kind;
     Status s = json_number(j, out, &kind);
     if (s != ST_OK) return s;
-    if (kind == NUM_NEGATIVE) return tensor_fail(j, name, "%s[%d] is negative", field, index);
-    if (kind == NUM_FRACTION) return tensor_fail(j, name, "%s[%d] is not an integer", field, index);
-    if (kind == NUM_HUGE || *out > max)
+    if (kind == JSON_NEGATIVE) return tensor_fail(j, name, "%s[%d] is negative", field, index);
+    if (kind == JSON_FRACTION)
+        return tensor_fail(j, name, "%s[%d] is not an integer", field, index);
+    if (kind == JSON_HUGE || *out > max)
         return tensor_fail(j, name, "%s[%d] is too large", field, index);
     return ST_OK;
 }
 
 static Status entry_shape(Json *j, SafeTensorsInfo *t) {
-    json_ws(j);
-    if (j->pos >= j->n || j->s[j->pos] != '[')
-        return tensor_fail(j, t->name, "shape is not an array");
-    j->pos++;
-    if (json_empty(j, ']')) return ST_OK;
+    if (!json_accept(j, '[')) return tensor_fail(j, t->name, "shape is not an array");
+    if (json_accept(j, ']')) return ST_OK; /* a scalar */
     Status s = ST_OK;
     do {
         if (t->ndim == SAFETENSORS_MAX_DIMS)
@@ -527,14 +162,11 @@ static Status entry_shape(Json *j, SafeTensorsInfo *t) {
 }
 
 static Status entry_offsets(Json *j, SafeTensorsInfo *t) {
-    json_ws(j);
-    if (j->pos >= j->n || j->s[j->pos] != '[')
-        return tensor_fail(j, t->name, "data_offsets is not an array");
-    j->pos++;
+    if (!json_accept(j, '[')) return tensor_fail(j, t->name, "data_offsets is not an array");
     uint64_t v[2] = {0, 0};
     int k = 0;
     Status s = ST_OK;
-    if (!json_empty(j, ']')) {
+    if (!json_accept(j, ']')) {
         do {
             if (k == 2) return tensor_fail(j, t->name, "data_offsets has more than 2 entries");
             if ((s = entry_uint(j, t->name, "data_offsets", k, UINT64_MAX, &v[k])) != ST_OK)
@@ -550,9 +182,7 @@ static Status entry_offsets(Json *j, SafeTensorsInfo *t) {
 }
 
 static Status entry_dtype(Json *j, SafeTensorsInfo *t) {
-    json_ws(j);
-    if (j->pos >= j->n || j->s[j->pos] != '"')
-        return tensor_fail(j, t->name, "dtype is not a string");
+    if (json_peek(j) != '"') return tensor_fail(j, t->name, "dtype is not a string");
     char *name;
     Status s = json_string(j, &name);
     if (s != ST_OK) return s;
@@ -570,16 +200,13 @@ static Status entry_dtype(Json *j, SafeTensorsInfo *t) {
 
 /* Parses {"dtype": ..., "shape": [...], "data_offsets": [b, e], other...}. */
 static Status entry_parse(Json *j, SafeTensorsInfo *t) {
-    json_ws(j);
-    if (j->pos >= j->n || j->s[j->pos] != '{')
+    if (!json_accept(j, '{'))
         return tensor_fail(j, t->name, "the entry at header byte %zu is not a JSON object", j->pos);
-    j->pos++;
     static const char *const fields[3] = {"dtype", "shape", "data_offsets"};
     int seen[3] = {0, 0, 0};
     Status s = ST_OK;
-    if (!json_empty(j, '}')) {
+    if (!json_accept(j, '}')) {
         do {
-            json_ws(j);
             char *key;
             if ((s = json_string(j, &key)) != ST_OK) return s;
             int f = 0;
@@ -587,7 +214,7 @@ static Status entry_parse(Json *j, SafeTensorsInfo *t) {
             free(key);
             if ((s = json_expect(j, ':')) != ST_OK) return s;
             if (f == 3) {
-                s = json_skip(j, 3);
+                s = json_skip(j, 3); /* header object, entry, this value */
             } else if (seen[f]) {
                 return tensor_fail(j, t->name, "duplicate field '%s'", fields[f]);
             } else {
@@ -631,27 +258,20 @@ static Status meta_add(SafeTensors *st, Json *j, char *key, char *value) {
 
 /* Parses the "__metadata__" value: null or an object of strings. */
 static Status meta_parse(SafeTensors *st, Json *j) {
-    json_ws(j);
-    if (j->n - j->pos >= 4 && memcmp(j->s + j->pos, "null", 4) == 0) {
-        j->pos += 4;
-        return ST_OK;
-    }
-    if (j->pos >= j->n || j->s[j->pos] != '{')
+    if (json_accept_word(j, "null")) return ST_OK;
+    if (!json_accept(j, '{'))
         return error_set(j->err, ST_FORMAT, "%s: __metadata__ is not an object of strings",
                          j->path);
-    j->pos++;
-    if (json_empty(j, '}')) return ST_OK;
+    if (json_accept(j, '}')) return ST_OK;
     Status s = ST_OK;
     do {
-        json_ws(j);
         char *key, *value;
         if ((s = json_string(j, &key)) != ST_OK) return s;
         if ((s = json_expect(j, ':')) != ST_OK) {
             free(key);
             return s;
         }
-        json_ws(j);
-        if (j->pos >= j->n || j->s[j->pos] != '"') {
+        if (json_peek(j) != '"') {
             s = error_set(j->err, ST_FORMAT, "%s: __metadata__ value of '%s' is not a string",
                           j->path, key);
             free(key);
@@ -688,9 +308,8 @@ static Status tensor_new(SafeTensors *st, Json *j, char *name, SafeTensorsInfo *
 static Status header_parse(SafeTensors *st, Json *j) {
     Status s = json_expect(j, '{');
     if (s != ST_OK) return s;
-    if (!json_empty(j, '}')) {
+    if (!json_accept(j, '}')) {
         do {
-            json_ws(j);
             char *key;
             if ((s = json_string(j, &key)) != ST_OK) return s;
             if ((s = json_expect(j, ':')) != ST_OK) {
@@ -713,8 +332,7 @@ static Status header_parse(SafeTensors *st, Json *j) {
         } while (json_next(j, '}', &s));
         if (s != ST_OK) return s;
     }
-    json_ws(j);
-    if (j->pos != j->n) return json_fail(j, "unexpected characters after the JSON object");
+    if (!json_at_end(j)) return json_fail(j, "unexpected characters after the JSON object");
     return ST_OK;
 }
 
@@ -846,7 +464,7 @@ static Status header_read(SafeTensors *st, char **text, size_t *len, Error *err)
                          r < 0 ? strerror(errno) : "unexpected end of file");
     }
     buf[n] = '\0';
-    size_t bad = utf8_invalid_at((const uint8_t *)buf, (size_t)n);
+    size_t bad = json_utf8_invalid_at(buf, (size_t)n);
     if (bad != n) {
         free(buf);
         return error_set(err, ST_FORMAT, "%s: the header is not valid UTF-8 (at byte %zu)",
@@ -863,7 +481,7 @@ Status safetensors_open(const char *path, SafeTensors **out, Error *err) {
     *out = NULL;
     SafeTensors *st = calloc(1, sizeof *st);
     char *text = NULL;
-    if (!st || !(st->path = str_dup(path))) {
+    if (!st || !(st->path = strdup(path))) {
         free(st);
         return error_set(err, ST_NOMEM, "%s: out of memory", path);
     }
@@ -875,7 +493,7 @@ Status safetensors_open(const char *path, SafeTensors **out, Error *err) {
     }
     size_t len = 0;
     if ((s = header_read(st, &text, &len, err)) != ST_OK) goto fail;
-    Json j = {.s = text, .n = len, .pos = 0, .path = st->path, .err = err};
+    Json j = {.s = text, .n = len, .pos = 0, .path = st->path, .what = "header", .err = err};
     if ((s = header_parse(st, &j)) != ST_OK) goto fail;
     for (size_t i = 0; i < st->count; i++)
         if ((s = tensor_check(st, &st->tensors[i], err)) != ST_OK) goto fail;
@@ -1031,237 +649,5 @@ Status safetensors_load_into(const char *path, const char *const *names, float *
     for (int i = 0; i < n && s == ST_OK; i++)
         s = read_tensor(st, safetensors_find(st, names[i]), dst[i], err);
     safetensors_close(st);
-    return s;
-}
-
-/* --- writer ---------------------------------------------------------------- */
-
-typedef struct WriterTensor {
-    char *name;
-    int ndim;
-    int64_t shape[SAFETENSORS_MAX_DIMS];
-    uint64_t count;
-    const float *data;
-} WriterTensor;
-
-struct SafeTensorsWriter {
-    WriterTensor *t;
-    size_t n, cap;
-    MetaPair *meta;
-    size_t nmeta, metacap;
-    Error sticky; /* the first _add/_meta failure */
-};
-
-SafeTensorsWriter *safetensors_writer_create(void) {
-    return calloc(1, sizeof(SafeTensorsWriter));
-}
-
-void safetensors_writer_destroy(SafeTensorsWriter *w) {
-    if (!w) return;
-    for (size_t i = 0; i < w->n; i++) free(w->t[i].name);
-    for (size_t i = 0; i < w->nmeta; i++) {
-        free(w->meta[i].key);
-        free(w->meta[i].value);
-    }
-    free(w->t);
-    free(w->meta);
-    free(w);
-}
-
-static Status writer_fail(SafeTensorsWriter *w, Status s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static Status writer_fail(SafeTensorsWriter *w, Status s, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    error_setv(&w->sticky, s, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-static int utf8_valid(const char *s) {
-    size_t n = strlen(s);
-    return utf8_invalid_at((const uint8_t *)s, n) == n;
-}
-
-Status safetensors_writer_add(SafeTensorsWriter *w, const char *name, const int64_t *shape,
-                              int ndim, const float *data) {
-    CHECK(w && name);
-    if (w->sticky.status != ST_OK) return w->sticky.status;
-    if (ndim < 0 || ndim > SAFETENSORS_MAX_DIMS)
-        return writer_fail(w, ST_ARG, "tensor '%s': %d dimensions (0..%d allowed)", name, ndim,
-                           SAFETENSORS_MAX_DIMS);
-    CHECK(ndim == 0 || shape);
-    if (!utf8_valid(name)) return writer_fail(w, ST_ARG, "a tensor name is not valid UTF-8");
-    if (strcmp(name, "__metadata__") == 0)
-        return writer_fail(w, ST_ARG, "'__metadata__' is reserved, not a tensor name");
-    for (size_t i = 0; i < w->n; i++)
-        if (strcmp(w->t[i].name, name) == 0)
-            return writer_fail(w, ST_ARG, "tensor '%s' added twice", name);
-    uint64_t count = 1;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0)
-            return writer_fail(w, ST_ARG, "tensor '%s': dimension %d is negative", name, d);
-        if (mul_u64(count, (uint64_t)shape[d], &count) != 0 || count > SIZE_MAX / 4)
-            return writer_fail(w, ST_ARG, "tensor '%s': too many elements", name);
-    }
-    if (count > 0 && !data) return writer_fail(w, ST_ARG, "tensor '%s': data is NULL", name);
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 16;
-        WriterTensor *t = realloc(w->t, cap * sizeof *t);
-        if (!t) return writer_fail(w, ST_NOMEM, "out of memory adding tensor '%s'", name);
-        w->t = t;
-        w->cap = cap;
-    }
-    WriterTensor *t = &w->t[w->n];
-    memset(t, 0, sizeof *t);
-    if (!(t->name = str_dup(name)))
-        return writer_fail(w, ST_NOMEM, "out of memory adding tensor '%s'", name);
-    t->ndim = ndim;
-    for (int d = 0; d < ndim; d++) t->shape[d] = shape[d];
-    t->count = count;
-    t->data = data;
-    w->n++;
-    return ST_OK;
-}
-
-Status safetensors_writer_meta(SafeTensorsWriter *w, const char *key, const char *value) {
-    CHECK(w && key && value);
-    if (w->sticky.status != ST_OK) return w->sticky.status;
-    if (!utf8_valid(key) || !utf8_valid(value))
-        return writer_fail(w, ST_ARG, "metadata key or value is not valid UTF-8");
-    char *v = str_dup(value);
-    if (!v) return writer_fail(w, ST_NOMEM, "out of memory adding metadata '%s'", key);
-    for (size_t i = 0; i < w->nmeta; i++) {
-        if (strcmp(w->meta[i].key, key) == 0) {
-            free(w->meta[i].value);
-            w->meta[i].value = v;
-            return ST_OK;
-        }
-    }
-    if (w->nmeta == w->metacap) {
-        size_t cap = w->metacap ? 2 * w->metacap : 8;
-        MetaPair *m = realloc(w->meta, cap * sizeof *m);
-        if (!m) {
-            free(v);
-            return writer_fail(w, ST_NOMEM, "out of memory adding metadata '%s'", key);
-        }
-        w->meta = m;
-        w->metacap = cap;
-    }
-    char *k = str_dup(key);
-    if (!k) {
-        free(v);
-        return writer_fail(w, ST_NOMEM, "out of memory adding metadata '%s'", key);
-    }
-    w->meta[w->nmeta].key = k;
-    w->meta[w->nmeta++].value = v;
-    return ST_OK;
-}
-
-/* s as a JSON string literal; bytes >= 0x80 pass through (s is UTF-8). */
-static void buf_json_string(StrBuf *b, const char *s) {
-    strbuf_add(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = c == '"'    ? "\\\""
-                          : c == '\\' ? "\\\\"
-                          : c == '\n' ? "\\n"
-                          : c == '\r' ? "\\r"
-                          : c == '\t' ? "\\t"
-                          : c == '\b' ? "\\b"
-                          : c == '\f' ? "\\f"
-                                      : NULL;
-        if (esc) {
-            strbuf_puts(b, esc);
-        } else if (c < 0x20) {
-            char u[8];
-            snprintf(u, sizeof u, "\\u%04x", c);
-            strbuf_puts(b, u);
-        } else {
-            strbuf_add(b, s, 1);
-        }
-    }
-    strbuf_add(b, "\"", 1);
-}
-
-/* The header JSON, space-padded to a multiple of 8 bytes. */
-static void writer_header(const SafeTensorsWriter *w, StrBuf *b) {
-    strbuf_puts(b, "{");
-    if (w->nmeta > 0) {
-        strbuf_puts(b, "\"__metadata__\":{");
-        for (size_t i = 0; i < w->nmeta; i++) {
-            if (i) strbuf_puts(b, ",");
-            buf_json_string(b, w->meta[i].key);
-            strbuf_puts(b, ":");
-            buf_json_string(b, w->meta[i].value);
-        }
-        strbuf_puts(b, "}");
-    }
-    uint64_t offset = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        const WriterTensor *t = &w->t[i];
-        if (i || w->nmeta > 0) strbuf_puts(b, ",");
-        buf_json_string(b, t->name);
-        strbuf_puts(b, ":{\"dtype\":\"F32\",\"shape\":[");
-        for (int d = 0; d < t->ndim; d++) {
-            if (d) strbuf_puts(b, ",");
-            strbuf_printf(b, "%" PRIu64, (uint64_t)t->shape[d]);
-        }
-        strbuf_puts(b, "],\"data_offsets\":[");
-        strbuf_printf(b, "%" PRIu64, offset);
-        strbuf_puts(b, ",");
-        offset += 4 * t->count;
-        strbuf_printf(b, "%" PRIu64, offset);
-        strbuf_puts(b, "]}");
-    }
-    strbuf_puts(b, "}");
-    while (b->len % 8 != 0) strbuf_add(b, " ", 1);
-}
-
-/* Appends count floats little-endian. */
-static void write_floats(AtomicFile *f, const float *data, uint64_t count) {
-    if (host_little_endian()) {
-        atomic_file_write(f, data, (size_t)count * 4);
-        return;
-    }
-    uint8_t buf[16384];
-    for (uint64_t done = 0; done < count;) {
-        size_t n = count - done < sizeof buf / 4 ? (size_t)(count - done) : sizeof buf / 4;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t v;
-            memcpy(&v, &data[done + i], 4);
-            for (int k = 0; k < 4; k++) buf[4 * i + (size_t)k] = (uint8_t)(v >> (8 * k));
-        }
-        atomic_file_write(f, buf, 4 * n);
-        done += n;
-    }
-}
-
-Status safetensors_writer_write(SafeTensorsWriter *w, const char *path, Error *err) {
-    CHECK(w && path);
-    if (w->sticky.status != ST_OK)
-        return error_set(err, w->sticky.status, "%s: cannot write: %s", path, w->sticky.msg);
-    StrBuf header = {0};
-    writer_header(w, &header);
-    if (header.failed) {
-        strbuf_fini(&header);
-        return error_set(err, ST_NOMEM, "%s: out of memory building the header", path);
-    }
-    if (header.len > SAFETENSORS_MAX_HEADER) { /* readers would refuse the file */
-        strbuf_fini(&header);
-        return error_set(err, ST_ARG, "%s: header of %zu bytes is over the 100 MiB limit", path,
-                         header.len);
-    }
-    AtomicFile f;
-    Status s = atomic_file_open(&f, path, err);
-    if (s == ST_OK) {
-        uint8_t prefix[8];
-        for (int k = 0; k < 8; k++) prefix[k] = (uint8_t)((uint64_t)header.len >> (8 * k));
-        atomic_file_write(&f, prefix, 8);
-        atomic_file_write(&f, header.s, header.len);
-        for (size_t i = 0; i < w->n; i++) write_floats(&f, w->t[i].data, w->t[i].count);
-        s = atomic_file_commit(&f, err);
-    }
-    strbuf_fini(&header);
     return s;
 }

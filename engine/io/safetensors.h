@@ -21,6 +21,10 @@
  * Errors come back as a Status with a message naming the file and, where
  * there is one, the tensor. Malformed files are ST_FORMAT, a missing tensor
  * is ST_FORMAT, a wrong element count is ST_SHAPE, system failures ST_IO.
+ *
+ * The reader is safetensors.c (its header JSON is read with json.h), the
+ * writer safetensors_writer.c; safetensors_internal.h holds what the two
+ * share.
  */
 #ifndef FINELAB_SAFETENSORS_H
 #define FINELAB_SAFETENSORS_H
