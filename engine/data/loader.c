@@ -1,7 +1,7 @@
 /*
  * loader — background batch preparation. See loader.h.
  *
- * The worker-queue pattern of DESIGN.md: one mutex, two condition
+ * The worker-queue pattern of docs/DESIGN.md section 5: one mutex, two condition
  * variables. Workers claim batch numbers in order; batch k always lives in
  * slot k % prefetch, so a worker waits until the consumer has released the
  * slot's previous batch (k - prefetch), and the consumer waits until slot

@@ -2,7 +2,7 @@
  * conv — 2-D convolution (cross-correlation, as Caffe and PyTorch) with
  * square kernels, stride, zero padding and an optional bias.
  *
- * The baseline of DESIGN.md: samples are unrolled by im2col into a
+ * The baseline of docs/DESIGN.md section 4: samples are unrolled by im2col into a
  * (cin*k*k) x (g*hout*wout) matrix in the shared workspace and multiplied
  * by the cout x (cin*k*k) weight matrix with one sgemm. g images share one
  * GEMM when the output is small (VGG's conv5 at 224 has 14x14 = 196

@@ -1,5 +1,5 @@
 /*
- * net — the network of DESIGN.md section 4: a VGG backbone (torchvision's
+ * net — the network of docs/DESIGN.md section 4: a VGG backbone (torchvision's
  * config "D" = VGG-16, channels scaled by a width multiplier) truncated
  * after relu5_3, a pooling head (compact bilinear by Tensor Sketch or
  * Random Maclaurin, full bilinear, or global average), optional signed

@@ -1,5 +1,5 @@
 /*
- * bridge — the engine thread and the UI's only way to it (DESIGN.md
+ * bridge — the engine thread and the UI's only way to it (docs/DESIGN.md
  * section 5; redis's bio.c worker-queue pattern).
  *
  * bridge_create starts one engine thread that runs queued jobs (concrete

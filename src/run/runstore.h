@@ -1,5 +1,5 @@
 /*
- * runstore — the run store of DESIGN.md section 6: one directory per run,
+ * runstore — the run store of docs/DESIGN.md section 7: one directory per run,
  * readable by other processes while it is written.
  *
  *   runs/<id>/preset.ini    the fully resolved preset
