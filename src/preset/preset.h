@@ -6,8 +6,8 @@
  * A Preset is plain caller storage holding every key's resolved value
  * (defaults filled in). preset_load reads a file; every problem is reported
  * as "file:line: section.key: what was expected" and nothing is returned
- * half-filled. A [sweep] section lists values per key; preset_expand turns a
- * preset into the Cartesian product of concrete presets. Functions are
+ * half-filled. A [sweep] section lists values per key; preset_sweep_count
+ * and preset_sweep_item give the Cartesian product of concrete presets. Functions are
  * reentrant; a Preset belongs to one thread at a time.
  */
 #ifndef FINELAB_PRESET_H

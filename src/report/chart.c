@@ -13,17 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct Raster {
+/* The chart area as a grid of cells, each sx x sy dots (braille: 2 x 4,
+ * blocks: 1 x 2, ASCII: 1 x 1), with the last series that set a dot there. */
+typedef struct DotGrid {
     int cols, rows;    /* cells */
     int sx, sy;        /* dots per cell */
     unsigned *mask;    /* dot bits per cell */
     int *style;        /* series style per cell */
     const char **mark; /* ASCII mark per cell */
-} Raster;
+} DotGrid;
 
 static const unsigned braille_bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
 
-static void raster_dot(Raster *r, int dx, int dy, const ChartSeries *s) {
+static void dots_plot(DotGrid *r, int dx, int dy, const ChartSeries *s) {
     if (dx < 0 || dy < 0 || dx >= r->cols * r->sx || dy >= r->rows * r->sy) return;
     int cx = dx / r->sx, cy = dy / r->sy, i = cy * r->cols + cx;
     unsigned bit = r->sx == 2 ? braille_bit[dy % 4][dx % 2] : r->sy == 2 ? 1u << (dy % 2) : 1u;
@@ -32,11 +34,11 @@ static void raster_dot(Raster *r, int dx, int dy, const ChartSeries *s) {
     r->mark[i] = s->mark;
 }
 
-static void raster_line(Raster *r, int x0, int y0, int x1, int y1, const ChartSeries *s) {
+static void dots_line(DotGrid *r, int x0, int y0, int x1, int y1, const ChartSeries *s) {
     int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
     int e = dx + dy;
     for (;;) {
-        raster_dot(r, x0, y0, s);
+        dots_plot(r, x0, y0, s);
         if (x0 == x1 && y0 == y1) break;
         int e2 = 2 * e;
         if (e2 >= dy) {
@@ -50,7 +52,7 @@ static void raster_line(Raster *r, int x0, int y0, int x1, int y1, const ChartSe
     }
 }
 
-static void raster_glyph(const Raster *r, int i, ChartGlyphs glyphs, char out[5]) {
+static void dots_glyph(const DotGrid *r, int i, ChartGlyphs glyphs, char out[5]) {
     unsigned m = r->mask[i];
     if (glyphs == CHART_ASCII) {
         snprintf(out, 5, "%s", r->mark[i] ? r->mark[i] : "*");
@@ -146,7 +148,7 @@ void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions 
                   const ChartSeries *series, int n_series) {
     if (w < 16 || h < 4) return;
     const int label_w = 9; /* a 7-character label, a space, the axis */
-    Raster r = {.cols = w - label_w, .rows = h - 2};
+    DotGrid r = {.cols = w - label_w, .rows = h - 2};
     r.sx = o->glyphs == CHART_BRAILLE ? 2 : 1;
     r.sy = o->glyphs == CHART_BRAILLE ? 4 : o->glyphs == CHART_BLOCK ? 2 : 1;
     for (int yy = 0; yy < h - 2; yy++) textgrid_put(g, x0 + label_w - 1, y0 + yy, "|", 0);
@@ -189,9 +191,9 @@ void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions 
             int dx = (int)lround((x - xl) / (xh - xl) * dw);
             int dy = dh - (int)lround(fy * dh);
             if (have)
-                raster_line(&r, px, py, dx, dy, s);
+                dots_line(&r, px, py, dx, dy, s);
             else
-                raster_dot(&r, dx, dy, s);
+                dots_plot(&r, dx, dy, s);
             have = 1;
             px = dx;
             py = dy;
@@ -200,7 +202,7 @@ void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions 
     for (size_t i = 0; i < cells; i++) {
         if (!r.mask[i]) continue;
         char glyph[5];
-        raster_glyph(&r, (int)i, o->glyphs, glyph);
+        dots_glyph(&r, (int)i, o->glyphs, glyph);
         textgrid_put(g, x0 + label_w + (int)(i % (size_t)r.cols), y0 + (int)(i / (size_t)r.cols),
                      glyph, r.style[i]);
     }
