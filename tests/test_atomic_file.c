@@ -35,19 +35,25 @@ static void assert_content(const char *path, const char *want) {
     free(data);
 }
 
+/* Writes "old" as dir/name (path), opens it for replacement into f and
+ * keeps the temporary file's name in tmp. */
+static void open_over_old(const char *name, char *path, size_t cap, AtomicFile *f, char *tmp,
+                          size_t tmp_cap) {
+    snprintf(path, cap, "%s/%s", dir, name);
+    assert_int_equal(fileio_write_atomic(path, "old", 3, NULL), ST_OK);
+    assert_int_equal(atomic_file_open(f, path, NULL), ST_OK);
+    snprintf(tmp, tmp_cap, "%s", f->tmp);
+}
+
 static void test_atomic_file_pieces_appear_on_commit(void **state) {
     (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/pieces.txt", dir);
-    assert_int_equal(fileio_write_atomic(path, "old", 3, NULL), ST_OK);
+    char path[128], tmp[200];
     AtomicFile f;
-    assert_int_equal(atomic_file_open(&f, path, NULL), ST_OK);
+    open_over_old("pieces.txt", path, sizeof path, &f, tmp, sizeof tmp);
     atomic_file_write(&f, "one ", 4);
     atomic_file_write(&f, "two ", 4);
     assert_content(path, "old"); /* nothing shows before the commit */
     atomic_file_write(&f, "three", 5);
-    char tmp[200];
-    snprintf(tmp, sizeof tmp, "%s", f.tmp);
     assert_int_equal(atomic_file_commit(&f, NULL), ST_OK);
     assert_content(path, "one two three");
     assert_int_equal(access(tmp, F_OK), -1); /* renamed away */
@@ -56,14 +62,10 @@ static void test_atomic_file_pieces_appear_on_commit(void **state) {
 
 static void test_atomic_file_abort_keeps_the_old_file(void **state) {
     (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/abort.txt", dir);
-    assert_int_equal(fileio_write_atomic(path, "old", 3, NULL), ST_OK);
+    char path[128], tmp[200];
     AtomicFile f;
-    assert_int_equal(atomic_file_open(&f, path, NULL), ST_OK);
+    open_over_old("abort.txt", path, sizeof path, &f, tmp, sizeof tmp);
     atomic_file_write(&f, "half", 4);
-    char tmp[200];
-    snprintf(tmp, sizeof tmp, "%s", f.tmp);
     atomic_file_abort(&f);
     assert_content(path, "old");
     assert_int_equal(access(tmp, F_OK), -1);
@@ -71,13 +73,9 @@ static void test_atomic_file_abort_keeps_the_old_file(void **state) {
 
 static void test_atomic_file_write_error_is_reported_by_commit(void **state) {
     (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/sticky.txt", dir);
-    assert_int_equal(fileio_write_atomic(path, "old", 3, NULL), ST_OK);
+    char path[128], tmp[200];
     AtomicFile f;
-    assert_int_equal(atomic_file_open(&f, path, NULL), ST_OK);
-    char tmp[200];
-    snprintf(tmp, sizeof tmp, "%s", f.tmp);
+    open_over_old("sticky.txt", path, sizeof path, &f, tmp, sizeof tmp);
     /* A write into a closed descriptor fails like a full disk would. */
     close(f.fd);
     f.fd = open("/dev/null", O_RDONLY);

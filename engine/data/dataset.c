@@ -116,6 +116,17 @@ static const char *skip_space(const char *s) {
     return s;
 }
 
+/* Splits a CUB line "<id> <rest>": 1 for a blank line (to skip), 0 with *id
+ * and *rest set (spaces skipped; rest may be ""), -1 when the line does not
+ * start with a whole number. */
+static int line_split_id(const char *line, long *id, const char **rest) {
+    if (line_blank(line)) return 1;
+    const char *s = skip_space(line);
+    if (parse_long(&s, id)) return -1;
+    *rest = skip_space(s);
+    return 0;
+}
+
 /* --- the item list ------------------------------------------------------------ */
 
 typedef struct Builder {
@@ -173,15 +184,15 @@ static Status cub_read_classes(Dataset *ds, Error *err) {
         goto done;
     }
     for (int i = 0; i < l.n; i++) {
-        if (line_blank(l.line[i])) continue;
-        const char *s = skip_space(l.line[i]);
         long id;
-        if (parse_long(&s, &id) || id != ds->num_classes + 1) {
+        const char *s;
+        int r = line_split_id(l.line[i], &id, &s);
+        if (r > 0) continue;
+        if (r < 0 || id != ds->num_classes + 1) {
             st = error_set(err, ST_FORMAT, "%s:%d: expected '<class id> <name>' with id %d", path,
                            i + 1, ds->num_classes + 1);
             goto done;
         }
-        s = skip_space(s);
         if (!*s) {
             st = error_set(err, ST_FORMAT, "%s:%d: class %ld has no name", path, i + 1, id);
             goto done;
@@ -214,10 +225,11 @@ static Status cub_each_line(Dataset *ds, const char *name, int optional, IdEntry
     Lines l;
     Status st = lines_read(&l, path, err);
     for (int i = 0; !st && i < l.n; i++) {
-        if (line_blank(l.line[i])) continue;
-        const char *s = skip_space(l.line[i]);
         long id;
-        if (parse_long(&s, &id)) {
+        const char *s;
+        int r = line_split_id(l.line[i], &id, &s);
+        if (r > 0) continue;
+        if (r < 0) {
             st = error_set(err, ST_FORMAT, "%s:%d: expected an image id first", path, i + 1);
             break;
         }
@@ -227,7 +239,7 @@ static Status cub_each_line(Dataset *ds, const char *name, int optional, IdEntry
                            id);
             break;
         }
-        st = fn(ds, e, skip_space(s), path, i + 1, err);
+        st = fn(ds, e, s, path, i + 1, err);
     }
     lines_free(&l);
     free(path);
@@ -292,10 +304,11 @@ static Status cub_open(Dataset *ds, int official_split, Error *err) {
         goto done;
     }
     for (int i = 0; i < l.n; i++) {
-        if (line_blank(l.line[i])) continue;
-        const char *s = skip_space(l.line[i]);
         long id;
-        if (parse_long(&s, &id) || !*(s = skip_space(s))) {
+        const char *s;
+        int r = line_split_id(l.line[i], &id, &s);
+        if (r > 0) continue;
+        if (r < 0 || !*s) {
             st = error_set(err, ST_FORMAT, "%s:%d: expected '<image id> <path>'", path, i + 1);
             goto done;
         }
