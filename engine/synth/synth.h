@@ -16,6 +16,11 @@
  * the same bytes and any image can be rendered alone. No global state; one
  * SynthRenderer per thread. Errors come back as Status + Error; nothing
  * here prints or exits.
+ *
+ * One header, three files, one section each below: species.c picks and
+ * names the species and seeds their images, painter.c draws one image, and
+ * writer.c writes the dataset with both (seed.h holds the seed mixing they
+ * share; raster.h the drawing primitives).
  */
 #ifndef FINELAB_SYNTH_H
 #define FINELAB_SYNTH_H
@@ -51,9 +56,6 @@ typedef enum SynthAttr {
     SYNTH_ATTRS,
 } SynthAttr;
 
-/* Number of values attribute a can take. */
-int synth_attr_values(SynthAttr a);
-
 typedef struct SynthClass {
     uint8_t attr[SYNTH_ATTRS];
     char name[64]; /* CUB style, e.g. "Red_crowned_Warbler" */
@@ -72,13 +74,25 @@ typedef struct SynthConfig {
     void *progress_user;
 } SynthConfig;
 
-typedef struct SynthReport {
-    int images, classes, train;
-    double part_fraction; /* mean visible telling-part area / image area */
-    double seconds;       /* wall time of synth_generate */
-    double draw_seconds;  /* of which drawing */
-    double write_seconds; /* of which JPEG encoding and writing files */
-} SynthReport;
+/* -------------------------------------------------- species (species.c) */
+
+/* Number of values attribute a can take. */
+int synth_attr_values(SynthAttr a);
+
+/* Fills out[0..n-1] with the species of a set: distinct combinations at
+ * small-part distance >= 2, the same for the same (seed, source), and the
+ * first k of n the same for every n >= k. ST_ARG when n is out of range. */
+Status synth_classes(int n, uint64_t seed, int source, SynthClass *out, Error *err);
+/* Number of small-part attributes in which a and b differ. */
+int synth_part_distance(const SynthClass *a, const SynthClass *b);
+/* 0 or 1: the half of the combination space a's small parts belong to
+ * (source sets only hold 1, target sets only 0). */
+int synth_source_bit(const SynthClass *a);
+
+/* The seed of image k of class index cls (0-based) under cfg. */
+uint64_t synth_image_seed(const SynthConfig *cfg, int cls, int k);
+
+/* ------------------------------------------------ one image (painter.c) */
 
 /* What one rendered image holds besides its pixels. */
 typedef struct SynthSample {
@@ -96,26 +110,24 @@ typedef struct SynthRenderer {
 void synth_renderer_init(SynthRenderer *r);
 void synth_renderer_fini(SynthRenderer *r);
 
-/* Checks every field's range; ST_ARG names the field and the allowed range. */
-Status synth_validate(const SynthConfig *cfg, Error *err);
-
-/* Fills out[0..n-1] with the species of a set: distinct combinations at
- * small-part distance >= 2, the same for the same (seed, source), and the
- * first k of n the same for every n >= k. ST_ARG when n is out of range. */
-Status synth_classes(int n, uint64_t seed, int source, SynthClass *out, Error *err);
-/* Number of small-part attributes in which a and b differ. */
-int synth_part_distance(const SynthClass *a, const SynthClass *b);
-/* 0 or 1: the half of the combination space a's small parts belong to
- * (source sets only hold 1, target sets only 0). */
-int synth_source_bit(const SynthClass *a);
-
-/* The seed of image k of class index cls (0-based) under cfg. */
-uint64_t synth_image_seed(const SynthConfig *cfg, int cls, int k);
 /* Draws one image of species cls into img (reshaped) with the image's own
  * random choices from image_seed; size is the nominal longer side. Fills
  * *sample (may be NULL). ST_NOMEM on allocation failure. */
 Status synth_render(SynthRenderer *r, const SynthClass *cls, uint64_t image_seed, int size,
                     Image *img, SynthSample *sample, Error *err);
+
+/* --------------------------------------- the dataset on disk (writer.c) */
+
+typedef struct SynthReport {
+    int images, classes, train;
+    double part_fraction; /* mean visible telling-part area / image area */
+    double seconds;       /* wall time of synth_generate */
+    double draw_seconds;  /* of which drawing */
+    double write_seconds; /* of which JPEG encoding and writing files */
+} SynthReport;
+
+/* Checks every field's range; ST_ARG names the field and the allowed range. */
+Status synth_validate(const SynthConfig *cfg, Error *err);
 
 /* Generates the whole dataset under out_dir (created when missing): the
  * CUB-200-2011 files, the images, and synth.txt (the config; written first

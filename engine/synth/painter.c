@@ -1,182 +1,30 @@
 /*
- * synth — the generated bird dataset. See synth.h.
+ * painter — draws one image of a species; declared in synth.h (the
+ * rendering part).
  *
- * Three layers. Species: attribute combinations picked greedily from a
- * seeded stream, kept when they fall in the requested half of the
- * combination space (a fixed hash bit of the small parts) and differ from
- * every species already picked in at least two small parts; names are built
- * from the attributes. Rendering: one body plan drawn in "bird units" (body
- * length ~0.8, head to +x, y down) through a similarity transform (scale,
- * rotation, mirror, placement); the background is painted at quarter
- * resolution (it is out of focus anyway) and upscaled, which keeps a 448 px
- * image to a few milliseconds. Telling parts are painted with mark = 1, so
- * the canvas mask measures their visible area after everything in front of
- * them; the bird is painted with box = 1, which yields the true bounding
- * box. Files: the CUB-200-2011 layout, text files replaced atomically.
+ * One body plan drawn in "bird units" (body length ~0.8, head to +x, y
+ * down) through a similarity transform, the Frame (scale, rotation, mirror,
+ * placement). The background is painted at quarter resolution (it is out of
+ * focus anyway) and upscaled, which keeps a 448 px image to a few
+ * milliseconds. Telling parts are painted with mark = 1, so the canvas mask
+ * measures their visible area after everything in front of them; the bird
+ * is painted with box = 1, which yields the true bounding box. Every random
+ * choice comes from the one Rng of the image, drawn in a fixed order, so
+ * the order of the draw_* calls in synth_render is part of the dataset.
  */
 #include "engine/synth/synth.h"
 
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "engine/base/timer.h"
-#include "engine/data/jpeg.h"
-#include "engine/base/strbuf.h"
-#include "engine/io/fileio.h"
+#include "engine/base/rng.h"
+#include "engine/synth/raster.h"
 
 #define PI_F 3.14159265f
 
-/* ---------------------------------------------------------------- seeds */
-
-static uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t hash2(uint64_t h, uint64_t v) {
-    return mix64(h ^ mix64(v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
-}
-
-/* Domain tags keep the streams for species, splits and images apart. */
-enum { TAG_CLASSES = 0x5c1a55e5, TAG_SPLIT = 0x5b117, TAG_IMAGE = 0x1a6e };
-
-static uint64_t stream_seed(uint64_t seed, int source, uint64_t tag) {
-    return hash2(hash2(hash2(0xf1e1ab, seed), (uint64_t)(source != 0)), tag);
-}
-
-uint64_t synth_image_seed(const SynthConfig *cfg, int cls, int k) {
-    uint64_t h = stream_seed(cfg->seed, cfg->source, TAG_IMAGE);
-    return hash2(hash2(h, (uint64_t)cls), (uint64_t)k);
-}
-
+/* A uniform value in [lo, hi) from r. */
 static float uni(Rng *r, float lo, float hi) {
     return lo + (hi - lo) * rng_uniform(r);
-}
-
-/* ------------------------------------------------------------- species */
-
-static const uint8_t attr_count[SYNTH_ATTRS] = {3, 3, 4, 4, 5, 5, 5, 3, 3, 5};
-
-int synth_attr_values(SynthAttr a) {
-    CHECK(a >= 0 && a < SYNTH_ATTRS);
-    return attr_count[a];
-}
-
-static uint64_t parts_code(const SynthClass *a) {
-    uint64_t code = 0;
-    for (int i = 0; i < SYNTH_PARTS; i++) code = code * attr_count[i] + a->attr[i];
-    return code;
-}
-
-int synth_source_bit(const SynthClass *a) {
-    /* A fixed key, independent of any seed: the halves never move. */
-    return (int)(mix64(parts_code(a) ^ 0x7a11ab1e5ca1e5ULL) >> 63);
-}
-
-int synth_part_distance(const SynthClass *a, const SynthClass *b) {
-    int d = 0;
-    for (int i = 0; i < SYNTH_PARTS; i++) d += a->attr[i] != b->attr[i];
-    return d;
-}
-
-/* Name words: one adjective per present part value, nouns by family and
- * beak shape. NULL = no word (a medium bill, an absent part). */
-static const char *const part_words[SYNTH_PARTS][5] = {
-    [SYNTH_BEAK_LENGTH] = {"Short_billed", NULL, "Long_billed"},
-    [SYNTH_BEAK_SHAPE] = {NULL, NULL, NULL},
-    [SYNTH_BEAK_COLOUR] = {NULL, "Yellow_billed", "Orange_billed", "Pale_billed"},
-    [SYNTH_EYE_RING] = {NULL, "White_eyed", "Yellow_eyed", "Red_eyed"},
-    [SYNTH_CROWN] = {NULL, "Red_crowned", "Yellow_crowned", "Black_capped", "White_crowned"},
-    [SYNTH_WING_BARS] = {NULL, "Bar_winged", "Two_barred", "Yellow_barred", "Golden_winged"},
-    [SYNTH_THROAT] = {NULL, "White_throated", "Black_throated", "Yellow_throated", "Red_throated"},
-    [SYNTH_TAIL_TIP] = {NULL, "White_tipped", "Black_tipped"},
-    [SYNTH_STREAKS] = {NULL, "Streaked", "Rufous_streaked"},
-};
-
-static const char *const nouns[5][3] = {
-    {"Sparrow", "Wren", "Shrike"},        {"Grosbeak", "Warbler", "Vireo"},
-    {"Junco", "Gnatcatcher", "Kingbird"}, {"Bunting", "Flycatcher", "Jay"},
-    {"Finch", "Thrush", "Kingfisher"},
-};
-
-/* Most telling first; the beak words last because they read worst. */
-static const int word_order[] = {SYNTH_CROWN,       SYNTH_THROAT,     SYNTH_EYE_RING,
-                                 SYNTH_WING_BARS,   SYNTH_TAIL_TIP,   SYNTH_STREAKS,
-                                 SYNTH_BEAK_COLOUR, SYNTH_BEAK_LENGTH};
-
-static int name_taken(const SynthClass *cls, int n, const char *name) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(cls[i].name, name) == 0) return 1;
-    return 0;
-}
-
-/* Copies name with zeroed padding, so equal species are equal bytes. */
-static void set_name(SynthClass *c, const char *name) {
-    memset(c->name, 0, sizeof c->name);
-    memcpy(c->name, name, strnlen(name, sizeof c->name - 1));
-}
-
-/* Gives cls[i] the shortest name of the form Word_..._Noun not used by
- * cls[0..i-1], starting at a rotating word so names do not all begin alike. */
-static void name_class(SynthClass *cls, int i) {
-    SynthClass *c = &cls[i];
-    const char *words[8];
-    int nw = 0, nword = (int)(sizeof word_order / sizeof word_order[0]);
-    int start = (int)(parts_code(c) % 3);
-    for (int j = 0; j < nword; j++) {
-        int a = word_order[(j + start) % nword];
-        const char *w = part_words[a][c->attr[a]];
-        if (w) words[nw++] = w;
-    }
-    const char *noun = nouns[c->attr[SYNTH_FAMILY]][c->attr[SYNTH_BEAK_SHAPE]];
-    char buf[sizeof c->name];
-    for (int k = nw > 0 ? 1 : 0; k <= nw && k <= 3; k++) {
-        size_t len = 0;
-        buf[0] = '\0';
-        for (int j = 0; j < k && len < sizeof buf; j++)
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s_", words[j]);
-        if (len >= sizeof buf) break; /* cannot happen: 3 words + noun < 64 */
-        snprintf(buf + len, sizeof buf - len, "%s", noun);
-        if (!name_taken(cls, i, buf)) {
-            set_name(c, buf);
-            return;
-        }
-    }
-    /* Still taken: number it, as field guides do with look-alikes. */
-    for (int n = 2;; n++) {
-        char numbered[sizeof c->name];
-        snprintf(numbered, sizeof numbered, "%.40s_%d", buf, n);
-        if (!name_taken(cls, i, numbered)) {
-            set_name(c, numbered);
-            return;
-        }
-    }
-}
-
-Status synth_classes(int n, uint64_t seed, int source, SynthClass *out, Error *err) {
-    if (n < 1 || n > SYNTH_MAX_CLASSES)
-        return error_set(err, ST_ARG, "synth: classes %d out of range 1..%d", n, SYNTH_MAX_CLASSES);
-    Rng r;
-    rng_seed(&r, stream_seed(seed, source, TAG_CLASSES));
-    int have = 0;
-    for (long tries = 0; have < n; tries++) {
-        if (tries > 50000000L)
-            return error_set(err, ST_ARG, "synth: cannot find %d distinct species", n);
-        SynthClass c;
-        memset(&c, 0, sizeof c);
-        for (int a = 0; a < SYNTH_ATTRS; a++) c.attr[a] = (uint8_t)rng_below(&r, attr_count[a]);
-        if (synth_source_bit(&c) != (source != 0)) continue;
-        int ok = 1;
-        for (int i = 0; i < have && ok; i++) ok = synth_part_distance(&c, &out[i]) >= 2;
-        if (!ok) continue;
-        out[have] = c;
-        name_class(out, have);
-        have++;
-    }
-    return ST_OK;
 }
 
 /* -------------------------------------------------------------- colours */
@@ -886,162 +734,4 @@ Status synth_render(SynthRenderer *rd, const SynthClass *cls, uint64_t image_see
         sample->quality = quality;
     }
     return ST_OK;
-}
-
-/* ------------------------------------------------------------- dataset */
-
-Status synth_validate(const SynthConfig *cfg, Error *err) {
-    if (cfg->classes < 1 || cfg->classes > SYNTH_MAX_CLASSES)
-        return error_set(err, ST_ARG, "synth: classes = %d is out of range 1..%d", cfg->classes,
-                         SYNTH_MAX_CLASSES);
-    if (cfg->per_class < 1 || cfg->per_class > SYNTH_MAX_PER_CLASS)
-        return error_set(err, ST_ARG, "synth: per_class = %d is out of range 1..%d", cfg->per_class,
-                         SYNTH_MAX_PER_CLASS);
-    if (cfg->size < SYNTH_MIN_SIZE || cfg->size > SYNTH_MAX_SIZE)
-        return error_set(err, ST_ARG, "synth: size = %d is out of range %d..%d", cfg->size,
-                         SYNTH_MIN_SIZE, SYNTH_MAX_SIZE);
-    if (cfg->source != 0 && cfg->source != 1)
-        return error_set(err, ST_ARG, "synth: source = %d must be 0 or 1", cfg->source);
-    return ST_OK;
-}
-
-/* Everything synth_generate writes besides the images. */
-typedef struct Lists {
-    StrBuf classes, images, labels, split, boxes;
-} Lists;
-
-static void lists_free(Lists *l) {
-    strbuf_fini(&l->classes);
-    strbuf_fini(&l->images);
-    strbuf_fini(&l->labels);
-    strbuf_fini(&l->split);
-    strbuf_fini(&l->boxes);
-}
-
-static Status write_text(const char *dir, const char *name, const StrBuf *t, Error *err) {
-    if (t->failed) return error_set(err, ST_NOMEM, "synth: out of memory building %s", name);
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *path = malloc(n);
-    if (!path) return error_set(err, ST_NOMEM, "synth: out of memory");
-    snprintf(path, n, "%s/%s", dir, name);
-    Status st = fileio_write_atomic(path, t->s ? t->s : "", t->len, err);
-    free(path);
-    return st;
-}
-
-static Status write_marker(const char *dir, const SynthConfig *cfg, int complete, Error *err) {
-    StrBuf t = {0};
-    strbuf_printf(&t,
-                  "# finelab synth: a generated fine-grained bird dataset in the CUB-200-2011 "
-                  "layout\ngenerator = finelab-synth 1\nclasses = %d\nper_class = %d\nsize = %d\n"
-                  "seed = %llu\nsource = %d\ncomplete = %d\n",
-                  cfg->classes, cfg->per_class, cfg->size, (unsigned long long)cfg->seed,
-                  cfg->source, complete);
-    Status st = write_text(dir, "synth.txt", &t, err);
-    strbuf_fini(&t);
-    return st;
-}
-
-/* Marks the first (m + 1) / 2 of a seeded permutation of a class's images
- * as training images: about half per class, as CUB's official split. */
-static void split_class(const SynthConfig *cfg, int cls, int m, int *perm, uint8_t *train) {
-    Rng r;
-    rng_seed(&r, hash2(stream_seed(cfg->seed, cfg->source, TAG_SPLIT), (uint64_t)cls));
-    for (int i = 0; i < m; i++) perm[i] = i;
-    for (int i = m - 1; i > 0; i--) {
-        int j = (int)rng_below(&r, (uint32_t)i + 1), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-    for (int i = 0; i < m; i++) train[perm[i]] = i < (m + 1) / 2;
-}
-
-/* Renders and writes the images of class cls, appending to the lists. */
-static Status generate_class(const SynthConfig *cfg, const char *out_dir, const SynthClass *cls,
-                             int ci, SynthRenderer *rd, Image *img, char *path, size_t path_cap,
-                             int *perm, uint8_t *train, Lists *l, SynthReport *rep, Error *err) {
-    char dirname[96];
-    snprintf(dirname, sizeof dirname, "%03d.%s", ci + 1, cls->name);
-    strbuf_printf(&l->classes, "%d %s\n", ci + 1, dirname);
-    snprintf(path, path_cap, "%s/images/%s", out_dir, dirname);
-    Status st = fileio_mkdirs(path, err);
-    if (st) return st;
-    split_class(cfg, ci, cfg->per_class, perm, train);
-    for (int k = 0; k < cfg->per_class; k++) {
-        int id = ci * cfg->per_class + k + 1;
-        SynthSample s;
-        double t0 = timer_now();
-        st = synth_render(rd, cls, synth_image_seed(cfg, ci, k), cfg->size, img, &s, err);
-        if (st) return st;
-        double t1 = timer_now();
-        char file[128];
-        snprintf(file, sizeof file, "%s_%04d_%d.jpg", cls->name, k + 1, id);
-        snprintf(path, path_cap, "%s/images/%s/%s", out_dir, dirname, file);
-        st = jpeg_encode_file(path, img, s.quality, err);
-        if (st) return st;
-        rep->draw_seconds += t1 - t0;
-        rep->write_seconds += timer_now() - t1;
-        rep->part_fraction += s.part_fraction;
-        rep->images++;
-        rep->train += train[k];
-        strbuf_printf(&l->images, "%d %s/%s\n", id, dirname, file);
-        strbuf_printf(&l->labels, "%d %d\n", id, ci + 1);
-        strbuf_printf(&l->split, "%d %d\n", id, train[k]);
-        strbuf_printf(&l->boxes, "%d %.1f %.1f %.1f %.1f\n", id, (double)s.bbox[0],
-                      (double)s.bbox[1], (double)s.bbox[2], (double)s.bbox[3]);
-        if (cfg->progress &&
-            cfg->progress(cfg->progress_user, id, cfg->classes * cfg->per_class) != 0)
-            return error_set(err, ST_STATE, "synth: stopped after %d images", id);
-    }
-    return ST_OK;
-}
-
-Status synth_generate(const SynthConfig *cfg, const char *out_dir, SynthReport *report,
-                      Error *err) {
-    double start = timer_now();
-    SynthReport rep = {0};
-    Status st = synth_validate(cfg, err);
-    if (st) return st;
-    size_t path_cap = strlen(out_dir) + 256;
-    char *path = malloc(path_cap);
-    SynthClass *cls = malloc(sizeof *cls * (size_t)cfg->classes);
-    int *perm = malloc(sizeof *perm * (size_t)cfg->per_class);
-    uint8_t *train = malloc((size_t)cfg->per_class);
-    Lists l = {0};
-    SynthRenderer rd;
-    synth_renderer_init(&rd);
-    Image img = {0};
-    if (!path || !cls || !perm || !train) {
-        st = error_set(err, ST_NOMEM, "synth: out of memory");
-        goto done;
-    }
-    snprintf(path, path_cap, "%s/images", out_dir);
-    if ((st = fileio_mkdirs(path, err))) goto done;
-    if ((st = write_marker(out_dir, cfg, 0, err))) goto done;
-    if ((st = synth_classes(cfg->classes, cfg->seed, cfg->source, cls, err))) goto done;
-    for (int ci = 0; ci < cfg->classes; ci++) {
-        st = generate_class(cfg, out_dir, &cls[ci], ci, &rd, &img, path, path_cap, perm, train, &l,
-                            &rep, err);
-        if (st) goto done;
-    }
-    if ((st = write_text(out_dir, "classes.txt", &l.classes, err)) ||
-        (st = write_text(out_dir, "images.txt", &l.images, err)) ||
-        (st = write_text(out_dir, "image_class_labels.txt", &l.labels, err)) ||
-        (st = write_text(out_dir, "train_test_split.txt", &l.split, err)) ||
-        (st = write_text(out_dir, "bounding_boxes.txt", &l.boxes, err)) ||
-        (st = write_marker(out_dir, cfg, 1, err)))
-        goto done;
-done:
-    rep.classes = cfg->classes;
-    if (rep.images > 0) rep.part_fraction /= rep.images;
-    rep.seconds = timer_now() - start;
-    if (report) *report = rep;
-    image_fini(&img);
-    synth_renderer_fini(&rd);
-    lists_free(&l);
-    free(train);
-    free(perm);
-    free(cls);
-    free(path);
-    return st;
 }
