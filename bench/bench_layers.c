@@ -62,9 +62,61 @@ static double sgemm_gflops(int n, Rng *r) {
     return 2.0 * n * (double)n * n / best * 1e-9;
 }
 
+/* A layer with its input, output and their gradients, and its workspace. */
+typedef struct LayerBench {
+    Layer l;
+    Tensor x, y, dy, dx;
+    float *ws;
+} LayerBench;
+
+/* Builds spec on a batch x c x side x side input and fills the input, the
+ * output gradient and the first parameter (if any) from r. Returns 0, or -1
+ * with the reason in err when the layer refuses the shape; exits when out
+ * of memory. */
+static int layer_bench_init(LayerBench *b, const LayerSpec *spec, int batch, int c, int side,
+                            Rng *r, Error *err) {
+    if (layer_init(&b->l, spec, (Shape){batch, c, side, side}, err)) return -1;
+    if (tensor_init(&b->x, batch, c, side, side) || tensor_init_shape(&b->y, b->l.out) ||
+        tensor_init_shape(&b->dy, b->l.out) || tensor_init(&b->dx, batch, c, side, side)) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    size_t wsn = layer_workspace(&b->l);
+    b->ws = wsn ? malloc(wsn * sizeof(float)) : NULL;
+    fill(b->x.data, tensor_count(&b->x), r);
+    fill(b->dy.data, tensor_count(&b->dy), r);
+    if (b->l.n_params > 0) fill(b->l.params[0].value.data, tensor_count(&b->l.params[0].value), r);
+    return 0;
+}
+
+/* Best-of-REPS seconds of one forward and of one backward, after a warm-up
+ * forward. */
+static void layer_bench_time(LayerBench *b, double *fwd, double *bwd) {
+    layer_forward(&b->l, &b->x, &b->y, b->ws); /* warm-up */
+    *fwd = *bwd = 1e30;
+    for (int i = 0; i < REPS; i++) {
+        double t0 = timer_now();
+        layer_forward(&b->l, &b->x, &b->y, b->ws);
+        double t1 = timer_now();
+        layer_backward(&b->l, &b->x, &b->y, &b->dy, &b->dx, b->ws);
+        double t2 = timer_now();
+        if (t1 - t0 < *fwd) *fwd = t1 - t0;
+        if (t2 - t1 < *bwd) *bwd = t2 - t1;
+    }
+}
+
+static void layer_bench_fini(LayerBench *b) {
+    free(b->ws);
+    tensor_fini(&b->x);
+    tensor_fini(&b->y);
+    tensor_fini(&b->dy);
+    tensor_fini(&b->dx);
+    layer_fini(&b->l);
+}
+
 static void bench_conv(const ConvShape *cs, Rng *r, double *sum_ratio3) {
     const int batch = 8; /* the presets' default batch: what training runs */
-    Layer l;
+    LayerBench b;
     Error err = {0};
     LayerSpec spec = {.kind = "conv",
                       .name = cs->name,
@@ -73,31 +125,12 @@ static void bench_conv(const ConvShape *cs, Rng *r, double *sum_ratio3) {
                       .stride = 1,
                       .pad = 1,
                       .bias = 1};
-    if (layer_init(&l, &spec, (Shape){batch, cs->cin, cs->size, cs->size}, &err)) {
+    if (layer_bench_init(&b, &spec, batch, cs->cin, cs->size, r, &err)) {
         fprintf(stderr, "bench: %s\n", err.msg);
         exit(1);
     }
-    Tensor x, y, dy, dx;
-    if (tensor_init(&x, batch, cs->cin, cs->size, cs->size) || tensor_init_shape(&y, l.out) ||
-        tensor_init_shape(&dy, l.out) || tensor_init(&dx, batch, cs->cin, cs->size, cs->size)) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    float *ws = malloc(layer_workspace(&l) * sizeof(float));
-    fill(x.data, tensor_count(&x), r);
-    fill(dy.data, tensor_count(&dy), r);
-    fill(l.params[0].value.data, tensor_count(&l.params[0].value), r);
-    layer_forward(&l, &x, &y, ws); /* warm-up */
-    double fwd = 1e30, bwd = 1e30;
-    for (int i = 0; i < REPS; i++) {
-        double t0 = timer_now();
-        layer_forward(&l, &x, &y, ws);
-        double t1 = timer_now();
-        layer_backward(&l, &x, &y, &dy, &dx, ws);
-        double t2 = timer_now();
-        if (t1 - t0 < fwd) fwd = t1 - t0;
-        if (t2 - t1 < bwd) bwd = t2 - t1;
-    }
+    double fwd, bwd;
+    layer_bench_time(&b, &fwd, &bwd);
     double m = cs->cout, n = (double)cs->size * cs->size, k = cs->cin * 9.0;
     double flops = 2.0 * m * n * k * batch;
     int square = (int)lround(cbrt(m * n * k));
@@ -111,53 +144,24 @@ static void bench_conv(const ConvShape *cs, Rng *r, double *sum_ratio3) {
         sum_ratio3[1] += gb / ref;
         sum_ratio3[2] += 1.0;
     }
-    free(ws);
-    tensor_fini(&x);
-    tensor_fini(&y);
-    tensor_fini(&dy);
-    tensor_fini(&dx);
-    layer_fini(&l);
+    layer_bench_fini(&b);
 }
 
 static void bench_tensor_sketch(Rng *r) {
     const int c = 512, side = 28, d = 8192, batch = 2;
-    Layer l;
+    LayerBench b;
     Error err = {0};
     LayerSpec spec = {.kind = "compact_ts", .name = "ts", .dim = d, .seed = 1};
-    if (layer_init(&l, &spec, (Shape){batch, c, side, side}, &err)) {
+    if (layer_bench_init(&b, &spec, batch, c, side, r, &err)) {
         printf("tensor sketch: %s\n", err.msg);
         return;
     }
-    Tensor x, y, dy, dx;
-    if (tensor_init(&x, batch, c, side, side) || tensor_init_shape(&y, l.out) ||
-        tensor_init_shape(&dy, l.out) || tensor_init(&dx, batch, c, side, side)) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    size_t wsn = layer_workspace(&l);
-    float *ws = wsn ? malloc(wsn * sizeof(float)) : NULL;
-    fill(x.data, tensor_count(&x), r);
-    fill(dy.data, tensor_count(&dy), r);
-    layer_forward(&l, &x, &y, ws);
-    double fwd = 1e30, bwd = 1e30;
-    for (int i = 0; i < REPS; i++) {
-        double t0 = timer_now();
-        layer_forward(&l, &x, &y, ws);
-        double t1 = timer_now();
-        layer_backward(&l, &x, &y, &dy, &dx, ws);
-        double t2 = timer_now();
-        if (t1 - t0 < fwd) fwd = t1 - t0;
-        if (t2 - t1 < bwd) bwd = t2 - t1;
-    }
+    double fwd, bwd;
+    layer_bench_time(&b, &fwd, &bwd);
     printf(
         "tensor sketch c=%d %dx%d d=%d: forward %.1f ms + backward %.1f ms = %.1f ms per image\n",
         c, side, side, d, fwd * 1e3 / batch, bwd * 1e3 / batch, (fwd + bwd) * 1e3 / batch);
-    free(ws);
-    tensor_fini(&x);
-    tensor_fini(&y);
-    tensor_fini(&dy);
-    tensor_fini(&dx);
-    layer_fini(&l);
+    layer_bench_fini(&b);
 }
 
 int main(void) {

@@ -1,7 +1,9 @@
 # tests/lib.sh — shared by the shell tests (tests/test_*.sh). Each check
 # prints cmocka's "[       OK ]" / "[  FAILED  ]" lines so tests/run.sh
 # counts shell and C tests alike. Source it, call `check NAME COMMAND...`,
-# end with `finish`.
+# end with `finish`. A test that runs finelab on a generated dataset also
+# calls `lab_init NAME` and `lab_birds`, and writes its few-second training
+# presets with `tiny_preset`.
 FINELAB=${FINELAB_BIN:-build/release/finelab}
 failed=0
 check() {
@@ -16,4 +18,58 @@ check() {
 }
 finish() {
     [ "$failed" -eq 0 ]
+}
+
+# lab_init NAME: the scratch space of a test that runs finelab: FINELAB made
+# absolute (such tests run it from other directories) and tmp a fresh
+# /tmp/finelab_test_NAME_XXXXXX, removed when the script exits. A script
+# with more to clean up sets its own EXIT trap, removing "$tmp" too. Exits 1
+# when the directory cannot be made.
+lab_init() {
+    FINELAB=$(realpath "$FINELAB")
+    tmp=$(mktemp -d "/tmp/finelab_test_$1_XXXXXX") || exit 1
+    trap 'rm -rf "$tmp"' EXIT
+}
+# lab_birds CLASSES PER_CLASS: generates the dataset $tmp/birds, 64 px images.
+lab_birds() {
+    "$FINELAB" synth "$tmp/birds" --classes "$1" --per-class "$2" --size 64 >/dev/null 2>&1
+}
+
+# tiny_preset FILE DATASET MAX_ITER [SECTION.KEY=VALUE...]: writes to FILE a
+# preset that trains the smallest network from scratch on DATASET (36 px
+# resized, 32 px crops, one loader thread) for MAX_ITER iterations. Each
+# SECTION.KEY=VALUE replaces that key's value in place, or is added at the
+# end of its section; sections come in the order experiment, data, model,
+# transfer, solver, and one without keys is left out. Returns 1, writing
+# nothing, for a section outside that list.
+tiny_preset() {
+    local file=$1 dataset=$2 max_iter=$3; shift 3
+    local sections="experiment data model transfer solver"
+    local -a keys=(data.dataset data.split data.resize data.resolution data.loader_threads
+                   model.width model.bilinear_dim transfer.mode
+                   solver.base_lr solver.max_iter solver.batch_size solver.test_iter
+                   solver.test_interval solver.display)
+    local -A value=([data.dataset]=$dataset [data.split]=official [data.resize]=36
+                    [data.resolution]=32 [data.loader_threads]=1 [model.width]=0.0625
+                    [model.bilinear_dim]=64 [transfer.mode]=scratch [solver.base_lr]=0.01
+                    [solver.max_iter]=$max_iter [solver.batch_size]=5 [solver.test_iter]=3
+                    [solver.test_interval]=10 [solver.display]=2)
+    local set key section
+    for set in "$@"; do
+        key=${set%%=*}
+        case " $sections " in
+            *" ${key%%.*} "*) ;;
+            *) echo "tiny_preset: no section '${key%%.*}' in '$set'" >&2; return 1 ;;
+        esac
+        [ -n "${value[$key]+set}" ] || keys+=("$key")
+        value[$key]=${set#*=}
+    done
+    for section in $sections; do
+        local header="[$section]"
+        for key in "${keys[@]}"; do
+            [ "${key%%.*}" = "$section" ] || continue
+            [ -z "$header" ] || { echo "$header"; header=""; }
+            echo "${key#*.} = ${value[$key]}"
+        done
+    done > "$file"
 }

@@ -35,59 +35,64 @@ static void assert_content(const char *path, const char *want) {
     free(data);
 }
 
-/* Writes "old" as dir/name (path), opens it for replacement into f and
- * keeps the temporary file's name in tmp. */
-static void open_over_old(const char *name, char *path, size_t cap, AtomicFile *f, char *tmp,
-                          size_t tmp_cap) {
-    snprintf(path, cap, "%s/%s", dir, name);
-    assert_int_equal(fileio_write_atomic(path, "old", 3, NULL), ST_OK);
-    assert_int_equal(atomic_file_open(f, path, NULL), ST_OK);
-    snprintf(tmp, tmp_cap, "%s", f->tmp);
+/* A write in progress over dir/<name>, which held "old" before it began. */
+typedef struct Pending {
+    AtomicFile f;
+    char path[128];
+    char tmp[200]; /* f.tmp, kept to check the file is gone afterwards */
+} Pending;
+
+static void begin_over_old(Pending *w, const char *name) {
+    snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
+    assert_int_equal(fileio_write_atomic(w->path, "old", 3, NULL), ST_OK);
+    assert_int_equal(atomic_file_open(&w->f, w->path, NULL), ST_OK);
+    snprintf(w->tmp, sizeof w->tmp, "%s", w->f.tmp);
+}
+
+/* The target still holds "old" and the temporary file is gone. */
+static void assert_old_kept(const Pending *w) {
+    assert_content(w->path, "old");
+    assert_int_equal(access(w->tmp, F_OK), -1);
 }
 
 static void test_atomic_file_pieces_appear_on_commit(void **state) {
     (void)state;
-    char path[128], tmp[200];
-    AtomicFile f;
-    open_over_old("pieces.txt", path, sizeof path, &f, tmp, sizeof tmp);
-    atomic_file_write(&f, "one ", 4);
-    atomic_file_write(&f, "two ", 4);
-    assert_content(path, "old"); /* nothing shows before the commit */
-    atomic_file_write(&f, "three", 5);
-    assert_int_equal(atomic_file_commit(&f, NULL), ST_OK);
-    assert_content(path, "one two three");
-    assert_int_equal(access(tmp, F_OK), -1); /* renamed away */
-    assert_null(f.path);
+    Pending w;
+    begin_over_old(&w, "pieces.txt");
+    atomic_file_write(&w.f, "one ", 4);
+    atomic_file_write(&w.f, "two ", 4);
+    assert_content(w.path, "old"); /* nothing shows before the commit */
+    atomic_file_write(&w.f, "three", 5);
+    assert_int_equal(atomic_file_commit(&w.f, NULL), ST_OK);
+    assert_content(w.path, "one two three");
+    assert_int_equal(access(w.tmp, F_OK), -1); /* renamed away */
+    assert_null(w.f.path);
 }
 
 static void test_atomic_file_abort_keeps_the_old_file(void **state) {
     (void)state;
-    char path[128], tmp[200];
-    AtomicFile f;
-    open_over_old("abort.txt", path, sizeof path, &f, tmp, sizeof tmp);
-    atomic_file_write(&f, "half", 4);
-    atomic_file_abort(&f);
-    assert_content(path, "old");
-    assert_int_equal(access(tmp, F_OK), -1);
+    Pending w;
+    begin_over_old(&w, "abort.txt");
+    atomic_file_write(&w.f, "half", 4);
+    atomic_file_abort(&w.f);
+    assert_old_kept(&w);
 }
 
 static void test_atomic_file_write_error_is_reported_by_commit(void **state) {
     (void)state;
-    char path[128], tmp[200];
-    AtomicFile f;
-    open_over_old("sticky.txt", path, sizeof path, &f, tmp, sizeof tmp);
+    Pending w;
+    begin_over_old(&w, "sticky.txt");
     /* A write into a closed descriptor fails like a full disk would. */
-    close(f.fd);
-    f.fd = open("/dev/null", O_RDONLY);
-    atomic_file_write(&f, "lost", 4);
-    assert_int_equal(f.err_no, EBADF);
-    atomic_file_write(&f, "skipped", 7);
+    close(w.f.fd);
+    w.f.fd = open("/dev/null", O_RDONLY);
+    atomic_file_write(&w.f, "lost", 4);
+    assert_int_equal(w.f.err_no, EBADF);
+    atomic_file_write(&w.f, "skipped", 7);
     Error err = {0};
-    assert_int_equal(atomic_file_commit(&f, &err), ST_IO);
+    assert_int_equal(atomic_file_commit(&w.f, &err), ST_IO);
     assert_non_null(strstr(err.msg, "sticky.txt"));
     assert_non_null(strstr(err.msg, "cannot write"));
-    assert_content(path, "old");
-    assert_int_equal(access(tmp, F_OK), -1);
+    assert_old_kept(&w);
 }
 
 static void test_atomic_file_open_names_the_path(void **state) {

@@ -15,39 +15,34 @@
 #include <time.h>
 
 #include "engine/base/timer.h"
-#include "engine/synth/synth.h"
 #include "src/run/bridge.h"
+#include "tests/testlab.h"
 #include "tests/testpreset.h"
 #include "tests/testutil.h"
 
-static char dir[64], data[128], runs[128];
+static TestLab lab;
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "bridge")) return -1;
-    snprintf(data, sizeof data, "%s/birds", dir);
-    snprintf(runs, sizeof runs, "%s/runs", dir);
-    SynthConfig sc = {.classes = 3, .per_class = 8, .size = 64, .seed = 5};
-    return synth_generate(&sc, data, NULL, NULL) == ST_OK ? 0 : -1;
+    return testlab_init(&lab, "bridge", 3, 8);
 }
 
 static int teardown(void **state) {
     (void)state;
-    return testutil_rmtree(dir);
+    return testlab_fini(&lab);
 }
+
+/* What the bridge's tiny runs set beyond testpreset_tiny: a thinner
+ * network, a loss row every iteration and a test pass every third. */
+static const char *const tiny_sets[] = {
+    "data.loader_threads=1", "model.width=0.03125",   "model.bilinear_dim=64",
+    "solver.batch_size=4",   "solver.test_iter=1",    "solver.test_interval=3",
+    "solver.display=1",      "solver.average_loss=2",
+};
 
 /* A preset that trains max_iter tiny iterations with a row every one. */
 static void tiny(Preset *p, int max_iter) {
-    preset_defaults(p);
-    const char *sets[] = {
-        "experiment.name=tiny",   "experiment.threads=1",  "data.split=official",
-        "data.resize=36",         "data.resolution=32",    "data.loader_threads=1",
-        "model.width=0.03125",    "model.bilinear_dim=64", "transfer.mode=scratch",
-        "solver.base_lr=0.01",    "solver.batch_size=4",   "solver.test_iter=1",
-        "solver.test_interval=3", "solver.display=1",      "solver.average_loss=2",
-    };
-    testpreset_apply(p, sets, sizeof sets / sizeof sets[0]);
-    testpreset_set(p, "data.dataset=%s", data);
+    testpreset_tiny(p, lab.data, tiny_sets, sizeof tiny_sets / sizeof tiny_sets[0]);
     testpreset_set(p, "solver.max_iter=%d", max_iter);
     assert_int_equal(preset_validate(p, NULL), ST_OK);
 }
@@ -55,7 +50,7 @@ static void tiny(Preset *p, int max_iter) {
 /* A bridge writing under runs; fails the test when it cannot start. */
 static Bridge *make_bridge(void) {
     Error err = {0};
-    Bridge *b = bridge_create(runs, &err);
+    Bridge *b = bridge_create(lab.runs, &err);
     if (!b) fail_msg("bridge_create: %s", err.msg);
     return b;
 }

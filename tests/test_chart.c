@@ -6,23 +6,31 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "src/report/chart.h"
+#include "tests/gridcheck.h"
 #include "tests/testutil.h"
 
 static const double xs[4] = {0, 1, 2, 3};
 
+/* Options with every axis range automatic. */
+static ChartOptions options(ChartGlyphs glyphs, int log_y) {
+    return (ChartOptions){
+        .glyphs = glyphs, .log_y = log_y, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
+}
+
+/* One series of n values over xs, style 1, marked '*'. */
+static ChartSeries series(const double *y, int n) {
+    return (ChartSeries){.x = xs, .y = y, .n = n, .style = 1, .mark = "*"};
+}
+
 static void expect_chart(ChartGlyphs glyphs, int log_y, const double *y, int n, const char *want) {
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 20, 6), ST_OK);
-    ChartSeries s = {.x = xs, .y = y, .n = n, .style = 1, .mark = "*"};
-    ChartOptions o = {
-        .glyphs = glyphs, .log_y = log_y, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
+    gridcheck_init(&g, 20, 6);
+    ChartSeries s = series(y, n);
+    ChartOptions o = options(glyphs, log_y);
     chart_render(&g, 0, 0, 20, 6, &o, &s, 1);
-    char *got = textgrid_string(&g);
-    if (strcmp(got, want) != 0) fail_msg("chart:\n%s\nexpected:\n%s", got, want);
-    free(got);
+    gridcheck_expect(&g, "chart", want);
     textgrid_fini(&g);
 }
 
@@ -59,62 +67,68 @@ static void test_chart_braille_and_block(void **state) {
 
 static void test_chart_constant_one_point_and_log(void **state) {
     (void)state;
-    const double flat[4] = {5, 5, 5, 5};
-    /* A constant series gets a band of +-10% around its value. */
-    expect_chart(CHART_ASCII, 0, flat, 4,
-                 "   5.50 |           \n"
-                 "   5.17 |***********\n"
-                 "        |           \n"
-                 "   4.50 |           \n"
-                 "        +-----------\n"
-                 "        0          3");
-    const double one[1] = {0};
-    expect_chart(CHART_ASCII, 0, one, 1,
-                 "      1 |           \n"
-                 "   0.33 |*          \n"
-                 "        |           \n"
-                 "     -1 |           \n"
-                 "        +-----------\n"
-                 "        0          1");
-    const double decades[4] = {1, 10, 100, 1000};
-    expect_chart(CHART_ASCII, 1, decades, 4,
-                 "   1000 |         **\n"
-                 "    100 |     ****  \n"
-                 "        |  ***      \n"
-                 "      1 |**         \n"
-                 "        +-----------\n"
-                 "        0          3");
+    static const struct {
+        int log_y, n;
+        double y[4];
+        const char *want;
+    } cases[] = {
+        /* A constant series gets a band of +-10% around its value. */
+        {0,
+         4,
+         {5, 5, 5, 5},
+         "   5.50 |           \n"
+         "   5.17 |***********\n"
+         "        |           \n"
+         "   4.50 |           \n"
+         "        +-----------\n"
+         "        0          3"},
+        {0,
+         1,
+         {0},
+         "      1 |           \n"
+         "   0.33 |*          \n"
+         "        |           \n"
+         "     -1 |           \n"
+         "        +-----------\n"
+         "        0          1"},
+        {1,
+         4,
+         {1, 10, 100, 1000},
+         "   1000 |         **\n"
+         "    100 |     ****  \n"
+         "        |  ***      \n"
+         "      1 |**         \n"
+         "        +-----------\n"
+         "        0          3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_chart(CHART_ASCII, cases[i].log_y, cases[i].y, cases[i].n, cases[i].want);
     /* Narrow ranges keep enough decimals to tell the axis ends apart. */
     const double loss[4] = {1.3887, 1.3871, 1.3862, 1.3857};
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 20, 6), ST_OK);
-    ChartSeries s = {.x = xs, .y = loss, .n = 4, .style = 1, .mark = "*"};
-    ChartOptions o = {
-        .glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
+    gridcheck_init(&g, 20, 6);
+    ChartSeries s = series(loss, 4);
+    ChartOptions o = options(CHART_ASCII, 0);
     chart_render(&g, 0, 0, 20, 6, &o, &s, 1);
-    char *got = textgrid_string(&g);
-    assert_non_null(strstr(got, "1.38870 |"));
-    assert_non_null(strstr(got, "1.38570 |"));
-    free(got);
+    gridcheck_expect_part(&g, "chart", "1.38870 |");
+    gridcheck_expect_part(&g, "chart", "1.38570 |");
     /* No data at all. */
     textgrid_clear(&g);
     s.n = 0;
     chart_render(&g, 0, 0, 20, 6, &o, &s, 1);
-    got = textgrid_string(&g);
-    assert_non_null(strstr(got, "(no data)"));
-    free(got);
+    gridcheck_expect_part(&g, "chart", "(no data)");
     textgrid_fini(&g);
 }
 
 static void test_chart_two_series_by_mark_and_style(void **state) {
     (void)state;
     const double up[4] = {0, 1, 2, 3}, down[4] = {3, 2, 1, 0};
-    ChartSeries s[2] = {{.x = xs, .y = up, .n = 4, .style = 1, .mark = "*"},
-                        {.x = xs, .y = down, .n = 4, .style = 2, .mark = "o"}};
-    ChartOptions o = {
-        .glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
+    ChartSeries s[2] = {series(up, 4), series(down, 4)};
+    s[1].style = 2;
+    s[1].mark = "o";
+    ChartOptions o = options(CHART_ASCII, 0);
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 20, 6), ST_OK);
+    gridcheck_init(&g, 20, 6);
     chart_render(&g, 0, 0, 20, 6, &o, s, 2);
     const TextCell *bottom_left = textgrid_at(&g, 9, 3), *top_left = textgrid_at(&g, 9, 0);
     assert_string_equal(bottom_left->ch, "*");
@@ -125,9 +139,7 @@ static void test_chart_two_series_by_mark_and_style(void **state) {
     textgrid_clear(&g);
     o.x_min = 2;
     chart_render(&g, 0, 0, 20, 6, &o, s, 2);
-    char *got = textgrid_string(&g);
-    assert_non_null(strstr(got, "        2          3"));
-    free(got);
+    gridcheck_expect_part(&g, "chart", "        2          3");
     textgrid_fini(&g);
 }
 

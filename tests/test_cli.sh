@@ -5,36 +5,11 @@
 # runs / show / compare reading the store, import-solver on a Caffe solver.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-FINELAB=$(realpath "$FINELAB")
-tmp=$(mktemp -d /tmp/finelab_test_cli_XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-"$FINELAB" synth "$tmp/birds" --classes 3 --per-class 10 --size 64 >/dev/null 2>&1
+lab_init cli
+lab_birds 3 10
 
-write_preset() { # name max_iter
-    cat > "$tmp/$1.ini" <<INI
-[data]
-dataset = $tmp/birds
-split = official
-resize = 36
-resolution = 32
-loader_threads = 1
-[model]
-width = 0.0625
-bilinear_dim = 64
-[transfer]
-mode = scratch
-[solver]
-base_lr = 0.01
-max_iter = $2
-batch_size = 5
-test_iter = 3
-test_interval = 10
-display = 2
-snapshot = 0
-INI
-}
-write_preset quick 6
-write_preset long 100000
+tiny_preset "$tmp/quick.ini" "$tmp/birds" 6 solver.snapshot=0
+tiny_preset "$tmp/long.ini" "$tmp/birds" 100000 solver.snapshot=0
 
 bad_preset_exits_2() {
     printf '[solver]\nbase_lr = -1\n' > "$tmp/bad.ini"

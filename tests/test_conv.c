@@ -20,6 +20,17 @@ static LayerSpec conv_spec(int cout, int k, int s, int p, int bias) {
                        .bias = bias};
 }
 
+/* A conv layer with bias on an n x cin x h x w input, its weights and then
+ * its bias drawn normal * 0.5 from r, seeded with seed. */
+static void random_conv(Layer *l, int n, int cin, int h, int w, int cout, int k, int s, int p,
+                        Rng *r, uint64_t seed) {
+    LayerSpec spec = conv_spec(cout, k, s, p, 1);
+    assert_int_equal(layer_init(l, &spec, (Shape){n, cin, h, w}, NULL), ST_OK);
+    rng_seed(r, seed);
+    testutil_fill_normal(&l->params[0].value, r, 0.5f);
+    testutil_fill_normal(&l->params[1].value, r, 0.5f);
+}
+
 static float *workspace_for(const Layer *l) {
     size_t n = layer_workspace(l);
     return n ? malloc(n * sizeof(float)) : NULL;
@@ -72,12 +83,8 @@ static void conv_reference(const Layer *l, const Tensor *x, int k, int s, int p,
 
 static void check_against_reference(int n, int cin, int h, int w, int cout, int k, int s, int p) {
     Layer l;
-    LayerSpec spec = conv_spec(cout, k, s, p, 1);
-    assert_int_equal(layer_init(&l, &spec, (Shape){n, cin, h, w}, NULL), ST_OK);
     Rng r;
-    rng_seed(&r, 42);
-    testutil_fill_normal(&l.params[0].value, &r, 0.5f);
-    testutil_fill_normal(&l.params[1].value, &r, 0.5f);
+    random_conv(&l, n, cin, h, w, cout, k, s, p, &r, 42);
     Tensor x, y;
     testutil_tensor(&x, n, cin, h, w);
     testutil_tensor(&y, n, cout, l.out.h, l.out.w);
@@ -113,12 +120,8 @@ static void test_conv_forward_matches_direct_loop(void **state) {
 static void gradcheck_case(const char *label, int n, int cin, int h, int w, int cout, int k, int s,
                            int p) {
     Layer l;
-    LayerSpec spec = conv_spec(cout, k, s, p, 1);
-    assert_int_equal(layer_init(&l, &spec, (Shape){n, cin, h, w}, NULL), ST_OK);
     Rng r;
-    rng_seed(&r, 7);
-    testutil_fill_normal(&l.params[0].value, &r, 0.5f);
-    testutil_fill_normal(&l.params[1].value, &r, 0.5f);
+    random_conv(&l, n, cin, h, w, cout, k, s, p, &r, 7);
     Tensor x;
     testutil_tensor(&x, n, cin, h, w);
     testutil_fill_normal(&x, &r, 1.0f);

@@ -126,35 +126,41 @@ static void expect_cub_error(const char *label, const char *file, const char *te
 
 static void test_dataset_cub_errors_name_file_and_line(void **state) {
     (void)state;
-    expect_cub_error("nolabel", "image_class_labels.txt", "1 1\n2 1\n3 1\n4 2\n6 2\n", ST_FORMAT,
-                     "images.txt:5:", "image id 5 has no label");
-    expect_cub_error("range", "image_class_labels.txt", "1 1\n2 1\n3 3\n4 2\n5 2\n6 2\n", ST_FORMAT,
-                     "image_class_labels.txt:3:", "class 3 out of range 1..2");
-    expect_cub_error("zero", "image_class_labels.txt", "1 0\n", ST_FORMAT,
-                     "image_class_labels.txt:1:", "out of range");
-    expect_cub_error("unknown_id", "image_class_labels.txt", "1 1\n9 1\n", ST_FORMAT,
-                     "image_class_labels.txt:2:", "image id 9 is not in images.txt");
-    expect_cub_error("dup", "images.txt",
-                     "1 001.Red_bird/img_1.jpg\n2 001.Red_bird/img_2.jpg\n1 "
-                     "001.Red_bird/img_3.jpg\n",
-                     ST_FORMAT, "images.txt:3:", "already used on line 1");
-    expect_cub_error("garbage", "images.txt", "1 001.Red_bird/img_1.jpg\nhello\n", ST_FORMAT,
-                     "images.txt:2:", "expected '<image id> <path>'");
-    expect_cub_error("split", "train_test_split.txt", "1 1\n2 1\n3 2\n", ST_FORMAT,
-                     "train_test_split.txt:3:", "1 train | 0 test");
-    expect_cub_error("nosplit", "train_test_split.txt", "1 1\n2 1\n3 0\n4 1\n5 1\n", ST_FORMAT,
-                     "images.txt:6:", "neither split");
+    /* Malformed index files: a format error. label, the file replaced, its
+     * new text, two parts of the message. */
+    static const struct {
+        const char *label, *file, *text, *frag1, *frag2;
+    } cases[] = {
+        {"nolabel", "image_class_labels.txt", "1 1\n2 1\n3 1\n4 2\n6 2\n",
+         "images.txt:5:", "image id 5 has no label"},
+        {"range", "image_class_labels.txt", "1 1\n2 1\n3 3\n4 2\n5 2\n6 2\n",
+         "image_class_labels.txt:3:", "class 3 out of range 1..2"},
+        {"zero", "image_class_labels.txt", "1 0\n", "image_class_labels.txt:1:", "out of range"},
+        {"unknown_id", "image_class_labels.txt", "1 1\n9 1\n",
+         "image_class_labels.txt:2:", "image id 9 is not in images.txt"},
+        {"dup", "images.txt",
+         "1 001.Red_bird/img_1.jpg\n2 001.Red_bird/img_2.jpg\n1 001.Red_bird/img_3.jpg\n",
+         "images.txt:3:", "already used on line 1"},
+        {"garbage", "images.txt", "1 001.Red_bird/img_1.jpg\nhello\n",
+         "images.txt:2:", "expected '<image id> <path>'"},
+        {"split", "train_test_split.txt", "1 1\n2 1\n3 2\n",
+         "train_test_split.txt:3:", "1 train | 0 test"},
+        {"nosplit", "train_test_split.txt", "1 1\n2 1\n3 0\n4 1\n5 1\n",
+         "images.txt:6:", "neither split"},
+        {"bbox", "bounding_boxes.txt", "1 2 3 oops 4\n", "bounding_boxes.txt:1:", NULL},
+        {"bbox_out", "bounding_boxes.txt", "2 10 3 200 4\n", "img_2.jpg", "outside"},
+        {"classes", "classes.txt", "1 001.Red_bird\n3 002.Blue_bird\n",
+         "classes.txt:2:", "with id 2"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_cub_error(cases[i].label, cases[i].file, cases[i].text, ST_FORMAT, cases[i].frag1,
+                         cases[i].frag2);
+    /* An image the index names but the disk lacks: an I/O error. */
     expect_cub_error("missing", "images.txt",
                      "1 001.Red_bird/img_1.jpg\n2 001.Red_bird/nope.jpg\n3 001.Red_bird/img_3.jpg\n"
                      "4 002.Blue_bird/img_4.jpg\n5 002.Blue_bird/img_5.jpg\n"
                      "6 002.Blue_bird/img_6.jpg\n",
                      ST_IO, "nope.jpg", NULL);
-    expect_cub_error("bbox", "bounding_boxes.txt", "1 2 3 oops 4\n", ST_FORMAT,
-                     "bounding_boxes.txt:1:", NULL);
-    expect_cub_error("bbox_out", "bounding_boxes.txt", "2 10 3 200 4\n", ST_FORMAT, "img_2.jpg",
-                     "outside");
-    expect_cub_error("classes", "classes.txt", "1 001.Red_bird\n3 002.Blue_bird\n", ST_FORMAT,
-                     "classes.txt:2:", "with id 2");
 }
 
 static void test_dataset_bad_jpeg_fails_or_is_skipped(void **state) {

@@ -21,30 +21,30 @@
 #include "engine/io/npy.h"
 #include "engine/io/safetensors.h"
 #include "engine/nn/accuracy.h"
-#include "engine/synth/synth.h"
 #include "engine/train/weights.h"
 #include "src/run/model.h"
 #include "src/run/runner.h"
+#include "tests/testlab.h"
 #include "tests/testpreset.h"
 #include "tests/testutil.h"
 
-static char dir[64], data[128], runs[128];
+static TestLab lab;
 static int n_test;
 static RunResult scratch_run, cached_run;
 
 /* --- fixtures ------------------------------------------------------------------ */
 
+/* What the model tests' runs set beyond testpreset_tiny: 12 iterations
+ * with a test pass every 6, a snapshot only at the end, a fixed seed. */
+static const char *const tiny_sets[] = {
+    "data.loader_threads=2", "model.width=0.0625",     "model.bilinear_dim=128",
+    "solver.max_iter=12",    "solver.test_interval=6", "solver.display=4",
+    "solver.snapshot=0",     "solver.random_seed=7",
+};
+
+/* A tiny run whose test pass is test_iter batches of batch images. */
 static void tiny(Preset *p, int batch, int test_iter) {
-    preset_defaults(p);
-    const char *sets[] = {
-        "experiment.name=tiny", "experiment.threads=1",   "data.split=official",
-        "data.resize=36",       "data.resolution=32",     "data.loader_threads=2",
-        "model.width=0.0625",   "model.bilinear_dim=128", "transfer.mode=scratch",
-        "solver.base_lr=0.01",  "solver.max_iter=12",     "solver.test_interval=6",
-        "solver.display=4",     "solver.snapshot=0",      "solver.random_seed=7",
-    };
-    testpreset_apply(p, sets, sizeof sets / sizeof sets[0]);
-    testpreset_set(p, "data.dataset=%s", data);
+    testpreset_tiny(p, lab.data, tiny_sets, sizeof tiny_sets / sizeof tiny_sets[0]);
     testpreset_set(p, "solver.batch_size=%d", batch);
     testpreset_set(p, "solver.test_iter=%d", test_iter);
     assert_int_equal(preset_validate(p, NULL), ST_OK);
@@ -59,38 +59,34 @@ static int test_batch(void) {
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "model")) return -1;
-    snprintf(data, sizeof data, "%s/birds", dir);
-    snprintf(runs, sizeof runs, "%s/runs", dir);
-    SynthConfig sc = {.classes = 3, .per_class = 12, .size = 64, .seed = 5};
-    if (synth_generate(&sc, data, NULL, NULL)) return -1;
+    if (testlab_init(&lab, "model", 3, 12)) return -1;
     Dataset ds;
     DatasetOptions opt = {.train_fraction = -1};
-    if (dataset_open(&ds, data, &opt, NULL)) return -1;
+    if (dataset_open(&ds, lab.data, &opt, NULL)) return -1;
     n_test = ds.n_test;
     dataset_fini(&ds);
     /* Two runs whose test passes cover the test split exactly once. */
     int batch = test_batch();
     Preset p;
     tiny(&p, batch, n_test / batch);
-    if (runner_run(&p, "", runs, NULL, &scratch_run, NULL) || scratch_run.state != RUN_DONE)
+    if (runner_run(&p, "", lab.runs, NULL, &scratch_run, NULL) || scratch_run.state != RUN_DONE)
         return -1;
     if (preset_set(&p, "transfer.mode=last_layer", NULL) ||
         preset_set(&p, "solver.base_lr=1", NULL) || preset_set(&p, "experiment.name=cached", NULL))
         return -1;
-    if (runner_run(&p, "", runs, NULL, &cached_run, NULL) || cached_run.state != RUN_DONE)
+    if (runner_run(&p, "", lab.runs, NULL, &cached_run, NULL) || cached_run.state != RUN_DONE)
         return -1;
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    return testutil_rmtree(dir);
+    return testlab_fini(&lab);
 }
 
 static void open_run(Model *m, const char *run_dir, int batch) {
     Error err = {0};
-    ModelSource src = {.spec = run_dir, .runs_dir = runs, .batch = batch};
+    ModelSource src = {.spec = run_dir, .runs_dir = lab.runs, .batch = batch};
     if (model_open(m, &src, &err)) fail_msg("%s", err.msg);
 }
 
@@ -151,7 +147,7 @@ static const char *parse_npy(const char *path, size_t *data_len, size_t *data_at
 static void test_npy_header_round_trip(void **state) {
     (void)state;
     char path[200];
-    snprintf(path, sizeof path, "%s/a.npy", dir);
+    snprintf(path, sizeof path, "%s/a.npy", lab.dir);
     float v[2 * 3 * 4 * 5];
     for (int i = 0; i < 120; i++) v[i] = (float)i * 0.5f - 7;
     const int64_t s4[4] = {2, 3, 4, 5};
@@ -211,7 +207,7 @@ static void round_trip(float width, int resolution, int dim) {
     testutil_fill_normal(&ps[n - 2]->value, &r, 0.5f);
     net_init_weights(b, 2);
     char path[200];
-    snprintf(path, sizeof path, "%s/w.safetensors", dir);
+    snprintf(path, sizeof path, "%s/w.safetensors", lab.dir);
     save_params(a, path);
     Tensor x;
     testutil_tensor(&x, 2, 3, resolution, resolution);
@@ -285,9 +281,9 @@ static void eval_agrees(const RunResult *run) {
 static void test_model_export_backbone(void **state) {
     (void)state;
     char in[160], out[160], empty[160];
-    snprintf(in, sizeof in, "%s/snap.safetensors", dir);
-    snprintf(out, sizeof out, "%s/backbone.safetensors", dir);
-    snprintf(empty, sizeof empty, "%s/head_only.safetensors", dir);
+    snprintf(in, sizeof in, "%s/snap.safetensors", lab.dir);
+    snprintf(out, sizeof out, "%s/backbone.safetensors", lab.dir);
+    snprintf(empty, sizeof empty, "%s/head_only.safetensors", lab.dir);
     const float w[6] = {1, -2, 3.5f, 1e-30f, -0.0f, 7}, b[2] = {0.25f, -8}, junk[1] = {42};
     const int64_t ws[4] = {2, 1, 1, 3}, bs[1] = {2}, js[1] = {1};
     const char *names[] = {"features.0.weight.history",
@@ -471,7 +467,7 @@ static void test_model_preset_and_weights_equal_run(void **state) {
     char preset[1200];
     snprintf(preset, sizeof preset, "%s/preset.ini", scratch_run.run_dir);
     Error err = {0};
-    ModelSource src = {.spec = preset, .weights = a.weights, .runs_dir = runs};
+    ModelSource src = {.spec = preset, .weights = a.weights, .runs_dir = lab.runs};
     if (model_open(&b, &src, &err)) fail_msg("%s", err.msg);
     assert_string_equal(b.run_dir, "");
     const char **paths = test_paths(&a, 3);
@@ -514,7 +510,7 @@ static void test_model_preset_and_weights_equal_run(void **state) {
     assert_int_equal(a.cfg.test_data.norm.bgr, 1);
     assert_true(a.cfg.test_data.norm.mean[0] == 103.939f);
     char bare[200];
-    snprintf(bare, sizeof bare, "%s/bare.safetensors", dir);
+    snprintf(bare, sizeof bare, "%s/bare.safetensors", lab.dir);
     save_params(a.net, bare);
     model_close(&b);
     src.weights = bare;
@@ -547,20 +543,20 @@ static void test_model_bad_input_is_named(void **state) {
     assert_int_equal(runstore_last_snapshot(scratch_run.run_dir, snap, sizeof snap, NULL, NULL),
                      ST_OK);
     /* neither a run nor a file */
-    expect_open_error(&(ModelSource){.spec = "no-such-run", .runs_dir = runs}, ST_IO,
+    expect_open_error(&(ModelSource){.spec = "no-such-run", .runs_dir = lab.runs}, ST_IO,
                       "no-such-run");
     /* a run without snapshots */
-    snprintf(bad, sizeof bad, "%s/empty-run", runs);
+    snprintf(bad, sizeof bad, "%s/empty-run", lab.runs);
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/snapshots' && cp '%s'/*.ini '%s'", bad,
              scratch_run.run_dir, bad);
     assert_int_equal(system(cmd), 0);
-    expect_open_error(&(ModelSource){.spec = "empty-run", .runs_dir = runs}, ST_IO, bad);
+    expect_open_error(&(ModelSource){.spec = "empty-run", .runs_dir = lab.runs}, ST_IO, bad);
     /* a preset needs --weights, and the weights file must exist */
-    expect_open_error(&(ModelSource){.spec = preset, .runs_dir = runs}, ST_ARG, preset);
+    expect_open_error(&(ModelSource){.spec = preset, .runs_dir = lab.runs}, ST_ARG, preset);
     expect_open_error(&(ModelSource){.spec = preset, .weights = "/nonexistent/w.safetensors"},
                       ST_IO, "/nonexistent/w.safetensors");
     /* weights of another shape: the tensor is named */
-    snprintf(bad, sizeof bad, "%s/wide.ini", dir);
+    snprintf(bad, sizeof bad, "%s/wide.ini", lab.dir);
     Preset p;
     assert_int_equal(preset_load(&p, preset, NULL), ST_OK);
     assert_int_equal(preset_set(&p, "model.width=0.125", NULL), ST_OK);

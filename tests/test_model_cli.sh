@@ -8,38 +8,15 @@
 # naming the file, run, layer or tensor.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-FINELAB=$(realpath "$FINELAB")
-tmp=$(mktemp -d /tmp/finelab_test_model_cli_XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-"$FINELAB" synth "$tmp/birds" --classes 6 --per-class 6 --size 64 >/dev/null 2>&1
+lab_init model_cli
+lab_birds 6 6
 # One full-coverage test pass: test_iter x batch_size = the test split.
 n_test=$(awk '$2 == 0' "$tmp/birds/train_test_split.txt" | wc -l)
 batch=$((n_test / 3))
 [ $((batch * 3)) -eq "$n_test" ] || batch=$n_test
-write_preset() { # name bilinear_dim
-    cat > "$tmp/$1.ini" <<INI
-[data]
-dataset = $tmp/birds
-split = official
-resize = 36
-resolution = 32
-loader_threads = 1
-[model]
-width = 0.0625
-bilinear_dim = $2
-[transfer]
-mode = scratch
-[solver]
-base_lr = 0.01
-max_iter = 6
-batch_size = $batch
-test_iter = $((n_test / batch))
-test_interval = 10
-display = 2
-INI
-}
-write_preset tiny 64
-write_preset other 128
+full_pass=(solver.batch_size=$batch solver.test_iter=$((n_test / batch)))
+tiny_preset "$tmp/tiny.ini" "$tmp/birds" 6 model.bilinear_dim=64 "${full_pass[@]}"
+tiny_preset "$tmp/other.ini" "$tmp/birds" 6 model.bilinear_dim=128 "${full_pass[@]}"
 "$FINELAB" run "$tmp/tiny.ini" --runs-dir "$tmp/runs" > "$tmp/run.out" 2>&1
 run=$(sed -n 's/^run: //p' "$tmp/run.out")
 snap=$(ls "$run"/snapshots/iter_*.safetensors | tail -1)

@@ -12,6 +12,7 @@
 
 #include "src/preset/schema.h"
 #include "src/report/pivot.h"
+#include "tests/gridcheck.h"
 #include "tests/testutil.h"
 
 enum { MAX_ENTRIES = 16 };
@@ -60,14 +61,15 @@ static int key(const char *dotted) {
     return schema_index(k);
 }
 
+/* The tutorial sweep pivoted resolution x bilinear_dim, best run per cell. */
+static void tutorial_pivot(Sweep *s, Pivot *p) {
+    sweep_tutorial(s);
+    assert_int_equal(
+        pivot_build(p, s->e, s->n, key("data.resolution"), key("model.bilinear_dim"), 1), ST_OK);
+}
+
 static void expect_pivot(const Pivot *p, const PivotView *v, int w, int h, const char *want) {
-    TextGrid g;
-    assert_int_equal(textgrid_init(&g, w, h), ST_OK);
-    pivot_render(&g, 0, 0, w, h, p, v);
-    char *got = textgrid_string(&g);
-    if (strcmp(got, want) != 0) fail_msg("pivot:\n%s\nexpected:\n%s", got, want);
-    free(got);
-    textgrid_fini(&g);
+    GRIDCHECK_EXPECT_RENDER(w, h, 0, 0, w, h, pivot_render, p, v, "pivot", want);
 }
 
 static void test_pivot_varying_and_default_keys(void **state) {
@@ -107,11 +109,9 @@ static void test_pivot_varying_and_default_keys(void **state) {
 static void test_pivot_build_tutorial_grid(void **state) {
     (void)state;
     Sweep s;
-    sweep_tutorial(&s);
-    assert_int_equal(s.n, 11);
     Pivot p;
-    assert_int_equal(
-        pivot_build(&p, s.e, s.n, key("data.resolution"), key("model.bilinear_dim"), 1), ST_OK);
+    tutorial_pivot(&s, &p);
+    assert_int_equal(s.n, 11);
     assert_int_equal(p.n_rows, 3);
     assert_int_equal(p.n_cols, 4);
     assert_string_equal(p.row_values[0], "448");
@@ -147,10 +147,8 @@ static void test_pivot_build_tutorial_grid(void **state) {
 static void test_pivot_render_utf8(void **state) {
     (void)state;
     Sweep s;
-    sweep_tutorial(&s);
     Pivot p;
-    assert_int_equal(
-        pivot_build(&p, s.e, s.n, key("data.resolution"), key("model.bilinear_dim"), 1), ST_OK);
+    tutorial_pivot(&s, &p);
     PivotView v = {.sel_row = 1, .sel_col = 2};
     expect_pivot(&p, &v, 52, 5,
                  "            bilinear_dim                            \n"
@@ -159,7 +157,7 @@ static void test_pivot_render_utf8(void **state) {
                  "336         ▆ 81.20%  ▆ 81.00% [▆ 80.50%] ▂ 77.00%  \n"
                  "224         ▁ 76.00%  ▁ 74.20%  ▁ 74.00%         -  ");
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 52, 5), ST_OK);
+    gridcheck_init(&g, 52, 5);
     pivot_render(&g, 0, 0, 52, 5, &p, &v);
     /* The minimum (224 x 2048) is heat 1, the maximum (448 x 8192) heat 5,
      * the whole cell in the style so a background colour fills it. */
@@ -185,10 +183,8 @@ static void test_pivot_render_utf8(void **state) {
 static void test_pivot_render_ascii(void **state) {
     (void)state;
     Sweep s;
-    sweep_tutorial(&s);
     Pivot p;
-    assert_int_equal(
-        pivot_build(&p, s.e, s.n, key("data.resolution"), key("model.bilinear_dim"), 1), ST_OK);
+    tutorial_pivot(&s, &p);
     PivotView v = {.sel_row = 0, .sel_col = 0, .ascii = 1};
     expect_pivot(&p, &v, 52, 5,
                  "            bilinear_dim                            \n"
@@ -282,10 +278,8 @@ static void test_pivot_best_run_pending_and_all(void **state) {
 static void test_pivot_scrolls_to_selection(void **state) {
     (void)state;
     Sweep s;
-    sweep_tutorial(&s);
     Pivot p;
-    assert_int_equal(
-        pivot_build(&p, s.e, s.n, key("data.resolution"), key("model.bilinear_dim"), 1), ST_OK);
+    tutorial_pivot(&s, &p);
     PivotView v = {.sel_row = 2, .sel_col = 3};
     expect_pivot(&p, &v, 32, 4,
                  "           ‹bilinear_dim        \n"
@@ -293,16 +287,11 @@ static void test_pivot_scrolls_to_selection(void **state) {
                  "336         ▆ 80.50%  ▂ 77.00%  \n"
                  "224         ▁ 74.00% [       -] ");
     /* Narrower than one cell: clipped to the area. */
-    TextGrid g;
-    assert_int_equal(textgrid_init(&g, 14, 4), ST_OK);
-    pivot_render(&g, 2, 0, 10, 4, &p, &v);
-    char *got = textgrid_string(&g);
-    assert_string_equal(got, "       ‹bil…  \n"
-                             "  res…        \n"
-                             "  336   ▂ 77  \n"
-                             "  224  [      ");
-    free(got);
-    textgrid_fini(&g);
+    GRIDCHECK_EXPECT_RENDER(14, 4, 2, 0, 10, 4, pivot_render, &p, &v, "pivot",
+                            "       ‹bil…  \n"
+                            "  res…        \n"
+                            "  336   ▂ 77  \n"
+                            "  224  [      ");
     v.sel_col = 0;
     expect_pivot(&p, &v, 32, 4,
                  "            bilinear_dim       ›\n"

@@ -15,6 +15,7 @@
 #include "engine/io/fileio.h"
 #include "src/preset/preset.h"
 #include "src/preset/schema.h"
+#include "tests/testpreset.h"
 #include "tests/testutil.h"
 
 /* Fixtures live next to this file; tests run from the repository root. */
@@ -142,15 +143,9 @@ static void test_preset_ft_last_layer(void **state) {
                         "frozen backbone, classifier only (tutorial stage 1)");
     assert_string_equal(p.model.weights, "models/vgg16.safetensors");
     assert_int_equal(p.transfer.mode, TRANSFER_LAST_LAYER);
-    assert_int_equal(p.solver.max_iter, 60000);
-    assert_true(p.solver.base_lr == 0.1);
-    assert_int_equal(p.solver.lr_policy, LR_MULTISTEP);
-    assert_true(p.solver.gamma == 0.25);
-    assert_int_equal(p.solver.n_stepvalue, 4);
+    testpreset_expect_stage1_solver(&p);
     int steps[] = {20000, 30000, 40000, 50000};
     assert_memory_equal(p.solver.stepvalue, steps, sizeof steps);
-    assert_true(p.solver.momentum == 0.9 && p.solver.weight_decay == 0);
-    assert_int_equal(p.solver.iter_size, 4);
     assert_int_equal(p.solver.batch_size, 8); /* untouched keys keep defaults */
     assert_int_equal(preset_sweep_count(&p), 1);
     assert_int_equal(preset_validate(&p, &err), ST_OK);

@@ -15,6 +15,7 @@
 #include "src/cli/cmd_import_solver.h"
 #include "src/preset/preset.h"
 #include "src/preset/solver_import.h"
+#include "tests/testpreset.h"
 #include "tests/testutil.h"
 
 static const char tutorial[] =
@@ -62,14 +63,8 @@ static void test_solver_import_tutorial(void **state) {
 
     Preset p;
     assert_int_equal(preset_parse(&p, ini, "ft_last_layer.ini", &err), ST_OK);
-    assert_true(p.solver.base_lr == 0.1);
-    assert_int_equal(p.solver.lr_policy, LR_MULTISTEP);
-    assert_true(p.solver.gamma == 0.25);
-    assert_int_equal(p.solver.n_stepvalue, 4);
+    testpreset_expect_stage1_solver(&p);
     assert_int_equal(p.solver.stepvalue[3], 50000);
-    assert_int_equal(p.solver.max_iter, 60000);
-    assert_true(p.solver.momentum == 0.9 && p.solver.weight_decay == 0);
-    assert_int_equal(p.solver.iter_size, 4);
     assert_int_equal(p.solver.test_iter, 1192);
     assert_int_equal(p.solver.test_interval, 1000);
     assert_int_equal(p.solver.test_initialization, 0);

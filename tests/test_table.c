@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "src/report/table.h"
+#include "tests/gridcheck.h"
 #include "tests/testutil.h"
 
 /* Appends a row; values NULL parses each cell as a number (NAN if not). */
@@ -65,13 +66,7 @@ static TableView view(void) {
 
 static void expect_table(const CompareTable *t, const TableView *v, int w, int h,
                          const char *want) {
-    TextGrid g;
-    assert_int_equal(textgrid_init(&g, w, h), ST_OK);
-    table_render(&g, 0, 0, w, h, t, v);
-    char *got = textgrid_string(&g);
-    if (strcmp(got, want) != 0) fail_msg("table:\n%s\nexpected:\n%s", got, want);
-    free(got);
-    textgrid_fini(&g);
+    GRIDCHECK_EXPECT_RENDER(w, h, 0, 0, w, h, table_render, t, v, "table", want);
 }
 
 static void expect_order(const CompareTable *t, int col, int desc, const int *want) {
@@ -154,17 +149,15 @@ static void test_table_baseline_arrows_and_styles(void **state) {
     v.baseline = 1; /* run-b */
     v.selected = -1;
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 80, 5), ST_OK);
+    gridcheck_init(&g, 80, 5);
     table_render(&g, 0, 0, 80, 5, &t, &v);
-    char *got = textgrid_string(&g);
-    const char *want =
+    gridcheck_expect(
+        &g, "table",
         " ↑run    resolution  pooling     state    best test acc  final loss   time      \n"
         "  run-a       448 ▲  compact_ts  done          84.50% ▲    0.5123 ▼  1m05s ▲    \n"
         " =run-b       224    bilinear    done          74.20%      0.9000    0m50s      \n"
         "  run-c       336 ▲  compact_ts  running            -           -    2m00s ▲    \n"
-        "  run-d       448 ▲  avg         failed        80.10% ▲    0.3000 ▼  1m05s ▲    ";
-    if (strcmp(got, want) != 0) fail_msg("table:\n%s\nexpected:\n%s", got, want);
-    free(got);
+        "  run-d       448 ▲  avg         failed        80.10% ▲    0.3000 ▼  1m05s ▲    ");
     /* Higher accuracy and lower loss are better; longer time is worse;
      * preset keys are neutral. */
     assert_int_equal(textgrid_at(&g, 18, 1)->style, TABLE_STYLE_NEUTRAL);
@@ -202,17 +195,15 @@ static void test_table_selection(void **state) {
     v.selected = 1; /* run-c */
     v.baseline = 0;
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 80, 5), ST_OK);
+    gridcheck_init(&g, 80, 5);
     table_render(&g, 0, 0, 80, 5, &t, &v);
-    char *got = textgrid_string(&g);
-    const char *want =
+    gridcheck_expect(
+        &g, "table",
         "  run   ↑resolution  pooling     state    best test acc  final loss   time      \n"
         "  run-b       224 ▼  bilinear    done          74.20% ▼    0.9000 ▲  0m50s ▼    \n"
         "> run-c       336 ▼  compact_ts  running            -           -    2m00s ▲    \n"
         " =run-a       448    compact_ts  done          84.50%      0.5123    1m05s      \n"
-        "  run-d       448    avg         failed        80.10% ▼    0.3000 ▼  1m05s      ";
-    if (strcmp(got, want) != 0) fail_msg("table:\n%s\nexpected:\n%s", got, want);
-    free(got);
+        "  run-d       448    avg         failed        80.10% ▼    0.3000 ▼  1m05s      ");
     /* The whole row is highlighted, to the area's edge; arrows keep theirs. */
     for (int x = 0; x < 80; x++) {
         int style = textgrid_at(&g, x, 2)->style;
@@ -260,15 +251,10 @@ static void test_table_narrow_and_scrolled(void **state) {
                  " ↑run  ‹ best …›\n"
                  "  run-b  74.20% ");
     /* An area too narrow for any data column: nothing is drawn outside it. */
-    TextGrid g;
-    assert_int_equal(textgrid_init(&g, 14, 3), ST_OK);
-    table_render(&g, 3, 1, 8, 2, &t, &v);
-    char *got = textgrid_string(&g);
-    assert_string_equal(got, "              \n"
-                             "    ↑run      \n"
-                             "     run-b    ");
-    free(got);
-    textgrid_fini(&g);
+    GRIDCHECK_EXPECT_RENDER(14, 3, 3, 1, 8, 2, table_render, &t, &v, "table",
+                            "              \n"
+                            "    ↑run      \n"
+                            "     run-b    ");
     v.scroll_col = 5; /* the last column: nothing hidden on the right */
     expect_table(&t, &v, 16, 2,
                  " ↑run  ‹  time  \n"

@@ -8,38 +8,16 @@
 # root with no --presets, the shipped presets are listed, demo family first.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-FINELAB=$(realpath "$FINELAB")
 command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
-tmp=$(mktemp -d /tmp/finelab_test_tui_XXXXXX)
+lab_init tui
 sock="$tmp/tmux.sock"
 T() { tmux -S "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-"$FINELAB" synth "$tmp/birds" --classes 3 --per-class 10 --size 64 >/dev/null 2>&1
+lab_birds 3 10
 mkdir -p "$tmp/presets/demo"
-preset() { # file name max_iter
-    cat > "$tmp/presets/demo/$1.ini" <<INI
-[experiment]
-description = $1 test preset
-threads = 1
-[data]
-dataset = $tmp/birds
-split = official
-resize = 36
-resolution = 32
-loader_threads = 1
-[model]
-width = 0.0625
-bilinear_dim = 64
-[transfer]
-mode = scratch
-[solver]
-base_lr = 0.01
-max_iter = $2
-batch_size = 5
-test_iter = 3
-test_interval = 20
-display = 5
-INI
+preset() { # name max_iter
+    tiny_preset "$tmp/presets/demo/$1.ini" "$tmp/birds" "$2" "experiment.description=$1 test preset" \
+        experiment.threads=1 solver.test_interval=20 solver.display=5
 }
 preset a_quick 40
 preset b_long 600

@@ -1,0 +1,24 @@
+/*
+ * testlab — the scratch space of the tests that train: a fresh temporary
+ * directory holding a generated bird dataset and the path of a run store
+ * beside it. A test file keeps one TestLab, makes it in its cmocka group
+ * setup and removes it in the teardown, so every test of the file shares
+ * the dataset. Returns 0 / -1, as cmocka's setup and teardown expect.
+ */
+#ifndef FINELAB_TESTLAB_H
+#define FINELAB_TESTLAB_H
+
+typedef struct TestLab {
+    char dir[64];   /* /tmp/finelab_test_<name>_XXXXXX, made by testlab_init */
+    char data[128]; /* dir/birds: the generated dataset */
+    char runs[128]; /* dir/runs: a run store, made by whoever first writes a run */
+} TestLab;
+
+/* Makes the directory for test name and generates classes x per_class
+ * images of 64 px (seed 5) in lab->data. Returns 0, or -1 when either
+ * step fails (what was made is left for testlab_fini). */
+int testlab_init(TestLab *lab, const char *name, int classes, int per_class);
+/* Removes lab->dir and everything under it. Returns 0, or -1 on failure. */
+int testlab_fini(const TestLab *lab);
+
+#endif
