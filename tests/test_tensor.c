@@ -51,6 +51,17 @@ static void test_tensor_huge_allocation_fails_cleanly(void **state) {
     assert_null(t.data);
 }
 
+static void test_tensor_shape_text(void **state) {
+    (void)state;
+    char buf[32], small[8];
+    const int64_t shape[4] = {64, 3, 3, 3}, huge[1] = {1ll << 40};
+    assert_ptr_equal(tensor_shape_text(shape, 4, buf, sizeof buf), buf);
+    assert_string_equal(buf, "[64, 3, 3, 3]");
+    assert_string_equal(tensor_shape_text(huge, 1, buf, sizeof buf), "[1099511627776]");
+    assert_string_equal(tensor_shape_text(NULL, 0, buf, sizeof buf), "[]");
+    assert_string_equal(tensor_shape_text(shape, 4, small, sizeof small), "[64, 3,");
+}
+
 static void test_error_set_and_names(void **state) {
     (void)state;
     Error e;
@@ -81,6 +92,7 @@ int main(void) {
         cmocka_unit_test(test_tensor_init_counts_and_zero),
         cmocka_unit_test(test_tensor_view_and_copy),
         cmocka_unit_test(test_tensor_huge_allocation_fails_cleanly),
+        cmocka_unit_test(test_tensor_shape_text),
         cmocka_unit_test(test_error_set_and_names),
         cmocka_unit_test(test_param_init_names_and_zero_grad),
     };

@@ -3,6 +3,7 @@
  */
 #include "engine/base/tensor.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,4 +86,12 @@ void tensor_fill(Tensor *t, float v) {
 void tensor_copy(Tensor *dst, const Tensor *src) {
     CHECK(tensor_count(dst) == tensor_count(src));
     memmove(dst->data, src->data, tensor_count(src) * sizeof(float));
+}
+
+const char *tensor_shape_text(const int64_t *shape, int ndim, char *buf, size_t cap) {
+    size_t n = (size_t)snprintf(buf, cap, "[");
+    for (int i = 0; i < ndim && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (n < cap) snprintf(buf + n, cap - n, "]");
+    return buf;
 }

@@ -12,6 +12,7 @@
 #define FINELAB_TENSOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/base/error.h"
 
@@ -54,5 +55,9 @@ void tensor_zero(Tensor *t);
 void tensor_fill(Tensor *t, float v);
 /* Copies src's values into dst; both must hold the same count. */
 void tensor_copy(Tensor *dst, const Tensor *src);
+
+/* Writes "[2, 3, 3]" (ndim dims; "[]" for 0) into buf, cut to cap bytes,
+ * for messages about the shape of a tensor in a file. Returns buf. */
+const char *tensor_shape_text(const int64_t *shape, int ndim, char *buf, size_t cap);
 
 #endif

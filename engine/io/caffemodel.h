@@ -1,31 +1,25 @@
 /*
  * caffemodel — reading Caffe `.caffemodel` files (a binary NetParameter
- * protobuf) and turning a VGG-16's convolutions into safetensors.
+ * protobuf): the layers, their names and types, and their weights.
  *
- * The protobuf wire format is decoded here, without a protobuf library, and
- * only as far as weights need: NetParameter's layers in the new encoding
- * (`layer`, LayerParameter) and the old one (`layers`, V1LayerParameter, with
- * a nested V0LayerParameter for the oldest files), each layer's name, type
- * and BlobProtos. Every other field, of any wire type, is skipped.
- * caffemodel_open maps the file read-only and validates all of it (every
- * length inside its parent, every blob's value count equal to its shape's
- * element count) without copying any weights; it returns a fully valid
- * handle or nothing. Offsets and lengths are 64-bit throughout, so files
- * over 4 GB work on 64-bit systems. A handle is immutable after open: any
- * number of threads may read blobs from it at once. (Like any mapped file,
- * the input must not be truncated by another process while it is open.)
- *
- * Input convention: Caffe's VGG-16 (VGG_ILSVRC_16_layers.caffemodel) was
- * trained on BGR images in 0..255 minus the per-channel mean (B 103.939,
- * G 116.779, R 123.68), not torchvision's normalised RGB. The converter
- * therefore writes the metadata input = "bgr255" (also format = "caffe",
- * source = the input's file name), so a loader can pick the input defaults.
- * Weights are copied as-is: Caffe and PyTorch share the [cout, cin, kh, kw]
- * layout, so the first convolution's input channels stay in B, G, R order.
+ * The messages are decoded with engine/io/protobuf.h, without a protobuf
+ * library, and only as far as weights need: NetParameter's layers in the new
+ * encoding (`layer`, LayerParameter) and the old one (`layers`,
+ * V1LayerParameter, with a nested V0LayerParameter for the oldest files),
+ * each layer's name, type and BlobProtos. Every other field, of any wire
+ * type, is skipped. caffemodel_open maps the file read-only and validates
+ * all of it (every length inside its parent, every blob's value count equal
+ * to its shape's element count) without copying any weights; it returns a
+ * fully valid handle or nothing. Offsets and lengths are 64-bit throughout,
+ * so files over 4 GB work on 64-bit systems. A handle is immutable after
+ * open: any number of threads may read blobs from it at once. (Like any
+ * mapped file, the input must not be truncated by another process while it
+ * is open.) Turning a VGG-16's convolutions into safetensors is
+ * caffemodel_vgg16.h.
  *
  * Errors come back as a Status with a message naming the file and, where
- * there is one, the layer and blob. Malformed files are ST_FORMAT, wrong
- * shapes ST_SHAPE, system failures ST_IO.
+ * there is one, the layer and blob. Malformed files are ST_FORMAT, system
+ * failures ST_IO.
  */
 #ifndef FINELAB_CAFFEMODEL_H
 #define FINELAB_CAFFEMODEL_H
@@ -35,8 +29,7 @@
 
 #include "engine/base/error.h"
 
-#define CAFFEMODEL_MAX_DIMS   8  /* axes accepted in a blob's shape */
-#define CAFFEMODEL_VGG16_CONV 13 /* conv1_1 ... conv5_3 */
+#define CAFFEMODEL_MAX_DIMS 8 /* axes accepted in a blob's shape */
 
 /* One BlobProto. Its shape is the BlobShape when there is one, else the
  * legacy num x channels x height x width with leading 1s dropped (a bias
@@ -61,18 +54,6 @@ typedef struct CaffemodelLayer {
 
 typedef struct Caffemodel Caffemodel;
 
-/* What caffemodel_write_vgg16 wrote. */
-typedef struct CaffemodelVgg16 {
-    float width;       /* channel multiplier the shapes were checked against */
-    int n_convs;       /* CAFFEMODEL_VGG16_CONV after success */
-    uint64_t n_params; /* floats written (weights and biases) */
-    struct {
-        char caffe[16];  /* "conv1_1" */
-        char prefix[16]; /* "features.0" */
-        int cout, cin;   /* weight [cout, cin, 3, 3], bias [cout] */
-    } conv[CAFFEMODEL_VGG16_CONV];
-} CaffemodelVgg16;
-
 /* Opens and validates path. On success *out is a handle to close with
  * caffemodel_close; on failure *out is NULL and err names the file (and
  * layer and blob): ST_IO, ST_FORMAT or ST_NOMEM. */
@@ -95,22 +76,5 @@ const CaffemodelLayer *caffemodel_find(const Caffemodel *cm, const char *name, i
  * blob's count (dst untouched). */
 Status caffemodel_read_blob(const Caffemodel *cm, const CaffemodelLayer *layer, int b, float *dst,
                             size_t count, Error *err);
-
-/* Writes VGG-16's 13 convolutions of cm, found by name (conv1_1 ...
- * conv5_3) in either encoding, to the safetensors file out as
- * features.<i>.weight [cout, cin, 3, 3] and features.<i>.bias [cout] (F32,
- * atomically: on failure out is untouched), with the metadata format,
- * source and input described above. Channels are VGG-16's 64..512 times
- * width, rounded as net.c rounds them (width 1 for the real files); width 0
- * takes it from conv1_1's cout / 64. Other layers are ignored. ST_FORMAT
- * for a missing or repeated layer or a wrong number of blobs, ST_SHAPE for a
- * wrong shape (expected and found both named), ST_ARG for a width outside
- * [0, 16], ST_IO / ST_NOMEM. info (may be NULL) describes what was written. */
-Status caffemodel_write_vgg16(const Caffemodel *cm, const char *out, float width,
-                              CaffemodelVgg16 *info, Error *err);
-
-/* caffemodel_open(in) + caffemodel_write_vgg16(out) + caffemodel_close. */
-Status caffemodel_to_safetensors(const char *in, const char *out, float width,
-                                 CaffemodelVgg16 *info, Error *err);
 
 #endif

@@ -3,8 +3,9 @@
  * Caffe VGG-16 (either layer encoding), checks its 13 convolutions and
  * writes them as features.<i>.weight / .bias. The channel width is taken
  * from conv1_1, so a scaled-down VGG converts too; the real files have
- * width 1. All the work is in engine/caffemodel.c; this file only reports
- * and maps errors to exit codes.
+ * width 1. All the work is in engine/io/caffemodel.c (reading) and
+ * engine/io/caffemodel_vgg16.c (converting); this file only reports and
+ * maps errors to exit codes.
  */
 #include "src/cli/cmd_convert.h"
 
@@ -13,6 +14,7 @@
 
 #include "engine/base/timer.h"
 #include "engine/io/caffemodel.h"
+#include "engine/io/caffemodel_vgg16.h"
 #include "src/cli/cli.h"
 
 static const char *const cmd = "convert";

@@ -1,8 +1,8 @@
 /*
  * cmd_convert — the `finelab convert IN.caffemodel OUT.safetensors`
  * subcommand: turns Caffe's VGG-16 weights (conv1_1 ... conv5_3) into a
- * safetensors file with torchvision's names (see caffemodel.h). Runs on the
- * main thread; returns a CLI exit code.
+ * safetensors file with torchvision's names (see caffemodel_vgg16.h). Runs
+ * on the main thread; returns a CLI exit code.
  */
 #ifndef FINELAB_CMD_CONVERT_H
 #define FINELAB_CMD_CONVERT_H
