@@ -18,6 +18,30 @@ PairPool *poolcheck_create(PoolCreate create, int c1, int c2, int hw, int d, uin
     return p;
 }
 
+void poolcheck_inputs(PoolInputs *in, const PairPool *p, int n, int h, int w, Rng *r) {
+    testutil_tensor(&in->a, n, p->c1, h, w);
+    testutil_tensor(&in->b, n, p->c2, h, w);
+    testutil_tensor(&in->y, n, p->d, 1, 1);
+    testutil_fill_normal(&in->a, r, 1.0f);
+    testutil_fill_normal(&in->b, r, 1.0f);
+}
+
+void poolcheck_hand_inputs(PoolInputs *in, const PairPool *p) {
+    assert_true(p->c1 == 1 && p->c2 == 1 && p->hw == 2);
+    testutil_tensor(&in->a, 1, 1, 1, 2);
+    testutil_tensor(&in->b, 1, 1, 1, 2);
+    testutil_tensor(&in->y, 1, p->d, 1, 1);
+    const float av[2] = {2.0f, 3.0f}, bv[2] = {5.0f, -1.0f};
+    memcpy(in->a.data, av, sizeof av);
+    memcpy(in->b.data, bv, sizeof bv);
+}
+
+void poolcheck_inputs_fini(PoolInputs *in) {
+    tensor_fini(&in->a);
+    tensor_fini(&in->b);
+    tensor_fini(&in->y);
+}
+
 /* da alone, or db alone, equals the gradient of the call that asked for both. */
 static void check_only(PairPool *p, const Tensor *a, const Tensor *b, const Tensor *dy,
                        const Tensor *want, int which, const PoolGrad *g) {
@@ -32,31 +56,26 @@ void poolcheck_pair(PairPool *p, int n, int h, int w, const PoolGrad *g, uint64_
     int c1 = p->c1, c2 = p->c2, d = p->d;
     Rng rng;
     rng_seed(&rng, seed);
-    Tensor a, b, y, dy, da, db;
-    testutil_tensor(&a, n, c1, h, w);
-    testutil_tensor(&b, n, c2, h, w);
-    testutil_tensor(&y, n, d, 1, 1);
+    PoolInputs in;
+    poolcheck_inputs(&in, p, n, h, w, &rng);
+    Tensor *a = &in.a, *b = &in.b, dy, da, db;
     testutil_tensor(&dy, n, d, 1, 1);
     testutil_tensor(&da, n, c1, h, w);
     testutil_tensor(&db, n, c2, h, w);
-    testutil_fill_normal(&a, &rng, 1.0f);
-    testutil_fill_normal(&b, &rng, 1.0f);
     testutil_fill_uniform(&dy, &rng, -1.0f, 1.0f);
-    pair_pool_backward(p, &a, &b, &dy, &da, &db);
+    pair_pool_backward(p, a, b, &dy, &da, &db);
     GradCheck cfg = {.h = g->h, .floor = g->floor};
     double ea, eb;
-    gradcheck_pair(p, &a, &b, &y, dy.data, &da, &db, &cfg, &ea, &eb);
+    gradcheck_pair(p, a, b, &in.y, dy.data, &da, &db, &cfg, &ea, &eb);
     const char *name = p->kind->name;
     printf("gradcheck %s pair %d/%d ch d=%d: da %.2e db %.2e (bound %.0e)\n", name, c1, c2, d, ea,
            eb, g->bound);
     if (!(ea <= g->bound && eb <= g->bound))
         fail_msg("%s pair gradcheck: da err %.3g, db err %.3g exceed the bound %.0e", name, ea, eb,
                  g->bound);
-    check_only(p, &a, &b, &dy, &db, 1, g);
-    check_only(p, &a, &b, &dy, &da, 0, g);
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
+    check_only(p, a, b, &dy, &db, 1, g);
+    check_only(p, a, b, &dy, &da, 0, g);
+    poolcheck_inputs_fini(&in);
     tensor_fini(&dy);
     tensor_fini(&da);
     tensor_fini(&db);

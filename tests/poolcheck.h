@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "engine/base/error.h"
+#include "engine/base/rng.h"
+#include "engine/base/tensor.h"
 #include "engine/nn/pair_pool.h"
 
 /* A compact pooling's create function (tensor_sketch_create, ...). */
@@ -20,6 +22,21 @@ typedef PairPool *(*PoolCreate)(int c1, int c2, int hw, int d, uint64_t seed, Er
 
 /* create(...), failing the test with the error when it returns NULL. */
 PairPool *poolcheck_create(PoolCreate create, int c1, int c2, int hw, int d, uint64_t seed);
+
+/* A pooling's two inputs and its output, for a batch of n at h x w. */
+typedef struct PoolInputs {
+    Tensor a, b, y;
+} PoolInputs;
+
+/* a (n x c1 x h x w) and b (n x c2 x h x w), in that order standard normal
+ * from r, and y (n x d x 1 x 1) for p's output; free with
+ * poolcheck_inputs_fini. */
+void poolcheck_inputs(PoolInputs *in, const PairPool *p, int n, int h, int w, Rng *r);
+/* The hand-worked inputs: one channel each at two locations, a = (2, 3)
+ * and b = (5, -1), so sum_l a_l b_l = 7 and sum_l a_l a_l = 13; y for p's
+ * output (p made for 1 and 1 channels at 2 locations). */
+void poolcheck_hand_inputs(PoolInputs *in, const PairPool *p);
+void poolcheck_inputs_fini(PoolInputs *in);
 
 /* How the two-input gradient check of a pooling is judged: central
  * differences with step h and relative-error floor, passing at bound; when

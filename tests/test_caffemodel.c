@@ -549,15 +549,14 @@ static void test_caffemodel_beyond_4gb(void **state) {
 /* Builds a Net of that width, loads the converted file into its backbone
  * with weights_load (the trainer's path) and checks every value. */
 static void assert_loads_into_net(const char *st_path, float width) {
-    Net *net = net_create(&(NetConfig){.width = width,
-                                       .resolution = 32,
-                                       .batch = 1,
-                                       .pooling = NET_POOL_AVG,
-                                       .num_classes = 3,
-                                       .backbone_lr_mult = 1,
-                                       .bias_lr_mult = 2,
-                                       .weight_decay_mult = 1},
-                          NULL);
+    NetConfig c = net_config_default();
+    c.width = width;
+    c.resolution = 32;
+    c.pooling = NET_POOL_AVG;
+    c.signed_sqrt = 0;
+    c.l2_normalize = 0;
+    c.num_classes = 3;
+    Net *net = net_create(&c, NULL);
     assert_non_null(net);
     net_init_weights(net, 1);
     int n;

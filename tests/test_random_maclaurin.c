@@ -40,26 +40,19 @@ static void test_rm_forward_by_hand(void **state) {
     /* One channel each, two locations, d = 4: y[f] = (1/sqrt(4)) w1[f] w2[f]
      * (2*5 + 3*(-1)) = 3.5 w1[f] w2[f]. */
     PairPool *rm = make_rm(1, 1, 2, 4, 11);
-    Tensor a, b, y;
-    testutil_tensor(&a, 1, 1, 1, 2);
-    testutil_tensor(&b, 1, 1, 1, 2);
-    testutil_tensor(&y, 1, 4, 1, 1);
-    const float av[2] = {2.0f, 3.0f}, bv[2] = {5.0f, -1.0f};
-    memcpy(a.data, av, sizeof av);
-    memcpy(b.data, bv, sizeof bv);
-    pair_pool_forward(rm, &a, &b, &y);
+    PoolInputs in;
+    poolcheck_hand_inputs(&in, rm);
+    pair_pool_forward(rm, &in.a, &in.b, &in.y);
     const float *w1 = random_maclaurin_weights(rm, 0), *w2 = random_maclaurin_weights(rm, 1);
     float expect[4];
     for (int f = 0; f < 4; f++) expect[f] = 3.5f * w1[f] * w2[f];
-    testutil_assert_close(y.data, expect, 4, 1e-6, 0.0);
+    testutil_assert_close(in.y.data, expect, 4, 1e-6, 0.0);
     /* a used twice: 0.5 w1 w2 (4 + 9). */
-    pair_pool_forward(rm, &a, NULL, &y);
+    pair_pool_forward(rm, &in.a, NULL, &in.y);
     for (int f = 0; f < 4; f++) expect[f] = 6.5f * w1[f] * w2[f];
-    testutil_assert_close(y.data, expect, 4, 1e-6, 0.0);
+    testutil_assert_close(in.y.data, expect, 4, 1e-6, 0.0);
     pair_pool_destroy(rm);
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
+    poolcheck_inputs_fini(&in);
 }
 
 /* y[f] = (1/sqrt(d)) sum_l (W1^T a_l)[f] (W2^T b_l)[f], in double. */
@@ -85,26 +78,20 @@ static void check_reference(int n, int c1, int c2, int h, int w, int d, uint64_t
     PairPool *rm = make_rm(c1, c2, h * w, d, seed);
     Rng r;
     rng_seed(&r, seed + 100);
-    Tensor a, b, y;
-    testutil_tensor(&a, n, c1, h, w);
-    testutil_tensor(&b, n, c2, h, w);
-    testutil_tensor(&y, n, d, 1, 1);
-    testutil_fill_normal(&a, &r, 1.0f);
-    testutil_fill_normal(&b, &r, 1.0f);
+    PoolInputs in;
+    poolcheck_inputs(&in, rm, n, h, w, &r);
     float *ref = malloc((size_t)n * d * sizeof(float));
     assert_non_null(ref);
-    pair_pool_forward(rm, &a, &b, &y);
-    rm_reference(rm, &a, &b, ref);
-    testutil_assert_close(y.data, ref, (size_t)n * d, 1e-4, 1e-4);
+    pair_pool_forward(rm, &in.a, &in.b, &in.y);
+    rm_reference(rm, &in.a, &in.b, ref);
+    testutil_assert_close(in.y.data, ref, (size_t)n * d, 1e-4, 1e-4);
     if (c1 == c2) {
-        pair_pool_forward(rm, &a, NULL, &y);
-        rm_reference(rm, &a, &a, ref);
-        testutil_assert_close(y.data, ref, (size_t)n * d, 1e-4, 1e-4);
+        pair_pool_forward(rm, &in.a, NULL, &in.y);
+        rm_reference(rm, &in.a, &in.a, ref);
+        testutil_assert_close(in.y.data, ref, (size_t)n * d, 1e-4, 1e-4);
     }
     free(ref);
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
+    poolcheck_inputs_fini(&in);
     pair_pool_destroy(rm);
 }
 

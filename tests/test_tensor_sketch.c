@@ -24,18 +24,13 @@ static void test_ts_forward_by_hand(void **state) {
     /* One channel each, two locations: y is s1 s2 (2*5 + 3*(-1)) = 7 s1 s2 at
      * (h1 + h2) mod 4 and zero elsewhere. */
     PairPool *ts = make_ts(1, 1, 2, 4, 11);
-    Tensor a, b, y;
-    testutil_tensor(&a, 1, 1, 1, 2);
-    testutil_tensor(&b, 1, 1, 1, 2);
-    testutil_tensor(&y, 1, 4, 1, 1);
-    const float av[2] = {2.0f, 3.0f}, bv[2] = {5.0f, -1.0f};
-    memcpy(a.data, av, sizeof av);
-    memcpy(b.data, bv, sizeof bv);
-    pair_pool_forward(ts, &a, &b, &y);
+    PoolInputs in;
+    poolcheck_hand_inputs(&in, ts);
+    pair_pool_forward(ts, &in.a, &in.b, &in.y);
     float expect[4] = {0};
     int at = (tensor_sketch_hash(ts, 0)[0] + tensor_sketch_hash(ts, 1)[0]) % 4;
     expect[at] = 7.0f * tensor_sketch_sign(ts, 0)[0] * tensor_sketch_sign(ts, 1)[0];
-    testutil_assert_close(y.data, expect, 4, 1e-5, 0.0);
+    testutil_assert_close(in.y.data, expect, 4, 1e-5, 0.0);
     pair_pool_destroy(ts);
 
     /* d = 1: every hash is 0, so y = (sum_i s1_i a_i)(sum_j s2_j a_j) with a
@@ -51,9 +46,7 @@ static void test_ts_forward_by_hand(void **state) {
     float e1 = (s1[0] + 2.0f * s1[1]) * (s2[0] + 2.0f * s2[1]);
     testutil_assert_close(y1.data, &e1, 1, 1e-5, 0.0);
     pair_pool_destroy(ts);
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
+    poolcheck_inputs_fini(&in);
     tensor_fini(&x);
     tensor_fini(&y1);
 }
@@ -94,26 +87,20 @@ static void check_identity(int n, int c1, int c2, int h, int w, int d, uint64_t 
     PairPool *ts = make_ts(c1, c2, h * w, d, seed);
     Rng r;
     rng_seed(&r, seed + 100);
-    Tensor a, b, y;
-    testutil_tensor(&a, n, c1, h, w);
-    testutil_tensor(&b, n, c2, h, w);
-    testutil_tensor(&y, n, d, 1, 1);
-    testutil_fill_normal(&a, &r, 1.0f);
-    testutil_fill_normal(&b, &r, 1.0f);
+    PoolInputs in;
+    poolcheck_inputs(&in, ts, n, h, w, &r);
     double *ref = malloc((size_t)n * d * sizeof(double));
     assert_non_null(ref);
-    pair_pool_forward(ts, &a, &b, &y);
-    count_sketch_reference(ts, &a, &b, ref);
-    assert_rel_close("tensor sketch of a, b", y.data, ref, (size_t)n * d, 1e-4);
+    pair_pool_forward(ts, &in.a, &in.b, &in.y);
+    count_sketch_reference(ts, &in.a, &in.b, ref);
+    assert_rel_close("tensor sketch of a, b", in.y.data, ref, (size_t)n * d, 1e-4);
     if (c1 == c2) {
-        pair_pool_forward(ts, &a, NULL, &y);
-        count_sketch_reference(ts, &a, &a, ref);
-        assert_rel_close("tensor sketch of a, a", y.data, ref, (size_t)n * d, 1e-4);
+        pair_pool_forward(ts, &in.a, NULL, &in.y);
+        count_sketch_reference(ts, &in.a, &in.a, ref);
+        assert_rel_close("tensor sketch of a, a", in.y.data, ref, (size_t)n * d, 1e-4);
     }
     free(ref);
-    tensor_fini(&a);
-    tensor_fini(&b);
-    tensor_fini(&y);
+    poolcheck_inputs_fini(&in);
     pair_pool_destroy(ts);
 }
 

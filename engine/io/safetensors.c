@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/base/tensor.h"
 #include "engine/io/json.h"
 #include "engine/io/safetensors_internal.h"
 
@@ -77,15 +78,6 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off) {
         len -= (size_t)got;
     }
     return 0;
-}
-
-/* "[2, 3, 3]" into buf, for messages. */
-static const char *shape_text(const int64_t *shape, int ndim, char *buf, size_t size) {
-    size_t n = (size_t)snprintf(buf, size, "[");
-    for (int d = 0; d < ndim && n < size; d++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%" PRId64, d ? ", " : "", shape[d]);
-    if (n < size) snprintf(buf + n, size - n, "]");
-    return buf;
 }
 
 /* --- the handle ------------------------------------------------------------ */
@@ -346,11 +338,12 @@ static Status tensor_check(SafeTensors *st, SafeTensorsInfo *t, Error *err) {
     for (int d = 0; d < t->ndim; d++) overflow |= mul_u64(count, (uint64_t)t->shape[d], &count);
     if (overflow || mul_u64(count, (uint64_t)t->dtype_bits, &bits) != 0)
         return error_set(err, ST_FORMAT, "%s: tensor '%s': shape %s has too many elements",
-                         st->path, t->name, shape_text(t->shape, t->ndim, shape, sizeof shape));
+                         st->path, t->name,
+                         tensor_shape_text(t->shape, t->ndim, shape, sizeof shape));
     if (bits % 8 != 0)
         return error_set(
             err, ST_FORMAT, "%s: tensor '%s': shape %s of %s does not fill a whole number of bytes",
-            st->path, t->name, shape_text(t->shape, t->ndim, shape, sizeof shape), t->dtype);
+            st->path, t->name, tensor_shape_text(t->shape, t->ndim, shape, sizeof shape), t->dtype);
     if (t->end < t->begin)
         return error_set(err, ST_FORMAT,
                          "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
@@ -366,7 +359,8 @@ static Status tensor_check(SafeTensors *st, SafeTensorsInfo *t, Error *err) {
                          "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 "] hold %" PRIu64
                          " bytes but shape %s of %s needs %" PRIu64,
                          st->path, t->name, t->begin, t->end, t->end - t->begin,
-                         shape_text(t->shape, t->ndim, shape, sizeof shape), t->dtype, bits / 8);
+                         tensor_shape_text(t->shape, t->ndim, shape, sizeof shape), t->dtype,
+                         bits / 8);
     t->count = count;
     t->file_offset = st->data_start + t->begin;
     return ST_OK;
@@ -586,9 +580,10 @@ static Status read_check(const SafeTensors *st, const SafeTensorsInfo *t, const 
                          st->path, t->name, t->dtype);
     if (t->count != (uint64_t)count) {
         char shape[160];
-        return error_set(
-            err, ST_SHAPE, "%s: tensor '%s' has %" PRIu64 " elements (shape %s), expected %zu",
-            st->path, t->name, t->count, shape_text(t->shape, t->ndim, shape, sizeof shape), count);
+        return error_set(err, ST_SHAPE,
+                         "%s: tensor '%s' has %" PRIu64 " elements (shape %s), expected %zu",
+                         st->path, t->name, t->count,
+                         tensor_shape_text(t->shape, t->ndim, shape, sizeof shape), count);
     }
     return ST_OK;
 }

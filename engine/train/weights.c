@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/tensor.h"
 #include "engine/io/safetensors.h"
 
 int weights_shape(const Param *p, int64_t shape[4]) {
@@ -21,13 +22,6 @@ int weights_shape(const Param *p, int64_t shape[4]) {
     shape[2] = v->h;
     shape[3] = v->w;
     return 4;
-}
-
-static void weights_shape_text(const int64_t *shape, int ndim, char *buf, size_t cap) {
-    size_t n = (size_t)snprintf(buf, cap, "[");
-    for (int i = 0; i < ndim && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
-    if (n < cap) snprintf(buf + n, cap - n, "]");
 }
 
 Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err) {
@@ -47,8 +41,8 @@ Status weights_load(Param *const *ps, int n, const char *path, int with_history,
             }
             if (info->count != tensor_count(&ps[i]->value)) {
                 char got[96], need[96];
-                weights_shape_text(info->shape, info->ndim, got, sizeof got);
-                weights_shape_text(want, nd, need, sizeof need);
+                tensor_shape_text(info->shape, info->ndim, got, sizeof got);
+                tensor_shape_text(want, nd, need, sizeof need);
                 s = error_set(err, ST_SHAPE, "%s: tensor %s has shape %s, the model needs %s", path,
                               name, got, need);
             }
