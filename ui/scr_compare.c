@@ -15,7 +15,7 @@
 #include "engine/io/fileio.h"
 #include "src/report/compare.h"
 #include "src/report/table.h"
-#include "ui/screens.h"
+#include "ui/screen.h"
 #include "ui/term.h"
 
 enum { CMP_MAX = 64 };

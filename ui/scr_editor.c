@@ -13,7 +13,7 @@
 
 #include "engine/io/fileio.h"
 #include "src/preset/schema.h"
-#include "ui/screens.h"
+#include "ui/screen.h"
 #include "ui/term.h"
 
 static void editor_draw(App *a, TextGrid *g) {

@@ -12,7 +12,7 @@
 
 #include "src/preset/schema.h"
 #include "src/report/pivot.h"
-#include "ui/screens.h"
+#include "ui/screen.h"
 #include "ui/term.h"
 
 enum { GRID_MAX = 256, GRID_KEYS = 16 };

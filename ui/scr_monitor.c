@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/screens.h"
+#include "ui/screen.h"
 
 static const double ema_steps[] = {0, 0.6, 0.8, 0.9, 0.95, 0.99};
 static const int zoom_steps[] = {0, 1000, 100};

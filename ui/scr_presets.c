@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "src/preset/schema.h"
-#include "ui/screens.h"
+#include "ui/screen.h"
 #include "ui/term.h"
 
 static const char *mode_name(int m) {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/screens.h"
+#include "ui/screen.h"
 #include "ui/term.h"
 
 static void fmt_eta(double s, char *buf, size_t cap) {

@@ -39,6 +39,15 @@ typedef struct ScreenClass {
     int shows_runs; /* 1: redrawn whenever the run store is reread */
 } ScreenClass;
 
+/* The screens' tables, one per scr_*.c file (screens.c lists them with
+ * the help screen, in tab order). */
+extern const ScreenClass presets_screen; /* scr_presets.c: the preset files */
+extern const ScreenClass editor_screen;  /* scr_editor.c: one preset's keys */
+extern const ScreenClass runs_screen;    /* scr_runs.c: the run store */
+extern const ScreenClass monitor_screen; /* scr_monitor.c: one run's curves */
+extern const ScreenClass compare_screen; /* scr_compare.c: runs side by side */
+extern const ScreenClass grid_screen;    /* scr_grid.c: a sweep as a pivot table */
+
 /* .keys and .n_keys of a ScreenClass from a KeyBinding array. */
 #define SCREEN_KEYS(table) .keys = (table), .n_keys = (int)(sizeof(table) / sizeof((table)[0]))
 
