@@ -4,7 +4,7 @@
  * run (id under the runs directory, or a run directory) and its highest
  * snapshot is used. The file written holds the backbone only, in F32, with
  * the snapshot's input convention and where it came from in its metadata;
- * the copying is engine/weights.c's weights_export_backbone.
+ * the copying is engine/train/weights.c's weights_export_backbone.
  */
 #include "src/cli/cmd_export.h"
 

@@ -57,7 +57,7 @@ typedef struct Preset {
     } experiment;
     struct {
         char dataset[PRESET_PATH_MAX]; /* directory or list file */
-        int format;                    /* DatasetFormat (engine/dataset.h) */
+        int format;                    /* DatasetFormat (engine/data/dataset.h) */
         double train_fraction;         /* split: < 0 = official, else random:<fraction> */
         int split_seed;                /* seed of a random split (default 1) */
         int crop_to_bbox;              /* bool */
