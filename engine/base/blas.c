@@ -36,3 +36,7 @@ int blas_threads(void) {
 const char *blas_config(void) {
     return openblas_get_config();
 }
+
+const char *blas_corename(void) {
+    return openblas_get_corename();
+}

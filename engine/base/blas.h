@@ -27,5 +27,8 @@ int blas_threads(void);
 
 /* OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell". */
 const char *blas_config(void);
+/* The name of the kernel the library runs ("Haswell", "SkylakeX", ...),
+ * as OPENBLAS_CORETYPE takes it. */
+const char *blas_corename(void);
 
 #endif

@@ -16,6 +16,7 @@
 #include "src/cli/cmd_runs.h"
 #include "src/cli/cmd_synth.h"
 #include "src/cli/version.h"
+#include "src/run/blas_setup.h"
 
 typedef struct Command {
     const char *name;
@@ -67,7 +68,9 @@ void commands_usage(FILE *out) {
 }
 
 void commands_version(FILE *out) {
-    fprintf(out, "finelab %s\n", FINELAB_VERSION);
+    char blas[512];
+    blas_setup_describe(blas, sizeof blas);
+    fprintf(out, "finelab %s\n%s\n", FINELAB_VERSION, blas);
 }
 
 static int cmd_help(int argc, char **argv) {

@@ -13,7 +13,7 @@
 int commands_run(int argc, char **argv);
 /* Prints the usage: the lab's options and every command. */
 void commands_usage(FILE *out);
-/* Prints "finelab <version>". */
+/* Prints "finelab <version>" and the BLAS line of blas_setup_describe. */
 void commands_version(FILE *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
 #include "engine/io/safetensors.h"
+#include "src/run/blas_setup.h"
 
 typedef struct RunnerCtx {
     RunWriter *w;
@@ -255,7 +256,9 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
         return s;
     }
     tc.test_data.norm = tc.train_data.norm;
-    char input[160], line[400];
+    char input[160], line[600];
+    blas_setup_describe(line, sizeof line);
+    runner_on_log(&rc, line);
     image_normalize_describe(&tc.train_data.norm, input, sizeof input);
     snprintf(line, sizeof line, "input convention %s (%s)", input, why);
     runner_on_log(&rc, line);
