@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "engine/base/blas.h"
+#include "engine/base/parallel.h"
 #include "engine/base/rng.h"
 #include "engine/base/timer.h"
 #include "engine/nn/layer.h"
@@ -114,8 +115,9 @@ static void layer_bench_fini(LayerBench *b) {
     layer_fini(&b->l);
 }
 
-static void bench_conv(const ConvShape *cs, Rng *r, double *sum_ratio3) {
-    const int batch = 8; /* the presets' default batch: what training runs */
+/* Best forward and backward seconds of one algorithm on a shape. */
+static const char *time_conv(const ConvShape *cs, int batch, const char *algo, Rng *r, double *fwd,
+                             double *bwd) {
     LayerBench b;
     Error err = {0};
     LayerSpec spec = {.kind = "conv",
@@ -124,27 +126,40 @@ static void bench_conv(const ConvShape *cs, Rng *r, double *sum_ratio3) {
                       .kernel = 3,
                       .stride = 1,
                       .pad = 1,
-                      .bias = 1};
+                      .bias = 1,
+                      .algo = algo};
     if (layer_bench_init(&b, &spec, batch, cs->cin, cs->size, r, &err)) {
         fprintf(stderr, "bench: %s\n", err.msg);
         exit(1);
     }
-    double fwd, bwd;
-    layer_bench_time(&b, &fwd, &bwd);
+    layer_bench_time(&b, fwd, bwd);
+    static char name[16];
+    snprintf(name, sizeof name, "%s", layer_variant(&b.l));
+    layer_bench_fini(&b);
+    return name;
+}
+
+/* One shape: the reference (im2col) and what auto picks, as GFLOP/s
+ * counted as direct convolution FLOPs, next to sgemm's on a square matrix
+ * of the same FLOP count. sum_ratio3 sums the chosen path's shares of sgemm
+ * over conv3_x-conv5_x. */
+static void bench_conv(const ConvShape *cs, int batch, Rng *r, double *sum_ratio3) {
     double m = cs->cout, n = (double)cs->size * cs->size, k = cs->cin * 9.0;
     double flops = 2.0 * m * n * k * batch;
+    double rf, rb, af, ab;
+    time_conv(cs, batch, "reference", r, &rf, &rb);
+    const char *algo = time_conv(cs, batch, NULL, r, &af, &ab);
     int square = (int)lround(cbrt(m * n * k));
     double ref = sgemm_gflops(square, r);
-    double gf = flops / fwd * 1e-9, gb = 2.0 * flops / bwd * 1e-9;
-    printf("%-8s %4d->%-4d %4dx%-4d %8.1f %8.1f %8.1f %8.1f  %5.0f%% %5.0f%%\n", cs->name, cs->cin,
-           cs->cout, cs->size, cs->size, fwd * 1e3 / batch, gf, gb, ref, 100.0 * gf / ref,
-           100.0 * gb / ref);
+    double gf = flops / af * 1e-9, gb = 2.0 * flops / ab * 1e-9;
+    printf("%-8s %4d->%-4d %4dx%-4d %8.1f %8.1f  %-9s %8.1f %8.1f %8.1f  %5.0f%% %5.0f%%\n",
+           cs->name, cs->cin, cs->cout, cs->size, cs->size, flops / rf * 1e-9,
+           2.0 * flops / rb * 1e-9, algo, gf, gb, ref, 100.0 * gf / ref, 100.0 * gb / ref);
     if (cs->name[4] >= '3') {
         sum_ratio3[0] += gf / ref;
         sum_ratio3[1] += gb / ref;
         sum_ratio3[2] += 1.0;
     }
-    layer_bench_fini(&b);
 }
 
 static void bench_tensor_sketch(Rng *r) {
@@ -164,17 +179,34 @@ static void bench_tensor_sketch(Rng *r) {
     layer_bench_fini(&b);
 }
 
-int main(void) {
+/* bench_layers [WIDTH [RESOLUTION [BATCH]]]: the VGG-16 conv shapes at that
+ * width and input side (1, 224, 8 by default), then Tensor Sketch. */
+int main(int argc, char **argv) {
+    float width = argc > 1 ? (float)atof(argv[1]) : 1.0f;
+    int res = argc > 2 ? atoi(argv[2]) : 224, batch = argc > 3 ? atoi(argv[3]) : 8;
+    if (width <= 0 || res < 16 || batch < 1) {
+        fprintf(stderr, "usage: bench_layers [WIDTH [RESOLUTION [BATCH]]]\n");
+        return 2;
+    }
     Rng r;
     rng_seed(&r, 2016);
+    blas_set_threads(2);
+    parallel_set_threads(2);
     printf("finelab bench: layers (OpenBLAS %d threads: %s)\n", blas_threads(), blas_config());
-    printf("conv: VGG-16 shapes at 224 input, batch 8, 3x3 pad 1, best of %d\n", REPS);
-    printf("%-8s %-9s %-9s %8s %8s %8s %8s  %6s %6s\n", "layer", "channels", "size", "ms/img",
-           "fwd GF/s", "bwd GF/s", "sgemm", "fwd", "bwd");
+    printf("conv: VGG-16 shapes at width %g, %d input, batch %d, 3x3 pad 1, best of %d; GF/s "
+           "counted as direct convolution\n",
+           width, res, batch, REPS);
+    printf("%-8s %-9s %-9s %8s %8s  %-9s %8s %8s %8s  %6s %6s\n", "layer", "channels", "size",
+           "im2col f", "im2col b", "chosen", "fwd GF/s", "bwd GF/s", "sgemm", "fwd", "bwd");
     double sum3[3] = {0};
-    for (size_t i = 0; i < sizeof vgg16_224 / sizeof vgg16_224[0]; i++)
-        bench_conv(&vgg16_224[i], &r, sum3);
-    printf("conv3_x-conv5_x mean share of sgemm: forward %.0f%%, backward %.0f%% (goal >= 80%%)\n",
+    for (size_t i = 0; i < sizeof vgg16_224 / sizeof vgg16_224[0]; i++) {
+        ConvShape cs = vgg16_224[i];
+        if (cs.cin > 3) cs.cin = (int)lroundf(cs.cin * width);
+        cs.cout = (int)lroundf(cs.cout * width);
+        cs.size = cs.size * res / 224;
+        bench_conv(&cs, batch, &r, sum3);
+    }
+    printf("conv3_x-conv5_x mean share of sgemm: forward %.0f%%, backward %.0f%% (goal >= 100%%)\n",
            100.0 * sum3[0] / sum3[2], 100.0 * sum3[1] / sum3[2]);
     bench_tensor_sketch(&r);
     return 0;

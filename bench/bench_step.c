@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "engine/base/blas.h"
+#include "engine/base/parallel.h"
 #include "engine/base/rng.h"
 #include "engine/base/timer.h"
 #include "engine/nn/net.h"
@@ -43,7 +44,9 @@ int main(int argc, char **argv) {
     c.bilinear_dim = atoi(argv[5]);
     c.num_classes = CLASSES;
     int iters = atoi(argv[6]);
-    blas_set_threads(argc > 7 ? atoi(argv[7]) : 2);
+    int threads = argc > 7 ? atoi(argv[7]) : 2;
+    blas_set_threads(threads);
+    parallel_set_threads(threads);
     if (c.width <= 0 || c.resolution < 32 || c.batch < 1 || iters < 1) usage();
     Error err = {0};
     Net *net = net_create(&c, &err);

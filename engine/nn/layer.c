@@ -67,3 +67,7 @@ void layer_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy
     }
     l->ops->backward(l, x, y, dy, dx, ws);
 }
+
+const char *layer_variant(const Layer *l) {
+    return l->ops->variant ? l->ops->variant(l) : l->ops->kind;
+}

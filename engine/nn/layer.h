@@ -44,6 +44,7 @@ typedef struct LayerSpec {
     uint64_t seed;    /* compact_ts, compact_rm: seed of the fixed hashes/projections */
     float eps;        /* signed_sqrt: 0.03 when 0, < 0 means exactly 0 (true derivative, for
                           gradient checks); l2norm: 1e-7 when 0, must be >= 0 */
+    const char *algo; /* conv: "auto" (or NULL), "reference" (= "im2col") or "winograd" */
 } LayerSpec;
 
 typedef struct Layer Layer;
@@ -59,6 +60,8 @@ typedef struct LayerOps {
                      float *ws);
     /* Frees priv (params are freed by layer_fini). NULL: nothing to free. */
     void (*teardown)(Layer *l);
+    /* How this layer computes, for logs ("winograd"); NULL: the kind's only way. */
+    const char *(*variant)(const Layer *l);
 } LayerOps;
 
 struct Layer {
@@ -83,6 +86,8 @@ void layer_forward(Layer *l, const Tensor *x, Tensor *y, float *ws);
 void layer_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy, Tensor *dx,
                     float *ws);
 
+/* How l computes: its kind's variant ("im2col", "winograd"), else its kind. */
+const char *layer_variant(const Layer *l);
 /* The registered kind called name, or NULL. */
 const LayerOps *layer_find(const char *kind);
 /* Allocates l->params (n zeroed entries) for a setup function. Inline, so

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engine/base/blas.h"
+#include "engine/base/parallel.h"
 #include "engine/base/timer.h"
 #include "engine/io/safetensors.h"
 #include "engine/nn/accuracy.h"
@@ -467,7 +468,10 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     t->best_acc = t->last_acc = -1;
     t->last_test_iter = t->last_snapshot_iter = -1;
     t->use_cache = c->feature_cache && c->net.freeze_backbone;
-    if (c->blas_threads > 0) blas_set_threads(c->blas_threads);
+    if (c->blas_threads > 0) {
+        blas_set_threads(c->blas_threads);
+        parallel_set_threads(c->blas_threads);
+    }
     Status s = ST_OK;
     for (int i = 0; i < c->ds->n_items; i++)
         if (c->ds->items[i].label >= c->net.num_classes) {

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "engine/base/blas.h"
+#include "engine/base/parallel.h"
 #include "engine/data/jpeg.h"
 #include "engine/io/fileio.h"
 #include "engine/nn/accuracy.h"
@@ -93,7 +94,10 @@ static Status model_build_net(Model *m, int batch, Error *err) {
         if (m->ds.items[i].label >= nc->num_classes)
             return error_set(err, ST_ARG, "%s: label %d does not fit num_classes = %d",
                              m->ds.items[i].path, m->ds.items[i].label + 1, nc->num_classes);
-    if (m->cfg.blas_threads > 0) blas_set_threads(m->cfg.blas_threads);
+    if (m->cfg.blas_threads > 0) {
+        blas_set_threads(m->cfg.blas_threads);
+        parallel_set_threads(m->cfg.blas_threads);
+    }
     if (!(m->net = net_create(nc, err))) return err ? err->status : ST_ARG;
     int n;
     Param *const *all = net_params(m->net, &n);

@@ -1,0 +1,45 @@
+/*
+ * conv_algo — how a convolution layer computes, private to the conv files:
+ * conv.c is the layer kind (checks, parameters, the choice of algorithm);
+ * each algorithm is one const ConvAlgo table in its own file. Every
+ * algorithm computes the same function; im2col + GEMM (conv_im2col.c) is
+ * the reference the others are tested against. One thread at a time per
+ * layer (the engine's), though an algorithm may split its work over the
+ * engine's pool (engine/base/parallel.h).
+ */
+#ifndef FINELAB_CONV_ALGO_H
+#define FINELAB_CONV_ALGO_H
+
+#include "engine/nn/layer.h"
+
+typedef struct ConvAlgo ConvAlgo;
+
+/* A conv layer's state (Layer.priv). */
+typedef struct Conv {
+    int k, stride, pad;
+    int group; /* im2col: images per GEMM */
+    const ConvAlgo *algo;
+    void *state; /* the algorithm's, owned (NULL: none) */
+} Conv;
+
+struct ConvAlgo {
+    const char *name; /* "im2col", "winograd": in logs and the conv_algo key */
+    /* 1 when the algorithm can compute layer l (kernel, stride, padding). */
+    int (*fits)(const Layer *l);
+    /* Sizes the algorithm's state for l (l->priv is the Conv); NULL: none. */
+    Status (*setup)(Layer *l, Error *err);
+    /* Floats of the shared workspace forward and backward need. */
+    size_t (*workspace)(const Layer *l);
+    /* y = conv(x) + bias for x->n samples. */
+    void (*forward)(Layer *l, const Tensor *x, Tensor *y, float *ws);
+    /* Adds dL/dW, dL/db to the params (unless l->frozen) and writes dL/dx
+     * into dx (overwriting) unless dx is NULL. */
+    void (*backward)(Layer *l, const Tensor *x, const Tensor *dy, Tensor *dx, float *ws);
+    /* Frees Conv.state; NULL: nothing to free. */
+    void (*teardown)(Layer *l);
+};
+
+extern const ConvAlgo conv_im2col_algo;   /* conv_im2col.c: the reference, any shape */
+extern const ConvAlgo conv_winograd_algo; /* conv_winograd.c: F(4x4, 3x3), 3x3 pad 1 stride 1 */
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * conv_winograd — 3x3, stride 1, pad 1 convolution by Winograd's minimal
+ * filtering F(4x4, 3x3) (Lavin & Gray, 2016): each 4x4 block of output
+ * ("tile") comes from a 6x6 block of input with 36 multiplications per
+ * input channel instead of 144.
+ *
+ *   V = B^T d B      input transform of each 6x6 patch d      (36 values)
+ *   U = G g G^T      weight transform of each 3x3 filter g    (36 values)
+ *   M = U . V        for each of the 36 positions xi, one GEMM:
+ *                    M[xi] (cout x tiles) = U[xi] (cout x cin) V[xi] (cin x tiles)
+ *   Y = A^T M A      output transform to the 4x4 tile
+ *
+ * Backward is the exact adjoint of these linear maps: dM = A dY A^T, dU =
+ * dM V^T summed over tiles (then dW = G^T dU G), dV = U^T dM (then dX +=
+ * B dV B^T, the 6x6 patches overlapping by 2). The points 0, +-1, +-2 and
+ * infinity keep float rounding near 1e-6 of the result's scale.
+ *
+ * Tiles run in blocks (all images of the batch together) sized so that the
+ * transformed input and output of a block stay within CONV_WINO_BLOCK
+ * floats; the 36 GEMMs of a block are wide enough to run near sgemm's
+ * speed. The transforms handle WINO_LANES tiles at a time, in loops the
+ * compiler turns into vector code for the CPU it runs on (target_clones).
+ * Work is split over the engine's threads (parallel.h): transforms by
+ * channel, GEMMs by xi, each GEMM single-threaded. Workspace: U, dU (when
+ * training), and the block's V and M.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/blas.h"
+#include "engine/base/parallel.h"
+#include "engine/nn/conv_algo.h"
+
+enum {
+    WINO_LANES = 16,            /* tiles per vector group */
+    WINO_POS = 36,              /* 6 x 6 transformed positions */
+    CONV_WINO_BLOCK = 16 << 20, /* floats of V + M per block */
+    WINO_BLOCK_MIN = 64,
+    WINO_BLOCK_MAX = 4096,
+};
+
+/* Lane arrays: x[e][l] is element e of lane l's small matrix. */
+typedef float Lanes[WINO_LANES];
+
+/* The six 1-D transforms of F(4x4, 3x3), each on every lane: out[k * os]
+ * from in[k * is]. Applied along columns and then rows they give the 2-D
+ * ones (B^T d B and so on); written out rather than as matrix products so
+ * that each is a few vector operations on registers. */
+
+/* B^T: input, 6 -> 6. */
+static inline void wino_bt(const Lanes *in, int is, Lanes *out, int os) {
+    for (int l = 0; l < WINO_LANES; l++) {
+        float d0 = in[0][l], d1 = in[is][l], d2 = in[2 * is][l], d3 = in[3 * is][l],
+              d4 = in[4 * is][l], d5 = in[5 * is][l];
+        out[0][l] = 4 * d0 - 5 * d2 + d4;
+        out[os][l] = -4 * (d1 + d2) + d3 + d4;
+        out[2 * os][l] = 4 * (d1 - d2) - d3 + d4;
+        out[3 * os][l] = 2 * (d3 - d1) - d2 + d4;
+        out[4 * os][l] = 2 * (d1 - d3) - d2 + d4;
+        out[5 * os][l] = 4 * d1 - 5 * d3 + d5;
+    }
+}
+
+/* B: the input's adjoint, 6 -> 6. */
+static inline void wino_b(const Lanes *in, int is, Lanes *out, int os) {
+    for (int l = 0; l < WINO_LANES; l++) {
+        float v0 = in[0][l], v1 = in[is][l], v2 = in[2 * is][l], v3 = in[3 * is][l],
+              v4 = in[4 * is][l], v5 = in[5 * is][l];
+        out[0][l] = 4 * v0;
+        out[os][l] = 4 * (v2 - v1 + v5) + 2 * (v4 - v3);
+        out[2 * os][l] = -5 * v0 - 4 * (v1 + v2) - v3 - v4;
+        out[3 * os][l] = v1 - v2 + 2 * (v3 - v4) - 5 * v5;
+        out[4 * os][l] = v0 + v1 + v2 + v3 + v4;
+        out[5 * os][l] = v5;
+    }
+}
+
+/* G: weights, 3 -> 6. */
+static inline void wino_g(const Lanes *in, int is, Lanes *out, int os) {
+    for (int l = 0; l < WINO_LANES; l++) {
+        float g0 = in[0][l], g1 = in[is][l], g2 = in[2 * is][l];
+        out[0][l] = g0 * (1.0f / 4);
+        out[os][l] = (g0 + g1 + g2) * (-1.0f / 6);
+        out[2 * os][l] = (g0 - g1 + g2) * (-1.0f / 6);
+        out[3 * os][l] = g0 * (1.0f / 24) + g1 * (1.0f / 12) + g2 * (1.0f / 6);
+        out[4 * os][l] = g0 * (1.0f / 24) - g1 * (1.0f / 12) + g2 * (1.0f / 6);
+        out[5 * os][l] = g2;
+    }
+}
+
+/* G^T: the weights' adjoint, 6 -> 3. */
+static inline void wino_gt(const Lanes *in, int is, Lanes *out, int os) {
+    for (int l = 0; l < WINO_LANES; l++) {
+        float u0 = in[0][l], u1 = in[is][l], u2 = in[2 * is][l], u3 = in[3 * is][l],
+              u4 = in[4 * is][l], u5 = in[5 * is][l];
+        out[0][l] = u0 * (1.0f / 4) - (u1 + u2) * (1.0f / 6) + (u3 + u4) * (1.0f / 24);
+        out[os][l] = (u2 - u1) * (1.0f / 6) + (u3 - u4) * (1.0f / 12);
+        out[2 * os][l] = (u3 + u4 - u1 - u2) * (1.0f / 6) + u5;
+    }
+}
+
+/* A^T: output, 6 -> 4. */
+static inline void wino_at(const Lanes *in, int is, Lanes *out, int os) {
+    for (int l = 0; l < WINO_LANES; l++) {
+        float m0 = in[0][l], m1 = in[is][l], m2 = in[2 * is][l], m3 = in[3 * is][l],
+              m4 = in[4 * is][l], m5 = in[5 * is][l];
+        float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+        out[0][l] = m0 + s12 + s34;
+        out[os][l] = d12 + 2 * d34;
+        out[2 * os][l] = s12 + 4 * s34;
+        out[3 * os][l] = d12 + 8 * d34 + m5;
+    }
+}
+
+/* A: the output's adjoint, 4 -> 6. */
+static inline void wino_a(const Lanes *in, int is, Lanes *out, int os) {
+    for (int l = 0; l < WINO_LANES; l++) {
+        float y0 = in[0][l], y1 = in[is][l], y2 = in[2 * is][l], y3 = in[3 * is][l];
+        float s02 = y0 + y2, s13 = y1 + y3, q02 = y0 + 4 * y2, q13 = 2 * y1 + 8 * y3;
+        out[0][l] = y0;
+        out[os][l] = s02 + s13;
+        out[2 * os][l] = s02 - s13;
+        out[3 * os][l] = q02 + q13;
+        out[4 * os][l] = q02 - q13;
+        out[5 * os][l] = y3;
+    }
+}
+
+/* The 2-D transform of an r x c lane matrix into an R x C one with the 1-D
+ * transform t (c -> C along rows, r -> R along columns). */
+#define WINO_2D(t, r, c, R, C, in, out)                                                            \
+    do {                                                                                           \
+        Lanes tmp_[(R) * (c)];                                                                     \
+        for (int j_ = 0; j_ < (c); j_++) t((in) + j_, (c), tmp_ + j_, (c));                        \
+        for (int i_ = 0; i_ < (R); i_++) t(tmp_ + i_ * (c), 1, (out) + i_ * (C), 1);               \
+    } while (0)
+
+/* The block of tiles being worked on and where its buffers are. */
+typedef struct Wino {
+    Layer *l;
+    const Tensor *x, *dy;
+    Tensor *y, *dx;
+    int th, tw, tiles; /* tiles per image: th x tw; in the batch */
+    int t0, tb;        /* this block: tiles [t0, t0 + tb) */
+    int ld;            /* columns of V and M (the block size, a multiple of WINO_LANES) */
+    float *U, *dU;     /* 36 x cout x cin */
+    float *V, *M;      /* 36 x cin x ld, 36 x cout x ld */
+} Wino;
+
+static int wino_fits(const Layer *l) {
+    const Conv *cv = l->priv;
+    return cv->k == 3 && cv->stride == 1 && cv->pad == 1;
+}
+
+/* Tiles per block: as many as CONV_WINO_BLOCK floats of V and M hold,
+ * then evened out over the blocks the batch needs (a small last block
+ * would run its GEMMs far below speed). */
+static int wino_block(const Layer *l) {
+    int th = (l->out.h + 3) / 4, tw = (l->out.w + 3) / 4;
+    long tiles = (long)l->in.n * th * tw;
+    long fit = CONV_WINO_BLOCK / (WINO_POS * (long)(l->in.c + l->out.c));
+    if (fit > WINO_BLOCK_MAX) fit = WINO_BLOCK_MAX;
+    if (fit < WINO_BLOCK_MIN) fit = WINO_BLOCK_MIN;
+    long blocks = (tiles + fit - 1) / fit, per = (tiles + blocks - 1) / blocks;
+    return (int)((per + WINO_LANES - 1) / WINO_LANES * WINO_LANES);
+}
+
+static size_t wino_workspace(const Layer *l) {
+    size_t kc = (size_t)l->out.c * l->in.c, ld = (size_t)wino_block(l);
+    return WINO_POS * (2 * kc + ((size_t)l->in.c + l->out.c) * ld);
+}
+
+static void wino_buffers(Wino *w, float *ws) {
+    const Layer *l = w->l;
+    size_t kc = (size_t)l->out.c * l->in.c;
+    w->ld = wino_block(l);
+    w->U = ws;
+    w->dU = ws + WINO_POS * kc;
+    w->V = w->dU + WINO_POS * kc;
+    w->M = w->V + WINO_POS * (size_t)l->in.c * w->ld;
+    w->th = (l->out.h + 3) / 4;
+    w->tw = (l->out.w + 3) / 4;
+}
+
+/* --- weights ---------------------------------------------------------------- */
+
+/* U[xi][o][c] for output channel o (task): u = G g G^T, lanes over c. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+wino_weights_task(void *ctx, int o, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    const Layer *l = w->l;
+    int cin = l->in.c, cout = l->out.c;
+    const float *wt = l->params[0].value.data + (size_t)o * cin * 9;
+    for (int c0 = 0; c0 < cin; c0 += WINO_LANES) {
+        int n = cin - c0 < WINO_LANES ? cin - c0 : WINO_LANES;
+        Lanes g[9], u[WINO_POS];
+        for (int e = 0; e < 9; e++)
+            for (int q = 0; q < WINO_LANES; q++) g[e][q] = q < n ? wt[(size_t)(c0 + q) * 9 + e] : 0;
+        WINO_2D(wino_g, 3, 3, 6, 6, g, u);
+        for (int xi = 0; xi < WINO_POS; xi++)
+            memcpy(w->U + ((size_t)xi * cout + o) * cin + c0, u[xi], sizeof(float) * (size_t)n);
+    }
+}
+
+/* dW[o] += G^T dU[.][o] G, lanes over c. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+wino_weight_grad_task(void *ctx, int o, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    const Layer *l = w->l;
+    int cin = l->in.c, cout = l->out.c;
+    float *dwt = l->params[0].grad.data + (size_t)o * cin * 9;
+    for (int c0 = 0; c0 < cin; c0 += WINO_LANES) {
+        int n = cin - c0 < WINO_LANES ? cin - c0 : WINO_LANES;
+        Lanes du[WINO_POS], dg[9];
+        for (int xi = 0; xi < WINO_POS; xi++) {
+            const float *src = w->dU + ((size_t)xi * cout + o) * cin + c0;
+            for (int q = 0; q < WINO_LANES; q++) du[xi][q] = q < n ? src[q] : 0;
+        }
+        WINO_2D(wino_gt, 6, 6, 3, 3, du, dg);
+        for (int q = 0; q < n; q++)
+            for (int e = 0; e < 9; e++) dwt[(size_t)(c0 + q) * 9 + e] += dg[e][q];
+    }
+}
+
+/* --- input ------------------------------------------------------------------ */
+
+/* The tiles of one lane group: image and top-left input position (-1:
+ * the padding row or column) of lanes 0..n-1. */
+typedef struct TileGroup {
+    int n;
+    int img[WINO_LANES], y0[WINO_LANES], x0[WINO_LANES];
+} TileGroup;
+
+/* The group of tiles t0 + g .. of the block (fewer than WINO_LANES at the
+ * block's end): one division for the first, then a walk along the rows. */
+static void wino_group(const Wino *w, int g, TileGroup *tg) {
+    int t = w->t0 + g, per = w->th * w->tw;
+    tg->n = w->tb - g < WINO_LANES ? w->tb - g : WINO_LANES;
+    int img = t / per, ty = t % per / w->tw, tx = t % w->tw;
+    for (int q = 0; q < tg->n; q++) {
+        tg->img[q] = img;
+        tg->y0[q] = 4 * ty - 1;
+        tg->x0[q] = 4 * tx - 1;
+        if (++tx == w->tw) {
+            tx = 0;
+            if (++ty == w->th) ty = 0, img++;
+        }
+    }
+}
+
+/* V[.][c][.] of the block for input channel c (task): V = B^T d B. Patches
+ * inside the image are copied row by row; those at its edges read zeros
+ * outside. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+wino_input_task(void *ctx, int c, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    const Layer *l = w->l;
+    int H = l->in.h, W = l->in.w, cin = l->in.c;
+    for (int g = 0; g < w->ld; g += WINO_LANES) {
+        Lanes d[WINO_POS], v[WINO_POS];
+        TileGroup tg = {0};
+        if (g < w->tb) wino_group(w, g, &tg);
+        for (int q = tg.n; q < WINO_LANES; q++)
+            for (int e = 0; e < WINO_POS; e++) d[e][q] = 0;
+        for (int q = 0; q < tg.n; q++) {
+            int y0 = tg.y0[q], x0 = tg.x0[q];
+            const float *src = tensor_sample(w->x, tg.img[q]) + (size_t)c * H * W;
+            if (y0 >= 0 && x0 >= 0 && y0 + 6 <= H && x0 + 6 <= W) {
+                for (int i = 0; i < 6; i++) {
+                    const float *row = src + (size_t)(y0 + i) * W + x0;
+                    for (int j = 0; j < 6; j++) d[i * 6 + j][q] = row[j];
+                }
+                continue;
+            }
+            for (int i = 0; i < 6; i++) {
+                int yy = y0 + i;
+                for (int j = 0; j < 6; j++) {
+                    int xx = x0 + j;
+                    d[i * 6 + j][q] =
+                        yy >= 0 && yy < H && xx >= 0 && xx < W ? src[(size_t)yy * W + xx] : 0;
+                }
+            }
+        }
+        WINO_2D(wino_bt, 6, 6, 6, 6, d, v);
+        for (int xi = 0; xi < WINO_POS; xi++)
+            memcpy(w->V + ((size_t)xi * cin + c) * w->ld + g, v[xi], sizeof(Lanes));
+    }
+}
+
+/* dX[.][c] += B dV B^T over the block's tiles, for input channel c (task). */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+wino_input_grad_task(void *ctx, int c, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    const Layer *l = w->l;
+    int H = l->in.h, W = l->in.w, cin = l->in.c;
+    for (int g = 0; g < w->ld && g < w->tb; g += WINO_LANES) {
+        Lanes dv[WINO_POS], dd[WINO_POS];
+        for (int xi = 0; xi < WINO_POS; xi++)
+            memcpy(dv[xi], w->V + ((size_t)xi * cin + c) * w->ld + g, sizeof(Lanes));
+        WINO_2D(wino_b, 6, 6, 6, 6, dv, dd);
+        TileGroup tg;
+        wino_group(w, g, &tg);
+        for (int q = 0; q < tg.n; q++) {
+            int y0 = tg.y0[q], x0 = tg.x0[q];
+            float *dst = tensor_sample(w->dx, tg.img[q]) + (size_t)c * H * W;
+            for (int i = 0; i < 6; i++) {
+                int yy = y0 + i;
+                if (yy < 0 || yy >= H) continue;
+                for (int j = 0; j < 6; j++) {
+                    int xx = x0 + j;
+                    if (xx >= 0 && xx < W) dst[(size_t)yy * W + xx] += dd[i * 6 + j][q];
+                }
+            }
+        }
+    }
+}
+
+/* --- output ----------------------------------------------------------------- */
+
+/* y[.][o] of the block's tiles from M, plus the bias, for output channel o. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+wino_output_task(void *ctx, int o, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    const Layer *l = w->l;
+    int H = l->out.h, W = l->out.w, cout = l->out.c;
+    float bias = l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
+    for (int g = 0; g < w->ld && g < w->tb; g += WINO_LANES) {
+        Lanes m[WINO_POS], y[16];
+        for (int xi = 0; xi < WINO_POS; xi++)
+            memcpy(m[xi], w->M + ((size_t)xi * cout + o) * w->ld + g, sizeof(Lanes));
+        WINO_2D(wino_at, 6, 6, 4, 4, m, y);
+        TileGroup tg;
+        wino_group(w, g, &tg);
+        for (int q = 0; q < tg.n; q++) {
+            int y0 = tg.y0[q] + 1, x0 = tg.x0[q] + 1; /* the output tile: 1 past the patch */
+            float *dst = tensor_sample(w->y, tg.img[q]) + (size_t)o * H * W;
+            for (int i = 0; i < 4 && y0 + i < H; i++)
+                for (int j = 0; j < 4 && x0 + j < W; j++)
+                    dst[(size_t)(y0 + i) * W + x0 + j] = y[i * 4 + j][q] + bias;
+        }
+    }
+}
+
+/* M[.][o] of the block = A dY A^T (dM), for output channel o (task). */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+wino_output_grad_task(void *ctx, int o, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    const Layer *l = w->l;
+    int H = l->out.h, W = l->out.w, cout = l->out.c;
+    for (int g = 0; g < w->ld; g += WINO_LANES) {
+        Lanes dy[16], dm[WINO_POS];
+        TileGroup tg = {0};
+        if (g < w->tb) wino_group(w, g, &tg);
+        for (int q = tg.n; q < WINO_LANES; q++)
+            for (int e = 0; e < 16; e++) dy[e][q] = 0;
+        for (int q = 0; q < tg.n; q++) {
+            int y0 = tg.y0[q] + 1, x0 = tg.x0[q] + 1;
+            const float *src = tensor_sample(w->dy, tg.img[q]) + (size_t)o * H * W;
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    dy[i * 4 + j][q] =
+                        y0 + i < H && x0 + j < W ? src[(size_t)(y0 + i) * W + x0 + j] : 0;
+        }
+        WINO_2D(wino_a, 4, 4, 6, 6, dy, dm);
+        for (int xi = 0; xi < WINO_POS; xi++)
+            memcpy(w->M + ((size_t)xi * cout + o) * w->ld + g, dm[xi], sizeof(Lanes));
+    }
+}
+
+/* --- the 36 products -------------------------------------------------------- */
+
+/* M[xi] = U[xi] V[xi]. */
+static void wino_product_task(void *ctx, int xi, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    int cin = w->l->in.c, cout = w->l->out.c;
+    blas_gemm(0, 0, cout, w->ld, cin, 1.0f, w->U + (size_t)xi * cout * cin, cin,
+              w->V + (size_t)xi * cin * w->ld, w->ld, 0.0f, w->M + (size_t)xi * cout * w->ld,
+              w->ld);
+}
+
+/* dU[xi] += dM[xi] V[xi]^T; then V[xi] = dV[xi] = U[xi]^T dM[xi] when dx is wanted. */
+static void wino_grad_product_task(void *ctx, int xi, int worker) {
+    (void)worker;
+    Wino *w = ctx;
+    int cin = w->l->in.c, cout = w->l->out.c;
+    float *v = w->V + (size_t)xi * cin * w->ld, *m = w->M + (size_t)xi * cout * w->ld;
+    if (!w->l->frozen)
+        blas_gemm(0, 1, cout, cin, w->ld, 1.0f, m, w->ld, v, w->ld, 1.0f,
+                  w->dU + (size_t)xi * cout * cin, cin);
+    if (w->dx)
+        blas_gemm(1, 0, cin, w->ld, cout, 1.0f, w->U + (size_t)xi * cout * cin, cin, m, w->ld, 0.0f,
+                  v, w->ld);
+}
+
+/* --- the layer -------------------------------------------------------------- */
+
+static void wino_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
+    Wino w = {.l = l, .x = x, .y = y};
+    wino_buffers(&w, ws);
+    w.tiles = x->n * w.th * w.tw;
+    parallel_run(l->out.c, wino_weights_task, &w);
+    for (w.t0 = 0; w.t0 < w.tiles; w.t0 += w.ld) {
+        w.tb = w.tiles - w.t0 < w.ld ? w.tiles - w.t0 : w.ld;
+        parallel_run(l->in.c, wino_input_task, &w);
+        parallel_run(WINO_POS, wino_product_task, &w);
+        parallel_run(l->out.c, wino_output_task, &w);
+    }
+}
+
+static void wino_backward(Layer *l, const Tensor *x, const Tensor *dy, Tensor *dx, float *ws) {
+    Wino w = {.l = l, .x = x, .dy = dy, .dx = dx};
+    wino_buffers(&w, ws);
+    w.tiles = x->n * w.th * w.tw;
+    int cin = l->in.c, cout = l->out.c, hw = l->out.h * l->out.w;
+    if (!l->frozen && l->n_params > 1) {
+        float *db = l->params[1].grad.data;
+        for (int i = 0; i < x->n; i++)
+            for (int o = 0; o < cout; o++) {
+                const float *d = tensor_sample(dy, i) + (size_t)o * hw;
+                float sum = 0.0f;
+                for (int q = 0; q < hw; q++) sum += d[q];
+                db[o] += sum;
+            }
+    }
+    if (l->frozen && !dx) return;
+    if (dx) memset(dx->data, 0, sizeof(float) * tensor_count(x));
+    parallel_run(cout, wino_weights_task, &w);
+    if (!l->frozen) memset(w.dU, 0, sizeof(float) * WINO_POS * cout * cin);
+    for (w.t0 = 0; w.t0 < w.tiles; w.t0 += w.ld) {
+        w.tb = w.tiles - w.t0 < w.ld ? w.tiles - w.t0 : w.ld;
+        if (!l->frozen) parallel_run(cin, wino_input_task, &w);
+        parallel_run(cout, wino_output_grad_task, &w);
+        parallel_run(WINO_POS, wino_grad_product_task, &w);
+        if (dx) parallel_run(cin, wino_input_grad_task, &w);
+    }
+    if (!l->frozen) parallel_run(cout, wino_weight_grad_task, &w);
+}
+
+const ConvAlgo conv_winograd_algo = {
+    .name = "winograd",
+    .fits = wino_fits,
+    .workspace = wino_workspace,
+    .forward = wino_forward,
+    .backward = wino_backward,
+};
