@@ -228,6 +228,56 @@ static void test_wino_gradcheck(void **state) {
     wino_gradcheck((Shape){1, 16, 9, 10}, 3, 13);
 }
 
+/* A small layer's batch runs as groups of images side by side (conv.c's
+ * split): the results equal those of the same layer run one image at a
+ * time, for either algorithm and any number of threads. */
+static void split_matches(const char *algo, int threads) {
+    enum { N = 7, CIN = 16, COUT = 8, S = 8 };
+    parallel_set_threads(threads);
+    Side all, one;
+    side_init(&all, algo, (Shape){N, CIN, S, S}, COUT, NULL);
+    Rng r;
+    rng_seed(&r, 21);
+    testutil_fill_normal(&all.l.params[0].value, &r, 0.3f);
+    testutil_fill_normal(&all.l.params[1].value, &r, 0.3f);
+    side_init(&one, algo, (Shape){1, CIN, S, S}, COUT, &all.l);
+    Tensor x, dy;
+    testutil_tensor(&x, N, CIN, S, S);
+    testutil_tensor(&dy, N, COUT, S, S);
+    testutil_fill_normal(&x, &r, 1.0f);
+    testutil_fill_normal(&dy, &r, 1.0f);
+    layer_forward(&all.l, &x, &all.y, all.ws);
+    layer_backward(&all.l, &x, &all.y, &dy, &all.dx, all.ws);
+    size_t in = (size_t)CIN * S * S, out = (size_t)COUT * S * S;
+    for (int i = 0; i < N; i++) {
+        Tensor xi, yi, dyi, dxi;
+        tensor_view(&xi, x.data + i * in, 1, CIN, S, S);
+        tensor_view(&dyi, dy.data + i * out, 1, COUT, S, S);
+        tensor_view(&yi, one.y.data, 1, COUT, S, S);
+        tensor_view(&dxi, one.dx.data, 1, CIN, S, S);
+        layer_forward(&one.l, &xi, &yi, one.ws);
+        layer_backward(&one.l, &xi, &yi, &dyi, &dxi, one.ws); /* gradients add up */
+        testutil_assert_close(all.y.data + i * out, yi.data, out, 1e-5, 1e-5);
+        testutil_assert_close(all.dx.data + i * in, dxi.data, in, 1e-5, 1e-5);
+    }
+    testutil_assert_close(all.l.params[0].grad.data, one.l.params[0].grad.data,
+                          tensor_count(&one.l.params[0].grad), 1e-4, 1e-4);
+    testutil_assert_close(all.l.params[1].grad.data, one.l.params[1].grad.data, COUT, 1e-4, 1e-4);
+    tensor_fini(&x);
+    tensor_fini(&dy);
+    side_fini(&all);
+    side_fini(&one);
+    parallel_set_threads(1);
+}
+
+static void test_conv_split_matches_per_image(void **state) {
+    (void)state;
+    split_matches("reference", 1);
+    split_matches("reference", 2);
+    split_matches("winograd", 1);
+    split_matches("winograd", 2);
+}
+
 /* auto picks Winograd where it fits and has channels enough; a named
  * algorithm that cannot compute the shape falls back to the reference. */
 static void test_wino_choice(void **state) {
@@ -264,6 +314,7 @@ int main(void) {
         cmocka_unit_test(test_wino_edges_and_blocks),
         cmocka_unit_test(test_wino_frozen),
         cmocka_unit_test(test_wino_gradcheck),
+        cmocka_unit_test(test_conv_split_matches_per_image),
         cmocka_unit_test(test_wino_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

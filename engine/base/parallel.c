@@ -45,8 +45,14 @@ int parallel_threads(void) {
     return n;
 }
 
+/* 1 on a thread while it runs a task: a parallel_run from inside a task
+ * runs its tasks in order on that thread. */
+static _Thread_local int in_task;
+
 static void drain(ParallelTask fn, void *ctx, int n, int worker) {
+    in_task = 1;
     for (int t; (t = atomic_fetch_add(&pool.next, 1)) < n;) fn(ctx, t, worker);
+    in_task = 0;
 }
 
 static void *worker_main(void *arg) {
@@ -69,6 +75,10 @@ static void *worker_main(void *arg) {
 }
 
 void parallel_run(int n_tasks, ParallelTask fn, void *ctx) {
+    if (in_task) { /* nested: this thread's share of the outer run does it all */
+        for (int t = 0; t < n_tasks; t++) fn(ctx, t, 0);
+        return;
+    }
     pthread_mutex_lock(&pool.lock);
     int threads = pool.threads;
     while (pool.started < threads - 1) { /* workers 1 .. threads-1 */

@@ -9,7 +9,9 @@
  * for the process's life), each task to exactly one of them, and returns
  * when all are done. During a run OpenBLAS is held at one thread, so a GEMM
  * inside a task runs on the thread that calls it; the BLAS thread count is
- * restored afterwards. Tasks must not call parallel_run themselves. One
+ * restored afterwards. A parallel_run inside a task runs that inner run's
+ * tasks in order on the task's thread (worker 0 for them: inner tasks
+ * must not keep per-worker scratch apart from the outer task's). One
  * caller at a time: the engine thread (or a test's main thread).
  */
 #ifndef FINELAB_PARALLEL_H

@@ -11,17 +11,29 @@
  *
  * The auto rule, from `make bench` (bench_layers: each VGG-16 shape at 224
  * and 448 px, widths 1 to 0.125): Winograd F(4x4, 3x3) for 3x3 stride-1
- * pad-1 layers with at least CONV_WINO_MIN_CHANNELS input channels; im2col
- * for the rest (conv1_1's 3 channels, any other kernel).
+ * pad-1 layers with at least CONV_WINO_MIN_CHANNELS input channels and
+ * CONV_WINO_MIN_TILES 4x4 output tiles per image (on a 4x4 or 2x2 output
+ * the weight transform costs more than the multiplications it saves);
+ * im2col for the rest (conv1_1's 3 channels, any other kernel).
+ *
+ * A layer whose work per image is below CONV_SPLIT_FLOPS (narrow layers on
+ * small images: the Fashion-MNIST-sized recipe) is run as up to
+ * CONV_SPLIT_MAX groups of images side by side on the engine's threads,
+ * each through the same algorithm single-threaded: handing every small
+ * GEMM and transform to two threads costs more than it saves. The groups
+ * are fixed by the batch, not by the thread count, so the results are the
+ * same with any number of threads.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/parallel.h"
 #include "engine/nn/conv_algo.h"
 #include "engine/nn/layers.h"
 
-enum { CONV_WINO_MIN_CHANNELS = 16 };
+enum { CONV_WINO_MIN_CHANNELS = 16, CONV_WINO_MIN_TILES = 4, CONV_SPLIT_MAX = 4 };
+#define CONV_SPLIT_FLOPS 30e6
 
 static const ConvAlgo *const algos[] = {&conv_im2col_algo, &conv_winograd_algo};
 
@@ -31,7 +43,10 @@ static const ConvAlgo *conv_pick(const Layer *l, const char *want) {
             if (strcmp(algos[i]->name, want) == 0 && algos[i]->fits(l)) return algos[i];
         return &conv_im2col_algo;
     }
-    if (conv_winograd_algo.fits(l) && l->in.c >= CONV_WINO_MIN_CHANNELS) return &conv_winograd_algo;
+    int tiles = ((l->out.h + 3) / 4) * ((l->out.w + 3) / 4);
+    if (conv_winograd_algo.fits(l) && l->in.c >= CONV_WINO_MIN_CHANNELS &&
+        tiles >= CONV_WINO_MIN_TILES)
+        return &conv_winograd_algo;
     return &conv_im2col_algo;
 }
 
@@ -40,6 +55,114 @@ static int conv_algo_known(const char *name) {
     for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
         if (strcmp(algos[i]->name, name) == 0) return 1;
     return 0;
+}
+
+/* --- the image split ---------------------------------------------------------- */
+
+/* Direct-convolution multiply-adds of one image, times 2. */
+static double conv_flops_per_image(const Layer *l) {
+    const Conv *cv = l->priv;
+    return 2.0 * l->out.c * l->in.c * cv->k * cv->k * (double)l->out.h * l->out.w;
+}
+
+/* Group g's copy of l for cv->per images: its own Conv and algorithm state,
+ * weights shared, gradients in its slice of cv->grads. */
+static Status conv_shadow_init(Layer *l, int g, Error *err) {
+    Conv *cv = l->priv;
+    Layer *s = &cv->shadow[g];
+    *s = *l;
+    s->in.n = s->out.n = cv->per;
+    Conv *sc = calloc(1, sizeof *sc);
+    s->params = calloc((size_t)l->n_params, sizeof *s->params);
+    if (!sc || !s->params) {
+        free(sc);
+        free(s->params);
+        s->params = NULL;
+        return error_set(err, ST_NOMEM, "conv %s: out of memory", l->name);
+    }
+    *sc = (Conv){.k = cv->k, .stride = cv->stride, .pad = cv->pad, .algo = cv->algo};
+    s->priv = sc;
+    size_t off = 0, per_group = 0;
+    for (int i = 0; i < l->n_params; i++) per_group += tensor_count(&l->params[i].value);
+    for (int i = 0; i < l->n_params; i++) {
+        const Tensor *v = &l->params[i].value;
+        s->params[i] = l->params[i];
+        tensor_view(&s->params[i].value, v->data, v->n, v->c, v->h, v->w);
+        tensor_view(&s->params[i].grad, cv->grads + (size_t)g * per_group + off, v->n, v->c, v->h,
+                    v->w);
+        tensor_view(&s->params[i].history, NULL, 0, 0, 0, 0);
+        off += tensor_count(v);
+    }
+    return cv->algo->setup ? cv->algo->setup(s, err) : ST_OK;
+}
+
+static Status conv_split_setup(Layer *l, const LayerSpec *spec, Error *err) {
+    (void)spec;
+    Conv *cv = l->priv;
+    if (l->in.n < 2 || conv_flops_per_image(l) >= CONV_SPLIT_FLOPS) return ST_OK;
+    int split = l->in.n < CONV_SPLIT_MAX ? l->in.n : CONV_SPLIT_MAX;
+    cv->per = (l->in.n + split - 1) / split;
+    cv->split = (l->in.n + cv->per - 1) / cv->per;
+    size_t per_group = 0;
+    for (int i = 0; i < l->n_params; i++) per_group += tensor_count(&l->params[i].value);
+    cv->shadow = calloc((size_t)cv->split, sizeof *cv->shadow);
+    cv->grads = calloc((size_t)cv->split * per_group, sizeof(float));
+    if (!cv->shadow || !cv->grads)
+        return error_set(err, ST_NOMEM, "conv %s: out of memory", l->name);
+    for (int g = 0; g < cv->split; g++) {
+        Status st = conv_shadow_init(l, g, err);
+        if (st) return st;
+    }
+    cv->shadow_ws = cv->algo->workspace(&cv->shadow[0]);
+    return ST_OK;
+}
+
+static void conv_split_fini(Conv *cv) {
+    for (int g = 0; cv->shadow && g < cv->split; g++) {
+        Layer *s = &cv->shadow[g];
+        if (s->priv && cv->algo->teardown) cv->algo->teardown(s);
+        free(s->priv);
+        free(s->params);
+    }
+    free(cv->shadow);
+    free(cv->grads);
+}
+
+/* Images [g * per, ...) of t as a tensor of their own. */
+static Tensor conv_slice(const Tensor *t, int g, int per) {
+    Tensor v;
+    int i0 = g * per, n = t->n - i0 < per ? t->n - i0 : per;
+    tensor_view(&v, t->data + (size_t)i0 * tensor_sample_size(t), n, t->c, t->h, t->w);
+    return v;
+}
+
+typedef struct SplitRun {
+    Layer *l;
+    const Tensor *x, *dy;
+    Tensor *y, *dx;
+    float *ws;
+} SplitRun;
+
+static void conv_split_forward_task(void *ctx, int g, int worker) {
+    (void)worker;
+    SplitRun *r = ctx;
+    Conv *cv = r->l->priv;
+    if (g * cv->per >= r->x->n) return;
+    Tensor x = conv_slice(r->x, g, cv->per), y = conv_slice(r->y, g, cv->per);
+    cv->algo->forward(&cv->shadow[g], &x, &y, r->ws + (size_t)g * cv->shadow_ws);
+}
+
+static void conv_split_backward_task(void *ctx, int g, int worker) {
+    (void)worker;
+    SplitRun *r = ctx;
+    Conv *cv = r->l->priv;
+    Layer *s = &cv->shadow[g];
+    for (int i = 0; i < s->n_params; i++) tensor_fill(&s->params[i].grad, 0.0f);
+    if (g * cv->per >= r->x->n) return;
+    s->frozen = r->l->frozen;
+    Tensor x = conv_slice(r->x, g, cv->per), dy = conv_slice(r->dy, g, cv->per), dx;
+    if (r->dx) dx = conv_slice(r->dx, g, cv->per);
+    cv->algo->backward(s, &x, &dy, r->dx ? &dx : NULL, r->ws + (size_t)g * cv->shadow_ws);
 }
 
 static Status conv_setup(Layer *l, const LayerSpec *spec, Error *err) {
@@ -74,29 +197,52 @@ static Status conv_setup(Layer *l, const LayerSpec *spec, Error *err) {
         snprintf(name, sizeof name, "%s.bias", l->name);
         st = param_init(&l->params[1], name, spec->out_channels, 1, 1, 1, err);
     }
+    if (!st) st = conv_split_setup(l, spec, err);
     return st;
 }
 
+/* --- the layer ------------------------------------------------------------------ */
+
 static size_t conv_workspace(const Layer *l) {
     const Conv *cv = l->priv;
-    return cv->algo->workspace(l);
+    return cv->split ? (size_t)cv->split * cv->shadow_ws : cv->algo->workspace(l);
 }
 
 static void conv_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
     const Conv *cv = l->priv;
-    cv->algo->forward(l, x, y, ws);
+    if (!cv->split) {
+        cv->algo->forward(l, x, y, ws);
+        return;
+    }
+    SplitRun r = {.l = l, .x = x, .y = y, .ws = ws};
+    parallel_run(cv->split, conv_split_forward_task, &r);
 }
 
 static void conv_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy, Tensor *dx,
                           float *ws) {
     (void)y;
     const Conv *cv = l->priv;
-    cv->algo->backward(l, x, dy, dx, ws);
+    if (!cv->split) {
+        cv->algo->backward(l, x, dy, dx, ws);
+        return;
+    }
+    if (l->frozen && !dx) return;
+    SplitRun r = {.l = l, .x = x, .dy = dy, .dx = dx, .ws = ws};
+    parallel_run(cv->split, conv_split_backward_task, &r);
+    if (l->frozen) return;
+    for (int i = 0; i < l->n_params; i++) /* the groups' gradients, in group order */
+        for (int g = 0; g < cv->split; g++) {
+            const Tensor *part = &cv->shadow[g].params[i].grad;
+            float *dst = l->params[i].grad.data;
+            for (size_t j = 0; j < tensor_count(part); j++) dst[j] += part->data[j];
+        }
 }
 
 static void conv_teardown(Layer *l) {
     Conv *cv = l->priv;
-    if (cv && cv->algo && cv->algo->teardown) cv->algo->teardown(l);
+    if (!cv) return;
+    if (cv->algo && cv->algo->teardown) cv->algo->teardown(l);
+    conv_split_fini(cv);
     free(cv);
 }
 

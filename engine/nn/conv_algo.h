@@ -20,6 +20,15 @@ typedef struct Conv {
     int group; /* im2col: images per GEMM */
     const ConvAlgo *algo;
     void *state; /* the algorithm's, owned (NULL: none) */
+    /* Image split (conv.c): when a layer's work per image is small, its
+     * batch runs as `split` groups of `per` images side by side, each
+     * through `shadow[g]`, a copy of the layer for `per` images whose
+     * parameter gradients go to its own buffer (`grads`, summed into the
+     * layer's afterwards). 0: the algorithm splits its own work. */
+    int split, per;
+    Layer *shadow;
+    float *grads;
+    size_t shadow_ws; /* workspace floats of one group */
 } Conv;
 
 struct ConvAlgo {
