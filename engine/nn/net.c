@@ -113,7 +113,8 @@ static Status net_build_backbone(Net *net, Error *err) {
                                  .kernel = 3,
                                  .stride = 1,
                                  .pad = 1,
-                                 .bias = 1},
+                                 .bias = 1,
+                                 .algo = net->cfg.conv_algo},
                      err);
         if (st) return st;
         char prefix[32];
@@ -342,6 +343,18 @@ Param *net_find_param(const Net *net, const char *name) {
     for (int i = 0; i < net->n_all; i++)
         if (strcmp(net->all[i]->name, name) == 0) return net->all[i];
     return NULL;
+}
+
+void net_describe_algos(const Net *net, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < net->n_layers && n < cap; i++) {
+        const Layer *l = &net->layers[i];
+        if (!l->ops->variant) continue;
+        int w = snprintf(buf + n, cap - n, "%s%s %s", n ? ", " : "", l->name, layer_variant(l));
+        if (w < 0) break;
+        n += (size_t)w;
+    }
 }
 
 int net_layer_count(const Net *net) {

@@ -19,6 +19,7 @@
 #ifndef FINELAB_NET_H
 #define FINELAB_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/base/error.h"
@@ -43,6 +44,8 @@ typedef struct NetConfig {
     float bias_lr_mult;      /* a bias's lr_mult relative to its weight's */
     float weight_decay_mult; /* decay_mult of every weight */
     float bias_decay_mult;   /* decay_mult of every bias */
+    const char *conv_algo;   /* the convolutions' algorithm: NULL or "auto", "reference",
+                                "winograd" (engine/nn/conv.c says where each fits) */
 } NetConfig;
 
 typedef struct Net Net;
@@ -82,6 +85,9 @@ void net_backward(Net *net, const Tensor *x, const Tensor *dlogits);
 /* Adds classifier gradients for the last net_forward_classifier. */
 void net_backward_classifier(Net *net, const Tensor *features, const Tensor *dlogits);
 
+/* "conv1_1 im2col, conv1_2 winograd, ..." for the log: how each layer
+ * that has more than one way computes, into buf (cut to cap). */
+void net_describe_algos(const Net *net, char *buf, size_t cap);
 /* All parameters in order (backbone first); *n set. Owned by the net. */
 Param *const *net_params(const Net *net, int *n);
 /* The parameters the solver updates (all but a frozen backbone's). */

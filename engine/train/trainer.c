@@ -481,6 +481,9 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
         }
     if (!(t->net = net_create(&c->net, err))) goto fail_status;
     net_init_weights(t->net, c->seed);
+    char algos[1024];
+    net_describe_algos(t->net, algos, sizeof algos);
+    trainer_log(t, "convolutions: %s", algos);
     if (c->weights) {
         int n;
         Param *const *bb = trainer_backbone_params(t, &n);

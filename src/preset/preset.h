@@ -29,6 +29,13 @@ enum { PRESET_SWEEP_ITEMS_MAX = 1024 };
 typedef enum NormalizeMode { NORM_AUTO, NORM_MANUAL, NORM_CAFFE, NORM_TORCHVISION } NormalizeMode;
 typedef enum WeightsFormat { WEIGHTS_AUTO, WEIGHTS_CAFFE, WEIGHTS_TORCHVISION } WeightsFormat;
 
+/* [experiment] conv_algo: which convolution algorithm the network uses. */
+typedef enum ConvAlgoChoice {
+    CONV_ALGO_AUTO,
+    CONV_ALGO_REFERENCE,
+    CONV_ALGO_WINOGRAD
+} ConvAlgoChoice;
+
 typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH } TransferMode;
 typedef enum Pooling { POOL_COMPACT_TS, POOL_COMPACT_RM, POOL_BILINEAR, POOL_AVG } Pooling;
 typedef enum LrPolicy {
@@ -54,6 +61,7 @@ typedef struct Preset {
         char name[PRESET_TEXT_MAX];        /* default: the file name without .ini */
         char description[PRESET_TEXT_MAX]; /* one line shown in menus */
         int threads;                       /* BLAS threads, 1..64 (default 2) */
+        int conv_algo;                     /* ConvAlgoChoice */
     } experiment;
     struct {
         char dataset[PRESET_PATH_MAX]; /* directory or list file */

@@ -33,6 +33,10 @@ static const SchemaChoice formats[] = {{"auto", DATASET_AUTO},
                                        {"folder", DATASET_FOLDER},
                                        {"list", DATASET_LIST},
                                        {NULL, 0}};
+static const SchemaChoice conv_algos[] = {{"auto", CONV_ALGO_AUTO},
+                                          {"reference", CONV_ALGO_REFERENCE},
+                                          {"winograd", CONV_ALGO_WINOGRAD},
+                                          {NULL, 0}};
 static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {NULL, 0}};
 static const SchemaChoice orders[] = {{"bgr", 1}, {"rgb", 0}, {NULL, 0}};
 static const SchemaChoice normalizes[] = {{"auto", NORM_AUTO},
@@ -100,6 +104,10 @@ static const SchemaKey keys[] = {
      FIELD(experiment.description)},
     {"experiment", "threads", SCHEMA_INT, "2", 1, 64, 0, NULL, s_threads,
      "BLAS threads of the training engine", FIELD(experiment.threads)},
+    {"experiment", "conv_algo", SCHEMA_ENUM, "auto", 0, 0, 0, conv_algos, NULL,
+     "how 3x3 convolutions compute: auto (Winograd where it is faster), reference (im2col + "
+     "GEMM) or winograd",
+     FIELD(experiment.conv_algo)},
 
     {"data", "dataset", SCHEMA_PATH, "data/CUB_200_2011", 0, 0, SCHEMA_NONEMPTY, NULL, NULL,
      "dataset directory or list file", FIELD(data.dataset)},
