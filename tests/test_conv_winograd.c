@@ -278,6 +278,70 @@ static void test_conv_split_matches_per_image(void **state) {
     split_matches("winograd", 2);
 }
 
+/* A fused ReLU equals the convolution followed by max(0, .): forward, and
+ * backward with dy counted only where the output is positive; for both
+ * algorithms, with and without the image split. */
+static void fused_relu_matches(const char *algo, int n, int cin, int cout, int s) {
+    Shape in = {n, cin, s, s};
+    Side plain, fused;
+    side_init(&plain, algo, in, cout, NULL);
+    Rng r;
+    rng_seed(&r, 31);
+    testutil_fill_normal(&plain.l.params[0].value, &r, 0.3f);
+    testutil_fill_normal(&plain.l.params[1].value, &r, 0.3f);
+    LayerSpec spec = spec_for(cout, algo);
+    spec.relu = 1;
+    assert_int_equal(layer_init(&fused.l, &spec, in, NULL), ST_OK);
+    memcpy(fused.l.params[0].value.data, plain.l.params[0].value.data,
+           sizeof(float) * tensor_count(&plain.l.params[0].value));
+    memcpy(fused.l.params[1].value.data, plain.l.params[1].value.data, sizeof(float) * cout);
+    testutil_tensor(&fused.y, n, cout, s, s);
+    testutil_tensor(&fused.dx, n, cin, s, s);
+    size_t wsn = layer_workspace(&fused.l);
+    fused.ws = wsn ? malloc(wsn * sizeof(float)) : NULL;
+    Tensor x, dy, masked;
+    testutil_tensor(&x, n, cin, s, s);
+    testutil_tensor(&dy, n, cout, s, s);
+    testutil_tensor(&masked, n, cout, s, s);
+    testutil_fill_normal(&x, &r, 1.0f);
+    testutil_fill_normal(&dy, &r, 1.0f);
+    layer_forward(&plain.l, &x, &plain.y, plain.ws);
+    layer_forward(&fused.l, &x, &fused.y, fused.ws);
+    size_t m = tensor_count(&plain.y);
+    int positive = 0;
+    for (size_t i = 0; i < m; i++) {
+        float want = plain.y.data[i] > 0 ? plain.y.data[i] : 0;
+        if (fabsf(fused.y.data[i] - want) > 1e-5f + 1e-5f * fabsf(want))
+            fail_msg("%s fused relu: y[%zu] = %g, want %g", algo, i, fused.y.data[i], want);
+        masked.data[i] = plain.y.data[i] > 0 ? dy.data[i] : 0;
+        positive += plain.y.data[i] > 0;
+    }
+    assert_true(positive > 0 && (size_t)positive < m); /* the mask matters */
+    layer_backward(&plain.l, &x, &plain.y, &masked, &plain.dx, plain.ws);
+    layer_backward(&fused.l, &x, &fused.y, &dy, &fused.dx, fused.ws);
+    testutil_assert_close(fused.dx.data, plain.dx.data, tensor_count(&plain.dx), 1e-5, 1e-4);
+    testutil_assert_close(fused.l.params[0].grad.data, plain.l.params[0].grad.data,
+                          tensor_count(&plain.l.params[0].grad), 1e-5, 1e-4);
+    testutil_assert_close(fused.l.params[1].grad.data, plain.l.params[1].grad.data, cout, 1e-5,
+                          1e-4);
+    tensor_fini(&x);
+    tensor_fini(&dy);
+    tensor_fini(&masked);
+    side_fini(&plain);
+    side_fini(&fused);
+}
+
+static void test_conv_fused_relu(void **state) {
+    (void)state;
+    parallel_set_threads(2);
+    fused_relu_matches("reference", 2, 64, 32, 40); /* 59 MFLOP per image: not split */
+    fused_relu_matches("winograd", 2, 64, 32, 40);
+    fused_relu_matches("reference", 5, 4, 6, 6); /* split over images */
+    fused_relu_matches("winograd", 5, 16, 6, 9);
+    fused_relu_matches("reference", 3, 8, 5, 1); /* 1x1 output */
+    parallel_set_threads(1);
+}
+
 /* auto picks Winograd where it fits and has channels enough; a named
  * algorithm that cannot compute the shape falls back to the reference. */
 static void test_wino_choice(void **state) {
@@ -315,6 +379,7 @@ int main(void) {
         cmocka_unit_test(test_wino_frozen),
         cmocka_unit_test(test_wino_gradcheck),
         cmocka_unit_test(test_conv_split_matches_per_image),
+        cmocka_unit_test(test_conv_fused_relu),
         cmocka_unit_test(test_wino_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

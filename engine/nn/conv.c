@@ -1,7 +1,11 @@
 /*
  * conv — the "conv" layer kind: 2-D convolution (cross-correlation, as
  * Caffe and PyTorch) with square kernels, stride, zero padding and an
- * optional bias; weights cout x cin x k x k as PyTorch's.
+ * optional bias, optionally followed by a fused ReLU (spec->relu: the
+ * output is max(0, .), written by the algorithm as it stores the result,
+ * and backward counts dy only where that output is positive; the network
+ * fuses every ReLU that follows a convolution, saving the separate passes
+ * over the activations); weights cout x cin x k x k as PyTorch's.
  *
  * This file checks the spec, makes the parameters and picks the algorithm
  * (conv_algo.h): spec->algo names one ("im2col", the reference, or
@@ -80,7 +84,8 @@ static Status conv_shadow_init(Layer *l, int g, Error *err) {
         s->params = NULL;
         return error_set(err, ST_NOMEM, "conv %s: out of memory", l->name);
     }
-    *sc = (Conv){.k = cv->k, .stride = cv->stride, .pad = cv->pad, .algo = cv->algo};
+    *sc = (Conv){
+        .k = cv->k, .stride = cv->stride, .pad = cv->pad, .relu = cv->relu, .algo = cv->algo};
     s->priv = sc;
     size_t off = 0, per_group = 0;
     for (int i = 0; i < l->n_params; i++) per_group += tensor_count(&l->params[i].value);
@@ -138,7 +143,7 @@ static Tensor conv_slice(const Tensor *t, int g, int per) {
 
 typedef struct SplitRun {
     Layer *l;
-    const Tensor *x, *dy;
+    const Tensor *x, *y_in, *dy;
     Tensor *y, *dx;
     float *ws;
 } SplitRun;
@@ -161,8 +166,9 @@ static void conv_split_backward_task(void *ctx, int g, int worker) {
     if (g * cv->per >= r->x->n) return;
     s->frozen = r->l->frozen;
     Tensor x = conv_slice(r->x, g, cv->per), dy = conv_slice(r->dy, g, cv->per), dx;
+    Tensor y = conv_slice(r->y_in, g, cv->per);
     if (r->dx) dx = conv_slice(r->dx, g, cv->per);
-    cv->algo->backward(s, &x, &dy, r->dx ? &dx : NULL, r->ws + (size_t)g * cv->shadow_ws);
+    cv->algo->backward(s, &x, &y, &dy, r->dx ? &dx : NULL, r->ws + (size_t)g * cv->shadow_ws);
 }
 
 static Status conv_setup(Layer *l, const LayerSpec *spec, Error *err) {
@@ -182,7 +188,7 @@ static Status conv_setup(Layer *l, const LayerSpec *spec, Error *err) {
                          l->name, l->in.h, l->in.w, k, k);
     Conv *cv = calloc(1, sizeof *cv);
     if (!cv) return error_set(err, ST_NOMEM, "conv %s: out of memory", l->name);
-    *cv = (Conv){.k = k, .stride = s, .pad = p};
+    *cv = (Conv){.k = k, .stride = s, .pad = p, .relu = spec->relu != 0};
     l->priv = cv;
     l->out = (Shape){l->in.n, spec->out_channels, ho, wo};
     const char *want = spec->algo && strcmp(spec->algo, "reference") == 0 ? "im2col" : spec->algo;
@@ -220,14 +226,13 @@ static void conv_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
 
 static void conv_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy, Tensor *dx,
                           float *ws) {
-    (void)y;
     const Conv *cv = l->priv;
     if (!cv->split) {
-        cv->algo->backward(l, x, dy, dx, ws);
+        cv->algo->backward(l, x, y, dy, dx, ws);
         return;
     }
     if (l->frozen && !dx) return;
-    SplitRun r = {.l = l, .x = x, .dy = dy, .dx = dx, .ws = ws};
+    SplitRun r = {.l = l, .x = x, .y_in = y, .dy = dy, .dx = dx, .ws = ws};
     parallel_run(cv->split, conv_split_backward_task, &r);
     if (l->frozen) return;
     for (int i = 0; i < l->n_params; i++) /* the groups' gradients, in group order */

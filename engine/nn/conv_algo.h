@@ -17,6 +17,7 @@ typedef struct ConvAlgo ConvAlgo;
 /* A conv layer's state (Layer.priv). */
 typedef struct Conv {
     int k, stride, pad;
+    int relu;  /* the output is max(0, conv + bias); backward masks dy by y > 0 */
     int group; /* im2col: images per GEMM */
     const ConvAlgo *algo;
     void *state; /* the algorithm's, owned (NULL: none) */
@@ -39,11 +40,14 @@ struct ConvAlgo {
     Status (*setup)(Layer *l, Error *err);
     /* Floats of the shared workspace forward and backward need. */
     size_t (*workspace)(const Layer *l);
-    /* y = conv(x) + bias for x->n samples. */
+    /* y = conv(x) + bias (then max(0, .) with Conv.relu) for x->n samples. */
     void (*forward)(Layer *l, const Tensor *x, Tensor *y, float *ws);
     /* Adds dL/dW, dL/db to the params (unless l->frozen) and writes dL/dx
-     * into dx (overwriting) unless dx is NULL. */
-    void (*backward)(Layer *l, const Tensor *x, const Tensor *dy, Tensor *dx, float *ws);
+     * into dx (overwriting) unless dx is NULL; with Conv.relu, dy is the
+     * gradient of the rectified output y and counts only where y > 0. dy is
+     * not modified. */
+    void (*backward)(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy, Tensor *dx,
+                     float *ws);
     /* Frees Conv.state; NULL: nothing to free. */
     void (*teardown)(Layer *l);
 };

@@ -104,15 +104,53 @@ static Status im2col_setup(Layer *l, Error *err) {
     return ST_OK;
 }
 
+/* dy is staged (as cout x (g*hw), masked by the fused ReLU) when images
+ * share a GEMM or the ReLU is fused. */
+static int im2col_stages(const Layer *l) {
+    const Conv *cv = l->priv;
+    return cv->group > 1 || cv->relu;
+}
+
 static size_t im2col_workspace(const Layer *l) {
-    if (im2col_is_pointwise(l)) return 0;
     const Conv *cv = l->priv;
     size_t cols = (size_t)cv->group * l->out.h * l->out.w;
-    size_t staging = cv->group > 1 ? (size_t)l->out.c * cols : 0;
+    size_t staging = im2col_stages(l) ? (size_t)l->out.c * cols : 0;
+    if (im2col_is_pointwise(l)) return staging;
     return (size_t)l->in.c * cv->k * cv->k * cols + staging;
 }
 
+/* The staged dy of samples [i, i + g) at stage: cout x (g*hw), zero where
+ * the fused ReLU's output is not positive. */
+static void im2col_stage(const Layer *l, const Tensor *y, const Tensor *dy, int i, int g,
+                         float *stage) {
+    const Conv *cv = l->priv;
+    int hw = l->out.h * l->out.w, cout = l->out.c;
+    size_t ld = (size_t)g * hw;
+    for (int j = 0; j < g; j++)
+        for (int o = 0; o < cout; o++) {
+            const float *src = tensor_sample(dy, i + j) + (size_t)o * hw;
+            float *dst = stage + (size_t)o * ld + (size_t)j * hw;
+            if (!cv->relu) {
+                memcpy(dst, src, sizeof(float) * hw);
+                continue;
+            }
+            const float *out = tensor_sample(y, i + j) + (size_t)o * hw;
+            for (int q = 0; q < hw; q++) dst[q] = out[q] > 0.0f ? src[q] : 0.0f;
+        }
+}
+
 /* Forward for samples [i, i + g) through the workspace. */
+/* Adds the bias of output channel o to the hw values at dst, and applies
+ * the fused ReLU. */
+static void im2col_finish(const Layer *l, float *dst, int o, int hw) {
+    const Conv *cv = l->priv;
+    float b = l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
+    if (cv->relu)
+        for (int q = 0; q < hw; q++) dst[q] = dst[q] + b > 0.0f ? dst[q] + b : 0.0f;
+    else if (l->n_params > 1)
+        for (int q = 0; q < hw; q++) dst[q] += b;
+}
+
 static void im2col_forward_group(Layer *l, const Tensor *x, Tensor *y, int i, int g, float *ws) {
     const Conv *cv = l->priv;
     int kdim = l->in.c * cv->k * cv->k, hw = l->out.h * l->out.w, cout = l->out.c;
@@ -121,14 +159,12 @@ static void im2col_forward_group(Layer *l, const Tensor *x, Tensor *y, int i, in
     for (int j = 0; j < g; j++) im2col_unroll(l, tensor_sample(x, i + j), ws + (size_t)j * hw, ld);
     float *out = g == 1 ? tensor_sample(y, i) : ws + (size_t)kdim * ld;
     blas_gemm(0, 0, cout, (int)ld, kdim, 1.0f, w, kdim, ws, (int)ld, 0.0f, out, (int)ld);
-    const float *b = l->n_params > 1 ? l->params[1].value.data : NULL;
     for (int j = 0; j < g; j++) {
         float *yi = tensor_sample(y, i + j);
         for (int o = 0; o < cout; o++) {
             float *dst = yi + (size_t)o * hw;
             if (g > 1) memcpy(dst, out + (size_t)o * ld + (size_t)j * hw, sizeof(float) * hw);
-            if (b)
-                for (int q = 0; q < hw; q++) dst[q] += b[o];
+            im2col_finish(l, dst, o, hw);
         }
     }
 }
@@ -141,10 +177,7 @@ static void im2col_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
             float *yi = tensor_sample(y, i);
             blas_gemm(0, 0, cout, hw, l->in.c, 1.0f, l->params[0].value.data, l->in.c,
                       tensor_sample(x, i), hw, 0.0f, yi, hw);
-            if (l->n_params > 1)
-                for (int o = 0; o < cout; o++)
-                    for (int q = 0; q < hw; q++)
-                        yi[(size_t)o * hw + q] += l->params[1].value.data[o];
+            for (int o = 0; o < cout; o++) im2col_finish(l, yi + (size_t)o * hw, o, hw);
         }
         return;
     }
@@ -153,19 +186,16 @@ static void im2col_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
 }
 
 /* Backward for samples [i, i + g): dW from the columns, then dx. */
-static void im2col_backward_group(Layer *l, const Tensor *x, const Tensor *dy, Tensor *dx, int i,
-                                  int g, float *ws) {
+static void im2col_backward_group(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy,
+                                  Tensor *dx, int i, int g, float *ws) {
     const Conv *cv = l->priv;
     int kdim = l->in.c * cv->k * cv->k, hw = l->out.h * l->out.w, cout = l->out.c;
     size_t ld = (size_t)g * hw;
     const float *w = l->params[0].value.data;
     const float *dyg = tensor_sample(dy, i);
-    if (g > 1) { /* stage dy as cout x (g*hw) */
+    if (im2col_stages(l)) {
         float *stage = ws + (size_t)kdim * ld;
-        for (int j = 0; j < g; j++)
-            for (int o = 0; o < cout; o++)
-                memcpy(stage + (size_t)o * ld + (size_t)j * hw,
-                       tensor_sample(dy, i + j) + (size_t)o * hw, sizeof(float) * hw);
+        im2col_stage(l, y, dy, i, g, stage);
         dyg = stage;
     }
     if (!l->frozen) {
@@ -192,16 +222,22 @@ static void im2col_backward_group(Layer *l, const Tensor *x, const Tensor *dy, T
     }
 }
 
-static void im2col_backward(Layer *l, const Tensor *x, const Tensor *dy, Tensor *dx, float *ws) {
+static void im2col_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy,
+                            Tensor *dx, float *ws) {
     const Conv *cv = l->priv;
     if (!im2col_is_pointwise(l)) {
         for (int i = 0; i < x->n; i += cv->group)
-            im2col_backward_group(l, x, dy, dx, i, x->n - i < cv->group ? x->n - i : cv->group, ws);
+            im2col_backward_group(l, x, y, dy, dx, i, x->n - i < cv->group ? x->n - i : cv->group,
+                                  ws);
         return;
     }
     int hw = l->out.h * l->out.w, cout = l->out.c, cin = l->in.c;
     for (int i = 0; i < x->n; i++) {
         const float *dyi = tensor_sample(dy, i);
+        if (cv->relu) {
+            im2col_stage(l, y, dy, i, 1, ws);
+            dyi = ws;
+        }
         if (!l->frozen) {
             blas_gemm(0, 1, cout, cin, hw, 1.0f, dyi, hw, tensor_sample(x, i), hw, 1.0f,
                       l->params[0].grad.data, cin);

@@ -32,10 +32,10 @@
 #include "engine/nn/conv_algo.h"
 
 enum {
-    WINO_LANES = 16,            /* tiles per vector group */
-    WINO_POS = 36,              /* 6 x 6 transformed positions */
-    CONV_WINO_BLOCK = 16 << 20, /* floats of V + M per block */
-    WINO_BLOCK_MIN = 64,
+    WINO_LANES = 16,           /* tiles per vector group */
+    WINO_POS = 36,             /* 6 x 6 transformed positions */
+    CONV_WINO_BLOCK = 4 << 20, /* floats of V + M per block */
+    WINO_BLOCK_MIN = 256,
     WINO_BLOCK_MAX = 4096,
 };
 
@@ -138,7 +138,7 @@ static inline void wino_a(const Lanes *in, int is, Lanes *out, int os) {
 /* The block of tiles being worked on and where its buffers are. */
 typedef struct Wino {
     Layer *l;
-    const Tensor *x, *dy;
+    const Tensor *x, *dy, *y_in; /* y_in: the forward's output, for the ReLU's mask */
     Tensor *y, *dx;
     int th, tw, tiles; /* tiles per image: th x tw; in the batch */
     int t0, tb;        /* this block: tiles [t0, t0 + tb) */
@@ -328,6 +328,7 @@ wino_output_task(void *ctx, int o, int worker) {
     Wino *w = ctx;
     const Layer *l = w->l;
     int H = l->out.h, W = l->out.w, cout = l->out.c;
+    int relu = ((const Conv *)l->priv)->relu;
     float bias = l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
     for (int g = 0; g < w->ld && g < w->tb; g += WINO_LANES) {
         Lanes m[WINO_POS], y[16];
@@ -338,10 +339,21 @@ wino_output_task(void *ctx, int o, int worker) {
         wino_group(w, g, &tg);
         for (int q = 0; q < tg.n; q++) {
             int y0 = tg.y0[q] + 1, x0 = tg.x0[q] + 1; /* the output tile: 1 past the patch */
-            float *dst = tensor_sample(w->y, tg.img[q]) + (size_t)o * H * W;
-            for (int i = 0; i < 4 && y0 + i < H; i++)
-                for (int j = 0; j < 4 && x0 + j < W; j++)
-                    dst[(size_t)(y0 + i) * W + x0 + j] = y[i * 4 + j][q] + bias;
+            float *dst = tensor_sample(w->y, tg.img[q]) + (size_t)o * H * W + (size_t)y0 * W + x0;
+            int rows = H - y0 < 4 ? H - y0 : 4, cols = W - x0 < 4 ? W - x0 : 4;
+            if (relu) {
+                for (int i = 0; i < rows; i++, dst += W)
+                    for (int j = 0; j < cols; j++) {
+                        float v = y[i * 4 + j][q] + bias;
+                        dst[j] = v > 0.0f ? v : 0.0f;
+                    }
+            } else if (rows == 4 && cols == 4) {
+                for (int i = 0; i < 4; i++, dst += W)
+                    for (int j = 0; j < 4; j++) dst[j] = y[i * 4 + j][q] + bias;
+            } else {
+                for (int i = 0; i < rows; i++, dst += W)
+                    for (int j = 0; j < cols; j++) dst[j] = y[i * 4 + j][q] + bias;
+            }
         }
     }
 }
@@ -353,6 +365,7 @@ wino_output_grad_task(void *ctx, int o, int worker) {
     Wino *w = ctx;
     const Layer *l = w->l;
     int H = l->out.h, W = l->out.w, cout = l->out.c;
+    int relu = ((const Conv *)l->priv)->relu;
     for (int g = 0; g < w->ld; g += WINO_LANES) {
         Lanes dy[16], dm[WINO_POS];
         TileGroup tg = {0};
@@ -361,11 +374,15 @@ wino_output_grad_task(void *ctx, int o, int worker) {
             for (int e = 0; e < 16; e++) dy[e][q] = 0;
         for (int q = 0; q < tg.n; q++) {
             int y0 = tg.y0[q] + 1, x0 = tg.x0[q] + 1;
-            const float *src = tensor_sample(w->dy, tg.img[q]) + (size_t)o * H * W;
+            size_t plane = (size_t)o * H * W;
+            const float *src = tensor_sample(w->dy, tg.img[q]) + plane;
+            const float *out = relu ? tensor_sample(w->y_in, tg.img[q]) + plane : NULL;
             for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++)
-                    dy[i * 4 + j][q] =
-                        y0 + i < H && x0 + j < W ? src[(size_t)(y0 + i) * W + x0 + j] : 0;
+                for (int j = 0; j < 4; j++) {
+                    size_t at = (size_t)(y0 + i) * W + x0 + j;
+                    int in = y0 + i < H && x0 + j < W;
+                    dy[i * 4 + j][q] = in && (!out || out[at] > 0.0f) ? src[at] : 0;
+                }
         }
         WINO_2D(wino_a, 4, 4, 6, 6, dy, dm);
         for (int xi = 0; xi < WINO_POS; xi++)
@@ -414,18 +431,21 @@ static void wino_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
     }
 }
 
-static void wino_backward(Layer *l, const Tensor *x, const Tensor *dy, Tensor *dx, float *ws) {
-    Wino w = {.l = l, .x = x, .dy = dy, .dx = dx};
+static void wino_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy, Tensor *dx,
+                          float *ws) {
+    Wino w = {.l = l, .x = x, .dy = dy, .y_in = y, .dx = dx};
     wino_buffers(&w, ws);
     w.tiles = x->n * w.th * w.tw;
     int cin = l->in.c, cout = l->out.c, hw = l->out.h * l->out.w;
+    int relu = ((const Conv *)l->priv)->relu;
     if (!l->frozen && l->n_params > 1) {
         float *db = l->params[1].grad.data;
         for (int i = 0; i < x->n; i++)
             for (int o = 0; o < cout; o++) {
                 const float *d = tensor_sample(dy, i) + (size_t)o * hw;
+                const float *out = tensor_sample(y, i) + (size_t)o * hw;
                 float sum = 0.0f;
-                for (int q = 0; q < hw; q++) sum += d[q];
+                for (int q = 0; q < hw; q++) sum += !relu || out[q] > 0.0f ? d[q] : 0.0f;
                 db[o] += sum;
             }
     }

@@ -45,6 +45,7 @@ typedef struct LayerSpec {
     float eps;        /* signed_sqrt: 0.03 when 0, < 0 means exactly 0 (true derivative, for
                           gradient checks); l2norm: 1e-7 when 0, must be >= 0 */
     const char *algo; /* conv: "auto" (or NULL), "reference" (= "im2col") or "winograd" */
+    int relu;         /* conv: 1 applies max(0, .) to the output (a fused ReLU) */
 } LayerSpec;
 
 typedef struct Layer Layer;

@@ -1,9 +1,10 @@
 /*
  * net — VGG backbone + bilinear head + classifier. See net.h.
  *
- * Layers live in one array; each has an output tensor, except ReLUs, which
- * run in place on their input's tensors (their backward reads only the
- * output, so that is exact). Forward walks the array; backward walks it
+ * Layers live in one array; each has an output tensor, except in-place
+ * ReLUs, which share their input's (their backward reads only the output,
+ * so that is exact); the backbone's ReLUs are fused into its convolutions
+ * (LayerSpec.relu), so relu5_3's output is conv5_3's. Forward walks the array; backward walks it
  * down to `lowest`, the lowest layer whose parameters train, asking that
  * layer for no input gradient. A gradient is needed only while the layer
  * below consumes it, so the gradients of the outputs alternate between two
@@ -114,7 +115,8 @@ static Status net_build_backbone(Net *net, Error *err) {
                                  .stride = 1,
                                  .pad = 1,
                                  .bias = 1,
-                                 .algo = net->cfg.conv_algo},
+                                 .algo = net->cfg.conv_algo,
+                                 .relu = 1},
                      err);
         if (st) return st;
         char prefix[32];
@@ -122,9 +124,7 @@ static Status net_build_backbone(Net *net, Error *err) {
         Layer *l = &net->layers[net->n_layers - 1];
         net_name_params(net, l, prefix, net->cfg.backbone_lr_mult);
         l->frozen = net->cfg.freeze_backbone;
-        snprintf(name, sizeof name, "relu%d_%d", block, conv);
-        if ((st = net_add(net, (LayerSpec){.kind = "relu", .name = name}, err))) return st;
-        conv++;
+        conv++; /* relu<block>_<conv> is fused into the convolution */
         feature += 2;
     }
     return ST_OK;
@@ -368,5 +368,11 @@ const char *net_layer_name(const Net *net, int i) {
 const Tensor *net_layer_output(const Net *net, const char *name) {
     for (int i = 0; i < net->n_layers; i++)
         if (strcmp(net->layers[i].name, name) == 0) return &net->out[net_owner(net, i)];
+    /* "relu5_3": the output of conv5_3, whose ReLU is fused. */
+    if (strncmp(name, "relu", 4) == 0) {
+        char conv[32];
+        snprintf(conv, sizeof conv, "conv%s", name + 4);
+        return net_layer_output(net, conv);
+    }
     return NULL;
 }

@@ -98,7 +98,8 @@ Param *net_find_param(const Net *net, const char *name);
 int net_layer_count(const Net *net);
 const char *net_layer_name(const Net *net, int i);
 /* The output of the layer called name from the last forward (NULL if the
- * name is unknown), e.g. "conv5_3", "pool" (the head's features). */
+ * name is unknown), e.g. "conv5_3" (after its fused ReLU; "relu5_3" names
+ * the same tensor), "pool" (the head's features). */
 const Tensor *net_layer_output(const Net *net, const char *name);
 
 #endif
