@@ -190,8 +190,10 @@ test-tsan:
 	$(MAKE) BUILD=tsan deps-test $(TSAN_TESTS:%=build/tsan/tests/%)
 	@OPENBLAS_NUM_THREADS=1 tests/run.sh tsan $(TSAN_TESTS:%=build/tsan/tests/%)
 
-bench: deps $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do $$b || exit 1; done
+# bench/run.sh runs them all, and PyTorch's side where python3-torch is installed.
+bench: deps $(BIN) $(BENCH_BIN)
+	$(call install_missing,bc)
+	@bench/run.sh $(OUT)
 
 # --- checks -----------------------------------------------------------------
 # Needs the objects: the circle check reads what they define and use.

@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     c.num_classes = CLASSES;
     int iters = atoi(argv[6]);
     int threads = argc > 7 ? atoi(argv[7]) : 2;
-    blas_set_threads(getenv("BLAS1") ? 1 : threads);
+    blas_set_threads(threads);
     parallel_set_threads(threads);
     if (c.width <= 0 || c.resolution < 32 || c.batch < 1 || iters < 1) usage();
     Error err = {0};
