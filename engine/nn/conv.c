@@ -11,10 +11,11 @@
  * (conv_algo.h): spec->algo names one ("im2col", the reference, or
  * "winograd"), or is "auto"/NULL for the rule below; a named algorithm that
  * cannot compute the layer's shape falls back to the reference, and
- * conv_algo_name tells which one runs (the trainer logs it per layer).
+ * layer_variant tells which one runs (the trainer logs it per layer).
  *
- * The auto rule, from `make bench` (bench_layers: each VGG-16 shape at 224
- * and 448 px, widths 1 to 0.125): Winograd F(4x4, 3x3) for 3x3 stride-1
+ * The auto rule, from `make bench` (bench_layers on VGG-16's shapes at
+ * widths 1 and 0.25 and 224 px, bench_step on the 32 px recipe): Winograd
+ * F(4x4, 3x3) for 3x3 stride-1
  * pad-1 layers with at least CONV_WINO_MIN_CHANNELS input channels and
  * CONV_WINO_MIN_TILES 4x4 output tiles per image (on a 4x4 or 2x2 output
  * the weight transform costs more than the multiplications it saves);

@@ -52,7 +52,7 @@ static const Command commands[] = {
     {"export", "RUN|SNAPSHOT OUT.safetensors", "write a run's backbone as a weights file (models/)",
      cmd_export},
     {"help", "", "show this help", cmd_help},
-    {"version", "", "print the version", cmd_version},
+    {"version", "", "print the version, the BLAS and its kernel (and why)", cmd_version},
 };
 
 void commands_usage(FILE *out) {
