@@ -39,6 +39,15 @@ enum {
     WINO_BLOCK_MAX = 4096,
 };
 
+/* The transforms are compiled for AVX-512, AVX2 and the baseline, picked
+ * when the program loads (an ifunc). ThreadSanitizer's runtime is not up
+ * yet when ifunc resolvers run, so its builds use the baseline only. */
+#if defined(__SANITIZE_THREAD__)
+#define WINO_CLONES
+#else
+#define WINO_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
 /* Lane arrays: x[e][l] is element e of lane l's small matrix. */
 typedef float Lanes[WINO_LANES];
 
@@ -185,8 +194,7 @@ static void wino_buffers(Wino *w, float *ws) {
 /* --- weights ---------------------------------------------------------------- */
 
 /* U[xi][o][c] for output channel o (task): u = G g G^T, lanes over c. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-wino_weights_task(void *ctx, int o, int worker) {
+WINO_CLONES static void wino_weights_task(void *ctx, int o, int worker) {
     (void)worker;
     Wino *w = ctx;
     const Layer *l = w->l;
@@ -204,8 +212,7 @@ wino_weights_task(void *ctx, int o, int worker) {
 }
 
 /* dW[o] += G^T dU[.][o] G, lanes over c. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-wino_weight_grad_task(void *ctx, int o, int worker) {
+WINO_CLONES static void wino_weight_grad_task(void *ctx, int o, int worker) {
     (void)worker;
     Wino *w = ctx;
     const Layer *l = w->l;
@@ -253,8 +260,7 @@ static void wino_group(const Wino *w, int g, TileGroup *tg) {
 /* V[.][c][.] of the block for input channel c (task): V = B^T d B. Patches
  * inside the image are copied row by row; those at its edges read zeros
  * outside. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-wino_input_task(void *ctx, int c, int worker) {
+WINO_CLONES static void wino_input_task(void *ctx, int c, int worker) {
     (void)worker;
     Wino *w = ctx;
     const Layer *l = w->l;
@@ -291,8 +297,7 @@ wino_input_task(void *ctx, int c, int worker) {
 }
 
 /* dX[.][c] += B dV B^T over the block's tiles, for input channel c (task). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-wino_input_grad_task(void *ctx, int c, int worker) {
+WINO_CLONES static void wino_input_grad_task(void *ctx, int c, int worker) {
     (void)worker;
     Wino *w = ctx;
     const Layer *l = w->l;
@@ -322,8 +327,7 @@ wino_input_grad_task(void *ctx, int c, int worker) {
 /* --- output ----------------------------------------------------------------- */
 
 /* y[.][o] of the block's tiles from M, plus the bias, for output channel o. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-wino_output_task(void *ctx, int o, int worker) {
+WINO_CLONES static void wino_output_task(void *ctx, int o, int worker) {
     (void)worker;
     Wino *w = ctx;
     const Layer *l = w->l;
@@ -359,8 +363,7 @@ wino_output_task(void *ctx, int o, int worker) {
 }
 
 /* M[.][o] of the block = A dY A^T (dM), for output channel o (task). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-wino_output_grad_task(void *ctx, int o, int worker) {
+WINO_CLONES static void wino_output_grad_task(void *ctx, int o, int worker) {
     (void)worker;
     Wino *w = ctx;
     const Layer *l = w->l;
