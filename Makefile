@@ -183,7 +183,7 @@ test-build: deps-test $(BIN) $(TEST_BIN)
 test: test-build
 	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) $(TEST_BIN) $(TEST_SCRIPTS)
 
-# The threaded tests (engine bridge, loader) under ThreadSanitizer; OpenBLAS
+# The threaded tests (engine bridge, loader, thread pool) under ThreadSanitizer; OpenBLAS
 # runs single-threaded there, since its own threads are not instrumented.
 TSAN_TESTS := test_bridge test_loader test_parallel
 test-tsan:
