@@ -192,7 +192,8 @@ static void test_maxpool_setup_errors(void **state) {
     (void)state;
     Layer l;
     Error err = {0};
-    const int bad[][3] = {{0, 1, 0}, {2, -1, 0}, {2, 2, 2}, {3, 1, -1}};
+    /* the last: a window offset must fit the byte the mask keeps per output */
+    const int bad[][3] = {{0, 1, 0}, {2, -1, 0}, {2, 2, 2}, {3, 1, -1}, {17, 1, 0}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         LayerSpec spec = pool_spec(bad[i][0], bad[i][1], bad[i][2]);
         error_clear(&err);
@@ -209,9 +210,69 @@ static void test_maxpool_setup_errors(void **state) {
     layer_fini(&l);
 }
 
+/* The 2x2 stride-2 path and the general one agree (a 2x2 window with pad 0
+ * on an odd plane takes the general path): values, ties to the first
+ * maximum, and gradients. */
+static void test_maxpool_2x2_path_matches_general(void **state) {
+    (void)state;
+    Layer even, odd;
+    LayerSpec spec = pool_spec(2, 2, 0);
+    assert_int_equal(layer_init(&even, &spec, (Shape){2, 3, 6, 8}, NULL), ST_OK);
+    assert_int_equal(layer_init(&odd, &spec, (Shape){2, 3, 7, 9}, NULL), ST_OK);
+    Tensor xe, xo, ye, yo, dye, dyo, dxe, dxo;
+    testutil_tensor(&xe, 2, 3, 6, 8);
+    testutil_tensor(&xo, 2, 3, 7, 9);
+    Rng r;
+    rng_seed(&r, 9);
+    for (size_t i = 0; i < tensor_count(&xo); i++) /* few values: many ties */
+        xo.data[i] = (float)rng_below(&r, 3);
+    for (int p = 0; p < 6; p++) /* xe is the top-left 6 x 8 of each plane of xo */
+        for (int h = 0; h < 6; h++)
+            for (int w = 0; w < 8; w++) xe.data[(p * 6 + h) * 8 + w] = xo.data[(p * 7 + h) * 9 + w];
+    testutil_tensor(&ye, 2, 3, 3, 4);
+    testutil_tensor(&yo, 2, 3, 4, 5);
+    testutil_tensor(&dye, 2, 3, 3, 4);
+    testutil_tensor(&dyo, 2, 3, 4, 5);
+    testutil_tensor(&dxe, 2, 3, 6, 8);
+    testutil_tensor(&dxo, 2, 3, 7, 9);
+    testutil_fill_normal(&dyo, &r, 1.0f);
+    for (int p = 0; p < 6; p++)
+        for (int h = 0; h < 3; h++)
+            for (int w = 0; w < 4; w++) {
+                dye.data[(p * 3 + h) * 4 + w] = dyo.data[(p * 4 + h) * 5 + w];
+            }
+    for (int p = 0; p < 6; p++) /* the odd plane's last row and column get no gradient */
+        for (int h = 0; h < 4; h++)
+            for (int w = 0; w < 5; w++)
+                if (h == 3 || w == 4) dyo.data[(p * 4 + h) * 5 + w] = 0;
+    layer_forward(&even, &xe, &ye, NULL);
+    layer_forward(&odd, &xo, &yo, NULL);
+    layer_backward(&even, &xe, &ye, &dye, &dxe, NULL);
+    layer_backward(&odd, &xo, &yo, &dyo, &dxo, NULL);
+    for (int p = 0; p < 6; p++) {
+        for (int h = 0; h < 3; h++)
+            for (int w = 0; w < 4; w++)
+                assert_true(ye.data[(p * 3 + h) * 4 + w] == yo.data[(p * 4 + h) * 5 + w]);
+        for (int h = 0; h < 6; h++)
+            for (int w = 0; w < 8; w++)
+                assert_true(dxe.data[(p * 6 + h) * 8 + w] == dxo.data[(p * 7 + h) * 9 + w]);
+    }
+    tensor_fini(&xe);
+    tensor_fini(&xo);
+    tensor_fini(&ye);
+    tensor_fini(&yo);
+    tensor_fini(&dye);
+    tensor_fini(&dyo);
+    tensor_fini(&dxe);
+    tensor_fini(&dxo);
+    layer_fini(&even);
+    layer_fini(&odd);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maxpool_output_sizes),
+        cmocka_unit_test(test_maxpool_2x2_path_matches_general),
         cmocka_unit_test(test_maxpool_forward_odd_input),
         cmocka_unit_test(test_maxpool_padding_never_wins),
         cmocka_unit_test(test_maxpool_ties_go_to_first),

@@ -10,20 +10,28 @@
  * (output -FLT_MAX, argmax -1, and its backward writes before the array).
  *
  * Each window is clipped to the image, so padding never wins a max. Ties go
- * to the first maximum in row-major order (strict >). Forward records every
- * output's argmax (an index into its input channel plane) in an int buffer
- * sized at setup for the largest batch; backward zeroes dx and scatters dy
- * through those indices with +=, since windows may overlap. So backward
- * must follow the forward pass of the same x. y must not alias x.
+ * to the first maximum in row-major order (strict >). Forward records where
+ * each output's maximum was as one byte, its offset in the (unclipped)
+ * window, in a buffer sized at setup for the largest batch (a quarter of
+ * what plane indices would take: at 448 px the four pools' masks of a batch
+ * of 8 are 48 MB instead of 193 MB); backward zeroes dx and scatters dy
+ * through them with +=, since windows may overlap. So backward must follow
+ * the forward pass of the same x. y must not alias x. Windows are at most
+ * MAXPOOL_MAX_KERNEL wide. The common 2x2, stride 2, unpadded window has a
+ * path of its own (no clipping inside the image).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+
 #include "engine/nn/layers.h"
+
+enum { MAXPOOL_MAX_KERNEL = 16 }; /* so a window offset fits a byte */
 
 typedef struct Maxpool {
     int k, stride, pad;
-    int *argmax; /* in.n * c * out.h * out.w plane indices, from the last forward */
+    uint8_t *argmax; /* in.n * c * out.h * out.w window offsets, from the last forward */
 } Maxpool;
 
 /* ceil(a / b) for b > 0 and any sign of a (C division truncates toward zero). */
@@ -48,11 +56,11 @@ static void maxpool_window(int o, int size, const Maxpool *mp, int *lo, int *hi)
 
 static Status maxpool_setup(Layer *l, const LayerSpec *spec, Error *err) {
     int k = spec->kernel, s = spec->stride ? spec->stride : 1, p = spec->pad;
-    if (k < 1 || s < 1 || p < 0 || p >= k)
+    if (k < 1 || k > MAXPOOL_MAX_KERNEL || s < 1 || p < 0 || p >= k)
         return error_set(err, ST_ARG,
-                         "maxpool %s: needs kernel >= 1, stride >= 1 and 0 <= pad < kernel "
+                         "maxpool %s: needs 1 <= kernel <= %d, stride >= 1 and 0 <= pad < kernel "
                          "(got %d, %d, %d)",
-                         l->name, k, s, p);
+                         l->name, MAXPOOL_MAX_KERNEL, k, s, p);
     int ho = maxpool_out_size(l->in.h, k, s, p), wo = maxpool_out_size(l->in.w, k, s, p);
     if (ho < 1 || wo < 1)
         return error_set(err, ST_SHAPE,
@@ -65,27 +73,52 @@ static Status maxpool_setup(Layer *l, const LayerSpec *spec, Error *err) {
     l->out = (Shape){l->in.n, l->in.c, ho, wo};
     mp->argmax = malloc(shape_count(l->out) * sizeof *mp->argmax);
     if (!mp->argmax)
-        return error_set(err, ST_NOMEM, "maxpool %s: cannot allocate %zu argmax indices", l->name,
+        return error_set(err, ST_NOMEM, "maxpool %s: cannot allocate %zu argmax offsets", l->name,
                          shape_count(l->out));
     return ST_OK;
 }
 
-/* Pools one H x W plane into Ho x Wo, recording each output's argmax. */
-static void maxpool_plane(const Layer *l, const float *x, float *y, int *arg) {
+/* 1 for the 2x2, stride 2, unpadded window on an even-sized plane: every
+ * window lies inside the image. */
+static int maxpool_is_2x2(const Layer *l) {
     const Maxpool *mp = l->priv;
-    int H = l->in.h, W = l->in.w, Ho = l->out.h, Wo = l->out.w;
+    return mp->k == 2 && mp->stride == 2 && mp->pad == 0 && l->in.h % 2 == 0 && l->in.w % 2 == 0;
+}
+
+/* Pools one H x W plane into Ho x Wo, recording each output's argmax as its
+ * offset in the unclipped window (row * k + column). */
+static void maxpool_plane(const Layer *l, const float *x, float *y, uint8_t *arg) {
+    const Maxpool *mp = l->priv;
+    int H = l->in.h, W = l->in.w, Ho = l->out.h, Wo = l->out.w, k = mp->k;
+    if (maxpool_is_2x2(l)) {
+        for (int oh = 0; oh < Ho; oh++) {
+            const float *r0 = x + (size_t)(2 * oh) * W, *r1 = r0 + W;
+            float *out = y + (size_t)oh * Wo;
+            uint8_t *at = arg + (size_t)oh * Wo;
+            for (int ow = 0; ow < Wo; ow++) {
+                float m = r0[2 * ow], v;
+                int o = 0;
+                if ((v = r0[2 * ow + 1]) > m) m = v, o = 1;
+                if ((v = r1[2 * ow]) > m) m = v, o = 2;
+                if ((v = r1[2 * ow + 1]) > m) m = v, o = 3;
+                out[ow] = m;
+                at[ow] = (uint8_t)o;
+            }
+        }
+        return;
+    }
     for (int oh = 0; oh < Ho; oh++) {
-        int h0, h1;
+        int h0, h1, sh = oh * mp->stride - mp->pad;
         maxpool_window(oh, H, mp, &h0, &h1);
         for (int ow = 0; ow < Wo; ow++) {
-            int w0, w1;
+            int w0, w1, sw = ow * mp->stride - mp->pad;
             maxpool_window(ow, W, mp, &w0, &w1);
-            int best = h0 * W + w0;
+            int bh = h0, bw = w0;
             for (int ih = h0; ih < h1; ih++)
                 for (int iw = w0; iw < w1; iw++)
-                    if (x[ih * W + iw] > x[best]) best = ih * W + iw;
-            y[oh * Wo + ow] = x[best];
-            arg[oh * Wo + ow] = best;
+                    if (x[ih * W + iw] > x[bh * W + bw]) bh = ih, bw = iw;
+            y[oh * Wo + ow] = x[bh * W + bw];
+            arg[oh * Wo + ow] = (uint8_t)((bh - sh) * k + (bw - sw));
         }
     }
 }
@@ -106,14 +139,20 @@ static void maxpool_backward(Layer *l, const Tensor *x, const Tensor *y, const T
     (void)ws;
     if (!dx) return;
     const Maxpool *mp = l->priv;
-    size_t in_plane = (size_t)l->in.h * l->in.w, out_plane = (size_t)l->out.h * l->out.w;
+    int W = l->in.w, Ho = l->out.h, Wo = l->out.w, k = mp->k;
+    size_t in_plane = (size_t)l->in.h * W, out_plane = (size_t)Ho * Wo;
     size_t planes = (size_t)x->n * l->in.c;
     memset(dx->data, 0, sizeof(float) * tensor_count(dx));
     for (size_t i = 0; i < planes; i++) {
         float *dxp = dx->data + i * in_plane;
         const float *dyp = dy->data + i * out_plane;
-        const int *arg = mp->argmax + i * out_plane;
-        for (size_t j = 0; j < out_plane; j++) dxp[arg[j]] += dyp[j];
+        const uint8_t *arg = mp->argmax + i * out_plane;
+        for (int oh = 0; oh < Ho; oh++)
+            for (int ow = 0; ow < Wo; ow++) {
+                int o = arg[oh * Wo + ow];
+                int ih = oh * mp->stride - mp->pad + o / k, iw = ow * mp->stride - mp->pad + o % k;
+                dxp[(size_t)ih * W + iw] += dyp[oh * Wo + ow];
+            }
     }
 }
 
