@@ -7,10 +7,11 @@
  * and SGD with momentum. Inputs and labels are random: what is measured is
  * the engine, not the loader.
  *
- * Usage: bench_step WIDTH RESOLUTION BATCH ts|avg DIM ITERS [THREADS]
- * Prints one line "img/s <x> s/iter <y> peak_rss_mib <z>" after one warm-up
- * step; the peak RSS is the process's (getrusage), so run one configuration
- * per process.
+ * Usage: bench_step WIDTH RESOLUTION BATCH ts|avg DIM ITERS [THREADS [features]]
+ * With `features` a step is the forward of the feature part only (the
+ * backbone and the pooling head, as the feature cache runs it). Prints one line "img/s <x> s/iter
+ * <y> peak_rss_mib <z>" after one warm-up step; the peak RSS is the process's (getrusage), so run
+ * one configuration per process.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,8 @@
 enum { CLASSES = 200 };
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_step WIDTH RESOLUTION BATCH ts|avg DIM ITERS [THREADS]\n");
+    fprintf(stderr,
+            "usage: bench_step WIDTH RESOLUTION BATCH ts|avg DIM ITERS [THREADS [features]]\n");
     exit(2);
 }
 
@@ -45,6 +47,8 @@ int main(int argc, char **argv) {
     c.num_classes = CLASSES;
     int iters = atoi(argv[6]);
     int threads = argc > 7 ? atoi(argv[7]) : 2;
+    int features_only = argc > 8 && strcmp(argv[8], "features") == 0;
+    if (argc > 8 && !features_only) usage();
     blas_set_threads(threads);
     parallel_set_threads(threads);
     if (c.width <= 0 || c.resolution < 32 || c.batch < 1 || iters < 1) usage();
@@ -81,6 +85,10 @@ int main(int argc, char **argv) {
     double t0 = 0;
     for (int it = 0; it <= iters; it++) {
         if (it == 1) t0 = timer_now(); /* step 0 is the warm-up */
+        if (features_only) {
+            net_forward_features(net, &x);
+            continue;
+        }
         for (int i = 0; i < np; i++) param_zero_grad(params[i]);
         const Tensor *logits = net_forward(net, &x);
         softmax_loss_forward(logits, labels, &probs);

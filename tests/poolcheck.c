@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/base/parallel.h"
 #include "engine/nn/layer.h"
 #include "tests/gradcheck.h"
 #include "tests/testutil.h"
@@ -161,4 +162,44 @@ void poolcheck_kernel(const char *kind, int c, int d, int draws, uint64_t seed0,
     printf("%s kernel: mean <phi(x),phi(z)> / <x,z>^2 = %.4f over %d draws\n", kind, mean, draws);
     if (fabs(mean - 1.0) > tol)
         fail_msg("kernel ratio mean %.4f is not within %.2f of 1", mean, tol);
+}
+
+/* Forward, backward (both gradients) and backward with a used twice, at
+ * `threads` engine threads, into out[0..3) (made here). */
+static void run_at(PairPool *p, const PoolInputs *in, const Tensor *dy, int threads,
+                   Tensor out[4]) {
+    parallel_set_threads(threads);
+    testutil_tensor(&out[0], in->y.n, in->y.c, 1, 1);
+    testutil_tensor(&out[1], in->a.n, in->a.c, in->a.h, in->a.w);
+    testutil_tensor(&out[2], in->b.n, in->b.c, in->b.h, in->b.w);
+    testutil_tensor(&out[3], in->a.n, in->a.c, in->a.h, in->a.w);
+    pair_pool_forward(p, &in->a, &in->b, &out[0]);
+    pair_pool_backward(p, &in->a, &in->b, dy, &out[1], &out[2]);
+    if (p->c1 == p->c2) pair_pool_backward(p, &in->a, NULL, dy, &out[3], NULL);
+    parallel_set_threads(1);
+}
+
+void poolcheck_threads(PairPool *p, int n, int h, int w, uint64_t seed) {
+    Rng r;
+    rng_seed(&r, seed);
+    PoolInputs in;
+    poolcheck_inputs(&in, p, n, h, w, &r);
+    Tensor dy;
+    testutil_tensor(&dy, n, p->d, 1, 1);
+    testutil_fill_normal(&dy, &r, 1.0f);
+    Tensor one[4];
+    run_at(p, &in, &dy, 1, one);
+    for (int threads = 2; threads <= 3; threads++) {
+        Tensor many[4];
+        run_at(p, &in, &dy, threads, many);
+        for (int k = 0; k < 4; k++) {
+            if (memcmp(one[k].data, many[k].data, sizeof(float) * tensor_count(&one[k])) != 0)
+                fail_msg("%s: %s differs between 1 and %d threads", p->kind->name,
+                         (const char *[]){"y", "da", "db", "da (a twice)"}[k], threads);
+            tensor_fini(&many[k]);
+        }
+    }
+    for (int k = 0; k < 4; k++) tensor_fini(&one[k]);
+    tensor_fini(&dy);
+    poolcheck_inputs_fini(&in);
 }

@@ -73,4 +73,9 @@ void poolcheck_errors(const char *kind, PoolCreate create, const char *name);
 void poolcheck_kernel(const char *kind, int c, int d, int draws, uint64_t seed0,
                       uint64_t input_seed0, double tol);
 
+/* p's forward and backward (both gradients, and a used twice when c1 ==
+ * c2) on n samples are bit for bit the same on 1, 2 and 3 engine threads
+ * (parallel.h), whose workers' scratch p makes on first use. */
+void poolcheck_threads(PairPool *p, int n, int h, int w, uint64_t seed);
+
 #endif

@@ -173,8 +173,15 @@ static void test_bilinear_setup_errors(void **state) {
     layer_fini(&l);
 }
 
+static void test_bilinear_same_on_any_thread_count(void **state) {
+    (void)state;
+    PairPool p = bilinear_pool(6, 6, 64);
+    poolcheck_threads(&p, 16, 8, 8, 17);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bilinear_same_on_any_thread_count),
         cmocka_unit_test(test_bilinear_forward_by_hand),
         cmocka_unit_test(test_bilinear_forward_matches_direct_loop),
         cmocka_unit_test(test_bilinear_twice_gradient_is_g_plus_gt),

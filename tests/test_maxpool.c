@@ -3,8 +3,10 @@
  * padded windows), first-maximum tie-breaking in both directions,
  * overlapping windows in backward, gradient checks and setup errors.
  */
+#include <math.h>
 #include <string.h>
 
+#include "engine/base/parallel.h"
 #include "engine/nn/layer.h"
 #include "tests/gradcheck.h"
 #include "tests/testutil.h"
@@ -212,51 +214,62 @@ static void test_maxpool_setup_errors(void **state) {
 
 /* The 2x2 stride-2 path and the general one agree (a 2x2 window with pad 0
  * on an odd plane takes the general path): values, ties to the first
- * maximum, and gradients. */
+ * maximum, NaNs, and gradients. 40 columns give the vector runs of 16
+ * outputs and a scalar tail; the fast path runs on two threads. */
 static void test_maxpool_2x2_path_matches_general(void **state) {
     (void)state;
+    enum { N = 2, C = 3, H = 6, W = 40, HO = H / 2, WO = W / 2, P = N * C };
     Layer even, odd;
     LayerSpec spec = pool_spec(2, 2, 0);
-    assert_int_equal(layer_init(&even, &spec, (Shape){2, 3, 6, 8}, NULL), ST_OK);
-    assert_int_equal(layer_init(&odd, &spec, (Shape){2, 3, 7, 9}, NULL), ST_OK);
+    assert_int_equal(layer_init(&even, &spec, (Shape){N, C, H, W}, NULL), ST_OK);
+    assert_int_equal(layer_init(&odd, &spec, (Shape){N, C, H + 1, W + 1}, NULL), ST_OK);
     Tensor xe, xo, ye, yo, dye, dyo, dxe, dxo;
-    testutil_tensor(&xe, 2, 3, 6, 8);
-    testutil_tensor(&xo, 2, 3, 7, 9);
+    testutil_tensor(&xe, N, C, H, W);
+    testutil_tensor(&xo, N, C, H + 1, W + 1);
     Rng r;
     rng_seed(&r, 9);
-    for (size_t i = 0; i < tensor_count(&xo); i++) /* few values: many ties */
-        xo.data[i] = (float)rng_below(&r, 3);
-    for (int p = 0; p < 6; p++) /* xe is the top-left 6 x 8 of each plane of xo */
-        for (int h = 0; h < 6; h++)
-            for (int w = 0; w < 8; w++) xe.data[(p * 6 + h) * 8 + w] = xo.data[(p * 7 + h) * 9 + w];
-    testutil_tensor(&ye, 2, 3, 3, 4);
-    testutil_tensor(&yo, 2, 3, 4, 5);
-    testutil_tensor(&dye, 2, 3, 3, 4);
-    testutil_tensor(&dyo, 2, 3, 4, 5);
-    testutil_tensor(&dxe, 2, 3, 6, 8);
-    testutil_tensor(&dxo, 2, 3, 7, 9);
+    for (size_t i = 0; i < tensor_count(&xo); i++) /* few values: many ties; a few NaNs */
+        xo.data[i] = rng_below(&r, 50) == 0 ? NAN : (float)rng_below(&r, 3);
+    for (int p = 0; p < P; p++) /* xe is the top-left H x W of each plane of xo */
+        for (int h = 0; h < H; h++)
+            for (int w = 0; w < W; w++)
+                xe.data[(p * H + h) * W + w] = xo.data[(p * (H + 1) + h) * (W + 1) + w];
+    testutil_tensor(&ye, N, C, HO, WO);
+    testutil_tensor(&yo, N, C, HO + 1, WO + 1);
+    testutil_tensor(&dye, N, C, HO, WO);
+    testutil_tensor(&dyo, N, C, HO + 1, WO + 1);
+    testutil_tensor(&dxe, N, C, H, W);
+    testutil_tensor(&dxo, N, C, H + 1, W + 1);
     testutil_fill_normal(&dyo, &r, 1.0f);
-    for (int p = 0; p < 6; p++)
-        for (int h = 0; h < 3; h++)
-            for (int w = 0; w < 4; w++) {
-                dye.data[(p * 3 + h) * 4 + w] = dyo.data[(p * 4 + h) * 5 + w];
-            }
-    for (int p = 0; p < 6; p++) /* the odd plane's last row and column get no gradient */
-        for (int h = 0; h < 4; h++)
-            for (int w = 0; w < 5; w++)
-                if (h == 3 || w == 4) dyo.data[(p * 4 + h) * 5 + w] = 0;
+    for (int p = 0; p < P; p++)
+        for (int h = 0; h < HO; h++)
+            for (int w = 0; w < WO; w++)
+                dye.data[(p * HO + h) * WO + w] = dyo.data[(p * (HO + 1) + h) * (WO + 1) + w];
+    for (int p = 0; p < P; p++) /* the odd plane's last row and column get no gradient */
+        for (int h = 0; h <= HO; h++)
+            for (int w = 0; w <= WO; w++)
+                if (h == HO || w == WO) dyo.data[(p * (HO + 1) + h) * (WO + 1) + w] = 0;
+    parallel_set_threads(2); /* the planes of the fast path split over two threads */
     layer_forward(&even, &xe, &ye, NULL);
-    layer_forward(&odd, &xo, &yo, NULL);
     layer_backward(&even, &xe, &ye, &dye, &dxe, NULL);
+    parallel_set_threads(1);
+    layer_forward(&odd, &xo, &yo, NULL);
     layer_backward(&odd, &xo, &yo, &dyo, &dxo, NULL);
-    for (int p = 0; p < 6; p++) {
-        for (int h = 0; h < 3; h++)
-            for (int w = 0; w < 4; w++)
-                assert_true(ye.data[(p * 3 + h) * 4 + w] == yo.data[(p * 4 + h) * 5 + w]);
-        for (int h = 0; h < 6; h++)
-            for (int w = 0; w < 8; w++)
-                assert_true(dxe.data[(p * 6 + h) * 8 + w] == dxo.data[(p * 7 + h) * 9 + w]);
+    int nans = 0;
+    for (int p = 0; p < P; p++) {
+        for (int h = 0; h < HO; h++)
+            for (int w = 0; w < WO; w++) {
+                float e = ye.data[(p * HO + h) * WO + w];
+                float o = yo.data[(p * (HO + 1) + h) * (WO + 1) + w];
+                nans += isnan(e);
+                assert_true(e == o || (isnan(e) && isnan(o)));
+            }
+        for (int h = 0; h < H; h++)
+            for (int w = 0; w < W; w++)
+                assert_true(dxe.data[(p * H + h) * W + w] ==
+                            dxo.data[(p * (H + 1) + h) * (W + 1) + w]);
     }
+    assert_true(nans > 0); /* the NaN case was met */
     tensor_fini(&xe);
     tensor_fini(&xo);
     tensor_fini(&ye);

@@ -140,8 +140,16 @@ static void test_rm_pair_gradcheck(void **state) {
     pair_gradcheck(1, 4, 2, 10, 13, 9, 32); /* GEMM block + tail */
 }
 
+static void test_rm_same_on_any_thread_count(void **state) {
+    (void)state;
+    PairPool *p = make_rm(6, 6, 64, 256, 3);
+    poolcheck_threads(p, 16, 8, 8, 17);
+    pair_pool_destroy(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rm_same_on_any_thread_count),
         cmocka_unit_test(test_rm_weights_are_signs),
         cmocka_unit_test(test_rm_forward_by_hand),
         cmocka_unit_test(test_rm_forward_matches_direct_loop),

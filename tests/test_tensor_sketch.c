@@ -153,8 +153,16 @@ static void test_ts_pair_gradcheck(void **state) {
     pair_gradcheck(1, 4, 2, 3, 7, 9, 32); /* odd d; full batches and a tail */
 }
 
+static void test_ts_same_on_any_thread_count(void **state) {
+    (void)state;
+    PairPool *p = make_ts(6, 6, 64, 256, 3);
+    poolcheck_threads(p, 16, 8, 8, 17);
+    pair_pool_destroy(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ts_same_on_any_thread_count),
         cmocka_unit_test(test_ts_forward_by_hand),
         cmocka_unit_test(test_ts_is_count_sketch_of_outer_product),
         cmocka_unit_test(test_ts_layer_gradcheck),

@@ -15,13 +15,16 @@
 #include "engine/nn/layers.h"
 #include "engine/nn/pair_pool.h"
 
-static void bilinear_forward_sample(PairPool *p, const float *a, const float *b, float *y) {
+static void bilinear_forward_sample(const PairPool *p, const float *a, const float *b, float *y,
+                                    float *scratch) {
+    (void)scratch;
     blas_gemm(0, 1, p->c1, p->c2, p->hw, 1.0f, a, p->hw, b, p->hw, 0.0f, y, p->c2);
 }
 
 /* With a used twice (db == da), db's contribution lands in da on top of G b. */
-static void bilinear_backward_sample(PairPool *p, const float *a, const float *b, const float *g,
-                                     float *da, float *db) {
+static void bilinear_backward_sample(const PairPool *p, const float *a, const float *b,
+                                     const float *g, float *da, float *db, float *scratch) {
+    (void)scratch;
     int c1 = p->c1, c2 = p->c2, hw = p->hw;
     if (da) blas_gemm(0, 0, c1, hw, c2, 1.0f, g, c2, b, hw, 0.0f, da, hw);
     if (db) blas_gemm(1, 0, c2, hw, c1, 1.0f, g, c2, a, hw, db == da ? 1.0f : 0.0f, db, hw);
@@ -34,7 +37,7 @@ static const PairPoolKind bilinear_kind = {
 };
 
 PairPool bilinear_pool(int c1, int c2, int hw) {
-    return (PairPool){&bilinear_kind, c1, c2, hw, c1 * c2};
+    return (PairPool){.kind = &bilinear_kind, .c1 = c1, .c2 = c2, .hw = hw, .d = c1 * c2};
 }
 
 /* The pooling for these inputs (b NULL: a twice). */

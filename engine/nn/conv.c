@@ -27,7 +27,12 @@
  * each through the same algorithm single-threaded: handing every small
  * GEMM and transform to two threads costs more than it saves. The groups
  * are fixed by the batch, not by the thread count, so the results are the
- * same with any number of threads.
+ * same with any number of threads. A layer with at most CONV_SPLIT_THIN_K
+ * inputs per output (conv1_1: 3 x 3 x 3 = 27) is split too whatever its
+ * size, as long as the groups' workspace stays within CONV_SPLIT_WS_MAX
+ * floats: a GEMM that thin is mostly the unrolling and the bias/ReLU
+ * pass, which OpenBLAS's threads do not share (conv1_1 at width 0.25,
+ * 224 px: 10% of a forward on one thread while the other waited).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +43,7 @@
 #include "engine/nn/layers.h"
 
 enum { CONV_WINO_MIN_CHANNELS = 16, CONV_WINO_MIN_TILES = 4, CONV_SPLIT_MAX = 4 };
+enum { CONV_SPLIT_THIN_K = 32, CONV_SPLIT_WS_MAX = 16 << 20 };
 #define CONV_SPLIT_FLOPS 30e6
 
 static const ConvAlgo *const algos[] = {&conv_im2col_algo, &conv_winograd_algo};
@@ -102,10 +108,13 @@ static Status conv_shadow_init(Layer *l, int g, Error *err) {
     return cv->algo->setup ? cv->algo->setup(s, err) : ST_OK;
 }
 
+static void conv_split_fini(Conv *cv);
+
 static Status conv_split_setup(Layer *l, const LayerSpec *spec, Error *err) {
     (void)spec;
     Conv *cv = l->priv;
-    if (l->in.n < 2 || conv_flops_per_image(l) >= CONV_SPLIT_FLOPS) return ST_OK;
+    int thin = l->in.c * cv->k * cv->k <= CONV_SPLIT_THIN_K;
+    if (l->in.n < 2 || (conv_flops_per_image(l) >= CONV_SPLIT_FLOPS && !thin)) return ST_OK;
     int split = l->in.n < CONV_SPLIT_MAX ? l->in.n : CONV_SPLIT_MAX;
     cv->per = (l->in.n + split - 1) / split;
     cv->split = (l->in.n + cv->per - 1) / cv->per;
@@ -120,6 +129,14 @@ static Status conv_split_setup(Layer *l, const LayerSpec *spec, Error *err) {
         if (st) return st;
     }
     cv->shadow_ws = cv->algo->workspace(&cv->shadow[0]);
+    if (conv_flops_per_image(l) >= CONV_SPLIT_FLOPS &&
+        (size_t)cv->split * cv->shadow_ws > CONV_SPLIT_WS_MAX) { /* thin, but too big to copy */
+        conv_split_fini(cv);
+        cv->split = cv->per = 0;
+        cv->shadow = NULL;
+        cv->grads = NULL;
+        cv->shadow_ws = 0;
+    }
     return ST_OK;
 }
 

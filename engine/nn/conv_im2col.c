@@ -22,6 +22,9 @@
 
 enum { CONV_MIN_COLUMNS = 1024 };
 
+typedef float F16 __attribute__((vector_size(64)));
+typedef int I16 __attribute__((vector_size(64)));
+
 static int im2col_is_pointwise(const Layer *l) {
     const Conv *cv = l->priv;
     return cv->k == 1 && cv->stride == 1 && cv->pad == 0;
@@ -145,10 +148,27 @@ static void im2col_stage(const Layer *l, const Tensor *y, const Tensor *dy, int 
 static void im2col_finish(const Layer *l, float *dst, int o, int hw) {
     const Conv *cv = l->priv;
     float b = l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
-    if (cv->relu)
-        for (int q = 0; q < hw; q++) dst[q] = dst[q] + b > 0.0f ? dst[q] + b : 0.0f;
-    else if (l->n_params > 1)
-        for (int q = 0; q < hw; q++) dst[q] += b;
+    if (!cv->relu && l->n_params < 2) return;
+    int q = 0;
+    /* Blocks of 16 as vectors (conv1_1's pass over its output, one float
+     * at a time, was 9% of a forward). */
+    if (cv->relu) {
+        for (; q + 16 <= hw; q += 16) { /* keep the bits where v > 0 (mask all ones) */
+            F16 v, zero = {0};
+            memcpy(&v, dst + q, sizeof v);
+            v += b;
+            v = (F16)((I16)v & (v > zero));
+            memcpy(dst + q, &v, sizeof v);
+        }
+        for (; q < hw; q++) {
+            float v = dst[q] + b;
+            dst[q] = v > 0.0f ? v : 0.0f;
+        }
+        return;
+    }
+    for (; q + 16 <= hw; q += 16)
+        for (int j = 0; j < 16; j++) dst[q + j] += b;
+    for (; q < hw; q++) dst[q] += b;
 }
 
 static void im2col_forward_group(Layer *l, const Tensor *x, Tensor *y, int i, int g, float *ws) {

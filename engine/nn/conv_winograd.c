@@ -522,8 +522,13 @@ WINO_CLONES static void wino_input_task(void *ctx, int c, int worker) {
             for (int j = 4; j < 6; j++) wino_phase(row + 4, j - 4, d[i * 6 + j]);
         }
         WINO_2D(wino_bt, 6, 6, 6, 6, d, v);
-        for (int xi = 0; xi < WINO_POS; xi++)
-            memcpy(w->V + ((size_t)xi * cin + c) * w->ld + g, v[xi], sizeof(float) * (size_t)r.n);
+        float *dst = w->V + (size_t)c * w->ld + g;
+        size_t step = (size_t)cin * w->ld;
+        if (r.n == WINO_LANES) /* a whole run: fixed-size stores, no call */
+            for (int xi = 0; xi < WINO_POS; xi++) memcpy(dst + xi * step, v[xi], sizeof(Lanes));
+        else
+            for (int xi = 0; xi < WINO_POS; xi++)
+                memcpy(dst + xi * step, v[xi], sizeof(float) * (size_t)r.n);
         g += r.n;
     }
     for (int xi = 0; xi < WINO_POS && w->tb < w->ld; xi++)

@@ -18,16 +18,22 @@
  * through them with +=, since windows may overlap. So backward must follow
  * the forward pass of the same x. y must not alias x. Windows are at most
  * MAXPOOL_MAX_KERNEL wide. The common 2x2, stride 2, unpadded window has a
- * path of its own (no clipping inside the image).
+ * path of its own (no clipping inside the image). Planes are independent,
+ * so both passes split them into MAXPOOL_TASKS runs on the engine's
+ * threads.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <stdint.h>
 
+#include "engine/base/parallel.h"
 #include "engine/nn/layers.h"
 
-enum { MAXPOOL_MAX_KERNEL = 16 }; /* so a window offset fits a byte */
+enum {
+    MAXPOOL_MAX_KERNEL = 16, /* so a window offset fits a byte */
+    MAXPOOL_TASKS = 16
+}; /* runs of planes per pass, for the threads */
 
 typedef struct Maxpool {
     int k, stride, pad;
@@ -85,6 +91,35 @@ static int maxpool_is_2x2(const Layer *l) {
     return mp->k == 2 && mp->stride == 2 && mp->pad == 0 && l->in.h % 2 == 0 && l->in.w % 2 == 0;
 }
 
+typedef float F16 __attribute__((vector_size(64)));
+typedef int I16 __attribute__((vector_size(64)));
+typedef uint8_t U16 __attribute__((vector_size(16)));
+
+/* 16 outputs of a 2x2 window row from its two input rows (32 floats each),
+ * as vectors: the same maxima and first-maximum offsets as the scalar loop
+ * (strict >, row-major order). */
+static void maxpool_2x2_run(const float *r0, const float *r1, float *out, uint8_t *at) {
+    F16 a0, a1, b0, b1;
+    memcpy(&a0, r0, sizeof a0);
+    memcpy(&a1, r0 + 16, sizeof a1);
+    memcpy(&b0, r1, sizeof b0);
+    memcpy(&b1, r1 + 16, sizeof b1);
+    I16 even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+    I16 odd = even + 1;
+    F16 v[4] = {__builtin_shuffle(a0, a1, even), __builtin_shuffle(a0, a1, odd),
+                __builtin_shuffle(b0, b1, even), __builtin_shuffle(b0, b1, odd)};
+    F16 m = v[0];
+    I16 o = {0};
+    for (int k = 1; k < 4; k++) {
+        I16 gt = v[k] > m; /* all ones where this candidate wins */
+        m = (F16)(((I16)v[k] & gt) | ((I16)m & ~gt));
+        o = (k & gt) | (o & ~gt);
+    }
+    U16 o8 = __builtin_convertvector(o, U16);
+    memcpy(out, &m, sizeof m);
+    memcpy(at, &o8, sizeof o8);
+}
+
 /* Pools one H x W plane into Ho x Wo, recording each output's argmax as its
  * offset in the unclipped window (row * k + column). */
 static void maxpool_plane(const Layer *l, const float *x, float *y, uint8_t *arg) {
@@ -95,7 +130,10 @@ static void maxpool_plane(const Layer *l, const float *x, float *y, uint8_t *arg
             const float *r0 = x + (size_t)(2 * oh) * W, *r1 = r0 + W;
             float *out = y + (size_t)oh * Wo;
             uint8_t *at = arg + (size_t)oh * Wo;
-            for (int ow = 0; ow < Wo; ow++) {
+            int ow = 0;
+            for (; ow + 16 <= Wo; ow += 16)
+                maxpool_2x2_run(r0 + 2 * ow, r1 + 2 * ow, out + ow, at + ow);
+            for (; ow < Wo; ow++) {
                 float m = r0[2 * ow], v;
                 int o = 0;
                 if ((v = r0[2 * ow + 1]) > m) m = v, o = 1;
@@ -123,29 +161,49 @@ static void maxpool_plane(const Layer *l, const float *x, float *y, uint8_t *arg
     }
 }
 
-static void maxpool_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
-    (void)ws;
+/* One pass over planes [p0, p1) of a batch. */
+typedef struct MaxpoolRun {
+    const Layer *l;
+    const Tensor *x, *dy;
+    Tensor *y, *dx;
+    size_t planes;
+} MaxpoolRun;
+
+static void maxpool_range(const MaxpoolRun *r, int task, size_t *p0, size_t *p1) {
+    *p0 = r->planes * (size_t)task / MAXPOOL_TASKS;
+    *p1 = r->planes * (size_t)(task + 1) / MAXPOOL_TASKS;
+}
+
+static void maxpool_forward_task(void *ctx, int task, int worker) {
+    (void)worker;
+    const MaxpoolRun *r = ctx;
+    const Layer *l = r->l;
     const Maxpool *mp = l->priv;
-    size_t in_plane = (size_t)l->in.h * l->in.w, out_plane = (size_t)l->out.h * l->out.w;
-    size_t planes = (size_t)x->n * l->in.c;
-    for (size_t i = 0; i < planes; i++)
-        maxpool_plane(l, x->data + i * in_plane, y->data + i * out_plane,
+    size_t in_plane = (size_t)l->in.h * l->in.w, out_plane = (size_t)l->out.h * l->out.w, p0, p1;
+    maxpool_range(r, task, &p0, &p1);
+    for (size_t i = p0; i < p1; i++)
+        maxpool_plane(l, r->x->data + i * in_plane, r->y->data + i * out_plane,
                       mp->argmax + i * out_plane);
 }
 
-static void maxpool_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy,
-                             Tensor *dx, float *ws) {
-    (void)y;
+static void maxpool_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
     (void)ws;
-    if (!dx) return;
+    MaxpoolRun r = {.l = l, .x = x, .y = y, .planes = (size_t)x->n * l->in.c};
+    parallel_run(MAXPOOL_TASKS, maxpool_forward_task, &r);
+}
+
+static void maxpool_backward_task(void *ctx, int task, int worker) {
+    (void)worker;
+    const MaxpoolRun *r = ctx;
+    const Layer *l = r->l;
     const Maxpool *mp = l->priv;
     int W = l->in.w, Ho = l->out.h, Wo = l->out.w, k = mp->k;
-    size_t in_plane = (size_t)l->in.h * W, out_plane = (size_t)Ho * Wo;
-    size_t planes = (size_t)x->n * l->in.c;
-    memset(dx->data, 0, sizeof(float) * tensor_count(dx));
-    for (size_t i = 0; i < planes; i++) {
-        float *dxp = dx->data + i * in_plane;
-        const float *dyp = dy->data + i * out_plane;
+    size_t in_plane = (size_t)l->in.h * W, out_plane = (size_t)Ho * Wo, p0, p1;
+    maxpool_range(r, task, &p0, &p1);
+    memset(r->dx->data + p0 * in_plane, 0, sizeof(float) * (p1 - p0) * in_plane);
+    for (size_t i = p0; i < p1; i++) {
+        float *dxp = r->dx->data + i * in_plane;
+        const float *dyp = r->dy->data + i * out_plane;
         const uint8_t *arg = mp->argmax + i * out_plane;
         for (int oh = 0; oh < Ho; oh++)
             for (int ow = 0; ow < Wo; ow++) {
@@ -154,6 +212,15 @@ static void maxpool_backward(Layer *l, const Tensor *x, const Tensor *y, const T
                 dxp[(size_t)ih * W + iw] += dyp[oh * Wo + ow];
             }
     }
+}
+
+static void maxpool_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy,
+                             Tensor *dx, float *ws) {
+    (void)y;
+    (void)ws;
+    if (!dx) return;
+    MaxpoolRun r = {.l = l, .dy = dy, .dx = dx, .planes = (size_t)x->n * l->in.c};
+    parallel_run(MAXPOOL_TASKS, maxpool_backward_task, &r);
 }
 
 static void maxpool_teardown(Layer *l) {

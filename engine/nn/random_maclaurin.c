@@ -29,17 +29,21 @@ typedef struct RandomMaclaurin {
     int hw, d, chunk;
     float scale; /* 1/sqrt(d) */
     float *w[2]; /* c[k] x d, +1/-1 */
-    float *p[2]; /* d x chunk: projections, then their gradients */
 } RandomMaclaurin;
+
+/* A thread's scratch (pair_pool.h) holds p[0], p[1], d x chunk each: the
+ * projections of a block, then their gradients. */
+static void rm_scratch(const RandomMaclaurin *rm, float *s, float *p[2]) {
+    p[0] = s;
+    p[1] = s + (size_t)rm->d * (size_t)rm->chunk;
+}
 
 static const PairPoolKind rm_kind;
 
 static void rm_destroy(PairPool *pool) {
     RandomMaclaurin *rm = (RandomMaclaurin *)pool;
-    for (int k = 0; k < 2; k++) {
-        free(rm->w[k]);
-        free(rm->p[k]);
-    }
+    pair_pool_free_scratch(pool);
+    for (int k = 0; k < 2; k++) free(rm->w[k]);
     free(rm);
 }
 
@@ -47,16 +51,20 @@ PairPool *random_maclaurin_create(int c1, int c2, int hw, int d, uint64_t seed, 
     if (pair_pool_check_sizes("random_maclaurin", c1, c2, hw, d, err)) return NULL;
     RandomMaclaurin *rm = calloc(1, sizeof *rm);
     if (!rm) goto nomem;
-    *rm = (RandomMaclaurin){.pool = {&rm_kind, c1, c2, hw, d}, .c = {c1, c2}, .hw = hw, .d = d};
+    *rm = (RandomMaclaurin){.pool = {.kind = &rm_kind}, .c = {c1, c2}, .hw = hw, .d = d};
     rm->chunk = hw < RM_CHUNK ? hw : RM_CHUNK;
+    if (pair_pool_init(&rm->pool, &rm_kind, c1, c2, hw, d, 2 * (size_t)d * (size_t)rm->chunk,
+                       err)) {
+        rm_destroy(&rm->pool);
+        return NULL;
+    }
     rm->scale = (float)(1.0 / sqrt((double)d));
     Rng r;
     rng_seed(&r, seed);
     for (int k = 0; k < 2; k++) {
         size_t n = (size_t)rm->c[k] * (size_t)d;
         rm->w[k] = malloc(n * sizeof(float));
-        rm->p[k] = malloc((size_t)d * (size_t)rm->chunk * sizeof(float));
-        if (!rm->w[k] || !rm->p[k]) goto nomem;
+        if (!rm->w[k]) goto nomem;
         /* 64 signs per draw, branch-free: W has c x d entries (4M at c = 512,
          * d = 8192) and a random branch per entry would dominate setup. */
         for (size_t i = 0; i < n; i += 64) {
@@ -78,19 +86,22 @@ const float *random_maclaurin_weights(const PairPool *rm, int input) {
 }
 
 /* p[k] (d x m) = W_k^T x[:, l0..l0+m-1] for one sample x (c[k] x hw). */
-static void rm_project(RandomMaclaurin *rm, int k, const float *x, int l0, int m) {
-    blas_gemm(1, 0, rm->d, m, rm->c[k], 1.0f, rm->w[k], rm->d, x + l0, rm->hw, 0.0f, rm->p[k], m);
+static void rm_project(const RandomMaclaurin *rm, int k, const float *x, int l0, int m, float *pk) {
+    blas_gemm(1, 0, rm->d, m, rm->c[k], 1.0f, rm->w[k], rm->d, x + l0, rm->hw, 0.0f, pk, m);
 }
 
-static void rm_forward_sample(PairPool *pool, const float *a, const float *b, float *y) {
-    RandomMaclaurin *rm = (RandomMaclaurin *)pool;
+static void rm_forward_sample(const PairPool *pool, const float *a, const float *b, float *y,
+                              float *scratch) {
+    const RandomMaclaurin *rm = (const RandomMaclaurin *)pool;
+    float *pr[2];
+    rm_scratch(rm, scratch, pr);
     memset(y, 0, (size_t)rm->d * sizeof(float));
     for (int l0 = 0; l0 < rm->hw; l0 += rm->chunk) {
         int m = rm->hw - l0 < rm->chunk ? rm->hw - l0 : rm->chunk;
-        rm_project(rm, 0, a, l0, m);
-        rm_project(rm, 1, b, l0, m);
+        rm_project(rm, 0, a, l0, m, pr[0]);
+        rm_project(rm, 1, b, l0, m, pr[1]);
         for (int f = 0; f < rm->d; f++) {
-            const float *p = rm->p[0] + (size_t)f * m, *q = rm->p[1] + (size_t)f * m;
+            const float *p = pr[0] + (size_t)f * m, *q = pr[1] + (size_t)f * m;
             float sum = 0.0f;
             for (int j = 0; j < m; j++) sum += p[j] * q[j];
             y[f] += rm->scale * sum;
@@ -100,9 +111,10 @@ static void rm_forward_sample(PairPool *pool, const float *a, const float *b, fl
 
 /* Replaces the projections of a block (d x m) by their gradients, with
  * s = 1/sqrt(d): p[0] <- s G o p[1] when need0, p[1] <- s G o p[0] when need1. */
-static void rm_grad_projections(RandomMaclaurin *rm, const float *g, int m, int need0, int need1) {
+static void rm_grad_projections(const RandomMaclaurin *rm, float *const pr[2], const float *g,
+                                int m, int need0, int need1) {
     for (int f = 0; f < rm->d; f++) {
-        float *p = rm->p[0] + (size_t)f * m, *q = rm->p[1] + (size_t)f * m;
+        float *p = pr[0] + (size_t)f * m, *q = pr[1] + (size_t)f * m;
         float gs = g[f] * rm->scale;
         if (!need0) {
             for (int j = 0; j < m; j++) q[j] = gs * p[j];
@@ -120,21 +132,23 @@ static void rm_grad_projections(RandomMaclaurin *rm, const float *g, int m, int 
 
 /* Gradients of one sample: da, db may be NULL (not wanted); db == da means
  * a is used twice and both contributions are summed into da. */
-static void rm_backward_sample(PairPool *pool, const float *a, const float *b, const float *dy,
-                               float *da, float *db) {
-    RandomMaclaurin *rm = (RandomMaclaurin *)pool;
+static void rm_backward_sample(const PairPool *pool, const float *a, const float *b,
+                               const float *dy, float *da, float *db, float *scratch) {
+    const RandomMaclaurin *rm = (const RandomMaclaurin *)pool;
+    float *pr[2];
+    rm_scratch(rm, scratch, pr);
     int need0 = da != NULL, need1 = db != NULL;
     for (int l0 = 0; l0 < rm->hw; l0 += rm->chunk) {
         int m = rm->hw - l0 < rm->chunk ? rm->hw - l0 : rm->chunk;
         /* dP1 needs only P2 and dP2 only P1. */
-        if (need1) rm_project(rm, 0, a, l0, m);
-        if (need0) rm_project(rm, 1, b, l0, m);
-        rm_grad_projections(rm, dy, m, need0, need1);
+        if (need1) rm_project(rm, 0, a, l0, m, pr[0]);
+        if (need0) rm_project(rm, 1, b, l0, m, pr[1]);
+        rm_grad_projections(rm, pr, dy, m, need0, need1);
         if (need0)
-            blas_gemm(0, 0, rm->c[0], m, rm->d, 1.0f, rm->w[0], rm->d, rm->p[0], m, 0.0f, da + l0,
+            blas_gemm(0, 0, rm->c[0], m, rm->d, 1.0f, rm->w[0], rm->d, pr[0], m, 0.0f, da + l0,
                       rm->hw);
         if (need1)
-            blas_gemm(0, 0, rm->c[1], m, rm->d, 1.0f, rm->w[1], rm->d, rm->p[1], m,
+            blas_gemm(0, 0, rm->c[1], m, rm->d, 1.0f, rm->w[1], rm->d, pr[1], m,
                       db == da ? 1.0f : 0.0f, db + l0, rm->hw);
     }
 }

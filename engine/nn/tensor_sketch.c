@@ -38,11 +38,33 @@ typedef struct TensorSketch {
     float *sign[2];
     FftPlan *plan;
     size_t rs, cs; /* floats between real rows, complex rows */
-    float *sk[2];  /* chunk x rs: sketches, then their gradients */
-    float *sp[2];  /* chunk x cs: spectra, then gradient spectra */
-    float *acc;    /* cs: sum of spectrum products (forward), FFT(G)/d (backward) */
-    float *row;    /* rs: one real row */
 } TensorSketch;
+
+/* One thread's scratch, carved from its block (pair_pool.h), every part
+ * 64-byte aligned as the FFT wants (rs and cs are multiples of 16). */
+typedef struct TsScratch {
+    float *sk[2]; /* chunk x rs: sketches, then their gradients */
+    float *sp[2]; /* chunk x cs: spectra, then gradient spectra */
+    float *acc;   /* cs: sum of spectrum products (forward), FFT(G)/d (backward) */
+    float *row;   /* rs: one real row */
+} TsScratch;
+
+static size_t ts_scratch_floats(const TensorSketch *ts) {
+    return 2 * (size_t)ts->chunk * (ts->rs + ts->cs) + ts->cs + ts->rs;
+}
+
+static TsScratch ts_scratch(const TensorSketch *ts, float *s) {
+    TsScratch w;
+    for (int k = 0; k < 2; k++) {
+        w.sk[k] = s;
+        s += (size_t)ts->chunk * ts->rs;
+        w.sp[k] = s;
+        s += (size_t)ts->chunk * ts->cs;
+    }
+    w.acc = s;
+    w.row = s + ts->cs;
+    return w;
+}
 
 static const PairPoolKind ts_kind;
 
@@ -55,29 +77,20 @@ static Status ts_alloc(TensorSketch *ts, Error *err) {
     for (int k = 0; k < 2; k++) {
         ts->hash[k] = malloc((size_t)ts->c[k] * sizeof(int));
         ts->sign[k] = malloc((size_t)ts->c[k] * sizeof(float));
-        ts->sk[k] = fft_alloc((size_t)ts->chunk * ts->rs);
-        ts->sp[k] = fft_alloc((size_t)ts->chunk * ts->cs);
-        if (!ts->hash[k] || !ts->sign[k] || !ts->sk[k] || !ts->sp[k]) goto nomem;
+        if (!ts->hash[k] || !ts->sign[k])
+            return error_set(err, ST_NOMEM, "tensor_sketch: out of memory (c %d/%d, d %d)",
+                             ts->c[0], ts->c[1], ts->d);
     }
-    ts->acc = fft_alloc(ts->cs);
-    ts->row = fft_alloc(ts->rs);
-    if (!ts->acc || !ts->row) goto nomem;
     return ST_OK;
-nomem:
-    return error_set(err, ST_NOMEM, "tensor_sketch: out of memory (c %d/%d, d %d)", ts->c[0],
-                     ts->c[1], ts->d);
 }
 
 static void ts_destroy(PairPool *pool) {
     TensorSketch *ts = (TensorSketch *)pool;
+    pair_pool_free_scratch(pool);
     for (int k = 0; k < 2; k++) {
         free(ts->hash[k]);
         free(ts->sign[k]);
-        fft_free(ts->sk[k]);
-        fft_free(ts->sp[k]);
     }
-    fft_free(ts->acc);
-    fft_free(ts->row);
     fft_plan_destroy(ts->plan);
     free(ts);
 }
@@ -89,7 +102,7 @@ PairPool *tensor_sketch_create(int c1, int c2, int hw, int d, uint64_t seed, Err
         error_set(err, ST_NOMEM, "tensor_sketch: out of memory");
         return NULL;
     }
-    *ts = (TensorSketch){.pool = {&ts_kind, c1, c2, hw, d},
+    *ts = (TensorSketch){.pool = {.kind = &ts_kind},
                          .c = {c1, c2},
                          .hw = hw,
                          .d = d,
@@ -102,7 +115,9 @@ PairPool *tensor_sketch_create(int c1, int c2, int hw, int d, uint64_t seed, Err
     }
     ts->rs = fft_real_stride(ts->plan);
     ts->cs = fft_complex_stride(ts->plan);
-    if (ts_alloc(ts, err)) goto fail;
+    if (pair_pool_init(&ts->pool, &ts_kind, c1, c2, hw, d, ts_scratch_floats(ts), err) ||
+        ts_alloc(ts, err))
+        goto fail;
     Rng r;
     rng_seed(&r, seed);
     for (int k = 0; k < 2; k++) {
@@ -127,8 +142,9 @@ const float *tensor_sketch_sign(const PairPool *pool, int input) {
 
 /* Rows 0..m-1 of sk = count sketches (hash/sign k) of locations l0..l0+m-1
  * of one sample x (c x hw). */
-static void ts_sketch(TensorSketch *ts, int k, const float *x, int l0, int m) {
-    float *sk = ts->sk[k];
+static void ts_sketch(const TensorSketch *ts, const TsScratch *w, int k, const float *x, int l0,
+                      int m) {
+    float *sk = w->sk[k];
     size_t rs = ts->rs;
     for (int j = 0; j < m; j++) memset(sk + (size_t)j * rs, 0, (size_t)ts->d * sizeof(float));
     const int *h = ts->hash[k];
@@ -143,8 +159,9 @@ static void ts_sketch(TensorSketch *ts, int k, const float *x, int l0, int m) {
 
 /* dx (c x hw) at locations l0..l0+m-1 = (or += when add) the sketch
  * gradients in rows of sk[k] gathered through hash/sign k. */
-static void ts_gather(const TensorSketch *ts, int k, int l0, int m, float *dx, int add) {
-    const float *sk = ts->sk[k];
+static void ts_gather(const TensorSketch *ts, const TsScratch *w, int k, int l0, int m, float *dx,
+                      int add) {
+    const float *sk = w->sk[k];
     size_t rs = ts->rs;
     const int *h = ts->hash[k];
     const float *s = ts->sign[k];
@@ -161,22 +178,25 @@ static void ts_gather(const TensorSketch *ts, int k, int l0, int m, float *dx, i
 
 /* Rows 0..m-1 of sp[k] = spectra of the count sketches (hash/sign k) of
  * locations l0..l0+m-1 of x. */
-static void ts_transform(TensorSketch *ts, int k, const float *x, int l0, int m) {
-    ts_sketch(ts, k, x, l0, m);
-    fft_forward(ts->plan, m, ts->sk[k], ts->sp[k]);
+static void ts_transform(const TensorSketch *ts, const TsScratch *w, int k, const float *x, int l0,
+                         int m) {
+    ts_sketch(ts, w, k, x, l0, m);
+    fft_forward(ts->plan, m, w->sk[k], w->sp[k]);
 }
 
-static void ts_forward_sample(PairPool *pool, const float *a, const float *b, float *y) {
-    TensorSketch *ts = (TensorSketch *)pool;
+static void ts_forward_sample(const PairPool *pool, const float *a, const float *b, float *y,
+                              float *scratch) {
+    const TensorSketch *ts = (const TensorSketch *)pool;
+    TsScratch w = ts_scratch(ts, scratch);
     int nc = ts->d / 2 + 1;
-    float *acc = ts->acc;
+    float *acc = w.acc;
     memset(acc, 0, ts->cs * sizeof(float));
     for (int l0 = 0; l0 < ts->hw; l0 += ts->chunk) {
         int m = ts->hw - l0 < ts->chunk ? ts->hw - l0 : ts->chunk;
-        ts_transform(ts, 0, a, l0, m);
-        ts_transform(ts, 1, b, l0, m);
+        ts_transform(ts, &w, 0, a, l0, m);
+        ts_transform(ts, &w, 1, b, l0, m);
         for (int j = 0; j < m; j++) {
-            const float *p = ts->sp[0] + (size_t)j * ts->cs, *q = ts->sp[1] + (size_t)j * ts->cs;
+            const float *p = w.sp[0] + (size_t)j * ts->cs, *q = w.sp[1] + (size_t)j * ts->cs;
             for (int f = 0; f < nc; f++) {
                 float pr = p[2 * f], pi = p[2 * f + 1], qr = q[2 * f], qi = q[2 * f + 1];
                 acc[2 * f] += pr * qr - pi * qi;
@@ -184,9 +204,9 @@ static void ts_forward_sample(PairPool *pool, const float *a, const float *b, fl
             }
         }
     }
-    fft_inverse(ts->plan, 1, acc, ts->row);
+    fft_inverse(ts->plan, 1, acc, w.row);
     float scale = 1.0f / (float)ts->d;
-    for (int f = 0; f < ts->d; f++) y[f] = ts->row[f] * scale;
+    for (int f = 0; f < ts->d; f++) y[f] = w.row[f] * scale;
 }
 
 /* dst = g conj(src) over nc complex values. */
@@ -200,11 +220,12 @@ static void ts_conj_mul(const float *g, const float *src, float *dst, int nc) {
 
 /* Replaces the spectra of a chunk by the gradient spectra, G = acc = FFT(dy)/d:
  * sp[0] <- G conj(sp[1]) when need0, sp[1] <- G conj(sp[0]) when need1. */
-static void ts_grad_spectra(TensorSketch *ts, int m, int need0, int need1) {
+static void ts_grad_spectra(const TensorSketch *ts, const TsScratch *w, int m, int need0,
+                            int need1) {
     int nc = ts->d / 2 + 1;
-    const float *g = ts->acc;
+    const float *g = w->acc;
     for (int j = 0; j < m; j++) {
-        float *p = ts->sp[0] + (size_t)j * ts->cs, *q = ts->sp[1] + (size_t)j * ts->cs;
+        float *p = w->sp[0] + (size_t)j * ts->cs, *q = w->sp[1] + (size_t)j * ts->cs;
         if (!need0) {
             ts_conj_mul(g, p, q, nc);
         } else if (!need1) {
@@ -224,27 +245,28 @@ static void ts_grad_spectra(TensorSketch *ts, int m, int need0, int need1) {
 
 /* Gradients of one sample: da, db may be NULL (not wanted); db == da means
  * a is used twice and both contributions are summed into da. */
-static void ts_backward_sample(PairPool *pool, const float *a, const float *b, const float *dy,
-                               float *da, float *db) {
-    TensorSketch *ts = (TensorSketch *)pool;
+static void ts_backward_sample(const PairPool *pool, const float *a, const float *b,
+                               const float *dy, float *da, float *db, float *scratch) {
+    const TensorSketch *ts = (const TensorSketch *)pool;
+    TsScratch w = ts_scratch(ts, scratch);
     int need0 = da != NULL, need1 = db != NULL;
-    memcpy(ts->row, dy, (size_t)ts->d * sizeof(float));
-    fft_forward(ts->plan, 1, ts->row, ts->acc);
+    memcpy(w.row, dy, (size_t)ts->d * sizeof(float));
+    fft_forward(ts->plan, 1, w.row, w.acc);
     float scale = 1.0f / (float)ts->d;
-    for (size_t f = 0; f < 2 * ((size_t)ts->d / 2 + 1); f++) ts->acc[f] *= scale;
+    for (size_t f = 0; f < 2 * ((size_t)ts->d / 2 + 1); f++) w.acc[f] *= scale;
     for (int l0 = 0; l0 < ts->hw; l0 += ts->chunk) {
         int m = ts->hw - l0 < ts->chunk ? ts->hw - l0 : ts->chunk;
         /* dpsi1 needs only b's spectrum and dpsi2 only a's. */
-        if (need1) ts_transform(ts, 0, a, l0, m);
-        if (need0) ts_transform(ts, 1, b, l0, m);
-        ts_grad_spectra(ts, m, need0, need1);
+        if (need1) ts_transform(ts, &w, 0, a, l0, m);
+        if (need0) ts_transform(ts, &w, 1, b, l0, m);
+        ts_grad_spectra(ts, &w, m, need0, need1);
         if (need0) {
-            fft_inverse(ts->plan, m, ts->sp[0], ts->sk[0]);
-            ts_gather(ts, 0, l0, m, da, 0);
+            fft_inverse(ts->plan, m, w.sp[0], w.sk[0]);
+            ts_gather(ts, &w, 0, l0, m, da, 0);
         }
         if (need1) {
-            fft_inverse(ts->plan, m, ts->sp[1], ts->sk[1]);
-            ts_gather(ts, 1, l0, m, db, db == da);
+            fft_inverse(ts->plan, m, w.sp[1], w.sk[1]);
+            ts_gather(ts, &w, 1, l0, m, db, db == da);
         }
     }
 }
