@@ -18,12 +18,10 @@
 #include <string.h>
 
 #include "engine/base/blas.h"
+#include "engine/base/simd.h"
 #include "engine/nn/conv_algo.h"
 
 enum { CONV_MIN_COLUMNS = 1024 };
-
-typedef float F16 __attribute__((vector_size(64)));
-typedef int I16 __attribute__((vector_size(64)));
 
 static int im2col_is_pointwise(const Layer *l) {
     const Conv *cv = l->priv;
@@ -145,7 +143,7 @@ static void im2col_stage(const Layer *l, const Tensor *y, const Tensor *dy, int 
 /* Forward for samples [i, i + g) through the workspace. */
 /* Adds the bias of output channel o to the hw values at dst, and applies
  * the fused ReLU. */
-static void im2col_finish(const Layer *l, float *dst, int o, int hw) {
+SIMD_CLONES static void im2col_finish(const Layer *l, float *dst, int o, int hw) {
     const Conv *cv = l->priv;
     float b = l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
     if (!cv->relu && l->n_params < 2) return;

@@ -29,6 +29,7 @@
 
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
+#include "engine/base/simd.h"
 #include "engine/nn/conv_algo.h"
 
 enum {
@@ -39,14 +40,9 @@ enum {
     WINO_BLOCK_MAX = 4096,
 };
 
-/* The transforms are compiled for AVX-512, AVX2 and the baseline, picked
- * when the program loads (an ifunc). ThreadSanitizer's runtime is not up
- * yet when ifunc resolvers run, so its builds use the baseline only. */
-#if defined(__SANITIZE_THREAD__)
-#define WINO_CLONES
-#else
-#define WINO_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+/* The transforms are compiled for AVX-512, AVX2 and the baseline
+ * (engine/base/simd.h). */
+#define WINO_CLONES SIMD_CLONES
 
 /* Lane arrays: x[e][l] is element e of lane l's small matrix. */
 typedef float Lanes[WINO_LANES];
@@ -413,8 +409,7 @@ enum { WINO_RUN_MIN = 8 };                /* tiles per row below which runs do n
 
 /* Sixteen floats as one vector (GCC's vector extension: one AVX-512
  * register, or what the target has), for the strided reads below. */
-typedef float V16 __attribute__((vector_size(64)));
-typedef int I16 __attribute__((vector_size(64)));
+typedef F16 V16;
 
 /* out[q] = row[4q + p] for q < 16 (p in 0..3), from the 64 floats at row:
  * three two-vector shuffles instead of sixteen scalar loads. */

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "engine/base/parallel.h"
+#include "engine/base/simd.h"
 #include "engine/nn/layers.h"
 
 enum {
@@ -91,14 +92,12 @@ static int maxpool_is_2x2(const Layer *l) {
     return mp->k == 2 && mp->stride == 2 && mp->pad == 0 && l->in.h % 2 == 0 && l->in.w % 2 == 0;
 }
 
-typedef float F16 __attribute__((vector_size(64)));
-typedef int I16 __attribute__((vector_size(64)));
 typedef uint8_t U16 __attribute__((vector_size(16)));
 
 /* 16 outputs of a 2x2 window row from its two input rows (32 floats each),
  * as vectors: the same maxima and first-maximum offsets as the scalar loop
  * (strict >, row-major order). */
-static void maxpool_2x2_run(const float *r0, const float *r1, float *out, uint8_t *at) {
+SIMD_CLONES static void maxpool_2x2_run(const float *r0, const float *r1, float *out, uint8_t *at) {
     F16 a0, a1, b0, b1;
     memcpy(&a0, r0, sizeof a0);
     memcpy(&a1, r0 + 16, sizeof a1);
