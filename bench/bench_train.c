@@ -118,7 +118,7 @@ int main(void) {
     c = demo_config(&ds, 0, 1);
     double t0 = timer_now();
     t = trainer_create(&c, NULL, &err);
-    if (!t) die("trainer", &err);
+    if (!t || trainer_prepare(t, &err)) die("trainer", &err);
     double build = timer_now() - t0;
     double cached = time_steps(t, 200);
     trainer_destroy(t);

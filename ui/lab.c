@@ -196,6 +196,10 @@ static void main_loop(App *a) {
             if (s.generation != a->seen_generation) {
                 a->seen_generation = s.generation;
                 a->dirty = 1;
+                /* The job's status.ini moved on too: reread the store within
+                 * half a second rather than the idle 2 s. */
+                double soon = timer_now() - 1.5;
+                if (a->runs_loaded_at > soon) a->runs_loaded_at = soon;
             }
         }
         if (FD_ISSET(STDIN_FILENO, &rd)) {

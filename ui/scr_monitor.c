@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/report/progress.h"
 #include "ui/screen.h"
 
 static const double ema_steps[] = {0, 0.6, 0.8, 0.9, 0.95, 0.99};
@@ -76,17 +77,19 @@ static void monitor_draw(App *a, TextGrid *g) {
             wait = rows[i].data_wait;
             break;
         }
-    double eta = st.state == RUN_RUNNING && st.iter > 0
-                     ? st.seconds / st.iter * (st.max_iter - st.iter)
-                     : -1;
-    char eta_text[32] = "-", best[16] = "-";
-    if (eta >= 0) snprintf(eta_text, sizeof eta_text, "%dm%02ds", (int)(eta / 60), (int)eta % 60);
+    RunProgress pr;
+    progress_of(&st, &pr);
+    char eta_text[32], best[16] = "-", doing[96] = "";
+    progress_eta_text(pr.eta, eta_text, sizeof eta_text);
     if (st.best_accuracy >= 0) snprintf(best, sizeof best, "%.2f%%", 100 * st.best_accuracy);
+    if (st.state == RUN_RUNNING && strcmp(pr.phase, "train") != 0) /* what it does now */
+        snprintf(doing, sizeof doing, "  %s %s%s%.0f%%", pr.phase, pr.count, pr.count[0] ? " " : "",
+                 pr.fraction >= 0 ? 100 * pr.fraction : 0);
     snprintf(line, sizeof line,
-             "%s  [%s]  iter %d/%d  lr %.3g  ETA %s  %.1f img/s  "
+             "%s  [%s]%s  iter %d/%d  lr %.3g  ETA %s  %.1f img/s  "
              "data wait %.0f%%  best test %s",
-             id, runstore_state_name(st.state), st.iter, st.max_iter, lr, eta_text, ips, 100 * wait,
-             best);
+             id, runstore_state_name(st.state), doing, st.iter, st.max_iter, lr, eta_text, ips,
+             100 * wait, best);
     textgrid_text(g, 0, 0, line, ST_TITLE);
     snprintf(line, sizeof line,
              "smoothing %.2f (raw shown dotted)   loss axis %s   glyphs %s   zoom %s", a->ema,
@@ -96,6 +99,11 @@ static void monitor_draw(App *a, TextGrid *g) {
                                                   : "braille",
              a->zoom ? (a->zoom == 100 ? "last 100" : "last 1000") : "all");
     textgrid_text(g, 0, 1, line, ST_DIM);
+    if (doing[0]) { /* a phase without rows yet (the cache) or between them (a test) */
+        snprintf(line, sizeof line, "now: %s%s%s, ETA %s", progress_phase_text(pr.phase),
+                 pr.count[0] ? " " : "", pr.count, eta_text);
+        textgrid_text(g, 0, 2, line, ST_TITLE);
+    }
     Series s[5];
     for (int k = 0; k < 5; k++) {
         s[k].x = malloc(sizeof(double) * (size_t)(n + 1));

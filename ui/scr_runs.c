@@ -1,7 +1,9 @@
 /*
  * scr_runs — screen 3: every run in the run store, including those of
  * other finelab processes (read from their status files), with state,
- * progress bar, ETA, images/s and best test accuracy; the engine's log
+ * progress bar, phase (what a running run is doing: dataset, weights,
+ * cache, train, test, snapshot; src/report/progress.h), ETA, images/s and
+ * best test accuracy; the engine's log
  * pane below. Stop, pause, resume, delete (asks) and fork act on the
  * selected run; Space marks runs for Compare.
  */
@@ -9,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/report/progress.h"
 #include "ui/screen.h"
 #include "ui/term.h"
-
-static void fmt_eta(double s, char *buf, size_t cap) {
-    if (s < 0)
-        snprintf(buf, cap, "-");
-    else if (s >= 3600)
-        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-    else
-        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
-}
 
 static void runs_draw(App *a, TextGrid *g) {
     char line[1024];
@@ -34,29 +28,29 @@ static void runs_draw(App *a, TextGrid *g) {
         for (int i = 0; i < nq && i < 4; i++)
             x += textgrid_printf(g, x, 1, ST_DIM, " %s", queued[i]);
     }
-    snprintf(line, sizeof line, "  %-36s %-11s %-22s %13s %8s %8s %8s  %s", "run", "state",
-             "progress", "iter", "ETA", "img/s", "best", "sweep");
+    snprintf(line, sizeof line, "  %-36s %-11s %-22s %-17s %7s %8s %8s  %s", "run", "state",
+             "progress", "phase", "ETA", "img/s", "best", "sweep");
     textgrid_text(g, 0, 2, line, ST_HEADER);
     int log_rows = g->h >= 30 ? 8 : 5, rows = g->h - 4 - log_rows;
     int top = a->sel_run >= rows ? a->sel_run - rows + 1 : 0;
     for (int i = top; i < a->n_runs && i - top < rows; i++) {
         const RunEntry *e = &a->runs[i];
         const RunStatus *s = &e->status;
-        double frac = s->max_iter > 0 ? (double)s->iter / s->max_iter : 0;
-        char bar[96] = "", eta[32] = "-", best[16] = "-", iter[32];
-        int filled = (int)(frac * 20 + 0.5);
+        RunProgress pr;
+        progress_of(s, &pr);
+        char bar[96] = "", eta[32], best[16] = "-", iter[64];
+        int filled = pr.fraction >= 0 ? (int)(pr.fraction * 20 + 0.5) : 0;
         for (int k = 0; k < 20; k++)
             strcat(bar, k < filled ? (a->utf8 ? "█" : "#") : (a->utf8 ? "░" : "-"));
-        if (s->state == RUN_RUNNING && s->iter > 0)
-            fmt_eta(s->seconds / s->iter * (s->max_iter - s->iter), eta, sizeof eta);
+        progress_eta_text(pr.eta, eta, sizeof eta);
         if (s->best_accuracy >= 0) snprintf(best, sizeof best, "%.2f%%", 100 * s->best_accuracy);
-        snprintf(iter, sizeof iter, "%d/%d", s->iter, s->max_iter);
+        snprintf(iter, sizeof iter, "%s %s", s->state == RUN_RUNNING ? pr.phase : "iter", pr.count);
         snprintf(line, sizeof line, "%c %-36.36s %-11s ", e->marked ? '*' : ' ', e->id,
                  runstore_state_name(s->state));
         int style = i == a->sel_run ? ST_SELECTED : 0;
         int x = textgrid_text(g, 0, 3 + i - top, line, style);
         x += textgrid_text(g, x, 3 + i - top, bar, style ? style : ST_SERIES_MAX - 6);
-        snprintf(line, sizeof line, "  %13s %8s %8.1f %8s  %s", iter, eta, s->images_per_s, best,
+        snprintf(line, sizeof line, "  %-17s %7s %8.1f %8s  %s", iter, eta, s->images_per_s, best,
                  s->sweep);
         x += textgrid_text(g, x, 3 + i - top, line, style);
         for (; style && x < g->w; x++) textgrid_put(g, x, 3 + i - top, " ", style);

@@ -39,7 +39,7 @@ static LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t see
 
 Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
                        const LoaderConfig *base, int views, uint64_t seed,
-                       void (*progress)(void *ctx, int done, int total), void *ctx, Error *err) {
+                       int (*progress)(void *ctx, int done, int total), void *ctx, Error *err) {
     memset(fc, 0, sizeof *fc);
     fc->dim = net_feature_dim(net);
     fc->n = n * views;
@@ -53,6 +53,10 @@ Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *it
                          net_feature_dim(net));
     }
     int done = 0;
+    if (progress && progress(ctx, 0, fc->n)) {
+        featcache_fini(fc);
+        return ST_OK;
+    }
     for (int v = 0; v < views; v++) {
         LoaderConfig c = featcache_view(base, v, seed);
         Loader *ld = loader_create(ds, items, n, &c, err);
@@ -74,7 +78,11 @@ Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *it
                    sizeof(float) * (size_t)b.n * (size_t)fc->dim);
             memcpy(fc->labels + done, b.labels, sizeof(int) * (size_t)b.n);
             done += b.n;
-            if (progress) progress(ctx, done, fc->n);
+            if (progress && progress(ctx, done, fc->n)) {
+                loader_destroy(ld);
+                featcache_fini(fc);
+                return ST_OK;
+            }
         }
         loader_destroy(ld);
     }

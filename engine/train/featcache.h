@@ -31,10 +31,12 @@ typedef struct FeatCache {
 
 /* Runs net's feature part over `views` views of each of the n items (base
  * gives resize, resolution, filter, normalisation, threads; crop and mirror
- * are set per view). progress (may be NULL) is told done/total samples. */
+ * are set per view). progress (may be NULL) is told done/total samples
+ * before the first batch and after each; when it returns nonzero the build
+ * stops: ST_OK with fc empty (fc->feats NULL). */
 Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
                        const LoaderConfig *base, int views, uint64_t seed,
-                       void (*progress)(void *ctx, int done, int total), void *ctx, Error *err);
+                       int (*progress)(void *ctx, int done, int total), void *ctx, Error *err);
 /* Copies batch k (B samples, wrapping through epochs; shuffled per epoch
  * with seed when shuffle) into x (B x dim x 1 x 1) and labels. */
 void featcache_batch(FeatCache *fc, int64_t k, int B, int shuffle, uint64_t seed, Tensor *x,

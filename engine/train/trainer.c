@@ -32,7 +32,7 @@ struct Trainer {
     Net *net;
     Solver solver;
     Loader *train;
-    int use_cache;
+    int use_cache, cache_ready;
     FeatCache cache_train, cache_test;
     Tensor feats; /* a batch of cached features */
     int *feat_labels;
@@ -62,6 +62,23 @@ static void trainer_log(Trainer *t, const char *fmt, ...) {
     t->cb.on_log(t->cb.ctx, line);
 }
 
+const char *train_phase_name(TrainPhase p) {
+    static const char *const names[PHASE_COUNT] = {"train", "test", "weights", "cache", "snapshot"};
+    return p >= 0 && p < PHASE_COUNT ? names[p] : "?";
+}
+
+static void trainer_progress(Trainer *t, TrainPhase phase, long done, long total) {
+    if (!t->cb.on_progress) return;
+    TrainProgress p = {.phase = phase, .done = done, .total = total};
+    t->cb.on_progress(t->cb.ctx, &p);
+}
+
+/* Asks the caller whether to stop (it may pause us here); remembers a yes. */
+static int trainer_ask_stop(Trainer *t) {
+    if (!t->stopped && t->cb.should_stop && t->cb.should_stop(t->cb.ctx)) t->stopped = 1;
+    return t->stopped;
+}
+
 static double trainer_seconds(const Trainer *t) {
     return t->seconds0 + timer_now() - t->t0;
 }
@@ -79,6 +96,7 @@ static Param *const *trainer_backbone_params(Trainer *t, int *n) {
 
 Status trainer_snapshot(Trainer *t, Error *err) {
     if (!t->cfg.snapshot_dir) return ST_OK;
+    trainer_progress(t, PHASE_SNAPSHOT, 0, 1);
     int n;
     Param *const *ps = net_params(t->net, &n);
     SafeTensorsWriter *w = safetensors_writer_create();
@@ -138,6 +156,7 @@ Status trainer_snapshot(Trainer *t, Error *err) {
     if (!s) {
         t->last_snapshot_iter = t->solver.iter;
         trainer_log(t, "snapshot %s", path);
+        trainer_progress(t, PHASE_SNAPSHOT, 1, 1);
     }
     return s;
 }
@@ -240,6 +259,11 @@ static Status trainer_test(Trainer *t, Error *err) {
             return err ? err->status : ST_STATE;
     }
     for (int k = 0; k < c->test_iter; k++) {
+        trainer_progress(t, PHASE_TEST, k, c->test_iter);
+        if (trainer_ask_stop(t)) { /* no row for a pass cut short */
+            loader_destroy(ld);
+            return ST_OK;
+        }
         const Tensor *x;
         const int *labels;
         if (ld) {
@@ -261,6 +285,7 @@ static Status trainer_test(Trainer *t, Error *err) {
         }
     }
     loader_destroy(ld);
+    trainer_progress(t, PHASE_TEST, c->test_iter, c->test_iter);
     double secs = timer_now() - t0;
     TrainRow row = {.iter = t->solver.iter,
                     .phase = PHASE_TEST,
@@ -294,13 +319,16 @@ static void trainer_smooth(Trainer *t, double loss) {
 
 Status trainer_step(Trainer *t, Error *err) {
     if (t->sticky) return error_set(err, t->sticky, "%s", t->err.msg);
+    Status s = trainer_prepare(t, err);
+    if (s || t->stopped) return s;
     const TrainConfig *c = &t->cfg;
     int iter = t->solver.iter;
     for (int i = 0; i < t->solver.n_params; i++) param_zero_grad(t->solver.params[i]);
-    Status s = ST_OK;
     if (c->test_interval > 0 && iter % c->test_interval == 0 &&
         (iter > 0 || c->test_initialization) && t->last_test_iter != iter)
         s = trainer_test(t, &t->err);
+    if (!s && t->stopped) return ST_OK; /* stopped during the test: no step */
+    trainer_progress(t, PHASE_TRAIN, iter, c->solver.max_iter);
     double loss = 0;
     for (int k = 0; !s && k < c->solver.iter_size; k++) {
         if (t->use_cache) {
@@ -354,7 +382,8 @@ Status trainer_step(Trainer *t, Error *err) {
             return error_set(err, s, "%s", t->err.msg);
         }
     }
-    if (t->cb.should_stop && t->cb.should_stop(t->cb.ctx)) t->stopped = 1;
+    trainer_progress(t, PHASE_TRAIN, t->solver.iter, c->solver.max_iter);
+    trainer_ask_stop(t);
     return ST_OK;
 }
 
@@ -373,7 +402,7 @@ Status trainer_finish(Trainer *t, double *acc, Error *err) {
     if (t->last_snapshot_iter != t->solver.iter) s = trainer_snapshot(t, err);
     if (!s && !t->stopped && t->cfg.test_iter > 0) {
         if (t->last_test_iter != t->solver.iter) s = trainer_test(t, err);
-        if (!s) *acc = t->last_acc;
+        if (!s && !t->stopped) *acc = t->last_acc; /* not when stopped during that test */
     }
     if (s) t->sticky = s;
     return s;
@@ -401,6 +430,20 @@ Net *trainer_net(Trainer *t) {
 
 /* --- setup --------------------------------------------------------------------- */
 
+/* The cache's progress over both parts (training views, then test
+ * images), and the place a stop or a pause is asked for while it builds. */
+typedef struct CacheProgress {
+    Trainer *t;
+    long before, total; /* samples of the parts already built; of both */
+} CacheProgress;
+
+static int trainer_cache_progress(void *ctx, int done, int total) {
+    CacheProgress *p = ctx;
+    (void)total;
+    trainer_progress(p->t, PHASE_CACHE, p->before + done, p->total);
+    return trainer_ask_stop(p->t);
+}
+
 static Status trainer_build_cache(Trainer *t, Error *err) {
     const TrainConfig *c = &t->cfg;
     double t0 = timer_now();
@@ -408,15 +451,36 @@ static Status trainer_build_cache(Trainer *t, Error *err) {
                 c->cache_views, c->ds->n_test);
     LoaderConfig base = c->train_data;
     base.batch_size = c->batch_size;
+    CacheProgress p = {.t = t, .total = (long)c->ds->n_train * c->cache_views + c->ds->n_test};
     Status s = featcache_build(&t->cache_train, t->net, c->ds, c->ds->train, c->ds->n_train, &base,
-                               c->cache_views, c->seed, NULL, NULL, err);
-    if (!s)
+                               c->cache_views, c->seed, trainer_cache_progress, &p, err);
+    p.before = (long)c->ds->n_train * c->cache_views;
+    if (!s && !t->stopped)
         s = featcache_build(&t->cache_test, t->net, c->ds, c->ds->test, c->ds->n_test,
-                            &c->test_data, 1, c->seed, NULL, NULL, err);
-    if (!s)
+                            &c->test_data, 1, c->seed, trainer_cache_progress, &p, err);
+    if (!s && t->stopped) {
+        featcache_fini(&t->cache_train);
+        featcache_fini(&t->cache_test);
+        trainer_log(t, "feature cache: stopped after %.1f s (built again on resume)",
+                    timer_now() - t0);
+    } else if (!s) {
         trainer_log(t, "feature cache: %d x %d features in %.1f s", t->cache_train.n,
                     t->cache_train.dim, timer_now() - t0);
+    }
     return s;
+}
+
+Status trainer_prepare(Trainer *t, Error *err) {
+    if (t->sticky) return error_set(err, t->sticky, "%s", t->err.msg);
+    if (!t->use_cache || t->cache_ready || t->stopped) return ST_OK;
+    Status s = trainer_build_cache(t, &t->err);
+    if (s) {
+        t->sticky = s;
+        return error_set(err, s, "%s", t->err.msg);
+    }
+    t->cache_ready = !t->stopped;
+    t->disp_t0 = timer_now();
+    return ST_OK;
 }
 
 TrainConfig trainer_config_default(void) {
@@ -484,17 +548,21 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     char algos[1024];
     net_describe_algos(t->net, algos, sizeof algos);
     trainer_log(t, "convolutions: %s", algos);
+    long files = (c->weights != NULL) + (c->init_from != NULL);
+    if (files) trainer_progress(t, PHASE_WEIGHTS, 0, files);
     if (c->weights) {
         int n;
         Param *const *bb = trainer_backbone_params(t, &n);
         if ((s = weights_load(bb, n, c->weights, 0, err))) goto fail;
         trainer_log(t, "backbone weights from %s", c->weights);
+        trainer_progress(t, PHASE_WEIGHTS, 1, files);
     }
     if (c->init_from) {
         int n;
         Param *const *all = net_params(t->net, &n);
         if ((s = weights_load(all, n, c->init_from, 0, err))) goto fail;
         trainer_log(t, "all weights from %s", c->init_from);
+        trainer_progress(t, PHASE_WEIGHTS, files, files);
     }
     int np;
     Param *const *tp = net_trainable_params(t->net, &np);
@@ -509,9 +577,7 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
         goto fail;
     }
     t->t0 = timer_now(); /* a run's time includes building its feature cache */
-    if (t->use_cache) {
-        if ((s = trainer_build_cache(t, err))) goto fail;
-    } else {
+    if (!t->use_cache) {
         LoaderConfig lc = c->train_data;
         lc.first_batch = 0;
         if (!(t->train = loader_create(c->ds, c->ds->train, c->ds->n_train, &lc, err)))

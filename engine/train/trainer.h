@@ -6,13 +6,13 @@
  * iterations with the smoothed loss (average_loss); snapshots every
  * `snapshot` iterations and at the end. A final test always closes the run.
  *
- * SQLite-style init / step / finish: trainer_create sets everything up,
- * trainer_step runs one iteration (so a thread or a test can drive it), and
- * an error is sticky. Progress leaves only through the callbacks, on the
- * calling thread; the trainer never prints and never exits. In last_layer
- * mode with the feature cache, the frozen backbone and the parameter-free
- * head run once per kept image view, and iterations train the classifier
- * on stored features alone.
+ * SQLite-style init / step / finish: trainer_create sets everything up
+ * (the feature cache waits for trainer_prepare or the first step, so that
+ * its progress and a stop reach the caller), trainer_step runs one
+ * iteration (so a thread or a test can drive it), and an error is sticky. Progress leaves only
+ * through the callbacks, on the calling thread; the trainer never prints and never exits. In
+ * last_layer mode with the feature cache, the frozen backbone and the parameter-free head run once
+ * per kept image view, and iterations train the classifier on stored features alone.
  */
 #ifndef FINELAB_TRAINER_H
 #define FINELAB_TRAINER_H
@@ -25,7 +25,27 @@
 #include "engine/nn/net.h"
 #include "engine/train/solver.h"
 
-typedef enum TrainPhase { PHASE_TRAIN, PHASE_TEST } TrainPhase;
+/* What a run is doing. Metrics rows are PHASE_TRAIN or PHASE_TEST;
+ * progress reports (TrainProgress) name every phase. */
+typedef enum TrainPhase {
+    PHASE_TRAIN,    /* iterations */
+    PHASE_TEST,     /* a test pass */
+    PHASE_WEIGHTS,  /* loading the backbone or init_from weights */
+    PHASE_CACHE,    /* the feature cache: the frozen backbone over every view */
+    PHASE_SNAPSHOT, /* writing a snapshot */
+    PHASE_COUNT
+} TrainPhase;
+
+/* "train", "test", "weights", "cache", "snapshot". */
+const char *train_phase_name(TrainPhase p);
+
+/* How far the current phase is: done of total units (iterations, images,
+ * files; total 0 when unknown). Reported when a phase starts, as it goes
+ * (every iteration, every batch) and when it ends (done == total). */
+typedef struct TrainProgress {
+    TrainPhase phase;
+    long done, total;
+} TrainProgress;
 
 /* One metrics row: a display interval (train) or a test pass (test). */
 typedef struct TrainRow {
@@ -43,7 +63,12 @@ typedef struct TrainCallbacks {
     void *ctx;
     void (*on_row)(void *ctx, const TrainRow *row);
     void (*on_log)(void *ctx, const char *line);
-    /* Asked once per iteration; nonzero stops the run after a snapshot. */
+    void (*on_progress)(void *ctx, const TrainProgress *p);
+    /* Asked once per iteration and once per batch while the feature cache
+     * is built and while testing (so a caller can pause there by not
+     * returning); nonzero stops the run after a snapshot. A test pass
+     * stopped part-way leaves no row; a cache stopped part-way is built
+     * again on resume. */
     int (*should_stop)(void *ctx);
 } TrainCallbacks;
 
@@ -85,6 +110,10 @@ uint64_t trainer_pool_seed(uint64_t seed);
 
 /* Builds the net, loads weights, opens loaders. NULL with err set. */
 Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error *err);
+/* Builds the feature cache when the run uses one and it is not built yet
+ * (the first trainer_step does it otherwise). A stop asked for while it is
+ * built ends the run (trainer_stopped) with ST_OK. */
+Status trainer_prepare(Trainer *t, Error *err);
 /* Continues from a snapshot written by this trainer's configuration:
  * weights, momentum history, iteration, multistep position, smoothing. */
 Status trainer_restore(Trainer *t, const char *snapshot, Error *err);

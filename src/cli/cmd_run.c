@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/timer.h"
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
 #include "src/run/runner.h"
+
+/* Headless progress lines within a long phase, by default. */
+#define RUN_PROGRESS_SECONDS 5.0
 
 static volatile sig_atomic_t interrupted;
 
@@ -43,7 +47,32 @@ static void format_eta(double secs, char *buf, size_t cap) {
 typedef struct RunPrint {
     int start_iter;   /* iteration this process started at (resume) */
     double start_sec; /* and the run's seconds then */
+    double every;     /* seconds between progress lines (0: none) */
+    char phase[16];   /* the phase being reported */
+    double phase_t0, last_line;
 } RunPrint;
+
+/* A progress line once a phase has gone on for `every` seconds, then every
+ * `every` seconds while no other line was printed: the feature cache, a
+ * long test pass, or training between display rows. */
+static void run_on_progress(void *ctx, const RunStatus *st) {
+    RunPrint *rp = ctx;
+    double now = timer_now();
+    if (strcmp(st->phase, rp->phase) != 0) {
+        snprintf(rp->phase, sizeof rp->phase, "%s", st->phase);
+        rp->phase_t0 = now;
+    }
+    if (rp->every <= 0 || now - rp->phase_t0 < rp->every || now - rp->last_line < rp->every) return;
+    char eta[32], of[64] = "";
+    format_eta(st->phase_eta, eta, sizeof eta);
+    if (st->phase_total > 0)
+        snprintf(of, sizeof of, "%ld/%ld (%.0f%%)", st->phase_done, st->phase_total,
+                 100.0 * st->phase_done / st->phase_total);
+    printf("  [%s] %s%s  ETA %s\n", st->phase, strcmp(st->phase, "train") == 0 ? "iter " : "", of,
+           eta);
+    fflush(stdout);
+    rp->last_line = now;
+}
 
 static void run_on_start(void *ctx, const char *dir, const RunStatus *st) {
     RunPrint *rp = ctx;
@@ -55,6 +84,7 @@ static void run_on_start(void *ctx, const char *dir, const RunStatus *st) {
 
 static void run_on_row(void *ctx, const TrainRow *r, const RunStatus *st) {
     RunPrint *rp = ctx;
+    rp->last_line = timer_now();
     if (r->phase == PHASE_TEST) {
         printf("iter %6d  test   accuracy %6.2f%%  loss %.4f\n", r->iter, 100 * r->accuracy,
                r->loss);
@@ -62,7 +92,10 @@ static void run_on_row(void *ctx, const TrainRow *r, const RunStatus *st) {
         char eta[32];
         int done = r->iter + 1 - rp->start_iter;
         double per = done > 0 ? (r->seconds - rp->start_sec) / done : -1;
-        format_eta(per * (st->max_iter - r->iter - 1), eta, sizeof eta);
+        /* The training phase's own rate (the run's seconds include the
+         * feature cache and the weights); before it has one, the run's. */
+        int own = strcmp(st->phase, "train") == 0 && st->phase_eta >= 0;
+        format_eta(own ? st->phase_eta : per * (st->max_iter - r->iter - 1), eta, sizeof eta);
         printf(
             "iter %6d  train  loss %.4f  acc %6.2f%%  lr %.3g  %.1f img/s  wait %2.0f%%  ETA %s\n",
             r->iter, r->loss, 100 * r->accuracy, r->lr, r->images_per_s, 100 * r->data_wait, eta);
@@ -110,12 +143,13 @@ static void install_sigint(void) {
 /* Runs one concrete preset (resume_dir NULL) or continues the run in
  * resume_dir, printing its progress; returns the exit code. */
 static int run_printed(const Preset *one, const char *label, const char *resume_dir,
-                       const char *runs_dir) {
-    RunPrint rp = {0};
+                       const char *runs_dir, double every) {
+    RunPrint rp = {.every = every, .last_line = timer_now()};
     RunnerCallbacks cb = {.ctx = &rp,
                           .on_start = run_on_start,
                           .on_row = run_on_row,
                           .on_log = run_on_log,
+                          .on_progress = run_on_progress,
                           .should_stop = run_should_stop};
     RunResult res;
     Error err = {0};
@@ -125,8 +159,10 @@ static int run_printed(const Preset *one, const char *label, const char *resume_
 }
 
 /* Trains the preset file path with the --set assignments applied, every
- * combination of its [sweep] in turn, printing progress. */
-static int run_file(const char *path, const char *const *sets, int n_sets, const char *runs_dir) {
+ * combination of its [sweep] in turn, printing progress (a line every
+ * `every` seconds within a long phase). */
+static int run_file(const char *path, const char *const *sets, int n_sets, const char *runs_dir,
+                    double every) {
     Preset p;
     Error err = {0};
     if (preset_load(&p, path, &err)) {
@@ -153,20 +189,36 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
             return CLI_BAD_INPUT;
         }
         if (total > 1) printf("sweep %d/%d: %s\n", k + 1, total, label);
-        int code = run_printed(&one, label, NULL, runs_dir);
+        int code = run_printed(&one, label, NULL, runs_dir, every);
         if (code > rc) rc = code;
         if (code == CLI_BAD_INPUT) break;
     }
     return rc;
 }
 
+/* --progress SECONDS: the headless progress lines' rate (0: none). */
+static int run_progress_option(const char *cmd, int argc, char **argv, int *i, double *every) {
+    const char *v = cli_value(cmd, argc, argv, i);
+    char *end;
+    if (!v) return CLI_BAD_INPUT;
+    *every = strtod(v, &end);
+    if (end == v || *end || !(*every >= 0)) {
+        cli_error(cmd, "--progress wants seconds >= 0 (got '%s')", v);
+        return CLI_BAD_INPUT;
+    }
+    return CLI_OK;
+}
+
 int cmd_run(int argc, char **argv) {
     const char *cmd = "run", *path = NULL, *runs_dir = "runs";
     const char *sets[64];
     int n_sets = 0;
+    double every = RUN_PROGRESS_SECONDS;
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if (strcmp(argv[i], "--set") == 0) {
+        if (strcmp(argv[i], "--progress") == 0) {
+            if (run_progress_option(cmd, argc, argv, &i, &every)) return CLI_BAD_INPUT;
+        } else if (strcmp(argv[i], "--set") == 0) {
             if (!(v = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
             if (n_sets == 64) {
                 cli_error(cmd, "at most 64 --set options");
@@ -178,7 +230,7 @@ int cmd_run(int argc, char **argv) {
         } else if (argv[i][0] == '-' || path) {
             cli_error(cmd,
                       "unexpected argument '%s' (usage: finelab run PRESET "
-                      "[--set section.key=value]... [--runs-dir DIR])",
+                      "[--set section.key=value]... [--runs-dir DIR] [--progress SECONDS])",
                       argv[i]);
             return CLI_BAD_INPUT;
         } else {
@@ -189,7 +241,7 @@ int cmd_run(int argc, char **argv) {
         cli_error(cmd, "needs a preset file (usage: finelab run PRESET [--set ...])");
         return CLI_BAD_INPUT;
     }
-    return run_file(path, sets, n_sets, runs_dir);
+    return run_file(path, sets, n_sets, runs_dir, every);
 }
 
 /* The preset a terminal-less finelab runs: the embedded default demo (a
@@ -221,16 +273,21 @@ int cmd_run_default(const char *runs_dir, const char *why) {
                 "`make run`) generates it\n",
                 path, p->data.dataset);
     free(p);
-    return missing ? CLI_BAD_INPUT : run_file(path, NULL, 0, runs_dir);
+    return missing ? CLI_BAD_INPUT : run_file(path, NULL, 0, runs_dir, RUN_PROGRESS_SECONDS);
 }
 
 int cmd_resume(int argc, char **argv) {
     const char *cmd = "resume", *run = NULL, *runs_dir = "runs";
+    double every = RUN_PROGRESS_SECONDS;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--runs-dir") == 0) {
+        if (strcmp(argv[i], "--progress") == 0) {
+            if (run_progress_option(cmd, argc, argv, &i, &every)) return CLI_BAD_INPUT;
+        } else if (strcmp(argv[i], "--runs-dir") == 0) {
             if (!(runs_dir = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
         } else if (argv[i][0] == '-' || run) {
-            cli_error(cmd, "unexpected argument '%s' (usage: finelab resume RUN [--runs-dir DIR])",
+            cli_error(cmd,
+                      "unexpected argument '%s' (usage: finelab resume RUN [--runs-dir DIR] "
+                      "[--progress SECONDS])",
                       argv[i]);
             return CLI_BAD_INPUT;
         } else {
@@ -248,5 +305,5 @@ int cmd_resume(int argc, char **argv) {
         return CLI_BAD_INPUT;
     }
     install_sigint();
-    return run_printed(NULL, "", dir, runs_dir);
+    return run_printed(NULL, "", dir, runs_dir, every);
 }

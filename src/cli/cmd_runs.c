@@ -12,6 +12,7 @@
 #include "src/cli/cli.h"
 #include "src/report/chart.h"
 #include "src/report/compare.h"
+#include "src/report/progress.h"
 #include "src/run/runstore.h"
 
 static void fmt_acc(double v, char *buf, size_t cap) {
@@ -63,9 +64,10 @@ int cmd_runs(int argc, char **argv) {
         runstore_free_list(ids, n);
         return CLI_OK;
     }
-    printf("%-40s %-11s %13s %9s %9s  %s\n", "run", "state", "iter", "best", "final", "sweep");
+    printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best", "final",
+           "sweep");
     for (int i = 0; i < n; i++) {
-        char dir[1200], best[32], final[32], iter[32];
+        char dir[1200], best[32], final[32], iter[80];
         snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
         RunStatus st;
         if (runstore_read_status(dir, &st, &err)) {
@@ -74,9 +76,13 @@ int cmd_runs(int argc, char **argv) {
         }
         fmt_acc(st.best_accuracy, best, sizeof best);
         fmt_acc(st.final_accuracy, final, sizeof final);
-        snprintf(iter, sizeof iter, "%d/%d", st.iter, st.max_iter);
-        printf("%-40s %-11s %13s %9s %9s  %s\n", ids[i], runstore_state_name(st.state), iter, best,
-               final, st.sweep);
+        RunProgress pr;
+        progress_of(&st, &pr);
+        char eta[32];
+        progress_eta_text(pr.eta, eta, sizeof eta);
+        snprintf(iter, sizeof iter, "%s %s", st.state == RUN_RUNNING ? pr.phase : "iter", pr.count);
+        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", ids[i], runstore_state_name(st.state), iter,
+               eta, best, final, st.sweep);
     }
     runstore_free_list(ids, n);
     return CLI_OK;
@@ -139,6 +145,13 @@ int cmd_show(int argc, char **argv) {
            runstore_state_name(st.state), st.iter, st.max_iter, best, final, st.seconds,
            st.images_per_s, st.error[0] ? "\nerror: " : "", st.error);
     if (st.skipped_images) printf("skipped images: %d\n", st.skipped_images);
+    if (st.state == RUN_RUNNING) {
+        RunProgress pr;
+        char eta[32];
+        progress_of(&st, &pr);
+        progress_eta_text(pr.eta, eta, sizeof eta);
+        printf("now: %s %s  ETA %s\n", progress_phase_text(pr.phase), pr.count, eta);
+    }
     RunRow *rows;
     int n;
     if (runstore_read_metrics(dir, &rows, &n, &err) == ST_OK) {

@@ -160,7 +160,7 @@ static BridgeJob *bridge_take_job(Bridge *b) {
     bridge_job_name(j, s->name, sizeof s->name);
     s->max_iter = j->preset.solver.max_iter;
     s->test_accuracy = s->best_accuracy = -1;
-    s->eta = -1;
+    s->eta = s->phase_eta = -1;
     s->queued = b->n_queue;
     bridge_changed(b);
     return j;
@@ -219,6 +219,20 @@ static void bridge_on_row(void *ctx, const TrainRow *row, const RunStatus *st) {
     pthread_mutex_unlock(&b->lock);
 }
 
+/* The job's phase or its progress changed: into the snapshot (the UI
+ * redraws; the screens read the rest from status.ini). */
+static void bridge_on_progress(void *ctx, const RunStatus *st) {
+    Bridge *b = ((BridgeRun *)ctx)->b;
+    pthread_mutex_lock(&b->lock);
+    BridgeSnapshot *s = &b->snap;
+    memcpy(s->phase, st->phase, sizeof s->phase);
+    s->phase_done = st->phase_done;
+    s->phase_total = st->phase_total;
+    s->phase_eta = st->phase_eta;
+    bridge_changed(b);
+    pthread_mutex_unlock(&b->lock);
+}
+
 /* A log line, cut to BridgeEvent.text, as a LOG event. */
 static void bridge_on_log(void *ctx, const char *line) {
     BridgeRun *r = ctx;
@@ -231,7 +245,8 @@ static void bridge_on_log(void *ctx, const char *line) {
     pthread_mutex_unlock(&r->b->lock);
 }
 
-/* Asked once per iteration: parks while paused, then says whether to stop. */
+/* Asked once per iteration and per batch of the cache and of a test pass:
+ * parks while paused, then says whether to stop. */
 static int bridge_should_stop(void *ctx) {
     Bridge *b = ((BridgeRun *)ctx)->b;
     pthread_mutex_lock(&b->lock);
@@ -256,6 +271,7 @@ static void bridge_run_job(Bridge *b, BridgeJob *j) {
                           .on_start = bridge_on_start,
                           .on_row = bridge_on_row,
                           .on_log = bridge_on_log,
+                          .on_progress = bridge_on_progress,
                           .should_stop = bridge_should_stop};
     RunResult res;
     Error err = {0};

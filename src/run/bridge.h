@@ -63,7 +63,10 @@ typedef struct BridgeSnapshot {
     double test_accuracy, best_accuracy;                /* last and best test rows, -1 none */
     double seconds;                                     /* run time so far */
     double eta;                                         /* seconds left, -1 unknown */
-    int queued;                                         /* jobs waiting */
+    char phase[16]; /* what the job does now (RunStatus.phase), "" before it starts */
+    long phase_done, phase_total;
+    double phase_eta; /* seconds left in that phase, -1 unknown */
+    int queued;       /* jobs waiting */
     uint64_t dropped; /* events dropped from the full event queue, ever */
 } BridgeSnapshot;
 

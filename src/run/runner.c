@@ -6,10 +6,12 @@
  */
 #include "src/run/runner.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/timer.h"
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
 #include "engine/io/safetensors.h"
@@ -19,7 +21,38 @@ typedef struct RunnerCtx {
     RunWriter *w;
     const RunnerCallbacks *cb;
     int max_iter;
+    /* The current phase's clock, for its ETA and the report rate. */
+    double phase_t0, phase_done0, last_report;
 } RunnerCtx;
+
+/* Enters (or continues) a phase at done of total: status.ini and the
+ * caller hear of it when the phase changes or ends, else at most every
+ * RUNNER_PROGRESS_SECONDS. The ETA is the phase's own rate so far. */
+static void runner_phase(RunnerCtx *rc, const char *phase, long done, long total) {
+    RunStatus *st = &rc->w->status;
+    double now = timer_now();
+    int changed = strcmp(st->phase, phase) != 0;
+    if (changed) {
+        snprintf(st->phase, sizeof st->phase, "%s", phase);
+        rc->phase_t0 = now;
+        rc->phase_done0 = (double)done;
+    }
+    st->phase_done = done;
+    st->phase_total = total;
+    double rate = (done - rc->phase_done0) / fmax(now - rc->phase_t0, 1e-9);
+    st->phase_eta = total > 0 && done > rc->phase_done0 && now > rc->phase_t0
+                        ? (total - done) / rate
+                        : (total > 0 && done >= total ? 0 : -1);
+    int ended = total > 0 && done >= total;
+    if (!changed && !ended && now - rc->last_report < RUNNER_PROGRESS_SECONDS) return;
+    rc->last_report = now;
+    runstore_write_status(rc->w, NULL);
+    if (rc->cb && rc->cb->on_progress) rc->cb->on_progress(rc->cb->ctx, st);
+}
+
+static void runner_on_progress(void *ctx, const TrainProgress *p) {
+    runner_phase(ctx, train_phase_name(p->phase), p->done, p->total);
+}
 
 static void runner_on_row(void *ctx, const TrainRow *row) {
     RunnerCtx *rc = ctx;
@@ -270,6 +303,7 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
     TrainCallbacks tcb = {.ctx = &rc,
                           .on_row = runner_on_row,
                           .on_log = runner_on_log,
+                          .on_progress = runner_on_progress,
                           .should_stop = runner_should_stop};
     w->status.max_iter = p->solver.max_iter;
     w->status.skipped_images = ds->n_skipped;
@@ -310,6 +344,7 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
     snprintf(res->run_dir, sizeof res->run_dir, "%s", w.dir);
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
     RunnerCtx rc = {.w = &w, .cb = cb};
+    runner_phase(&rc, "dataset", 0, 0);
     Dataset ds;
     s = runner_open(p, &ds, &rc, err);
     if (s) {
@@ -318,6 +353,7 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
         runstore_close(&w);
         return s;
     }
+    runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
     /* Errors before training record themselves here; runner_drive records
      * how training ended. */
     s = runner_train(p, &ds, &w, NULL, runs_dir, cb, res, err);
@@ -355,8 +391,10 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
     RunWriter w;
     if ((s = runstore_reopen(&w, run_dir, iter, err))) return s;
     w.status.error[0] = '\0';
+    w.status.state = RUN_RUNNING;
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
     RunnerCtx rc = {.w = &w, .cb = cb};
+    runner_phase(&rc, "dataset", 0, 0);
     Dataset ds;
     s = runner_open(&p, &ds, &rc, err);
     if (s) {
@@ -365,6 +403,7 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
         runstore_close(&w);
         return s;
     }
+    runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
     s = runner_train(&p, &ds, &w, snapshot, runs_dir, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     dataset_fini(&ds);

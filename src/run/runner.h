@@ -21,9 +21,18 @@ typedef struct RunnerCallbacks {
     void (*on_start)(void *ctx, const char *run_dir, const RunStatus *st);
     void (*on_row)(void *ctx, const TrainRow *row, const RunStatus *st);
     void (*on_log)(void *ctx, const char *line);
-    /* Nonzero asks the run to stop after a snapshot (state stopped). */
+    /* The phase or its progress changed (st->phase, phase_done,
+     * phase_total, phase_eta): at most every RUNNER_PROGRESS_SECONDS within
+     * a phase, and whenever a phase starts or ends. status.ini gets the same. */
+    void (*on_progress)(void *ctx, const RunStatus *st);
+    /* Asked once per iteration and per batch of the feature cache and of a
+     * test pass (the caller may pause there); nonzero asks the run to stop
+     * after a snapshot (state stopped). */
     int (*should_stop)(void *ctx);
 } RunnerCallbacks;
+
+/* The steady rate of progress reports within a phase. */
+#define RUNNER_PROGRESS_SECONDS 0.5
 
 typedef struct RunResult {
     RunState state;

@@ -94,6 +94,10 @@ static int status_handler(void *user, const char *section, const char *key, cons
     NUM("final_loss", final_loss, strtod(value, &end))
     NUM("seconds", seconds, strtod(value, &end))
     NUM("images_per_s", images_per_s, strtod(value, &end))
+    TEXT("phase", phase)
+    NUM("phase_done", phase_done, strtol(value, &end, 10))
+    NUM("phase_total", phase_total, strtol(value, &end, 10))
+    NUM("phase_eta", phase_eta, strtod(value, &end))
 #undef TEXT
 #undef NUM
     return 1; /* unknown keys from newer versions are ignored */
@@ -105,6 +109,7 @@ bad:
 static void status_defaults(RunStatus *st) {
     memset(st, 0, sizeof *st);
     st->best_accuracy = st->final_accuracy = st->final_loss = -1;
+    st->phase_eta = -1;
 }
 
 Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
@@ -130,7 +135,7 @@ Status runstore_write_status(RunWriter *w, Error *err) {
     RunStatus *st = &w->status;
     st->pid = (long)getpid();
     runstore_now(st->updated, sizeof st->updated);
-    char text[2048], path[1200];
+    char text[3072], path[1200];
     /* Newlines would break the INI: errors are one line. */
     for (char *p = st->error; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
@@ -138,10 +143,12 @@ Status runstore_write_status(RunWriter *w, Error *err) {
              "[run]\nstate = %s\npid = %ld\npreset = %s\nsweep = %s\nstarted = %s\n"
              "updated = %s\niter = %d\nmax_iter = %d\nbest_accuracy = %.6f\n"
              "final_accuracy = %.6f\nfinal_loss = %.6g\nseconds = %.3f\nimages_per_s = %.3f\n"
-             "skipped_images = %d\nerror = %s\n",
+             "skipped_images = %d\nphase = %s\nphase_done = %ld\nphase_total = %ld\n"
+             "phase_eta = %.1f\nerror = %s\n",
              runstore_state_name(st->state), st->pid, st->preset, st->sweep, st->started,
              st->updated, st->iter, st->max_iter, st->best_accuracy, st->final_accuracy,
-             st->final_loss, st->seconds, st->images_per_s, st->skipped_images, st->error);
+             st->final_loss, st->seconds, st->images_per_s, st->skipped_images, st->phase,
+             st->phase_done, st->phase_total, st->phase_eta, st->error);
     runstore_join(path, sizeof path, w->dir, "status.ini");
     return fileio_write_atomic(path, text, strlen(text), err);
 }
@@ -326,7 +333,7 @@ Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
     if ((s = fileio_write_atomic(path, metrics_header, strlen(metrics_header), err))) return s;
     snprintf(w->status.preset, sizeof w->status.preset, "%s", name);
     runstore_now(w->status.started, sizeof w->status.started);
-    w->status.state = RUN_QUEUED;
+    w->status.state = RUN_RUNNING; /* its process works on it from now on */
     if ((s = runstore_write_status(w, err))) return s;
     return runstore_open_files(w, err);
 }

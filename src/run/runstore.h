@@ -11,8 +11,10 @@
  *
  * A RunWriter is the writing side, owned by the thread that trains; reading
  * functions (runstore_read_status, runstore_list, runstore_read_metrics)
- * may be called from any thread or process at any time. A run whose status
- * says running but whose process is gone is reported as interrupted.
+ * may be called from any thread or process at any time. A run directory is
+ * made when its run starts and reads running from then on (with the phase
+ * it is in); a run whose status says running but whose process is gone is
+ * reported as interrupted.
  */
 #ifndef FINELAB_RUNSTORE_H
 #define FINELAB_RUNSTORE_H
@@ -47,6 +49,13 @@ typedef struct RunStatus {
     double seconds;        /* training wall time */
     double images_per_s;   /* last display interval */
     int skipped_images;    /* unreadable images left out (on_bad_image = skip) */
+    /* What the run is doing now (while running; the last phase after):
+     * "dataset", then the engine's phases (train_phase_name: "weights",
+     * "cache", "train", "test", "snapshot"); "" before any. done of total
+     * units (total 0: unknown) and the phase's seconds left (-1: unknown). */
+    char phase[16];
+    long phase_done, phase_total;
+    double phase_eta;
     char error[512];
 } RunStatus;
 
