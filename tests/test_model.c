@@ -7,7 +7,9 @@
  * pass covered the split once (from-scratch and last_layer with the
  * feature cache); image files go through exactly the test loader's
  * pipeline; predict's probabilities are a sorted distribution; features
- * have the documented shapes; bad input names the file, run or tensor.
+ * have the documented shapes; a backbone file without a dataset gives a
+ * run's conv5_3 and pool exactly, and the classifier tensors it lacks are
+ * named; bad input names the file, run or tensor.
  */
 #include <math.h>
 #include <stdio.h>
@@ -90,13 +92,15 @@ static void open_run(Model *m, const char *run_dir, int batch) {
     if (model_open(m, &src, &err)) fail_msg("%s", err.msg);
 }
 
-/* Every parameter of net into a safetensors file at path. */
-static void save_params(const Net *net, const char *path) {
+/* Every parameter of net but the one called skip (NULL: none) into a
+ * safetensors file at path. */
+static void save_params_but(const Net *net, const char *path, const char *skip) {
     int n;
     Param *const *ps = net_params(net, &n);
     SafeTensorsWriter *w = safetensors_writer_create();
     assert_non_null(w);
     for (int i = 0; i < n; i++) {
+        if (skip && strcmp(ps[i]->name, skip) == 0) continue;
         int64_t shape[4];
         int nd = weights_shape(ps[i], shape);
         assert_int_equal(safetensors_writer_add(w, ps[i]->name, shape, nd, ps[i]->value.data),
@@ -104,6 +108,10 @@ static void save_params(const Net *net, const char *path) {
     }
     assert_int_equal(safetensors_writer_write(w, path, NULL), ST_OK);
     safetensors_writer_destroy(w);
+}
+
+static void save_params(const Net *net, const char *path) {
+    save_params_but(net, path, NULL);
 }
 
 /* The paths of the first n test images of m's dataset. */
@@ -577,6 +585,90 @@ static void test_model_bad_input_is_named(void **state) {
     model_images_close(&mi);
 }
 
+/* Layer l of the images at paths through m, into a new array (*count floats). */
+static float *layer_of(Model *m, const char **paths, int n, ModelLayer l, size_t *count) {
+    ModelImages mi;
+    Error err = {0};
+    float *out;
+    int64_t shape[4];
+    int nd;
+    assert_int_equal(model_images_open(&mi, paths, n, &err), ST_OK);
+    assert_int_equal(model_images_start(&mi, m, &err), ST_OK);
+    if (model_features(m, &mi, l, &out, shape, &nd, &err)) fail_msg("%s", err.msg);
+    model_images_close(&mi);
+    *count = 1;
+    for (int i = 0; i < nd; i++) *count *= (size_t)shape[i];
+    return out;
+}
+
+/* A preset whose model.weights is a run's exported backbone, with a
+ * dataset that does not exist: backbone_only opens it and gives the run's
+ * conv5_3 and pool exactly; the logits are refused; a full open fails
+ * before the dataset, naming each classifier tensor the file lacks. */
+static void test_model_backbone_only(void **state) {
+    (void)state;
+    char snap[1200], runini[1200], bb[200], preset[200], half[200], named[300];
+    assert_int_equal(runstore_last_snapshot(scratch_run.run_dir, snap, sizeof snap, NULL, NULL),
+                     ST_OK);
+    snprintf(bb, sizeof bb, "%s/bb.safetensors", lab.dir);
+    snprintf(preset, sizeof preset, "%s/bb.ini", lab.dir);
+    Error err = {0};
+    assert_int_equal(weights_export_backbone(snap, bb, NULL, 0, NULL, NULL, &err), ST_OK);
+    Preset p;
+    snprintf(runini, sizeof runini, "%s/preset.ini", scratch_run.run_dir);
+    assert_int_equal(preset_load(&p, runini, NULL), ST_OK);
+    testpreset_set(&p, "transfer.mode=last_layer");
+    testpreset_set(&p, "model.weights=%s", bb);
+    testpreset_set(&p, "data.dataset=%s/no-such-dataset", lab.dir);
+    assert_int_equal(preset_write(&p, preset, NULL), ST_OK);
+
+    Model run, m;
+    open_run(&run, scratch_run.run_dir, 0);
+    ModelSource src = {.spec = preset, .backbone_only = 1};
+    if (model_open(&m, &src, &err)) fail_msg("%s", err.msg);
+    assert_string_equal(m.weights, bb);
+    assert_int_equal(m.num_classes, 0);
+    assert_int_equal(m.ds.n_items, 0);
+    assert_memory_equal(&m.cfg.test_data.norm, &run.cfg.test_data.norm, sizeof(Normalize));
+    const char **paths = test_paths(&run, 3);
+    for (int l = MODEL_LAYER_CONV5_3; l <= MODEL_LAYER_POOL; l++) {
+        size_t na, nb;
+        float *a = layer_of(&run, paths, 3, (ModelLayer)l, &na);
+        float *b = layer_of(&m, paths, 3, (ModelLayer)l, &nb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na * sizeof(float));
+        free(a);
+        free(b);
+    }
+    ModelImages mi;
+    float *out;
+    int64_t shape[4];
+    int nd;
+    assert_int_equal(model_images_open(&mi, paths, 3, &err), ST_OK);
+    assert_int_equal(model_images_start(&mi, &m, &err), ST_OK);
+    assert_int_equal(model_features(&m, &mi, MODEL_LAYER_LOGITS, &out, shape, &nd, &err), ST_STATE);
+    assert_null(out);
+    model_images_close(&mi);
+    ModelEval ev;
+    assert_int_equal(model_eval(&m, &ev, &err), ST_STATE);
+    model_close(&m);
+
+    src.backbone_only = 0;
+    snprintf(named, sizeof named,
+             "%s has no classifier (head.fc.weight and head.fc.bias are missing)", bb);
+    expect_open_error(&src, ST_FORMAT, named);
+    /* Half a classifier: the one tensor missing is named. */
+    snprintf(half, sizeof half, "%s/half.safetensors", lab.dir);
+    save_params_but(run.net, half, "head.fc.bias");
+    src.weights = half;
+    expect_open_error(&src, ST_FORMAT, "has no classifier (head.fc.bias is missing)");
+    src.backbone_only = 1;
+    if (model_open(&m, &src, &err)) fail_msg("%s", err.msg);
+    model_close(&m);
+    free(paths);
+    model_close(&run);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_npy_header_round_trip),
@@ -589,6 +681,7 @@ int main(void) {
         cmocka_unit_test(test_model_top_k),
         cmocka_unit_test(test_model_predict_probabilities),
         cmocka_unit_test(test_model_preset_and_weights_equal_run),
+        cmocka_unit_test(test_model_backbone_only),
         cmocka_unit_test(test_model_bad_input_is_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

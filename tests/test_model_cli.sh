@@ -4,8 +4,11 @@
 # its test pass covering the split once) and one line per class; `predict`
 # prints five classes per image, the same for the run and for its preset
 # plus --weights; `features` writes .npy files that a stdlib-only Python
-# reader accepts (header, shape, size) for each layer; bad input exits 2
-# naming the file, run, layer or tensor.
+# reader accepts (header, shape, size) for each layer; conv5_3 and pool
+# need only a backbone file (the shipped preset as it is, an export) and
+# give the run's values, while the logits, predict and eval exit 2 naming
+# the classifier tensors such a file lacks; bad input exits 2 naming the
+# file, run, layer or tensor.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 lab_init model_cli
@@ -81,6 +84,43 @@ features_write_valid_npy() {
     done
 }
 
+# conv5_3 and pool from a backbone file: the shipped preset with its own
+# model.weights (and no dataset: data/demo need not exist), the same file
+# through --weights, and a run's exported backbone, as a preset's
+# model.weights and through --weights, giving exactly the run's values.
+features_need_only_the_backbone() {
+    local demo=presets/demo/ft_last_layer.ini layer shape
+    for pair in "conv5_3:(3, 128, 14, 14)" "pool:(3, 8192)"; do
+        layer=${pair%%:*} shape=${pair#*:}
+        "$FINELAB" features "$demo" --layer "$layer" --out "$tmp/demo_$layer.npy" "${images[@]}" \
+            > "$tmp/feat" 2>&1 || { cat "$tmp/feat"; return 1; }
+        check_npy "$tmp/demo_$layer.npy" "$shape" || { echo "$layer: $shape"; return 1; }
+        "$FINELAB" features "$demo" --weights models/vgg16_w025_synth.safetensors \
+            --layer "$layer" --out "$tmp/demo_w_$layer.npy" "${images[@]}" > /dev/null &&
+            cmp "$tmp/demo_$layer.npy" "$tmp/demo_w_$layer.npy" || return 1
+    done
+    python3 - "$tmp/demo_conv5_3.npy" <<'PY' || return 1
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+start = 10 + struct.unpack('<H', b[8:10])[0]
+v = struct.unpack('<%df' % ((len(b) - start) // 4), b[start:])
+assert min(v) >= 0 and max(v) > 0, 'conv5_3 is after its ReLU and not all zero'
+PY
+    "$FINELAB" export "$run" "$tmp/bb.safetensors" > /dev/null || return 1
+    tiny_preset "$tmp/bb.ini" "$tmp/birds" 6 model.bilinear_dim=64 "${full_pass[@]}" \
+        transfer.mode=last_layer model.weights="$tmp/bb.safetensors" || return 1
+    for layer in conv5_3 pool; do
+        "$FINELAB" features "$run" --layer "$layer" --out "$tmp/run_$layer.npy" "${images[@]}" \
+            > /dev/null &&
+            "$FINELAB" features "$tmp/bb.ini" --layer "$layer" --out "$tmp/bb_$layer.npy" \
+                "${images[@]}" > /dev/null &&
+            "$FINELAB" features "$tmp/tiny.ini" --weights "$tmp/bb.safetensors" --layer "$layer" \
+                --out "$tmp/bbw_$layer.npy" "${images[@]}" > /dev/null || return 1
+        cmp "$tmp/run_$layer.npy" "$tmp/bb_$layer.npy" &&
+            cmp "$tmp/run_$layer.npy" "$tmp/bbw_$layer.npy" || return 1
+    done
+}
+
 # expect_2 TEXT COMMAND...: exit code 2 and TEXT on stderr.
 expect_2() {
     local text=$1; shift
@@ -102,6 +142,24 @@ bad_inputs_exit_2_naming_the_file() {
         expect_2 "/nonexistent/w.safetensors" eval "$tmp/tiny.ini" --weights /nonexistent/w.safetensors &&
         expect_2 "needs at least one image" predict "$run" &&
         [ ! -e "$tmp/x.npy" ]
+}
+
+# The logits, predict and eval from a backbone file (the shipped preset's,
+# or a run's export as --weights) say a classifier is needed, name the
+# tensors missing and where to get them.
+classifier_commands_name_the_missing_tensors() {
+    local demo=presets/demo/ft_last_layer.ini bb=$tmp/bb_only.safetensors
+    local none="has no classifier (head.fc.weight and head.fc.bias are missing)"
+    "$FINELAB" export "$run" "$bb" > /dev/null || return 1
+    expect_2 "models/vgg16_w025_synth.safetensors $none" eval "$demo" &&
+        grep -qF "name a trained RUN, or give --weights one of its snapshots" "$tmp/err" &&
+        expect_2 "models/vgg16_w025_synth.safetensors $none" predict "$demo" "${images[@]}" &&
+        expect_2 "$none" features "$demo" --layer logits --out "$tmp/l.npy" "${images[0]}" &&
+        expect_2 "$bb $none" predict "$run" --weights "$bb" "${images[0]}" &&
+        expect_2 "$bb $none" features "$tmp/tiny.ini" --weights "$bb" --layer logits \
+            --out "$tmp/l.npy" "${images[0]}" &&
+        expect_2 "$bb $none" eval "$run" --weights "$bb" &&
+        [ ! -e "$tmp/l.npy" ]
 }
 
 # export: the backbone tensors of the last snapshot, byte for byte, and
@@ -151,4 +209,6 @@ check predict_prints_five_classes_per_image predict_prints_five_classes_per_imag
 check predict_from_preset_and_weights_matches_run predict_from_preset_and_weights_matches_run
 check features_write_valid_npy features_write_valid_npy
 check bad_inputs_exit_2_naming_the_file bad_inputs_exit_2_naming_the_file
+check features_need_only_the_backbone features_need_only_the_backbone
+check classifier_commands_name_the_missing_tensors classifier_commands_name_the_missing_tensors
 finish

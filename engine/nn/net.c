@@ -154,7 +154,7 @@ static Status net_build_head(Net *net, Error *err) {
                  (LayerSpec){.kind = "fc", .name = "fc", .out_channels = c->num_classes, .bias = 1},
                  err);
     if (st) return st;
-    net_name_params(net, &net->layers[net->n_layers - 1], "head.fc", 1.0f);
+    net_name_params(net, &net->layers[net->n_layers - 1], NET_CLASSIFIER, 1.0f);
     return ST_OK;
 }
 

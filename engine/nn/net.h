@@ -28,6 +28,10 @@
 
 typedef enum NetPool { NET_POOL_TS, NET_POOL_RM, NET_POOL_BILINEAR, NET_POOL_AVG } NetPool;
 
+/* The classifier's parameters are NET_CLASSIFIER ".weight" and ".bias", the
+ * last of net_params; every other parameter is the backbone's. */
+#define NET_CLASSIFIER "head.fc"
+
 typedef struct NetConfig {
     float width;             /* backbone channel multiplier (1 = VGG-16's 64..512) */
     int resolution;          /* input side (square, 3 channels) */

@@ -100,9 +100,12 @@ static int model_parse(const ModelCmd *c, int argc, char **argv, ModelArgs *a) {
     return 0;
 }
 
-static Status model_load(const ModelArgs *a, int batch, Model *m, Error *err) {
-    ModelSource src = {
-        .spec = a->spec, .weights = a->weights, .runs_dir = a->runs_dir, .batch = batch};
+/* backbone_only: the command uses no more than the pooling (model.h). */
+static Status model_load(const ModelArgs *a, int backbone_only, Model *m, Error *err) {
+    ModelSource src = {.spec = a->spec,
+                       .weights = a->weights,
+                       .runs_dir = a->runs_dir,
+                       .backbone_only = backbone_only};
     return model_open(m, &src, err);
 }
 
@@ -245,7 +248,7 @@ static int features_run(const ModelCmd *c, const ModelArgs *a, ModelLayer layer)
     int64_t shape[4];
     int ndim = 0, rc = CLI_OK;
     Status s = model_images_open(&mi, a->images, a->n_images, &err);
-    if (!s) s = model_load(a, 0, &m, &err);
+    if (!s) s = model_load(a, layer != MODEL_LAYER_LOGITS, &m, &err);
     if (!s) s = model_images_start(&mi, &m, &err);
     if (!s) s = model_features(&m, &mi, layer, &data, shape, &ndim, &err);
     if (s) {

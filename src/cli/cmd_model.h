@@ -10,9 +10,12 @@
  * accuracy and the ten most confused class pairs. predict: the top five
  * classes with softmax probabilities per image (test-time centre crop).
  * features: one layer's output for every image as a float32 .npy array.
- * A RUN uses its preset.ini and last snapshot (--weights overrides the
- * snapshot); a PRESET needs --weights. Main thread; results on stdout,
- * errors on stderr naming the file. Exit 0 ok, 1 failed, 2 bad input.
+ * A RUN uses its preset.ini and last snapshot, a PRESET the backbone its
+ * training loads (model.weights); --weights replaces either. conv5_3 and
+ * pool need only a backbone; eval, predict and logits need a classifier
+ * too, and name the tensors a backbone file lacks. Main thread; results on
+ * stdout, errors on stderr naming the file. Exit 0 ok, 1 failed, 2 bad
+ * input.
  */
 #ifndef FINELAB_CMD_MODEL_H
 #define FINELAB_CMD_MODEL_H

@@ -9,7 +9,10 @@
  * derived exactly as the trainer does; eval agreeing with a run's own final
  * test accuracy (tests/test_model.c) is what guards that. The input
  * convention (mean, scale, channel order) comes from runner_input on the
- * weights file, as it did for the run.
+ * weights file, as it did for the run. The classifier is checked for
+ * before anything else is opened, so a backbone file given to eval fails at
+ * once with the names of the tensors it lacks; a backbone_only model skips
+ * the dataset too, whose only use up to the pooling is the class count.
  */
 #include "src/run/model.h"
 
@@ -22,6 +25,7 @@
 #include "engine/base/parallel.h"
 #include "engine/data/jpeg.h"
 #include "engine/io/fileio.h"
+#include "engine/io/safetensors.h"
 #include "engine/nn/accuracy.h"
 #include "engine/nn/softmax_loss.h"
 #include "engine/train/weights.h"
@@ -45,11 +49,19 @@ static Status model_locate(Model *m, const ModelSource *src, Error *err) {
             return error_set(err, ST_IO, "%s: neither a run under %s nor a preset file", src->spec,
                              runs_dir);
         if ((s = preset_load(&m->preset, src->spec, err))) return s;
-        if (!src->weights)
-            return error_set(err, ST_ARG,
-                             "%s: a preset needs --weights FILE with every weight "
-                             "(the classifier's too)",
-                             src->spec);
+        if (!src->weights) {
+            const char *backbone = runner_backbone(&m->preset);
+            if (!backbone)
+                return error_set(err, ST_ARG,
+                                 "%s: a preset needs --weights FILE when it loads no backbone "
+                                 "(model.weights = none or transfer.mode = scratch)",
+                                 src->spec);
+            if (!fileio_is_file(backbone))
+                return error_set(err, ST_IO, "%s: model.weights = %s: no such file", src->spec,
+                                 backbone);
+            snprintf(m->weights, sizeof m->weights, "%s", backbone);
+            return ST_OK;
+        }
     }
     if (!fileio_is_file(src->weights))
         return error_set(err, ST_IO, "%s: no such weights file", src->weights);
@@ -68,6 +80,28 @@ static Status model_check_preset(const Model *m, const ModelSource *src, Error *
     return preset_validate(&m->preset, err);
 }
 
+/* ST_FORMAT naming m->weights and each classifier tensor it lacks. */
+static Status model_check_classifier(const Model *m, Error *err) {
+    static const char *const names[] = {NET_CLASSIFIER ".weight", NET_CLASSIFIER ".bias"};
+    SafeTensors *st;
+    Status s = safetensors_open(m->weights, &st, err);
+    if (s) return s;
+    char missing[64] = "";
+    int n = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (safetensors_find(st, names[i])) continue;
+        size_t len = strlen(missing);
+        snprintf(missing + len, sizeof missing - len, "%s%s", n++ ? " and " : "", names[i]);
+    }
+    safetensors_close(st);
+    if (!n) return ST_OK;
+    return error_set(err, ST_FORMAT,
+                     "%s has no classifier (%s %s missing), and the logits need one: name a "
+                     "trained RUN, or give --weights one of its snapshots "
+                     "(runs/<id>/snapshots/iter_<N>.safetensors)",
+                     m->weights, missing, n > 1 ? "are" : "is");
+}
+
 static Status model_open_dataset(Model *m, Error *err) {
     const Preset *p = &m->preset;
     DatasetOptions opt = {.format = (DatasetFormat)p->data.format,
@@ -77,19 +111,32 @@ static Status model_open_dataset(Model *m, Error *err) {
     return dataset_open(&m->ds, p->data.dataset, &opt, err);
 }
 
-static Status model_build_net(Model *m, int batch, Error *err) {
+/* Loads the backbone from m->weights, and the classifier unless
+ * backbone_only (the classifier's parameters come last). */
+static Status model_load_weights(Model *m, int backbone_only, Error *err) {
+    int n;
+    Param *const *all = net_params(m->net, &n);
+    while (backbone_only && n > 0 &&
+           strncmp(all[n - 1]->name, NET_CLASSIFIER ".", sizeof NET_CLASSIFIER) == 0)
+        n--;
+    return weights_load(all, n, m->weights, 0, err);
+}
+
+static Status model_build_net(Model *m, const ModelSource *src, Error *err) {
     runner_config(&m->preset, &m->ds, &m->cfg);
     /* The input convention as training chose it: a snapshot records it in
      * its metadata, which runner_input reads for normalize = auto. */
     Status s = runner_input(&m->preset, m->weights, &m->cfg.test_data.norm, &m->input_why, err);
     if (s) return s;
     m->cfg.train_data.norm = m->cfg.test_data.norm;
-    m->batch = batch > 0 ? batch : m->preset.solver.batch_size;
+    m->batch = src->batch > 0 ? src->batch : m->preset.solver.batch_size;
     NetConfig *nc = &m->cfg.net;
     nc->batch = m->batch;
     nc->num_classes = nc->num_classes > 0 ? nc->num_classes : m->ds.num_classes;
+    /* Without a dataset the unloaded classifier still needs a size: one output. */
+    if (nc->num_classes < 1) nc->num_classes = 1;
     nc->pool_seed = trainer_pool_seed(m->cfg.seed);
-    m->num_classes = nc->num_classes;
+    m->num_classes = src->backbone_only ? 0 : nc->num_classes;
     for (int i = 0; i < m->ds.n_items; i++)
         if (m->ds.items[i].label >= nc->num_classes)
             return error_set(err, ST_ARG, "%s: label %d does not fit num_classes = %d",
@@ -99,17 +146,16 @@ static Status model_build_net(Model *m, int batch, Error *err) {
         parallel_set_threads(m->cfg.blas_threads);
     }
     if (!(m->net = net_create(nc, err))) return err ? err->status : ST_ARG;
-    int n;
-    Param *const *all = net_params(m->net, &n);
-    return weights_load(all, n, m->weights, 0, err);
+    return model_load_weights(m, src->backbone_only, err);
 }
 
 Status model_open(Model *m, const ModelSource *src, Error *err) {
     memset(m, 0, sizeof *m);
     Status s = model_locate(m, src, err);
     if (!s) s = model_check_preset(m, src, err);
-    if (!s) s = model_open_dataset(m, err);
-    if (!s) s = model_build_net(m, src->batch, err);
+    if (!s && !src->backbone_only) s = model_check_classifier(m, err);
+    if (!s && !src->backbone_only) s = model_open_dataset(m, err);
+    if (!s) s = model_build_net(m, src, err);
     if (s) model_close(m);
     return s;
 }
@@ -217,6 +263,8 @@ static void model_eval_batch(ModelEval *ev, const Tensor *logits, const LoaderBa
 Status model_eval(Model *m, ModelEval *ev, Error *err) {
     memset(ev, 0, sizeof *ev);
     const Dataset *ds = &m->ds;
+    if (m->num_classes < 1)
+        return error_set(err, ST_STATE, "eval: the model was opened without its classifier");
     if (ds->n_test < 1) return error_set(err, ST_ARG, "%s: the test split is empty", ds->root);
     Tensor probs = {0};
     Loader *ld = NULL;
@@ -363,7 +411,10 @@ int model_layer_shape(const Model *m, ModelLayer l, int64_t dims[3]) {
 }
 
 const Tensor *model_forward_layer(Model *m, const Tensor *x, ModelLayer l) {
-    if (l == MODEL_LAYER_LOGITS) return net_forward(m->net, x);
+    if (l == MODEL_LAYER_LOGITS) {
+        CHECK(m->num_classes > 0);
+        return net_forward(m->net, x);
+    }
     net_forward_features(m->net, x);
     return net_layer_output(m->net, l == MODEL_LAYER_CONV5_3 ? "relu5_3" : "pool");
 }
@@ -371,6 +422,8 @@ const Tensor *model_forward_layer(Model *m, const Tensor *x, ModelLayer l) {
 Status model_features(Model *m, ModelImages *mi, ModelLayer l, float **out, int64_t shape[4],
                       int *ndim, Error *err) {
     *out = NULL;
+    if (l == MODEL_LAYER_LOGITS && m->num_classes < 1)
+        return error_set(err, ST_STATE, "features: the model was opened without its classifier");
     int64_t dims[3];
     int nd = model_layer_shape(m, l, dims);
     size_t per = 1, n = (size_t)mi->ds.n_test;

@@ -1,11 +1,15 @@
 /*
- * model — a trained network ready for inference from the shell: built from
- * a RUN (its preset.ini and last snapshot) or from a PRESET plus a weights
- * file, with every parameter (the classifier too) loaded from that one
- * file. The network, dataset and data pipeline come from runner_config, so
- * a model is exactly the network the run trained and tested: same head,
- * same pooling hashes, same resize / centre crop, and the input convention
- * runner_input picks for the weights file (a snapshot records the run's).
+ * model — a network ready for inference from the shell: built from a RUN
+ * (its preset.ini and last snapshot) or from a PRESET (the backbone its
+ * training loads, model.weights), or either plus a weights file that
+ * replaces those; every parameter loaded comes from that one file. The
+ * classifier is the part a backbone file lacks: the logits need it,
+ * conv5_3 and the pooled features do not, so a model opened backbone_only
+ * loads neither the classifier nor the dataset. The network and data
+ * pipeline come from runner_config, so a model is exactly the network the
+ * run trained and tested: same head, same pooling hashes, same resize /
+ * centre crop, and the input convention runner_input picks for the weights
+ * file (a snapshot records the run's, a backbone file its own).
  *
  * A Model is caller storage (model_open / model_close) that owns its net
  * and its open dataset (class names, test split). ModelImages turns image
@@ -30,28 +34,35 @@
 /* Where a model comes from. */
 typedef struct ModelSource {
     const char *spec;     /* a run id or run directory, or a preset file */
-    const char *weights;  /* safetensors holding every weight; NULL: the run's last snapshot */
+    const char *weights;  /* safetensors holding the weights; NULL: the run's last snapshot,
+                             or the preset's model.weights */
     const char *runs_dir; /* where run ids are looked up ("runs" when NULL) */
     int batch;            /* largest batch the net runs; 0: the preset's solver.batch_size */
+    int backbone_only;    /* 1: only conv5_3 and pool will be used: load neither the
+                             classifier nor the dataset */
 } ModelSource;
 
 typedef struct Model {
     Preset preset;         /* the resolved preset the net is built from */
-    Dataset ds;            /* the preset's dataset (class names, test split) */
+    Dataset ds;            /* the preset's dataset (class names, test split); empty when
+                              opened backbone_only */
     TrainConfig cfg;       /* runner_config(preset), with net.batch / classes / pool_seed set */
     Net *net;              /* owned */
     int batch;             /* largest batch net takes */
-    int num_classes;       /* classifier outputs */
+    int num_classes;       /* classifier outputs; 0 when opened backbone_only */
     char run_dir[1024];    /* the run directory, "" when built from a preset */
     char weights[1200];    /* the file every weight came from */
     const char *input_why; /* why the input convention is what it is (static text) */
 } Model;
 
 /* Builds the model src describes. A spec naming a run (runstore_resolve)
- * is a run; an existing file is a preset (which then needs src->weights).
- * ST_IO names a spec that is neither, a run without snapshots or a missing
- * file; preset errors name file:line:key; ST_FORMAT / ST_SHAPE name the
- * tensor missing from or misshapen in the weights file. On failure m is
+ * is a run; an existing file is a preset, which needs src->weights when it
+ * loads no backbone (runner_backbone: ST_ARG naming the preset). ST_IO
+ * names a spec that is neither, a run without snapshots or a missing file;
+ * preset errors name file:line:key; ST_FORMAT / ST_SHAPE name the tensor
+ * missing from or misshapen in the weights file. Without backbone_only, a
+ * file without the classifier is ST_FORMAT naming the file and each missing
+ * classifier tensor, checked before the dataset is opened. On failure m is
  * left empty (model_close is safe). */
 Status model_open(Model *m, const ModelSource *src, Error *err);
 /* Frees the net and the dataset; m may be NULL or empty. */
@@ -102,8 +113,8 @@ typedef struct ModelConfusion {
 } ModelConfusion;
 
 /* Runs every test image of m->ds through the net once. ST_ARG naming the
- * dataset when the test split is empty; loader errors name the file. On
- * failure ev is left empty. */
+ * dataset when the test split is empty, ST_STATE for a backbone_only model;
+ * loader errors name the file. On failure ev is left empty. */
 Status model_eval(Model *m, ModelEval *ev, Error *err);
 /* Frees ev's arrays; ev may be NULL or empty. */
 void model_eval_fini(ModelEval *ev);
@@ -136,11 +147,13 @@ const char *model_layer_name(ModelLayer l);
  * for pool; K for logits); returns the number of dimensions. */
 int model_layer_shape(const Model *m, ModelLayer l, int64_t dims[3]);
 /* Runs x (n x 3 x R x R, n <= m->batch) as far as layer l and returns its
- * output (n samples, owned by the net, valid until the next forward). */
+ * output (n samples, owned by the net, valid until the next forward).
+ * Logits need a model opened with its classifier. */
 const Tensor *model_forward_layer(Model *m, const Tensor *x, ModelLayer l);
 /* Runs every image of a started mi through m and returns layer l's outputs
  * in one new malloc'd array (*out, caller frees) of shape shape[0..*ndim)
- * = (images, dims of model_layer_shape...). ST_NOMEM; loader errors. */
+ * = (images, dims of model_layer_shape...). ST_NOMEM; loader errors;
+ * ST_STATE for the logits of a backbone_only model. */
 Status model_features(Model *m, ModelImages *mi, ModelLayer l, float **out, int64_t shape[4],
                       int *ndim, Error *err);
 

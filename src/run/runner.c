@@ -193,6 +193,11 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     c->cache_views = p->transfer.cache_views;
 }
 
+const char *runner_backbone(const Preset *p) {
+    int scratch = p->transfer.mode == TRANSFER_SCRATCH;
+    return !scratch && strcmp(p->model.weights, "none") != 0 ? p->model.weights : NULL;
+}
+
 Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
                     Error *err) {
     Normalize manual = {.bgr = p->data.bgr, .scale = p->data.scale};
@@ -281,8 +286,7 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
         res->bad_input = 1;
         return s;
     }
-    int scratch = p->transfer.mode == TRANSFER_SCRATCH;
-    tc.weights = !scratch && strcmp(p->model.weights, "none") != 0 ? p->model.weights : NULL;
+    tc.weights = runner_backbone(p);
     tc.init_from = init[0] ? init : NULL;
     const char *why;
     if ((s = runner_input(p, tc.weights ? tc.weights : tc.init_from, &tc.train_data.norm, &why,

@@ -46,6 +46,11 @@ typedef struct RunResult {
  * NULL. The one place preset keys become engine settings. */
 void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c);
 
+/* The backbone file a run of p loads before training ([model] weights), or
+ * NULL when it loads none (weights = none, or transfer.mode = scratch).
+ * Points into p. */
+const char *runner_backbone(const Preset *p);
+
 /* The input convention of a run of p: [data] normalize, and for auto the
  * convention of file (the weights or init_from file; NULL: none): its
  * "input" metadata, else [model] weights_format (auto: torchvision); with
