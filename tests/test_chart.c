@@ -1,11 +1,14 @@
 /*
  * test_chart — the chart renderer and its character grid, against exact
  * expected text: ASCII, braille and block glyphs, axis labels, log scale,
- * constant and one-point series, two series told apart by mark, and the
- * debiased EMA.
+ * constant and one-point series, two series told apart by mark, test
+ * points and dotted lines told apart without colour in every glyph set,
+ * legends, and the debiased EMA.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "src/report/chart.h"
 #include "tests/gridcheck.h"
@@ -35,6 +38,15 @@ static void expect_chart(ChartGlyphs glyphs, int log_y, const double *y, int n, 
 }
 
 static const double line[4] = {0, 1, 2, 3};
+
+/* Renders the one series s into a 20 x 6 grid and expects want. */
+static void expect_series(const ChartOptions *o, const ChartSeries *s, const char *want) {
+    TextGrid g;
+    gridcheck_init(&g, 20, 6);
+    chart_render(&g, 0, 0, 20, 6, o, s, 1);
+    gridcheck_expect(&g, "chart", want);
+    textgrid_fini(&g);
+}
 
 static void test_chart_ascii_line(void **state) {
     (void)state;
@@ -143,6 +155,159 @@ static void test_chart_two_series_by_mark_and_style(void **state) {
     textgrid_fini(&g);
 }
 
+static const ChartGlyphs every_glyph_set[3] = {CHART_ASCII, CHART_BLOCK, CHART_BRAILLE};
+
+/* A train curve falling over x = 0..20 and five test points above it, as
+ * the Monitor draws them: train solid "*" style 1, test "o" style 2 with
+ * every point marked. */
+static const double train_x[21] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10,
+                                   11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+static double train_y[21];
+static const double test_x[5] = {0, 5, 10, 15, 20}, test_y[5] = {20, 17, 14, 11, 8};
+
+static void train_and_test(ChartSeries s[2]) {
+    for (int i = 0; i < 21; i++) train_y[i] = 16 - 0.8 * i;
+    s[0] = (ChartSeries){
+        .x = train_x, .y = train_y, .n = 21, .style = 1, .mark = "*", .label = "train"};
+    s[1] = (ChartSeries){.x = test_x,
+                         .y = test_y,
+                         .n = 5,
+                         .style = 2,
+                         .mark = "o",
+                         .mark_every = 1,
+                         .label = "test"};
+}
+
+/* In every glyph set, with colour ignored (only the characters compared):
+ * each test point's cell shows the legend's test sample, "o", and "o"
+ * appears nowhere else but on the test series. */
+static void test_chart_test_points_distinct_without_colour(void **state) {
+    (void)state;
+    /* The test points' rows in each set (cols 0, 5, .. 20): set by the dot
+     * rows per cell, 1, 2 or 4. */
+    static const int rows[3][5] = {{0, 1, 1, 2, 3}, {0, 1, 1, 2, 3}, {0, 0, 1, 2, 3}};
+    ChartSeries s[2];
+    train_and_test(s);
+    for (int k = 0; k < 3; k++) {
+        ChartOptions o = options(every_glyph_set[k], 0);
+        TextGrid g;
+        gridcheck_init(&g, 30, 9);
+        chart_legend(&g, 0, 0, o.glyphs, s, 2);
+        chart_render(&g, 0, 1, 30, 8, &o, s, 2);
+        char test_sample[32];
+        chart_sample(&s[1], o.glyphs, test_sample, sizeof test_sample);
+        assert_string_equal(test_sample, "o");
+        gridcheck_expect_part(&g, "legend", "o test");
+        for (int i = 0; i < 5; i++) {
+            const TextCell *c = textgrid_at(&g, 9 + 5 * i, 1 + rows[k][i]);
+            if (strcmp(c->ch, "o") != 0) {
+                char *text = textgrid_string(&g);
+                print_error("glyph set %d: test point %d reads '%s':\n%s\n", k, i, c->ch, text);
+                free(text);
+                fail();
+            }
+        }
+        int marks = 0;
+        for (int y = 1; y < 7; y++)
+            for (int x = 9; x < 30; x++) {
+                const TextCell *c = textgrid_at(&g, x, y);
+                if (strcmp(c->ch, "o") != 0) continue;
+                assert_int_equal(c->style, 2);
+                marks++;
+            }
+        /* The ASCII set draws the test line with "o" too; the others mark
+         * the points only. */
+        if (o.glyphs == CHART_ASCII)
+            assert_true(marks > 5);
+        else
+            assert_int_equal(marks, 5);
+        textgrid_fini(&g);
+    }
+}
+
+/* The Monitor's loss series (raw dotted, smoothed solid, test marked) have
+ * pairwise different legend samples in every glyph set, and the legend
+ * writes each sample with its label in the series' style, leaving out
+ * series without a label. */
+static void test_chart_legend_tells_series_apart(void **state) {
+    (void)state;
+    ChartSeries s[4];
+    train_and_test(s + 2);
+    s[0] = s[2];
+    s[0].mark = ".";
+    s[0].line = CHART_DOTTED;
+    s[0].label = "raw";
+    s[1] = s[2];
+    s[1].label = NULL;
+    static const char *const want[3] = {". raw  * train  o test", "▀ ▀ raw  ▀▀▀ train  o test",
+                                        "⠄⠄ raw  ⠤⠤ train  o test"};
+    for (int k = 0; k < 3; k++) {
+        char a[32], b[32], c[32];
+        chart_sample(&s[0], every_glyph_set[k], a, sizeof a);
+        chart_sample(&s[2], every_glyph_set[k], b, sizeof b);
+        chart_sample(&s[3], every_glyph_set[k], c, sizeof c);
+        assert_string_not_equal(a, b);
+        assert_string_not_equal(a, c);
+        assert_string_not_equal(b, c);
+        TextGrid g;
+        gridcheck_init(&g, 30, 1);
+        assert_int_equal(chart_legend(&g, 1, 0, every_glyph_set[k], s, 4), k == 0   ? 22
+                                                                           : k == 1 ? 26
+                                                                                    : 24);
+        char text[64];
+        snprintf(text, sizeof text, " %s", want[k]);
+        gridcheck_expect_part(&g, "legend", text);
+        assert_int_equal(textgrid_at(&g, 1, 0)->style, 1);
+        assert_int_equal(textgrid_at(&g, k == 0 ? 22 : k == 1 ? 26 : 24, 0)->style, 2);
+        textgrid_fini(&g);
+    }
+}
+
+/* A dotted line sets every other dot it visits; spaced marks keep at least
+ * mark_every columns apart. */
+static void test_chart_dotted_line_and_spaced_marks(void **state) {
+    (void)state;
+    static const char *const dotted[3] = {"      3 |          .\n"
+                                          "      2 |      . .  \n"
+                                          "        |  . .      \n"
+                                          "      0 |.          \n"
+                                          "        +-----------\n"
+                                          "        0          3",
+                                          "      3 |        ▄ ▀\n"
+                                          "      2 |      ▄    \n"
+                                          "        |    ▀      \n"
+                                          "      0 |▄ ▀        \n"
+                                          "        +-----------\n"
+                                          "        0          3",
+                                          "      3 |         ⠄⠂\n"
+                                          "      2 |      ⠄⠂⠁  \n"
+                                          "        |   ⡀⠂⠁     \n"
+                                          "      0 |⡀⠄⠁        \n"
+                                          "        +-----------\n"
+                                          "        0          3"};
+    for (int k = 0; k < 3; k++) {
+        ChartSeries s = series(line, 4);
+        s.mark = ".";
+        s.line = CHART_DOTTED;
+        ChartOptions o = options(every_glyph_set[k], 0);
+        expect_series(&o, &s, dotted[k]);
+    }
+    double x[11], y[11];
+    for (int i = 0; i < 11; i++) {
+        x[i] = 0.3 * i;
+        y[i] = i;
+    }
+    ChartSeries s = {.x = x, .y = y, .n = 11, .style = 1, .mark = "+", .mark_every = 4};
+    ChartOptions o = options(CHART_BRAILLE, 0);
+    expect_series(&o, &s,
+                  "     10 |        +⠔⠉\n"
+                  "    6.7 |     ⢀⠤⠊   \n"
+                  "        |  ⢀⠔+⠁     \n"
+                  "      0 |+⠊⠁        \n"
+                  "        +-----------\n"
+                  "        0          3");
+}
+
 static void test_chart_ema_is_debiased(void **state) {
     (void)state;
     const double y[3] = {0, 10, 10};
@@ -177,6 +342,9 @@ int main(void) {
         cmocka_unit_test(test_chart_braille_and_block),
         cmocka_unit_test(test_chart_constant_one_point_and_log),
         cmocka_unit_test(test_chart_two_series_by_mark_and_style),
+        cmocka_unit_test(test_chart_test_points_distinct_without_colour),
+        cmocka_unit_test(test_chart_legend_tells_series_apart),
+        cmocka_unit_test(test_chart_dotted_line_and_spaced_marks),
         cmocka_unit_test(test_chart_ema_is_debiased),
         cmocka_unit_test(test_textgrid_utf8_and_clipping),
     };

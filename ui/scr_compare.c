@@ -4,7 +4,9 @@
  * preset keys that differ or all of them, then the results), sortable by
  * any column, with a pinned baseline that the other rows are compared to
  * (▲/▼); below it an overlay chart of the runs' test accuracy (or loss),
- * one colour and one mark per run. The table exports as CSV or Markdown.
+ * one colour and one mark per run, the marks drawn on each run's points
+ * in every glyph set so that runs read apart without colour. The table
+ * exports as CSV or Markdown.
  */
 #include <math.h>
 #include <stdio.h>
@@ -105,6 +107,7 @@ static void comparescr_draw(App *a, TextGrid *g) {
     table_order(&t, &v, order);
     ChartSeries series[CMP_MAX];
     double *xs[CMP_MAX] = {0}, *ys[CMP_MAX] = {0};
+    char labels[CMP_MAX][32];
     int ns = 0;
     for (int k = 0; k < t.n_runs && ns < CMP_MAX; k++) {
         int r = order[k];
@@ -120,22 +123,25 @@ static void comparescr_draw(App *a, TextGrid *g) {
                 ys[ns][m++] = a->cmp_loss ? rows[i].loss : 100 * rows[i].accuracy;
             }
         free(rows);
-        series[ns] = (ChartSeries){xs[ns], ys[ns], m, 1 + ns % ST_SERIES_MAX, marks[ns % 8]};
+        /* Each run's points carry its mark in every glyph set; train loss
+         * rows are dense, so their marks are spaced to keep the lines seen. */
+        snprintf(labels[ns], sizeof labels[ns], "%.24s", t.runs[r].id);
+        series[ns] = (ChartSeries){.x = xs[ns],
+                                   .y = ys[ns],
+                                   .n = m,
+                                   .style = 1 + ns % ST_SERIES_MAX,
+                                   .mark = marks[ns % 8],
+                                   .mark_every = a->cmp_loss ? 8 : 1,
+                                   .label = labels[ns]};
         ns++;
     }
     if (ch >= 4) {
         snprintf(line, sizeof line, "%s by iteration, one mark per run (t: %s):",
                  a->cmp_loss ? "train loss" : "test accuracy %", a->cmp_loss ? "accuracy" : "loss");
         int x = textgrid_text(g, 0, cy, line, ST_TITLE);
-        for (int k = 0; k < ns && x < g->w - 4; k++) {
-            snprintf(line, sizeof line, "  %s %.24s", marks[k % 8], t.runs[order[k]].id);
-            x += textgrid_text(g, x, cy, line, 1 + k % ST_SERIES_MAX);
-        }
-        ChartOptions o = {.glyphs = a->utf8 ? a->glyphs : CHART_ASCII,
-                          .x_min = NAN,
-                          .x_max = NAN,
-                          .y_min = NAN,
-                          .y_max = NAN};
+        ChartGlyphs glyphs = a->utf8 ? a->glyphs : CHART_ASCII;
+        chart_legend(g, x + 2, cy, glyphs, series, ns);
+        ChartOptions o = {.glyphs = glyphs, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
         chart_render(g, 0, cy + 1, g->w, ch, &o, series, ns);
     }
     for (int k = 0; k < ns; k++) {

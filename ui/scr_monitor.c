@@ -1,8 +1,10 @@
 /*
  * scr_monitor — screen 4: one run's curves, live. The loss chart shows the
- * train loss raw (dim dots) and EMA-smoothed (debiased, as W&B and
+ * train loss raw (a dim dotted line) and EMA-smoothed (debiased, as W&B and
  * TensorBoard smooth) with the test loss; the accuracy chart shows train
- * and test accuracy. The header gives iteration / max_iter, learning rate,
+ * and test accuracy. Test points are marked `o` in every glyph set, so the
+ * series read apart without colour, and each legend is written from the
+ * series it names. The header gives iteration / max_iter, learning rate,
  * ETA, images/s and the share of time spent waiting for data. Rows come
  * from the run's metrics.tsv, so runs of other finelab processes show too.
  */
@@ -27,6 +29,12 @@ static void series_add(Series *s, double x, double y) {
     s->y[s->n++] = y;
 }
 
+/* s as a solid line in the given style, mark and legend label. */
+static ChartSeries series_chart(const Series *s, int style, const char *mark, const char *label) {
+    return (ChartSeries){
+        .x = s->x, .y = s->y, .n = s->n, .style = style, .mark = mark, .label = label};
+}
+
 /* The run to show: the chosen one, else the one training here, else the newest. */
 static const char *monitor_dir(App *a) {
     if (a->mon_dir[0]) return a->mon_dir;
@@ -37,21 +45,15 @@ static const char *monitor_dir(App *a) {
     return NULL;
 }
 
+/* One chart under its title, followed by the legend of its series. */
 static void draw_chart(App *a, TextGrid *g, int x0, int y0, int w, int h, const char *title,
-                       const Series *s, const char *const *marks, const int *styles, int n,
-                       int log_y, double x_min) {
-    textgrid_text(g, x0, y0, title, ST_TITLE);
-    ChartSeries cs[4];
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (s[i].n) cs[m++] = (ChartSeries){s[i].x, s[i].y, s[i].n, styles[i], marks[i]};
-    ChartOptions o = {.glyphs = a->utf8 ? a->glyphs : CHART_ASCII,
-                      .log_y = log_y,
-                      .x_min = x_min,
-                      .x_max = NAN,
-                      .y_min = NAN,
-                      .y_max = NAN};
-    chart_render(g, x0, y0 + 1, w, h - 1, &o, cs, m);
+                       const ChartSeries *s, int n, int log_y, double x_min) {
+    ChartGlyphs glyphs = a->utf8 ? a->glyphs : CHART_ASCII;
+    int x = textgrid_text(g, x0, y0, title, ST_TITLE);
+    chart_legend(g, x0 + x + 1, y0, glyphs, s, n);
+    ChartOptions o = {
+        .glyphs = glyphs, .log_y = log_y, .x_min = x_min, .x_max = NAN, .y_min = NAN, .y_max = NAN};
+    chart_render(g, x0, y0 + 1, w, h - 1, &o, s, n);
 }
 
 static void monitor_draw(App *a, TextGrid *g) {
@@ -127,12 +129,18 @@ static void monitor_draw(App *a, TextGrid *g) {
     }
     double x_min = a->zoom && st.iter > a->zoom ? st.iter - a->zoom : NAN;
     int side = g->w >= 150, cw = side ? g->w / 2 : g->w, ch = side ? g->h - 3 : (g->h - 3) / 2;
-    const char *lm[3] = {".", "*", "o"}, *am[2] = {"*", "o"};
-    const int ls[3] = {7, 1, 2}, as[2] = {1, 2};
-    draw_chart(a, g, 0, 3, cw - 1, ch, "loss: train . raw  * smoothed   o test", s, lm, ls, 3,
-               a->log_y, x_min);
-    draw_chart(a, g, side ? cw : 0, side ? 3 : 3 + ch, cw - 1, ch, "accuracy %: train *   test o",
-               s + 3, am, as, 2, 0, x_min);
+    /* Lines tell train series apart (raw dotted, smoothed solid), and test
+     * points carry their own mark in every glyph set. */
+    ChartSeries loss[3] = {series_chart(&s[0], 7, ".", "raw"),
+                           series_chart(&s[1], 1, "*", "smoothed"),
+                           series_chart(&s[2], 2, "o", "test")},
+                acc[2] = {series_chart(&s[3], 1, "*", "train"),
+                          series_chart(&s[4], 2, "o", "test")};
+    loss[0].line = CHART_DOTTED;
+    loss[2].mark_every = acc[1].mark_every = 1;
+    if (a->ema <= 0) loss[1].label = NULL; /* not drawn */
+    draw_chart(a, g, 0, 3, cw - 1, ch, "loss: train", loss, 3, a->log_y, x_min);
+    draw_chart(a, g, side ? cw : 0, side ? 3 : 3 + ch, cw - 1, ch, "accuracy %:", acc, 2, 0, x_min);
     for (int k = 0; k < 5; k++) {
         free(s[k].x);
         free(s[k].y);

@@ -100,7 +100,8 @@ static void show_chart(const char *title, const RunRow *rows, int n, int test, i
         }
     TextGrid g;
     if (m > 0 && textgrid_init(&g, 72, 12) == ST_OK) {
-        ChartSeries s = {.x = x, .y = y, .n = m, .style = 1, .mark = "*"};
+        /* Test points read `o`, as in the lab. */
+        ChartSeries s = {.x = x, .y = y, .n = m, .style = 1, .mark = test ? "o" : "*"};
         ChartOptions o = {
             .glyphs = CHART_ASCII, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
         chart_render(&g, 0, 0, 72, 12, &o, &s, 1);

@@ -3,8 +3,11 @@
  *
  * Points are mapped onto a "dot" raster whose resolution depends on the
  * glyph set (1x1, 1x2 or 2x4 dots per cell); consecutive points are joined
- * by straight dot lines; finally each cell's dots become one character.
- * A cell shared by two series shows the later series.
+ * by straight dot lines (a dotted line sets every other dot it visits,
+ * counted along the whole series so that dense points still look dotted);
+ * each cell's dots become one character. A cell shared by two series shows
+ * the later series. Point marks are a layer of whole cells above the dots:
+ * a marked cell shows the mark, whatever lines pass through it.
  */
 #include "src/report/chart.h"
 
@@ -14,13 +17,16 @@
 #include <string.h>
 
 /* The chart area as a grid of cells, each sx x sy dots (braille: 2 x 4,
- * blocks: 1 x 2, ASCII: 1 x 1), with the last series that set a dot there. */
+ * blocks: 1 x 2, ASCII: 1 x 1), with the last series that set a dot there,
+ * and above them the point marks. */
 typedef struct DotGrid {
-    int cols, rows;    /* cells */
-    int sx, sy;        /* dots per cell */
-    unsigned *mask;    /* dot bits per cell */
-    int *style;        /* series style per cell */
-    const char **mark; /* ASCII mark per cell */
+    int cols, rows;     /* cells */
+    int sx, sy;         /* dots per cell */
+    unsigned *mask;     /* dot bits per cell */
+    int *style;         /* series style per cell */
+    const char **mark;  /* ASCII mark per cell */
+    const char **point; /* point mark per cell (NULL: none), drawn over the dots */
+    int *point_style;   /* series style of the point mark */
 } DotGrid;
 
 static const unsigned braille_bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
@@ -34,12 +40,13 @@ static void dots_plot(DotGrid *r, int dx, int dy, const ChartSeries *s) {
     r->mark[i] = s->mark;
 }
 
-static void dots_line(DotGrid *r, int x0, int y0, int x1, int y1, const ChartSeries *s) {
+/* Visits the dots after (x0, y0) up to (x1, y1); *phase counts the dots the
+ * series has visited, and a dotted series sets only the even ones. */
+static void dots_line(DotGrid *r, int x0, int y0, int x1, int y1, const ChartSeries *s,
+                      long *phase) {
     int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
     int e = dx + dy;
-    for (;;) {
-        dots_plot(r, x0, y0, s);
-        if (x0 == x1 && y0 == y1) break;
+    while (x0 != x1 || y0 != y1) {
         int e2 = 2 * e;
         if (e2 >= dy) {
             e += dy;
@@ -49,7 +56,17 @@ static void dots_line(DotGrid *r, int x0, int y0, int x1, int y1, const ChartSer
             e += dx;
             y0 += sy;
         }
+        if (s->line != CHART_DOTTED || *phase % 2 == 0) dots_plot(r, x0, y0, s);
+        (*phase)++;
     }
+}
+
+/* Marks the cell of dot (dx, dy) with the series' mark. */
+static void dots_mark(DotGrid *r, int dx, int dy, const ChartSeries *s) {
+    if (dx < 0 || dy < 0 || dx >= r->cols * r->sx || dy >= r->rows * r->sy) return;
+    int i = dy / r->sy * r->cols + dx / r->sx;
+    r->point[i] = s->mark ? s->mark : "*";
+    r->point_style[i] = s->style;
 }
 
 static void dots_glyph(const DotGrid *r, int i, ChartGlyphs glyphs, char out[5]) {
@@ -144,6 +161,57 @@ static int chart_ranges(const ChartOptions *o, const ChartSeries *s, int n, doub
     return 0;
 }
 
+/* The visible ranges and the dot raster's last column and row. */
+typedef struct ChartFrame {
+    double xl, xh, yl, yh;
+    int dw, dh;
+} ChartFrame;
+
+/* The dot of point (x, y); 0 when it is outside the visible ranges. */
+static int chart_dot(const ChartOptions *o, const ChartFrame *f, double x, double y, int *dx,
+                     int *dy) {
+    y = chart_yv(o, y);
+    if (!isfinite(x) || !isfinite(y) || x < f->xl || x > f->xh) return 0;
+    double fy = (y - f->yl) / (f->yh - f->yl);
+    if (fy < 0 || fy > 1) return 0;
+    *dx = (int)lround((x - f->xl) / (f->xh - f->xl) * f->dw);
+    *dy = f->dh - (int)lround(fy * f->dh);
+    return 1;
+}
+
+/* The series' line: its first visible point, then dot lines on. */
+static void chart_line(DotGrid *r, const ChartOptions *o, const ChartFrame *f,
+                       const ChartSeries *s) {
+    int have = 0, px = 0, py = 0, dx, dy;
+    long phase = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (!chart_dot(o, f, s->x[i], s->y[i], &dx, &dy)) continue;
+        if (have) {
+            dots_line(r, px, py, dx, dy, s, &phase);
+        } else {
+            dots_plot(r, dx, dy, s);
+            phase = 1;
+        }
+        have = 1;
+        px = dx;
+        py = dy;
+    }
+}
+
+/* The series' point marks, left to right, mark_every columns apart. */
+static void chart_marks(DotGrid *r, const ChartOptions *o, const ChartFrame *f,
+                        const ChartSeries *s) {
+    int last = 0, have = 0, dx, dy;
+    for (int i = 0; s->mark_every > 0 && i < s->n; i++) {
+        if (!chart_dot(o, f, s->x[i], s->y[i], &dx, &dy)) continue;
+        int col = dx / r->sx;
+        if (have && s->mark_every > 1 && col < last + s->mark_every) continue;
+        dots_mark(r, dx, dy, s);
+        have = 1;
+        last = col;
+    }
+}
+
 void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
                   const ChartSeries *series, int n_series) {
     if (w < 16 || h < 4) return;
@@ -154,60 +222,74 @@ void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions 
     for (int yy = 0; yy < h - 2; yy++) textgrid_put(g, x0 + label_w - 1, y0 + yy, "|", 0);
     for (int xx = label_w - 1; xx < w; xx++)
         textgrid_put(g, x0 + xx, y0 + h - 2, xx == label_w - 1 ? "+" : "-", 0);
-    double xl, xh, yl, yh;
-    if (chart_ranges(o, series, n_series, &xl, &xh, &yl, &yh)) {
+    ChartFrame f = {.dw = r.cols * r.sx - 1, .dh = r.rows * r.sy - 1};
+    if (chart_ranges(o, series, n_series, &f.xl, &f.xh, &f.yl, &f.yh)) {
         textgrid_text(g, x0 + label_w + 1, y0 + (h - 2) / 2, "(no data)", 0);
         return;
     }
     char buf[32];
     for (int k = 0; k < 3; k++) { /* y labels: top, middle, bottom */
         int row = k == 0 ? 0 : k == 1 ? (h - 3) / 2 : h - 3;
-        double v = yh - (yh - yl) * row / (double)(h - 3 > 0 ? h - 3 : 1);
+        double v = f.yh - (f.yh - f.yl) * row / (double)(h - 3 > 0 ? h - 3 : 1);
         if (o->log_y)
             chart_format(pow(10, v), buf, sizeof buf);
         else
-            chart_label(v, yh - yl, buf, sizeof buf);
+            chart_label(v, f.yh - f.yl, buf, sizeof buf);
         int len = (int)strlen(buf);
         textgrid_text(g, x0 + label_w - 2 - len, y0 + row, buf, 0);
     }
-    chart_label(xl, xh - xl, buf, sizeof buf);
+    chart_label(f.xl, f.xh - f.xl, buf, sizeof buf);
     textgrid_text(g, x0 + label_w - 1, y0 + h - 1, buf, 0);
-    chart_label(xh, xh - xl, buf, sizeof buf);
+    chart_label(f.xh, f.xh - f.xl, buf, sizeof buf);
     textgrid_text(g, x0 + w - (int)strlen(buf), y0 + h - 1, buf, 0);
     size_t cells = (size_t)r.cols * (size_t)r.rows;
     r.mask = calloc(cells, sizeof *r.mask);
     r.style = calloc(cells, sizeof *r.style);
     r.mark = calloc(cells, sizeof *r.mark);
-    if (!r.mask || !r.style || !r.mark) goto done;
-    int dw = r.cols * r.sx - 1, dh = r.rows * r.sy - 1;
-    for (int k = 0; k < n_series; k++) {
-        const ChartSeries *s = &series[k];
-        int have = 0, px = 0, py = 0;
-        for (int i = 0; i < s->n; i++) {
-            double x = s->x[i], y = chart_yv(o, s->y[i]);
-            if (!isfinite(x) || !isfinite(y) || x < xl || x > xh) continue;
-            double fy = (y - yl) / (yh - yl);
-            if (fy < 0 || fy > 1) continue;
-            int dx = (int)lround((x - xl) / (xh - xl) * dw);
-            int dy = dh - (int)lround(fy * dh);
-            if (have)
-                dots_line(&r, px, py, dx, dy, s);
-            else
-                dots_plot(&r, dx, dy, s);
-            have = 1;
-            px = dx;
-            py = dy;
-        }
-    }
+    r.point = calloc(cells, sizeof *r.point);
+    r.point_style = calloc(cells, sizeof *r.point_style);
+    if (!r.mask || !r.style || !r.mark || !r.point || !r.point_style) goto done;
+    for (int k = 0; k < n_series; k++) chart_line(&r, o, &f, &series[k]);
+    for (int k = 0; k < n_series; k++) chart_marks(&r, o, &f, &series[k]);
     for (size_t i = 0; i < cells; i++) {
-        if (!r.mask[i]) continue;
+        int cx = x0 + label_w + (int)(i % (size_t)r.cols), cy = y0 + (int)(i / (size_t)r.cols);
         char glyph[5];
-        dots_glyph(&r, (int)i, o->glyphs, glyph);
-        textgrid_put(g, x0 + label_w + (int)(i % (size_t)r.cols), y0 + (int)(i / (size_t)r.cols),
-                     glyph, r.style[i]);
+        if (r.point[i]) {
+            textgrid_put(g, cx, cy, r.point[i], r.point_style[i]);
+        } else if (r.mask[i]) {
+            dots_glyph(&r, (int)i, o->glyphs, glyph);
+            textgrid_put(g, cx, cy, glyph, r.style[i]);
+        }
     }
 done:
     free(r.mask);
     free(r.style);
     free(r.mark);
+    free(r.point);
+    free(r.point_style);
+}
+
+void chart_sample(const ChartSeries *s, ChartGlyphs glyphs, char *buf, size_t cap) {
+    int dotted = s->line == CHART_DOTTED;
+    if (glyphs == CHART_ASCII || s->mark_every > 0)
+        snprintf(buf, cap, "%s", s->mark ? s->mark : "*");
+    else if (glyphs == CHART_BLOCK)
+        snprintf(buf, cap, "%s",
+                 dotted ? "\xe2\x96\x80 \xe2\x96\x80" : "\xe2\x96\x80\xe2\x96\x80\xe2\x96\x80");
+    else
+        snprintf(buf, cap, "%s", dotted ? "\xe2\xa0\x84\xe2\xa0\x84" : "\xe2\xa0\xa4\xe2\xa0\xa4");
+}
+
+int chart_legend(TextGrid *g, int x, int y, ChartGlyphs glyphs, const ChartSeries *series,
+                 int n_series) {
+    int x_start = x;
+    for (int k = 0; k < n_series; k++) {
+        const ChartSeries *s = &series[k];
+        if (!s->label) continue;
+        char sample[32];
+        chart_sample(s, glyphs, sample, sizeof sample);
+        if (x > x_start) x += textgrid_text(g, x, y, "  ", 0);
+        x += textgrid_printf(g, x, y, s->style, "%s %s", sample, s->label);
+    }
+    return x - x_start;
 }

@@ -3,11 +3,15 @@
  * points over shared axes, with y labels on the left and x labels below.
  *
  * Glyph sets: ASCII (one mark character per cell, a different mark per
- * series, so series stay apart without colour), block (half blocks, two
- * points per cell vertically) and braille (2 x 4 dots per cell). Log-y
- * plots log10 of positive values. The debiased EMA smoothing (TensorBoard
- * and W&B's) is a separate step, so a caller can draw raw and smoothed
- * series side by side. Pure functions of their inputs; any thread.
+ * series), block (half blocks, two points per cell vertically) and braille
+ * (2 x 4 dots per cell). Series stay apart without colour in every set: a
+ * line is solid or dotted, and a series can have its points drawn as its
+ * mark (gnuplot's linespoints) over every line, so sparse test points read
+ * `o` in braille as in ASCII. chart_legend writes what each series looks
+ * like in the plot, so a legend cannot promise a mark that is not drawn.
+ * Log-y plots log10 of positive values. The debiased EMA smoothing
+ * (TensorBoard and W&B's) is a separate step, so a caller can draw raw and
+ * smoothed series side by side. Pure functions of their inputs; any thread.
  */
 #ifndef FINELAB_CHART_H
 #define FINELAB_CHART_H
@@ -16,11 +20,21 @@
 
 typedef enum ChartGlyphs { CHART_ASCII, CHART_BLOCK, CHART_BRAILLE } ChartGlyphs;
 
+typedef enum ChartLine {
+    CHART_SOLID, /* every dot between consecutive points */
+    CHART_DOTTED /* every other dot, counted from the first point along the whole series */
+} ChartLine;
+
 typedef struct ChartSeries {
     const double *x, *y; /* n points, x ascending */
     int n;
-    int style;        /* textgrid style of the series (1, 2, ...) */
-    const char *mark; /* ASCII-set mark, e.g. "*", "o", "+" (one character) */
+    int style;         /* textgrid style of the series (1, 2, ...) */
+    const char *mark;  /* one ASCII character, e.g. "*", "o", "+": the ASCII set draws the line
+                          with it, and point marks use it in every set */
+    ChartLine line;    /* how the line between points is drawn */
+    int mark_every;    /* 0: no point marks; 1: every point is drawn as mark, over all lines;
+                          N > 1: the same, but no two marks closer than N columns */
+    const char *label; /* what chart_legend names the series; NULL: left out of it */
 } ChartSeries;
 
 typedef struct ChartOptions {
@@ -36,6 +50,17 @@ typedef struct ChartOptions {
  * a single point is drawn as one mark. */
 void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
                   const ChartSeries *series, int n_series);
+
+/* The text that stands for s in a plot of the glyph set: its mark when the
+ * set is ASCII or its points are marked, else a sample of its line (braille
+ * solid "⠤⠤", dotted "⠄⠄"; block "▀▀▀", "▀ ▀"). Writes at most cap bytes. */
+void chart_sample(const ChartSeries *s, ChartGlyphs glyphs, char *buf, size_t cap);
+
+/* Writes a legend on row y from column x, clipped at the grid's edge: for
+ * each series with a label its chart_sample, a space and the label, in the
+ * series' style, two spaces apart. Returns the cells written. */
+int chart_legend(TextGrid *g, int x, int y, ChartGlyphs glyphs, const ChartSeries *series,
+                 int n_series);
 
 /* Debiased exponential moving average: s_t = w s_{t-1} + (1 - w) y_t,
  * out_t = s_t / (1 - w^(t+1)); weight in [0, 1), 0 copies y. */
