@@ -27,7 +27,14 @@ int main(int argc, char **argv) {
         return CLI_OK;
     }
     LabOptions o;
-    lab_options(&o, argc, argv);
+    int bad = lab_options(&o, argc, argv);
+    if (bad) { /* e.g. `finelab --runs-dir DIR run PRESET`: say so rather than open the lab */
+        fprintf(stderr,
+                "finelab: unexpected '%s': the lab takes only --runs-dir DIR and --presets DIR; "
+                "a command comes first (finelab run PRESET --runs-dir DIR); see finelab help\n",
+                argv[bad]);
+        return CLI_BAD_INPUT;
+    }
     char why[256] = "";
     switch (lab_run(&o, why, sizeof why)) {
     case LAB_OK:

@@ -75,6 +75,17 @@ P
         grep -q "stepvalue" "$tmp/solver.ini" && grep -q "; not used: net" "$tmp/solver.ini"
 }
 
+# A command after the lab's options is refused with a pointer, not ignored
+# (it used to open the lab, or run the default preset headless).
+command_after_lab_options_exits_2() {
+    local out code
+    out=$("$FINELAB" --runs-dir "$tmp/r" run "$tmp/tiny.ini" 2>&1 </dev/null)
+    code=$?
+    [ "$code" -eq 2 ] && echo "$out" | grep -q "unexpected 'run'" &&
+        echo "$out" | grep -q "a command comes first" && [ ! -d "$tmp/r" ]
+}
+
+check command_after_lab_options_exits_2 command_after_lab_options_exits_2
 check bad_preset_exits_2 bad_preset_exits_2
 check missing_preset_exits_2 missing_preset_exits_2
 check bad_set_exits_2 bad_set_exits_2

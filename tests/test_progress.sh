@@ -3,7 +3,8 @@
 # feature cache takes several seconds (a frozen width-0.5 backbone at
 # 192 px) shows the cache's progress on the Monitor within 2 s of pressing
 # r, then on the Runs screen with its count; status.ini reads running with
-# phase cache; pause and stop take effect during the cache. Headless, the
+# phase cache; pause and stop take effect during the cache; at 80x24 the
+# Runs screen keeps its phase and accuracy columns. Headless, the
 # same run prints [cache] progress lines at the --progress rate and
 # `finelab runs` shows the phase while it runs.
 cd "$(dirname "$0")/.." || exit 1
@@ -64,7 +65,10 @@ pause_and_stop_act_during_the_cache() {
     # Stopped inside the cache: no metrics row, and the log says so.
     grep -q "feature cache: stopped" "$tmp"/runs/*slow_cache*/log.txt ||
         { echo "the cache was not stopped:"; cat "$tmp"/runs/*slow_cache*/log.txt; return 1; }
-    [ "$(wc -l < "$tmp"/runs/*slow_cache*/metrics.tsv)" -eq 1 ]
+    [ "$(wc -l < "$tmp"/runs/*slow_cache*/metrics.tsv)" -eq 1 ] || return 1
+    # At 80 columns the Runs screen still shows the phase column and the best accuracy's.
+    T resize-window -t lab -x 80 -y 24
+    wait_for "stopped .* iter 0/40 .* -" 3 || return 1
     keys q
     T kill-server 2>/dev/null
     return 0

@@ -12,7 +12,7 @@
 #include "ui/term.h"
 
 /* Row 0: a tab per screen, the current one highlighted; on the right what
- * the engine thread is doing. */
+ * the engine thread is doing (its phase and count outside training). */
 static void frame_tabs(const App *a, TextGrid *g) {
     int x = 0;
     for (int i = 0; i < SCR_COUNT && x < g->w; i++) {
@@ -23,7 +23,14 @@ static void frame_tabs(const App *a, TextGrid *g) {
     BridgeSnapshot s;
     bridge_snapshot(a->bridge, &s);
     char right[96];
-    if (s.running)
+    int other = s.phase[0] && strcmp(s.phase, "train") != 0; /* cache, test, ... */
+    if (s.running && other && s.phase_total > 0)
+        snprintf(right, sizeof right, "%s%s %ld/%ld%s", s.paused ? "paused: " : "", s.phase,
+                 s.phase_done, s.phase_total, s.queued ? " +queue" : "");
+    else if (s.running && other)
+        snprintf(right, sizeof right, "%s%s%s", s.paused ? "paused: " : "", s.phase,
+                 s.queued ? " +queue" : "");
+    else if (s.running)
         snprintf(right, sizeof right, "%s %d/%d%s", s.paused ? "paused" : "training", s.iter,
                  s.max_iter, s.queued ? " +queue" : "");
     else

@@ -107,12 +107,14 @@ static int ask_quit(App *a) {
     return 0;
 }
 
-void lab_options(LabOptions *o, int argc, char **argv) {
+int lab_options(LabOptions *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
     snprintf(o->runs_dir, sizeof o->runs_dir, "runs");
     snprintf(o->presets_dirs[0], sizeof o->presets_dirs[0], "presets");
     o->n_presets_dirs = 1;
-    for (int i = 1; i + 1 < argc; i++) {
+    for (int i = 1; i < argc; i++) {
+        int option = strcmp(argv[i], "--runs-dir") == 0 || strcmp(argv[i], "--presets") == 0;
+        if (!option || i + 1 == argc) return i; /* not ours, or without its value */
         if (strcmp(argv[i], "--runs-dir") == 0)
             snprintf(o->runs_dir, sizeof o->runs_dir, "%s", argv[++i]);
         else if (strcmp(argv[i], "--presets") == 0 && o->n_presets_dirs < LAB_PRESETS_DIRS_MAX) {
@@ -128,6 +130,7 @@ void lab_options(LabOptions *o, int argc, char **argv) {
                          dir);
         }
     }
+    return 0;
 }
 
 /* FINELAB_DRAW_STATS=FILE: on exit, write frame counts and draw times per

@@ -28,8 +28,9 @@ typedef enum LabResult {
 
 /* Reads the lab's options from argv (argv[0] is the program): --runs-dir
  * DIR and any number of --presets DIR (the same directory twice counts
- * once, at most LAB_PRESETS_DIRS_MAX in all). Other words are ignored. */
-void lab_options(LabOptions *o, int argc, char **argv);
+ * once, at most LAB_PRESETS_DIRS_MAX in all). Returns 0, or the index of
+ * the first word that is neither (or an option without its value). */
+int lab_options(LabOptions *o, int argc, char **argv);
 /* Runs the lab. The run store is created first; LAB_NO_TERMINAL when
  * stdin or stdout is not a terminal or curses cannot drive it. */
 LabResult lab_run(const LabOptions *o, char *why, size_t cap);

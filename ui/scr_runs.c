@@ -15,6 +15,8 @@
 #include "ui/screen.h"
 #include "ui/term.h"
 
+enum { RUNS_WIDE = 120 }; /* columns from which the progress bar and images/s show */
+
 static void runs_draw(App *a, TextGrid *g) {
     char line[1024];
     int marked = 0;
@@ -28,8 +30,15 @@ static void runs_draw(App *a, TextGrid *g) {
         for (int i = 0; i < nq && i < 4; i++)
             x += textgrid_printf(g, x, 1, ST_DIM, " %s", queued[i]);
     }
-    snprintf(line, sizeof line, "  %-36s %-11s %-22s %-17s %7s %8s %8s  %s", "run", "state",
-             "progress", "phase", "ETA", "img/s", "best", "sweep");
+    /* Under RUNS_WIDE columns the bar and images/s give way, so that the
+     * phase, ETA and best accuracy still fit at 80 columns. */
+    int wide = g->w >= RUNS_WIDE, idw = wide ? 36 : g->w - 50 < 20 ? 20 : g->w - 50;
+    if (wide)
+        snprintf(line, sizeof line, "  %-36s %-11s %-22s %-17s %7s %8s %8s  %s", "run", "state",
+                 "progress", "phase", "ETA", "img/s", "best", "sweep");
+    else
+        snprintf(line, sizeof line, "  %-*s %-11s %-17s %7s %8s  %s", idw, "run", "state", "phase",
+                 "ETA", "best", "sweep");
     textgrid_text(g, 0, 2, line, ST_HEADER);
     int log_rows = g->h >= 30 ? 8 : 5, rows = g->h - 4 - log_rows;
     int top = a->sel_run >= rows ? a->sel_run - rows + 1 : 0;
@@ -45,13 +54,17 @@ static void runs_draw(App *a, TextGrid *g) {
         progress_eta_text(pr.eta, eta, sizeof eta);
         if (s->best_accuracy >= 0) snprintf(best, sizeof best, "%.2f%%", 100 * s->best_accuracy);
         snprintf(iter, sizeof iter, "%s %s", s->state == RUN_RUNNING ? pr.phase : "iter", pr.count);
-        snprintf(line, sizeof line, "%c %-36.36s %-11s ", e->marked ? '*' : ' ', e->id,
+        snprintf(line, sizeof line, "%c %-*.*s %-11s ", e->marked ? '*' : ' ', idw, idw, e->id,
                  runstore_state_name(s->state));
         int style = i == a->sel_run ? ST_SELECTED : 0;
         int x = textgrid_text(g, 0, 3 + i - top, line, style);
-        x += textgrid_text(g, x, 3 + i - top, bar, style ? style : ST_SERIES_MAX - 6);
-        snprintf(line, sizeof line, "  %-17s %7s %8.1f %8s  %s", iter, eta, s->images_per_s, best,
-                 s->sweep);
+        if (wide) {
+            x += textgrid_text(g, x, 3 + i - top, bar, style ? style : ST_SERIES_MAX - 6);
+            snprintf(line, sizeof line, "  %-17s %7s %8.1f %8s  %s", iter, eta, s->images_per_s,
+                     best, s->sweep);
+        } else {
+            snprintf(line, sizeof line, "%-17s %7s %8s  %s", iter, eta, best, s->sweep);
+        }
         x += textgrid_text(g, x, 3 + i - top, line, style);
         for (; style && x < g->w; x++) textgrid_put(g, x, 3 + i - top, " ", style);
         if (s->error[0] && i == a->sel_run) app_message(a, 1, "%s: %s", e->id, s->error);
