@@ -46,9 +46,8 @@ presets_screen_lists_presets() {
 editor_edits_and_saves() {
     keys Enter
     wait_for "Editing .*a_quick.ini" || return 1
-    # down to the first [data] key and type a new description? Use the
-    # experiment.description row: it is the second row.
-    keys Down Enter C-u
+    # experiment.description: the second key after the eight knobs.
+    keys $(printf 'Down %.0s' $(seq 9)) Enter C-u
     for _ in $(seq 20); do keys BSpace; done
     keys "edited by tmux" Enter
     wait_for "edited by tmux" || return 1
@@ -56,7 +55,8 @@ editor_edits_and_saves() {
     wait_for "saved " && grep -q "edited by tmux" "$tmp/presets/demo/a_quick.ini"
 }
 editor_refuses_bad_value() {
-    # Type an out-of-range number of BLAS threads: the error shows, nothing changes.
+    # Type an out-of-range number of BLAS threads (the row below the
+    # description): the error shows, nothing changes.
     keys Down Enter
     for _ in $(seq 5); do keys BSpace; done
     keys 999

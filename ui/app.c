@@ -150,6 +150,7 @@ void app_step(int *sel, int n, int delta) {
 
 void app_edit(App *a, const char *path, const Preset *p) {
     a->edit = *p;
+    a->edit_orig = *p;
     snprintf(a->edit_path, sizeof a->edit_path, "%s", path);
     a->edit_field = 0;
     a->edit_typing = 0;
