@@ -14,6 +14,7 @@
 
 #include "engine/base/timer.h"
 #include "engine/io/fileio.h"
+#include "src/preset/family.h"
 
 void app_log(App *a, const char *fmt, ...) {
     if (a->n_log == APP_LOG_LINES) {
@@ -42,18 +43,19 @@ static int app_is_ini(const char *name) {
     return n > 4 && strcmp(name + n - 4, ".ini") == 0;
 }
 
-/* Alphabetical, except that demo/ (the embedded default, the family that
- * runs offline) comes first. */
-static int app_demo_first(const struct dirent **x, const struct dirent **y) {
+/* demo/ (the embedded default, the family that runs offline) first, then
+ * as a family is listed: the tutorial's experiments in its order, the rest
+ * alphabetically (family.h). */
+static int app_scan_order(const struct dirent **x, const struct dirent **y) {
     int dx = strcmp((*x)->d_name, "demo") == 0, dy = strcmp((*y)->d_name, "demo") == 0;
     if (dx != dy) return dy - dx;
-    return alphasort(x, y);
+    return family_compare((*x)->d_name, (*y)->d_name);
 }
 
 /* Adds the .ini files under dir (one level of subdirectories, sorted). */
 static void app_scan(App *a, const char *dir, int depth) {
     struct dirent **names;
-    int n = scandir(dir, &names, NULL, app_demo_first);
+    int n = scandir(dir, &names, NULL, app_scan_order);
     if (n < 0) return;
     for (int i = 0; i < n; i++) {
         char path[1024];
@@ -150,6 +152,7 @@ void app_step(int *sel, int n, int delta) {
 
 void app_edit(App *a, const char *path, const Preset *p) {
     a->edit = *p;
+    a->edit_orig = *p;
     snprintf(a->edit_path, sizeof a->edit_path, "%s", path);
     a->edit_field = 0;
     a->edit_typing = 0;

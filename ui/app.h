@@ -73,8 +73,9 @@ typedef struct App {
     /* presets */
     PresetEntry *presets;
     int n_presets, sel_preset;
-    /* editor: a copy of the preset being edited */
-    Preset edit;
+    /* editor: a copy of the preset being edited, and as it was opened (or
+     * last saved) */
+    Preset edit, edit_orig;
     char edit_path[1024];
     int edit_field, edit_typing, edit_dirty;
     char edit_text[1024];

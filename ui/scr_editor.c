@@ -1,11 +1,16 @@
 /*
- * scr_editor — screen 2: a form generated from the preset schema. Every
- * key of schema.h is a row under its section; left/right cycle through the
- * key's choices or suggested values (mode, resolution 224/336/448, bilinear
- * dim 1024..8192, pooling, lr policy ...), Enter types a value, validated
- * on every keystroke against the key's type and range. The help line shows
- * the range and help text. Saving writes the file atomically and only when
- * the whole preset is valid.
+ * scr_editor — screen 2: a form generated from the preset schema. The
+ * tutorial's knobs (schema_knob: transfer mode, resolution, bilinear dim,
+ * weight decay, then the solver's basics) come first, then every other key
+ * under its section, in table order; each key is one row. Left/right cycle
+ * through the key's choices or suggested values (mode, resolution
+ * 224/336/448, bilinear dim 1024..8192, pooling, lr policy ...), Enter types
+ * a value, validated on every keystroke against the key's type and range.
+ * A row is marked '*' when its value is not the default and '+' when it
+ * differs from the preset as opened (or last saved); a key that does
+ * nothing in the current setting (schema_unused) is dimmed and says why.
+ * The help line shows the range and help text. Saving writes the file
+ * atomically and only when the whole preset is valid.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +21,87 @@
 #include "ui/screen.h"
 #include "ui/term.h"
 
+enum { EDITOR_LINES_MAX = 128 }; /* keys and headings of the form */
+
+/* The keys in the form's order: the knobs, then the other keys in table
+ * order. Fills order (schema_count() entries). */
+static void editor_order(const SchemaKey **order) {
+    int n = 0;
+    CHECK(schema_count() < EDITOR_LINES_MAX);
+    for (int i = 0; i < schema_knob_count(); i++) order[n++] = schema_knob(i);
+    for (int j = 0; j < schema_count(); j++)
+        if (schema_knob_rank(schema_at(j)) < 0) order[n++] = schema_at(j);
+}
+
+/* The key on row i of the form (0 <= i < schema_count()). */
+static const SchemaKey *editor_key(int i) {
+    const SchemaKey *order[EDITOR_LINES_MAX];
+    editor_order(order);
+    return order[i];
+}
+
+/* The selected key. */
+static const SchemaKey *editor_selected(const App *a) {
+    return editor_key(a->edit_field);
+}
+
+/* The defaults, made once: the '*' marks compare with them. */
+static const Preset *editor_defaults(void) {
+    static Preset d;
+    static int made;
+    if (!made) preset_defaults(&d), made = 1;
+    return &d;
+}
+
+/* What is drawn on one line of the form: a heading, or a key (its row). */
+typedef struct EditorLine {
+    const char *heading;
+    const SchemaKey *k;
+    int field;
+} EditorLine;
+
+/* Fills lines with the form's headings and keys; returns how many. */
+static int editor_lines(EditorLine *lines) {
+    const SchemaKey *order[EDITOR_LINES_MAX];
+    int n = 0, keys = schema_count(), sections = 0;
+    while (schema_section(sections)) sections++;
+    CHECK(1 + sections + keys <= EDITOR_LINES_MAX);
+    editor_order(order);
+    const char *section = NULL;
+    lines[n++] = (EditorLine){"the tutorial's knobs", NULL, -1};
+    for (int i = 0; i < keys; i++) {
+        const SchemaKey *k = order[i];
+        if (i >= schema_knob_count() && (!section || strcmp(section, k->section) != 0)) {
+            section = k->section;
+            lines[n++] = (EditorLine){section, NULL, -1};
+        }
+        lines[n++] = (EditorLine){NULL, k, i};
+    }
+    return n;
+}
+
+/* One key's row: marks, name (section.key among the knobs), value, and why
+ * it does nothing when it does nothing. */
+static void editor_row(App *a, TextGrid *g, int y, const EditorLine *l) {
+    const SchemaKey *k = l->k;
+    char name[96], value[1100], line[1400];
+    int selected = l->field == a->edit_field;
+    if (l->field < schema_knob_count())
+        snprintf(name, sizeof name, "%s.%s", k->section, k->key);
+    else
+        snprintf(name, sizeof name, "%s", k->key);
+    if (selected && a->edit_typing)
+        snprintf(value, sizeof value, "%s_", a->edit_text);
+    else
+        schema_format(k, &a->edit, value, sizeof value);
+    const char *unused = schema_unused(k, &a->edit);
+    snprintf(line, sizeof line, "%c%c %-22s = %s%s%s%s",
+             schema_same(k, &a->edit, editor_defaults()) ? ' ' : '*',
+             schema_same(k, &a->edit, &a->edit_orig) ? ' ' : '+', name, value, unused ? "   (" : "",
+             unused ? unused : "", unused ? ")" : "");
+    textgrid_text(g, 0, y, line, selected ? ST_SELECTED : unused ? ST_DIM : 0);
+}
+
 static void editor_draw(App *a, TextGrid *g) {
     char line[1400];
     if (!a->edit_path[0]) {
@@ -24,36 +110,23 @@ static void editor_draw(App *a, TextGrid *g) {
     }
     snprintf(line, sizeof line, "Editing %s%s", a->edit_path, a->edit_dirty ? "  (modified)" : "");
     textgrid_text(g, 0, 0, line, ST_TITLE);
-    /* Rows: a header per section, then its keys. */
-    int n = schema_count(), rows = g->h - 5;
-    int sel_row = a->edit_field, sections_before = 0;
-    for (int i = 0; i <= a->edit_field && i < n; i++)
-        if (i == 0 || strcmp(schema_at(i)->section, schema_at(i - 1)->section) != 0)
-            sections_before++;
-    sel_row += sections_before;
-    int top = sel_row >= rows ? sel_row - rows + 1 : 0, row = 0;
-    for (int i = 0; i < n; i++) {
-        const SchemaKey *k = schema_at(i);
-        if (i == 0 || strcmp(k->section, schema_at(i - 1)->section) != 0) {
-            if (row >= top && row - top < rows) {
-                snprintf(line, sizeof line, "[%s]", k->section);
-                textgrid_text(g, 0, 2 + row - top, line, ST_HEADER);
-            }
-            row++;
+    textgrid_text(g, 0, 1,
+                  "* not the default   + changed since opened   dim (unused ...): no effect here",
+                  ST_DIM);
+    EditorLine lines[EDITOR_LINES_MAX];
+    int n = editor_lines(lines), rows = g->h - 5, sel_row = 0;
+    for (int i = 0; i < n; i++)
+        if (lines[i].field == a->edit_field) sel_row = i;
+    int top = sel_row >= rows ? sel_row - rows + 1 : 0;
+    for (int i = top; i < n && i - top < rows; i++) {
+        if (lines[i].heading) {
+            snprintf(line, sizeof line, "[%s]", lines[i].heading);
+            textgrid_text(g, 0, 2 + i - top, line, ST_HEADER);
+        } else {
+            editor_row(a, g, 2 + i - top, &lines[i]);
         }
-        if (row >= top && row - top < rows) {
-            char value[1100];
-            int selected = i == a->edit_field;
-            if (selected && a->edit_typing)
-                snprintf(value, sizeof value, "%s_", a->edit_text);
-            else
-                schema_format(k, &a->edit, value, sizeof value);
-            snprintf(line, sizeof line, "  %-22s = %s", k->key, value);
-            textgrid_text(g, 0, 2 + row - top, line, selected ? ST_SELECTED : 0);
-        }
-        row++;
     }
-    const SchemaKey *k = schema_at(a->edit_field);
+    const SchemaKey *k = editor_selected(a);
     char what[512];
     schema_describe(k, what, sizeof what);
     snprintf(line, sizeof line, "%s.%s: %s", k->section, k->key, k->help);
@@ -65,7 +138,7 @@ static void editor_draw(App *a, TextGrid *g) {
 
 /* Applies text to the selected key; 0 on success, else edit_error says why. */
 static int editor_apply(App *a, const char *text) {
-    const SchemaKey *k = schema_at(a->edit_field);
+    const SchemaKey *k = editor_selected(a);
     Error err = {0};
     Preset trial = a->edit;
     if (schema_parse(k, text, &trial, 0, &err)) {
@@ -80,7 +153,7 @@ static int editor_apply(App *a, const char *text) {
 
 static void editor_cycle(App *a, int dir) {
     if (!a->edit_path[0]) return;
-    const SchemaKey *k = schema_at(a->edit_field);
+    const SchemaKey *k = editor_selected(a);
     char now[1100];
     schema_format(k, &a->edit, now, sizeof now);
     int count = 0, at = -1;
@@ -104,13 +177,13 @@ static void editor_prev_choice(App *a) {
 
 static void editor_type(App *a) {
     if (!a->edit_path[0]) return;
-    schema_format(schema_at(a->edit_field), &a->edit, a->edit_text, sizeof a->edit_text);
+    schema_format(editor_selected(a), &a->edit, a->edit_text, sizeof a->edit_text);
     a->edit_typing = 1;
 }
 
 /* Live validation: what the typed text would give, without applying it. */
 static void editor_check_typed(App *a) {
-    const SchemaKey *k = schema_at(a->edit_field);
+    const SchemaKey *k = editor_selected(a);
     Preset trial = a->edit;
     Error err = {0};
     if (schema_parse(k, a->edit_text, &trial, 0, &err))
@@ -157,6 +230,7 @@ static void editor_save(App *a) {
         return;
     }
     a->edit_dirty = 0;
+    a->edit_orig = a->edit;
     a->edit_error[0] = '\0';
     app_load_presets(a);
     app_message(a, 0, "saved %s", a->edit_path);

@@ -1,7 +1,10 @@
 /*
  * scr_presets — screen 1: the presets under presets/ (and --presets DIR)
  * with their key values; run, queue, copy or edit the selected one. A file
- * with an error is listed with the error instead of its values.
+ * with an error is listed with the error instead of its values. A family
+ * is listed in the tutorial's order (family.h, sorted by app.c's scan), so
+ * the list opens on stage 1; while the run store is empty a line above the
+ * list says where to start, and it goes once a run exists.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,10 @@ static void presets_draw(App *a, TextGrid *g) {
                             a->n_presets == 1 ? "" : "s");
     for (int d = 0; d < a->n_presets_dirs; d++)
         x += textgrid_printf(g, x, 0, ST_TITLE, " %s", a->presets_dirs[d]);
+    if (a->n_runs == 0 && a->n_presets > 0)
+        textgrid_text(g, 0, 1,
+                      "Start here: run stage 1 (r), then stage 2 (ft_all), then compare (screen 5)",
+                      ST_KEY);
     snprintf(line, sizeof line, "%-24s %-10s %5s %6s %-10s %8s %8s %7s %5s  %s", "name", "mode",
              "res", "dim", "pooling", "wd", "lr", "iters", "sweep", "description");
     textgrid_text(g, 0, 2, line, ST_HEADER);
@@ -129,4 +136,5 @@ const ScreenClass presets_screen = {
     .draw = presets_draw,
     SCREEN_KEYS(presets_keys),
     .move = presets_move,
+    .shows_runs = 1, /* the first-start line goes with the first run */
 };

@@ -235,6 +235,121 @@ static const SchemaKey keys[] = {
 
 enum { N_KEYS = sizeof keys / sizeof keys[0] };
 
+/* --- the tutorial's knobs ------------------------------------------------- */
+
+/* What the tutorial turns, in the order a beginner meets it: how much of the
+ * network trains, the resolution x dim sweep, the weight-decay sweep, then
+ * the solver's basics. */
+static const char *const knobs[] = {
+    "transfer.mode",  "data.resolution",  "model.bilinear_dim", "solver.weight_decay",
+    "solver.base_lr", "solver.lr_policy", "solver.max_iter",    "solver.batch_size",
+};
+
+enum { N_KNOBS = sizeof knobs / sizeof knobs[0] };
+
+/* --- when a key does nothing ---------------------------------------------- */
+
+/* A weights file the run reads its input convention from: the backbone's
+ * (not in scratch mode) or init_from's (see runner_input). */
+static int has_weights(const Preset *p) {
+    return (p->transfer.mode != TRANSFER_SCRATCH && strcmp(p->model.weights, "none") != 0) ||
+           p->transfer.init_from[0];
+}
+
+static int manual_input(const Preset *p) {
+    return p->data.normalize == NORM_MANUAL || (p->data.normalize == NORM_AUTO && !has_weights(p));
+}
+
+static int auto_from_weights(const Preset *p) {
+    return p->data.normalize == NORM_AUTO && has_weights(p);
+}
+
+static int not_scratch(const Preset *p) {
+    return p->transfer.mode != TRANSFER_SCRATCH;
+}
+
+static int compact_pooling(const Preset *p) {
+    return p->model.pooling == POOL_COMPACT_TS || p->model.pooling == POOL_COMPACT_RM;
+}
+
+static int backbone_trains(const Preset *p) {
+    return p->transfer.mode != TRANSFER_LAST_LAYER;
+}
+
+static int last_layer(const Preset *p) {
+    return p->transfer.mode == TRANSFER_LAST_LAYER;
+}
+
+static int cache_on(const Preset *p) {
+    return p->transfer.mode == TRANSFER_LAST_LAYER && p->transfer.feature_cache;
+}
+
+static int random_split(const Preset *p) {
+    return p->data.train_fraction >= 0;
+}
+
+static int may_have_boxes(const Preset *p) {
+    return p->data.format != DATASET_FOLDER && p->data.format != DATASET_LIST;
+}
+
+static int uses_gamma(const Preset *p) {
+    return p->solver.lr_policy != LR_FIXED && p->solver.lr_policy != LR_POLY;
+}
+
+static int uses_power(const Preset *p) {
+    return p->solver.lr_policy == LR_INV || p->solver.lr_policy == LR_POLY;
+}
+
+static int uses_stepsize(const Preset *p) {
+    return p->solver.lr_policy == LR_STEP || p->solver.lr_policy == LR_SIGMOID;
+}
+
+static int multistep(const Preset *p) {
+    return p->solver.lr_policy == LR_MULTISTEP;
+}
+
+static int decays(const Preset *p) {
+    return p->solver.weight_decay != 0;
+}
+
+static int tests_on_interval(const Preset *p) {
+    return p->solver.test_interval > 0;
+}
+
+/* A key that only matters when matters(p) holds, and what the editor says
+ * when it does not (short: it follows the value on the key's row). Keys
+ * not listed may always matter. The input keys also matter with normalize
+ * = auto when there are no weights to follow; the phrase names the usual
+ * way to make them count. */
+typedef struct SchemaRule {
+    const char *key; /* section.key */
+    int (*matters)(const Preset *p);
+    const char *unused; /* why, when it does not */
+} SchemaRule;
+
+static const SchemaRule rules[] = {
+    {"data.split_seed", random_split, "unused with split = official"},
+    {"data.crop_to_bbox", may_have_boxes, "unused: format has no boxes"},
+    {"data.mean", manual_input, "unused unless normalize = manual"},
+    {"data.std", manual_input, "unused unless normalize = manual"},
+    {"data.scale", manual_input, "unused unless normalize = manual"},
+    {"data.channel_order", manual_input, "unused unless normalize = manual"},
+    {"model.weights", not_scratch, "unused with mode = scratch"},
+    {"model.weights_format", auto_from_weights, "unused unless normalize = auto with weights"},
+    {"model.bilinear_dim", compact_pooling, "unused unless pooling is compact_ts/rm"},
+    {"transfer.backbone_lr_mult", backbone_trains, "unused with mode = last_layer"},
+    {"transfer.feature_cache", last_layer, "unused unless mode = last_layer"},
+    {"transfer.cache_views", cache_on, "unused without the feature cache"},
+    {"transfer.weight_decay_mult", decays, "unused with weight_decay = 0"},
+    {"transfer.bias_decay_mult", decays, "unused with weight_decay = 0"},
+    {"solver.gamma", uses_gamma, "unused with lr_policy fixed/poly"},
+    {"solver.power", uses_power, "unused unless lr_policy = inv or poly"},
+    {"solver.stepsize", uses_stepsize, "unused unless lr_policy = step or sigmoid"},
+    {"solver.stepvalue", multistep, "unused unless lr_policy = multistep"},
+    {"solver.regularization_type", decays, "unused with weight_decay = 0"},
+    {"solver.test_initialization", tests_on_interval, "unused with test_interval = 0"},
+};
+
 static const char *const sections[] = {"experiment", "data", "model", "transfer", "solver", NULL};
 
 /* --- lookup --------------------------------------------------------------- */
@@ -283,6 +398,36 @@ const SchemaKey *schema_find_dotted(const char *dotted) {
     memcpy(section, dotted, n);
     section[n] = '\0';
     return schema_find(section, dot + 1);
+}
+
+/* 1 when dotted is "section.key" of k. */
+static int names(const SchemaKey *k, const char *dotted) {
+    size_t n = strlen(k->section);
+    return strncmp(dotted, k->section, n) == 0 && dotted[n] == '.' &&
+           strcmp(dotted + n + 1, k->key) == 0;
+}
+
+int schema_knob_count(void) {
+    return N_KNOBS;
+}
+
+const SchemaKey *schema_knob(int i) {
+    if (i < 0 || i >= N_KNOBS) return NULL;
+    const SchemaKey *k = schema_find_dotted(knobs[i]);
+    CHECK(k);
+    return k;
+}
+
+int schema_knob_rank(const SchemaKey *k) {
+    for (int i = 0; i < N_KNOBS; i++)
+        if (names(k, knobs[i])) return i;
+    return -1;
+}
+
+const char *schema_unused(const SchemaKey *k, const Preset *p) {
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (names(k, rules[i].key)) return rules[i].matters(p) ? NULL : rules[i].unused;
+    return NULL;
 }
 
 /* Edit distance (insert, delete, substitute, swap neighbours) of two short
@@ -722,4 +867,10 @@ const char *schema_suggestion(const SchemaKey *k, int i) {
     for (int j = 0; j < i; j++)
         if (!c[j].text) return NULL;
     return c[i].text;
+}
+
+int schema_same(const SchemaKey *k, const Preset *a, const Preset *b) {
+    char ta[PRESET_PATH_MAX + 64], tb[PRESET_PATH_MAX + 64];
+    int na = schema_format(k, a, ta, sizeof ta), nb = schema_format(k, b, tb, sizeof tb);
+    return na == nb && strcmp(ta, tb) == 0;
 }

@@ -4,7 +4,9 @@
  * values the TUI offers when cycling, one line of help, and where the value
  * lives in a Preset. Parsing, validation, writing and the TUI editor are all
  * driven by this table, so a key added here is read, checked, written and
- * editable everywhere.
+ * editable everywhere. Beside it, two smaller tables say what the editor
+ * needs to guide a beginner: which keys are the tutorial's knobs (shown
+ * first), and when a key does nothing because of another key's value.
  *
  * The table is const data; the functions here interpret it. Defaults are
  * parsed by the same code as file values, so a bad default is caught too.
@@ -103,5 +105,20 @@ void schema_describe(const SchemaKey *k, char *buf, size_t cap);
 /* Suggested value i for the TUI (the choices of an enum or bool when the
  * table names none), or NULL past the end. */
 const char *schema_suggestion(const SchemaKey *k, int i);
+/* 1 when a and b hold the same value of k (as written), else 0. */
+int schema_same(const SchemaKey *k, const Preset *a, const Preset *b);
+
+/* The tutorial's knobs: the keys a beginner came to change, in the order
+ * the editor lists them first (transfer.mode, data.resolution,
+ * model.bilinear_dim, solver.weight_decay, then solver.base_lr, lr_policy,
+ * max_iter, batch_size). Knob i (0 <= i < schema_knob_count()), else NULL. */
+int schema_knob_count(void);
+const SchemaKey *schema_knob(int i);
+/* k's place among the knobs, or -1 when it is not one. */
+int schema_knob_rank(const SchemaKey *k);
+
+/* Why k has no effect on a run of p, as a short phrase for the editor
+ * ("unused unless lr_policy = multistep"), or NULL when it may have one. */
+const char *schema_unused(const SchemaKey *k, const Preset *p);
 
 #endif
