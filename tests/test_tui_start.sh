@@ -58,6 +58,8 @@ demo_scratch demo_res_dim demo_weight_decay tiny_scratch" "$(listed | head -8 | 
     expect "cub family" "ft_last_layer ft_all all_direct no_bilinear res_dim_sweep \
 weight_decay_sweep" "$(listed | sed -n 9,14p | xargs)" || return 1
     screen | grep -q "^file: presets/demo/ft_last_layer.ini" || { screen; return 1; }
+    # The selected preset's description, which the list cuts at 80 columns, stands above it.
+    screen | grep -q "^demo_ft_last_layer: stage 1: frozen shipped backbone" || { screen; return 1; }
 }
 first_start_hint_goes_with_the_first_run() {
     wait_for "Start here: run stage 1" || return 1

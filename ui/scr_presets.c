@@ -63,6 +63,9 @@ static void presets_draw(App *a, TextGrid *g) {
     else if (a->sel_preset < a->n_presets) {
         const PresetEntry *e = &a->presets[a->sel_preset];
         textgrid_printf(g, 0, g->h - 2, ST_DIM, "file: %s", e->path);
+        if (e->ok && e->preset.experiment.description[0]) /* the list cuts it at 80 columns */
+            textgrid_printf(g, 0, g->h - 3, 0, "%s: %s", e->preset.experiment.name,
+                            e->preset.experiment.description);
         if (e->ok)
             textgrid_printf(g, 0, g->h - 1, ST_DIM, "data: %s   weights: %s   split: %s",
                             e->preset.data.dataset, e->preset.model.weights,
