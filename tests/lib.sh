@@ -3,7 +3,8 @@
 # counts shell and C tests alike. Source it, call `check NAME COMMAND...`,
 # end with `finish`. A test that runs finelab on a generated dataset also
 # calls `lab_init NAME` and `lab_birds`, and writes its few-second training
-# presets with `tiny_preset`.
+# presets with `tiny_preset`. A test that drives the lab through tmux calls
+# `tmux_init SESSION` and uses T, screen, keys, wait_for and wait_gone.
 FINELAB=${FINELAB_BIN:-build/release/finelab}
 failed=0
 check() {
@@ -72,4 +73,40 @@ tiny_preset() {
             echo "${key#*.} = ${value[$key]}"
         done
     done > "$file"
+}
+
+# tmux_init SESSION: for a test that drives the lab through tmux (after
+# lab_init): a tmux server on $tmp/tmux.sock, killed with $tmp removed when
+# the script exits, and the helpers below for the session named SESSION
+# (the script starts it with `T new-session -d -s SESSION ...`). Exits 1
+# when tmux is missing.
+tmux_init() {
+    command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
+    sock="$tmp/tmux.sock"
+    session=$1
+    trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+}
+T() { tmux -S "$sock" "$@"; }
+screen() { T capture-pane -p -t "$session"; }
+keys() { T send-keys -t "$session" "$@"; }
+# wait_for PATTERN [SECONDS]: until the screen shows PATTERN (grep), for up
+# to SECONDS (40); prints the screen when it never does.
+wait_for() {
+    local limit=${2:-40}
+    for _ in $(seq $((limit * 10))); do
+        screen | grep -q -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "--- waited ${limit}s for '$1'; the screen was:"; screen
+    return 1
+}
+# wait_gone PATTERN [SECONDS]: until the screen no longer shows PATTERN.
+wait_gone() {
+    local limit=${2:-40}
+    for _ in $(seq $((limit * 10))); do
+        screen | grep -q -- "$1" || return 0
+        sleep 0.1
+    done
+    echo "--- waited ${limit}s for '$1' to go; the screen was:"; screen
+    return 1
 }

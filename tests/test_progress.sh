@@ -9,11 +9,8 @@
 # `finelab runs` shows the phase while it runs.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
 lab_init progress
-sock="$tmp/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+tmux_init lab
 lab_birds 5 20
 mkdir -p "$tmp/presets/demo"
 # 50 training images x 2 views + 50 test images = 150 cached samples.
@@ -22,17 +19,6 @@ tiny_preset "$tmp/presets/demo/slow_cache.ini" "$tmp/birds" 40 \
     model.width=0.5 model.weights=none transfer.mode=last_layer transfer.cache_views=2 \
     solver.test_interval=20
 
-screen() { T capture-pane -p -t lab; }
-wait_for() { # pattern [seconds]
-    local limit=${2:-40}
-    for _ in $(seq $((limit * 10))); do
-        screen | grep -q -- "$1" && return 0
-        sleep 0.1
-    done
-    echo "--- waited ${limit}s for '$1'; the screen was:"; screen
-    return 1
-}
-keys() { T send-keys -t lab "$@"; }
 status() { cat "$tmp"/runs/*slow_cache*/status.ini 2>/dev/null; }
 
 lab_shows_the_cache_within_2s() {

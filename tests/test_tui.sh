@@ -8,11 +8,8 @@
 # root with no --presets, the shipped presets are listed, demo family first.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
 lab_init tui
-sock="$tmp/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+tmux_init lab
 lab_birds 3 10
 mkdir -p "$tmp/presets/demo"
 preset() { # name max_iter
@@ -22,17 +19,6 @@ preset() { # name max_iter
 preset a_quick 40
 preset b_long 600
 
-screen() { T capture-pane -p -t lab; }
-wait_for() { # pattern [seconds]
-    local limit=${2:-40}
-    for _ in $(seq $((limit * 10))); do
-        screen | grep -q -- "$1" && return 0
-        sleep 0.1
-    done
-    echo "--- waited for '$1'; the screen was:"; screen
-    return 1
-}
-keys() { T send-keys -t lab "$@"; }
 
 start_lab() {
     T new-session -d -s lab -x 100 -y 30 \

@@ -6,11 +6,8 @@
 # Compare draws each run's points with the mark its legend gives the run.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
 lab_init tui_nocolor
-sock="$tmp/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+tmux_init lab
 lab_birds 3 10
 mkdir -p "$tmp/presets/demo"
 for lr in 0.01 0.02; do
@@ -18,14 +15,12 @@ for lr in 0.01 0.02; do
         solver.base_lr=$lr solver.test_interval=20 solver.display=5
 done
 
-screen() { T capture-pane -p -t lab; }
 # The plot cells of every chart on screen: what follows the y axis, the
 # "|" in column 9 (the labels left of it are ASCII, so bytes are columns).
 plot_cells() { screen | awk 'substr($0, 9, 1) == "|" { print substr($0, 10) }'; }
 count() { # character: how many plot cells show it
     plot_cells | grep -o -- "$1" | wc -l
 }
-keys() { T send-keys -t lab "$@"; }
 # until CONDITION... holds, for up to 10 s; prints the screen when it never does.
 wait_until() {
     for _ in $(seq 100); do

@@ -8,32 +8,9 @@
 # opened ('+'), and says which keys do nothing in the current setting.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
 lab_init tui_start
-sock="$tmp/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+tmux_init start
 
-screen() { T capture-pane -p -t start; }
-wait_for() { # pattern [seconds]
-    local limit=${2:-40}
-    for _ in $(seq $((limit * 10))); do
-        screen | grep -q -- "$1" && return 0
-        sleep 0.1
-    done
-    echo "--- waited for '$1'; the screen was:"; screen
-    return 1
-}
-wait_gone() { # pattern [seconds]
-    local limit=${2:-40}
-    for _ in $(seq $((limit * 10))); do
-        screen | grep -q -- "$1" || return 0
-        sleep 0.1
-    done
-    echo "--- waited for '$1' to go; the screen was:"; screen
-    return 1
-}
-keys() { T send-keys -t start "$@"; }
 # The names in the preset list's first column, in order.
 listed() { screen | awk '/^name /{on=1; next} on && NF {print $1}'; }
 # The key names of the editor's rows under its first heading, marks dropped.

@@ -32,7 +32,7 @@ static void runs_draw(App *a, TextGrid *g) {
     }
     /* Under RUNS_WIDE columns the bar and images/s give way, so that the
      * phase, ETA and best accuracy still fit at 80 columns. */
-    int wide = g->w >= RUNS_WIDE, idw = wide ? 36 : g->w - 50 < 20 ? 20 : g->w - 50;
+    int wide = g->w >= RUNS_WIDE, idw = wide || g->w >= 86 ? 36 : g->w - 50 < 20 ? 20 : g->w - 50;
     if (wide)
         snprintf(line, sizeof line, "  %-36s %-11s %-22s %-17s %7s %8s %8s  %s", "run", "state",
                  "progress", "phase", "ETA", "img/s", "best", "sweep");

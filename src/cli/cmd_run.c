@@ -11,6 +11,7 @@
 #include "engine/base/timer.h"
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
+#include "src/report/progress.h"
 #include "src/run/runner.h"
 
 /* Headless progress lines within a long phase, by default. */
@@ -28,20 +29,6 @@ static void on_sigint(int sig) {
 static int run_should_stop(void *ctx) {
     (void)ctx;
     return interrupted;
-}
-
-static void format_eta(double secs, char *buf, size_t cap) {
-    if (secs < 0 || secs > 1e8) {
-        snprintf(buf, cap, "?");
-        return;
-    }
-    long s = (long)(secs + 0.5);
-    if (s >= 3600)
-        snprintf(buf, cap, "%ldh%02ldm", s / 3600, s / 60 % 60);
-    else if (s >= 60)
-        snprintf(buf, cap, "%ldm%02lds", s / 60, s % 60);
-    else
-        snprintf(buf, cap, "%lds", s);
 }
 
 typedef struct RunPrint {
@@ -64,7 +51,7 @@ static void run_on_progress(void *ctx, const RunStatus *st) {
     }
     if (rp->every <= 0 || now - rp->phase_t0 < rp->every || now - rp->last_line < rp->every) return;
     char eta[32], of[64] = "";
-    format_eta(st->phase_eta, eta, sizeof eta);
+    progress_eta_text(st->phase_eta, eta, sizeof eta);
     if (st->phase_total > 0)
         snprintf(of, sizeof of, "%ld/%ld (%.0f%%)", st->phase_done, st->phase_total,
                  100.0 * st->phase_done / st->phase_total);
@@ -95,7 +82,8 @@ static void run_on_row(void *ctx, const TrainRow *r, const RunStatus *st) {
         /* The training phase's own rate (the run's seconds include the
          * feature cache and the weights); before it has one, the run's. */
         int own = strcmp(st->phase, "train") == 0 && st->phase_eta >= 0;
-        format_eta(own ? st->phase_eta : per * (st->max_iter - r->iter - 1), eta, sizeof eta);
+        progress_eta_text(own ? st->phase_eta : per * (st->max_iter - r->iter - 1), eta,
+                          sizeof eta);
         printf(
             "iter %6d  train  loss %.4f  acc %6.2f%%  lr %.3g  %.1f img/s  wait %2.0f%%  ETA %s\n",
             r->iter, r->loss, 100 * r->accuracy, r->lr, r->images_per_s, 100 * r->data_wait, eta);
