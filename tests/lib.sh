@@ -73,3 +73,27 @@ tiny_preset() {
         done
     done > "$file"
 }
+
+# tmux_init: for a test that drives the lab through tmux, after lab_init: a
+# private tmux server on $tmp/tmux.sock, killed (and $tmp removed) when the
+# script exits. Then `T` runs tmux on it; in a session named lab, `screen`
+# prints the pane, `wait_for PATTERN [SECONDS]` waits (40 s by default) for
+# the pattern to show and prints the pane when it does not, `keys` types.
+# Exits 1 when tmux is missing.
+tmux_init() {
+    command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
+    sock="$tmp/tmux.sock"
+    trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+}
+T() { tmux -S "$sock" "$@"; }
+screen() { T capture-pane -p -t lab; }
+wait_for() {
+    local limit=${2:-40}
+    for _ in $(seq $((limit * 10))); do
+        screen | grep -q -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "--- waited for '$1'; the screen was:"; screen
+    return 1
+}
+keys() { T send-keys -t lab "$@"; }

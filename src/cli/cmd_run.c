@@ -10,6 +10,7 @@
 
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
+#include "src/run/preflight.h"
 #include "src/run/runner.h"
 
 static volatile sig_atomic_t interrupted;
@@ -140,6 +141,11 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
         }
     if (preset_validate(&p, &err)) {
         fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    /* Every combination's files, before the first run writes anything. */
+    if (preflight_sweep(&p, runs_dir, NULL, &err)) {
+        fprintf(stderr, "finelab: %s: %s\n", path, err.msg);
         return CLI_BAD_INPUT;
     }
     install_sigint();

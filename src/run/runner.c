@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "engine/data/dataset.h"
-#include "engine/io/fileio.h"
 #include "engine/io/safetensors.h"
 #include "src/run/blas_setup.h"
+#include "src/run/preflight.h"
 
 typedef struct RunnerCtx {
     RunWriter *w;
@@ -51,49 +51,6 @@ static int runner_should_stop(void *ctx) {
 static void runner_skip(void *ctx, const char *msg) {
     RunnerCtx *rc = ctx;
     if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, msg);
-}
-
-/* The newest finished run of preset `name` under runs_dir, into dir. */
-static int runner_newest_done(const char *runs_dir, const char *name, char *dir, size_t cap) {
-    char **ids;
-    int n, found = 0;
-    if (runstore_list(runs_dir, &ids, &n, NULL)) return 0;
-    for (int i = n - 1; i >= 0 && !found; i--) { /* ids sort oldest first */
-        char d[1200];
-        RunStatus st;
-        snprintf(d, sizeof d, "%s/%s", runs_dir, ids[i]);
-        if (runstore_read_status(d, &st, NULL) == ST_OK && st.state == RUN_DONE &&
-            strcmp(st.preset, name) == 0) {
-            snprintf(dir, cap, "%s", d);
-            found = 1;
-        }
-    }
-    runstore_free_list(ids, n);
-    return found;
-}
-
-/* init_from: a run id or run directory (its last snapshot), the name of a
- * preset (its newest finished run: the tutorial's stage 2 says
- * init_from = ft_last_layer), or a safetensors file. */
-static Status runner_init_path(const Preset *p, const char *runs_dir, char *out, size_t cap,
-                               Error *err) {
-    const char *v = p->transfer.init_from;
-    if (!v[0]) {
-        out[0] = '\0';
-        return ST_OK;
-    }
-    char dir[1200];
-    Error ignore = {0};
-    if (runstore_resolve(runs_dir, v, dir, sizeof dir, &ignore) == ST_OK ||
-        (!strchr(v, '/') && runner_newest_done(runs_dir, v, dir, sizeof dir)))
-        return runstore_last_snapshot(dir, out, cap, NULL, err);
-    if (!fileio_exists(v))
-        return error_set(err, ST_IO,
-                         "transfer.init_from: '%s' is neither a run, a preset with a finished "
-                         "run under %s, nor a file",
-                         v, runs_dir);
-    snprintf(out, cap, "%s", v);
-    return ST_OK;
 }
 
 void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
@@ -226,14 +183,14 @@ static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err)
     return s;
 }
 
-static Status runner_open(const Preset *p, Dataset *ds, RunnerCtx *rc, Error *err) {
-    DatasetOptions opt = {.format = (DatasetFormat)p->data.format,
-                          .train_fraction = p->data.train_fraction,
-                          .seed = (uint64_t)p->data.split_seed,
-                          .skip_bad_images = p->data.skip_bad_images,
-                          .on_skip = runner_skip,
-                          .ctx = rc};
-    return dataset_open(ds, p->data.dataset, &opt, err);
+/* Checks p (preflight) and opens its dataset, images and all, before
+ * anything is written: a preset that cannot start leaves no run behind. */
+static Status runner_open(const Preset *p, const char *runs_dir, Dataset *ds, RunnerCtx *rc,
+                          RunResult *res, Error *err) {
+    Status s = preflight_check(p, runs_dir, NULL, err);
+    if (!s) s = preflight_dataset(p, 0, runner_skip, rc, ds, err);
+    if (s) res->bad_input = 1;
+    return s;
 }
 
 static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const char *snapshot,
@@ -243,7 +200,7 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
     TrainConfig tc;
     runner_config(p, ds, &tc);
     char init[1200];
-    Status s = runner_init_path(p, runs_dir, init, sizeof init, err);
+    Status s = preflight_init_from(p, runs_dir, init, sizeof init, err);
     if (s) {
         res->bad_input = 1;
         return s;
@@ -300,24 +257,22 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
     res->final_accuracy = res->best_accuracy = -1;
-    char *text = preset_format(p);
-    if (!text) return error_set(err, ST_NOMEM, "out of memory");
-    RunWriter w;
-    Status s = runstore_create(&w, runs_dir, p->experiment.name, text, err);
-    free(text);
+    RunnerCtx rc = {.cb = cb};
+    Dataset ds;
+    Status s = runner_open(p, runs_dir, &ds, &rc, res, err);
     if (s) return s;
+    char *text = preset_format(p);
+    RunWriter w;
+    s = text ? runstore_create(&w, runs_dir, p->experiment.name, text, err)
+             : error_set(err, ST_NOMEM, "out of memory");
+    free(text);
+    if (s) {
+        dataset_fini(&ds);
+        return s;
+    }
     snprintf(w.status.sweep, sizeof w.status.sweep, "%s", sweep_label ? sweep_label : "");
     snprintf(res->run_dir, sizeof res->run_dir, "%s", w.dir);
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
-    RunnerCtx rc = {.w = &w, .cb = cb};
-    Dataset ds;
-    s = runner_open(p, &ds, &rc, err);
-    if (s) {
-        res->bad_input = 1;
-        runner_fail(&w, res, s, err);
-        runstore_close(&w);
-        return s;
-    }
     /* Errors before training record themselves here; runner_drive records
      * how training ended. */
     s = runner_train(p, &ds, &w, NULL, runs_dir, cb, res, err);
@@ -352,19 +307,16 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
         res->bad_input = 1;
         return s;
     }
-    RunWriter w;
-    if ((s = runstore_reopen(&w, run_dir, iter, err))) return s;
-    w.status.error[0] = '\0';
-    if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
-    RunnerCtx rc = {.w = &w, .cb = cb};
+    RunnerCtx rc = {.cb = cb};
     Dataset ds;
-    s = runner_open(&p, &ds, &rc, err);
-    if (s) {
-        res->bad_input = 1;
-        runner_fail(&w, res, s, err);
-        runstore_close(&w);
+    if ((s = runner_open(&p, runs_dir, &ds, &rc, res, err))) return s;
+    RunWriter w;
+    if ((s = runstore_reopen(&w, run_dir, iter, err))) {
+        dataset_fini(&ds);
         return s;
     }
+    w.status.error[0] = '\0';
+    if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
     s = runner_train(&p, &ds, &w, snapshot, runs_dir, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     dataset_fini(&ds);
