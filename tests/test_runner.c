@@ -3,9 +3,10 @@
  * weights, init_from or images are bad fails as bad input naming the key
  * and file, and leaves no run directory; a run stopped and resumed writes
  * the same metrics.tsv rows (all but the timing columns) as one that never
- * stopped; a run whose process died reads as interrupted and resumes; a
- * finished run refuses to resume; a sweep's runs carry their labels and
- * compare shows what differs.
+ * stopped; a run whose process died, running or still queued, reads as
+ * interrupted and resumes (from iteration 0 without a snapshot), while the
+ * finished states stay; a finished or live queued run refuses to resume; a
+ * sweep's runs carry their labels and compare shows what differs.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -209,6 +210,94 @@ static void test_runner_dead_process_reads_interrupted_and_resumes(void **state)
     assert_int_equal(rest.state, RUN_DONE);
 }
 
+/* Forks a process that creates a run of p (state queued, as while the
+ * feature cache builds) and then waits; the run directory into run_dir. */
+static pid_t queued_run(const Preset *p, char *run_dir, size_t cap) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        char *text = preset_format(p);
+        RunWriter w;
+        if (!text || runstore_create(&w, runs, p->experiment.name, text, NULL)) _exit(1);
+        if (write(fds[1], w.dir, strlen(w.dir) + 1) < 0) _exit(1);
+        alarm(60); /* ends it even when a failed assertion skips the kill */
+        for (;;) pause();
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], run_dir, cap - 1);
+    close(fds[0]);
+    assert_true(n > 0);
+    run_dir[n] = '\0';
+    return child;
+}
+
+static void test_runner_killed_queued_run_reads_interrupted(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    char run_dir[1024];
+    pid_t child = queued_run(&p, run_dir, sizeof run_dir);
+    RunStatus s;
+    assert_int_equal(runstore_read_status(run_dir, &s, NULL), ST_OK);
+    assert_int_equal(s.state, RUN_QUEUED); /* its process lives */
+    RunResult res;
+    Error err = {0};
+    assert_int_equal(runner_resume(run_dir, runs, NULL, &res, &err), ST_STATE);
+    assert_non_null(strstr(err.msg, "queued"));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_int_equal(runstore_read_status(run_dir, &s, NULL), ST_OK);
+    assert_int_equal(s.state, RUN_INTERRUPTED);
+    /* No snapshot to continue from: it trains again from iteration 0, in
+     * the same directory, and writes the rows of a run that never died. */
+    assert_int_equal(runner_resume(run_dir, runs, NULL, &res, &err), ST_OK);
+    assert_int_equal(res.state, RUN_DONE);
+    assert_string_equal(res.run_dir, run_dir);
+    RunResult full;
+    assert_int_equal(runner_run(&p, "", runs, NULL, &full, &err), ST_OK);
+    char *a = deterministic_rows(full.run_dir), *b = deterministic_rows(run_dir);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_true(res.final_accuracy == full.final_accuracy);
+}
+
+/* Finished states are kept whatever became of their process. */
+static void test_runner_finished_states_outlive_their_process(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    char run_dir[1024];
+    pid_t child = queued_run(&p, run_dir, sizeof run_dir);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    const RunState finished[] = {RUN_DONE, RUN_FAILED, RUN_STOPPED, RUN_DIVERGED};
+    for (size_t i = 0; i < sizeof finished / sizeof finished[0]; i++) {
+        RunWriter w;
+        memset(&w, 0, sizeof w);
+        snprintf(w.dir, sizeof w.dir, "%s", run_dir);
+        assert_int_equal(runstore_read_status(run_dir, &w.status, NULL), ST_OK);
+        w.status.state = finished[i];
+        assert_int_equal(runstore_write_status(&w, NULL), ST_OK);
+        char path[1200];
+        snprintf(path, sizeof path, "%s/status.ini", run_dir);
+        uint8_t *text;
+        size_t len;
+        assert_int_equal(fileio_read_all(path, &text, &len, NULL), ST_OK);
+        char *at = strstr((char *)text, "pid = "), *eol = strchr(at, '\n');
+        char fixed[4096];
+        snprintf(fixed, sizeof fixed, "%.*spid = %ld%s", (int)(at - (char *)text), (char *)text,
+                 (long)child, eol);
+        free(text);
+        assert_int_equal(fileio_write_atomic(path, fixed, strlen(fixed), NULL), ST_OK);
+        RunStatus s;
+        assert_int_equal(runstore_read_status(run_dir, &s, NULL), ST_OK);
+        assert_int_equal(s.state, finished[i]);
+    }
+}
+
 static void test_runner_sweep_labels_and_compare(void **state) {
     (void)state;
     Preset p, one;
@@ -348,6 +437,8 @@ int main(void) {
         cmocka_unit_test(test_runner_bad_files_leave_no_run),
         cmocka_unit_test(test_runner_stop_and_resume_equal_uninterrupted),
         cmocka_unit_test(test_runner_dead_process_reads_interrupted_and_resumes),
+        cmocka_unit_test(test_runner_killed_queued_run_reads_interrupted),
+        cmocka_unit_test(test_runner_finished_states_outlive_their_process),
         cmocka_unit_test(test_runner_sweep_labels_and_compare),
         cmocka_unit_test(test_runner_input_conventions),
         cmocka_unit_test(test_runner_snapshot_records_input),

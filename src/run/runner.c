@@ -282,6 +282,14 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
     return s;
 }
 
+/* A run with no snapshot (interrupted before its first) trains again from
+ * iteration 0 in the same directory: its status starts over. */
+static void runner_restart(RunStatus *st) {
+    st->iter = 0;
+    st->best_accuracy = st->final_accuracy = st->final_loss = -1;
+    st->seconds = st->images_per_s = 0;
+}
+
 Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
                      RunResult *res, Error *err) {
     memset(res, 0, sizeof *res);
@@ -291,21 +299,24 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
     RunStatus st;
     Status s = runstore_read_status(run_dir, &st, err);
     if (s) return s;
-    if (st.state == RUN_RUNNING || st.state == RUN_DONE) {
+    if (st.state == RUN_QUEUED || st.state == RUN_RUNNING || st.state == RUN_DONE) {
         res->bad_input = 1;
         return error_set(err, ST_STATE,
                          "%s: the run is %s; only stopped, interrupted or failed "
                          "runs resume",
                          run_dir, runstore_state_name(st.state));
     }
-    char path[1200], snapshot[1200];
-    int iter;
+    char path[1200], snapshot[1200] = "";
+    int iter = 0;
     snprintf(path, sizeof path, "%s/preset.ini", run_dir);
     Preset p;
-    if ((s = preset_load(&p, path, err)) ||
-        (s = runstore_last_snapshot(run_dir, snapshot, sizeof snapshot, &iter, err))) {
+    if ((s = preset_load(&p, path, err))) {
         res->bad_input = 1;
         return s;
+    }
+    if (runstore_last_snapshot(run_dir, snapshot, sizeof snapshot, &iter, NULL)) {
+        snapshot[0] = '\0';
+        iter = 0;
     }
     RunnerCtx rc = {.cb = cb};
     Dataset ds;
@@ -316,8 +327,13 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
         return s;
     }
     w.status.error[0] = '\0';
+    if (!snapshot[0]) runner_restart(&w.status);
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
-    s = runner_train(&p, &ds, &w, snapshot, runs_dir, cb, res, err);
+    if (!snapshot[0]) {
+        rc.w = &w;
+        runner_on_log(&rc, "no snapshot to continue from: training again from iteration 0");
+    }
+    s = runner_train(&p, &ds, &w, snapshot[0] ? snapshot : NULL, runs_dir, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     dataset_fini(&ds);
     runstore_close(&w);

@@ -54,8 +54,11 @@ Status runner_input(const Preset *p, const char *file, Normalize *out, const cha
  * does not open creates no run directory (res->run_dir "", bad_input 1). */
 Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir,
                   const RunnerCallbacks *cb, RunResult *res, Error *err);
-/* Continues the run in run_dir from its last snapshot. A preset that
- * fails preflight_check leaves the run as it was. */
+/* Continues the stopped, interrupted or failed run in run_dir from its
+ * last snapshot; one without a snapshot (interrupted before its first)
+ * trains again from iteration 0 in the same directory. A preset that fails
+ * preflight_check leaves the run as it was. ST_STATE for a queued, running
+ * or done run. */
 Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
                      RunResult *res, Error *err);
 
