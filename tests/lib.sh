@@ -78,12 +78,12 @@ tiny_preset() {
 # tmux_init SESSION: for a test that drives the lab through tmux (after
 # lab_init): a tmux server on $tmp/tmux.sock, killed with $tmp removed when
 # the script exits, and the helpers below for the session named SESSION
-# (the script starts it with `T new-session -d -s SESSION ...`). Exits 1
-# when tmux is missing.
+# (lab when not given; the script starts it with `T new-session -d -s
+# SESSION ...`). Exits 1 when tmux is missing.
 tmux_init() {
     command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
     sock="$tmp/tmux.sock"
-    session=$1
+    session=${1:-lab}
     trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 }
 T() { tmux -S "$sock" "$@"; }

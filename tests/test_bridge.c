@@ -3,7 +3,8 @@
  * dataset: each test drives a loop like the UI's (select() on the wake
  * pipe, drain, poll every event, read the snapshot) and checks what came
  * back. Jobs run in order one at a time with QUEUED, STARTED, ROW...,
- * FINISHED each; stop, pause, cancel, a full job queue, a failing job, a
+ * FINISHED each; stop, pause, cancel, a full job queue, a job refused
+ * before its run directory (FINISHED alone, no run directory), a
  * full event queue (STARTED/FINISHED kept, the newest rows kept) and
  * destroy in the middle of a run all behave as bridge.h says. Also run
  * under ThreadSanitizer.
@@ -363,7 +364,10 @@ static void test_bridge_failed_job_reports_and_bridge_goes_on(void **state) {
     assert_true(fin >= 0);
     assert_int_equal(s.ev[fin].state, RUN_FAILED);
     assert_true(s.ev[fin].accuracy == -1);
-    assert_non_null(strstr(s.ev[fin].text, "/nonexistent/birds"));
+    assert_non_null(strstr(s.ev[fin].text, "data.dataset: /nonexistent/birds"));
+    /* Refused before its run directory was made: nothing started. */
+    assert_string_equal(s.ev[fin].run_dir, "");
+    assert_int_equal(count(&s, BRIDGE_EV_STARTED, a), 0);
     assert_int_equal(count(&s, BRIDGE_EV_ROW, a), 0);
     check_job(&s, c, RUN_DONE);
     seen_free(&s);

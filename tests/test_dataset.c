@@ -1,7 +1,8 @@
 /*
  * test_dataset — the CUB, folder and list readers on small datasets written
  * here, the random and official splits, and every malformed case: each
- * error must name the file (and line) at fault.
+ * error must name the file (and line) at fault; the index alone (index_only)
+ * opens no image but still checks the text files.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,30 @@ static void test_dataset_bad_jpeg_fails_or_is_skipped(void **state) {
     assert_int_equal(ds.n_items, 5);
     for (int i = 0; i < ds.n_items; i++) assert_null(strstr(ds.items[i].path, "img_5"));
     dataset_fini(&ds);
+    /* The index alone opens no image: the truncated one is still listed. */
+    opt.skip_bad_images = 0;
+    opt.index_only = 1;
+    assert_int_equal(dataset_open(&ds, root, &opt, &err), ST_OK);
+    assert_int_equal(ds.n_items, 6);
+    assert_int_equal(ds.num_classes, 2);
+    assert_int_equal(ds.items[0].w, 0);
+    dataset_fini(&ds);
+}
+
+static void test_dataset_index_only_still_checks_the_index(void **state) {
+    (void)state;
+    char root[128];
+    snprintf(root, sizeof root, "%s/cub_index", dir);
+    make_cub(root);
+    write_text(root, "image_class_labels.txt", "1 1\n2 1\n3 3\n4 2\n5 2\n6 2\n");
+    Dataset ds;
+    DatasetOptions opt = official();
+    opt.index_only = 1;
+    Error err = {0};
+    assert_int_equal(dataset_open(&ds, root, &opt, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "image_class_labels.txt:3:"));
+    assert_int_equal(dataset_open(&ds, "/nonexistent/finelab", &opt, &err), ST_IO);
+    assert_non_null(strstr(err.msg, "/nonexistent/finelab"));
 }
 
 static void test_dataset_folder_and_random_split(void **state) {
@@ -279,6 +304,7 @@ int main(void) {
         cmocka_unit_test(test_dataset_cub_reads_everything),
         cmocka_unit_test(test_dataset_cub_errors_name_file_and_line),
         cmocka_unit_test(test_dataset_bad_jpeg_fails_or_is_skipped),
+        cmocka_unit_test(test_dataset_index_only_still_checks_the_index),
         cmocka_unit_test(test_dataset_folder_and_random_split),
         cmocka_unit_test(test_dataset_list_file),
         cmocka_unit_test(test_dataset_format_names),

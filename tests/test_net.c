@@ -1,8 +1,9 @@
 /*
  * test_net — the VGG-16 + bilinear head network: layer and parameter names
  * (torchvision's), shapes for each pooling, frozen backbones, the feature /
- * classifier split, and an end-to-end finite-difference check of the loss
- * gradient through every layer kind at once.
+ * classifier split, the parameter shapes known without building, and an
+ * end-to-end finite-difference check of the loss gradient through every
+ * layer kind at once.
  */
 #include <math.h>
 #include <stdio.h>
@@ -217,6 +218,31 @@ static void test_net_frozen_backbone_and_feature_split(void **state) {
     net_destroy(net);
 }
 
+/* net_param_shapes says, without building, what net_create makes. */
+static void test_net_param_shapes_match_the_built_net(void **state) {
+    (void)state;
+    for (int pool = NET_POOL_TS; pool <= NET_POOL_AVG; pool++) {
+        NetConfig c = tiny((NetPool)pool, 0);
+        c.width = 0.1f; /* channels that round: 6, 13, 26, 51 */
+        Net *net = net_create(&c, NULL);
+        assert_non_null(net);
+        int n;
+        Param *const *p = net_params(net, &n);
+        NetParamShape want[NET_PARAMS];
+        net_param_shapes(&c, want);
+        assert_int_equal(n, NET_PARAMS);
+        for (int i = 0; i < n; i++) {
+            assert_string_equal(want[i].name, p[i]->name);
+            size_t count = 1;
+            for (int d = 0; d < want[i].ndim; d++) count *= (size_t)want[i].shape[d];
+            assert_int_equal(count, tensor_count(&p[i]->value));
+            assert_int_equal(want[i].shape[0], p[i]->value.n);
+        }
+        assert_int_equal(want[26].shape[1], net_feature_dim(net));
+        net_destroy(net);
+    }
+}
+
 static void test_net_rejects_bad_config(void **state) {
     (void)state;
     Error err = {0};
@@ -259,6 +285,7 @@ int main(void) {
         cmocka_unit_test(test_net_names_and_shapes),
         cmocka_unit_test(test_net_end_to_end_gradients),
         cmocka_unit_test(test_net_frozen_backbone_and_feature_split),
+        cmocka_unit_test(test_net_param_shapes_match_the_built_net),
         cmocka_unit_test(test_net_rejects_bad_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,12 @@
 /*
- * test_runner — whole runs through the run store: a preset pointing at a
- * missing dataset fails as bad input with the path named and recorded in
- * status.ini; a run stopped and resumed writes the same metrics.tsv rows
- * (all but the timing columns) as one that never stopped; a run whose
- * process died reads as interrupted and resumes; a finished run refuses to
- * resume; a sweep's runs carry their labels and compare shows what differs.
+ * test_runner — whole runs through the run store: a preset whose dataset,
+ * weights, init_from or images are bad fails as bad input naming the key
+ * and file, and leaves no run directory; a run stopped and resumed writes
+ * the same metrics.tsv rows (all but the timing columns) as one that never
+ * stopped; a run whose process died, running or still queued, reads as
+ * interrupted and resumes (from iteration 0 without a snapshot), while the
+ * finished states stay; a finished or live queued run refuses to resume; a
+ * sweep's runs carry their labels and compare shows what differs.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -84,20 +86,59 @@ static char *deterministic_rows(const char *run_dir) {
     return out;
 }
 
-static void test_runner_missing_dataset_is_bad_input(void **state) {
+static int runs_count(void) {
+    char **ids;
+    int n;
+    assert_int_equal(runstore_list(runs, &ids, &n, NULL), ST_OK);
+    runstore_free_list(ids, n);
+    return n;
+}
+
+/* Expects runner_run of p to fail as bad input naming frag, leaving the
+ * run store as it was. */
+static void expect_refused(const Preset *p, const char *frag) {
+    int before = runs_count();
+    RunResult res;
+    Error err = {0};
+    assert_int_not_equal(runner_run(p, "", runs, NULL, &res, &err), ST_OK);
+    assert_true(res.bad_input);
+    assert_string_equal(res.run_dir, "");
+    if (!strstr(err.msg, frag)) fail_msg("'%s' lacks '%s'", err.msg, frag);
+    assert_int_equal(runs_count(), before);
+}
+
+static void test_runner_bad_files_leave_no_run(void **state) {
     (void)state;
     Preset p;
     tiny(&p);
     assert_int_equal(preset_set(&p, "data.dataset=/nonexistent/birds", NULL), ST_OK);
-    RunResult res;
-    Error err = {0};
-    assert_int_not_equal(runner_run(&p, "", runs, NULL, &res, &err), ST_OK);
-    assert_true(res.bad_input);
-    assert_non_null(strstr(err.msg, "/nonexistent/birds"));
-    RunStatus st;
-    assert_int_equal(runstore_read_status(res.run_dir, &st, NULL), ST_OK);
-    assert_int_equal(st.state, RUN_FAILED);
-    assert_non_null(strstr(st.error, "/nonexistent/birds"));
+    expect_refused(&p, "data.dataset: /nonexistent/birds");
+    tiny(&p);
+    assert_int_equal(preset_set(&p, "transfer.mode=last_layer", NULL), ST_OK);
+    assert_int_equal(preset_set(&p, "model.weights=/nonexistent/w.safetensors", NULL), ST_OK);
+    expect_refused(&p, "model.weights: /nonexistent/w.safetensors");
+    tiny(&p);
+    assert_int_equal(preset_set(&p, "transfer.init_from=no_such_stage", NULL), ST_OK);
+    expect_refused(&p, "transfer.init_from: 'no_such_stage'");
+    /* An image that does not decode is found when the run opens its
+     * dataset, still before the run directory. */
+    char img[600], bad[200];
+    snprintf(bad, sizeof bad, "%s/badbirds", dir);
+    SynthConfig sc = {.classes = 3, .per_class = 4, .size = 64, .seed = 5};
+    SynthReport rep;
+    assert_int_equal(synth_generate(&sc, bad, &rep, NULL), ST_OK);
+    snprintf(img, sizeof img, "%s/images.txt", bad);
+    uint8_t *text;
+    size_t len;
+    assert_int_equal(fileio_read_all(img, &text, &len, NULL), ST_OK);
+    char first[256];
+    assert_int_equal(sscanf((char *)text, "%*d %255s", first), 1);
+    free(text);
+    snprintf(img, sizeof img, "%s/images/%s", bad, first);
+    assert_int_equal(fileio_write_atomic(img, "not a jpeg", 10, NULL), ST_OK);
+    tiny(&p);
+    testpreset_set(&p, "data.dataset=%s", bad);
+    expect_refused(&p, first);
 }
 
 static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
@@ -169,6 +210,94 @@ static void test_runner_dead_process_reads_interrupted_and_resumes(void **state)
     assert_int_equal(rest.state, RUN_DONE);
 }
 
+/* Forks a process that creates a run of p (state queued, as while the
+ * feature cache builds) and then waits; the run directory into run_dir. */
+static pid_t queued_run(const Preset *p, char *run_dir, size_t cap) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        char *text = preset_format(p);
+        RunWriter w;
+        if (!text || runstore_create(&w, runs, p->experiment.name, text, NULL)) _exit(1);
+        if (write(fds[1], w.dir, strlen(w.dir) + 1) < 0) _exit(1);
+        alarm(60); /* ends it even when a failed assertion skips the kill */
+        for (;;) pause();
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], run_dir, cap - 1);
+    close(fds[0]);
+    assert_true(n > 0);
+    run_dir[n] = '\0';
+    return child;
+}
+
+static void test_runner_killed_queued_run_reads_interrupted(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    char run_dir[1024];
+    pid_t child = queued_run(&p, run_dir, sizeof run_dir);
+    RunStatus s;
+    assert_int_equal(runstore_read_status(run_dir, &s, NULL), ST_OK);
+    assert_int_equal(s.state, RUN_QUEUED); /* its process lives */
+    RunResult res;
+    Error err = {0};
+    assert_int_equal(runner_resume(run_dir, runs, NULL, &res, &err), ST_STATE);
+    assert_non_null(strstr(err.msg, "queued"));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_int_equal(runstore_read_status(run_dir, &s, NULL), ST_OK);
+    assert_int_equal(s.state, RUN_INTERRUPTED);
+    /* No snapshot to continue from: it trains again from iteration 0, in
+     * the same directory, and writes the rows of a run that never died. */
+    assert_int_equal(runner_resume(run_dir, runs, NULL, &res, &err), ST_OK);
+    assert_int_equal(res.state, RUN_DONE);
+    assert_string_equal(res.run_dir, run_dir);
+    RunResult full;
+    assert_int_equal(runner_run(&p, "", runs, NULL, &full, &err), ST_OK);
+    char *a = deterministic_rows(full.run_dir), *b = deterministic_rows(run_dir);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_true(res.final_accuracy == full.final_accuracy);
+}
+
+/* Finished states are kept whatever became of their process. */
+static void test_runner_finished_states_outlive_their_process(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    char run_dir[1024];
+    pid_t child = queued_run(&p, run_dir, sizeof run_dir);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    const RunState finished[] = {RUN_DONE, RUN_FAILED, RUN_STOPPED, RUN_DIVERGED};
+    for (size_t i = 0; i < sizeof finished / sizeof finished[0]; i++) {
+        RunWriter w;
+        memset(&w, 0, sizeof w);
+        snprintf(w.dir, sizeof w.dir, "%s", run_dir);
+        assert_int_equal(runstore_read_status(run_dir, &w.status, NULL), ST_OK);
+        w.status.state = finished[i];
+        assert_int_equal(runstore_write_status(&w, NULL), ST_OK);
+        char path[1200];
+        snprintf(path, sizeof path, "%s/status.ini", run_dir);
+        uint8_t *text;
+        size_t len;
+        assert_int_equal(fileio_read_all(path, &text, &len, NULL), ST_OK);
+        char *at = strstr((char *)text, "pid = "), *eol = strchr(at, '\n');
+        char fixed[4096];
+        snprintf(fixed, sizeof fixed, "%.*spid = %ld%s", (int)(at - (char *)text), (char *)text,
+                 (long)child, eol);
+        free(text);
+        assert_int_equal(fileio_write_atomic(path, fixed, strlen(fixed), NULL), ST_OK);
+        RunStatus s;
+        assert_int_equal(runstore_read_status(run_dir, &s, NULL), ST_OK);
+        assert_int_equal(s.state, finished[i]);
+    }
+}
+
 static void test_runner_sweep_labels_and_compare(void **state) {
     (void)state;
     Preset p, one;
@@ -201,7 +330,7 @@ static void test_runner_sweep_labels_and_compare(void **state) {
     char **list;
     int n;
     assert_int_equal(runstore_list(runs, &list, &n, NULL), ST_OK);
-    assert_true(n >= 6);
+    assert_true(n >= 5);
     runstore_free_list(list, n);
 }
 
@@ -305,9 +434,11 @@ static void test_runner_init_from_preset_name_takes_newest_done_run(void **state
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_runner_missing_dataset_is_bad_input),
+        cmocka_unit_test(test_runner_bad_files_leave_no_run),
         cmocka_unit_test(test_runner_stop_and_resume_equal_uninterrupted),
         cmocka_unit_test(test_runner_dead_process_reads_interrupted_and_resumes),
+        cmocka_unit_test(test_runner_killed_queued_run_reads_interrupted),
+        cmocka_unit_test(test_runner_finished_states_outlive_their_process),
         cmocka_unit_test(test_runner_sweep_labels_and_compare),
         cmocka_unit_test(test_runner_input_conventions),
         cmocka_unit_test(test_runner_snapshot_records_input),

@@ -158,6 +158,7 @@ void app_edit(App *a, const char *path, const Preset *p) {
     a->edit_typing = 0;
     a->edit_dirty = 0;
     a->edit_error[0] = '\0';
+    a->edit_check_due = 1;
     a->screen = SCR_EDITOR;
 }
 

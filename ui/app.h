@@ -80,6 +80,10 @@ typedef struct App {
     int edit_field, edit_typing, edit_dirty;
     char edit_text[1024];
     char edit_error[768];
+    /* what preflight_sweep finds wrong with the preset's files, on the key
+     * edit_problem_field (-1: on none); rechecked when edit_check_due */
+    char edit_problem[768];
+    int edit_problem_field, edit_check_due;
     /* runs */
     RunEntry *runs;
     int n_runs, sel_run;

@@ -61,7 +61,10 @@ static void handle_event(App *a, const BridgeEvent *ev) {
         if (strncmp(ev->text, "Iteration ", 10) != 0) app_log(a, "%s", ev->text);
         break;
     case BRIDGE_EV_FINISHED:
-        if (ev->state == RUN_DONE)
+        if (!ev->run_dir[0]) { /* refused before its run directory was made */
+            app_message(a, 1, "job %d did not start: %s", ev->job, ev->text);
+            app_log(a, "job %d did not start: %s", ev->job, ev->text);
+        } else if (ev->state == RUN_DONE)
             app_message(a, 0, "%s done: final test accuracy %.2f%%", ev->run_dir,
                         100 * ev->accuracy);
         else

@@ -10,7 +10,10 @@
  * differs from the preset as opened (or last saved); a key that does
  * nothing in the current setting (schema_unused) is dimmed and says why.
  * The help line shows the range and help text. Saving writes the file
- * atomically and only when the whole preset is valid.
+ * atomically and only when the whole preset is valid. The files the preset
+ * names are checked as a run would check them before it starts
+ * (preflight.h), when the editor opens and after every change, and a
+ * problem shows on the key at fault.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 
 #include "engine/io/fileio.h"
 #include "src/preset/schema.h"
+#include "src/run/preflight.h"
 #include "ui/screen.h"
 #include "ui/term.h"
 
@@ -43,6 +47,31 @@ static const SchemaKey *editor_key(int i) {
 /* The selected key. */
 static const SchemaKey *editor_selected(const App *a) {
     return editor_key(a->edit_field);
+}
+
+/* Reruns the preflight of the preset being edited when it is due (the
+ * editor opened or a value changed): the problem and the key it is on. */
+static void editor_preflight(App *a) {
+    if (!a->edit_check_due) return;
+    a->edit_check_due = 0;
+    a->edit_problem[0] = '\0';
+    a->edit_problem_field = -1;
+    const char *key;
+    Error err = {0};
+    if (preflight_sweep(&a->edit, a->runs_dir, &key, &err) == ST_OK) return;
+    snprintf(a->edit_problem, sizeof a->edit_problem, "%s", err.msg);
+    const SchemaKey *k = key ? schema_find_dotted(key) : NULL;
+    if (k) a->edit_problem_field = schema_index(k);
+}
+
+/* The problem as shown beside its key: without the key in front. */
+static const char *editor_problem_note(const App *a, const SchemaKey *k) {
+    const char *msg = a->edit_problem;
+    size_t ns = strlen(k->section), nk = strlen(k->key);
+    if (strncmp(msg, k->section, ns) == 0 && msg[ns] == '.' &&
+        strncmp(msg + ns + 1, k->key, nk) == 0 && strncmp(msg + ns + 1 + nk, ": ", 2) == 0)
+        return msg + ns + 1 + nk + 2;
+    return msg;
 }
 
 /* The defaults, made once: the '*' marks compare with them. */
@@ -99,7 +128,9 @@ static void editor_row(App *a, TextGrid *g, int y, const EditorLine *l) {
              schema_same(k, &a->edit, editor_defaults()) ? ' ' : '*',
              schema_same(k, &a->edit, &a->edit_orig) ? ' ' : '+', name, value, unused ? "   (" : "",
              unused ? unused : "", unused ? ")" : "");
-    textgrid_text(g, 0, y, line, selected ? ST_SELECTED : unused ? ST_DIM : 0);
+    int cells = textgrid_text(g, 0, y, line, selected ? ST_SELECTED : unused ? ST_DIM : 0);
+    if (schema_index(k) == a->edit_problem_field) /* the preflight's problem, on its key */
+        textgrid_printf(g, cells, y, ST_ERROR, "  ! %s", editor_problem_note(a, k));
 }
 
 static void editor_draw(App *a, TextGrid *g) {
@@ -108,6 +139,7 @@ static void editor_draw(App *a, TextGrid *g) {
         textgrid_text(g, 0, 0, "Editor: pick a preset on screen 1 and press Enter", ST_DIM);
         return;
     }
+    editor_preflight(a);
     snprintf(line, sizeof line, "Editing %s%s", a->edit_path, a->edit_dirty ? "  (modified)" : "");
     textgrid_text(g, 0, 0, line, ST_TITLE);
     textgrid_text(g, 0, 1,
@@ -133,7 +165,10 @@ static void editor_draw(App *a, TextGrid *g) {
     textgrid_text(g, 0, g->h - 3, line, 0);
     snprintf(line, sizeof line, "values: %s", what);
     textgrid_text(g, 0, g->h - 2, line, ST_DIM);
-    if (a->edit_error[0]) textgrid_text(g, 0, g->h - 1, a->edit_error, ST_ERROR);
+    if (a->edit_error[0])
+        textgrid_text(g, 0, g->h - 1, a->edit_error, ST_ERROR);
+    else if (a->edit_problem[0])
+        textgrid_printf(g, 0, g->h - 1, ST_ERROR, "cannot run: %s", a->edit_problem);
 }
 
 /* Applies text to the selected key; 0 on success, else edit_error says why. */
@@ -147,6 +182,7 @@ static int editor_apply(App *a, const char *text) {
     }
     a->edit = trial;
     a->edit_dirty = 1;
+    a->edit_check_due = 1;
     a->edit_error[0] = '\0';
     return 0;
 }

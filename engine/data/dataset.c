@@ -636,7 +636,7 @@ Status dataset_open(Dataset *ds, const char *path, const DatasetOptions *opt, Er
         st = folder_open(ds, err);
     else
         st = list_open(ds, err);
-    if (!st) st = dataset_check_images(ds, opt, err);
+    if (!st && !opt->index_only) st = dataset_check_images(ds, opt, err);
     if (!st && !official) st = dataset_random_split(ds, opt->train_fraction, opt->seed, err);
     if (!st) st = dataset_index_split(ds, err);
     if (st) dataset_fini(ds);

@@ -12,6 +12,10 @@
  * `auto` picks cub for a directory with images.txt, folder for any other
  * directory, list for a file.
  *
+ * With index_only the text files are read and the split made, but no image
+ * is opened: a quick check that the dataset is there and well formed, for
+ * checks before a run (src/run/preflight.c).
+ *
  * A Dataset is caller storage filled by dataset_open and freed by
  * dataset_fini; once open it is read-only and may be shared by threads.
  * Every error names the file and, for text files, the line.
@@ -44,6 +48,7 @@ typedef struct DatasetOptions {
     double train_fraction; /* < 0: the dataset's own split (cub only); else random per class */
     uint64_t seed;         /* seed of the random split */
     int skip_bad_images;   /* 1: leave out unreadable images and count them; 0: fail */
+    int index_only;        /* 1: read the index only; images are not opened (w, h stay 0) */
     /* Optional: told about each skipped image (message names file and reason). */
     void (*on_skip)(void *ctx, const char *message);
     void *ctx;

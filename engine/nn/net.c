@@ -89,6 +89,12 @@ static void net_name_params(Net *net, Layer *l, const char *prefix, float lr_mul
     }
 }
 
+/* Output channels of the convolution whose VGG-16 width is base. */
+static int net_conv_channels(float width, int base) {
+    int ch = (int)lroundf(base * width);
+    return ch < 1 ? 1 : ch;
+}
+
 static Status net_build_backbone(Net *net, Error *err) {
     int block = 1, conv = 1, feature = 0;
     char name[32];
@@ -104,8 +110,7 @@ static Status net_build_backbone(Net *net, Error *err) {
             if (st) return st;
             continue;
         }
-        int ch = (int)lroundf(vgg16_cfg[k] * net->cfg.width);
-        if (ch < 1) ch = 1;
+        int ch = net_conv_channels(net->cfg.width, vgg16_cfg[k]);
         snprintf(name, sizeof name, "conv%d_%d", block, conv);
         st = net_add(net,
                      (LayerSpec){.kind = "conv",
@@ -171,6 +176,32 @@ NetConfig net_config_default(void) {
                        .bias_lr_mult = 2,
                        .weight_decay_mult = 1,
                        .bias_decay_mult = 0};
+}
+
+/* One shape: a weight (ndim 4 or 2) or a bias (ndim 1) of out outputs. */
+static NetParamShape net_shape(const char *prefix, int bias, int ndim, int out, int in) {
+    NetParamShape s = {.ndim = bias ? 1 : ndim, .shape = {out, in, 3, 3}};
+    snprintf(s.name, sizeof s.name, "%s.%s", prefix, bias ? "bias" : "weight");
+    return s;
+}
+
+void net_param_shapes(const NetConfig *cfg, NetParamShape out[NET_PARAMS]) {
+    int n = 0, in = 3, feature = 0;
+    for (size_t k = 0; k < sizeof vgg16_cfg / sizeof vgg16_cfg[0]; k++, feature++) {
+        if (vgg16_cfg[k] == 0) continue;
+        int ch = net_conv_channels(cfg->width, vgg16_cfg[k]);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "features.%d", feature);
+        out[n++] = net_shape(prefix, 0, 4, ch, in);
+        out[n++] = net_shape(prefix, 1, 4, ch, in);
+        feature++; /* the fused ReLU keeps its torchvision index */
+        in = ch;
+    }
+    int dim = cfg->pooling == NET_POOL_BILINEAR ? in * in
+              : cfg->pooling == NET_POOL_AVG    ? in
+                                                : cfg->bilinear_dim;
+    out[n++] = net_shape("head.fc", 0, 2, cfg->num_classes, dim);
+    out[n++] = net_shape("head.fc", 1, 2, cfg->num_classes, dim);
 }
 
 /* The two gradient buffers and each owner's view into one of them, for the

@@ -61,6 +61,21 @@ typedef struct Net Net;
  * starting point: callers change what differs. */
 NetConfig net_config_default(void);
 
+/* A parameter as a weights file holds it: its name and PyTorch's shape. */
+typedef struct NetParamShape {
+    char name[64];
+    int ndim;         /* 1..4 */
+    int64_t shape[4]; /* conv [out, in, 3, 3], fully connected [out, in], bias [out] */
+} NetParamShape;
+
+/* 13 convolutions and the classifier, weight and bias each. */
+enum { NET_PARAMS = 28 };
+
+/* The parameters net_create(cfg) makes, in net_params' order (backbone
+ * first), computed without building anything: only width, pooling,
+ * bilinear_dim and num_classes matter. Fills out[0..NET_PARAMS). */
+void net_param_shapes(const NetConfig *cfg, NetParamShape out[NET_PARAMS]);
+
 /* Builds the network. NULL with err set (naming the layer) on failure. */
 Net *net_create(const NetConfig *cfg, Error *err);
 void net_destroy(Net *net);

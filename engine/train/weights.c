@@ -24,6 +24,43 @@ int weights_shape(const Param *p, int64_t shape[4]) {
     return 4;
 }
 
+/* Whether st holds tensor name with count elements in a dtype read as
+ * float; want (nd dimensions) is the shape named in the message. */
+static Status weights_check_one(const SafeTensors *st, const char *name, uint64_t count,
+                                const int64_t *want, int nd, Error *err) {
+    const char *path = safetensors_path(st);
+    const SafeTensorsInfo *info = safetensors_find(st, name);
+    if (!info) return error_set(err, ST_FORMAT, "%s: tensor %s is missing", path, name);
+    if (info->count != count) {
+        char got[96], need[96];
+        tensor_shape_text(info->shape, info->ndim, got, sizeof got);
+        tensor_shape_text(want, nd, need, sizeof need);
+        return error_set(err, ST_SHAPE, "%s: tensor %s has shape %s, the model needs %s", path,
+                         name, got, need);
+    }
+    if (strcmp(info->dtype, "F32") != 0 && strcmp(info->dtype, "F16") != 0 &&
+        strcmp(info->dtype, "BF16") != 0)
+        return error_set(err, ST_FORMAT, "%s: tensor %s is %s; only F32, F16 and BF16 load", path,
+                         name, info->dtype);
+    return ST_OK;
+}
+
+Status weights_check(const char *path, const NetConfig *cfg, int backbone_only, Error *err) {
+    SafeTensors *st;
+    Status s = safetensors_open(path, &st, err);
+    if (s) return s;
+    NetParamShape want[NET_PARAMS];
+    net_param_shapes(cfg, want);
+    for (int i = 0; i < NET_PARAMS && !s; i++) {
+        if (backbone_only && strncmp(want[i].name, "features.", 9) != 0) continue;
+        uint64_t count = 1;
+        for (int d = 0; d < want[i].ndim; d++) count *= (uint64_t)want[i].shape[d];
+        s = weights_check_one(st, want[i].name, count, want[i].shape, want[i].ndim, err);
+    }
+    safetensors_close(st);
+    return s;
+}
+
 Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err) {
     SafeTensors *st;
     Status s = safetensors_open(path, &st, err);
@@ -34,18 +71,7 @@ Status weights_load(Param *const *ps, int n, const char *path, int with_history,
         for (int h = 0; h <= with_history && !s; h++) {
             char name[80];
             snprintf(name, sizeof name, "%s%s", ps[i]->name, h ? ".history" : "");
-            const SafeTensorsInfo *info = safetensors_find(st, name);
-            if (!info) {
-                s = error_set(err, ST_FORMAT, "%s: tensor %s is missing", path, name);
-                break;
-            }
-            if (info->count != tensor_count(&ps[i]->value)) {
-                char got[96], need[96];
-                tensor_shape_text(info->shape, info->ndim, got, sizeof got);
-                tensor_shape_text(want, nd, need, sizeof need);
-                s = error_set(err, ST_SHAPE, "%s: tensor %s has shape %s, the model needs %s", path,
-                              name, got, need);
-            }
+            s = weights_check_one(st, name, tensor_count(&ps[i]->value), want, nd, err);
         }
     }
     for (int i = 0; i < n && !s; i++) {

@@ -4,8 +4,9 @@
  * (conv 4-D, fully connected 2-D, biases 1-D), F32 / F16 / BF16 on
  * reading. Loading checks that every wanted tensor is present with the
  * right shape before reading any, so parameters are never half-loaded by a
- * wrong file; tensors the model does not use (torchvision's classifier,
- * timm's head) are ignored. Reentrant; errors name the tensor and the file.
+ * wrong file (weights_check makes the same checks for a network not yet
+ * built); tensors the model does not use (torchvision's classifier, timm's
+ * head) are ignored. Reentrant; errors name the tensor and the file.
  */
 #ifndef FINELAB_WEIGHTS_H
 #define FINELAB_WEIGHTS_H
@@ -14,6 +15,7 @@
 
 #include "engine/base/error.h"
 #include "engine/base/param.h"
+#include "engine/nn/net.h"
 
 /* PyTorch's shape of p into shape; returns the number of dimensions. */
 int weights_shape(const Param *p, int64_t shape[4]);
@@ -21,6 +23,14 @@ int weights_shape(const Param *p, int64_t shape[4]);
  * with_history) from the safetensors file at path. ST_FORMAT names a
  * missing tensor, ST_SHAPE one of the wrong shape; nothing is read then. */
 Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err);
+
+/* Checks, reading only the header of the safetensors file at path, that
+ * weights_load would take from it every parameter of a network of cfg
+ * (backbone_only: the `features.<i>` tensors alone): each present with the
+ * element count the network needs, as F32, F16 or BF16. The errors are
+ * weights_load's: ST_IO / ST_FORMAT for a file that does not open, ST_FORMAT
+ * naming a missing tensor or another dtype, ST_SHAPE one of the wrong shape. */
+Status weights_check(const char *path, const NetConfig *cfg, int backbone_only, Error *err);
 
 /* The backbone of a finelab snapshot (or any torchvision-named file) as a
  * new weights file: every `features.<i>.weight` / `.bias` tensor of in, as

@@ -12,6 +12,7 @@
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
 #include "src/report/progress.h"
+#include "src/run/preflight.h"
 #include "src/run/runner.h"
 
 /* Headless progress lines within a long phase, by default. */
@@ -164,6 +165,11 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
         }
     if (preset_validate(&p, &err)) {
         fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    /* Every combination's files, before the first run writes anything. */
+    if (preflight_sweep(&p, runs_dir, NULL, &err)) {
+        fprintf(stderr, "finelab: %s: %s\n", path, err.msg);
         return CLI_BAD_INPUT;
     }
     install_sigint();

@@ -35,7 +35,8 @@ typedef enum BridgeEventKind {
     BRIDGE_EV_STARTED,  /* a job's run directory exists (job, run_dir) */
     BRIDGE_EV_ROW,      /* a metrics row of the running job (job, row) */
     BRIDGE_EV_LOG,      /* an engine log line (job, text) */
-    BRIDGE_EV_FINISHED, /* a job ended (job, run_dir, state, accuracy, text = error if any) */
+    BRIDGE_EV_FINISHED, /* a job ended (job, run_dir, state, accuracy, text = error if any);
+                           run_dir "" when it was refused before it had one (preflight.h) */
 } BridgeEventKind;
 
 typedef struct BridgeEvent {

@@ -13,9 +13,9 @@
 
 #include "engine/base/timer.h"
 #include "engine/data/dataset.h"
-#include "engine/io/fileio.h"
 #include "engine/io/safetensors.h"
 #include "src/run/blas_setup.h"
+#include "src/run/preflight.h"
 
 typedef struct RunnerCtx {
     RunWriter *w;
@@ -23,13 +23,15 @@ typedef struct RunnerCtx {
     int max_iter;
     /* The current phase's clock, for its ETA and the report rate. */
     double phase_t0, phase_done0, last_report;
+    RunStatus early; /* the status reported before the run directory exists (w NULL) */
 } RunnerCtx;
 
 /* Enters (or continues) a phase at done of total: status.ini and the
  * caller hear of it when the phase changes or ends, else at most every
  * RUNNER_PROGRESS_SECONDS. The ETA is the phase's own rate so far. */
 static void runner_phase(RunnerCtx *rc, const char *phase, long done, long total) {
-    RunStatus *st = &rc->w->status;
+    RunStatus *st = rc->w ? &rc->w->status : &rc->early;
+    if (!rc->w) st->state = RUN_RUNNING;
     double now = timer_now();
     int changed = strcmp(st->phase, phase) != 0;
     if (changed) {
@@ -46,7 +48,7 @@ static void runner_phase(RunnerCtx *rc, const char *phase, long done, long total
     int ended = total > 0 && done >= total;
     if (!changed && !ended && now - rc->last_report < RUNNER_PROGRESS_SECONDS) return;
     rc->last_report = now;
-    runstore_write_status(rc->w, NULL);
+    if (rc->w) runstore_write_status(rc->w, NULL);
     if (rc->cb && rc->cb->on_progress) rc->cb->on_progress(rc->cb->ctx, st);
 }
 
@@ -84,49 +86,6 @@ static int runner_should_stop(void *ctx) {
 static void runner_skip(void *ctx, const char *msg) {
     RunnerCtx *rc = ctx;
     if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, msg);
-}
-
-/* The newest finished run of preset `name` under runs_dir, into dir. */
-static int runner_newest_done(const char *runs_dir, const char *name, char *dir, size_t cap) {
-    char **ids;
-    int n, found = 0;
-    if (runstore_list(runs_dir, &ids, &n, NULL)) return 0;
-    for (int i = n - 1; i >= 0 && !found; i--) { /* ids sort oldest first */
-        char d[1200];
-        RunStatus st;
-        snprintf(d, sizeof d, "%s/%s", runs_dir, ids[i]);
-        if (runstore_read_status(d, &st, NULL) == ST_OK && st.state == RUN_DONE &&
-            strcmp(st.preset, name) == 0) {
-            snprintf(dir, cap, "%s", d);
-            found = 1;
-        }
-    }
-    runstore_free_list(ids, n);
-    return found;
-}
-
-/* init_from: a run id or run directory (its last snapshot), the name of a
- * preset (its newest finished run: the tutorial's stage 2 says
- * init_from = ft_last_layer), or a safetensors file. */
-static Status runner_init_path(const Preset *p, const char *runs_dir, char *out, size_t cap,
-                               Error *err) {
-    const char *v = p->transfer.init_from;
-    if (!v[0]) {
-        out[0] = '\0';
-        return ST_OK;
-    }
-    char dir[1200];
-    Error ignore = {0};
-    if (runstore_resolve(runs_dir, v, dir, sizeof dir, &ignore) == ST_OK ||
-        (!strchr(v, '/') && runner_newest_done(runs_dir, v, dir, sizeof dir)))
-        return runstore_last_snapshot(dir, out, cap, NULL, err);
-    if (!fileio_exists(v))
-        return error_set(err, ST_IO,
-                         "transfer.init_from: '%s' is neither a run, a preset with a finished "
-                         "run under %s, nor a file",
-                         v, runs_dir);
-    snprintf(out, cap, "%s", v);
-    return ST_OK;
 }
 
 void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
@@ -264,14 +223,14 @@ static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err)
     return s;
 }
 
-static Status runner_open(const Preset *p, Dataset *ds, RunnerCtx *rc, Error *err) {
-    DatasetOptions opt = {.format = (DatasetFormat)p->data.format,
-                          .train_fraction = p->data.train_fraction,
-                          .seed = (uint64_t)p->data.split_seed,
-                          .skip_bad_images = p->data.skip_bad_images,
-                          .on_skip = runner_skip,
-                          .ctx = rc};
-    return dataset_open(ds, p->data.dataset, &opt, err);
+/* Checks p (preflight) and opens its dataset, images and all, before
+ * anything is written: a preset that cannot start leaves no run behind. */
+static Status runner_open(const Preset *p, const char *runs_dir, Dataset *ds, RunnerCtx *rc,
+                          RunResult *res, Error *err) {
+    Status s = preflight_check(p, runs_dir, NULL, err);
+    if (!s) s = preflight_dataset(p, 0, runner_skip, rc, ds, err);
+    if (s) res->bad_input = 1;
+    return s;
 }
 
 static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const char *snapshot,
@@ -281,7 +240,7 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
     TrainConfig tc;
     runner_config(p, ds, &tc);
     char init[1200];
-    Status s = runner_init_path(p, runs_dir, init, sizeof init, err);
+    Status s = preflight_init_from(p, runs_dir, init, sizeof init, err);
     if (s) {
         res->bad_input = 1;
         return s;
@@ -338,25 +297,24 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
     res->final_accuracy = res->best_accuracy = -1;
-    char *text = preset_format(p);
-    if (!text) return error_set(err, ST_NOMEM, "out of memory");
-    RunWriter w;
-    Status s = runstore_create(&w, runs_dir, p->experiment.name, text, err);
-    free(text);
+    RunnerCtx rc = {.cb = cb};
+    runner_phase(&rc, "dataset", 0, 0); /* before the run directory: reported, not written */
+    Dataset ds;
+    Status s = runner_open(p, runs_dir, &ds, &rc, res, err);
     if (s) return s;
+    char *text = preset_format(p);
+    RunWriter w;
+    s = text ? runstore_create(&w, runs_dir, p->experiment.name, text, err)
+             : error_set(err, ST_NOMEM, "out of memory");
+    free(text);
+    if (s) {
+        dataset_fini(&ds);
+        return s;
+    }
     snprintf(w.status.sweep, sizeof w.status.sweep, "%s", sweep_label ? sweep_label : "");
     snprintf(res->run_dir, sizeof res->run_dir, "%s", w.dir);
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
-    RunnerCtx rc = {.w = &w, .cb = cb};
-    runner_phase(&rc, "dataset", 0, 0);
-    Dataset ds;
-    s = runner_open(p, &ds, &rc, err);
-    if (s) {
-        res->bad_input = 1;
-        runner_fail(&w, res, s, err);
-        runstore_close(&w);
-        return s;
-    }
+    rc.w = &w; /* status.ini exists now: the dataset phase is done */
     runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
     /* Errors before training record themselves here; runner_drive records
      * how training ended. */
@@ -365,6 +323,14 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
     dataset_fini(&ds);
     runstore_close(&w);
     return s;
+}
+
+/* A run with no snapshot (interrupted before its first) trains again from
+ * iteration 0 in the same directory: its status starts over. */
+static void runner_restart(RunStatus *st) {
+    st->iter = 0;
+    st->best_accuracy = st->final_accuracy = st->final_loss = -1;
+    st->seconds = st->images_per_s = 0;
 }
 
 Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
@@ -376,39 +342,43 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
     RunStatus st;
     Status s = runstore_read_status(run_dir, &st, err);
     if (s) return s;
-    if (st.state == RUN_RUNNING || st.state == RUN_DONE) {
+    if (st.state == RUN_QUEUED || st.state == RUN_RUNNING || st.state == RUN_DONE) {
         res->bad_input = 1;
         return error_set(err, ST_STATE,
                          "%s: the run is %s; only stopped, interrupted or failed "
                          "runs resume",
                          run_dir, runstore_state_name(st.state));
     }
-    char path[1200], snapshot[1200];
-    int iter;
+    char path[1200], snapshot[1200] = "";
+    int iter = 0;
     snprintf(path, sizeof path, "%s/preset.ini", run_dir);
     Preset p;
-    if ((s = preset_load(&p, path, err)) ||
-        (s = runstore_last_snapshot(run_dir, snapshot, sizeof snapshot, &iter, err))) {
+    if ((s = preset_load(&p, path, err))) {
         res->bad_input = 1;
         return s;
     }
-    RunWriter w;
-    if ((s = runstore_reopen(&w, run_dir, iter, err))) return s;
-    w.status.error[0] = '\0';
-    w.status.state = RUN_RUNNING;
-    if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
-    RunnerCtx rc = {.w = &w, .cb = cb};
+    if (runstore_last_snapshot(run_dir, snapshot, sizeof snapshot, &iter, NULL)) {
+        snapshot[0] = '\0';
+        iter = 0;
+    }
+    RunnerCtx rc = {.cb = cb};
     runner_phase(&rc, "dataset", 0, 0);
     Dataset ds;
-    s = runner_open(&p, &ds, &rc, err);
-    if (s) {
-        res->bad_input = 1;
-        runner_fail(&w, res, s, err);
-        runstore_close(&w);
+    if ((s = runner_open(&p, runs_dir, &ds, &rc, res, err))) return s;
+    RunWriter w;
+    if ((s = runstore_reopen(&w, run_dir, iter, err))) {
+        dataset_fini(&ds);
         return s;
     }
+    w.status.error[0] = '\0';
+    w.status.state = RUN_RUNNING;
+    if (!snapshot[0]) runner_restart(&w.status);
+    if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
+    rc.w = &w;
+    if (!snapshot[0])
+        runner_on_log(&rc, "no snapshot to continue from: training again from iteration 0");
     runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
-    s = runner_train(&p, &ds, &w, snapshot, runs_dir, cb, res, err);
+    s = runner_train(&p, &ds, &w, snapshot[0] ? snapshot : NULL, runs_dir, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     dataset_fini(&ds);
     runstore_close(&w);

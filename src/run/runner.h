@@ -1,11 +1,12 @@
 /*
- * runner — runs one concrete preset (no sweep) end to end: opens the
- * dataset, creates the run directory (preset.ini, status.ini, metrics.tsv,
- * log.txt), builds the trainer, steps it to the end, keeps status.ini
- * current and records how it ended. Also resumes an existing run from its
- * last snapshot. The headless `finelab run` and the TUI's engine thread
- * both call it; progress leaves through RunnerCallbacks on the calling
- * thread. Library code: it never prints and never exits.
+ * runner — runs one concrete preset (no sweep) end to end: checks it
+ * (preflight.h) and opens the dataset, and only then creates the run
+ * directory (preset.ini, status.ini, metrics.tsv, log.txt), builds the
+ * trainer, steps it to the end, keeps status.ini current and records how it
+ * ended. Also resumes an existing run from its last snapshot. The headless
+ * `finelab run` and the TUI's engine thread both call it; progress leaves
+ * through RunnerCallbacks on the calling thread. Library code: it never
+ * prints and never exits.
  */
 #ifndef FINELAB_RUNNER_H
 #define FINELAB_RUNNER_H
@@ -17,7 +18,8 @@
 
 typedef struct RunnerCallbacks {
     void *ctx;
-    /* The run directory exists (first thing reported). */
+    /* The run directory exists (reported before any row or log line but
+     * those about images left out while the dataset opened). */
     void (*on_start)(void *ctx, const char *run_dir, const RunStatus *st);
     void (*on_row)(void *ctx, const TrainRow *row, const RunStatus *st);
     void (*on_log)(void *ctx, const char *line);
@@ -62,10 +64,15 @@ Status runner_input(const Preset *p, const char *file, Normalize *out, const cha
 /* Runs p (sweep already expanded; sweep_label may be "") into a new run
  * under runs_dir. Returns ST_OK when training ran to its end or was
  * stopped; otherwise the error (also recorded in status.ini when the run
- * directory exists). */
+ * directory exists). A preset that fails preflight_check or whose dataset
+ * does not open creates no run directory (res->run_dir "", bad_input 1). */
 Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir,
                   const RunnerCallbacks *cb, RunResult *res, Error *err);
-/* Continues the run in run_dir from its last snapshot. */
+/* Continues the stopped, interrupted or failed run in run_dir from its
+ * last snapshot; one without a snapshot (interrupted before its first)
+ * trains again from iteration 0 in the same directory. A preset that fails
+ * preflight_check leaves the run as it was. ST_STATE for a queued, running
+ * or done run. */
 Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
                      RunResult *res, Error *err);
 

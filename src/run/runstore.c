@@ -126,7 +126,10 @@ Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     if (line != 0)
         return error_set(err, ST_FORMAT, "%s:%d: %s%s", path, line,
                          sp.bad[0] ? "bad value for " : "malformed line", sp.bad);
-    if (st->state == RUN_RUNNING && st->pid > 0 && kill((pid_t)st->pid, 0) != 0 && errno == ESRCH)
+    /* A queued run's process may die too (killed while it built its feature
+     * cache): whatever it was doing, no one will finish it. */
+    int active = st->state == RUN_QUEUED || st->state == RUN_RUNNING;
+    if (active && st->pid > 0 && kill((pid_t)st->pid, 0) != 0 && errno == ESRCH)
         st->state = RUN_INTERRUPTED;
     return ST_OK;
 }

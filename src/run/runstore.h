@@ -13,8 +13,9 @@
  * functions (runstore_read_status, runstore_list, runstore_read_metrics)
  * may be called from any thread or process at any time. A run directory is
  * made when its run starts and reads running from then on (with the phase
- * it is in); a run whose status says running but whose process is gone is
- * reported as interrupted.
+ * it is in); a run whose status says queued (older stores) or running but
+ * whose process is gone is reported as interrupted (the finished states
+ * done, failed, stopped and diverged stay).
  */
 #ifndef FINELAB_RUNSTORE_H
 #define FINELAB_RUNSTORE_H
@@ -71,8 +72,8 @@ typedef struct RunRow {
 
 /* --- reading ------------------------------------------------------------------ */
 
-/* Reads run_dir/status.ini; a running state whose pid is gone reads as
- * RUN_INTERRUPTED. err names the file and line on malformed content. */
+/* Reads run_dir/status.ini; a queued or running state whose pid is gone
+ * reads as RUN_INTERRUPTED. err names the file and line on malformed content. */
 Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err);
 /* Reads all rows of run_dir/metrics.tsv into a malloc'd array (*rows, *n);
  * a partly written last line is ignored. */

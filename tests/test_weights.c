@@ -1,0 +1,106 @@
+/*
+ * test_weights — weights files checked before a network exists: a backbone
+ * written for one width passes weights_check at that width and fails at
+ * another naming the tensor and both shapes, exactly as weights_load fails
+ * on a built network; a file without the classifier passes the backbone
+ * check only; a missing file is named.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/io/safetensors.h"
+#include "engine/train/weights.h"
+#include "tests/testutil.h"
+
+static char dir[64];
+
+static int setup(void **state) {
+    (void)state;
+    return testutil_tmpdir(dir, sizeof dir, "weights");
+}
+
+static int teardown(void **state) {
+    (void)state;
+    return testutil_rmtree(dir);
+}
+
+static NetConfig config(float width) {
+    NetConfig c = net_config_default();
+    c.width = width;
+    c.resolution = 32;
+    c.bilinear_dim = 64;
+    c.num_classes = 3;
+    return c;
+}
+
+/* Writes the tensors of a network of cfg (backbone_only: without head.fc)
+ * to path, filled with zeros. */
+static void write_net(const char *path, const NetConfig *cfg, int backbone_only) {
+    NetParamShape shapes[NET_PARAMS];
+    net_param_shapes(cfg, shapes);
+    SafeTensorsWriter *w = safetensors_writer_create();
+    float *data[NET_PARAMS] = {0};
+    for (int i = 0; i < NET_PARAMS; i++) {
+        if (backbone_only && strncmp(shapes[i].name, "features.", 9) != 0) continue;
+        size_t count = 1;
+        for (int d = 0; d < shapes[i].ndim; d++) count *= (size_t)shapes[i].shape[d];
+        data[i] = calloc(count, sizeof(float));
+        assert_int_equal(
+            safetensors_writer_add(w, shapes[i].name, shapes[i].shape, shapes[i].ndim, data[i]),
+            ST_OK);
+    }
+    assert_int_equal(safetensors_writer_write(w, path, NULL), ST_OK);
+    safetensors_writer_destroy(w);
+    for (int i = 0; i < NET_PARAMS; i++) free(data[i]);
+}
+
+static void test_weights_check_knows_the_width(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/w0625.safetensors", dir);
+    NetConfig narrow = config(0.0625f), wide = config(0.125f);
+    write_net(path, &narrow, 1);
+    Error err = {0};
+    assert_int_equal(weights_check(path, &narrow, 1, &err), ST_OK);
+    assert_int_equal(weights_check(path, &wide, 1, &err), ST_SHAPE);
+    assert_non_null(strstr(err.msg, path));
+    assert_non_null(
+        strstr(err.msg, "features.0.weight has shape [4, 3, 3, 3], the model needs [8, 3, 3, 3]"));
+    /* The loader says the same of a built network of the other width. */
+    Net *net = net_create(&wide, NULL);
+    assert_non_null(net);
+    int n;
+    Param *const *ps = net_params(net, &n);
+    Error load = {0};
+    assert_int_equal(weights_load(ps, n - 2, path, 0, &load), ST_SHAPE);
+    assert_string_equal(load.msg, err.msg);
+    net_destroy(net);
+    /* Without a classifier the whole network is not there. */
+    assert_int_equal(weights_check(path, &narrow, 0, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "head.fc.weight is missing"));
+}
+
+static void test_weights_check_whole_network(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/net.safetensors", dir);
+    NetConfig c = config(0.0625f);
+    write_net(path, &c, 0);
+    Error err = {0};
+    assert_int_equal(weights_check(path, &c, 0, &err), ST_OK);
+    c.bilinear_dim = 128; /* another head: the classifier does not fit */
+    assert_int_equal(weights_check(path, &c, 0, &err), ST_SHAPE);
+    assert_non_null(strstr(err.msg, "head.fc.weight has shape [3, 64], the model needs [3, 128]"));
+    assert_int_equal(weights_check(path, &c, 1, &err), ST_OK);
+    assert_int_not_equal(weights_check("/nonexistent/w.safetensors", &c, 1, &err), ST_OK);
+    assert_non_null(strstr(err.msg, "/nonexistent/w.safetensors"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_weights_check_knows_the_width),
+        cmocka_unit_test(test_weights_check_whole_network),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
