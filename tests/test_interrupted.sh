@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test_interrupted — a run whose process died reads `interrupted` whatever
-# it was doing: killed while still queued (building its feature cache), it
-# shows so in `finelab runs` and on the lab's Runs screen, `finelab resume`
-# trains it again from iteration 0 in the same directory (there is no
-# snapshot to continue from), and the lab deletes it; a queued run whose
-# process lives stays queued.
+# it was doing: killed while it builds its feature cache (before its first
+# snapshot), it shows so in `finelab runs` and on the lab's Runs screen,
+# `finelab resume` trains it again from iteration 0 in the same directory
+# (there is no snapshot to continue from), and the lab deletes it; a
+# queued run (as older versions wrote one not yet training) whose process
+# lives stays queued, and reads interrupted once it is gone.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 lab_init interrupted
@@ -16,29 +17,29 @@ lab_birds 3 10
 tiny_preset "$tmp/cached.ini" "$tmp/birds" 6 data.resize=144 data.resolution=128 \
     model.width=0.25 transfer.mode=last_layer transfer.cache_views=64 solver.snapshot=0
 
-# killed_while_queued RUNS_DIR: starts `finelab run` of cached.ini and kills
-# it (SIGKILL) as soon as its run directory exists, still queued; prints
+# killed_in_cache RUNS_DIR: starts `finelab run` of cached.ini and kills it
+# (SIGKILL) as soon as its status says it builds the feature cache; prints
 # the run directory.
-killed_while_queued() {
+killed_in_cache() {
     local out="$1.out" pid run_dir=""
     "$FINELAB" run "$tmp/cached.ini" --runs-dir "$1" > "$out" 2>&1 &
     pid=$!
     for _ in $(seq 600); do
         run_dir=$(sed -n 's/^run: //p' "$out")
-        [ -n "$run_dir" ] && grep -q "^state = queued" "$run_dir/status.ini" 2>/dev/null && break
+        [ -n "$run_dir" ] && grep -q "^phase = cache" "$run_dir/status.ini" 2>/dev/null && break
         run_dir=""
         sleep 0.05
     done
     kill -KILL $pid 2>/dev/null
     wait $pid 2>/dev/null
-    [ -n "$run_dir" ] || { echo "never saw the run queued: $(cat "$out")" >&2; return 1; }
+    [ -n "$run_dir" ] || { echo "never saw the run build its cache: $(cat "$out")" >&2; return 1; }
     echo "$run_dir"
 }
 
-runs_shows_a_killed_queued_run_interrupted() {
+runs_shows_a_killed_run_interrupted() {
     local run_dir
-    run_dir=$(killed_while_queued "$tmp/runs") || return 1
-    grep -q "^state = queued" "$run_dir/status.ini" || return 1
+    run_dir=$(killed_in_cache "$tmp/runs") || return 1
+    grep -q "^state = running" "$run_dir/status.ini" || return 1
     "$FINELAB" runs --runs-dir "$tmp/runs" > "$tmp/runs.out" || return 1
     grep -q "^$(basename "$run_dir") \+interrupted " "$tmp/runs.out" ||
         { cat "$tmp/runs.out"; return 1; }
@@ -50,7 +51,9 @@ a_live_queued_run_stays_queued() {
     mkdir -p "$tmp/live/r1"
     sed "s/^state = .*/state = queued/; s/^pid = .*/pid = $$/" "$run_dir/status.ini" \
         > "$tmp/live/r1/status.ini"
-    "$FINELAB" runs --runs-dir "$tmp/live" | grep -q "^r1 \+queued "
+    "$FINELAB" runs --runs-dir "$tmp/live" | grep -q "^r1 \+queued " || return 1
+    sed -i "s/^pid = .*/pid = 999999999/" "$tmp/live/r1/status.ini" # gone
+    "$FINELAB" runs --runs-dir "$tmp/live" | grep -q "^r1 \+interrupted "
 }
 resume_trains_it_again_from_the_start() {
     local run_dir
@@ -66,7 +69,7 @@ resume_trains_it_again_from_the_start() {
 }
 runs_screen_shows_it_and_deletes_it() {
     local run_dir
-    run_dir=$(killed_while_queued "$tmp/runs2") || return 1
+    run_dir=$(killed_in_cache "$tmp/runs2") || return 1
     mkdir -p "$tmp/presets"
     T new-session -d -s lab -x 100 -y 30 \
         "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --presets $tmp/presets --runs-dir $tmp/runs2; sleep 30"
@@ -81,7 +84,7 @@ runs_screen_shows_it_and_deletes_it() {
     keys F10
 }
 
-check runs_shows_a_killed_queued_run_interrupted runs_shows_a_killed_queued_run_interrupted
+check runs_shows_a_killed_run_interrupted runs_shows_a_killed_run_interrupted
 check a_live_queued_run_stays_queued a_live_queued_run_stays_queued
 check resume_trains_it_again_from_the_start resume_trains_it_again_from_the_start
 check runs_screen_shows_it_and_deletes_it runs_screen_shows_it_and_deletes_it

@@ -69,7 +69,9 @@ lab_queue_and_editor() {
     keys Enter
     wait_for "dataset  *= missing_birds  ! missing_birds: no such file or directory" || return 1
     wait_for "cannot run: data.dataset: missing_birds" || return 1
-    keys Down Down Down Down Enter
+    # data.dataset is row 13: the eight tutorial's knobs, the four [experiment] keys, then it.
+    for _ in $(seq 12); do keys Down; done
+    keys Enter
     for _ in $(seq 20); do keys BSpace; done
     keys birds Enter
     wait_for "dataset  *= birds" || return 1

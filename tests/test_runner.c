@@ -221,6 +221,8 @@ static pid_t queued_run(const Preset *p, char *run_dir, size_t cap) {
         char *text = preset_format(p);
         RunWriter w;
         if (!text || runstore_create(&w, runs, p->experiment.name, text, NULL)) _exit(1);
+        w.status.state = RUN_QUEUED; /* as older versions wrote a run not yet training */
+        if (runstore_write_status(&w, NULL)) _exit(1);
         if (write(fds[1], w.dir, strlen(w.dir) + 1) < 0) _exit(1);
         alarm(60); /* ends it even when a failed assertion skips the kill */
         for (;;) pause();
