@@ -29,8 +29,8 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const Command commands[] = {
-    {"run", "PRESET [--set s.k=v]...", "train a preset headless ([sweep]: every combination)",
-     cmd_run},
+    {"run", "PRESET [--set s.k=v]... [--sweep-index K]",
+     "train a preset headless ([sweep]: every combination, or combination K)", cmd_run},
     {"runs", "", "list the runs in the run store", cmd_runs},
     {"show", "RUN", "a run's resolved preset, status and charts", cmd_show},
     {"compare", "RUN... [--csv|--md] [--all]", "runs side by side: differing keys, results",

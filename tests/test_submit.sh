@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# test_submit — one combination of a sweep, and the sbatch script of a
+# sweep, without Slurm: `finelab run --sweep-index K` trains combination K
+# alone with the sweep's label, refuses an index out of range naming the
+# range; `finelab submit --dry-run` prints the script (one array task per
+# combination, %K, the run store's absolute paths) and submits nothing.
+# The real Slurm test is tests/test_slurm.sh.
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+lab_init submit
+lab_birds 3 10
+
+tiny_preset "$tmp/sweep.ini" "$tmp/birds" 2
+printf '[sweep]\nsolver.base_lr = 0.01, 0.02\nmodel.bilinear_dim = 32, 64\n' >> "$tmp/sweep.ini"
+
+sweep_index_runs_one() {
+    "$FINELAB" run "$tmp/sweep.ini" --sweep-index 2 --runs-dir "$tmp/runs" > "$tmp/out" 2>&1 \
+        || { cat "$tmp/out"; return 1; }
+    local dirs
+    dirs=$(ls "$tmp/runs")
+    [ "$(echo "$dirs" | wc -l)" -eq 1 ] || { echo "runs: $dirs"; return 1; }
+    grep -q '^state = done' "$tmp/runs/$dirs/status.ini" || return 1
+    grep -q '^sweep = solver.base_lr=0.02, model.bilinear_dim=32' "$tmp/runs/$dirs/status.ini" \
+        || { cat "$tmp/runs/$dirs/status.ini"; return 1; }
+    grep -q '^bilinear_dim = 32' "$tmp/runs/$dirs/preset.ini" &&
+        grep -q '^base_lr = 0.02' "$tmp/runs/$dirs/preset.ini"
+}
+sweep_index_out_of_range() {
+    "$FINELAB" run "$tmp/sweep.ini" --sweep-index 4 --runs-dir "$tmp/runs2" > /dev/null 2> "$tmp/err"
+    [ $? -eq 2 ] || return 1
+    grep -qF -- "--sweep-index 4 is out of range: the sweep has 4 combinations (0-3)" "$tmp/err" \
+        || { cat "$tmp/err"; return 1; }
+    [ ! -e "$tmp/runs2" ] || ! ls "$tmp/runs2"/*/status.ini 2> /dev/null
+}
+sweep_index_not_a_number() {
+    "$FINELAB" run "$tmp/sweep.ini" --sweep-index -1 > /dev/null 2> "$tmp/err"
+    [ $? -eq 2 ] && grep -qF -- "--sweep-index wants a combination number" "$tmp/err"
+}
+
+check sweep_index_runs_one sweep_index_runs_one
+check sweep_index_out_of_range sweep_index_out_of_range
+check sweep_index_not_a_number sweep_index_not_a_number
+finish
