@@ -37,7 +37,42 @@ sweep_index_not_a_number() {
     [ $? -eq 2 ] && grep -qF -- "--sweep-index wants a combination number" "$tmp/err"
 }
 
+dry_run_prints_the_script() {
+    (cd "$tmp" && "$FINELAB" submit sweep.ini --runs-dir store --max-parallel 2 --ranks 2 \
+        --sbatch --time=0:10:00 --dry-run) > "$tmp/script" 2> "$tmp/err" || { cat "$tmp/err"; return 1; }
+    local want
+    want=$(printf '%s\n' '#!/bin/sh' "# finelab submit: 4 combinations of $tmp/sweep.ini" \
+        '#SBATCH --job-name=sweep' '#SBATCH --array=0-3%2')
+    [ "$(head -4 "$tmp/script")" = "$want" ] || { cat "$tmp/script"; return 1; }
+    grep -qE "^#SBATCH --output=$tmp/store/slurm/[0-9]{8}-[0-9]{6}-sweep-%A_%a.out\$" "$tmp/script" &&
+        grep -qx '#SBATCH --ntasks=2' "$tmp/script" &&
+        grep -qx '#SBATCH --time=0:10:00' "$tmp/script" &&
+        grep -qxF "exec mpirun -np 2 '$FINELAB' run '$tmp/sweep.ini' --sweep-index \"\$SLURM_ARRAY_TASK_ID\" --runs-dir '$tmp/store' --progress 60" "$tmp/script" \
+        || { cat "$tmp/script"; return 1; }
+    # Nothing written, nothing submitted.
+    [ ! -e "$tmp/store" ]
+}
+submit_refuses_a_bad_combination() {
+    cp "$tmp/sweep.ini" "$tmp/bad.ini"
+    printf 'data.dataset = %s, %s\n' "$tmp/birds" "$tmp/missing" >> "$tmp/bad.ini"
+    "$FINELAB" submit "$tmp/bad.ini" --runs-dir "$tmp/store" > /dev/null 2> "$tmp/err"
+    [ $? -eq 2 ] || return 1
+    grep -qF "data.dataset: $tmp/missing: no such file or directory" "$tmp/err" \
+        || { cat "$tmp/err"; return 1; }
+    [ ! -e "$tmp/store" ]
+}
+submit_without_slurm_fails_cleanly() {
+    # PATH without sbatch: exit 1 and a sentence, the script left for a look.
+    PATH=/nonexistent "$FINELAB" submit "$tmp/sweep.ini" --runs-dir "$tmp/store3" \
+        > /dev/null 2> "$tmp/err"
+    [ $? -eq 1 ] && grep -qF "did not submit a job" "$tmp/err" || { cat "$tmp/err"; return 1; }
+    ! ls "$tmp/store3/slurm/"*.job 2> /dev/null
+}
+
 check sweep_index_runs_one sweep_index_runs_one
 check sweep_index_out_of_range sweep_index_out_of_range
 check sweep_index_not_a_number sweep_index_not_a_number
+check dry_run_prints_the_script dry_run_prints_the_script
+check submit_refuses_a_bad_combination submit_refuses_a_bad_combination
+check submit_without_slurm_fails_cleanly submit_without_slurm_fails_cleanly
 finish
