@@ -248,7 +248,7 @@ void submission_query(const char *job_id, int tasks, char *states, size_t cap) {
     /* Only digits reach the shell. */
     if (!job_id[0] || strspn(job_id, "0123456789") != strlen(job_id)) return;
     char command[256];
-    snprintf(command, sizeof command, "squeue -h -r -j %s -o '%%i %%T' 2>/dev/null", job_id);
+    snprintf(command, sizeof command, "squeue -h -r -t all -j %s -o '%%i %%T' 2>/dev/null", job_id);
     char *text = submission_capture(command);
     if (text) submission_parse_states(text, job_id, tasks, states, cap);
     free(text);
