@@ -4,7 +4,9 @@
 # alone with the sweep's label, refuses an index out of range naming the
 # range; `finelab submit --dry-run` prints the script (one array task per
 # combination, %K, the run store's absolute paths) and submits nothing.
-# The real Slurm test is tests/test_slurm.sh.
+# A running run's status names its host: read on another node of a shared
+# run store, a pid that is not there does not make it interrupted. The
+# real Slurm test is tests/test_slurm.sh.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 lab_init submit
@@ -68,9 +70,22 @@ submit_without_slurm_fails_cleanly() {
     [ $? -eq 1 ] && grep -qF "did not submit a job" "$tmp/err" || { cat "$tmp/err"; return 1; }
     ! ls "$tmp/store3/slurm/"*.job 2> /dev/null
 }
+run_on_another_host_stays_running() {
+    local d
+    d=$(ls "$tmp/runs" | head -1)
+    grep -qx "host = $(hostname)" "$tmp/runs/$d/status.ini" || { cat "$tmp/runs/$d/status.ini"; return 1; }
+    cp -r "$tmp/runs" "$tmp/hosts"
+    # A pid no process has here (above the kernel's pid_max).
+    sed -i -e 's/^state = .*/state = running/' -e 's/^pid = .*/pid = 99999999/' \
+        -e 's/^host = .*/host = some-compute-node/' "$tmp/hosts/$d/status.ini"
+    "$FINELAB" runs --runs-dir "$tmp/hosts" | grep -qE "^$d +running " || return 1
+    sed -i "s/^host = .*/host = $(hostname)/" "$tmp/hosts/$d/status.ini"
+    "$FINELAB" runs --runs-dir "$tmp/hosts" | grep -qE "^$d +interrupted "
+}
 
 check sweep_index_runs_one sweep_index_runs_one
 check sweep_index_out_of_range sweep_index_out_of_range
+check run_on_another_host_stays_running run_on_another_host_stays_running
 check sweep_index_not_a_number sweep_index_not_a_number
 check dry_run_prints_the_script dry_run_prints_the_script
 check submit_refuses_a_bad_combination submit_refuses_a_bad_combination

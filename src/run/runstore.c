@@ -85,6 +85,7 @@ static int status_handler(void *user, const char *section, const char *key, cons
     TEXT("started", started)
     TEXT("updated", updated)
     TEXT("error", error)
+    TEXT("host", host)
     NUM("pid", pid, strtol(value, &end, 10))
     NUM("iter", iter, (int)strtol(value, &end, 10))
     NUM("max_iter", max_iter, (int)strtol(value, &end, 10))
@@ -112,6 +113,17 @@ static void status_defaults(RunStatus *st) {
     st->phase_eta = -1;
 }
 
+/* Whether st was written on this machine (or by a version that did not
+ * say): only there does its pid mean the process. A run store on a shared
+ * file system is read on other nodes (a login node watching a cluster's
+ * run), where a pid means nothing. */
+static int runstore_on_this_host(const RunStatus *st) {
+    char here[sizeof st->host];
+    if (!st->host[0] || gethostname(here, sizeof here) != 0) return 1;
+    here[sizeof here - 1] = '\0';
+    return strcmp(here, st->host) == 0;
+}
+
 Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     char path[1200];
     runstore_join(path, sizeof path, run_dir, "status.ini");
@@ -129,7 +141,8 @@ Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     /* A queued run's process may die too (killed while it built its feature
      * cache): whatever it was doing, no one will finish it. */
     int active = st->state == RUN_QUEUED || st->state == RUN_RUNNING;
-    if (active && st->pid > 0 && kill((pid_t)st->pid, 0) != 0 && errno == ESRCH)
+    if (active && st->pid > 0 && runstore_on_this_host(st) && kill((pid_t)st->pid, 0) != 0 &&
+        errno == ESRCH)
         st->state = RUN_INTERRUPTED;
     return ST_OK;
 }
@@ -152,6 +165,11 @@ Status runstore_write_status(RunWriter *w, Error *err) {
              st->updated, st->iter, st->max_iter, st->best_accuracy, st->final_accuracy,
              st->final_loss, st->seconds, st->images_per_s, st->skipped_images, st->phase,
              st->phase_done, st->phase_total, st->phase_eta, st->error);
+    /* The machine of the pid (runstore_on_this_host). */
+    if (gethostname(st->host, sizeof st->host) != 0) st->host[0] = '\0';
+    st->host[sizeof st->host - 1] = '\0';
+    size_t used = strlen(text);
+    snprintf(text + used, sizeof text - used, "host = %s\n", st->host);
     runstore_join(path, sizeof path, w->dir, "status.ini");
     return fileio_write_atomic(path, text, strlen(text), err);
 }
