@@ -10,7 +10,8 @@
 # finished runs with the right keys and labels, never more than 2 running
 # at once (squeue polled while it waits) and 2 at some moment; while tasks
 # wait, `finelab runs` shows them queued with the job id. A task held back
-# (--begin) reads queued, then cancelled once scancel'd. With an MPI build
+# (--begin) reads queued, then cancelled once scancel'd; `scancel --batch
+# --signal=INT` stops a running task's run cleanly (stopped, a snapshot). With an MPI build
 # (`finelab version` says MPI) a --ranks 2 task runs under mpirun.
 # Skips, saying why, where Slurm is not installed or not root.
 cd "$(dirname "$0")/.." || exit 1
@@ -178,6 +179,25 @@ held_task_queued_then_cancelled() {
     "$FINELAB" runs --runs-dir "$runs"
     return 1
 }
+scancel_int_stops_cleanly() {
+    local job d
+    tiny_preset "$tmp/long.ini" "$tmp/birds" 100000
+    job=$("$FINELAB" submit "$tmp/long.ini" --runs-dir "$tmp/runs_long") || return 1
+    for _ in $(seq 100); do
+        d=$(ls -d "$tmp/runs_long"/*-long 2> /dev/null | head -1)
+        [ -n "$d" ] && grep -q '^phase = train' "$d/status.ini" 2> /dev/null && break
+        sleep 0.2
+    done
+    [ -n "$d" ] || { echo "the task made no run"; cat "$tmp/runs_long"/slurm/*.out; return 1; }
+    scancel --batch --signal=INT "${job}_0" || return 1
+    for _ in $(seq 100); do
+        grep -q '^state = stopped' "$d/status.ini" && ls "$d"/snapshots/iter_*.safetensors \
+            > /dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    cat "$d/status.ini" "$tmp/runs_long"/slurm/*.out
+    return 1
+}
 two_rank_task() {
     tiny_preset "$tmp/mpi.ini" "$tmp/birds" 4
     OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
@@ -193,6 +213,7 @@ check slurm_four_runs_done_with_their_keys four_runs_done_with_their_keys
 check slurm_never_more_than_two_at_once never_more_than_two_at_once
 check slurm_waiting_tasks_read_queued waiting_tasks_read_queued
 check slurm_held_task_queued_then_cancelled held_task_queued_then_cancelled
+check slurm_scancel_int_stops_cleanly scancel_int_stops_cleanly
 if "$FINELAB" version | grep -qw MPI; then
     check slurm_two_rank_task two_rank_task
 else
