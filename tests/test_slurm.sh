@@ -9,7 +9,8 @@
 # A 4-combination sweep submitted with --max-parallel 2 --wait makes 4
 # finished runs with the right keys and labels, never more than 2 running
 # at once (squeue polled while it waits) and 2 at some moment; while tasks
-# wait, `finelab runs` shows them queued with the job id. A task held back
+# wait, `finelab runs` shows them queued with the job id (and the lab's
+# Runs screen a held one). A task held back
 # (--begin) reads queued, then cancelled once scancel'd; `scancel --batch
 # --signal=INT` stops a running task's run cleanly (stopped, a snapshot). With an MPI build
 # (`finelab version` says MPI) a --ranks 2 task runs under mpirun.
@@ -31,6 +32,7 @@ lab_init slurm
 daemons=()
 stop_daemons() {
     local p
+    [ -S "$tmp/tmux.sock" ] && tmux -S "$tmp/tmux.sock" kill-server 2> /dev/null
     [ -s "$tmp/munge/munged.pid" ] && daemons+=("$(cat "$tmp/munge/munged.pid")")
     for p in "${daemons[@]}"; do kill "$p" 2> /dev/null; done
     for p in "${daemons[@]}"; do
@@ -170,6 +172,15 @@ held_task_queued_then_cancelled() {
         return 1
     "$FINELAB" runs --runs-dir "$runs" | grep -E "^slurm ${held}_0 \(held\) +queued " ||
         { "$FINELAB" runs --runs-dir "$runs"; return 1; }
+    # The lab's Runs screen lists it too, below the runs.
+    if command -v tmux > /dev/null; then
+        sock=$tmp/tmux.sock session=lab
+        T new-session -d -s lab -x 120 -y 30 \
+            "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --runs-dir $runs; sleep 30"
+        keys 3
+        wait_for "slurm ${held}_0 (held) *queued" 20 || return 1
+        keys q
+    fi
     scancel "$held" || return 1
     for _ in $(seq 50); do
         "$FINELAB" runs --runs-dir "$runs" | grep -qE "^slurm ${held}_0 \(held\) +cancelled " &&

@@ -88,6 +88,36 @@ void app_load_presets(App *a) {
     a->dirty = 1;
 }
 
+/* Seconds between two questions to Slurm (squeue runs a process, on the
+ * UI thread): a task's state shown is at most this old. */
+#define APP_SLURM_SECONDS 10.0
+
+/* The submitted tasks that have no run among a->runs yet, their Slurm
+ * states asked again when APP_SLURM_SECONDS have passed (else kept from
+ * the last list). */
+static void app_load_slurm_tasks(App *a) {
+    const RunStatus **st = malloc(sizeof *st * (size_t)(a->n_runs ? a->n_runs : 1));
+    if (!st) return;
+    for (int i = 0; i < a->n_runs; i++) st[i] = &a->runs[i].status;
+    double now = timer_now();
+    int ask = a->slurm_asked_at == 0 || now - a->slurm_asked_at >= APP_SLURM_SECONDS;
+    SubmissionTask *t;
+    int n;
+    if (submission_open_tasks(a->runs_dir, st, a->n_runs, ask, &t, &n, NULL) == ST_OK) {
+        for (int i = 0; !ask && i < n; i++)
+            for (int k = 0; k < a->n_slurm_tasks; k++)
+                if (a->slurm_tasks[k].task == t[i].task &&
+                    strcmp(a->slurm_tasks[k].job_id, t[i].job_id) == 0)
+                    memcpy(t[i].slurm, a->slurm_tasks[k].slurm, sizeof t[i].slurm);
+        /* Only a list with tasks waiting costs a question. */
+        if (ask && n) a->slurm_asked_at = now;
+        free(a->slurm_tasks);
+        a->slurm_tasks = t;
+        a->n_slurm_tasks = n;
+    }
+    free(st);
+}
+
 void app_load_runs(App *a) {
     if (!a->runs) a->runs = calloc(APP_RUNS_MAX, sizeof *a->runs);
     if (!a->runs) return;
@@ -111,6 +141,7 @@ void app_load_runs(App *a) {
     }
     free(old);
     runstore_free_list(ids, n);
+    app_load_slurm_tasks(a);
     if (a->sel_run >= a->n_runs) a->sel_run = a->n_runs ? a->n_runs - 1 : 0;
     a->runs_loaded_at = timer_now();
     a->dirty = 1;

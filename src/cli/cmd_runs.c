@@ -48,57 +48,26 @@ static int parse_common(const char *cmd, int argc, char **argv, const char **run
     return 0;
 }
 
-/* Prints the Slurm array tasks of runs_dir's submissions that have no run
- * directory among ids (n) yet, one line each: job id, state from Slurm
- * (queued, cancelled, ...; submitted when Slurm does not answer), sweep
- * label; the column header first when header is set. Returns how many. */
-static int runs_print_tasks(const char *runs_dir, char **ids, int n, int header) {
-    Submission *subs;
-    int n_subs, printed = 0;
+/* Prints the Slurm array tasks of runs_dir's submissions that none of
+ * the n runs is yet, one line each: job id, state from Slurm (queued,
+ * cancelled, ...; submitted when Slurm does not answer), sweep label; the
+ * column header first when header is set. Returns how many. */
+static int runs_print_tasks(const char *runs_dir, const RunStatus *const *runs, int n, int header) {
+    SubmissionTask *t;
+    int n_tasks;
     Error err = {0};
-    if (submission_list(runs_dir, &subs, &n_subs, &err) || n_subs == 0) return 0;
-    /* Which tasks have a run: the latest submission that claims it. */
-    char **has = calloc((size_t)n_subs, sizeof *has);
-    for (int j = 0; has && j < n_subs; j++) has[j] = calloc((size_t)subs[j].tasks, 1);
-    for (int i = 0; has && i < n; i++) {
-        char dir[1200];
-        RunStatus st;
-        snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
-        if (runstore_read_status(dir, &st, &err)) continue;
-        for (int j = n_subs - 1; j >= 0; j--) {
-            int k = submission_task_of(&subs[j], &st);
-            if (k >= 0 && has[j]) {
-                has[j][k] = 1;
-                break;
-            }
-        }
+    if (submission_open_tasks(runs_dir, runs, n, 1, &t, &n_tasks, &err)) return 0;
+    for (int i = 0; i < n_tasks; i++) {
+        if (header && i == 0)
+            printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best",
+                   "final", "sweep");
+        char task[320];
+        snprintf(task, sizeof task, "slurm %s_%d (%s)", t[i].job_id, t[i].task, t[i].name);
+        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", task, submission_state_name(t[i].slurm), "-",
+               "-", "-", "-", t[i].label);
     }
-    enum { STATE_CAP = 32 };
-    for (int j = 0; has && j < n_subs; j++) {
-        const Submission *s = &subs[j];
-        int open = 0;
-        for (int k = 0; has[j] && k < s->tasks; k++) open |= !has[j][k];
-        char *states = open ? calloc((size_t)s->tasks, STATE_CAP) : NULL;
-        if (!states) continue;
-        submission_query(s->job_id, s->tasks, states, STATE_CAP);
-        for (int k = 0; k < s->tasks; k++) {
-            if (has[j][k]) continue;
-            if (header && printed == 0)
-                printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA",
-                       "best", "final", "sweep");
-            char task[320];
-            snprintf(task, sizeof task, "slurm %s_%d (%s)", s->job_id, k, s->name);
-            printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", task,
-                   submission_state_name(states + (size_t)k * STATE_CAP), "-", "-", "-", "-",
-                   s->labels[k]);
-            printed++;
-        }
-        free(states);
-    }
-    for (int j = 0; has && j < n_subs; j++) free(has[j]);
-    free(has);
-    submission_free_list(subs, n_subs);
-    return printed;
+    free(t);
+    return n_tasks;
 }
 
 int cmd_runs(int argc, char **argv) {
@@ -114,20 +83,26 @@ int cmd_runs(int argc, char **argv) {
         return CLI_FAILED;
     }
     if (n == 0) {
-        if (runs_print_tasks(runs_dir, ids, n, 1) == 0) printf("no runs in %s\n", runs_dir);
+        if (runs_print_tasks(runs_dir, NULL, 0, 1) == 0) printf("no runs in %s\n", runs_dir);
         runstore_free_list(ids, n);
         return CLI_OK;
     }
     printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best", "final",
            "sweep");
+    /* The statuses read, for the submitted tasks that have their run. */
+    RunStatus *all = malloc(sizeof *all * (size_t)n);
+    const RunStatus **read = malloc(sizeof *read * (size_t)n);
+    int n_read = 0;
     for (int i = 0; i < n; i++) {
         char dir[1200], best[32], final[32], iter[80];
         snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
-        RunStatus st;
-        if (runstore_read_status(dir, &st, &err)) {
+        RunStatus local, *stp = all ? &all[i] : &local;
+        if (runstore_read_status(dir, stp, &err)) {
             printf("%-40s (unreadable: %s)\n", ids[i], err.msg);
             continue;
         }
+        const RunStatus st = *stp;
+        if (read && all) read[n_read++] = stp;
         fmt_acc(st.best_accuracy, best, sizeof best);
         fmt_acc(st.final_accuracy, final, sizeof final);
         RunProgress pr;
@@ -138,7 +113,9 @@ int cmd_runs(int argc, char **argv) {
         printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", ids[i], runstore_state_name(st.state), iter,
                eta, best, final, st.sweep);
     }
-    runs_print_tasks(runs_dir, ids, n, 0);
+    if (read && all) runs_print_tasks(runs_dir, read, n_read, 0);
+    free(all);
+    free(read);
     runstore_free_list(ids, n);
     return CLI_OK;
 }

@@ -183,6 +183,63 @@ int submission_task_of(const Submission *s, const RunStatus *st) {
     return -1;
 }
 
+Status submission_open_tasks(const char *runs_dir, const RunStatus *const *runs, int n, int query,
+                             SubmissionTask **tasks, int *n_tasks, Error *err) {
+    Submission *subs;
+    int n_subs;
+    *tasks = NULL;
+    *n_tasks = 0;
+    Status st = submission_list(runs_dir, &subs, &n_subs, err);
+    if (st || n_subs == 0) return st;
+    int total = 0;
+    for (int j = 0; j < n_subs; j++) total += subs[j].tasks;
+    /* has[t]: task t (of all submissions, in order) has a run; the latest
+     * submission that claims a run has it. */
+    char *has = calloc((size_t)total, 1);
+    int *first = calloc((size_t)n_subs, sizeof *first);
+    SubmissionTask *out = calloc((size_t)total, sizeof *out);
+    if (!has || !first || !out) {
+        st = error_set(err, ST_NOMEM, "%s: out of memory", runs_dir);
+        goto done;
+    }
+    for (int j = 1; j < n_subs; j++) first[j] = first[j - 1] + subs[j - 1].tasks;
+    for (int i = 0; i < n; i++)
+        for (int j = n_subs - 1; j >= 0; j--) {
+            int k = submission_task_of(&subs[j], runs[i]);
+            if (k >= 0) {
+                has[first[j] + k] = 1;
+                break;
+            }
+        }
+    enum { STATE_CAP = sizeof out->slurm };
+    for (int j = 0; j < n_subs; j++) {
+        const Submission *s = &subs[j];
+        int open = 0;
+        for (int k = 0; k < s->tasks; k++) open |= !has[first[j] + k];
+        if (!open) continue;
+        char *states = query ? calloc((size_t)s->tasks, STATE_CAP) : NULL;
+        if (states) submission_query(s->job_id, s->tasks, states, STATE_CAP);
+        for (int k = 0; k < s->tasks; k++) {
+            if (has[first[j] + k]) continue;
+            SubmissionTask *t = &out[(*n_tasks)++];
+            snprintf(t->job_id, sizeof t->job_id, "%s", s->job_id);
+            t->task = k;
+            snprintf(t->name, sizeof t->name, "%s", s->name);
+            snprintf(t->label, sizeof t->label, "%s", s->labels[k]);
+            if (states) memcpy(t->slurm, states + (size_t)k * STATE_CAP, STATE_CAP);
+        }
+        free(states);
+    }
+    *tasks = out;
+    out = NULL;
+done:
+    free(out);
+    free(has);
+    free(first);
+    submission_free_list(subs, n_subs);
+    return st;
+}
+
 static void submission_set(char *states, size_t cap, int k, const char *state, size_t len) {
     char *slot = states + (size_t)k * cap;
     if (slot[0]) return;

@@ -56,6 +56,23 @@ void submission_free_list(Submission *subs, int n);
 /* The task of s whose run st is (its index), or -1. */
 int submission_task_of(const Submission *s, const RunStatus *st);
 
+/* A task of a submission that has no run directory yet. */
+typedef struct SubmissionTask {
+    char job_id[32];
+    int task;        /* array index = sweep combination */
+    char name[256];  /* the preset's name */
+    char label[512]; /* its sweep label */
+    char slurm[32];  /* Slurm's state ("": not asked, or Slurm did not say) */
+} SubmissionTask;
+
+/* The tasks of runs_dir's submissions that none of the n runs (their
+ * statuses) is, oldest submission first, into a malloc'd array (*tasks,
+ * *n_tasks; free() it). With query set, each has its Slurm state
+ * (submission_query, one call per submission with such a task). Records
+ * that cannot be read are left out; ST_NOMEM is the only failure. */
+Status submission_open_tasks(const char *runs_dir, const RunStatus *const *runs, int n, int query,
+                             SubmissionTask **tasks, int *n_tasks, Error *err);
+
 /* Fills states[k] (tasks entries of cap bytes each, "" first) with each
  * task's Slurm state from lines "JOBID_TASK STATE" or "JOBID_TASK|STATE"
  * (squeue -r -o '%i %T', sacct -P -o JobID,State) for job_id; a range
