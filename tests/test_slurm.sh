@@ -145,6 +145,9 @@ four_runs_done_with_their_keys() {
             grep -qx "bilinear_dim = $dim" "$runs/$d/preset.ini" ||
             { echo "$d: preset.ini does not say base_lr $lr, bilinear_dim $dim"; return 1; }
     done
+    # Each run names its array task.
+    [ "$(cat "$runs"/*/status.ini | sed -n 's/^slurm = //p' | sort)" = \
+        "$(printf "${job}_%d\n" 0 1 2 3)" ] || { grep -h '^slurm' "$runs"/*/status.ini; return 1; }
     labels=$(cat "$runs"/*/status.ini | sed -n 's/^sweep = //p' | sort)
     [ "$labels" = "$(printf '%s\n' 'solver.base_lr=0.01, model.bilinear_dim=32' \
         'solver.base_lr=0.01, model.bilinear_dim=64' 'solver.base_lr=0.02, model.bilinear_dim=32' \

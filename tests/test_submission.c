@@ -91,6 +91,19 @@ static void test_submission_task_of(void **state) {
     snprintf(st.preset, sizeof st.preset, "sweep");
     snprintf(st.sweep, sizeof st.sweep, "solver.base_lr=0.03");
     assert_int_equal(submission_task_of(&s, &st), -1);
+    /* A run an array task made names it: that decides, label or not. */
+    snprintf(st.slurm, sizeof st.slurm, "41_3");
+    assert_int_equal(submission_task_of(&s, &st), 3);
+    snprintf(st.started, sizeof st.started, "2025-01-01T00:00:00Z"); /* a clock behind */
+    assert_int_equal(submission_task_of(&s, &st), 3);
+    snprintf(st.slurm, sizeof st.slurm, "410_3");
+    assert_int_equal(submission_task_of(&s, &st), -1);
+    snprintf(st.slurm, sizeof st.slurm, "4");
+    assert_int_equal(submission_task_of(&s, &st), -1);
+    snprintf(st.slurm, sizeof st.slurm, "41_4");
+    assert_int_equal(submission_task_of(&s, &st), -1);
+    snprintf(st.slurm, sizeof st.slurm, "41_");
+    assert_int_equal(submission_task_of(&s, &st), -1);
 }
 
 static void test_submission_parse_states(void **state) {

@@ -86,6 +86,7 @@ static int status_handler(void *user, const char *section, const char *key, cons
     TEXT("updated", updated)
     TEXT("error", error)
     TEXT("host", host)
+    TEXT("slurm", slurm)
     NUM("pid", pid, strtol(value, &end, 10))
     NUM("iter", iter, (int)strtol(value, &end, 10))
     NUM("max_iter", max_iter, (int)strtol(value, &end, 10))
@@ -169,7 +170,7 @@ Status runstore_write_status(RunWriter *w, Error *err) {
     if (gethostname(st->host, sizeof st->host) != 0) st->host[0] = '\0';
     st->host[sizeof st->host - 1] = '\0';
     size_t used = strlen(text);
-    snprintf(text + used, sizeof text - used, "host = %s\n", st->host);
+    snprintf(text + used, sizeof text - used, "host = %s\nslurm = %s\n", st->host, st->slurm);
     runstore_join(path, sizeof path, w->dir, "status.ini");
     return fileio_write_atomic(path, text, strlen(text), err);
 }
@@ -324,6 +325,16 @@ static Status runstore_open_files(RunWriter *w, Error *err) {
     return ST_OK;
 }
 
+/* "<array job id>_<task id>" when this process is a Slurm array task
+ * (the environment sbatch gives it), else "". */
+static void runstore_slurm_task(char *out, size_t cap) {
+    const char *job = getenv("SLURM_ARRAY_JOB_ID"), *task = getenv("SLURM_ARRAY_TASK_ID");
+    out[0] = '\0';
+    if (job && task && job[0] && task[0] && strlen(job) < 24 && strlen(task) < 16 &&
+        strspn(job, "0123456789") == strlen(job) && strspn(task, "0123456789") == strlen(task))
+        snprintf(out, cap, "%s_%s", job, task);
+}
+
 Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
                        const char *preset_text, Error *err) {
     memset(w, 0, sizeof *w);
@@ -354,6 +365,7 @@ Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
     if ((s = fileio_write_atomic(path, metrics_header, strlen(metrics_header), err))) return s;
     snprintf(w->status.preset, sizeof w->status.preset, "%s", name);
     runstore_now(w->status.started, sizeof w->status.started);
+    runstore_slurm_task(w->status.slurm, sizeof w->status.slurm);
     w->status.state = RUN_RUNNING; /* its process works on it from now on */
     if ((s = runstore_write_status(w, err))) return s;
     return runstore_open_files(w, err);

@@ -61,6 +61,9 @@ typedef struct RunStatus {
     /* The machine whose process pid is (gethostname; "" from older
      * stores): on any other, a running run is not checked for its pid. */
     char host[256];
+    /* "<array job id>_<task id>" when a Slurm array task made the run
+     * (finelab submit), else "". */
+    char slurm[48];
 } RunStatus;
 
 const char *runstore_state_name(RunState s);

@@ -176,7 +176,18 @@ void submission_free_list(Submission *subs, int n) {
 }
 
 int submission_task_of(const Submission *s, const RunStatus *st) {
-    /* ISO 8601 UTC stamps compare as text. */
+    /* A run made by an array task says which. */
+    size_t jl = strlen(s->job_id);
+    if (st->slurm[0]) {
+        if (strncmp(st->slurm, s->job_id, jl) != 0 || st->slurm[jl] != '_') return -1;
+        char *end;
+        const char *task = st->slurm + jl + 1;
+        long k = strtol(task, &end, 10);
+        return end != task && !*end && k >= 0 && k < s->tasks ? (int)k : -1;
+    }
+    /* Else (started by hand, by an older finelab): the same preset name and
+     * label, started after the submission; ISO 8601 UTC stamps compare as
+     * text. */
     if (strcmp(s->name, st->preset) != 0 || strcmp(st->started, s->submitted) < 0) return -1;
     for (int k = 0; k < s->tasks; k++)
         if (strcmp(s->labels[k], st->sweep) == 0) return k;

@@ -7,9 +7,11 @@
  * that has not started as queued with its job id, and one Slurm cancelled
  * or failed with that state.
  *
- * A task's run is the run whose preset name and sweep label are the
- * task's and which started at or after the submission (submission_task_of;
- * the latest such submission claims it). Slurm's side comes from squeue,
+ * A task's run is the run whose status names the task (status.ini's
+ * slurm = <job>_<task>, from the environment sbatch gives the task), or,
+ * for a run without one, whose preset name and sweep label are the task's
+ * and which started at or after the submission (submission_task_of; the
+ * latest such submission claims it). Slurm's side comes from squeue,
  * then sacct (submission_query), read by pure parsers tested on text;
  * where neither answers (no Slurm on this node, the job long forgotten),
  * a task's state is "" and reads as submitted, state unknown.
