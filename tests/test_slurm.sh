@@ -11,7 +11,8 @@
 # at once (squeue polled while it waits) and 2 at some moment; while tasks
 # wait, `finelab runs` shows them queued with the job id (and the lab's
 # Runs screen a held one). A task held back
-# (--begin) reads queued, then cancelled once scancel'd; `scancel --batch
+# (--begin) reads queued, then cancelled once scancel'd, and a run another
+# node said was training for that task reads interrupted; `scancel --batch
 # --signal=INT` stops a running task's run cleanly (stopped, a snapshot). With an MPI build
 # (`finelab version` says MPI) a --ranks 2 task runs under mpirun.
 # Skips, saying why, where Slurm is not installed or not root.
@@ -187,11 +188,23 @@ held_task_queued_then_cancelled() {
     scancel "$held" || return 1
     for _ in $(seq 50); do
         "$FINELAB" runs --runs-dir "$runs" | grep -qE "^slurm ${held}_0 \(held\) +cancelled " &&
-            return 0
+            break
         sleep 0.2
     done
-    "$FINELAB" runs --runs-dir "$runs"
-    return 1
+    "$FINELAB" runs --runs-dir "$runs" | grep -qE "^slurm ${held}_0 \(held\) +cancelled " ||
+        { "$FINELAB" runs --runs-dir "$runs"; return 1; }
+    # A run another node says it is training, its task cancelled: read here,
+    # it is interrupted; one whose job Slurm does not know stays running.
+    local d
+    d=$(cd "$runs" && ls -d -- *-sweep | head -1)
+    mkdir -p "$tmp/faked" && cp -r "$runs/$d" "$tmp/faked/a" && cp -r "$runs/$d" "$tmp/faked/b" || return 1
+    sed -i -e 's/^state = .*/state = running/' -e 's/^pid = .*/pid = 99999999/' \
+        -e 's/^host = .*/host = some-compute-node/' "$tmp/faked"/[ab]/status.ini
+    sed -i "s/^slurm = .*/slurm = ${held}_0/" "$tmp/faked/a/status.ini"
+    sed -i "s/^slurm = .*/slurm = 999999_0/" "$tmp/faked/b/status.ini"
+    "$FINELAB" runs --runs-dir "$tmp/faked" > "$tmp/faked.out"
+    grep -qE '^a +interrupted ' "$tmp/faked.out" && grep -qE '^b +running ' "$tmp/faked.out" ||
+        { cat "$tmp/faked.out"; return 1; }
 }
 scancel_int_stops_cleanly() {
     local job d

@@ -94,6 +94,11 @@ typedef struct App {
     SubmissionTask *slurm_tasks;
     int n_slurm_tasks;
     double slurm_asked_at;
+    /* Runs of other nodes that read running but whose Slurm task has
+     * ended, at the last question (submission_settle): shown interrupted
+     * until the next. run ids, malloc'd. */
+    char (*slurm_gone)[512];
+    int n_slurm_gone;
     /* monitor */
     char mon_dir[1600];
     double ema; /* smoothing weight 0..0.99 */

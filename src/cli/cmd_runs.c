@@ -87,35 +87,52 @@ int cmd_runs(int argc, char **argv) {
         runstore_free_list(ids, n);
         return CLI_OK;
     }
-    printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best", "final",
-           "sweep");
-    /* The statuses read, for the submitted tasks that have their run. */
+    /* Every status first: Slurm settles those of other nodes' tasks
+     * (submission_settle), and the submitted tasks are those without one. */
     RunStatus *all = malloc(sizeof *all * (size_t)n);
-    const RunStatus **read = malloc(sizeof *read * (size_t)n);
+    RunStatus **read = malloc(sizeof *read * (size_t)n);
+    char(*bad)[512] = calloc((size_t)n, sizeof *bad);
+    if (!all || !read || !bad) {
+        fprintf(stderr, "finelab: out of memory\n");
+        free(all);
+        free(read);
+        free(bad);
+        runstore_free_list(ids, n);
+        return CLI_FAILED;
+    }
     int n_read = 0;
     for (int i = 0; i < n; i++) {
-        char dir[1200], best[32], final[32], iter[80];
+        char dir[1200];
         snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
-        RunStatus local, *stp = all ? &all[i] : &local;
-        if (runstore_read_status(dir, stp, &err)) {
-            printf("%-40s (unreadable: %s)\n", ids[i], err.msg);
+        if (runstore_read_status(dir, &all[i], &err))
+            snprintf(bad[i], sizeof bad[i], "%s", err.msg);
+        else
+            read[n_read++] = &all[i];
+    }
+    submission_settle(read, n_read);
+    printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best", "final",
+           "sweep");
+    for (int i = 0; i < n; i++) {
+        if (bad[i][0]) {
+            printf("%-40s (unreadable: %s)\n", ids[i], bad[i]);
             continue;
         }
-        const RunStatus st = *stp;
-        if (read && all) read[n_read++] = stp;
-        fmt_acc(st.best_accuracy, best, sizeof best);
-        fmt_acc(st.final_accuracy, final, sizeof final);
+        const RunStatus *st = &all[i];
+        char best[32], final[32], iter[80], eta[32];
+        fmt_acc(st->best_accuracy, best, sizeof best);
+        fmt_acc(st->final_accuracy, final, sizeof final);
         RunProgress pr;
-        progress_of(&st, &pr);
-        char eta[32];
+        progress_of(st, &pr);
         progress_eta_text(pr.eta, eta, sizeof eta);
-        snprintf(iter, sizeof iter, "%s %s", st.state == RUN_RUNNING ? pr.phase : "iter", pr.count);
-        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", ids[i], runstore_state_name(st.state), iter,
-               eta, best, final, st.sweep);
+        snprintf(iter, sizeof iter, "%s %s", st->state == RUN_RUNNING ? pr.phase : "iter",
+                 pr.count);
+        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", ids[i], runstore_state_name(st->state), iter,
+               eta, best, final, st->sweep);
     }
-    if (read && all) runs_print_tasks(runs_dir, read, n_read, 0);
+    runs_print_tasks(runs_dir, (const RunStatus *const *)read, n_read, 0);
     free(all);
     free(read);
+    free(bad);
     runstore_free_list(ids, n);
     return CLI_OK;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/base/strbuf.h"
 #include "engine/io/fileio.h"
@@ -341,4 +342,69 @@ const char *submission_state_name(const char *slurm) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(slurm, names[i].slurm) == 0) return names[i].name;
     return "failed";
+}
+
+int submission_state_alive(const char *slurm) {
+    static const char *const alive[] = {"",           "PENDING",   "RUNNING", "CONFIGURING",
+                                        "COMPLETING", "SUSPENDED", "REQUEUED"};
+    for (size_t i = 0; i < sizeof alive / sizeof alive[0]; i++)
+        if (strcmp(slurm, alive[i]) == 0) return 1;
+    return 0;
+}
+
+/* Whether st was written on another host than this one. */
+static int submission_elsewhere(const RunStatus *st) {
+    char here[sizeof st->host];
+    if (!st->host[0] || gethostname(here, sizeof here) != 0) return 0;
+    here[sizeof here - 1] = '\0';
+    return strcmp(here, st->host) != 0;
+}
+
+/* The job id and task of "<job>_<task>" (job at most cap - 1 bytes);
+ * -1 when s is not that. */
+static int submission_split(const char *s, char *job, size_t cap) {
+    const char *us = strchr(s, '_');
+    char *end;
+    if (!us || us == s || (size_t)(us - s) >= cap) return -1;
+    long k = strtol(us + 1, &end, 10);
+    if (end == us + 1 || *end || k < 0 || k > SUBMISSION_TASKS_MAX) return -1;
+    memcpy(job, s, (size_t)(us - s));
+    job[us - s] = '\0';
+    return (int)k;
+}
+
+int submission_settle(RunStatus *const *runs, int n) {
+    enum { CAP = 32 };
+    int changed = 0;
+    char *done = calloc((size_t)(n ? n : 1), 1); /* runs settled or not to settle */
+    for (int i = 0; done && i < n; i++) {
+        char job[32];
+        const RunStatus *st = runs[i];
+        if (done[i] || st->state != RUN_RUNNING || !st->slurm[0] || !submission_elsewhere(st) ||
+            submission_split(st->slurm, job, sizeof job) < 0)
+            continue;
+        /* Every run of this job at once: one question. */
+        int tasks = 0;
+        for (int j = i; j < n; j++) {
+            char other[32];
+            int k = submission_split(runs[j]->slurm, other, sizeof other);
+            if (k >= 0 && strcmp(other, job) == 0 && k + 1 > tasks) tasks = k + 1;
+        }
+        char *states = calloc((size_t)tasks, CAP);
+        if (states) submission_query(job, tasks, states, CAP);
+        for (int j = i; states && j < n; j++) {
+            char other[32];
+            int k = submission_split(runs[j]->slurm, other, sizeof other);
+            if (k < 0 || strcmp(other, job) != 0) continue;
+            done[j] = 1;
+            if (runs[j]->state == RUN_RUNNING && submission_elsewhere(runs[j]) &&
+                !submission_state_alive(states + (size_t)k * CAP)) {
+                runs[j]->state = RUN_INTERRUPTED;
+                changed++;
+            }
+        }
+        free(states);
+    }
+    free(done);
+    return changed;
 }

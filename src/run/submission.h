@@ -75,6 +75,17 @@ typedef struct SubmissionTask {
 Status submission_open_tasks(const char *runs_dir, const RunStatus *const *runs, int n, int query,
                              SubmissionTask **tasks, int *n_tasks, Error *err);
 
+/* Whether Slurm state slurm is one a task's process lives in (pending,
+ * running, configuring, completing, suspended, requeued); 1 for "". */
+int submission_state_alive(const char *slurm);
+/* Each of the n runs that reads running, was made by a Slurm array task
+ * (status slurm) and was written on another host (where its pid cannot be
+ * checked) is set to interrupted when Slurm says its task has ended
+ * (cancelled, failed, timed out, node failure, or completed while the run
+ * still said running). Slurm is asked once per job; no answer changes
+ * nothing. Returns how many runs changed. Runs processes. */
+int submission_settle(RunStatus *const *runs, int n);
+
 /* Fills states[k] (tasks entries of cap bytes each, "" first) with each
  * task's Slurm state from lines "JOBID_TASK STATE" or "JOBID_TASK|STATE"
  * (squeue -r -o '%i %T', sacct -P -o JobID,State) for job_id; a range
