@@ -7,6 +7,7 @@
 #   make bench           build and run the benchmarks
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
+#   make deps-slurm      install Slurm and munge (tests/test_slurm.sh starts its own daemons)
 #   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lint_deps.sh)
 #   make format-check    clang-format in check mode on all sources
 
@@ -122,6 +123,14 @@ deps:
 
 deps-test: deps
 	$(call install_missing,$(TEST_PKGS))
+
+# --- Slurm (finelab submit) -------------------------------------------------
+# Only for tests/test_slurm.sh, which starts munged, slurmctld and slurmd of
+# its own and skips where they are not installed; .ci/run installs them.
+SLURM_PKGS := slurm-wlm munge
+.PHONY: deps-slurm
+deps-slurm:
+	$(call install_missing,$(SLURM_PKGS))
 
 # The lab on the embedded default: the generated datasets the demo presets
 # name (presets/demo/*.ini) are made on first run, and made again when an

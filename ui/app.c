@@ -88,6 +88,59 @@ void app_load_presets(App *a) {
     a->dirty = 1;
 }
 
+/* Seconds between two questions to Slurm (squeue runs a process, on the
+ * UI thread): a task's state shown is at most this old. */
+#define APP_SLURM_SECONDS 10.0
+
+/* Runs of other nodes whose Slurm task has ended read interrupted: asked
+ * when ask is set (the ids kept in a->slurm_gone), else from those ids. */
+static void app_settle_runs(App *a, RunStatus **st, int ask) {
+    if (ask) {
+        RunState was[APP_RUNS_MAX];
+        for (int i = 0; i < a->n_runs; i++) was[i] = st[i]->state;
+        if (submission_settle(st, a->n_runs) == 0 && a->n_slurm_gone == 0) return;
+        free(a->slurm_gone);
+        a->n_slurm_gone = 0;
+        a->slurm_gone = malloc(sizeof *a->slurm_gone * (size_t)(a->n_runs ? a->n_runs : 1));
+        for (int i = 0; a->slurm_gone && i < a->n_runs; i++)
+            if (was[i] != st[i]->state)
+                snprintf(a->slurm_gone[a->n_slurm_gone++], sizeof *a->slurm_gone, "%s",
+                         a->runs[i].id);
+        return;
+    }
+    for (int k = 0; k < a->n_slurm_gone; k++)
+        for (int i = 0; i < a->n_runs; i++)
+            if (st[i]->state == RUN_RUNNING && strcmp(a->runs[i].id, a->slurm_gone[k]) == 0)
+                st[i]->state = RUN_INTERRUPTED;
+}
+
+/* The submitted tasks that have no run among a->runs yet, their Slurm
+ * states asked again when APP_SLURM_SECONDS have passed (else kept from
+ * the last list); and the runs whose task Slurm says has ended. */
+static void app_load_slurm_tasks(App *a) {
+    RunStatus **st = malloc(sizeof *st * (size_t)(a->n_runs ? a->n_runs : 1));
+    if (!st) return;
+    for (int i = 0; i < a->n_runs; i++) st[i] = &a->runs[i].status;
+    double now = timer_now();
+    int ask = a->slurm_asked_at == 0 || now - a->slurm_asked_at >= APP_SLURM_SECONDS;
+    app_settle_runs(a, st, ask);
+    if (ask) a->slurm_asked_at = now;
+    SubmissionTask *t;
+    int n;
+    if (submission_open_tasks(a->runs_dir, (const RunStatus *const *)st, a->n_runs, ask, &t, &n,
+                              NULL) == ST_OK) {
+        for (int i = 0; !ask && i < n; i++)
+            for (int k = 0; k < a->n_slurm_tasks; k++)
+                if (a->slurm_tasks[k].task == t[i].task &&
+                    strcmp(a->slurm_tasks[k].job_id, t[i].job_id) == 0)
+                    memcpy(t[i].slurm, a->slurm_tasks[k].slurm, sizeof t[i].slurm);
+        free(a->slurm_tasks);
+        a->slurm_tasks = t;
+        a->n_slurm_tasks = n;
+    }
+    free(st);
+}
+
 void app_load_runs(App *a) {
     if (!a->runs) a->runs = calloc(APP_RUNS_MAX, sizeof *a->runs);
     if (!a->runs) return;
@@ -111,6 +164,7 @@ void app_load_runs(App *a) {
     }
     free(old);
     runstore_free_list(ids, n);
+    app_load_slurm_tasks(a);
     if (a->sel_run >= a->n_runs) a->sel_run = a->n_runs ? a->n_runs - 1 : 0;
     a->runs_loaded_at = timer_now();
     a->dirty = 1;

@@ -17,6 +17,7 @@
 #include "src/report/textgrid.h"
 #include "src/run/bridge.h"
 #include "src/run/runstore.h"
+#include "src/run/submission.h"
 
 typedef enum Screen {
     SCR_PRESETS,
@@ -88,6 +89,16 @@ typedef struct App {
     RunEntry *runs;
     int n_runs, sel_run;
     double runs_loaded_at;
+    /* Slurm array tasks submitted into the run store without a run yet
+     * (malloc'd; their Slurm state asked at most every APP_SLURM_SECONDS) */
+    SubmissionTask *slurm_tasks;
+    int n_slurm_tasks;
+    double slurm_asked_at;
+    /* Runs of other nodes that read running but whose Slurm task has
+     * ended, at the last question (submission_settle): shown interrupted
+     * until the next. run ids, malloc'd. */
+    char (*slurm_gone)[512];
+    int n_slurm_gone;
     /* monitor */
     char mon_dir[1600];
     double ema; /* smoothing weight 0..0.99 */

@@ -296,6 +296,8 @@ LabResult lab_run(const LabOptions *o, char *why, size_t cap) {
     bridge_destroy(a->bridge);
     free(a->presets);
     free(a->runs);
+    free(a->slurm_tasks);
+    free(a->slurm_gone);
     free(a);
     return LAB_OK;
 }

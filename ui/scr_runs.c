@@ -3,7 +3,8 @@
  * other finelab processes (read from their status files), with state,
  * progress bar, phase (what a running run is doing: dataset, weights,
  * cache, train, test, snapshot; src/report/progress.h), ETA, images/s and
- * best test accuracy; the engine's log
+ * best test accuracy, then (dim) the Slurm array tasks `finelab submit`
+ * handed over that have no run yet, with Slurm's state; the engine's log
  * pane below. Stop, pause, resume, delete (asks) and fork act on the
  * selected run; Space marks runs for Compare.
  */
@@ -69,7 +70,17 @@ static void runs_draw(App *a, TextGrid *g) {
         for (; style && x < g->w; x++) textgrid_put(g, x, 3 + i - top, " ", style);
         if (s->error[0] && i == a->sel_run) app_message(a, 1, "%s: %s", e->id, s->error);
     }
-    if (a->n_runs == 0)
+    /* Below the runs, dim: submitted Slurm tasks that have no run yet. */
+    int y = 3 + (a->n_runs - top < rows ? a->n_runs - top : rows);
+    for (int j = 0; j < a->n_slurm_tasks && y < 3 + rows; j++, y++) {
+        const SubmissionTask *t = &a->slurm_tasks[j];
+        char id[320];
+        snprintf(id, sizeof id, "slurm %s_%d (%s)", t->job_id, t->task, t->name);
+        snprintf(line, sizeof line, "  %-*.*s %-11s %-17s %7s %8s  %s", idw, idw, id,
+                 submission_state_name(t->slurm), "-", "-", "-", t->label);
+        textgrid_text(g, 0, y, line, ST_DIM);
+    }
+    if (a->n_runs == 0 && a->n_slurm_tasks == 0)
         textgrid_text(g, 2, 3, "no runs yet: pick a preset on screen 1 and press r", ST_DIM);
     int y0 = g->h - log_rows;
     for (int x = 0; x < g->w; x++) textgrid_put(g, x, y0 - 1, a->utf8 ? "─" : "-", ST_DIM);

@@ -148,10 +148,11 @@ static int run_printed(const Preset *one, const char *label, const char *resume_
 }
 
 /* Trains the preset file path with the --set assignments applied, every
- * combination of its [sweep] in turn, printing progress (a line every
- * `every` seconds within a long phase). */
+ * combination of its [sweep] in turn (only combination `only`, 0-based,
+ * when it is >= 0: one task of a Slurm job array), printing progress (a
+ * line every `every` seconds within a long phase). */
 static int run_file(const char *path, const char *const *sets, int n_sets, const char *runs_dir,
-                    double every) {
+                    double every, int only) {
     Preset p;
     Error err = {0};
     if (preset_load(&p, path, &err)) {
@@ -167,14 +168,21 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
         fprintf(stderr, "finelab: %s\n", err.msg);
         return CLI_BAD_INPUT;
     }
+    int total = preset_sweep_count(&p), rc = CLI_OK;
+    if (only >= total) {
+        fprintf(stderr,
+                "finelab: %s: --sweep-index %d is out of range: the sweep has %d combination%s "
+                "(0-%d)\n",
+                path, only, total, total == 1 ? "" : "s", total - 1);
+        return CLI_BAD_INPUT;
+    }
     /* Every combination's files, before the first run writes anything. */
     if (preflight_sweep(&p, runs_dir, NULL, &err)) {
         fprintf(stderr, "finelab: %s: %s\n", path, err.msg);
         return CLI_BAD_INPUT;
     }
     install_sigint();
-    int total = preset_sweep_count(&p), rc = CLI_OK;
-    for (int k = 0; k < total && !interrupted; k++) {
+    for (int k = only >= 0 ? only : 0; k < (only >= 0 ? only + 1 : total) && !interrupted; k++) {
         Preset one;
         char label[512] = "";
         if (preset_sweep_item(&p, k, &one, label, sizeof label, &err) ||
@@ -182,7 +190,7 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
             fprintf(stderr, "finelab: %s%s%s\n", label, label[0] ? ": " : "", err.msg);
             return CLI_BAD_INPUT;
         }
-        if (total > 1) printf("sweep %d/%d: %s\n", k + 1, total, label);
+        if (total > 1) printf("sweep %d/%d (index %d): %s\n", k + 1, total, k, label);
         int code = run_printed(&one, label, NULL, runs_dir, every);
         if (code > rc) rc = code;
         if (code == CLI_BAD_INPUT) break;
@@ -208,6 +216,7 @@ int cmd_run(int argc, char **argv) {
     const char *sets[64];
     int n_sets = 0;
     double every = RUN_PROGRESS_SECONDS;
+    int only = -1;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (strcmp(argv[i], "--progress") == 0) {
@@ -219,12 +228,22 @@ int cmd_run(int argc, char **argv) {
                 return CLI_BAD_INPUT;
             }
             sets[n_sets++] = v;
+        } else if (strcmp(argv[i], "--sweep-index") == 0) {
+            if (!(v = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
+            char *end;
+            long k = strtol(v, &end, 10);
+            if (end == v || *end || k < 0 || k > 1000000) {
+                cli_error(cmd, "--sweep-index wants a combination number >= 0 (got '%s')", v);
+                return CLI_BAD_INPUT;
+            }
+            only = (int)k;
         } else if (strcmp(argv[i], "--runs-dir") == 0) {
             if (!(runs_dir = cli_value(cmd, argc, argv, &i))) return CLI_BAD_INPUT;
         } else if (argv[i][0] == '-' || path) {
             cli_error(cmd,
                       "unexpected argument '%s' (usage: finelab run PRESET "
-                      "[--set section.key=value]... [--runs-dir DIR] [--progress SECONDS])",
+                      "[--set section.key=value]... [--sweep-index K] [--runs-dir DIR] "
+                      "[--progress SECONDS])",
                       argv[i]);
             return CLI_BAD_INPUT;
         } else {
@@ -235,7 +254,7 @@ int cmd_run(int argc, char **argv) {
         cli_error(cmd, "needs a preset file (usage: finelab run PRESET [--set ...])");
         return CLI_BAD_INPUT;
     }
-    return run_file(path, sets, n_sets, runs_dir, every);
+    return run_file(path, sets, n_sets, runs_dir, every, only);
 }
 
 /* The preset a terminal-less finelab runs: the embedded default demo (a
@@ -267,7 +286,7 @@ int cmd_run_default(const char *runs_dir, const char *why) {
                 "`make run`) generates it\n",
                 path, p->data.dataset);
     free(p);
-    return missing ? CLI_BAD_INPUT : run_file(path, NULL, 0, runs_dir, RUN_PROGRESS_SECONDS);
+    return missing ? CLI_BAD_INPUT : run_file(path, NULL, 0, runs_dir, RUN_PROGRESS_SECONDS, -1);
 }
 
 int cmd_resume(int argc, char **argv) {

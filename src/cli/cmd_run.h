@@ -1,5 +1,6 @@
 /*
- * cmd_run — `finelab run PRESET [--set section.key=value]... [--runs-dir DIR]`
+ * cmd_run — `finelab run PRESET [--set section.key=value]... [--sweep-index K]
+ * [--runs-dir DIR]` (K: only that combination of the [sweep], 0-based)
  * and `finelab resume RUN [--runs-dir DIR]`, and the lab's headless
  * fallback: headless training with one
  * progress line per display interval and per test pass. Ctrl-C stops

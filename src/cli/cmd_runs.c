@@ -14,6 +14,7 @@
 #include "src/report/compare.h"
 #include "src/report/progress.h"
 #include "src/run/runstore.h"
+#include "src/run/submission.h"
 
 static void fmt_acc(double v, char *buf, size_t cap) {
     if (v < 0)
@@ -47,6 +48,28 @@ static int parse_common(const char *cmd, int argc, char **argv, const char **run
     return 0;
 }
 
+/* Prints the Slurm array tasks of runs_dir's submissions that none of
+ * the n runs is yet, one line each: job id, state from Slurm (queued,
+ * cancelled, ...; submitted when Slurm does not answer), sweep label; the
+ * column header first when header is set. Returns how many. */
+static int runs_print_tasks(const char *runs_dir, const RunStatus *const *runs, int n, int header) {
+    SubmissionTask *t;
+    int n_tasks;
+    Error err = {0};
+    if (submission_open_tasks(runs_dir, runs, n, 1, &t, &n_tasks, &err)) return 0;
+    for (int i = 0; i < n_tasks; i++) {
+        if (header && i == 0)
+            printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best",
+                   "final", "sweep");
+        char task[320];
+        snprintf(task, sizeof task, "slurm %s_%d (%s)", t[i].job_id, t[i].task, t[i].name);
+        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", task, submission_state_name(t[i].slurm), "-",
+               "-", "-", "-", t[i].label);
+    }
+    free(t);
+    return n_tasks;
+}
+
 int cmd_runs(int argc, char **argv) {
     const char *runs_dir = "runs";
     int n_pos;
@@ -60,30 +83,56 @@ int cmd_runs(int argc, char **argv) {
         return CLI_FAILED;
     }
     if (n == 0) {
-        printf("no runs in %s\n", runs_dir);
+        if (runs_print_tasks(runs_dir, NULL, 0, 1) == 0) printf("no runs in %s\n", runs_dir);
         runstore_free_list(ids, n);
         return CLI_OK;
     }
+    /* Every status first: Slurm settles those of other nodes' tasks
+     * (submission_settle), and the submitted tasks are those without one. */
+    RunStatus *all = malloc(sizeof *all * (size_t)n);
+    RunStatus **read = malloc(sizeof *read * (size_t)n);
+    char(*bad)[512] = calloc((size_t)n, sizeof *bad);
+    if (!all || !read || !bad) {
+        fprintf(stderr, "finelab: out of memory\n");
+        free(all);
+        free(read);
+        free(bad);
+        runstore_free_list(ids, n);
+        return CLI_FAILED;
+    }
+    int n_read = 0;
+    for (int i = 0; i < n; i++) {
+        char dir[1200];
+        snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
+        if (runstore_read_status(dir, &all[i], &err))
+            snprintf(bad[i], sizeof bad[i], "%s", err.msg);
+        else
+            read[n_read++] = &all[i];
+    }
+    submission_settle(read, n_read);
     printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best", "final",
            "sweep");
     for (int i = 0; i < n; i++) {
-        char dir[1200], best[32], final[32], iter[80];
-        snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
-        RunStatus st;
-        if (runstore_read_status(dir, &st, &err)) {
-            printf("%-40s (unreadable: %s)\n", ids[i], err.msg);
+        if (bad[i][0]) {
+            printf("%-40s (unreadable: %s)\n", ids[i], bad[i]);
             continue;
         }
-        fmt_acc(st.best_accuracy, best, sizeof best);
-        fmt_acc(st.final_accuracy, final, sizeof final);
+        const RunStatus *st = &all[i];
+        char best[32], final[32], iter[80], eta[32];
+        fmt_acc(st->best_accuracy, best, sizeof best);
+        fmt_acc(st->final_accuracy, final, sizeof final);
         RunProgress pr;
-        progress_of(&st, &pr);
-        char eta[32];
+        progress_of(st, &pr);
         progress_eta_text(pr.eta, eta, sizeof eta);
-        snprintf(iter, sizeof iter, "%s %s", st.state == RUN_RUNNING ? pr.phase : "iter", pr.count);
-        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", ids[i], runstore_state_name(st.state), iter,
-               eta, best, final, st.sweep);
+        snprintf(iter, sizeof iter, "%s %s", st->state == RUN_RUNNING ? pr.phase : "iter",
+                 pr.count);
+        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", ids[i], runstore_state_name(st->state), iter,
+               eta, best, final, st->sweep);
     }
+    runs_print_tasks(runs_dir, (const RunStatus *const *)read, n_read, 0);
+    free(all);
+    free(read);
+    free(bad);
     runstore_free_list(ids, n);
     return CLI_OK;
 }

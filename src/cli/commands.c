@@ -14,6 +14,7 @@
 #include "src/cli/cmd_model.h"
 #include "src/cli/cmd_run.h"
 #include "src/cli/cmd_runs.h"
+#include "src/cli/cmd_submit.h"
 #include "src/cli/cmd_synth.h"
 #include "src/cli/version.h"
 #include "src/run/blas_setup.h"
@@ -29,8 +30,10 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const Command commands[] = {
-    {"run", "PRESET [--set s.k=v]...", "train a preset headless ([sweep]: every combination)",
-     cmd_run},
+    {"run", "PRESET [--set s.k=v]...",
+     "train a preset headless ([sweep]: each combination, or --sweep-index K)", cmd_run},
+    {"submit", "PRESET [--max-parallel K]...", "hand a sweep to Slurm as a job array (--dry-run)",
+     cmd_submit},
     {"runs", "", "list the runs in the run store", cmd_runs},
     {"show", "RUN", "a run's resolved preset, status and charts", cmd_show},
     {"compare", "RUN... [--csv|--md] [--all]", "runs side by side: differing keys, results",

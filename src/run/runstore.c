@@ -85,6 +85,8 @@ static int status_handler(void *user, const char *section, const char *key, cons
     TEXT("started", started)
     TEXT("updated", updated)
     TEXT("error", error)
+    TEXT("host", host)
+    TEXT("slurm", slurm)
     NUM("pid", pid, strtol(value, &end, 10))
     NUM("iter", iter, (int)strtol(value, &end, 10))
     NUM("max_iter", max_iter, (int)strtol(value, &end, 10))
@@ -112,6 +114,17 @@ static void status_defaults(RunStatus *st) {
     st->phase_eta = -1;
 }
 
+/* Whether st was written on this machine (or by a version that did not
+ * say): only there does its pid mean the process. A run store on a shared
+ * file system is read on other nodes (a login node watching a cluster's
+ * run), where a pid means nothing. */
+static int runstore_on_this_host(const RunStatus *st) {
+    char here[sizeof st->host];
+    if (!st->host[0] || gethostname(here, sizeof here) != 0) return 1;
+    here[sizeof here - 1] = '\0';
+    return strcmp(here, st->host) == 0;
+}
+
 Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     char path[1200];
     runstore_join(path, sizeof path, run_dir, "status.ini");
@@ -129,7 +142,8 @@ Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     /* A queued run's process may die too (killed while it built its feature
      * cache): whatever it was doing, no one will finish it. */
     int active = st->state == RUN_QUEUED || st->state == RUN_RUNNING;
-    if (active && st->pid > 0 && kill((pid_t)st->pid, 0) != 0 && errno == ESRCH)
+    if (active && st->pid > 0 && runstore_on_this_host(st) && kill((pid_t)st->pid, 0) != 0 &&
+        errno == ESRCH)
         st->state = RUN_INTERRUPTED;
     return ST_OK;
 }
@@ -152,6 +166,11 @@ Status runstore_write_status(RunWriter *w, Error *err) {
              st->updated, st->iter, st->max_iter, st->best_accuracy, st->final_accuracy,
              st->final_loss, st->seconds, st->images_per_s, st->skipped_images, st->phase,
              st->phase_done, st->phase_total, st->phase_eta, st->error);
+    /* The machine of the pid (runstore_on_this_host). */
+    if (gethostname(st->host, sizeof st->host) != 0) st->host[0] = '\0';
+    st->host[sizeof st->host - 1] = '\0';
+    size_t used = strlen(text);
+    snprintf(text + used, sizeof text - used, "host = %s\nslurm = %s\n", st->host, st->slurm);
     runstore_join(path, sizeof path, w->dir, "status.ini");
     return fileio_write_atomic(path, text, strlen(text), err);
 }
@@ -306,6 +325,16 @@ static Status runstore_open_files(RunWriter *w, Error *err) {
     return ST_OK;
 }
 
+/* "<array job id>_<task id>" when this process is a Slurm array task
+ * (the environment sbatch gives it), else "". */
+static void runstore_slurm_task(char *out, size_t cap) {
+    const char *job = getenv("SLURM_ARRAY_JOB_ID"), *task = getenv("SLURM_ARRAY_TASK_ID");
+    out[0] = '\0';
+    if (job && task && job[0] && task[0] && strlen(job) < 24 && strlen(task) < 16 &&
+        strspn(job, "0123456789") == strlen(job) && strspn(task, "0123456789") == strlen(task))
+        snprintf(out, cap, "%s_%s", job, task);
+}
+
 Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
                        const char *preset_text, Error *err) {
     memset(w, 0, sizeof *w);
@@ -336,6 +365,7 @@ Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
     if ((s = fileio_write_atomic(path, metrics_header, strlen(metrics_header), err))) return s;
     snprintf(w->status.preset, sizeof w->status.preset, "%s", name);
     runstore_now(w->status.started, sizeof w->status.started);
+    runstore_slurm_task(w->status.slurm, sizeof w->status.slurm);
     w->status.state = RUN_RUNNING; /* its process works on it from now on */
     if ((s = runstore_write_status(w, err))) return s;
     return runstore_open_files(w, err);

@@ -58,6 +58,12 @@ typedef struct RunStatus {
     long phase_done, phase_total;
     double phase_eta;
     char error[512];
+    /* The machine whose process pid is (gethostname; "" from older
+     * stores): on any other, a running run is not checked for its pid. */
+    char host[256];
+    /* "<array job id>_<task id>" when a Slurm array task made the run
+     * (finelab submit), else "". */
+    char slurm[48];
 } RunStatus;
 
 const char *runstore_state_name(RunState s);
@@ -73,7 +79,8 @@ typedef struct RunRow {
 /* --- reading ------------------------------------------------------------------ */
 
 /* Reads run_dir/status.ini; a queued or running state whose pid is gone
- * reads as RUN_INTERRUPTED. err names the file and line on malformed content. */
+ * (on this host: status.ini names the writer's) reads as RUN_INTERRUPTED. err names the file and
+ * line on malformed content. */
 Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err);
 /* Reads all rows of run_dir/metrics.tsv into a malloc'd array (*rows, *n);
  * a partly written last line is ignored. */
