@@ -9,6 +9,8 @@
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lint_deps.sh)
 #   make format-check    clang-format in check mode on all sources
+#   make MPI=1|MPI=0     with / without MPI (default: with it when pkg-config finds it);
+#                        make deps MPI=1 installs Open MPI
 
 BUILD ?= release
 VARIANTS := release debug asan tsan
@@ -39,10 +41,26 @@ define install_missing
 	fi
 endef
 
+# --- MPI (optional: data-parallel training, engine/base/dist.c) ---------------
+# MPI=1 builds with MPI, MPI=0 without; unset, with it when pkg-config finds
+# Open MPI (ompi-c) or MPICH. Only `make deps MPI=1` installs it.
+MPI_DEB_PKGS := libopenmpi-dev openmpi-bin
+MPI_PC := $(shell pkg-config --exists ompi-c 2>/dev/null && echo ompi-c || \
+            { pkg-config --exists mpich 2>/dev/null && echo mpich; } || echo ompi-c)
+ifeq ($(MPI),)
+  MPI := $(shell pkg-config --exists $(MPI_PC) 2>/dev/null && echo 1 || echo 0)
+endif
+ifeq ($(origin MPI),command line)
+  MPI_DEPS := $(if $(filter 1,$(MPI)),$(MPI_DEB_PKGS))
+endif
+
 # --- flags ------------------------------------------------------------------
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
 # which is after `deps` has installed the packages on a fresh machine.
 ENGINE_PKGS := openblas libjpeg fftw3f
+ifeq ($(MPI),1)
+  ENGINE_PKGS += $(MPI_PC)
+endif
 ENGINE_PKG_CFLAGS = $(shell pkg-config --cflags $(ENGINE_PKGS))
 UI_PKG_CFLAGS = $(shell pkg-config --cflags ncursesw)
 SRC_PKG_CFLAGS = $(shell pkg-config --cflags inih)
@@ -118,7 +136,7 @@ finelab: $(BIN)
 endif
 
 deps:
-	$(call install_missing,$(RUN_PKGS))
+	$(call install_missing,$(RUN_PKGS) $(MPI_DEPS))
 
 deps-test: deps
 	$(call install_missing,$(TEST_PKGS))
@@ -146,6 +164,15 @@ $(OUT)/main.o: PKG_CFLAGS = $(SRC_PKG_CFLAGS)
 $(OUT)/ui/%.o: PKG_CFLAGS = $(UI_PKG_CFLAGS)
 $(OUT)/tests/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS)
 $(OUT)/bench/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS)
+# dist.o is the one object MPI=0/1 changes: $(OUT)/mpi.flag holds the
+# setting and is rewritten (so dist.o is rebuilt) only when it changes.
+MPI_FLAG := $(OUT)/mpi.flag
+$(shell mkdir -p $(OUT) && [ "$$(cat $(MPI_FLAG) 2>/dev/null)" = "$(MPI)" ] || \
+  echo "$(MPI)" > $(MPI_FLAG))
+$(OUT)/engine/base/dist.o: $(MPI_FLAG)
+ifeq ($(MPI),1)
+$(OUT)/engine/base/dist.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) -DFINELAB_MPI
+endif
 $(OUT)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(SAY) "  CC      $<"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/dist.h"
 #include "engine/base/timer.h"
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
@@ -102,6 +103,8 @@ static void run_on_log(void *ctx, const char *line) {
 
 static int run_report(const RunResult *res, Status s, const Error *err) {
     if (s) fprintf(stderr, "finelab: %s\n", err->msg);
+    if (dist_rank() != 0) /* rank 0 tells how the run ended */
+        return s ? (res->bad_input ? CLI_BAD_INPUT : CLI_FAILED) : CLI_OK;
     switch (res->state) {
     case RUN_DONE:
         if (res->final_accuracy >= 0)
@@ -140,6 +143,8 @@ static int run_printed(const Preset *one, const char *label, const char *resume_
                           .on_log = run_on_log,
                           .on_progress = run_on_progress,
                           .should_stop = run_should_stop};
+    if (dist_rank() != 0) /* one rank prints, as one writes the run */
+        cb = (RunnerCallbacks){.ctx = &rp, .should_stop = run_should_stop};
     RunResult res;
     Error err = {0};
     Status s = resume_dir ? runner_resume(resume_dir, runs_dir, &cb, &res, &err)
@@ -203,6 +208,22 @@ static int run_progress_option(const char *cmd, int argc, char **argv, int *i, d
     return CLI_OK;
 }
 
+/* Joins the MPI job when mpirun (or srun) started this process. */
+static int run_join(void) {
+    Error err = {0};
+    if (dist_init(&err) == ST_OK) return CLI_OK;
+    fprintf(stderr, "finelab: %s\n", err.msg);
+    return CLI_FAILED;
+}
+
+/* Leaves the MPI job; a rank that failed ends every rank (MPI_Abort), so
+ * no rank waits forever in a collective for it. */
+static int run_leave(int code) {
+    if (code != CLI_OK) dist_abort(code);
+    dist_finalize();
+    return code;
+}
+
 int cmd_run(int argc, char **argv) {
     const char *cmd = "run", *path = NULL, *runs_dir = "runs";
     const char *sets[64];
@@ -235,7 +256,8 @@ int cmd_run(int argc, char **argv) {
         cli_error(cmd, "needs a preset file (usage: finelab run PRESET [--set ...])");
         return CLI_BAD_INPUT;
     }
-    return run_file(path, sets, n_sets, runs_dir, every);
+    if (run_join()) return CLI_FAILED;
+    return run_leave(run_file(path, sets, n_sets, runs_dir, every));
 }
 
 /* The preset a terminal-less finelab runs: the embedded default demo (a
@@ -299,5 +321,6 @@ int cmd_resume(int argc, char **argv) {
         return CLI_BAD_INPUT;
     }
     install_sigint();
-    return run_printed(NULL, "", dir, runs_dir, every);
+    if (run_join()) return CLI_FAILED;
+    return run_leave(run_printed(NULL, "", dir, runs_dir, every));
 }
