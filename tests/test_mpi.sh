@@ -102,4 +102,40 @@ resume_with_one_rank_continues_the_rows() {
         "$dir/metrics.tsv" >&2
 }
 check resume_with_one_rank_continues_the_rows resume_with_one_rank_continues_the_rows
+
+# A rank killed (SIGKILL) mid-run ends the whole job within seconds, the run
+# reads failed with an error naming that rank, and its last snapshot
+# resumes (with one process) to the end.
+a_killed_rank_fails_the_job_cleanly() {
+    tiny_preset "$tmp/kill.ini" "$tmp/birds" 4000 solver.snapshot=50 solver.test_interval=0
+    mpi2 run "$tmp/kill.ini" --runs-dir "$tmp/killed" > "$tmp/killed.out" 2>&1 &
+    local job=$! dir="" rank0="" victim=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$tmp"/killed/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 120 ] 2>/dev/null &&
+            rank0=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
+        sleep 0.05
+    done
+    victim=$(pgrep -f "^$FINELAB run $tmp/kill.ini" | grep -vx "$rank0" | head -1)
+    [ -n "$victim" ] || { echo "no second rank found" >&2; kill $job; return 1; }
+    kill -KILL "$victim"
+    local t0=$SECONDS
+    wait $job
+    local took=$((SECONDS - t0))
+    [ $took -le 10 ] || { echo "the job took ${took}s to end" >&2; return 1; }
+    grep -q '^state = failed' "$dir/status.ini" && grep -q '^error = rank 1 .*died' "$dir/status.ini" ||
+        { cat "$tmp/killed.out" "$dir/status.ini" >&2; return 1; }
+    # Resumed from its last snapshot (one process), then stopped: it trains on.
+    timeout 120 "$FINELAB" resume "$dir" --runs-dir "$tmp/killed" > "$tmp/after.out" 2>&1 &
+    local resumed=$!
+    for _ in $(seq 200); do
+        grep -q 'resumed from .*iter_' "$dir/log.txt" 2>/dev/null && break
+        sleep 0.05
+    done
+    kill -INT $resumed
+    wait $resumed
+    grep -q 'resumed from .*iter_[0-9]*\.safetensors' "$dir/log.txt" &&
+        grep -q '^state = stopped' "$dir/status.ini" || { cat "$tmp/after.out" >&2; return 1; }
+}
+check a_killed_rank_fails_the_job_cleanly a_killed_rank_fails_the_job_cleanly
 finish

@@ -12,6 +12,7 @@
 #include "engine/base/timer.h"
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
+#include "src/cli/rankwatch.h"
 #include "src/report/progress.h"
 #include "src/run/preflight.h"
 #include "src/run/runner.h"
@@ -67,6 +68,7 @@ static void run_on_start(void *ctx, const char *dir, const RunStatus *st) {
     RunPrint *rp = ctx;
     rp->start_iter = st->iter;
     rp->start_sec = st->seconds;
+    rankwatch_set_run(dir);
     printf("run: %s\n", dir);
     fflush(stdout);
 }
@@ -211,7 +213,10 @@ static int run_progress_option(const char *cmd, int argc, char **argv, int *i, d
 /* Joins the MPI job when mpirun (or srun) started this process. */
 static int run_join(void) {
     Error err = {0};
-    if (dist_init(&err) == ST_OK) return CLI_OK;
+    if (dist_init(&err) == ST_OK) {
+        rankwatch_start();
+        return CLI_OK;
+    }
     fprintf(stderr, "finelab: %s\n", err.msg);
     return CLI_FAILED;
 }
