@@ -4,6 +4,7 @@
 #   make run             build and open the lab
 #   make test            build and run every test (BUILD=asan for ASan + UBSan)
 #   make test-tsan       the threaded tests (bridge, loader) under ThreadSanitizer
+#   make test-mpi        install Open MPI, build with it, run tests/test_mpi.sh (mpirun -np 2)
 #   make bench           build and run the benchmarks
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
@@ -123,7 +124,7 @@ ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
-.PHONY: all run demo-data test test-build test-tsan bench deps deps-test lint-deps format \
+.PHONY: all run demo-data test test-build test-tsan test-mpi bench deps deps-test lint-deps format \
         format-check clean readme-keys list-sources
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -216,6 +217,12 @@ TSAN_TESTS := test_bridge test_loader test_parallel test_tensor_sketch test_maxp
 test-tsan:
 	$(MAKE) BUILD=tsan deps-test $(TSAN_TESTS:%=build/tsan/tests/%)
 	@OPENBLAS_NUM_THREADS=1 tests/run.sh tsan $(TSAN_TESTS:%=build/tsan/tests/%)
+
+# The MPI tests alone (tests/test_mpi.sh: mpirun -np 2 against one process),
+# after installing Open MPI; `make test` runs them too when MPI is built in.
+test-mpi:
+	$(MAKE) MPI=1 deps-test $(BIN)
+	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) tests/test_mpi.sh
 
 # bench/run.sh runs them all, and PyTorch's side where python3-torch is installed.
 bench: deps $(BIN) $(BENCH_BIN)
