@@ -6,6 +6,7 @@
 #   make test-tsan       the threaded tests (bridge, loader) under ThreadSanitizer
 #   make test-mpi        install Open MPI, build with it, run tests/test_mpi.sh (mpirun -np 2)
 #   make bench           build and run the benchmarks
+#   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lint_deps.sh)
@@ -124,7 +125,7 @@ ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
-.PHONY: all run demo-data test test-build test-tsan test-mpi bench deps deps-test lint-deps format \
+.PHONY: all run demo-data test test-build test-tsan test-mpi bench bench-mpi deps deps-test lint-deps format \
         format-check clean readme-keys list-sources
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -228,6 +229,11 @@ test-mpi:
 bench: deps $(BIN) $(BENCH_BIN)
 	$(call install_missing,bc)
 	@bench/run.sh $(OUT)
+
+# Data-parallel scaling on this machine: 1 rank x 2 BLAS threads against 2
+# ranks x 1 (bench/mpi_scaling.sh; needs MPI built in, make deps MPI=1).
+bench-mpi: $(BIN)
+	@bench/mpi_scaling.sh $(OUT)
 
 # --- checks -----------------------------------------------------------------
 # Needs the objects: the circle check reads what they define and use.

@@ -52,6 +52,7 @@ struct Trainer {
     float *grads;    /* ranks > 1: every trainable gradient, packed for one allreduce */
     size_t n_grads;  /* floats in grads */
     int replicas_ok; /* the start-of-run replica check passed */
+    int disp_iters;  /* iterations since the last display row */
     Status sticky;
     Error err;
 };
@@ -210,6 +211,19 @@ static Status trainer_check_replicas(Trainer *t, const char *when) {
                                       (unsigned long long)all[0]);
     free(all);
     return s;
+}
+
+/* With ranks, what the sums cost since the last display row (span
+ * seconds): a log line per display row, for the scaling figures. */
+static void trainer_log_allreduce(Trainer *t, double span) {
+    double secs, bytes;
+    dist_take_stats(&secs, &bytes);
+    if (t->ranks == 1 || t->disp_iters < 1) return;
+    double per = 1.0 / t->disp_iters;
+    trainer_log(t,
+                "allreduce: %.3f ms of %.3f ms per iteration (%.1f%%), %.3f MB summed per "
+                "iteration over %d ranks",
+                1e3 * secs * per, 1e3 * span * per, 100 * secs / span, bytes * per / 1e6, t->ranks);
 }
 
 /* With ranks, a stop asked on any rank stops all (after this iteration). */
@@ -504,6 +518,7 @@ Status trainer_step(Trainer *t, Error *err) {
     }
     trainer_smooth(t, loss);
     double lr = solver_update(&t->solver);
+    t->disp_iters++;
     if (c->display > 0 && iter % c->display == 0) {
         double now = timer_now(), span = fmax(now - t->disp_t0, 1e-9);
         TrainRow row = {.iter = iter,
@@ -516,8 +531,10 @@ Status trainer_step(Trainer *t, Error *err) {
                         .data_wait = fmin(1.0, t->disp_wait / span)};
         if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
         trainer_log(t, "Iteration %d, loss = %.6g, lr = %.6g", iter, row.loss, lr);
+        trainer_log_allreduce(t, span);
         t->disp_correct = t->disp_seen = 0;
         t->disp_images = t->disp_wait = 0;
+        t->disp_iters = 0;
         t->disp_t0 = now;
     }
     if (c->snapshot > 0 && t->solver.iter % c->snapshot == 0) {

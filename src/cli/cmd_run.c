@@ -99,6 +99,7 @@ static void run_on_log(void *ctx, const char *line) {
     (void)ctx;
     /* Display and test lines are printed from rows; the log keeps the rest. */
     if (strncmp(line, "Iteration ", 10) == 0) return;
+    if (strncmp(line, "allreduce: ", 11) == 0) return; /* MPI figures: the log only */
     printf("  %s\n", line);
     fflush(stdout);
 }
@@ -127,11 +128,21 @@ static int run_report(const RunResult *res, Status s, const Error *err) {
     }
 }
 
+/* SIGUSR1 stops cleanly too: mpirun forwards it to every rank (Ctrl-C on
+ * mpirun ends the job with SIGTERM instead), so `kill -USR1 <mpirun's pid>`
+ * stops an MPI run with a snapshot. */
+static void on_sigusr1(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+
 static void install_sigint(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_sigusr1;
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* Runs one concrete preset (resume_dir NULL) or continues the run in
