@@ -5,16 +5,22 @@
 # loss within a relative 1e-5, for the order floats are summed in), from
 # scratch and in last_layer mode with the feature cache built in parallel;
 # status.ini records ranks = 2; an N=2 run stopped part-way and resumed
-# with N=1 continues its rows as if it had never stopped. Skips when the
-# binary has no MPI or mpirun is missing, and under the sanitizer builds
-# (Open MPI's own allocations are not ours to check).
+# with N=1 keeps and continues its rows; a rank killed, or an image that
+# breaks on one rank, fails the whole job cleanly naming the rank. Skips
+# when the binary has no MPI or mpirun is missing, and under ThreadSanitizer.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 skip() {
     echo "[  SKIPPED ] test_mpi: $1"
     exit 0
 }
-case $FINELAB in */asan/* | */tsan/*) skip "the MPI tests run on the release build only" ;; esac
+# Under ASan the ranks run without leak checks: Open MPI keeps its
+# allocations to the end (everything else is checked as usual).
+mpi_env=()
+case $FINELAB in
+*/tsan/*) skip "not under ThreadSanitizer (Open MPI's threads are not instrumented)" ;;
+*/asan/*) mpi_env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0") ;;
+esac
 "$FINELAB" version | grep -q '^MPI: not built' && skip "MPI not built: make MPI=1 after make deps MPI=1"
 command -v mpirun >/dev/null || skip "no mpirun (make deps MPI=1 installs openmpi-bin)"
 lab_init mpi
@@ -23,7 +29,7 @@ lab_birds 3 10
 # two ranks beside other work, and shared memory is the only transport.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader \
     OMPI_MCA_rmaps_base_oversubscribe=1
-mpi2() { mpirun -np 2 --oversubscribe "$FINELAB" "$@"; }
+mpi2() { "${mpi_env[@]}" mpirun -np 2 --oversubscribe "$FINELAB" "$@"; }
 
 # Few iterations at a small rate: the two sum the same gradients in another
 # order (GEMM accumulates a second batch's into the first's), and training
@@ -138,4 +144,29 @@ a_killed_rank_fails_the_job_cleanly() {
         grep -q '^state = stopped' "$dir/status.ini" || { cat "$tmp/after.out" >&2; return 1; }
 }
 check a_killed_rank_fails_the_job_cleanly a_killed_rank_fails_the_job_cleanly
+
+# An image that stops decoding mid-run (truncated once training runs, after
+# the checks) fails the run on every rank with the rank and the file named.
+a_bad_image_on_one_rank_fails_every_rank() {
+    cp -r "$tmp/birds" "$tmp/badbirds"
+    tiny_preset "$tmp/bad.ini" "$tmp/badbirds" 4000 solver.snapshot=0 solver.test_interval=0
+    mpi2 run "$tmp/bad.ini" --runs-dir "$tmp/bad" > "$tmp/bad.out" 2>&1 &
+    local job=$! dir=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$tmp"/bad/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 10 ] 2>/dev/null && break
+        sleep 0.05
+    done
+    local img
+    img=$tmp/badbirds/images/$(awk 'NR == FNR { if ($2 == 1 && !id) id = $1; next } $1 == id { print $2 }' \
+        "$tmp/badbirds/train_test_split.txt" "$tmp/badbirds/images.txt") # a training image
+    head -c $(($(stat -c %s "$img") / 2)) "$img" > "$tmp/half.jpg" && mv "$tmp/half.jpg" "$img"
+    local t0=$SECONDS
+    wait $job
+    [ $((SECONDS - t0)) -le 20 ] || { echo "the job took too long to end" >&2; return 1; }
+    grep -q '^state = failed' "$dir/status.ini" &&
+        grep -q "^error = rank [01]: $img: truncated JPEG" "$dir/status.ini" ||
+        { cat "$tmp/bad.out" "$dir/status.ini" >&2; return 1; }
+}
+check a_bad_image_on_one_rank_fails_every_rank a_bad_image_on_one_rank_fails_every_rank
 finish
