@@ -5,7 +5,8 @@
 # loss within a relative 1e-5, for the order floats are summed in), from
 # scratch and in last_layer mode with the feature cache built in parallel;
 # status.ini records ranks = 2; an N=2 run stopped part-way and resumed
-# with N=1 keeps and continues its rows; a rank killed, or an image that
+# with N=2 writes the rows of a run that never stopped, and with N=1 keeps
+# and continues its rows and its data sequence; a rank killed, or an image that
 # breaks on one rank, fails the whole job cleanly naming the rank. Skips
 # when the binary has no MPI or mpirun is missing, and under ThreadSanitizer.
 cd "$(dirname "$0")/.." || exit 1
@@ -75,6 +76,41 @@ check two_ranks_from_scratch_equal_iter_size_2 two_ranks_write_the_rows_of_iter_
 check two_ranks_of_iter_size_2_equal_iter_size_4 two_ranks_write_the_rows_of_iter_size_2 accum
 check two_ranks_with_feature_cache_equal_iter_size_2 two_ranks_write_the_rows_of_iter_size_2 cached
 
+# The data-sequence position in a snapshot's metadata.
+batches_done() { grep -a -o '"batches_done":"[0-9]*"' "$1" | grep -o '[0-9][0-9]*'; }
+
+# stop_at RUNS_DIR PRESET ITER: starts an N=2 run of PRESET, stops it (SIGINT
+# to rank 0, whose pid status.ini holds) once it passed ITER, waits; prints
+# the run directory.
+stop_at() {
+    mpi2 run "$2" --runs-dir "$1" > "$1.out" 2>&1 &
+    local job=$! dir="" pid=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$1"/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge "$3" ] 2>/dev/null &&
+            pid=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
+        sleep 0.05
+    done
+    [ -n "$pid" ] && kill -INT "$pid"
+    wait $job
+    echo "$dir"
+}
+
+# Stopped and resumed with the same two ranks, a run writes the rows of one
+# that never stopped.
+resume_with_two_ranks_equals_no_stop() {
+    tiny_preset "$tmp/again.ini" "$tmp/birds" 200 solver.snapshot=0 solver.test_interval=50
+    local dir
+    dir=$(stop_at "$tmp/again" "$tmp/again.ini" 20)
+    grep -q '^state = stopped' "$dir/status.ini" || { cat "$tmp/again.out" >&2; return 1; }
+    mpi2 resume "$dir" --runs-dir "$tmp/again" > "$tmp/again2.out" 2>&1 ||
+        { cat "$tmp/again2.out" >&2; return 1; }
+    grep -q '^state = done' "$dir/status.ini" && grep -q '^ranks = 2' "$dir/status.ini" || return 1
+    mpi2 run "$tmp/again.ini" --runs-dir "$tmp/nostop" > "$tmp/nostop.out" 2>&1 || return 1
+    same_rows "$(run_dir "$tmp/nostop.out")" "$dir"
+}
+check resume_with_two_ranks_equals_no_stop resume_with_two_ranks_equals_no_stop
+
 # An N=2 run stopped (SIGINT to rank 0, whose pid status.ini holds) after
 # its first rows and resumed by one process keeps the rows up to its last
 # snapshot and continues them to max_iter. (The preset's iter_size is per
@@ -97,9 +133,15 @@ resume_with_one_rank_continues_the_rows() {
     at=$(sed -n 's/^iter = //p' "$dir/status.ini")
     [ "$at" -lt 300 ] || { echo "never stopped part-way" >&2; return 1; }
     cp "$dir/metrics.tsv" "$tmp/before.tsv"
+    # The data sequence goes on where the two ranks left it: 2 sub-batches
+    # an iteration so far, then 1.
+    [ "$(batches_done "$dir/snapshots/iter_$at.safetensors")" = $((2 * at)) ] ||
+        { echo "batches_done $(batches_done "$dir/snapshots/iter_$at.safetensors") at $at" >&2; return 1; }
     "$FINELAB" resume "$dir" --runs-dir "$tmp/stopped" > "$tmp/resumed.out" 2>&1 ||
         { cat "$tmp/resumed.out" >&2; return 1; }
     grep -q '^ranks = 1' "$dir/status.ini" && grep -q '^state = done' "$dir/status.ini" || return 1
+    [ "$(batches_done "$dir/snapshots/iter_300.safetensors")" = $((2 * at + 300 - at)) ] ||
+        { echo "batches_done at the end: $(batches_done "$dir/snapshots/iter_300.safetensors")" >&2; return 1; }
     # Every row before the stop is still there, unchanged, and the rows go on
     # every `display` iterations to the end.
     local kept

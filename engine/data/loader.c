@@ -148,9 +148,9 @@ nomem:
 
 /* The sequence batch of this loader's batch k (its shard's k-th). */
 static int64_t loader_sequence_batch(const LoaderConfig *c, int64_t k) {
-    if (c->shard_count <= 1) return k;
+    if (c->shard_count <= 1) return c->shard_base + k;
     int64_t run = c->shard_run > 0 ? c->shard_run : 1;
-    return k / run * c->shard_count * run + c->shard_index * run + k % run;
+    return c->shard_base + k / run * c->shard_count * run + c->shard_index * run + k % run;
 }
 
 static void loader_fill(Worker *w, Slot *s, int64_t k) {

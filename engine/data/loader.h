@@ -45,8 +45,10 @@ typedef struct LoaderConfig {
     /* A data-parallel rank's share of an endless sequence: of every
      * shard_count x shard_run batches, this loader's batches k are the
      * shard_run from shard_index x shard_run on (batch k is sequence batch
-     * (k / run) * count * run + index * run + k % run). 0 or 1 count: all. */
+     * base + (k / run) * count * run + index * run + k % run). 0 or 1
+     * count: all (batch k is base + k). */
     int shard_count, shard_index, shard_run;
+    int64_t shard_base; /* sequence batch of batch 0's shard block (a resume: batches done) */
 } LoaderConfig;
 
 /* A batch lent by loader_next until the next call (or loader_destroy). */

@@ -53,6 +53,10 @@ struct Trainer {
     size_t n_grads;  /* floats in grads */
     int replicas_ok; /* the start-of-run replica check passed */
     int disp_iters;  /* iterations since the last display row */
+    /* Where the data is: iteration seq_iter0 (the start or the resume)
+     * began at sub-batch seq_base of the one sequence (trainer_seq). */
+    int64_t seq_base;
+    int seq_iter0;
     Status sticky;
     Error err;
 };
@@ -106,12 +110,19 @@ static Param *const *trainer_backbone_params(Trainer *t, int *n) {
 
 /* --- data parallel ------------------------------------------------------------ */
 
-/* The training loader from this rank's batch first on: rank r of N takes
+/* The sub-batch of the one data sequence iteration iter starts at: every
+ * iteration since seq_iter0 took ranks x iter_size of them. */
+static int64_t trainer_seq(const Trainer *t, int iter) {
+    return t->seq_base + (int64_t)(iter - t->seq_iter0) * t->ranks * t->cfg.solver.iter_size;
+}
+
+/* The training loader from the current iteration on: rank r of N takes
  * the iter_size batches a single process with iter_size N x iter_size
  * would take at sub-iterations r x iter_size .. (r + 1) x iter_size - 1. */
-static LoaderConfig trainer_train_loader(const Trainer *t, int64_t first) {
+static LoaderConfig trainer_train_loader(const Trainer *t) {
     LoaderConfig lc = t->cfg.train_data;
-    lc.first_batch = first;
+    lc.first_batch = 0;
+    lc.shard_base = trainer_seq(t, t->solver.iter);
     lc.shard_count = t->ranks;
     lc.shard_index = t->rank;
     lc.shard_run = t->cfg.solver.iter_size;
@@ -282,6 +293,9 @@ Status trainer_snapshot(Trainer *t, Error *err) {
         {"seconds", trainer_seconds(t), 0},
         {"best_accuracy", t->best_acc, 0},
         {"last_test_iter", t->last_test_iter, 1},
+        /* Sub-batches of the data sequence used so far (with ranks, more than
+         * iter x iter_size): a resume with any number of ranks goes on there. */
+        {"batches_done", (double)trainer_seq(t, t->solver.iter), 1},
     };
     if (!s) s = safetensors_writer_meta(w, "format", "finelab-snapshot-1");
     char input[160];
@@ -336,6 +350,11 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
         return error_set(err, ST_FORMAT, "%s: not a finelab snapshot (solver state missing)",
                          snapshot);
     }
+    /* Snapshots from before MPI have no batches_done: one process used
+     * iter x iter_size sub-batches. */
+    double batches_done;
+    if (trainer_meta_num(st, "batches_done", &batches_done))
+        batches_done = iter * t->cfg.solver.iter_size;
     const char *win = safetensors_meta(st, "loss_window");
     double window[4096];
     int wn = 0;
@@ -361,11 +380,13 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
     t->best_acc = best;
     t->last_test_iter = (int)last_test;
     t->last_snapshot_iter = (int)iter;
+    t->seq_base = (int64_t)batches_done;
+    t->seq_iter0 = (int)iter;
     /* Restart the training data at the batch the snapshot stopped before. */
     loader_destroy(t->train);
     t->train = NULL;
     if (!t->use_cache) {
-        LoaderConfig lc = trainer_train_loader(t, (int64_t)iter * t->cfg.solver.iter_size);
+        LoaderConfig lc = trainer_train_loader(t);
         if (!(t->train = loader_create(t->cfg.ds, t->cfg.ds->train, t->cfg.ds->n_train, &lc, err)))
             return err ? err->status : ST_STATE;
     }
@@ -488,7 +509,7 @@ Status trainer_step(Trainer *t, Error *err) {
     double images0 = t->disp_images;
     for (int k = 0; !s && k < c->solver.iter_size; k++) {
         if (t->use_cache) {
-            int64_t batch = ((int64_t)iter * t->ranks + t->rank) * c->solver.iter_size + k;
+            int64_t batch = trainer_seq(t, iter) + (int64_t)t->rank * c->solver.iter_size + k;
             featcache_batch(&t->cache_train, batch, c->batch_size, 1, c->seed, &t->feats,
                             t->feat_labels);
             loss += trainer_pass(t, &t->feats, t->feat_labels, 1, &t->disp_correct);
@@ -751,7 +772,7 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     }
     t->t0 = timer_now(); /* a run's time includes building its feature cache */
     if (!t->use_cache) {
-        LoaderConfig lc = trainer_train_loader(t, 0);
+        LoaderConfig lc = trainer_train_loader(t);
         if (!(t->train = loader_create(c->ds, c->ds->train, c->ds->n_train, &lc, err)))
             goto fail_status;
     }
