@@ -4,12 +4,16 @@
 #   make run             build and open the lab
 #   make test            build and run every test (BUILD=asan for ASan + UBSan)
 #   make test-tsan       the threaded tests (bridge, loader) under ThreadSanitizer
+#   make test-mpi        install Open MPI, build with it, run tests/test_mpi.sh (mpirun -np 2)
 #   make bench           build and run the benchmarks
+#   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make deps-slurm      install Slurm and munge (tests/test_slurm.sh starts its own daemons)
 #   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lint_deps.sh)
 #   make format-check    clang-format in check mode on all sources
+#   make MPI=1|MPI=0     with / without MPI (default: with it when pkg-config finds it);
+#                        make deps MPI=1 installs Open MPI
 
 BUILD ?= release
 VARIANTS := release debug asan tsan
@@ -40,10 +44,26 @@ define install_missing
 	fi
 endef
 
+# --- MPI (optional: data-parallel training, engine/base/dist.c) ---------------
+# MPI=1 builds with MPI, MPI=0 without; unset, with it when pkg-config finds
+# Open MPI (ompi-c) or MPICH. Only `make deps MPI=1` installs it.
+MPI_DEB_PKGS := libopenmpi-dev openmpi-bin
+MPI_PC := $(shell pkg-config --exists ompi-c 2>/dev/null && echo ompi-c || \
+            { pkg-config --exists mpich 2>/dev/null && echo mpich; } || echo ompi-c)
+ifeq ($(MPI),)
+  MPI := $(shell pkg-config --exists $(MPI_PC) 2>/dev/null && echo 1 || echo 0)
+endif
+ifeq ($(origin MPI),command line)
+  MPI_DEPS := $(if $(filter 1,$(MPI)),$(MPI_DEB_PKGS))
+endif
+
 # --- flags ------------------------------------------------------------------
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
 # which is after `deps` has installed the packages on a fresh machine.
 ENGINE_PKGS := openblas libjpeg fftw3f
+ifeq ($(MPI),1)
+  ENGINE_PKGS += $(MPI_PC)
+endif
 ENGINE_PKG_CFLAGS = $(shell pkg-config --cflags $(ENGINE_PKGS))
 UI_PKG_CFLAGS = $(shell pkg-config --cflags ncursesw)
 SRC_PKG_CFLAGS = $(shell pkg-config --cflags inih)
@@ -106,7 +126,7 @@ ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
-.PHONY: all run demo-data test test-build test-tsan bench deps deps-test lint-deps format \
+.PHONY: all run demo-data test test-build test-tsan test-mpi bench bench-mpi deps deps-test lint-deps format \
         format-check clean readme-keys list-sources
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -119,7 +139,7 @@ finelab: $(BIN)
 endif
 
 deps:
-	$(call install_missing,$(RUN_PKGS))
+	$(call install_missing,$(RUN_PKGS) $(MPI_DEPS))
 
 deps-test: deps
 	$(call install_missing,$(TEST_PKGS))
@@ -155,6 +175,15 @@ $(OUT)/main.o: PKG_CFLAGS = $(SRC_PKG_CFLAGS)
 $(OUT)/ui/%.o: PKG_CFLAGS = $(UI_PKG_CFLAGS)
 $(OUT)/tests/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS)
 $(OUT)/bench/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS)
+# dist.o is the one object MPI=0/1 changes: $(OUT)/mpi.flag holds the
+# setting and is rewritten (so dist.o is rebuilt) only when it changes.
+MPI_FLAG := $(OUT)/mpi.flag
+$(shell mkdir -p $(OUT) && [ "$$(cat $(MPI_FLAG) 2>/dev/null)" = "$(MPI)" ] || \
+  echo "$(MPI)" > $(MPI_FLAG))
+$(OUT)/engine/base/dist.o: $(MPI_FLAG)
+ifeq ($(MPI),1)
+$(OUT)/engine/base/dist.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) -DFINELAB_MPI
+endif
 $(OUT)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(SAY) "  CC      $<"
@@ -199,10 +228,21 @@ test-tsan:
 	$(MAKE) BUILD=tsan deps-test $(TSAN_TESTS:%=build/tsan/tests/%)
 	@OPENBLAS_NUM_THREADS=1 tests/run.sh tsan $(TSAN_TESTS:%=build/tsan/tests/%)
 
+# The MPI tests alone (tests/test_mpi.sh: mpirun -np 2 against one process),
+# after installing Open MPI; `make test` runs them too when MPI is built in.
+test-mpi:
+	$(MAKE) MPI=1 deps-test $(BIN)
+	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) tests/test_mpi.sh
+
 # bench/run.sh runs them all, and PyTorch's side where python3-torch is installed.
 bench: deps $(BIN) $(BENCH_BIN)
 	$(call install_missing,bc)
 	@bench/run.sh $(OUT)
+
+# Data-parallel scaling on this machine: 1 rank x 2 BLAS threads against 2
+# ranks x 1 (bench/mpi_scaling.sh; needs MPI built in, make deps MPI=1).
+bench-mpi: $(BIN)
+	@bench/mpi_scaling.sh $(OUT)
 
 # --- checks -----------------------------------------------------------------
 # Needs the objects: the circle check reads what they define and use.

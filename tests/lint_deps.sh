@@ -20,7 +20,7 @@
 # ("engine/nn/layer.h") and that file must exist. A folder may always include
 # its own headers. Besides the folder rule: with OBJDIR (the build's objects)
 # no circle of files calling each other, as nm sees it; only ui/term.c
-# includes curses; one engine file each includes cblas.h,
+# includes curses; one engine file each includes cblas.h, mpi.h,
 # jpeglib.h and fftw3.h, and nothing outside engine/ includes them.
 # Prints every violation with file:line; exit 1 when there is any.
 export LC_ALL=C
@@ -109,7 +109,7 @@ for f in $sources; do
     sys_include 'n?curses\.h|ncursesw/[a-z]+\.h|term\.h|panel\.h|menu\.h|form\.h' "$f" |
         sed "s|^|$f:|" | while read -r l; do echo "lint-deps: $l: only ui/term.c includes curses"; done
 done | grep . && fail=1
-for lib in cblas jpeglib fftw3; do
+for lib in cblas jpeglib fftw3 mpi; do
     users=$(grep -lE "^\s*#\s*include\s*[<\"]$lib\.h[\">]" $(echo "$sources" | grep '^engine/'))
     [ "$(echo "$users" | grep -c .)" -le 1 ] ||
         err "$lib.h is included by more than one engine file:" $users

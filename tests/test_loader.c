@@ -146,6 +146,47 @@ static void test_loader_same_batches_for_any_threads_and_resume(void **state) {
     free(b);
 }
 
+/* A data-parallel rank's shard: of every 3 x 2 batches, rank 1's are the
+ * 2 from batch 2 on, augmentation and all; a pass cut at stop_batch. */
+static void test_loader_shard_takes_its_batches(void **state) {
+    (void)state;
+    LoaderConfig cfg = plain(3);
+    cfg.resize = 28;
+    cfg.resolution = 20;
+    cfg.random_crop = 1;
+    cfg.mirror = 1;
+    cfg.shuffle = 1;
+    enum { K = 12 };
+    size_t per = 3 * 3 * 20 * 20;
+    float *a = malloc(K * per * sizeof(float)), *b = malloc(4 * per * sizeof(float));
+    int ia[K * 3], ib[4 * 3];
+    collect(cfg, K, a, ia);
+    cfg.shard_count = 3;
+    cfg.shard_index = 1;
+    cfg.shard_run = 2;
+    cfg.first_batch = 1; /* its second batch on: sequence batches 3, 8, 9 */
+    collect(cfg, 3, b, ib);
+    const int want[3] = {3, 8, 9};
+    for (int k = 0; k < 3; k++) {
+        assert_memory_equal(ib + 3 * k, ia + 3 * want[k], sizeof(int) * 3);
+        assert_memory_equal(b + k * per, a + want[k] * per, per * sizeof(float));
+    }
+    LoaderConfig one = plain(4);
+    one.one_pass = 1;
+    one.first_batch = 1;
+    one.stop_batch = 2;
+    Loader *ld = loader_create(&ds, all_items, 10, &one, NULL);
+    LoaderBatch lb;
+    assert_int_equal(loader_next(ld, &lb, NULL), ST_OK);
+    assert_int_equal(lb.n, 4);
+    assert_int_equal(lb.items[0], 4);
+    assert_int_equal(loader_next(ld, &lb, NULL), ST_OK);
+    assert_int_equal(lb.n, 0);
+    loader_destroy(ld);
+    free(a);
+    free(b);
+}
+
 static void test_loader_one_pass_ends_with_short_batch(void **state) {
     (void)state;
     LoaderConfig cfg = plain(4);
@@ -257,6 +298,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_order_wraps_and_values),
         cmocka_unit_test(test_loader_same_batches_for_any_threads_and_resume),
+        cmocka_unit_test(test_loader_shard_takes_its_batches),
         cmocka_unit_test(test_loader_one_pass_ends_with_short_batch),
         cmocka_unit_test(test_loader_mirror_and_centre_crop),
         cmocka_unit_test(test_loader_bbox_cut),

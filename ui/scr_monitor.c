@@ -87,11 +87,13 @@ static void monitor_draw(App *a, TextGrid *g) {
     if (st.state == RUN_RUNNING && strcmp(pr.phase, "train") != 0) /* what it does now */
         snprintf(doing, sizeof doing, "  %s %s%s%.0f%%", pr.phase, pr.count, pr.count[0] ? " " : "",
                  pr.fraction >= 0 ? 100 * pr.fraction : 0);
+    char ranks[24] = ""; /* an MPI run's processes */
+    if (st.ranks > 1) snprintf(ranks, sizeof ranks, "  ranks = %d", st.ranks);
     snprintf(line, sizeof line,
-             "%s  [%s]%s  iter %d/%d  lr %.3g  ETA %s  %.1f img/s  "
+             "%s  [%s]%s%s  iter %d/%d  lr %.3g  ETA %s  %.1f img/s  "
              "data wait %.0f%%  best test %s",
-             id, runstore_state_name(st.state), doing, st.iter, st.max_iter, lr, eta_text, ips,
-             100 * wait, best);
+             id, runstore_state_name(st.state), ranks, doing, st.iter, st.max_iter, lr, eta_text,
+             ips, 100 * wait, best);
     textgrid_text(g, 0, 0, line, ST_TITLE);
     snprintf(line, sizeof line,
              "smoothing %.2f (raw shown dotted)   loss axis %s   glyphs %s   zoom %s", a->ema,

@@ -146,10 +146,17 @@ nomem:
     return error_set(err, ST_NOMEM, "%s: out of memory while resizing", it->path);
 }
 
+/* The sequence batch of this loader's batch k (its shard's k-th). */
+static int64_t loader_sequence_batch(const LoaderConfig *c, int64_t k) {
+    if (c->shard_count <= 1) return c->shard_base + k;
+    int64_t run = c->shard_run > 0 ? c->shard_run : 1;
+    return c->shard_base + k / run * c->shard_count * run + c->shard_index * run + k % run;
+}
+
 static void loader_fill(Worker *w, Slot *s, int64_t k) {
     Loader *ld = w->ld;
     int B = ld->cfg.batch_size;
-    int64_t first = k * B;
+    int64_t first = loader_sequence_batch(&ld->cfg, k) * B;
     int64_t total = ld->cfg.one_pass ? ld->n : INT64_MAX;
     int n = (int)(total - first < B ? total - first : B);
     s->status = ST_OK;
@@ -216,6 +223,8 @@ Loader *loader_create(const Dataset *ds, const int *items, int n, const LoaderCo
     ld->held = -1;
     ld->next_fill = ld->next_consume = cfg->first_batch;
     ld->end_batch = cfg->one_pass ? (n + cfg->batch_size - 1) / cfg->batch_size : INT64_MAX;
+    if (cfg->one_pass && cfg->stop_batch > 0 && cfg->stop_batch < ld->end_batch)
+        ld->end_batch = cfg->stop_batch;
     pthread_mutex_init(&ld->mu, NULL);
     pthread_cond_init(&ld->space, NULL);
     pthread_cond_init(&ld->ready, NULL);

@@ -8,7 +8,8 @@
  * epoch in a fresh seeded random order when shuffling (Caffe's ImageData
  * behaviour), and its augmentation draws come from a stream seeded by
  * (seed, p). So batch contents depend only on the configuration, never on
- * thread count or timing. Loader threads fill a ring of `prefetch` batch
+ * thread count or timing (and a rank's shard, see shard_count, holds the
+ * very batches one loader would give it). Loader threads fill a ring of `prefetch` batch
  * slots ahead of the consumer; the time the consumer blocks is measured.
  *
  * One consumer thread (the engine's) calls loader_next; the loader's own
@@ -40,6 +41,14 @@ typedef struct LoaderConfig {
     int prefetch;        /* batches prepared ahead, >= 1 */
     uint64_t seed;       /* seed of the order and the augmentation */
     int64_t first_batch; /* number of the first batch returned (resume) */
+    int64_t stop_batch;  /* one_pass: > 0 ends the pass before this batch (a share of it) */
+    /* A data-parallel rank's share of an endless sequence: of every
+     * shard_count x shard_run batches, this loader's batches k are the
+     * shard_run from shard_index x shard_run on (batch k is sequence batch
+     * base + (k / run) * count * run + index * run + k % run). 0 or 1
+     * count: all (batch k is base + k). */
+    int shard_count, shard_index, shard_run;
+    int64_t shard_base; /* sequence batch of batch 0's shard block (a resume: batches done) */
 } LoaderConfig;
 
 /* A batch lent by loader_next until the next call (or loader_destroy). */

@@ -4,9 +4,11 @@
  */
 #include "engine/train/featcache.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/dist.h"
 #include "engine/base/rng.h"
 
 static uint64_t featcache_mix(uint64_t a, uint64_t b) {
@@ -37,6 +39,27 @@ static LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t see
     return c;
 }
 
+/* Every rank's share of view v's features to every rank (one view's
+ * block is n samples from v x n; rank r computed batches
+ * [nb r / N, nb (r + 1) / N) of it). */
+static Status featcache_gather(FeatCache *fc, int v, int n, int B, Error *err) {
+    int ranks = dist_size();
+    if (ranks == 1) return ST_OK;
+    int *counts = malloc(sizeof(int) * 2 * (size_t)ranks), *displs = counts + ranks;
+    if (!counts) return error_set(err, ST_NOMEM, "feature cache: out of memory");
+    int64_t nb = (n + B - 1) / B;
+    for (int r = 0; r < ranks; r++) {
+        int64_t s0 = nb * r / ranks * B, s1 = nb * (r + 1) / ranks * B;
+        if (s1 > n) s1 = n;
+        if (s0 > n) s0 = n;
+        displs[r] = (int)s0 * fc->dim;
+        counts[r] = (int)(s1 - s0) * fc->dim;
+    }
+    Status s = dist_gather_f32(fc->feats + (size_t)v * n * fc->dim, counts, displs, err);
+    free(counts);
+    return s;
+}
+
 Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
                        const LoaderConfig *base, int views, uint64_t seed,
                        int (*progress)(void *ctx, int done, int total), void *ctx, Error *err) {
@@ -57,14 +80,28 @@ Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *it
         featcache_fini(fc);
         return ST_OK;
     }
+    int ranks = dist_size(), rank = dist_rank();
+    if (ranks > 1 && (int64_t)n * fc->dim > INT_MAX) {
+        featcache_fini(fc);
+        return error_set(err, ST_ARG,
+                         "feature cache: %d x %d features per view are too many to "
+                         "gather over MPI",
+                         n, fc->dim);
+    }
+    for (int i = 0; i < fc->n; i++) fc->labels[i] = ds->items[items[i % n]].label;
+    int64_t nb = (n + base->batch_size - 1) / base->batch_size;
+    int64_t kb0 = nb * rank / ranks, kb1 = nb * (rank + 1) / ranks;
     for (int v = 0; v < views; v++) {
         LoaderConfig c = featcache_view(base, v, seed);
-        Loader *ld = loader_create(ds, items, n, &c, err);
-        if (!ld) {
+        c.first_batch = kb0;
+        c.stop_batch = kb1;
+        done = v * n + (int)(kb0 * base->batch_size);
+        Loader *ld = kb1 > kb0 ? loader_create(ds, items, n, &c, err) : NULL;
+        if (kb1 > kb0 && !ld) {
             featcache_fini(fc);
             return err ? err->status : ST_STATE;
         }
-        for (;;) {
+        for (; ld;) {
             LoaderBatch b;
             Status st = loader_next(ld, &b, err);
             if (st) {
@@ -76,15 +113,20 @@ Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *it
             const Tensor *f = net_forward_features(net, &b.x);
             memcpy(fc->feats + (size_t)done * fc->dim, f->data,
                    sizeof(float) * (size_t)b.n * (size_t)fc->dim);
-            memcpy(fc->labels + done, b.labels, sizeof(int) * (size_t)b.n);
             done += b.n;
-            if (progress && progress(ctx, done, fc->n)) {
+            int shown = ranks > 1 ? v * n + (done - v * n) * ranks : done;
+            if (progress && progress(ctx, shown < fc->n ? shown : fc->n, fc->n)) {
                 loader_destroy(ld);
                 featcache_fini(fc);
                 return ST_OK;
             }
         }
         loader_destroy(ld);
+        Status st = featcache_gather(fc, v, n, base->batch_size, err);
+        if (st) {
+            featcache_fini(fc);
+            return st;
+        }
     }
     return ST_OK;
 }

@@ -9,6 +9,10 @@
  * centre crop only. Cached samples are served in batches in a fresh seeded
  * order every epoch, so batch k depends only on (seed, k), as the loader's
  * do. A FeatCache is owned by the engine thread.
+ *
+ * Data-parallel (dist.h, more than one rank): each rank runs the backbone
+ * over its share of every view's batches and the shares are gathered, so
+ * every rank ends up with the cache one process would build.
  */
 #ifndef FINELAB_FEATCACHE_H
 #define FINELAB_FEATCACHE_H
@@ -32,8 +36,9 @@ typedef struct FeatCache {
 /* Runs net's feature part over `views` views of each of the n items (base
  * gives resize, resolution, filter, normalisation, threads; crop and mirror
  * are set per view). progress (may be NULL) is told done/total samples
- * before the first batch and after each; when it returns nonzero the build
- * stops: ST_OK with fc empty (fc->feats NULL). */
+ * before the first batch and after each (with ranks, an estimate from this
+ * rank's share); when it returns nonzero the build stops: ST_OK with fc
+ * empty (fc->feats NULL). Every rank must call it (it gathers). */
 Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
                        const LoaderConfig *base, int views, uint64_t seed,
                        int (*progress)(void *ctx, int done, int total), void *ctx, Error *err);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engine/base/blas.h"
+#include "engine/base/dist.h"
 #include "engine/base/parallel.h"
 #include "engine/base/timer.h"
 #include "engine/io/safetensors.h"
@@ -47,6 +48,15 @@ struct Trainer {
     double best_acc, last_acc;
     int last_snapshot_iter, last_test_iter;
     int stopped;
+    int rank, ranks; /* this process's place in a data-parallel run (dist.h) */
+    float *grads;    /* ranks > 1: every trainable gradient, packed for one allreduce */
+    size_t n_grads;  /* floats in grads */
+    int replicas_ok; /* the start-of-run replica check passed */
+    int disp_iters;  /* iterations since the last display row */
+    /* Where the data is: iteration seq_iter0 (the start or the resume)
+     * began at sub-batch seq_base of the one sequence (trainer_seq). */
+    int64_t seq_base;
+    int seq_iter0;
     Status sticky;
     Error err;
 };
@@ -79,6 +89,12 @@ static int trainer_ask_stop(Trainer *t) {
     return t->stopped;
 }
 
+/* The same inside a test pass or the feature cache: with ranks, a stop is
+ * taken only where all ranks agree on it (the end of an iteration). */
+static int trainer_ask_stop_inside(Trainer *t) {
+    return t->ranks > 1 ? 0 : trainer_ask_stop(t);
+}
+
 static double trainer_seconds(const Trainer *t) {
     return t->seconds0 + timer_now() - t->t0;
 }
@@ -92,10 +108,155 @@ static Param *const *trainer_backbone_params(Trainer *t, int *n) {
     return all;
 }
 
+/* --- data parallel ------------------------------------------------------------ */
+
+/* The sub-batch of the one data sequence iteration iter starts at: every
+ * iteration since seq_iter0 took ranks x iter_size of them. */
+static int64_t trainer_seq(const Trainer *t, int iter) {
+    return t->seq_base + (int64_t)(iter - t->seq_iter0) * t->ranks * t->cfg.solver.iter_size;
+}
+
+/* The training loader from the current iteration on: rank r of N takes
+ * the iter_size batches a single process with iter_size N x iter_size
+ * would take at sub-iterations r x iter_size .. (r + 1) x iter_size - 1. */
+static LoaderConfig trainer_train_loader(const Trainer *t) {
+    LoaderConfig lc = t->cfg.train_data;
+    lc.first_batch = 0;
+    lc.shard_base = trainer_seq(t, t->solver.iter);
+    lc.shard_count = t->ranks;
+    lc.shard_index = t->rank;
+    lc.shard_run = t->cfg.solver.iter_size;
+    return lc;
+}
+
+/* Sticks an error of this rank's collectives (MPI failed) and returns it. */
+static Status trainer_dist_fail(Trainer *t, Status s, Error *local) {
+    t->sticky = error_set(&t->err, s, "%s", local->msg);
+    return s;
+}
+
+/* Every rank learns whether any rank's passes failed (s is this rank's
+ * outcome, its message in t->err); the lowest failing rank's error, named
+ * with its rank, becomes every rank's sticky error. */
+static Status trainer_agree(Trainer *t, Status s) {
+    if (t->ranks == 1) return s;
+    Error e = {0};
+    int first = s ? t->rank : t->ranks;
+    if (dist_min_int(&first, 1, &e)) return trainer_dist_fail(t, e.status, &e);
+    if (first == t->ranks) return ST_OK;
+    struct {
+        int status;
+        char msg[sizeof t->err.msg];
+    } what = {0};
+    if (first == t->rank) {
+        what.status = (int)s;
+        snprintf(what.msg, sizeof what.msg, "%s", t->err.msg);
+    }
+    if (dist_bcast(&what, (int)sizeof what, first, &e)) return trainer_dist_fail(t, e.status, &e);
+    t->sticky = error_set(&t->err, (Status)what.status, "rank %d: %s", first, what.msg);
+    return t->sticky;
+}
+
+/* Sums over ranks this iteration's loss (*loss, the sum of its passes'),
+ * its correct / seen / image counts (what was added to the display
+ * accumulators since correct0, seen0, images0) and every trainable
+ * gradient, in one contiguous buffer. */
+static Status trainer_reduce(Trainer *t, double *loss, int64_t correct0, int64_t seen0,
+                             double images0) {
+    if (t->ranks == 1) return ST_OK;
+    Error e = {0};
+    double v[4] = {*loss, (double)(t->disp_correct - correct0), (double)(t->disp_seen - seen0),
+                   t->disp_images - images0};
+    if (dist_sum_f64(v, 4, &e)) return trainer_dist_fail(t, e.status, &e);
+    *loss = v[0];
+    t->disp_correct = correct0 + (int64_t)v[1];
+    t->disp_seen = seen0 + (int64_t)v[2];
+    t->disp_images = images0 + v[3];
+    size_t off = 0;
+    for (int i = 0; i < t->solver.n_params; i++) {
+        const Tensor *g = &t->solver.params[i]->grad;
+        memcpy(t->grads + off, g->data, sizeof(float) * tensor_count(g));
+        off += tensor_count(g);
+    }
+    if (dist_sum_f32(t->grads, t->n_grads, &e)) return trainer_dist_fail(t, e.status, &e);
+    off = 0;
+    for (int i = 0; i < t->solver.n_params; i++) {
+        Tensor *g = &t->solver.params[i]->grad;
+        memcpy(g->data, t->grads + off, sizeof(float) * tensor_count(g));
+        off += tensor_count(g);
+    }
+    return ST_OK;
+}
+
+/* FNV-1a over every parameter's values and momentum history. */
+static uint64_t trainer_checksum(Trainer *t) {
+    uint64_t h = 0xCBF29CE484222325ULL;
+    int n;
+    Param *const *ps = net_params(t->net, &n);
+    for (int i = 0; i < n; i++) {
+        const Tensor *parts[2] = {&ps[i]->value, &ps[i]->history};
+        for (int j = 0; j < 2; j++) {
+            const unsigned char *b = (const unsigned char *)parts[j]->data;
+            size_t len = parts[j]->data ? sizeof(float) * tensor_count(parts[j]) : 0;
+            for (size_t k = 0; k < len; k++) h = (h ^ b[k]) * 0x100000001B3ULL;
+        }
+    }
+    return h;
+}
+
+/* Every rank's parameters and history must be rank 0's (same seeds, same
+ * updates): a mismatch is an error naming the first rank that differs. */
+static Status trainer_check_replicas(Trainer *t, const char *when) {
+    if (t->ranks == 1) return ST_OK;
+    uint64_t *all = malloc(sizeof(uint64_t) * (size_t)t->ranks);
+    if (!all) return t->sticky = error_set(&t->err, ST_NOMEM, "replica check: out of memory");
+    Error e = {0};
+    Status s = dist_gather_u64(trainer_checksum(t), all, &e);
+    if (s) trainer_dist_fail(t, s, &e);
+    for (int r = 1; !s && r < t->ranks; r++)
+        if (all[r] != all[0])
+            s = t->sticky = error_set(&t->err, ST_STATE,
+                                      "replicas differ %s at iteration %d: rank %d's parameters "
+                                      "(checksum %016llx) are not rank 0's (%016llx)",
+                                      when, t->solver.iter, r, (unsigned long long)all[r],
+                                      (unsigned long long)all[0]);
+    free(all);
+    return s;
+}
+
+/* With ranks, what the sums cost since the last display row (span
+ * seconds): a log line per display row, for the scaling figures. */
+static void trainer_log_allreduce(Trainer *t, double span) {
+    double secs, bytes;
+    dist_take_stats(&secs, &bytes);
+    if (t->ranks == 1 || t->disp_iters < 1) return;
+    double per = 1.0 / t->disp_iters;
+    trainer_log(t,
+                "allreduce: %.3f ms of %.3f ms per iteration (%.1f%%), %.3f MB summed per "
+                "iteration over %d ranks",
+                1e3 * secs * per, 1e3 * span * per, 100 * secs / span, bytes * per / 1e6, t->ranks);
+}
+
+/* With ranks, a stop asked on any rank stops all (after this iteration). */
+static Status trainer_agree_stop(Trainer *t) {
+    if (t->ranks == 1) return ST_OK;
+    Error e = {0};
+    int stop = t->stopped;
+    if (dist_max_int(&stop, 1, &e)) return trainer_dist_fail(t, e.status, &e);
+    t->stopped = stop;
+    return ST_OK;
+}
+
 /* --- snapshots ---------------------------------------------------------------- */
 
 Status trainer_snapshot(Trainer *t, Error *err) {
     if (!t->cfg.snapshot_dir) return ST_OK;
+    if (trainer_check_replicas(t, "at a snapshot"))
+        return error_set(err, t->sticky, "%s", t->err.msg);
+    if (t->rank != 0) { /* rank 0 writes the run's snapshots */
+        t->last_snapshot_iter = t->solver.iter;
+        return ST_OK;
+    }
     trainer_progress(t, PHASE_SNAPSHOT, 0, 1);
     int n;
     Param *const *ps = net_params(t->net, &n);
@@ -132,6 +293,9 @@ Status trainer_snapshot(Trainer *t, Error *err) {
         {"seconds", trainer_seconds(t), 0},
         {"best_accuracy", t->best_acc, 0},
         {"last_test_iter", t->last_test_iter, 1},
+        /* Sub-batches of the data sequence used so far (with ranks, more than
+         * iter x iter_size): a resume with any number of ranks goes on there. */
+        {"batches_done", (double)trainer_seq(t, t->solver.iter), 1},
     };
     if (!s) s = safetensors_writer_meta(w, "format", "finelab-snapshot-1");
     char input[160];
@@ -186,6 +350,11 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
         return error_set(err, ST_FORMAT, "%s: not a finelab snapshot (solver state missing)",
                          snapshot);
     }
+    /* Snapshots from before MPI have no batches_done: one process used
+     * iter x iter_size sub-batches. */
+    double batches_done;
+    if (trainer_meta_num(st, "batches_done", &batches_done))
+        batches_done = iter * t->cfg.solver.iter_size;
     const char *win = safetensors_meta(st, "loss_window");
     double window[4096];
     int wn = 0;
@@ -211,12 +380,13 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
     t->best_acc = best;
     t->last_test_iter = (int)last_test;
     t->last_snapshot_iter = (int)iter;
+    t->seq_base = (int64_t)batches_done;
+    t->seq_iter0 = (int)iter;
     /* Restart the training data at the batch the snapshot stopped before. */
     loader_destroy(t->train);
     t->train = NULL;
     if (!t->use_cache) {
-        LoaderConfig lc = t->cfg.train_data;
-        lc.first_batch = (int64_t)iter * t->cfg.solver.iter_size;
+        LoaderConfig lc = trainer_train_loader(t);
         if (!(t->train = loader_create(t->cfg.ds, t->cfg.ds->train, t->cfg.ds->n_train, &lc, err)))
             return err ? err->status : ST_STATE;
     }
@@ -260,7 +430,7 @@ static Status trainer_test(Trainer *t, Error *err) {
     }
     for (int k = 0; k < c->test_iter; k++) {
         trainer_progress(t, PHASE_TEST, k, c->test_iter);
-        if (trainer_ask_stop(t)) { /* no row for a pass cut short */
+        if (trainer_ask_stop_inside(t)) { /* no row for a pass cut short */
             loader_destroy(ld);
             return ST_OK;
         }
@@ -328,11 +498,18 @@ Status trainer_step(Trainer *t, Error *err) {
         (iter > 0 || c->test_initialization) && t->last_test_iter != iter)
         s = trainer_test(t, &t->err);
     if (!s && t->stopped) return ST_OK; /* stopped during the test: no step */
+    if (!s && !t->replicas_ok) {
+        if ((s = trainer_check_replicas(t, "at the start")))
+            return error_set(err, s, "%s", t->err.msg);
+        t->replicas_ok = 1;
+    }
     trainer_progress(t, PHASE_TRAIN, iter, c->solver.max_iter);
     double loss = 0;
+    int64_t correct0 = t->disp_correct, seen0 = t->disp_seen;
+    double images0 = t->disp_images;
     for (int k = 0; !s && k < c->solver.iter_size; k++) {
         if (t->use_cache) {
-            int64_t batch = (int64_t)iter * c->solver.iter_size + k;
+            int64_t batch = trainer_seq(t, iter) + (int64_t)t->rank * c->solver.iter_size + k;
             featcache_batch(&t->cache_train, batch, c->batch_size, 1, c->seed, &t->feats,
                             t->feat_labels);
             loss += trainer_pass(t, &t->feats, t->feat_labels, 1, &t->disp_correct);
@@ -347,11 +524,13 @@ Status trainer_step(Trainer *t, Error *err) {
             t->disp_images += b.n;
         }
     }
+    s = trainer_agree(t, s);
+    if (!s) s = trainer_reduce(t, &loss, correct0, seen0, images0);
     if (s) {
         t->sticky = s;
         return error_set(err, s, "%s", t->err.msg);
     }
-    loss /= c->solver.iter_size;
+    loss /= (double)c->solver.iter_size * t->ranks;
     if (!isfinite(loss)) {
         t->sticky = error_set(&t->err, ST_NUMERIC, "diverged: loss is %s at iteration %d",
                               isnan(loss) ? "NaN" : "Inf", iter);
@@ -360,6 +539,7 @@ Status trainer_step(Trainer *t, Error *err) {
     }
     trainer_smooth(t, loss);
     double lr = solver_update(&t->solver);
+    t->disp_iters++;
     if (c->display > 0 && iter % c->display == 0) {
         double now = timer_now(), span = fmax(now - t->disp_t0, 1e-9);
         TrainRow row = {.iter = iter,
@@ -372,8 +552,10 @@ Status trainer_step(Trainer *t, Error *err) {
                         .data_wait = fmin(1.0, t->disp_wait / span)};
         if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
         trainer_log(t, "Iteration %d, loss = %.6g, lr = %.6g", iter, row.loss, lr);
+        trainer_log_allreduce(t, span);
         t->disp_correct = t->disp_seen = 0;
         t->disp_images = t->disp_wait = 0;
+        t->disp_iters = 0;
         t->disp_t0 = now;
     }
     if (c->snapshot > 0 && t->solver.iter % c->snapshot == 0) {
@@ -384,6 +566,7 @@ Status trainer_step(Trainer *t, Error *err) {
     }
     trainer_progress(t, PHASE_TRAIN, t->solver.iter, c->solver.max_iter);
     trainer_ask_stop(t);
+    if ((s = trainer_agree_stop(t))) return error_set(err, s, "%s", t->err.msg);
     return ST_OK;
 }
 
@@ -441,7 +624,7 @@ static int trainer_cache_progress(void *ctx, int done, int total) {
     CacheProgress *p = ctx;
     (void)total;
     trainer_progress(p->t, PHASE_CACHE, p->before + done, p->total);
-    return trainer_ask_stop(p->t);
+    return trainer_ask_stop_inside(p->t);
 }
 
 static Status trainer_build_cache(Trainer *t, Error *err) {
@@ -532,6 +715,8 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     t->best_acc = t->last_acc = -1;
     t->last_test_iter = t->last_snapshot_iter = -1;
     t->use_cache = c->feature_cache && c->net.freeze_backbone;
+    t->rank = dist_rank();
+    t->ranks = dist_size();
     if (c->blas_threads > 0) {
         blas_set_threads(c->blas_threads);
         parallel_set_threads(c->blas_threads);
@@ -566,7 +751,16 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     }
     int np;
     Param *const *tp = net_trainable_params(t->net, &np);
-    solver_init(&t->solver, &c->solver, tp, np);
+    /* N ranks of iter_size S are one process of iter_size N x S: the
+     * solver's 1/iter_size scales the summed gradients. */
+    SolverConfig sc = c->solver;
+    sc.iter_size *= t->ranks;
+    solver_init(&t->solver, &sc, tp, np);
+    for (int i = 0; i < np && t->ranks > 1; i++) t->n_grads += tensor_count(&tp[i]->grad);
+    if (t->ranks > 1 && !(t->grads = malloc(sizeof(float) * t->n_grads))) {
+        s = error_set(err, ST_NOMEM, "trainer: out of memory for %zu gradients", t->n_grads);
+        goto fail;
+    }
     int classes = c->net.num_classes, fdim = net_feature_dim(t->net);
     t->window = calloc((size_t)c->average_loss, sizeof(double));
     t->feat_labels = malloc(sizeof(int) * (size_t)c->batch_size);
@@ -578,8 +772,7 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
     }
     t->t0 = timer_now(); /* a run's time includes building its feature cache */
     if (!t->use_cache) {
-        LoaderConfig lc = c->train_data;
-        lc.first_batch = 0;
+        LoaderConfig lc = trainer_train_loader(t);
         if (!(t->train = loader_create(c->ds, c->ds->train, c->ds->n_train, &lc, err)))
             goto fail_status;
     }
@@ -604,5 +797,6 @@ void trainer_destroy(Trainer *t) {
     tensor_fini(&t->feats);
     free(t->feat_labels);
     free(t->window);
+    free(t->grads);
     free(t);
 }

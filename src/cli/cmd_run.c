@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/dist.h"
 #include "engine/base/timer.h"
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
+#include "src/cli/rankwatch.h"
 #include "src/report/progress.h"
 #include "src/run/preflight.h"
 #include "src/run/runner.h"
@@ -66,6 +68,7 @@ static void run_on_start(void *ctx, const char *dir, const RunStatus *st) {
     RunPrint *rp = ctx;
     rp->start_iter = st->iter;
     rp->start_sec = st->seconds;
+    rankwatch_set_run(dir);
     printf("run: %s\n", dir);
     fflush(stdout);
 }
@@ -96,12 +99,15 @@ static void run_on_log(void *ctx, const char *line) {
     (void)ctx;
     /* Display and test lines are printed from rows; the log keeps the rest. */
     if (strncmp(line, "Iteration ", 10) == 0) return;
+    if (strncmp(line, "allreduce: ", 11) == 0) return; /* MPI figures: the log only */
     printf("  %s\n", line);
     fflush(stdout);
 }
 
 static int run_report(const RunResult *res, Status s, const Error *err) {
     if (s) fprintf(stderr, "finelab: %s\n", err->msg);
+    if (dist_rank() != 0) /* rank 0 tells how the run ended */
+        return s ? (res->bad_input ? CLI_BAD_INPUT : CLI_FAILED) : CLI_OK;
     switch (res->state) {
     case RUN_DONE:
         if (res->final_accuracy >= 0)
@@ -122,11 +128,21 @@ static int run_report(const RunResult *res, Status s, const Error *err) {
     }
 }
 
+/* SIGUSR1 stops cleanly too: mpirun forwards it to every rank (Ctrl-C on
+ * mpirun ends the job with SIGTERM instead), so `kill -USR1 <mpirun's pid>`
+ * stops an MPI run with a snapshot. */
+static void on_sigusr1(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+
 static void install_sigint(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_sigusr1;
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* Runs one concrete preset (resume_dir NULL) or continues the run in
@@ -140,6 +156,8 @@ static int run_printed(const Preset *one, const char *label, const char *resume_
                           .on_log = run_on_log,
                           .on_progress = run_on_progress,
                           .should_stop = run_should_stop};
+    if (dist_rank() != 0) /* one rank prints, as one writes the run */
+        cb = (RunnerCallbacks){.ctx = &rp, .should_stop = run_should_stop};
     RunResult res;
     Error err = {0};
     Status s = resume_dir ? runner_resume(resume_dir, runs_dir, &cb, &res, &err)
@@ -211,6 +229,25 @@ static int run_progress_option(const char *cmd, int argc, char **argv, int *i, d
     return CLI_OK;
 }
 
+/* Joins the MPI job when mpirun (or srun) started this process. */
+static int run_join(void) {
+    Error err = {0};
+    if (dist_init(&err) == ST_OK) {
+        rankwatch_start();
+        return CLI_OK;
+    }
+    fprintf(stderr, "finelab: %s\n", err.msg);
+    return CLI_FAILED;
+}
+
+/* Leaves the MPI job; a rank that failed ends every rank (MPI_Abort), so
+ * no rank waits forever in a collective for it. */
+static int run_leave(int code) {
+    if (code != CLI_OK) dist_abort(code);
+    dist_finalize();
+    return code;
+}
+
 int cmd_run(int argc, char **argv) {
     const char *cmd = "run", *path = NULL, *runs_dir = "runs";
     const char *sets[64];
@@ -254,7 +291,8 @@ int cmd_run(int argc, char **argv) {
         cli_error(cmd, "needs a preset file (usage: finelab run PRESET [--set ...])");
         return CLI_BAD_INPUT;
     }
-    return run_file(path, sets, n_sets, runs_dir, every, only);
+    if (run_join()) return CLI_FAILED;
+    return run_leave(run_file(path, sets, n_sets, runs_dir, every, only));
 }
 
 /* The preset a terminal-less finelab runs: the embedded default demo (a
@@ -318,5 +356,6 @@ int cmd_resume(int argc, char **argv) {
         return CLI_BAD_INPUT;
     }
     install_sigint();
-    return run_printed(NULL, "", dir, runs_dir, every);
+    if (run_join()) return CLI_FAILED;
+    return run_leave(run_printed(NULL, "", dir, runs_dir, every));
 }

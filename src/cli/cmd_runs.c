@@ -195,6 +195,7 @@ int cmd_show(int argc, char **argv) {
            runstore_state_name(st.state), st.iter, st.max_iter, best, final, st.seconds,
            st.images_per_s, st.error[0] ? "\nerror: " : "", st.error);
     if (st.skipped_images) printf("skipped images: %d\n", st.skipped_images);
+    if (st.ranks > 1) printf("ranks = %d (MPI data parallel)\n", st.ranks);
     if (st.state == RUN_RUNNING) {
         RunProgress pr;
         char eta[32];

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "engine/base/dist.h"
 #include "src/cli/cli.h"
 #include "src/cli/cmd_bench.h"
 #include "src/cli/cmd_convert.h"
@@ -73,7 +74,9 @@ void commands_usage(FILE *out) {
 void commands_version(FILE *out) {
     char blas[512];
     blas_setup_describe(blas, sizeof blas);
-    fprintf(out, "finelab %s\n%s\n", FINELAB_VERSION, blas);
+    char mpi[320];
+    dist_describe(mpi, sizeof mpi);
+    fprintf(out, "finelab %s\n%s\n%s\n", FINELAB_VERSION, blas, mpi);
 }
 
 static int cmd_help(int argc, char **argv) {

@@ -3,6 +3,10 @@
  *
  * The mapping from preset keys to engine configuration lives here and only
  * here (runner_config), so the CLI and the TUI cannot drift apart.
+ *
+ * Under mpirun every rank runs the same preset through the same steps;
+ * rank 0 alone writes the run store, the others train with a null writer
+ * (runstore_null) and run no callbacks but should_stop.
  */
 #include "src/run/runner.h"
 
@@ -11,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/dist.h"
 #include "engine/base/timer.h"
 #include "engine/data/dataset.h"
 #include "engine/io/safetensors.h"
@@ -58,6 +63,7 @@ static void runner_on_progress(void *ctx, const TrainProgress *p) {
 
 static void runner_on_row(void *ctx, const TrainRow *row) {
     RunnerCtx *rc = ctx;
+    if (!rc->w) return;
     RunStatus *st = &rc->w->status;
     runstore_append_row(rc->w, row);
     st->iter = row->phase == PHASE_TRAIN ? row->iter + 1 : row->iter;
@@ -270,6 +276,14 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
                           .should_stop = runner_should_stop};
     w->status.max_iter = p->solver.max_iter;
     w->status.skipped_images = ds->n_skipped;
+    w->status.ranks = dist_size();
+    if (dist_size() > 1) {
+        snprintf(line, sizeof line,
+                 "data parallel: %d ranks x batch_size %d x iter_size %d = %d images per iteration",
+                 dist_size(), p->solver.batch_size, p->solver.iter_size,
+                 dist_size() * p->solver.batch_size * p->solver.iter_size);
+        runner_on_log(&rc, line);
+    }
     Trainer *t = trainer_create(&tc, &tcb, err);
     if (!t) {
         res->bad_input = 1;
@@ -304,8 +318,11 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
     if (s) return s;
     char *text = preset_format(p);
     RunWriter w;
-    s = text ? runstore_create(&w, runs_dir, p->experiment.name, text, err)
-             : error_set(err, ST_NOMEM, "out of memory");
+    if (dist_rank() != 0)
+        runstore_null(&w);
+    else
+        s = text ? runstore_create(&w, runs_dir, p->experiment.name, text, err)
+                 : error_set(err, ST_NOMEM, "out of memory");
     free(text);
     if (s) {
         dataset_fini(&ds);
@@ -366,7 +383,14 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
     Dataset ds;
     if ((s = runner_open(&p, runs_dir, &ds, &rc, res, err))) return s;
     RunWriter w;
-    if ((s = runstore_reopen(&w, run_dir, iter, err))) {
+    /* Every rank has read the run's state before rank 0 marks it running. */
+    if (!(s = dist_barrier(err))) {
+        if (dist_rank() != 0)
+            runstore_null(&w);
+        else
+            s = runstore_reopen(&w, run_dir, iter, err);
+    }
+    if (s) {
         dataset_fini(&ds);
         return s;
     }

@@ -91,6 +91,7 @@ static int status_handler(void *user, const char *section, const char *key, cons
     NUM("iter", iter, (int)strtol(value, &end, 10))
     NUM("max_iter", max_iter, (int)strtol(value, &end, 10))
     NUM("skipped_images", skipped_images, (int)strtol(value, &end, 10))
+    NUM("ranks", ranks, (int)strtol(value, &end, 10))
     NUM("best_accuracy", best_accuracy, strtod(value, &end))
     NUM("final_accuracy", final_accuracy, strtod(value, &end))
     NUM("final_loss", final_loss, strtod(value, &end))
@@ -112,6 +113,7 @@ static void status_defaults(RunStatus *st) {
     memset(st, 0, sizeof *st);
     st->best_accuracy = st->final_accuracy = st->final_loss = -1;
     st->phase_eta = -1;
+    st->ranks = 1;
 }
 
 /* Whether st was written on this machine (or by a version that did not
@@ -149,6 +151,7 @@ Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
 }
 
 Status runstore_write_status(RunWriter *w, Error *err) {
+    if (!w->dir[0]) return ST_OK; /* a null writer (runstore_null) */
     RunStatus *st = &w->status;
     st->pid = (long)getpid();
     runstore_now(st->updated, sizeof st->updated);
@@ -161,11 +164,12 @@ Status runstore_write_status(RunWriter *w, Error *err) {
              "updated = %s\niter = %d\nmax_iter = %d\nbest_accuracy = %.6f\n"
              "final_accuracy = %.6f\nfinal_loss = %.6g\nseconds = %.3f\nimages_per_s = %.3f\n"
              "skipped_images = %d\nphase = %s\nphase_done = %ld\nphase_total = %ld\n"
-             "phase_eta = %.1f\nerror = %s\n",
+             "phase_eta = %.1f\nranks = %d\nerror = %s\n",
              runstore_state_name(st->state), st->pid, st->preset, st->sweep, st->started,
              st->updated, st->iter, st->max_iter, st->best_accuracy, st->final_accuracy,
              st->final_loss, st->seconds, st->images_per_s, st->skipped_images, st->phase,
-             st->phase_done, st->phase_total, st->phase_eta, st->error);
+             st->phase_done, st->phase_total, st->phase_eta, st->ranks > 0 ? st->ranks : 1,
+             st->error);
     /* The machine of the pid (runstore_on_this_host). */
     if (gethostname(st->host, sizeof st->host) != 0) st->host[0] = '\0';
     st->host[sizeof st->host - 1] = '\0';
@@ -418,6 +422,11 @@ void runstore_log(RunWriter *w, const char *line) {
     runstore_now(stamp, sizeof stamp);
     fprintf(w->log, "%s %s\n", stamp, line);
     fflush(w->log);
+}
+
+void runstore_null(RunWriter *w) {
+    memset(w, 0, sizeof *w);
+    status_defaults(&w->status);
 }
 
 void runstore_close(RunWriter *w) {

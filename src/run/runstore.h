@@ -50,6 +50,7 @@ typedef struct RunStatus {
     double seconds;        /* training wall time */
     double images_per_s;   /* last display interval */
     int skipped_images;    /* unreadable images left out (on_bad_image = skip) */
+    int ranks;             /* processes training the run (MPI data parallel; 1 alone) */
     /* What the run is doing now (while running; the last phase after):
      * "dataset", then the engine's phases (train_phase_name: "weights",
      * "cache", "train", "test", "snapshot"); "" before any. done of total
@@ -119,6 +120,9 @@ Status runstore_write_status(RunWriter *w, Error *err);
 void runstore_append_row(RunWriter *w, const TrainRow *row);
 /* Appends a timestamped log line (flushed). */
 void runstore_log(RunWriter *w, const char *line);
+/* A writer that writes nothing (dir ""): the other ranks of an MPI run,
+ * whose rank 0 writes the run store. */
+void runstore_null(RunWriter *w);
 void runstore_close(RunWriter *w);
 
 #endif

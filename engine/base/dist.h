@@ -1,0 +1,60 @@
+/*
+ * dist — the processes of a data-parallel run, behind MPI: the one engine
+ * file that includes mpi.h. Built without MPI (no FINELAB_MPI), it is a
+ * single-rank stub: rank 0 of 1, every collective a copy or a no-op, so the
+ * trainer calls the same functions either way.
+ *
+ * dist_init starts MPI only when a launcher (mpirun, srun) started this
+ * process, so the MPI-linked binary still runs alone without one. State is
+ * this file's statics (MPI's world is process-wide anyway). Call every
+ * function from the one thread that trains (MPI is initialised with
+ * MPI_THREAD_FUNNELED). Every collective must be called by every rank in the
+ * same order; a failed collective returns ST_STATE with MPI's message.
+ */
+#ifndef FINELAB_DIST_H
+#define FINELAB_DIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/base/error.h"
+
+/* 1 when this binary was built with MPI. */
+int dist_built(void);
+/* "Open MPI v4.1.4, ..." (the library's version string) or "not built"
+ * into buf (cap bytes). */
+void dist_describe(char *buf, size_t cap);
+
+/* Joins the job when a launcher started this process (MPI_Init); else, or
+ * without MPI, a job of one. Idempotent. ST_STATE when MPI_Init fails. */
+Status dist_init(Error *err);
+/* Leaves the job (MPI_Finalize); harmless when not joined. */
+void dist_finalize(void);
+/* Ends every process of the job with code (MPI_Abort); returns only when
+ * this process is alone (then the caller exits as usual). */
+void dist_abort(int code);
+
+int dist_rank(void); /* 0..size-1; 0 alone */
+int dist_size(void); /* processes in the job; 1 alone */
+
+/* In-place sums over ranks of n floats / doubles. */
+Status dist_sum_f32(float *buf, size_t n, Error *err);
+Status dist_sum_f64(double *buf, int n, Error *err);
+/* In-place minimum / maximum over ranks of n ints. */
+Status dist_min_int(int *buf, int n, Error *err);
+Status dist_max_int(int *buf, int n, Error *err);
+/* Every rank's value of x, rank order, into all[size]. */
+Status dist_gather_u64(uint64_t x, uint64_t *all, Error *err);
+/* Rank r holds counts[r] floats at buf + displs[r] (its own filled in);
+ * afterwards every rank holds all of them. */
+Status dist_gather_f32(float *buf, const int *counts, const int *displs, Error *err);
+/* Rank root's len bytes of buf to every rank. */
+Status dist_bcast(void *buf, int len, int root, Error *err);
+/* Waits for every rank. */
+Status dist_barrier(Error *err);
+
+/* Seconds spent inside the sum collectives since the last call, and the
+ * bytes they reduced (this process's buffers), reset by the call. */
+void dist_take_stats(double *seconds, double *bytes);
+
+#endif

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# test_mpi — data-parallel training under `mpirun -np 2` (issue 13): two
+# ranks of batch_size B write the metrics.tsv rows one process with
+# iter_size 2 writes (iteration, phase, learning rate and accuracy exactly;
+# loss within a relative 1e-5, for the order floats are summed in), from
+# scratch and in last_layer mode with the feature cache built in parallel;
+# status.ini records ranks = 2; an N=2 run stopped part-way and resumed
+# with N=2 writes the rows of a run that never stopped, and with N=1 keeps
+# and continues its rows and its data sequence; a rank killed, or an image that
+# breaks on one rank, fails the whole job cleanly naming the rank. Skips
+# when the binary has no MPI or mpirun is missing, and under ThreadSanitizer.
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+skip() {
+    echo "[  SKIPPED ] test_mpi: $1"
+    exit 0
+}
+# Under ASan the ranks run without leak checks: Open MPI keeps its
+# allocations to the end (everything else is checked as usual).
+mpi_env=()
+case $FINELAB in
+*/tsan/*) skip "not under ThreadSanitizer (Open MPI's threads are not instrumented)" ;;
+*/asan/*) mpi_env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0") ;;
+esac
+"$FINELAB" version | grep -q '^MPI: not built' && skip "MPI not built: make MPI=1 after make deps MPI=1"
+command -v mpirun >/dev/null || skip "no mpirun (make deps MPI=1 installs openmpi-bin)"
+lab_init mpi
+lab_birds 3 10
+# As root Open MPI wants these; a 2-core machine needs --oversubscribe for
+# two ranks beside other work, and shared memory is the only transport.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader \
+    OMPI_MCA_rmaps_base_oversubscribe=1
+mpi2() { "${mpi_env[@]}" mpirun -np 2 --oversubscribe "$FINELAB" "$@"; }
+
+# Few iterations at a small rate: the two sum the same gradients in another
+# order (GEMM accumulates a second batch's into the first's), and training
+# amplifies such differences over many iterations.
+tiny_preset "$tmp/scratch1.ini" "$tmp/birds" 12 solver.snapshot=4
+tiny_preset "$tmp/scratch2.ini" "$tmp/birds" 12 solver.snapshot=4 solver.iter_size=2
+# iter_size is per rank: 2 ranks of iter_size 2 are one process of 4.
+tiny_preset "$tmp/accum1.ini" "$tmp/birds" 10 solver.snapshot=0 solver.iter_size=2
+tiny_preset "$tmp/accum2.ini" "$tmp/birds" 10 solver.snapshot=0 solver.iter_size=4
+tiny_preset "$tmp/cached1.ini" "$tmp/birds" 12 solver.base_lr=0.1 transfer.mode=last_layer \
+    transfer.cache_views=3 solver.snapshot=0
+tiny_preset "$tmp/cached2.ini" "$tmp/birds" 12 solver.base_lr=0.1 transfer.mode=last_layer \
+    transfer.cache_views=3 solver.snapshot=0 solver.iter_size=2
+
+# same_rows A B: the runs' metrics.tsv agree but for the timing columns.
+same_rows() {
+    awk -F'\t' 'NR == FNR { a[FNR] = $0; n = FNR; next }
+        { split(a[FNR], x, "\t")
+          if (x[1] != $1 || x[2] != $2 || x[4] != $4 || x[5] != $5) { bad = 1; print "row " FNR ": " a[FNR] " | " $0 }
+          if (FNR > 1) { d = x[3] - $3; d = d < 0 ? -d : d; m = $3 < 0 ? -$3 : $3
+                         if (d > 1e-5 * m + 1e-9) { bad = 1; print "row " FNR " loss: " x[3] " vs " $3 } } }
+        END { if (FNR != n) { bad = 1; print "rows: " n " vs " FNR }; exit bad }' \
+        "$1/metrics.tsv" "$2/metrics.tsv" >&2
+}
+run_dir() { sed -n 's/^run: //p' "$1"; }
+
+two_ranks_write_the_rows_of_iter_size_2() {
+    local kind=$1
+    "$FINELAB" run "$tmp/${kind}2.ini" --runs-dir "$tmp/one_$kind" > "$tmp/one_$kind.out" 2>&1 ||
+        { cat "$tmp/one_$kind.out" >&2; return 1; }
+    mpi2 run "$tmp/${kind}1.ini" --runs-dir "$tmp/two_$kind" > "$tmp/two_$kind.out" 2>&1 ||
+        { cat "$tmp/two_$kind.out" >&2; return 1; }
+    local one two
+    one=$(run_dir "$tmp/one_$kind.out") two=$(run_dir "$tmp/two_$kind.out")
+    [ "$(grep -c '^run: ' "$tmp/two_$kind.out")" -eq 1 ] || { echo "more than one rank printed" >&2; return 1; }
+    [ "$(ls "$tmp/two_$kind" | wc -l)" -eq 1 ] || { echo "not one run directory" >&2; return 1; }
+    grep -q '^state = done' "$two/status.ini" && grep -q '^ranks = 2' "$two/status.ini" &&
+        grep -q '^ranks = 1' "$one/status.ini" || { cat "$two/status.ini" >&2; return 1; }
+    [ "$(wc -l < "$two/metrics.tsv")" -ge 7 ] || { echo "too few rows" >&2; return 1; }
+    same_rows "$one" "$two"
+}
+check two_ranks_from_scratch_equal_iter_size_2 two_ranks_write_the_rows_of_iter_size_2 scratch
+check two_ranks_of_iter_size_2_equal_iter_size_4 two_ranks_write_the_rows_of_iter_size_2 accum
+check two_ranks_with_feature_cache_equal_iter_size_2 two_ranks_write_the_rows_of_iter_size_2 cached
+
+# The data-sequence position in a snapshot's metadata.
+batches_done() { grep -a -o '"batches_done":"[0-9]*"' "$1" | grep -o '[0-9][0-9]*'; }
+
+# stop_at RUNS_DIR PRESET ITER: starts an N=2 run of PRESET, stops it (SIGINT
+# to rank 0, whose pid status.ini holds) once it passed ITER, waits; prints
+# the run directory.
+stop_at() {
+    mpi2 run "$2" --runs-dir "$1" > "$1.out" 2>&1 &
+    local job=$! dir="" pid=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$1"/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge "$3" ] 2>/dev/null &&
+            pid=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
+        sleep 0.05
+    done
+    [ -n "$pid" ] && kill -INT "$pid"
+    wait $job
+    echo "$dir"
+}
+
+# Stopped and resumed with the same two ranks, a run writes the rows of one
+# that never stopped.
+resume_with_two_ranks_equals_no_stop() {
+    tiny_preset "$tmp/again.ini" "$tmp/birds" 200 solver.snapshot=0 solver.test_interval=50
+    local dir
+    dir=$(stop_at "$tmp/again" "$tmp/again.ini" 20)
+    grep -q '^state = stopped' "$dir/status.ini" || { cat "$tmp/again.out" >&2; return 1; }
+    mpi2 resume "$dir" --runs-dir "$tmp/again" > "$tmp/again2.out" 2>&1 ||
+        { cat "$tmp/again2.out" >&2; return 1; }
+    grep -q '^state = done' "$dir/status.ini" && grep -q '^ranks = 2' "$dir/status.ini" || return 1
+    mpi2 run "$tmp/again.ini" --runs-dir "$tmp/nostop" > "$tmp/nostop.out" 2>&1 || return 1
+    same_rows "$(run_dir "$tmp/nostop.out")" "$dir"
+}
+check resume_with_two_ranks_equals_no_stop resume_with_two_ranks_equals_no_stop
+
+# An N=2 run stopped (SIGINT to rank 0, whose pid status.ini holds) after
+# its first rows and resumed by one process keeps the rows up to its last
+# snapshot and continues them to max_iter. (The preset's iter_size is per
+# rank: one process resuming trains with a global batch of B x iter_size.)
+resume_with_one_rank_continues_the_rows() {
+    tiny_preset "$tmp/long.ini" "$tmp/birds" 300 solver.snapshot=0 solver.test_interval=100
+    mpi2 run "$tmp/long.ini" --runs-dir "$tmp/stopped" > "$tmp/stopped.out" 2>&1 &
+    local job=$! dir="" pid=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$tmp"/stopped/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 20 ] 2>/dev/null &&
+            pid=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
+        sleep 0.05
+    done
+    [ -n "$pid" ] && kill -INT "$pid"
+    wait $job
+    grep -q '^state = stopped' "$dir/status.ini" && grep -q '^ranks = 2' "$dir/status.ini" ||
+        { cat "$tmp/stopped.out" "$dir/status.ini" >&2; return 1; }
+    local at
+    at=$(sed -n 's/^iter = //p' "$dir/status.ini")
+    [ "$at" -lt 300 ] || { echo "never stopped part-way" >&2; return 1; }
+    cp "$dir/metrics.tsv" "$tmp/before.tsv"
+    # The data sequence goes on where the two ranks left it: 2 sub-batches
+    # an iteration so far, then 1.
+    [ "$(batches_done "$dir/snapshots/iter_$at.safetensors")" = $((2 * at)) ] ||
+        { echo "batches_done $(batches_done "$dir/snapshots/iter_$at.safetensors") at $at" >&2; return 1; }
+    "$FINELAB" resume "$dir" --runs-dir "$tmp/stopped" > "$tmp/resumed.out" 2>&1 ||
+        { cat "$tmp/resumed.out" >&2; return 1; }
+    grep -q '^ranks = 1' "$dir/status.ini" && grep -q '^state = done' "$dir/status.ini" || return 1
+    [ "$(batches_done "$dir/snapshots/iter_300.safetensors")" = $((2 * at + 300 - at)) ] ||
+        { echo "batches_done at the end: $(batches_done "$dir/snapshots/iter_300.safetensors")" >&2; return 1; }
+    # Every row before the stop is still there, unchanged, and the rows go on
+    # every `display` iterations to the end.
+    local kept
+    kept=$(awk -F'\t' -v at="$at" 'NR > 1 && $1 < at' "$tmp/before.tsv" | wc -l)
+    [ "$kept" -ge 10 ] || { echo "only $kept rows before the stop" >&2; return 1; }
+    head -n $((kept + 1)) "$tmp/before.tsv" | cmp - <(head -n $((kept + 1)) "$dir/metrics.tsv") || return 1
+    awk -F'\t' '$2 == "train" { if (seen && $1 != last + 2) { print "gap after " last; bad = 1 }
+                                  last = $1; seen = 1 }
+                 END { if (last != 298) { print "last train row " last; bad = 1 }; exit bad }' \
+        "$dir/metrics.tsv" >&2
+}
+check resume_with_one_rank_continues_the_rows resume_with_one_rank_continues_the_rows
+
+# A rank killed (SIGKILL) mid-run ends the whole job within seconds, the run
+# reads failed with an error naming that rank, and its last snapshot
+# resumes (with one process) to the end.
+a_killed_rank_fails_the_job_cleanly() {
+    tiny_preset "$tmp/kill.ini" "$tmp/birds" 4000 solver.snapshot=50 solver.test_interval=0
+    mpi2 run "$tmp/kill.ini" --runs-dir "$tmp/killed" > "$tmp/killed.out" 2>&1 &
+    local job=$! dir="" rank0="" victim=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$tmp"/killed/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 120 ] 2>/dev/null &&
+            rank0=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
+        sleep 0.05
+    done
+    victim=$(pgrep -f "^$FINELAB run $tmp/kill.ini" | grep -vx "$rank0" | head -1)
+    [ -n "$victim" ] || { echo "no second rank found" >&2; kill $job; return 1; }
+    kill -KILL "$victim"
+    local t0=$SECONDS
+    wait $job
+    local took=$((SECONDS - t0))
+    [ $took -le 10 ] || { echo "the job took ${took}s to end" >&2; return 1; }
+    grep -q '^state = failed' "$dir/status.ini" && grep -q '^error = rank 1 .*died' "$dir/status.ini" ||
+        { cat "$tmp/killed.out" "$dir/status.ini" >&2; return 1; }
+    # Resumed from its last snapshot (one process), then stopped: it trains on.
+    timeout 120 "$FINELAB" resume "$dir" --runs-dir "$tmp/killed" > "$tmp/after.out" 2>&1 &
+    local resumed=$!
+    for _ in $(seq 200); do
+        grep -q 'resumed from .*iter_' "$dir/log.txt" 2>/dev/null && break
+        sleep 0.05
+    done
+    kill -INT $resumed
+    wait $resumed
+    grep -q 'resumed from .*iter_[0-9]*\.safetensors' "$dir/log.txt" &&
+        grep -q '^state = stopped' "$dir/status.ini" || { cat "$tmp/after.out" >&2; return 1; }
+}
+check a_killed_rank_fails_the_job_cleanly a_killed_rank_fails_the_job_cleanly
+
+# An image that stops decoding mid-run (truncated once training runs, after
+# the checks) fails the run on every rank with the rank and the file named.
+a_bad_image_on_one_rank_fails_every_rank() {
+    cp -r "$tmp/birds" "$tmp/badbirds"
+    tiny_preset "$tmp/bad.ini" "$tmp/badbirds" 4000 solver.snapshot=0 solver.test_interval=0
+    mpi2 run "$tmp/bad.ini" --runs-dir "$tmp/bad" > "$tmp/bad.out" 2>&1 &
+    local job=$! dir=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$tmp"/bad/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 10 ] 2>/dev/null && break
+        sleep 0.05
+    done
+    local img
+    img=$tmp/badbirds/images/$(awk 'NR == FNR { if ($2 == 1 && !id) id = $1; next } $1 == id { print $2 }' \
+        "$tmp/badbirds/train_test_split.txt" "$tmp/badbirds/images.txt") # a training image
+    head -c $(($(stat -c %s "$img") / 2)) "$img" > "$tmp/half.jpg" && mv "$tmp/half.jpg" "$img"
+    local t0=$SECONDS
+    wait $job
+    [ $((SECONDS - t0)) -le 20 ] || { echo "the job took too long to end" >&2; return 1; }
+    grep -q '^state = failed' "$dir/status.ini" &&
+        grep -q "^error = rank [01]: $img: truncated JPEG" "$dir/status.ini" ||
+        { cat "$tmp/bad.out" "$dir/status.ini" >&2; return 1; }
+}
+check a_bad_image_on_one_rank_fails_every_rank a_bad_image_on_one_rank_fails_every_rank
+finish
