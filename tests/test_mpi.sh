@@ -30,7 +30,13 @@ lab_birds 3 10
 # two ranks beside other work, and shared memory is the only transport.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader \
     OMPI_MCA_rmaps_base_oversubscribe=1
-mpi2() { "${mpi_env[@]}" mpirun -np 2 --oversubscribe "$FINELAB" "$@"; }
+# MPIRUN picks the launcher (default mpirun, Open MPI's here): for MPICH,
+# build with `make MPI=1 MPI_PC=mpich OUT=build/mpich` and run this with
+# FINELAB_BIN=build/mpich/finelab MPIRUN=mpirun.mpich.
+MPIRUN=${MPIRUN:-mpirun}
+oversubscribe=(--oversubscribe)
+"$MPIRUN" --version 2>&1 | grep -qi "open mpi\|open-mpi\|openrte" || oversubscribe=()
+mpi2() { "${mpi_env[@]}" "$MPIRUN" -np 2 "${oversubscribe[@]}" "$FINELAB" "$@"; }
 
 # Few iterations at a small rate: the two sum the same gradients in another
 # order (GEMM accumulates a second batch's into the first's), and training
