@@ -69,6 +69,16 @@ static LoaderConfig plain(int batch) {
                           .seed = 9};
 }
 
+/* plain, with every random choice on: 28 px resized, random 20 px crops,
+ * mirrored, shuffled. */
+static LoaderConfig augmented(int batch) {
+    LoaderConfig c = plain(batch);
+    c.resize = 28;
+    c.resolution = 20;
+    c.random_crop = c.mirror = c.shuffle = 1;
+    return c;
+}
+
 static const int all_items[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 
 static void test_loader_order_wraps_and_values(void **state) {
@@ -116,12 +126,7 @@ static void collect(LoaderConfig cfg, int batches, float *out, int *items) {
 
 static void test_loader_same_batches_for_any_threads_and_resume(void **state) {
     (void)state;
-    LoaderConfig cfg = plain(3);
-    cfg.resize = 28;
-    cfg.resolution = 20;
-    cfg.random_crop = 1;
-    cfg.mirror = 1;
-    cfg.shuffle = 1;
+    LoaderConfig cfg = augmented(3);
     enum { K = 8 };
     size_t per = 3 * 3 * 20 * 20;
     float *a = malloc(K * per * sizeof(float)), *b = malloc(K * per * sizeof(float));
@@ -150,12 +155,7 @@ static void test_loader_same_batches_for_any_threads_and_resume(void **state) {
  * 2 from batch 2 on, augmentation and all; a pass cut at stop_batch. */
 static void test_loader_shard_takes_its_batches(void **state) {
     (void)state;
-    LoaderConfig cfg = plain(3);
-    cfg.resize = 28;
-    cfg.resolution = 20;
-    cfg.random_crop = 1;
-    cfg.mirror = 1;
-    cfg.shuffle = 1;
+    LoaderConfig cfg = augmented(3);
     enum { K = 12 };
     size_t per = 3 * 3 * 20 * 20;
     float *a = malloc(K * per * sizeof(float)), *b = malloc(4 * per * sizeof(float));

@@ -11,26 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/synth/synth.h"
 #include "src/run/runner.h"
+#include "tests/testlab.h"
 #include "tests/testpreset.h"
 #include "tests/testutil.h"
 
-static char dir[64], data[128], runs[128];
+static TestLab lab; /* a generated dataset and a run store, shared by the tests */
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "phases")) return -1;
-    snprintf(data, sizeof data, "%s/birds", dir);
-    snprintf(runs, sizeof runs, "%s/runs", dir);
-    SynthConfig sc = {.classes = 3, .per_class = 12, .size = 64, .seed = 5};
-    SynthReport rep;
-    return synth_generate(&sc, data, &rep, NULL) == ST_OK ? 0 : -1;
+    return testlab_init(&lab, "phases", 3, 12);
 }
 
 static int teardown(void **state) {
     (void)state;
-    return testutil_rmtree(dir);
+    return testlab_fini(&lab);
 }
 
 /* last_layer on a random frozen backbone with the feature cache: 18
@@ -43,7 +38,7 @@ static void cached(Preset *p) {
         "solver.batch_size=6",      "solver.test_iter=3",     "solver.test_interval=8",
         "solver.display=4",         "solver.snapshot=8",      "solver.test_initialization=true",
     };
-    testpreset_tiny(p, data, sets, sizeof sets / sizeof sets[0]);
+    testpreset_tiny(p, lab.data, sets, sizeof sets / sizeof sets[0]);
 }
 
 enum { MAX_SEEN = 4096 };
@@ -109,15 +104,24 @@ static int find_phase(const Seen *s, const char *phase, int from) {
     return -1;
 }
 
-static void test_phases_in_order_with_progress(void **state) {
-    (void)state;
+/* Runs the cached preset, watched (stopping once stop_phase is reported
+ * when not NULL), into res; returns what was seen (the caller frees it). */
+static Seen *run_watched(const char *stop_phase, RunResult *res) {
     Preset p;
     cached(&p);
     Seen *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    s->stop_phase = stop_phase;
     RunnerCallbacks cb = callbacks(s);
-    RunResult res;
     Error err = {0};
-    assert_int_equal(runner_run(&p, "", runs, &cb, &res, &err), ST_OK);
+    assert_int_equal(runner_run(&p, "", lab.runs, &cb, res, &err), ST_OK);
+    return s;
+}
+
+static void test_phases_in_order_with_progress(void **state) {
+    (void)state;
+    RunResult res;
+    Seen *s = run_watched(NULL, &res);
     assert_int_equal(res.state, RUN_DONE);
     int d = find_phase(s, "dataset", 0), c = find_phase(s, "cache", 0);
     int t = find_phase(s, "test", c), tr = find_phase(s, "train", c);
@@ -175,11 +179,8 @@ static void stop_in(const char *phase, int rows_before) {
     cached(&p);
     RunResult full, part, rest;
     Error err = {0};
-    assert_int_equal(runner_run(&p, "", runs, NULL, &full, &err), ST_OK);
-    Seen *s = calloc(1, sizeof *s);
-    s->stop_phase = phase;
-    RunnerCallbacks cb = callbacks(s);
-    assert_int_equal(runner_run(&p, "", runs, &cb, &part, &err), ST_OK);
+    assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
+    Seen *s = run_watched(phase, &part);
     assert_int_equal(part.state, RUN_STOPPED);
     assert_int_equal(s->rows, rows_before);
     /* Nothing of that phase ran past the batch after the stop. */
@@ -191,7 +192,7 @@ static void stop_in(const char *phase, int rows_before) {
     RunStatus st;
     assert_int_equal(runstore_read_status(part.run_dir, &st, NULL), ST_OK);
     assert_int_equal(st.state, RUN_STOPPED);
-    assert_int_equal(runner_resume(part.run_dir, runs, NULL, &rest, &err), ST_OK);
+    assert_int_equal(runner_resume(part.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
     assert_int_equal(rest.state, RUN_DONE);
     char *a = rows_text(full.run_dir), *b = rows_text(part.run_dir);
     assert_string_equal(a, b);
@@ -213,13 +214,8 @@ static void test_stop_during_a_test_pass(void **state) {
 
 static void test_pause_is_asked_every_cache_batch(void **state) {
     (void)state;
-    Preset p;
-    cached(&p);
-    Seen *s = calloc(1, sizeof *s);
-    RunnerCallbacks cb = callbacks(s);
     RunResult res;
-    Error err = {0};
-    assert_int_equal(runner_run(&p, "", runs, &cb, &res, &err), ST_OK);
+    Seen *s = run_watched(NULL, &res);
     assert_true(s->asked_in_cache >= 54 / 6); /* every batch of the 54 samples */
     free(s);
 }

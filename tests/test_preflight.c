@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "engine/io/fileio.h"
-#include "engine/io/safetensors.h"
 #include "src/run/preflight.h"
 #include "src/run/runner.h"
 #include "tests/testlab.h"
 #include "tests/testpreset.h"
 #include "tests/testutil.h"
+#include "tests/testweights.h"
 
 static TestLab lab;
 static char weights[200]; /* a backbone of width 1/16 */
@@ -25,21 +25,7 @@ static char weights[200]; /* a backbone of width 1/16 */
 static void write_backbone(const char *path, float width) {
     NetConfig c = net_config_default();
     c.width = width;
-    NetParamShape shapes[NET_PARAMS];
-    net_param_shapes(&c, shapes);
-    SafeTensorsWriter *w = safetensors_writer_create();
-    float *data[NET_PARAMS] = {0};
-    for (int i = 0; i < NET_PARAMS - 2; i++) { /* all but head.fc */
-        size_t count = 1;
-        for (int d = 0; d < shapes[i].ndim; d++) count *= (size_t)shapes[i].shape[d];
-        data[i] = calloc(count, sizeof(float));
-        assert_int_equal(
-            safetensors_writer_add(w, shapes[i].name, shapes[i].shape, shapes[i].ndim, data[i]),
-            ST_OK);
-    }
-    assert_int_equal(safetensors_writer_write(w, path, NULL), ST_OK);
-    safetensors_writer_destroy(w);
-    for (int i = 0; i < NET_PARAMS; i++) free(data[i]);
+    testweights_write(path, &c, 1);
 }
 
 static int setup(void **state) {

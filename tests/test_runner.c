@@ -20,24 +20,20 @@
 #include "engine/synth/synth.h"
 #include "src/report/compare.h"
 #include "src/run/runner.h"
+#include "tests/testlab.h"
 #include "tests/testpreset.h"
 #include "tests/testutil.h"
 
-static char dir[64], data[128], runs[128];
+static TestLab lab; /* a generated dataset and a run store, shared by the tests */
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "runner")) return -1;
-    snprintf(data, sizeof data, "%s/birds", dir);
-    snprintf(runs, sizeof runs, "%s/runs", dir);
-    SynthConfig sc = {.classes = 3, .per_class = 12, .size = 64, .seed = 5};
-    SynthReport rep;
-    return synth_generate(&sc, data, &rep, NULL) == ST_OK ? 0 : -1;
+    return testlab_init(&lab, "runner", 3, 12);
 }
 
 static int teardown(void **state) {
     (void)state;
-    return testutil_rmtree(dir);
+    return testlab_fini(&lab);
 }
 
 static void tiny(Preset *p) {
@@ -52,7 +48,7 @@ static void tiny(Preset *p) {
         "solver.stepvalue=10,10", "solver.gamma=0.5",
     };
     testpreset_apply(p, sets, sizeof sets / sizeof sets[0]);
-    testpreset_set(p, "data.dataset=%s", data);
+    testpreset_set(p, "data.dataset=%s", lab.data);
     assert_int_equal(preset_validate(p, NULL), ST_OK);
 }
 
@@ -89,7 +85,7 @@ static char *deterministic_rows(const char *run_dir) {
 static int runs_count(void) {
     char **ids;
     int n;
-    assert_int_equal(runstore_list(runs, &ids, &n, NULL), ST_OK);
+    assert_int_equal(runstore_list(lab.runs, &ids, &n, NULL), ST_OK);
     runstore_free_list(ids, n);
     return n;
 }
@@ -100,7 +96,7 @@ static void expect_refused(const Preset *p, const char *frag) {
     int before = runs_count();
     RunResult res;
     Error err = {0};
-    assert_int_not_equal(runner_run(p, "", runs, NULL, &res, &err), ST_OK);
+    assert_int_not_equal(runner_run(p, "", lab.runs, NULL, &res, &err), ST_OK);
     assert_true(res.bad_input);
     assert_string_equal(res.run_dir, "");
     if (!strstr(err.msg, frag)) fail_msg("'%s' lacks '%s'", err.msg, frag);
@@ -123,7 +119,7 @@ static void test_runner_bad_files_leave_no_run(void **state) {
     /* An image that does not decode is found when the run opens its
      * dataset, still before the run directory. */
     char img[600], bad[200];
-    snprintf(bad, sizeof bad, "%s/badbirds", dir);
+    snprintf(bad, sizeof bad, "%s/badbirds", lab.dir);
     SynthConfig sc = {.classes = 3, .per_class = 4, .size = 64, .seed = 5};
     SynthReport rep;
     assert_int_equal(synth_generate(&sc, bad, &rep, NULL), ST_OK);
@@ -147,16 +143,16 @@ static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
     tiny(&p);
     RunResult full, part, rest;
     Error err = {0};
-    assert_int_equal(runner_run(&p, "", runs, NULL, &full, &err), ST_OK);
+    assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
     assert_int_equal(full.state, RUN_DONE);
     Stopper st = {.stop_after = 5};
     RunnerCallbacks cb = {.ctx = &st, .on_row = count_row, .should_stop = stop_now};
-    assert_int_equal(runner_run(&p, "", runs, &cb, &part, &err), ST_OK);
+    assert_int_equal(runner_run(&p, "", lab.runs, &cb, &part, &err), ST_OK);
     assert_int_equal(part.state, RUN_STOPPED);
     RunStatus s;
     assert_int_equal(runstore_read_status(part.run_dir, &s, NULL), ST_OK);
     assert_int_equal(s.state, RUN_STOPPED);
-    assert_int_equal(runner_resume(part.run_dir, runs, NULL, &rest, &err), ST_OK);
+    assert_int_equal(runner_resume(part.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
     assert_int_equal(rest.state, RUN_DONE);
     char *a = deterministic_rows(full.run_dir), *b = deterministic_rows(part.run_dir);
     assert_string_equal(a, b);
@@ -164,7 +160,7 @@ static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
     free(b);
     assert_true(rest.final_accuracy == full.final_accuracy);
     /* A finished run does not resume. */
-    assert_int_equal(runner_resume(full.run_dir, runs, NULL, &rest, &err), ST_STATE);
+    assert_int_equal(runner_resume(full.run_dir, lab.runs, NULL, &rest, &err), ST_STATE);
     assert_non_null(strstr(err.msg, "done"));
 }
 
@@ -176,7 +172,7 @@ static void test_runner_dead_process_reads_interrupted_and_resumes(void **state)
     RunnerCallbacks cb = {.ctx = &st, .on_row = count_row, .should_stop = stop_now};
     RunResult res;
     Error err = {0};
-    assert_int_equal(runner_run(&p, "", runs, &cb, &res, &err), ST_OK);
+    assert_int_equal(runner_run(&p, "", lab.runs, &cb, &res, &err), ST_OK);
     /* Pretend the run was still running in a process that has since died. */
     pid_t child = fork();
     if (child == 0) _exit(0);
@@ -206,7 +202,7 @@ static void test_runner_dead_process_reads_interrupted_and_resumes(void **state)
     assert_int_equal(runstore_read_status(res.run_dir, &s, NULL), ST_OK);
     assert_int_equal(s.state, RUN_INTERRUPTED);
     RunResult rest;
-    assert_int_equal(runner_resume(res.run_dir, runs, NULL, &rest, &err), ST_OK);
+    assert_int_equal(runner_resume(res.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
     assert_int_equal(rest.state, RUN_DONE);
 }
 
@@ -220,7 +216,7 @@ static pid_t queued_run(const Preset *p, char *run_dir, size_t cap) {
     if (child == 0) {
         char *text = preset_format(p);
         RunWriter w;
-        if (!text || runstore_create(&w, runs, p->experiment.name, text, NULL)) _exit(1);
+        if (!text || runstore_create(&w, lab.runs, p->experiment.name, text, NULL)) _exit(1);
         w.status.state = RUN_QUEUED; /* as older versions wrote a run not yet training */
         if (runstore_write_status(&w, NULL)) _exit(1);
         if (write(fds[1], w.dir, strlen(w.dir) + 1) < 0) _exit(1);
@@ -246,7 +242,7 @@ static void test_runner_killed_queued_run_reads_interrupted(void **state) {
     assert_int_equal(s.state, RUN_QUEUED); /* its process lives */
     RunResult res;
     Error err = {0};
-    assert_int_equal(runner_resume(run_dir, runs, NULL, &res, &err), ST_STATE);
+    assert_int_equal(runner_resume(run_dir, lab.runs, NULL, &res, &err), ST_STATE);
     assert_non_null(strstr(err.msg, "queued"));
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
@@ -254,11 +250,11 @@ static void test_runner_killed_queued_run_reads_interrupted(void **state) {
     assert_int_equal(s.state, RUN_INTERRUPTED);
     /* No snapshot to continue from: it trains again from iteration 0, in
      * the same directory, and writes the rows of a run that never died. */
-    assert_int_equal(runner_resume(run_dir, runs, NULL, &res, &err), ST_OK);
+    assert_int_equal(runner_resume(run_dir, lab.runs, NULL, &res, &err), ST_OK);
     assert_int_equal(res.state, RUN_DONE);
     assert_string_equal(res.run_dir, run_dir);
     RunResult full;
-    assert_int_equal(runner_run(&p, "", runs, NULL, &full, &err), ST_OK);
+    assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
     char *a = deterministic_rows(full.run_dir), *b = deterministic_rows(run_dir);
     assert_string_equal(a, b);
     free(a);
@@ -312,14 +308,14 @@ static void test_runner_sweep_labels_and_compare(void **state) {
     for (int k = 0; k < 2; k++) {
         char label[256];
         assert_int_equal(preset_sweep_item(&p, k, &one, label, sizeof label, NULL), ST_OK);
-        assert_int_equal(runner_run(&one, label, runs, NULL, &res[k], NULL), ST_OK);
+        assert_int_equal(runner_run(&one, label, lab.runs, NULL, &res[k], NULL), ST_OK);
         RunStatus st;
         assert_int_equal(runstore_read_status(res[k].run_dir, &st, NULL), ST_OK);
         assert_non_null(strstr(st.sweep, k ? "model.bilinear_dim=128" : "model.bilinear_dim=64"));
         ids[k] = res[k].run_dir;
     }
     CompareTable t;
-    assert_int_equal(compare_load(&t, runs, ids, 2, 0, NULL), ST_OK);
+    assert_int_equal(compare_load(&t, lab.runs, ids, 2, 0, NULL), ST_OK);
     assert_string_equal(t.rows[0].label, "model.bilinear_dim");
     assert_true(t.rows[0].differs);
     assert_string_equal(t.rows[0].cells[1], "128");
@@ -331,7 +327,7 @@ static void test_runner_sweep_labels_and_compare(void **state) {
     /* Listing finds every run created in this test file. */
     char **list;
     int n;
-    assert_int_equal(runstore_list(runs, &list, &n, NULL), ST_OK);
+    assert_int_equal(runstore_list(lab.runs, &list, &n, NULL), ST_OK);
     assert_true(n >= 5);
     runstore_free_list(list, n);
 }
@@ -352,8 +348,8 @@ static void test_runner_input_conventions(void **state) {
     Preset p;
     tiny(&p);
     char caffe_file[200], plain_file[200];
-    snprintf(caffe_file, sizeof caffe_file, "%s/caffe.safetensors", dir);
-    snprintf(plain_file, sizeof plain_file, "%s/plain.safetensors", dir);
+    snprintf(caffe_file, sizeof caffe_file, "%s/caffe.safetensors", lab.dir);
+    snprintf(plain_file, sizeof plain_file, "%s/plain.safetensors", lab.dir);
     write_weights(caffe_file, "bgr255");
     write_weights(plain_file, NULL);
     Normalize n;
@@ -394,7 +390,7 @@ static void test_runner_snapshot_records_input(void **state) {
     tiny(&p);
     assert_int_equal(preset_set(&p, "solver.max_iter=2", NULL), ST_OK);
     RunResult res;
-    assert_int_equal(runner_run(&p, "", runs, NULL, &res, NULL), ST_OK);
+    assert_int_equal(runner_run(&p, "", lab.runs, NULL, &res, NULL), ST_OK);
     char snap[1200];
     assert_int_equal(runstore_last_snapshot(res.run_dir, snap, sizeof snap, NULL, NULL), ST_OK);
     SafeTensors *st;
@@ -410,7 +406,7 @@ static void test_runner_init_from_preset_name_takes_newest_done_run(void **state
     assert_int_equal(preset_set(&first, "experiment.name=stage1", NULL), ST_OK);
     assert_int_equal(preset_set(&first, "solver.max_iter=3", NULL), ST_OK);
     RunResult r1;
-    assert_int_equal(runner_run(&first, "", runs, NULL, &r1, NULL), ST_OK);
+    assert_int_equal(runner_run(&first, "", lab.runs, NULL, &r1, NULL), ST_OK);
     tiny(&second);
     assert_int_equal(preset_set(&second, "experiment.name=stage2", NULL), ST_OK);
     assert_int_equal(preset_set(&second, "transfer.mode=all", NULL), ST_OK);
@@ -418,7 +414,7 @@ static void test_runner_init_from_preset_name_takes_newest_done_run(void **state
     assert_int_equal(preset_set(&second, "solver.max_iter=2", NULL), ST_OK);
     RunResult r2;
     Error err = {0};
-    assert_int_equal(runner_run(&second, "", runs, NULL, &r2, &err), ST_OK);
+    assert_int_equal(runner_run(&second, "", lab.runs, NULL, &r2, &err), ST_OK);
     char log[1300];
     snprintf(log, sizeof log, "%s/log.txt", r2.run_dir);
     uint8_t *text;
@@ -430,7 +426,7 @@ static void test_runner_init_from_preset_name_takes_newest_done_run(void **state
     free(text);
     /* A name without a finished run is an error naming it. */
     assert_int_equal(preset_set(&second, "transfer.init_from=stage9", NULL), ST_OK);
-    assert_int_not_equal(runner_run(&second, "", runs, NULL, &r2, &err), ST_OK);
+    assert_int_not_equal(runner_run(&second, "", lab.runs, NULL, &r2, &err), ST_OK);
     assert_non_null(strstr(err.msg, "stage9"));
 }
 

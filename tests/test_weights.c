@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/io/safetensors.h"
 #include "engine/train/weights.h"
 #include "tests/testutil.h"
+#include "tests/testweights.h"
 
 static char dir[64];
 
@@ -34,33 +34,12 @@ static NetConfig config(float width) {
     return c;
 }
 
-/* Writes the tensors of a network of cfg (backbone_only: without head.fc)
- * to path, filled with zeros. */
-static void write_net(const char *path, const NetConfig *cfg, int backbone_only) {
-    NetParamShape shapes[NET_PARAMS];
-    net_param_shapes(cfg, shapes);
-    SafeTensorsWriter *w = safetensors_writer_create();
-    float *data[NET_PARAMS] = {0};
-    for (int i = 0; i < NET_PARAMS; i++) {
-        if (backbone_only && strncmp(shapes[i].name, "features.", 9) != 0) continue;
-        size_t count = 1;
-        for (int d = 0; d < shapes[i].ndim; d++) count *= (size_t)shapes[i].shape[d];
-        data[i] = calloc(count, sizeof(float));
-        assert_int_equal(
-            safetensors_writer_add(w, shapes[i].name, shapes[i].shape, shapes[i].ndim, data[i]),
-            ST_OK);
-    }
-    assert_int_equal(safetensors_writer_write(w, path, NULL), ST_OK);
-    safetensors_writer_destroy(w);
-    for (int i = 0; i < NET_PARAMS; i++) free(data[i]);
-}
-
 static void test_weights_check_knows_the_width(void **state) {
     (void)state;
     char path[128];
     snprintf(path, sizeof path, "%s/w0625.safetensors", dir);
     NetConfig narrow = config(0.0625f), wide = config(0.125f);
-    write_net(path, &narrow, 1);
+    testweights_write(path, &narrow, 1);
     Error err = {0};
     assert_int_equal(weights_check(path, &narrow, 1, &err), ST_OK);
     assert_int_equal(weights_check(path, &wide, 1, &err), ST_SHAPE);
@@ -86,7 +65,7 @@ static void test_weights_check_whole_network(void **state) {
     char path[128];
     snprintf(path, sizeof path, "%s/net.safetensors", dir);
     NetConfig c = config(0.0625f);
-    write_net(path, &c, 0);
+    testweights_write(path, &c, 0);
     Error err = {0};
     assert_int_equal(weights_check(path, &c, 0, &err), ST_OK);
     c.bilinear_dim = 128; /* another head: the classifier does not fit */
