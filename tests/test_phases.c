@@ -154,21 +154,6 @@ static void test_phases_in_order_with_progress(void **state) {
     free(s);
 }
 
-/* metrics.tsv rows without the timing columns, as one string. */
-static char *rows_text(const char *run_dir) {
-    RunRow *rows;
-    int n;
-    assert_int_equal(runstore_read_metrics(run_dir, &rows, &n, NULL), ST_OK);
-    char *out = malloc((size_t)n * 96 + 1);
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n; i++)
-        len += (size_t)sprintf(out + len, "%d %d %.9g %.9g %.9g\n", rows[i].iter, rows[i].test,
-                               rows[i].loss, rows[i].accuracy, rows[i].lr);
-    free(rows);
-    return out;
-}
-
 /* Stops as soon as phase is reported (progress reports come when a phase
  * starts and then at most every RUNNER_PROGRESS_SECONDS, so a tiny run
  * sees the start and the end); the run ends stopped within one batch (no
@@ -194,7 +179,7 @@ static void stop_in(const char *phase, int rows_before) {
     assert_int_equal(st.state, RUN_STOPPED);
     assert_int_equal(runner_resume(part.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
     assert_int_equal(rest.state, RUN_DONE);
-    char *a = rows_text(full.run_dir), *b = rows_text(part.run_dir);
+    char *a = testlab_rows(full.run_dir), *b = testlab_rows(part.run_dir);
     assert_string_equal(a, b);
     assert_true(rest.final_accuracy == full.final_accuracy);
     free(a);

@@ -59,14 +59,6 @@ static void expect_problem(const Preset *p, const char *want_key, const char *fr
     if (!strstr(err.msg, frag)) fail_msg("'%s' lacks '%s'", err.msg, frag);
 }
 
-static int runs_count(void) {
-    char **ids;
-    int n;
-    assert_int_equal(runstore_list(lab.runs, &ids, &n, NULL), ST_OK);
-    runstore_free_list(ids, n);
-    return n;
-}
-
 static void test_preflight_good_preset_passes(void **state) {
     (void)state;
     Preset p;
@@ -78,7 +70,7 @@ static void test_preflight_good_preset_passes(void **state) {
     testpreset_set(&p, "transfer.mode=last_layer");
     testpreset_set(&p, "model.weights=%s", weights);
     assert_int_equal(preflight_check(&p, lab.runs, &key, &err), ST_OK);
-    assert_int_equal(runs_count(), 0);
+    assert_int_equal(testlab_run_count(&lab), 0);
 }
 
 static void test_preflight_dataset_problems(void **state) {

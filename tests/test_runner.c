@@ -67,40 +67,17 @@ static int stop_now(void *ctx) {
     return s->stop_after && s->rows >= s->stop_after;
 }
 
-/* metrics.tsv rows without the timing columns, as one string. */
-static char *deterministic_rows(const char *run_dir) {
-    RunRow *rows;
-    int n;
-    assert_int_equal(runstore_read_metrics(run_dir, &rows, &n, NULL), ST_OK);
-    char *out = malloc((size_t)n * 96 + 1);
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n; i++)
-        len += (size_t)sprintf(out + len, "%d %d %.9g %.9g %.9g\n", rows[i].iter, rows[i].test,
-                               rows[i].loss, rows[i].accuracy, rows[i].lr);
-    free(rows);
-    return out;
-}
-
-static int runs_count(void) {
-    char **ids;
-    int n;
-    assert_int_equal(runstore_list(lab.runs, &ids, &n, NULL), ST_OK);
-    runstore_free_list(ids, n);
-    return n;
-}
-
 /* Expects runner_run of p to fail as bad input naming frag, leaving the
  * run store as it was. */
 static void expect_refused(const Preset *p, const char *frag) {
-    int before = runs_count();
+    int before = testlab_run_count(&lab);
     RunResult res;
     Error err = {0};
     assert_int_not_equal(runner_run(p, "", lab.runs, NULL, &res, &err), ST_OK);
     assert_true(res.bad_input);
     assert_string_equal(res.run_dir, "");
     if (!strstr(err.msg, frag)) fail_msg("'%s' lacks '%s'", err.msg, frag);
-    assert_int_equal(runs_count(), before);
+    assert_int_equal(testlab_run_count(&lab), before);
 }
 
 static void test_runner_bad_files_leave_no_run(void **state) {
@@ -154,7 +131,7 @@ static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
     assert_int_equal(s.state, RUN_STOPPED);
     assert_int_equal(runner_resume(part.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
     assert_int_equal(rest.state, RUN_DONE);
-    char *a = deterministic_rows(full.run_dir), *b = deterministic_rows(part.run_dir);
+    char *a = testlab_rows(full.run_dir), *b = testlab_rows(part.run_dir);
     assert_string_equal(a, b);
     free(a);
     free(b);
@@ -255,7 +232,7 @@ static void test_runner_killed_queued_run_reads_interrupted(void **state) {
     assert_string_equal(res.run_dir, run_dir);
     RunResult full;
     assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
-    char *a = deterministic_rows(full.run_dir), *b = deterministic_rows(run_dir);
+    char *a = testlab_rows(full.run_dir), *b = testlab_rows(run_dir);
     assert_string_equal(a, b);
     free(a);
     free(b);

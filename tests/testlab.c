@@ -4,8 +4,10 @@
 #include "tests/testlab.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "engine/synth/synth.h"
+#include "src/run/runstore.h"
 #include "tests/testutil.h"
 
 int testlab_init(TestLab *lab, const char *name, int classes, int per_class) {
@@ -18,4 +20,27 @@ int testlab_init(TestLab *lab, const char *name, int classes, int per_class) {
 
 int testlab_fini(const TestLab *lab) {
     return testutil_rmtree(lab->dir);
+}
+
+int testlab_run_count(const TestLab *lab) {
+    char **ids;
+    int n;
+    assert_int_equal(runstore_list(lab->runs, &ids, &n, NULL), ST_OK);
+    runstore_free_list(ids, n);
+    return n;
+}
+
+char *testlab_rows(const char *run_dir) {
+    RunRow *rows;
+    int n;
+    assert_int_equal(runstore_read_metrics(run_dir, &rows, &n, NULL), ST_OK);
+    char *out = malloc((size_t)n * 96 + 1);
+    assert_non_null(out);
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        len += (size_t)sprintf(out + len, "%d %d %.9g %.9g %.9g\n", rows[i].iter, rows[i].test,
+                               rows[i].loss, rows[i].accuracy, rows[i].lr);
+    free(rows);
+    return out;
 }

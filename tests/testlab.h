@@ -21,4 +21,12 @@ int testlab_init(TestLab *lab, const char *name, int classes, int per_class);
 /* Removes lab->dir and everything under it. Returns 0, or -1 on failure. */
 int testlab_fini(const TestLab *lab);
 
+/* The runs in lab->runs (0 before the first); fails the test when the
+ * store cannot be listed. */
+int testlab_run_count(const TestLab *lab);
+/* run_dir's metrics.tsv rows without the timing columns (iteration, test,
+ * loss, accuracy, lr), one line each, as one malloc'd string: what a
+ * resumed run must reproduce. Fails the test when it cannot be read. */
+char *testlab_rows(const char *run_dir);
+
 #endif
