@@ -184,7 +184,10 @@ a_killed_rank_fails_the_job_cleanly() {
     grep -q '^state = failed' "$dir/status.ini" && grep -q '^error = rank 1 .*died' "$dir/status.ini" ||
         { cat "$tmp/killed.out" "$dir/status.ini" >&2; return 1; }
     # Resumed from its last snapshot (one process), then stopped: it trains on.
-    timeout 120 "$FINELAB" resume "$dir" --runs-dir "$tmp/killed" > "$tmp/after.out" 2>&1 &
+    # (--foreground: timeout passes our SIGINT on once, to finelab alone; by
+    # default it sends it to finelab and again to the process group, and a
+    # second SIGINT ends finelab at once, as a second Ctrl-C does.)
+    timeout --foreground 120 "$FINELAB" resume "$dir" --runs-dir "$tmp/killed" > "$tmp/after.out" 2>&1 &
     local resumed=$!
     for _ in $(seq 200); do
         grep -q 'resumed from .*iter_' "$dir/log.txt" 2>/dev/null && break
