@@ -5,6 +5,7 @@
 #   make test            build and run every test (BUILD=asan for ASan + UBSan)
 #   make test-tsan       the threaded tests (bridge, loader) under ThreadSanitizer
 #   make test-mpi        install Open MPI, build with it, run tests/test_mpi.sh (mpirun -np 2)
+#   make test-mpich      the same with MPICH (build/mpich, mpirun.mpich)
 #   make bench           build and run the benchmarks
 #   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
@@ -126,7 +127,7 @@ ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
-.PHONY: all run demo-data test test-build test-tsan test-mpi bench bench-mpi deps deps-test lint-deps format \
+.PHONY: all run demo-data test test-build test-tsan test-mpi test-mpich bench bench-mpi deps deps-test lint-deps format \
         format-check clean readme-keys list-sources
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -233,6 +234,15 @@ test-tsan:
 test-mpi:
 	$(MAKE) MPI=1 deps-test $(BIN)
 	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) tests/test_mpi.sh
+
+# The same tests against MPICH (libmpich-dev, mpich; Debian keeps it beside
+# Open MPI): a build of its own in build/mpich, launched by mpirun.mpich.
+MPICH_DEB_PKGS := libmpich-dev mpich
+test-mpich:
+	$(MAKE) deps-test
+	$(call install_missing,$(MPICH_DEB_PKGS))
+	$(MAKE) MPI=1 MPI_PC=mpich OUT=build/mpich build/mpich/finelab
+	@FINELAB_BIN=build/mpich/finelab MPIRUN=mpirun.mpich tests/run.sh mpich tests/test_mpi.sh
 
 # bench/run.sh runs them all, and PyTorch's side where python3-torch is installed.
 bench: deps $(BIN) $(BENCH_BIN)

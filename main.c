@@ -3,7 +3,8 @@
  * that is a command goes to the subcommands (src/cli/commands.h); no word,
  * or only the lab's options, opens the lab (ui/lab.h); and where the lab
  * has no terminal to draw on, the default preset runs headless instead.
- * Before any of it, the OpenBLAS kernel is settled (src/run/blas_setup.h).
+ * Before any of it, the OpenBLAS kernel is settled (src/run/blas_setup.h),
+ * unless this process is an MPI job's rank watcher (src/cli/rankwatch.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,14 @@
 #include "src/cli/cli.h"
 #include "src/cli/cmd_run.h"
 #include "src/cli/commands.h"
+#include "src/cli/rankwatch.h"
 #include "src/run/blas_setup.h"
 #include "ui/lab.h"
 
 int main(int argc, char **argv) {
     int code;
+    /* Rank 0's watcher of an MPI job (src/cli/rankwatch.h): no BLAS, no lab. */
+    if (argc >= 2 && strcmp(argv[1], RANKWATCH_ARG) == 0) return rankwatch_main(argc, argv);
     if (blas_setup_start(argv, &code)) return code; /* a BLAS self-check child */
     if (argc >= 2 && argv[1][0] != '-') return commands_run(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {

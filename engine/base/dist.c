@@ -227,3 +227,28 @@ Status dist_barrier(Error *err) {
 }
 
 #endif
+
+/* Built on the collectives above, so the same with or without MPI. */
+Status dist_agree(Status s, Error *err, int *shared) {
+    *shared = 0;
+    if (dist_size() == 1) return s;
+    Error e = {0};
+    int first = s ? dist_rank() : dist_size();
+    if (dist_min_int(&first, 1, &e)) return error_set(err, e.status, "%s", e.msg);
+    if (first == dist_size()) return ST_OK;
+    struct {
+        int status;
+        char msg[sizeof e.msg];
+    } what = {0};
+    if (first == dist_rank()) {
+        what.status = (int)s;
+        snprintf(what.msg, sizeof what.msg, "%s", err ? err->msg : error_status_name(s));
+    }
+    if (dist_bcast(&what, (int)sizeof what, first, &e))
+        return error_set(err, e.status, "%s", e.msg);
+    *shared = 1;
+    /* An agreed message names its rank once, however often it is agreed. */
+    if (strncmp(what.msg, "rank ", 5) == 0)
+        return error_set(err, (Status)what.status, "%s", what.msg);
+    return error_set(err, (Status)what.status, "rank %d: %s", first, what.msg);
+}

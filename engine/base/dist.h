@@ -53,6 +53,14 @@ Status dist_bcast(void *buf, int len, int root, Error *err);
 /* Waits for every rank. */
 Status dist_barrier(Error *err);
 
+/* Every rank learns whether any rank failed: s is this rank's outcome, its
+ * message in err (which may be NULL). ST_OK when no rank failed; else every
+ * rank returns the lowest failing rank's status with its message, prefixed
+ * "rank R: " (once), in err, and *shared is 1: every rank has this error and
+ * none waits for another. A failed collective returns its own error with
+ * *shared 0. Alone: s, *shared 0. */
+Status dist_agree(Status s, Error *err, int *shared);
+
 /* Seconds spent inside the sum collectives since the last call, and the
  * bytes they reduced (this process's buffers), reset by the call. */
 void dist_take_stats(double *seconds, double *bytes);

@@ -60,6 +60,46 @@ static Status featcache_gather(FeatCache *fc, int v, int n, int B, Error *err) {
     return s;
 }
 
+/* With ranks, every rank learns whether any failed (the lowest failing
+ * rank's error becomes every rank's) and whether any was asked to stop
+ * (then all stop); alone, s and *stop as they are. */
+static Status featcache_agree(Status s, int *stop, Error *err) {
+    int shared;
+    if ((s = dist_agree(s, err, &shared))) return s;
+    return dist_max_int(stop, 1, err);
+}
+
+/* This rank's batches [kb0, kb1) of view v into fc from sample `done` on;
+ * *stop set when progress asked to stop. */
+static Status featcache_share(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
+                              const LoaderConfig *c, int v, int64_t kb0, int64_t kb1,
+                              int (*progress)(void *ctx, int done, int total), void *ctx, int *stop,
+                              Error *err) {
+    if (kb1 <= kb0) return ST_OK;
+    LoaderConfig lc = *c;
+    lc.first_batch = kb0;
+    lc.stop_batch = kb1;
+    Loader *ld = loader_create(ds, items, n, &lc, err);
+    if (!ld) return err ? err->status : ST_STATE;
+    int ranks = dist_size(), done = v * n + (int)(kb0 * c->batch_size);
+    Status s = ST_OK;
+    for (;;) {
+        LoaderBatch b;
+        if ((s = loader_next(ld, &b, err)) || b.n == 0) break;
+        const Tensor *f = net_forward_features(net, &b.x);
+        memcpy(fc->feats + (size_t)done * fc->dim, f->data,
+               sizeof(float) * (size_t)b.n * (size_t)fc->dim);
+        done += b.n;
+        int shown = ranks > 1 ? v * n + (done - v * n) * ranks : done;
+        if (progress && progress(ctx, shown < fc->n ? shown : fc->n, fc->n)) {
+            *stop = 1;
+            break;
+        }
+    }
+    loader_destroy(ld);
+    return s;
+}
+
 Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
                        const LoaderConfig *base, int views, uint64_t seed,
                        int (*progress)(void *ctx, int done, int total), void *ctx, Error *err) {
@@ -70,62 +110,32 @@ Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *it
     fc->feats = malloc(sizeof(float) * (size_t)fc->n * (size_t)fc->dim);
     fc->labels = malloc(sizeof(int) * (size_t)fc->n);
     fc->order = malloc(sizeof(int) * (size_t)fc->n);
-    if (!fc->feats || !fc->labels || !fc->order) {
-        featcache_fini(fc);
-        return error_set(err, ST_NOMEM, "feature cache: cannot hold %d x %d features", n * views,
-                         net_feature_dim(net));
-    }
-    int done = 0;
-    if (progress && progress(ctx, 0, fc->n)) {
-        featcache_fini(fc);
-        return ST_OK;
-    }
     int ranks = dist_size(), rank = dist_rank();
-    if (ranks > 1 && (int64_t)n * fc->dim > INT_MAX) {
+    Status s = ST_OK;
+    if (!fc->feats || !fc->labels || !fc->order)
+        s = error_set(err, ST_NOMEM, "feature cache: cannot hold %d x %d features", n * views,
+                      fc->dim);
+    else if (ranks > 1 && (int64_t)n * fc->dim > INT_MAX)
+        s = error_set(err, ST_ARG,
+                      "feature cache: %d x %d features per view are too many to gather over MPI", n,
+                      fc->dim);
+    int stop = !s && progress && progress(ctx, 0, fc->n);
+    /* Every exit below is agreed: with ranks, all return the same. */
+    if ((s = featcache_agree(s, &stop, err)) || stop) {
         featcache_fini(fc);
-        return error_set(err, ST_ARG,
-                         "feature cache: %d x %d features per view are too many to "
-                         "gather over MPI",
-                         n, fc->dim);
+        return s;
     }
     for (int i = 0; i < fc->n; i++) fc->labels[i] = ds->items[items[i % n]].label;
     int64_t nb = (n + base->batch_size - 1) / base->batch_size;
     int64_t kb0 = nb * rank / ranks, kb1 = nb * (rank + 1) / ranks;
     for (int v = 0; v < views; v++) {
         LoaderConfig c = featcache_view(base, v, seed);
-        c.first_batch = kb0;
-        c.stop_batch = kb1;
-        done = v * n + (int)(kb0 * base->batch_size);
-        Loader *ld = kb1 > kb0 ? loader_create(ds, items, n, &c, err) : NULL;
-        if (kb1 > kb0 && !ld) {
+        s = featcache_share(fc, net, ds, items, n, &c, v, kb0, kb1, progress, ctx, &stop, err);
+        if (!(s = featcache_agree(s, &stop, err)) && !stop)
+            s = featcache_gather(fc, v, n, base->batch_size, err);
+        if (s || stop) {
             featcache_fini(fc);
-            return err ? err->status : ST_STATE;
-        }
-        for (; ld;) {
-            LoaderBatch b;
-            Status st = loader_next(ld, &b, err);
-            if (st) {
-                loader_destroy(ld);
-                featcache_fini(fc);
-                return st;
-            }
-            if (b.n == 0) break;
-            const Tensor *f = net_forward_features(net, &b.x);
-            memcpy(fc->feats + (size_t)done * fc->dim, f->data,
-                   sizeof(float) * (size_t)b.n * (size_t)fc->dim);
-            done += b.n;
-            int shown = ranks > 1 ? v * n + (done - v * n) * ranks : done;
-            if (progress && progress(ctx, shown < fc->n ? shown : fc->n, fc->n)) {
-                loader_destroy(ld);
-                featcache_fini(fc);
-                return ST_OK;
-            }
-        }
-        loader_destroy(ld);
-        Status st = featcache_gather(fc, v, n, base->batch_size, err);
-        if (st) {
-            featcache_fini(fc);
-            return st;
+            return s;
         }
     }
     return ST_OK;

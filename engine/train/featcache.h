@@ -38,7 +38,9 @@ typedef struct FeatCache {
  * are set per view). progress (may be NULL) is told done/total samples
  * before the first batch and after each (with ranks, an estimate from this
  * rank's share); when it returns nonzero the build stops: ST_OK with fc
- * empty (fc->feats NULL). Every rank must call it (it gathers). */
+ * empty (fc->feats NULL). Every rank must call it (it gathers); with
+ * ranks every outcome is agreed: a stop on one rank stops all, and an error
+ * on one (an image, memory) is every rank's, named with its rank. */
 Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
                        const LoaderConfig *base, int views, uint64_t seed,
                        int (*progress)(void *ctx, int done, int total), void *ctx, Error *err);

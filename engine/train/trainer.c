@@ -58,6 +58,7 @@ struct Trainer {
     int64_t seq_base;
     int seq_iter0;
     Status sticky;
+    int shared; /* ranks > 1: every rank has the sticky error (agreed), none waits */
     Error err;
 };
 
@@ -140,21 +141,13 @@ static Status trainer_dist_fail(Trainer *t, Status s, Error *local) {
  * with its rank, becomes every rank's sticky error. */
 static Status trainer_agree(Trainer *t, Status s) {
     if (t->ranks == 1) return s;
-    Error e = {0};
-    int first = s ? t->rank : t->ranks;
-    if (dist_min_int(&first, 1, &e)) return trainer_dist_fail(t, e.status, &e);
-    if (first == t->ranks) return ST_OK;
-    struct {
-        int status;
-        char msg[sizeof t->err.msg];
-    } what = {0};
-    if (first == t->rank) {
-        what.status = (int)s;
-        snprintf(what.msg, sizeof what.msg, "%s", t->err.msg);
+    int shared;
+    Status a = dist_agree(s, &t->err, &shared);
+    if (a) {
+        t->sticky = a;
+        t->shared = shared;
     }
-    if (dist_bcast(&what, (int)sizeof what, first, &e)) return trainer_dist_fail(t, e.status, &e);
-    t->sticky = error_set(&t->err, (Status)what.status, "rank %d: %s", first, what.msg);
-    return t->sticky;
+    return a;
 }
 
 /* Sums over ranks this iteration's loss (*loss, the sum of its passes'),
@@ -214,7 +207,7 @@ static Status trainer_check_replicas(Trainer *t, const char *when) {
     Status s = dist_gather_u64(trainer_checksum(t), all, &e);
     if (s) trainer_dist_fail(t, s, &e);
     for (int r = 1; !s && r < t->ranks; r++)
-        if (all[r] != all[0])
+        if (all[r] != all[0] && (t->shared = 1)) /* every rank compares them all */
             s = t->sticky = error_set(&t->err, ST_STATE,
                                       "replicas differ %s at iteration %d: rank %d's parameters "
                                       "(checksum %016llx) are not rank 0's (%016llx)",
@@ -495,8 +488,15 @@ Status trainer_step(Trainer *t, Error *err) {
     int iter = t->solver.iter;
     for (int i = 0; i < t->solver.n_params; i++) param_zero_grad(t->solver.params[i]);
     if (c->test_interval > 0 && iter % c->test_interval == 0 &&
-        (iter > 0 || c->test_initialization) && t->last_test_iter != iter)
-        s = trainer_test(t, &t->err);
+        (iter > 0 || c->test_initialization) && t->last_test_iter != iter) {
+        /* Every rank tests; all learn of any rank's error or stop. */
+        s = trainer_agree(t, trainer_test(t, &t->err));
+        if (!s) s = trainer_agree_stop(t);
+        if (s) {
+            t->sticky = s;
+            return error_set(err, s, "%s", t->err.msg);
+        }
+    }
     if (!s && t->stopped) return ST_OK; /* stopped during the test: no step */
     if (!s && !t->replicas_ok) {
         if ((s = trainer_check_replicas(t, "at the start")))
@@ -534,6 +534,7 @@ Status trainer_step(Trainer *t, Error *err) {
     if (!isfinite(loss)) {
         t->sticky = error_set(&t->err, ST_NUMERIC, "diverged: loss is %s at iteration %d",
                               isnan(loss) ? "NaN" : "Inf", iter);
+        t->shared = t->ranks > 1; /* the loss was summed over ranks */
         trainer_log(t, "%s", t->err.msg);
         return error_set(err, t->sticky, "%s", t->err.msg);
     }
@@ -578,13 +579,21 @@ int trainer_stopped(const Trainer *t) {
     return t->stopped;
 }
 
+int trainer_error_shared(const Trainer *t) {
+    return t->sticky && t->shared;
+}
+
 Status trainer_finish(Trainer *t, double *acc, Error *err) {
     *acc = -1;
     if (t->sticky) return error_set(err, t->sticky, "%s", t->err.msg);
     Status s = ST_OK;
     if (t->last_snapshot_iter != t->solver.iter) s = trainer_snapshot(t, err);
     if (!s && !t->stopped && t->cfg.test_iter > 0) {
-        if (t->last_test_iter != t->solver.iter) s = trainer_test(t, err);
+        if (t->last_test_iter != t->solver.iter) {
+            s = trainer_agree(t, trainer_test(t, &t->err));
+            if (!s) s = trainer_agree_stop(t);
+            if (s) error_set(err, s, "%s", t->err.msg);
+        }
         if (!s && !t->stopped) *acc = t->last_acc; /* not when stopped during that test */
     }
     if (s) t->sticky = s;
@@ -637,10 +646,20 @@ static Status trainer_build_cache(Trainer *t, Error *err) {
     CacheProgress p = {.t = t, .total = (long)c->ds->n_train * c->cache_views + c->ds->n_test};
     Status s = featcache_build(&t->cache_train, t->net, c->ds, c->ds->train, c->ds->n_train, &base,
                                c->cache_views, c->seed, trainer_cache_progress, &p, err);
+    /* The builds agree every outcome over ranks; a stop asked on one rank
+     * stops the others' trainers too, before the next build. */
+    if (s)
+        t->shared = t->ranks > 1;
+    else if ((s = trainer_agree_stop(t)))
+        return s; /* in t->err, as err is */
     p.before = (long)c->ds->n_train * c->cache_views;
     if (!s && !t->stopped)
         s = featcache_build(&t->cache_test, t->net, c->ds, c->ds->test, c->ds->n_test,
                             &c->test_data, 1, c->seed, trainer_cache_progress, &p, err);
+    if (s)
+        t->shared = t->ranks > 1;
+    else if ((s = trainer_agree_stop(t)))
+        return s;
     if (!s && t->stopped) {
         featcache_fini(&t->cache_train);
         featcache_fini(&t->cache_test);

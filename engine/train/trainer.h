@@ -124,6 +124,11 @@ Status trainer_step(Trainer *t, Error *err);
 int trainer_done(const Trainer *t);
 /* 1 when the run ended because should_stop asked. */
 int trainer_stopped(const Trainer *t);
+/* 1 when the run failed with an error every rank of a data-parallel run
+ * has (agreed over the ranks: an image, the cache, a test pass, divergence,
+ * a replica mismatch), so no rank waits for another; 0 alone, or when the
+ * error is this rank's own (e.g. rank 0 writing a snapshot). */
+int trainer_error_shared(const Trainer *t);
 /* Final snapshot (if not already at this iteration) and final test.
  * Returns the final test accuracy in *acc (-1 without test data). */
 Status trainer_finish(Trainer *t, double *acc, Error *err);

@@ -21,6 +21,8 @@
 #define RUN_PROGRESS_SECONDS 5.0
 
 static volatile sig_atomic_t interrupted;
+/* MPI: every rank has come back from a run together (run_leave). */
+static int ranks_in_step;
 
 static void on_sigint(int sig) {
     (void)sig;
@@ -162,7 +164,16 @@ static int run_printed(const Preset *one, const char *label, const char *resume_
     Error err = {0};
     Status s = resume_dir ? runner_resume(resume_dir, runs_dir, &cb, &res, &err)
                           : runner_run(one, label, runs_dir, &cb, &res, &err);
-    return run_report(&res, s, &err);
+    int code = run_report(&res, s, &err);
+    if (s && !res.shared && dist_size() > 1) {
+        /* This rank failed alone while the others wait in a collective:
+         * its reason to the watcher (rank 0 recorded its own), then the
+         * whole job ends. */
+        if (dist_rank() != 0) rankwatch_say(err.msg);
+        dist_abort(code);
+    }
+    ranks_in_step = 1;
+    return code;
 }
 
 /* Trains the preset file path with the --set assignments applied, every
@@ -240,10 +251,12 @@ static int run_join(void) {
     return CLI_FAILED;
 }
 
-/* Leaves the MPI job; a rank that failed ends every rank (MPI_Abort), so
- * no rank waits forever in a collective for it. */
+/* Leaves the MPI job. A failure before any run (a preset error) may be
+ * this rank's alone: it ends every rank (MPI_Abort), so none waits forever
+ * in a collective for it. After the runs the ranks are in step (an error
+ * every rank has, or success), and all leave together. */
 static int run_leave(int code) {
-    if (code != CLI_OK) dist_abort(code);
+    if (code != CLI_OK && !ranks_in_step) dist_abort(code);
     dist_finalize();
     return code;
 }

@@ -224,6 +224,7 @@ static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err)
     st->final_accuracy = st->state == RUN_DONE ? acc : -1;
     runstore_write_status(w, NULL);
     res->state = st->state;
+    res->shared = s && trainer_error_shared(t);
     res->final_accuracy = st->final_accuracy;
     res->best_accuracy = st->best_accuracy;
     return s;

@@ -41,6 +41,7 @@ typedef struct RunResult {
     char run_dir[1024];
     double final_accuracy, best_accuracy;
     int bad_input; /* 1 when the preset or its files were at fault (exit code 2) */
+    int shared;    /* MPI: the run failed with an error every rank has (none waits) */
 } RunResult;
 
 /* The engine configuration a run of p uses (network, solver, loaders,
