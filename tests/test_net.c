@@ -271,12 +271,109 @@ static void test_net_config_default_is_the_reference(void **state) {
     assert_int_equal(c.freeze_backbone, 0);
     assert_true(c.backbone_lr_mult == 1.0f && c.bias_lr_mult == 2.0f);
     assert_true(c.weight_decay_mult == 1.0f && c.bias_decay_mult == 0.0f);
+    assert_true(c.init == NET_INIT_DEFAULT && c.init_std == 0.001f);
     c.resolution = 32; /* the same network on a small input, to build it quickly */
     Net *net = net_create(&c, NULL);
     assert_non_null(net);
     assert_int_equal(net_backbone_channels(net), 512);
     assert_int_equal(net_feature_dim(net), 8192);
     net_destroy(net);
+}
+
+/* The weights finelab made before [model] init existed, written out as it
+ * made them: one stream of seed over the convolutions in order, each
+ * Kaiming-normal with fan_out = out x 3 x 3, then the classifier from
+ * seed ^ 0xC1A551F1E5 with std 0.001; biases 0. */
+static void old_init(Net *net, uint64_t seed, float **want, int *n) {
+    Param *const *ps = net_params(net, n);
+    Rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < *n; i++) {
+        const Tensor *w = &ps[i]->value;
+        size_t count = tensor_count(w);
+        want[i] = malloc(count * sizeof(float));
+        assert_non_null(want[i]);
+        int bias = (i % 2) == 1, classifier = i == *n - 2;
+        if (classifier) rng_seed(&r, seed ^ 0xC1A551F1E5ULL);
+        float std = classifier ? 0.001f : (float)sqrt(2.0 / ((double)w->n * w->h * w->w));
+        for (size_t k = 0; k < count; k++) want[i][k] = bias ? 0.0f : std * rng_normal(&r);
+    }
+}
+
+/* init = default (and init_std 0.001, or unset) gives today's weights bit
+ * for bit, so every existing preset and saved run means what it meant. */
+static void test_net_default_init_is_the_old_init(void **state) {
+    (void)state;
+    for (int variant = 0; variant < 2; variant++) {
+        NetConfig c = tiny(NET_POOL_TS, 0);
+        if (variant) c.init_std = 0; /* a zeroed config: the reference's 0.001 */
+        assert_int_equal(c.init, NET_INIT_DEFAULT);
+        Net *net = net_create(&c, NULL);
+        assert_non_null(net);
+        net_init_weights(net, 77);
+        int n;
+        float *want[NET_PARAMS];
+        old_init(net, 77, want, &n);
+        Param *const *ps = net_params(net, &n);
+        for (int i = 0; i < n; i++) {
+            assert_memory_equal(ps[i]->value.data, want[i],
+                                tensor_count(&ps[i]->value) * sizeof(float));
+            free(want[i]);
+        }
+        net_destroy(net);
+    }
+}
+
+/* Sample std of t over its mean-free values. */
+static double sample_std(const Tensor *t) {
+    size_t n = tensor_count(t);
+    double s2 = 0;
+    for (size_t i = 0; i < n; i++) s2 += (double)t->data[i] * t->data[i];
+    return sqrt(s2 / (double)n);
+}
+
+/* Caffe's fillers reach every layer with its own fan_in (in x 3 x 3 for a
+ * convolution, the features for the classifier); biases stay 0; the
+ * gaussian is init_std everywhere. The layers are small, so 15%. */
+static void test_net_init_fillers_use_fan_in(void **state) {
+    (void)state;
+    const NetInit inits[] = {NET_INIT_MSRA, NET_INIT_XAVIER, NET_INIT_GAUSSIAN};
+    for (int k = 0; k < 3; k++) {
+        NetConfig c = tiny(NET_POOL_TS, 0);
+        c.init = inits[k];
+        c.init_std = 0.05f;
+        Net *net = net_create(&c, NULL);
+        assert_non_null(net);
+        net_init_weights(net, 3);
+        int n;
+        Param *const *ps = net_params(net, &n);
+        for (int i = 0; i < n; i += 2) {
+            const Tensor *w = &ps[i]->value;
+            double fan_in = (double)w->c * w->h * w->w;
+            double want = inits[k] == NET_INIT_MSRA     ? sqrt(2.0 / fan_in)
+                          : inits[k] == NET_INIT_XAVIER ? sqrt(1.0 / fan_in)
+                                                        : 0.05;
+            double got = sample_std(w);
+            if (fabs(got - want) > 0.15 * want)
+                fail_msg("init %d, %s: std %g, expected %g", k, ps[i]->name, got, want);
+            if (inits[k] == NET_INIT_XAVIER)
+                for (size_t e = 0; e < tensor_count(w); e++)
+                    assert_true(fabsf(w->data[e]) <= (float)sqrt(3.0 / fan_in));
+            for (size_t e = 0; e < tensor_count(&ps[i + 1]->value); e++)
+                assert_true(ps[i + 1]->value.data[e] == 0.0f);
+        }
+        /* the classifier's stream is its own: re-initialising it alone
+         * gives it the same weights */
+        Param *fc = net_find_param(net, "head.fc.weight");
+        size_t bytes = tensor_count(&fc->value) * sizeof(float);
+        float *before = malloc(bytes);
+        assert_non_null(before);
+        memcpy(before, fc->value.data, bytes);
+        net_init_classifier(net, 3);
+        assert_memory_equal(before, fc->value.data, bytes);
+        free(before);
+        net_destroy(net);
+    }
 }
 
 int main(void) {
@@ -287,6 +384,8 @@ int main(void) {
         cmocka_unit_test(test_net_frozen_backbone_and_feature_split),
         cmocka_unit_test(test_net_param_shapes_match_the_built_net),
         cmocka_unit_test(test_net_rejects_bad_config),
+        cmocka_unit_test(test_net_default_init_is_the_old_init),
+        cmocka_unit_test(test_net_init_fillers_use_fan_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

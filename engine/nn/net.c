@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "engine/base/rng.h"
+#include "engine/nn/filler.h"
 #include "engine/nn/layer.h"
 
 enum { NET_MAX_LAYERS = 48 };
@@ -175,7 +176,9 @@ NetConfig net_config_default(void) {
                        .backbone_lr_mult = 1,
                        .bias_lr_mult = 2,
                        .weight_decay_mult = 1,
-                       .bias_decay_mult = 0};
+                       .bias_decay_mult = 0,
+                       .init = NET_INIT_DEFAULT,
+                       .init_std = 0.001f};
 }
 
 /* One shape: a weight (ndim 4 or 2) or a bias (ndim 1) of out outputs. */
@@ -282,30 +285,45 @@ void net_destroy(Net *net) {
     free(net);
 }
 
-static void net_fill_normal(Tensor *t, Rng *r, float std) {
-    size_t n = tensor_count(t);
-    for (size_t i = 0; i < n; i++) t->data[i] = std * rng_normal(r);
+/* The filler of a weight w (out x in x kh x kw): cfg.init's; for the
+ * default, torchvision's Kaiming normal (fan_out = out x kh x kw) on a
+ * convolution and the Gaussian on the classifier. */
+static Filler net_filler(const NetConfig *c, const Tensor *w, int classifier) {
+    float std = c->init_std > 0.0f ? c->init_std : 0.001f;
+    switch (c->init) {
+    case NET_INIT_MSRA:
+        return (Filler){FILLER_MSRA, 0.0f};
+    case NET_INIT_XAVIER:
+        return (Filler){FILLER_XAVIER, 0.0f};
+    case NET_INIT_GAUSSIAN:
+        return (Filler){FILLER_GAUSSIAN, std};
+    case NET_INIT_DEFAULT:
+        break;
+    }
+    if (classifier) return (Filler){FILLER_GAUSSIAN, std};
+    double fan_out = (double)w->n * w->h * w->w;
+    return (Filler){FILLER_GAUSSIAN, (float)sqrt(2.0 / fan_out)};
+}
+
+/* Fills layer l's weight from its filler and zeroes its bias. */
+static void net_fill_layer(const Net *net, Layer *l, int classifier, Rng *r) {
+    Tensor *w = &l->params[0].value;
+    Filler f = net_filler(&net->cfg, w, classifier);
+    filler_fill(&f, w->c * w->h * w->w, w, r);
+    if (l->n_params > 1) tensor_zero(&l->params[1].value);
 }
 
 void net_init_classifier(Net *net, uint64_t seed) {
-    Layer *fc = &net->layers[net->features_end];
     Rng r;
     rng_seed(&r, seed ^ 0xC1A551F1E5ULL);
-    net_fill_normal(&fc->params[0].value, &r, 0.001f);
-    tensor_zero(&fc->params[1].value);
+    net_fill_layer(net, &net->layers[net->features_end], 1, &r);
 }
 
 void net_init_weights(Net *net, uint64_t seed) {
     Rng r;
     rng_seed(&r, seed);
-    for (int i = 0; i < net->backbone_end; i++) {
-        Layer *l = &net->layers[i];
-        if (!l->n_params) continue;
-        const Tensor *w = &l->params[0].value;
-        double fan_out = (double)w->n * w->h * w->w;
-        net_fill_normal(&l->params[0].value, &r, (float)sqrt(2.0 / fan_out));
-        tensor_zero(&l->params[1].value);
-    }
+    for (int i = 0; i < net->backbone_end; i++)
+        if (net->layers[i].n_params) net_fill_layer(net, &net->layers[i], 0, &r);
     net_init_classifier(net, seed);
 }
 

@@ -28,6 +28,18 @@
 
 typedef enum NetPool { NET_POOL_TS, NET_POOL_RM, NET_POOL_BILINEAR, NET_POOL_AVG } NetPool;
 
+/* How net_init_weights draws the weights (engine/nn/filler.h; biases are
+ * always 0). DEFAULT is what finelab always did: each convolution
+ * Kaiming-normal with fan_out (torchvision's VGG), the classifier Gaussian
+ * with init_std (the reference's 0.001). The others are Caffe's fillers on
+ * every layer, with fan_in. */
+typedef enum NetInit {
+    NET_INIT_DEFAULT,
+    NET_INIT_MSRA,
+    NET_INIT_XAVIER,
+    NET_INIT_GAUSSIAN
+} NetInit;
+
 /* The classifier's parameters are NET_CLASSIFIER ".weight" and ".bias", the
  * last of net_params; every other parameter is the backbone's. */
 #define NET_CLASSIFIER "head.fc"
@@ -50,6 +62,9 @@ typedef struct NetConfig {
     float bias_decay_mult;   /* decay_mult of every bias */
     const char *conv_algo;   /* the convolutions' algorithm: NULL or "auto", "reference",
                                 "winograd" (engine/nn/conv.c says where each fits) */
+    NetInit init;            /* the weights' filler (net_init_weights) */
+    float init_std;          /* std of the Gaussian classifier (DEFAULT) or of every layer
+                                (GAUSSIAN); <= 0: the reference's 0.001 */
 } NetConfig;
 
 typedef struct Net Net;
@@ -57,7 +72,8 @@ typedef struct Net Net;
 /* The reference pipeline's network (Gao et al.'s Caffe model): VGG-16 at
  * width 1 on 448 px, Tensor Sketch with d = 8192, signed square root and L2
  * normalisation, 200 classes, batch 1, nothing frozen, and Caffe's
- * multipliers (weights lr 1 and decay 1, biases lr 2 and decay 0). A
+ * multipliers (weights lr 1 and decay 1, biases lr 2 and decay 0), the
+ * default init (NET_INIT_DEFAULT, init_std 0.001). A
  * starting point: callers change what differs. */
 NetConfig net_config_default(void);
 
@@ -80,8 +96,12 @@ void net_param_shapes(const NetConfig *cfg, NetParamShape out[NET_PARAMS]);
 Net *net_create(const NetConfig *cfg, Error *err);
 void net_destroy(Net *net);
 
-/* Kaiming-normal backbone weights (fan_out, as torchvision), zero biases;
- * Gaussian classifier weights with std 0.001 and zero bias (the reference). */
+/* Draws every weight from cfg.init's filler (NetInit), zero biases: the
+ * convolutions from one stream of seed in order, the classifier from a
+ * stream of its own, so the classifier's weights do not depend on the
+ * backbone's size. With NET_INIT_DEFAULT and init_std 0.001 these are the
+ * weights finelab always made: Kaiming-normal convolutions (fan_out, as
+ * torchvision), a Gaussian classifier with std 0.001 (the reference). */
 void net_init_weights(Net *net, uint64_t seed);
 /* Re-initialises only the classifier, as net_init_weights does. */
 void net_init_classifier(Net *net, uint64_t seed);
