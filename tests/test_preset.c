@@ -74,6 +74,8 @@ static void test_preset_defaults(void **state) {
     assert_int_equal(p.model.pooling, POOL_COMPACT_TS);
     assert_int_equal(p.model.bilinear_dim, 8192);
     assert_int_equal(p.model.num_classes, 0);
+    assert_int_equal(p.model.init, INIT_DEFAULT);
+    assert_true(p.model.init_std == 0.001f);
     assert_int_equal(p.transfer.mode, TRANSFER_LAST_LAYER);
     assert_true(p.transfer.bias_lr_mult == 2.0f && p.transfer.bias_decay_mult == 0.0f);
     assert_int_equal(p.transfer.feature_cache, 1);
@@ -307,6 +309,16 @@ static void test_preset_set(void **state) {
     assert_int_equal(preset_set(&p, "solver.max_iter=1.5", &err), ST_ARG);
     assert_int_equal(preset_set(&p, "solver.base_lr=nan", &err), ST_ARG);
     assert_int_equal(preset_set(&p, "data.scale=1e-60", &err), ST_ARG); /* 0 as a float */
+    /* [model] init: Caffe's filler names, and a gaussian's std > 0 */
+    assert_int_equal(preset_set(&p, "model.init=xavier", &err), ST_OK);
+    assert_int_equal(p.model.init, INIT_XAVIER);
+    assert_int_equal(preset_set(&p, "model.init=kaiming", &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "expects one of default, msra, xavier, gaussian"));
+    assert_int_equal(preset_set(&p, "model.init_std=0", &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "expects a number > 0 and <= 10 (got '0')"));
+    assert_int_equal(preset_set(&p, "model.init_std=-0.01", &err), ST_ARG);
+    assert_int_equal(preset_set(&p, "model.init_std=0.01", &err), ST_OK);
+    assert_true(p.model.init_std == 0.01f);
 
     /* Sweeps: set, replace, remove; a fixed key leaves the sweep. */
     assert_int_equal(preset_set(&p, "sweep.model.bilinear_dim=1024, 2048", &err), ST_OK);

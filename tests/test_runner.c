@@ -80,6 +80,32 @@ static void expect_refused(const Preset *p, const char *frag) {
     assert_int_equal(testlab_run_count(&lab), before);
 }
 
+/* [model] init reaches the network as it is; the defaults are NetConfig's
+ * own (init = default, init_std 0.001), which reproduce the weights
+ * finelab made before the key existed (test_net). */
+static void test_runner_config_passes_the_init(void **state) {
+    (void)state;
+    Preset *p = malloc(sizeof *p);
+    TrainConfig *c = malloc(sizeof *c);
+    assert_true(p && c);
+    preset_defaults(p);
+    runner_config(p, NULL, c);
+    NetConfig d = net_config_default();
+    assert_int_equal(c->net.init, d.init);
+    assert_true(c->net.init_std == d.init_std);
+    const char *names[] = {"msra", "xavier", "gaussian"};
+    const NetInit want[] = {NET_INIT_MSRA, NET_INIT_XAVIER, NET_INIT_GAUSSIAN};
+    for (int i = 0; i < 3; i++) {
+        testpreset_set(p, "model.init=%s", names[i]);
+        testpreset_set(p, "model.init_std=0.%d", i + 2);
+        runner_config(p, NULL, c);
+        assert_int_equal(c->net.init, want[i]);
+        assert_true(c->net.init_std == (float)(0.2 + 0.1 * i));
+    }
+    free(p);
+    free(c);
+}
+
 static void test_runner_bad_files_leave_no_run(void **state) {
     (void)state;
     Preset p;
@@ -409,6 +435,7 @@ static void test_runner_init_from_preset_name_takes_newest_done_run(void **state
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_runner_config_passes_the_init),
         cmocka_unit_test(test_runner_bad_files_leave_no_run),
         cmocka_unit_test(test_runner_stop_and_resume_equal_uninterrupted),
         cmocka_unit_test(test_runner_dead_process_reads_interrupted_and_resumes),

@@ -38,6 +38,8 @@ typedef enum ConvAlgoChoice {
 
 typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH } TransferMode;
 typedef enum Pooling { POOL_COMPACT_TS, POOL_COMPACT_RM, POOL_BILINEAR, POOL_AVG } Pooling;
+/* [model] init, in NetInit's order (engine/nn/net.h). */
+typedef enum InitFiller { INIT_DEFAULT, INIT_MSRA, INIT_XAVIER, INIT_GAUSSIAN } InitFiller;
 typedef enum LrPolicy {
     LR_FIXED,
     LR_STEP,
@@ -91,6 +93,8 @@ typedef struct Preset {
         int signed_sqrt;    /* bool */
         int l2_normalize;   /* bool */
         int num_classes;    /* 0: from the dataset */
+        int init;           /* InitFiller: the filler of the weights nothing is loaded into */
+        float init_std;     /* its std for gaussian (every layer) and default (the classifier) */
     } model;
     struct {
         int mode;                        /* TransferMode */

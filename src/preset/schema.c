@@ -55,6 +55,11 @@ static const SchemaChoice poolings[] = {{"compact_ts", POOL_COMPACT_TS},
                                         {"bilinear", POOL_BILINEAR},
                                         {"avg", POOL_AVG},
                                         {NULL, 0}};
+static const SchemaChoice inits[] = {{"default", INIT_DEFAULT},
+                                     {"msra", INIT_MSRA},
+                                     {"xavier", INIT_XAVIER},
+                                     {"gaussian", INIT_GAUSSIAN},
+                                     {NULL, 0}};
 static const SchemaChoice modes[] = {{"last_layer", TRANSFER_LAST_LAYER},
                                      {"all", TRANSFER_ALL},
                                      {"scratch", TRANSFER_SCRATCH},
@@ -74,6 +79,7 @@ static const char *const s_scale[] = {"1", "0.00392157", NULL};
 static const char *const s_loaders[] = {"1", "2", "4", NULL};
 static const char *const s_width[] = {"0.125", "0.25", "0.5", "1", NULL};
 static const char *const s_dim[] = {"1024", "2048", "4096", "8192", NULL};
+static const char *const s_init_std[] = {"0.001", "0.01", "0.1", NULL};
 static const char *const s_mult[] = {"0", "0.1", "1", "2", "10", NULL};
 static const char *const s_views[] = {"1", "2", "4", "8", NULL};
 static const char *const s_lr[] = {"0.0001", "0.001", "0.01", "0.1", NULL};
@@ -169,6 +175,15 @@ static const SchemaKey keys[] = {
      "L2 normalisation after pooling", FIELD(model.l2_normalize)},
     {"model", "num_classes", SCHEMA_INT, "0", 0, 100000, 0, NULL, NULL,
      "classifier outputs; 0: the dataset's number of classes", FIELD(model.num_classes)},
+    {"model", "init", SCHEMA_ENUM, "default", 0, 0, 0, inits, NULL,
+     "filler of the weights nothing is loaded into (every conv in scratch mode, the "
+     "classifier): default = convs Kaiming normal (fan_out, torchvision), classifier gaussian "
+     "init_std; Caffe's msra = normal, std sqrt(2/fan_in); xavier = uniform +-sqrt(3/fan_in); "
+     "gaussian = normal, std init_std; biases 0",
+     FIELD(model.init)},
+    {"model", "init_std", SCHEMA_FLOAT, "0.001", 0, 10, SCHEMA_LO_OPEN, NULL, s_init_std,
+     "standard deviation of init = gaussian, and of the classifier with init = default",
+     FIELD(model.init_std)},
 
     {"transfer", "mode", SCHEMA_ENUM, "last_layer", 0, 0, 0, modes, NULL,
      "train the classifier only, every layer, or everything from scratch", FIELD(transfer.mode)},
@@ -268,6 +283,15 @@ static int not_scratch(const Preset *p) {
     return p->transfer.mode != TRANSFER_SCRATCH;
 }
 
+/* init_from loads every parameter, the classifier's too: nothing is filled. */
+static int fills_weights(const Preset *p) {
+    return !p->transfer.init_from[0];
+}
+
+static int gaussian_std(const Preset *p) {
+    return p->model.init == INIT_DEFAULT || p->model.init == INIT_GAUSSIAN;
+}
+
 static int compact_pooling(const Preset *p) {
     return p->model.pooling == POOL_COMPACT_TS || p->model.pooling == POOL_COMPACT_RM;
 }
@@ -318,7 +342,8 @@ static int tests_on_interval(const Preset *p) {
 
 /* A key that only matters when matters(p) holds, and what the editor says
  * when it does not (short: it follows the value on the key's row). Keys
- * not listed may always matter. The input keys also matter with normalize
+ * not listed may always matter; a key listed twice matters when both
+ * hold, and the first that fails says why. The input keys also matter with normalize
  * = auto when there are no weights to follow; the phrase names the usual
  * way to make them count. */
 typedef struct SchemaRule {
@@ -337,6 +362,9 @@ static const SchemaRule rules[] = {
     {"model.weights", not_scratch, "unused with mode = scratch"},
     {"model.weights_format", auto_from_weights, "unused unless normalize = auto with weights"},
     {"model.bilinear_dim", compact_pooling, "unused unless pooling is compact_ts/rm"},
+    {"model.init", fills_weights, "unused with init_from: every weight is loaded"},
+    {"model.init_std", fills_weights, "unused with init_from: every weight is loaded"},
+    {"model.init_std", gaussian_std, "unused with init = msra or xavier"},
     {"transfer.backbone_lr_mult", backbone_trains, "unused with mode = last_layer"},
     {"transfer.feature_cache", last_layer, "unused unless mode = last_layer"},
     {"transfer.cache_views", cache_on, "unused without the feature cache"},
@@ -426,7 +454,7 @@ int schema_knob_rank(const SchemaKey *k) {
 
 const char *schema_unused(const SchemaKey *k, const Preset *p) {
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        if (names(k, rules[i].key)) return rules[i].matters(p) ? NULL : rules[i].unused;
+        if (names(k, rules[i].key) && !rules[i].matters(p)) return rules[i].unused;
     return NULL;
 }
 

@@ -105,6 +105,8 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     n->signed_sqrt = p->model.signed_sqrt;
     n->l2_normalize = p->model.l2_normalize;
     n->num_classes = p->model.num_classes;
+    n->init = (NetInit)p->model.init;
+    n->init_std = p->model.init_std;
     n->freeze_backbone = p->transfer.mode == TRANSFER_LAST_LAYER;
     n->backbone_lr_mult = p->transfer.backbone_lr_mult;
     n->bias_lr_mult = p->transfer.bias_lr_mult;
