@@ -232,6 +232,15 @@ static size_t conv_workspace(const Layer *l) {
     return cv->split ? (size_t)cv->split * cv->shadow_ws : cv->algo->workspace(l);
 }
 
+/* The groups' gradient copies of a layer run as groups of images. */
+static size_t conv_state(const Layer *l) {
+    const Conv *cv = l->priv;
+    size_t per_group = 0;
+    for (int i = 0; cv->split && i < l->n_params; i++)
+        per_group += tensor_count(&l->params[i].value);
+    return (size_t)cv->split * per_group * sizeof(float);
+}
+
 static void conv_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
     const Conv *cv = l->priv;
     if (!cv->split) {
@@ -282,4 +291,5 @@ const LayerOps conv_ops = {
     .backward = conv_backward,
     .teardown = conv_teardown,
     .variant = conv_variant,
+    .state = conv_state,
 };

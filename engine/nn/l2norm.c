@@ -73,10 +73,16 @@ static void l2norm_teardown(Layer *l) {
     free(ln);
 }
 
+static size_t l2norm_state(const Layer *l) {
+    const L2norm *ln = l->priv;
+    return (size_t)l->in.n * sizeof *ln->norm;
+}
+
 const LayerOps l2norm_ops = {
     .kind = "l2norm",
     .setup = l2norm_setup,
     .forward = l2norm_forward,
     .backward = l2norm_backward,
     .teardown = l2norm_teardown,
+    .state = l2norm_state,
 };

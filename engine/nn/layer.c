@@ -50,6 +50,10 @@ size_t layer_workspace(const Layer *l) {
     return l->ops->workspace ? l->ops->workspace(l) : 0;
 }
 
+size_t layer_state(const Layer *l) {
+    return l->ops->state ? l->ops->state(l) : 0;
+}
+
 void layer_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
     CHECK(x->n <= l->in.n && x->c == l->in.c && x->h == l->in.h && x->w == l->in.w);
     CHECK(y->c == l->out.c && y->h == l->out.h && y->w == l->out.w);

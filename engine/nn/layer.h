@@ -63,6 +63,9 @@ typedef struct LayerOps {
     void (*teardown)(Layer *l);
     /* How this layer computes, for logs ("winograd"); NULL: the kind's only way. */
     const char *(*variant)(const Layer *l);
+    /* Bytes of the layer's own buffers besides its parameters, its output and
+     * the workspace that grow with the batch or the layer (NULL: none). */
+    size_t (*state)(const Layer *l);
 } LayerOps;
 
 struct Layer {
@@ -83,6 +86,8 @@ Status layer_init(Layer *l, const LayerSpec *spec, Shape in, Error *err);
 void layer_fini(Layer *l);
 /* Shared workspace floats this layer needs. */
 size_t layer_workspace(const Layer *l);
+/* The kind's state(l), else 0. */
+size_t layer_state(const Layer *l);
 void layer_forward(Layer *l, const Tensor *x, Tensor *y, float *ws);
 void layer_backward(Layer *l, const Tensor *x, const Tensor *y, const Tensor *dy, Tensor *dx,
                     float *ws);

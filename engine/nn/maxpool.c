@@ -228,10 +228,17 @@ static void maxpool_teardown(Layer *l) {
     free(mp);
 }
 
+/* The argmax offsets, one byte per output. */
+static size_t maxpool_state(const Layer *l) {
+    const Maxpool *mp = l->priv;
+    return shape_count(l->out) * sizeof *mp->argmax;
+}
+
 const LayerOps maxpool_ops = {
     .kind = "maxpool",
     .setup = maxpool_setup,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
     .teardown = maxpool_teardown,
+    .state = maxpool_state,
 };

@@ -38,10 +38,12 @@ struct Net {
     int src[NET_MAX_LAYERS];      /* layer whose output is this layer's input, -1 = x */
     Tensor out[NET_MAX_LAYERS], grad[NET_MAX_LAYERS]; /* grad: views into gbuf */
     float *gbuf[2];
-    int features_end; /* first layer after the features (the classifier) */
-    int backbone_end; /* first head layer */
-    int lowest;       /* lowest layer backward visits */
+    size_t gbuf_floats; /* each */
+    int features_end;   /* first layer after the features (the classifier) */
+    int backbone_end;   /* first head layer */
+    int lowest;         /* lowest layer backward visits */
     float *ws;
+    size_t ws_floats;
     Param *all[2 * NET_MAX_LAYERS], *trainable[2 * NET_MAX_LAYERS];
     int n_all, n_trainable;
 };
@@ -214,6 +216,7 @@ static Status net_alloc_grads(Net *net, Error *err) {
     for (int i = net->lowest; i < net->n_layers; i++)
         if (!net->in_place[i] && tensor_count(&net->out[i]) > most)
             most = tensor_count(&net->out[i]);
+    net->gbuf_floats = most;
     for (int b = 0; b < 2; b++)
         if (most && !(net->gbuf[b] = malloc(most * sizeof(float))))
             return error_set(err, ST_NOMEM, "net: cannot allocate 2 x %zu MB of gradients",
@@ -255,6 +258,7 @@ Net *net_create(const NetConfig *cfg, Error *err) {
             if (!net->layers[i].frozen) net->trainable[net->n_trainable++] = pa;
         }
     }
+    net->ws_floats = ws;
     if (ws && !(net->ws = malloc(ws * sizeof(float)))) {
         error_set(err, ST_NOMEM, "net: cannot allocate a %zu MB workspace", ws * 4 >> 20);
         net_destroy(net);
@@ -325,6 +329,16 @@ void net_init_weights(Net *net, uint64_t seed) {
     for (int i = 0; i < net->backbone_end; i++)
         if (net->layers[i].n_params) net_fill_layer(net, &net->layers[i], 0, &r);
     net_init_classifier(net, seed);
+}
+
+void net_memory(const Net *net, NetMemory *out) {
+    const size_t f = sizeof(float);
+    *out = (NetMemory){.gradients = 2 * net->gbuf_floats * f, .workspace = net->ws_floats * f};
+    for (int i = 0; i < net->n_all; i++) out->params += 3 * tensor_count(&net->all[i]->value) * f;
+    for (int i = 0; i < net->n_layers; i++) {
+        if (!net->in_place[i]) out->activations += tensor_count(&net->out[i]) * f;
+        out->state += layer_state(&net->layers[i]);
+    }
 }
 
 int net_feature_dim(const Net *net) {

@@ -106,6 +106,21 @@ void net_init_weights(Net *net, uint64_t seed);
 /* Re-initialises only the classifier, as net_init_weights does. */
 void net_init_classifier(Net *net, uint64_t seed);
 
+/* What a built network holds, in bytes (src/run/footprint.h estimates the
+ * same from a preset without building it). */
+typedef struct NetMemory {
+    size_t params;      /* value, gradient and momentum history of every parameter */
+    size_t activations; /* every layer's output at the largest batch (not the input) */
+    size_t gradients;   /* the two buffers of the outputs' gradients */
+    size_t workspace;   /* the scratch all layers share (the largest layer's need) */
+    size_t state;       /* the layers' own buffers (LayerOps.state): max pooling's
+                           argmax, the gradient copies of convolutions run as groups */
+} NetMemory;
+
+/* Fills out. Not counted: the compact poolings' hashes, projections and
+ * FFT plans (a few MB; Random Maclaurin's projections are 2 x c x d floats). */
+void net_memory(const Net *net, NetMemory *out);
+
 /* Length of the feature vector fed to the classifier. */
 int net_feature_dim(const Net *net);
 /* Channels of conv5_3's output (the pooling's input). */
