@@ -243,6 +243,14 @@ static void test_footprint_follows_the_preset(void **state) {
 static void test_footprint_format(void **state) {
     (void)state;
     char buf[32];
+    footprint_format(640, buf, sizeof buf);
+    assert_string_equal(buf, "640 B");
+    footprint_format(80u << 10, buf, sizeof buf);
+    assert_string_equal(buf, "80 KiB");
+    footprint_format((2u << 20) + (200u << 10), buf, sizeof buf);
+    assert_string_equal(buf, "2.20 MiB");
+    footprint_format((15u << 20) + (300u << 10), buf, sizeof buf);
+    assert_string_equal(buf, "15.3 MiB");
     footprint_format(812u << 20, buf, sizeof buf);
     assert_string_equal(buf, "812 MiB");
     footprint_format((size_t)2988 << 20, buf, sizeof buf);

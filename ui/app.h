@@ -85,6 +85,10 @@ typedef struct App {
      * edit_problem_field (-1: on none); rechecked when edit_check_due */
     char edit_problem[768];
     int edit_problem_field, edit_check_due;
+    /* the dataset's training and test images and classes as its index
+     * reads (-1: unreadable), for the memory estimate; read with the
+     * preflight */
+    int edit_train, edit_test, edit_classes;
     /* runs */
     RunEntry *runs;
     int n_runs, sel_run;

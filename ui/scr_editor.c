@@ -14,6 +14,12 @@
  * names are checked as a run would check them before it starts
  * (preflight.h), when the editor opens and after every change, and a
  * problem shows on the key at fault.
+ *
+ * Above the form, the batch's trade-off (footprint.h), for the values as
+ * typed: the effective batch batch_size x iter_size and the estimated peak
+ * memory of training with its parts, the largest over a sweep's runs;
+ * it follows batch_size, iter_size, resolution, width, mode ... on every
+ * change and keystroke.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +27,7 @@
 
 #include "engine/io/fileio.h"
 #include "src/preset/schema.h"
+#include "src/run/footprint.h"
 #include "src/run/preflight.h"
 #include "ui/screen.h"
 #include "ui/term.h"
@@ -49,11 +56,25 @@ static const SchemaKey *editor_selected(const App *a) {
     return editor_key(a->edit_field);
 }
 
+/* The dataset's counts the memory estimate needs, from its index. */
+static void editor_dataset_counts(App *a) {
+    Dataset ds;
+    Error err = {0};
+    a->edit_train = a->edit_test = a->edit_classes = -1;
+    if (preflight_dataset(&a->edit, 1, NULL, NULL, &ds, &err) == ST_OK) {
+        a->edit_train = ds.n_train;
+        a->edit_test = ds.n_test;
+        a->edit_classes = ds.num_classes;
+    }
+    dataset_fini(&ds);
+}
+
 /* Reruns the preflight of the preset being edited when it is due (the
  * editor opened or a value changed): the problem and the key it is on. */
 static void editor_preflight(App *a) {
     if (!a->edit_check_due) return;
     a->edit_check_due = 0;
+    editor_dataset_counts(a);
     a->edit_problem[0] = '\0';
     a->edit_problem_field = -1;
     const char *key;
@@ -133,6 +154,65 @@ static void editor_row(App *a, TextGrid *g, int y, const EditorLine *l) {
         textgrid_printf(g, cells, y, ST_ERROR, "  ! %s", editor_problem_note(a, k));
 }
 
+/* The estimate for p: the largest over its sweep's runs (*runs of them). */
+static void editor_footprint(const App *a, const Preset *p, Footprint *out, int *runs) {
+    int n_train = a->edit_train > 0 ? a->edit_train : 0,
+        n_test = a->edit_test > 0 ? a->edit_test : 0;
+    int classes = a->edit_classes > 0 ? a->edit_classes : 0;
+    *runs = preset_sweep_count(p);
+    footprint_estimate(p, n_train, n_test, classes, out);
+    Preset *item = *runs > 1 ? malloc(sizeof *item) : NULL;
+    for (int i = 0; item && i < *runs; i++) {
+        Footprint f;
+        if (preset_sweep_item(p, i, item, NULL, 0, NULL)) continue;
+        footprint_estimate(item, n_train, n_test, classes, &f);
+        if (f.total > out->total) *out = f;
+    }
+    free(item);
+}
+
+/* Two lines at y: the effective batch and the memory estimate, then its
+ * parts. While a value is typed, for the value typed (when it parses). */
+static void editor_batch_lines(const App *a, TextGrid *g, int y) {
+    Preset *p = malloc(sizeof *p);
+    if (!p) return;
+    *p = a->edit;
+    if (a->edit_typing) {
+        Preset *trial = malloc(sizeof *trial);
+        if (trial) {
+            *trial = a->edit;
+            if (schema_parse(editor_selected(a), a->edit_text, trial, 0, NULL) == ST_OK)
+                *p = *trial;
+            free(trial);
+        }
+    }
+    Footprint f;
+    int runs;
+    editor_footprint(a, p, &f, &runs);
+    char total[32], par[32], act[32], grad[32], ws[32], data[32], cache[32], sweep[48] = "";
+    footprint_format(f.total, total, sizeof total);
+    footprint_format(f.params, par, sizeof par);
+    footprint_format(f.activations, act, sizeof act);
+    footprint_format(f.gradients, grad, sizeof grad);
+    footprint_format(f.workspace, ws, sizeof ws);
+    footprint_format(f.loader, data, sizeof data);
+    footprint_format(f.cache, cache, sizeof cache);
+    int cached = p->transfer.mode == TRANSFER_LAST_LAYER && p->transfer.feature_cache;
+    int unread = cached && a->edit_train < 0; /* the cache's size is not known */
+    if (runs > 1) snprintf(sweep, sizeof sweep, " (the largest of %d runs)", runs);
+    textgrid_printf(g, 0, y, ST_HEADER,
+                    "effective batch %d = batch_size %d x iter_size %d per process   "
+                    "peak memory ~%s%s%s",
+                    f.effective_batch, p->solver.batch_size, p->solver.iter_size, total,
+                    unread ? " + cache" : "", sweep);
+    char tail[64] = "";
+    if (cached) snprintf(tail, sizeof tail, "  cache %s", unread ? "?" : cache);
+    textgrid_printf(g, 0, y + 1, ST_DIM,
+                    "  params %s  activations %s  act. grads %s  workspace %s  loader %s%s", par,
+                    act, grad, ws, data, tail);
+    free(p);
+}
+
 static void editor_draw(App *a, TextGrid *g) {
     char line[1400];
     if (!a->edit_path[0]) {
@@ -145,17 +225,18 @@ static void editor_draw(App *a, TextGrid *g) {
     textgrid_text(g, 0, 1,
                   "* not the default   + changed since opened   dim (unused ...): no effect here",
                   ST_DIM);
+    editor_batch_lines(a, g, 2);
     EditorLine lines[EDITOR_LINES_MAX];
-    int n = editor_lines(lines), rows = g->h - 5, sel_row = 0;
+    int n = editor_lines(lines), rows = g->h - 7, sel_row = 0;
     for (int i = 0; i < n; i++)
         if (lines[i].field == a->edit_field) sel_row = i;
     int top = sel_row >= rows ? sel_row - rows + 1 : 0;
     for (int i = top; i < n && i - top < rows; i++) {
         if (lines[i].heading) {
             snprintf(line, sizeof line, "[%s]", lines[i].heading);
-            textgrid_text(g, 0, 2 + i - top, line, ST_HEADER);
+            textgrid_text(g, 0, 4 + i - top, line, ST_HEADER);
         } else {
-            editor_row(a, g, 2 + i - top, &lines[i]);
+            editor_row(a, g, 4 + i - top, &lines[i]);
         }
     }
     const SchemaKey *k = editor_selected(a);

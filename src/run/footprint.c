@@ -152,8 +152,12 @@ void footprint_estimate(const Preset *p, int n_train, int n_test, int classes, F
 
 void footprint_format(size_t bytes, char *buf, size_t cap) {
     double mib = (double)bytes / (1 << 20);
-    if (mib < 1024)
-        snprintf(buf, cap, "%.0f MiB", mib);
+    if (bytes < 1024)
+        snprintf(buf, cap, "%zu B", bytes);
+    else if (mib < 1)
+        snprintf(buf, cap, "%.0f KiB", mib * 1024);
+    else if (mib < 1024) /* three digits: a change of the batch shows */
+        snprintf(buf, cap, mib < 10 ? "%.2f MiB" : mib < 100 ? "%.1f MiB" : "%.0f MiB", mib);
     else
         snprintf(buf, cap, "%.2f GiB", mib / 1024);
 }

@@ -50,7 +50,8 @@ void footprint_net(const NetConfig *c, NetMemory *out);
  * (used when model.num_classes is 0; 0 when unknown: CUB's 200). */
 void footprint_estimate(const Preset *p, int n_train, int n_test, int classes, Footprint *out);
 
-/* bytes as "812 MiB" or "2.92 GiB" into buf (cap bytes). */
+/* bytes in three digits, "640 B", "80 KiB", "2.19 MiB", "15.3 MiB", "812 MiB" or
+ * "2.92 GiB", into buf (cap bytes). */
 void footprint_format(size_t bytes, char *buf, size_t cap);
 
 #endif
