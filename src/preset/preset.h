@@ -103,6 +103,7 @@ typedef struct Preset {
         int cache_views;                 /* views kept per training image, 1..64 */
     } transfer;
     struct {
+        int type; /* SolverType (engine/train/solver.h) */
         double base_lr;
         int lr_policy; /* LrPolicy */
         double gamma, power;
@@ -110,7 +111,10 @@ typedef struct Preset {
         int stepvalue[PRESET_STEPS_MAX];
         int n_stepvalue;
         double momentum, weight_decay;
-        int l1; /* regularization_type: 1 L1, 0 L2 */
+        double momentum2; /* Adam's beta2 */
+        double rms_decay; /* RMSProp's decay */
+        double delta;     /* AdaGrad, RMSProp, AdaDelta, Adam: the guard against / 0 */
+        int l1;           /* regularization_type: 1 L1, 0 L2 */
         int max_iter, iter_size, batch_size;
         int test_iter, test_interval, test_initialization;
         int display, average_loss, snapshot;

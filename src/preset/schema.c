@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "engine/data/dataset.h"
+#include "engine/train/solver.h"
 
 /* The last columns of a row: where the value lives (and a list's count). */
 #define AT(m)      offsetof(Preset, m), sizeof(((const Preset *)NULL)->m)
@@ -63,6 +64,10 @@ static const SchemaChoice caches[] = {{"auto", 1}, {"off", 0}, {NULL, 0}};
 static const SchemaChoice policies[] = {
     {"fixed", LR_FIXED},         {"step", LR_STEP}, {"exp", LR_EXP},         {"inv", LR_INV},
     {"multistep", LR_MULTISTEP}, {"poly", LR_POLY}, {"sigmoid", LR_SIGMOID}, {NULL, 0}};
+static const SchemaChoice solver_types[] = {
+    {"SGD", SOLVER_SGD},         {"Nesterov", SOLVER_NESTEROV}, {"AdaGrad", SOLVER_ADAGRAD},
+    {"RMSProp", SOLVER_RMSPROP}, {"AdaDelta", SOLVER_ADADELTA}, {"Adam", SOLVER_ADAM},
+    {NULL, 0}};
 static const SchemaChoice regularizations[] = {{"L2", 0}, {"L1", 1}, {NULL, 0}};
 static const SchemaChoice bools[] = {{"true", 1}, {"false", 0}, {NULL, 0}};
 
@@ -82,6 +87,9 @@ static const char *const s_power[] = {"0.5", "0.75", "1", "2", NULL};
 static const char *const s_stepsize[] = {"1000", "5000", "10000", "20000", NULL};
 static const char *const s_stepvalue[] = {"none", "20000, 30000, 40000, 50000", NULL};
 static const char *const s_momentum[] = {"0", "0.9", "0.95", "0.99", NULL};
+static const char *const s_momentum2[] = {"0.99", "0.999", NULL};
+static const char *const s_rms_decay[] = {"0.9", "0.95", "0.99", NULL};
+static const char *const s_delta[] = {"1e-8", "1e-6", "1e-4", NULL};
 static const char *const s_decay[] = {"0", "0.00001", "0.0005", "0.001", NULL};
 static const char *const s_max_iter[] = {"1000", "5000", "20000", "60000", NULL};
 static const char *const s_iter_size[] = {"1", "2", "4", "8", NULL};
@@ -190,6 +198,10 @@ static const SchemaKey keys[] = {
     {"transfer", "cache_views", SCHEMA_INT, "2", 1, 64, 0, NULL, s_views,
      "augmented views cached per training image", FIELD(transfer.cache_views)},
 
+    {"solver", "type", SCHEMA_ENUM, "SGD", 0, 0, 0, solver_types, NULL,
+     "update rule, Caffe's solver type: SGD (momentum), Nesterov, AdaGrad, RMSProp, AdaDelta or "
+     "Adam",
+     FIELD(solver.type)},
     {"solver", "base_lr", SCHEMA_DOUBLE, "0.01", 0, 100, SCHEMA_LO_OPEN, NULL, s_lr,
      "base learning rate", FIELD(solver.base_lr)},
     {"solver", "lr_policy", SCHEMA_ENUM, "fixed", 0, 0, 0, policies, NULL,
@@ -204,7 +216,16 @@ static const SchemaKey keys[] = {
      "iterations where multistep multiplies the rate by gamma (repeatable)",
      LIST(solver.stepvalue, solver.n_stepvalue)},
     {"solver", "momentum", SCHEMA_DOUBLE, "0.9", 0, 1, SCHEMA_HI_OPEN, NULL, s_momentum,
-     "momentum of SGD", FIELD(solver.momentum)},
+     "momentum of SGD and Nesterov; AdaDelta's decay of its mean squares; Adam's beta1",
+     FIELD(solver.momentum)},
+    {"solver", "momentum2", SCHEMA_DOUBLE, "0.999", 0, 1, SCHEMA_HI_OPEN, NULL, s_momentum2,
+     "Adam's beta2: decay of the mean squared gradient", FIELD(solver.momentum2)},
+    {"solver", "rms_decay", SCHEMA_DOUBLE, "0.99", 0, 1, SCHEMA_LO_OPEN | SCHEMA_HI_OPEN, NULL,
+     s_rms_decay, "RMSProp's decay of the mean squared gradient", FIELD(solver.rms_decay)},
+    {"solver", "delta", SCHEMA_DOUBLE, "1e-8", 0, 1, SCHEMA_LO_OPEN, NULL, s_delta,
+     "added to the root mean square before dividing by it (AdaGrad, RMSProp, AdaDelta; Adam's "
+     "epsilon)",
+     FIELD(solver.delta)},
     {"solver", "weight_decay", SCHEMA_DOUBLE, "0.0005", 0, 10, 0, NULL, s_decay,
      "weight decay (regularisation strength)", FIELD(solver.weight_decay)},
     {"solver", "regularization_type", SCHEMA_ENUM, "L2", 0, 0, 0, regularizations, NULL,
@@ -308,6 +329,22 @@ static int multistep(const Preset *p) {
     return p->solver.lr_policy == LR_MULTISTEP;
 }
 
+static int uses_momentum(const Preset *p) {
+    return p->solver.type != SOLVER_ADAGRAD && p->solver.type != SOLVER_RMSPROP;
+}
+
+static int adam(const Preset *p) {
+    return p->solver.type == SOLVER_ADAM;
+}
+
+static int rmsprop(const Preset *p) {
+    return p->solver.type == SOLVER_RMSPROP;
+}
+
+static int adaptive(const Preset *p) {
+    return p->solver.type != SOLVER_SGD && p->solver.type != SOLVER_NESTEROV;
+}
+
 static int decays(const Preset *p) {
     return p->solver.weight_decay != 0;
 }
@@ -346,6 +383,10 @@ static const SchemaRule rules[] = {
     {"solver.power", uses_power, "unused unless lr_policy = inv or poly"},
     {"solver.stepsize", uses_stepsize, "unused unless lr_policy = step or sigmoid"},
     {"solver.stepvalue", multistep, "unused unless lr_policy = multistep"},
+    {"solver.momentum", uses_momentum, "unused with type AdaGrad/RMSProp"},
+    {"solver.momentum2", adam, "unused unless type = Adam"},
+    {"solver.rms_decay", rmsprop, "unused unless type = RMSProp"},
+    {"solver.delta", adaptive, "unused with type SGD/Nesterov"},
     {"solver.regularization_type", decays, "unused with weight_decay = 0"},
     {"solver.test_initialization", tests_on_interval, "unused with test_interval = 0"},
 };

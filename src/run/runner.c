@@ -113,6 +113,7 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     static const char *const algos[] = {"auto", "reference", "winograd"};
     n->conv_algo = algos[p->experiment.conv_algo];
     SolverConfig *s = &c->solver;
+    s->type = (SolverType)p->solver.type;
     s->base_lr = p->solver.base_lr;
     s->policy = (SolverPolicy)p->solver.lr_policy;
     s->gamma = p->solver.gamma;
@@ -121,6 +122,9 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     s->n_stepvalue = p->solver.n_stepvalue;
     memcpy(s->stepvalue, p->solver.stepvalue, sizeof(int) * (size_t)p->solver.n_stepvalue);
     s->momentum = p->solver.momentum;
+    s->momentum2 = p->solver.momentum2;
+    s->rms_decay = p->solver.rms_decay;
+    s->delta = p->solver.delta;
     s->weight_decay = p->solver.weight_decay;
     s->l1 = p->solver.l1;
     s->max_iter = p->solver.max_iter;
