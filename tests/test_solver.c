@@ -183,15 +183,15 @@ static void test_solver_l1_iter_size_and_clip(void **state) {
  * fixed, L2 weight decay 0.1, iter_size 2 (the gradients are sums of two
  * passes), clip_gradients 0.9 (step 1's norm is sqrt(1.04): clipped; steps
  * 2 and 3 have sqrt(0.56): not). */
-static const float rule_grads[3][3] = {{0.6f, -0.2f, 0.8f}, {0.2f, 0.4f, -0.6f},
-                                       {-0.4f, 0.6f, 0.2f}};
+static const float rule_grads[3][3] = {
+    {0.6f, -0.2f, 0.8f}, {0.2f, 0.4f, -0.6f}, {-0.4f, 0.6f, 0.2f}};
 
 typedef struct RuleCase {
     SolverType type;
     double momentum, momentum2, rms_decay, delta;
-    float w[3][3];          /* p0[0], p0[1], p1[0] after each step */
-    float history[3];       /* after step 3 */
-    float history2[3];      /* after step 3 (AdaDelta, Adam) */
+    float w[3][3];     /* p0[0], p0[1], p1[0] after each step */
+    float history[3];  /* after step 3 */
+    float history2[3]; /* after step 3 (AdaDelta, Adam) */
 } RuleCase;
 
 /* Printed by `python3 tests/solver_reference.py`. Checks by hand on step 1
@@ -201,29 +201,63 @@ typedef struct RuleCase {
  * by about lr = 0.2, since their first step is lr d / |d| (0.80006, 0.8);
  * RMSProp with rms_decay 0.9 by lr / sqrt(0.1) = 0.63246 (0.368179). */
 static const RuleCase rule_cases[] = {
-    {SOLVER_SGD, 0.9, 0, 0, 0,
-     {{0.937048644f, -1.96234955f, 0.464699096f}, {0.851021936f, -1.94884065f, 0.462928282f},
+    {SOLVER_SGD,
+     0.9,
+     0,
+     0,
+     0,
+     {{0.937048644f, -1.96234955f, 0.464699096f},
+      {0.851021936f, -1.94884065f, 0.462928282f},
       {0.80508768f, -1.97719423f, 0.451334549f}},
-     {0.0459342559f, 0.0283535814f, 0.0115937325f}, {0}},
-    {SOLVER_NESTEROV, 0.9, 0, 0, 0,
-     {{0.880392423f, -1.92846414f, 0.432928282f}, {0.774674368f, -1.93732646f, 0.461334549f},
+     {0.0459342559f, 0.0283535814f, 0.0115937325f},
+     {0}},
+    {SOLVER_NESTEROV,
+     0.9,
+     0,
+     0,
+     0,
+     {{0.880392423f, -1.92846414f, 0.432928282f},
+      {0.774674368f, -1.93732646f, 0.461334549f},
       {0.766732837f, -2.00384951f, 0.44090019f}},
-     {0.0446608742f, 0.0287736919f, 0.0115937325f}, {0}},
-    {SOLVER_ADAGRAD, 0, 0, 0, 1e-4,
-     {{0.800063521f, -1.80010618f, 0.40002832f}, {0.718805474f, -1.9009579f, 0.464771957f},
+     {0.0446608742f, 0.0287736919f, 0.0115937325f},
+     {0}},
+    {SOLVER_ADAGRAD,
+     0,
+     0,
+     0,
+     1e-4,
+     {{0.800063521f, -1.80010618f, 0.40002832f},
+      {0.718805474f, -1.9009579f, 0.464771957f},
       {0.804777054f, -2.03789502f, 0.443676515f}},
-     {0.145588315f, 0.0895431111f, 0.224615385f}, {0}},
-    {SOLVER_RMSPROP, 0, 0, 0.9, 1e-4,
-     {{0.368179241f, -1.36860509f, 0.184055259f}, {0.135274537f, -1.74319838f, 0.394905891f},
+     {0.145588315f, 0.0895431111f, 0.224615385f},
+     {0}},
+    {SOLVER_RMSPROP,
+     0,
+     0,
+     0.9,
+     1e-4,
+     {{0.368179241f, -1.36860509f, 0.184055259f},
+      {0.135274537f, -1.74319838f, 0.394905891f},
       {0.473667216f, -2.19246571f, 0.322777601f}},
-     {0.0130207055f, 0.00895859583f, 0.0191938462f}, {0}},
-    {SOLVER_ADADELTA, 0.95, 0, 0, 1e-4,
-     {{0.991144664f, -1.99129791f, 0.495563325f}, {0.985676073f, -1.99715728f, 0.499683565f},
+     {0.0130207055f, 0.00895859583f, 0.0191938462f},
+     {0}},
+    {SOLVER_ADADELTA,
+     0.95,
+     0,
+     0,
+     1e-4,
+     {{0.991144664f, -1.99129791f, 0.495563325f},
+      {0.985676073f, -1.99715728f, 0.499683565f},
       {0.991238577f, -2.00660331f, 0.498055164f}},
      {0.0066688349f, 0.00408116719f, 0.0103982692f},
      {0.000162653723f, 0.000237732531f, 0.000182720624f}},
-    {SOLVER_ADAM, 0.9, 0.999, 0, 1e-8,
-     {{0.800000201f, -1.80000034f, 0.40000009f}, {0.61705593f, -1.75942112f, 0.397154835f},
+    {SOLVER_ADAM,
+     0.9,
+     0.999,
+     0,
+     1e-8,
+     {{0.800000201f, -1.80000034f, 0.40000009f},
+      {0.61705593f, -1.75942112f, 0.397154835f},
       {0.546491307f, -1.82605428f, 0.381515962f}},
      {0.0211805799f, 0.0158544598f, 0.0115937325f},
      {0.000147064967f, 9.24122408e-05f, 0.000224276278f}},
@@ -299,7 +333,8 @@ static void test_solver_l1_reaches_adaptive_types(void **state) {
     Solver s;
     assert_int_equal(solver_init(&s, &c, ps, 1, NULL), ST_OK);
     solver_update(&s);
-    const float want[2] = {0.5f - 0.1f * 0.2f / (0.2f + 1e-8f), -0.5f + 0.1f * 0.2f / (0.2f + 1e-8f)};
+    const float want[2] = {0.5f - 0.1f * 0.2f / (0.2f + 1e-8f),
+                           -0.5f + 0.1f * 0.2f / (0.2f + 1e-8f)};
     testutil_assert_close(p.value.data, want, 2, 1e-7, 1e-6);
     const float h[2] = {0.04f, 0.04f};
     testutil_assert_close(p.history.data, h, 2, 1e-9, 1e-6);

@@ -24,7 +24,8 @@ Status param_alloc_history2(Param *p, Error *err) {
     if (p->history2.data) return ST_OK;
     const Tensor *v = &p->value;
     if (tensor_init(&p->history2, v->n, v->c, v->h, v->w))
-        return error_set(err, ST_NOMEM, "parameter %s: cannot allocate its second history", p->name);
+        return error_set(err, ST_NOMEM, "parameter %s: cannot allocate its second history",
+                         p->name);
     return ST_OK;
 }
 

@@ -53,7 +53,7 @@ typedef struct SolverConfig {
     int stepsize;
     int stepvalue[SOLVER_STEPS_MAX];
     int n_stepvalue;
-    double momentum; /* SGD, Nesterov: momentum; AdaDelta: decay; Adam: beta1 */
+    double momentum;  /* SGD, Nesterov: momentum; AdaDelta: decay; Adam: beta1 */
     double momentum2; /* Adam: beta2 */
     double rms_decay; /* RMSProp: decay of the mean square */
     double delta;     /* AdaGrad, RMSProp, AdaDelta, Adam: the guard against / 0 (Adam's eps) */

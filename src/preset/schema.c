@@ -64,10 +64,13 @@ static const SchemaChoice caches[] = {{"auto", 1}, {"off", 0}, {NULL, 0}};
 static const SchemaChoice policies[] = {
     {"fixed", LR_FIXED},         {"step", LR_STEP}, {"exp", LR_EXP},         {"inv", LR_INV},
     {"multistep", LR_MULTISTEP}, {"poly", LR_POLY}, {"sigmoid", LR_SIGMOID}, {NULL, 0}};
-static const SchemaChoice solver_types[] = {
-    {"SGD", SOLVER_SGD},         {"Nesterov", SOLVER_NESTEROV}, {"AdaGrad", SOLVER_ADAGRAD},
-    {"RMSProp", SOLVER_RMSPROP}, {"AdaDelta", SOLVER_ADADELTA}, {"Adam", SOLVER_ADAM},
-    {NULL, 0}};
+static const SchemaChoice solver_types[] = {{"SGD", SOLVER_SGD},
+                                            {"Nesterov", SOLVER_NESTEROV},
+                                            {"AdaGrad", SOLVER_ADAGRAD},
+                                            {"RMSProp", SOLVER_RMSPROP},
+                                            {"AdaDelta", SOLVER_ADADELTA},
+                                            {"Adam", SOLVER_ADAM},
+                                            {NULL, 0}};
 static const SchemaChoice regularizations[] = {{"L2", 0}, {"L1", 1}, {NULL, 0}};
 static const SchemaChoice bools[] = {{"true", 1}, {"false", 0}, {NULL, 0}};
 
