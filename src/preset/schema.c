@@ -341,7 +341,7 @@ static int augments(const Preset *p) {
 }
 
 static int resized_crop(const Preset *p) {
-    return p->data.random_crop == 2 && augments(p);
+    return p->data.random_crop == 2;
 }
 
 static int uses_gamma(const Preset *p) {
@@ -369,8 +369,9 @@ static int tests_on_interval(const Preset *p) {
 }
 
 /* A key that only matters when matters(p) holds, and what the editor says
- * when it does not (short: it follows the value on the key's row). Keys
- * not listed may always matter. The input keys also matter with normalize
+ * when it does not (short: it follows the value on the key's row). A key
+ * with several rows matters when all hold (the first failing one says
+ * why). Keys not listed may always matter. The input keys also matter with normalize
  * = auto when there are no weights to follow; the phrase names the usual
  * way to make them count. */
 typedef struct SchemaRule {
@@ -383,14 +384,14 @@ static const SchemaRule rules[] = {
     {"data.split_seed", random_split, "unused with split = official"},
     {"data.crop_to_bbox", may_have_boxes, "unused: format has no boxes"},
     {"data.bbox_margin", bbox_on, "unused without crop_to_bbox"},
-    {"data.crop_area_min", resized_crop,
-     "unused unless train_crop = resized (and augmented views)"},
-    {"data.crop_area_max", resized_crop,
-     "unused unless train_crop = resized (and augmented views)"},
-    {"data.crop_ratio_min", resized_crop,
-     "unused unless train_crop = resized (and augmented views)"},
-    {"data.crop_ratio_max", resized_crop,
-     "unused unless train_crop = resized (and augmented views)"},
+    {"data.crop_area_min", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_area_min", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_area_max", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_area_max", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_ratio_min", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_ratio_min", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_ratio_max", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_ratio_max", augments, "unused: the feature cache keeps < 3 views"},
     {"data.rotate", augments, "unused: the feature cache keeps < 3 views"},
     {"data.brightness", augments, "unused: the feature cache keeps < 3 views"},
     {"data.contrast", augments, "unused: the feature cache keeps < 3 views"},
@@ -491,7 +492,7 @@ int schema_knob_rank(const SchemaKey *k) {
 
 const char *schema_unused(const SchemaKey *k, const Preset *p) {
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        if (names(k, rules[i].key)) return rules[i].matters(p) ? NULL : rules[i].unused;
+        if (names(k, rules[i].key) && !rules[i].matters(p)) return rules[i].unused;
     return NULL;
 }
 
