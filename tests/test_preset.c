@@ -342,6 +342,9 @@ static void test_preset_validate_rules(void **state) {
         {{"solver.lr_policy=poly", "solver.power=0"}, "lr_policy poly needs power > 0"},
         {{"solver.lr_policy=sigmoid", "solver.gamma=0"}, "lr_policy sigmoid needs gamma != 0"},
         {{"solver.test_iter=0"}, "solver.test_iter: test_interval 100 needs test_iter >= 1"},
+        {{"data.crop_area_min=0.5", "data.crop_area_max=0.25"},
+         "data.crop_area_min: 0.5 is larger than data.crop_area_max 0.25"},
+        {{"data.crop_ratio_max=0.5"}, "data.crop_ratio_min: 0.75 is larger than"},
     };
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         Preset p;
@@ -379,6 +382,14 @@ static void test_preset_validate_rules(void **state) {
         assert_int_equal(preset_validate(&p, &err), ST_OK);
         assert_int_equal(preset_resize(&p), auto_res[j][1]);
     }
+    /* The augmentation keys' ranges: area in (0, 1], rotation to 180,
+     * jitter and margin >= 0. */
+    const char *refused[] = {
+        "data.crop_area_min=0", "data.crop_area_max=1.5", "data.crop_ratio_min=0",
+        "data.rotate=-1",       "data.rotate=181",        "data.brightness=-0.1",
+        "data.contrast=11",     "data.bbox_margin=-0.5",  "data.train_crop=zoom"};
+    for (size_t j = 0; j < sizeof refused / sizeof refused[0]; j++)
+        if (preset_set(&p, refused[j], &err) != ST_ARG) fail_msg("%s was accepted", refused[j]);
     /* Only resize takes auto. */
     assert_int_equal(preset_set(&p, "data.resolution=auto", &err), ST_ARG);
     /* A preset read from a file names it. */

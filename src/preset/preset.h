@@ -71,7 +71,7 @@ typedef struct Preset {
         int crop_to_bbox;              /* bool */
         int resize;                    /* square resize before cropping; 0: none */
         int resolution;                /* crop side fed to the network */
-        int random_crop;               /* train_crop: 1 random, 0 center */
+        int random_crop;               /* train_crop: 1 random, 0 center, 2 resized */
         int mirror;                    /* bool */
         float mean[3];                 /* in channel_order */
         float std[3];                  /* 1,1,1 for none */
@@ -80,6 +80,11 @@ typedef struct Preset {
         int normalize;                 /* NormalizeMode: where mean/std/scale/order come from */
         int skip_bad_images;           /* on_bad_image: 1 skip, 0 fail */
         int loader_threads;            /* 1..16 */
+        double bbox_margin;            /* crop_to_bbox margin, fraction of the box's size */
+        double crop_area_min, crop_area_max;     /* train_crop = resized: area fractions */
+        double crop_ratio_min, crop_ratio_max;   /* train_crop = resized: aspect ratios w/h */
+        double rotate;                           /* max degrees of rotation; 0 off */
+        double brightness, contrast, saturation; /* colour jitter; 0 off */
     } data;
     struct {
         char backbone[32];             /* "vgg16" */

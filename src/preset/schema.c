@@ -38,7 +38,7 @@ static const SchemaChoice conv_algos[] = {{"auto", CONV_ALGO_AUTO},
                                           {"reference", CONV_ALGO_REFERENCE},
                                           {"winograd", CONV_ALGO_WINOGRAD},
                                           {NULL, 0}};
-static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {NULL, 0}};
+static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {"resized", 2}, {NULL, 0}};
 static const SchemaChoice orders[] = {{"bgr", 1}, {"rgb", 0}, {NULL, 0}};
 static const SchemaChoice normalizes[] = {{"auto", NORM_AUTO},
                                           {"manual", NORM_MANUAL},
@@ -103,6 +103,10 @@ static const char *const s_display[] = {"10", "20", "100", NULL};
 static const char *const s_average[] = {"1", "10", "20", NULL};
 static const char *const s_snapshot[] = {"0", "1000", "10000", NULL};
 static const char *const s_clip[] = {"-1", "1", "10", NULL};
+static const char *const s_margin[] = {"0", "0.1", "0.25", NULL};
+static const char *const s_area_min[] = {"0.08", "0.25", "0.5", NULL};
+static const char *const s_rotate[] = {"0", "10", "15", "30", NULL};
+static const char *const s_jitter[] = {"0", "0.1", "0.2", "0.4", NULL};
 
 /* --- the table ------------------------------------------------------------ */
 
@@ -132,6 +136,10 @@ static const SchemaKey keys[] = {
      FIELD(data.split_seed)},
     {"data", "crop_to_bbox", SCHEMA_BOOL, "false", 0, 0, 0, NULL, NULL,
      "crop each image to its bounding box first (cub only)", FIELD(data.crop_to_bbox)},
+    {"data", "bbox_margin", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_margin,
+     "crop_to_bbox: grow the box by this fraction of its width and height on each side, "
+     "clipped to the image (training and test)",
+     FIELD(data.bbox_margin)},
     {"data", "resize", SCHEMA_INT, "auto", 0, 4096, SCHEMA_AUTO, NULL, s_resize,
      "square resize before cropping; auto: 8/7 of the resolution (512 for 448, 256 for 224); 0: "
      "resize straight to the resolution",
@@ -139,7 +147,37 @@ static const SchemaKey keys[] = {
     {"data", "resolution", SCHEMA_INT, "448", 32, 4096, 0, NULL, s_resolution,
      "side of the square crop fed to the network", FIELD(data.resolution)},
     {"data", "train_crop", SCHEMA_ENUM, "random", 0, 0, 0, crops, NULL,
-     "where training crops are taken (tests always use the center)", FIELD(data.random_crop)},
+     "where training crops are taken (tests always use the center); resized: torchvision's "
+     "RandomResizedCrop (crop_area, crop_ratio) straight to the resolution (resize then shapes "
+     "test images only)",
+     FIELD(data.random_crop)},
+    {"data", "crop_area_min", SCHEMA_DOUBLE, "0.08", 0, 1, SCHEMA_LO_OPEN, NULL, s_area_min,
+     "train_crop = resized: smallest crop area, a fraction of the image (or box)",
+     FIELD(data.crop_area_min)},
+    {"data", "crop_area_max", SCHEMA_DOUBLE, "1", 0, 1, SCHEMA_LO_OPEN, NULL, NULL,
+     "train_crop = resized: largest crop area fraction (>= crop_area_min)",
+     FIELD(data.crop_area_max)},
+    {"data", "crop_ratio_min", SCHEMA_DOUBLE, "0.75", 0, 100, SCHEMA_LO_OPEN, NULL, NULL,
+     "train_crop = resized: smallest width/height of the crop (log-uniform; 10 tries, then "
+     "the centre crop)",
+     FIELD(data.crop_ratio_min)},
+    {"data", "crop_ratio_max", SCHEMA_DOUBLE, "1.3333333333333333", 0, 100, SCHEMA_LO_OPEN, NULL,
+     NULL, "train_crop = resized: largest width/height (>= crop_ratio_min)",
+     FIELD(data.crop_ratio_max)},
+    {"data", "rotate", SCHEMA_DOUBLE, "0", 0, 180, 0, NULL, s_rotate,
+     "rotate training crops by a uniform angle in [-rotate, rotate] degrees (bilinear; corners "
+     "filled with the mean colour, 0 after normalisation); 0: off",
+     FIELD(data.rotate)},
+    {"data", "brightness", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_jitter,
+     "colour jitter: scale training pixels by a factor in [max(0, 1-x), 1+x]; 0: off",
+     FIELD(data.brightness)},
+    {"data", "contrast", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_jitter,
+     "colour jitter: blend with the mean grey by a factor in [max(0, 1-x), 1+x]; 0: off",
+     FIELD(data.contrast)},
+    {"data", "saturation", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_jitter,
+     "colour jitter: blend with the greyscale image by a factor in [max(0, 1-x), 1+x]; "
+     "brightness, contrast and saturation apply in a random order; 0: off",
+     FIELD(data.saturation)},
     {"data", "mirror", SCHEMA_BOOL, "true", 0, 0, 0, NULL, NULL, "mirror training images at random",
      FIELD(data.mirror)},
     {"data", "normalize", SCHEMA_ENUM, "auto", 0, 0, 0, normalizes, NULL,
@@ -316,6 +354,20 @@ static int may_have_boxes(const Preset *p) {
     return p->data.format != DATASET_FOLDER && p->data.format != DATASET_LIST;
 }
 
+static int bbox_on(const Preset *p) {
+    return p->data.crop_to_bbox && may_have_boxes(p);
+}
+
+/* The training images are augmented: not when the feature cache keeps only
+ * the unaugmented centre views (cache_views < 3, see featcache.h). */
+static int augments(const Preset *p) {
+    return !cache_on(p) || p->transfer.cache_views > 2;
+}
+
+static int resized_crop(const Preset *p) {
+    return p->data.random_crop == 2;
+}
+
 static int uses_gamma(const Preset *p) {
     return p->solver.lr_policy != LR_FIXED && p->solver.lr_policy != LR_POLY;
 }
@@ -357,8 +409,9 @@ static int tests_on_interval(const Preset *p) {
 }
 
 /* A key that only matters when matters(p) holds, and what the editor says
- * when it does not (short: it follows the value on the key's row). Keys
- * not listed may always matter. The input keys also matter with normalize
+ * when it does not (short: it follows the value on the key's row). A key
+ * with several rows matters when all hold (the first failing one says
+ * why). Keys not listed may always matter. The input keys also matter with normalize
  * = auto when there are no weights to follow; the phrase names the usual
  * way to make them count. */
 typedef struct SchemaRule {
@@ -370,6 +423,19 @@ typedef struct SchemaRule {
 static const SchemaRule rules[] = {
     {"data.split_seed", random_split, "unused with split = official"},
     {"data.crop_to_bbox", may_have_boxes, "unused: format has no boxes"},
+    {"data.bbox_margin", bbox_on, "unused without crop_to_bbox"},
+    {"data.crop_area_min", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_area_min", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_area_max", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_area_max", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_ratio_min", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_ratio_min", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_ratio_max", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_ratio_max", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.rotate", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.brightness", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.contrast", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.saturation", augments, "unused: the feature cache keeps < 3 views"},
     {"data.mean", manual_input, "unused unless normalize = manual"},
     {"data.std", manual_input, "unused unless normalize = manual"},
     {"data.scale", manual_input, "unused unless normalize = manual"},
@@ -470,7 +536,7 @@ int schema_knob_rank(const SchemaKey *k) {
 
 const char *schema_unused(const SchemaKey *k, const Preset *p) {
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        if (names(k, rules[i].key)) return rules[i].matters(p) ? NULL : rules[i].unused;
+        if (names(k, rules[i].key) && !rules[i].matters(p)) return rules[i].unused;
     return NULL;
 }
 
