@@ -69,7 +69,10 @@ int main(int argc, char **argv) {
                        .iter_size = 1,
                        .clip_gradients = -1};
     Solver solver;
-    solver_init(&solver, &sc, params, np);
+    if (solver_init(&solver, &sc, params, np, &err)) {
+        fprintf(stderr, "bench_step: %s\n", err.msg);
+        return 1;
+    }
     Tensor x, probs, dlogits;
     if (tensor_init(&x, c.batch, 3, c.resolution, c.resolution) ||
         tensor_init(&probs, c.batch, CLASSES, 1, 1) ||

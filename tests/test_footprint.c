@@ -192,7 +192,8 @@ static void test_footprint_against_the_measured_peak(void **state) {
 
 /* The preset's keys: the effective batch is batch x iter_size, memory
  * grows with the batch and not with iter_size; last_layer adds the cache
- * (train x views + test features) and drops the training loader. */
+ * (train x views + test features) and drops the training loader; Adam and
+ * AdaDelta add a second history. */
 static void test_footprint_follows_the_preset(void **state) {
     (void)state;
     Preset *p = malloc(sizeof *p);
@@ -234,6 +235,12 @@ static void test_footprint_follows_the_preset(void **state) {
     footprint_estimate(p, 100, 10, 200, &c);
     assert_int_equal(c.cache, (100 * 2 + 10) * (8192 * 4 + 8));
     assert_int_equal(c.loader, 5 * 16 * 3 * 224 * 224 * 4);
+    /* Adam keeps a second history of what trains: here the classifier alone */
+    Footprint adam;
+    testpreset_set(p, "solver.type=Adam");
+    footprint_estimate(p, 100, 10, 200, &adam);
+    assert_int_equal(adam.params, c.params + (200 * 8192 + 200) * 4);
+    testpreset_set(p, "solver.type=SGD");
     testpreset_set(p, "transfer.feature_cache=off");
     footprint_estimate(p, 100, 10, 200, &c);
     assert_int_equal(c.cache, 0);

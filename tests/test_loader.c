@@ -1,7 +1,10 @@
 /*
  * test_loader — batch order and wrap-around, identical batches whatever the
  * thread count, resuming at a batch number, one-pass mode, crops, mirroring,
- * bounding-box cuts and sticky worker errors; on small images made here.
+ * bounding-box cuts and their margins, the augmentations (deterministic
+ * per seed and batch, any thread count; all off: the batches of the loader
+ * before them, by checksum) and sticky worker errors; on small images made
+ * here.
  */
 #include <math.h>
 #include <stdio.h>
@@ -79,7 +82,70 @@ static LoaderConfig augmented(int batch) {
     return c;
 }
 
+/* augmented, with every augmentation on as well. */
+static LoaderConfig all_on(int batch) {
+    LoaderConfig c = augmented(batch);
+    c.aug = (Augment){.resized_crop = 1,
+                      .area = {0.08, 1},
+                      .ratio = {3.0 / 4, 4.0 / 3},
+                      .rotate = 15,
+                      .brightness = 0.4,
+                      .contrast = 0.4,
+                      .saturation = 0.4};
+    return c;
+}
+
 static const int all_items[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+/* FNV-1a over the bits of n floats. */
+static uint64_t hash_floats(const float *x, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const unsigned char *p = (const unsigned char *)x;
+    for (size_t i = 0; i < n * sizeof(float); i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The checksum of the first `batches` batches of cfg over d's n items. */
+static uint64_t hash_batches(const Dataset *d, int n, LoaderConfig cfg, int batches) {
+    int items[10];
+    for (int i = 0; i < n; i++) items[i] = i;
+    Loader *ld = loader_create(d, items, n, &cfg, NULL);
+    assert_non_null(ld);
+    uint64_t h = 0;
+    for (int k = 0; k < batches; k++) {
+        LoaderBatch b;
+        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+        h = h * 31 + hash_floats(b.x.data, tensor_count(&b.x));
+        for (int j = 0; j < b.n; j++) h = h * 31 + (uint64_t)b.items[j];
+    }
+    loader_destroy(ld);
+    return h;
+}
+
+/* A one-item CUB-style dataset: a 40x30 image, grey 60, holding a 24x12
+ * zone of 150 at (4, 2) with the 16x8 box of 250 at (8, 4) inside it (the
+ * zone is the box grown by a quarter of its size on each side). */
+static void box_dataset(Dataset *one, DatasetItem *item) {
+    *one = ds;
+    *item = ds.items[0];
+    static char path[256];
+    snprintf(path, sizeof path, "%s/box.jpg", dir);
+    Image img;
+    assert_int_equal(image_init(&img, 40, 30), ST_OK);
+    memset(img.rgb, 60, 40 * 30 * 3);
+    for (int y = 2; y < 14; y++) memset(img.rgb + ((size_t)y * 40 + 4) * 3, 150, 24 * 3);
+    for (int y = 4; y < 12; y++) memset(img.rgb + ((size_t)y * 40 + 8) * 3, 250, 16 * 3);
+    assert_int_equal(jpeg_encode_file(path, &img, 100, NULL), ST_OK);
+    image_fini(&img);
+    item->path = path;
+    item->w = 40;
+    item->h = 30;
+    item->has_bbox = 1;
+    const float box[4] = {8, 4, 16, 8};
+    memcpy(item->bbox, box, sizeof box);
+    one->items = item;
+    one->n_items = 1;
+}
 
 static void test_loader_order_wraps_and_values(void **state) {
     (void)state;
@@ -232,25 +298,9 @@ static void test_loader_mirror_and_centre_crop(void **state) {
 
 static void test_loader_bbox_cut(void **state) {
     (void)state;
-    /* One CUB-style item: grey image with a white 16x8 box at (8, 4). */
-    Dataset one = ds;
-    DatasetItem item = ds.items[0];
-    char path[256];
-    snprintf(path, sizeof path, "%s/box.jpg", dir);
-    Image img;
-    assert_int_equal(image_init(&img, 40, 30), ST_OK);
-    memset(img.rgb, 60, 40 * 30 * 3);
-    for (int y = 4; y < 12; y++) memset(img.rgb + ((size_t)y * 40 + 8) * 3, 250, 16 * 3);
-    assert_int_equal(jpeg_encode_file(path, &img, 100, NULL), ST_OK);
-    image_fini(&img);
-    item.path = path;
-    item.w = 40;
-    item.h = 30;
-    item.has_bbox = 1;
-    const float box[4] = {8, 4, 16, 8};
-    memcpy(item.bbox, box, sizeof box);
-    one.items = &item;
-    one.n_items = 1;
+    Dataset one;
+    DatasetItem item;
+    box_dataset(&one, &item);
     LoaderConfig cfg = plain(1);
     cfg.resolution = 8;
     cfg.crop_to_bbox = 1;
@@ -260,6 +310,126 @@ static void test_loader_bbox_cut(void **state) {
     assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
     for (size_t i = 0; i < tensor_count(&b.x); i++) assert_true(b.x.data[i] > 230.0f);
     loader_destroy(ld);
+}
+
+/* The margin grows the box by a fraction of its size on each side, and a
+ * margin past the image's edges is clipped to the whole image. */
+static void test_loader_bbox_margin_clips(void **state) {
+    (void)state;
+    Dataset one;
+    DatasetItem item;
+    box_dataset(&one, &item);
+    LoaderConfig cfg = plain(1);
+    cfg.resolution = 12;
+    cfg.crop_to_bbox = 1;
+    cfg.bbox_margin = 0.25; /* (4, 2) .. (28, 14): the 150 zone, 2 px per output column */
+    const int only[1] = {0};
+    Loader *ld = loader_create(&one, only, 1, &cfg, NULL);
+    LoaderBatch b;
+    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+    const float *r = b.x.data; /* R plane, 12 x 12 */
+    assert_true(fabsf(r[0] - 150) <= 10 && fabsf(r[11] - 150) <= 10);
+    assert_true(fabsf(r[12 * 11] - 150) <= 10);
+    assert_true(fabsf(r[12 * 6 + 6] - 250) <= 6);
+    for (int i = 0; i < 144; i++) assert_true(r[i] > 120); /* nothing of the 60 outside */
+    loader_destroy(ld);
+    /* Margin 10 reaches past every edge: the whole image, as without a box. */
+    enum { P = 3 * 12 * 12 };
+    float whole[P];
+    cfg.bbox_margin = 10;
+    ld = loader_create(&one, only, 1, &cfg, NULL);
+    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+    memcpy(whole, b.x.data, sizeof whole);
+    loader_destroy(ld);
+    assert_true(fabsf(whole[0] - 60) <= 6);
+    cfg.crop_to_bbox = 0;
+    ld = loader_create(&one, only, 1, &cfg, NULL);
+    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+    assert_memory_equal(whole, b.x.data, sizeof whole);
+    loader_destroy(ld);
+}
+
+/* With every augmentation off the batches are bit for bit those of the
+ * loader before augmentation existed: the checksums were recorded by this
+ * test linked with that loader.c (commit 26b09c7), on these test images,
+ * for random crop, mirror and shuffle, and a box cut. (A libjpeg that
+ * decodes differently would change them too.) Ranges set while their
+ * switch is off change nothing. */
+static void test_loader_all_off_is_unchanged(void **state) {
+    (void)state;
+    const uint64_t before_crops = 0xe9305cce837a8b06ULL, before_box = 0x3ad981af12f078a2ULL;
+    uint64_t crops = hash_batches(&ds, 10, augmented(3), 8);
+    Dataset one;
+    DatasetItem item;
+    box_dataset(&one, &item);
+    LoaderConfig box = plain(1);
+    box.resize = 12;
+    box.resolution = 8;
+    box.crop_to_bbox = box.random_crop = box.mirror = 1;
+    uint64_t boxed = hash_batches(&one, 1, box, 6);
+    if (crops != before_crops || boxed != before_box)
+        fail_msg("checksums %#llx %#llx, before %#llx %#llx", (unsigned long long)crops,
+                 (unsigned long long)boxed, (unsigned long long)before_crops,
+                 (unsigned long long)before_box);
+    LoaderConfig idle = augmented(3);
+    idle.aug.area[0] = 0.08, idle.aug.area[1] = 1;
+    idle.aug.ratio[0] = 0.75, idle.aug.ratio[1] = 4.0 / 3;
+    assert_true(hash_batches(&ds, 10, idle, 8) == crops);
+}
+
+/* Augmented batches depend on (seed, batch) only: any thread count, a
+ * resume; another seed or the augmentation off gives other pixels. */
+static void test_loader_augment_deterministic(void **state) {
+    (void)state;
+    LoaderConfig cfg = all_on(3);
+    enum { K = 8 };
+    size_t per = 3 * 3 * 20 * 20;
+    float *a = malloc(K * per * sizeof(float)), *b = malloc(K * per * sizeof(float));
+    int ia[K * 3], ib[K * 3];
+    collect(cfg, K, a, ia);
+    cfg.threads = 3;
+    cfg.prefetch = 5;
+    collect(cfg, K, b, ib);
+    assert_memory_equal(ia, ib, sizeof ia);
+    assert_memory_equal(a, b, K * per * sizeof(float));
+    cfg.first_batch = 5;
+    collect(cfg, K - 5, b, ib);
+    assert_memory_equal(b, a + 5 * per, (K - 5) * per * sizeof(float));
+    cfg = augmented(3);
+    collect(cfg, K, b, ib);
+    assert_memory_equal(ia, ib, sizeof ia); /* same order: the order has its own stream */
+    assert_true(memcmp(a, b, K * per * sizeof(float)) != 0);
+    cfg = all_on(3);
+    cfg.seed = 10;
+    collect(cfg, 1, b, ib);
+    assert_true(memcmp(a, b, per * sizeof(float)) != 0);
+    free(a);
+    free(b);
+}
+
+/* A random-resized crop of a box cut stays inside the box. */
+static void test_loader_resized_crop_inside_box(void **state) {
+    (void)state;
+    Dataset one;
+    DatasetItem item;
+    box_dataset(&one, &item);
+    LoaderConfig cfg = plain(4);
+    cfg.resolution = 8;
+    cfg.crop_to_bbox = 1;
+    cfg.aug = (Augment){.resized_crop = 1, .area = {0.08, 1}, .ratio = {0.75, 4.0 / 3}};
+    const int only[1] = {0};
+    Loader *ld = loader_create(&one, only, 1, &cfg, NULL);
+    LoaderBatch b;
+    for (int k = 0; k < 5; k++) {
+        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+        for (size_t i = 0; i < tensor_count(&b.x); i++) assert_true(b.x.data[i] > 230.0f);
+    }
+    loader_destroy(ld);
+    /* Bad ranges are refused by name. */
+    Error err = {0};
+    cfg.aug.area[0] = 0.5, cfg.aug.area[1] = 0.2;
+    assert_null(loader_create(&one, only, 1, &cfg, &err));
+    assert_non_null(strstr(err.msg, "random-resized crop"));
 }
 
 static void test_loader_worker_error_is_sticky_and_named(void **state) {
@@ -302,6 +472,10 @@ int main(void) {
         cmocka_unit_test(test_loader_one_pass_ends_with_short_batch),
         cmocka_unit_test(test_loader_mirror_and_centre_crop),
         cmocka_unit_test(test_loader_bbox_cut),
+        cmocka_unit_test(test_loader_bbox_margin_clips),
+        cmocka_unit_test(test_loader_all_off_is_unchanged),
+        cmocka_unit_test(test_loader_augment_deterministic),
+        cmocka_unit_test(test_loader_resized_crop_inside_box),
         cmocka_unit_test(test_loader_worker_error_is_sticky_and_named),
         cmocka_unit_test(test_loader_rejects_bad_config),
     };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine/io/fileio.h"
+#include "engine/train/solver.h"
 #include "src/preset/preset.h"
 #include "src/preset/schema.h"
 #include "tests/testpreset.h"
@@ -353,6 +354,9 @@ static void test_preset_validate_rules(void **state) {
         {{"solver.lr_policy=poly", "solver.power=0"}, "lr_policy poly needs power > 0"},
         {{"solver.lr_policy=sigmoid", "solver.gamma=0"}, "lr_policy sigmoid needs gamma != 0"},
         {{"solver.test_iter=0"}, "solver.test_iter: test_interval 100 needs test_iter >= 1"},
+        {{"data.crop_area_min=0.5", "data.crop_area_max=0.25"},
+         "data.crop_area_min: 0.5 is larger than data.crop_area_max 0.25"},
+        {{"data.crop_ratio_max=0.5"}, "data.crop_ratio_min: 0.75 is larger than"},
     };
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         Preset p;
@@ -390,12 +394,72 @@ static void test_preset_validate_rules(void **state) {
         assert_int_equal(preset_validate(&p, &err), ST_OK);
         assert_int_equal(preset_resize(&p), auto_res[j][1]);
     }
+    /* The augmentation keys' ranges: area in (0, 1], rotation to 180,
+     * jitter and margin >= 0. */
+    const char *refused[] = {
+        "data.crop_area_min=0", "data.crop_area_max=1.5", "data.crop_ratio_min=0",
+        "data.rotate=-1",       "data.rotate=181",        "data.brightness=-0.1",
+        "data.contrast=11",     "data.bbox_margin=-0.5",  "data.train_crop=zoom"};
+    for (size_t j = 0; j < sizeof refused / sizeof refused[0]; j++)
+        if (preset_set(&p, refused[j], &err) != ST_ARG) fail_msg("%s was accepted", refused[j]);
     /* Only resize takes auto. */
     assert_int_equal(preset_set(&p, "data.resolution=auto", &err), ST_ARG);
     /* A preset read from a file names it. */
     assert_int_equal(preset_parse(&p, "[data]\nresize = 100\n", "presets/small.ini", &err), ST_OK);
     assert_int_equal(preset_validate(&p, &err), ST_ARG);
     assert_non_null(strstr(err.msg, "presets/small.ini: data.resize: 100"));
+}
+
+/* [solver] type and the keys of the adaptive types: Caffe's defaults, any
+ * case on input and Caffe's spelling on output, their ranges. */
+static void test_preset_solver_type_keys(void **state) {
+    (void)state;
+    Preset p;
+    Error err = {0};
+    preset_defaults(&p);
+    assert_int_equal(p.solver.type, SOLVER_SGD); /* existing presets mean what they meant */
+    assert_true(p.solver.rms_decay == 0.99 && p.solver.delta == 1e-8);
+    assert_true(p.solver.momentum2 == 0.999);
+    static const char *const names[] = {"sgd",     "NESTEROV", "adagrad",
+                                        "RmsProp", "adadelta", "ADAM"};
+    for (int t = 0; t < SOLVER_TYPES; t++) {
+        char set[64], text[32];
+        snprintf(set, sizeof set, "solver.type=%s", names[t]);
+        assert_int_equal(preset_set(&p, set, &err), ST_OK);
+        assert_int_equal(p.solver.type, t);
+        schema_format(schema_find("solver", "type"), &p, text, sizeof text);
+        assert_string_equal(text, solver_type_name((SolverType)t));
+        assert_int_equal(preset_validate(&p, &err), ST_OK);
+    }
+    static const struct {
+        const char *set, *message;
+    } refused[] = {
+        {"solver.type=Adamax", "solver.type=Adamax: expects one of SGD, Nesterov, AdaGrad, "
+                               "RMSProp, AdaDelta, Adam (got 'Adamax')"},
+        {"solver.rms_decay=0", "solver.rms_decay=0: expects a number > 0 and < 1 (got '0')"},
+        {"solver.rms_decay=1", "solver.rms_decay=1: expects a number > 0 and < 1 (got '1')"},
+        {"solver.momentum2=1", "solver.momentum2=1: expects a number >= 0 and < 1 (got '1')"},
+        {"solver.momentum2=-0.1", "solver.momentum2=-0.1: expects a number >= 0 and < 1"},
+        {"solver.delta=0", "solver.delta=0: expects a number > 0 and <= 1 (got '0')"},
+        {"solver.delta=-1e-8", "solver.delta=-1e-8: expects a number > 0 and <= 1"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_int_equal(preset_set(&p, refused[i].set, &err), ST_ARG);
+        if (strncmp(err.msg, refused[i].message, strlen(refused[i].message)) != 0)
+            fail_msg("got '%s', expected '%s'", err.msg, refused[i].message);
+    }
+    const char *ok[] = {"solver.rms_decay=0.9", "solver.momentum2=0", "solver.delta=1"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        assert_int_equal(preset_set(&p, ok[i], &err), ST_OK);
+    assert_int_equal(preset_validate(&p, &err), ST_OK);
+    /* In a file, the error names file, line and key. */
+    assert_int_equal(preset_parse(&p, "[solver]\ntype = Adam\nmomentum2 = 1.5\n", "a.ini", &err),
+                     ST_FORMAT);
+    assert_non_null(strstr(err.msg, "a.ini:3: solver.momentum2"));
+    assert_int_equal(preset_parse(&p, "[solver]\ntype = adam\ndelta = 1e-6\n", "a.ini", &err),
+                     ST_OK);
+    assert_int_equal(p.solver.type, SOLVER_ADAM);
+    assert_true(p.solver.delta == 1e-6);
 }
 
 /* format -> parse gives back every field, including awkward values. */
@@ -576,6 +640,7 @@ int main(void) {
         cmocka_unit_test(test_preset_bad_fixtures),
         cmocka_unit_test(test_preset_set),
         cmocka_unit_test(test_preset_validate_rules),
+        cmocka_unit_test(test_preset_solver_type_keys),
         cmocka_unit_test(test_preset_round_trip),
         cmocka_unit_test(test_preset_ini_details),
     };

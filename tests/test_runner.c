@@ -387,6 +387,38 @@ static void test_runner_input_conventions(void **state) {
     assert_non_null(strstr(err.msg, "/nonexistent/w.safetensors"));
 }
 
+/* The [data] augmentation keys reach the training loader only; the test
+ * loader keeps its centre crop. train_crop = resized is the resized crop,
+ * not the uniform one. */
+static void test_runner_augmentation_reaches_train_loader_only(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    TrainConfig c;
+    runner_config(&p, NULL, &c);
+    Augment off = {0};
+    assert_int_equal(augment_any(&c.train_data.aug), 0); /* the ranges hold their defaults */
+    assert_true(c.train_data.aug.area[0] == 0.08 && c.train_data.aug.ratio[1] == 4.0 / 3);
+    assert_true(c.train_data.bbox_margin == 0 && c.train_data.random_crop == 1);
+    const char *on[] = {"data.train_crop=resized", "data.crop_area_min=0.25",
+                        "data.crop_ratio_max=2",   "data.rotate=10",
+                        "data.brightness=0.2",     "data.contrast=0.3",
+                        "data.saturation=0.4",     "data.bbox_margin=0.1"};
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
+        assert_int_equal(preset_set(&p, on[i], NULL), ST_OK);
+    runner_config(&p, NULL, &c);
+    const Augment *a = &c.train_data.aug;
+    assert_true(a->resized_crop == 1 && c.train_data.random_crop == 0);
+    assert_true(a->area[0] == 0.25 && a->area[1] == 1);
+    assert_true(a->ratio[0] == 0.75 && a->ratio[1] == 2);
+    assert_true(a->rotate == 10 && a->brightness == 0.2 && a->contrast == 0.3 &&
+                a->saturation == 0.4);
+    assert_memory_equal(&c.test_data.aug, &off, sizeof off);
+    assert_true(c.test_data.random_crop == 0 && c.test_data.mirror == 0);
+    /* The box margin shapes test images too: it is part of the box cut. */
+    assert_true(c.train_data.bbox_margin == 0.1 && c.test_data.bbox_margin == 0.1);
+}
+
 static void test_runner_snapshot_records_input(void **state) {
     (void)state;
     Preset p;
@@ -443,6 +475,7 @@ int main(void) {
         cmocka_unit_test(test_runner_finished_states_outlive_their_process),
         cmocka_unit_test(test_runner_sweep_labels_and_compare),
         cmocka_unit_test(test_runner_input_conventions),
+        cmocka_unit_test(test_runner_augmentation_reaches_train_loader_only),
         cmocka_unit_test(test_runner_snapshot_records_input),
         cmocka_unit_test(test_runner_init_from_preset_name_takes_newest_done_run),
     };

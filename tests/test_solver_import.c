@@ -1,8 +1,10 @@
 /*
  * test_solver_import — a tutorial-style Caffe solver.prototxt becomes a
  * [solver] section that preset_parse accepts with the same values; unused
- * fields become comments; non-SGD solvers, typos and malformed lines are
- * errors naming file and line. Also drives `finelab import-solver`.
+ * fields become comments; every Caffe solver type, as the type string or
+ * the old solver_type enum (names and numbers), becomes `type` with its
+ * rms_decay, delta and momentum2; unknown types, typos and malformed lines
+ * are errors naming file and line. Also drives `finelab import-solver`.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "src/cli/cmd_import_solver.h"
 #include "src/preset/preset.h"
 #include "src/preset/solver_import.h"
+#include "engine/train/solver.h"
 #include "tests/testpreset.h"
 #include "tests/testutil.h"
 
@@ -54,7 +57,7 @@ static void test_solver_import_tutorial(void **state) {
     assert_non_null(strstr(ini, "\n; not used: net: \"ft_last_layer/train_val.prototxt\"\n"));
     assert_non_null(strstr(ini, "\n; not used: snapshot_prefix: \"snapshots/ft # last layer\"\n"));
     assert_non_null(strstr(ini, "\n; not used: solver_mode: GPU\n"));
-    assert_non_null(strstr(ini, "\n; not used: type: \"SGD\" (finelab's solver is SGD)\n"));
+    assert_non_null(strstr(ini, "\ntype = SGD\n"));
     assert_non_null(strstr(ini, "\n; not used: random_seed: -1"));
     assert_non_null(strstr(ini, "\ntest_iter = 1192 ; the 10% held out"));
     assert_non_null(strstr(ini, "\nlr_policy = multistep\n"));
@@ -107,14 +110,86 @@ static void test_solver_import_defaults_blocks_lists(void **state) {
     free(ini);
 }
 
+/* Every type, by Caffe's string (any case) and by the old enum's names and
+ * numbers (SGD = 0 ... ADAM = 5), with the fields of the adaptive ones. */
+static void test_solver_import_types(void **state) {
+    (void)state;
+    static const struct {
+        const char *text;
+        SolverType type;
+    } cases[] = {
+        {"type: \"SGD\"\n", SOLVER_SGD},
+        {"type: \"Nesterov\"\n", SOLVER_NESTEROV},
+        {"type: \"AdaGrad\"\n", SOLVER_ADAGRAD},
+        {"type: \"RMSProp\"\n", SOLVER_RMSPROP},
+        {"type: \"AdaDelta\"\n", SOLVER_ADADELTA},
+        {"type: \"Adam\"\n", SOLVER_ADAM},
+        {"type: 'adam'\n", SOLVER_ADAM},
+        {"solver_type: SGD\n", SOLVER_SGD},
+        {"solver_type: NESTEROV\n", SOLVER_NESTEROV},
+        {"solver_type: ADAGRAD\n", SOLVER_ADAGRAD},
+        {"solver_type: RMSPROP\n", SOLVER_RMSPROP},
+        {"solver_type: ADADELTA\n", SOLVER_ADADELTA},
+        {"solver_type: ADAM\n", SOLVER_ADAM},
+        {"solver_type: 0\n", SOLVER_SGD},
+        {"solver_type: 1\n", SOLVER_NESTEROV},
+        {"solver_type: 2\n", SOLVER_ADAGRAD},
+        {"solver_type: 3\n", SOLVER_RMSPROP},
+        {"solver_type: 4\n", SOLVER_ADADELTA},
+        {"solver_type: 5\n", SOLVER_ADAM},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Error err = {0};
+        char *ini = solver_import(cases[i].text, "t.prototxt", &err);
+        if (!ini) fail_msg("case %zu: %s", i, err.msg);
+        char line[64];
+        snprintf(line, sizeof line, "\ntype = %s\n", solver_type_name(cases[i].type));
+        if (!strstr(ini, line)) fail_msg("case %zu: no '%s' in\n%s", i, line + 1, ini);
+        Preset p;
+        assert_int_equal(preset_parse(&p, ini, "t.ini", &err), ST_OK);
+        assert_int_equal(p.solver.type, cases[i].type);
+        free(ini);
+    }
+    /* Caffe's Adam example (examples/mnist/lenet_solver_adam.prototxt). */
+    const char *adam = "base_lr: 0.001\nmomentum: 0.9\nmomentum2: 0.999\ndelta: 1e-8\n"
+                       "lr_policy: \"fixed\"\ntype: \"Adam\"\n";
+    Error err = {0};
+    char *ini = solver_import(adam, "adam.prototxt", &err);
+    if (!ini) fail_msg("%s", err.msg);
+    assert_non_null(strstr(ini, "\nmomentum2 = 0.999\ndelta = 1e-8\n"));
+    Preset p;
+    assert_int_equal(preset_parse(&p, ini, "adam.ini", &err), ST_OK);
+    assert_int_equal(p.solver.type, SOLVER_ADAM);
+    assert_true(p.solver.momentum == 0.9 && p.solver.momentum2 == 0.999);
+    assert_true(p.solver.delta == 1e-8);
+    free(ini);
+    /* RMSProp's, by the old enum, with its decay. */
+    const char *rms = "solver_type: RMSPROP\nrms_decay: 0.98\ndelta: 1e-6\n";
+    ini = solver_import(rms, "rms.prototxt", &err);
+    if (!ini) fail_msg("%s", err.msg);
+    assert_non_null(strstr(ini, "\ntype = RMSProp\nrms_decay = 0.98\ndelta = 1e-6\n"));
+    assert_int_equal(preset_parse(&p, ini, "rms.ini", &err), ST_OK);
+    assert_int_equal(p.solver.type, SOLVER_RMSPROP);
+    assert_true(p.solver.rms_decay == 0.98 && p.solver.delta == 1e-6);
+    assert_true(p.solver.momentum == 0); /* Caffe's default, as RMSProp requires */
+    free(ini);
+}
+
 static void test_solver_import_errors(void **state) {
     (void)state;
     static const struct {
         const char *text, *message;
     } cases[] = {
-        {"base_lr: 0.1\ntype: \"Adam\"\n",
-         "x.prototxt:2: type: finelab implements SGD only (got 'Adam')"},
-        {"solver_type: NESTEROV\n", "x.prototxt:1: solver_type: finelab implements SGD only"},
+        {"base_lr: 0.1\ntype: \"Adamax\"\n",
+         "x.prototxt:2: type: expects one of SGD, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam "
+         "(got 'Adamax')"},
+        {"solver_type: 6\n", "x.prototxt:1: solver_type: expects one of SGD, Nesterov"},
+        {"solver_type: -1\n", "x.prototxt:1: solver_type: expects one of SGD, Nesterov"},
+        {"type: \"Adam\"\nsolver_type: ADAM\n",
+         "x.prototxt:2: solver_type: given twice (first on line 1 as type)"},
+        {"rms_decay: 1\n", "x.prototxt:1: rms_decay: expects a number > 0 and < 1 (got '1')"},
+        {"momentum2: 1\n", "x.prototxt:1: momentum2: expects a number >= 0 and < 1 (got '1')"},
+        {"delta: 0\n", "x.prototxt:1: delta: expects a number > 0 and <= 1 (got '0')"},
         {"# c\nbase_lr 0.1\n",
          "x.prototxt:2: malformed line 'base_lr 0.1' (expected 'key: value')"},
         {"net: \"a.prototxt\n", "x.prototxt:1: a quoted value is not closed"},
@@ -184,7 +259,7 @@ static void test_solver_import_command(void **state) {
     assert_true(strncmp(out, "[solver]\n", 9) == 0);
     assert_non_null(strstr(out, "\nmax_iter = 60000\n"));
     free(out);
-    const char *bad = "type: \"Adam\"\n";
+    const char *bad = "type: \"Adamax\"\n";
     assert_int_equal(fileio_write_atomic(path, bad, strlen(bad), NULL), ST_OK);
     assert_int_equal(run_command(path, &out), CLI_BAD_INPUT);
     assert_string_equal(out, "");
@@ -200,6 +275,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_solver_import_tutorial),
         cmocka_unit_test(test_solver_import_defaults_blocks_lists),
+        cmocka_unit_test(test_solver_import_types),
         cmocka_unit_test(test_solver_import_errors),
         cmocka_unit_test(test_solver_import_command),
     };

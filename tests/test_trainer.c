@@ -4,7 +4,8 @@
  * iter_size 4 updates exactly like batch 8 x iter_size 1; a last_layer run
  * leaves the backbone's bytes unchanged (with and without the feature
  * cache); the same configuration gives the same rows; a run stopped and
- * resumed from its snapshot writes the rows of an uninterrupted run; a
+ * resumed from its snapshot writes the rows of an uninterrupted run, and
+ * for every solver type ends with the same parameters and histories; a
  * diverging run stops as NaN at a named iteration.
  */
 #include <math.h>
@@ -274,6 +275,91 @@ static void test_trainer_deterministic_and_resume_equivalent(void **state) {
     assert_same_rows(a.row, r1.row, first);
 }
 
+/* Every parameter's value and histories, concatenated (caller frees). */
+static float *param_state(Trainer *t, size_t *count) {
+    int n;
+    Param *const *ps = net_params(trainer_net(t), &n);
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += tensor_count(&ps[i]->value) * (ps[i]->history2.data ? 3 : 2);
+    float *all = malloc(total * sizeof(float)), *p = all;
+    assert_non_null(all);
+    for (int i = 0; i < n; i++) {
+        const Tensor *parts[3] = {&ps[i]->value, &ps[i]->history, &ps[i]->history2};
+        for (int j = 0; j < 3; j++) {
+            if (!parts[j]->data) continue;
+            memcpy(p, parts[j]->data, tensor_count(parts[j]) * sizeof(float));
+            p += tensor_count(parts[j]);
+        }
+    }
+    *count = total;
+    return all;
+}
+
+/* For every solver type, every layer training: 8 iterations straight, or
+ * 4, a snapshot, a new trainer restored from it and 4 more, give the same
+ * bytes in every parameter and every history. A snapshot resumes only
+ * under the type that wrote it. */
+static void test_trainer_resume_exact_for_every_solver_type(void **state) {
+    (void)state;
+    char snaps[160];
+    snprintf(snaps, sizeof snaps, "%s/snaps_types", dir);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", snaps);
+    assert_int_equal(system(cmd), 0);
+    for (int type = 0; type < SOLVER_TYPES; type++) {
+        TrainConfig c = tiny();
+        c.net.freeze_backbone = 0;
+        c.solver.type = (SolverType)type;
+        c.solver.base_lr = type <= SOLVER_NESTEROV ? 0.01 : 0.001;
+        c.solver.momentum = type == SOLVER_ADAGRAD || type == SOLVER_RMSPROP ? 0 : 0.9;
+        c.solver.delta = type == SOLVER_ADADELTA ? 1e-6 : 1e-8;
+        c.solver.max_iter = 8;
+        c.solver.clip_gradients = 5;
+        c.test_iter = 0;
+        c.test_interval = 0;
+        c.snapshot = 0;
+        c.snapshot_dir = snaps;
+        Rows a = {0}, r1 = {0}, r2 = {0};
+        Trainer *t;
+        double acc;
+        Error err = {0};
+        make(&c, &a, &t);
+        assert_int_equal(trainer_run(t, &acc, &err), ST_OK);
+        size_t n_straight, n_resumed;
+        float *straight = param_state(t, &n_straight);
+        trainer_destroy(t);
+        r1.stop_at = 4;
+        make(&c, &r1, &t);
+        assert_int_equal(trainer_run(t, &acc, &err), ST_OK);
+        assert_int_equal(trainer_iter(t), 4);
+        trainer_destroy(t);
+        char snap[200];
+        snprintf(snap, sizeof snap, "%s/iter_4.safetensors", snaps);
+        make(&c, &r2, &t);
+        if (trainer_restore(t, snap, &err)) fail_msg("%s: %s", solver_type_name(type), err.msg);
+        assert_int_equal(trainer_run(t, &acc, &err), ST_OK);
+        float *resumed = param_state(t, &n_resumed);
+        trainer_destroy(t);
+        printf("resume %s: %zu floats of parameters and histories\n", solver_type_name(type),
+               n_straight);
+        assert_int_equal(n_straight, n_resumed);
+        assert_memory_equal(straight, resumed, n_straight * sizeof(float));
+        free(straight);
+        free(resumed);
+        /* The same snapshot under the next type is refused, naming both. */
+        c.solver.type = (SolverType)((type + 1) % SOLVER_TYPES);
+        make(&c, &r2, &t);
+        assert_int_equal(trainer_restore(t, snap, &err), ST_FORMAT);
+        char want[160];
+        snprintf(want, sizeof want, "written by solver type %s, and this run's [solver] type is %s",
+                 solver_type_name(type), solver_type_name(c.solver.type));
+        if (!strstr(err.msg, want) || !strstr(err.msg, "iter_4.safetensors"))
+            fail_msg("unexpected: %s", err.msg);
+        trainer_destroy(t);
+    }
+}
+
 static void test_trainer_divergence_names_iteration(void **state) {
     (void)state;
     TrainConfig c = tiny();
@@ -334,6 +420,7 @@ int main(void) {
         cmocka_unit_test(test_trainer_iter_size_equals_bigger_batch),
         cmocka_unit_test(test_trainer_last_layer_keeps_backbone_bytes),
         cmocka_unit_test(test_trainer_deterministic_and_resume_equivalent),
+        cmocka_unit_test(test_trainer_resume_exact_for_every_solver_type),
         cmocka_unit_test(test_trainer_divergence_names_iteration),
         cmocka_unit_test(test_trainer_bad_weights_named),
     };

@@ -67,9 +67,9 @@ editor_marks_changed_values() {
 }
 editor_marks_keys_that_do_nothing() {
     screen | grep -q "^   split_seed  *= 1   (unused with split = official)$" || { screen; return 1; }
-    # data.mean (the 22nd row) does nothing while normalize = auto follows the weights...
+    # data.mean (the 31st row) does nothing while normalize = auto follows the weights...
     # (the selection is on the first row, transfer.mode)
-    keys $(printf 'Down %.0s' $(seq 21))
+    keys $(printf 'Down %.0s' $(seq 30))
     wait_for "^   mean  *= 103.939, 116.779, 123.68   (unused unless normalize = manual)$" || return 1
     # ... and matters once normalize (the row above) is manual.
     keys Up Right Down

@@ -38,7 +38,7 @@ typedef struct Worker {
     int started;
     int64_t epoch; /* epoch whose order is in `order`, -1 for none */
     int *order;
-    Image decoded, cut, resized, cropped;
+    Image decoded, cut, resized, cropped, rotated;
     LoaderStats pending; /* this batch's timings; the worker's own, no lock */
     LoaderStats total;   /* published timings; guarded by the loader's mutex */
 } Worker;
@@ -58,6 +58,7 @@ struct Loader {
     Slot *slots;
     Worker *workers;
     double waited;
+    uint8_t fill[3]; /* RGB that normalises to 0: rotation's fill */
 };
 
 /* --- sample preparation (worker side, no locks) ------------------------------ */
@@ -90,16 +91,94 @@ static int loader_item_at(Worker *w, int64_t p) {
     return w->order[offset];
 }
 
-/* Decodes, cuts, resizes and crops item into out (3 x R x R floats). */
+/* Seeds r for one transform of the sample at sequence position p. */
+static void loader_stream(Rng *r, const LoaderConfig *cfg, uint64_t transform, int64_t p) {
+    rng_seed(r, loader_mix(cfg->seed ^ transform, (uint64_t)p));
+}
+
+/* The box of it grown by margin (clipped to the image) as x0, y0, x1, y1 in
+ * the item's pixels; *bw, *bh its size. Margin 0 keeps the box's own
+ * arithmetic, so batches are those of a loader without margins. */
+static void loader_box(const DatasetItem *it, double margin, double r[4], double *bw, double *bh) {
+    const float *b = it->bbox;
+    r[0] = b[0] - margin * b[2];
+    r[1] = b[1] - margin * b[3];
+    r[2] = (double)(b[0] + b[2]) + margin * b[2];
+    r[3] = (double)(b[1] + b[3]) + margin * b[3];
+    *bw = b[2];
+    *bh = b[3];
+    if (margin > 0) {
+        r[0] = fmax(r[0], 0), r[1] = fmax(r[1], 0);
+        r[2] = fmin(r[2], it->w), r[3] = fmin(r[3], it->h);
+        *bw = r[2] - r[0], *bh = r[3] - r[1];
+    }
+}
+
+/* Replaces the region r (item pixels, as loader_box) by a random-resized
+ * crop box inside it; *bw, *bh its size. */
+static void loader_resized_crop(const LoaderConfig *cfg, const DatasetItem *it, int64_t p,
+                                double r[4], double *bw, double *bh) {
+    int x0 = (int)floor(r[0]), y0 = (int)floor(r[1]);
+    int x1 = (int)ceil(r[2]), y1 = (int)ceil(r[3]);
+    x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > it->w ? it->w : x1, y1 = y1 > it->h ? it->h : y1;
+    x1 = x1 <= x0 ? x0 + 1 : x1, y1 = y1 <= y0 ? y0 + 1 : y1;
+    Rng g;
+    loader_stream(&g, cfg, 0x52524331ULL, p);
+    int box[4];
+    augment_resized_crop_box(&g, x1 - x0, y1 - y0, &cfg->aug, box);
+    r[0] = x0 + box[0], r[1] = y0 + box[1];
+    r[2] = r[0] + box[2], r[3] = r[1] + box[3];
+    *bw = box[2], *bh = box[3];
+}
+
+/* Cuts region r (item pixels) out of the decoded image into w->cut. */
+static Status loader_cut(Worker *w, const DatasetItem *it, const double r[4]) {
+    double sx = (double)w->decoded.w / it->w, sy = (double)w->decoded.h / it->h;
+    int x0 = (int)floor(r[0] * sx), y0 = (int)floor(r[1] * sy);
+    int x1 = (int)ceil(r[2] * sx);
+    int y1 = (int)ceil(r[3] * sy);
+    if (x1 > w->decoded.w) x1 = w->decoded.w;
+    if (y1 > w->decoded.h) y1 = w->decoded.h;
+    if (x0 >= x1) x0 = x1 - 1;
+    if (y0 >= y1) y0 = y1 - 1;
+    return image_crop(&w->decoded, &w->cut, x0, y0, x1 - x0, y1 - y0);
+}
+
+/* Rotation and colour jitter of the network-sized image *img (which may
+ * become w->rotated); mirror sits between them, drawn from r. */
+static Status loader_augment(Worker *w, int64_t p, Rng *r, Image **img) {
+    const LoaderConfig *cfg = &w->ld->cfg;
+    Rng g;
+    if (cfg->aug.rotate > 0) {
+        loader_stream(&g, cfg, 0x524f5431ULL, p);
+        double deg = cfg->aug.rotate * (2 * rng_uniform_double(&g) - 1);
+        if (augment_rotate(*img, &w->rotated, deg, w->ld->fill)) return ST_NOMEM;
+        *img = &w->rotated;
+    }
+    if (cfg->mirror == 2 || (cfg->mirror == 1 && (rng_u64(r) >> 63))) image_mirror(*img);
+    if (cfg->aug.brightness > 0 || cfg->aug.contrast > 0 || cfg->aug.saturation > 0) {
+        loader_stream(&g, cfg, 0x434f4c31ULL, p);
+        augment_color(*img, &g, &cfg->aug);
+    }
+    return ST_OK;
+}
+
+/* Decodes, cuts, resizes, crops and augments item into out (3 x R x R floats). */
 static Status loader_prepare(Worker *w, int item, int64_t p, float *out, Error *err) {
     const LoaderConfig *cfg = &w->ld->cfg;
     const DatasetItem *it = &w->ld->ds->items[item];
-    int side = cfg->resize > 0 ? cfg->resize : cfg->resolution;
+    int rrc = cfg->aug.resized_crop;
+    int side = rrc ? cfg->resolution : cfg->resize > 0 ? cfg->resize : cfg->resolution;
     int bbox = cfg->crop_to_bbox && it->has_bbox;
-    /* Decode just large enough that the (box) region is still >= side. */
+    double region[4] = {0, 0, it->w, it->h}, bw = it->w, bh = it->h;
+    if (bbox) loader_box(it, cfg->bbox_margin, region, &bw, &bh);
+    if (rrc) loader_resized_crop(cfg, it, p, region, &bw, &bh);
+    int cut = bbox || rrc;
+    /* Decode just large enough that the cut region is still >= side. */
     int min_side = side;
-    if (bbox) {
-        double box = fmin(it->bbox[2], it->bbox[3]), full = it->w < it->h ? it->w : it->h;
+    if (cut) {
+        double box = fmin(bw, bh), full = it->w < it->h ? it->w : it->h;
         min_side = (int)ceil(side * full / fmax(box, 1.0));
     }
     double t0 = timer_now();
@@ -107,16 +186,8 @@ static Status loader_prepare(Worker *w, int item, int64_t p, float *out, Error *
     if (st) return st;
     double t1 = timer_now();
     const Image *src = &w->decoded;
-    if (bbox) {
-        double sx = (double)w->decoded.w / it->w, sy = (double)w->decoded.h / it->h;
-        int x0 = (int)floor(it->bbox[0] * sx), y0 = (int)floor(it->bbox[1] * sy);
-        int x1 = (int)ceil((it->bbox[0] + it->bbox[2]) * sx);
-        int y1 = (int)ceil((it->bbox[1] + it->bbox[3]) * sy);
-        if (x1 > w->decoded.w) x1 = w->decoded.w;
-        if (y1 > w->decoded.h) y1 = w->decoded.h;
-        if (x0 >= x1) x0 = x1 - 1;
-        if (y0 >= y1) y0 = y1 - 1;
-        if (image_crop(&w->decoded, &w->cut, x0, y0, x1 - x0, y1 - y0)) goto nomem;
+    if (cut) {
+        if (loader_cut(w, it, region)) goto nomem;
         src = &w->cut;
     }
     if (image_resize(src, &w->resized, side, side, cfg->filter)) goto nomem;
@@ -134,7 +205,7 @@ static Status loader_prepare(Worker *w, int item, int64_t p, float *out, Error *
             goto nomem;
         crop = &w->cropped;
     }
-    if (cfg->mirror == 2 || (cfg->mirror == 1 && (rng_u64(&r) >> 63))) image_mirror(crop);
+    if (loader_augment(w, p, &r, &crop)) goto nomem;
     image_to_chw(crop, &cfg->norm, out);
     double t3 = timer_now();
     w->pending.decode += t1 - t0;
@@ -209,6 +280,17 @@ static Status loader_check_config(const LoaderConfig *c, int n, Error *err) {
                          c->resolution, c->resize);
     for (int i = 0; i < 3; i++)
         if (c->norm.std[i] == 0.0f) return error_set(err, ST_ARG, "loader: std must not be 0");
+    const Augment *a = &c->aug;
+    if (!(c->bbox_margin >= 0) || !(a->rotate >= 0) || !(a->brightness >= 0) ||
+        !(a->contrast >= 0) || !(a->saturation >= 0))
+        return error_set(err, ST_ARG,
+                         "loader: bbox margin, rotation and colour jitter must be >= 0");
+    if (a->resized_crop && !(a->area[0] > 0 && a->area[0] <= a->area[1] && a->area[1] <= 1 &&
+                             a->ratio[0] > 0 && a->ratio[0] <= a->ratio[1]))
+        return error_set(err, ST_ARG,
+                         "loader: random-resized crop needs 0 < area min <= max <= 1 and 0 < "
+                         "ratio min <= max (got area %g..%g, ratio %g..%g)",
+                         a->area[0], a->area[1], a->ratio[0], a->ratio[1]);
     return ST_OK;
 }
 
@@ -221,6 +303,10 @@ Loader *loader_create(const Dataset *ds, const int *items, int n, const LoaderCo
     ld->n = n;
     ld->cfg = *cfg;
     ld->held = -1;
+    for (int oc = 0; oc < 3; oc++) {
+        double v = cfg->norm.mean[oc] / cfg->norm.scale;
+        ld->fill[cfg->norm.bgr ? 2 - oc : oc] = (uint8_t)(v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5);
+    }
     ld->next_fill = ld->next_consume = cfg->first_batch;
     ld->end_batch = cfg->one_pass ? (n + cfg->batch_size - 1) / cfg->batch_size : INT64_MAX;
     if (cfg->one_pass && cfg->stop_batch > 0 && cfg->stop_batch < ld->end_batch)
@@ -328,6 +414,7 @@ void loader_destroy(Loader *ld) {
             image_fini(&w->cut);
             image_fini(&w->resized);
             image_fini(&w->cropped);
+            image_fini(&w->rotated);
         }
     }
     if (ld->slots)

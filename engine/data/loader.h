@@ -1,13 +1,15 @@
 /*
  * loader — prepares batches of network input from a Dataset on background
- * threads: decode (JPEG with DCT scaling), optional bounding-box cut,
- * resize, crop (random or centre), mirror, normalise into NCHW floats.
+ * threads: decode (JPEG with DCT scaling), optional bounding-box cut (with
+ * a margin), resize and crop (random or centre) or a random-resized crop,
+ * rotation, mirror, colour jitter, normalise into NCHW floats.
  *
  * Batches are numbered 0, 1, 2, ...; sample j of batch k is position
  * p = k*B + j of an endless sequence of epochs over the given items, each
  * epoch in a fresh seeded random order when shuffling (Caffe's ImageData
  * behaviour), and its augmentation draws come from a stream seeded by
- * (seed, p). So batch contents depend only on the configuration, never on
+ * (seed, p) (one stream per transform, so turning one on leaves the
+ * others' draws as they were). So batch contents depend only on the configuration, never on
  * thread count or timing (and a rank's shard, see shard_count, holds the
  * very batches one loader would give it). Loader threads fill a ring of `prefetch` batch
  * slots ahead of the consumer; the time the consumer blocks is measured.
@@ -23,6 +25,7 @@
 
 #include "engine/base/error.h"
 #include "engine/base/tensor.h"
+#include "engine/data/augment.h"
 #include "engine/data/dataset.h"
 #include "engine/data/image.h"
 
@@ -49,6 +52,13 @@ typedef struct LoaderConfig {
      * count: all (batch k is base + k). */
     int shard_count, shard_index, shard_run;
     int64_t shard_base; /* sequence batch of batch 0's shard block (a resume: batches done) */
+    double bbox_margin; /* crop_to_bbox: the box grows by this fraction of its width (height)
+                           on each side, clipped to the image; >= 0 */
+    /* Random-resized crop (replacing resize + crop, straight to the
+     * resolution), rotation about the centre with the normalisation's mean
+     * colour as fill (0 after normalising), mirror, colour jitter: in that
+     * order. All zero: none, and batches are those of a loader without them. */
+    Augment aug;
 } LoaderConfig;
 
 /* A batch lent by loader_next until the next call (or loader_destroy). */

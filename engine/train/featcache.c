@@ -18,7 +18,11 @@ static uint64_t featcache_mix(uint64_t a, uint64_t b) {
     return z ^ (z >> 31);
 }
 
-/* Loader settings for view v of a training set (or the test view). */
+/* Loader settings for view v of a training set (or the test view): 0 the
+ * centre, 1 the mirrored centre (when mirroring is on), the others random
+ * crops with every augmentation of base, drawn from (seed, v) and each
+ * image's position. The centre views stay unaugmented: they are the plain
+ * images the classifier is tested on. */
 static LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t seed) {
     LoaderConfig c = *base;
     c.shuffle = 0;
@@ -29,9 +33,11 @@ static LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t see
     if (v == 0) {
         c.random_crop = 0;
         c.mirror = 0;
+        c.aug = (Augment){0};
     } else if (v == 1 && mirror_on) {
         c.random_crop = 0;
         c.mirror = 2;
+        c.aug = (Augment){0};
     } else {
         c.random_crop = 1;
         c.mirror = mirror_on;

@@ -5,7 +5,10 @@
  *
  * Views of a training image: 0 = centre crop, 1 = centre crop mirrored
  * (when mirroring is on; else a random crop), 2.. = random crops with random
- * mirroring, each drawn from the view's own seed. Test images keep the
+ * mirroring, each drawn from the view's own seed; these random views also
+ * take the loader's augmentation (random-resized crop instead of the random
+ * crop, rotation, colour jitter), drawn from (seed, view) and the image's
+ * position, while the centre views stay unaugmented. Test images keep the
  * centre crop only. Cached samples are served in batches in a fresh seeded
  * order every epoch, so batch k depends only on (seed, k), as the loader's
  * do. A FeatCache is owned by the engine thread.

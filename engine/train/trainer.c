@@ -1,11 +1,14 @@
 /*
  * trainer — the training loop. See trainer.h.
  *
- * A snapshot holds every parameter (`<name>`) and its momentum history
- * (`<name>.history`) as F32 tensors in PyTorch's shapes, and in its
- * metadata the solver state (iter, multistep position), the loss-smoothing
+ * A snapshot holds every parameter (`<name>`) and its solver history
+ * (`<name>.history`, and `<name>.history2` for the parameters of a solver
+ * that keeps two) as F32 tensors in PyTorch's shapes, and in its metadata
+ * the solver state (type, iter, multistep position), the loss-smoothing
  * window and the display accumulators, so that a resumed run writes the
- * same rows as one that never stopped. Test passes read the same first
+ * same rows as one that never stopped. A snapshot resumes only under the
+ * solver type that wrote it (one without the key is SGD's): another type
+ * reads the same history tensors as something else. Test passes read the same first
  * test_iter batches of the test split every time, so test curves compare
  * like with like across iterations.
  */
@@ -181,14 +184,14 @@ static Status trainer_reduce(Trainer *t, double *loss, int64_t correct0, int64_t
     return ST_OK;
 }
 
-/* FNV-1a over every parameter's values and momentum history. */
+/* FNV-1a over every parameter's values and solver histories. */
 static uint64_t trainer_checksum(Trainer *t) {
     uint64_t h = 0xCBF29CE484222325ULL;
     int n;
     Param *const *ps = net_params(t->net, &n);
     for (int i = 0; i < n; i++) {
-        const Tensor *parts[2] = {&ps[i]->value, &ps[i]->history};
-        for (int j = 0; j < 2; j++) {
+        const Tensor *parts[3] = {&ps[i]->value, &ps[i]->history, &ps[i]->history2};
+        for (int j = 0; j < 3; j++) {
             const unsigned char *b = (const unsigned char *)parts[j]->data;
             size_t len = parts[j]->data ? sizeof(float) * tensor_count(parts[j]) : 0;
             for (size_t k = 0; k < len; k++) h = (h ^ b[k]) * 0x100000001B3ULL;
@@ -255,15 +258,18 @@ Status trainer_snapshot(Trainer *t, Error *err) {
     Param *const *ps = net_params(t->net, &n);
     SafeTensorsWriter *w = safetensors_writer_create();
     if (!w) return error_set(err, ST_NOMEM, "snapshot: out of memory");
-    char names[2 * 64][80];
-    Status s = ST_OK;
+    char names[3 * 64][80];
+    Status s = n > 64 ? ST_STATE : ST_OK;
     for (int i = 0; i < n && !s; i++) {
         int64_t shape[4];
         int nd = weights_shape(ps[i], shape);
-        snprintf(names[2 * i], sizeof names[0], "%s", ps[i]->name);
-        snprintf(names[2 * i + 1], sizeof names[0], "%s.history", ps[i]->name);
-        s = safetensors_writer_add(w, names[2 * i], shape, nd, ps[i]->value.data);
-        if (!s) s = safetensors_writer_add(w, names[2 * i + 1], shape, nd, ps[i]->history.data);
+        snprintf(names[3 * i], sizeof names[0], "%s", ps[i]->name);
+        snprintf(names[3 * i + 1], sizeof names[0], "%s.history", ps[i]->name);
+        snprintf(names[3 * i + 2], sizeof names[0], "%s.history2", ps[i]->name);
+        s = safetensors_writer_add(w, names[3 * i], shape, nd, ps[i]->value.data);
+        if (!s) s = safetensors_writer_add(w, names[3 * i + 1], shape, nd, ps[i]->history.data);
+        if (!s && ps[i]->history2.data) /* only the trained parameters of AdaDelta, Adam */
+            s = safetensors_writer_add(w, names[3 * i + 2], shape, nd, ps[i]->history2.data);
     }
     char v[64];
     /* The loss window as text: %.17g round-trips doubles exactly. */
@@ -291,6 +297,7 @@ Status trainer_snapshot(Trainer *t, Error *err) {
         {"batches_done", (double)trainer_seq(t, t->solver.iter), 1},
     };
     if (!s) s = safetensors_writer_meta(w, "format", "finelab-snapshot-1");
+    if (!s) s = safetensors_writer_meta(w, "solver", solver_type_name(t->solver.cfg.type));
     char input[160];
     image_normalize_describe(&t->cfg.train_data.norm, input, sizeof input);
     if (!s) s = safetensors_writer_meta(w, "input", input); /* what the weights expect */
@@ -342,6 +349,17 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
         safetensors_close(st);
         return error_set(err, ST_FORMAT, "%s: not a finelab snapshot (solver state missing)",
                          snapshot);
+    }
+    /* Snapshots from before solver types are SGD's. */
+    const char *type = safetensors_meta(st, "solver");
+    const char *want = solver_type_name(t->solver.cfg.type);
+    if (strcmp(type ? type : "SGD", want) != 0) {
+        s = error_set(err, ST_FORMAT,
+                      "%s: written by solver type %s, and this run's [solver] type is %s: its "
+                      "histories mean something else (resume with type = %s)",
+                      snapshot, type ? type : "SGD", want, type ? type : "SGD");
+        safetensors_close(st);
+        return s;
     }
     /* Snapshots from before MPI have no batches_done: one process used
      * iter x iter_size sub-batches. */
@@ -692,7 +710,10 @@ TrainConfig trainer_config_default(void) {
                                 .momentum = 0.9,
                                 .max_iter = 1000,
                                 .iter_size = 1,
-                                .clip_gradients = -1},
+                                .clip_gradients = -1,
+                                .momentum2 = 0.999, /* Caffe's defaults for the other types */
+                                .rms_decay = 0.99,
+                                .delta = 1e-8},
                      .train_data = {.resize = 512,
                                     .resolution = 448,
                                     .random_crop = 1,
@@ -774,7 +795,7 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
      * solver's 1/iter_size scales the summed gradients. */
     SolverConfig sc = c->solver;
     sc.iter_size *= t->ranks;
-    solver_init(&t->solver, &sc, tp, np);
+    if ((s = solver_init(&t->solver, &sc, tp, np, err))) goto fail;
     for (int i = 0; i < np && t->ranks > 1; i++) t->n_grads += tensor_count(&tp[i]->grad);
     if (t->ranks > 1 && !(t->grads = malloc(sizeof(float) * t->n_grads))) {
         s = error_set(err, ST_NOMEM, "trainer: out of memory for %zu gradients", t->n_grads);

@@ -115,7 +115,9 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
  * built ends the run (trainer_stopped) with ST_OK. */
 Status trainer_prepare(Trainer *t, Error *err);
 /* Continues from a snapshot written by this trainer's configuration:
- * weights, momentum history, iteration, multistep position, smoothing. */
+ * weights, solver histories, iteration, multistep position, smoothing.
+ * ST_FORMAT names the snapshot when another solver type wrote it, or a
+ * history tensor it lacks. */
 Status trainer_restore(Trainer *t, const char *snapshot, Error *err);
 /* Runs one iteration. ST_OK while running; the sticky error otherwise
  * (ST_NUMERIC: diverged, the message says at which iteration). */

@@ -61,6 +61,9 @@ Status weights_check(const char *path, const NetConfig *cfg, int backbone_only, 
     return s;
 }
 
+/* A parameter's tensors in a snapshot: its value, then its histories. */
+static const char *const weights_suffix[3] = {"", ".history", ".history2"};
+
 Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err) {
     SafeTensors *st;
     Status s = safetensors_open(path, &st, err);
@@ -68,20 +71,20 @@ Status weights_load(Param *const *ps, int n, const char *path, int with_history,
     for (int i = 0; i < n && !s; i++) {
         int64_t want[4];
         int nd = weights_shape(ps[i], want);
-        for (int h = 0; h <= with_history && !s; h++) {
+        int parts = with_history ? (ps[i]->history2.data ? 3 : 2) : 1;
+        for (int h = 0; h < parts && !s; h++) {
             char name[80];
-            snprintf(name, sizeof name, "%s%s", ps[i]->name, h ? ".history" : "");
+            snprintf(name, sizeof name, "%s%s", ps[i]->name, weights_suffix[h]);
             s = weights_check_one(st, name, tensor_count(&ps[i]->value), want, nd, err);
         }
     }
     for (int i = 0; i < n && !s; i++) {
-        s = safetensors_read_f32(st, ps[i]->name, ps[i]->value.data, tensor_count(&ps[i]->value),
-                                 err);
-        if (!s && with_history) {
+        float *into[3] = {ps[i]->value.data, ps[i]->history.data, ps[i]->history2.data};
+        int parts = with_history ? (ps[i]->history2.data ? 3 : 2) : 1;
+        for (int h = 0; h < parts && !s; h++) {
             char name[80];
-            snprintf(name, sizeof name, "%s.history", ps[i]->name);
-            s = safetensors_read_f32(st, name, ps[i]->history.data, tensor_count(&ps[i]->history),
-                                     err);
+            snprintf(name, sizeof name, "%s%s", ps[i]->name, weights_suffix[h]);
+            s = safetensors_read_f32(st, name, into[h], tensor_count(&ps[i]->value), err);
         }
     }
     safetensors_close(st);

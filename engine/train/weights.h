@@ -19,9 +19,10 @@
 
 /* PyTorch's shape of p into shape; returns the number of dimensions. */
 int weights_shape(const Param *p, int64_t shape[4]);
-/* Loads the n params (and their momentum histories, `<name>.history`, when
- * with_history) from the safetensors file at path. ST_FORMAT names a
- * missing tensor, ST_SHAPE one of the wrong shape; nothing is read then. */
+/* Loads the n params (and, when with_history, their solver histories:
+ * `<name>.history`, and `<name>.history2` for a param whose history2 is
+ * allocated) from the safetensors file at path. ST_FORMAT names a missing
+ * tensor, ST_SHAPE one of the wrong shape; nothing is read then. */
 Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err);
 
 /* Checks, reading only the header of the safetensors file at path, that

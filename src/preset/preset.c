@@ -595,6 +595,12 @@ static Status validate_one(const Preset *p, Error *err) {
                        "resolution, auto for 8/7 of it, or 0 to resize straight to the "
                        "resolution)",
                        p->data.resize, p->data.resolution);
+    if (p->data.crop_area_min > p->data.crop_area_max)
+        return invalid(p, err, "data.crop_area_min: %g is larger than data.crop_area_max %g",
+                       p->data.crop_area_min, p->data.crop_area_max);
+    if (p->data.crop_ratio_min > p->data.crop_ratio_max)
+        return invalid(p, err, "data.crop_ratio_min: %g is larger than data.crop_ratio_max %g",
+                       p->data.crop_ratio_min, p->data.crop_ratio_max);
     if (p->data.train_fraction < 0 && p->data.format != DATASET_AUTO &&
         p->data.format != DATASET_CUB)
         return invalid(p, err,

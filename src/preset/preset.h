@@ -73,7 +73,7 @@ typedef struct Preset {
         int crop_to_bbox;              /* bool */
         int resize;                    /* square resize before cropping; 0: none */
         int resolution;                /* crop side fed to the network */
-        int random_crop;               /* train_crop: 1 random, 0 center */
+        int random_crop;               /* train_crop: 1 random, 0 center, 2 resized */
         int mirror;                    /* bool */
         float mean[3];                 /* in channel_order */
         float std[3];                  /* 1,1,1 for none */
@@ -82,6 +82,11 @@ typedef struct Preset {
         int normalize;                 /* NormalizeMode: where mean/std/scale/order come from */
         int skip_bad_images;           /* on_bad_image: 1 skip, 0 fail */
         int loader_threads;            /* 1..16 */
+        double bbox_margin;            /* crop_to_bbox margin, fraction of the box's size */
+        double crop_area_min, crop_area_max;     /* train_crop = resized: area fractions */
+        double crop_ratio_min, crop_ratio_max;   /* train_crop = resized: aspect ratios w/h */
+        double rotate;                           /* max degrees of rotation; 0 off */
+        double brightness, contrast, saturation; /* colour jitter; 0 off */
     } data;
     struct {
         char backbone[32];             /* "vgg16" */
@@ -107,6 +112,7 @@ typedef struct Preset {
         int cache_views;                 /* views kept per training image, 1..64 */
     } transfer;
     struct {
+        int type; /* SolverType (engine/train/solver.h) */
         double base_lr;
         int lr_policy; /* LrPolicy */
         double gamma, power;
@@ -114,7 +120,10 @@ typedef struct Preset {
         int stepvalue[PRESET_STEPS_MAX];
         int n_stepvalue;
         double momentum, weight_decay;
-        int l1; /* regularization_type: 1 L1, 0 L2 */
+        double momentum2; /* Adam's beta2 */
+        double rms_decay; /* RMSProp's decay */
+        double delta;     /* AdaGrad, RMSProp, AdaDelta, Adam: the guard against / 0 */
+        int l1;           /* regularization_type: 1 L1, 0 L2 */
         int max_iter, iter_size, batch_size;
         int test_iter, test_interval, test_initialization;
         int display, average_loss, snapshot;

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "engine/data/dataset.h"
+#include "engine/train/solver.h"
 
 /* The last columns of a row: where the value lives (and a list's count). */
 #define AT(m)      offsetof(Preset, m), sizeof(((const Preset *)NULL)->m)
@@ -37,7 +38,7 @@ static const SchemaChoice conv_algos[] = {{"auto", CONV_ALGO_AUTO},
                                           {"reference", CONV_ALGO_REFERENCE},
                                           {"winograd", CONV_ALGO_WINOGRAD},
                                           {NULL, 0}};
-static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {NULL, 0}};
+static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {"resized", 2}, {NULL, 0}};
 static const SchemaChoice orders[] = {{"bgr", 1}, {"rgb", 0}, {NULL, 0}};
 static const SchemaChoice normalizes[] = {{"auto", NORM_AUTO},
                                           {"manual", NORM_MANUAL},
@@ -68,6 +69,13 @@ static const SchemaChoice caches[] = {{"auto", 1}, {"off", 0}, {NULL, 0}};
 static const SchemaChoice policies[] = {
     {"fixed", LR_FIXED},         {"step", LR_STEP}, {"exp", LR_EXP},         {"inv", LR_INV},
     {"multistep", LR_MULTISTEP}, {"poly", LR_POLY}, {"sigmoid", LR_SIGMOID}, {NULL, 0}};
+static const SchemaChoice solver_types[] = {{"SGD", SOLVER_SGD},
+                                            {"Nesterov", SOLVER_NESTEROV},
+                                            {"AdaGrad", SOLVER_ADAGRAD},
+                                            {"RMSProp", SOLVER_RMSPROP},
+                                            {"AdaDelta", SOLVER_ADADELTA},
+                                            {"Adam", SOLVER_ADAM},
+                                            {NULL, 0}};
 static const SchemaChoice regularizations[] = {{"L2", 0}, {"L1", 1}, {NULL, 0}};
 static const SchemaChoice bools[] = {{"true", 1}, {"false", 0}, {NULL, 0}};
 
@@ -88,6 +96,9 @@ static const char *const s_power[] = {"0.5", "0.75", "1", "2", NULL};
 static const char *const s_stepsize[] = {"1000", "5000", "10000", "20000", NULL};
 static const char *const s_stepvalue[] = {"none", "20000, 30000, 40000, 50000", NULL};
 static const char *const s_momentum[] = {"0", "0.9", "0.95", "0.99", NULL};
+static const char *const s_momentum2[] = {"0.99", "0.999", NULL};
+static const char *const s_rms_decay[] = {"0.9", "0.95", "0.99", NULL};
+static const char *const s_delta[] = {"1e-8", "1e-6", "1e-4", NULL};
 static const char *const s_decay[] = {"0", "0.00001", "0.0005", "0.001", NULL};
 static const char *const s_max_iter[] = {"1000", "5000", "20000", "60000", NULL};
 static const char *const s_iter_size[] = {"1", "2", "4", "8", NULL};
@@ -98,6 +109,10 @@ static const char *const s_display[] = {"10", "20", "100", NULL};
 static const char *const s_average[] = {"1", "10", "20", NULL};
 static const char *const s_snapshot[] = {"0", "1000", "10000", NULL};
 static const char *const s_clip[] = {"-1", "1", "10", NULL};
+static const char *const s_margin[] = {"0", "0.1", "0.25", NULL};
+static const char *const s_area_min[] = {"0.08", "0.25", "0.5", NULL};
+static const char *const s_rotate[] = {"0", "10", "15", "30", NULL};
+static const char *const s_jitter[] = {"0", "0.1", "0.2", "0.4", NULL};
 
 /* --- the table ------------------------------------------------------------ */
 
@@ -127,6 +142,10 @@ static const SchemaKey keys[] = {
      FIELD(data.split_seed)},
     {"data", "crop_to_bbox", SCHEMA_BOOL, "false", 0, 0, 0, NULL, NULL,
      "crop each image to its bounding box first (cub only)", FIELD(data.crop_to_bbox)},
+    {"data", "bbox_margin", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_margin,
+     "crop_to_bbox: grow the box by this fraction of its width and height on each side, "
+     "clipped to the image (training and test)",
+     FIELD(data.bbox_margin)},
     {"data", "resize", SCHEMA_INT, "auto", 0, 4096, SCHEMA_AUTO, NULL, s_resize,
      "square resize before cropping; auto: 8/7 of the resolution (512 for 448, 256 for 224); 0: "
      "resize straight to the resolution",
@@ -134,7 +153,37 @@ static const SchemaKey keys[] = {
     {"data", "resolution", SCHEMA_INT, "448", 32, 4096, 0, NULL, s_resolution,
      "side of the square crop fed to the network", FIELD(data.resolution)},
     {"data", "train_crop", SCHEMA_ENUM, "random", 0, 0, 0, crops, NULL,
-     "where training crops are taken (tests always use the center)", FIELD(data.random_crop)},
+     "where training crops are taken (tests always use the center); resized: torchvision's "
+     "RandomResizedCrop (crop_area, crop_ratio) straight to the resolution (resize then shapes "
+     "test images only)",
+     FIELD(data.random_crop)},
+    {"data", "crop_area_min", SCHEMA_DOUBLE, "0.08", 0, 1, SCHEMA_LO_OPEN, NULL, s_area_min,
+     "train_crop = resized: smallest crop area, a fraction of the image (or box)",
+     FIELD(data.crop_area_min)},
+    {"data", "crop_area_max", SCHEMA_DOUBLE, "1", 0, 1, SCHEMA_LO_OPEN, NULL, NULL,
+     "train_crop = resized: largest crop area fraction (>= crop_area_min)",
+     FIELD(data.crop_area_max)},
+    {"data", "crop_ratio_min", SCHEMA_DOUBLE, "0.75", 0, 100, SCHEMA_LO_OPEN, NULL, NULL,
+     "train_crop = resized: smallest width/height of the crop (log-uniform; 10 tries, then "
+     "the centre crop)",
+     FIELD(data.crop_ratio_min)},
+    {"data", "crop_ratio_max", SCHEMA_DOUBLE, "1.3333333333333333", 0, 100, SCHEMA_LO_OPEN, NULL,
+     NULL, "train_crop = resized: largest width/height (>= crop_ratio_min)",
+     FIELD(data.crop_ratio_max)},
+    {"data", "rotate", SCHEMA_DOUBLE, "0", 0, 180, 0, NULL, s_rotate,
+     "rotate training crops by a uniform angle in [-rotate, rotate] degrees (bilinear; corners "
+     "filled with the mean colour, 0 after normalisation); 0: off",
+     FIELD(data.rotate)},
+    {"data", "brightness", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_jitter,
+     "colour jitter: scale training pixels by a factor in [max(0, 1-x), 1+x]; 0: off",
+     FIELD(data.brightness)},
+    {"data", "contrast", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_jitter,
+     "colour jitter: blend with the mean grey by a factor in [max(0, 1-x), 1+x]; 0: off",
+     FIELD(data.contrast)},
+    {"data", "saturation", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_jitter,
+     "colour jitter: blend with the greyscale image by a factor in [max(0, 1-x), 1+x]; "
+     "brightness, contrast and saturation apply in a random order; 0: off",
+     FIELD(data.saturation)},
     {"data", "mirror", SCHEMA_BOOL, "true", 0, 0, 0, NULL, NULL, "mirror training images at random",
      FIELD(data.mirror)},
     {"data", "normalize", SCHEMA_ENUM, "auto", 0, 0, 0, normalizes, NULL,
@@ -205,6 +254,10 @@ static const SchemaKey keys[] = {
     {"transfer", "cache_views", SCHEMA_INT, "2", 1, 64, 0, NULL, s_views,
      "augmented views cached per training image", FIELD(transfer.cache_views)},
 
+    {"solver", "type", SCHEMA_ENUM, "SGD", 0, 0, 0, solver_types, NULL,
+     "update rule, Caffe's solver type: SGD (momentum), Nesterov, AdaGrad, RMSProp, AdaDelta or "
+     "Adam",
+     FIELD(solver.type)},
     {"solver", "base_lr", SCHEMA_DOUBLE, "0.01", 0, 100, SCHEMA_LO_OPEN, NULL, s_lr,
      "base learning rate", FIELD(solver.base_lr)},
     {"solver", "lr_policy", SCHEMA_ENUM, "fixed", 0, 0, 0, policies, NULL,
@@ -219,7 +272,16 @@ static const SchemaKey keys[] = {
      "iterations where multistep multiplies the rate by gamma (repeatable)",
      LIST(solver.stepvalue, solver.n_stepvalue)},
     {"solver", "momentum", SCHEMA_DOUBLE, "0.9", 0, 1, SCHEMA_HI_OPEN, NULL, s_momentum,
-     "momentum of SGD", FIELD(solver.momentum)},
+     "momentum of SGD and Nesterov; AdaDelta's decay of its mean squares; Adam's beta1",
+     FIELD(solver.momentum)},
+    {"solver", "momentum2", SCHEMA_DOUBLE, "0.999", 0, 1, SCHEMA_HI_OPEN, NULL, s_momentum2,
+     "Adam's beta2: decay of the mean squared gradient", FIELD(solver.momentum2)},
+    {"solver", "rms_decay", SCHEMA_DOUBLE, "0.99", 0, 1, SCHEMA_LO_OPEN | SCHEMA_HI_OPEN, NULL,
+     s_rms_decay, "RMSProp's decay of the mean squared gradient", FIELD(solver.rms_decay)},
+    {"solver", "delta", SCHEMA_DOUBLE, "1e-8", 0, 1, SCHEMA_LO_OPEN, NULL, s_delta,
+     "added to the root mean square before dividing by it (AdaGrad, RMSProp, AdaDelta; Adam's "
+     "epsilon)",
+     FIELD(solver.delta)},
     {"solver", "weight_decay", SCHEMA_DOUBLE, "0.0005", 0, 10, 0, NULL, s_decay,
      "weight decay (regularisation strength)", FIELD(solver.weight_decay)},
     {"solver", "regularization_type", SCHEMA_ENUM, "L2", 0, 0, 0, regularizations, NULL,
@@ -316,6 +378,20 @@ static int may_have_boxes(const Preset *p) {
     return p->data.format != DATASET_FOLDER && p->data.format != DATASET_LIST;
 }
 
+static int bbox_on(const Preset *p) {
+    return p->data.crop_to_bbox && may_have_boxes(p);
+}
+
+/* The training images are augmented: not when the feature cache keeps only
+ * the unaugmented centre views (cache_views < 3, see featcache.h). */
+static int augments(const Preset *p) {
+    return !cache_on(p) || p->transfer.cache_views > 2;
+}
+
+static int resized_crop(const Preset *p) {
+    return p->data.random_crop == 2;
+}
+
 static int uses_gamma(const Preset *p) {
     return p->solver.lr_policy != LR_FIXED && p->solver.lr_policy != LR_POLY;
 }
@@ -332,6 +408,22 @@ static int multistep(const Preset *p) {
     return p->solver.lr_policy == LR_MULTISTEP;
 }
 
+static int uses_momentum(const Preset *p) {
+    return p->solver.type != SOLVER_ADAGRAD && p->solver.type != SOLVER_RMSPROP;
+}
+
+static int adam(const Preset *p) {
+    return p->solver.type == SOLVER_ADAM;
+}
+
+static int rmsprop(const Preset *p) {
+    return p->solver.type == SOLVER_RMSPROP;
+}
+
+static int adaptive(const Preset *p) {
+    return p->solver.type != SOLVER_SGD && p->solver.type != SOLVER_NESTEROV;
+}
+
 static int decays(const Preset *p) {
     return p->solver.weight_decay != 0;
 }
@@ -341,9 +433,9 @@ static int tests_on_interval(const Preset *p) {
 }
 
 /* A key that only matters when matters(p) holds, and what the editor says
- * when it does not (short: it follows the value on the key's row). Keys
- * not listed may always matter; a key listed twice matters when both
- * hold, and the first that fails says why. The input keys also matter with normalize
+ * when it does not (short: it follows the value on the key's row). A key
+ * with several rows matters when all hold (the first failing one says
+ * why). Keys not listed may always matter. The input keys also matter with normalize
  * = auto when there are no weights to follow; the phrase names the usual
  * way to make them count. */
 typedef struct SchemaRule {
@@ -355,6 +447,19 @@ typedef struct SchemaRule {
 static const SchemaRule rules[] = {
     {"data.split_seed", random_split, "unused with split = official"},
     {"data.crop_to_bbox", may_have_boxes, "unused: format has no boxes"},
+    {"data.bbox_margin", bbox_on, "unused without crop_to_bbox"},
+    {"data.crop_area_min", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_area_min", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_area_max", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_area_max", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_ratio_min", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_ratio_min", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.crop_ratio_max", resized_crop, "unused unless train_crop = resized"},
+    {"data.crop_ratio_max", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.rotate", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.brightness", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.contrast", augments, "unused: the feature cache keeps < 3 views"},
+    {"data.saturation", augments, "unused: the feature cache keeps < 3 views"},
     {"data.mean", manual_input, "unused unless normalize = manual"},
     {"data.std", manual_input, "unused unless normalize = manual"},
     {"data.scale", manual_input, "unused unless normalize = manual"},
@@ -374,6 +479,10 @@ static const SchemaRule rules[] = {
     {"solver.power", uses_power, "unused unless lr_policy = inv or poly"},
     {"solver.stepsize", uses_stepsize, "unused unless lr_policy = step or sigmoid"},
     {"solver.stepvalue", multistep, "unused unless lr_policy = multistep"},
+    {"solver.momentum", uses_momentum, "unused with type AdaGrad/RMSProp"},
+    {"solver.momentum2", adam, "unused unless type = Adam"},
+    {"solver.rms_decay", rmsprop, "unused unless type = RMSProp"},
+    {"solver.delta", adaptive, "unused with type SGD/Nesterov"},
     {"solver.regularization_type", decays, "unused with weight_decay = 0"},
     {"solver.test_initialization", tests_on_interval, "unused with test_interval = 0"},
 };

@@ -6,9 +6,10 @@
  * word or a quoted string, or a [a, b] list for stepvalue), `#` comments,
  * and `name { ... }` blocks, which only Caffe's net and state fields use and
  * which are kept as comments. A field name that is not one of Caffe's
- * SolverParameter fields is an error (most likely a typo), as is a solver
- * type other than SGD. The finished text is read back by preset_parse as a
- * last check, so what this returns always loads.
+ * SolverParameter fields is an error (most likely a typo). The solver's
+ * type, as the `type` string or the old `solver_type` enum (by name or
+ * number), becomes `type`. The finished text is read back by preset_parse
+ * as a last check, so what this returns always loads.
  */
 #include "src/preset/solver_import.h"
 
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine/base/strbuf.h"
 #include "src/preset/preset.h"
@@ -83,7 +83,22 @@ static int is_caffe_field(const char *key) {
 
 /* The [solver] key a Caffe field maps to, or NULL when finelab does not use it. */
 static const SchemaKey *mapped(const char *key) {
+    if (strcmp(key, "solver_type") == 0) return schema_find("solver", "type");
     return strcmp(key, "batch_size") == 0 ? NULL : schema_find("solver", key);
+}
+
+/* The old solver_type enum's number (SGD = 0 ... ADAM = 5) as the type's
+ * name; its names (NESTEROV, ADAM) match the type strings ignoring case,
+ * which schema_parse does. Anything else is left for schema_parse to
+ * reject. */
+static const char *solver_type_text(const char *value) {
+    static const char *const names[] = {"SGD",     "Nesterov", "AdaGrad",
+                                        "RMSProp", "AdaDelta", "Adam"};
+    char *end;
+    long v = strtol(value, &end, 10);
+    if (end != value && !*end && v >= 0 && v < (long)(sizeof names / sizeof names[0]))
+        return names[v];
+    return value;
 }
 
 /* One prototxt line, split up. */
@@ -237,15 +252,7 @@ static int import_field(Import *im, int line, const Line *l, const char *key, co
                   line, key);
         return 1;
     }
-    if (strcmp(key, "type") == 0 || strcmp(key, "solver_type") == 0) {
-        if (strcasecmp(value, "SGD") != 0) {
-            error_set(im->err, ST_FORMAT, "%s:%d: %s: finelab implements SGD only (got '%s')",
-                      im->name, line, key, value);
-            return 1;
-        }
-        unused(im, l, " (finelab's solver is SGD)");
-        return 0;
-    }
+    if (strcmp(key, "solver_type") == 0) value = solver_type_text(value);
     if (!k) {
         unused(im, l, "");
         return 0;
@@ -256,8 +263,8 @@ static int import_field(Import *im, int line, const Line *l, const char *key, co
     }
     int i = schema_index(k);
     if (im->seen[i] && !(k->flags & SCHEMA_REPEATABLE)) {
-        error_set(im->err, ST_FORMAT, "%s:%d: %s: given twice (first on line %d)", im->name, line,
-                  key, im->seen[i]);
+        error_set(im->err, ST_FORMAT, "%s:%d: %s: given twice (first on line %d%s)", im->name, line,
+                  key, im->seen[i], k != schema_find("solver", key) ? " as type" : "");
         return 1;
     }
     Error e = {0};
@@ -266,7 +273,13 @@ static int import_field(Import *im, int line, const Line *l, const char *key, co
         return 1;
     }
     if (!im->seen[i]) im->seen[i] = line;
-    strbuf_printf(&im->out, "%s = %s", k->key, value);
+    if (k->type == SCHEMA_ENUM) { /* Caffe's spelling of a choice may differ in case */
+        char text[64];
+        schema_format(k, &im->scratch, text, sizeof text);
+        strbuf_printf(&im->out, "%s = %s", k->key, text);
+    } else {
+        strbuf_printf(&im->out, "%s = %s", k->key, value);
+    }
     if (l->comment && l->comment_len)
         strbuf_printf(&im->out, " ; %.*s", (int)l->comment_len, l->comment);
     strbuf_puts(&im->out, "\n");

@@ -122,6 +122,18 @@ void footprint_net(const NetConfig *c, NetMemory *out) {
                        .state = state};
 }
 
+/* The second history AdaDelta and Adam keep for each trained parameter
+ * (solver_init allocates it): bytes. */
+static size_t footprint_history2(const SolverConfig *s, const NetConfig *c) {
+    if (solver_histories(s->type) < 2) return 0;
+    NetParamShape shapes[NET_PARAMS];
+    net_param_shapes(c, shapes);
+    size_t trained = 0;
+    for (int i = c->freeze_backbone ? NET_PARAMS - 2 : 0; i < NET_PARAMS; i++)
+        trained += footprint_count(&shapes[i]);
+    return trained * sizeof(float);
+}
+
 void footprint_estimate(const Preset *p, int n_train, int n_test, int classes, Footprint *out) {
     TrainConfig tc;
     runner_config(p, NULL, &tc);
@@ -131,7 +143,7 @@ void footprint_estimate(const Preset *p, int n_train, int n_test, int classes, F
     NetMemory m;
     footprint_net(&c, &m);
     *out = (Footprint){.effective_batch = p->solver.batch_size * p->solver.iter_size};
-    out->params = m.params;
+    out->params = m.params + footprint_history2(&tc.solver, &c);
     out->activations = m.activations;
     out->gradients = m.gradients;
     out->workspace = m.workspace + m.state;

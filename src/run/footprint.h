@@ -5,7 +5,7 @@
  * it live as batch_size, iter_size, resolution or width change.
  *
  * The estimate counts what finelab allocates for a run (docs/DESIGN.md
- * section 4): parameters with their gradients and momentum histories, every
+ * section 4): parameters with their gradients and the solver's histories, every
  * layer's activations at batch_size, the two buffers of activation
  * gradients backward uses, the convolutions' shared workspace, the batches
  * the loader decodes ahead, and the feature cache in last_layer mode. The
@@ -30,7 +30,8 @@
 typedef struct Footprint {
     int effective_batch; /* batch_size x iter_size: images per update, per process */
     /* bytes: */
-    size_t params;      /* weights and biases, their gradients and momentum histories */
+    size_t params;      /* weights and biases, their gradients and the solver's histories
+                           (momentum; AdaDelta and Adam keep a second for what trains) */
     size_t activations; /* every layer's output at batch_size */
     size_t gradients;   /* two buffers of the largest output gradient backward reaches */
     size_t workspace;   /* the convolutions' shared scratch and the layers' own buffers

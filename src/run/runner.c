@@ -115,6 +115,7 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     static const char *const algos[] = {"auto", "reference", "winograd"};
     n->conv_algo = algos[p->experiment.conv_algo];
     SolverConfig *s = &c->solver;
+    s->type = (SolverType)p->solver.type;
     s->base_lr = p->solver.base_lr;
     s->policy = (SolverPolicy)p->solver.lr_policy;
     s->gamma = p->solver.gamma;
@@ -123,6 +124,9 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     s->n_stepvalue = p->solver.n_stepvalue;
     memcpy(s->stepvalue, p->solver.stepvalue, sizeof(int) * (size_t)p->solver.n_stepvalue);
     s->momentum = p->solver.momentum;
+    s->momentum2 = p->solver.momentum2;
+    s->rms_decay = p->solver.rms_decay;
+    s->delta = p->solver.delta;
     s->weight_decay = p->solver.weight_decay;
     s->l1 = p->solver.l1;
     s->max_iter = p->solver.max_iter;
@@ -131,9 +135,17 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     LoaderConfig *tr = &c->train_data;
     tr->resize = preset_resize(p);
     tr->resolution = p->data.resolution;
-    tr->random_crop = p->data.random_crop;
+    tr->random_crop = p->data.random_crop == 1;
     tr->mirror = p->data.mirror;
     tr->crop_to_bbox = p->data.crop_to_bbox;
+    tr->bbox_margin = p->data.bbox_margin;
+    tr->aug = (Augment){.resized_crop = p->data.random_crop == 2,
+                        .area = {p->data.crop_area_min, p->data.crop_area_max},
+                        .ratio = {p->data.crop_ratio_min, p->data.crop_ratio_max},
+                        .rotate = p->data.rotate,
+                        .brightness = p->data.brightness,
+                        .contrast = p->data.contrast,
+                        .saturation = p->data.saturation};
     tr->filter = RESIZE_AREA;
     tr->norm.bgr = p->data.bgr;
     tr->norm.scale = p->data.scale;
@@ -146,6 +158,7 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     c->test_data = *tr;
     c->test_data.random_crop = 0;
     c->test_data.mirror = 0;
+    c->test_data.aug = (Augment){0}; /* tests: the deterministic centre crop */
     c->test_data.shuffle = 0;
     c->batch_size = p->solver.batch_size;
     c->test_iter = p->solver.test_iter;
