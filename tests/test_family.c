@@ -18,6 +18,9 @@ static void test_family_rank(void **state) {
     assert_int_equal(family_rank("scratch.ini"), 4);
     assert_int_equal(family_rank("res_dim_sweep.ini"), 5);
     assert_int_equal(family_rank("weight_decay_sweep.ini"), 6);
+    assert_int_equal(family_rank("optimizer_sweep.ini"), 7);
+    assert_int_equal(family_rank("augment_off.ini"), 8);
+    assert_int_equal(family_rank("augment_on.ini"), 9);
     assert_int_equal(family_rank("presets/cub/ft_all.ini"), 1);
     assert_int_equal(family_rank("tiny_scratch.ini"), -1);
     assert_int_equal(family_rank("ft_last_layer"), -1);
@@ -32,14 +35,17 @@ static int by_family(const void *x, const void *y) {
 /* presets/demo/ as readdir might give it, and a user's files beside. */
 static void test_family_sorts_demo_in_tutorial_order(void **state) {
     (void)state;
-    const char *names[] = {"all_direct.ini",    "zz_mine.ini", "tiny_scratch.ini",
-                           "ft_all.ini",        "scratch.ini", "weight_decay_sweep.ini",
-                           "res_dim_sweep.ini", "a_mine.ini",  "no_bilinear.ini",
-                           "ft_last_layer.ini", "default.ini"};
-    static const char *const want[] = {"ft_last_layer.ini",      "ft_all.ini",  "all_direct.ini",
-                                       "no_bilinear.ini",        "scratch.ini", "res_dim_sweep.ini",
-                                       "weight_decay_sweep.ini", "a_mine.ini",  "default.ini",
-                                       "tiny_scratch.ini",       "zz_mine.ini"};
+    const char *names[] = {"all_direct.ini",         "zz_mine.ini",         "tiny_scratch.ini",
+                           "augment_on.ini",         "ft_all.ini",          "scratch.ini",
+                           "weight_decay_sweep.ini", "res_dim_sweep.ini",   "a_mine.ini",
+                           "no_bilinear.ini",        "optimizer_sweep.ini", "augment_off.ini",
+                           "ft_last_layer.ini",      "default.ini"};
+    static const char *const want[] = {
+        "ft_last_layer.ini",      "ft_all.ini",          "all_direct.ini",
+        "no_bilinear.ini",        "scratch.ini",         "res_dim_sweep.ini",
+        "weight_decay_sweep.ini", "optimizer_sweep.ini", "augment_off.ini",
+        "augment_on.ini",         "a_mine.ini",          "default.ini",
+        "tiny_scratch.ini",       "zz_mine.ini"};
     size_t n = sizeof names / sizeof names[0];
     qsort(names, n, sizeof names[0], by_family);
     for (size_t i = 0; i < n; i++) assert_string_equal(names[i], want[i]);

@@ -10,10 +10,12 @@
 #include <string.h>
 
 /* The tutorial's path (DESIGN.md section 1): the two stages, the two other
- * ways to start, then the sweeps over the stage-1 setup. */
+ * ways to start, the sweeps over the stage-1 setup, then the knobs its last
+ * paragraph leaves to the reader (optimisers, augmentation). */
 static const char *const path[] = {
     "ft_last_layer.ini", "ft_all.ini",        "all_direct.ini",         "no_bilinear.ini",
-    "scratch.ini",       "res_dim_sweep.ini", "weight_decay_sweep.ini",
+    "scratch.ini",       "res_dim_sweep.ini", "weight_decay_sweep.ini", "optimizer_sweep.ini",
+    "augment_off.ini",   "augment_on.ini",
 };
 
 static const char *base_name(const char *file) {
