@@ -23,8 +23,9 @@ static const SchemaKey *key(const char *dotted) {
 static void test_schema_knobs_in_the_tutorials_order(void **state) {
     (void)state;
     static const char *const want[] = {
-        "transfer.mode",  "data.resolution",  "model.bilinear_dim", "solver.weight_decay",
-        "solver.base_lr", "solver.lr_policy", "solver.max_iter",    "solver.batch_size",
+        "transfer.mode",    "data.resolution",  "model.bilinear_dim", "solver.weight_decay",
+        "solver.base_lr",   "solver.lr_policy", "solver.max_iter",    "solver.batch_size",
+        "solver.iter_size", "solver.type",      "model.init",         "data.train_crop",
     };
     int n = (int)(sizeof want / sizeof want[0]);
     assert_int_equal(schema_knob_count(), n);

@@ -50,7 +50,8 @@ editor_lists_the_knobs_first() {
     keys Enter
     wait_for "Editing presets/demo/ft_last_layer.ini" || return 1
     expect "knobs" "transfer.mode data.resolution model.bilinear_dim solver.weight_decay \
-solver.base_lr solver.lr_policy solver.max_iter solver.batch_size" "$(knob_rows | xargs)" &&
+solver.base_lr solver.lr_policy solver.max_iter solver.batch_size solver.iter_size solver.type \
+model.init data.train_crop" "$(knob_rows | xargs)" &&
         screen | grep -q "^\* not the default  *+ changed since opened"
 }
 editor_marks_changed_values() {
@@ -66,11 +67,11 @@ editor_marks_changed_values() {
     wait_for "^\*+ transfer.mode  *= all$"
 }
 editor_marks_keys_that_do_nothing() {
-    screen | grep -q "^   split_seed  *= 1   (unused with split = official)$" || { screen; return 1; }
-    # data.mean (the 31st row) does nothing while normalize = auto follows the weights...
+    # data.mean (the 34th row) does nothing while normalize = auto follows the weights...
     # (the selection is on the first row, transfer.mode)
-    keys $(printf 'Down %.0s' $(seq 30))
+    keys $(printf 'Down %.0s' $(seq 33))
     wait_for "^   mean  *= 103.939, 116.779, 123.68   (unused unless normalize = manual)$" || return 1
+    screen | grep -q "^   split_seed  *= 1   (unused with split = official)$" || { screen; return 1; }
     # ... and matters once normalize (the row above) is manual.
     keys Up Right Down
     wait_for "^\*+ normalize  *= manual$" && wait_for "^   mean  *= 103.939, 116.779, 123.68$"

@@ -315,11 +315,13 @@ enum { N_KEYS = sizeof keys / sizeof keys[0] };
 /* --- the tutorial's knobs ------------------------------------------------- */
 
 /* What the tutorial turns, in the order a beginner meets it: how much of the
- * network trains, the resolution x dim sweep, the weight-decay sweep, then
- * the solver's basics. */
+ * network trains, the resolution x dim sweep, the weight-decay sweep, the
+ * solver's basics, then what its last paragraph leaves to the reader (the
+ * batch, the optimiser, the initialisation, augmentation). */
 static const char *const knobs[] = {
-    "transfer.mode",  "data.resolution",  "model.bilinear_dim", "solver.weight_decay",
-    "solver.base_lr", "solver.lr_policy", "solver.max_iter",    "solver.batch_size",
+    "transfer.mode",    "data.resolution",  "model.bilinear_dim", "solver.weight_decay",
+    "solver.base_lr",   "solver.lr_policy", "solver.max_iter",    "solver.batch_size",
+    "solver.iter_size", "solver.type",      "model.init",         "data.train_crop",
 };
 
 enum { N_KNOBS = sizeof knobs / sizeof knobs[0] };
