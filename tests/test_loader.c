@@ -190,31 +190,39 @@ static void collect(LoaderConfig cfg, int batches, float *out, int *items) {
     loader_destroy(ld);
 }
 
-static void test_loader_same_batches_for_any_threads_and_resume(void **state) {
-    (void)state;
-    LoaderConfig cfg = augmented(3);
-    enum { K = 8 };
-    size_t per = 3 * 3 * 20 * 20;
-    float *a = malloc(K * per * sizeof(float)), *b = malloc(K * per * sizeof(float));
-    int ia[K * 3], ib[K * 3];
-    collect(cfg, K, a, ia);
+enum { SAME_K = 8 };
+static const size_t same_per = 3 * 3 * 20 * 20; /* floats of one batch of 3 */
+
+/* cfg's SAME_K batches (pixels into a, items into ia) are the same with 3
+ * threads and a deeper prefetch, and resuming at batch 5 gives batches 5..
+ * exactly. */
+static void same_for_threads_and_resume(LoaderConfig cfg, float *a, int *ia) {
+    float *b = malloc(SAME_K * same_per * sizeof(float));
+    int ib[SAME_K * 3];
+    collect(cfg, SAME_K, a, ia);
     cfg.threads = 3;
     cfg.prefetch = 5;
-    collect(cfg, K, b, ib);
-    assert_memory_equal(ia, ib, sizeof ia);
-    assert_memory_equal(a, b, K * per * sizeof(float));
+    collect(cfg, SAME_K, b, ib);
+    assert_memory_equal(ia, ib, sizeof ib);
+    assert_memory_equal(a, b, SAME_K * same_per * sizeof(float));
+    cfg.first_batch = 5;
+    collect(cfg, SAME_K - 5, b, ib);
+    assert_memory_equal(ib, ia + 15, sizeof(int) * 3 * (SAME_K - 5));
+    assert_memory_equal(b, a + 5 * same_per, (SAME_K - 5) * same_per * sizeof(float));
+    free(b);
+}
+
+static void test_loader_same_batches_for_any_threads_and_resume(void **state) {
+    (void)state;
+    float *a = malloc(SAME_K * same_per * sizeof(float));
+    int ia[SAME_K * 3];
+    same_for_threads_and_resume(augmented(3), a, ia);
     /* Each epoch (10 items) is a permutation: the first 9 positions hold
      * distinct items, and epochs differ in order. */
     int seen[10] = {0};
     for (int i = 0; i < 9; i++) assert_int_equal(seen[ia[i]]++, 0);
     assert_true(memcmp(ia, ia + 10, 10 * sizeof(int)) != 0);
-    /* Resuming at batch 5 gives batches 5.. exactly. */
-    cfg.first_batch = 5;
-    collect(cfg, K - 5, b, ib);
-    assert_memory_equal(ib, ia + 15, sizeof(int) * 3 * (K - 5));
-    assert_memory_equal(b, a + 5 * per, (K - 5) * per * sizeof(float));
     free(a);
-    free(b);
 }
 
 /* A data-parallel rank's shard: of every 3 x 2 batches, rank 1's are the
@@ -381,21 +389,12 @@ static void test_loader_all_off_is_unchanged(void **state) {
  * resume; another seed or the augmentation off gives other pixels. */
 static void test_loader_augment_deterministic(void **state) {
     (void)state;
-    LoaderConfig cfg = all_on(3);
-    enum { K = 8 };
-    size_t per = 3 * 3 * 20 * 20;
+    enum { K = SAME_K };
+    size_t per = same_per;
     float *a = malloc(K * per * sizeof(float)), *b = malloc(K * per * sizeof(float));
     int ia[K * 3], ib[K * 3];
-    collect(cfg, K, a, ia);
-    cfg.threads = 3;
-    cfg.prefetch = 5;
-    collect(cfg, K, b, ib);
-    assert_memory_equal(ia, ib, sizeof ia);
-    assert_memory_equal(a, b, K * per * sizeof(float));
-    cfg.first_batch = 5;
-    collect(cfg, K - 5, b, ib);
-    assert_memory_equal(b, a + 5 * per, (K - 5) * per * sizeof(float));
-    cfg = augmented(3);
+    same_for_threads_and_resume(all_on(3), a, ia);
+    LoaderConfig cfg = augmented(3);
     collect(cfg, K, b, ib);
     assert_memory_equal(ia, ib, sizeof ia); /* same order: the order has its own stream */
     assert_true(memcmp(a, b, K * per * sizeof(float)) != 0);

@@ -63,6 +63,18 @@ same_rows() {
         "$1/metrics.tsv" "$2/metrics.tsv" >&2
 }
 run_dir() { sed -n 's/^run: //p' "$1"; }
+# reach RUNS ITER: waits (30 s at most) until the run in directory RUNS has
+# reached iteration ITER; sets dir (the run's directory) and pid (rank 0's).
+reach() {
+    dir="" pid=""
+    for _ in $(seq 600); do
+        dir=$(ls -d "$1"/*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge "$2" ] 2>/dev/null &&
+            pid=$(sed -n 's/^pid = //p' "$dir/status.ini") && return 0
+        sleep 0.05
+    done
+    return 1
+}
 # failed_within SECONDS DIR: the run reads failed within that time.
 failed_within() {
     local i
@@ -101,12 +113,7 @@ batches_done() { grep -a -o '"batches_done":"[0-9]*"' "$1" | grep -o '[0-9][0-9]
 stop_at() {
     mpi2 run "$2" --runs-dir "$1" > "$1.out" 2>&1 &
     local job=$! dir="" pid=""
-    for _ in $(seq 600); do
-        dir=$(ls -d "$1"/*/ 2>/dev/null | head -1)
-        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge "$3" ] 2>/dev/null &&
-            pid=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
-        sleep 0.05
-    done
+    reach "$1" "$3"
     [ -n "$pid" ] && kill -INT "$pid"
     wait $job
     echo "$dir"
@@ -135,12 +142,7 @@ resume_with_one_rank_continues_the_rows() {
     tiny_preset "$tmp/long.ini" "$tmp/birds" 300 solver.snapshot=0 solver.test_interval=100
     mpi2 run "$tmp/long.ini" --runs-dir "$tmp/stopped" > "$tmp/stopped.out" 2>&1 &
     local job=$! dir="" pid=""
-    for _ in $(seq 600); do
-        dir=$(ls -d "$tmp"/stopped/*/ 2>/dev/null | head -1)
-        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 20 ] 2>/dev/null &&
-            pid=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
-        sleep 0.05
-    done
+    reach "$tmp/stopped" 20
     [ -n "$pid" ] && kill -INT "$pid"
     wait $job
     grep -q '^state = stopped' "$dir/status.ini" && grep -q '^ranks = 2' "$dir/status.ini" ||
@@ -178,12 +180,8 @@ a_killed_rank_fails_the_job_cleanly() {
     tiny_preset "$tmp/kill.ini" "$tmp/birds" 4000 solver.snapshot=50 solver.test_interval=0
     mpi2 run "$tmp/kill.ini" --runs-dir "$tmp/killed" > "$tmp/killed.out" 2>&1 &
     local job=$! dir="" rank0="" victim=""
-    for _ in $(seq 600); do
-        dir=$(ls -d "$tmp"/killed/*/ 2>/dev/null | head -1)
-        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 120 ] 2>/dev/null &&
-            rank0=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
-        sleep 0.05
-    done
+    reach "$tmp/killed" 120
+    rank0=$pid
     victim=$(pgrep -f "^$FINELAB run $tmp/kill.ini" | grep -vx "$rank0" | head -1)
     [ -n "$victim" ] || { echo "no second rank found" >&2; kill $job; return 1; }
     kill -KILL "$victim"
@@ -216,12 +214,8 @@ a_killed_rank_0_is_named() {
     tiny_preset "$tmp/kill0.ini" "$tmp/birds" 4000 solver.snapshot=0 solver.test_interval=0
     mpi2 run "$tmp/kill0.ini" --runs-dir "$tmp/killed0" > "$tmp/killed0.out" 2>&1 &
     local job=$! dir="" rank0=""
-    for _ in $(seq 600); do
-        dir=$(ls -d "$tmp"/killed0/*/ 2>/dev/null | head -1)
-        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 20 ] 2>/dev/null &&
-            rank0=$(sed -n 's/^pid = //p' "$dir/status.ini") && break
-        sleep 0.05
-    done
+    reach "$tmp/killed0" 20
+    rank0=$pid
     [ -n "$rank0" ] || { kill $job; return 1; }
     kill -KILL "$rank0"
     wait $job
@@ -237,11 +231,7 @@ a_bad_image_on_one_rank_fails_every_rank() {
     tiny_preset "$tmp/bad.ini" "$tmp/badbirds" 4000 solver.snapshot=0 solver.test_interval=0
     mpi2 run "$tmp/bad.ini" --runs-dir "$tmp/bad" > "$tmp/bad.out" 2>&1 &
     local job=$! dir=""
-    for _ in $(seq 600); do
-        dir=$(ls -d "$tmp"/bad/*/ 2>/dev/null | head -1)
-        [ -n "$dir" ] && [ "$(sed -n 's/^iter = //p' "$dir/status.ini" 2>/dev/null)" -ge 10 ] 2>/dev/null && break
-        sleep 0.05
-    done
+    reach "$tmp/bad" 10
     local img
     img=$tmp/badbirds/images/$(awk 'NR == FNR { if ($2 == 1 && !id) id = $1; next } $1 == id { print $2 }' \
         "$tmp/badbirds/train_test_split.txt" "$tmp/badbirds/images.txt") # a training image
