@@ -8,7 +8,8 @@
  * when it fires, the other rules are not (they would misread a broken
  * curve); the rules on the test curve wait for DIAGNOSIS_MIN_TEST_POINTS
  * test points and say so. A worse-than-sibling finding replaces the
- * plateau it is made of. Every rule is one function that fills a finding
+ * plateau it is made of, and an underfitting run has no plateau besides
+ * (its flat curve is the underfitting). Every rule is one function that fills a finding
  * and returns 1 when it fires.
  */
 #include "src/report/diagnosis.h"
@@ -36,9 +37,14 @@ typedef struct Ctx {
     double plateau_iter, plateau_acc;
 } Ctx;
 
-static const char *const kind_names[DIAG_KIND_COUNT] = {
-    "diverging", "overfitting",     "underfitting",  "unstable", "converged worse than a sibling",
-    "plateau",   "still improving", "not enough data yet"};
+static const char *const kind_names[DIAG_KIND_COUNT] = {"diverging",
+                                                        "overfitting",
+                                                        "underfitting",
+                                                        "unstable",
+                                                        "converged worse than a sibling",
+                                                        "plateau",
+                                                        "still improving",
+                                                        "not enough data yet"};
 
 const char *diagnosis_kind_name(DiagKind k) {
     return k >= 0 && k < DIAG_KIND_COUNT ? kind_names[k] : "?";
@@ -324,15 +330,23 @@ static void advise_underfitting(const Ctx *x, DiagFinding *f) {
     lr_fork(x, f, 10, "higher_lr");
 }
 
-/* Large iteration-to-iteration swings in the second half. */
+/* The mean distance of v's steps over [from, to] from their mean step: a
+ * curve that rises or falls steadily has none, one that zigzags has its
+ * swing. */
+static double swing(const double *v, int from, int to) {
+    double mean = (v[to] - v[from]) / (to - from), s = 0;
+    for (int i = from + 1; i <= to; i++) s += fabs(v[i] - v[i - 1] - mean);
+    return s / (to - from);
+}
+
+/* Large iteration-to-iteration swings in the second half (around the
+ * curve's trend). */
 static int rule_unstable(const Ctx *x, DiagFinding *f) {
     const Curve *c = &x->train, *t = &x->test;
     double half = x->last / 2;
     int t0 = curve_from(t, half);
     if (t->n - t0 >= 3) {
-        double s = 0;
-        for (int i = t0 + 1; i < t->n; i++) s += fabs(t->acc[i] - t->acc[i - 1]);
-        s /= t->n - t0 - 1;
+        double s = swing(t->acc, t0, t->n - 1);
         if (s > DIAGNOSIS_UNSTABLE_ACC_SWING) {
             f->iter = (int)t->iter[t0];
             snprintf(f->text, sizeof f->text,
@@ -344,9 +358,7 @@ static int rule_unstable(const Ctx *x, DiagFinding *f) {
     }
     int r0 = curve_from(c, half);
     if (c->n - r0 >= 4) {
-        double s = 0, level = mean_of(c->loss, r0, c->n - 1);
-        for (int i = r0 + 1; i < c->n; i++) s += fabs(c->loss[i] - c->loss[i - 1]);
-        s /= c->n - r0 - 1;
+        double s = swing(c->loss, r0, c->n - 1), level = mean_of(c->loss, r0, c->n - 1);
         if (level > 0 && s / level > DIAGNOSIS_UNSTABLE_LOSS_SWING) {
             f->iter = (int)c->iter[r0];
             snprintf(f->text, sizeof f->text,
@@ -443,8 +455,7 @@ static int rule_plateau(Ctx *x, DiagFinding *f) {
     snprintf(f->text, sizeof f->text,
              "test accuracy was within %.0f point of its best (%.1f%%) by iteration %d, %.0f%% "
              "of the way, and stayed there",
-             100 * DIAGNOSIS_PLATEAU_BAND, 100 * t->acc[best], f->iter,
-             100 * t->iter[p] / x->last);
+             100 * DIAGNOSIS_PLATEAU_BAND, 100 * t->acc[best], f->iter, 100 * t->iter[p] / x->last);
     return 1;
 }
 
@@ -484,11 +495,12 @@ static int rule_worse_than_sibling(const Ctx *x, DiagFinding *f, const DiagRun *
     if (!s || !(s->best - x->plateau_acc > DIAGNOSIS_SIBLING_GAP)) return 0;
     *which = s;
     f->iter = (int)x->plateau_iter;
-    snprintf(f->text, sizeof f->text,
-             "converged by iteration %d to %.1f%%, %.1f points below the sibling %.120s (%.120s), which "
-             "reached %.1f%%",
-             f->iter, 100 * x->plateau_acc, 100 * (s->best - x->plateau_acc), s->id,
-             s->label[0] ? s->label : "same preset", 100 * s->best);
+    snprintf(
+        f->text, sizeof f->text,
+        "converged by iteration %d to %.1f%%, %.1f points below the sibling %.120s (%.120s), which "
+        "reached %.1f%%",
+        f->iter, 100 * x->plateau_acc, 100 * (s->best - x->plateau_acc), s->id,
+        s->label[0] ? s->label : "same preset", 100 * s->best);
     return 1;
 }
 
@@ -505,10 +517,11 @@ static void advise_worse_than_sibling(const Ctx *x, DiagFinding *f, const DiagRu
     }
     char set[700];
     diagnosis_fork_text(&f->fork, set, sizeof set);
-    snprintf(f->advice, sizeof f->advice,
-             "use the sibling's setting (%.240s); the tutorial's weight decay 0.001 converged early "
-             "to a worse model in the same way",
-             set[0] ? set : s->label);
+    snprintf(
+        f->advice, sizeof f->advice,
+        "use the sibling's setting (%.240s); the tutorial's weight decay 0.001 converged early "
+        "to a worse model in the same way",
+        set[0] ? set : s->label);
 }
 
 static int rule_not_enough(const Ctx *x, DiagFinding *f) {
@@ -516,8 +529,9 @@ static int rule_not_enough(const Ctx *x, DiagFinding *f) {
     if (x->train.n < DIAGNOSIS_MIN_TRAIN_ROWS) {
         snprintf(f->text, sizeof f->text, "%d train row%s so far: the checks wait for %d",
                  x->train.n, x->train.n == 1 ? "" : "s", DIAGNOSIS_MIN_TRAIN_ROWS);
-        snprintf(f->advice, sizeof f->advice, "let it train (solver.display sets how often a row "
-                                              "is written)");
+        snprintf(f->advice, sizeof f->advice,
+                 "let it train (solver.display sets how often a row "
+                 "is written)");
         return 1;
     }
     if (x->test.n < DIAGNOSIS_MIN_TEST_POINTS) {
@@ -557,12 +571,12 @@ static void compare_note(const DiagInput *in, Diagnosis *d) {
         snprintf(d->compare, sizeof d->compare,
                  "stage 2 from this run, %d runs: the newest (%.100s%s%.100s) reached %s, the "
                  "best (%.100s%s%.100s) %s; this run %s",
-                 in->n_stage2, in->stage2->id, in->stage2->label[0] ? ": " : "",
-                 in->stage2->label, other, b->id, b->label[0] ? ": " : "", b->label, best, mine);
+                 in->n_stage2, in->stage2->id, in->stage2->label[0] ? ": " : "", in->stage2->label,
+                 other, b->id, b->label[0] ? ": " : "", b->label, best, mine);
     } else if (in->stage1) {
         percent(in->stage1->best, other, sizeof other);
-        snprintf(d->compare, sizeof d->compare,
-                 "its stage 1 (%.200s) reached %s; this run %s", in->stage1->id, other, mine);
+        snprintf(d->compare, sizeof d->compare, "its stage 1 (%.200s) reached %s; this run %s",
+                 in->stage1->id, other, mine);
     }
 }
 
@@ -599,13 +613,15 @@ Status diagnosis_run(const DiagInput *in, Diagnosis *d) {
     DiagFinding enough = *f;
     int short_of_tests = x.test.n < DIAGNOSIS_MIN_TEST_POINTS;
     if (rule_overfitting(&x, (f = add(d, DIAG_OVERFITTING)))) advise_overfitting(&x, f), d->n++;
-    if (rule_underfitting(&x, (f = add(d, DIAG_UNDERFITTING)))) advise_underfitting(&x, f), d->n++;
+    int underfit = rule_underfitting(&x, (f = add(d, DIAG_UNDERFITTING)));
+    if (underfit) advise_underfitting(&x, f), d->n++;
     if (rule_unstable(&x, (f = add(d, DIAG_UNSTABLE)))) advise_unstable(&x, f), d->n++;
     DiagFinding plateau = {.kind = DIAG_PLATEAU, .iter = -1};
     int improving = 0;
     DiagFinding still = {.kind = DIAG_STILL_IMPROVING, .iter = -1};
     if (rule_still_improving(&x, &still)) improving = 1, advise_still_improving(&x, &still);
-    if (!improving && rule_plateau(&x, &plateau)) advise_plateau(&x, &plateau);
+    /* The flat curve of a model that fits nothing is its underfitting. */
+    if (!improving && !underfit && rule_plateau(&x, &plateau)) advise_plateau(&x, &plateau);
     const DiagRun *sib = NULL;
     if (rule_worse_than_sibling(&x, (f = add(d, DIAG_WORSE_THAN_SIBLING)), &sib)) {
         advise_worse_than_sibling(&x, f, sib);

@@ -23,24 +23,24 @@
 #include "src/run/runstore.h"
 
 /* --- thresholds (accuracies are fractions, losses relative) --------------- */
-#define DIAGNOSIS_MIN_TRAIN_ROWS 5        /* train rows before any rule is tried */
-#define DIAGNOSIS_MIN_TEST_POINTS 3       /* test points before the test-curve rules */
-#define DIAGNOSIS_TRAIN_WINDOW 5          /* train rows averaged around an iteration */
-#define DIAGNOSIS_TAIL_FRACTION 0.25      /* "the end": the last quarter of the iterations */
-#define DIAGNOSIS_DIVERGE_ABOVE_START 1.2 /* end loss above 1.2 x the first loss */
-#define DIAGNOSIS_DIVERGE_ABOVE_MIN 2.0   /* end loss above 2 x its lowest, and not falling */
-#define DIAGNOSIS_OVERFIT_GAP 0.10        /* train accuracy 10 points past test */
-#define DIAGNOSIS_OVERFIT_LOSS_RATIO 1.5  /* test loss 1.5 x train loss (and 0.1 above) */
-#define DIAGNOSIS_TEST_LOSS_RISE 0.10     /* test loss 10% above its lowest while train falls */
-#define DIAGNOSIS_UNDERFIT_ACC 0.50       /* train and test accuracy both below 50% */
-#define DIAGNOSIS_FLAT_DROP 0.05          /* train loss fell less than 5% over the last half */
-#define DIAGNOSIS_FLAT_GAIN 0.02          /* test accuracy gained under 2 points over it */
-#define DIAGNOSIS_UNSTABLE_ACC_SWING 0.05 /* late test accuracy moves 5 points a test */
+#define DIAGNOSIS_MIN_TRAIN_ROWS      5    /* train rows before any rule is tried */
+#define DIAGNOSIS_MIN_TEST_POINTS     3    /* test points before the test-curve rules */
+#define DIAGNOSIS_TRAIN_WINDOW        5    /* train rows averaged around an iteration */
+#define DIAGNOSIS_TAIL_FRACTION       0.25 /* "the end": the last quarter of the iterations */
+#define DIAGNOSIS_DIVERGE_ABOVE_START 1.2  /* end loss above 1.2 x the first loss */
+#define DIAGNOSIS_DIVERGE_ABOVE_MIN   2.0  /* end loss above 2 x its lowest, and not falling */
+#define DIAGNOSIS_OVERFIT_GAP         0.10 /* train accuracy 10 points past test */
+#define DIAGNOSIS_OVERFIT_LOSS_RATIO  1.5  /* test loss 1.5 x train loss (and 0.1 above) */
+#define DIAGNOSIS_TEST_LOSS_RISE      0.10 /* test loss 10% above its lowest while train falls */
+#define DIAGNOSIS_UNDERFIT_ACC        0.50 /* train and test accuracy both below 50% */
+#define DIAGNOSIS_FLAT_DROP           0.05 /* train loss fell less than 5% over the last half */
+#define DIAGNOSIS_FLAT_GAIN           0.02 /* test accuracy gained under 2 points over it */
+#define DIAGNOSIS_UNSTABLE_ACC_SWING  0.05 /* late test accuracy moves 5 points a test */
 #define DIAGNOSIS_UNSTABLE_LOSS_SWING 0.25 /* late train loss moves 25% of its level a row */
-#define DIAGNOSIS_IMPROVING_GAIN 0.01     /* test accuracy rose 1 point over the last quarter */
-#define DIAGNOSIS_PLATEAU_BAND 0.01       /* within 1 point of the best ... */
-#define DIAGNOSIS_PLATEAU_EARLY 0.5       /* ... from the first half of the run on */
-#define DIAGNOSIS_SIBLING_GAP 0.02        /* a sibling's best 2 points higher */
+#define DIAGNOSIS_IMPROVING_GAIN      0.01 /* test accuracy rose 1 point over the last quarter */
+#define DIAGNOSIS_PLATEAU_BAND        0.01 /* within 1 point of the best ... */
+#define DIAGNOSIS_PLATEAU_EARLY       0.5  /* ... from the first half of the run on */
+#define DIAGNOSIS_SIBLING_GAP         0.02 /* a sibling's best 2 points higher */
 
 typedef enum DiagKind {
     DIAG_DIVERGING,
@@ -90,13 +90,13 @@ typedef struct DiagInput {
     const DiagRun *stage2;      /* the newest finished run started from this one (init_from) */
     const DiagRun *stage2_best; /* the best of those runs; both NULL: none */
     int n_stage2;               /* how many such runs there are */
-    const DiagRun *stage1; /* the run this one started from; NULL: none */
+    const DiagRun *stage1;      /* the run this one started from; NULL: none */
 } DiagInput;
 
 typedef struct Diagnosis {
     int n;
     DiagFinding findings[DIAG_KIND_COUNT]; /* in DiagKind order (most urgent first) */
-    char compare[DIAG_TEXT_MAX]; /* the stage runs' results beside this one's, or "" */
+    char compare[2 * DIAG_TEXT_MAX];       /* the stage runs' results beside this one's, or "" */
 } Diagnosis;
 
 /* Fills d from in. ST_NOMEM (d then has no findings) is the only failure. */

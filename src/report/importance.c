@@ -43,8 +43,9 @@ static void key_add(KeyAcc *k, const char *value, double best) {
 
 static int by_spread(const void *a, const void *b) {
     double x = ((const ImportanceKey *)a)->spread, y = ((const ImportanceKey *)b)->spread;
-    return x < y ? 1 : x > y ? -1 : strcmp(((const ImportanceKey *)a)->key,
-                                            ((const ImportanceKey *)b)->key);
+    return x < y   ? 1
+           : x > y ? -1
+                   : strcmp(((const ImportanceKey *)a)->key, ((const ImportanceKey *)b)->key);
 }
 
 int importance_rank(const char *const *labels, const double *best, int n, ImportanceKey *out,
@@ -95,8 +96,8 @@ void importance_format(const ImportanceKey *keys, int k, char *buf, size_t cap) 
     for (int i = 0; i < k && n < cap; i++) {
         const ImportanceKey *o = &keys[i];
         int w = snprintf(buf + n, cap - n, "%s%s %.1f points (%s %.1f%% .. %s %.1f%%)",
-                         i ? ", " : "", o->key, 100 * o->spread, o->low, 100 * o->low_mean,
-                         o->high, 100 * o->high_mean);
+                         i ? ", " : "", o->key, 100 * o->spread, o->low, 100 * o->low_mean, o->high,
+                         100 * o->high_mean);
         if (w < 0) break;
         n += (size_t)w;
     }

@@ -16,12 +16,12 @@
 enum { IMPORTANCE_KEYS_MAX = 16 };
 
 typedef struct ImportanceKey {
-    char key[80];       /* "data.resolution" */
-    double spread;      /* max - min of the per-value mean best accuracy (fraction) */
-    int n_values;       /* distinct values with an accuracy */
-    char low[64];       /* the value with the lowest mean, and that mean */
+    char key[80];  /* "data.resolution" */
+    double spread; /* max - min of the per-value mean best accuracy (fraction) */
+    int n_values;  /* distinct values with an accuracy */
+    char low[64];  /* the value with the lowest mean, and that mean */
     double low_mean;
-    char high[64];      /* the value with the highest mean, and that mean */
+    char high[64]; /* the value with the highest mean, and that mean */
     double high_mean;
 } ImportanceKey;
 

@@ -25,7 +25,7 @@ typedef struct Relatives {
     DiagRun stage2;      /* the newest finished run started from this one */
     DiagRun stage2_best; /* the best of them */
     int n_stage2;        /* how many; 0: both are empty */
-    DiagRun stage1; /* the run init_from resolved to */
+    DiagRun stage1;      /* the run init_from resolved to */
     int has_stage1;
 } Relatives;
 
