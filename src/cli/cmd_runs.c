@@ -274,6 +274,21 @@ int cmd_show(int argc, char **argv) {
     return CLI_OK;
 }
 
+/* Under a text table of one sweep's runs (one preset name, every run
+ * with a sweep label): which swept key mattered most. */
+static void compare_importance(const CompareTable *t) {
+    const char *labels[64];
+    double best[64];
+    int n = 0;
+    for (int i = 0; i < t->n_runs && i < 64; i++) {
+        const RunStatus *st = &t->runs[i].status;
+        if (!st->sweep[0] || strcmp(st->preset, t->runs[0].status.preset) != 0) return;
+        labels[n] = st->sweep;
+        best[n++] = st->best_accuracy;
+    }
+    if (n > 1) print_importance("\n", labels, best, n);
+}
+
 int cmd_compare(int argc, char **argv) {
     const char *runs_dir = "runs";
     char *pos[64];
@@ -294,6 +309,7 @@ int cmd_compare(int argc, char **argv) {
     char *text = compare_format(&t, csv ? COMPARE_CSV : md ? COMPARE_MD : COMPARE_TEXT);
     if (text) fputs(text, stdout);
     free(text);
+    if (!csv && !md) compare_importance(&t);
     compare_fini(&t);
     return text ? CLI_OK : CLI_FAILED;
 }
