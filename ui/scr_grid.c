@@ -79,8 +79,8 @@ static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
     int k = importance_rank(labels, best, d->n, keys, IMPORTANCE_KEYS_MAX);
     char text[2048];
     importance_format(keys, k, text, sizeof text);
-    int x = textgrid_text(g, 0, y, "what mattered (range of the mean best accuracy per key): ",
-                          ST_TITLE);
+    int x = textgrid_text(g, 0, y,
+                          "what mattered (range of the mean best accuracy per key): ", ST_TITLE);
     textgrid_text(g, x, y, k ? text : "not enough runs with an accuracy yet", k ? 0 : ST_DIM);
 }
 

@@ -243,7 +243,8 @@ static void monitor_fork(App *a) {
     char path[1700], name[256], out[1500], set[700];
     const DiagFinding *f = NULL;
     if (!dir || !d || !p || relatives_diagnose(dir, 1, d, &err) || !(f = diagnosis_first_fork(d))) {
-        app_message(a, err.msg[0] != 0, "%s", err.msg[0] ? err.msg : "the diagnosis suggests no change");
+        app_message(a, err.msg[0] != 0, "%s",
+                    err.msg[0] ? err.msg : "the diagnosis suggests no change");
         goto done;
     }
     snprintf(path, sizeof path, "%s/preset.ini", dir);

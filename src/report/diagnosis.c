@@ -250,12 +250,15 @@ static int rule_overfitting(const Ctx *x, DiagFinding *f) {
 static void advise_overfitting(const Ctx *x, DiagFinding *f) {
     const Preset *p = x->in->preset;
     char wd[64] = "";
-    if (p) snprintf(wd, sizeof wd, " %g -> 0.0005", p->solver.weight_decay);
+    if (p && p->solver.weight_decay == 0)
+        snprintf(wd, sizeof wd, " 0 -> 0.0005");
+    else if (p)
+        snprintf(wd, sizeof wd, ", %g now", p->solver.weight_decay);
     int n = snprintf(f->advice, sizeof f->advice,
                      "more augmentation (data.train_crop=resized, data.rotate, "
                      "data.brightness/contrast/saturation) or more data, or weight decay "
                      "(solver.weight_decay%s)",
-                     p && p->solver.weight_decay == 0 ? wd : "");
+                     wd);
     if (mode_is(x, TRANSFER_LAST_LAYER) && n > 0 && (size_t)n < sizeof f->advice)
         snprintf(f->advice + n, sizeof f->advice - (size_t)n,
                  "; then fine-tune every layer from this run (transfer.mode=all, "
