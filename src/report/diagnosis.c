@@ -571,11 +571,18 @@ static void compare_note(const DiagInput *in, Diagnosis *d) {
         char best[16];
         percent(in->stage2->best, other, sizeof other);
         percent(b->best, best, sizeof best);
-        snprintf(d->compare, sizeof d->compare,
-                 "stage 2 from this run, %d runs: the newest (%.100s%s%.100s) reached %s, the "
-                 "best (%.100s%s%.100s) %s; this run %s",
-                 in->n_stage2, in->stage2->id, in->stage2->label[0] ? ": " : "", in->stage2->label,
-                 other, b->id, b->label[0] ? ": " : "", b->label, best, mine);
+        if (strcmp(b->id, in->stage2->id) == 0)
+            snprintf(d->compare, sizeof d->compare,
+                     "stage 2 from this run, %d runs: the newest, also the best (%.100s%s%.100s), "
+                     "reached %s; this run %s",
+                     in->n_stage2, b->id, b->label[0] ? ": " : "", b->label, best, mine);
+        else
+            snprintf(d->compare, sizeof d->compare,
+                     "stage 2 from this run, %d runs: the newest (%.100s%s%.100s) reached %s, the "
+                     "best (%.100s%s%.100s) %s; this run %s",
+                     in->n_stage2, in->stage2->id, in->stage2->label[0] ? ": " : "",
+                     in->stage2->label, other, b->id, b->label[0] ? ": " : "", b->label, best,
+                     mine);
     } else if (in->stage1) {
         percent(in->stage1->best, other, sizeof other);
         snprintf(d->compare, sizeof d->compare, "its stage 1 (%.200s) reached %s; this run %s",

@@ -91,9 +91,12 @@ static void find_stage2(Relatives *r, const Store *s, int self) {
     free(p);
 }
 
-Status relatives_find(Relatives *r, const char *run_dir, const RunStatus *st, const Preset *p,
+Status relatives_find(Relatives *r, const char *run_dir_in, const RunStatus *st, const Preset *p,
                       int stages, Error *err) {
     memset(r, 0, sizeof *r);
+    char run_dir[1024]; /* without trailing slashes: "runs/<id>/" is runs/<id> */
+    snprintf(run_dir, sizeof run_dir, "%s", run_dir_in);
+    for (size_t n = strlen(run_dir); n > 1 && run_dir[n - 1] == '/'; n--) run_dir[n - 1] = '\0';
     Store s;
     Status e = store_load(&s, run_dir, err);
     if (e) return e;
@@ -110,7 +113,7 @@ Status relatives_find(Relatives *r, const char *run_dir, const RunStatus *st, co
     for (int i = 0; i < s.n; i++) {
         const RunStatus *o = &s.st[i];
         if (i == self || !s.ok[i] || strcmp(o->preset, st->preset) != 0) continue;
-        if ((o->sweep[0] || st->sweep[0]) && strcmp(o->sweep, st->sweep) != 0)
+        if (o->sweep[0] && st->sweep[0] && strcmp(o->sweep, st->sweep) != 0)
             diag_run(&r->siblings[r->n_siblings++], s.ids[i], o);
     }
     if (p && p->transfer.init_from[0])
@@ -130,8 +133,11 @@ void relatives_fini(Relatives *r) {
     memset(r, 0, sizeof *r);
 }
 
-Status relatives_diagnose(const char *run_dir, int stages, Diagnosis *d, Error *err) {
+Status relatives_diagnose(const char *run_dir_in, int stages, Diagnosis *d, Error *err) {
     memset(d, 0, sizeof *d);
+    char run_dir[1024];
+    snprintf(run_dir, sizeof run_dir, "%s", run_dir_in);
+    for (size_t n = strlen(run_dir); n > 1 && run_dir[n - 1] == '/'; n--) run_dir[n - 1] = '\0';
     RunStatus st;
     RunRow *rows = NULL;
     int n = 0;
