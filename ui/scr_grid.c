@@ -4,13 +4,15 @@
  * run selected on screen 3, when it belongs to a sweep); rows and columns
  * are two of the keys that vary among them, resolution x bilinear dim by
  * default as in the tutorial's table; cells show the best test accuracy
- * with heat shading. Enter opens the cell's run in the monitor.
+ * with heat shading. Enter opens the cell's run in the monitor. Under the
+ * table, which swept key mattered most (src/report/importance.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "src/preset/schema.h"
+#include "src/report/importance.h"
 #include "src/report/pivot.h"
 #include "ui/screen.h"
 #include "ui/term.h"
@@ -65,6 +67,23 @@ static int map_style(int s) {
     return 0;
 }
 
+/* "what mattered: <key> N points (...), ..." from the runs' sweep labels. */
+static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
+    const char *labels[GRID_MAX];
+    double best[GRID_MAX];
+    for (int i = 0; i < d->n; i++) {
+        labels[i] = a->runs[d->run[i]].status.sweep;
+        best[i] = a->runs[d->run[i]].status.best_accuracy;
+    }
+    ImportanceKey keys[IMPORTANCE_KEYS_MAX];
+    int k = importance_rank(labels, best, d->n, keys, IMPORTANCE_KEYS_MAX);
+    char text[2048];
+    importance_format(keys, k, text, sizeof text);
+    int x = textgrid_text(g, 0, y,
+                          "what mattered (range of the mean best accuracy per key): ", ST_TITLE);
+    textgrid_text(g, x, y, k ? text : "not enough runs with an accuracy yet", k ? 0 : ST_DIM);
+}
+
 static void grid_draw(App *a, TextGrid *g) {
     GridData d;
     if (grid_load(a, &d)) {
@@ -92,12 +111,13 @@ static void grid_draw(App *a, TextGrid *g) {
              d.name, d.n);
     textgrid_text(g, 0, 0, line, ST_TITLE);
     TextGrid pg;
-    int h = g->h - 3;
+    int h = g->h - 4;
     if (textgrid_init(&pg, g->w, h) == ST_OK) {
         pivot_render(&pg, 0, 0, g->w, h, &p, &v);
         textgrid_paste(g, 0, 2, &pg, map_style);
         textgrid_fini(&pg);
     }
+    grid_importance(a, &d, g, g->h - 2);
     int r = pivot_selected_run(&p, &v);
     if (r >= 0) {
         snprintf(line, sizeof line, "selected: %s (%s)", a->runs[r].id, a->runs[r].status.sweep);

@@ -7,6 +7,8 @@
  * series it names. The header gives iteration / max_iter, learning rate,
  * ETA, images/s and the share of time spent waiting for data. Rows come
  * from the run's metrics.tsv, so runs of other finelab processes show too.
+ * Under the charts, the diagnosis (src/report/diagnosis.h) of the curves so
+ * far and its next step; f forks the run's preset with that step's change.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +16,11 @@
 #include <string.h>
 
 #include "src/report/progress.h"
+#include "src/report/relatives.h"
 #include "ui/screen.h"
+#include "ui/term.h"
+
+enum { MONITOR_DIAG_ROWS = 2 }; /* the diagnosis under the charts */
 
 static const double ema_steps[] = {0, 0.6, 0.8, 0.9, 0.95, 0.99};
 static const int zoom_steps[] = {0, 1000, 100};
@@ -54,6 +60,36 @@ static void draw_chart(App *a, TextGrid *g, int x0, int y0, int w, int h, const 
     ChartOptions o = {
         .glyphs = glyphs, .log_y = log_y, .x_min = x_min, .x_max = NAN, .y_min = NAN, .y_max = NAN};
     chart_render(g, x0, y0 + 1, w, h - 1, &o, s, n);
+}
+
+/* Two rows from y: what the curves show (every kind found, the first
+ * one's numbers), then its next step and the f fork, or the stage runs'
+ * results when nothing is found. */
+static void monitor_diagnosis(TextGrid *g, const char *dir, int y) {
+    Diagnosis *d = malloc(sizeof *d);
+    Error err = {0};
+    if (!d || relatives_diagnose(dir, 1, d, &err)) {
+        textgrid_printf(g, 0, y, ST_DIM, "diagnosis: -");
+        free(d);
+        return;
+    }
+    char kinds[256];
+    diagnosis_summary(d, kinds, sizeof kinds);
+    const DiagFinding *f = d->n ? &d->findings[0] : NULL, *fork = diagnosis_first_fork(d);
+    int x = textgrid_printf(g, 0, y, ST_TITLE, "diagnosis: %s", kinds);
+    if (f) textgrid_printf(g, x, y, 0, " - %s", f->text);
+    if (fork) {
+        char set[700];
+        diagnosis_fork_text(&fork->fork, set, sizeof set);
+        x = textgrid_printf(g, 0, y + 1, ST_KEY, "f");
+        textgrid_printf(g, x, y + 1, ST_DIM, ": fork with %s (%s)   next: %s", set,
+                        diagnosis_kind_name(fork->kind), fork->advice);
+    } else if (f) {
+        textgrid_printf(g, 0, y + 1, ST_DIM, "next: %s", f->advice);
+    } else if (d->compare[0]) {
+        textgrid_printf(g, 0, y + 1, ST_DIM, "%s", d->compare);
+    }
+    free(d);
 }
 
 static void monitor_draw(App *a, TextGrid *g) {
@@ -130,7 +166,8 @@ static void monitor_draw(App *a, TextGrid *g) {
         s[1].n = a->ema > 0 ? s[0].n : 0;
     }
     double x_min = a->zoom && st.iter > a->zoom ? st.iter - a->zoom : NAN;
-    int side = g->w >= 150, cw = side ? g->w / 2 : g->w, ch = side ? g->h - 3 : (g->h - 3) / 2;
+    int body = g->h - 3 - MONITOR_DIAG_ROWS;
+    int side = g->w >= 150, cw = side ? g->w / 2 : g->w, ch = side ? body : body / 2;
     /* Lines tell train series apart (raw dotted, smoothed solid), and test
      * points carry their own mark in every glyph set. */
     ChartSeries loss[3] = {series_chart(&s[0], 7, ".", "raw"),
@@ -143,6 +180,7 @@ static void monitor_draw(App *a, TextGrid *g) {
     if (a->ema <= 0) loss[1].label = NULL; /* not drawn */
     draw_chart(a, g, 0, 3, cw - 1, ch, "loss: train", loss, 3, a->log_y, x_min);
     draw_chart(a, g, side ? cw : 0, side ? 3 : 3 + ch, cw - 1, ch, "accuracy %:", acc, 2, 0, x_min);
+    monitor_diagnosis(g, dir, g->h - MONITOR_DIAG_ROWS);
     for (int k = 0; k < 5; k++) {
         free(s[k].x);
         free(s[k].y);
@@ -195,6 +233,40 @@ static void monitor_stop(App *a) {
     app_stop_run(a, app_find_run(a, a->mon_dir));
 }
 
+/* Forks the run's preset with the change of the diagnosis' first finding
+ * that offers one, as <name>_<suffix> (asks for the name), into the editor. */
+static void monitor_fork(App *a) {
+    const char *dir = monitor_dir(a);
+    Diagnosis *d = malloc(sizeof *d);
+    Preset *p = malloc(sizeof *p);
+    Error err = {0};
+    char path[1700], name[256], out[1500], set[700];
+    const DiagFinding *f = NULL;
+    if (!dir || !d || !p || relatives_diagnose(dir, 1, d, &err) || !(f = diagnosis_first_fork(d))) {
+        app_message(a, err.msg[0] != 0, "%s",
+                    err.msg[0] ? err.msg : "the diagnosis suggests no change");
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/preset.ini", dir);
+    if (preset_load(p, path, &err)) {
+        app_message(a, 1, "%s", err.msg);
+        goto done;
+    }
+    for (int i = 0; i < f->fork.n_set; i++)
+        if (preset_set(p, f->fork.set[i], &err)) {
+            app_message(a, 1, "%s", err.msg);
+            goto done;
+        }
+    diagnosis_fork_text(&f->fork, set, sizeof set);
+    snprintf(name, sizeof name, "%.200s_%s", p->experiment.name, f->fork.suffix);
+    if (term_prompt(a, "name of the new preset:", name, sizeof name) &&
+        app_new_preset(a, p, name, out, sizeof out) == 0)
+        app_message(a, 0, "%s: wrote %s with %s", diagnosis_kind_name(f->kind), out, set);
+done:
+    free(d);
+    free(p);
+}
+
 static const KeyBinding monitor_keys[] = {
     {'s', "s", "Stop", "stop the run (snapshot first)", monitor_stop, 0},
     {'p', "p", "Pause", "pause or continue the running job", app_toggle_pause, 0},
@@ -203,6 +275,8 @@ static const KeyBinding monitor_keys[] = {
     {'l', "l", "Log-y", "logarithmic loss axis", monitor_log_y, 0},
     {'g', "g", "Glyphs", "braille / block / ASCII", monitor_glyphs, 0},
     {'z', "z", "Zoom", "zoom to the last 1000 / 100 iterations / all", monitor_zoom, 0},
+    {'f', "f", "Fork fix", "fork the run's preset with the diagnosis' suggested change",
+     monitor_fork, 0},
 };
 
 const ScreenClass monitor_screen = {

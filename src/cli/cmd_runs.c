@@ -12,7 +12,10 @@
 #include "src/cli/cli.h"
 #include "src/report/chart.h"
 #include "src/report/compare.h"
+#include "src/report/diagnosis.h"
+#include "src/report/importance.h"
 #include "src/report/progress.h"
+#include "src/report/relatives.h"
 #include "src/run/runstore.h"
 #include "src/run/submission.h"
 
@@ -163,6 +166,63 @@ static void show_chart(const char *title, const RunRow *rows, int n, int test, i
     free(y);
 }
 
+/* The sweep's keys by the spread of their mean best accuracy, from the
+ * n labels and accuracies, as "what mattered: ..." (nothing when no key
+ * has two values with an accuracy). */
+static void print_importance(const char *indent, const char *const *labels, const double *best,
+                             int n) {
+    ImportanceKey keys[IMPORTANCE_KEYS_MAX];
+    int k = importance_rank(labels, best, n, keys, IMPORTANCE_KEYS_MAX);
+    if (k == 0) return;
+    char text[2048];
+    importance_format(keys, k, text, sizeof text);
+    printf("%swhat mattered (range of the mean best test accuracy over each key's values, "
+           "%d runs): %s\n",
+           indent, n, text);
+}
+
+/* show's diagnosis: section: each finding with its numbers, the next step
+ * and the preset change; the stage runs beside it; for a sweep run, which
+ * swept key mattered most. */
+static void show_diagnosis(const char *dir, const RunStatus *st) {
+    Diagnosis d;
+    Error err = {0};
+    printf("\ndiagnosis:\n");
+    if (relatives_diagnose(dir, 1, &d, &err)) {
+        printf("  (cannot diagnose: %s)\n", err.msg);
+        return;
+    }
+    if (d.n == 0)
+        printf("  no problem seen: none of the rules fires (thresholds in README, "
+               "\"Diagnosis\")\n");
+    for (int i = 0; i < d.n; i++) {
+        const DiagFinding *f = &d.findings[i];
+        char set[700];
+        diagnosis_fork_text(&f->fork, set, sizeof set);
+        printf("  %s: %s\n    next: %s\n", diagnosis_kind_name(f->kind), f->text, f->advice);
+        if (f->fork.n_set)
+            printf("    change: %s  (f on the lab's Monitor writes it as preset %s_%s)\n", set,
+                   st->preset, f->fork.suffix);
+    }
+    if (d.compare[0]) printf("  compare: %s\n", d.compare);
+    Relatives r;
+    if (!st->sweep[0] || relatives_find(&r, dir, st, NULL, 0, NULL)) return;
+    const char **labels = malloc(sizeof *labels * (size_t)(r.n_siblings + 1));
+    double *best = malloc(sizeof *best * (size_t)(r.n_siblings + 1));
+    if (labels && best) {
+        labels[0] = st->sweep;
+        best[0] = st->best_accuracy;
+        for (int i = 0; i < r.n_siblings; i++) {
+            labels[i + 1] = r.siblings[i].label;
+            best[i + 1] = r.siblings[i].best;
+        }
+        print_importance("  sweep: ", labels, best, r.n_siblings + 1);
+    }
+    free(labels);
+    free(best);
+    relatives_fini(&r);
+}
+
 int cmd_show(int argc, char **argv) {
     const char *runs_dir = "runs";
     char *pos[1];
@@ -210,7 +270,23 @@ int cmd_show(int argc, char **argv) {
         show_chart("test accuracy % by iteration", rows, n, 1, 0);
         free(rows);
     }
+    show_diagnosis(dir, &st);
     return CLI_OK;
+}
+
+/* Under a text table of one sweep's runs (one preset name, every run
+ * with a sweep label): which swept key mattered most. */
+static void compare_importance(const CompareTable *t) {
+    const char *labels[64];
+    double best[64];
+    int n = 0;
+    for (int i = 0; i < t->n_runs && i < 64; i++) {
+        const RunStatus *st = &t->runs[i].status;
+        if (!st->sweep[0] || strcmp(st->preset, t->runs[0].status.preset) != 0) return;
+        labels[n] = st->sweep;
+        best[n++] = st->best_accuracy;
+    }
+    if (n > 1) print_importance("\n", labels, best, n);
 }
 
 int cmd_compare(int argc, char **argv) {
@@ -233,6 +309,7 @@ int cmd_compare(int argc, char **argv) {
     char *text = compare_format(&t, csv ? COMPARE_CSV : md ? COMPARE_MD : COMPARE_TEXT);
     if (text) fputs(text, stdout);
     free(text);
+    if (!csv && !md) compare_importance(&t);
     compare_fini(&t);
     return text ? CLI_OK : CLI_FAILED;
 }

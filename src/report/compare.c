@@ -10,6 +10,7 @@
 
 #include "engine/base/strbuf.h"
 #include "src/preset/schema.h"
+#include "src/report/relatives.h"
 
 static Status compare_add_row(CompareTable *t, const char *label, int result, Error *err) {
     CompareRow *rows = realloc(t->rows, sizeof *rows * (size_t)(t->n_rows + 1));
@@ -70,8 +71,9 @@ static Status compare_key_rows(CompareTable *t, int all_keys, Error *err) {
 }
 
 static Status compare_result_rows(CompareTable *t, Error *err) {
-    static const char *const labels[] = {
-        "state", "best test acc", "final test acc", "train acc", "final loss", "time", "images/s"};
+    static const char *const labels[] = {"state",     "best test acc", "final test acc",
+                                         "diagnosis", "train acc",     "final loss",
+                                         "time",      "images/s"};
     for (size_t k = 0; k < sizeof labels / sizeof labels[0]; k++) {
         Status s = compare_add_row(t, labels[k], 1, err);
         if (s) return s;
@@ -79,14 +81,14 @@ static Status compare_result_rows(CompareTable *t, Error *err) {
         for (int i = 0; i < t->n_runs; i++) {
             const RunStatus *st = &t->runs[i].status;
             double v = NAN;
-            char buf[64];
+            char buf[256];
             switch (k) {
             case 0:
                 snprintf(buf, sizeof buf, "%s", runstore_state_name(st->state));
                 break;
             case 1:
             case 2:
-            case 3:
+            case 4:
                 v = k == 1   ? st->best_accuracy
                     : k == 2 ? st->final_accuracy
                              : t->runs[i].train_accuracy;
@@ -96,11 +98,14 @@ static Status compare_result_rows(CompareTable *t, Error *err) {
                 else
                     snprintf(buf, sizeof buf, "%.2f%%", 100 * v);
                 break;
-            case 4:
+            case 3:
+                snprintf(buf, sizeof buf, "%s", t->runs[i].diagnosis);
+                break;
+            case 5:
                 v = st->final_loss < 0 ? NAN : st->final_loss;
                 snprintf(buf, sizeof buf, isnan(v) ? "-" : "%.4f", v);
                 break;
-            case 5:
+            case 6:
                 v = st->seconds;
                 snprintf(buf, sizeof buf, "%.0fm%02.0fs", floor(v / 60), fmod(v, 60));
                 break;
@@ -113,6 +118,19 @@ static Status compare_result_rows(CompareTable *t, Error *err) {
         compare_mark_differs(r, t->n_runs);
     }
     return ST_OK;
+}
+
+/* The kinds diagnosis.h finds in the run, "none" or "-" when unreadable. */
+static void compare_diagnose(CompareRun *r) {
+    Diagnosis *d = malloc(sizeof *d);
+    snprintf(r->diagnosis, sizeof r->diagnosis, "-");
+    if (d && relatives_diagnose(r->dir, 0, d, NULL) == ST_OK) {
+        if (d->n)
+            diagnosis_summary(d, r->diagnosis, sizeof r->diagnosis);
+        else
+            snprintf(r->diagnosis, sizeof r->diagnosis, "none");
+    }
+    free(d);
 }
 
 Status compare_load(CompareTable *t, const char *runs_dir, char *const *runs, int n, int all_keys,
@@ -143,6 +161,7 @@ Status compare_load(CompareTable *t, const char *runs_dir, char *const *runs, in
                 }
             free(rows);
         }
+        compare_diagnose(r);
     }
     if (!s) s = compare_key_rows(t, all_keys, err);
     if (!s) s = compare_result_rows(t, err);

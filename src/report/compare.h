@@ -1,7 +1,8 @@
 /*
  * compare — the side-by-side table of runs: one column per run, one row
  * per preset key (only the keys whose values differ, unless all are asked
- * for), then the results: best and final test accuracy, train accuracy,
+ * for), then the results: best and final test accuracy, what the diagnosis
+ * (diagnosis.h) finds in the curves, train accuracy,
  * final train loss, training time and images/s. `finelab compare` prints
  * it as text, CSV or Markdown; the TUI's Compare screen draws the same
  * table. Reads only the run store, so any thread or process may build one.
@@ -21,6 +22,7 @@ typedef struct CompareRun {
     Preset preset;
     RunStatus status;
     double train_accuracy; /* last train row's accuracy, -1 without one */
+    char diagnosis[160];   /* what diagnosis.h finds ("overfitting; plateau", "none", "-") */
 } CompareRun;
 
 typedef struct CompareRow {

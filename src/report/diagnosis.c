@@ -1,0 +1,685 @@
+/*
+ * diagnosis — the rules over a run's curves. See diagnosis.h.
+ *
+ * The rows are split into two curves, train (the smoothed loss and the
+ * accuracy of each display) and test. Train rows are noisy (a few batches
+ * each), so a train value "at" an iteration is the mean of the
+ * DIAGNOSIS_TRAIN_WINDOW rows up to it. Divergence is tried first and,
+ * when it fires, the other rules are not (they would misread a broken
+ * curve); the rules on the test curve wait for DIAGNOSIS_MIN_TEST_POINTS
+ * test points and say so. A worse-than-sibling finding replaces the
+ * plateau it is made of, and an underfitting run has no plateau besides
+ * (its flat curve is the underfitting). Every rule is one function that fills a finding
+ * and returns 1 when it fires.
+ */
+#include "src/report/diagnosis.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/strbuf.h"
+
+typedef struct Curve {
+    int n;
+    double *iter, *loss, *acc;
+} Curve;
+
+typedef struct Ctx {
+    const DiagInput *in;
+    Curve train, test;
+    double last;  /* the last iteration with a row */
+    int finished; /* the run no longer trains */
+    /* the plateau, as rule_plateau found it (for the sibling rule) */
+    int plateau_fired;
+    double plateau_iter, plateau_acc;
+} Ctx;
+
+static const char *const kind_names[DIAG_KIND_COUNT] = {"diverging",
+                                                        "overfitting",
+                                                        "underfitting",
+                                                        "unstable",
+                                                        "converged worse than a sibling",
+                                                        "plateau",
+                                                        "still improving",
+                                                        "not enough data yet"};
+
+const char *diagnosis_kind_name(DiagKind k) {
+    return k >= 0 && k < DIAG_KIND_COUNT ? kind_names[k] : "?";
+}
+
+/* --- curves ---------------------------------------------------------------------- */
+
+static int curve_alloc(Curve *c, int n) {
+    c->n = 0;
+    c->iter = malloc(sizeof(double) * (size_t)(n + 1));
+    c->loss = malloc(sizeof(double) * (size_t)(n + 1));
+    c->acc = malloc(sizeof(double) * (size_t)(n + 1));
+    return c->iter && c->loss && c->acc ? 0 : -1;
+}
+
+static void curve_free(Curve *c) {
+    free(c->iter);
+    free(c->loss);
+    free(c->acc);
+}
+
+/* Index of the last point at or before iter, or -1. */
+static int curve_at(const Curve *c, double iter) {
+    int k = -1;
+    for (int i = 0; i < c->n && c->iter[i] <= iter; i++) k = i;
+    return k;
+}
+
+/* Mean of v over points [from, to] (clamped); NAN when empty. */
+static double mean_of(const double *v, int from, int to) {
+    double s = 0;
+    int m = 0;
+    for (int i = from < 0 ? 0 : from; i <= to; i++)
+        if (isfinite(v[i])) s += v[i], m++;
+    return m ? s / m : NAN;
+}
+
+/* Mean train loss (acc 0) or accuracy (acc 1) of the window ending at iter. */
+static double train_at(const Ctx *x, double iter, int acc) {
+    int k = curve_at(&x->train, iter);
+    if (k < 0) k = 0;
+    return mean_of(acc ? x->train.acc : x->train.loss, k - DIAGNOSIS_TRAIN_WINDOW + 1, k);
+}
+
+/* Index of the first point at or after iter (n when none). */
+static int curve_from(const Curve *c, double iter) {
+    int i = 0;
+    while (i < c->n && c->iter[i] < iter) i++;
+    return i;
+}
+
+/* --- advice helpers ---------------------------------------------------------------- */
+
+static void fork_set(DiagFork *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fork_set(DiagFork *f, const char *fmt, ...) {
+    if (f->n_set >= DIAG_SET_MAX) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->set[f->n_set++], sizeof f->set[0], fmt, ap);
+    va_end(ap);
+}
+
+static const char *run_name(const Ctx *x) {
+    return x->in->run_id && x->in->run_id[0] ? x->in->run_id : "this run";
+}
+
+static int mode_is(const Ctx *x, TransferMode m) {
+    return x->in->preset && x->in->preset->transfer.mode == (int)m;
+}
+
+/* The learning rate ten times lower (or higher), as text. */
+static void lr_fork(const Ctx *x, DiagFinding *f, double factor, const char *suffix) {
+    if (!x->in->preset) return;
+    snprintf(f->fork.suffix, sizeof f->fork.suffix, "%s", suffix);
+    fork_set(&f->fork, "solver.base_lr=%g", x->in->preset->solver.base_lr * factor);
+}
+
+/* Stage 2 from this run: every layer, from its weights. */
+static void stage2_fork(const Ctx *x, DiagFinding *f) {
+    snprintf(f->fork.suffix, sizeof f->fork.suffix, "ft_all");
+    fork_set(&f->fork, "transfer.mode=all");
+    fork_set(&f->fork, "transfer.init_from=%s", run_name(x));
+}
+
+static void percent(double v, char *buf, size_t cap) {
+    snprintf(buf, cap, v < 0 || isnan(v) ? "-" : "%.1f%%", 100 * v);
+}
+
+/* --- the rules --------------------------------------------------------------------- */
+
+/* Loss NaN or Inf, the diverged state, or a train loss that ends above
+ * where it began or far above its lowest and is not falling. */
+static int rule_diverging(const Ctx *x, DiagFinding *f) {
+    const DiagInput *in = x->in;
+    for (int i = 0; i < in->n_rows; i++)
+        if (!isfinite(in->rows[i].loss)) {
+            f->iter = in->rows[i].iter;
+            snprintf(f->text, sizeof f->text, "the %s loss became %s at iteration %d",
+                     in->rows[i].test ? "test" : "train", isnan(in->rows[i].loss) ? "NaN" : "Inf",
+                     f->iter);
+            return 1;
+        }
+    if (in->status && in->status->state == RUN_DIVERGED) {
+        f->iter = in->status->iter;
+        snprintf(f->text, sizeof f->text, "the run stopped as diverged at iteration %d", f->iter);
+        return 1;
+    }
+    const Curve *c = &x->train;
+    if (c->n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
+    int t0 = curve_from(c, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
+    if (t0 > c->n - 2) t0 = c->n - 2;
+    double tail = mean_of(c->loss, t0, c->n - 1), first = c->loss[0];
+    if (tail > DIAGNOSIS_DIVERGE_ABOVE_START * first) {
+        int k = 0;
+        while (k < c->n && !(c->loss[k] > DIAGNOSIS_DIVERGE_ABOVE_START * first)) k++;
+        f->iter = (int)c->iter[k < c->n ? k : 0];
+        snprintf(f->text, sizeof f->text,
+                 "the train loss ends at %.3g, above where it began (%.3g at iteration %.0f); "
+                 "it first rose past %.3g at iteration %d",
+                 tail, first, c->iter[0], DIAGNOSIS_DIVERGE_ABOVE_START * first, f->iter);
+        return 1;
+    }
+    /* The lowest 3-row mean before the tail, against a tail that is not falling. */
+    double lo = INFINITY;
+    int at = -1;
+    for (int i = 0; i + 2 < t0; i++) {
+        double m = (c->loss[i] + c->loss[i + 1] + c->loss[i + 2]) / 3;
+        if (m < lo) lo = m, at = i + 1;
+    }
+    int mid = (t0 + c->n - 1) / 2;
+    if (at >= 0 && tail > DIAGNOSIS_DIVERGE_ABOVE_MIN * lo &&
+        mean_of(c->loss, mid + 1, c->n - 1) >= mean_of(c->loss, t0, mid)) {
+        f->iter = (int)c->iter[at];
+        snprintf(f->text, sizeof f->text,
+                 "the train loss has risen since iteration %d: %.3g then, %.3g over the last "
+                 "quarter (%.1fx)",
+                 f->iter, lo, tail, tail / lo);
+        return 1;
+    }
+    return 0;
+}
+
+static void advise_diverging(const Ctx *x, DiagFinding *f) {
+    const Preset *p = x->in->preset;
+    if (p)
+        snprintf(f->advice, sizeof f->advice,
+                 "lower the learning rate: solver.base_lr %g -> %g (Adam and RMSProp fine-tune "
+                 "near 0.0001); solver.clip_gradients also guards against a blow-up",
+                 p->solver.base_lr, p->solver.base_lr / 10);
+    else
+        snprintf(f->advice, sizeof f->advice,
+                 "lower the learning rate ten times (solver.base_lr); solver.clip_gradients "
+                 "also guards against a blow-up");
+    lr_fork(x, f, 0.1, "lower_lr");
+}
+
+/* Train accuracy or loss well past test, or test loss rising while train
+ * loss falls. */
+static int rule_overfitting(const Ctx *x, DiagFinding *f) {
+    const Curve *t = &x->test;
+    if (t->n < DIAGNOSIS_MIN_TEST_POINTS || x->train.n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
+    int L = t->n - 1, M = t->n / 2;
+    double tr = train_at(x, t->iter[L], 1), gap = tr - t->acc[L];
+    double gap_mid = train_at(x, t->iter[M], 1) - t->acc[M];
+    double trl = train_at(x, t->iter[L], 0);
+    StrBuf b = {0};
+    int fired = 0;
+    if (gap > DIAGNOSIS_OVERFIT_GAP) {
+        double d = gap - gap_mid;
+        strbuf_printf(&b,
+                      "train accuracy %.1f%% vs test %.1f%% at iteration %.0f: a gap of %.1f "
+                      "points, %s (%.1f at iteration %.0f)",
+                      100 * tr, 100 * t->acc[L], t->iter[L], 100 * gap,
+                      d > 0.02    ? "widening"
+                      : d < -0.02 ? "narrowing"
+                                  : "steady",
+                      100 * gap_mid, t->iter[M]);
+        fired = 1;
+    }
+    int m = 0;
+    for (int i = 1; i < L; i++)
+        if (t->loss[i] < t->loss[m]) m = i;
+    double trl_m = train_at(x, t->iter[m], 0);
+    if (m < L && t->loss[L] > t->loss[m] * (1 + DIAGNOSIS_TEST_LOSS_RISE) && trl < trl_m) {
+        strbuf_printf(&b,
+                      "%stest loss rose from %.3g (iteration %.0f) to %.3g while train loss fell "
+                      "from %.3g to %.3g",
+                      fired ? "; " : "", t->loss[m], t->iter[m], t->loss[L], trl_m, trl);
+        if (!fired) f->iter = (int)t->iter[m];
+        fired = 1;
+    } else if (t->loss[L] > DIAGNOSIS_OVERFIT_LOSS_RATIO * trl && t->loss[L] - trl > 0.1) {
+        strbuf_printf(&b, "%strain loss %.3g vs test loss %.3g", fired ? "; " : "", trl,
+                      t->loss[L]);
+        fired = 1;
+    }
+    if (fired && f->iter < 0) f->iter = (int)t->iter[L];
+    char *text = strbuf_take(&b);
+    snprintf(f->text, sizeof f->text, "%s", text ? text : "");
+    free(text);
+    return fired;
+}
+
+static void advise_overfitting(const Ctx *x, DiagFinding *f) {
+    const Preset *p = x->in->preset;
+    char wd[64] = "";
+    if (p && p->solver.weight_decay == 0)
+        snprintf(wd, sizeof wd, " 0 -> 0.0005");
+    else if (p)
+        snprintf(wd, sizeof wd, ", %g now", p->solver.weight_decay);
+    int n = snprintf(f->advice, sizeof f->advice,
+                     "more augmentation (data.train_crop=resized, data.rotate, "
+                     "data.brightness/contrast/saturation) or more data, or weight decay "
+                     "(solver.weight_decay%s)",
+                     wd);
+    if (mode_is(x, TRANSFER_LAST_LAYER) && n > 0 && (size_t)n < sizeof f->advice)
+        snprintf(f->advice + n, sizeof f->advice - (size_t)n,
+                 "; then fine-tune every layer from this run (transfer.mode=all, "
+                 "transfer.init_from=%s): the tutorial's stage 2 took 74.5%% to 86.8%%",
+                 run_name(x));
+    if (!p) return;
+    if (p->solver.weight_decay == 0) {
+        snprintf(f->fork.suffix, sizeof f->fork.suffix, "wd");
+        fork_set(&f->fork, "solver.weight_decay=0.0005");
+    } else if (p->data.random_crop != 2) {
+        snprintf(f->fork.suffix, sizeof f->fork.suffix, "augment");
+        fork_set(&f->fork, "data.train_crop=resized");
+    } else {
+        snprintf(f->fork.suffix, sizeof f->fork.suffix, "augment");
+        fork_set(&f->fork, "data.rotate=15");
+        fork_set(&f->fork, "data.brightness=0.2");
+        fork_set(&f->fork, "data.contrast=0.2");
+        fork_set(&f->fork, "data.saturation=0.2");
+    }
+}
+
+/* Train accuracy and test accuracy both poor, and the curves flat. */
+static int rule_underfitting(const Ctx *x, DiagFinding *f) {
+    const Curve *c = &x->train, *t = &x->test;
+    if (c->n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
+    double tr = train_at(x, x->last, 1);
+    double best = -1;
+    for (int i = 0; i < t->n; i++)
+        if (t->acc[i] > best) best = t->acc[i];
+    if (!(tr < DIAGNOSIS_UNDERFIT_ACC) || best >= DIAGNOSIS_UNDERFIT_ACC) return 0;
+    int h = curve_from(c, x->last / 2), q = curve_from(c, x->last * 3 / 4);
+    if (q - h < 2 || c->n - q < 2) return 0;
+    double a = mean_of(c->loss, h, q - 1), z = mean_of(c->loss, q, c->n - 1);
+    double drop = (a - z) / a;
+    if (!(drop < DIAGNOSIS_FLAT_DROP)) return 0;
+    double gain = 0;
+    if (t->n >= DIAGNOSIS_MIN_TEST_POINTS) {
+        int m = curve_at(t, x->last / 2);
+        gain = t->acc[t->n - 1] - t->acc[m < 0 ? 0 : m];
+        if (gain >= DIAGNOSIS_FLAT_GAIN) return 0;
+    }
+    char tp[16];
+    percent(t->n ? t->acc[t->n - 1] : -1, tp, sizeof tp);
+    f->iter = (int)c->iter[h];
+    snprintf(f->text, sizeof f->text,
+             "train accuracy %.1f%% and test %s at the end, and the train loss moved only %.1f%% "
+             "over the last half (%.3g -> %.3g)",
+             100 * tr, tp, 100 * drop, a, z);
+    return 1;
+}
+
+static void advise_underfitting(const Ctx *x, DiagFinding *f) {
+    const Preset *p = x->in->preset;
+    if (mode_is(x, TRANSFER_LAST_LAYER)) {
+        snprintf(f->advice, sizeof f->advice,
+                 "the frozen backbone's features are not enough: fine-tune every layer from this "
+                 "run (transfer.mode=all, transfer.init_from=%s), or a higher data.resolution",
+                 run_name(x));
+        stage2_fork(x, f);
+        return;
+    }
+    if (p)
+        snprintf(f->advice, sizeof f->advice,
+                 "the model does not fit even its training images: a higher learning rate "
+                 "(solver.base_lr %g -> %g) or a higher resolution (data.resolution %d); a "
+                 "plain head (model.pooling=avg) fits worse than bilinear pooling",
+                 p->solver.base_lr, p->solver.base_lr * 10, p->data.resolution);
+    else
+        snprintf(f->advice, sizeof f->advice,
+                 "the model does not fit even its training images: a higher learning rate "
+                 "(solver.base_lr) or a higher resolution (data.resolution)");
+    lr_fork(x, f, 10, "higher_lr");
+}
+
+/* The mean distance of v's steps over [from, to] from their mean step: a
+ * curve that rises or falls steadily has none, one that zigzags has its
+ * swing. */
+static double swing(const double *v, int from, int to) {
+    double mean = (v[to] - v[from]) / (to - from), s = 0;
+    for (int i = from + 1; i <= to; i++) s += fabs(v[i] - v[i - 1] - mean);
+    return s / (to - from);
+}
+
+/* Large iteration-to-iteration swings in the second half (around the
+ * curve's trend). */
+static int rule_unstable(const Ctx *x, DiagFinding *f) {
+    const Curve *c = &x->train, *t = &x->test;
+    double half = x->last / 2;
+    int t0 = curve_from(t, half);
+    if (t->n - t0 >= 3) {
+        double s = swing(t->acc, t0, t->n - 1);
+        if (s > DIAGNOSIS_UNSTABLE_ACC_SWING) {
+            f->iter = (int)t->iter[t0];
+            snprintf(f->text, sizeof f->text,
+                     "test accuracy moves %.1f points from one test to the next after iteration "
+                     "%d (%d tests)",
+                     100 * s, f->iter, t->n - t0);
+            return 1;
+        }
+    }
+    int r0 = curve_from(c, half);
+    if (c->n - r0 >= 4) {
+        double s = swing(c->loss, r0, c->n - 1), level = mean_of(c->loss, r0, c->n - 1);
+        if (level > 0 && s / level > DIAGNOSIS_UNSTABLE_LOSS_SWING) {
+            f->iter = (int)c->iter[r0];
+            snprintf(f->text, sizeof f->text,
+                     "train loss moves %.0f%% of its level (%.3g) from one row to the next after "
+                     "iteration %d",
+                     100 * s / level, level, f->iter);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void advise_unstable(const Ctx *x, DiagFinding *f) {
+    const Preset *p = x->in->preset;
+    snprintf(f->advice, sizeof f->advice,
+             "a lower or decayed learning rate: solver.lr_policy=step (solver.stepsize, "
+             "solver.gamma) or a lower solver.base_lr; a larger solver.batch_size or "
+             "solver.iter_size averages more images per step");
+    if (!p) return;
+    if (p->solver.lr_policy == LR_FIXED) {
+        snprintf(f->fork.suffix, sizeof f->fork.suffix, "lr_step");
+        fork_set(&f->fork, "solver.lr_policy=step");
+        fork_set(&f->fork, "solver.stepsize=%d",
+                 p->solver.max_iter / 3 > 0 ? p->solver.max_iter / 3 : 1);
+        fork_set(&f->fork, "solver.gamma=0.1");
+    } else {
+        lr_fork(x, f, 0.1, "lower_lr");
+    }
+}
+
+/* Test accuracy still rising over the last quarter of a finished run. */
+static int rule_still_improving(const Ctx *x, DiagFinding *f) {
+    const Curve *t = &x->test;
+    if (!x->finished || t->n < DIAGNOSIS_MIN_TEST_POINTS) return 0;
+    int L = t->n - 1, q = curve_at(t, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
+    if (q < 0 || q >= L) q = L - 1;
+    double gain = t->acc[L] - t->acc[q];
+    if (!(gain > DIAGNOSIS_IMPROVING_GAIN)) return 0;
+    f->iter = (int)t->iter[q];
+    snprintf(f->text, sizeof f->text,
+             "test accuracy rose %.1f points over the end of the run (%.1f%% at iteration %.0f "
+             "-> %.1f%% at %.0f)",
+             100 * gain, 100 * t->acc[q], t->iter[q], 100 * t->acc[L], t->iter[L]);
+    return 1;
+}
+
+/* "a,b,c" of the step values scaled by k. */
+static void steps_scaled(const Preset *p, int k, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < p->solver.n_stepvalue && n < cap; i++) {
+        int w = snprintf(buf + n, cap - n, "%s%d", i ? "," : "", p->solver.stepvalue[i] * k);
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}
+
+static void advise_still_improving(const Ctx *x, DiagFinding *f) {
+    const Preset *p = x->in->preset;
+    if (!p) {
+        snprintf(f->advice, sizeof f->advice, "train longer: a higher solver.max_iter");
+        return;
+    }
+    snprintf(f->advice, sizeof f->advice,
+             "train longer: solver.max_iter %d -> %d (the learning-rate steps scale with it)",
+             p->solver.max_iter, 2 * p->solver.max_iter);
+    snprintf(f->fork.suffix, sizeof f->fork.suffix, "longer");
+    fork_set(&f->fork, "solver.max_iter=%d", 2 * p->solver.max_iter);
+    if (p->solver.lr_policy == LR_MULTISTEP && p->solver.n_stepvalue > 0) {
+        char steps[150];
+        steps_scaled(p, 2, steps, sizeof steps);
+        fork_set(&f->fork, "solver.stepvalue=%s", steps);
+    } else if (p->solver.lr_policy == LR_STEP && p->solver.stepsize > 0) {
+        fork_set(&f->fork, "solver.stepsize=%d", 2 * p->solver.stepsize);
+    }
+}
+
+/* Test accuracy within a point of its best from the first half on. */
+static int rule_plateau(Ctx *x, DiagFinding *f) {
+    const Curve *t = &x->test;
+    if (t->n < DIAGNOSIS_MIN_TEST_POINTS) return 0;
+    int L = t->n - 1, best = 0;
+    for (int i = 1; i < t->n; i++)
+        if (t->acc[i] > t->acc[best]) best = i;
+    int p = 0;
+    while (t->acc[p] < t->acc[best] - DIAGNOSIS_PLATEAU_BAND) p++;
+    for (int i = p; i < t->n; i++)
+        if (t->acc[i] < t->acc[best] - 2 * DIAGNOSIS_PLATEAU_BAND) return 0; /* not flat */
+    if (p >= L || t->iter[p] > DIAGNOSIS_PLATEAU_EARLY * x->last) return 0;
+    x->plateau_fired = 1;
+    x->plateau_iter = t->iter[p];
+    x->plateau_acc = t->acc[best];
+    f->iter = (int)t->iter[p];
+    snprintf(f->text, sizeof f->text,
+             "test accuracy was within %.0f point of its best (%.1f%%) by iteration %d, %.0f%% "
+             "of the way, and stayed there",
+             100 * DIAGNOSIS_PLATEAU_BAND, 100 * t->acc[best], f->iter, 100 * t->iter[p] / x->last);
+    return 1;
+}
+
+static void advise_plateau(const Ctx *x, DiagFinding *f) {
+    const Preset *p = x->in->preset;
+    int stop = (int)(x->plateau_iter * 1.5);
+    if (!p) {
+        snprintf(f->advice, sizeof f->advice,
+                 "fewer iterations (solver.max_iter) or a lower learning rate from iteration %d "
+                 "on (solver.lr_policy=multistep, solver.stepvalue)",
+                 f->iter);
+        return;
+    }
+    snprintf(f->advice, sizeof f->advice,
+             "fewer iterations (solver.max_iter %d -> %d) or a lower learning rate from "
+             "iteration %d on (solver.lr_policy=multistep, solver.stepvalue=%d)",
+             p->solver.max_iter, stop, f->iter, f->iter);
+    if (p->solver.lr_policy == LR_FIXED && f->iter > 0) {
+        snprintf(f->fork.suffix, sizeof f->fork.suffix, "lr_decay");
+        fork_set(&f->fork, "solver.lr_policy=multistep");
+        fork_set(&f->fork, "solver.stepvalue=%d", f->iter);
+        fork_set(&f->fork, "solver.gamma=0.1");
+    } else if (stop > 0) {
+        snprintf(f->fork.suffix, sizeof f->fork.suffix, "shorter");
+        fork_set(&f->fork, "solver.max_iter=%d", stop);
+    }
+}
+
+/* An early plateau below a sibling's best. */
+static int rule_worse_than_sibling(const Ctx *x, DiagFinding *f, const DiagRun **which) {
+    const DiagInput *in = x->in;
+    if (!x->plateau_fired) return 0;
+    const DiagRun *s = NULL;
+    for (int i = 0; i < in->n_siblings; i++)
+        if (in->siblings[i].best >= 0 && (!s || in->siblings[i].best > s->best))
+            s = &in->siblings[i];
+    if (!s || !(s->best - x->plateau_acc > DIAGNOSIS_SIBLING_GAP)) return 0;
+    *which = s;
+    f->iter = (int)x->plateau_iter;
+    snprintf(
+        f->text, sizeof f->text,
+        "converged by iteration %d to %.1f%%, %.1f points below the sibling %.120s (%.120s), which "
+        "reached %.1f%%",
+        f->iter, 100 * x->plateau_acc, 100 * (s->best - x->plateau_acc), s->id,
+        s->label[0] ? s->label : "same preset", 100 * s->best);
+    return 1;
+}
+
+/* The sibling's assignments that differ from this run's sweep label. */
+static void advise_worse_than_sibling(const Ctx *x, DiagFinding *f, const DiagRun *s) {
+    const char *mine = x->in->status ? x->in->status->sweep : "";
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s->label);
+    snprintf(f->fork.suffix, sizeof f->fork.suffix, "like_sibling");
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ') tok++;
+        if (strchr(tok, '=') && !strstr(mine, tok)) fork_set(&f->fork, "%s", tok);
+    }
+    char set[700];
+    diagnosis_fork_text(&f->fork, set, sizeof set);
+    snprintf(
+        f->advice, sizeof f->advice,
+        "use the sibling's setting (%.240s); the tutorial's weight decay 0.001 converged early "
+        "to a worse model in the same way",
+        set[0] ? set : s->label);
+}
+
+static int rule_not_enough(const Ctx *x, DiagFinding *f) {
+    f->iter = -1;
+    if (x->train.n < DIAGNOSIS_MIN_TRAIN_ROWS) {
+        snprintf(f->text, sizeof f->text, "%d train row%s so far: the checks wait for %d",
+                 x->train.n, x->train.n == 1 ? "" : "s", DIAGNOSIS_MIN_TRAIN_ROWS);
+        snprintf(f->advice, sizeof f->advice,
+                 "let it train (solver.display sets how often a row "
+                 "is written)");
+        return 1;
+    }
+    if (x->test.n < DIAGNOSIS_MIN_TEST_POINTS) {
+        snprintf(f->text, sizeof f->text,
+                 "%d test point%s: overfitting, plateau and still-improving wait for %d", x->test.n,
+                 x->test.n == 1 ? "" : "s", DIAGNOSIS_MIN_TEST_POINTS);
+        snprintf(f->advice, sizeof f->advice,
+                 "test more often (a lower solver.test_interval) to see the test curve");
+        return 1;
+    }
+    return 0;
+}
+
+/* --- the whole ------------------------------------------------------------------------ */
+
+static DiagFinding *add(Diagnosis *d, DiagKind k) {
+    DiagFinding *f = &d->findings[d->n];
+    memset(f, 0, sizeof *f);
+    f->kind = k;
+    f->iter = -1;
+    return f;
+}
+
+static void compare_note(const DiagInput *in, Diagnosis *d) {
+    char mine[16], other[16];
+    percent(in->status ? in->status->best_accuracy : -1, mine, sizeof mine);
+    if (in->stage2 && in->n_stage2 <= 1) {
+        percent(in->stage2->best, other, sizeof other);
+        snprintf(d->compare, sizeof d->compare,
+                 "the two-stage run of this preset (%.200s) reached %s; this run %s",
+                 in->stage2->id, other, mine);
+    } else if (in->stage2) {
+        const DiagRun *b = in->stage2_best ? in->stage2_best : in->stage2;
+        char best[16];
+        percent(in->stage2->best, other, sizeof other);
+        percent(b->best, best, sizeof best);
+        if (strcmp(b->id, in->stage2->id) == 0)
+            snprintf(d->compare, sizeof d->compare,
+                     "stage 2 from this run, %d runs: the newest, also the best (%.100s%s%.100s), "
+                     "reached %s; this run %s",
+                     in->n_stage2, b->id, b->label[0] ? ": " : "", b->label, best, mine);
+        else
+            snprintf(d->compare, sizeof d->compare,
+                     "stage 2 from this run, %d runs: the newest (%.100s%s%.100s) reached %s, the "
+                     "best (%.100s%s%.100s) %s; this run %s",
+                     in->n_stage2, in->stage2->id, in->stage2->label[0] ? ": " : "",
+                     in->stage2->label, other, b->id, b->label[0] ? ": " : "", b->label, best,
+                     mine);
+    } else if (in->stage1) {
+        percent(in->stage1->best, other, sizeof other);
+        snprintf(d->compare, sizeof d->compare, "its stage 1 (%.200s) reached %s; this run %s",
+                 in->stage1->id, other, mine);
+    }
+}
+
+Status diagnosis_run(const DiagInput *in, Diagnosis *d) {
+    memset(d, 0, sizeof *d);
+    Ctx x = {.in = in};
+    if (curve_alloc(&x.train, in->n_rows) || curve_alloc(&x.test, in->n_rows)) {
+        curve_free(&x.train);
+        curve_free(&x.test);
+        return ST_NOMEM;
+    }
+    for (int i = 0; i < in->n_rows; i++) {
+        const RunRow *r = &in->rows[i];
+        Curve *c = r->test ? &x.test : &x.train;
+        c->iter[c->n] = r->iter;
+        c->loss[c->n] = r->loss;
+        c->acc[c->n++] = r->accuracy;
+        if (r->iter > x.last) x.last = r->iter;
+    }
+    RunState st = in->status ? in->status->state : RUN_DONE;
+    x.finished = st != RUN_RUNNING && st != RUN_QUEUED;
+    compare_note(in, d);
+    DiagFinding *f = add(d, DIAG_DIVERGING);
+    if (rule_diverging(&x, f)) {
+        advise_diverging(&x, f);
+        d->n++;
+        goto done;
+    }
+    if (rule_not_enough(&x, (f = add(d, DIAG_NOT_ENOUGH_DATA))) &&
+        x.train.n < DIAGNOSIS_MIN_TRAIN_ROWS) {
+        d->n++;
+        goto done;
+    }
+    DiagFinding enough = *f;
+    int short_of_tests = x.test.n < DIAGNOSIS_MIN_TEST_POINTS;
+    if (rule_overfitting(&x, (f = add(d, DIAG_OVERFITTING)))) advise_overfitting(&x, f), d->n++;
+    int underfit = rule_underfitting(&x, (f = add(d, DIAG_UNDERFITTING)));
+    if (underfit) advise_underfitting(&x, f), d->n++;
+    if (rule_unstable(&x, (f = add(d, DIAG_UNSTABLE)))) advise_unstable(&x, f), d->n++;
+    DiagFinding plateau = {.kind = DIAG_PLATEAU, .iter = -1};
+    int improving = 0;
+    DiagFinding still = {.kind = DIAG_STILL_IMPROVING, .iter = -1};
+    if (rule_still_improving(&x, &still)) improving = 1, advise_still_improving(&x, &still);
+    /* The flat curve of a model that fits nothing is its underfitting. */
+    if (!improving && !underfit && rule_plateau(&x, &plateau)) advise_plateau(&x, &plateau);
+    const DiagRun *sib = NULL;
+    if (rule_worse_than_sibling(&x, (f = add(d, DIAG_WORSE_THAN_SIBLING)), &sib)) {
+        advise_worse_than_sibling(&x, f, sib);
+        d->n++;
+    } else if (x.plateau_fired) {
+        d->findings[d->n++] = plateau;
+    }
+    if (improving) d->findings[d->n++] = still;
+    if (short_of_tests) d->findings[d->n++] = enough;
+done:
+    curve_free(&x.train);
+    curve_free(&x.test);
+    return ST_OK;
+}
+
+const DiagFinding *diagnosis_find(const Diagnosis *d, DiagKind k) {
+    for (int i = 0; i < d->n; i++)
+        if (d->findings[i].kind == k) return &d->findings[i];
+    return NULL;
+}
+
+void diagnosis_summary(const Diagnosis *d, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    if (d->n == 0) {
+        snprintf(buf, cap, "no problem seen");
+        return;
+    }
+    for (int i = 0; i < d->n && n < cap; i++) {
+        int w = snprintf(buf + n, cap - n, "%s%s", i ? "; " : "",
+                         diagnosis_kind_name(d->findings[i].kind));
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}
+
+const DiagFinding *diagnosis_first_fork(const Diagnosis *d) {
+    for (int i = 0; i < d->n; i++)
+        if (d->findings[i].fork.n_set > 0) return &d->findings[i];
+    return NULL;
+}
+
+void diagnosis_fork_text(const DiagFork *f, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < f->n_set && n < cap; i++) {
+        int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", f->set[i]);
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}

@@ -1,0 +1,308 @@
+/*
+ * test_diagnosis — the diagnosis rules over the metrics.tsv fixtures of
+ * tests/fixtures/diagnosis/ (made by make.py there), as a matrix: each
+ * fixture fires exactly the rules it was made for and no other, the clean
+ * run none; then the numbers, iterations and forks of the findings, the
+ * sibling rule replacing the plateau it is made of, a running run that is
+ * not yet "still improving", and the stage-run comparison. Then the
+ * key-importance spread on the tutorial's resolution x dim table.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/io/fileio.h"
+#include "src/report/diagnosis.h"
+#include "src/report/importance.h"
+#include "tests/testutil.h"
+
+/* A fixture's rows, read through the run store's own reader. */
+typedef struct Fixture {
+    RunRow *rows;
+    int n;
+} Fixture;
+
+static void fixture_load(Fixture *fx, const char *name) {
+    const char *slash = strrchr(__FILE__, '/');
+    int dir = slash ? (int)(slash - __FILE__ + 1) : 0;
+    char src[512], tmp[256], dst[512];
+    snprintf(src, sizeof src, "%.*sfixtures/diagnosis/%s.tsv", dir, __FILE__, name);
+    assert_int_equal(testutil_tmpdir(tmp, sizeof tmp, "diagnosis"), 0);
+    snprintf(dst, sizeof dst, "%s/metrics.tsv", tmp);
+    uint8_t *text;
+    size_t len;
+    Error err = {0};
+    assert_int_equal(fileio_read_all(src, &text, &len, &err), ST_OK);
+    assert_int_equal(fileio_write_atomic(dst, text, len, &err), ST_OK);
+    free(text);
+    assert_int_equal(runstore_read_metrics(tmp, &fx->rows, &fx->n, &err), ST_OK);
+    testutil_rmtree(tmp);
+    assert_true(fx->n > 0);
+}
+
+static RunStatus status_of(RunState state, const char *sweep) {
+    RunStatus st;
+    memset(&st, 0, sizeof st);
+    st.state = state;
+    st.best_accuracy = 0.7;
+    snprintf(st.preset, sizeof st.preset, "demo");
+    snprintf(st.sweep, sizeof st.sweep, "%s", sweep);
+    return st;
+}
+
+/* Diagnoses fixture name as a done run (with preset p, may be NULL). */
+static void diagnose(const char *name, const Preset *p, const DiagRun *sib, int n_sib,
+                     RunState state, Diagnosis *d) {
+    Fixture fx;
+    fixture_load(&fx, name);
+    RunStatus st = status_of(state, "solver.weight_decay=0.001");
+    DiagInput in = {.rows = fx.rows,
+                    .n_rows = fx.n,
+                    .status = &st,
+                    .preset = p,
+                    .run_id = "run1",
+                    .siblings = sib,
+                    .n_siblings = n_sib};
+    assert_int_equal(diagnosis_run(&in, d), ST_OK);
+    free(fx.rows);
+}
+
+/* Fails unless d holds exactly the kinds whose bits are set in want. */
+static void assert_kinds(const char *name, const Diagnosis *d, unsigned want) {
+    for (int k = 0; k < DIAG_KIND_COUNT; k++) {
+        int fired = diagnosis_find(d, (DiagKind)k) != NULL;
+        int expected = (want >> k) & 1u;
+        if (fired != expected) {
+            char s[512];
+            diagnosis_summary(d, s, sizeof s);
+            fail_msg("%s: %s %s (found: %s)", name, diagnosis_kind_name((DiagKind)k),
+                     expected ? "did not fire" : "fired", s);
+        }
+    }
+}
+
+#define BIT(k) (1u << (k))
+
+static void test_matrix(void **state) {
+    (void)state;
+    static const struct {
+        const char *fixture;
+        unsigned kinds;
+    } cases[] = {
+        {"clean", 0},
+        {"overfitting", BIT(DIAG_OVERFITTING)},
+        {"underfitting", BIT(DIAG_UNDERFITTING)},
+        {"diverging_nan", BIT(DIAG_DIVERGING)},
+        {"diverging_rise", BIT(DIAG_DIVERGING)},
+        {"diverging_blowup", BIT(DIAG_DIVERGING)},
+        {"unstable", BIT(DIAG_UNSTABLE)},
+        {"improving", BIT(DIAG_STILL_IMPROVING)},
+        {"plateau", BIT(DIAG_PLATEAU)},
+        {"few_tests", BIT(DIAG_NOT_ENOUGH_DATA)},
+        {"few_rows", BIT(DIAG_NOT_ENOUGH_DATA)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Diagnosis d;
+        diagnose(cases[i].fixture, NULL, NULL, 0, RUN_DONE, &d);
+        assert_kinds(cases[i].fixture, &d, cases[i].kinds);
+        for (int k = 0; k < d.n; k++) {
+            assert_true(d.findings[k].text[0]);
+            assert_true(d.findings[k].advice[0]);
+        }
+    }
+    /* A sibling 6 points higher turns the plateau into early convergence
+     * to a worse level; one within 2 points leaves the plateau. */
+    DiagRun better = {"run2", "solver.weight_decay=0.00001", 0.761}, close = {"run3", "", 0.71};
+    Diagnosis d;
+    diagnose("plateau", NULL, &better, 1, RUN_DONE, &d);
+    assert_kinds("plateau + better sibling", &d, BIT(DIAG_WORSE_THAN_SIBLING));
+    diagnose("plateau", NULL, &close, 1, RUN_DONE, &d);
+    assert_kinds("plateau + close sibling", &d, BIT(DIAG_PLATEAU));
+    /* Still improving is said of a finished run only. */
+    diagnose("improving", NULL, NULL, 0, RUN_RUNNING, &d);
+    assert_kinds("improving, running", &d, 0);
+    /* The diverged state alone is divergence, even on a clean curve. */
+    diagnose("clean", NULL, NULL, 0, RUN_DIVERGED, &d);
+    assert_kinds("clean, state diverged", &d, BIT(DIAG_DIVERGING));
+}
+
+static void test_numbers(void **state) {
+    (void)state;
+    Diagnosis d;
+    diagnose("diverging_nan", NULL, NULL, 0, RUN_DONE, &d);
+    assert_int_equal(d.findings[0].iter, 620);
+    assert_non_null(strstr(d.findings[0].text, "NaN at iteration 620"));
+    diagnose("diverging_rise", NULL, NULL, 0, RUN_DONE, &d);
+    assert_true(d.findings[0].iter >= 380 && d.findings[0].iter <= 420);
+    assert_non_null(strstr(d.findings[0].text, "risen since iteration"));
+    diagnose("diverging_blowup", NULL, NULL, 0, RUN_DONE, &d);
+    assert_int_equal(d.findings[0].iter, 20);
+    assert_non_null(strstr(d.findings[0].text, "above where it began (1.17 at iteration 0)"));
+    diagnose("overfitting", NULL, NULL, 0, RUN_DONE, &d);
+    /* train 98.0% (the window's mean) against test 69.9% at 1000 */
+    assert_non_null(strstr(d.findings[0].text, "vs test 69.9% at iteration 1000: a gap of 28."));
+    diagnose("underfitting", NULL, NULL, 0, RUN_DONE, &d);
+    assert_non_null(strstr(d.findings[0].text, "train accuracy 30.0% and test 28.0%"));
+    diagnose("unstable", NULL, NULL, 0, RUN_DONE, &d);
+    assert_non_null(strstr(d.findings[0].text, "moves 9.6 points"));
+    assert_int_equal(d.findings[0].iter, 500);
+    diagnose("improving", NULL, NULL, 0, RUN_DONE, &d);
+    assert_non_null(strstr(d.findings[0].text, "rose 18.0 points over the end of the run (52.0% "
+                                               "at iteration 700 -> 70.0% at 1000)"));
+    diagnose("plateau", NULL, NULL, 0, RUN_DONE, &d);
+    assert_int_equal(d.findings[0].iter, 300);
+    assert_non_null(strstr(d.findings[0].text, "best (70.1%) by iteration 300, 30%"));
+    diagnose("few_tests", NULL, NULL, 0, RUN_DONE, &d);
+    assert_non_null(strstr(d.findings[0].text, "2 test points"));
+    char s[256];
+    diagnose("clean", NULL, NULL, 0, RUN_DONE, &d);
+    diagnosis_summary(&d, s, sizeof s);
+    assert_string_equal(s, "no problem seen");
+    assert_null(diagnosis_first_fork(&d));
+}
+
+/* The preset changes each finding offers, from the values of the preset. */
+static void test_forks(void **state) {
+    (void)state;
+    Preset *p = malloc(sizeof *p);
+    assert_non_null(p);
+    preset_defaults(p);
+    Error err = {0};
+    assert_int_equal(preset_set(p, "solver.weight_decay=0", &err), ST_OK);
+    assert_int_equal(preset_set(p, "solver.base_lr=0.001", &err), ST_OK);
+    assert_int_equal(preset_set(p, "solver.max_iter=1000", &err), ST_OK);
+    assert_int_equal(preset_set(p, "transfer.mode=last_layer", &err), ST_OK);
+    Diagnosis d;
+    char set[700];
+    diagnose("overfitting", p, NULL, 0, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "solver.weight_decay=0.0005");
+    assert_string_equal(d.findings[0].fork.suffix, "wd");
+    assert_non_null(strstr(d.findings[0].advice, "transfer.init_from=run1"));
+    assert_int_equal(preset_set(p, "solver.weight_decay=0.0005", &err), ST_OK);
+    diagnose("overfitting", p, NULL, 0, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "data.train_crop=resized");
+    diagnose("diverging_blowup", p, NULL, 0, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "solver.base_lr=0.0001");
+    diagnose("underfitting", p, NULL, 0, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "transfer.mode=all, transfer.init_from=run1");
+    assert_int_equal(preset_set(p, "solver.lr_policy=multistep", &err), ST_OK);
+    assert_int_equal(preset_set(p, "solver.stepvalue=400,800", &err), ST_OK);
+    diagnose("improving", p, NULL, 0, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "solver.max_iter=2000, solver.stepvalue=800,1600");
+    assert_int_equal(preset_set(p, "solver.lr_policy=fixed", &err), ST_OK);
+    diagnose("unstable", p, NULL, 0, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "solver.lr_policy=step, solver.stepsize=333, solver.gamma=0.1");
+    diagnose("plateau", p, NULL, 0, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "solver.lr_policy=multistep, solver.stepvalue=300, solver.gamma=0.1");
+    /* The sibling's values that differ from this run's sweep label. */
+    DiagRun better = {"run2", "solver.weight_decay=0.00001, data.resolution=224", 0.761};
+    diagnose("plateau", p, &better, 1, RUN_DONE, &d);
+    diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
+    assert_string_equal(set, "solver.weight_decay=0.00001, data.resolution=224");
+    /* Every fork applies to the preset. */
+    static const char *const all[] = {"overfitting", "diverging_blowup", "underfitting",
+                                      "improving",   "unstable",         "plateau"};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        diagnose(all[i], p, NULL, 0, RUN_DONE, &d);
+        const DiagFinding *f = diagnosis_first_fork(&d);
+        assert_non_null(f);
+        Preset *q = malloc(sizeof *q);
+        assert_non_null(q);
+        *q = *p;
+        for (int k = 0; k < f->fork.n_set; k++)
+            if (preset_set(q, f->fork.set[k], &err)) fail_msg("%s: %s", all[i], err.msg);
+        free(q);
+    }
+    free(p);
+}
+
+static void test_compare_note(void **state) {
+    (void)state;
+    Fixture fx;
+    fixture_load(&fx, "clean");
+    RunStatus st = status_of(RUN_DONE, "");
+    st.best_accuracy = 0.745;
+    DiagRun s2 = {"run9", "", 0.868}, s1 = {"run0", "", 0.6};
+    DiagInput in = {.rows = fx.rows,
+                    .n_rows = fx.n,
+                    .status = &st,
+                    .stage2 = &s2,
+                    .stage2_best = &s2,
+                    .n_stage2 = 1};
+    Diagnosis d;
+    assert_int_equal(diagnosis_run(&in, &d), ST_OK);
+    assert_string_equal(d.compare,
+                        "the two-stage run of this preset (run9) reached 86.8%; this run 74.5%");
+    DiagRun newest = {"run10", "solver.type=Adam", 0.5};
+    in.stage2 = &newest;
+    in.n_stage2 = 2;
+    assert_int_equal(diagnosis_run(&in, &d), ST_OK);
+    assert_string_equal(d.compare, "stage 2 from this run, 2 runs: the newest (run10: "
+                                   "solver.type=Adam) reached 50.0%, the best (run9) 86.8%; "
+                                   "this run 74.5%");
+    in = (DiagInput){.rows = fx.rows, .n_rows = fx.n, .status = &st, .stage1 = &s1};
+    assert_int_equal(diagnosis_run(&in, &d), ST_OK);
+    assert_string_equal(d.compare, "its stage 1 (run0) reached 60.0%; this run 74.5%");
+    free(fx.rows);
+}
+
+/* The tutorial's table: resolution moves the mean by ~8 points, dim by ~2. */
+static void test_importance(void **state) {
+    (void)state;
+    static const int res[3] = {448, 336, 224}, dim[4] = {8192, 4096, 2048, 1024};
+    static const double acc[3][4] = {
+        {0.845, 0.843, 0.840, 0.835}, {0.812, 0.810, 0.805, 0.770}, {0.760, 0.742, 0.740, -1}};
+    char text[12][96];
+    const char *labels[12];
+    double best[12];
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 4; c++) {
+            snprintf(text[r * 4 + c], sizeof text[0], "data.resolution=%d, model.bilinear_dim=%d",
+                     res[r], dim[c]);
+            labels[r * 4 + c] = text[r * 4 + c];
+            best[r * 4 + c] = acc[r][c];
+        }
+    ImportanceKey k[4];
+    int n = importance_rank(labels, best, 12, k, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(k[0].key, "data.resolution");
+    /* means: 448 0.84075, 336 0.79925, 224 (without the missing cell) 0.747333 */
+    assert_true(fabs(k[0].spread - (0.84075 - (0.760 + 0.742 + 0.740) / 3)) < 1e-9);
+    assert_string_equal(k[0].high, "448");
+    assert_string_equal(k[0].low, "224");
+    assert_int_equal(k[0].n_values, 3);
+    assert_string_equal(k[1].key, "model.bilinear_dim");
+    /* means: 8192 0.805667, 1024 (two cells) 0.8025, 2048 0.795 */
+    assert_true(fabs(k[1].spread - ((0.845 + 0.812 + 0.760) / 3 - (0.840 + 0.805 + 0.740) / 3)) <
+                1e-9);
+    assert_string_equal(k[1].high, "8192");
+    assert_string_equal(k[1].low, "2048");
+    char s[512];
+    importance_format(k, n, s, sizeof s);
+    assert_string_equal(s, "data.resolution 9.3 points (224 74.7% .. 448 84.1%), "
+                           "model.bilinear_dim 1.1 points (2048 79.5% .. 8192 80.6%)");
+    /* One value per key, or no accuracy: nothing to rank. */
+    const char *one[2] = {"a=1", "a=1"};
+    double b2[2] = {0.5, 0.6};
+    assert_int_equal(importance_rank(one, b2, 2, k, 4), 0);
+    const char *two[2] = {"a=1", "a=2"};
+    double none[2] = {-1, NAN};
+    assert_int_equal(importance_rank(two, none, 2, k, 4), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matrix),     cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_forks),      cmocka_unit_test(test_compare_note),
+        cmocka_unit_test(test_importance),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
