@@ -34,9 +34,9 @@ Status halving_sweep_create(const Preset *p, const char *runs_dir, char *id, siz
     mkdir(dir, 0777);
     for (int n = 1;; n++) {
         if (n == 1)
-            snprintf(id, cap, "%s-%s", stamp, p->experiment.name);
+            snprintf(id, cap, "halving-%s-%s", stamp, p->experiment.name);
         else
-            snprintf(id, cap, "%s-%s-%d", stamp, p->experiment.name, n);
+            snprintf(id, cap, "halving-%s-%s-%d", stamp, p->experiment.name, n);
         snprintf(dir, sizeof dir, "%s/halving/%s", runs_dir, id);
         if (mkdir(dir, 0777) == 0) break;
         if (n == 100) return error_set(err, ST_IO, "%s: cannot create the sweep's record", dir);
