@@ -677,7 +677,8 @@ static void test_preset_sweep_strategy_errors(void **state) {
                                   "t.ini", &err),
                      ST_OK);
     assert_int_not_equal(preset_validate(p, &err), ST_OK);
-    assert_non_null(strstr(err.msg, "sweep.min_iter: 15 is not a multiple of solver.test_interval"));
+    assert_non_null(
+        strstr(err.msg, "sweep.min_iter: 15 is not a multiple of solver.test_interval"));
     assert_int_equal(preset_set(p, "sweep.min_iter=100", &err), ST_OK);
     assert_int_not_equal(preset_validate(p, &err), ST_OK);
     assert_non_null(strstr(err.msg, "not below solver.max_iter"));

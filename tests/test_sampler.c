@@ -58,7 +58,8 @@ static void test_sampler_reproducible(void **state) {
     Error err = {0};
     /* Draw 5 alone (as --sweep-index 5) equals draw 5 after the others. */
     assert_int_equal(preset_sweep_item(b, 5, one, lb, sizeof lb, &err), ST_OK);
-    for (int k = 0; k <= 5; k++) assert_int_equal(preset_sweep_item(a, k, one, la, sizeof la, &err), ST_OK);
+    for (int k = 0; k <= 5; k++)
+        assert_int_equal(preset_sweep_item(a, k, one, la, sizeof la, &err), ST_OK);
     assert_string_equal(la, lb);
     /* More samples leave draw 5 as it was; another seed changes it. */
     assert_int_equal(preset_set(a, "sweep.samples=80", &err), ST_OK);

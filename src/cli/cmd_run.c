@@ -199,10 +199,8 @@ static int run_halving(const Preset *p, const char *id, const char *runs_dir, do
     printf("halving sweep %s: %d candidates, eta %d, rungs at", id, preset_sweep_count(p),
            p->sweep.eta);
     HalvingPlan plan;
-    halving_plan(&plan, preset_sweep_count(p), p->sweep.min_iter, p->sweep.eta,
-                 p->solver.max_iter);
-    for (int k = 0; k < plan.n_rungs; k++)
-        printf(" %d (%d)", plan.iter[k], plan.keep[k]);
+    halving_plan(&plan, preset_sweep_count(p), p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
+    for (int k = 0; k < plan.n_rungs; k++) printf(" %d (%d)", plan.iter[k], plan.keep[k]);
     printf("\n");
     fflush(stdout);
     if (halving_sweep_run(p, id, runs_dir, &cb, halving_on_line, NULL, &o, &err)) {

@@ -153,9 +153,8 @@ __attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t c
 }
 
 /* Appends the range dist(lo, hi) for key k (text: as written) to sw. */
-static const char *sweep_add_range(PresetSweep *sw, const SchemaKey *k, const char *text,
-                                   int dist, double lo, double hi, Preset *scratch, char *msg,
-                                   size_t cap) {
+static const char *sweep_add_range(PresetSweep *sw, const SchemaKey *k, const char *text, int dist,
+                                   double lo, double hi, Preset *scratch, char *msg, size_t cap) {
     if (k->type != SCHEMA_INT && k->type != SCHEMA_FLOAT && k->type != SCHEMA_DOUBLE)
         return say(msg, cap, "a range needs a number key (this one takes %s)",
                    k->type == SCHEMA_ENUM ? "words: use choice(...)" : "no single number");
@@ -787,16 +786,15 @@ static Status validate_halving(const Preset *p, Error *err) {
                        "rung is one of the run's own test passes)",
                        sw->min_iter, p->solver.test_interval);
     if (sw->min_iter >= p->solver.max_iter)
-        return invalid(p, err, "sweep.min_iter: %d is not below solver.max_iter %d",
-                       sw->min_iter, p->solver.max_iter);
+        return invalid(p, err, "sweep.min_iter: %d is not below solver.max_iter %d", sw->min_iter,
+                       p->solver.max_iter);
     return ST_OK;
 }
 
 Status preset_validate(const Preset *p, Error *err) {
     char msg[400];
     int which;
-    if (sweep_check(&p->sweep, &which, msg, sizeof msg))
-        return invalid(p, err, "%s", msg);
+    if (sweep_check(&p->sweep, &which, msg, sizeof msg)) return invalid(p, err, "%s", msg);
     Status hs = validate_halving(p, err);
     if (hs) return hs;
     if (p->sweep.n_keys == 0) return validate_one(p, err);
@@ -923,8 +921,8 @@ Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_
         if (drawn) {
             if (sampler_value(&sw, draw, j, k->type == SCHEMA_INT, drawn_value,
                               sizeof drawn_value) < 0)
-                return error_set(err, ST_ARG, "sweep.%s.%s: a drawn value is too long",
-                                 k->section, k->key);
+                return error_set(err, ST_ARG, "sweep.%s.%s: a drawn value is too long", k->section,
+                                 k->key);
             v = drawn_value;
         }
         if (schema_parse(k, v, out, 0, &e))

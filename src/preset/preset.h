@@ -62,9 +62,9 @@ typedef struct PresetSweep {
     int key[PRESET_SWEEP_KEYS_MAX]; /* schema index of each swept key */
     int n_values[PRESET_SWEEP_KEYS_MAX];
     char values[PRESET_SWEEP_KEYS_MAX][PRESET_SWEEP_VALUES_MAX][PRESET_TEXT_MAX];
-    int dist[PRESET_SWEEP_KEYS_MAX];          /* SweepDist; a range keeps its text in values[j][0] */
+    int dist[PRESET_SWEEP_KEYS_MAX]; /* SweepDist; a range keeps its text in values[j][0] */
     double lo[PRESET_SWEEP_KEYS_MAX], hi[PRESET_SWEEP_KEYS_MAX]; /* a range's bounds */
-    int strategy; /* SweepStrategy (default grid) */
+    int strategy;                                                /* SweepStrategy (default grid) */
     int samples;  /* random draws (random: required; halving: 0 = the grid's combinations) */
     int seed;     /* seed of the draws (default 1) */
     int min_iter; /* halving: the first rung's iterations (a multiple of test_interval) */

@@ -113,10 +113,14 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
     int last = k == plan->n_rungs - 1, target = plan->iter[k];
     RunStatus st;
     int has = sw->dir[c][0] && runstore_read_status(sw->dir[c], &st, NULL) == ST_OK;
-    if (has && (st.state == RUN_DONE || st.state == RUN_FAILED || st.state == RUN_DIVERGED ||
-                ((st.state == RUN_STOPPED || st.state == RUN_PRUNED) && st.iter >= target &&
-                 st.rung >= k)))
-        return 0; /* reached (or cannot go on) */
+    /* Reached (or cannot go on). A stop at the rung's iteration counts only
+     * with the rung's test row: a stop during that pass (on resume it is
+     * run again) leaves none, and resuming to the rung writes it. */
+    if (has &&
+        (st.state == RUN_DONE || st.state == RUN_FAILED || st.state == RUN_DIVERGED ||
+         ((st.state == RUN_STOPPED || st.state == RUN_PRUNED) &&
+          (st.iter > target || (st.iter == target && sweep_score(sw->dir[c], target).scored)))))
+        return 0;
     if (sw->cb && sw->cb->should_stop && sw->cb->should_stop(sw->cb->ctx)) return 1;
     RunnerRung rung = {.halving = sw->id, .candidate = c, .rung = k, .stop_at = last ? 0 : target};
     RunResult res;
@@ -146,8 +150,8 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
 static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *ids, int n,
                         int *next) {
     for (int i = 0; i < n; i++)
-        sw->score[ids[i]] = sw->dir[ids[i]][0] ? sweep_score(sw->dir[ids[i]], plan->iter[k])
-                                               : (HalvingScore){0};
+        sw->score[ids[i]] =
+            sw->dir[ids[i]][0] ? sweep_score(sw->dir[ids[i]], plan->iter[k]) : (HalvingScore){0};
     int m = halving_promote(sw->score, ids, n, plan->keep[k + 1], next);
     for (int i = 0, j = 0; i < n; i++) {
         while (j < m && next[j] < ids[i]) j++;
@@ -193,8 +197,8 @@ Status halving_sweep_run(const Preset *p, const char *id, const char *runs_dir,
     out->best = -1;
     int n = preset_sweep_count(p);
     halving_plan(&out->plan, n, p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
-    Sweep sw = {.p = p, .id = id, .runs_dir = runs_dir, .cb = cb, .on_line = on_line,
-                .line_ctx = line_ctx};
+    Sweep sw = {
+        .p = p, .id = id, .runs_dir = runs_dir, .cb = cb, .on_line = on_line, .line_ctx = line_ctx};
     sw.dir = calloc((size_t)n, sizeof *sw.dir);
     sw.score = calloc((size_t)n, sizeof *sw.score);
     int *ids = malloc(sizeof(int) * (size_t)n), *next = malloc(sizeof(int) * (size_t)n);

@@ -25,8 +25,8 @@
 
 typedef struct HalvingOutcome {
     HalvingPlan plan;
-    int stopped;     /* a stop was asked: resume with halving_sweep_run again */
-    int best;        /* the winner's candidate index (-1: none finished) */
+    int stopped; /* a stop was asked: resume with halving_sweep_run again */
+    int best;    /* the winner's candidate index (-1: none finished) */
     double best_accuracy;
     long iterations; /* iterations the sweep's runs spent (as far as they got) */
     int pruned, done, failed;

@@ -256,8 +256,8 @@ static Status runner_open(const Preset *p, const char *runs_dir, Dataset *ds, Ru
 }
 
 static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const char *snapshot,
-                           const char *runs_dir, const RunnerRung *rung,
-                           const RunnerCallbacks *cb, RunResult *res, Error *err) {
+                           const char *runs_dir, const RunnerRung *rung, const RunnerCallbacks *cb,
+                           RunResult *res, Error *err) {
     RunnerCtx rc = {.w = w, .cb = cb, .max_iter = p->solver.max_iter};
     TrainConfig tc;
     runner_config(p, ds, &tc);
