@@ -630,8 +630,67 @@ static void test_preset_shipped_presets_are_valid(void **state) {
     assert_true(seen >= 15);
 }
 
+/* The [sweep] settings and ranges: each error names file:line and the key. */
+static void test_preset_sweep_strategy_errors(void **state) {
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[sweep]\nstrategy = best\n", "t.ini:2: sweep.strategy: expects grid, random or halving"},
+        {"[sweep]\nstrategy = random\nsolver.base_lr = 0.1, 0.2\n",
+         "t.ini:2: sweep.strategy: random needs samples"},
+        {"[sweep]\nsamples = 0\n", "t.ini:2: sweep.samples: expects a whole number from 1"},
+        {"[sweep]\nsamples = 4\n", "t.ini:2: sweep.samples: only strategy random or halving"},
+        {"[sweep]\neta = 1\n", "t.ini:2: sweep.eta: expects a whole number from 2 to 100"},
+        {"[sweep]\nmin_iter = 10\n", "t.ini:2: sweep.min_iter: only strategy = halving"},
+        {"[sweep]\nstrategy = halving\nsolver.base_lr = 0.1, 0.2\n",
+         "t.ini:2: sweep.min_iter: strategy = halving needs min_iter"},
+        {"[sweep]\nseed = x\n", "t.ini:2: sweep.seed: expects a whole number"},
+        {"[sweep]\nseed = 1\nseed = 2\n", "t.ini:3: sweep.seed: given twice (first on line 2)"},
+        {"[sweep]\nsolver.base_lr = loguniform(1e-4, 1e-1)\n",
+         "t.ini:2: sweep.solver.base_lr: a range (loguniform(1e-4, 1e-1)) is drawn from"},
+        {"[sweep]\nstrategy = random\nsamples = 3\nsolver.base_lr = loguniform(0, 1)\n",
+         "t.ini:4: sweep.solver.base_lr: loguniform needs a low end above 0"},
+        {"[sweep]\nstrategy = random\nsamples = 3\nsolver.base_lr = uniform(2, 1)\n",
+         "t.ini:4: sweep.solver.base_lr: a range needs low < high"},
+        {"[sweep]\nstrategy = random\nsamples = 3\ndata.resolution = uniform(100.5, 200)\n",
+         "t.ini:4: sweep.data.resolution: the range's low end: expects a whole number"},
+        {"[sweep]\nstrategy = random\nsamples = 3\nsolver.lr_policy = uniform(1, 2)\n",
+         "t.ini:4: sweep.solver.lr_policy: a range needs a number key"},
+        {"[sweep]\nstrategy = random\nsamples = 3\ndata.resolution = choice(112, x)\n",
+         "t.ini:4: sweep.data.resolution: expects a whole number"},
+        {"[sweep]\nstrateg = grid\n", "t.ini:2: sweep.strateg: unknown key"},
+    };
+    Preset *p = malloc(sizeof *p);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Error err = {0};
+        assert_int_not_equal(preset_parse(p, cases[i].text, "t.ini", &err), ST_OK);
+        if (!strstr(err.msg, cases[i].want))
+            fail_msg("case %zu: got '%s', want '%s'", i, err.msg, cases[i].want);
+    }
+    /* The rungs against the solver: preset_validate names the keys. */
+    Error err = {0};
+    assert_int_equal(preset_parse(p,
+                                  "[solver]\nmax_iter = 100\ntest_interval = 10\n"
+                                  "[sweep]\nstrategy = halving\nmin_iter = 15\n"
+                                  "solver.base_lr = 0.1, 0.2\n",
+                                  "t.ini", &err),
+                     ST_OK);
+    assert_int_not_equal(preset_validate(p, &err), ST_OK);
+    assert_non_null(
+        strstr(err.msg, "sweep.min_iter: 15 is not a multiple of solver.test_interval"));
+    assert_int_equal(preset_set(p, "sweep.min_iter=100", &err), ST_OK);
+    assert_int_not_equal(preset_validate(p, &err), ST_OK);
+    assert_non_null(strstr(err.msg, "not below solver.max_iter"));
+    assert_int_equal(preset_set(p, "sweep.min_iter=20", &err), ST_OK);
+    assert_int_equal(preset_validate(p, &err), ST_OK);
+    assert_int_not_equal(preset_set(p, "sweep.strategy=ashа", &err), ST_OK);
+    free(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_preset_sweep_strategy_errors),
         cmocka_unit_test(test_preset_shipped_presets_are_valid),
         cmocka_unit_test(test_preset_defaults),
         cmocka_unit_test(test_preset_schema_table),

@@ -31,9 +31,9 @@ list_opens_on_stage_1_in_tutorial_order() {
     wait_for "backbone_w025" || return 1
     expect "demo family" "demo_ft_last_layer demo_ft_all demo_all_direct demo_no_bilinear \
 demo_scratch demo_res_dim demo_weight_decay demo_optimizer demo_augment_off demo_augment_on \
-tiny_scratch" "$(listed | head -11 | xargs)" || return 1
+demo_lr_wd tiny_scratch" "$(listed | head -12 | xargs)" || return 1
     expect "cub family" "ft_last_layer ft_all all_direct no_bilinear res_dim_sweep \
-weight_decay_sweep" "$(listed | sed -n 12,17p | xargs)" || return 1
+weight_decay_sweep" "$(listed | sed -n 13,18p | xargs)" || return 1
     screen | grep -q "^file: presets/demo/ft_last_layer.ini" || { screen; return 1; }
     # The selected preset's description, which the list cuts at 80 columns, stands above it.
     screen | grep -q "^demo_ft_last_layer: stage 1: frozen shipped backbone" || { screen; return 1; }

@@ -178,6 +178,13 @@ RunEntry *app_find_run(App *a, const char *dir) {
 
 int app_queue_preset(App *a, const Preset *p) {
     int n = preset_sweep_count(p), queued = 0;
+    if (p->sweep.strategy == SWEEP_HALVING) { /* rungs decide what runs next: not a queue */
+        app_message(a, 1,
+                    "%s is a halving sweep: run it headless (finelab run %s); the lab shows its "
+                    "runs as they go",
+                    p->experiment.name, p->source[0] ? p->source : "PRESET");
+        return 0;
+    }
     Preset *one = malloc(sizeof *one);
     if (!one) return 0;
     for (int k = 0; k < n; k++) {

@@ -45,7 +45,8 @@ static int grid_load(App *a, GridData *d) {
         snprintf(path, sizeof path, "%s/preset.ini", e->dir);
         if (preset_load(&d->presets[d->n], path, NULL)) continue;
         d->run[d->n] = i;
-        d->entries[d->n] = (PivotEntry){i, &d->presets[d->n], e->status.best_accuracy};
+        d->entries[d->n] = (PivotEntry){i, &d->presets[d->n], e->status.best_accuracy,
+                                        e->status.state == RUN_PRUNED ? e->status.iter : 0};
         d->n++;
     }
     d->n_keys = pivot_varying_keys(d->entries, d->n, d->keys, GRID_KEYS);
@@ -64,6 +65,7 @@ static int map_style(int s) {
     if (s >= PIVOT_STYLE_HEAT1 && s <= PIVOT_STYLE_HEAT5) return ST_HEAT + s;
     if (s == PIVOT_STYLE_HEADER) return ST_HEADER;
     if (s == PIVOT_STYLE_SELECTED) return ST_SELECTED;
+    if (s == PIVOT_STYLE_PRUNED) return ST_DIM;
     return 0;
 }
 
@@ -82,6 +84,26 @@ static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
     int x = textgrid_text(g, 0, y,
                           "what mattered (range of the mean best accuracy per key): ", ST_TITLE);
     textgrid_text(g, x, y, k ? text : "not enough runs with an accuracy yet", k ? 0 : ST_DIM);
+}
+
+/* A halving sweep's cost: iterations its runs spent against the full grid's. */
+static void grid_halving_line(const App *a, const GridData *d, TextGrid *g) {
+    long spent = 0, full = 0;
+    int pruned = 0, halving = 0;
+    for (int i = 0; i < d->n; i++) {
+        const RunStatus *st = &a->runs[d->run[i]].status;
+        halving |= st->halving[0] != '\0';
+        pruned += st->state == RUN_PRUNED;
+        spent += st->iter;
+        full += st->max_iter;
+    }
+    if (!halving) return;
+    char line[256];
+    snprintf(line, sizeof line,
+             "successive halving: %d pruned (dim, @ the iteration); %ld iterations of the full "
+             "grid's %ld (%.0f%%)",
+             pruned, spent, full, full ? 100.0 * spent / full : 0);
+    textgrid_text(g, 0, 1, line, ST_DIM);
 }
 
 static void grid_draw(App *a, TextGrid *g) {
@@ -110,6 +132,7 @@ static void grid_draw(App *a, TextGrid *g) {
              "Grid: sweep of %s, %d runs; best test accuracy per cell (r/c choose the keys)",
              d.name, d.n);
     textgrid_text(g, 0, 0, line, ST_TITLE);
+    grid_halving_line(a, &d, g);
     TextGrid pg;
     int h = g->h - 4;
     if (textgrid_init(&pg, g->w, h) == ST_OK) {

@@ -57,7 +57,7 @@ static void runs_draw(App *a, TextGrid *g) {
         snprintf(iter, sizeof iter, "%s %s", s->state == RUN_RUNNING ? pr.phase : "iter", pr.count);
         snprintf(line, sizeof line, "%c %-*.*s %-11s ", e->marked ? '*' : ' ', idw, idw, e->id,
                  runstore_state_name(s->state));
-        int style = i == a->sel_run ? ST_SELECTED : 0;
+        int style = i == a->sel_run ? ST_SELECTED : s->state == RUN_PRUNED ? ST_DIM : 0;
         int x = textgrid_text(g, 0, 3 + i - top, line, style);
         if (wide) {
             x += textgrid_text(g, x, 3 + i - top, bar, style ? style : ST_SERIES_MAX - 6);

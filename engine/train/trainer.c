@@ -590,7 +590,9 @@ Status trainer_step(Trainer *t, Error *err) {
 }
 
 int trainer_done(const Trainer *t) {
-    return t->stopped || t->solver.iter >= t->cfg.solver.max_iter;
+    int at = t->cfg.stop_at;
+    return t->stopped || t->solver.iter >= t->cfg.solver.max_iter ||
+           (at > 0 && t->solver.iter >= at);
 }
 
 int trainer_stopped(const Trainer *t) {

@@ -88,6 +88,11 @@ typedef struct TrainConfig {
     const char *snapshot_dir; /* where iter_<N>.safetensors go (NULL: no snapshots) */
     int feature_cache;        /* 1: cache features in last_layer mode */
     int cache_views;          /* views per training image kept in the cache */
+    /* > 0 and < solver.max_iter: the run ends early at this iteration (a
+     * successive-halving rung) with a snapshot and a test pass there, as if
+     * stopped; the schedule stays max_iter's, so a resume continues the
+     * same run. 0: none. */
+    int stop_at;
 } TrainConfig;
 
 typedef struct Trainer Trainer;
@@ -122,7 +127,7 @@ Status trainer_restore(Trainer *t, const char *snapshot, Error *err);
 /* Runs one iteration. ST_OK while running; the sticky error otherwise
  * (ST_NUMERIC: diverged, the message says at which iteration). */
 Status trainer_step(Trainer *t, Error *err);
-/* 1 when max_iter is reached or a stop was requested. */
+/* 1 when max_iter (or stop_at) is reached or a stop was requested. */
 int trainer_done(const Trainer *t);
 /* 1 when the run ended because should_stop asked. */
 int trainer_stopped(const Trainer *t);

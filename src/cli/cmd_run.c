@@ -14,6 +14,7 @@
 #include "src/cli/cli.h"
 #include "src/cli/rankwatch.h"
 #include "src/report/progress.h"
+#include "src/run/halving_sweep.h"
 #include "src/run/preflight.h"
 #include "src/run/runner.h"
 
@@ -176,6 +177,54 @@ static int run_printed(const Preset *one, const char *label, const char *resume_
     return code;
 }
 
+static void halving_on_line(void *ctx, const char *line) {
+    (void)ctx;
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+/* Runs (or continues) the halving sweep id of p, printing each run as
+ * run_printed does; returns the exit code. */
+static int run_halving(const Preset *p, const char *id, const char *runs_dir, double every) {
+    RunPrint rp = {.every = every, .last_line = timer_now()};
+    RunnerCallbacks cb = {.ctx = &rp,
+                          .on_start = run_on_start,
+                          .on_row = run_on_row,
+                          .on_log = run_on_log,
+                          .on_progress = run_on_progress,
+                          .should_stop = run_should_stop};
+    HalvingOutcome o;
+    Error err = {0};
+    ranks_in_step = 1;
+    printf("halving sweep %s: %d candidates, eta %d, rungs at", id, preset_sweep_count(p),
+           p->sweep.eta);
+    HalvingPlan plan;
+    halving_plan(&plan, preset_sweep_count(p), p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
+    for (int k = 0; k < plan.n_rungs; k++) printf(" %d (%d)", plan.iter[k], plan.keep[k]);
+    printf("\n");
+    fflush(stdout);
+    if (halving_sweep_run(p, id, runs_dir, &cb, halving_on_line, NULL, &o, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_FAILED;
+    }
+    if (o.stopped) {
+        printf("stopped: continue the sweep with 'finelab resume %s'\n", id);
+        return CLI_OK;
+    }
+    printf("halving sweep %s: %d done, %d pruned, %d failed; %ld iterations against the full "
+           "grid's %ld (%.0f%%)",
+           id, o.done, o.pruned, o.failed, o.iterations, halving_grid_iterations(&o.plan),
+           100.0 * o.iterations / (double)halving_grid_iterations(&o.plan));
+    if (o.best >= 0) {
+        Preset one;
+        char label[512] = "";
+        preset_sweep_item(p, o.best, &one, label, sizeof label, &err);
+        printf("; best: candidate %d (%s) %.2f%%", o.best, label, 100 * o.best_accuracy);
+    }
+    printf("\n");
+    return o.failed ? CLI_FAILED : CLI_OK;
+}
+
 /* Trains the preset file path with the --set assignments applied, every
  * combination of its [sweep] in turn (only combination `only`, 0-based,
  * when it is >= 0: one task of a Slurm job array), printing progress (a
@@ -211,6 +260,23 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
         return CLI_BAD_INPUT;
     }
     install_sigint();
+    if (p.sweep.strategy == SWEEP_HALVING) {
+        if (only >= 0) {
+            fprintf(stderr,
+                    "finelab: %s: --sweep-index runs one combination in full; a halving sweep "
+                    "runs as a whole (finelab run %s), or set sweep.strategy=grid\n",
+                    path, path);
+            return CLI_BAD_INPUT;
+        }
+        char id[512];
+        if (dist_size() > 1 || halving_sweep_create(&p, runs_dir, id, sizeof id, &err)) {
+            fprintf(stderr, "finelab: %s: %s\n", path,
+                    dist_size() > 1 ? "a halving sweep runs in one process, not under mpirun"
+                                    : err.msg);
+            return CLI_BAD_INPUT;
+        }
+        return run_halving(&p, id, runs_dir, every);
+    }
     for (int k = only >= 0 ? only : 0; k < (only >= 0 ? only + 1 : total) && !interrupted; k++) {
         Preset one;
         char label[512] = "";
@@ -365,6 +431,16 @@ int cmd_resume(int argc, char **argv) {
     char dir[1024];
     Error err = {0};
     if (runstore_resolve(runs_dir, run, dir, sizeof dir, &err)) {
+        /* Not a run: a halving sweep's id continues the whole sweep. */
+        Preset *p = malloc(sizeof *p);
+        Error herr = {0};
+        if (p && halving_sweep_load(runs_dir, run, p, &herr) == ST_OK) {
+            install_sigint();
+            int code = run_halving(p, run, runs_dir, every);
+            free(p);
+            return code;
+        }
+        free(p);
         fprintf(stderr, "finelab: %s\n", err.msg);
         return CLI_BAD_INPUT;
     }

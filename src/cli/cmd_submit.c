@@ -82,6 +82,16 @@ static int submit_load(const SubmitArgs *a, Preset *p, char ***labels, int *n) {
         fprintf(stderr, "finelab: %s\n", err.msg);
         return -1;
     }
+    if (p->sweep.strategy == SWEEP_HALVING) {
+        /* Rungs wait on each other: one array per rung with a promotion
+         * step between them (README, "Search beyond grids") is not built. */
+        fprintf(stderr,
+                "finelab: %s: submit does not run halving sweeps yet (each rung waits for the "
+                "last); run it in one process (finelab run %s, e.g. inside one sbatch job), or "
+                "submit the grid (--set sweep.strategy=grid)\n",
+                a->preset, a->preset);
+        return -1;
+    }
     if (preflight_sweep(p, a->runs_dir, NULL, &err)) {
         fprintf(stderr, "finelab: %s: %s\n", a->preset, err.msg);
         return -1;

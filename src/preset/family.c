@@ -11,11 +11,12 @@
 
 /* The tutorial's path (DESIGN.md section 1): the two stages, the two other
  * ways to start, the sweeps over the stage-1 setup, then the knobs its last
- * paragraph leaves to the reader (optimisers, augmentation). */
+ * paragraph leaves to the reader (optimisers, augmentation), then searches
+ * beyond grids (successive halving). */
 static const char *const path[] = {
     "ft_last_layer.ini", "ft_all.ini",        "all_direct.ini",         "no_bilinear.ini",
     "scratch.ini",       "res_dim_sweep.ini", "weight_decay_sweep.ini", "optimizer_sweep.ini",
-    "augment_off.ini",   "augment_on.ini",
+    "augment_off.ini",   "augment_on.ini",    "lr_wd_halving.ini",
 };
 
 static const char *base_name(const char *file) {

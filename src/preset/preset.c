@@ -21,13 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/base/strbuf.h"
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
+#include "src/preset/sampler.h"
 #include "src/preset/schema.h"
 
 enum { VALUE_MAX = 8192, NAME_MAX_ = 256, KEYS_MAX = 128 };
+/* The [sweep] settings that are not preset keys, in setting_names' order. */
+enum { SET_STRATEGY, SET_SAMPLES, SET_SEED, SET_MIN_ITER, SET_ETA, SETTINGS };
 
 /* Stands in for a value too long for inih's line buffer. */
 static const char LONG_MARK[] = "\x01";
@@ -48,6 +52,7 @@ typedef struct Parse {
     char pending_section[NAME_MAX_], pending_key[NAME_MAX_], pending_value[VALUE_MAX];
     int seen[KEYS_MAX];                    /* line of each key's first setting */
     int sweep_line[PRESET_SWEEP_KEYS_MAX]; /* line of each swept key */
+    int setting_line[SETTINGS];            /* line of each [sweep] setting (strategy, ...) */
     int err_line;                          /* 0: no error yet */
     Status err_status;
     char err_msg[sizeof(((Error *)NULL)->msg)];
@@ -147,6 +152,31 @@ __attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t c
     return msg;
 }
 
+/* Appends the range dist(lo, hi) for key k (text: as written) to sw. */
+static const char *sweep_add_range(PresetSweep *sw, const SchemaKey *k, const char *text, int dist,
+                                   double lo, double hi, Preset *scratch, char *msg, size_t cap) {
+    if (k->type != SCHEMA_INT && k->type != SCHEMA_FLOAT && k->type != SCHEMA_DOUBLE)
+        return say(msg, cap, "a range needs a number key (this one takes %s)",
+                   k->type == SCHEMA_ENUM ? "words: use choice(...)" : "no single number");
+    if (strlen(text) >= PRESET_TEXT_MAX)
+        return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
+    char end[64];
+    for (int e = 0; e < 2; e++) { /* both ends within the key's range (whole for an int) */
+        Error err = {0};
+        snprintf(end, sizeof end, "%.17g", e ? hi : lo);
+        if (schema_parse(k, end, scratch, 0, &err))
+            return say(msg, cap, "the range's %s end: %s", e ? "high" : "low", err.msg);
+    }
+    int j = sw->n_keys++;
+    sw->key[j] = schema_index(k);
+    sw->n_values[j] = 1;
+    sw->dist[j] = dist;
+    sw->lo[j] = lo;
+    sw->hi[j] = hi;
+    copy_text(sw->values[j][0], PRESET_TEXT_MAX, text, strlen(text));
+    return NULL;
+}
+
 /* Checks a [sweep] list for key k and appends it to sw. Returns NULL, or
  * what is wrong (in msg, without file and key); sw's keys are unchanged then. */
 static const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Preset *scratch,
@@ -155,6 +185,19 @@ static const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *li
     int too_long, j = sw->n_keys;
     if (j == PRESET_SWEEP_KEYS_MAX)
         return say(msg, cap, "a sweep takes at most %d keys", PRESET_SWEEP_KEYS_MAX);
+    int dist;
+    double lo, hi;
+    int range = sampler_parse_range(list, &dist, &lo, &hi, &why);
+    if (range < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
+    if (range > 0) return sweep_add_range(sw, k, list, dist, lo, hi, scratch, msg, cap);
+    char inner[VALUE_MAX];
+    size_t len;
+    const char *choice = sampler_choice(list, &len);
+    if (choice) { /* choice(a, b) is the list a, b */
+        copy_text(inner, sizeof inner, choice, len);
+        list = inner;
+    }
+    sw->dist[j] = SWEEP_LIST;
     int n = sweep_split(list, sw->values[j], PRESET_SWEEP_VALUES_MAX, &too_long, &why);
     if (n < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
     if (n > PRESET_SWEEP_VALUES_MAX)
@@ -186,6 +229,9 @@ static void sweep_remove(PresetSweep *sw, int j) {
     for (int m = j; m + 1 < sw->n_keys; m++) {
         sw->key[m] = sw->key[m + 1];
         sw->n_values[m] = sw->n_values[m + 1];
+        sw->dist[m] = sw->dist[m + 1];
+        sw->lo[m] = sw->lo[m + 1];
+        sw->hi[m] = sw->hi[m + 1];
         memcpy(sw->values[m], sw->values[m + 1], sizeof sw->values[m]);
     }
     sw->n_keys--;
@@ -207,11 +253,114 @@ static void suggest_dotted(const char *dotted, char *buf, size_t cap) {
     suggest_key(section, dot ? dot + 1 : dotted, buf, cap);
 }
 
+/* --- [sweep] settings --------------------------------------------------------- */
+
+static const char *const setting_names[SETTINGS] = {"strategy", "samples", "seed", "min_iter",
+                                                    "eta"};
+static const char *const strategy_names[] = {"grid", "random", "halving"};
+
+const char *preset_sweep_strategy_name(int strategy) {
+    return strategy >= 0 && strategy <= SWEEP_HALVING ? strategy_names[strategy] : "unknown";
+}
+
+static int setting_find(const char *key) {
+    for (int i = 0; i < SETTINGS; i++)
+        if (strcmp(key, setting_names[i]) == 0) return i;
+    return -1;
+}
+
+/* Sets setting i of sw from text; NULL, or what is wrong (in msg). */
+static const char *setting_set(PresetSweep *sw, int i, const char *text, char *msg, size_t cap) {
+    if (i == SET_STRATEGY) {
+        for (int s = 0; s <= SWEEP_HALVING; s++)
+            if (strcasecmp(text, strategy_names[s]) == 0) {
+                sw->strategy = s;
+                return NULL;
+            }
+        return say(msg, cap, "expects grid, random or halving (got '%.60s')", text);
+    }
+    static const long lo[SETTINGS] = {0, 1, 0, 1, 2};
+    static const long hi[SETTINGS] = {0, PRESET_SWEEP_ITEMS_MAX, 2147483647L, 100000000L, 100};
+    char *end;
+    long v = strtol(text, &end, 10);
+    while (isspace((unsigned char)*end)) end++;
+    if (end == text || *end || v < lo[i] || v > hi[i])
+        return say(msg, cap, "expects a whole number from %ld to %ld (got '%.60s')", lo[i], hi[i],
+                   text);
+    int *field[SETTINGS] = {NULL, &sw->samples, &sw->seed, &sw->min_iter, &sw->eta};
+    *field[i] = (int)v;
+    return NULL;
+}
+
+/* The [sweep] settings that contradict each other or the keys. Returns
+ * NULL, or what is wrong with the key in msg (which: the swept key j, or
+ * -1 - the setting). */
+static const char *sweep_check(const PresetSweep *sw, int *which, char *msg, size_t cap) {
+    int drawn = sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples);
+    if (sw->strategy == SWEEP_RANDOM && !sw->samples) {
+        *which = -1 - SET_STRATEGY;
+        return say(msg, cap, "sweep.strategy: random needs samples (how many draws)");
+    }
+    if (sw->strategy == SWEEP_GRID && sw->samples) {
+        *which = -1 - SET_SAMPLES;
+        return say(msg, cap, "sweep.samples: only strategy random or halving draws samples");
+    }
+    for (int i = SET_MIN_ITER; i <= SET_ETA; i++)
+        if (sw->strategy != SWEEP_HALVING && (i == SET_MIN_ITER ? sw->min_iter : sw->eta != 3)) {
+            *which = -1 - i;
+            return say(msg, cap, "sweep.%s: only strategy = halving uses it", setting_names[i]);
+        }
+    if (sw->strategy == SWEEP_HALVING && !sw->min_iter) {
+        *which = -1 - SET_STRATEGY;
+        return say(msg, cap, "sweep.min_iter: strategy = halving needs min_iter (the first rung)");
+    }
+    for (int j = 0; j < sw->n_keys && !drawn; j++)
+        if (sw->dist[j] != SWEEP_LIST) {
+            const SchemaKey *k = schema_at(sw->key[j]);
+            *which = j;
+            return say(msg, cap,
+                       "sweep.%s.%s: a range (%s) is drawn from: it needs strategy = random, or "
+                       "halving with samples",
+                       k->section, k->key, sw->values[j][0]);
+        }
+    return NULL;
+}
+
+static void sweep_setting(Parse *ps, int i, const char *value, int line) {
+    char msg[300];
+    if (ps->setting_line[i]) {
+        fail(ps, line, ST_FORMAT, "sweep.%s: given twice (first on line %d)", setting_names[i],
+             ps->setting_line[i]);
+        return;
+    }
+    ps->setting_line[i] = line;
+    if (setting_set(&ps->p.sweep, i, value, msg, sizeof msg))
+        fail(ps, line, ST_FORMAT, "sweep.%s: %s", setting_names[i], msg);
+}
+
+/* After the whole file: the settings against each other, at the line of
+ * the key at fault (a missing setting: at the strategy's, else the first key's). */
+static void sweep_finish(Parse *ps) {
+    char msg[400];
+    int which = 0;
+    if (!sweep_check(&ps->p.sweep, &which, msg, sizeof msg)) return;
+    int line = which >= 0 ? ps->sweep_line[which] : ps->setting_line[-1 - which];
+    if (!line) line = ps->sweep_line[0] ? ps->sweep_line[0] : 1;
+    fail(ps, line, ST_FORMAT, "%s", msg);
+}
+
 static void sweep_key(Parse *ps, const char *key, const char *value, int line) {
     char msg[400];
+    int setting = setting_find(key);
+    if (setting >= 0) {
+        sweep_setting(ps, setting, value, line);
+        return;
+    }
     const SchemaKey *k = schema_find_dotted(key);
     if (!k) {
         suggest_dotted(key, msg, sizeof msg);
+        if (!strchr(key, '.') && !msg[0])
+            snprintf(msg, sizeof msg, " (settings: strategy, samples, seed, min_iter, eta)");
         fail(ps, line, ST_FORMAT, "sweep.%s: unknown key%s", key, msg);
         return;
     }
@@ -407,6 +556,8 @@ static void line_text(const char *text, int line, char *buf, size_t cap) {
 
 void preset_defaults(Preset *p) {
     memset(p, 0, sizeof *p);
+    p->sweep.seed = 1;
+    p->sweep.eta = 3;
     for (int i = 0; i < schema_count(); i++) {
         Error e = {0};
         /* A default that does not parse is a bug in the table, caught by any test. */
@@ -437,6 +588,7 @@ Status preset_parse(Preset *p, const char *text, const char *name, Error *err) {
     ps->text = ps->next = text;
     int bad = ini_parse_stream(read_line, ps, on_key, ps);
     flush_pending(ps);
+    sweep_finish(ps);
     if (bad > 0) {
         char got[96];
         line_text(text, bad, got, sizeof got);
@@ -484,6 +636,15 @@ Status preset_set(Preset *p, const char *assignment, Error *err) {
     trim(key);
     const char *value = eq + 1;
     int sweep = strncmp(key, "sweep.", 6) == 0;
+    int setting = sweep ? setting_find(key + 6) : -1;
+    if (setting >= 0) { /* checked against the rest by preset_validate */
+        char text[VALUE_MAX];
+        copy_text(text, sizeof text, value, strlen(value));
+        trim(text);
+        if (setting_set(&p->sweep, setting, text, hint, sizeof hint))
+            return error_set(err, ST_ARG, "%s=%.100s: %s", key, text, hint);
+        return ST_OK;
+    }
     const SchemaKey *k = schema_find_dotted(sweep ? key + 6 : key);
     if (!k) {
         suggest_dotted(sweep ? key + 6 : key, hint, sizeof hint);
@@ -610,7 +771,32 @@ static Status validate_one(const Preset *p, Error *err) {
     return validate_solver(p, err);
 }
 
+/* A halving sweep's rungs against the solver: each rung is one of the
+ * run's own test passes, short of max_iter. */
+static Status validate_halving(const Preset *p, Error *err) {
+    const PresetSweep *sw = &p->sweep;
+    if (sw->strategy != SWEEP_HALVING) return ST_OK;
+    if (p->solver.test_iter < 1 || p->solver.test_interval < 1)
+        return invalid(p, err,
+                       "sweep.strategy: halving ranks candidates by their test passes: it needs "
+                       "solver.test_iter and solver.test_interval above 0");
+    if (sw->min_iter % p->solver.test_interval)
+        return invalid(p, err,
+                       "sweep.min_iter: %d is not a multiple of solver.test_interval %d (each "
+                       "rung is one of the run's own test passes)",
+                       sw->min_iter, p->solver.test_interval);
+    if (sw->min_iter >= p->solver.max_iter)
+        return invalid(p, err, "sweep.min_iter: %d is not below solver.max_iter %d", sw->min_iter,
+                       p->solver.max_iter);
+    return ST_OK;
+}
+
 Status preset_validate(const Preset *p, Error *err) {
+    char msg[400];
+    int which;
+    if (sweep_check(&p->sweep, &which, msg, sizeof msg)) return invalid(p, err, "%s", msg);
+    Status hs = validate_halving(p, err);
+    if (hs) return hs;
     if (p->sweep.n_keys == 0) return validate_one(p, err);
     int n = preset_sweep_count(p);
     Preset *item = malloc(sizeof *item);
@@ -646,8 +832,15 @@ static char *format(const Preset *p, int with_sweep) {
             text_line(&t, k->key, value);
         }
     }
-    if (with_sweep && p->sweep.n_keys) {
+    const PresetSweep *sw = &p->sweep;
+    if (with_sweep && (sw->n_keys || sw->strategy != SWEEP_GRID)) {
         strbuf_puts(&t, "\n[sweep]\n");
+        if (sw->strategy != SWEEP_GRID)
+            strbuf_printf(&t, "strategy = %s\n", strategy_names[sw->strategy]);
+        if (sw->samples) strbuf_printf(&t, "samples = %d\n", sw->samples);
+        if (sw->samples || sw->seed != 1) strbuf_printf(&t, "seed = %d\n", sw->seed);
+        if (sw->strategy == SWEEP_HALVING)
+            strbuf_printf(&t, "min_iter = %d\neta = %d\n", sw->min_iter, sw->eta);
         for (int j = 0; j < p->sweep.n_keys; j++) {
             const SchemaKey *k = schema_at(p->sweep.key[j]);
             if (!k) {
@@ -660,7 +853,7 @@ static char *format(const Preset *p, int with_sweep) {
             strbuf_puts(&t, " =");
             for (int i = 0; i < p->sweep.n_values[j]; i++) {
                 const char *v = p->sweep.values[j][i];
-                int group = strchr(v, ',') != NULL;
+                int group = strchr(v, ',') != NULL && p->sweep.dist[j] == SWEEP_LIST;
                 strbuf_puts(&t, i ? ", " : " ");
                 strbuf_puts(&t, group ? "(" : "");
                 strbuf_puts(&t, v);
@@ -690,7 +883,13 @@ Status preset_write(const Preset *p, const char *path, Error *err) {
 
 /* --- sweeps ----------------------------------------------------------------- */
 
+int preset_sweep_drawn(const Preset *p) {
+    const PresetSweep *sw = &p->sweep;
+    return sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples > 0);
+}
+
 int preset_sweep_count(const Preset *p) {
+    if (preset_sweep_drawn(p) && p->sweep.samples > 0) return p->sweep.samples;
     int n = sweep_combinations(&p->sweep);
     return n < 0 ? PRESET_SWEEP_ITEMS_MAX : n;
 }
@@ -703,10 +902,12 @@ Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_
     if (out != p) *out = *p;
     PresetSweep sw = p->sweep;
     memset(&out->sweep, 0, sizeof out->sweep);
+    out->sweep.seed = 1; /* an item is a concrete preset: no sweep, default settings */
+    out->sweep.eta = 3;
     size_t len = 0;
     if (label && label_cap) label[0] = '\0';
     /* The last key varies fastest: peel digits off i from the end. */
-    int digit[PRESET_SWEEP_KEYS_MAX];
+    int digit[PRESET_SWEEP_KEYS_MAX], drawn = preset_sweep_drawn(p), draw = i;
     for (int j = sw.n_keys - 1; j >= 0; j--) {
         digit[j] = i % sw.n_values[j];
         i /= sw.n_values[j];
@@ -715,7 +916,16 @@ Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_
         const SchemaKey *k = schema_at(sw.key[j]);
         if (!k) return error_set(err, ST_ARG, "sweep key %d is not a preset key", sw.key[j]);
         Error e = {0};
-        if (schema_parse(k, sw.values[j][digit[j]], out, 0, &e))
+        char drawn_value[PRESET_TEXT_MAX];
+        const char *v = sw.values[j][digit[j]];
+        if (drawn) {
+            if (sampler_value(&sw, draw, j, k->type == SCHEMA_INT, drawn_value,
+                              sizeof drawn_value) < 0)
+                return error_set(err, ST_ARG, "sweep.%s.%s: a drawn value is too long", k->section,
+                                 k->key);
+            v = drawn_value;
+        }
+        if (schema_parse(k, v, out, 0, &e))
             return error_set(err, ST_ARG, "sweep.%s.%s: %s", k->section, k->key, e.msg);
         if (!label || !label_cap) continue;
         char value[1024];

@@ -50,11 +50,25 @@ typedef enum LrPolicy {
     LR_SIGMOID
 } LrPolicy;
 
+/* [sweep] strategy: every combination (grid), `samples` seeded draws
+ * (random), or successive halving over the grid's or the draws' candidates. */
+typedef enum SweepStrategy { SWEEP_GRID, SWEEP_RANDOM, SWEEP_HALVING } SweepStrategy;
+/* What a swept key's values are: a list (or choice(...)), or a range that
+ * random draws sample (uniform(lo, hi), loguniform(lo, hi)). */
+typedef enum SweepDist { SWEEP_LIST, SWEEP_UNIFORM, SWEEP_LOGUNIFORM } SweepDist;
+
 typedef struct PresetSweep {
     int n_keys;
     int key[PRESET_SWEEP_KEYS_MAX]; /* schema index of each swept key */
     int n_values[PRESET_SWEEP_KEYS_MAX];
     char values[PRESET_SWEEP_KEYS_MAX][PRESET_SWEEP_VALUES_MAX][PRESET_TEXT_MAX];
+    int dist[PRESET_SWEEP_KEYS_MAX]; /* SweepDist; a range keeps its text in values[j][0] */
+    double lo[PRESET_SWEEP_KEYS_MAX], hi[PRESET_SWEEP_KEYS_MAX]; /* a range's bounds */
+    int strategy;                                                /* SweepStrategy (default grid) */
+    int samples;  /* random draws (random: required; halving: 0 = the grid's combinations) */
+    int seed;     /* seed of the draws (default 1) */
+    int min_iter; /* halving: the first rung's iterations (a multiple of test_interval) */
+    int eta;      /* halving: 1/eta of the candidates go on at each rung (default 3) */
 } PresetSweep;
 
 typedef struct Preset {
@@ -159,9 +173,16 @@ char *preset_format_sweep(const Preset *p);
 /* preset_format into path atomically. */
 Status preset_write(const Preset *p, const char *path, Error *err);
 
-/* Number of concrete presets p's [sweep] expands to (1 without a sweep). */
+/* 1 when p's combinations are seeded random draws (strategy random, or
+ * halving with samples), 0 when they are the grid's Cartesian product. */
+int preset_sweep_drawn(const Preset *p);
+/* "grid", "random", "halving". */
+const char *preset_sweep_strategy_name(int strategy);
+/* Number of concrete presets p's [sweep] expands to (1 without a sweep):
+ * the grid's combinations, or `samples` for drawn sweeps. */
 int preset_sweep_count(const Preset *p);
-/* Fills out with combination i (0-based, last swept key varying fastest) and
+/* Fills out with combination i (0-based; a grid's last swept key varies
+ * fastest; a drawn sweep's item i is draw i of its seed, sampler.h) and
  * label with "key=value, key=value" naming the swept values (may be NULL). */
 Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_t label_cap,
                          Error *err);

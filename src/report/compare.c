@@ -84,7 +84,10 @@ static Status compare_result_rows(CompareTable *t, Error *err) {
             char buf[256];
             switch (k) {
             case 0:
-                snprintf(buf, sizeof buf, "%s", runstore_state_name(st->state));
+                if (st->state == RUN_PRUNED) /* where successive halving ended it */
+                    snprintf(buf, sizeof buf, "pruned @%d", st->iter);
+                else
+                    snprintf(buf, sizeof buf, "%s", runstore_state_name(st->state));
                 break;
             case 1:
             case 2:

@@ -150,8 +150,10 @@ static void pivot_fill(Pivot *p, const PivotEntry *e, int n, const int *ri, cons
         if (acc >= 0 && acc > c->accuracy) { /* NaN fails both tests */
             c->accuracy = acc;
             c->run = e[i].run;
+            c->pruned_at = e[i].pruned_at;
         } else if (c->run < 0) {
             c->run = e[i].run;
+            c->pruned_at = e[i].pruned_at;
         }
     }
     for (int i = 0; i < p->n_rows * p->n_cols; i++) {
@@ -237,10 +239,12 @@ static int cell_text(const Pivot *p, const PivotCell *c, int ascii, char *buf, s
         snprintf(buf, cap, "-");
     else if (level == 0)
         snprintf(buf, cap, "%s", ascii ? "..." : "…");
+    else if (c->pruned_at > 0) /* the accuracy it had when pruned, and where */
+        snprintf(buf, cap, "%.2f%% @%d", 100 * c->accuracy, c->pruned_at);
     else
         snprintf(buf, cap, "%s %.2f%%", ascii ? heat_ascii[level - 1] : heat_utf8[level - 1],
                  100 * c->accuracy);
-    return level;
+    return c->pruned_at > 0 && c->n ? PIVOT_STYLE_PRUNED : level;
 }
 
 static const char *key_name(int key) {

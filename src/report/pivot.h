@@ -25,6 +25,7 @@ typedef enum PivotStyle {
     PIVOT_STYLE_HEAT5 = 5, /* ... highest fifth; level k is style k */
     PIVOT_STYLE_HEADER,    /* key names and value labels */
     PIVOT_STYLE_SELECTED,  /* the selected cell, brackets included */
+    PIVOT_STYLE_PRUNED,    /* a cell whose best run successive halving pruned (dimmed) */
 } PivotStyle;
 
 enum { PIVOT_HEAT_LEVELS = 5 };
@@ -33,12 +34,14 @@ typedef struct PivotEntry {
     int run;              /* the caller's run index, handed back by pivot_selected_run */
     const Preset *preset; /* not owned; must outlive pivot_build only */
     double best_accuracy; /* fraction in [0, 1]; negative or NaN: none yet */
+    int pruned_at;        /* the iteration successive halving pruned the run at; 0: not pruned */
 } PivotEntry;
 
 typedef struct PivotCell {
     double accuracy; /* best among the cell's runs; -1 when none has one */
     int run;         /* the run with that accuracy (else the cell's first run); -1: empty */
     int n;           /* runs in the cell */
+    int pruned_at;   /* that run's PivotEntry.pruned_at */
 } PivotCell;
 
 typedef struct Pivot {

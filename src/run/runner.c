@@ -231,7 +231,7 @@ static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err)
         st->state = RUN_DIVERGED;
     else if (s)
         st->state = RUN_FAILED;
-    else if (trainer_stopped(t))
+    else if (trainer_stopped(t) || trainer_iter(t) < st->max_iter) /* or at a rung (stop_at) */
         st->state = RUN_STOPPED;
     else
         st->state = RUN_DONE;
@@ -256,11 +256,12 @@ static Status runner_open(const Preset *p, const char *runs_dir, Dataset *ds, Ru
 }
 
 static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const char *snapshot,
-                           const char *runs_dir, const RunnerCallbacks *cb, RunResult *res,
-                           Error *err) {
+                           const char *runs_dir, const RunnerRung *rung, const RunnerCallbacks *cb,
+                           RunResult *res, Error *err) {
     RunnerCtx rc = {.w = w, .cb = cb, .max_iter = p->solver.max_iter};
     TrainConfig tc;
     runner_config(p, ds, &tc);
+    if (rung) tc.stop_at = rung->stop_at;
     char init[1200];
     Status s = preflight_init_from(p, runs_dir, init, sizeof init, err);
     if (s) {
@@ -310,7 +311,16 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
         res->bad_input = 1;
         return s;
     }
+    if (rung && rung->stop_at > 0) {
+        snprintf(line, sizeof line, "successive halving: rung %d, training to iteration %d of %d",
+                 rung->rung, rung->stop_at, p->solver.max_iter);
+        runner_on_log(&rc, line);
+    }
     s = runner_drive(t, w, res, err);
+    if (!s && rung && !trainer_stopped(t)) { /* it reached the rung */
+        w->status.rung = rung->rung;
+        runstore_write_status(w, NULL);
+    }
     trainer_destroy(t);
     return s;
 }
@@ -322,8 +332,25 @@ static void runner_fail(RunWriter *w, RunResult *res, Status s, const Error *err
     res->state = RUN_FAILED;
 }
 
+static void runner_mark(RunStatus *st, const RunnerRung *rung) {
+    if (!rung) return;
+    snprintf(st->halving, sizeof st->halving, "%s", rung->halving);
+    st->candidate = rung->candidate;
+}
+
 Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir,
                   const RunnerCallbacks *cb, RunResult *res, Error *err) {
+    return runner_run_rung(p, sweep_label, runs_dir, NULL, cb, res, err);
+}
+
+Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
+                     RunResult *res, Error *err) {
+    return runner_resume_rung(run_dir, runs_dir, NULL, cb, res, err);
+}
+
+Status runner_run_rung(const Preset *p, const char *sweep_label, const char *runs_dir,
+                       const RunnerRung *rung, const RunnerCallbacks *cb, RunResult *res,
+                       Error *err) {
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
     res->final_accuracy = res->best_accuracy = -1;
@@ -345,13 +372,14 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
         return s;
     }
     snprintf(w.status.sweep, sizeof w.status.sweep, "%s", sweep_label ? sweep_label : "");
+    runner_mark(&w.status, rung);
     snprintf(res->run_dir, sizeof res->run_dir, "%s", w.dir);
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
     rc.w = &w; /* status.ini exists now: the dataset phase is done */
     runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
     /* Errors before training record themselves here; runner_drive records
      * how training ended. */
-    s = runner_train(p, &ds, &w, NULL, runs_dir, cb, res, err);
+    s = runner_train(p, &ds, &w, NULL, runs_dir, rung, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     dataset_fini(&ds);
     runstore_close(&w);
@@ -366,8 +394,8 @@ static void runner_restart(RunStatus *st) {
     st->seconds = st->images_per_s = 0;
 }
 
-Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
-                     RunResult *res, Error *err) {
+Status runner_resume_rung(const char *run_dir, const char *runs_dir, const RunnerRung *rung,
+                          const RunnerCallbacks *cb, RunResult *res, Error *err) {
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
     res->final_accuracy = res->best_accuracy = -1;
@@ -375,6 +403,13 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
     RunStatus st;
     Status s = runstore_read_status(run_dir, &st, err);
     if (s) return s;
+    if (st.state == RUN_PRUNED) {
+        res->bad_input = 1;
+        return error_set(err, ST_STATE,
+                         "%s: successive halving pruned the run at iteration %d; resume its "
+                         "sweep instead (finelab resume %s)",
+                         run_dir, st.iter, st.halving);
+    }
     if (st.state == RUN_QUEUED || st.state == RUN_RUNNING || st.state == RUN_DONE) {
         res->bad_input = 1;
         return error_set(err, ST_STATE,
@@ -418,7 +453,8 @@ Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCall
     if (!snapshot[0])
         runner_on_log(&rc, "no snapshot to continue from: training again from iteration 0");
     runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
-    s = runner_train(&p, &ds, &w, snapshot[0] ? snapshot : NULL, runs_dir, cb, res, err);
+    runner_mark(&w.status, rung);
+    s = runner_train(&p, &ds, &w, snapshot[0] ? snapshot : NULL, runs_dir, rung, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     dataset_fini(&ds);
     runstore_close(&w);

@@ -62,6 +62,14 @@ const char *runner_backbone(const Preset *p);
 Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
                     Error *err);
 
+/* Where a run of a successive-halving sweep goes (src/run/halving.h): the
+ * sweep's id, the candidate, the rung it trains to and that rung's
+ * iteration (stop_at; 0: on to max_iter, the last rung). */
+typedef struct RunnerRung {
+    const char *halving;
+    int candidate, rung, stop_at;
+} RunnerRung;
+
 /* Runs p (sweep already expanded; sweep_label may be "") into a new run
  * under runs_dir. Returns ST_OK when training ran to its end or was
  * stopped; otherwise the error (also recorded in status.ini when the run
@@ -76,5 +84,14 @@ Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir
  * or done run. */
 Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
                      RunResult *res, Error *err);
+/* runner_run and runner_resume for a halving sweep's candidate (rung not
+ * NULL): the run records rung's fields in status.ini and ends at
+ * rung->stop_at (when above 0) with a snapshot and a test pass there, in
+ * state stopped, which the sweep turns into pruned or resumes. */
+Status runner_run_rung(const Preset *p, const char *sweep_label, const char *runs_dir,
+                       const RunnerRung *rung, const RunnerCallbacks *cb, RunResult *res,
+                       Error *err);
+Status runner_resume_rung(const char *run_dir, const char *runs_dir, const RunnerRung *rung,
+                          const RunnerCallbacks *cb, RunResult *res, Error *err);
 
 #endif

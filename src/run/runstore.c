@@ -24,7 +24,7 @@
 #include "engine/io/fileio.h"
 
 static const char *const state_names[RUN_STATE_COUNT] = {
-    "queued", "running", "done", "failed", "diverged", "stopped", "interrupted"};
+    "queued", "running", "done", "failed", "diverged", "stopped", "interrupted", "pruned"};
 
 static const char metrics_header[] =
     "iter\tphase\tloss\taccuracy\tlr\tseconds\timages_per_s\tdata_wait\n";
@@ -87,6 +87,9 @@ static int status_handler(void *user, const char *section, const char *key, cons
     TEXT("error", error)
     TEXT("host", host)
     TEXT("slurm", slurm)
+    TEXT("halving", halving)
+    NUM("candidate", candidate, (int)strtol(value, &end, 10))
+    NUM("rung", rung, (int)strtol(value, &end, 10))
     NUM("pid", pid, strtol(value, &end, 10))
     NUM("iter", iter, (int)strtol(value, &end, 10))
     NUM("max_iter", max_iter, (int)strtol(value, &end, 10))
@@ -114,6 +117,7 @@ static void status_defaults(RunStatus *st) {
     st->best_accuracy = st->final_accuracy = st->final_loss = -1;
     st->phase_eta = -1;
     st->ranks = 1;
+    st->rung = -1;
 }
 
 /* Whether st was written on this machine (or by a version that did not
@@ -175,6 +179,10 @@ Status runstore_write_status(RunWriter *w, Error *err) {
     st->host[sizeof st->host - 1] = '\0';
     size_t used = strlen(text);
     snprintf(text + used, sizeof text - used, "host = %s\nslurm = %s\n", st->host, st->slurm);
+    used = strlen(text);
+    if (st->halving[0])
+        snprintf(text + used, sizeof text - used, "halving = %s\ncandidate = %d\nrung = %d\n",
+                 st->halving, st->candidate, st->rung);
     runstore_join(path, sizeof path, w->dir, "status.ini");
     return fileio_write_atomic(path, text, strlen(text), err);
 }
@@ -433,4 +441,15 @@ void runstore_close(RunWriter *w) {
     if (w->metrics) fclose(w->metrics);
     if (w->log) fclose(w->log);
     w->metrics = w->log = NULL;
+}
+
+Status runstore_set_state(const char *run_dir, RunState state, int rung, Error *err) {
+    RunWriter w;
+    memset(&w, 0, sizeof w);
+    snprintf(w.dir, sizeof w.dir, "%s", run_dir);
+    Status s = runstore_read_status(run_dir, &w.status, err);
+    if (s) return s;
+    w.status.state = state;
+    if (rung >= 0) w.status.rung = rung;
+    return runstore_write_status(&w, err);
 }

@@ -33,6 +33,7 @@ typedef enum RunState {
     RUN_DIVERGED,
     RUN_STOPPED,
     RUN_INTERRUPTED,
+    RUN_PRUNED, /* successive halving ended it at a rung (its curve and snapshot kept) */
     RUN_STATE_COUNT
 } RunState;
 
@@ -65,6 +66,11 @@ typedef struct RunStatus {
     /* "<array job id>_<task id>" when a Slurm array task made the run
      * (finelab submit), else "". */
     char slurm[48];
+    /* A successive-halving sweep's run: the sweep's id ("" outside one),
+     * the run's candidate (combination index) and the last rung it reached
+     * (0-based; -1 before the first). */
+    char halving[128];
+    int candidate, rung;
 } RunStatus;
 
 const char *runstore_state_name(RunState s);
@@ -120,6 +126,9 @@ Status runstore_write_status(RunWriter *w, Error *err);
 void runstore_append_row(RunWriter *w, const TrainRow *row);
 /* Appends a timestamped log line (flushed). */
 void runstore_log(RunWriter *w, const char *line);
+/* Rewrites run_dir's status.ini with state (and rung, when >= 0), the rest
+ * as it reads: how successive halving prunes a run that waits at a rung. */
+Status runstore_set_state(const char *run_dir, RunState state, int rung, Error *err);
 /* A writer that writes nothing (dir ""): the other ranks of an MPI run,
  * whose rank 0 writes the run store. */
 void runstore_null(RunWriter *w);
