@@ -150,17 +150,22 @@ static void install_sigint(void) {
 
 /* Runs one concrete preset (resume_dir NULL) or continues the run in
  * resume_dir, printing its progress; returns the exit code. */
+/* The printing callbacks over rp (on rank 0; the others only stop). */
+static RunnerCallbacks run_callbacks(RunPrint *rp) {
+    if (dist_rank() != 0) /* one rank prints, as one writes the run */
+        return (RunnerCallbacks){.ctx = rp, .should_stop = run_should_stop};
+    return (RunnerCallbacks){.ctx = rp,
+                             .on_start = run_on_start,
+                             .on_row = run_on_row,
+                             .on_log = run_on_log,
+                             .on_progress = run_on_progress,
+                             .should_stop = run_should_stop};
+}
+
 static int run_printed(const Preset *one, const char *label, const char *resume_dir,
                        const char *runs_dir, double every) {
     RunPrint rp = {.every = every, .last_line = timer_now()};
-    RunnerCallbacks cb = {.ctx = &rp,
-                          .on_start = run_on_start,
-                          .on_row = run_on_row,
-                          .on_log = run_on_log,
-                          .on_progress = run_on_progress,
-                          .should_stop = run_should_stop};
-    if (dist_rank() != 0) /* one rank prints, as one writes the run */
-        cb = (RunnerCallbacks){.ctx = &rp, .should_stop = run_should_stop};
+    RunnerCallbacks cb = run_callbacks(&rp);
     RunResult res;
     Error err = {0};
     Status s = resume_dir ? runner_resume(resume_dir, runs_dir, &cb, &res, &err)
@@ -187,12 +192,7 @@ static void halving_on_line(void *ctx, const char *line) {
  * run_printed does; returns the exit code. */
 static int run_halving(const Preset *p, const char *id, const char *runs_dir, double every) {
     RunPrint rp = {.every = every, .last_line = timer_now()};
-    RunnerCallbacks cb = {.ctx = &rp,
-                          .on_start = run_on_start,
-                          .on_row = run_on_row,
-                          .on_log = run_on_log,
-                          .on_progress = run_on_progress,
-                          .should_stop = run_should_stop};
+    RunnerCallbacks cb = run_callbacks(&rp);
     HalvingOutcome o;
     Error err = {0};
     ranks_in_step = 1;
