@@ -2,9 +2,11 @@
 # test_halving.sh — a real successive-halving sweep on generated birds:
 # the right numbers of pruned and finished runs, curves continued (not
 # restarted) by the promoted, a sweep stopped between rungs resumed by its
-# id, and the front ends that refuse it (--sweep-index, submit).
+# id, the lab running it as one job (r), and the front ends that refuse it
+# (--sweep-index, submit).
 . "$(dirname "$0")/lib.sh"
 lab_init halving
+tmux_init halving
 lab_birds 3 6 || exit 1
 cd "$tmp" || exit 1
 tiny_preset p.ini birds 80 solver.test_interval=10 experiment.threads=1
@@ -50,6 +52,23 @@ stopped_and_resumed() {
     [ "$(grep "best:" c.log | sed 's/.*best: //')" = "$(grep "best:" a.log | sed 's/.*best: //')" ]
 }
 
+# The lab's r queues the sweep as one job, which runs it rung by rung.
+lab_runs_it_as_one_job() {
+    mkdir -p presets/demo && cp p.ini presets/demo/p.ini
+    T new-session -d -s halving -x 100 -y 30 \
+        "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --presets $tmp/presets --runs-dir $tmp/l; sleep 30"
+    wait_for "Presets:" || return 1
+    keys r
+    wait_for "halving sweep of 4 candidates" 10 || return 1
+    for _ in $(seq 600); do
+        [ "$(states l 2>/dev/null)" = " 1 done; 3 pruned;" ] && break
+        sleep 0.1
+    done
+    [ "$(states l)" = " 1 done; 3 pruned;" ] || { states l; screen; return 1; }
+    wait_for "halving sweep .* done: final test accuracy" 20 || return 1
+    keys F10
+}
+
 refusals() {
     ! "$FINELAB" run p.ini --sweep-index 1 --runs-dir d >d.log 2>&1 &&
         grep -q "a halving sweep runs as a whole" d.log || return 1
@@ -58,5 +77,6 @@ refusals() {
 
 check whole_sweep whole_sweep
 check stopped_and_resumed stopped_and_resumed
+check lab_runs_it_as_one_job lab_runs_it_as_one_job
 check refusals refusals
 finish

@@ -178,12 +178,16 @@ RunEntry *app_find_run(App *a, const char *dir) {
 
 int app_queue_preset(App *a, const Preset *p) {
     int n = preset_sweep_count(p), queued = 0;
-    if (p->sweep.strategy == SWEEP_HALVING) { /* rungs decide what runs next: not a queue */
-        app_message(a, 1,
-                    "%s is a halving sweep: run it headless (finelab run %s); the lab shows its "
-                    "runs as they go",
-                    p->experiment.name, p->source[0] ? p->source : "PRESET");
-        return 0;
+    if (p->sweep.strategy == SWEEP_HALVING) { /* rungs decide what runs next: one job */
+        Error err = {0};
+        int job;
+        if (bridge_enqueue(a->bridge, p, "halving", &job, &err)) {
+            app_message(a, 1, "cannot queue %s: %s", p->experiment.name, err.msg);
+            return 0;
+        }
+        app_message(a, 0, "queued %s: a halving sweep of %d candidates, one job rung by rung",
+                    p->experiment.name, n);
+        return 1;
     }
     Preset *one = malloc(sizeof *one);
     if (!one) return 0;

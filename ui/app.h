@@ -131,7 +131,8 @@ void app_load_presets(App *a);
 void app_load_runs(App *a);
 /* The run entry for dir, or NULL. */
 RunEntry *app_find_run(App *a, const char *dir);
-/* Queues p (a sweep becomes one job per combination) on the bridge. */
+/* Queues p on the bridge: a sweep becomes one job per combination, a
+ * halving sweep one job that runs it rung by rung. */
 int app_queue_preset(App *a, const Preset *p);
 
 /* Moves *sel by delta within 0..n-1 (0 when n is 0). */

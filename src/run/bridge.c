@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/run/halving_sweep.h"
 #include "src/run/runner.h"
 
 typedef struct BridgeJob {
@@ -264,6 +265,42 @@ static int bridge_should_stop(void *ctx) {
 
 /* --- engine thread ------------------------------------------------------------ */
 
+/* A halving sweep's progress line (rungs, promotions): a LOG event. */
+static void bridge_on_line(void *ctx, const char *line) {
+    bridge_on_log(ctx, line);
+}
+
+/* A halving sweep as one job: its runs, rung by rung, through cb (each
+ * run's STARTED and rows as any run's); res names the sweep, done with the
+ * winner's accuracy or stopped; its summary (or how to continue it) is a
+ * LOG line. */
+static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks *cb, RunResult *res,
+                                 Error *err) {
+    memset(res, 0, sizeof *res);
+    res->state = RUN_FAILED;
+    res->final_accuracy = res->best_accuracy = -1;
+    char id[256];
+    HalvingOutcome o;
+    Status s = halving_sweep_create(&j->preset, b->runs_dir, id, sizeof id, err);
+    if (!s)
+        s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_line, cb->ctx, &o, err);
+    if (s) return s;
+    snprintf(res->run_dir, sizeof res->run_dir, "halving sweep %s", id);
+    res->state = o.stopped ? RUN_STOPPED : RUN_DONE;
+    res->final_accuracy = res->best_accuracy = o.best_accuracy;
+    char line[1024];
+    if (o.stopped)
+        snprintf(line, sizeof line,
+                 "halving sweep %s stopped: continue it with 'finelab resume %s'", id, id);
+    else
+        snprintf(line, sizeof line,
+                 "halving sweep %s: %d done, %d pruned, %d failed; %ld iterations of the full "
+                 "grid's %ld",
+                 id, o.done, o.pruned, o.failed, o.iterations, halving_grid_iterations(&o.plan));
+    bridge_on_log(cb->ctx, line);
+    return ST_OK;
+}
+
 /* Runs j to its end and posts FINISHED; called without the lock. */
 static void bridge_run_job(Bridge *b, BridgeJob *j) {
     BridgeRun r = {.b = b, .job = j->id};
@@ -276,7 +313,9 @@ static void bridge_run_job(Bridge *b, BridgeJob *j) {
     RunResult res;
     Error err = {0};
     Status s = j->resume_dir[0] ? runner_resume(j->resume_dir, b->runs_dir, &cb, &res, &err)
-                                : runner_run(&j->preset, j->label, b->runs_dir, &cb, &res, &err);
+               : j->preset.sweep.strategy == SWEEP_HALVING
+                   ? bridge_run_halving(b, j, &cb, &res, &err)
+                   : runner_run(&j->preset, j->label, b->runs_dir, &cb, &res, &err);
     BridgeEvent ev;
     bridge_event_init(&ev, BRIDGE_EV_FINISHED, j->id);
     ev.state = res.state;
