@@ -2,8 +2,8 @@
 # test_halving.sh — a real successive-halving sweep on generated birds:
 # the right numbers of pruned and finished runs, curves continued (not
 # restarted) by the promoted, a sweep stopped between rungs resumed by its
-# id, the lab running it as one job (r), and the front ends that refuse it
-# (--sweep-index, submit).
+# id, the lab running it as one job (r), submit's one-task script, and the
+# refusals (--sweep-index; submit --ranks).
 . "$(dirname "$0")/lib.sh"
 lab_init halving
 tmux_init halving
@@ -72,7 +72,11 @@ lab_runs_it_as_one_job() {
 refusals() {
     ! "$FINELAB" run p.ini --sweep-index 1 --runs-dir d >d.log 2>&1 &&
         grep -q "a halving sweep runs as a whole" d.log || return 1
-    ! "$FINELAB" submit p.ini --runs-dir d >e.log 2>&1 && grep -q "does not run halving" e.log
+    ! "$FINELAB" submit p.ini --runs-dir d --ranks 2 >e.log 2>&1 &&
+        grep -q "a halving sweep is submitted as one task of one process" e.log || return 1
+    # submit: one task runs the whole sweep (tests/test_slurm.sh runs it).
+    "$FINELAB" submit p.ini --runs-dir d --dry-run >f.log 2>&1 &&
+        grep -q "^#SBATCH --array=0-0$" f.log && ! grep -q -- "--sweep-index" f.log
 }
 
 check whole_sweep whole_sweep

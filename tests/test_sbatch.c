@@ -54,6 +54,25 @@ static void test_sbatch_no_limit_one_task(void **state) {
     free(text);
 }
 
+/* A halving sweep: one task runs the whole sweep, without --sweep-index. */
+static void test_sbatch_whole_sweep(void **state) {
+    (void)state;
+    SbatchJob j = job();
+    j.max_parallel = 0;
+    j.tasks = 1;
+    j.whole = 1;
+    char *text = sbatch_script(&j);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "# finelab submit: the whole sweep of "));
+    assert_non_null(strstr(text, "\n#SBATCH --array=0-0\n"));
+    assert_null(strstr(text, "--sweep-index"));
+    assert_non_null(strstr(text, " run "));
+    free(text);
+    Error err = {0};
+    j.tasks = 2;
+    assert_int_equal(sbatch_check(&j, &err), ST_ARG);
+}
+
 static void test_sbatch_mpi_and_extra_lines(void **state) {
     (void)state;
     SbatchJob j = job();
@@ -108,6 +127,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sbatch_array_with_limit),
         cmocka_unit_test(test_sbatch_no_limit_one_task),
+        cmocka_unit_test(test_sbatch_whole_sweep),
         cmocka_unit_test(test_sbatch_mpi_and_extra_lines),
         cmocka_unit_test(test_sbatch_check_refuses),
     };

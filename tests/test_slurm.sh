@@ -241,12 +241,25 @@ two_rank_task() {
         { cat "$tmp/runs_mpi"/*/status.ini; return 1; }
 }
 
+# A halving sweep goes as one task that runs it rung by rung.
+halving_sweep_as_one_task() {
+    tiny_preset "$tmp/halving.ini" "$tmp/birds" 40 solver.test_interval=10 experiment.threads=1
+    printf '[sweep]\nstrategy = halving\nmin_iter = 10\neta = 2\nsolver.base_lr = 0.1, 0.03, 0.01, 0.003\n' \
+        >> "$tmp/halving.ini"
+    "$FINELAB" submit "$tmp/halving.ini" --runs-dir "$tmp/runs_halving" --wait \
+        > "$tmp/halving.out" 2>&1 || { cat "$tmp/halving.out" "$tmp/runs_halving"/slurm/*.out; return 1; }
+    local states
+    states=$(cat "$tmp/runs_halving"/*/status.ini | sed -n 's/^state = //p' | sort | uniq -c | xargs)
+    [ "$states" = "1 done 3 pruned" ] || { echo "$states"; cat "$tmp/runs_halving"/slurm/*.out; return 1; }
+}
+
 check slurm_sweep_as_array sweep_as_array
 check slurm_four_runs_done_with_their_keys four_runs_done_with_their_keys
 check slurm_never_more_than_two_at_once never_more_than_two_at_once
 check slurm_waiting_tasks_read_queued waiting_tasks_read_queued
 check slurm_held_task_queued_then_cancelled held_task_queued_then_cancelled
 check slurm_scancel_int_stops_cleanly scancel_int_stops_cleanly
+check slurm_halving_sweep_as_one_task halving_sweep_as_one_task
 if "$FINELAB" version | grep -q '^MPI: ' && ! "$FINELAB" version | grep -q '^MPI: not built'; then
     check slurm_two_rank_task two_rank_task
 else

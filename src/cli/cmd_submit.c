@@ -82,19 +82,24 @@ static int submit_load(const SubmitArgs *a, Preset *p, char ***labels, int *n) {
         fprintf(stderr, "finelab: %s\n", err.msg);
         return -1;
     }
-    if (p->sweep.strategy == SWEEP_HALVING) {
-        /* Rungs wait on each other: one array per rung with a promotion
-         * step between them (README, "Search beyond grids") is not built. */
+    if (p->sweep.strategy == SWEEP_HALVING && a->ranks > 1) {
         fprintf(stderr,
-                "finelab: %s: submit does not run halving sweeps yet (each rung waits for the "
-                "last); run it in one process (finelab run %s, e.g. inside one sbatch job), or "
-                "submit the grid (--set sweep.strategy=grid)\n",
-                a->preset, a->preset);
+                "finelab: %s: a halving sweep is submitted as one task of one process (--ranks "
+                "is for grid and random sweeps)\n",
+                a->preset);
         return -1;
     }
     if (preflight_sweep(p, a->runs_dir, NULL, &err)) {
         fprintf(stderr, "finelab: %s: %s\n", a->preset, err.msg);
         return -1;
+    }
+    if (p->sweep.strategy == SWEEP_HALVING) {
+        /* Rungs wait on each other: the whole sweep is one task, rung by
+         * rung as `finelab run` does it (README, "Search beyond grids"). */
+        *n = 1;
+        *labels = calloc(1, sizeof **labels);
+        if (!*labels || !((*labels)[0] = strdup("halving sweep"))) return -1;
+        return 0;
     }
     *n = preset_sweep_count(p);
     *labels = calloc((size_t)*n, sizeof **labels);
@@ -236,6 +241,7 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
                      .tasks = n,
                      .max_parallel = a->max_parallel,
                      .ranks = a->ranks,
+                     .whole = p->sweep.strategy == SWEEP_HALVING,
                      .extra = a->extra,
                      .n_extra = a->n_extra};
     if (sbatch_check(&job, &err)) {

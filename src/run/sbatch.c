@@ -39,8 +39,9 @@ Status sbatch_check(const SbatchJob *j, Error *err) {
         return s;
     for (int i = 0; i < j->n_extra; i++)
         if ((s = sbatch_check_text("--sbatch", j->extra[i], err))) return s;
-    if (j->tasks < 1)
-        return error_set(err, ST_ARG, "sbatch: %d array tasks (needs >= 1)", j->tasks);
+    if (j->tasks < 1 || (j->whole && j->tasks != 1))
+        return error_set(err, ST_ARG, "sbatch: %d array tasks (needs >= 1; 1 for a whole sweep)",
+                         j->tasks);
     if (j->max_parallel < 0 || j->ranks < 0)
         return error_set(err, ST_ARG, "sbatch: --max-parallel %d, --ranks %d (need >= 0)",
                          j->max_parallel, j->ranks);
@@ -49,8 +50,12 @@ Status sbatch_check(const SbatchJob *j, Error *err) {
 
 char *sbatch_script(const SbatchJob *j) {
     StrBuf b = {0};
-    strbuf_printf(&b, "#!/bin/sh\n# finelab submit: %d combination%s of %s\n", j->tasks,
-                  j->tasks == 1 ? "" : "s", j->preset);
+    if (j->whole)
+        strbuf_printf(&b, "#!/bin/sh\n# finelab submit: the whole sweep of %s in one task\n",
+                      j->preset);
+    else
+        strbuf_printf(&b, "#!/bin/sh\n# finelab submit: %d combination%s of %s\n", j->tasks,
+                      j->tasks == 1 ? "" : "s", j->preset);
     strbuf_printf(&b, "#SBATCH --job-name=%s\n", j->name);
     strbuf_printf(&b, "#SBATCH --array=0-%d", j->tasks - 1);
     if (j->max_parallel > 0) strbuf_printf(&b, "%%%d", j->max_parallel);
@@ -62,7 +67,8 @@ char *sbatch_script(const SbatchJob *j) {
     sbatch_quote(&b, j->finelab);
     strbuf_puts(&b, " run ");
     sbatch_quote(&b, j->preset);
-    strbuf_puts(&b, " --sweep-index \"$SLURM_ARRAY_TASK_ID\" --runs-dir ");
+    if (!j->whole) strbuf_puts(&b, " --sweep-index \"$SLURM_ARRAY_TASK_ID\"");
+    strbuf_puts(&b, " --runs-dir ");
     sbatch_quote(&b, j->runs_dir);
     /* A line a minute in the task's output file, not one every 5 s. */
     strbuf_puts(&b, " --progress 60\n");

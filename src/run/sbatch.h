@@ -3,11 +3,11 @@
  * job-array task per combination of a preset's [sweep], each running
  * `finelab run PRESET --sweep-index $SLURM_ARRAY_TASK_ID --runs-dir DIR`
  * into the shared run store (through `mpirun -np N` when the task is an
- * N-rank MPI job). A pure function of an SbatchJob: nothing is read,
- * written or run here, so the text is checked value for value in
- * tests/test_sbatch.c. Paths are single-quoted for the shell; they should
- * be absolute, since the task runs on another node in another directory.
- * Reentrant; any thread.
+ * N-rank MPI job); or, for a sweep whose runs wait on each other (a
+ * halving sweep's rungs), one task that runs it whole. A pure function of an SbatchJob: nothing is
+ * read, written or run here, so the text is checked value for value in tests/test_sbatch.c. Paths
+ * are single-quoted for the shell; they should be absolute, since the task runs on another node in
+ * another directory. Reentrant; any thread.
  */
 #ifndef FINELAB_SBATCH_H
 #define FINELAB_SBATCH_H
@@ -23,6 +23,7 @@ typedef struct SbatchJob {
     int tasks;                /* array size: the sweep's combination count, >= 1 */
     int max_parallel;         /* the array's %K (0: no limit) */
     int ranks;                /* MPI ranks per task (<= 1: one process, no mpirun) */
+    int whole;                /* 1: one task runs the whole sweep (no --sweep-index) */
     const char *const *extra; /* each becomes one "#SBATCH <arg>" line, in order */
     int n_extra;
 } SbatchJob;
