@@ -66,6 +66,13 @@ lab_runs_it_as_one_job() {
     done
     [ "$(states l)" = " 1 done; 3 pruned;" ] || { states l; screen; return 1; }
     wait_for "halving sweep .* done: final test accuracy" 20 || return 1
+    # Compare (the last runs) and the Grid count what it spent.
+    keys 5
+    wait_for "halving: 3 of 4 runs pruned .* 160 of the full grid's 320 iterations (50%)" 10 ||
+        return 1
+    keys 6
+    wait_for "halving: 3 of 4 runs pruned .* 160 of the full grid's 320 iterations (50%)" 10 ||
+        return 1
     keys F10
 }
 

@@ -16,6 +16,7 @@
 
 #include "engine/io/fileio.h"
 #include "src/report/compare.h"
+#include "src/report/halving_cost.h"
 #include "src/report/table.h"
 #include "ui/screen.h"
 #include "ui/term.h"
@@ -67,10 +68,19 @@ static int map_style(int s) {
     case TABLE_STYLE_WORSE:
         return ST_BAD;
     case TABLE_STYLE_NEUTRAL:
+    case TABLE_STYLE_PRUNED:
         return ST_DIM;
     default:
         return 0;
     }
+}
+
+/* With runs of a halving sweep: how many were pruned, and what they spent. */
+static void halving_line(const CompareTable *t, TextGrid *g) {
+    HalvingCost c = {0};
+    for (int i = 0; i < t->n_runs; i++) halving_cost_add(&c, &t->runs[i].status);
+    char line[256];
+    if (halving_cost_text(&c, line, sizeof line)) textgrid_text(g, 0, 1, line, ST_DIM);
 }
 
 static void comparescr_draw(App *a, TextGrid *g) {
@@ -92,6 +102,7 @@ static void comparescr_draw(App *a, TextGrid *g) {
              a->cmp_baseline >= 0 && a->cmp_baseline < t.n_runs ? t.runs[a->cmp_baseline].id
                                                                 : "none");
     textgrid_text(g, 0, 0, line, ST_TITLE);
+    halving_line(&t, g);
     int table_h = (g->h - 2) / 2;
     if (table_h > t.n_runs + 1) table_h = t.n_runs + 1;
     if (table_h < 3) table_h = 3;

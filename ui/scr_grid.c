@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "src/preset/schema.h"
+#include "src/report/halving_cost.h"
 #include "src/report/importance.h"
 #include "src/report/pivot.h"
 #include "ui/screen.h"
@@ -88,22 +89,10 @@ static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
 
 /* A halving sweep's cost: iterations its runs spent against the full grid's. */
 static void grid_halving_line(const App *a, const GridData *d, TextGrid *g) {
-    long spent = 0, full = 0;
-    int pruned = 0, halving = 0;
-    for (int i = 0; i < d->n; i++) {
-        const RunStatus *st = &a->runs[d->run[i]].status;
-        halving |= st->halving[0] != '\0';
-        pruned += st->state == RUN_PRUNED;
-        spent += st->iter;
-        full += st->max_iter;
-    }
-    if (!halving) return;
+    HalvingCost c = {0};
+    for (int i = 0; i < d->n; i++) halving_cost_add(&c, &a->runs[d->run[i]].status);
     char line[256];
-    snprintf(line, sizeof line,
-             "successive halving: %d pruned (dim, @ the iteration); %ld iterations of the full "
-             "grid's %ld (%.0f%%)",
-             pruned, spent, full, full ? 100.0 * spent / full : 0);
-    textgrid_text(g, 0, 1, line, ST_DIM);
+    if (halving_cost_text(&c, line, sizeof line)) textgrid_text(g, 0, 1, line, ST_DIM);
 }
 
 static void grid_draw(App *a, TextGrid *g) {

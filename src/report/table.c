@@ -253,9 +253,10 @@ static void render_row(TextGrid *g, int x0, int y, int w, const Layout *L, const
                        const TableView *v, int run, int selected) {
     const char *ell = v->ascii ? "~" : "…";
     int base = has_baseline(t, v) ? v->baseline : -1;
-    int style = selected      ? TABLE_STYLE_SELECTED
-                : run == base ? TABLE_STYLE_BASELINE
-                              : TABLE_STYLE_PLAIN;
+    int style = selected                                  ? TABLE_STYLE_SELECTED
+                : run == base                             ? TABLE_STYLE_BASELINE
+                : t->runs[run].status.state == RUN_PRUNED ? TABLE_STYLE_PRUNED
+                                                          : TABLE_STYLE_PLAIN;
     if (selected)
         for (int x = x0; x < x0 + w; x++) textgrid_put(g, x, y, " ", style);
     if (selected) textgrid_put(g, x0, y, ">", style);

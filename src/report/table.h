@@ -27,6 +27,7 @@ typedef enum TableStyle {
     TABLE_STYLE_BETTER,     /* ▲/▼ of a result better than the baseline's */
     TABLE_STYLE_WORSE,      /* ▲/▼ of a result worse than the baseline's */
     TABLE_STYLE_NEUTRAL,    /* ▲/▼ of a preset key (neither better nor worse) */
+    TABLE_STYLE_PRUNED,     /* the text of a run successive halving pruned (not selected) */
 } TableStyle;
 
 /* Owned by the caller (the UI). Rows are positions in the sorted order. */
