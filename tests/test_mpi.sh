@@ -140,11 +140,8 @@ check resume_with_two_ranks_equals_no_stop resume_with_two_ranks_equals_no_stop
 # rank: one process resuming trains with a global batch of B x iter_size.)
 resume_with_one_rank_continues_the_rows() {
     tiny_preset "$tmp/long.ini" "$tmp/birds" 300 solver.snapshot=0 solver.test_interval=100
-    mpi2 run "$tmp/long.ini" --runs-dir "$tmp/stopped" > "$tmp/stopped.out" 2>&1 &
-    local job=$! dir="" pid=""
-    reach "$tmp/stopped" 20
-    [ -n "$pid" ] && kill -INT "$pid"
-    wait $job
+    local dir
+    dir=$(stop_at "$tmp/stopped" "$tmp/long.ini" 20)
     grep -q '^state = stopped' "$dir/status.ini" && grep -q '^ranks = 2' "$dir/status.ini" ||
         { cat "$tmp/stopped.out" "$dir/status.ini" >&2; return 1; }
     local at

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/data/dataset.h"
+#include "engine/io/fileio.h"
 #include "engine/synth/synth.h"
 #include "engine/train/trainer.h"
 #include "tests/testutil.h"
@@ -226,9 +227,7 @@ static void test_trainer_deterministic_and_resume_equivalent(void **state) {
     (void)state;
     char snaps[160];
     snprintf(snaps, sizeof snaps, "%s/snaps", dir);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", snaps);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fileio_mkdirs(snaps, NULL), ST_OK);
     TrainConfig c = tiny();
     c.solver.policy = SOLVER_MULTISTEP;
     c.solver.gamma = 0.5;
@@ -304,9 +303,7 @@ static void test_trainer_resume_exact_for_every_solver_type(void **state) {
     (void)state;
     char snaps[160];
     snprintf(snaps, sizeof snaps, "%s/snaps_types", dir);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", snaps);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fileio_mkdirs(snaps, NULL), ST_OK);
     for (int type = 0; type < SOLVER_TYPES; type++) {
         TrainConfig c = tiny();
         c.net.freeze_backbone = 0;
