@@ -485,6 +485,13 @@ static Status trainer_test(Trainer *t, Error *err) {
     return ST_OK;
 }
 
+/* A test pass on every rank, then its outcome agreed: any rank's error
+ * (in t->err) or stop is every rank's. */
+static Status trainer_test_agreed(Trainer *t) {
+    Status s = trainer_agree(t, trainer_test(t, &t->err));
+    return s ? s : trainer_agree_stop(t);
+}
+
 /* Caffe's UpdateSmoothedLoss. */
 static void trainer_smooth(Trainer *t, double loss) {
     int avg = t->cfg.average_loss;
@@ -507,10 +514,7 @@ Status trainer_step(Trainer *t, Error *err) {
     for (int i = 0; i < t->solver.n_params; i++) param_zero_grad(t->solver.params[i]);
     if (c->test_interval > 0 && iter % c->test_interval == 0 &&
         (iter > 0 || c->test_initialization) && t->last_test_iter != iter) {
-        /* Every rank tests; all learn of any rank's error or stop. */
-        s = trainer_agree(t, trainer_test(t, &t->err));
-        if (!s) s = trainer_agree_stop(t);
-        if (s) {
+        if ((s = trainer_test_agreed(t))) {
             t->sticky = s;
             return error_set(err, s, "%s", t->err.msg);
         }
@@ -610,9 +614,7 @@ Status trainer_finish(Trainer *t, double *acc, Error *err) {
     if (t->last_snapshot_iter != t->solver.iter) s = trainer_snapshot(t, err);
     if (!s && !t->stopped && t->cfg.test_iter > 0) {
         if (t->last_test_iter != t->solver.iter) {
-            s = trainer_agree(t, trainer_test(t, &t->err));
-            if (!s) s = trainer_agree_stop(t);
-            if (s) error_set(err, s, "%s", t->err.msg);
+            if ((s = trainer_test_agreed(t))) error_set(err, s, "%s", t->err.msg);
         }
         if (!s && !t->stopped) *acc = t->last_acc; /* not when stopped during that test */
     }

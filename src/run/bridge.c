@@ -265,15 +265,10 @@ static int bridge_should_stop(void *ctx) {
 
 /* --- engine thread ------------------------------------------------------------ */
 
-/* A halving sweep's progress line (rungs, promotions): a LOG event. */
-static void bridge_on_line(void *ctx, const char *line) {
-    bridge_on_log(ctx, line);
-}
-
 /* A halving sweep as one job: its runs, rung by rung, through cb (each
  * run's STARTED and rows as any run's); res names the sweep, done with the
- * winner's accuracy or stopped; its summary (or how to continue it) is a
- * LOG line. */
+ * winner's accuracy or stopped; its progress lines (rungs, promotions)
+ * and its summary (or how to continue it) are LOG events. */
 static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks *cb, RunResult *res,
                                  Error *err) {
     memset(res, 0, sizeof *res);
@@ -282,8 +277,7 @@ static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks 
     char id[256];
     HalvingOutcome o;
     Status s = halving_sweep_create(&j->preset, b->runs_dir, id, sizeof id, err);
-    if (!s)
-        s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_line, cb->ctx, &o, err);
+    if (!s) s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_log, cb->ctx, &o, err);
     if (s) return s;
     snprintf(res->run_dir, sizeof res->run_dir, "halving sweep %s", id);
     res->state = o.stopped ? RUN_STOPPED : RUN_DONE;
