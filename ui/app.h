@@ -14,6 +14,7 @@
 
 #include "src/preset/preset.h"
 #include "src/report/chart.h"
+#include "src/report/diagnosis.h"
 #include "src/report/textgrid.h"
 #include "src/run/bridge.h"
 #include "src/run/runstore.h"
@@ -105,6 +106,14 @@ typedef struct App {
     int n_slurm_gone;
     /* monitor */
     char mon_dir[1600];
+    /* Its diagnosis (relatives_diagnose reads the store), kept while the
+     * run, its row count and state, and the store's listing stay as they
+     * were when it was made. malloc'd; NULL: none yet. */
+    Diagnosis *mon_diag;
+    char mon_diag_dir[1600];
+    int mon_diag_rows;
+    RunState mon_diag_state;
+    double mon_diag_listed_at;
     double ema; /* smoothing weight 0..0.99 */
     int log_y;
     ChartGlyphs glyphs;

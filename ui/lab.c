@@ -298,6 +298,7 @@ LabResult lab_run(const LabOptions *o, char *why, size_t cap) {
     free(a->runs);
     free(a->slurm_tasks);
     free(a->slurm_gone);
+    free(a->mon_diag);
     free(a);
     return LAB_OK;
 }

@@ -65,12 +65,22 @@ static void draw_chart(App *a, TextGrid *g, int x0, int y0, int w, int h, const 
 /* Two rows from y: what the curves show (every kind found, the first
  * one's numbers), then its next step and the f fork, or the stage runs'
  * results when nothing is found. */
-static void monitor_diagnosis(TextGrid *g, const char *dir, int y) {
-    Diagnosis *d = malloc(sizeof *d);
-    Error err = {0};
-    if (!d || relatives_diagnose(dir, 1, d, &err)) {
+static void monitor_diagnosis(App *a, TextGrid *g, const char *dir, const RunStatus *st, int rows,
+                              int y) {
+    Diagnosis *d = a->mon_diag;
+    if (!d || strcmp(a->mon_diag_dir, dir) != 0 || a->mon_diag_rows != rows ||
+        a->mon_diag_state != st->state || a->mon_diag_listed_at != a->runs_loaded_at) {
+        /* Made again only when what it reads may have changed. */
+        if (!d && !(d = a->mon_diag = malloc(sizeof *d))) return;
+        Error err = {0};
+        snprintf(a->mon_diag_dir, sizeof a->mon_diag_dir, "%s", dir);
+        a->mon_diag_rows = rows;
+        a->mon_diag_state = st->state;
+        a->mon_diag_listed_at = a->runs_loaded_at;
+        if (relatives_diagnose(dir, 1, d, &err)) a->mon_diag_dir[0] = '\0';
+    }
+    if (!a->mon_diag_dir[0]) {
         textgrid_printf(g, 0, y, ST_DIM, "diagnosis: -");
-        free(d);
         return;
     }
     char kinds[256];
@@ -89,7 +99,6 @@ static void monitor_diagnosis(TextGrid *g, const char *dir, int y) {
     } else if (d->compare[0]) {
         textgrid_printf(g, 0, y + 1, ST_DIM, "%s", d->compare);
     }
-    free(d);
 }
 
 static void monitor_draw(App *a, TextGrid *g) {
@@ -180,7 +189,7 @@ static void monitor_draw(App *a, TextGrid *g) {
     if (a->ema <= 0) loss[1].label = NULL; /* not drawn */
     draw_chart(a, g, 0, 3, cw - 1, ch, "loss: train", loss, 3, a->log_y, x_min);
     draw_chart(a, g, side ? cw : 0, side ? 3 : 3 + ch, cw - 1, ch, "accuracy %:", acc, 2, 0, x_min);
-    monitor_diagnosis(g, dir, g->h - MONITOR_DIAG_ROWS);
+    monitor_diagnosis(a, g, dir, &st, n, g->h - MONITOR_DIAG_ROWS);
     for (int k = 0; k < 5; k++) {
         free(s[k].x);
         free(s[k].y);
