@@ -4,7 +4,8 @@
 # end with `finish`. A test that runs finelab on a generated dataset also
 # calls `lab_init NAME` and `lab_birds`, and writes its few-second training
 # presets with `tiny_preset`. A test that drives the lab through tmux calls
-# `tmux_init SESSION` and uses T, screen, keys, wait_for and wait_gone.
+# `tmux_init SESSION` and uses T, screen, keys, wait_for and wait_gone, and
+# in the editor select_key.
 FINELAB=${FINELAB_BIN:-build/release/finelab}
 failed=0
 check() {
@@ -108,5 +109,29 @@ wait_gone() {
         sleep 0.1
     done
     echo "--- waited ${limit}s for '$1' to go; the screen was:"; screen
+    return 1
+}
+
+# selected: the key the editor's help line names (the selected one).
+selected() { screen | sed -n 's/^\([a-z]*\.[a-z_0-9]*\): .*/\1/p' | tail -1; }
+# select_key SECTION.KEY: in the editor, Up to the first row, then Down, a
+# row at a time (each drawn before the next), until the help line names it;
+# so a test names the key it edits rather than counting rows.
+select_key() {
+    keys $(printf 'Up %.0s' $(seq 80))
+    wait_for "^transfer.mode: " 5 >/dev/null || return 1
+    local prev=transfer.mode now
+    for _ in $(seq 80); do
+        [ "$prev" = "$1" ] && return 0
+        keys Down
+        for _ in $(seq 50); do
+            now=$(selected)
+            [ "$now" != "$prev" ] && break
+            sleep 0.05
+        done
+        [ "$now" = "$prev" ] && break # the last row
+        prev=$now
+    done
+    echo "--- never reached $1:"; screen
     return 1
 }

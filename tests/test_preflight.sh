@@ -69,8 +69,7 @@ lab_queue_and_editor() {
     keys Enter
     wait_for "dataset  *= missing_birds  ! missing_birds: no such file or directory" || return 1
     wait_for "cannot run: data.dataset: missing_birds" || return 1
-    # data.dataset is row 17: the twelve tutorial's knobs, the four [experiment] keys, then it.
-    for _ in $(seq 16); do keys Down; done
+    select_key data.dataset || return 1
     keys Enter
     for _ in $(seq 20); do keys BSpace; done
     keys birds Enter

@@ -32,8 +32,8 @@ presets_screen_lists_presets() {
 editor_edits_and_saves() {
     keys Enter
     wait_for "Editing .*a_quick.ini" || return 1
-    # experiment.description: the second key after the twelve knobs.
-    keys $(printf 'Down %.0s' $(seq 13)) Enter C-u
+    select_key experiment.description || return 1
+    keys Enter C-u
     for _ in $(seq 20); do keys BSpace; done
     keys "edited by tmux" Enter
     wait_for "edited by tmux" || return 1

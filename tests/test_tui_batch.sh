@@ -26,28 +26,6 @@ summary() { screen | grep -A1 "^effective batch"; }
 kib() { awk '{ m = $2 == "G" ? 1048576 : $2 == "M" ? 1024 : 1; printf "%d\n", $1 * m }'; }
 peak() { summary | sed -n 's/.*peak memory ~\([0-9.]*\) \([KMG]\)iB.*/\1 \2/p' | kib; }
 figure() { summary | sed -n "s/.*  $1 \([0-9.]*\) \([KMG]\)iB.*/\1 \2/p" | kib; }
-# The key the help line names (the selected one).
-selected() { screen | sed -n 's/^\([a-z]*\.[a-z_0-9]*\): .*/\1/p' | tail -1; }
-# select_key SECTION.KEY: Up to the first row, then Down, a row at a time
-# (each drawn before the next), until the help line names it.
-select_key() {
-    keys $(printf 'Up %.0s' $(seq 80))
-    wait_for "^transfer.mode: " 5 >/dev/null || return 1
-    local prev=transfer.mode now
-    for _ in $(seq 80); do
-        [ "$prev" = "$1" ] && return 0
-        keys Down
-        for _ in $(seq 50); do
-            now=$(selected)
-            [ "$now" != "$prev" ] && break
-            sleep 0.05
-        done
-        [ "$now" = "$prev" ] && break # the last row
-        prev=$now
-    done
-    echo "--- never reached $1:"; screen
-    return 1
-}
 
 opens_with_the_effective_batch_and_the_estimate() {
     wait_for "^batch " || return 1
