@@ -19,8 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ini.h>
-
 #include "engine/io/fileio.h"
 
 static const char *const state_names[RUN_STATE_COUNT] = {
@@ -131,6 +129,48 @@ static int runstore_on_this_host(const RunStatus *st) {
     return strcmp(here, st->host) == 0;
 }
 
+/* Trims spaces and tabs off both ends of s[0..*n), returning its start. */
+static char *status_trim(char *s, size_t *n) {
+    while (*n && (s[0] == ' ' || s[0] == '\t')) s++, (*n)--;
+    while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t' || s[*n - 1] == '\r')) (*n)--;
+    s[*n] = '\0';
+    return s;
+}
+
+/* Parses status.ini's text (NUL-terminated, modified in place): `key =
+ * value` lines under [run], ; or # comments, blank lines, other sections
+ * skipped. Lines of any length (an error message naming long paths is one
+ * line), which is why this is not inih: its line buffer cuts a line at 200
+ * bytes and reports the rest as a malformed line. Returns 0, or the first
+ * bad line's number with sp->bad naming its key ("" for no key). */
+static int status_parse(char *text, StatusParse *sp) {
+    char section[16] = "";
+    int lineno = 0;
+    for (char *p = text; *p;) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *next = nl ? nl + 1 : p + n;
+        lineno++;
+        char *line = status_trim(p, &n);
+        p = next;
+        if (n == 0 || line[0] == ';' || line[0] == '#') continue;
+        if (line[0] == '[') {
+            char *close = strchr(line, ']');
+            if (!close || close[1]) return lineno;
+            *close = '\0';
+            snprintf(section, sizeof section, "%s", line + 1);
+            continue;
+        }
+        char *eq = strchr(line, '=');
+        if (!eq) return lineno;
+        size_t kn = (size_t)(eq - line), vn = strlen(eq + 1);
+        char *value = status_trim(eq + 1, &vn);
+        char *key = status_trim(line, &kn);
+        if (!kn || !status_handler(sp, section, key, value)) return lineno;
+    }
+    return 0;
+}
+
 Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     char path[1200];
     runstore_join(path, sizeof path, run_dir, "status.ini");
@@ -140,7 +180,15 @@ Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     Status s = fileio_read_all(path, &text, &len, err);
     if (s) return s;
     StatusParse sp = {.st = st};
-    int line = ini_parse_string((const char *)text, status_handler, &sp);
+    /* A NUL byte would end the text early: its line is malformed. */
+    const uint8_t *nul = memchr(text, '\0', len);
+    int line = 0;
+    if (nul) {
+        line = 1;
+        for (const uint8_t *q = text; q < nul; q++) line += *q == '\n';
+    } else {
+        line = status_parse((char *)text, &sp);
+    }
     free(text);
     if (line != 0)
         return error_set(err, ST_FORMAT, "%s:%d: %s%s", path, line,
