@@ -1,7 +1,8 @@
 /*
  * test_sbatch — the script `finelab submit` gives sbatch, exact text: a
  * 4-combination sweep with %2, no limit, one combination, an MPI task of
- * 2 ranks with extra #SBATCH lines, paths with quotes and spaces; and the
+ * 2 ranks with extra #SBATCH lines, paths with quotes and spaces (sh-quoted
+ * in the exec line, double-quoted in #SBATCH lines); and the
  * checks that refuse what an #SBATCH line cannot hold.
  */
 #include <stdlib.h>
@@ -34,9 +35,9 @@ static void test_sbatch_array_with_limit(void **state) {
     SbatchJob j = job();
     expect_script(&j, "#!/bin/sh\n"
                       "# finelab submit: 4 combinations of /home/u/presets/sweep.ini\n"
-                      "#SBATCH --job-name=sweep\n"
+                      "#SBATCH --job-name=\"sweep\"\n"
                       "#SBATCH --array=0-3%2\n"
-                      "#SBATCH --output=/shared/runs/slurm/20260101T000000Z-sweep-%A_%a.out\n"
+                      "#SBATCH --output=\"/shared/runs/slurm/20260101T000000Z-sweep-%A_%a.out\"\n"
                       "\n"
                       "exec '/opt/finelab/finelab' run '/home/u/presets/sweep.ini' --sweep-index "
                       "\"$SLURM_ARRAY_TASK_ID\" --runs-dir '/shared/runs' --progress 60\n");
@@ -83,9 +84,9 @@ static void test_sbatch_mpi_and_extra_lines(void **state) {
     j.preset = "/home/u/it's here/p.ini";
     expect_script(&j, "#!/bin/sh\n"
                       "# finelab submit: 4 combinations of /home/u/it's here/p.ini\n"
-                      "#SBATCH --job-name=sweep\n"
+                      "#SBATCH --job-name=\"sweep\"\n"
                       "#SBATCH --array=0-3%2\n"
-                      "#SBATCH --output=/shared/runs/slurm/20260101T000000Z-sweep-%A_%a.out\n"
+                      "#SBATCH --output=\"/shared/runs/slurm/20260101T000000Z-sweep-%A_%a.out\"\n"
                       "#SBATCH --ntasks=2\n"
                       "#SBATCH --time=2-00:00:00\n"
                       "#SBATCH --partition=cpu\n"
@@ -98,6 +99,21 @@ static void test_sbatch_mpi_and_extra_lines(void **state) {
     char *text = sbatch_script(&j);
     assert_null(strstr(text, "mpirun"));
     assert_null(strstr(text, "--ntasks"));
+    free(text);
+}
+
+/* Names and paths with spaces, a '#' and non-ASCII letters are one
+ * double-quoted #SBATCH argument each (tests/test_slurm.sh submits such a
+ * job to a real Slurm). */
+static void test_sbatch_quotes_directive_arguments(void **state) {
+    (void)state;
+    SbatchJob j = job();
+    j.name = "préset two";
+    j.output = "/runs #1 ü/slurm/x-%A_%a.out";
+    char *text = sbatch_script(&j);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\n#SBATCH --job-name=\"préset two\"\n"));
+    assert_non_null(strstr(text, "\n#SBATCH --output=\"/runs #1 ü/slurm/x-%A_%a.out\"\n"));
     free(text);
 }
 
@@ -121,6 +137,14 @@ static void test_sbatch_check_refuses(void **state) {
     j = job();
     j.max_parallel = -1;
     assert_int_equal(sbatch_check(&j, &err), ST_ARG);
+    j = job();
+    j.output = "/runs \"x\"/o.out";
+    assert_int_equal(sbatch_check(&j, &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "the output file holds a '\"' or a '\\'"));
+    j = job();
+    j.name = "a\\b";
+    assert_int_equal(sbatch_check(&j, &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "the job name holds"));
 }
 
 int main(void) {
@@ -129,6 +153,7 @@ int main(void) {
         cmocka_unit_test(test_sbatch_no_limit_one_task),
         cmocka_unit_test(test_sbatch_whole_sweep),
         cmocka_unit_test(test_sbatch_mpi_and_extra_lines),
+        cmocka_unit_test(test_sbatch_quotes_directive_arguments),
         cmocka_unit_test(test_sbatch_check_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -253,6 +253,19 @@ halving_sweep_as_one_task() {
     [ "$states" = "1 done 3 pruned" ] || { echo "$states"; cat "$tmp/runs_halving"/slurm/*.out; return 1; }
 }
 
+# A preset, dataset and run store whose paths hold spaces, a '#' and
+# non-ASCII letters: the #SBATCH lines escape them, so the task runs the
+# preset and writes its output where finelab said.
+odd_paths() {
+    local dir="$tmp/odd dir #1 é" runs="$tmp/runs odd ü"
+    mkdir -p "$dir" && cp -r "$tmp/birds" "$dir/birds ü" || return 1
+    tiny_preset "$dir/préset two.ini" "$dir/birds ü" 4 || return 1
+    "$FINELAB" submit "$dir/préset two.ini" --runs-dir "$runs" --wait > "$tmp/odd.out" 2>&1 ||
+        { cat "$tmp/odd.out" "$runs"/slurm/*.out; return 1; }
+    grep -q '^state = done' "$runs"/*"préset two"/status.ini &&
+        ls "$runs"/slurm/*"préset two"-*_0.out > /dev/null || { ls -R "$runs"; return 1; }
+}
+
 check slurm_sweep_as_array sweep_as_array
 check slurm_four_runs_done_with_their_keys four_runs_done_with_their_keys
 check slurm_never_more_than_two_at_once never_more_than_two_at_once
@@ -260,6 +273,7 @@ check slurm_waiting_tasks_read_queued waiting_tasks_read_queued
 check slurm_held_task_queued_then_cancelled held_task_queued_then_cancelled
 check slurm_scancel_int_stops_cleanly scancel_int_stops_cleanly
 check slurm_halving_sweep_as_one_task halving_sweep_as_one_task
+check slurm_odd_paths odd_paths
 if "$FINELAB" version | grep -q '^MPI: ' && ! "$FINELAB" version | grep -q '^MPI: not built'; then
     check slurm_two_rank_task two_rank_task
 else

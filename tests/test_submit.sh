@@ -44,9 +44,9 @@ dry_run_prints_the_script() {
         --sbatch --time=0:10:00 --dry-run) > "$tmp/script" 2> "$tmp/err" || { cat "$tmp/err"; return 1; }
     local want
     want=$(printf '%s\n' '#!/bin/sh' "# finelab submit: 4 combinations of $tmp/sweep.ini" \
-        '#SBATCH --job-name=sweep' '#SBATCH --array=0-3%2')
+        '#SBATCH --job-name="sweep"' '#SBATCH --array=0-3%2')
     [ "$(head -4 "$tmp/script")" = "$want" ] || { cat "$tmp/script"; return 1; }
-    grep -qE "^#SBATCH --output=$tmp/store/slurm/[0-9]{8}-[0-9]{6}-sweep-%A_%a.out\$" "$tmp/script" &&
+    grep -qE "^#SBATCH --output=\"$tmp/store/slurm/[0-9]{8}-[0-9]{6}-sweep-%A_%a.out\"\$" "$tmp/script" &&
         grep -qx '#SBATCH --ntasks=2' "$tmp/script" &&
         grep -qx '#SBATCH --time=0:10:00' "$tmp/script" &&
         grep -qxF "exec mpirun -np 2 '$FINELAB' run '$tmp/sweep.ini' --sweep-index \"\$SLURM_ARRAY_TASK_ID\" --runs-dir '$tmp/store' --progress 60" "$tmp/script" \

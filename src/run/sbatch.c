@@ -22,6 +22,28 @@ static void sbatch_quote(StrBuf *b, const char *s) {
     strbuf_puts(b, "'");
 }
 
+/* Appends s as one #SBATCH argument: double-quoted, since sbatch splits a
+ * directive's line at whitespace and takes an unquoted '#' as the start of
+ * a comment, so a run store or preset name with spaces or a '#' would
+ * otherwise become a cut path and stray arguments (Slurm 22.05 refuses
+ * those: "Invalid directive"). Its backslash escapes differ between
+ * versions, so sbatch_check refuses '"' and '\\' in these arguments instead. */
+static void sbatch_directive_arg(StrBuf *b, const char *s) {
+    strbuf_puts(b, "\"");
+    strbuf_puts(b, s);
+    strbuf_puts(b, "\"");
+}
+
+/* ST_ARG when s, an #SBATCH argument, holds a double quote or a backslash. */
+static Status sbatch_check_directive(const char *field, const char *s, Error *err) {
+    if (strpbrk(s, "\"\\"))
+        return error_set(err, ST_ARG,
+                         "sbatch: %s holds a '\"' or a '\\', which an #SBATCH line cannot "
+                         "carry: '%s'",
+                         field, s);
+    return ST_OK;
+}
+
 static Status sbatch_check_text(const char *field, const char *s, Error *err) {
     if (!s || !s[0]) return error_set(err, ST_ARG, "sbatch: %s is empty", field);
     if (strpbrk(s, "\n\r"))
@@ -35,7 +57,9 @@ Status sbatch_check(const SbatchJob *j, Error *err) {
         (s = sbatch_check_text("the preset", j->preset, err)) ||
         (s = sbatch_check_text("the run store", j->runs_dir, err)) ||
         (s = sbatch_check_text("the job name", j->name, err)) ||
-        (s = sbatch_check_text("the output file", j->output, err)))
+        (s = sbatch_check_text("the output file", j->output, err)) ||
+        (s = sbatch_check_directive("the job name", j->name, err)) ||
+        (s = sbatch_check_directive("the output file", j->output, err)))
         return s;
     for (int i = 0; i < j->n_extra; i++)
         if ((s = sbatch_check_text("--sbatch", j->extra[i], err))) return s;
@@ -56,10 +80,14 @@ char *sbatch_script(const SbatchJob *j) {
     else
         strbuf_printf(&b, "#!/bin/sh\n# finelab submit: %d combination%s of %s\n", j->tasks,
                       j->tasks == 1 ? "" : "s", j->preset);
-    strbuf_printf(&b, "#SBATCH --job-name=%s\n", j->name);
+    strbuf_puts(&b, "#SBATCH --job-name=");
+    sbatch_directive_arg(&b, j->name);
+    strbuf_puts(&b, "\n");
     strbuf_printf(&b, "#SBATCH --array=0-%d", j->tasks - 1);
     if (j->max_parallel > 0) strbuf_printf(&b, "%%%d", j->max_parallel);
-    strbuf_printf(&b, "\n#SBATCH --output=%s\n", j->output);
+    strbuf_puts(&b, "\n#SBATCH --output=");
+    sbatch_directive_arg(&b, j->output);
+    strbuf_puts(&b, "\n");
     if (j->ranks > 1) strbuf_printf(&b, "#SBATCH --ntasks=%d\n", j->ranks);
     for (int i = 0; i < j->n_extra; i++) strbuf_printf(&b, "#SBATCH %s\n", j->extra[i]);
     strbuf_puts(&b, "\nexec ");
