@@ -692,6 +692,10 @@ static Status invalid(const Preset *p, Error *err, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* A very long path keeps its end (the file's name), so the message
+     * still fits the Error after it. */
+    size_t n = strlen(p->source);
+    if (n > 160) return error_set(err, ST_ARG, "...%s: %s", p->source + n - 157, msg);
     if (p->source[0]) return error_set(err, ST_ARG, "%s: %s", p->source, msg);
     return error_set(err, ST_ARG, "%s", msg);
 }
@@ -749,6 +753,26 @@ int preset_resize(const Preset *p) {
     return (p->data.resolution * 8 + 3) / 7;
 }
 
+/* The name is part of every run id (runstore_create: <date-time>-<name>,
+ * one file name of at most 255 bytes) and a line of status.ini. */
+static Status validate_name(const Preset *p, Error *err) {
+    const char *name = p->experiment.name;
+    size_t n = strlen(name);
+    if (n > PRESET_NAME_MAX)
+        return invalid(p, err,
+                       "experiment.name: '%.40s...' is %zu bytes long; run ids (date-time-name, "
+                       "one file name) hold names of up to %d bytes: shorten the file name or "
+                       "set experiment.name",
+                       name, n, PRESET_NAME_MAX);
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (*c == '/' || *c < 0x20 || *c == 0x7f)
+            return invalid(p, err,
+                           "experiment.name: '%s' holds a %s, which a run id cannot (it is a "
+                           "directory name and a line of status.ini)",
+                           name, *c == '/' ? "'/'" : "control character");
+    return ST_OK;
+}
+
 static Status validate_one(const Preset *p, Error *err) {
     if (p->data.resize > 0 && p->data.resize < p->data.resolution)
         return invalid(p, err,
@@ -796,6 +820,7 @@ Status preset_validate(const Preset *p, Error *err) {
     int which;
     if (sweep_check(&p->sweep, &which, msg, sizeof msg)) return invalid(p, err, "%s", msg);
     Status hs = validate_halving(p, err);
+    if (!hs) hs = validate_name(p, err);
     if (hs) return hs;
     if (p->sweep.n_keys == 0) return validate_one(p, err);
     int n = preset_sweep_count(p);

@@ -19,6 +19,9 @@
 #include "engine/base/error.h"
 
 enum { PRESET_PATH_MAX = 1024, PRESET_TEXT_MAX = 256, PRESET_STEPS_MAX = 32 };
+/* Longest experiment.name accepted: a run id is <date-time>-<name>[-K], one
+ * file name of at most 255 bytes. */
+enum { PRESET_NAME_MAX = 200 };
 enum { PRESET_SWEEP_KEYS_MAX = 8, PRESET_SWEEP_VALUES_MAX = 16 };
 /* Most concrete presets one [sweep] may expand to (8 keys x 16 values would
  * otherwise overflow an int). */

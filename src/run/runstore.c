@@ -10,6 +10,7 @@
 #include "src/run/runstore.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -399,19 +400,32 @@ Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
                        const char *preset_text, Error *err) {
     memset(w, 0, sizeof *w);
     status_defaults(&w->status);
-    Status s = fileio_mkdirs(runs_dir, err);
-    if (s) return s;
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    /* Room for "-999" and the longest file path under the run directory
+     * (snapshots/iter_<N>.safetensors.tmp.<pid>, under 80 bytes): an id or
+     * path cut short would name another directory. */
+    if (strlen(stamp) + strlen(name) + 6 > NAME_MAX || strlen(name) + 24 > sizeof w->id)
+        return error_set(err, ST_ARG,
+                         "run name '%.40s...' is %zu bytes long: too long for a run id", name,
+                         strlen(name));
+    if (strlen(runs_dir) + strlen(stamp) + strlen(name) + 6 + 80 > sizeof w->dir)
+        return error_set(err, ST_ARG,
+                         "the run store's path is %zu bytes long, and with a run id of this "
+                         "name it must stay under %zu: %.120s...",
+                         strlen(runs_dir), sizeof w->dir - 80 - strlen(stamp) - strlen(name) - 6,
+                         runs_dir);
+    Status s = fileio_mkdirs(runs_dir, err);
+    if (s) return s;
     for (int k = 1;; k++) {
-        if (k == 1)
-            snprintf(w->id, sizeof w->id, "%s-%s", stamp, name);
-        else
-            snprintf(w->id, sizeof w->id, "%s-%s-%d", stamp, name, k);
-        snprintf(w->dir, sizeof w->dir, "%s/%s", runs_dir, w->id);
+        int n = k == 1 ? snprintf(w->id, sizeof w->id, "%s-%s", stamp, name)
+                       : snprintf(w->id, sizeof w->id, "%s-%s-%d", stamp, name, k);
+        int m = snprintf(w->dir, sizeof w->dir, "%s/%s", runs_dir, w->id);
+        if (n < 0 || m < 0 || (size_t)n >= sizeof w->id || (size_t)m >= sizeof w->dir)
+            return error_set(err, ST_ARG, "%s/%s: too long for a run directory", runs_dir, name);
         if (mkdir(w->dir, 0777) == 0) break;
         if (errno != EEXIST || k > 999)
             return error_set(err, ST_IO, "%s: cannot create: %s", w->dir, strerror(errno));
