@@ -4,9 +4,11 @@
  * distinct run directories, each its own; readers that poll status.ini and
  * metrics.tsv while other processes replace and append them never see a
  * torn file (a status missing its last lines, a row cut short or out of
- * order, a header gone). Real processes (fork), real files, a few hundred
- * rounds each; the writers are the run store's own functions.
+ * order, a header gone); processes making the same new file (a preset, a
+ * submission's script) have one winner. Real processes (fork), real files,
+ * a few hundred rounds each; the writers are the run store's own functions.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +216,76 @@ static void readers_never_see_a_torn_file(void **state) {
     testutil_rmtree(store);
 }
 
+/* Processes making the same new file at once (two labs saving a new
+ * preset under one name, two submissions' scripts): exactly one makes it,
+ * whole, and the others are told it exists; no temporary file stays. */
+static void a_new_file_has_one_maker(void **state) {
+    (void)state;
+    char dir[256];
+    assert_int_equal(testutil_tmpdir(dir, sizeof dir, "sharing_new"), 0);
+    for (int round = 0; round < 20; round++) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/new_%d.ini", dir, round);
+        int gate[2];
+        assert_int_equal(pipe(gate), 0);
+        pid_t kids[CREATORS];
+        for (int k = 0; k < CREATORS; k++) {
+            kids[k] = fork();
+            assert_true(kids[k] >= 0);
+            if (kids[k] == 0) {
+                close(gate[1]);
+                char go, text[32];
+                read_full(gate[0], &go, 1);
+                int n = snprintf(text, sizeof text, "made by %d\n", k);
+                Status st = fileio_write_new(path, text, (size_t)n, NULL);
+                _exit(st == ST_OK ? 0 : st == ST_STATE ? 10 : 1);
+            }
+        }
+        close(gate[0]);
+        char go[CREATORS];
+        memset(go, 'g', sizeof go);
+        assert_int_equal(write(gate[1], go, sizeof go), (ssize_t)sizeof go);
+        close(gate[1]);
+        int winner = -1;
+        for (int k = 0; k < CREATORS; k++) {
+            int rc;
+            assert_int_equal(waitpid(kids[k], &rc, 0), kids[k]);
+            assert_true(WIFEXITED(rc));
+            if (WEXITSTATUS(rc) == 0) {
+                assert_int_equal(winner, -1);
+                winner = k;
+            } else {
+                assert_int_equal(WEXITSTATUS(rc), 10);
+            }
+        }
+        assert_true(winner >= 0);
+        uint8_t *text;
+        size_t len;
+        assert_int_equal(fileio_read_all(path, &text, &len, NULL), ST_OK);
+        char want[32];
+        snprintf(want, sizeof want, "made by %d\n", winner);
+        assert_string_equal((char *)text, want);
+        free(text);
+    }
+    /* Nothing but the 20 files. */
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int files = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        if (strstr(e->d_name, ".tmp.")) fail_msg("left behind: %s", e->d_name);
+        files++;
+    }
+    closedir(d);
+    assert_int_equal(files, 20);
+    Error err;
+    char path[400];
+    snprintf(path, sizeof path, "%s/new_0.ini", dir);
+    assert_int_equal(fileio_write_new(path, "x", 1, &err), ST_STATE);
+    assert_non_null(strstr(err.msg, "new_0.ini exists already"));
+    testutil_rmtree(dir);
+}
+
 /* Writes text as dir/status.ini. */
 static void put_status(const char *dir, const char *text) {
     char path[600];
@@ -278,6 +350,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_second_runs_get_distinct_directories),
         cmocka_unit_test(readers_never_see_a_torn_file),
+        cmocka_unit_test(a_new_file_has_one_maker),
         cmocka_unit_test(long_lines_read_back_and_bad_lines_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

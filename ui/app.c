@@ -252,10 +252,14 @@ int app_new_preset(App *a, const Preset *p, char *name, char *path, size_t cap) 
         text = preset_format_sweep(copy);
     }
     if (text) st = fileio_mkdirs(dir, &err);
-    if (text && !st) st = fileio_write_atomic(path, text, strlen(text), &err);
+    /* Made only if no one made it since the check above (another lab). */
+    if (text && !st) st = fileio_write_new(path, text, strlen(text), &err);
     free(text);
     if (st) {
-        app_message(a, 1, "cannot write %s: %s", path, err.msg);
+        if (st == ST_STATE)
+            app_message(a, 1, "%s", err.msg);
+        else
+            app_message(a, 1, "cannot write %s: %s", path, err.msg);
         free(copy);
         return -1;
     }

@@ -50,18 +50,39 @@ void atomic_file_write(AtomicFile *f, const void *data, size_t len) {
     }
 }
 
-Status atomic_file_commit(AtomicFile *f, Error *err) {
+/* Flushes and closes f, then puts the temporary file in place: renamed
+ * over the target, or (exclusive) linked to it, which fails when the
+ * target exists. The temporary file is gone either way. */
+static Status atomic_file_finish(AtomicFile *f, int exclusive, Error *err) {
     if (!f->err_no && fsync(f->fd) != 0) f->err_no = errno;
     if (close(f->fd) != 0 && !f->err_no) f->err_no = errno;
     f->fd = -1;
-    if (!f->err_no && rename(f->tmp, f->path) != 0) f->err_no = errno;
-    Status st = ST_OK;
-    if (f->err_no) {
-        st = error_set(err, ST_IO, "%s: cannot write: %s", f->path, strerror(f->err_no));
+    int exists = 0;
+    if (!f->err_no && exclusive) {
+        if (link(f->tmp, f->path) != 0) {
+            f->err_no = errno;
+            exists = errno == EEXIST;
+        }
         unlink(f->tmp);
+    } else if (!f->err_no && rename(f->tmp, f->path) != 0) {
+        f->err_no = errno;
     }
+    Status st = ST_OK;
+    if (exists)
+        st = error_set(err, ST_STATE, "%s exists already", f->path);
+    else if (f->err_no)
+        st = error_set(err, ST_IO, "%s: cannot write: %s", f->path, strerror(f->err_no));
+    if (f->err_no) unlink(f->tmp);
     atomic_file_free(f);
     return st;
+}
+
+Status atomic_file_commit(AtomicFile *f, Error *err) {
+    return atomic_file_finish(f, 0, err);
+}
+
+Status atomic_file_commit_new(AtomicFile *f, Error *err) {
+    return atomic_file_finish(f, 1, err);
 }
 
 void atomic_file_abort(AtomicFile *f) {

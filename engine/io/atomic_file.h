@@ -34,6 +34,10 @@ void atomic_file_write(AtomicFile *f, const void *data, size_t len);
  * ST_IO when any write, the fsync or the rename failed: the temporary file
  * is removed and path keeps its old content. */
 Status atomic_file_commit(AtomicFile *f, Error *err);
+/* The same, except that the file is only made when path does not exist
+ * (link(2), so of two processes making the same path one wins): ST_STATE
+ * "<path> exists already" otherwise, the existing file untouched. */
+Status atomic_file_commit_new(AtomicFile *f, Error *err);
 /* Gives up: removes the temporary file and frees f. */
 void atomic_file_abort(AtomicFile *f);
 

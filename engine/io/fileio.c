@@ -59,6 +59,14 @@ Status fileio_write_atomic(const char *path, const void *data, size_t len, Error
     return atomic_file_commit(&f, err);
 }
 
+Status fileio_write_new(const char *path, const void *data, size_t len, Error *err) {
+    AtomicFile f;
+    Status st = atomic_file_open(&f, path, err);
+    if (st) return st;
+    atomic_file_write(&f, data, len);
+    return atomic_file_commit_new(&f, err);
+}
+
 Status fileio_mkdirs(const char *path, Error *err) {
     size_t n = strlen(path);
     char *buf = malloc(n + 1);

@@ -23,6 +23,10 @@ Status fileio_read_all(const char *path, uint8_t **data, size_t *len, Error *err
 Status fileio_read_stream(FILE *f, const char *name, uint8_t **data, size_t *len, Error *err);
 /* Replaces path's content with len bytes, atomically (see above). */
 Status fileio_write_atomic(const char *path, const void *data, size_t len, Error *err);
+/* Makes path with len bytes, whole, only when it does not exist yet: of
+ * processes making the same path at once, exactly one succeeds and the
+ * others get ST_STATE ("<path> exists already"). */
+Status fileio_write_new(const char *path, const void *data, size_t len, Error *err);
 /* Creates directory path and its missing parents (mode 0777 & umask). */
 Status fileio_mkdirs(const char *path, Error *err);
 /* 1 when path exists (any kind of file), else 0. */

@@ -190,17 +190,22 @@ static int submit_record(void *ctx) {
 }
 
 /* The unused file stem <stamp>-<name>[-k] under dir (no .sbatch of it);
- * -1 when it does not fit in cap bytes (with room for ".sbatch"). */
-static int submit_stem(const char *dir, const char *stamp, const char *name, char *out,
+ * -1 when it does not fit in cap bytes (with room for ".sbatch") or no k up
+ * to 999 is free. With claim, the stem's .sbatch is made (empty, until the
+ * script replaces it) at once and exclusively, so two submissions of one
+ * preset in the same second never share a script and job record. */
+static int submit_stem(const char *dir, const char *stamp, const char *name, int claim, char *out,
                        size_t cap) {
-    for (int k = 1;; k++) {
+    for (int k = 1; k <= 999; k++) {
         char path[PATH_MAX];
         int len = k == 1 ? snprintf(out, cap, "%s/%s-%s", dir, stamp, name)
                          : snprintf(out, cap, "%s/%s-%s-%d", dir, stamp, name, k);
         if (len < 0 || (size_t)len + 8 > cap || (size_t)len + 8 > sizeof path) return -1;
         snprintf(path, sizeof path, "%s.sbatch", out);
-        if (!fileio_exists(path) || k > 999) return 0;
+        if (!claim && !fileio_exists(path)) return 0;
+        if (claim && fileio_write_new(path, "", 0, NULL) == ST_OK) return 0;
     }
+    return -1;
 }
 
 static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n) {
@@ -228,10 +233,15 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
     }
     submission_dir(runs_abs, dir, sizeof dir);
     submission_now(iso, sizeof iso, stamp, sizeof stamp);
-    if (submit_stem(dir, stamp, p->experiment.name, stem, sizeof stem)) {
-        fprintf(stderr, "finelab: %s: path too long\n", dir);
+    if ((!a->dry_run && fileio_mkdirs(dir, &err)) ||
+        submit_stem(dir, stamp, p->experiment.name, !a->dry_run, stem, sizeof stem)) {
+        fprintf(stderr, "finelab: %s: %s\n", dir,
+                err.msg[0] ? err.msg : "path too long, or cannot make a script file there");
         return CLI_BAD_INPUT;
     }
+    /* The claimed (empty) script goes again if nothing replaces it. */
+    char claimed[PATH_MAX];
+    snprintf(claimed, sizeof claimed, "%s.sbatch", stem);
     snprintf(output, sizeof output, "%s-%%A_%%a.out", stem);
     SbatchJob job = {.finelab = exe,
                      .preset = preset_abs,
@@ -246,11 +256,13 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
                      .n_extra = a->n_extra};
     if (sbatch_check(&job, &err)) {
         fprintf(stderr, "finelab: %s\n", err.msg);
+        if (!a->dry_run) unlink(claimed);
         return CLI_BAD_INPUT;
     }
     char *text = sbatch_script(&job);
     if (!text) {
         fprintf(stderr, "finelab: out of memory\n");
+        if (!a->dry_run) unlink(claimed);
         return CLI_FAILED;
     }
     if (a->dry_run) {
@@ -264,11 +276,11 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
     snprintf(r.s.submitted, sizeof r.s.submitted, "%s", iso);
     snprintf(r.s.script, sizeof r.s.script, "%s.sbatch", stem);
     snprintf(r.path, sizeof r.path, "%s.job", stem);
-    Status st = fileio_mkdirs(dir, &err);
-    if (!st) st = fileio_write_atomic(r.s.script, text, strlen(text), &err);
+    Status st = fileio_write_atomic(r.s.script, text, strlen(text), &err);
     free(text);
     if (st) {
         fprintf(stderr, "finelab: %s\n", err.msg);
+        unlink(claimed);
         return CLI_FAILED;
     }
     chmod(r.s.script, 0755);
