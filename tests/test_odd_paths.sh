@@ -22,7 +22,11 @@ every_command_takes_odd_paths() {
     "$FINELAB" run "$preset" --runs-dir "$runs" > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out"; return 1; }
     local id
     id=$(ls "$runs" | grep -- "-préset – two$") || { ls "$runs"; return 1; }
-    "$FINELAB" runs --runs-dir "$runs" | grep -q "^$id  *done " || return 1
+    "$FINELAB" runs --runs-dir "$runs" > "$tmp/runs.out" && grep -q "^$id  *done " "$tmp/runs.out" ||
+        { cat "$tmp/runs.out"; return 1; }
+    # Its columns line up under the header's, counted in letters, not bytes.
+    python3 -c 'import sys; l = open(sys.argv[1], encoding="utf-8").read().splitlines()
+sys.exit(l[0].index("state") != l[1].index("done"))' "$tmp/runs.out" || { cat "$tmp/runs.out"; return 1; }
     "$FINELAB" show "$id" --runs-dir "$runs" | grep -q "^dataset = $odd/birds é$" || return 1
     "$FINELAB" compare "$id" "$runs/$id" --runs-dir "$runs" --csv > "$tmp/cmp.csv" &&
         head -1 "$tmp/cmp.csv" | grep -qF "key,$id,$id" || { cat "$tmp/cmp.csv"; return 1; }

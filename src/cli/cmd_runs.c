@@ -16,8 +16,17 @@
 #include "src/report/importance.h"
 #include "src/report/progress.h"
 #include "src/report/relatives.h"
+#include "src/report/textgrid.h"
 #include "src/run/runstore.h"
 #include "src/run/submission.h"
+
+/* The printf field width that pads s to cells columns: UTF-8 letters
+ * take one column each but several bytes, and %-*s counts bytes. */
+static int pad_cells(const char *s, int cells) {
+    int bytes = (int)strlen(s), n = 0;
+    for (const char *c = s; *c; c += textgrid_utf8_len(c)) n++;
+    return cells + bytes - n;
+}
 
 static void fmt_acc(double v, char *buf, size_t cap) {
     if (v < 0)
@@ -66,8 +75,8 @@ static int runs_print_tasks(const char *runs_dir, const RunStatus *const *runs, 
                    "final", "sweep");
         char task[320];
         snprintf(task, sizeof task, "slurm %s_%d (%s)", t[i].job_id, t[i].task, t[i].name);
-        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", task, submission_state_name(t[i].slurm), "-",
-               "-", "-", "-", t[i].label);
+        printf("%-*s %-11s %-17s %7s %9s %9s  %s\n", pad_cells(task, 40), task,
+               submission_state_name(t[i].slurm), "-", "-", "-", "-", t[i].label);
     }
     free(t);
     return n_tasks;
@@ -117,7 +126,7 @@ int cmd_runs(int argc, char **argv) {
            "sweep");
     for (int i = 0; i < n; i++) {
         if (bad[i][0]) {
-            printf("%-40s (unreadable: %s)\n", ids[i], bad[i]);
+            printf("%-*s (unreadable: %s)\n", pad_cells(ids[i], 40), ids[i], bad[i]);
             continue;
         }
         const RunStatus *st = &all[i];
@@ -129,8 +138,8 @@ int cmd_runs(int argc, char **argv) {
         progress_eta_text(pr.eta, eta, sizeof eta);
         snprintf(iter, sizeof iter, "%s %s", st->state == RUN_RUNNING ? pr.phase : "iter",
                  pr.count);
-        printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", ids[i], runstore_state_name(st->state), iter,
-               eta, best, final, st->sweep);
+        printf("%-*s %-11s %-17s %7s %9s %9s  %s\n", pad_cells(ids[i], 40), ids[i],
+               runstore_state_name(st->state), iter, eta, best, final, st->sweep);
     }
     runs_print_tasks(runs_dir, (const RunStatus *const *)read, n_read, 0);
     free(all);
