@@ -9,6 +9,7 @@
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 lab_init odd_paths
+tmux_init odd
 lab_birds 3 10
 
 odd="$tmp/dir with spaces #1 é ü データ"
@@ -36,6 +37,20 @@ sys.exit(l[0].index("state") != l[1].index("done"))' "$tmp/runs.out" || { cat "$
     sed -i 's/^state = done/state = stopped/' "$runs/$id/status.ini"
     "$FINELAB" resume "$id" --runs-dir "$runs" > "$tmp/resume.out" 2>&1 &&
         grep -q '^state = done' "$runs/$id/status.ini" || { cat "$tmp/resume.out"; return 1; }
+}
+
+# The lab lists the preset and its run under their names, runs it again
+# (r) and shows the new run's curves.
+the_lab_takes_odd_paths() {
+    mkdir -p "$odd/presets ü/demo" && cp "$preset" "$odd/presets ü/demo/" || return 1
+    T new-session -d -s odd -x 110 -y 30 \
+        "cd '$tmp' && LANG=C.UTF-8 TERM=xterm-256color '$FINELAB' --presets '$odd/presets ü' --runs-dir '$runs'; sleep 30"
+    wait_for "préset – two" || return 1
+    keys r
+    wait_for "préset – two\(-2\)\?  \[done\]" 30 || return 1
+    keys 3
+    wait_for "préset – two-\?[0-9]*  *done" || return 1
+    [ "$(ls "$runs" | grep -c -- "-préset – two")" -eq 2 ] || { ls "$runs"; return 1; }
 }
 
 # refused_before_writing EXPECTED COMMAND...: COMMAND fails, its message
@@ -113,6 +128,7 @@ EOF
 }
 
 check every_command_takes_odd_paths every_command_takes_odd_paths
+check the_lab_takes_odd_paths the_lab_takes_odd_paths
 check long_names_refused long_names_refused
 check slash_in_name_refused slash_in_name_refused
 check long_run_store_refused long_run_store_refused
