@@ -42,6 +42,7 @@ typedef struct RunResult {
     double final_accuracy, best_accuracy;
     int bad_input; /* 1 when the preset or its files were at fault (exit code 2) */
     int shared;    /* MPI: the run failed with an error every rank has (none waits) */
+    int unrecorded; /* it failed because the run store could not be written (a full disk) */
 } RunResult;
 
 /* The engine configuration a run of p uses (network, solver, loaders,
