@@ -232,19 +232,21 @@ Status runner_input(const Preset *p, const char *file, Normalize *out, const cha
 }
 
 /* Writes how the run in w ended (w->status) with runstore_write_end. When
- * even that fails, the run reads interrupted (its old status, its process
- * gone): *s, *e become that failure unless the run had failed already, and
- * the message says the status was not written. */
+ * even that fails, the old status.ini stays and the run reads interrupted
+ * (its process gone): *s, *e become that failure unless the run had
+ * failed already, and the message says so, so that stderr or the lab
+ * still hears why. */
 static void runner_record_end(RunWriter *w, Status *s, Error *e) {
     Error ew = {0};
     if (!runstore_write_end(w, &ew)) return;
-    if (!*s) {
-        *s = error_set(e, ew.status, "%s (the run's status was not updated: it reads interrupted)",
-                       ew.msg);
-        return;
-    }
+    static const char why[] = "status.ini keeps its old content, so the run reads interrupted";
     size_t len = strlen(e->msg);
-    snprintf(e->msg + len, sizeof e->msg - len, "; and %s", ew.msg);
+    if (!*s)
+        *s = error_set(e, ew.status, "%s (%s)", ew.msg, why);
+    else if (strcmp(e->msg, ew.msg) == 0)
+        snprintf(e->msg + len, sizeof e->msg - len, " (%s)", why);
+    else
+        snprintf(e->msg + len, sizeof e->msg - len, " (and %s: %s)", ew.msg, why);
 }
 
 /* Steps t to its end, recording the outcome in w; a run that reached its

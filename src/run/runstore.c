@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -476,10 +477,11 @@ static void runstore_sweep_tmp(const char *dir) {
             tag = at;
         if (!tag) continue;
         const char *digits = tag + 5;
-        if (!*digits || strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 9)
+        char *end;
+        long pid = strtol(digits, &end, 10);
+        if (end == digits || *end || pid <= 0 || pid > INT_MAX || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
-        pid_t pid = (pid_t)atol(digits);
-        if (pid == getpid() || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH) continue;
         char path[1200];
         runstore_join(path, sizeof path, dir, e->d_name);
         unlink(path);
