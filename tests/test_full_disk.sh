@@ -8,6 +8,7 @@
 #      a status, row or log line, is the one that finds the disk full)
 #   b2 the same with the room the run keeps for its last status taken
 #      too: that status cannot be written either
+#   b3 the same, stopped with Ctrl-C (SIGINT) on the full disk
 #   c  finelab export onto a full disk
 #   d  a CSV (finelab compare --csv) and a listing redirected to a full disk
 #   e  a run, and a halving sweep, created on a full disk (out of space,
@@ -261,6 +262,22 @@ b2_last_status_cannot_be_written() {
     resumes_to_done "$run"
 }
 
+b3_stopped_on_a_full_disk() {
+    # Ctrl-C while the disk is full: the stop's snapshot (or the status
+    # before it) cannot be written, so the run fails instead of stopping.
+    fresh size=8m
+    caught_training "$mnt/runs" || return 1
+    fill || return 1
+    kill -INT "$bg"
+    kill -CONT "$bg"
+    wait_exit "$bg" 30
+    local rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc"; cat "$tmp/b.err"; return 1; }
+    failed_with "$run" "$tmp/b.err" && no_tmp "$mnt" && reads "$run" failed || return 1
+    unfill
+    resumes_to_done "$run"
+}
+
 # --- c: export ------------------------------------------------------------------
 c_export_to_a_full_disk() {
     fresh size=2m
@@ -377,6 +394,7 @@ f_lab_on_a_full_disk() {
 check a_third_snapshot_does_not_fit a_third_snapshot_does_not_fit
 check b_disk_fills_while_training b_disk_fills_while_training
 check b2_last_status_cannot_be_written b2_last_status_cannot_be_written
+check b3_stopped_on_a_full_disk b3_stopped_on_a_full_disk
 check c_export_to_a_full_disk c_export_to_a_full_disk
 check d_csv_to_a_full_disk d_csv_to_a_full_disk
 check e_run_created_on_a_full_disk e_run_created_on_a_full_disk
