@@ -503,7 +503,7 @@ typedef struct Filler {
 
 static void filler_start(void *ctx, const char *run_dir, const RunStatus *st) {
     (void)st;
-    snprintf(((Filler *)ctx)->dir, sizeof ((Filler *)ctx)->dir, "%s", run_dir);
+    snprintf(((Filler *)ctx)->dir, sizeof((Filler *)ctx)->dir, "%s", run_dir);
 }
 
 static void filler_row(void *ctx, const TrainRow *row, const RunStatus *st) {
@@ -522,8 +522,7 @@ static int dir_has(const char *dir, const char *part) {
     assert_non_null(d);
     struct dirent *e;
     int found = 0;
-    while ((e = readdir(d)))
-        found |= strstr(e->d_name, part) != NULL;
+    while ((e = readdir(d))) found |= strstr(e->d_name, part) != NULL;
     closedir(d);
     return found;
 }
@@ -553,8 +552,7 @@ static void expect_append_fails_the_run(const char *file, int after, int iter) {
     assert_int_equal(runner_run(&p, "", lab.runs, &cb, &res, &err), ST_IO);
     assert_true(f.filled);
     char want[1200];
-    snprintf(want, sizeof want, "%s/%s: cannot write: No space left on device", res.run_dir,
-             file);
+    snprintf(want, sizeof want, "%s/%s: cannot write: No space left on device", res.run_dir, file);
     assert_string_equal(err.msg, want);
     assert_int_equal(res.state, RUN_FAILED);
     assert_true(res.unrecorded);

@@ -156,8 +156,8 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
 /* Rung k's decision: scores of ids (n), the promoted into next (returns
  * how many); the rest that wait at the rung are marked pruned (*s: a
  * status.ini that could not be rewritten; the others are still marked). */
-static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *ids, int n,
-                        int *next, Status *s, Error *err) {
+static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *ids, int n, int *next,
+                        Status *s, Error *err) {
     for (int i = 0; i < n; i++)
         sw->score[ids[i]] =
             sw->dir[ids[i]][0] ? sweep_score(sw->dir[ids[i]], plan->iter[k]) : (HalvingScore){0};

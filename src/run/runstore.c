@@ -385,8 +385,8 @@ static Status runstore_open_files(RunWriter *w, Error *err) {
         char path[1200];
         runstore_join(path, sizeof path, w->dir, names[i]);
         if (!(*files[i] = fopen(path, "a"))) {
-            Status s = error_set(err, ST_IO, "%s: cannot open for appending: %s", path,
-                                 strerror(errno));
+            Status s =
+                error_set(err, ST_IO, "%s: cannot open for appending: %s", path, strerror(errno));
             runstore_close(w);
             return s;
         }
@@ -489,29 +489,32 @@ static void runstore_sweep_tmp(const char *dir) {
     closedir(d);
 }
 
-/* Cuts path after its last newline: a line a full disk cut short. */
+/* Cuts path after its last newline: a line a full disk cut short. A file
+ * that cannot be read is left as it is. */
 static Status runstore_trim_partial(const char *path, Error *err) {
     int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? ST_OK : error_set(err, ST_IO, "%s: cannot open: %s", path,
-                                                           strerror(errno));
-    struct stat sb = {0};
-    off_t keep = -1;
-    if (fstat(fd, &sb) == 0) {
-        char buf[4096];
-        for (off_t end = sb.st_size; end > 0 && keep < 0;) {
-            off_t at = end > (off_t)sizeof buf ? end - (off_t)sizeof buf : 0;
-            ssize_t got = pread(fd, buf, (size_t)(end - at), at);
-            if (got != end - at) break;
-            for (ssize_t i = got - 1; i >= 0 && keep < 0; i--)
-                if (buf[i] == '\n') keep = at + i + 1;
-            end = at;
+    if (fd < 0 && errno == ENOENT) return ST_OK; /* nothing logged yet */
+    if (fd < 0) return error_set(err, ST_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    off_t end = fstat(fd, &sb) == 0 ? sb.st_size : 0, keep = end;
+    char buf[4096];
+    /* Back from the end, a block at a time, to the last newline (or the start). */
+    for (int found = 0; !found && keep > 0;) {
+        off_t at = keep > (off_t)sizeof buf ? keep - (off_t)sizeof buf : 0;
+        if (pread(fd, buf, (size_t)(keep - at), at) != keep - at) {
+            keep = end; /* unreadable: keep it all */
+            break;
         }
-        if (keep < 0 && sb.st_size > 0) keep = 0; /* no line ended at all */
+        off_t i = keep - at;
+        while (i > 0 && buf[i - 1] != '\n') i--;
+        found = i > 0;
+        keep = at + i;
     }
-    int rc = keep >= 0 && keep < sb.st_size && ftruncate(fd, keep) != 0 ? errno : 0;
+    int rc = keep < end && ftruncate(fd, keep) != 0 ? errno : 0;
     close(fd);
-    if (rc) return error_set(err, ST_IO, "%s: cannot cut its partial last line: %s", path,
-                             strerror(rc));
+    if (rc)
+        return error_set(err, ST_IO, "%s: cannot cut its partial last line: %s", path,
+                         strerror(rc));
     return ST_OK;
 }
 
@@ -559,8 +562,7 @@ Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *
 /* After an append to *f (printed: what fprintf returned): ST_OK when it
  * reached the file whole; else the cause, kept as w's failure, and *f
  * closed, so nothing follows the partial line. */
-static Status runstore_appended(RunWriter *w, FILE **f, const char *name, int printed,
-                                Error *err) {
+static Status runstore_appended(RunWriter *w, FILE **f, const char *name, int printed, Error *err) {
     if (printed >= 0 && fflush(*f) == 0 && !ferror(*f)) return ST_OK;
     int cause = errno ? errno : EIO;
     fclose(*f);
