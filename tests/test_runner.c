@@ -6,8 +6,16 @@
  * stopped; a run whose process died, running or still queued, reads as
  * interrupted and resumes (from iteration 0 without a snapshot), while the
  * finished states stay; a finished or live queued run refuses to resume; a
- * sweep's runs carry their labels and compare shows what differs.
+ * sweep's runs carry their labels and compare shows what differs. A
+ * metrics.tsv or log.txt that stops taking appends (ENOSPC, through
+ * /dev/full) fails the run at once with the file and the cause, before
+ * any later snapshot; resuming it drops a partial last line and the
+ * temporary files of a dead writer, and ends with the rows of a run that
+ * never failed.
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,6 +473,150 @@ static void test_runner_init_from_preset_name_takes_newest_done_run(void **state
     assert_non_null(strstr(err.msg, "stage9"));
 }
 
+/* Points this process's open descriptor of file at /dev/full, where
+ * every write fails with ENOSPC: a disk that filled up under the run.
+ * Returns 0, or -1 when no descriptor of it is open. */
+static int fill_disk_under(const char *file) {
+    char want[PATH_MAX], have[PATH_MAX], link[64];
+    if (!realpath(file, want)) return -1;
+    for (int fd = 3; fd < 1024; fd++) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, have, sizeof have - 1);
+        if (n <= 0) continue;
+        have[n] = '\0';
+        if (strcmp(have, want) != 0) continue;
+        int full = open("/dev/full", O_WRONLY);
+        if (full < 0) return -1;
+        int ok = dup2(full, fd) == fd;
+        close(full);
+        return ok ? 0 : -1;
+    }
+    return -1;
+}
+
+typedef struct Filler {
+    char dir[1024];   /* the run's */
+    const char *file; /* the file of it whose disk fills */
+    int rows, after;  /* rows seen; the disk fills after this many */
+    int filled;
+} Filler;
+
+static void filler_start(void *ctx, const char *run_dir, const RunStatus *st) {
+    (void)st;
+    snprintf(((Filler *)ctx)->dir, sizeof((Filler *)ctx)->dir, "%s", run_dir);
+}
+
+static void filler_row(void *ctx, const TrainRow *row, const RunStatus *st) {
+    (void)row;
+    (void)st;
+    Filler *f = ctx;
+    if (++f->rows != f->after) return;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", f->dir, f->file);
+    f->filled = fill_disk_under(path) == 0;
+}
+
+/* Whether dir (not below) holds a file whose name contains part. */
+static int dir_has(const char *dir, const char *part) {
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int found = 0;
+    while ((e = readdir(d))) found |= strstr(e->d_name, part) != NULL;
+    closedir(d);
+    return found;
+}
+
+static void append_text(const char *dir, const char *name, const char *text) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The disk under file fills after `after` rows (rows: the test at 0, train
+ * at 0 and 4, test at 8, train at 8, ...; snapshots every 6): the next
+ * write to file fails, and the run with it at iteration `iter`, before the
+ * snapshot at 12. */
+static void expect_append_fails_the_run(const char *file, int after, int iter) {
+    if (access("/dev/full", W_OK) != 0) skip();
+    Preset p;
+    tiny(&p);
+    RunResult full, res, rest;
+    Error err = {0};
+    assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
+    Filler f = {.file = file, .after = after};
+    RunnerCallbacks cb = {.ctx = &f, .on_start = filler_start, .on_row = filler_row};
+    assert_int_equal(runner_run(&p, "", lab.runs, &cb, &res, &err), ST_IO);
+    assert_true(f.filled);
+    char want[1200];
+    snprintf(want, sizeof want, "%s/%s: cannot write: No space left on device", res.run_dir, file);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(res.state, RUN_FAILED);
+    assert_true(res.unrecorded);
+    RunStatus st;
+    assert_int_equal(runstore_read_status(res.run_dir, &st, NULL), ST_OK);
+    assert_int_equal(st.state, RUN_FAILED);
+    assert_string_equal(st.error, want);
+    /* It stopped there, not at the next snapshot. */
+    assert_int_equal(st.iter, iter);
+    char snaps[1200];
+    snprintf(snaps, sizeof snaps, "%s/snapshots", res.run_dir);
+    assert_true(dir_has(snaps, "iter_6.") && !dir_has(snaps, "iter_12."));
+    assert_false(dir_has(res.run_dir, ".tmp.") || dir_has(snaps, ".tmp."));
+    assert_false(dir_has(res.run_dir, "reserve"));
+    /* What a full disk and a killed writer leave: a partial last line and
+     * temporary files; resume drops them and writes the rows again. */
+    char tmp[1300];
+    append_text(res.run_dir, "metrics.tsv", "8\ttes");
+    append_text(res.run_dir, "log.txt", "2026-01-01T00:00:00Z Iterat");
+    snprintf(tmp, sizeof tmp, "%s/status.ini.tmp.%d", res.run_dir, 999999999); /* no such pid */
+    assert_int_equal(fileio_write_atomic(tmp, "x", 1, NULL), ST_OK);
+    snprintf(tmp, sizeof tmp, "%s/iter_12.safetensors.tmp.%d", snaps, 999999999);
+    assert_int_equal(fileio_write_atomic(tmp, "x", 1, NULL), ST_OK);
+    assert_int_equal(runner_resume(res.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
+    assert_int_equal(rest.state, RUN_DONE);
+    assert_false(dir_has(res.run_dir, ".tmp.") || dir_has(snaps, ".tmp."));
+    assert_false(dir_has(res.run_dir, "reserve"));
+    char *a = testlab_rows(full.run_dir), *b = testlab_rows(res.run_dir);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    /* Every line whole: metrics.tsv a header and its rows, log.txt without
+     * the cut line running into the next. */
+    char path[1200];
+    uint8_t *text;
+    size_t len;
+    RunRow *rows;
+    int n, lines = 0;
+    assert_int_equal(runstore_read_metrics(res.run_dir, &rows, &n, NULL), ST_OK);
+    free(rows);
+    snprintf(path, sizeof path, "%s/metrics.tsv", res.run_dir);
+    assert_int_equal(fileio_read_all(path, &text, &len, NULL), ST_OK);
+    for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    assert_true(len > 0 && text[len - 1] == '\n');
+    assert_int_equal(lines, n + 1);
+    free(text);
+    snprintf(path, sizeof path, "%s/log.txt", res.run_dir);
+    assert_int_equal(fileio_read_all(path, &text, &len, NULL), ST_OK);
+    assert_true(len > 0 && text[len - 1] == '\n');
+    assert_null(strstr((char *)text, "Iterat2"));
+    free(text);
+}
+
+static void test_runner_full_metrics_fails_the_run(void **state) {
+    (void)state;
+    expect_append_fails_the_run("metrics.tsv", 3, 8); /* the test row at 8 */
+}
+
+static void test_runner_full_log_fails_the_run(void **state) {
+    (void)state;
+    /* The log line of the test at 8; the run fails at the next row. */
+    expect_append_fails_the_run("log.txt", 4, 9);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runner_config_passes_the_init),
@@ -478,6 +630,8 @@ int main(void) {
         cmocka_unit_test(test_runner_augmentation_reaches_train_loader_only),
         cmocka_unit_test(test_runner_snapshot_records_input),
         cmocka_unit_test(test_runner_init_from_preset_name_takes_newest_done_run),
+        cmocka_unit_test(test_runner_full_metrics_fails_the_run),
+        cmocka_unit_test(test_runner_full_log_fails_the_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,7 +6,8 @@
  * cache); the same configuration gives the same rows; a run stopped and
  * resumed from its snapshot writes the rows of an uninterrupted run, and
  * for every solver type ends with the same parameters and histories; a
- * diverging run stops as NaN at a named iteration.
+ * diverging run stops as NaN at a named iteration; a row its caller could
+ * not record fails the run before the next snapshot.
  */
 #include <math.h>
 #include <stdio.h>
@@ -376,6 +377,43 @@ static void test_trainer_divergence_names_iteration(void **state) {
     trainer_destroy(t);
 }
 
+/* TrainCallbacks.recorded: a caller that could not record the third row
+ * (a full disk) fails the run right there, before the snapshot due in the
+ * same iteration, and the error sticks. */
+static Status recorded(void *ctx, Error *err) {
+    const Rows *rows = ctx;
+    return rows->n >= 3 ? error_set(err, ST_IO, "m.tsv: cannot write: No space left on device")
+                        : ST_OK;
+}
+
+static void test_trainer_unrecorded_row_fails_before_snapshot(void **state) {
+    (void)state;
+    char snaps[160];
+    snprintf(snaps, sizeof snaps, "%s/unrecorded", dir);
+    assert_int_equal(fileio_mkdirs(snaps, NULL), ST_OK);
+    TrainConfig c = tiny();
+    c.display = 4;  /* rows: the test at 0, train at 0 and at 4 */
+    c.snapshot = 5; /* written at the end of iteration 4, after its row */
+    c.snapshot_dir = snaps;
+    Rows rows = {0};
+    TrainCallbacks cb = {.ctx = &rows, .on_row = on_row, .recorded = recorded};
+    Error err = {0};
+    Trainer *t = trainer_create(&c, &cb, &err);
+    assert_non_null(t);
+    double acc;
+    assert_int_equal(trainer_run(t, &acc, &err), ST_IO);
+    assert_string_equal(err.msg, "m.tsv: cannot write: No space left on device");
+    assert_int_equal(rows.n, 3);
+    assert_int_equal(rows.row[2].iter, 4);
+    char path[300];
+    snprintf(path, sizeof path, "%s/iter_5.safetensors", snaps);
+    assert_false(fileio_exists(path));
+    assert_int_equal(trainer_step(t, &err), ST_IO);         /* sticky */
+    assert_int_equal(trainer_finish(t, &acc, &err), ST_IO); /* and no snapshot at the end */
+    assert_false(fileio_exists(path));
+    trainer_destroy(t);
+}
+
 static void test_trainer_bad_weights_named(void **state) {
     (void)state;
     TrainConfig c = tiny();
@@ -419,6 +457,7 @@ int main(void) {
         cmocka_unit_test(test_trainer_deterministic_and_resume_equivalent),
         cmocka_unit_test(test_trainer_resume_exact_for_every_solver_type),
         cmocka_unit_test(test_trainer_divergence_names_iteration),
+        cmocka_unit_test(test_trainer_unrecorded_row_fails_before_snapshot),
         cmocka_unit_test(test_trainer_bad_weights_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -256,10 +256,7 @@ int app_new_preset(App *a, const Preset *p, char *name, char *path, size_t cap) 
     if (text && !st) st = fileio_write_new(path, text, strlen(text), &err);
     free(text);
     if (st) {
-        if (st == ST_STATE)
-            app_message(a, 1, "%s", err.msg);
-        else
-            app_message(a, 1, "cannot write %s: %s", path, err.msg);
+        app_message(a, 1, "not written: %s", err.msg[0] ? err.msg : "out of memory");
         free(copy);
         return -1;
     }

@@ -141,16 +141,19 @@ int lab_options(LabOptions *o, int argc, char **argv) {
 static double stat_sum[SCR_COUNT], stat_max[SCR_COUNT];
 static int stat_n[SCR_COUNT];
 
-static void write_draw_stats(const App *a) {
+/* Writes the file whole or not at all (atomic_file.h); a failure (a full
+ * disk) is kept in *err for stderr once curses has let go of it. */
+static Status write_draw_stats(const App *a, Error *err) {
     const char *path = getenv("FINELAB_DRAW_STATS");
-    FILE *f = path ? fopen(path, "w") : NULL;
-    if (!f) return;
-    fprintf(f, "terminal %dx%d\n", a->w, a->h);
-    for (int s = 0; s < SCR_COUNT; s++)
+    if (!path || !path[0]) return ST_OK;
+    char text[96 * (SCR_COUNT + 1)];
+    size_t len = (size_t)snprintf(text, sizeof text, "terminal %dx%d\n", a->w, a->h);
+    for (int s = 0; s < SCR_COUNT && len < sizeof text; s++)
         if (stat_n[s])
-            fprintf(f, "screen %d: %d frames, mean %.3f ms, max %.3f ms\n", s + 1, stat_n[s],
-                    1e3 * stat_sum[s] / stat_n[s], 1e3 * stat_max[s]);
-    fclose(f);
+            len += (size_t)snprintf(text + len, sizeof text - len,
+                                    "screen %d: %d frames, mean %.3f ms, max %.3f ms\n", s + 1,
+                                    stat_n[s], 1e3 * stat_sum[s] / stat_n[s], 1e3 * stat_max[s]);
+    return fileio_write_atomic(path, text, len < sizeof text ? len : sizeof text - 1, err);
 }
 
 static void main_loop(App *a) {
@@ -286,13 +289,15 @@ LabResult lab_run(const LabOptions *o, char *why, size_t cap) {
     app_log(a, "finelab started: presets from %s, runs in %s", a->presets_dirs[0], a->runs_dir);
     a->dirty = 1;
     main_loop(a);
-    write_draw_stats(a);
+    Error stats_err = {0};
+    Status stats = write_draw_stats(a, &stats_err);
     if (got_hup) {
         /* The terminal is gone: no more drawing; the work still finishes. */
         finish_headless(a, 0);
     } else {
         term_stop();
     }
+    if (stats) fprintf(stderr, "finelab: FINELAB_DRAW_STATS: %s\n", stats_err.msg);
     bridge_destroy(a->bridge);
     free(a->presets);
     free(a->runs);

@@ -205,7 +205,7 @@ static void export_as(App *a, CompareTable *t, CompareFormat fmt) {
              fmt == COMPARE_CSV ? "csv" : "md");
     Error err = {0};
     if (!text || fileio_write_atomic(path, text, strlen(text), &err))
-        app_message(a, 1, "cannot write %s: %s", path, err.msg);
+        app_message(a, 1, "not exported: %s", text ? err.msg : "out of memory");
     else
         app_message(a, 0, "wrote %s", path);
     free(text);

@@ -343,7 +343,8 @@ static void editor_save(App *a) {
     Status st = text ? fileio_write_atomic(a->edit_path, text, strlen(text), &err) : ST_NOMEM;
     free(text);
     if (st) {
-        app_message(a, 1, "cannot save %s: %s", a->edit_path, err.msg);
+        /* err names the file and the cause; the file keeps its old content. */
+        app_message(a, 1, "not saved: %s", err.msg[0] ? err.msg : "out of memory");
         return;
     }
     a->edit_dirty = 0;

@@ -87,8 +87,23 @@ static void trainer_progress(Trainer *t, TrainPhase phase, long done, long total
     t->cb.on_progress(t->cb.ctx, &p);
 }
 
+/* Asks the caller whether it still records the run (TrainCallbacks.recorded):
+ * when not, its error becomes sticky and the run stops where it is (as a
+ * stop would, but trainer_finish writes no snapshot: it returns the error).
+ * Returns 1 then. */
+static int trainer_unrecorded(Trainer *t) {
+    if (t->sticky || !t->cb.recorded) return 0;
+    Error e = {0};
+    Status s = t->cb.recorded(t->cb.ctx, &e);
+    if (!s) return 0;
+    t->sticky = error_set(&t->err, s, "%s", e.msg);
+    t->stopped = 1;
+    return 1;
+}
+
 /* Asks the caller whether to stop (it may pause us here); remembers a yes. */
 static int trainer_ask_stop(Trainer *t) {
+    if (trainer_unrecorded(t)) return 1;
     if (!t->stopped && t->cb.should_stop && t->cb.should_stop(t->cb.ctx)) t->stopped = 1;
     return t->stopped;
 }
@@ -480,6 +495,7 @@ static Status trainer_test(Trainer *t, Error *err) {
     if (row.accuracy > t->best_acc) t->best_acc = row.accuracy;
     t->last_test_iter = t->solver.iter;
     if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
+    if (trainer_unrecorded(t)) return t->sticky; /* in t->err, which err is */
     trainer_log(t, "Iteration %d, Testing net: accuracy = %.4f, loss = %.4f", row.iter,
                 row.accuracy, row.loss);
     return ST_OK;
@@ -574,6 +590,8 @@ Status trainer_step(Trainer *t, Error *err) {
                         .images_per_s = t->disp_images / span,
                         .data_wait = fmin(1.0, t->disp_wait / span)};
         if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
+        /* Before the snapshot below: one must not pass a row that is lost. */
+        if (trainer_unrecorded(t)) return error_set(err, t->sticky, "%s", t->err.msg);
         trainer_log(t, "Iteration %d, loss = %.6g, lr = %.6g", iter, row.loss, lr);
         trainer_log_allreduce(t, span);
         t->disp_correct = t->disp_seen = 0;
@@ -619,6 +637,8 @@ Status trainer_finish(Trainer *t, double *acc, Error *err) {
         if (!s && !t->stopped) *acc = t->last_acc; /* not when stopped during that test */
     }
     if (s) t->sticky = s;
+    if (!s && t->sticky) /* the caller stopped recording during that test */
+        return error_set(err, t->sticky, "%s", t->err.msg);
     return s;
 }
 

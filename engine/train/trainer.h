@@ -70,6 +70,13 @@ typedef struct TrainCallbacks {
      * stopped part-way leaves no row; a cache stopped part-way is built
      * again on resume. */
     int (*should_stop)(void *ctx);
+    /* Whether the caller still records the run (its rows, log and status
+     * reached its store: a full disk is the usual no). Asked right after
+     * every row and wherever should_stop is asked; a nonzero status, with
+     * err set, fails the run there with that error (this process's own,
+     * never agreed over ranks), before any later snapshot, so a resume goes
+     * on from a snapshot whose rows were all recorded. NULL: always. */
+    Status (*recorded)(void *ctx, Error *err);
 } TrainCallbacks;
 
 typedef struct TrainConfig {

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 void cli_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
@@ -48,4 +50,22 @@ const char *cli_value(const char *cmd, int argc, char **argv, int *i) {
         return NULL;
     }
     return argv[++*i];
+}
+
+int cli_flush_stdout(const char *cmd) {
+    errno = 0;
+    int flushed = fflush(stdout) == 0, cause = errno;
+    if (flushed && !ferror(stdout)) return 0;
+    /* The file stdout was redirected to, when /proc says (not a pipe's name). */
+    char where[1024] = "standard output";
+    ssize_t n = readlink("/proc/self/fd/1", where, sizeof where - 1);
+    if (n > 0 && where[0] == '/')
+        where[n] = '\0';
+    else
+        snprintf(where, sizeof where, "standard output");
+    if (!flushed && cause)
+        cli_error(cmd, "%s: cannot write: %s", where, strerror(cause));
+    else /* an earlier write failed; its errno is gone */
+        cli_error(cmd, "%s: cannot write: the output is incomplete", where);
+    return -1;
 }

@@ -21,6 +21,12 @@ const char *cli_value(const char *cmd, int argc, char **argv, int *i);
 /* Prints "finelab <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Flushes stdout and checks that everything printed reached it. On
+ * failure prints "finelab <cmd>: <where stdout goes>: cannot write:
+ * <cause>" (the file it is redirected to, on Linux) and returns -1: a
+ * listing or CSV on a full disk must not look written. */
+int cli_flush_stdout(const char *cmd);
+
 /* Exit codes of every command. */
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
 

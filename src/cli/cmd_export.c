@@ -92,9 +92,5 @@ int cmd_export(int argc, char **argv) {
     }
     printf("wrote %s: %d backbone tensors, %llu parameters, from %s\n", pos[1], tensors,
            (unsigned long long)floats, snap);
-    if (fflush(stdout) || ferror(stdout)) {
-        cli_error(cmd, "cannot write the output");
-        return CLI_FAILED;
-    }
-    return CLI_OK;
+    return cli_flush_stdout(cmd) ? CLI_FAILED : CLI_OK;
 }

@@ -269,11 +269,14 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
             return CLI_BAD_INPUT;
         }
         char id[512];
-        if (dist_size() > 1 || halving_sweep_create(&p, runs_dir, id, sizeof id, &err)) {
-            fprintf(stderr, "finelab: %s: %s\n", path,
-                    dist_size() > 1 ? "a halving sweep runs in one process, not under mpirun"
-                                    : err.msg);
+        if (dist_size() > 1) {
+            fprintf(stderr, "finelab: %s: a halving sweep runs in one process, not under mpirun\n",
+                    path);
             return CLI_BAD_INPUT;
+        }
+        if (halving_sweep_create(&p, runs_dir, id, sizeof id, &err)) { /* the store's fault */
+            fprintf(stderr, "finelab: %s\n", err.msg);
+            return CLI_FAILED;
         }
         return run_halving(&p, id, runs_dir, every);
     }

@@ -95,7 +95,12 @@ static int cmd_version(int argc, char **argv) {
 
 int commands_run(int argc, char **argv) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[0], commands[i].name) == 0) return commands[i].run(argc, argv);
+        if (strcmp(argv[0], commands[i].name) == 0) {
+            int code = commands[i].run(argc, argv);
+            /* Output that did not reach its file (a full disk) is a failure. */
+            if (cli_flush_stdout(argv[0]) && code == CLI_OK) code = CLI_FAILED;
+            return code;
+        }
     fprintf(stderr, "finelab: unknown command '%s' (see 'finelab --help')\n", argv[0]);
     return CLI_BAD_INPUT;
 }

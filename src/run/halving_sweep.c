@@ -9,6 +9,7 @@
  */
 #include "src/run/halving_sweep.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,8 @@ Status halving_sweep_create(const Preset *p, const char *runs_dir, char *id, siz
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(dir, sizeof dir, "%s/halving", runs_dir);
-    mkdir(runs_dir, 0777);
-    mkdir(dir, 0777);
+    Status s = fileio_mkdirs(dir, err);
+    if (s) return s;
     for (int n = 1;; n++) {
         if (n == 1)
             snprintf(id, cap, "halving-%s-%s", stamp, p->experiment.name);
@@ -39,13 +40,16 @@ Status halving_sweep_create(const Preset *p, const char *runs_dir, char *id, siz
             snprintf(id, cap, "halving-%s-%s-%d", stamp, p->experiment.name, n);
         snprintf(dir, sizeof dir, "%s/halving/%s", runs_dir, id);
         if (mkdir(dir, 0777) == 0) break;
-        if (n == 100) return error_set(err, ST_IO, "%s: cannot create the sweep's record", dir);
+        if (errno != EEXIST || n == 100)
+            return error_set(err, ST_IO, "%s: cannot create the sweep's record: %s", dir,
+                             strerror(errno));
     }
     char *text = preset_format_sweep(p);
-    if (!text) return error_set(err, ST_NOMEM, "out of memory recording the sweep");
     snprintf(path, sizeof path, "%s/preset.ini", dir);
-    Status s = fileio_write_atomic(path, text, strlen(text), err);
+    s = text ? fileio_write_atomic(path, text, strlen(text), err)
+             : error_set(err, ST_NOMEM, "out of memory recording the sweep");
     free(text);
+    if (s) rmdir(dir); /* no half-made sweep: a directory without preset.ini names none */
     return s;
 }
 
@@ -123,7 +127,7 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
         return 0;
     if (sw->cb && sw->cb->should_stop && sw->cb->should_stop(sw->cb->ctx)) return 1;
     RunnerRung rung = {.halving = sw->id, .candidate = c, .rung = k, .stop_at = last ? 0 : target};
-    RunResult res;
+    RunResult res = {0};
     Error e = {0};
     Preset *one = malloc(sizeof *one);
     char label[512] = "";
@@ -140,15 +144,20 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
         if (res.run_dir[0]) snprintf(sw->dir[c], sizeof sw->dir[0], "%s", res.run_dir);
     }
     free(one);
+    if (res.unrecorded) { /* a full store: every run after it would fail the same way */
+        *s = error_set(err, e.status ? e.status : ST_IO, "candidate %d: %s", c, e.msg);
+        return 0;
+    }
     if (e.msg[0]) sweep_say(sw, "candidate %d: %s", c, e.msg);
     if (!sw->dir[c][0] || runstore_read_status(sw->dir[c], &st, NULL)) return 0;
     return st.state == RUN_STOPPED && st.iter < target;
 }
 
 /* Rung k's decision: scores of ids (n), the promoted into next (returns
- * how many); the rest that wait at the rung are marked pruned. */
-static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *ids, int n,
-                        int *next) {
+ * how many); the rest that wait at the rung are marked pruned (*s: a
+ * status.ini that could not be rewritten; the others are still marked). */
+static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *ids, int n, int *next,
+                        Status *s, Error *err) {
     for (int i = 0; i < n; i++)
         sw->score[ids[i]] =
             sw->dir[ids[i]][0] ? sweep_score(sw->dir[ids[i]], plan->iter[k]) : (HalvingScore){0};
@@ -157,9 +166,11 @@ static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *id
         while (j < m && next[j] < ids[i]) j++;
         if (j < m && next[j] == ids[i]) continue;
         RunStatus st;
+        Error e = {0};
         if (sw->dir[ids[i]][0] && !runstore_read_status(sw->dir[ids[i]], &st, NULL) &&
-            st.state == RUN_STOPPED)
-            runstore_set_state(sw->dir[ids[i]], RUN_PRUNED, k, NULL);
+            st.state == RUN_STOPPED && runstore_set_state(sw->dir[ids[i]], RUN_PRUNED, k, &e) &&
+            !*s)
+            *s = error_set(err, e.status, "%s", e.msg);
     }
     char list[600] = "";
     for (int j = 0; j < m; j++) {
@@ -211,7 +222,7 @@ Status halving_sweep_run(const Preset *p, const char *id, const char *runs_dir,
         for (int i = 0; i < m && !s && !out->stopped; i++)
             out->stopped = sweep_train(&sw, &out->plan, k, ids[i], &s, err);
         if (s || out->stopped || k == out->plan.n_rungs - 1) break;
-        m = sweep_decide(&sw, &out->plan, k, ids, m, next);
+        m = sweep_decide(&sw, &out->plan, k, ids, m, next, &s, err);
         memcpy(ids, next, sizeof(int) * (size_t)m);
     }
     if (!s) sweep_tally(&sw, n, out->plan.iter[out->plan.n_rungs - 1], out);

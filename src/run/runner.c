@@ -7,6 +7,12 @@
  * Under mpirun every rank runs the same preset through the same steps;
  * rank 0 alone writes the run store, the others train with a null writer
  * (runstore_null) and run no callbacks but should_stop.
+ *
+ * A write to the run store that fails (a full disk) fails the run: the
+ * writer keeps the first failure, the trainer asks for it after every row
+ * and wherever it asks whether to stop (TrainCallbacks.recorded), and the
+ * run ends failed with that error, written by runstore_write_end into the
+ * room the writer reserved for it.
  */
 #include "src/run/runner.h"
 
@@ -65,7 +71,7 @@ static void runner_on_row(void *ctx, const TrainRow *row) {
     RunnerCtx *rc = ctx;
     if (!rc->w) return;
     RunStatus *st = &rc->w->status;
-    runstore_append_row(rc->w, row);
+    runstore_append_row(rc->w, row, NULL);
     st->iter = row->phase == PHASE_TRAIN ? row->iter + 1 : row->iter;
     st->seconds = row->seconds;
     if (row->phase == PHASE_TRAIN) {
@@ -80,8 +86,15 @@ static void runner_on_row(void *ctx, const TrainRow *row) {
 
 static void runner_on_log(void *ctx, const char *line) {
     RunnerCtx *rc = ctx;
-    runstore_log(rc->w, line);
+    runstore_log(rc->w, line, NULL);
     if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, line);
+}
+
+/* The first write to the run store that failed (TrainCallbacks.recorded). */
+static Status runner_recorded(void *ctx, Error *err) {
+    RunnerCtx *rc = ctx;
+    if (!rc->w || !rc->w->failed.status) return ST_OK;
+    return error_set(err, rc->w->failed.status, "%s", rc->w->failed.msg);
 }
 
 static int runner_should_stop(void *ctx) {
@@ -218,12 +231,35 @@ Status runner_input(const Preset *p, const char *file, Normalize *out, const cha
     return ST_OK;
 }
 
-/* Steps t to its end, recording the outcome in w. */
-static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err) {
+/* Writes how the run in w ended (w->status) with runstore_write_end. When
+ * even that fails, the old status.ini stays and the run reads interrupted
+ * (its process gone): *s, *e become that failure unless the run had
+ * failed already, and the message says so, so that stderr or the lab
+ * still hears why. */
+static void runner_record_end(RunWriter *w, Status *s, Error *e) {
+    Error ew = {0};
+    if (!runstore_write_end(w, &ew)) return;
+    static const char why[] = "status.ini keeps its old content, so the run reads interrupted";
+    size_t len = strlen(e->msg);
+    if (!*s)
+        *s = error_set(e, ew.status, "%s (%s)", ew.msg, why);
+    else if (strcmp(e->msg, ew.msg) == 0)
+        snprintf(e->msg + len, sizeof e->msg - len, " (%s)", why);
+    else
+        snprintf(e->msg + len, sizeof e->msg - len, " (and %s: %s)", ew.msg, why);
+}
+
+/* Steps t to its end, recording the outcome in w; a run that reached its
+ * rung (rung >= 0, not stopped) records it too. */
+static Status runner_drive(Trainer *t, RunWriter *w, int rung, RunResult *res, Error *err) {
     w->status.state = RUN_RUNNING;
     runstore_write_status(w, NULL);
     double acc = -1;
-    Status s = trainer_run(t, &acc, err);
+    Error e = {0};
+    /* A write that failed before training, or after the trainer last asked. */
+    Status s = w->failed.status ? error_set(&e, w->failed.status, "%s", w->failed.msg)
+                                : trainer_run(t, &acc, &e);
+    if (!s && w->failed.status) s = error_set(&e, w->failed.status, "%s", w->failed.msg);
     RunStatus *st = &w->status;
     st->iter = trainer_iter(t);
     st->best_accuracy = trainer_best_accuracy(t);
@@ -235,13 +271,18 @@ static Status runner_drive(Trainer *t, RunWriter *w, RunResult *res, Error *err)
         st->state = RUN_STOPPED;
     else
         st->state = RUN_DONE;
-    if (s) snprintf(st->error, sizeof st->error, "%s", err ? err->msg : error_status_name(s));
+    if (s) snprintf(st->error, sizeof st->error, "%s", e.msg[0] ? e.msg : error_status_name(s));
     st->final_accuracy = st->state == RUN_DONE ? acc : -1;
-    runstore_write_status(w, NULL);
+    if (!s && rung >= 0 && !trainer_stopped(t)) st->rung = rung;
+    int had = s != ST_OK;
+    runner_record_end(w, &s, &e);
+    if (s && !had) st->state = RUN_FAILED; /* finished, but not recorded as such */
     res->state = st->state;
-    res->shared = s && trainer_error_shared(t);
-    res->final_accuracy = st->final_accuracy;
+    res->shared = had && trainer_error_shared(t);
+    res->unrecorded = s && (w->failed.status != ST_OK);
+    res->final_accuracy = st->state == RUN_DONE ? st->final_accuracy : -1;
     res->best_accuracy = st->best_accuracy;
+    if (s) error_set(err, s, "%s", e.msg[0] ? e.msg : error_status_name(s));
     return s;
 }
 
@@ -290,7 +331,8 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
                           .on_row = runner_on_row,
                           .on_log = runner_on_log,
                           .on_progress = runner_on_progress,
-                          .should_stop = runner_should_stop};
+                          .should_stop = runner_should_stop,
+                          .recorded = runner_recorded};
     w->status.max_iter = p->solver.max_iter;
     w->status.skipped_images = ds->n_skipped;
     w->status.ranks = dist_size();
@@ -316,19 +358,18 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
                  rung->rung, rung->stop_at, p->solver.max_iter);
         runner_on_log(&rc, line);
     }
-    s = runner_drive(t, w, res, err);
-    if (!s && rung && !trainer_stopped(t)) { /* it reached the rung */
-        w->status.rung = rung->rung;
-        runstore_write_status(w, NULL);
-    }
+    s = runner_drive(t, w, rung ? rung->rung : -1, res, err);
     trainer_destroy(t);
     return s;
 }
 
-static void runner_fail(RunWriter *w, RunResult *res, Status s, const Error *err) {
+static void runner_fail(RunWriter *w, RunResult *res, Status s, Error *err) {
     w->status.state = RUN_FAILED;
     snprintf(w->status.error, sizeof w->status.error, "%s", err ? err->msg : error_status_name(s));
-    runstore_write_status(w, NULL);
+    Error e = {0};
+    error_set(&e, s, "%s", err ? err->msg : error_status_name(s));
+    runner_record_end(w, &s, &e);
+    error_set(err, s, "%s", e.msg);
     res->state = RUN_FAILED;
 }
 
@@ -366,11 +407,13 @@ Status runner_run_rung(const Preset *p, const char *sweep_label, const char *run
     else
         s = text ? runstore_create(&w, runs_dir, p->experiment.name, text, err)
                  : error_set(err, ST_NOMEM, "out of memory");
-    free(text);
     if (s) {
+        res->unrecorded = text != NULL; /* the run could not be created */
+        free(text);
         dataset_fini(&ds);
         return s;
     }
+    free(text);
     snprintf(w.status.sweep, sizeof w.status.sweep, "%s", sweep_label ? sweep_label : "");
     runner_mark(&w.status, rung);
     snprintf(res->run_dir, sizeof res->run_dir, "%s", w.dir);

@@ -40,8 +40,9 @@ typedef struct RunResult {
     RunState state;
     char run_dir[1024];
     double final_accuracy, best_accuracy;
-    int bad_input; /* 1 when the preset or its files were at fault (exit code 2) */
-    int shared;    /* MPI: the run failed with an error every rank has (none waits) */
+    int bad_input;  /* 1 when the preset or its files were at fault (exit code 2) */
+    int shared;     /* MPI: the run failed with an error every rank has (none waits) */
+    int unrecorded; /* it failed because the run store could not be written (a full disk) */
 } RunResult;
 
 /* The engine configuration a run of p uses (network, solver, loaders,

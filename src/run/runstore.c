@@ -5,13 +5,23 @@
  * status.ini is small and rewritten whole through fileio_write_atomic, so a
  * reader in another process never sees half a file. metrics.tsv and
  * log.txt are append-only and flushed per line; a reader ignores a last
- * line without its newline (still being written).
+ * line without its newline (still being written, or cut short by a full
+ * disk).
+ *
+ * A full disk: every write reports its failure and the writer keeps the
+ * first (RunWriter.failed), which the runner turns into a failed run. The
+ * last status it writes must still get through, so while a run is written
+ * a few pages are held in status.reserve: runstore_write_end gives them
+ * back and tries again. Nothing else uses them, so a run that fills the
+ * disk still records why it failed.
  */
 #include "src/run/runstore.h"
 
 #include <dirent.h>
 #include <limits.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,6 +37,10 @@ static const char *const state_names[RUN_STATE_COUNT] = {
 
 static const char metrics_header[] =
     "iter\tphase\tloss\taccuracy\tlr\tseconds\timages_per_s\tdata_wait\n";
+
+/* Room for the last status.ini (a few KiB) on any block size up to 16 KiB. */
+enum { RESERVE_BYTES = 16384 };
+static const char reserve_name[] = "status.reserve";
 
 const char *runstore_state_name(RunState s) {
     return (unsigned)s < RUN_STATE_COUNT ? state_names[s] : "unknown";
@@ -50,6 +64,13 @@ static void runstore_now(char *buf, size_t cap) {
 
 static void runstore_join(char *out, size_t cap, const char *dir, const char *name) {
     snprintf(out, cap, "%s/%s", dir, name);
+}
+
+/* Keeps e as w's first failed write (when it is the first) and passes it
+ * on to err; returns its status. */
+static Status runstore_fail(RunWriter *w, const Error *e, Error *err) {
+    if (!w->failed.status) w->failed = *e;
+    return error_set(err, e->status, "%s", e->msg);
 }
 
 /* --- status.ini ----------------------------------------------------------------- */
@@ -233,7 +254,40 @@ Status runstore_write_status(RunWriter *w, Error *err) {
         snprintf(text + used, sizeof text - used, "halving = %s\ncandidate = %d\nrung = %d\n",
                  st->halving, st->candidate, st->rung);
     runstore_join(path, sizeof path, w->dir, "status.ini");
-    return fileio_write_atomic(path, text, strlen(text), err);
+    Error e = {0};
+    Status s = fileio_write_atomic(path, text, strlen(text), &e);
+    return s ? runstore_fail(w, &e, err) : ST_OK;
+}
+
+/* Gives the room reserved for the last status back to the file system. */
+static void runstore_unreserve(RunWriter *w) {
+    if (!w->reserved) return;
+    char path[1200];
+    runstore_join(path, sizeof path, w->dir, reserve_name);
+    unlink(path);
+    w->reserved = 0;
+}
+
+Status runstore_write_end(RunWriter *w, Error *err) {
+    Status s = runstore_write_status(w, err);
+    if (!s || !w->reserved) return s;
+    runstore_unreserve(w);
+    return runstore_write_status(w, err);
+}
+
+/* Holds RESERVE_BYTES in dir/status.reserve (allocated, not sparse). */
+static Status runstore_reserve(RunWriter *w, Error *err) {
+    char path[1200];
+    runstore_join(path, sizeof path, w->dir, reserve_name);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    int rc = fd < 0 ? errno : posix_fallocate(fd, 0, RESERVE_BYTES);
+    if (fd >= 0 && close(fd) != 0 && !rc) rc = errno;
+    if (rc) {
+        if (fd >= 0) unlink(path);
+        return error_set(err, ST_IO, "%s: cannot write: %s", path, strerror(rc));
+    }
+    w->reserved = 1;
+    return ST_OK;
 }
 
 /* --- metrics.tsv ---------------------------------------------------------------- */
@@ -374,14 +428,17 @@ Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *i
 /* --- writing ----------------------------------------------------------------------- */
 
 static Status runstore_open_files(RunWriter *w, Error *err) {
-    char path[1200];
-    runstore_join(path, sizeof path, w->dir, "metrics.tsv");
-    w->metrics = fopen(path, "a");
-    runstore_join(path, sizeof path, w->dir, "log.txt");
-    w->log = fopen(path, "a");
-    if (!w->metrics || !w->log) {
-        runstore_close(w);
-        return error_set(err, ST_IO, "%s: cannot open for appending: %s", path, strerror(errno));
+    static const char *const names[2] = {"metrics.tsv", "log.txt"};
+    FILE **files[2] = {&w->metrics, &w->log};
+    for (int i = 0; i < 2; i++) {
+        char path[1200];
+        runstore_join(path, sizeof path, w->dir, names[i]);
+        if (!(*files[i] = fopen(path, "a"))) {
+            Status s =
+                error_set(err, ST_IO, "%s: cannot open for appending: %s", path, strerror(errno));
+            runstore_close(w);
+            return s;
+        }
     }
     return ST_OK;
 }
@@ -394,6 +451,41 @@ static void runstore_slurm_task(char *out, size_t cap) {
     if (job && task && job[0] && task[0] && strlen(job) < 24 && strlen(task) < 16 &&
         strspn(job, "0123456789") == strlen(job) && strspn(task, "0123456789") == strlen(task))
         snprintf(out, cap, "%s_%s", job, task);
+}
+
+/* Everything in w->dir (just made) that makes it a run. */
+static Status runstore_create_files(RunWriter *w, const char *name, const char *preset_text,
+                                    Error *err) {
+    char path[1200];
+    runstore_join(path, sizeof path, w->dir, "snapshots");
+    Status s = fileio_mkdirs(path, err);
+    runstore_join(path, sizeof path, w->dir, "preset.ini");
+    if (!s) s = fileio_write_atomic(path, preset_text, strlen(preset_text), err);
+    runstore_join(path, sizeof path, w->dir, "metrics.tsv");
+    if (!s) s = fileio_write_atomic(path, metrics_header, strlen(metrics_header), err);
+    if (!s) s = runstore_reserve(w, err);
+    if (s) return s;
+    snprintf(w->status.preset, sizeof w->status.preset, "%s", name);
+    runstore_now(w->status.started, sizeof w->status.started);
+    runstore_slurm_task(w->status.slurm, sizeof w->status.slurm);
+    w->status.state = RUN_RUNNING; /* its process works on it from now on */
+    if ((s = runstore_write_status(w, err))) return s;
+    return runstore_open_files(w, err);
+}
+
+/* Removes what runstore_create made of w's run, status.ini first (a
+ * directory without it is no run to a reader). */
+static void runstore_discard(RunWriter *w) {
+    static const char *const names[] = {"status.ini", "log.txt", "metrics.tsv", "preset.ini"};
+    runstore_close(w);
+    char path[1200];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        runstore_join(path, sizeof path, w->dir, names[i]);
+        unlink(path);
+    }
+    runstore_join(path, sizeof path, w->dir, "snapshots");
+    rmdir(path);
+    rmdir(w->dir);
 }
 
 Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
@@ -430,19 +522,62 @@ Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
         if (errno != EEXIST || k > 999)
             return error_set(err, ST_IO, "%s: cannot create: %s", w->dir, strerror(errno));
     }
-    char path[1200];
-    runstore_join(path, sizeof path, w->dir, "snapshots");
-    if ((s = fileio_mkdirs(path, err))) return s;
-    runstore_join(path, sizeof path, w->dir, "preset.ini");
-    if ((s = fileio_write_atomic(path, preset_text, strlen(preset_text), err))) return s;
-    runstore_join(path, sizeof path, w->dir, "metrics.tsv");
-    if ((s = fileio_write_atomic(path, metrics_header, strlen(metrics_header), err))) return s;
-    snprintf(w->status.preset, sizeof w->status.preset, "%s", name);
-    runstore_now(w->status.started, sizeof w->status.started);
-    runstore_slurm_task(w->status.slurm, sizeof w->status.slurm);
-    w->status.state = RUN_RUNNING; /* its process works on it from now on */
-    if ((s = runstore_write_status(w, err))) return s;
-    return runstore_open_files(w, err);
+    if ((s = runstore_create_files(w, name, preset_text, err))) runstore_discard(w);
+    return s;
+}
+
+/* Removes the temporary files (<name>.tmp.<pid>, atomic_file.h) in dir
+ * whose writer is gone: a process killed while it wrote a snapshot or a
+ * status leaves one. */
+static void runstore_sweep_tmp(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *tag = NULL;
+        for (const char *at = strstr(e->d_name, ".tmp."); at; at = strstr(at + 1, ".tmp."))
+            tag = at;
+        if (!tag) continue;
+        const char *digits = tag + 5;
+        char *end;
+        long pid = strtol(digits, &end, 10);
+        if (end == digits || *end || pid <= 0 || pid > INT_MAX || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[1200];
+        runstore_join(path, sizeof path, dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+/* Cuts path after its last newline: a line a full disk cut short. A file
+ * that cannot be read is left as it is. */
+static Status runstore_trim_partial(const char *path, Error *err) {
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return ST_OK; /* nothing logged yet */
+    if (fd < 0) return error_set(err, ST_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    off_t end = fstat(fd, &sb) == 0 ? sb.st_size : 0, keep = end;
+    char buf[4096];
+    /* Back from the end, a block at a time, to the last newline (or the start). */
+    for (int found = 0; !found && keep > 0;) {
+        off_t at = keep > (off_t)sizeof buf ? keep - (off_t)sizeof buf : 0;
+        if (pread(fd, buf, (size_t)(keep - at), at) != keep - at) {
+            keep = end; /* unreadable: keep it all */
+            break;
+        }
+        off_t i = keep - at;
+        while (i > 0 && buf[i - 1] != '\n') i--;
+        found = i > 0;
+        keep = at + i;
+    }
+    int rc = keep < end && ftruncate(fd, keep) != 0 ? errno : 0;
+    close(fd);
+    if (rc)
+        return error_set(err, ST_IO, "%s: cannot cut its partial last line: %s", path,
+                         strerror(rc));
+    return ST_OK;
 }
 
 Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *err) {
@@ -452,6 +587,10 @@ Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *
     snprintf(w->id, sizeof w->id, "%s", slash ? slash + 1 : run_dir);
     Status s = runstore_read_status(run_dir, &w->status, err);
     if (s) return s;
+    char path[1200];
+    runstore_sweep_tmp(run_dir); /* first: they may hold the room the rest needs */
+    runstore_join(path, sizeof path, run_dir, "snapshots");
+    runstore_sweep_tmp(path);
     RunRow *rows;
     int n;
     if ((s = runstore_read_metrics(run_dir, &rows, &n, err))) return s;
@@ -470,28 +609,49 @@ Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *
             rows[i].seconds, rows[i].images_per_s, rows[i].data_wait);
     }
     free(rows);
-    char path[1200];
+    /* Rewritten from the rows read, so a partial last line goes too. */
     runstore_join(path, sizeof path, run_dir, "metrics.tsv");
     s = fileio_write_atomic(path, text, len, err);
     free(text);
-    if (s) return s;
-    return runstore_open_files(w, err);
+    runstore_join(path, sizeof path, run_dir, "log.txt");
+    if (!s) s = runstore_trim_partial(path, err);
+    if (!s) s = runstore_reserve(w, err);
+    if (!s) s = runstore_open_files(w, err);
+    if (s) runstore_close(w);
+    return s;
 }
 
-void runstore_append_row(RunWriter *w, const TrainRow *r) {
-    if (!w->metrics) return;
-    fprintf(w->metrics, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", r->iter,
-            r->phase == PHASE_TEST ? "test" : "train", r->loss, r->accuracy, r->lr, r->seconds,
-            r->images_per_s, r->data_wait);
-    fflush(w->metrics);
+/* After an append to *f (printed: what fprintf returned): ST_OK when it
+ * reached the file whole; else the cause, kept as w's failure, and *f
+ * closed, so nothing follows the partial line. */
+static Status runstore_appended(RunWriter *w, FILE **f, const char *name, int printed, Error *err) {
+    if (printed >= 0 && fflush(*f) == 0 && !ferror(*f)) return ST_OK;
+    int cause = errno ? errno : EIO;
+    fclose(*f);
+    *f = NULL;
+    char path[1200];
+    runstore_join(path, sizeof path, w->dir, name);
+    Error e;
+    error_set(&e, ST_IO, "%s: cannot write: %s", path, strerror(cause));
+    return runstore_fail(w, &e, err);
 }
 
-void runstore_log(RunWriter *w, const char *line) {
-    if (!w->log) return;
+Status runstore_append_row(RunWriter *w, const TrainRow *r, Error *err) {
+    if (!w->metrics) return ST_OK;
+    errno = 0;
+    int printed = fprintf(w->metrics, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", r->iter,
+                          r->phase == PHASE_TEST ? "test" : "train", r->loss, r->accuracy, r->lr,
+                          r->seconds, r->images_per_s, r->data_wait);
+    return runstore_appended(w, &w->metrics, "metrics.tsv", printed, err);
+}
+
+Status runstore_log(RunWriter *w, const char *line, Error *err) {
+    if (!w->log) return ST_OK;
     char stamp[32];
     runstore_now(stamp, sizeof stamp);
-    fprintf(w->log, "%s %s\n", stamp, line);
-    fflush(w->log);
+    errno = 0;
+    int printed = fprintf(w->log, "%s %s\n", stamp, line);
+    return runstore_appended(w, &w->log, "log.txt", printed, err);
 }
 
 void runstore_null(RunWriter *w) {
@@ -503,6 +663,7 @@ void runstore_close(RunWriter *w) {
     if (w->metrics) fclose(w->metrics);
     if (w->log) fclose(w->log);
     w->metrics = w->log = NULL;
+    runstore_unreserve(w);
 }
 
 Status runstore_set_state(const char *run_dir, RunState state, int rung, Error *err) {

@@ -8,6 +8,8 @@
  *   runs/<id>/metrics.tsv   header, then one row per display and per test
  *   runs/<id>/log.txt       the human-readable log
  *   runs/<id>/snapshots/    iter_<N>.safetensors
+ *   runs/<id>/status.reserve  room kept for the last status.ini while the
+ *                           run is written (removed when its writer closes)
  *
  * A RunWriter is the writing side, owned by the thread that trains; reading
  * functions (runstore_read_status, runstore_list, runstore_read_metrics)
@@ -16,6 +18,13 @@
  * it is in); a run whose status says queued (older stores) or running but
  * whose process is gone is reported as interrupted (the finished states
  * done, failed, stopped and diverged stay).
+ *
+ * Writes fail loudly: a status, row or log line that does not reach the
+ * disk whole (ENOSPC, EIO) returns ST_IO naming the file and the cause,
+ * and the writer keeps its first such error (RunWriter.failed) so the
+ * runner can fail the run with it. A failed append closes that file, so a
+ * partial last line stays the last (readers ignore it, runstore_reopen
+ * drops it). A run that cannot be created leaves nothing behind.
  */
 #ifndef FINELAB_RUNSTORE_H
 #define FINELAB_RUNSTORE_H
@@ -105,33 +114,51 @@ Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *i
 
 /* --- writing ------------------------------------------------------------------- */
 
+/* Zeroed (memset) is a writer of no files with no reserve, which only
+ * runstore_write_status may use once dir is set. */
 typedef struct RunWriter {
     char dir[1024];
     char id[256];
     FILE *metrics, *log;
     RunStatus status;
+    int reserved; /* 1 while dir/status.reserve holds room for the last status */
+    /* The first write of this writer that failed (status ST_OK while none);
+     * later writes still try. */
+    Error failed;
 } RunWriter;
 
 /* Creates runs_dir/<UTC time>-<name> (with -2, -3 ... on collision), its
- * snapshots/ directory, metrics.tsv with its header and log.txt, and writes
- * preset_text as preset.ini and a queued status. */
+ * snapshots/ directory, metrics.tsv with its header and log.txt, writes
+ * preset_text as preset.ini and a running status, and reserves room for
+ * the last status. On failure (ST_IO naming the file and the cause, e.g.
+ * "No space left on device") it removes what it made: no run is left. */
 Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
                        const char *preset_text, Error *err);
 /* Reopens an existing run for appending (resume): drops metrics rows at or
- * after from_iter (they will be written again) and reopens the files. */
+ * after from_iter (they will be written again) and a partial last line of
+ * metrics.tsv and log.txt, removes temporary files a dead writer left
+ * (*.tmp.<pid>), reserves room for the last status and reopens the files.
+ * ST_IO naming the file when the disk is still full. */
 Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *err);
-/* Writes w->status (updated time and pid refreshed) atomically. */
+/* Writes w->status (updated time and pid refreshed) atomically. ST_IO
+ * naming status.ini (also kept in w->failed): the old file stays whole. */
 Status runstore_write_status(RunWriter *w, Error *err);
-/* Appends a metrics row (flushed, so readers see it at once). */
-void runstore_append_row(RunWriter *w, const TrainRow *row);
-/* Appends a timestamped log line (flushed). */
-void runstore_log(RunWriter *w, const char *line);
+/* The status a run ends with: runstore_write_status, and when that fails,
+ * once more after giving back the room reserved for it (a full disk). */
+Status runstore_write_end(RunWriter *w, Error *err);
+/* Appends a metrics row (flushed, so readers see it at once). ST_IO when
+ * it did not reach the file whole (kept in w->failed; the file is closed,
+ * later rows are dropped). */
+Status runstore_append_row(RunWriter *w, const TrainRow *row, Error *err);
+/* Appends a timestamped log line (flushed); failures as for rows. */
+Status runstore_log(RunWriter *w, const char *line, Error *err);
 /* Rewrites run_dir's status.ini with state (and rung, when >= 0), the rest
  * as it reads: how successive halving prunes a run that waits at a rung. */
 Status runstore_set_state(const char *run_dir, RunState state, int rung, Error *err);
 /* A writer that writes nothing (dir ""): the other ranks of an MPI run,
  * whose rank 0 writes the run store. */
 void runstore_null(RunWriter *w);
+/* Closes the files and removes the reserve. */
 void runstore_close(RunWriter *w);
 
 #endif
