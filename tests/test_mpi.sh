@@ -6,7 +6,8 @@
 # scratch and in last_layer mode with the feature cache built in parallel;
 # status.ini records ranks = 2; an N=2 run stopped part-way and resumed
 # with N=2 writes the rows of a run that never stopped, and with N=1 keeps
-# and continues its rows and its data sequence; a rank killed (rank 0 too),
+# and continues its rows and its data sequence; both ranks resume past a
+# bad snapshot from the same good one, or both refuse; a rank killed (rank 0 too),
 # or an image that breaks on one rank, fails the whole job cleanly naming
 # the rank. Skips when the binary has no MPI or mpirun is missing, and
 # under ThreadSanitizer.
@@ -169,6 +170,39 @@ resume_with_one_rank_continues_the_rows() {
         "$dir/metrics.tsv" >&2
 }
 check resume_with_one_rank_continues_the_rows resume_with_one_rank_continues_the_rows
+
+# Both ranks check the snapshots and agree on the one they continue from:
+# past a truncated newest one (said once, by rank 0), to the rows the run
+# had; with none good, both ranks leave with exit 2 and the run as it was.
+two_ranks_resume_past_a_bad_snapshot() {
+    mpi2 run "$tmp/scratch1.ini" --runs-dir "$tmp/badsnap" > "$tmp/badsnap.out" 2>&1 ||
+        { cat "$tmp/badsnap.out" >&2; return 1; }
+    local dir
+    dir=$(run_dir "$tmp/badsnap.out")
+    cp -r "$dir" "$tmp/badsnap_done"
+    sed -i 's/^state = .*/state = stopped/' "$dir/status.ini"
+    head -c 3000 "$dir/snapshots/iter_12.safetensors" > "$tmp/cut" && mv "$tmp/cut" "$dir/snapshots/iter_12.safetensors"
+    mpi2 resume "$dir" > "$tmp/badsnap2.out" 2>&1 || { cat "$tmp/badsnap2.out" >&2; return 1; }
+    [ "$(grep -c 'warning: snapshots/iter_12.safetensors: .*; continuing from iter_8.safetensors' "$tmp/badsnap2.out")" -eq 1 ] ||
+        { cat "$tmp/badsnap2.out" >&2; return 1; }
+    grep -q '^state = done' "$dir/status.ini" && grep -q 'resumed from .*iter_8.safetensors' "$dir/log.txt" ||
+        return 1
+    same_rows "$tmp/badsnap_done" "$dir" || return 1
+    sed -i 's/^state = .*/state = stopped/' "$dir/status.ini"
+    local f
+    for f in "$dir"/snapshots/iter_*.safetensors; do : > "$f"; done
+    local before
+    before=$(cd "$dir" && find . -type f | sort | xargs md5sum)
+    local t0=$SECONDS
+    timeout 60 "${mpi_env[@]}" "$MPIRUN" -np 2 "${oversubscribe[@]}" "$FINELAB" resume "$dir" \
+        > "$tmp/badsnap3.out" 2>&1
+    local code=$?
+    [ $code -eq 2 ] && [ $((SECONDS - t0)) -le 30 ] || { echo "exit $code" >&2; cat "$tmp/badsnap3.out" >&2; return 1; }
+    grep -q 'every snapshot is bad (iter_12.safetensors, iter_8.safetensors, iter_4.safetensors)' \
+        "$tmp/badsnap3.out" || { cat "$tmp/badsnap3.out" >&2; return 1; }
+    [ "$(cd "$dir" && find . -type f | sort | xargs md5sum)" = "$before" ]
+}
+check two_ranks_resume_past_a_bad_snapshot two_ranks_resume_past_a_bad_snapshot
 
 # A rank killed (SIGKILL) mid-run ends the whole job within seconds, the run
 # reads failed with an error naming that rank, and its last snapshot

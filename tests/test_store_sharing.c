@@ -131,7 +131,7 @@ static void writer(const char *run_dir) {
         w.status.error[pad] = '\0';
         if (runstore_write_status(&w, NULL)) _exit(2);
         TrainRow row = {.iter = i, .phase = i % 10 ? PHASE_TRAIN : PHASE_TEST, .loss = 1.0 / i};
-        runstore_append_row(&w, &row);
+        if (runstore_append_row(&w, &row, NULL)) _exit(3);
     }
     w.status.state = RUN_DONE;
     w.status.error[0] = '\0';

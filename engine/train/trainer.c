@@ -1,16 +1,15 @@
 /*
  * trainer — the training loop. See trainer.h.
  *
- * A snapshot holds every parameter (`<name>`) and its solver history
- * (`<name>.history`, and `<name>.history2` for the parameters of a solver
- * that keeps two) as F32 tensors in PyTorch's shapes, and in its metadata
- * the solver state (type, iter, multistep position), the loss-smoothing
- * window and the display accumulators, so that a resumed run writes the
- * same rows as one that never stopped. A snapshot resumes only under the
- * solver type that wrote it (one without the key is SGD's): another type
- * reads the same history tensors as something else. Test passes read the same first
- * test_iter batches of the test split every time, so test curves compare
- * like with like across iterations.
+ * A snapshot (engine/train/snapshot.h, the format's one home) holds every
+ * parameter and its solver histories, and the solver state, the
+ * loss-smoothing window and the display accumulators, so that a resumed run
+ * writes the same rows as one that never stopped. A snapshot resumes only
+ * under the solver type that wrote it (one without the key is SGD's):
+ * another type reads the same history tensors as something else; and it is
+ * checked whole before the trainer takes anything from it. Test passes read
+ * the same first test_iter batches of the test split every time, so test
+ * curves compare like with like across iterations.
  */
 #include "engine/train/trainer.h"
 
@@ -28,6 +27,7 @@
 #include "engine/nn/accuracy.h"
 #include "engine/nn/softmax_loss.h"
 #include "engine/train/featcache.h"
+#include "engine/train/snapshot.h"
 #include "engine/train/weights.h"
 
 struct Trainer {
@@ -271,152 +271,72 @@ Status trainer_snapshot(Trainer *t, Error *err) {
     trainer_progress(t, PHASE_SNAPSHOT, 0, 1);
     int n;
     Param *const *ps = net_params(t->net, &n);
-    SafeTensorsWriter *w = safetensors_writer_create();
-    if (!w) return error_set(err, ST_NOMEM, "snapshot: out of memory");
-    char names[3 * 64][80];
-    Status s = n > 64 ? ST_STATE : ST_OK;
-    for (int i = 0; i < n && !s; i++) {
-        int64_t shape[4];
-        int nd = weights_shape(ps[i], shape);
-        snprintf(names[3 * i], sizeof names[0], "%s", ps[i]->name);
-        snprintf(names[3 * i + 1], sizeof names[0], "%s.history", ps[i]->name);
-        snprintf(names[3 * i + 2], sizeof names[0], "%s.history2", ps[i]->name);
-        s = safetensors_writer_add(w, names[3 * i], shape, nd, ps[i]->value.data);
-        if (!s) s = safetensors_writer_add(w, names[3 * i + 1], shape, nd, ps[i]->history.data);
-        if (!s && ps[i]->history2.data) /* only the trained parameters of AdaDelta, Adam */
-            s = safetensors_writer_add(w, names[3 * i + 2], shape, nd, ps[i]->history2.data);
-    }
-    char v[64];
-    /* The loss window as text: %.17g round-trips doubles exactly. */
-    size_t cap = (size_t)t->cfg.average_loss * 26 + 8, len = 0;
-    char *win = malloc(cap);
-    if (!win) s = ST_NOMEM;
-    for (int i = 0; !s && i < t->window_n; i++)
-        len += (size_t)snprintf(win + len, cap - len, "%s%.17g", i ? "," : "", t->window[i]);
-    if (win && !len) win[0] = '\0';
-    struct {
-        const char *key;
-        double value;
-        int integer;
-    } meta[] = {
-        {"iter", t->solver.iter, 1},
-        {"current_step", t->solver.current_step, 1},
-        {"smoothed_loss", t->smoothed, 0},
-        {"display_correct", (double)t->disp_correct, 1},
-        {"display_seen", (double)t->disp_seen, 1},
-        {"seconds", trainer_seconds(t), 0},
-        {"best_accuracy", t->best_acc, 0},
-        {"last_test_iter", t->last_test_iter, 1},
-        /* Sub-batches of the data sequence used so far (with ranks, more than
-         * iter x iter_size): a resume with any number of ranks goes on there. */
-        {"batches_done", (double)trainer_seq(t, t->solver.iter), 1},
-    };
-    if (!s) s = safetensors_writer_meta(w, "format", "finelab-snapshot-1");
-    if (!s) s = safetensors_writer_meta(w, "solver", solver_type_name(t->solver.cfg.type));
-    char input[160];
+    SnapshotState st = {.iter = t->solver.iter,
+                        .current_step = t->solver.current_step,
+                        .smoothed_loss = t->smoothed,
+                        .window = t->window,
+                        .window_n = t->window_n,
+                        .display_correct = t->disp_correct,
+                        .display_seen = t->disp_seen,
+                        .seconds = trainer_seconds(t),
+                        .best_accuracy = t->best_acc,
+                        .last_test_iter = t->last_test_iter,
+                        .batches_done = trainer_seq(t, t->solver.iter)};
+    char input[160], path[1200];
     image_normalize_describe(&t->cfg.train_data.norm, input, sizeof input);
-    if (!s) s = safetensors_writer_meta(w, "input", input); /* what the weights expect */
-    for (size_t i = 0; !s && i < sizeof meta / sizeof meta[0]; i++) {
-        if (meta[i].integer)
-            snprintf(v, sizeof v, "%lld", (long long)meta[i].value);
-        else
-            snprintf(v, sizeof v, "%.17g", meta[i].value);
-        s = safetensors_writer_meta(w, meta[i].key, v);
-    }
-    if (!s) s = safetensors_writer_meta(w, "loss_window", win);
-    char path[1200];
-    snprintf(path, sizeof path, "%s/iter_%d.safetensors", t->cfg.snapshot_dir, t->solver.iter);
-    if (s)
-        s = error_set(err, s, "%s: cannot build the snapshot", path);
-    else
-        s = safetensors_writer_write(w, path, err);
-    free(win);
-    safetensors_writer_destroy(w);
+    snapshot_path(path, sizeof path, t->cfg.snapshot_dir, t->solver.iter);
+    Status s = snapshot_write(path, ps, n, t->solver.cfg.type, input, &st, err);
     if (!s) {
         t->last_snapshot_iter = t->solver.iter;
         trainer_log(t, "snapshot %s", path);
         trainer_progress(t, PHASE_SNAPSHOT, 1, 1);
+        if (t->cb.on_snapshot) t->cb.on_snapshot(t->cb.ctx, path, t->solver.iter);
     }
     return s;
 }
 
-static int trainer_meta_num(const SafeTensors *st, const char *key, double *out) {
-    const char *v = safetensors_meta(st, key);
-    if (!v) return -1;
-    char *end;
-    *out = strtod(v, &end);
-    return *end ? -1 : 0;
-}
-
 Status trainer_restore(Trainer *t, const char *snapshot, Error *err) {
-    SafeTensors *st;
-    Status s = safetensors_open(snapshot, &st, err);
+    if (t->sticky) return error_set(err, t->sticky, "%s", t->err.msg);
+    /* Everything is checked before anything changes: a bad file leaves
+     * the trainer as it was. */
+    SnapshotState st;
+    Status s = snapshot_check(snapshot, &t->cfg, &st, err);
     if (s) return s;
-    const char *fmt = safetensors_meta(st, "format");
-    double iter, step, smoothed, correct, seen, seconds, best, last_test;
-    if (!fmt || strcmp(fmt, "finelab-snapshot-1") != 0 || trainer_meta_num(st, "iter", &iter) ||
-        trainer_meta_num(st, "current_step", &step) ||
-        trainer_meta_num(st, "smoothed_loss", &smoothed) ||
-        trainer_meta_num(st, "display_correct", &correct) ||
-        trainer_meta_num(st, "display_seen", &seen) || trainer_meta_num(st, "seconds", &seconds) ||
-        trainer_meta_num(st, "best_accuracy", &best) ||
-        trainer_meta_num(st, "last_test_iter", &last_test)) {
-        safetensors_close(st);
-        return error_set(err, ST_FORMAT, "%s: not a finelab snapshot (solver state missing)",
-                         snapshot);
-    }
-    /* Snapshots from before solver types are SGD's. */
-    const char *type = safetensors_meta(st, "solver");
-    const char *want = solver_type_name(t->solver.cfg.type);
-    if (strcmp(type ? type : "SGD", want) != 0) {
-        s = error_set(err, ST_FORMAT,
-                      "%s: written by solver type %s, and this run's [solver] type is %s: its "
-                      "histories mean something else (resume with type = %s)",
-                      snapshot, type ? type : "SGD", want, type ? type : "SGD");
-        safetensors_close(st);
-        return s;
-    }
-    /* Snapshots from before MPI have no batches_done: one process used
-     * iter x iter_size sub-batches. */
-    double batches_done;
-    if (trainer_meta_num(st, "batches_done", &batches_done))
-        batches_done = iter * t->cfg.solver.iter_size;
-    const char *win = safetensors_meta(st, "loss_window");
-    double window[4096];
-    int wn = 0;
-    for (const char *p = win ? win : ""; *p && wn < t->cfg.average_loss && wn < 4096;) {
-        char *end;
-        window[wn++] = strtod(p, &end);
-        p = *end == ',' ? end + 1 : end;
-        if (end == p && *p) break;
-    }
-    safetensors_close(st);
     int n;
     Param *const *ps = net_params(t->net, &n);
-    if ((s = weights_load(ps, n, snapshot, 1, err))) return s;
-    t->solver.iter = (int)iter;
-    t->solver.current_step = (int)step;
-    t->smoothed = smoothed;
-    memcpy(t->window, window, sizeof(double) * (size_t)wn);
-    t->window_n = wn;
-    t->disp_correct = (int64_t)correct;
-    t->disp_seen = (int64_t)seen;
-    t->seconds0 = seconds; /* this segment's own time counts from trainer_create */
+    if ((s = weights_load(ps, n, snapshot, 1, err))) {
+        /* Only a read failing part-way (or the file changing since the
+         * check) gets here: some parameters may hold the snapshot's. */
+        t->sticky =
+            error_set(&t->err, s, "%s (the trainer is partly restored)", err ? err->msg : "");
+        snapshot_state_fini(&st);
+        return s;
+    }
+    t->solver.iter = st.iter;
+    t->solver.current_step = st.current_step;
+    t->smoothed = st.smoothed_loss;
+    memcpy(t->window, st.window, sizeof(double) * (size_t)st.window_n);
+    t->window_n = st.window_n;
+    t->disp_correct = st.display_correct;
+    t->disp_seen = st.display_seen;
+    t->seconds0 = st.seconds; /* this segment's own time counts from trainer_create */
     t->disp_t0 = timer_now();
-    t->best_acc = best;
-    t->last_test_iter = (int)last_test;
-    t->last_snapshot_iter = (int)iter;
-    t->seq_base = (int64_t)batches_done;
-    t->seq_iter0 = (int)iter;
+    t->best_acc = st.best_accuracy;
+    t->last_test_iter = st.last_test_iter;
+    t->last_snapshot_iter = st.iter;
+    t->seq_base = st.batches_done;
+    t->seq_iter0 = st.iter;
+    snapshot_state_fini(&st);
     /* Restart the training data at the batch the snapshot stopped before. */
     loader_destroy(t->train);
     t->train = NULL;
     if (!t->use_cache) {
         LoaderConfig lc = trainer_train_loader(t);
         if (!(t->train = loader_create(t->cfg.ds, t->cfg.ds->train, t->cfg.ds->n_train, &lc, err)))
-            return err ? err->status : ST_STATE;
+            return t->sticky = error_set(&t->err, err ? err->status : ST_STATE, "%s",
+                                         err ? err->msg : "cannot restart the training data");
     }
-    trainer_log(t, "resumed from %s at iteration %d", snapshot, (int)iter);
+    trainer_log(t, "resumed from %s at iteration %d", snapshot, t->solver.iter);
     return ST_OK;
 }
 

@@ -77,6 +77,9 @@ typedef struct TrainCallbacks {
      * never agreed over ranks), before any later snapshot, so a resume goes
      * on from a snapshot whose rows were all recorded. NULL: always. */
     Status (*recorded)(void *ctx, Error *err);
+    /* A snapshot at iteration iter is complete at path (written, synced
+     * and renamed into place); rank 0 only, which alone writes them. */
+    void (*on_snapshot)(void *ctx, const char *path, int iter);
 } TrainCallbacks;
 
 typedef struct TrainConfig {
@@ -128,8 +131,11 @@ Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error 
 Status trainer_prepare(Trainer *t, Error *err);
 /* Continues from a snapshot written by this trainer's configuration:
  * weights, solver histories, iteration, multistep position, smoothing.
- * ST_FORMAT names the snapshot when another solver type wrote it, or a
- * history tensor it lacks. */
+ * The whole file is checked first (snapshot_check: truncation, a damaged
+ * header, another solver type, a tensor missing or of the wrong shape, a
+ * state value out of range), and on those errors, which name the snapshot,
+ * the trainer is left as it was. Only a read failing part-way after the
+ * checks leaves it partly restored; that error is sticky. */
 Status trainer_restore(Trainer *t, const char *snapshot, Error *err);
 /* Runs one iteration. ST_OK while running; the sticky error otherwise
  * (ST_NUMERIC: diverged, the message says at which iteration). */

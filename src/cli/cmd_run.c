@@ -103,6 +103,10 @@ static void run_on_log(void *ctx, const char *line) {
     /* Display and test lines are printed from rows; the log keeps the rest. */
     if (strncmp(line, "Iteration ", 10) == 0) return;
     if (strncmp(line, "allreduce: ", 11) == 0) return; /* MPI figures: the log only */
+    if (strncmp(line, "warning: ", 9) == 0) {          /* a bad snapshot passed over, say */
+        fprintf(stderr, "finelab: %s\n", line);
+        return;
+    }
     printf("  %s\n", line);
     fflush(stdout);
 }

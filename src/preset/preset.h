@@ -144,6 +144,7 @@ typedef struct Preset {
         int max_iter, iter_size, batch_size;
         int test_iter, test_interval, test_initialization;
         int display, average_loss, snapshot;
+        int snapshot_keep;     /* snapshots kept, the newest (0: all) */
         double clip_gradients; /* < 0: off (Caffe's -1) */
         int random_seed;
     } solver;

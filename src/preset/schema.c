@@ -108,6 +108,7 @@ static const char *const s_interval[] = {"0", "100", "500", "1000", NULL};
 static const char *const s_display[] = {"10", "20", "100", NULL};
 static const char *const s_average[] = {"1", "10", "20", NULL};
 static const char *const s_snapshot[] = {"0", "1000", "10000", NULL};
+static const char *const s_keep[] = {"0", "1", "2", "5", NULL};
 static const char *const s_clip[] = {"-1", "1", "10", NULL};
 static const char *const s_margin[] = {"0", "0.1", "0.25", NULL};
 static const char *const s_area_min[] = {"0.08", "0.25", "0.5", NULL};
@@ -304,6 +305,10 @@ static const SchemaKey keys[] = {
      "iterations the displayed loss is averaged over", FIELD(solver.average_loss)},
     {"solver", "snapshot", SCHEMA_INT, "0", 0, 1e9, 0, NULL, s_snapshot,
      "iterations between snapshots; 0: only at the end", FIELD(solver.snapshot)},
+    {"solver", "snapshot_keep", SCHEMA_INT, "0", 0, 1e9, 0, NULL, s_keep,
+     "snapshots kept: the newest N, older ones removed as each new one is written; 0: all (as "
+     "Caffe)",
+     FIELD(solver.snapshot_keep)},
     {"solver", "clip_gradients", SCHEMA_DOUBLE, "-1", -INF, INF, 0, NULL, s_clip,
      "largest L2 norm of the whole gradient; negative: no clipping", FIELD(solver.clip_gradients)},
     {"solver", "random_seed", SCHEMA_INT, "1", 0, 2147483647, 0, NULL, NULL,

@@ -16,6 +16,7 @@
  */
 #include "src/run/runner.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "engine/base/timer.h"
 #include "engine/data/dataset.h"
 #include "engine/io/safetensors.h"
+#include "engine/train/snapshot.h"
 #include "src/run/blas_setup.h"
 #include "src/run/preflight.h"
 
@@ -35,6 +37,7 @@ typedef struct RunnerCtx {
     /* The current phase's clock, for its ETA and the report rate. */
     double phase_t0, phase_done0, last_report;
     RunStatus early; /* the status reported before the run directory exists (w NULL) */
+    int keep;        /* [solver] snapshot_keep */
 } RunnerCtx;
 
 /* Enters (or continues) a phase at done of total: status.ini and the
@@ -95,6 +98,24 @@ static Status runner_recorded(void *ctx, Error *err) {
     RunnerCtx *rc = ctx;
     if (!rc->w || !rc->w->failed.status) return ST_OK;
     return error_set(err, rc->w->failed.status, "%s", rc->w->failed.msg);
+}
+
+/* A snapshot is complete: with snapshot_keep, the older ones beyond it go. */
+static void runner_on_snapshot(void *ctx, const char *path, int iter) {
+    RunnerCtx *rc = ctx;
+    (void)path;
+    if (!rc->w || !rc->w->dir[0] || rc->keep <= 0) return;
+    char removed[400], line[700];
+    Error e = {0};
+    Status s = runstore_prune_snapshots(rc->w->dir, rc->keep, iter, removed, sizeof removed, &e);
+    if (removed[0]) {
+        snprintf(line, sizeof line, "snapshot_keep = %d: removed %s", rc->keep, removed);
+        runner_on_log(rc, line);
+    }
+    if (s) { /* housekeeping: the run goes on */
+        snprintf(line, sizeof line, "warning: snapshot_keep = %d: %s", rc->keep, e.msg);
+        runner_on_log(rc, line);
+    }
 }
 
 static int runner_should_stop(void *ctx) {
@@ -299,7 +320,8 @@ static Status runner_open(const Preset *p, const char *runs_dir, Dataset *ds, Ru
 static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const char *snapshot,
                            const char *runs_dir, const RunnerRung *rung, const RunnerCallbacks *cb,
                            RunResult *res, Error *err) {
-    RunnerCtx rc = {.w = w, .cb = cb, .max_iter = p->solver.max_iter};
+    RunnerCtx rc = {
+        .w = w, .cb = cb, .max_iter = p->solver.max_iter, .keep = p->solver.snapshot_keep};
     TrainConfig tc;
     runner_config(p, ds, &tc);
     if (rung) tc.stop_at = rung->stop_at;
@@ -332,7 +354,8 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
                           .on_log = runner_on_log,
                           .on_progress = runner_on_progress,
                           .should_stop = runner_should_stop,
-                          .recorded = runner_recorded};
+                          .recorded = runner_recorded,
+                          .on_snapshot = runner_on_snapshot};
     w->status.max_iter = p->solver.max_iter;
     w->status.skipped_images = ds->n_skipped;
     w->status.ranks = dist_size();
@@ -437,6 +460,162 @@ static void runner_restart(RunStatus *st) {
     st->seconds = st->images_per_s = 0;
 }
 
+/* --- the snapshot a resume continues from ------------------------------------------ */
+
+/* A snapshot a resume passed over: its iteration and why (without its path). */
+typedef struct RunnerBadSnap {
+    int iter;
+    Status status;
+    char why[512];
+} RunnerBadSnap;
+
+/* The newest snapshot good on every rank, and the newer ones that were not. */
+typedef struct RunnerPick {
+    int iter; /* -1: none to continue from */
+    char path[1200];
+    SnapshotState state;
+    RunnerBadSnap *bad; /* newest first */
+    int n_bad;
+} RunnerPick;
+
+static void runner_pick_fini(RunnerPick *pk) {
+    snapshot_state_fini(&pk->state);
+    free(pk->bad);
+    pk->bad = NULL;
+    pk->n_bad = 0;
+}
+
+/* msg without the "path: " it names the file with (a rank's prefix stays). */
+static void runner_cause(const char *msg, const char *path, char *out, size_t cap) {
+    size_t n = strlen(path);
+    const char *at = strstr(msg, path);
+    if (at && strncmp(at + n, ": ", 2) == 0)
+        snprintf(out, cap, "%.*s%s", (int)(at - msg), msg, at + n + 2);
+    else
+        snprintf(out, cap, "%s", msg);
+}
+
+static Status runner_pick_bad(RunnerPick *pk, int iter, Status status, const char *msg,
+                              const char *path, Error *err) {
+    RunnerBadSnap *more = realloc(pk->bad, sizeof *more * (size_t)(pk->n_bad + 1));
+    if (!more) return error_set(err, ST_NOMEM, "out of memory");
+    pk->bad = more;
+    RunnerBadSnap *b = &pk->bad[pk->n_bad++];
+    b->iter = iter;
+    b->status = status;
+    runner_cause(msg, path, b->why, sizeof b->why);
+    return ST_OK;
+}
+
+/* Every rank's outcome s (its message in e): ST_OK when all are; a
+ * failure any rank had, or a collective's own (*agreed 0: not every rank
+ * has it). */
+static Status runner_agree(Status s, Error *e, int *agreed) {
+    int shared = 0;
+    Status a = dist_agree(s, e, &shared);
+    *agreed = !a || shared || dist_size() == 1;
+    return a;
+}
+
+/* Picks what run_dir resumes from, newest first: the first snapshot that
+ * snapshot_check passes on every rank (all ranks check the same candidate
+ * and agree on it, so all continue from the same one); the newer ones go
+ * into pk->bad with the cause. Nothing on disk changes. An error here is a
+ * listing or a collective failing (*agreed says whether every rank has it). */
+static Status runner_pick(const Preset *p, const Dataset *ds, const char *run_dir, RunnerPick *pk,
+                          int *agreed, Error *err) {
+    memset(pk, 0, sizeof *pk);
+    pk->iter = -1;
+    TrainConfig *tc = malloc(sizeof *tc);
+    if (!tc) {
+        *agreed = 0;
+        return error_set(err, ST_NOMEM, "out of memory");
+    }
+    runner_config(p, ds, tc);
+    int *iters = NULL, n = 0;
+    Error e = {0};
+    Status s = runner_agree(runstore_snapshots(run_dir, &iters, &n, &e), &e, agreed);
+    if (s) error_set(err, s, "%s", e.msg);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/snapshots", run_dir);
+    for (int i = 0, bound = INT_MAX; !s;) {
+        while (i < n && iters[i] >= bound) i++;
+        int cand = i < n ? iters[i] : -1;
+        if ((s = dist_max_int(&cand, 1, err))) { /* the newest any rank has */
+            *agreed = dist_size() == 1;
+            break;
+        }
+        if (cand < 0) break;
+        char path[1200];
+        snapshot_path(path, sizeof path, dir, cand);
+        SnapshotState st;
+        Error why = {0};
+        Status mine = snapshot_check(path, tc, &st, &why);
+        Status all = runner_agree(mine, &why, agreed);
+        if (!all) {
+            pk->iter = cand;
+            snprintf(pk->path, sizeof pk->path, "%s", path);
+            pk->state = st;
+            break;
+        }
+        if (!mine) snapshot_state_fini(&st); /* good here, bad on another rank */
+        if (!*agreed) {
+            s = error_set(err, all, "%s", why.msg);
+            break;
+        }
+        if ((s = runner_pick_bad(pk, cand, all, why.msg, path, err))) break;
+        bound = cand;
+    }
+    free(iters);
+    free(tc);
+    if (s) runner_pick_fini(pk);
+    return s;
+}
+
+/* The error of a resume whose snapshots are all bad: the run is left as
+ * it was, since training again from iteration 0 would silently lose them. */
+static Status runner_all_bad(const char *run_dir, const RunnerPick *pk, const RunnerCallbacks *cb,
+                             Error *err) {
+    char names[300] = "", causes[1400] = "", line[800];
+    size_t nl = 0, cl = 0;
+    for (int i = 0; i < pk->n_bad; i++) {
+        const RunnerBadSnap *b = &pk->bad[i];
+        if (nl < sizeof names)
+            nl += (size_t)snprintf(names + nl, sizeof names - nl, "%siter_%d.safetensors",
+                                   i ? ", " : "", b->iter);
+        if (cl < sizeof causes)
+            cl += (size_t)snprintf(causes + cl, sizeof causes - cl, "%siter_%d.safetensors: %s",
+                                   i ? "; " : "", b->iter, b->why);
+        snprintf(line, sizeof line, "snapshots/iter_%d.safetensors: %s", b->iter, b->why);
+        if (cb && cb->on_log) cb->on_log(cb->ctx, line);
+    }
+    return error_set(err, pk->bad[0].status,
+                     "%s: every snapshot is bad (%s), and training again from iteration 0 would "
+                     "lose them, so the run is left as it was (move them out of snapshots/ to "
+                     "start it over): %s",
+                     run_dir, names, causes);
+}
+
+/* Says which snapshots the resume passed over and why, and sets them aside
+ * (rank 0, which writes the store): they belong to the stretch of the run
+ * the resume trains again, as the metrics rows after pk->iter do. */
+static void runner_tell_bad(RunnerCtx *rc, const RunnerPick *pk) {
+    for (int i = 0; i < pk->n_bad; i++) {
+        const RunnerBadSnap *b = &pk->bad[i];
+        char aside[600] = "", line[1400];
+        Error e = {0};
+        if (rc->w->dir[0] && runstore_set_aside_snapshot(rc->w->dir, b->iter, &e) == ST_OK)
+            snprintf(aside, sizeof aside, " (kept as iter_%d.safetensors.bad)", b->iter);
+        else if (rc->w->dir[0])
+            snprintf(aside, sizeof aside, " (%s)", e.msg);
+        snprintf(line, sizeof line,
+                 "warning: snapshots/iter_%d.safetensors: %s; continuing from "
+                 "iter_%d.safetensors%s",
+                 b->iter, b->why, pk->iter, aside);
+        runner_on_log(rc, line);
+    }
+}
+
 Status runner_resume_rung(const char *run_dir, const char *runs_dir, const RunnerRung *rung,
                           const RunnerCallbacks *cb, RunResult *res, Error *err) {
     memset(res, 0, sizeof *res);
@@ -460,45 +639,60 @@ Status runner_resume_rung(const char *run_dir, const char *runs_dir, const Runne
                          "runs resume",
                          run_dir, runstore_state_name(st.state));
     }
-    char path[1200], snapshot[1200] = "";
-    int iter = 0;
+    char path[1200];
     snprintf(path, sizeof path, "%s/preset.ini", run_dir);
     Preset p;
     if ((s = preset_load(&p, path, err))) {
         res->bad_input = 1;
         return s;
     }
-    if (runstore_last_snapshot(run_dir, snapshot, sizeof snapshot, &iter, NULL)) {
-        snapshot[0] = '\0';
-        iter = 0;
-    }
     RunnerCtx rc = {.cb = cb};
     runner_phase(&rc, "dataset", 0, 0);
     Dataset ds;
     if ((s = runner_open(&p, runs_dir, &ds, &rc, res, err))) return s;
+    RunnerPick pk;
+    int agreed;
+    if ((s = runner_pick(&p, &ds, run_dir, &pk, &agreed, err)) ||
+        (pk.iter < 0 && pk.n_bad > 0 && (s = runner_all_bad(run_dir, &pk, cb, err)))) {
+        res->bad_input = pk.n_bad > 0;
+        res->shared = agreed && dist_size() > 1; /* every rank leaves with it */
+        runner_pick_fini(&pk);
+        dataset_fini(&ds);
+        return s;
+    }
     RunWriter w;
-    /* Every rank has read the run's state before rank 0 marks it running. */
+    /* Every rank has read the run's state before rank 0 marks it running;
+     * the rows from the snapshot used on are written again. */
     if (!(s = dist_barrier(err))) {
         if (dist_rank() != 0)
             runstore_null(&w);
         else
-            s = runstore_reopen(&w, run_dir, iter, err);
+            s = runstore_reopen(&w, run_dir, pk.iter < 0 ? 0 : pk.iter, err);
     }
     if (s) {
+        runner_pick_fini(&pk);
         dataset_fini(&ds);
         return s;
     }
     w.status.error[0] = '\0';
     w.status.state = RUN_RUNNING;
-    if (!snapshot[0]) runner_restart(&w.status);
+    if (pk.iter < 0) {
+        runner_restart(&w.status);
+    } else { /* what the status said may be of rows after the snapshot */
+        w.status.iter = pk.state.iter;
+        w.status.best_accuracy = pk.state.best_accuracy;
+        w.status.seconds = pk.state.seconds;
+    }
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
     rc.w = &w;
-    if (!snapshot[0])
+    if (pk.iter < 0)
         runner_on_log(&rc, "no snapshot to continue from: training again from iteration 0");
+    runner_tell_bad(&rc, &pk);
     runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
     runner_mark(&w.status, rung);
-    s = runner_train(&p, &ds, &w, snapshot[0] ? snapshot : NULL, runs_dir, rung, cb, res, err);
+    s = runner_train(&p, &ds, &w, pk.iter < 0 ? NULL : pk.path, runs_dir, rung, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
+    runner_pick_fini(&pk);
     dataset_fini(&ds);
     runstore_close(&w);
     return s;

@@ -3,7 +3,9 @@
  * (preflight.h) and opens the dataset, and only then creates the run
  * directory (preset.ini, status.ini, metrics.tsv, log.txt), builds the
  * trainer, steps it to the end, keeps status.ini current and records how it
- * ended. Also resumes an existing run from its last snapshot. The headless
+ * ended, and with [solver] snapshot_keep removes the older snapshots as new
+ * ones are written. Also resumes an existing run from its newest good
+ * snapshot. The headless
  * `finelab run` and the TUI's engine thread both call it; progress leaves
  * through RunnerCallbacks on the calling thread. Library code: it never
  * prints and never exits.
@@ -22,6 +24,8 @@ typedef struct RunnerCallbacks {
      * those about images left out while the dataset opened). */
     void (*on_start)(void *ctx, const char *run_dir, const RunStatus *st);
     void (*on_row)(void *ctx, const TrainRow *row, const RunStatus *st);
+    /* A log line (also in log.txt); one that reports a problem the run
+     * goes on past (a bad snapshot passed over) starts with "warning: ". */
     void (*on_log)(void *ctx, const char *line);
     /* The phase or its progress changed (st->phase, phase_done,
      * phase_total, phase_eta): at most every RUNNER_PROGRESS_SECONDS within
@@ -79,10 +83,16 @@ typedef struct RunnerRung {
 Status runner_run(const Preset *p, const char *sweep_label, const char *runs_dir,
                   const RunnerCallbacks *cb, RunResult *res, Error *err);
 /* Continues the stopped, interrupted or failed run in run_dir from its
- * last snapshot; one without a snapshot (interrupted before its first)
- * trains again from iteration 0 in the same directory. A preset that fails
- * preflight_check leaves the run as it was. ST_STATE for a queued, running
- * or done run. */
+ * newest good snapshot (snapshot_check, agreed by every rank): each newer
+ * one is reported through on_log and log.txt ("warning: snapshots/
+ * iter_40.safetensors: <why>; continuing from iter_20.safetensors") and
+ * renamed iter_<N>.safetensors.bad, and metrics.tsv loses the rows from the
+ * snapshot used on, as they are written again. One without a snapshot
+ * (interrupted before its first) trains again from iteration 0 in the same
+ * directory. When snapshots exist but none is good, the error names each
+ * with its cause and the run is left as it was (bad_input), rather than
+ * trained again from 0; so is it when preflight_check fails. ST_STATE for
+ * a queued, running or done run. */
 Status runner_resume(const char *run_dir, const char *runs_dir, const RunnerCallbacks *cb,
                      RunResult *res, Error *err);
 /* runner_run and runner_resume for a halving sweep's candidate (rung not

@@ -21,7 +21,6 @@
 #include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include <unistd.h>
 
 #include "engine/io/fileio.h"
+#include "engine/train/snapshot.h"
 
 static const char *const state_names[RUN_STATE_COUNT] = {
     "queued", "running", "done", "failed", "diverged", "stopped", "interrupted", "pruned"};
@@ -404,25 +404,120 @@ Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t
     return error_set(err, ST_IO, "%s: no such run (looked in %s)", run, runs_dir);
 }
 
-Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *iter, Error *err) {
+/* --- snapshots --------------------------------------------------------------------- */
+
+static int runstore_cmp_desc(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x < y) - (x > y);
+}
+
+Status runstore_snapshots(const char *run_dir, int **iters, int *n, Error *err) {
+    *iters = NULL;
+    *n = 0;
     char dirpath[1200];
     runstore_join(dirpath, sizeof dirpath, run_dir, "snapshots");
     DIR *d = opendir(dirpath);
-    if (!d) return error_set(err, ST_IO, "%s: no snapshots", run_dir);
-    int best = -1;
+    if (!d) {
+        if (errno == ENOENT) return ST_OK;
+        return error_set(err, ST_IO, "%s: cannot open: %s", dirpath, strerror(errno));
+    }
+    int cap = 0;
+    Status s = ST_OK;
     struct dirent *e;
     while ((e = readdir(d))) {
-        int it;
-        char tail[32];
-        if (sscanf(e->d_name, "iter_%d.%31s", &it, tail) == 2 && strcmp(tail, "safetensors") == 0 &&
-            it > best)
-            best = it;
+        int it = snapshot_name_iter(e->d_name);
+        if (it < 0) continue; /* temporary files, files set aside, anything else */
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            int *more = realloc(*iters, sizeof(int) * (size_t)cap);
+            if (!more) {
+                s = error_set(err, ST_NOMEM, "%s: out of memory", dirpath);
+                break;
+            }
+            *iters = more;
+        }
+        (*iters)[(*n)++] = it;
     }
     closedir(d);
-    if (best < 0) return error_set(err, ST_IO, "%s: no snapshots", run_dir);
-    snprintf(out, cap, "%s/iter_%d.safetensors", dirpath, best);
-    if (iter) *iter = best;
+    if (s) {
+        free(*iters);
+        *iters = NULL;
+        *n = 0;
+        return s;
+    }
+    if (*n) qsort(*iters, (size_t)*n, sizeof(int), runstore_cmp_desc);
     return ST_OK;
+}
+
+Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *iter, Error *err) {
+    int *iters, n;
+    Status s = runstore_snapshots(run_dir, &iters, &n, err);
+    if (s) return s;
+    if (n == 0) return error_set(err, ST_IO, "%s: no snapshots", run_dir);
+    char dirpath[1200];
+    runstore_join(dirpath, sizeof dirpath, run_dir, "snapshots");
+    snapshot_path(out, cap, dirpath, iters[0]);
+    if (iter) *iter = iters[0];
+    free(iters);
+    return ST_OK;
+}
+
+Status runstore_set_aside_snapshot(const char *run_dir, int iter, Error *err) {
+    char dirpath[1200], from[1300], to[1320];
+    runstore_join(dirpath, sizeof dirpath, run_dir, "snapshots");
+    snapshot_path(from, sizeof from, dirpath, iter);
+    snprintf(to, sizeof to, "%s.bad", from);
+    if (rename(from, to) != 0)
+        return error_set(err, ST_IO, "%s: cannot rename to %s: %s", from, to, strerror(errno));
+    return ST_OK;
+}
+
+/* Makes the directory's entries (a snapshot just renamed into place)
+ * durable before any older snapshot is unlinked. */
+static Status runstore_sync_dir(const char *dirpath, Error *err) {
+    int fd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return error_set(err, ST_IO, "%s: cannot open: %s", dirpath, strerror(errno));
+    int bad = fsync(fd) != 0 && errno != EINVAL; /* some file systems cannot sync a directory */
+    int saved = errno;
+    close(fd);
+    if (bad) return error_set(err, ST_IO, "%s: cannot sync: %s", dirpath, strerror(saved));
+    return ST_OK;
+}
+
+Status runstore_prune_snapshots(const char *run_dir, int keep, int newest, char *removed,
+                                size_t cap, Error *err) {
+    if (removed && cap) removed[0] = '\0';
+    if (keep <= 0) return ST_OK;
+    int *iters, n;
+    Status s = runstore_snapshots(run_dir, &iters, &n, err);
+    if (s || n == 0) return s;
+    char dirpath[1200];
+    runstore_join(dirpath, sizeof dirpath, run_dir, "snapshots");
+    int older = 0, have_newest = 0;
+    for (int i = 0; i < n; i++) have_newest |= iters[i] == newest;
+    if (!have_newest) {
+        free(iters);
+        return error_set(err, ST_STATE, "%s: no snapshot at iteration %d to keep", dirpath, newest);
+    }
+    if ((s = runstore_sync_dir(dirpath, err))) {
+        free(iters);
+        return s;
+    }
+    size_t len = 0;
+    for (int i = 0; i < n; i++) { /* newest first */
+        if (iters[i] >= newest || ++older < keep) continue;
+        char path[1300];
+        snapshot_path(path, sizeof path, dirpath, iters[i]);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            if (!s) s = error_set(err, ST_IO, "%s: cannot remove: %s", path, strerror(errno));
+            continue;
+        }
+        if (removed && len < cap)
+            len += (size_t)snprintf(removed + len, cap - len, "%siter_%d.safetensors",
+                                    len ? ", " : "", iters[i]);
+    }
+    free(iters);
+    return s;
 }
 
 /* --- writing ----------------------------------------------------------------------- */

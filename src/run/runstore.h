@@ -108,9 +108,31 @@ void runstore_free_list(char **ids, int n);
 /* Resolves RUN (an id under runs_dir, or a path to a run directory) into
  * dir (cap bytes). ST_IO naming RUN when there is no such run. */
 Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t cap, Error *err);
+
+/* --- snapshots ------------------------------------------------------------------ */
+
+/* The iterations of run_dir's snapshots (the files named exactly
+ * iter_<N>.safetensors in snapshots/), newest first, malloc'd into *iters
+ * (*n of them; none without a snapshots/ directory). */
+Status runstore_snapshots(const char *run_dir, int **iters, int *n, Error *err);
 /* The snapshot with the highest iteration in run_dir/snapshots (path in
  * out), or ST_IO when there is none. */
 Status runstore_last_snapshot(const char *run_dir, char *out, size_t cap, int *iter, Error *err);
+/* Renames run_dir's iter_<iter>.safetensors to iter_<iter>.safetensors.bad:
+ * a snapshot a resume found unusable, kept to look at but no longer a
+ * snapshot of the run (nothing lists, picks or prunes it). */
+Status runstore_set_aside_snapshot(const char *run_dir, int iter, Error *err);
+/* [solver] snapshot_keep: once the snapshot at iteration newest is
+ * complete, keeps it and the keep - 1 newest snapshots before it and
+ * removes the older ones (keep 0: keeps all). Snapshots after newest and
+ * files not named iter_<N>.safetensors are never touched; the directory is
+ * synced first, so the new snapshot's name is durable before an old one
+ * goes. The names removed go to removed ("iter_20.safetensors, ...", cap
+ * bytes; may be NULL). ST_STATE when there is no snapshot at newest (then
+ * nothing is removed); ST_IO naming the first file that would not go (the
+ * others are still removed). */
+Status runstore_prune_snapshots(const char *run_dir, int keep, int newest, char *removed,
+                                size_t cap, Error *err);
 
 /* --- writing ------------------------------------------------------------------- */
 
