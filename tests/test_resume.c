@@ -290,21 +290,6 @@ static void test_snapshot_keep_keeps_the_newest(void **state) {
     }
 }
 
-typedef struct Stopper {
-    int rows, stop_after;
-} Stopper;
-
-static void count_row(void *ctx, const TrainRow *row, const RunStatus *st) {
-    (void)row;
-    (void)st;
-    ((Stopper *)ctx)->rows++;
-}
-
-static int stop_now(void *ctx) {
-    Stopper *s = ctx;
-    return s->stop_after && s->rows >= s->stop_after;
-}
-
 /* Stopped part-way, a run keeps its stop snapshot (what the resume needs)
  * and the keep - 1 before it; resumed, the older ones go as new ones come,
  * and the rows are those of a run that never stopped. */
@@ -313,8 +298,8 @@ static void test_snapshot_keep_across_a_stop_and_a_resume(void **state) {
     for (int keep = 1; keep <= 2; keep++) {
         Preset p;
         tiny(&p, keep);
-        Stopper st = {.stop_after = 7};
-        RunnerCallbacks cb = {.ctx = &st, .on_row = count_row, .should_stop = stop_now};
+        TestStopper st = {.stop_after = 7};
+        RunnerCallbacks cb = testlab_stopper(&st);
         RunResult part, rest;
         Error err = {0};
         assert_int_equal(runner_run(&p, "", lab.runs, &cb, &part, &err), ST_OK);

@@ -60,21 +60,6 @@ static void tiny(Preset *p) {
     assert_int_equal(preset_validate(p, NULL), ST_OK);
 }
 
-typedef struct Stopper {
-    int rows, stop_after;
-} Stopper;
-
-static void count_row(void *ctx, const TrainRow *row, const RunStatus *st) {
-    (void)row;
-    (void)st;
-    ((Stopper *)ctx)->rows++;
-}
-
-static int stop_now(void *ctx) {
-    Stopper *s = ctx;
-    return s->stop_after && s->rows >= s->stop_after;
-}
-
 /* Expects runner_run of p to fail as bad input naming frag, leaving the
  * run store as it was. */
 static void expect_refused(const Preset *p, const char *frag) {
@@ -156,8 +141,8 @@ static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
     Error err = {0};
     assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
     assert_int_equal(full.state, RUN_DONE);
-    Stopper st = {.stop_after = 5};
-    RunnerCallbacks cb = {.ctx = &st, .on_row = count_row, .should_stop = stop_now};
+    TestStopper st = {.stop_after = 5};
+    RunnerCallbacks cb = testlab_stopper(&st);
     assert_int_equal(runner_run(&p, "", lab.runs, &cb, &part, &err), ST_OK);
     assert_int_equal(part.state, RUN_STOPPED);
     RunStatus s;
@@ -179,8 +164,8 @@ static void test_runner_dead_process_reads_interrupted_and_resumes(void **state)
     (void)state;
     Preset p;
     tiny(&p);
-    Stopper st = {.stop_after = 3};
-    RunnerCallbacks cb = {.ctx = &st, .on_row = count_row, .should_stop = stop_now};
+    TestStopper st = {.stop_after = 3};
+    RunnerCallbacks cb = testlab_stopper(&st);
     RunResult res;
     Error err = {0};
     assert_int_equal(runner_run(&p, "", lab.runs, &cb, &res, &err), ST_OK);

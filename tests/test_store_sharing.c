@@ -25,29 +25,44 @@
 #define WRITERS       2
 #define WRITE_ROUNDS  400
 
-/* Waits until every byte of n is read from fd (the children's start gate). */
-static void read_full(int fd, void *buf, size_t n) {
-    char *p = buf;
-    while (n > 0) {
-        ssize_t r = read(fd, p, n);
-        if (r <= 0) _exit(3);
-        p += r;
-        n -= (size_t)r;
+/* Forks n children that wait at one gate, releases them together (so
+ * they race), and waits for them: codes[k] is child k's exit status,
+ * fn(k, arg)'s return value. */
+static void race(int n, int (*fn)(int k, const void *arg), const void *arg, int *codes) {
+    int gate[2];
+    assert_int_equal(pipe(gate), 0);
+    pid_t kids[CREATORS];
+    assert_true(n <= CREATORS);
+    for (int k = 0; k < n; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            close(gate[1]);
+            char go;
+            _exit(read(gate[0], &go, 1) == 1 ? fn(k, arg) : 3);
+        }
+    }
+    close(gate[0]);
+    char go[CREATORS];
+    memset(go, 'g', sizeof go);
+    assert_int_equal(write(gate[1], go, (size_t)n), (ssize_t)n);
+    close(gate[1]);
+    for (int k = 0; k < n; k++) {
+        int rc;
+        assert_int_equal(waitpid(kids[k], &rc, 0), kids[k]);
+        assert_true(WIFEXITED(rc));
+        codes[k] = WEXITSTATUS(rc);
     }
 }
 
-/* A child of same_second_runs_get_distinct_directories: waits for the
- * gate, creates a run of preset "same", writes "<id>\n" to out. */
-static void creator(const char *store, int gate, int out) {
-    char go;
-    read_full(gate, &go, 1);
+/* A racer of same_second_runs_get_distinct_directories: a run of preset
+ * "same" in the store arg. */
+static int create_run(int k, const void *store) {
+    (void)k;
     RunWriter w;
-    if (runstore_create(&w, store, "same", "[experiment]\nname = same\n", NULL)) _exit(1);
-    char line[300];
-    int n = snprintf(line, sizeof line, "%s\n", w.id);
+    if (runstore_create(&w, store, "same", "[experiment]\nname = same\n", NULL)) return 1;
     runstore_close(&w);
-    if (write(out, line, (size_t)n) != n) _exit(2);
-    _exit(0);
+    return 0;
 }
 
 static void same_second_runs_get_distinct_directories(void **state) {
@@ -56,40 +71,9 @@ static void same_second_runs_get_distinct_directories(void **state) {
     assert_int_equal(testutil_tmpdir(store, sizeof store, "sharing_ids"), 0);
     int made = 0;
     for (int round = 0; round < CREATE_ROUNDS; round++) {
-        int gate[2], out[2];
-        assert_int_equal(pipe(gate), 0);
-        assert_int_equal(pipe(out), 0);
-        pid_t kids[CREATORS];
-        for (int k = 0; k < CREATORS; k++) {
-            kids[k] = fork();
-            assert_true(kids[k] >= 0);
-            if (kids[k] == 0) {
-                close(gate[1]);
-                close(out[0]);
-                creator(store, gate[0], out[1]);
-            }
-        }
-        close(gate[0]);
-        close(out[1]);
-        /* Released together: they race for the same second's name. */
-        char go[CREATORS];
-        memset(go, 'g', sizeof go);
-        assert_int_equal(write(gate[1], go, sizeof go), (ssize_t)sizeof go);
-        close(gate[1]);
-        for (int k = 0; k < CREATORS; k++) {
-            int rc;
-            assert_int_equal(waitpid(kids[k], &rc, 0), kids[k]);
-            assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
-        }
-        char buf[CREATORS * 300 + 1];
-        size_t len = 0;
-        ssize_t r;
-        while ((r = read(out[0], buf + len, sizeof buf - 1 - len)) > 0) len += (size_t)r;
-        close(out[0]);
-        buf[len] = '\0';
-        int lines = 0;
-        for (char *p = buf; *p; p++) lines += *p == '\n';
-        assert_int_equal(lines, CREATORS);
+        int codes[CREATORS];
+        race(CREATORS, create_run, store, codes);
+        for (int k = 0; k < CREATORS; k++) assert_int_equal(codes[k], 0);
         made += CREATORS;
     }
     /* Every process made its own directory: as many runs as processes,
@@ -219,6 +203,13 @@ static void readers_never_see_a_torn_file(void **state) {
 /* Processes making the same new file at once (two labs saving a new
  * preset under one name, two submissions' scripts): exactly one makes it,
  * whole, and the others are told it exists; no temporary file stays. */
+static int make_new(int k, const void *path) {
+    char text[32];
+    int n = snprintf(text, sizeof text, "made by %d\n", k);
+    Status st = fileio_write_new(path, text, (size_t)n, NULL);
+    return st == ST_OK ? 0 : st == ST_STATE ? 10 : 1;
+}
+
 static void a_new_file_has_one_maker(void **state) {
     (void)state;
     char dir[256];
@@ -226,36 +217,14 @@ static void a_new_file_has_one_maker(void **state) {
     for (int round = 0; round < 20; round++) {
         char path[400];
         snprintf(path, sizeof path, "%s/new_%d.ini", dir, round);
-        int gate[2];
-        assert_int_equal(pipe(gate), 0);
-        pid_t kids[CREATORS];
+        int codes[CREATORS], winner = -1;
+        race(CREATORS, make_new, path, codes);
         for (int k = 0; k < CREATORS; k++) {
-            kids[k] = fork();
-            assert_true(kids[k] >= 0);
-            if (kids[k] == 0) {
-                close(gate[1]);
-                char go, text[32];
-                read_full(gate[0], &go, 1);
-                int n = snprintf(text, sizeof text, "made by %d\n", k);
-                Status st = fileio_write_new(path, text, (size_t)n, NULL);
-                _exit(st == ST_OK ? 0 : st == ST_STATE ? 10 : 1);
-            }
-        }
-        close(gate[0]);
-        char go[CREATORS];
-        memset(go, 'g', sizeof go);
-        assert_int_equal(write(gate[1], go, sizeof go), (ssize_t)sizeof go);
-        close(gate[1]);
-        int winner = -1;
-        for (int k = 0; k < CREATORS; k++) {
-            int rc;
-            assert_int_equal(waitpid(kids[k], &rc, 0), kids[k]);
-            assert_true(WIFEXITED(rc));
-            if (WEXITSTATUS(rc) == 0) {
+            if (codes[k] == 0) {
                 assert_int_equal(winner, -1);
                 winner = k;
             } else {
-                assert_int_equal(WEXITSTATUS(rc), 10);
+                assert_int_equal(codes[k], 10);
             }
         }
         assert_true(winner >= 0);

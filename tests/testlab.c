@@ -44,3 +44,19 @@ char *testlab_rows(const char *run_dir) {
     free(rows);
     return out;
 }
+
+static void testlab_count_row(void *ctx, const TrainRow *row, const RunStatus *st) {
+    (void)row;
+    (void)st;
+    ((TestStopper *)ctx)->rows++;
+}
+
+static int testlab_stop_now(void *ctx) {
+    TestStopper *s = ctx;
+    return s->stop_after && s->rows >= s->stop_after;
+}
+
+RunnerCallbacks testlab_stopper(TestStopper *s) {
+    return (RunnerCallbacks){
+        .ctx = s, .on_row = testlab_count_row, .should_stop = testlab_stop_now};
+}

@@ -8,6 +8,8 @@
 #ifndef FINELAB_TESTLAB_H
 #define FINELAB_TESTLAB_H
 
+#include "src/run/runner.h"
+
 typedef struct TestLab {
     char dir[64];   /* /tmp/finelab_test_<name>_XXXXXX, made by testlab_init */
     char data[128]; /* dir/birds: the generated dataset */
@@ -28,5 +30,13 @@ int testlab_run_count(const TestLab *lab);
  * loss, accuracy, lr), one line each, as one malloc'd string: what a
  * resumed run must reproduce. Fails the test when it cannot be read. */
 char *testlab_rows(const char *run_dir);
+
+/* Stops a run as a user would: counts the rows it writes and asks it to
+ * stop once stop_after of them came (0: never). */
+typedef struct TestStopper {
+    int rows, stop_after;
+} TestStopper;
+/* Runner callbacks (ctx s, on_row, should_stop) that do that. */
+RunnerCallbacks testlab_stopper(TestStopper *s);
 
 #endif
