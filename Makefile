@@ -226,8 +226,13 @@ $(OUT)/bench/%: $(OUT)/bench/%.o $(APP_LIB) $(ENGINE_LIB)
 	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The fuzz regression test replays tests/fuzz/regressions/ and corpus/
-# through the harnesses, built here with the variant's compiler and flags.
-$(OUT)/tests/test_fuzz_regressions: $(FUZZ_HARNESS_SRC:%.c=$(OUT)/%.o)
+# through the harnesses, built here with the variant's compiler and flags
+# (before the libraries on the link line, which resolve what they use).
+$(OUT)/tests/test_fuzz_regressions: $(OUT)/tests/test_fuzz_regressions.o \
+                                    $(FUZZ_HARNESS_SRC:%.c=$(OUT)/%.o) $(TEST_SUPPORT_OBJ) \
+                                    $(APP_LIB) $(ENGINE_LIB)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
 test-build: deps-test $(BIN) $(TEST_BIN)
 

@@ -49,7 +49,8 @@ FUZZ_TARGET(fuzz_caffemodel) {
         FUZZ_CHECK(!cm && strncmp(e.msg, path, strlen(path)) == 0, e.msg);
         return 0;
     }
-    for (size_t i = 0; i < caffemodel_layer_count(cm); i++) check_layer(cm, caffemodel_layer(cm, i));
+    for (size_t i = 0; i < caffemodel_layer_count(cm); i++)
+        check_layer(cm, caffemodel_layer(cm, i));
     if (caffemodel_find(cm, "conv1_1", NULL)) {
         CaffemodelVgg16 info;
         if (caffemodel_write_vgg16(cm, out, 0, &info, &e) != ST_OK)

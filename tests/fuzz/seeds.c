@@ -284,9 +284,14 @@ static void seeds_runstore(void **state) {
         }
         assert_int_equal(runstore_write_status(&w, &e), ST_OK);
         for (int i = 0; i < 8; i++) {
-            TrainRow row = {.iter = 5 * (i + 1), .phase = i % 3 == 2 ? PHASE_TEST : PHASE_TRAIN,
-                            .loss = 2.0 / (i + 1), .accuracy = 0.1 * i, .lr = 0.01,
-                            .seconds = i, .images_per_s = 30, .data_wait = 0.1};
+            TrainRow row = {.iter = 5 * (i + 1),
+                            .phase = i % 3 == 2 ? PHASE_TEST : PHASE_TRAIN,
+                            .loss = 2.0 / (i + 1),
+                            .accuracy = 0.1 * i,
+                            .lr = 0.01,
+                            .seconds = i,
+                            .images_per_s = 30,
+                            .data_wait = 0.1};
             runstore_append_row(&w, &row);
         }
         size_t ls, lm;
@@ -298,8 +303,7 @@ static void seeds_runstore(void **state) {
         pbuf_put(&all, "", 1);
         pbuf_put(&all, metrics, lm);
         seed_write("runstore", halving ? "pruned" : "running", all.d, all.n);
-        seed_write("runstore", halving ? "pruned_status_only" : "running_status_only", status,
-                   ls);
+        seed_write("runstore", halving ? "pruned_status_only" : "running_status_only", status, ls);
         free(all.d);
         free(status);
         free(metrics);
