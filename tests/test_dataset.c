@@ -293,6 +293,8 @@ static void test_dataset_list_file(void **state) {
     snprintf(list, sizeof list, "%s/wide.txt", root);
     assert_int_equal(dataset_open(&ds, list, &opt, &err), ST_OK);
     assert_int_equal(ds.num_classes, 1000000);
+    assert_string_equal(ds.class_names[0], "class_0");
+    assert_string_equal(ds.class_names[999999], "class_999999");
     assert_int_equal(ds.n_train, 2); /* round(0.5 * 2) + round(0.5 * 1) */
     assert_int_equal(ds.items[ds.test[0]].label, 999999);
     dataset_fini(&ds);

@@ -460,6 +460,29 @@ static Status folder_open(Dataset *ds, Error *err) {
 
 /* --- list ------------------------------------------------------------------------ */
 
+/* Names class_0 ... class_<n-1> in one block (ds->class_text): labels go
+ * up to 1000000, and as many mallocs and printfs took a second. */
+static Status list_class_names(Dataset *ds, Error *err) {
+    size_t n = (size_t)ds->num_classes;
+    ds->class_names = calloc(n, sizeof(char *));
+    ds->class_text = malloc(n * sizeof "class_1000000");
+    if (!ds->class_names || !ds->class_text) return error_set(err, ST_NOMEM, "out of memory");
+    char *p = ds->class_text;
+    for (size_t c = 0; c < n; c++) {
+        char digits[24];
+        int k = 0;
+        size_t v = c;
+        do digits[k++] = (char)('0' + v % 10);
+        while ((v /= 10) > 0);
+        ds->class_names[c] = p;
+        memcpy(p, "class_", 6);
+        p += 6;
+        while (k > 0) *p++ = digits[--k];
+        *p++ = '\0';
+    }
+    return ST_OK;
+}
+
 static Status list_open(Dataset *ds, Error *err) {
     Lines l;
     Status st = lines_read(&l, ds->root, err);
@@ -503,15 +526,7 @@ static Status list_open(Dataset *ds, Error *err) {
     if (st) return st;
     if (ds->n_items == 0) return error_set(err, ST_FORMAT, "%s: no images listed", ds->root);
     ds->num_classes = max_label + 1;
-    ds->class_names = calloc((size_t)ds->num_classes, sizeof(char *));
-    if (!ds->class_names) return error_set(err, ST_NOMEM, "out of memory");
-    for (int c = 0; c < ds->num_classes; c++) {
-        char name[32];
-        snprintf(name, sizeof name, "class_%d", c);
-        if (!(ds->class_names[c] = dataset_strdup(name)))
-            return error_set(err, ST_NOMEM, "out of memory");
-    }
-    return ST_OK;
+    return list_class_names(ds, err);
 }
 
 /* --- checks and split -------------------------------------------------------- */
@@ -669,9 +684,10 @@ void dataset_fini(Dataset *ds) {
     if (!ds) return;
     for (int i = 0; i < ds->n_items; i++) free(ds->items[i].path);
     free(ds->items);
-    if (ds->class_names)
+    if (ds->class_names && !ds->class_text)
         for (int c = 0; c < ds->num_classes; c++) free(ds->class_names[c]);
     free(ds->class_names);
+    free(ds->class_text);
     free(ds->train);
     free(ds->test);
     free(ds->root);
