@@ -6,17 +6,20 @@
  * The input is split at the first NUL byte: status.ini before it,
  * metrics.tsv after it (no NUL: no metrics.tsv). They are written into a
  * run folder in the scratch folder, which is then listed, read, turned
- * into a progress line and diagnosed (with the default preset, so the
+ * into a progress line, charted as `finelab show` charts it (loss of the
+ * train rows, accuracy of the test rows) and diagnosed (with the default preset, so the
  * findings' forks are made); a finding's fork must apply to the preset
  * with preset_set, as the Monitor's `f` applies it. A failed read must
  * name the file.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "src/preset/preset.h"
+#include "src/report/chart.h"
 #include "src/report/diagnosis.h"
 #include "src/report/progress.h"
 #include "src/run/runstore.h"
@@ -43,6 +46,45 @@ static void check_diagnosis(const RunStatus *st, const RunRow *rows, int n) {
     }
     free(d);
     free(p);
+}
+
+/* show_chart of src/cli/cmd_runs.c: one series of the rows of a phase, in
+ * each glyph set, the loss on a log scale. */
+static void check_chart(const RunRow *rows, int n, int test) {
+    double *x = malloc(sizeof(double) * (size_t)(n + 1)),
+           *y = malloc(sizeof(double) * (size_t)(n + 1));
+    FUZZ_CHECK(x && y, "out of memory");
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].test == test) {
+            x[m] = rows[i].iter;
+            y[m++] = test ? 100 * rows[i].accuracy : rows[i].loss;
+        }
+    TextGrid g;
+    FUZZ_CHECK(textgrid_init(&g, 40, 10) == ST_OK, "out of memory");
+    for (int glyphs = CHART_ASCII; glyphs <= CHART_BRAILLE; glyphs++) {
+        ChartSeries s = {.x = x,
+                         .y = y,
+                         .n = m,
+                         .style = 1,
+                         .mark = test ? "o" : "*",
+                         .mark_every = glyphs,
+                         .label = "series"};
+        ChartOptions o = {.glyphs = (ChartGlyphs)glyphs,
+                          .log_y = !test,
+                          .x_min = NAN,
+                          .x_max = NAN,
+                          .y_min = NAN,
+                          .y_max = NAN};
+        chart_render(&g, 0, 0, 40, 10, &o, &s, 1);
+        (void)chart_legend(&g, 0, 9, (ChartGlyphs)glyphs, &s, 1);
+    }
+    char *text = textgrid_string(&g);
+    FUZZ_CHECK(text, "out of memory");
+    free(text);
+    textgrid_fini(&g);
+    free(x);
+    free(y);
 }
 
 FUZZ_TARGET(fuzz_runstore) {
@@ -86,6 +128,8 @@ FUZZ_TARGET(fuzz_runstore) {
     int n_rows = 0;
     if (runstore_read_metrics(run, &rows, &n_rows, &e) == ST_OK) {
         FUZZ_CHECK(n_rows >= 0 && (n_rows == 0 || rows), "rows");
+        check_chart(rows, n_rows, 0);
+        check_chart(rows, n_rows, 1);
         check_diagnosis(have_status ? &st : NULL, rows, n_rows);
     } else {
         FUZZ_CHECK(strncmp(e.msg, metrics, strlen(metrics)) == 0, e.msg);
