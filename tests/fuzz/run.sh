@@ -3,15 +3,15 @@
 # dictionary, one after the other, and prints what libFuzzer reports at the
 # end (executions, exec/s, coverage). New inputs go to a scratch copy of the
 # corpus, never into the repository. Fails when any harness crashes, leaks,
-# times out (10 s on one input, 30 s for a JPEG) or runs out of memory (2.5 GB); the input that did it is kept in
+# times out (10 s on one input, 30 s for a JPEG) or runs out of memory (2.5 GB,
+# or 2 GB in one allocation); the input that did it is kept in
 # FUZZ_ARTIFACTS (default build/fuzz/artifacts/<harness>/) and its log in
 # build/fuzz/logs/<harness>.log. Ends with "tests: N passed, N failed" (one
 # per harness), the line .ci/run totals.
 #
 # Usage: tests/fuzz/run.sh BUILD_DIR HARNESS...   (make fuzz runs it)
-# Environment: FUZZ_SECONDS, FUZZ_JOBS (not set: one process per harness),
-# FUZZ_ARTIFACTS, FUZZ_LOGS, FUZZ_KEEP_CORPUS (a folder: keep the grown
-# corpora there, one folder per harness).
+# Environment: FUZZ_SECONDS, FUZZ_ARTIFACTS, FUZZ_LOGS, FUZZ_KEEP_CORPUS (a
+# folder: keep the grown corpora there, one folder per harness).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 out=$1
@@ -68,7 +68,7 @@ for name in "$@"; do
     start=$(date +%s)
     "$bin" "$corpus" "${dict[@]}" -max_total_time="$seconds" -max_len="$(max_len "$name")" \
         -timeout="$(timeout_of "$name")" -rss_limit_mb=2560 -malloc_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$artifacts/$name/" ${FUZZ_JOBS:+-jobs=$FUZZ_JOBS} \
+        -artifact_prefix="$artifacts/$name/" \
         </dev/null >"$log" 2>&1
     rc=$?
     secs=$(($(date +%s) - start))
