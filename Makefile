@@ -12,6 +12,9 @@
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make deps-slurm      install Slurm and munge (tests/test_slurm.sh starts its own daemons)
 #   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lint_deps.sh)
+#   make fuzz            install clang's libFuzzer, build the fuzz harnesses (build/fuzz) and
+#                        run each for FUZZ_SECONDS (default 60) on its corpus (tests/fuzz/run.sh)
+#   make fuzz-seeds      rewrite the seed files of tests/fuzz/corpus/ from the project's writers
 #   make format-check    clang-format in check mode on all sources
 #   make MPI=1|MPI=0     with / without MPI (default: with it when pkg-config finds it);
 #                        make deps MPI=1 installs Open MPI
@@ -111,9 +114,14 @@ MAIN_SRC := main.c
 TEST_MAIN_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT_SRC := $(filter-out $(TEST_MAIN_SRC),$(wildcard tests/*.c))
 BENCH_SRC := $(wildcard bench/*.c)
+# The fuzz harnesses, one per reader (tests/fuzz/fuzz_<name>.c), their
+# shared helpers, and the program that writes their seed corpora.
+FUZZ_NAMES := preset solver_import safetensors caffemodel jpeg dataset runstore
+FUZZ_HARNESS_SRC := $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/fuzz.c
+FUZZ_SEEDS_SRC := tests/fuzz/seeds.c
 # Every C file the build compiles (tests/test_tree.sh checks none is missed).
 ALL_C := $(ENGINE_SRC) $(SRC_SRC) $(UI_SRC) $(MAIN_SRC) $(TEST_MAIN_SRC) $(TEST_SUPPORT_SRC) \
-         $(BENCH_SRC)
+         $(BENCH_SRC) $(FUZZ_HARNESS_SRC) $(FUZZ_SEEDS_SRC)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(OUT)/%.o)
 SRC_OBJ := $(SRC_SRC:%.c=$(OUT)/%.o)
@@ -217,6 +225,15 @@ $(OUT)/bench/%: $(OUT)/bench/%.o $(APP_LIB) $(ENGINE_LIB)
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The fuzz regression test replays tests/fuzz/regressions/ and corpus/
+# through the harnesses, built here with the variant's compiler and flags
+# (before the libraries on the link line, which resolve what they use).
+$(OUT)/tests/test_fuzz_regressions: $(OUT)/tests/test_fuzz_regressions.o \
+                                    $(FUZZ_HARNESS_SRC:%.c=$(OUT)/%.o) $(TEST_SUPPORT_OBJ) \
+                                    $(APP_LIB) $(ENGINE_LIB)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
 test-build: deps-test $(BIN) $(TEST_BIN)
 
 test: test-build
@@ -254,6 +271,66 @@ bench: deps $(BIN) $(BENCH_BIN)
 bench-mpi: $(BIN)
 	@bench/mpi_scaling.sh $(OUT)
 
+# --- fuzzing ----------------------------------------------------------------
+# libFuzzer harnesses (tests/fuzz/), built with clang into build/fuzz: the
+# engine and src objects with -fsanitize=fuzzer-no-link (coverage, no
+# main), the harnesses linked with -fsanitize=fuzzer, all under ASan and
+# UBSan, without MPI. tests/fuzz/run.sh runs each for FUZZ_SECONDS on a
+# scratch copy of its corpus and fails on any crash, leak or timeout.
+FUZZ_PKGS := clang libclang-rt-dev
+FUZZ_CC ?= clang
+FUZZ_OUT := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(CFLAGS)
+FUZZ_PKG_CFLAGS = $(shell pkg-config --cflags openblas libjpeg fftw3f)
+FUZZ_LIBS = $(shell pkg-config --libs inih openblas libjpeg fftw3f) -lpthread -lm
+# Every engine and src object the harnesses may pull in, less the two with
+# GCC's __builtin_shuffle (Winograd, max pooling), which no reader reaches.
+FUZZ_LIB_SRC := $(filter-out engine/nn/conv_winograd.c engine/nn/maxpool.c,$(ENGINE_SRC) $(SRC_SRC))
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_OUT)/%.o)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
+.PHONY: fuzz fuzz-build deps-fuzz fuzz-seeds
+
+deps-fuzz: deps
+	$(call install_missing,$(FUZZ_PKGS))
+
+$(FUZZ_OUT)/engine/%.o: PKG_CFLAGS = $(FUZZ_PKG_CFLAGS)
+$(FUZZ_OUT)/src/%.o: PKG_CFLAGS = $(SRC_PKG_CFLAGS)
+$(FUZZ_OUT)/tests/%.o: PKG_CFLAGS = $(FUZZ_PKG_CFLAGS) $(SRC_PKG_CFLAGS) -DFINELAB_LIBFUZZER
+$(FUZZ_OUT)/%.o: %.c | deps-fuzz
+	@mkdir -p $(@D)
+	$(SAY) "  CC      $< (fuzz)"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I. $(PKG_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/libfinelab_fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(SAY) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/tests/fuzz/fuzz_%.o $(FUZZ_OUT)/tests/fuzz/fuzz.o \
+                    $(FUZZ_OUT)/libfinelab_fuzz.a
+	$(SAY) "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-build: deps-fuzz $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_OUT) $(FUZZ_NAMES)
+
+# The seed corpora come from the project's own writers (safetensors, the
+# tests' caffemodel writer, the JPEG encoder, the synthetic CUB writer, the
+# run store); the presets' seeds are the shipped presets and test fixtures.
+$(OUT)/tests/fuzz/seeds: $(OUT)/tests/fuzz/seeds.o $(TEST_SUPPORT_OBJ) $(APP_LIB) $(ENGINE_LIB)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
+fuzz-seeds: deps-test $(OUT)/tests/fuzz/seeds
+	@$(OUT)/tests/fuzz/seeds tests/fuzz/corpus
+	@mkdir -p tests/fuzz/corpus/preset && for f in presets/*/*.ini tests/fixtures/presets/*.ini; do \
+	  cp "$$f" "tests/fuzz/corpus/preset/seed_$$(echo "$$f" | tr / _)"; done
+	@echo "fuzz-seeds: tests/fuzz/corpus/ rewritten"
+
 # --- checks -----------------------------------------------------------------
 # Needs the objects: the circle check reads what they define and use.
 lint-deps: $(ENGINE_LIB) $(APP_LIB) $(MAIN_OBJ)
@@ -262,7 +339,8 @@ lint-deps: $(ENGINE_LIB) $(APP_LIB) $(MAIN_OBJ)
 # Every C source and header of the tree (tests/test_tree.sh checks that the
 # globs miss none).
 FORMAT_FILES = $(ALL_C) $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.h)) \
-               $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard ui/*.h tests/*.h)
+               $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard ui/*.h tests/*.h) \
+               $(wildcard tests/fuzz/*.h)
 format-check:
 	$(call install_missing,$(FORMAT_PKGS))
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
@@ -286,3 +364,6 @@ clean:
 	rm -rf build finelab
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+ifneq ($(filter fuzz fuzz-build build/fuzz/%,$(MAKECMDGOALS)),)
+-include $(shell find $(FUZZ_OUT) -name '*.d' 2>/dev/null)
+endif

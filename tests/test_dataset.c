@@ -149,6 +149,10 @@ static void test_dataset_cub_errors_name_file_and_line(void **state) {
         {"nosplit", "train_test_split.txt", "1 1\n2 1\n3 0\n4 1\n5 1\n",
          "images.txt:6:", "neither split"},
         {"bbox", "bounding_boxes.txt", "1 2 3 oops 4\n", "bounding_boxes.txt:1:", NULL},
+        /* NaN compares false with every bound (found by fuzz_dataset). */
+        {"bbox_nan", "bounding_boxes.txt", "1 2 3 4 5\n2 nan 3 4 5\n",
+         "bounding_boxes.txt:2:", "bad bounding box"},
+        {"bbox_inf", "bounding_boxes.txt", "1 2 3 inf 5\n", "bounding_boxes.txt:1:", "finite"},
         {"bbox_out", "bounding_boxes.txt", "2 10 3 200 4\n", "img_2.jpg", "outside"},
         {"classes", "classes.txt", "1 001.Red_bird\n3 002.Blue_bird\n",
          "classes.txt:2:", "with id 2"},
@@ -283,6 +287,17 @@ static void test_dataset_list_file(void **state) {
     snprintf(list, sizeof list, "%s/neg.txt", root);
     assert_int_equal(dataset_open(&ds, list, &opt, &err), ST_FORMAT);
     assert_non_null(strstr(err.msg, "neg.txt:1:"));
+    /* Labels up to 1000000 (Caffe's range) split in one pass, as a random
+     * split's classes are its labels (found slow by fuzz_dataset). */
+    write_text(root, "wide.txt", "imgs/b.jpg 999999\nimgs/c.jpg 999999\nimgs/d.jpg 3\n");
+    snprintf(list, sizeof list, "%s/wide.txt", root);
+    assert_int_equal(dataset_open(&ds, list, &opt, &err), ST_OK);
+    assert_int_equal(ds.num_classes, 1000000);
+    assert_string_equal(ds.class_names[0], "class_0");
+    assert_string_equal(ds.class_names[999999], "class_999999");
+    assert_int_equal(ds.n_train, 2); /* round(0.5 * 2) + round(0.5 * 1) */
+    assert_int_equal(ds.items[ds.test[0]].label, 999999);
+    dataset_fini(&ds);
     /* Wrong format for the path kind, and a missing path. */
     opt.format = DATASET_CUB;
     assert_int_equal(dataset_open(&ds, list, &opt, &err), ST_ARG);

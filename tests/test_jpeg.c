@@ -180,12 +180,42 @@ static void test_jpeg_truncated_foreign_and_missing_files(void **state) {
     image_fini(&out);
 }
 
+/* A small file whose header declares a huge image is refused before any
+ * pixel memory is allocated (found by fuzz_jpeg: 1 KB asked for 2.7 GB). */
+static void test_jpeg_huge_header_is_refused(void **state) {
+    (void)state;
+    Image src, out = {0};
+    gradient(&src, 40, 30);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(jpeg_encode_mem(&src, 75, &buf, &len, NULL), ST_OK);
+    size_t sof = 0;
+    while (sof + 9 < len && !(buf[sof] == 0xFF && buf[sof + 1] == 0xC0)) sof++;
+    assert_true(sof + 9 < len);
+    buf[sof + 5] = 30000 >> 8, buf[sof + 6] = 30000 & 0xFF; /* height */
+    buf[sof + 7] = 8193 >> 8, buf[sof + 8] = 8193 & 0xFF;   /* width: 8193 x 8192 is over */
+    Error err = {0};
+    assert_int_equal(jpeg_decode_mem(buf, len, "huge.jpg", 0, &out, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "huge.jpg: 8193x30000 pixels is over the 64-megapixel limit"));
+    assert_null(out.rgb);
+    char path[128];
+    path_of(path, sizeof path, "huge.jpg");
+    assert_int_equal(fileio_write_atomic(path, buf, len, NULL), ST_OK);
+    int w = 0, h = 0;
+    assert_int_equal(jpeg_probe_file(path, &w, &h, &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "pixels is over"));
+    assert_int_equal(w, 8193);
+    free(buf);
+    image_fini(&src);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jpeg_roundtrip_rgb),
         cmocka_unit_test(test_jpeg_dct_scaling_picks_smallest_sufficient_scale),
         cmocka_unit_test(test_jpeg_grayscale_and_cmyk_become_rgb),
         cmocka_unit_test(test_jpeg_truncated_foreign_and_missing_files),
+        cmocka_unit_test(test_jpeg_huge_header_is_refused),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

@@ -303,6 +303,13 @@ static void test_preset_set(void **state) {
     assert_int_equal(preset_set(&p, "data.resolution=448,224", &err), ST_ARG);
     assert_non_null(strstr(err.msg, "lists belong in [sweep]"));
     assert_int_equal(preset_set(&p, "experiment.description=x ; y", &err), ST_ARG);
+    /* A leading ';' too: the saved "dataset = ;x" would read back as a
+     * comment, leaving no dataset (found by fuzz_preset, from "dataset =;"). */
+    assert_int_equal(preset_set(&p, "data.dataset=;x", &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "may not start with ';'"));
+    assert_int_equal(preset_parse(&p, "[data]\ndataset =;\n", "semi.ini", &err), ST_FORMAT);
+    assert_non_null(strstr(err.msg, "semi.ini:2: data.dataset: may not start with ';'"));
+    assert_int_equal(preset_set(&p, "experiment.description=x;y", &err), ST_OK);
     assert_int_equal(preset_set(&p, "experiment.description=a\nb", &err), ST_ARG);
     assert_int_equal(preset_set(&p, "model.backbone=resnet50", &err), ST_ARG);
     assert_non_null(strstr(err.msg, "expects one of vgg16"));

@@ -36,7 +36,8 @@ const char *error_status_name(Status s);
 /* Sets *e (when e is not NULL) to status s with a printf-formatted sentence.
  * Returns s, so `return error_set(err, ST_ARG, "...")` reads naturally. */
 Status error_set(Error *e, Status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-Status error_setv(Error *e, Status s, const char *fmt, va_list ap);
+Status error_setv(Error *e, Status s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Resets *e to ST_OK with an empty message; e may be NULL. */
 void error_clear(Error *e);

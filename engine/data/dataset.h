@@ -59,6 +59,7 @@ typedef struct Dataset {
     DatasetFormat format; /* resolved format (never AUTO) */
     int num_classes;
     char **class_names; /* num_classes names */
+    char *class_text;   /* the list format's names "class_<i>", one block they point into */
     DatasetItem *items; /* n_items usable images, in file order */
     int n_items;
     int *train, n_train; /* indices into items */

@@ -77,6 +77,16 @@ static void jpeg_cmyk_to_rgb(const uint8_t *cmyk, uint8_t *rgb, int w, int inver
     }
 }
 
+/* ST_FORMAT naming name when d's header declares more than JPEG_MAX_PIXELS. */
+static Status jpeg_check_size(const struct jpeg_decompress_struct *d, const char *name,
+                              Error *err) {
+    uint64_t pixels = (uint64_t)d->image_width * d->image_height;
+    if (pixels <= (uint64_t)JPEG_MAX_PIXELS) return ST_OK;
+    return error_set(err, ST_FORMAT, "%s: %ux%u pixels is over the %ld-megapixel limit", name,
+                     (unsigned)d->image_width, (unsigned)d->image_height,
+                     JPEG_MAX_PIXELS / (1024 * 1024));
+}
+
 /* Runs the decompressor d (source already set) into img. */
 static Status jpeg_run_decode(struct jpeg_decompress_struct *d, JpegErr *je, const char *name,
                               int min_side, Image *img, Error *err) {
@@ -86,6 +96,11 @@ static Status jpeg_run_decode(struct jpeg_decompress_struct *d, JpegErr *je, con
         return error_set(err, ST_FORMAT, "%s: not a readable JPEG: %s", name, je->msg);
     }
     jpeg_read_header(d, TRUE);
+    Status big = jpeg_check_size(d, name, err);
+    if (big) {
+        jpeg_abort_decompress(d);
+        return big;
+    }
     int cmyk = d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK;
     d->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     d->scale_num = (unsigned)jpeg_scale_num((int)d->image_width, (int)d->image_height, min_side);
@@ -173,7 +188,12 @@ Status jpeg_probe_file(const char *path, int *w, int *h, Error *err) {
     jpeg_read_header(&d, TRUE);
     if (w) *w = (int)d.image_width;
     if (h) *h = (int)d.image_height;
+    Status big = jpeg_check_size(&d, path, err);
     jpeg_destroy_decompress(&d);
+    if (big) {
+        fclose(f);
+        return big;
+    }
     int complete = jpeg_has_eoi(f);
     fclose(f);
     if (!complete) return error_set(err, ST_FORMAT, "%s: truncated JPEG (no end marker)", path);

@@ -7,6 +7,10 @@
  * module catches them with setjmp/longjmp inside each call, so a corrupt
  * file becomes an ST_FORMAT Error naming the file, never a process exit.
  * All functions are reentrant (each call has its own decompressor).
+ *
+ * A header of a few bytes may declare up to 65500 x 65500 pixels (12 GB of
+ * RGB), so images of more than JPEG_MAX_PIXELS are refused as ST_FORMAT by
+ * the decoders and the probe alike, before any pixel memory is allocated.
  */
 #ifndef FINELAB_JPEG_H
 #define FINELAB_JPEG_H
@@ -16,6 +20,10 @@
 
 #include "engine/base/error.h"
 #include "engine/data/image.h"
+
+/* Largest width x height decoded or probed: 64 Mpixels (8192 x 8192), far
+ * above any photograph a classifier is trained on. */
+#define JPEG_MAX_PIXELS (64L * 1024 * 1024)
 
 /* Decodes the JPEG file at path into img as RGB (grayscale and CMYK/YCCK
  * converted). With min_side > 0 libjpeg's DCT scaling picks the smallest

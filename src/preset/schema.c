@@ -720,8 +720,11 @@ static Status parse_text(const SchemaKey *k, const char *v, Preset *p, Error *er
     for (const char *c = v; *c; c++) {
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             return error_set(err, ST_ARG, "expects one line of printable text");
-        if (*c == ';' && c > v && isspace((unsigned char)c[-1]))
-            return error_set(err, ST_ARG, "may not contain ' ;' (it starts an INI comment)");
+        /* A saved preset writes "key = value", so a leading ';' follows a
+         * space there too and would read back as a comment. */
+        if (*c == ';' && (c == v || isspace((unsigned char)c[-1])))
+            return error_set(err, ST_ARG,
+                             "may not start with ';' or contain ' ;' (it starts an INI comment)");
     }
     if (!*v && (k->flags & SCHEMA_NONEMPTY)) return expected(k, v, "", err);
     if (k->choices) {

@@ -31,12 +31,16 @@ void progress_of(const RunStatus *st, RunProgress *out) {
         out->eta = st->seconds / st->iter * (st->max_iter - st->iter);
 }
 
+/* ETAs are capped here (a million hours) before they become a long: status.ini
+ * is a text file, and a phase_eta of 1e48 or nan must print, not overflow. */
+#define PROGRESS_ETA_MAX 3.6e9
+
 void progress_eta_text(double s, char *buf, size_t cap) {
-    if (s < 0) {
+    if (!(s >= 0)) { /* negative (unknown) or NaN */
         snprintf(buf, cap, "-");
         return;
     }
-    long t = (long)(s + 0.5);
+    long t = (long)(s < PROGRESS_ETA_MAX ? s + 0.5 : PROGRESS_ETA_MAX);
     if (t >= 3600)
         snprintf(buf, cap, "%ldh%02ldm", t / 3600, t / 60 % 60);
     else if (t >= 60)

@@ -30,7 +30,8 @@ void progress_of(const RunStatus *st, RunProgress *out);
  * frozen backbone over every image view)" for "cache", and so on; the
  * name itself for one it does not know. */
 const char *progress_phase_text(const char *phase);
-/* "42s", "3m05s", "2h10m", or "-" for a negative (unknown) time. */
+/* "42s", "3m05s", "2h10m", or "-" for a negative (unknown) time or NaN; times
+ * over a million hours print as a million hours. */
 void progress_eta_text(double seconds, char *buf, size_t cap);
 
 #endif
