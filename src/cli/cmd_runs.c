@@ -23,9 +23,7 @@
 /* The printf field width that pads s to cells columns: UTF-8 letters
  * take one column each but several bytes, and %-*s counts bytes. */
 static int pad_cells(const char *s, int cells) {
-    int bytes = (int)strlen(s), n = 0;
-    for (const char *c = s; *c; c += textgrid_utf8_len(c)) n++;
-    return cells + bytes - n;
+    return cells + (int)strlen(s) - textgrid_utf8_cells(s);
 }
 
 static void fmt_acc(double v, char *buf, size_t cap) {

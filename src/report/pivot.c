@@ -214,17 +214,11 @@ int pivot_heat(const Pivot *p, double acc) {
 
 /* --- rendering ----------------------------------------------------------------------- */
 
-static int utf8_cells(const char *s) {
-    int n = 0;
-    for (; *s; s += textgrid_utf8_len(s)) n++;
-    return n;
-}
-
 /* Writes s (cut to width cells, the last one an ellipsis when cut) left- or
  * right-aligned in [x, x + width), stopping before x_end. */
 static void draw_cell(TextGrid *g, int x, int y, int width, int x_end, const char *s, int right,
                       const char *ell, int style) {
-    int cells = utf8_cells(s), keep = cells <= width ? cells : width - 1;
+    int cells = textgrid_utf8_cells(s), keep = cells <= width ? cells : width - 1;
     int pad = right && cells < width ? width - cells : 0;
     int cx = x + pad;
     for (int i = 0; i < keep && *s && cx < x_end; i++, s += textgrid_utf8_len(s))
@@ -258,22 +252,22 @@ typedef struct Grid {
 
 static void grid_layout(Grid *G, const Pivot *p, const PivotView *v, int w, int h) {
     char buf[64];
-    G->label_w = utf8_cells(key_name(p->row_key));
+    G->label_w = textgrid_utf8_cells(key_name(p->row_key));
     for (int r = 0; r < p->n_rows; r++) {
-        int n = utf8_cells(p->row_values[r]);
+        int n = textgrid_utf8_cells(p->row_values[r]);
         if (n > G->label_w) G->label_w = n;
     }
     int cap = w / 3 > 4 ? w / 3 : 4;
     if (G->label_w > cap) G->label_w = cap;
     G->cell_w = 1;
     for (int c = 0; c < p->n_cols; c++) {
-        int n = utf8_cells(p->col_values[c]);
+        int n = textgrid_utf8_cells(p->col_values[c]);
         if (n > LABEL_MAX) n = LABEL_MAX;
         if (n > G->cell_w) G->cell_w = n;
     }
     for (int i = 0; i < p->n_rows * p->n_cols; i++) {
         cell_text(p, &p->cells[i], v->ascii, buf, sizeof buf);
-        int n = utf8_cells(buf);
+        int n = textgrid_utf8_cells(buf);
         if (n > G->cell_w) G->cell_w = n;
     }
     G->stride = G->cell_w + 2;

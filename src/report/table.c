@@ -45,17 +45,11 @@ static const struct {
 
 /* --- text helpers ------------------------------------------------------------------ */
 
-static int utf8_cells(const char *s) {
-    int n = 0;
-    for (; *s; s += textgrid_utf8_len(s)) n++;
-    return n;
-}
-
 /* Copies s into out (cap bytes), cut to max cells with ell as the last
  * cell when it is longer. */
 static void fit(const char *s, int max, const char *ell, char *out, size_t cap) {
     size_t n = 0;
-    int cells = utf8_cells(s), keep = cells <= max ? cells : max - 1;
+    int cells = textgrid_utf8_cells(s), keep = cells <= max ? cells : max - 1;
     for (int i = 0; i < keep && *s; i++) {
         size_t len = (size_t)textgrid_utf8_len(s);
         if (n + len + 1 > cap) break;
@@ -74,7 +68,7 @@ static void fit(const char *s, int max, const char *ell, char *out, size_t cap) 
  * cell; when longer, its last visible cell is ell. */
 static void draw_cell(TextGrid *g, int x, int y, int width, const char *s, int right,
                       const char *ell, int style) {
-    int cells = utf8_cells(s), keep = cells <= width ? cells : width - 1;
+    int cells = textgrid_utf8_cells(s), keep = cells <= width ? cells : width - 1;
     int cx = x + (right && cells < width ? width - cells : 0);
     for (int i = 0; i < keep; i++, s += textgrid_utf8_len(s)) textgrid_put(g, cx++, y, s, style);
     if (cells > width && width > 0) textgrid_put(g, cx, y, ell, style);
@@ -157,11 +151,11 @@ static void col_measure(const CompareTable *t, const TableView *v, int col, Col 
     c->arrows = c->numeric && has_baseline(t, v);
     int content = 0;
     for (int i = 0; i < t->n_runs; i++) {
-        int n = utf8_cells(r->cells[i]);
+        int n = textgrid_utf8_cells(r->cells[i]);
         if (n > content) content = n;
     }
     content += c->arrows ? 2 : 0;
-    int head = utf8_cells(c->head);
+    int head = textgrid_utf8_cells(c->head);
     c->width = content > head ? content : head;
 }
 
@@ -188,7 +182,7 @@ static int layout_init(Layout *L, const CompareTable *t, const TableView *v, int
     for (int k = 0; k < t->n_rows; k++) col_measure(t, v, k, &L->cols[k]);
     int id_w = 3; /* "run" */
     for (int i = 0; i < t->n_runs; i++) {
-        int n = utf8_cells(t->runs[i].id);
+        int n = textgrid_utf8_cells(t->runs[i].id);
         if (n > id_w) id_w = n;
     }
     int cap = (w - MARK_W) / 2 > 6 ? (w - MARK_W) / 2 : 6;
@@ -223,7 +217,7 @@ static void render_header(TextGrid *g, int x0, int y0, int w, const Layout *L,
         const Col *c = &L->cols[k];
         x += SEP_W;
         /* Aligned as the values are (numbers end before the arrows). */
-        int head = utf8_cells(c->head), aligned = c->width;
+        int head = textgrid_utf8_cells(c->head), aligned = c->width;
         if (c->numeric && c->arrows && head <= c->width - 2) aligned = c->width - 2;
         draw_cell(g, x, y0, aligned, c->head, c->numeric, ell, TABLE_STYLE_HEADER);
         if (k == sort_col) { /* just left of the name */

@@ -43,6 +43,12 @@ int textgrid_utf8_len(const char *s) {
     return n;
 }
 
+int textgrid_utf8_cells(const char *s) {
+    int n = 0;
+    for (; *s; s += textgrid_utf8_len(s)) n++;
+    return n;
+}
+
 void textgrid_put(TextGrid *g, int x, int y, const char *ch, int style) {
     if (x < 0 || y < 0 || x >= g->w || y >= g->h) return;
     TextCell *c = &g->cells[y * g->w + x];

@@ -44,5 +44,7 @@ void textgrid_paste(TextGrid *dst, int x, int y, const TextGrid *src, int (*map)
 char *textgrid_string(const TextGrid *g);
 /* Length in bytes of the UTF-8 character starting at s (1 for bad bytes). */
 int textgrid_utf8_len(const char *s);
+/* The cells a NUL-terminated UTF-8 string takes: one per character. */
+int textgrid_utf8_cells(const char *s);
 
 #endif
