@@ -3,7 +3,8 @@
  * (torchvision's), shapes for each pooling, frozen backbones, the feature /
  * classifier split, the parameter shapes known without building, and an
  * end-to-end finite-difference check of the loss gradient through every
- * layer kind at once.
+ * layer kind at once; the backbone then the head on its output give
+ * net_forward_features' bits for every head.
  */
 #include <math.h>
 #include <stdio.h>
@@ -218,6 +219,58 @@ static void test_net_frozen_backbone_and_feature_split(void **state) {
     net_destroy(net);
 }
 
+/* The backbone, then the head on a copy of its output (one sample at a
+ * time, or the whole batch), give net_forward_features' bits for every
+ * head: what the feature cache's backbone level relies on. */
+static void check_backbone_then_head(NetPool pool, int sqrt_l2) {
+    NetConfig c = tiny(pool, 1);
+    c.batch = 3;
+    c.signed_sqrt = c.l2_normalize = sqrt_l2;
+    Net *net = net_create(&c, NULL);
+    assert_non_null(net);
+    net_init_weights(net, 4);
+    Tensor x, out, head_in;
+    testutil_tensor(&x, 3, 3, 32, 32);
+    Rng r;
+    rng_seed(&r, 6);
+    testutil_fill_uniform(&x, &r, -1, 1);
+    int ch, h, w, dim = net_feature_dim(net);
+    net_backbone_shape(net, &ch, &h, &w);
+    assert_int_equal(ch, 32);
+    assert_true(h == 2 && w == 2);
+    const Tensor *f = net_forward_features(net, &x);
+    testutil_tensor(&out, 3, dim, 1, 1);
+    tensor_copy(&out, f);
+    const Tensor *b = net_forward_backbone(net, &x);
+    assert_true(b->n == 3 && b->c == ch && b->h == h && b->w == w);
+    testutil_tensor(&head_in, 3, ch, h, w);
+    tensor_copy(&head_in, b);
+    f = net_forward_head(net, &head_in);
+    assert_int_equal(f->n, 3);
+    assert_memory_equal(f->data, out.data, sizeof(float) * 3 * (size_t)dim);
+    for (int i = 0; i < 3; i++) { /* one sample at a time: the same bits */
+        Tensor one;
+        tensor_view(&one, tensor_sample(&head_in, i), 1, ch, h, w);
+        f = net_forward_head(net, &one);
+        assert_int_equal(f->n, 1);
+        assert_memory_equal(f->data, out.data + (size_t)i * dim, sizeof(float) * (size_t)dim);
+    }
+    tensor_fini(&x);
+    tensor_fini(&out);
+    tensor_fini(&head_in);
+    net_destroy(net);
+}
+
+static void test_net_backbone_then_head_is_the_features(void **state) {
+    (void)state;
+    for (int sqrt_l2 = 0; sqrt_l2 < 2; sqrt_l2++) {
+        check_backbone_then_head(NET_POOL_TS, sqrt_l2);
+        check_backbone_then_head(NET_POOL_RM, sqrt_l2);
+        check_backbone_then_head(NET_POOL_BILINEAR, sqrt_l2);
+        check_backbone_then_head(NET_POOL_AVG, sqrt_l2);
+    }
+}
+
 /* net_param_shapes says, without building, what net_create makes. */
 static void test_net_param_shapes_match_the_built_net(void **state) {
     (void)state;
@@ -382,6 +435,7 @@ int main(void) {
         cmocka_unit_test(test_net_names_and_shapes),
         cmocka_unit_test(test_net_end_to_end_gradients),
         cmocka_unit_test(test_net_frozen_backbone_and_feature_split),
+        cmocka_unit_test(test_net_backbone_then_head_is_the_features),
         cmocka_unit_test(test_net_param_shapes_match_the_built_net),
         cmocka_unit_test(test_net_rejects_bad_config),
         cmocka_unit_test(test_net_default_init_is_the_old_init),

@@ -367,6 +367,21 @@ const Tensor *net_forward_features(Net *net, const Tensor *x) {
     return net_run(net, x, 0, net->features_end);
 }
 
+const Tensor *net_forward_backbone(Net *net, const Tensor *x) {
+    return net_run(net, x, 0, net->backbone_end);
+}
+
+const Tensor *net_forward_head(Net *net, const Tensor *x) {
+    Shape in = net->layers[net->backbone_end].in;
+    CHECK(x->n <= in.n && x->c == in.c && x->h == in.h && x->w == in.w);
+    return net_run(net, x, net->backbone_end, net->features_end);
+}
+
+void net_backbone_shape(const Net *net, int *c, int *h, int *w) {
+    Shape in = net->layers[net->backbone_end].in;
+    *c = in.c, *h = in.h, *w = in.w;
+}
+
 const Tensor *net_forward_classifier(Net *net, const Tensor *features) {
     return net_run(net, features, net->features_end, net->n_layers);
 }

@@ -129,8 +129,19 @@ int net_backbone_channels(const Net *net);
 /* x: n x 3 x R x R (n <= batch). Returns the n x classes x 1 x 1 logits
  * (owned by the net, valid until the next forward). */
 const Tensor *net_forward(Net *net, const Tensor *x);
-/* Forward up to the features: returns n x F x 1 x 1 (owned by the net). */
+/* Forward up to the features: returns n x F x 1 x 1 (owned by the net).
+ * The same bits as net_forward_backbone followed by net_forward_head. */
 const Tensor *net_forward_features(Net *net, const Tensor *x);
+/* The backbone alone: returns conv5_3 after its ReLU, n x C x h x w
+ * (net_backbone_shape; owned by the net, valid until the next forward). */
+const Tensor *net_forward_backbone(Net *net, const Tensor *x);
+/* The parameter-free head alone (pooling, signed square root, L2) on
+ * backbone outputs x (n x C x h x w, n <= batch; any storage): returns the
+ * n x F x 1 x 1 features (owned by the net). Each sample's features depend
+ * on that sample alone. */
+const Tensor *net_forward_head(Net *net, const Tensor *x);
+/* The shape of one sample's backbone output: *c channels of *h x *w. */
+void net_backbone_shape(const Net *net, int *c, int *h, int *w);
 /* Classifier alone on features (n x F x 1 x 1); returns the logits. */
 const Tensor *net_forward_classifier(Net *net, const Tensor *features);
 /* Adds parameter gradients for the last net_forward's input, given
