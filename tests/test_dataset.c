@@ -1,6 +1,7 @@
 /*
  * test_dataset — the CUB, folder and list readers on small datasets written
- * here, the random and official splits, and every malformed case: each
+ * here (each image with its size and time), the random and official
+ * splits, and every malformed case: each
  * error must name the file (and line) at fault; the index alone (index_only)
  * opens no image but still checks the text files.
  */
@@ -103,6 +104,12 @@ static void test_dataset_cub_reads_everything(void **state) {
     assert_true(ds.items[4].has_bbox);
     assert_true(ds.items[4].bbox[2] == 35.5f);
     assert_non_null(strstr(ds.items[5].path, "images/002.Blue_bird/img_6.jpg"));
+    /* Each image's size and time, as stat(2) has them (the cache's key). */
+    struct stat sb;
+    assert_int_equal(stat(ds.items[5].path, &sb), 0);
+    assert_true(ds.items[5].size == (int64_t)sb.st_size && sb.st_size > 0);
+    assert_true(ds.items[5].mtime_ns ==
+                (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec);
     dataset_fini(&ds);
     dataset_fini(&ds);
 }

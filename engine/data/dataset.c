@@ -531,7 +531,8 @@ static Status list_open(Dataset *ds, Error *err) {
 
 /* --- checks and split -------------------------------------------------------- */
 
-/* Probes every image, compacting the kept items to the front. On error the
+/* Probes every image (and takes its size and time), compacting the kept
+ * items to the front. On error the
  * items not yet looked at are freed too, so items[0..n_items) stays exact. */
 static Status dataset_check_images(Dataset *ds, const DatasetOptions *opt, Error *err) {
     int kept = 0, i;
@@ -539,6 +540,11 @@ static Status dataset_check_images(Dataset *ds, const DatasetOptions *opt, Error
     for (i = 0; i < ds->n_items; i++) {
         DatasetItem *it = &ds->items[i];
         Error e = {0};
+        struct stat sb;
+        if (stat(it->path, &sb) == 0) {
+            it->size = (int64_t)sb.st_size;
+            it->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+        }
         if (jpeg_probe_file(it->path, &it->w, &it->h, &e) == ST_OK) {
             if (it->has_bbox && (it->bbox[0] + it->bbox[2] > it->w + 1.0f ||
                                  it->bbox[1] + it->bbox[3] > it->h + 1.0f)) {

@@ -13,8 +13,8 @@
  * directory, list for a file.
  *
  * With index_only the text files are read and the split made, but no image
- * is opened: a quick check that the dataset is there and well formed, for
- * checks before a run (src/run/preflight.c).
+ * is opened (nor its size and time taken): a quick check that the dataset is there and well formed,
+ * for checks before a run (src/run/preflight.c).
  *
  * A Dataset is caller storage filled by dataset_open and freed by
  * dataset_fini; once open it is read-only and may be shared by threads.
@@ -35,10 +35,14 @@ typedef enum DatasetFormat {
 } DatasetFormat;
 
 typedef struct DatasetItem {
-    char *path;    /* full path of the image file */
-    int label;     /* class index, 0-based */
-    int train;     /* 1 in the training split, 0 in the test split */
-    int w, h;      /* image size from the JPEG header */
+    char *path; /* full path of the image file */
+    int label;  /* class index, 0-based */
+    int train;  /* 1 in the training split, 0 in the test split */
+    int w, h;   /* image size from the JPEG header */
+    /* The file's size in bytes and modification time (ns since the epoch)
+     * when it was probed: what the feature cache's key takes for its
+     * content. 0 with index_only. */
+    int64_t size, mtime_ns;
     int has_bbox;  /* 1 when bbox holds the object's box */
     float bbox[4]; /* x, y, width, height in pixels (CUB's convention) */
 } DatasetItem;
