@@ -18,12 +18,9 @@ static uint64_t featcache_mix(uint64_t a, uint64_t b) {
     return z ^ (z >> 31);
 }
 
-/* Loader settings for view v of a training set (or the test view): 0 the
- * centre, 1 the mirrored centre (when mirroring is on), the others random
- * crops with every augmentation of base, drawn from (seed, v) and each
- * image's position. The centre views stay unaugmented: they are the plain
- * images the classifier is tested on. */
-static LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t seed) {
+/* The centre views stay unaugmented: they are the plain images the
+ * classifier is tested on. */
+LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t seed) {
     LoaderConfig c = *base;
     c.shuffle = 0;
     c.one_pass = 1;
@@ -45,10 +42,10 @@ static LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t see
     return c;
 }
 
-/* Every rank's share of view v's features to every rank (one view's
- * block is n samples from v x n; rank r computed batches
- * [nb r / N, nb (r + 1) / N) of it). */
-static Status featcache_gather(FeatCache *fc, int v, int n, int B, Error *err) {
+/* Every rank's share of view v's rows of buf (dim floats per sample) to
+ * every rank (one view's block is n samples from v x n; rank r computed
+ * batches [nb r / N, nb (r + 1) / N) of it). */
+static Status featcache_gather(float *buf, int dim, int v, int n, int B, Error *err) {
     int ranks = dist_size();
     if (ranks == 1) return ST_OK;
     int *counts = malloc(sizeof(int) * 2 * (size_t)ranks), *displs = counts + ranks;
@@ -58,10 +55,10 @@ static Status featcache_gather(FeatCache *fc, int v, int n, int B, Error *err) {
         int64_t s0 = nb * r / ranks * B, s1 = nb * (r + 1) / ranks * B;
         if (s1 > n) s1 = n;
         if (s0 > n) s0 = n;
-        displs[r] = (int)s0 * fc->dim;
-        counts[r] = (int)(s1 - s0) * fc->dim;
+        displs[r] = (int)s0 * dim;
+        counts[r] = (int)(s1 - s0) * dim;
     }
-    Status s = dist_gather_f32(fc->feats + (size_t)v * n * fc->dim, counts, displs, err);
+    Status s = dist_gather_f32(buf + (size_t)v * n * dim, counts, displs, err);
     free(counts);
     return s;
 }
@@ -75,10 +72,21 @@ static Status featcache_agree(Status s, int *stop, Error *err) {
     return dist_max_int(stop, 1, err);
 }
 
-/* This rank's batches [kb0, kb1) of view v into fc from sample `done` on;
- * *stop set when progress asked to stop. */
-static Status featcache_share(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
-                              const LoaderConfig *c, int v, int64_t kb0, int64_t kb1,
+/* Tells progress how far this rank is (done of fc->n; with ranks, an
+ * estimate from this rank's share of view v); 1 when it asks to stop. */
+static int featcache_tell(const FeatCache *fc, int v, int n, int done,
+                          int (*progress)(void *ctx, int done, int total), void *ctx) {
+    int ranks = dist_size();
+    int shown = ranks > 1 ? v * n + (done - v * n) * ranks : done;
+    return progress && progress(ctx, shown < fc->n ? shown : fc->n, fc->n);
+}
+
+/* This rank's batches [kb0, kb1) of view v into fc (and the backbone's
+ * output into backbone, bdim floats a sample, when not NULL) from sample
+ * `done` on; *stop set when progress asked to stop. */
+static Status featcache_share(FeatCache *fc, float *backbone, size_t bdim, Net *net,
+                              const Dataset *ds, const int *items, int n, const LoaderConfig *c,
+                              int v, int64_t kb0, int64_t kb1,
                               int (*progress)(void *ctx, int done, int total), void *ctx, int *stop,
                               Error *err) {
     if (kb1 <= kb0) return ST_OK;
@@ -87,17 +95,23 @@ static Status featcache_share(FeatCache *fc, Net *net, const Dataset *ds, const 
     lc.stop_batch = kb1;
     Loader *ld = loader_create(ds, items, n, &lc, err);
     if (!ld) return err ? err->status : ST_STATE;
-    int ranks = dist_size(), done = v * n + (int)(kb0 * c->batch_size);
+    int done = v * n + (int)(kb0 * c->batch_size);
     Status s = ST_OK;
     for (;;) {
         LoaderBatch b;
         if ((s = loader_next(ld, &b, err)) || b.n == 0) break;
-        const Tensor *f = net_forward_features(net, &b.x);
+        const Tensor *f;
+        if (backbone) { /* the same two halves net_forward_features runs */
+            const Tensor *y = net_forward_backbone(net, &b.x);
+            memcpy(backbone + (size_t)done * bdim, y->data, sizeof(float) * (size_t)b.n * bdim);
+            f = net_forward_head(net, y);
+        } else {
+            f = net_forward_features(net, &b.x);
+        }
         memcpy(fc->feats + (size_t)done * fc->dim, f->data,
                sizeof(float) * (size_t)b.n * (size_t)fc->dim);
         done += b.n;
-        int shown = ranks > 1 ? v * n + (done - v * n) * ranks : done;
-        if (progress && progress(ctx, shown < fc->n ? shown : fc->n, fc->n)) {
+        if (featcache_tell(fc, v, n, done, progress, ctx)) {
             *stop = 1;
             break;
         }
@@ -106,45 +120,104 @@ static Status featcache_share(FeatCache *fc, Net *net, const Dataset *ds, const 
     return s;
 }
 
-Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
-                       const LoaderConfig *base, int views, uint64_t seed,
-                       int (*progress)(void *ctx, int done, int total), void *ctx, Error *err) {
+Status featcache_alloc(FeatCache *fc, int dim, const Dataset *ds, const int *items, int n,
+                       int views, Error *err) {
     memset(fc, 0, sizeof *fc);
-    fc->dim = net_feature_dim(net);
+    fc->dim = dim;
     fc->n = n * views;
     fc->order_epoch = -1;
     fc->feats = malloc(sizeof(float) * (size_t)fc->n * (size_t)fc->dim);
     fc->labels = malloc(sizeof(int) * (size_t)fc->n);
     fc->order = malloc(sizeof(int) * (size_t)fc->n);
-    int ranks = dist_size(), rank = dist_rank();
-    Status s = ST_OK;
-    if (!fc->feats || !fc->labels || !fc->order)
-        s = error_set(err, ST_NOMEM, "feature cache: cannot hold %d x %d features", n * views,
-                      fc->dim);
-    else if (ranks > 1 && (int64_t)n * fc->dim > INT_MAX)
-        s = error_set(err, ST_ARG,
-                      "feature cache: %d x %d features per view are too many to gather over MPI", n,
-                      fc->dim);
+    if (!fc->feats || !fc->labels || !fc->order) {
+        featcache_fini(fc);
+        return error_set(err, ST_NOMEM, "feature cache: cannot hold %d x %d features", n * views,
+                         dim);
+    }
+    for (int i = 0; i < fc->n; i++) fc->labels[i] = ds->items[items[i % n]].label;
+    return ST_OK;
+}
+
+/* With ranks, a view's rows of dim floats must fit MPI's int counts. */
+static Status featcache_fits(int n, size_t dim, Error *err) {
+    if (dist_size() == 1 || (int64_t)n * (int64_t)dim <= INT_MAX) return ST_OK;
+    return error_set(err, ST_ARG,
+                     "feature cache: %d x %zu floats per view are too many to gather over MPI", n,
+                     dim);
+}
+
+Status featcache_build_levels(FeatCache *fc, float *backbone, Net *net, const Dataset *ds,
+                              const int *items, int n, const LoaderConfig *base, int views,
+                              uint64_t seed, int (*progress)(void *ctx, int done, int total),
+                              void *ctx, Error *err) {
+    int ranks = dist_size(), rank = dist_rank(), bc, bh, bw;
+    net_backbone_shape(net, &bc, &bh, &bw);
+    size_t bdim = (size_t)bc * bh * bw;
+    Status s = featcache_alloc(fc, net_feature_dim(net), ds, items, n, views, err);
+    if (!s) s = featcache_fits(n, (size_t)fc->dim, err);
+    if (!s && backbone) s = featcache_fits(n, bdim, err);
     int stop = !s && progress && progress(ctx, 0, fc->n);
     /* Every exit below is agreed: with ranks, all return the same. */
     if ((s = featcache_agree(s, &stop, err)) || stop) {
         featcache_fini(fc);
         return s;
     }
-    for (int i = 0; i < fc->n; i++) fc->labels[i] = ds->items[items[i % n]].label;
     int64_t nb = (n + base->batch_size - 1) / base->batch_size;
     int64_t kb0 = nb * rank / ranks, kb1 = nb * (rank + 1) / ranks;
     for (int v = 0; v < views; v++) {
         LoaderConfig c = featcache_view(base, v, seed);
-        s = featcache_share(fc, net, ds, items, n, &c, v, kb0, kb1, progress, ctx, &stop, err);
+        s = featcache_share(fc, backbone, bdim, net, ds, items, n, &c, v, kb0, kb1, progress, ctx,
+                            &stop, err);
         if (!(s = featcache_agree(s, &stop, err)) && !stop)
-            s = featcache_gather(fc, v, n, base->batch_size, err);
+            s = featcache_gather(fc->feats, fc->dim, v, n, base->batch_size, err);
+        if (!s && !stop && backbone)
+            s = featcache_gather(backbone, (int)bdim, v, n, base->batch_size, err);
         if (s || stop) {
             featcache_fini(fc);
             return s;
         }
     }
     return ST_OK;
+}
+
+Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
+                       const LoaderConfig *base, int views, uint64_t seed,
+                       int (*progress)(void *ctx, int done, int total), void *ctx, Error *err) {
+    return featcache_build_levels(fc, NULL, net, ds, items, n, base, views, seed, progress, ctx,
+                                  err);
+}
+
+Status featcache_pool(FeatCache *fc, Net *net, float *backbone, const Dataset *ds, const int *items,
+                      int n, int views, int batch, int (*progress)(void *ctx, int done, int total),
+                      void *ctx, Error *err) {
+    int ranks = dist_size(), rank = dist_rank(), bc, bh, bw;
+    net_backbone_shape(net, &bc, &bh, &bw);
+    size_t bdim = (size_t)bc * bh * bw;
+    Status s = featcache_alloc(fc, net_feature_dim(net), ds, items, n, views, err);
+    if (!s) s = featcache_fits(n, (size_t)fc->dim, err);
+    int stop = !s && progress && progress(ctx, 0, fc->n);
+    if ((s = featcache_agree(s, &stop, err)) || stop) {
+        featcache_fini(fc);
+        return s;
+    }
+    /* The batches the build would have run, shared by the ranks alike. */
+    int64_t nb = (n + batch - 1) / batch;
+    int64_t kb0 = nb * rank / ranks, kb1 = nb * (rank + 1) / ranks;
+    for (int v = 0; v < views && !s && !stop; v++) {
+        for (int64_t k = kb0; k < kb1 && !stop; k++) {
+            int first = (int)(k * batch), m = n - first < batch ? n - first : batch;
+            size_t at = (size_t)v * n + (size_t)first;
+            Tensor x;
+            tensor_view(&x, backbone + at * bdim, m, bc, bh, bw);
+            const Tensor *f = net_forward_head(net, &x);
+            memcpy(fc->feats + at * fc->dim, f->data, sizeof(float) * (size_t)m * fc->dim);
+            stop = featcache_tell(fc, v, n, (int)at + m, progress, ctx);
+        }
+        if (!(s = featcache_agree(s, &stop, err)) && !stop)
+            s = featcache_gather(fc->feats, fc->dim, v, n, batch, err);
+    }
+    if (s || stop) featcache_fini(fc);
+    return s;
 }
 
 void featcache_batch(FeatCache *fc, int64_t k, int B, int shuffle, uint64_t seed, Tensor *x,

@@ -36,6 +36,13 @@ typedef struct FeatCache {
     int64_t order_epoch;
 } FeatCache;
 
+/* Loader settings of view v of a part with loader settings base (the
+ * views above): 0 the centre, 1 the mirrored centre (when base mirrors;
+ * else a random crop), the others random crops with every augmentation of
+ * base, drawn from (seed, v) and each image's position; one pass in the
+ * given order. */
+LoaderConfig featcache_view(const LoaderConfig *base, int v, uint64_t seed);
+
 /* Runs net's feature part over `views` views of each of the n items (base
  * gives resize, resolution, filter, normalisation, threads; crop and mirror
  * are set per view). progress (may be NULL) is told done/total samples
@@ -47,6 +54,27 @@ typedef struct FeatCache {
 Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
                        const LoaderConfig *base, int views, uint64_t seed,
                        int (*progress)(void *ctx, int done, int total), void *ctx, Error *err);
+/* featcache_build that also keeps the backbone's output of every sample
+ * (net_forward_backbone, the level the head runs on) in backbone, when not
+ * NULL: n x views samples of C x h x w floats (net_backbone_shape), view
+ * major as fc->feats. fc's features are the same bits either way. */
+Status featcache_build_levels(FeatCache *fc, float *backbone, Net *net, const Dataset *ds,
+                              const int *items, int n, const LoaderConfig *base, int views,
+                              uint64_t seed, int (*progress)(void *ctx, int done, int total),
+                              void *ctx, Error *err);
+/* Runs net's head over a backbone level (as featcache_build_levels keeps
+ * it: n x views samples) in batches of `batch` (at most the net's): the
+ * same features featcache_build makes. Progress, stops and ranks as
+ * featcache_build (each rank pools its share, then all gather); backbone
+ * is only read. */
+Status featcache_pool(FeatCache *fc, Net *net, float *backbone, const Dataset *ds, const int *items,
+                      int n, int views, int batch, int (*progress)(void *ctx, int done, int total),
+                      void *ctx, Error *err);
+/* An empty cache of n x views samples of dim features with their labels
+ * (the items' in view-major order), for a caller that fills fc->feats
+ * (from a file). ST_NOMEM leaves fc empty. */
+Status featcache_alloc(FeatCache *fc, int dim, const Dataset *ds, const int *items, int n,
+                       int views, Error *err);
 /* Copies batch k (B samples, wrapping through epochs; shuffled per epoch
  * with seed when shuffle) into x (B x dim x 1 x 1) and labels. */
 void featcache_batch(FeatCache *fc, int64_t k, int B, int shuffle, uint64_t seed, Tensor *x,
