@@ -341,6 +341,10 @@ void net_memory(const Net *net, NetMemory *out) {
     }
 }
 
+const NetConfig *net_config(const Net *net) {
+    return &net->cfg;
+}
+
 int net_feature_dim(const Net *net) {
     return net->layers[net->features_end].in.c;
 }

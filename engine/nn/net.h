@@ -121,6 +121,8 @@ typedef struct NetMemory {
  * FFT plans (a few MB; Random Maclaurin's projections are 2 x c x d floats). */
 void net_memory(const Net *net, NetMemory *out);
 
+/* The configuration the network was built from (owned by the net). */
+const NetConfig *net_config(const Net *net);
 /* Length of the feature vector fed to the classifier. */
 int net_feature_dim(const Net *net);
 /* Channels of conv5_3's output (the pooling's input). */
