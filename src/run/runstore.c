@@ -108,6 +108,7 @@ static int status_handler(void *user, const char *section, const char *key, cons
     TEXT("host", host)
     TEXT("slurm", slurm)
     TEXT("halving", halving)
+    TEXT("caches", caches)
     NUM("candidate", candidate, (int)strtol(value, &end, 10))
     NUM("rung", rung, (int)strtol(value, &end, 10))
     NUM("pid", pid, strtol(value, &end, 10))
@@ -253,6 +254,8 @@ Status runstore_write_status(RunWriter *w, Error *err) {
     if (st->halving[0])
         snprintf(text + used, sizeof text - used, "halving = %s\ncandidate = %d\nrung = %d\n",
                  st->halving, st->candidate, st->rung);
+    used = strlen(text);
+    if (st->caches[0]) snprintf(text + used, sizeof text - used, "caches = %s\n", st->caches);
     runstore_join(path, sizeof path, w->dir, "status.ini");
     Error e = {0};
     Status s = fileio_write_atomic(path, text, strlen(text), &e);

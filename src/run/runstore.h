@@ -80,6 +80,9 @@ typedef struct RunStatus {
      * (0-based; -1 before the first). */
     char halving[128];
     int candidate, rung;
+    /* The feature caches the run used, "<key>.<level> ..." (cachestore.h;
+     * "" for none): what `finelab cache` keeps while the run may resume. */
+    char caches[320];
 } RunStatus;
 
 const char *runstore_state_name(RunState s);
