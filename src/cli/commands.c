@@ -8,6 +8,7 @@
 #include "engine/base/dist.h"
 #include "src/cli/cli.h"
 #include "src/cli/cmd_bench.h"
+#include "src/cli/cmd_cache.h"
 #include "src/cli/cmd_convert.h"
 #include "src/cli/cmd_export.h"
 #include "src/cli/cmd_import_solver.h"
@@ -40,6 +41,8 @@ static const Command commands[] = {
     {"compare", "RUN... [--csv|--md] [--all]", "runs side by side: differing keys, results",
      cmd_compare},
     {"resume", "RUN", "continue a stopped or interrupted run from its last snapshot", cmd_resume},
+    {"cache", "[list|rm KEY...|prune]", "the run store's feature caches: list, remove, prune",
+     cmd_cache},
     {"keys", "[--md]", "every preset key: default, allowed values, meaning", cmd_keys},
     {"import-solver", "FILE", "print the [solver] section for a Caffe solver.prototxt",
      cmd_import_solver},
