@@ -129,7 +129,7 @@ static void comparescr_draw(App *a, TextGrid *g) {
         ys[ns] = malloc(sizeof(double) * (size_t)(n + 1));
         int m = 0;
         for (int i = 0; xs[ns] && ys[ns] && i < n; i++)
-            if (rows[i].test == !a->cmp_loss || (a->cmp_loss && !rows[i].test)) {
+            if (rows[i].heldout == !a->cmp_loss || (a->cmp_loss && !rows[i].heldout)) {
                 xs[ns][m] = rows[i].iter;
                 ys[ns][m++] = a->cmp_loss ? rows[i].loss : 100 * rows[i].accuracy;
             }

@@ -118,7 +118,7 @@ static void monitor_draw(App *a, TextGrid *g) {
     char line[2048];
     double lr = 0, ips = 0, wait = 0;
     for (int i = n - 1; i >= 0; i--)
-        if (!rows[i].test) {
+        if (!rows[i].heldout) {
             lr = rows[i].lr;
             ips = rows[i].images_per_s;
             wait = rows[i].data_wait;
@@ -161,7 +161,7 @@ static void monitor_draw(App *a, TextGrid *g) {
     }
     /* 0 raw train loss, 1 smoothed train loss, 2 test loss, 3 train acc, 4 test acc */
     for (int i = 0; s[4].y && i < n; i++) {
-        if (rows[i].test) {
+        if (rows[i].heldout) {
             series_add(&s[2], rows[i].iter, rows[i].loss);
             series_add(&s[4], rows[i].iter, 100 * rows[i].accuracy);
         } else {

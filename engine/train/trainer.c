@@ -77,7 +77,8 @@ static void trainer_log(Trainer *t, const char *fmt, ...) {
 }
 
 const char *train_phase_name(TrainPhase p) {
-    static const char *const names[PHASE_COUNT] = {"train", "test", "weights", "cache", "snapshot"};
+    static const char *const names[PHASE_COUNT] = {"train", "test",     "weights",
+                                                   "cache", "snapshot", "val"};
     return p >= 0 && p < PHASE_COUNT ? names[p] : "?";
 }
 

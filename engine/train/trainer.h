@@ -25,18 +25,19 @@
 #include "engine/nn/net.h"
 #include "engine/train/solver.h"
 
-/* What a run is doing. Metrics rows are PHASE_TRAIN or PHASE_TEST;
- * progress reports (TrainProgress) name every phase. */
+/* What a run is doing. Metrics rows are PHASE_TRAIN, PHASE_VAL or
+ * PHASE_TEST; progress reports (TrainProgress) name every phase. */
 typedef enum TrainPhase {
     PHASE_TRAIN,    /* iterations */
-    PHASE_TEST,     /* a test pass */
+    PHASE_TEST,     /* a pass over the test split */
     PHASE_WEIGHTS,  /* loading the backbone or init_from weights */
     PHASE_CACHE,    /* the feature cache: the frozen backbone over every view */
     PHASE_SNAPSHOT, /* writing a snapshot */
+    PHASE_VAL,      /* a pass over the validation split */
     PHASE_COUNT
 } TrainPhase;
 
-/* "train", "test", "weights", "cache", "snapshot". */
+/* "train", "test", "weights", "cache", "snapshot", "val". */
 const char *train_phase_name(TrainPhase p);
 
 /* How far the current phase is: done of total units (iterations, images,

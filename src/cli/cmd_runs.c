@@ -153,7 +153,7 @@ static void show_chart(const char *title, const RunRow *rows, int n, int test, i
            *y = malloc(sizeof(double) * (size_t)(n + 1));
     int m = 0;
     for (int i = 0; x && y && i < n; i++)
-        if (rows[i].test == test) {
+        if (rows[i].heldout == test) {
             x[m] = rows[i].iter;
             y[m++] = loss ? rows[i].loss : 100 * rows[i].accuracy;
         }

@@ -158,7 +158,7 @@ Status compare_load(CompareTable *t, const char *runs_dir, char *const *runs, in
         r->train_accuracy = -1;
         if (runstore_read_metrics(r->dir, &rows, &nr, NULL) == ST_OK) {
             for (int k = nr - 1; k >= 0; k--)
-                if (!rows[k].test) {
+                if (!rows[k].heldout) {
                     r->train_accuracy = rows[k].accuracy;
                     break;
                 }

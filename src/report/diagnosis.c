@@ -143,8 +143,8 @@ static int rule_diverging(const Ctx *x, DiagFinding *f) {
         if (!isfinite(in->rows[i].loss)) {
             f->iter = in->rows[i].iter;
             snprintf(f->text, sizeof f->text, "the %s loss became %s at iteration %d",
-                     in->rows[i].test ? "test" : "train", isnan(in->rows[i].loss) ? "NaN" : "Inf",
-                     f->iter);
+                     in->rows[i].heldout ? (in->rows[i].val ? "val" : "test") : "train",
+                     isnan(in->rows[i].loss) ? "NaN" : "Inf", f->iter);
             return 1;
         }
     if (in->status && in->status->state == RUN_DIVERGED) {
@@ -600,7 +600,7 @@ Status diagnosis_run(const DiagInput *in, Diagnosis *d) {
     }
     for (int i = 0; i < in->n_rows; i++) {
         const RunRow *r = &in->rows[i];
-        Curve *c = r->test ? &x.test : &x.train;
+        Curve *c = r->heldout ? &x.test : &x.train;
         c->iter[c->n] = r->iter;
         c->loss[c->n] = r->loss;
         c->acc[c->n++] = r->accuracy;

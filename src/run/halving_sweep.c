@@ -105,7 +105,7 @@ static HalvingScore sweep_score(const char *dir, int iter) {
     int n;
     if (runstore_read_metrics(dir, &rows, &n, NULL)) return sc;
     for (int i = 0; i < n; i++)
-        if (rows[i].test && rows[i].iter == iter)
+        if (rows[i].heldout && rows[i].iter == iter)
             sc = (HalvingScore){.scored = 1, .accuracy = rows[i].accuracy, .loss = rows[i].loss};
     free(rows);
     return sc;
