@@ -23,6 +23,7 @@
 #include "engine/data/dataset.h"
 #include "engine/data/loader.h"
 #include "engine/nn/net.h"
+#include "engine/train/snapshot.h"
 #include "engine/train/solver.h"
 
 /* What a run is doing. Metrics rows are PHASE_TRAIN, PHASE_VAL or
@@ -58,6 +59,9 @@ typedef struct TrainRow {
     double seconds;      /* wall time since the run (or its first segment) started */
     double images_per_s; /* train: throughput of the interval; test: of the pass */
     double data_wait;    /* share of the interval spent waiting for the loader (0..1) */
+    int weights_iter;    /* held-out rows: the iteration whose weights the pass used (iter,
+                          * except for the test pass of a run with a validation split, which
+                          * uses the best validation pass's) */
 } TrainRow;
 
 typedef struct TrainCallbacks {
@@ -124,6 +128,12 @@ TrainConfig trainer_config_default(void);
  * weight files), so whoever rebuilds a trained net must use it. */
 uint64_t trainer_pool_seed(uint64_t seed);
 
+/* What snapshot_check checks a snapshot of a run of cfg against: its
+ * network (num_classes from cfg->ds when cfg->net says 0), solver type,
+ * multistep steps, iter_size, average_loss, and whether it keeps the best
+ * validation weights (the dataset has a validation split). */
+SnapshotSpec trainer_snapshot_spec(const TrainConfig *cfg);
+
 /* Builds the net, loads weights, opens loaders. NULL with err set. */
 Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error *err);
 /* Builds the feature cache when the run uses one and it is not built yet
@@ -158,7 +168,7 @@ Status trainer_run(Trainer *t, double *final_acc, Error *err);
 /* Writes a snapshot of the current state into the snapshot directory. */
 Status trainer_snapshot(Trainer *t, Error *err);
 int trainer_iter(const Trainer *t);
-/* Best test accuracy so far (-1 before any test). */
+/* Best held-out accuracy so far (-1 before any held-out pass). */
 double trainer_best_accuracy(const Trainer *t);
 Net *trainer_net(Trainer *t);
 void trainer_destroy(Trainer *t);

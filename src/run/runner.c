@@ -550,7 +550,8 @@ static Status runner_pick(const Preset *p, const Dataset *ds, const char *run_di
         snapshot_path(path, sizeof path, dir, cand);
         SnapshotState st;
         Error why = {0};
-        Status mine = snapshot_check(path, tc, &st, &why);
+        SnapshotSpec spec = trainer_snapshot_spec(tc);
+        Status mine = snapshot_check(path, &spec, &st, &why);
         Status all = runner_agree(mine, &why, agreed);
         if (!all) {
             pk->iter = cand;
