@@ -19,11 +19,7 @@
 #include <string.h>
 
 #include "engine/base/strbuf.h"
-
-typedef struct Curve {
-    int n;
-    double *iter, *loss, *acc;
-} Curve;
+#include "src/report/curve.h"
 
 typedef struct Ctx {
     const DiagInput *in;
@@ -33,58 +29,27 @@ typedef struct Ctx {
 } Ctx;
 
 static const char *const kind_names[DIAG_KIND_COUNT] = {
-    "diverging", "overfitting",        "underfitting",
-    "unstable",  "still improving",    "converged worse than a sibling",
-    "plateau",   "not enough data yet"};
+    [DIAG_DIVERGING] = "diverging",
+    [DIAG_OVERFITTING] = "overfitting",
+    [DIAG_UNDERFITTING] = "underfitting",
+    [DIAG_UNSTABLE] = "unstable",
+    [DIAG_STILL_IMPROVING] = "still improving",
+    [DIAG_WORSE_THAN_SIBLING] = "converged worse than a sibling",
+    [DIAG_PLATEAU] = "plateau",
+    [DIAG_NOT_ENOUGH_DATA] = "not enough data yet",
+};
 
 const char *diagnosis_kind_name(DiagKind k) {
     return k >= 0 && k < DIAG_KIND_COUNT ? kind_names[k] : "?";
 }
 
-/* --- curves ---------------------------------------------------------------------- */
-
-static int curve_alloc(Curve *c, int n) {
-    c->n = 0;
-    c->iter = malloc(sizeof(double) * (size_t)(n + 1));
-    c->loss = malloc(sizeof(double) * (size_t)(n + 1));
-    c->acc = malloc(sizeof(double) * (size_t)(n + 1));
-    return c->iter && c->loss && c->acc ? 0 : -1;
-}
-
-static void curve_free(Curve *c) {
-    free(c->iter);
-    free(c->loss);
-    free(c->acc);
-}
-
-/* Index of the last point at or before iter, or -1. */
-static int curve_at(const Curve *c, double iter) {
-    int k = -1;
-    for (int i = 0; i < c->n && c->iter[i] <= iter; i++) k = i;
-    return k;
-}
-
-/* Mean of v over points [from, to] (clamped); NAN when empty. */
-static double mean_of(const double *v, int from, int to) {
-    double s = 0;
-    int m = 0;
-    for (int i = from < 0 ? 0 : from; i <= to; i++)
-        if (isfinite(v[i])) s += v[i], m++;
-    return m ? s / m : NAN;
-}
+/* --- train values ---------------------------------------------------------------------- */
 
 /* Mean train loss (acc 0) or accuracy (acc 1) of the window ending at iter. */
 static double train_at(const Ctx *x, double iter, int acc) {
     int k = curve_at(&x->train, iter);
     if (k < 0) k = 0;
-    return mean_of(acc ? x->train.acc : x->train.loss, k - DIAGNOSIS_TRAIN_WINDOW + 1, k);
-}
-
-/* Index of the first point at or after iter (n when none). */
-static int curve_from(const Curve *c, double iter) {
-    int i = 0;
-    while (i < c->n && c->iter[i] < iter) i++;
-    return i;
+    return curve_mean(acc ? x->train.acc : x->train.loss, k - DIAGNOSIS_TRAIN_WINDOW + 1, k);
 }
 
 /* --- advice helpers ---------------------------------------------------------------- */
@@ -147,7 +112,7 @@ static int rule_diverging(const Ctx *x, DiagFinding *f) {
     if (c->n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
     int t0 = curve_from(c, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
     if (t0 > c->n - 2) t0 = c->n - 2;
-    double tail = mean_of(c->loss, t0, c->n - 1), first = c->loss[0];
+    double tail = curve_mean(c->loss, t0, c->n - 1), first = c->loss[0];
     if (tail > DIAGNOSIS_DIVERGE_ABOVE_START * first) {
         int k = 0;
         while (k < c->n && !(c->loss[k] > DIAGNOSIS_DIVERGE_ABOVE_START * first)) k++;
@@ -167,7 +132,7 @@ static int rule_diverging(const Ctx *x, DiagFinding *f) {
     }
     int mid = (t0 + c->n - 1) / 2;
     if (at >= 0 && tail > DIAGNOSIS_DIVERGE_ABOVE_MIN * lo &&
-        mean_of(c->loss, mid + 1, c->n - 1) >= mean_of(c->loss, t0, mid)) {
+        curve_mean(c->loss, mid + 1, c->n - 1) >= curve_mean(c->loss, t0, mid)) {
         f->iter = (int)c->iter[at];
         snprintf(f->text, sizeof f->text,
                  "the train loss has risen since iteration %d: %.3g then, %.3g over the last "
@@ -280,7 +245,7 @@ static int rule_underfitting(const Ctx *x, DiagFinding *f) {
     if (!(tr < DIAGNOSIS_UNDERFIT_ACC) || best >= DIAGNOSIS_UNDERFIT_ACC) return 0;
     int h = curve_from(c, x->last / 2), q = curve_from(c, x->last * 3 / 4);
     if (q - h < 2 || c->n - q < 2) return 0;
-    double a = mean_of(c->loss, h, q - 1), z = mean_of(c->loss, q, c->n - 1);
+    double a = curve_mean(c->loss, h, q - 1), z = curve_mean(c->loss, q, c->n - 1);
     double drop = (a - z) / a;
     if (!(drop < DIAGNOSIS_FLAT_DROP)) return 0;
     double gain = 0;
@@ -350,7 +315,7 @@ static int rule_unstable(const Ctx *x, DiagFinding *f) {
     }
     int r0 = curve_from(c, half);
     if (c->n - r0 >= 4) {
-        double s = swing(c->loss, r0, c->n - 1), level = mean_of(c->loss, r0, c->n - 1);
+        double s = swing(c->loss, r0, c->n - 1), level = curve_mean(c->loss, r0, c->n - 1);
         if (level > 0 && s / level > DIAGNOSIS_UNSTABLE_LOSS_SWING) {
             f->iter = (int)c->iter[r0];
             snprintf(f->text, sizeof f->text,
@@ -639,31 +604,14 @@ static int has_needs(const Ctx *x, RuleNeeds needs) {
     return needs == NEEDS_ROWS || x->test.n >= DIAGNOSIS_MIN_TEST_POINTS;
 }
 
-/* Splits the rows into the train and test curves. -1: out of memory. */
-static int ctx_init(Ctx *x, const DiagInput *in) {
-    *x = (Ctx){.in = in};
-    if (curve_alloc(&x->train, in->n_rows) || curve_alloc(&x->test, in->n_rows)) return -1;
-    for (int i = 0; i < in->n_rows; i++) {
-        const RunRow *r = &in->rows[i];
-        Curve *c = r->test ? &x->test : &x->train;
-        c->iter[c->n] = r->iter;
-        c->loss[c->n] = r->loss;
-        c->acc[c->n++] = r->accuracy;
-        if (r->iter > x->last) x->last = r->iter;
-    }
-    RunState st = in->status ? in->status->state : RUN_DONE;
-    x->finished = st != RUN_RUNNING && st != RUN_QUEUED;
-    return 0;
-}
-
 Status diagnosis_run(const DiagInput *in, Diagnosis *d) {
     memset(d, 0, sizeof *d);
-    Ctx x;
-    if (ctx_init(&x, in)) {
-        curve_free(&x.train);
-        curve_free(&x.test);
-        return ST_NOMEM;
-    }
+    Ctx x = {.in = in};
+    if (curve_split(in->rows, in->n_rows, &x.train, &x.test)) return ST_NOMEM;
+    for (int i = 0; i < in->n_rows; i++)
+        if (in->rows[i].iter > x.last) x.last = in->rows[i].iter;
+    RunState st = in->status ? in->status->state : RUN_DONE;
+    x.finished = st != RUN_RUNNING && st != RUN_QUEUED;
     compare_note(in, d);
     unsigned found = 0;
     for (int i = 0; i < DIAG_KIND_COUNT; i++) {
@@ -676,8 +624,8 @@ Status diagnosis_run(const DiagInput *in, Diagnosis *d) {
         d->n++;
         found |= KIND(r->kind);
     }
-    curve_free(&x.train);
-    curve_free(&x.test);
+    curve_fini(&x.train);
+    curve_fini(&x.test);
     return ST_OK;
 }
 
