@@ -207,6 +207,13 @@ static void test_forks(void **state) {
     diagnose("plateau", p, &better, 1, RUN_DONE, &d);
     diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
     assert_string_equal(set, "solver.weight_decay=0.00001, data.resolution=224");
+    /* A fork whose base_lr is the range test's says so, first. */
+    DiagFork lf = {.suffix = "lr_find", .lr_find = 1};
+    diagnosis_fork_text(&lf, set, sizeof set);
+    assert_string_equal(set, "solver.base_lr=<lr-find's suggestion>");
+    snprintf(lf.set[lf.n_set++], sizeof lf.set[0], "solver.max_iter=7200");
+    diagnosis_fork_text(&lf, set, sizeof set);
+    assert_string_equal(set, "solver.base_lr=<lr-find's suggestion>, solver.max_iter=7200");
     /* Every fork applies to the preset. */
     static const char *const all[] = {"overfitting", "diverging_blowup", "underfitting",
                                       "improving",   "unstable",         "plateau"};

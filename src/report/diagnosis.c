@@ -652,15 +652,15 @@ void diagnosis_summary(const Diagnosis *d, char *buf, size_t cap) {
 
 const DiagFinding *diagnosis_first_fork(const Diagnosis *d) {
     for (int i = 0; i < d->n; i++)
-        if (d->findings[i].fork.n_set > 0) return &d->findings[i];
+        if (d->findings[i].fork.n_set > 0 || d->findings[i].fork.lr_find) return &d->findings[i];
     return NULL;
 }
 
 void diagnosis_fork_text(const DiagFork *f, char *buf, size_t cap) {
-    size_t n = 0;
-    buf[0] = '\0';
+    int w = snprintf(buf, cap, "%s", f->lr_find ? "solver.base_lr=<lr-find's suggestion>" : "");
+    size_t n = w > 0 ? (size_t)w : 0;
     for (int i = 0; i < f->n_set && n < cap; i++) {
-        int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", f->set[i]);
+        w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", f->set[i]);
         if (w < 0) break;
         n += (size_t)w;
     }

@@ -64,11 +64,16 @@ typedef struct DiagRun {
 } DiagRun;
 
 /* A preset change: "section.key=value" assignments (preset_set syntax) and
- * the suffix a fork of the preset is named with (<name>_<suffix>). */
+ * the suffix a fork of the preset is named with (<name>_<suffix>). A value
+ * the diagnosis cannot know is a flag: lr_find asks for solver.base_lr =
+ * the suggestion of the learning-rate range test (`finelab lr-find`), which
+ * the front end runs and sets before the assignments in set. With n_set 0
+ * and lr_find 0 there is no change to offer. */
 typedef struct DiagFork {
     char suffix[32];
     char set[DIAG_SET_MAX][160];
-    int n_set; /* 0: no change to offer */
+    int n_set;   /* assignments in set */
+    int lr_find; /* 1: also solver.base_lr = the range test's suggestion */
 } DiagFork;
 
 typedef struct DiagFinding {
@@ -108,9 +113,10 @@ const DiagFinding *diagnosis_find(const Diagnosis *d, DiagKind k);
 /* The kinds found, "; "-separated ("overfitting; still improving"), or
  * "no problem seen" when there are none. */
 void diagnosis_summary(const Diagnosis *d, char *buf, size_t cap);
-/* The first finding that offers a preset change, or NULL. */
+/* The first finding that offers a preset change (assignments or lr_find), or NULL. */
 const DiagFinding *diagnosis_first_fork(const Diagnosis *d);
-/* The fork's assignments as "a=b, c=d". */
+/* The fork's assignments as "a=b, c=d", lr_find's first as
+ * "solver.base_lr=<lr-find's suggestion>". */
 void diagnosis_fork_text(const DiagFork *f, char *buf, size_t cap);
 
 #endif
