@@ -20,6 +20,7 @@
 
 #include "engine/base/strbuf.h"
 #include "src/report/curve.h"
+#include "src/run/runner.h"
 
 typedef struct Ctx {
     const DiagInput *in;
@@ -31,6 +32,7 @@ typedef struct Ctx {
 static const char *const kind_names[DIAG_KIND_COUNT] = {
     [DIAG_DIVERGING] = "diverging",
     [DIAG_OVERFITTING] = "overfitting",
+    [DIAG_UNDERTRAINED] = "under-trained",
     [DIAG_UNDERFITTING] = "underfitting",
     [DIAG_UNSTABLE] = "unstable",
     [DIAG_STILL_IMPROVING] = "still improving",
@@ -233,6 +235,83 @@ static void advise_overfitting(const Ctx *x, DiagFinding *f) {
         fork_set(&f->fork, "data.contrast=0.2");
         fork_set(&f->fork, "data.saturation=0.2");
     }
+}
+
+/* The features the classifier reads (net_param_shapes' count from the
+ * preset, as the run builds it) and the training vectors it is fitted to:
+ * the cached views of each training image, or the images without the
+ * cache. Returns 1 when the vectors are no more than the features: then a
+ * linear head can separate every one of them (in general position). */
+static int head_can_fit(const Ctx *x, long *dim, long *vectors, int *views) {
+    const Preset *p = x->in->preset;
+    if (!p || p->transfer.mode != TRANSFER_LAST_LAYER || x->in->train_images <= 0) return 0;
+    TrainConfig tc;
+    runner_config(p, NULL, &tc);
+    NetParamShape shapes[NET_PARAMS];
+    net_param_shapes(&tc.net, shapes);
+    *dim = (long)shapes[NET_PARAMS - 2].shape[1];
+    *views = tc.feature_cache ? tc.cache_views : 1;
+    *vectors = x->in->train_images * *views;
+    return *dim >= *vectors;
+}
+
+/* Index of the train row from which the loss is judged settled: the
+ * learning rate's last decay (a row whose lr is below the row before)
+ * when DIAGNOSIS_MIN_TRAIN_ROWS rows follow it (*after_decay 1), else the
+ * first of the last quarter (a late decay, or a rate that decays every
+ * row). -1 when the rate never decayed. */
+static int settled_from(const Ctx *x, int *after_decay) {
+    const Curve *c = &x->train;
+    int k = -1;
+    for (int i = 1; i < c->n; i++)
+        if (c->lr[i] < c->lr[i - 1]) k = i;
+    if (k < 0) return -1;
+    *after_decay = c->n - k >= DIAGNOSIS_MIN_TRAIN_ROWS;
+    return *after_decay ? k : curve_from(c, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
+}
+
+/* A finished run whose head could fit every training vector, with its
+ * train accuracy near test and its train loss flat above ln 2 once the
+ * learning rate had decayed: the schedule, not the model, stopped it. At
+ * a constant rate the loss of a head that can fit keeps falling, so a flat
+ * one there is the rate's noise, not a rate too low; and while the run
+ * trains, a decay still to come may lower the loss. */
+static int rule_undertrained(const Ctx *x, DiagFinding *f) {
+    long dim, vectors;
+    int views, decayed = 0;
+    if (!x->finished || !head_can_fit(x, &dim, &vectors, &views)) return 0;
+    const Curve *c = &x->train, *t = &x->test;
+    int s = settled_from(x, &decayed), mid = (s + c->n) / 2;
+    if (s < 0 || mid - s < 2 || c->n - mid < 2) return 0;
+    double a = curve_mean(c->loss, s, mid - 1), z = curve_mean(c->loss, mid, c->n - 1);
+    int L = t->n - 1;
+    double tr = train_at(x, t->iter[L], 1);
+    if (!((a - z) / a < DIAGNOSIS_UNDERTRAIN_FLAT) || !(z > DIAGNOSIS_UNDERTRAIN_LOSS) ||
+        !(tr - t->acc[L] < DIAGNOSIS_UNDERTRAIN_GAP))
+        return 0;
+    f->iter = (int)c->iter[s];
+    char per[48] = "";
+    if (views > 1)
+        snprintf(per, sizeof per, " (%ld images x %d views)", x->in->train_images, views);
+    snprintf(f->text, sizeof f->text,
+             "train accuracy %.1f%% vs test %.1f%% at iteration %.0f, and the train loss flat %s "
+             "%d (%.3g -> %.3g), though a linear head on %ld features can fit all %ld training "
+             "vectors%s",
+             100 * tr, 100 * t->acc[L], t->iter[L],
+             decayed ? "after the last learning-rate decay at iteration"
+                     : "over the last quarter, as the learning rate decayed, from iteration",
+             f->iter, a, z, dim, vectors, per);
+    return 1;
+}
+
+static void advise_undertrained(const Ctx *x, DiagFinding *f) {
+    snprintf(f->advice, sizeof f->advice,
+             "the learning rate is too low for the head to fit its training images "
+             "(solver.base_lr %g): run the learning-rate range test (finelab lr-find on this "
+             "preset) and train at its suggestion",
+             x->in->preset->solver.base_lr);
+    snprintf(f->fork.suffix, sizeof f->fork.suffix, "lr_find");
+    f->fork.lr_find = 1;
 }
 
 /* Train accuracy and test accuracy both poor, and the curves flat. */
@@ -543,7 +622,11 @@ typedef struct Rule {
 /* One row per kind, in DiagKind order, which is also the order of the
  * findings. A row is dropped only by kinds above it, so one pass decides.
  * Divergence drops everything: the other rules would misread a broken
- * curve. The flat test curve of a model that fits nothing is its
+ * curve. A run that overfits is not under-trained (more learning rate
+ * would widen its gap). A head that could fit its training set and does
+ * not is under-trained, not short of features: that replaces the
+ * underfitting (whose advice is stage 2) and the plateau (whose advice is
+ * a lower rate). The flat test curve of a model that fits nothing is its
  * underfitting, not a plateau; the test accuracy of a run still improving
  * has not settled into one; and the sibling finding is the plateau seen
  * against a better sibling, so it replaces it. With too few train rows
@@ -551,15 +634,18 @@ typedef struct Rule {
 static const Rule rules[DIAG_KIND_COUNT] = {
     {DIAG_DIVERGING, NEEDS_NOTHING, rule_diverging, advise_diverging, 0},
     {DIAG_OVERFITTING, NEEDS_TESTS, rule_overfitting, advise_overfitting, KIND(DIAG_DIVERGING)},
-    {DIAG_UNDERFITTING, NEEDS_ROWS, rule_underfitting, advise_underfitting, KIND(DIAG_DIVERGING)},
+    {DIAG_UNDERTRAINED, NEEDS_TESTS, rule_undertrained, advise_undertrained,
+     KIND(DIAG_DIVERGING) | KIND(DIAG_OVERFITTING)},
+    {DIAG_UNDERFITTING, NEEDS_ROWS, rule_underfitting, advise_underfitting,
+     KIND(DIAG_DIVERGING) | KIND(DIAG_UNDERTRAINED)},
     {DIAG_UNSTABLE, NEEDS_ROWS, rule_unstable, advise_unstable, KIND(DIAG_DIVERGING)},
     {DIAG_STILL_IMPROVING, NEEDS_TESTS, rule_still_improving, advise_still_improving,
      KIND(DIAG_DIVERGING)},
     {DIAG_WORSE_THAN_SIBLING, NEEDS_TESTS, rule_worse_than_sibling, advise_worse_than_sibling,
      KIND(DIAG_DIVERGING) | KIND(DIAG_UNDERFITTING) | KIND(DIAG_STILL_IMPROVING)},
     {DIAG_PLATEAU, NEEDS_TESTS, rule_plateau, advise_plateau,
-     KIND(DIAG_DIVERGING) | KIND(DIAG_UNDERFITTING) | KIND(DIAG_STILL_IMPROVING) |
-         KIND(DIAG_WORSE_THAN_SIBLING)},
+     KIND(DIAG_DIVERGING) | KIND(DIAG_UNDERTRAINED) | KIND(DIAG_UNDERFITTING) |
+         KIND(DIAG_STILL_IMPROVING) | KIND(DIAG_WORSE_THAN_SIBLING)},
     {DIAG_NOT_ENOUGH_DATA, NEEDS_NOTHING, rule_not_enough, advise_not_enough, KIND(DIAG_DIVERGING)},
 };
 

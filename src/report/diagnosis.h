@@ -1,9 +1,10 @@
 /*
  * diagnosis — what a run's curves show, read from its metrics.tsv rows
  * alone (so it works on runs of other processes, old runs and Slurm runs):
- * overfitting, underfitting, divergence, instability, still improving at
- * the end, a plateau long before the end, early convergence to a worse
- * level than a sibling run, or not enough data yet to say. Each finding
+ * overfitting, underfitting, a head left under-trained, divergence,
+ * instability, still improving at the end, a plateau long before the end,
+ * early convergence to a worse level than a sibling run, or not enough
+ * data yet to say. Each finding
  * carries the numbers that show it, the next step a beginner should try in
  * the tutorial's terms, and, when the run's preset is known, the preset
  * assignments of that step (a fork the lab can write).
@@ -41,10 +42,15 @@
 #define DIAGNOSIS_PLATEAU_BAND        0.01 /* within 1 point of the best ... */
 #define DIAGNOSIS_PLATEAU_EARLY       0.5  /* ... from the first half of the run on */
 #define DIAGNOSIS_SIBLING_GAP         0.02 /* a sibling's best 2 points higher */
+/* under-trained: a head that could fit its training vectors and did not */
+#define DIAGNOSIS_UNDERTRAIN_GAP  0.05   /* train accuracy within 5 points of test */
+#define DIAGNOSIS_UNDERTRAIN_LOSS 0.6931 /* train loss ends above ln 2 ... */
+#define DIAGNOSIS_UNDERTRAIN_FLAT 0.05   /* ... falling less than 5% after the last decay */
 
 typedef enum DiagKind {
     DIAG_DIVERGING,
     DIAG_OVERFITTING,
+    DIAG_UNDERTRAINED,
     DIAG_UNDERFITTING,
     DIAG_UNSTABLE,
     DIAG_STILL_IMPROVING,
@@ -96,6 +102,7 @@ typedef struct DiagInput {
     const DiagRun *stage2_best; /* the best of those runs; both NULL: none */
     int n_stage2;               /* how many such runs there are */
     const DiagRun *stage1;      /* the run this one started from; NULL: none */
+    long train_images;          /* images in its training split; 0: unknown (no under-trained) */
 } DiagInput;
 
 typedef struct Diagnosis {

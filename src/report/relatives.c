@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/run/preflight.h"
+
 typedef struct Store {
     char dir[1024];
     char **ids;
@@ -133,6 +135,20 @@ void relatives_fini(Relatives *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* The training images of a run of p, which the under-trained rule weighs
+ * against the head's features: from the dataset's index (no image is
+ * opened), for last_layer runs only (the only ones the rule reads it for).
+ * status.ini is to record the count (train_images), which should then come
+ * first; runs recorded before it will always need this. 0: unknown (the
+ * dataset has gone, or its path was relative to another folder). */
+static long relatives_train_images(const Preset *p) {
+    if (!p || p->transfer.mode != TRANSFER_LAST_LAYER) return 0;
+    Dataset ds;
+    long n = preflight_dataset(p, 1, NULL, NULL, &ds, NULL) == ST_OK ? ds.n_train : 0;
+    dataset_fini(&ds);
+    return n;
+}
+
 Status relatives_diagnose(const char *run_dir_in, int stages, Diagnosis *d, Error *err) {
     memset(d, 0, sizeof *d);
     char run_dir[1024];
@@ -155,7 +171,8 @@ Status relatives_diagnose(const char *run_dir_in, int stages, Diagnosis *d, Erro
                     .n_rows = n,
                     .status = &st,
                     .preset = have_preset ? p : NULL,
-                    .run_id = slash ? slash + 1 : run_dir};
+                    .run_id = slash ? slash + 1 : run_dir,
+                    .train_images = relatives_train_images(have_preset ? p : NULL)};
     if (have_rel) {
         in.siblings = r.siblings;
         in.n_siblings = r.n_siblings;
