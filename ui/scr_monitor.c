@@ -256,6 +256,13 @@ static void monitor_fork(App *a) {
                     err.msg[0] ? err.msg : "the diagnosis suggests no change");
         goto done;
     }
+    if (f->fork.lr_find) { /* its base_lr is the range test's, which the lab does not run yet */
+        app_message(a, 0,
+                    "%s: run finelab lr-find %s/preset.ini, then set solver.base_lr to its "
+                    "suggestion",
+                    diagnosis_kind_name(f->kind), dir);
+        goto done;
+    }
     snprintf(path, sizeof path, "%s/preset.ini", dir);
     if (preset_load(p, path, &err)) {
         app_message(a, 1, "%s", err.msg);

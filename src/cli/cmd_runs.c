@@ -207,7 +207,9 @@ static void show_diagnosis(const char *dir, const RunStatus *st) {
         char set[700];
         diagnosis_fork_text(&f->fork, set, sizeof set);
         printf("  %s: %s\n    next: %s\n", diagnosis_kind_name(f->kind), f->text, f->advice);
-        if (f->fork.n_set)
+        if (f->fork.lr_find) /* the value is the range test's: the lab cannot write it yet */
+            printf("    change: %s  (finelab lr-find %s/preset.ini finds it)\n", set, dir);
+        else if (f->fork.n_set)
             printf("    change: %s  (f on the lab's Monitor writes it as preset %s_%s)\n", set,
                    st->preset, f->fork.suffix);
     }
