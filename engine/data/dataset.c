@@ -750,6 +750,21 @@ Status dataset_open(Dataset *ds, const char *path, const DatasetOptions *opt, Er
     return st;
 }
 
+Status dataset_probe(Dataset *ds, const DatasetOptions *opt, Error *err) {
+    free(ds->train);
+    free(ds->val);
+    free(ds->test);
+    ds->train = ds->val = ds->test = NULL;
+    ds->n_train = ds->n_val = ds->n_test = 0;
+    for (int i = 0; i < ds->n_items; i++) ds->items[i].val = 0;
+    Status st = dataset_check_images(ds, opt, err);
+    if (!st && opt->train_fraction >= 0)
+        st = dataset_random_split(ds, opt->train_fraction, opt->seed, err);
+    if (!st) st = dataset_index_split(ds, err);
+    if (st) dataset_fini(ds);
+    return st;
+}
+
 void dataset_fini(Dataset *ds) {
     if (!ds) return;
     for (int i = 0; i < ds->n_items; i++) free(ds->items[i].path);

@@ -76,6 +76,13 @@ const char *dataset_format_name(DatasetFormat f);
 /* Opens the dataset at path. On error ds is left empty (dataset_fini is
  * safe) and err names the file, line and problem. */
 Status dataset_open(Dataset *ds, const char *path, const DatasetOptions *opt, Error *err);
+/* Probes every image of a dataset opened with index_only (opt as given to
+ * dataset_open, index_only ignored), leaving out unreadable ones or
+ * failing on the first as dataset_open would, and makes the split again
+ * over the images kept: ds is then what dataset_open without index_only
+ * gives (a validation split is dropped; make it again). On error ds is
+ * left empty, as dataset_open leaves it. */
+Status dataset_probe(Dataset *ds, const DatasetOptions *opt, Error *err);
 /* Holds out fraction (0 < fraction < 1) of each class's training images
  * for validation: per class, round(fraction x its training images) drawn
  * with seed (its own stream, apart from the train / test split's), so the

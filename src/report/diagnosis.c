@@ -25,8 +25,9 @@
 typedef struct Ctx {
     const DiagInput *in;
     Curve train, test;
-    double last;  /* the last iteration with a row */
-    int finished; /* the run no longer trains */
+    double last;      /* the last iteration with a row */
+    int finished;     /* the run no longer trains */
+    const char *held; /* the held-out curve's split in texts: "val" or "test" */
 } Ctx;
 
 static const char *const kind_names[DIAG_KIND_COUNT] = {
@@ -172,9 +173,9 @@ static int rule_overfitting(const Ctx *x, DiagFinding *f) {
     if (gap > DIAGNOSIS_OVERFIT_GAP) {
         double d = gap - gap_mid;
         strbuf_printf(&b,
-                      "train accuracy %.1f%% vs test %.1f%% at iteration %.0f: a gap of %.1f "
+                      "train accuracy %.1f%% vs %s %.1f%% at iteration %.0f: a gap of %.1f "
                       "points, %s (%.1f at iteration %.0f)",
-                      100 * tr, 100 * t->acc[L], t->iter[L], 100 * gap,
+                      100 * tr, x->held, 100 * t->acc[L], t->iter[L], 100 * gap,
                       d > 0.02    ? "widening"
                       : d < -0.02 ? "narrowing"
                                   : "steady",
@@ -187,13 +188,13 @@ static int rule_overfitting(const Ctx *x, DiagFinding *f) {
     double trl_m = train_at(x, t->iter[m], 0);
     if (m < L && t->loss[L] > t->loss[m] * (1 + DIAGNOSIS_TEST_LOSS_RISE) && trl < trl_m) {
         strbuf_printf(&b,
-                      "%stest loss rose from %.3g (iteration %.0f) to %.3g while train loss fell "
+                      "%s%s loss rose from %.3g (iteration %.0f) to %.3g while train loss fell "
                       "from %.3g to %.3g",
-                      fired ? "; " : "", t->loss[m], t->iter[m], t->loss[L], trl_m, trl);
+                      fired ? "; " : "", x->held, t->loss[m], t->iter[m], t->loss[L], trl_m, trl);
         if (!fired) f->iter = (int)t->iter[m];
         fired = 1;
     } else if (t->loss[L] > DIAGNOSIS_OVERFIT_LOSS_RATIO * trl && t->loss[L] - trl > 0.1) {
-        strbuf_printf(&b, "%strain loss %.3g vs test loss %.3g", fired ? "; " : "", trl,
+        strbuf_printf(&b, "%strain loss %.3g vs %s loss %.3g", fired ? "; " : "", trl, x->held,
                       t->loss[L]);
         fired = 1;
     }
@@ -294,10 +295,10 @@ static int rule_undertrained(const Ctx *x, DiagFinding *f) {
     if (views > 1)
         snprintf(per, sizeof per, " (%ld images x %d views)", x->in->train_images, views);
     snprintf(f->text, sizeof f->text,
-             "train accuracy %.1f%% vs test %.1f%% at iteration %.0f, and the train loss flat %s "
+             "train accuracy %.1f%% vs %s %.1f%% at iteration %.0f, and the train loss flat %s "
              "%d (%.3g -> %.3g), though a linear head on %ld features can fit all %ld training "
              "vectors%s",
-             100 * tr, 100 * t->acc[L], t->iter[L],
+             100 * tr, x->held, 100 * t->acc[L], t->iter[L],
              decayed ? "after the last learning-rate decay at iteration"
                      : "over the last quarter, as the learning rate decayed, from iteration",
              f->iter, a, z, dim, vectors, per);
@@ -337,9 +338,9 @@ static int rule_underfitting(const Ctx *x, DiagFinding *f) {
     percent(t->n ? t->acc[t->n - 1] : -1, tp, sizeof tp);
     f->iter = (int)c->iter[h];
     snprintf(f->text, sizeof f->text,
-             "train accuracy %.1f%% and test %s at the end, and the train loss moved only %.1f%% "
+             "train accuracy %.1f%% and %s %s at the end, and the train loss moved only %.1f%% "
              "over the last half (%.3g -> %.3g)",
-             100 * tr, tp, 100 * drop, a, z);
+             100 * tr, x->held, tp, 100 * drop, a, z);
     return 1;
 }
 
@@ -386,9 +387,9 @@ static int rule_unstable(const Ctx *x, DiagFinding *f) {
         if (s > DIAGNOSIS_UNSTABLE_ACC_SWING) {
             f->iter = (int)t->iter[t0];
             snprintf(f->text, sizeof f->text,
-                     "test accuracy moves %.1f points from one test to the next after iteration "
-                     "%d (%d tests)",
-                     100 * s, f->iter, t->n - t0);
+                     "%s accuracy moves %.1f points from one pass to the next after iteration "
+                     "%d (%d passes)",
+                     x->held, 100 * s, f->iter, t->n - t0);
             return 1;
         }
     }
@@ -435,9 +436,9 @@ static int rule_still_improving(const Ctx *x, DiagFinding *f) {
     if (!(gain > DIAGNOSIS_IMPROVING_GAIN)) return 0;
     f->iter = (int)t->iter[q];
     snprintf(f->text, sizeof f->text,
-             "test accuracy rose %.1f points over the end of the run (%.1f%% at iteration %.0f "
+             "%s accuracy rose %.1f points over the end of the run (%.1f%% at iteration %.0f "
              "-> %.1f%% at %.0f)",
-             100 * gain, 100 * t->acc[q], t->iter[q], 100 * t->acc[L], t->iter[L]);
+             x->held, 100 * gain, 100 * t->acc[q], t->iter[q], 100 * t->acc[L], t->iter[L]);
     return 1;
 }
 
@@ -496,9 +497,9 @@ static int rule_plateau(const Ctx *x, DiagFinding *f) {
     if (!plateau_find(x, &iter, &acc)) return 0;
     f->iter = (int)iter;
     snprintf(f->text, sizeof f->text,
-             "test accuracy was within %.0f point of its best (%.1f%%) by iteration %d, %.0f%% "
+             "%s accuracy was within %.0f point of its best (%.1f%%) by iteration %d, %.0f%% "
              "of the way, and stayed there",
-             100 * DIAGNOSIS_PLATEAU_BAND, 100 * acc, f->iter, 100 * iter / x->last);
+             x->held, 100 * DIAGNOSIS_PLATEAU_BAND, 100 * acc, f->iter, 100 * iter / x->last);
     return 1;
 }
 
@@ -583,8 +584,8 @@ static int rule_not_enough(const Ctx *x, DiagFinding *f) {
     }
     if (x->test.n < DIAGNOSIS_MIN_TEST_POINTS) {
         snprintf(f->text, sizeof f->text,
-                 "%d test point%s: overfitting, plateau and still-improving wait for %d", x->test.n,
-                 x->test.n == 1 ? "" : "s", DIAGNOSIS_MIN_TEST_POINTS);
+                 "%d %s point%s: overfitting, plateau and still-improving wait for %d", x->test.n,
+                 x->held, x->test.n == 1 ? "" : "s", DIAGNOSIS_MIN_TEST_POINTS);
         return 1;
     }
     return 0;
@@ -692,7 +693,7 @@ static int has_needs(const Ctx *x, RuleNeeds needs) {
 
 Status diagnosis_run(const DiagInput *in, Diagnosis *d) {
     memset(d, 0, sizeof *d);
-    Ctx x = {.in = in};
+    Ctx x = {.in = in, .held = in->status ? runstatus_heldout_name(in->status) : "test"};
     if (curve_split(in->rows, in->n_rows, &x.train, &x.test)) return ST_NOMEM;
     for (int i = 0; i < in->n_rows; i++)
         if (in->rows[i].iter > x.last) x.last = in->rows[i].iter;

@@ -145,7 +145,7 @@ static long relatives_train_images(const RunStatus *st, const Preset *p) {
     if (st->train_images > 0) return st->train_images;
     if (!p || p->transfer.mode != TRANSFER_LAST_LAYER) return 0;
     Dataset ds;
-    long n = preflight_dataset(p, 1, NULL, NULL, &ds, NULL) == ST_OK ? ds.n_train : 0;
+    long n = preflight_dataset(p, &ds, NULL) == ST_OK ? ds.n_train : 0;
     dataset_fini(&ds);
     return n;
 }
