@@ -289,8 +289,11 @@ static void racer(int out_fd, int gate_fd, int slow_ms) {
     _exit(write(out_fd, &r, sizeof r) == (ssize_t)sizeof r ? 0 : 5);
 }
 
-static void test_cachestore_two_processes_build_one_cache_once(void **state) {
-    (void)state;
+/* One race of two processes for the part on a fresh store: exactly one
+ * builds, the other reads the same bytes. Returns 1 when that other one
+ * waited for the builder (it may come late on a busy machine, after the
+ * build, and simply read). */
+static int race_once(void) {
     fresh_store();
     int gate[2], res[2];
     assert_int_equal(pipe(gate), 0);
@@ -312,9 +315,8 @@ static void test_cachestore_two_processes_build_one_cache_once(void **state) {
     close(gate[0]), close(gate[1]), close(res[0]), close(res[1]);
     int built = (r[0].how == FEAT_HOW_BUILT) + (r[1].how == FEAT_HOW_BUILT);
     assert_int_equal(built, 1);
-    const Report *waiter = r[0].how == FEAT_HOW_BUILT ? &r[1] : &r[0];
-    assert_int_equal(waiter->how, FEAT_HOW_LOADED);
-    assert_true(waiter->waited > 0 && waiter->told);
+    const Report *other = r[0].how == FEAT_HOW_BUILT ? &r[1] : &r[0];
+    assert_int_equal(other->how, FEAT_HOW_LOADED);
     assert_true(r[0].sum == r[1].sum);
     /* Exactly one pooled and one backbone file, no temporary file. */
     char cdir[200];
@@ -328,6 +330,15 @@ static void test_cachestore_two_processes_build_one_cache_once(void **state) {
     closedir(d);
     assert_int_equal(caches, 2);
     assert_int_equal(tmps, 0);
+    assert_int_equal(other->waited > 0, other->told); /* a wait is said in the log */
+    return other->waited > 0;
+}
+
+static void test_cachestore_two_processes_build_one_cache_once(void **state) {
+    (void)state;
+    int waited = 0;
+    for (int round = 0; round < 5 && !waited; round++) waited = race_once();
+    assert_true(waited); /* in some round the two overlapped, and one waited */
 }
 
 static int stop_waiting(void *ctx, const char *holder, long done, long total) {
@@ -418,7 +429,7 @@ static void add_run(const char *name, RunState state, const char *caches, char *
     RunWriter w;
     assert_int_equal(runstore_create(&w, runs, name, "[experiment]\n", NULL), ST_OK);
     w.status.state = state;
-    snprintf(w.status.caches, sizeof w.status.caches, "%s", caches);
+    snprintf(w.status.cache, sizeof w.status.cache, "%s", caches);
     assert_int_equal(runstore_write_status(&w, NULL), ST_OK);
     snprintf(id, cap, "%s", w.id);
     runstore_close(&w);

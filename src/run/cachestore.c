@@ -149,14 +149,14 @@ int cachestore_needs(int run_state) {
     }
 }
 
-/* Adds run id (in state) to every entry its caches list names. */
+/* Adds run id (in state) to every entry its cache list names. */
 static void cachestore_claim(CacheEntry *es, int n, const char *id, const RunStatus *st) {
     for (int i = 0; i < n; i++) {
         CacheEntry *e = &es[i];
         char hex[HASH_HEX], name[64];
         hash_hex(&e->key, hex);
         snprintf(name, sizeof name, "%s.%s", hex, featkey_level_name(e->level));
-        if (!strstr(st->caches, name)) continue;
+        if (!strstr(st->cache, name)) continue;
         size_t len = strlen(e->runs);
         if (len + strlen(id) + 3 < sizeof e->runs)
             snprintf(e->runs + len, sizeof e->runs - len, "%s%s", len ? ", " : "", id);
@@ -175,7 +175,7 @@ static Status cachestore_runs(const char *runs_dir, CacheEntry *es, int n, Error
         char dir[1200];
         RunStatus st;
         snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
-        if (runstore_read_status(dir, &st, NULL) == ST_OK && st.caches[0])
+        if (runstore_read_status(dir, &st, NULL) == ST_OK && st.cache[0])
             cachestore_claim(es, n, ids[i], &st);
     }
     runstore_free_list(ids, m);

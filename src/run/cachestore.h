@@ -22,7 +22,7 @@
  * What is kept: every pooled level; a backbone level when it takes at most
  * CACHESTORE_BACKBONE_MAX bytes (the demo's 224 px part: 120 MB; full
  * VGG-16 at 448 px on CUB: 36 GB, not kept). A run records the caches it
- * used in status.ini (`caches`), which is what `finelab cache` reads for
+ * used in status.ini (`cache`), which is what `finelab cache` reads for
  * which runs used a cache and which still need it.
  *
  * A CacheStore is caller storage owned by the thread that trains (it is
@@ -45,8 +45,8 @@
 
 typedef struct CacheStore {
     char dir[1024]; /* <runs_dir>/cache */
-    /* The caches this run used, "<key>.<level> ..." (status.ini's caches). */
-    char used[320];
+    /* The caches this run used, "<key>.<level> ..." (status.ini's cache). */
+    char used[256]; /* RunStatus.cache's size */
     /* Told each time used grows (may be NULL): the runner records it. */
     void (*on_used)(void *ctx, const char *used);
     void *ctx;
