@@ -2,8 +2,9 @@
  * test_phases — a run says what it is doing from its first moment: the
  * phases in order (dataset, the feature cache, test passes, training,
  * snapshots) with their progress, in the callbacks and in status.ini
- * (state running from the start); a stop asked for during the cache or
- * during a test pass takes effect at the next batch, and the run resumes
+ * (state running from the start); a stop asked for during the cache (built,
+ * or read from the store) or during a test pass takes effect at the next
+ * batch, and the run resumes
  * to the same rows as one never stopped; a caller that parks in
  * should_stop (the lab's pause) is asked every batch of the cache.
  */
@@ -104,6 +105,13 @@ static int find_phase(const Seen *s, const char *phase, int from) {
     return -1;
 }
 
+/* Removes the run store's feature caches, so the next run builds its own. */
+static void forget_caches(void) {
+    char cache[200];
+    snprintf(cache, sizeof cache, "%s/cache", lab.runs);
+    assert_int_equal(testutil_rmtree(cache), 0);
+}
+
 /* Runs the cached preset, watched (stopping once stop_phase is reported
  * when not NULL), into res; returns what was seen (the caller frees it). */
 static Seen *run_watched(const char *stop_phase, RunResult *res) {
@@ -159,12 +167,13 @@ static void test_phases_in_order_with_progress(void **state) {
  * sees the start and the end); the run ends stopped within one batch (no
  * row after it), its status says so, and resuming gives the rows of a run
  * that was never stopped. */
-static void stop_in(const char *phase, int rows_before) {
+static void stop_in(const char *phase, int rows_before, int built) {
     Preset p;
     cached(&p);
     RunResult full, part, rest;
     Error err = {0};
     assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
+    if (built) forget_caches(); /* else the stop comes while the store's cache is read */
     Seen *s = run_watched(phase, &part);
     assert_int_equal(part.state, RUN_STOPPED);
     assert_int_equal(s->rows, rows_before);
@@ -189,17 +198,23 @@ static void stop_in(const char *phase, int rows_before) {
 
 static void test_stop_during_the_cache(void **state) {
     (void)state;
-    stop_in("cache", 0); /* at most a batch into 54 samples: no row yet */
+    stop_in("cache", 0, 1); /* at most a batch into 54 samples: no row yet */
+}
+
+static void test_stop_while_the_stored_cache_is_read(void **state) {
+    (void)state;
+    stop_in("cache", 0, 0); /* the phase is reported, and a stop taken, there too */
 }
 
 static void test_stop_during_a_test_pass(void **state) {
     (void)state;
-    stop_in("test", 0); /* in the first test (iteration 0): no row */
+    stop_in("test", 0, 0); /* in the first test (iteration 0): no row */
 }
 
 static void test_pause_is_asked_every_cache_batch(void **state) {
     (void)state;
     RunResult res;
+    forget_caches(); /* a build, batch by batch */
     Seen *s = run_watched(NULL, &res);
     assert_true(s->asked_in_cache >= 54 / 6); /* every batch of the 54 samples */
     free(s);
@@ -209,6 +224,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phases_in_order_with_progress),
         cmocka_unit_test(test_stop_during_the_cache),
+        cmocka_unit_test(test_stop_while_the_stored_cache_is_read),
         cmocka_unit_test(test_stop_during_a_test_pass),
         cmocka_unit_test(test_pause_is_asked_every_cache_batch),
     };

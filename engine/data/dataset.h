@@ -35,11 +35,11 @@ typedef enum DatasetFormat {
 } DatasetFormat;
 
 typedef struct DatasetItem {
-    char *path;    /* full path of the image file */
-    int label;     /* class index, 0-based */
-    int train;     /* 1 in the training split, 0 in the test split */
-    int val;       /* 1 when held out of the training split for validation */
-    int w, h;      /* image size from the JPEG header */
+    char *path; /* full path of the image file */
+    int label;  /* class index, 0-based */
+    int train;  /* 1 in the training split, 0 in the test split */
+    int val;    /* 1 when held out of the training split for validation */
+    int w, h;   /* image size from the JPEG header */
     /* The file's size in bytes and modification time (ns since the epoch)
      * when it was probed: what the feature cache's key takes for its
      * content. 0 with index_only. */

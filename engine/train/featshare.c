@@ -245,11 +245,18 @@ static Status featshare_carry_out(Obtain *o, FeatCache *fc, FeatHow *how, int *d
         *how = FEAT_HOW_STOPPED;
         return ST_OK;
     case PLAN_LOAD_POOLED:
+        /* Progress at the start and the end, as a build's: where a caller
+         * hears of the phase and may stop or pause. */
+        if (featshare_progress(o, 0, 0)) {
+            *how = FEAT_HOW_STOPPED;
+            return ST_OK;
+        }
         if ((s = featcache_alloc(fc, net_feature_dim(o->net), p->ds, p->items, p->n, p->views,
                                  err)))
             return s;
         *how = FEAT_HOW_LOADED;
         if ((s = featshare_read(o, FEAT_POOLED, fc->feats, &ok, err)) || !ok) featcache_fini(fc);
+        if (!s && ok) featshare_progress(o, fc->n, fc->n); /* a stop here: the caller's to keep */
         *done = ok;
         return s;
     case PLAN_LOAD_BACKBONE:

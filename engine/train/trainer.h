@@ -23,6 +23,7 @@
 #include "engine/data/dataset.h"
 #include "engine/data/loader.h"
 #include "engine/nn/net.h"
+#include "engine/train/featshare.h"
 #include "engine/train/snapshot.h"
 #include "engine/train/solver.h"
 
@@ -103,6 +104,9 @@ typedef struct TrainConfig {
     const char *snapshot_dir; /* where iter_<N>.safetensors go (NULL: no snapshots) */
     int feature_cache;        /* 1: cache features in last_layer mode */
     int cache_views;          /* views per training image kept in the cache */
+    /* Where feature caches are shared between runs (featshare.h: read
+     * when there, stored when built); NULL: this run builds its own. */
+    const FeatShare *feat_share;
     /* > 0 and < solver.max_iter: the run ends early at this iteration (a
      * successive-halving rung) with a snapshot and a test pass there, as if
      * stopped; the schedule stays max_iter's, so a resume continues the

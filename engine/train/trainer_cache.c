@@ -2,10 +2,12 @@
  * trainer_cache — last_layer's feature cache in the trainer: the frozen
  * backbone and the parameter-free head run once per kept view of each
  * training image and once per validation and test image (featcache.h),
- * and the iterations and held-out passes read the stored features. Built
- * on the first step (or trainer_prepare), so its progress and a stop reach
- * the caller; a cache cut short by a stop is dropped and built again on
- * resume.
+ * and the iterations and held-out passes read the stored features. Each
+ * part comes through featshare.h: from TrainConfig.feat_share's store
+ * when a run with the same inputs put it there, else built (and stored).
+ * Built on the first step (or trainer_prepare), so its progress and a
+ * stop reach the caller; a cache cut short by a stop is dropped and built
+ * again on resume.
  */
 #include <stdio.h>
 
@@ -26,14 +28,40 @@ static int trainer_cache_progress(void *ctx, int done, int total) {
     return trainer_core_ask_stop_inside(p->t);
 }
 
-/* One part: n items, views views with loader settings lc. The builds agree
- * every outcome over ranks; a stop asked on one rank stops the others'
- * trainers too, before the next part. */
-static Status trainer_cache_part(Trainer *t, FeatCache *fc, const int *items, int n,
-                                 const LoaderConfig *lc, int views, CacheProgress *p, Error *err) {
+static void trainer_cache_log(void *ctx, const char *line) {
+    trainer_core_log(((CacheProgress *)ctx)->t, "%s", line);
+}
+
+/* The backbone's weights in words, for the cache files' metadata. */
+static void trainer_cache_weights(const TrainConfig *c, char *buf, size_t cap) {
+    if (c->init_from)
+        snprintf(buf, cap, "init_from %s", c->init_from);
+    else if (c->weights)
+        snprintf(buf, cap, "%s", c->weights);
+    else
+        snprintf(buf, cap, "random (seed %llu)", (unsigned long long)c->seed);
+}
+
+/* One part, called name: n items, views views with loader settings lc.
+ * The builds agree every outcome over ranks; a stop asked on one rank
+ * stops the others' trainers too, before the next part. */
+static Status trainer_cache_part(Trainer *t, const char *name, FeatCache *fc, const int *items,
+                                 int n, const LoaderConfig *lc, int views, CacheProgress *p,
+                                 Error *err) {
     if (n == 0 || t->stopped) return ST_OK;
-    Status s = featcache_build(fc, t->net, t->cfg.ds, items, n, lc, views, t->cfg.seed,
-                               trainer_cache_progress, p, err);
+    FeatPart part = {.name = name,
+                     .ds = t->cfg.ds,
+                     .items = items,
+                     .n = n,
+                     .base = *lc,
+                     .views = views,
+                     .seed = t->cfg.seed};
+    FeatShareCallbacks cb = {
+        .ctx = p, .progress = trainer_cache_progress, .log = trainer_cache_log};
+    char weights[1300];
+    trainer_cache_weights(&t->cfg, weights, sizeof weights);
+    FeatOutcome out;
+    Status s = featshare_obtain(fc, t->net, &part, weights, t->cfg.feat_share, &cb, &out, err);
     if (s) {
         t->dist.shared = t->dist.ranks > 1;
         return s;
@@ -55,11 +83,12 @@ Status trainer_cache_build(Trainer *t, Error *err) {
     base.batch_size = c->batch_size;
     CacheProgress p = {.t = t,
                        .total = (long)ds->n_train * c->cache_views + ds->n_val + ds->n_test};
-    Status s = trainer_cache_part(t, &t->cache.train, ds->train, ds->n_train, &base, c->cache_views,
-                                  &p, err);
-    if (!s) s = trainer_cache_part(t, &t->cache.val, ds->val, ds->n_val, &c->test_data, 1, &p, err);
+    const LoaderConfig *held = &c->test_data;
+    Status s = trainer_cache_part(t, "train", &t->cache.train, ds->train, ds->n_train, &base,
+                                  c->cache_views, &p, err);
+    if (!s) s = trainer_cache_part(t, "val", &t->cache.val, ds->val, ds->n_val, held, 1, &p, err);
     if (!s)
-        s = trainer_cache_part(t, &t->cache.test, ds->test, ds->n_test, &c->test_data, 1, &p, err);
+        s = trainer_cache_part(t, "test", &t->cache.test, ds->test, ds->n_test, held, 1, &p, err);
     if (!s && t->stopped) {
         trainer_cache_fini(t);
         trainer_core_log(t, "feature cache: stopped after %.1f s (built again on resume)",

@@ -28,6 +28,7 @@
 #include "engine/io/safetensors.h"
 #include "engine/train/snapshot.h"
 #include "src/run/blas_setup.h"
+#include "src/run/cachestore.h"
 #include "src/run/preflight.h"
 
 typedef struct RunnerCtx {
@@ -296,15 +297,29 @@ static Status runner_open(const Preset *p, const char *runs_dir, RunPlan *plan, 
     return s;
 }
 
-static Status runner_train(const Preset *p, const RunPlan *plan, RunWriter *w, const char *snapshot,
-                           const RunnerRung *rung, const RunnerCallbacks *cb, RunResult *res,
-                           Error *err) {
+/* The feature caches the run used (cachestore.h): into status.ini at once,
+ * so a cleaning of the store keeps them while the run may resume. */
+static void runner_on_cache(void *ctx, const char *used) {
+    RunnerCtx *rc = ctx;
+    if (!rc->w) return;
+    snprintf(rc->w->status.cache, sizeof rc->w->status.cache, "%s", used);
+    runstore_write_status(rc->w, NULL);
+}
+
+static Status runner_train(const Preset *p, const RunPlan *plan, const char *runs_dir, RunWriter *w,
+                           const char *snapshot, const RunnerRung *rung, const RunnerCallbacks *cb,
+                           RunResult *res, Error *err) {
     RunnerCtx rc = {
         .w = w, .cb = cb, .max_iter = p->solver.max_iter, .keep = p->solver.snapshot_keep};
     const Dataset *ds = &plan->ds;
     TrainConfig tc;
     runner_plan_config(p, plan, &tc);
     if (rung) tc.stop_at = rung->stop_at;
+    CacheStore cs; /* the store's shared feature caches */
+    cachestore_init(&cs, runs_dir, w->status.cache);
+    cs.on_used = runner_on_cache;
+    cs.ctx = &rc;
+    tc.feat_share = cachestore_share(&cs);
     Status s;
     char input[160], line[600];
     blas_setup_describe(line, sizeof line);
@@ -415,7 +430,7 @@ Status runner_run_rung(const Preset *p, const char *sweep_label, const char *run
     runner_phase(&rc, "dataset", plan.ds.n_items, plan.ds.n_items);
     /* Errors before training record themselves here; runner_drive records
      * how training ended. */
-    s = runner_train(p, &plan, &w, NULL, rung, cb, res, err);
+    s = runner_train(p, &plan, runs_dir, &w, NULL, rung, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     preflight_plan_fini(&plan);
     runstore_close(&w);
@@ -663,7 +678,7 @@ Status runner_resume_rung(const char *run_dir, const char *runs_dir, const Runne
     runner_tell_bad(&rc, &pk);
     runner_phase(&rc, "dataset", plan.ds.n_items, plan.ds.n_items);
     runner_mark(&w.status, rung);
-    s = runner_train(&p, &plan, &w, pk.iter < 0 ? NULL : pk.path, rung, cb, res, err);
+    s = runner_train(&p, &plan, runs_dir, &w, pk.iter < 0 ? NULL : pk.path, rung, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     runner_pick_fini(&pk);
     preflight_plan_fini(&plan);
