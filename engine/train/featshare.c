@@ -60,7 +60,7 @@ typedef struct Obtain {
     int nostore;           /* a rank cannot read the store: build, write nothing */
     int told;              /* the wait was logged */
     double waited;
-    FeatLevel building; /* the level whose lock the build reports to */
+    FeatLevel building; /* the level whose lock is being taken (for the wait's message) */
 } Obtain;
 
 const char *featshare_how_name(FeatHow how) {
@@ -95,12 +95,12 @@ static int featshare_wait(void *ctx, const char *holder, long done, long total) 
     return featshare_progress(o, done, total);
 }
 
-/* A build's progress, also told to the store for the processes waiting. */
+/* A build's progress, also told through every lock held to the processes
+ * waiting for either level. */
 static int featshare_build_progress(void *ctx, int done, int total) {
     Obtain *o = ctx;
-    void *lock = o->lock[o->building] ? o->lock[o->building] : o->lock[FEAT_POOLED];
-    if (o->share && lock && o->share->building)
-        o->share->building(o->share->ctx, lock, done, total);
+    for (int l = 0; l < FEAT_LEVELS && o->share && o->share->building; l++)
+        if (o->lock[l]) o->share->building(o->share->ctx, o->lock[l], done, total);
     return o->cb && o->cb->progress && o->cb->progress(o->cb->ctx, done, total);
 }
 
@@ -280,7 +280,6 @@ static Status featshare_carry_out(Obtain *o, FeatCache *fc, FeatHow *how, int *d
                                    p->base.batch_size, featshare_build_progress, o, err);
         } else {
             *how = FEAT_HOW_BUILT;
-            o->building = FEAT_BACKBONE;
             s = featcache_build_levels(fc, bb, o->net, p->ds, p->items, p->n, &p->base, p->views,
                                        p->seed, featshare_build_progress, o, err);
         }
@@ -295,7 +294,6 @@ static Status featshare_carry_out(Obtain *o, FeatCache *fc, FeatHow *how, int *d
     }
     case PLAN_BUILD_POOLED:
         *how = FEAT_HOW_BUILT;
-        o->building = FEAT_POOLED;
         s = featcache_build(fc, o->net, p->ds, p->items, p->n, &p->base, p->views, p->seed,
                             featshare_build_progress, o, err);
         if (!s && fc->feats) featshare_store(o, FEAT_POOLED, fc->feats);
