@@ -192,7 +192,8 @@ static void test_footprint_against_the_measured_peak(void **state) {
 
 /* The preset's keys: the effective batch is batch x iter_size, memory
  * grows with the batch and not with iter_size; last_layer adds the cache
- * (train x views + test features) and drops the training loader; Adam and
+ * (train x views + test features, and the backbone level of a part while it
+ * is built when the store keeps it) and drops the training loader; Adam and
  * AdaDelta add a second history. */
 static void test_footprint_follows_the_preset(void **state) {
     (void)state;
@@ -233,7 +234,14 @@ static void test_footprint_follows_the_preset(void **state) {
     testpreset_set(p, "transfer.mode=last_layer");
     testpreset_set(p, "transfer.cache_views=2");
     footprint_estimate(p, 100, 10, 200, &c);
-    assert_int_equal(c.cache, (100 * 2 + 10) * (8192 * 4 + 8));
+    /* and the train part's backbone level while it is built: 200 views of
+     * 512 x 14 x 14 (224 px), under the store's 1 GiB */
+    assert_int_equal(c.cache, (100 * 2 + 10) * (8192 * 4 + 8) + 200 * 512 * 14 * 14 * 4);
+    Footprint big; /* CUB's 10597 x 2 views at 448 px: 34 GB, not kept; its test part neither */
+    testpreset_set(p, "data.resolution=448");
+    footprint_estimate(p, 10597, 1192, 200, &big);
+    assert_int_equal(big.cache, (10597 * 2 + 1192) * (8192 * 4 + 8));
+    testpreset_set(p, "data.resolution=224");
     assert_int_equal(c.loader, 5 * 16 * 3 * 224 * 224 * 4);
     /* Adam keeps a second history of what trains: here the classifier alone */
     Footprint adam;

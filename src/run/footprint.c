@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "src/run/cachestore.h"
 #include "src/run/runner.h"
 
 /* conv.c, conv_im2col.c, conv_winograd.c */
@@ -134,6 +135,20 @@ static size_t footprint_history2(const SolverConfig *s, const NetConfig *c) {
     return trained * sizeof(float);
 }
 
+/* The backbone level a cache build holds besides the features (bytes):
+ * the largest part's that the run store keeps (cachestore.h), of train
+ * views and held-out images; conv5_3's side after four ceil-mode poolings. */
+static size_t footprint_backbone_level(const NetConfig *c, const NetParamShape *shapes,
+                                       size_t train, size_t held) {
+    int side = c->resolution;
+    for (int b = 0; b < 4; b++) side = (side + 1) / 2;
+    size_t view = (size_t)shapes[24].shape[0] * side * side * sizeof(float); /* conv5_3 */
+    size_t most = 0;
+    if (train * view <= CACHESTORE_BACKBONE_MAX) most = train * view;
+    if (held * view <= CACHESTORE_BACKBONE_MAX && held * view > most) most = held * view;
+    return most;
+}
+
 void footprint_estimate(const Preset *p, int n_train, int n_test, int classes, Footprint *out) {
     TrainConfig tc;
     runner_config(p, NULL, &tc);
@@ -157,6 +172,7 @@ void footprint_estimate(const Preset *p, int n_train, int n_test, int classes, F
         size_t features = (size_t)shapes[NET_PARAMS - 2].shape[1];
         size_t samples = (size_t)n_train * p->transfer.cache_views + (size_t)n_test;
         out->cache = samples * (features * sizeof(float) + 2 * sizeof(int));
+        out->cache += footprint_backbone_level(&c, shapes, samples - (size_t)n_test, n_test);
     }
     out->total =
         out->params + out->activations + out->gradients + out->workspace + out->loader + out->cache;

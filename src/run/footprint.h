@@ -39,7 +39,8 @@ typedef struct Footprint {
     size_t loader;      /* batches decoded ahead: the training and test rings, or the
                            cache build's one */
     size_t cache;       /* the feature cache: train images x views + validation and test
-                           images */
+                           images, and while a part is built, its backbone level when the
+                           run store keeps it (at most 1 GiB, cachestore.h) */
     size_t total;       /* the sum: the estimated peak */
 } Footprint;
 
