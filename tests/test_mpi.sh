@@ -9,8 +9,9 @@
 # and continues its rows and its data sequence; both ranks resume past a
 # bad snapshot from the same good one, or both refuse; a rank killed (rank 0 too),
 # or an image that breaks on one rank, fails the whole job cleanly naming
-# the rank. Skips when the binary has no MPI or mpirun is missing, and
-# under ThreadSanitizer.
+# the rank; the run store's feature cache that two ranks built one process
+# reads, and the other way round, to the same rows. Skips when the binary
+# has no MPI or mpirun is missing, and under ThreadSanitizer.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 skip() {
@@ -104,6 +105,34 @@ two_ranks_write_the_rows_of_iter_size_2() {
 check two_ranks_from_scratch_equal_iter_size_2 two_ranks_write_the_rows_of_iter_size_2 scratch
 check two_ranks_of_iter_size_2_equal_iter_size_4 two_ranks_write_the_rows_of_iter_size_2 accum
 check two_ranks_with_feature_cache_equal_iter_size_2 two_ranks_write_the_rows_of_iter_size_2 cached
+
+# The run store's shared feature cache under two ranks: what the two built
+# (rank 0 stored it) one process reads, to the rows of one that built its
+# own; what one process stored two ranks read (each rank the file), to the
+# same rows.
+two_ranks_share_the_store_cache() {
+    local two one
+    two=$(run_dir "$tmp/two_cached.out") one=$(run_dir "$tmp/one_cached.out")
+    grep -q 'feature cache train: built ' "$two/log.txt" &&
+        [ "$(ls "$tmp/two_cached/cache" | grep -c '\.safetensors$')" -eq 4 ] ||
+        { grep "feature cache" "$two/log.txt" >&2; ls "$tmp/two_cached/cache" >&2; return 1; }
+    "$FINELAB" run "$tmp/cached2.ini" --runs-dir "$tmp/two_cached" > "$tmp/read1.out" 2>&1 ||
+        { cat "$tmp/read1.out" >&2; return 1; }
+    local r1
+    r1=$(run_dir "$tmp/read1.out")
+    grep -q 'feature cache train: loaded ' "$r1/log.txt" &&
+        grep -q 'feature cache test: loaded ' "$r1/log.txt" || { cat "$r1/log.txt" >&2; return 1; }
+    same_rows "$one" "$r1" || return 1
+    mpi2 run "$tmp/cached1.ini" --runs-dir "$tmp/one_cached" > "$tmp/read2.out" 2>&1 ||
+        { cat "$tmp/read2.out" >&2; return 1; }
+    [ "$(grep -c '^run: ' "$tmp/read2.out")" -eq 1 ] || return 1
+    local r2
+    r2=$(run_dir "$tmp/read2.out")
+    grep -q 'feature cache train: loaded ' "$r2/log.txt" && grep -q '^ranks = 2' "$r2/status.ini" ||
+        { cat "$r2/log.txt" >&2; return 1; }
+    same_rows "$one" "$r2"
+}
+check two_ranks_share_the_store_cache two_ranks_share_the_store_cache
 
 # The data-sequence position in a snapshot's metadata.
 batches_done() { grep -a -o '"batches_done":"[0-9]*"' "$1" | grep -o '[0-9][0-9]*'; }
