@@ -10,7 +10,8 @@
 # bad snapshot from the same good one, or both refuse; a rank killed (rank 0 too),
 # or an image that breaks on one rank, fails the whole job cleanly naming
 # the rank; the run store's feature cache that two ranks built one process
-# reads, and the other way round, to the same rows. Skips when the binary
+# reads, and the other way round, to the same rows, and a damaged one is
+# named once and built again. Skips when the binary
 # has no MPI or mpirun is missing, and under ThreadSanitizer.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -130,7 +131,17 @@ two_ranks_share_the_store_cache() {
     r2=$(run_dir "$tmp/read2.out")
     grep -q 'feature cache train: loaded ' "$r2/log.txt" && grep -q '^ranks = 2' "$r2/status.ini" ||
         { cat "$r2/log.txt" >&2; return 1; }
-    same_rows "$one" "$r2"
+    same_rows "$one" "$r2" || return 1
+    # A damaged cache file: rank 0 names it once and sets it aside, both
+    # ranks build again, to the same rows.
+    local f
+    f=$(grep -o "[^ ]*/cache/[0-9a-f]*\.pooled\.safetensors" "$r2/log.txt" | head -1)
+    head -c 400 "$f" > "$tmp/cut" && mv "$tmp/cut" "$f"
+    mpi2 run "$tmp/cached1.ini" --runs-dir "$tmp/one_cached" > "$tmp/read3.out" 2>&1 ||
+        { cat "$tmp/read3.out" >&2; return 1; }
+    [ "$(grep -c "warning: $f: .*; building it again (kept as $f.bad)" "$tmp/read3.out")" -eq 1 ] &&
+        [ -f "$f.bad" ] && [ -f "$f" ] || { cat "$tmp/read3.out" >&2; return 1; }
+    same_rows "$one" "$(run_dir "$tmp/read3.out")"
 }
 check two_ranks_share_the_store_cache two_ranks_share_the_store_cache
 

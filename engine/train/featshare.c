@@ -219,9 +219,10 @@ static void featshare_read_failed(Obtain *o, FeatLevel l, Status mine, const Err
 /* Every rank reads l's file into dst; *ok 0 (after featshare_read_failed)
  * when any rank could not. */
 static Status featshare_read(Obtain *o, FeatLevel l, float *dst, int *ok, Error *err) {
-    Error e = {0};
-    Status mine = featfile_read(o->order.path[l], &o->keys.key[l], l, &o->shape[l], dst, &e);
+    Error own = {0}, e;
+    Status mine = featfile_read(o->order.path[l], &o->keys.key[l], l, &o->shape[l], dst, &own);
     int shared;
+    e = own;
     Status all = dist_size() > 1 ? dist_agree(mine, &e, &shared) : mine;
     *ok = all == ST_OK;
     if (*ok) {
@@ -229,7 +230,7 @@ static Status featshare_read(Obtain *o, FeatLevel l, float *dst, int *ok, Error 
         return ST_OK;
     }
     if (dist_size() > 1 && !shared) return error_set(err, all, "%s", e.msg); /* MPI failed */
-    featshare_read_failed(o, l, mine, &e);
+    featshare_read_failed(o, l, mine, mine ? &own : &e); /* rank 0's own words for its file */
     return ST_OK;
 }
 
