@@ -58,7 +58,8 @@ typedef struct Obtain {
     void *lock[FEAT_LEVELS];
     int skip[FEAT_LEVELS]; /* found damaged this time: not read again */
     int nostore;           /* a rank cannot read the store: build, write nothing */
-    int told;              /* the wait was logged */
+    int polls;             /* the store's waits for the lock being taken */
+    int told;              /* that wait was logged */
     double waited;
     FeatLevel building; /* the level whose lock is being taken (for the wait's message) */
 } Obtain;
@@ -89,9 +90,14 @@ static int featshare_progress(Obtain *o, long done, long total) {
 /* The store's wait: said once in the log, then the builder's progress. */
 static int featshare_wait(void *ctx, const char *holder, long done, long total) {
     Obtain *o = ctx;
-    if (!o->told++)
+    /* Said once the builder has written who it is (it does just after it
+     * takes the lock), or after a second of saying nothing. */
+    if (!o->told && (strncmp(holder, "pid ", 4) == 0 || o->polls >= 4)) {
+        o->told = 1;
         featshare_log(o, "feature cache %s: waiting for %s, which builds %s", o->part->name, holder,
                       o->order.path[o->building]);
+    }
+    o->polls++;
     return featshare_progress(o, done, total);
 }
 
@@ -124,10 +130,10 @@ static int featshare_take(Obtain *o, FeatLevel l) {
     Error e = {0};
     double t0 = timer_now();
     o->building = l;
-    o->told = 0;
+    o->told = o->polls = 0;
     Status s =
         o->share->lock(o->share->ctx, &o->keys.key[l], l, featshare_wait, o, &o->lock[l], &e);
-    if (o->told) o->waited += timer_now() - t0;
+    if (o->polls) o->waited += timer_now() - t0;
     if (s) {
         featshare_log(o, "warning: %s; building it unlocked", e.msg);
         o->lock[l] = NULL;
