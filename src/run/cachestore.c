@@ -246,7 +246,7 @@ Status cachestore_list(const char *runs_dir, CacheEntry **entries, int *n, Error
         free(es);
         return s;
     }
-    qsort(es, (size_t)count, sizeof *es, cachestore_order);
+    if (count) qsort(es, (size_t)count, sizeof *es, cachestore_order);
     *entries = es;
     *n = count;
     return ST_OK;
