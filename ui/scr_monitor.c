@@ -46,7 +46,8 @@ static const char *monitor_dir(App *a) {
     if (a->mon_dir[0]) return a->mon_dir;
     BridgeSnapshot s;
     bridge_snapshot(a->bridge, &s);
-    if (s.running) return snprintf(a->mon_dir, sizeof a->mon_dir, "%s", s.run_dir), a->mon_dir;
+    if (s.running && s.run_dir[0]) /* a range test has no run */
+        return snprintf(a->mon_dir, sizeof a->mon_dir, "%s", s.run_dir), a->mon_dir;
     if (a->n_runs) return a->runs[a->n_runs - 1].dir;
     return NULL;
 }
