@@ -5,9 +5,13 @@
  * counted as its median, kept point by point equal to the whole-curve
  * function; the stop comes at the first point past 4x the best smoothed
  * loss after the first tenth, or at a NaN; each suggestion's rule against
- * curves whose answer is known; and a large spike in the first tenth
- * neither stops the test nor moves a suggestion (while a plain EMA over
- * the whole curve is moved by it).
+ * curves whose answer is known; a large spike in the first tenth neither
+ * stops the test nor moves a suggestion (while a plain EMA over the whole
+ * curve is moved by it); and the recorded curves of the demo family
+ * (tests/fixtures/lrfind/) replay to the smoothing, the stop and the
+ * suggestions `finelab lr-find` printed, a spike added to the first tenth
+ * of the one with a descent (stage 1) moving none of it, while the two
+ * that never fall (stage 2, scratch) are told apart as flat.
  */
 #include <math.h>
 #include <stdio.h>
@@ -226,6 +230,17 @@ static void test_lr_range_rules_on_known_curves(void **state) {
     assert_false(s[LR_SUGGEST_VALLEY].found);
     assert_true(isnan(s[LR_SUGGEST_STEEPEST].lr));
     assert_int_equal(s[LR_SUGGEST_MINIMUM].index, 0);
+    /* How far a window falls: its lowest against its first point. */
+    LrRange *f = malloc(sizeof *f);
+    assert_int_equal(lr_range_init(f, 1e-3, 1, 20, NULL), ST_OK);
+    for (int i = 0; i < 20; i++) lr_range_add(f, lr_range_rate(f, i), i < 10 ? 2.0 : 1.0);
+    double fall = 1 - f->smoothed[19] / f->smoothed[2];
+    close_to(lr_range_fall(f), fall, 1e-12);
+    assert_true(fall > LR_RANGE_FLAT);
+    assert_int_equal(lr_range_init(f, 1e-3, 1, 20, NULL), ST_OK);
+    for (int i = 0; i < 20; i++) lr_range_add(f, lr_range_rate(f, i), 2.0 + 0.01 * i);
+    assert_true(lr_range_fall(f) == 0);
+    free(f);
     /* Too few points: nothing. */
     lr_range_suggest_curve(lr, y, 0, LR_RANGE_MIN_WINDOW - 1, s);
     for (int k = 0; k < LR_RANGE_SUGGESTIONS; k++) {
@@ -275,6 +290,95 @@ static void test_lr_range_early_spike_moves_nothing(void **state) {
     free(r);
 }
 
+/* --- recorded curves ---------------------------------------------------------------- */
+
+/* A recorded test (tests/fixtures/lrfind/<name>.csv) and what the command
+ * printed of it. */
+typedef struct Recorded {
+    const char *name;
+    int iters;              /* the schedule's, 1e-5 .. 1e3 */
+    LrRangeEnd ended;       /* DIVERGED: at the last row; NONFINITE: the row after */
+    const char *suggest[3]; /* steepest, valley, min/10 as printed (%.2g) */
+    int flat;               /* the smoothed loss never falls (lr_range_fall) */
+} Recorded;
+
+static const Recorded recorded[] = {
+    {"demo_ft_last_layer", 300, LR_RANGE_DIVERGED, {"1.9", "0.027", "0.87"}, 0},
+    {"demo_ft_all", 100, LR_RANGE_NONFINITE, {"0.00041", "0.00034", "6.4e-06"}, 1},
+    {"demo_scratch", 100, LR_RANGE_NONFINITE, {"0.23", "0.036", "6.4e-06"}, 1},
+};
+
+/* Reads the rows of a recorded CSV into lr, loss, smoothed; returns how many. */
+static int read_csv(const char *name, double *lr, double *loss, double *smoothed) {
+    char path[256], line[256];
+    snprintf(path, sizeof path, "tests/fixtures/lrfind/%s.csv", name);
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("cannot open %s", path);
+    int n = 0, iter;
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "iter,lr,loss,smoothed\n");
+    while (n < LR_RANGE_MAX && fgets(line, sizeof line, f)) {
+        assert_int_equal(sscanf(line, "%d,%lf,%lf,%lf", &iter, &lr[n], &loss[n], &smoothed[n]), 4);
+        assert_int_equal(iter, n);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Replays the raw losses (the one at spike_at times 20; -1: none) through
+ * a test of rec's schedule, ending it as the recording ended. */
+static void replay(const Recorded *rec, const double *loss, int n, int spike_at, LrRange *r) {
+    assert_int_equal(lr_range_init(r, 1e-5, 1e3, rec->iters, NULL), ST_OK);
+    for (int i = 0; i < n; i++) {
+        LrRangeEnd e = lr_range_add(r, lr_range_rate(r, i), loss[i] * (i == spike_at ? 20 : 1));
+        assert_int_equal(e, i + 1 < n || rec->ended != LR_RANGE_DIVERGED ? LR_RANGE_RUNNING
+                                                                         : LR_RANGE_DIVERGED);
+    }
+    if (rec->ended == LR_RANGE_NONFINITE) lr_range_add(r, lr_range_rate(r, n), NAN);
+    assert_int_equal(r->ended, rec->ended);
+}
+
+static void test_lr_range_recorded_curves(void **state) {
+    (void)state;
+    double *lr = malloc(3 * sizeof(double) * LR_RANGE_MAX), *loss = lr + LR_RANGE_MAX,
+           *smoothed = loss + LR_RANGE_MAX;
+    LrRange *r = malloc(sizeof *r), *spiked = malloc(sizeof *spiked);
+    for (size_t k = 0; k < sizeof recorded / sizeof recorded[0]; k++) {
+        const Recorded *rec = &recorded[k];
+        int n = read_csv(rec->name, lr, loss, smoothed);
+        replay(rec, loss, n, -1, r);
+        assert_int_equal(r->n, n);
+        for (int i = 0; i < n; i++) {
+            close_to(r->lr[i], lr[i], 1e-8); /* the CSV keeps 9 digits */
+            close_to(r->smoothed[i], smoothed[i], 1e-8);
+        }
+        LrSuggestion s[3], t[3];
+        lr_range_suggest(r, s);
+        for (int j = 0; j < 3; j++) {
+            char got[32];
+            snprintf(got, sizeof got, "%.2g", s[j].lr);
+            if (strcmp(got, rec->suggest[j]) != 0)
+                fail_msg("%s: %s is %s, printed %s", rec->name, s[j].name, got, rec->suggest[j]);
+        }
+        /* 20x the loss at the sixth point: the same stop, the same suggestions. */
+        replay(rec, loss, n, 5, spiked);
+        assert_int_equal(spiked->n, n);
+        assert_true(spiked->smoothed[5] > 2 * r->smoothed[5]);
+        lr_range_suggest(spiked, t);
+        /* A flat curve (no descent to read) has its rules read noise, which
+         * any change moves; a curve with a descent keeps every suggestion. */
+        assert_int_equal(lr_range_fall(r) < LR_RANGE_FLAT, rec->flat);
+        for (int j = 0; j < 3 && !rec->flat; j++)
+            if (s[j].index != t[j].index)
+                fail_msg("%s: %s moved from %d to %d", rec->name, s[j].name, s[j].index,
+                         t[j].index);
+    }
+    free(lr);
+    free(r);
+    free(spiked);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lr_range_schedule_is_caffe_exp),
@@ -283,6 +387,7 @@ int main(void) {
         cmocka_unit_test(test_lr_range_add_keeps_the_smoothing_and_stops),
         cmocka_unit_test(test_lr_range_rules_on_known_curves),
         cmocka_unit_test(test_lr_range_early_spike_moves_nothing),
+        cmocka_unit_test(test_lr_range_recorded_curves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

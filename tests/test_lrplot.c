@@ -1,8 +1,11 @@
 /*
  * test_lrplot — the range test as the CLI and the lab show it: the plot
- * marks each found suggestion with its letter at the rate it suggests, the legend names the series,
- * the loss axis ends at the highest smoothed loss, and the text lines say how the test ended, which
- * points the suggestions read and each rule, or why a rule found nothing.
+ * marks each found suggestion with its letter at the rate it suggests,
+ * the legend names the series, the loss axis ends at the highest smoothed
+ * loss, and the text lines say how the test ended, which points the
+ * suggestions read and each rule, or why a rule found nothing, and, for a
+ * curve that never falls, that the rules read noise and where the loss
+ * began to rise.
  */
 #include <math.h>
 #include <stdio.h>
@@ -83,6 +86,9 @@ static void test_lrplot_text_lines(void **state) {
     s[LR_SUGGEST_VALLEY].found = 0;
     lrplot_suggestion(&s[LR_SUGGEST_VALLEY], 0, line, sizeof line);
     assert_string_equal(line, "valley   none     (the smoothed loss never falls there)");
+    /* A curve with a descent needs no note. */
+    assert_int_equal(lrplot_note(c, line, sizeof line), 0);
+    assert_string_equal(line, "");
     /* Running, and a test that ran out. */
     LrRange *r = malloc(sizeof *r);
     assert_int_equal(lr_range_init(r, 1e-4, 1e-2, 20, NULL), ST_OK);
@@ -93,6 +99,22 @@ static void test_lrplot_text_lines(void **state) {
     for (int i = 0; i < 20; i++) lr_range_add(r, lr_range_rate(r, i), 2.0);
     lrplot_ending(r, line, sizeof line);
     assert_string_equal(line, "ran all 20 iterations (lr 0.01): the loss never passed 4x its best");
+    /* Flat all the way: the note says so, and nothing rose. */
+    assert_int_equal(lrplot_note(r, line, sizeof line), 1);
+    assert_string_equal(line, "note: the smoothed loss falls 0.0% at most: no descent to read, the "
+                              "rules read noise");
+    /* Flat, then rising: where the smoothed loss stood 10% above its lowest. */
+    assert_int_equal(lr_range_init(r, 1e-4, 1e2, 61, NULL), ST_OK);
+    for (int i = 0; r->ended == LR_RANGE_RUNNING; i++) {
+        double x = log10(lr_range_rate(r, i));
+        lr_range_add(r, lr_range_rate(r, i), x < 0 ? 2.0 : 2.0 * pow(10, x));
+    }
+    int rise = -1;
+    for (int i = 6; i < r->n && rise < 0; i++)
+        if (r->smoothed[i] > 1.1 * 2.0) rise = i;
+    assert_int_equal(lrplot_note(r, line, sizeof line), 1);
+    snprintf(want, sizeof want, "; it rises from lr %.2g on", r->lr[rise]);
+    if (!strstr(line, want)) fail_msg("'%s' lacks '%s'", line, want);
     free(r);
     free(c);
 }

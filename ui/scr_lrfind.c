@@ -150,9 +150,14 @@ static void lrfind_draw(App *a, TextGrid *g) {
     ChartGlyphs glyphs = a->utf8 ? a->glyphs : CHART_ASCII;
     if (c->n > 0) lrplot_render(g, 0, 2, g->w, plot_h, glyphs, c, s);
     lrfind_suggestions(g, g->h - 6, c, s);
-    textgrid_printf(g, 0, g->h - 1, ST_DIM,
-                    "Enter writes the selected rate %s; nothing else is written (no run)",
-                    view->into_form ? "into the form (F2 saves it)" : "into a new preset (a fork)");
+    char note[300];
+    if (lrplot_note(c, note, sizeof note))
+        textgrid_text(g, 0, g->h - 1, note, ST_BAD);
+    else
+        textgrid_printf(g, 0, g->h - 1, ST_DIM,
+                        "Enter writes the selected rate %s; nothing else is written (no run)",
+                        view->into_form ? "into the form (F2 saves it)"
+                                        : "into a new preset (a fork)");
 }
 
 /* --- keys ------------------------------------------------------------------------- */

@@ -216,6 +216,14 @@ void lr_range_suggest_curve(const double *lr, const double *s, int from, int to,
     }
 }
 
+double lr_range_fall(const LrRange *r) {
+    int from, to;
+    lr_range_window(r, &from, &to);
+    double low = INFINITY;
+    for (int i = from; i < to; i++) low = fmin(low, r->smoothed[i]);
+    return to > from && r->smoothed[from] > 0 ? fmax(0, 1 - low / r->smoothed[from]) : 0;
+}
+
 void lr_range_suggest(const LrRange *r, LrSuggestion out[LR_RANGE_SUGGESTIONS]) {
     int from, to;
     lr_range_window(r, &from, &to);

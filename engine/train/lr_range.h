@@ -37,6 +37,7 @@ enum {
 };
 #define LR_RANGE_BETA        0.98 /* the smoothing's weight of the past */
 #define LR_RANGE_STOP_FACTOR 4.0  /* the stop: smoothed loss above this x its best */
+#define LR_RANGE_FLAT        0.05 /* a window whose smoothed loss falls less has no descent */
 
 /* How a test ended. */
 typedef enum LrRangeEnd {
@@ -115,6 +116,12 @@ void lr_range_window(const LrRange *r, int *from, int *to);
 /* The three suggestions of r (steepest, valley, min/10, in that order) on
  * its window. A window of fewer than LR_RANGE_MIN_WINDOW points finds none. */
 void lr_range_suggest(const LrRange *r, LrSuggestion out[LR_RANGE_SUGGESTIONS]);
+/* How far the smoothed loss falls over the window: 1 - its lowest / its
+ * first (0 when it never falls below its first point, or the window is
+ * empty). Below LR_RANGE_FLAT the curve shows no descent to read, and the
+ * rules only read its noise (a model that has learned what it can at
+ * these rates, or one that learns nothing in so few iterations). */
+double lr_range_fall(const LrRange *r);
 /* The same on any curve: rates lr and smoothed losses s, points [from, to). */
 void lr_range_suggest_curve(const double *lr, const double *s, int from, int to,
                             LrSuggestion out[LR_RANGE_SUGGESTIONS]);

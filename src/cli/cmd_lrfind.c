@@ -114,6 +114,7 @@ static void print_result(const char *path, const LrFindResult *r) {
         lrplot_suggestion(&r->suggest[k], 1, line, sizeof line);
         printf("  %s\n", line);
     }
+    if (lrplot_note(c, line, sizeof line)) printf("%s\n", line);
     printf("time: dataset %.1f s, network and weights %.1f s, feature cache %.1f s, %d "
            "iterations %.1f s (%.3g s each)\n",
            r->seconds_dataset, r->seconds_weights, r->seconds_cache, c->n, r->seconds_train,

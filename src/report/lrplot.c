@@ -93,6 +93,29 @@ void lrplot_ending(const LrRange *c, char *buf, size_t cap) {
     }
 }
 
+int lrplot_note(const LrRange *c, char *buf, size_t cap) {
+    int from, to;
+    lr_range_window(c, &from, &to);
+    buf[0] = '\0';
+    if (c->ended == LR_RANGE_RUNNING || to - from < LR_RANGE_MIN_WINDOW ||
+        lr_range_fall(c) >= LR_RANGE_FLAT)
+        return 0;
+    /* Where the smoothed loss first stands 10% above its lowest before. */
+    double low = INFINITY;
+    int rise = -1;
+    for (int i = from; i < c->n && rise < 0; i++) {
+        low = fmin(low, c->smoothed[i]);
+        if (c->smoothed[i] > 1.1 * low) rise = i;
+    }
+    char at[64] = "";
+    if (rise >= 0) snprintf(at, sizeof at, "; it rises from lr %.2g on", c->lr[rise]);
+    snprintf(buf, cap,
+             "note: the smoothed loss falls %.1f%% at most: no descent to read, the rules read "
+             "noise%s",
+             100 * lr_range_fall(c), at);
+    return 1;
+}
+
 void lrplot_window(const LrRange *c, int brief, char *buf, size_t cap) {
     int from, to;
     lr_range_window(c, &from, &to);

@@ -38,4 +38,9 @@ void lrplot_ending(const LrRange *c, char *buf, size_t cap);
  * up, left out)"; brief: "iterations 10 .. 87 of the smoothed loss". */
 void lrplot_window(const LrRange *c, int brief, char *buf, size_t cap);
 
+/* When the curve has no descent to read (lr_range_fall below
+ * LR_RANGE_FLAT, once the test has ended), a line that says so and where
+ * the loss began to rise, and 1; else 0 with buf "". */
+int lrplot_note(const LrRange *c, char *buf, size_t cap);
+
 #endif
