@@ -305,6 +305,125 @@ static void test_dataset_list_file(void **state) {
     assert_non_null(strstr(err.msg, "/nonexistent/finelab"));
 }
 
+/* A folder dataset of classes x per images (16 px JPEGs) under dir/name. */
+static void make_folder(char *root, size_t cap, const char *name, int classes, int per) {
+    snprintf(root, cap, "%s/%s", dir, name);
+    for (int c = 0; c < classes; c++)
+        for (int i = 0; i < per; i++) {
+            char file[64];
+            snprintf(file, sizeof file, "class_%d/%02d.jpg", c, i);
+            write_jpeg(root, file, 16, 16);
+        }
+}
+
+/* Whether items a[0..n) and b[0..n) are the same indices. */
+static int same_items(const int *a, const int *b, int n) {
+    return memcmp(a, b, sizeof(int) * (size_t)n) == 0;
+}
+
+static void test_dataset_val_split_per_class_and_seed(void **state) {
+    (void)state;
+    char root[128];
+    make_folder(root, sizeof root, "val", 3, 10);
+    DatasetOptions opt = {.format = DATASET_AUTO, .train_fraction = 0.8, .seed = 5};
+    Dataset ds, again;
+    assert_int_equal(dataset_open(&ds, root, &opt, NULL), ST_OK);
+    int train_before[24];
+    memcpy(train_before, ds.train, sizeof(int) * 24);
+    assert_int_equal(ds.n_train, 24); /* 8 of each class's 10 */
+    assert_int_equal(dataset_split_val(&ds, 0.25, 7, NULL), ST_OK);
+    /* round(0.25 x 8) = 2 of each class's training images, never a test one */
+    assert_int_equal(ds.n_val, 6);
+    assert_int_equal(ds.n_train, 18);
+    assert_int_equal(ds.n_test, 6);
+    int per_class[3] = {0}, seen[30] = {0};
+    for (int i = 0; i < ds.n_val; i++) {
+        const DatasetItem *it = &ds.items[ds.val[i]];
+        per_class[it->label]++;
+        assert_true(it->train && it->val);
+        seen[ds.val[i]]++;
+    }
+    for (int c = 0; c < 3; c++) assert_int_equal(per_class[c], 2);
+    for (int i = 0; i < ds.n_train; i++) {
+        assert_false(ds.items[ds.train[i]].val);
+        seen[ds.train[i]]++;
+    }
+    /* train and val are the old training split, each image once, in item order */
+    for (int i = 0; i < 24; i++) assert_int_equal(seen[train_before[i]], 1);
+    for (int i = 1; i < ds.n_val; i++) assert_true(ds.val[i - 1] < ds.val[i]);
+    /* The same seed draws the same images; another seed others. */
+    assert_int_equal(dataset_open(&again, root, &opt, NULL), ST_OK);
+    assert_int_equal(dataset_split_val(&again, 0.25, 7, NULL), ST_OK);
+    assert_true(same_items(ds.val, again.val, 6) && same_items(ds.train, again.train, 18));
+    dataset_fini(&again);
+    assert_int_equal(dataset_open(&again, root, &opt, NULL), ST_OK);
+    assert_int_equal(dataset_split_val(&again, 0.25, 8, NULL), ST_OK);
+    assert_false(same_items(ds.val, again.val, 6));
+    dataset_fini(&again);
+    dataset_fini(&ds);
+}
+
+static void test_dataset_val_split_refuses_empty_sides(void **state) {
+    (void)state;
+    char root[128];
+    make_folder(root, sizeof root, "val_small", 2, 4);
+    DatasetOptions opt = {.format = DATASET_AUTO, .train_fraction = 0.5, .seed = 1};
+    Dataset ds;
+    Error err = {0};
+    assert_int_equal(dataset_open(&ds, root, &opt, NULL), ST_OK); /* 2 training images a class */
+    /* 0.1 x 2 rounds to none: named with the class */
+    assert_int_equal(dataset_split_val(&ds, 0.1, 1, &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "class 1 (class_0) has 2 training images"));
+    assert_non_null(strstr(err.msg, "no validation image"));
+    assert_int_equal(ds.n_val, 0); /* unchanged */
+    assert_int_equal(ds.n_train, 4);
+    /* 0.9 x 2 rounds to both: none left to train on */
+    assert_int_equal(dataset_split_val(&ds, 0.9, 1, &err), ST_ARG);
+    assert_non_null(strstr(err.msg, "leaves it none to train on"));
+    assert_int_equal(dataset_split_val(&ds, 0, 1, &err), ST_ARG);
+    assert_int_equal(dataset_split_val(&ds, 0.5, 1, &err), ST_OK);
+    assert_int_equal(ds.n_val, 2);
+    dataset_fini(&ds);
+}
+
+static void test_dataset_probe_after_the_index(void **state) {
+    (void)state;
+    char root[128], img[256];
+    snprintf(root, sizeof root, "%s/cub_probe", dir);
+    make_cub(root);
+    snprintf(img, sizeof img, "%s/images/002.Blue_bird/img_5.jpg", root);
+    assert_int_equal(fileio_write_atomic(img, "not a jpeg", 10, NULL), ST_OK);
+    DatasetOptions opt = official();
+    opt.index_only = 1;
+    opt.skip_bad_images = 1;
+    Dataset ds, direct;
+    assert_int_equal(dataset_open(&ds, root, &opt, NULL), ST_OK);
+    assert_int_equal(dataset_split_val(&ds, 0.5, 1, NULL), ST_OK);
+    assert_int_equal(ds.n_items, 6);
+    assert_int_equal(dataset_probe(&ds, &opt, NULL), ST_OK);
+    opt.index_only = 0;
+    assert_int_equal(dataset_open(&direct, root, &opt, NULL), ST_OK);
+    /* what a direct open gives, the validation split dropped */
+    assert_int_equal(ds.n_items, 5);
+    assert_int_equal(ds.n_skipped, 1);
+    assert_int_equal(ds.n_val, 0);
+    assert_int_equal(ds.n_train, direct.n_train);
+    assert_int_equal(ds.n_test, direct.n_test);
+    assert_true(same_items(ds.train, direct.train, ds.n_train));
+    assert_int_equal(ds.items[0].w, direct.items[0].w);
+    dataset_fini(&direct);
+    dataset_fini(&ds);
+    /* Without skipping, the bad image fails the probe and ds is emptied. */
+    opt.index_only = 1;
+    opt.skip_bad_images = 0;
+    Error err = {0};
+    assert_int_equal(dataset_open(&ds, root, &opt, NULL), ST_OK);
+    assert_int_not_equal(dataset_probe(&ds, &opt, &err), ST_OK);
+    assert_non_null(strstr(err.msg, "img_5.jpg"));
+    assert_int_equal(ds.n_items, 0);
+    dataset_fini(&ds);
+}
+
 static void test_dataset_format_names(void **state) {
     (void)state;
     DatasetFormat f;
@@ -322,6 +441,9 @@ int main(void) {
         cmocka_unit_test(test_dataset_index_only_still_checks_the_index),
         cmocka_unit_test(test_dataset_folder_and_random_split),
         cmocka_unit_test(test_dataset_list_file),
+        cmocka_unit_test(test_dataset_val_split_per_class_and_seed),
+        cmocka_unit_test(test_dataset_val_split_refuses_empty_sides),
+        cmocka_unit_test(test_dataset_probe_after_the_index),
         cmocka_unit_test(test_dataset_format_names),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);

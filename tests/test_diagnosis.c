@@ -1,11 +1,13 @@
 /*
  * test_diagnosis — the diagnosis rules over the metrics.tsv fixtures of
- * tests/fixtures/diagnosis/ (made by make.py there), as a matrix: each
- * fixture fires exactly the rules it was made for and no other, the clean
- * run none; then the numbers, iterations and forks of the findings, the
- * sibling rule replacing the plateau it is made of, a running run that is
- * not yet "still improving", and the stage-run comparison. Then the
- * key-importance spread on the tutorial's resolution x dim table.
+ * tests/fixtures/diagnosis/ (made by make.py there, and two real runs of
+ * the demo's stage 1), as a matrix: each fixture fires exactly the rules
+ * it was made for and no other, the clean run none; then the numbers,
+ * iterations and forks of the findings, the sibling rule replacing the
+ * plateau it is made of, a running run that is not yet "still improving",
+ * the under-trained rule's conditions and its place in the precedence, and
+ * the stage-run comparison. Then the key-importance spread on the
+ * tutorial's resolution x dim table.
  */
 #include <math.h>
 #include <stdio.h>
@@ -51,9 +53,10 @@ static RunStatus status_of(RunState state, const char *sweep) {
     return st;
 }
 
-/* Diagnoses fixture name as a done run (with preset p, may be NULL). */
-static void diagnose(const char *name, const Preset *p, const DiagRun *sib, int n_sib,
-                     RunState state, Diagnosis *d) {
+/* Diagnoses fixture name as a run in state with preset p (may be NULL),
+ * siblings sib and train_images training images (0: unknown). */
+static void diagnose_in(const char *name, const Preset *p, const DiagRun *sib, int n_sib,
+                        long train_images, RunState state, Diagnosis *d) {
     Fixture fx;
     fixture_load(&fx, name);
     RunStatus st = status_of(state, "solver.weight_decay=0.001");
@@ -63,9 +66,34 @@ static void diagnose(const char *name, const Preset *p, const DiagRun *sib, int 
                     .preset = p,
                     .run_id = "run1",
                     .siblings = sib,
-                    .n_siblings = n_sib};
+                    .n_siblings = n_sib,
+                    .train_images = train_images};
     assert_int_equal(diagnosis_run(&in, d), ST_OK);
     free(fx.rows);
+}
+
+static void diagnose(const char *name, const Preset *p, const DiagRun *sib, int n_sib,
+                     RunState state, Diagnosis *d) {
+    diagnose_in(name, p, sib, n_sib, 0, state, d);
+}
+
+/* The demo's stage 1 (presets/demo/ft_last_layer.ini: a linear head on 8192
+ * compact bilinear features, 2 cached views) with its changes, and the 600
+ * training images of the demo data: the runs of the two stage-1 fixtures. */
+enum { STAGE1_IMAGES = 600 };
+static Preset *stage1_preset(const char *change1, const char *change2) {
+    const char *slash = strrchr(__FILE__, '/');
+    int dir = slash ? (int)(slash - __FILE__ + 1) : 0;
+    char path[512];
+    snprintf(path, sizeof path, "%.*s../presets/demo/ft_last_layer.ini", dir, __FILE__);
+    Preset *p = malloc(sizeof *p);
+    assert_non_null(p);
+    Error err = {0};
+    assert_int_equal(preset_load(p, path, &err), ST_OK);
+    const char *changes[2] = {change1, change2};
+    for (int i = 0; i < 2; i++)
+        if (changes[i] && preset_set(p, changes[i], &err)) fail_msg("%s", err.msg);
+    return p;
 }
 
 /* Fails unless d holds exactly the kinds whose bits are set in want. */
@@ -86,31 +114,40 @@ static void assert_kinds(const char *name, const Diagnosis *d, unsigned want) {
 
 static void test_matrix(void **state) {
     (void)state;
+    /* The real stage-1 runs are read with their preset (base_lr 0.1 or 10)
+     * and image count; the made fixtures without (no head to weigh). */
+    Preset *lr01 = stage1_preset(NULL, NULL), *lr10 = stage1_preset("solver.base_lr=10", NULL);
     static const struct {
         const char *fixture;
         unsigned kinds;
+        int stage1; /* 0: no preset; 1: stage 1 at base_lr 0.1; 2: at 10 */
     } cases[] = {
-        {"clean", 0},
-        {"overfitting", BIT(DIAG_OVERFITTING)},
-        {"underfitting", BIT(DIAG_UNDERFITTING)},
-        {"diverging_nan", BIT(DIAG_DIVERGING)},
-        {"diverging_rise", BIT(DIAG_DIVERGING)},
-        {"diverging_blowup", BIT(DIAG_DIVERGING)},
-        {"unstable", BIT(DIAG_UNSTABLE)},
-        {"improving", BIT(DIAG_STILL_IMPROVING)},
-        {"plateau", BIT(DIAG_PLATEAU)},
-        {"few_tests", BIT(DIAG_NOT_ENOUGH_DATA)},
-        {"few_rows", BIT(DIAG_NOT_ENOUGH_DATA)},
+        {"clean", 0, 0},
+        {"overfitting", BIT(DIAG_OVERFITTING), 0},
+        {"underfitting", BIT(DIAG_UNDERFITTING), 0},
+        {"diverging_nan", BIT(DIAG_DIVERGING), 0},
+        {"diverging_rise", BIT(DIAG_DIVERGING), 0},
+        {"diverging_blowup", BIT(DIAG_DIVERGING), 0},
+        {"unstable", BIT(DIAG_UNSTABLE), 0},
+        {"improving", BIT(DIAG_STILL_IMPROVING), 0},
+        {"plateau", BIT(DIAG_PLATEAU), 0},
+        {"few_tests", BIT(DIAG_NOT_ENOUGH_DATA), 0},
+        {"few_rows", BIT(DIAG_NOT_ENOUGH_DATA), 0},
+        {"undertrained_stage1", BIT(DIAG_UNDERTRAINED), 1},
+        {"overfitting_stage1", BIT(DIAG_OVERFITTING), 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         Diagnosis d;
-        diagnose(cases[i].fixture, NULL, NULL, 0, RUN_DONE, &d);
+        const Preset *p = cases[i].stage1 == 1 ? lr01 : cases[i].stage1 == 2 ? lr10 : NULL;
+        diagnose_in(cases[i].fixture, p, NULL, 0, p ? STAGE1_IMAGES : 0, RUN_DONE, &d);
         assert_kinds(cases[i].fixture, &d, cases[i].kinds);
         for (int k = 0; k < d.n; k++) {
             assert_true(d.findings[k].text[0]);
             assert_true(d.findings[k].advice[0]);
         }
     }
+    free(lr01);
+    free(lr10);
     /* A sibling 6 points higher turns the plateau into early convergence
      * to a worse level; one within 2 points leaves the plateau. */
     DiagRun better = {"run2", "solver.weight_decay=0.00001", 0.761}, close = {"run3", "", 0.71};
@@ -207,6 +244,13 @@ static void test_forks(void **state) {
     diagnose("plateau", p, &better, 1, RUN_DONE, &d);
     diagnosis_fork_text(&d.findings[0].fork, set, sizeof set);
     assert_string_equal(set, "solver.weight_decay=0.00001, data.resolution=224");
+    /* A fork whose base_lr is the range test's says so, first. */
+    DiagFork lf = {.suffix = "lr_find", .lr_find = 1};
+    diagnosis_fork_text(&lf, set, sizeof set);
+    assert_string_equal(set, "solver.base_lr=<lr-find's suggestion>");
+    snprintf(lf.set[lf.n_set++], sizeof lf.set[0], "solver.max_iter=7200");
+    diagnosis_fork_text(&lf, set, sizeof set);
+    assert_string_equal(set, "solver.base_lr=<lr-find's suggestion>, solver.max_iter=7200");
     /* Every fork applies to the preset. */
     static const char *const all[] = {"overfitting", "diverging_blowup", "underfitting",
                                       "improving",   "unstable",         "plateau"};
@@ -221,6 +265,136 @@ static void test_forks(void **state) {
             if (preset_set(q, f->fork.set[k], &err)) fail_msg("%s: %s", all[i], err.msg);
         free(q);
     }
+    free(p);
+}
+
+/* Diagnoses fx's rows (as the lab may have changed them) as a done run of
+ * p with train_images training images. */
+static void diagnose_rows(const Fixture *fx, const Preset *p, long train_images, Diagnosis *d) {
+    RunStatus st = status_of(RUN_DONE, "");
+    DiagInput in = {.rows = fx->rows,
+                    .n_rows = fx->n,
+                    .status = &st,
+                    .preset = p,
+                    .run_id = "run1",
+                    .train_images = train_images};
+    assert_int_equal(diagnosis_run(&in, d), ST_OK);
+}
+
+/* The demo's stage 1 at base_lr 0.1: what it says, and each condition that
+ * keeps the same curves from being under-trained. */
+static void test_undertrained(void **state) {
+    (void)state;
+    Preset *p = stage1_preset(NULL, NULL);
+    Diagnosis d;
+    diagnose_in("undertrained_stage1", p, NULL, 0, STAGE1_IMAGES, RUN_DONE, &d);
+    const DiagFinding *f = diagnosis_find(&d, DIAG_UNDERTRAINED);
+    assert_non_null(f);
+    assert_int_equal(f->iter, 3000);
+    /* train: the mean of the rows 3100..3500; the loss: rows 3000..3200
+     * against 3300..3500 */
+    assert_string_equal(f->text, "train accuracy 69.0% vs test 67.7% at iteration 3600, and the "
+                                 "train loss flat after the last learning-rate decay at "
+                                 "iteration 3000 (1.2 -> 1.2), though a linear head on 8192 "
+                                 "features can fit all 1200 training vectors (600 images x 2 "
+                                 "views)");
+    assert_non_null(strstr(f->advice, "(solver.base_lr 0.1)"));
+    assert_non_null(strstr(f->advice, "finelab lr-find"));
+    /* Its change is the range test's learning rate: a flag, no assignment. */
+    assert_ptr_equal(diagnosis_first_fork(&d), f);
+    assert_int_equal(f->fork.lr_find, 1);
+    assert_int_equal(f->fork.n_set, 0);
+    assert_string_equal(f->fork.suffix, "lr_find");
+    char set[256];
+    diagnosis_fork_text(&f->fork, set, sizeof set);
+    assert_string_equal(set, "solver.base_lr=<lr-find's suggestion>");
+    /* Not while it trains (a decay may be to come), nor without the image
+     * count, nor where the head cannot fit every training vector: more
+     * vectors than features (5000 x 2 or 600 x 16 against 8192; average
+     * pooling's 128), or a whole network on fresh augmented images (all,
+     * scratch: no such guarantee; underfitting covers what fits nothing). */
+    diagnose_in("undertrained_stage1", p, NULL, 0, STAGE1_IMAGES, RUN_RUNNING, &d);
+    assert_kinds("running", &d, 0);
+    diagnose_in("undertrained_stage1", p, NULL, 0, 0, RUN_DONE, &d);
+    assert_kinds("images unknown", &d, 0);
+    diagnose_in("undertrained_stage1", p, NULL, 0, 5000, RUN_DONE, &d);
+    assert_kinds("10000 vectors", &d, 0);
+    static const char *const cannot_fit[] = {"transfer.cache_views=16", "model.pooling=avg",
+                                             "transfer.mode=all", "transfer.mode=scratch"};
+    for (size_t i = 0; i < sizeof cannot_fit / sizeof cannot_fit[0]; i++) {
+        Preset *q = stage1_preset(cannot_fit[i], NULL);
+        diagnose_in("undertrained_stage1", q, NULL, 0, STAGE1_IMAGES, RUN_DONE, &d);
+        assert_kinds(cannot_fit[i], &d, 0);
+        free(q);
+    }
+    /* Without the cache each image is one vector: 600 fit 8192 features. */
+    Preset *q = stage1_preset("transfer.feature_cache=off", NULL);
+    diagnose_in("undertrained_stage1", q, NULL, 0, STAGE1_IMAGES, RUN_DONE, &d);
+    assert_kinds("no cache", &d, BIT(DIAG_UNDERTRAINED));
+    assert_non_null(strstr(d.findings[0].text, "can fit all 600 training vectors"));
+    free(q);
+    free(p);
+}
+
+/* Diagnoses fixture name under the stage-1 head, its learning rate
+ * decayed to 0.001 from iteration 600 when decay is set. */
+static void diagnose_stage1(const char *name, const Preset *p, int decay, Diagnosis *d) {
+    Fixture fx;
+    fixture_load(&fx, name);
+    for (int k = 0; k < fx.n && decay; k++)
+        if (fx.rows[k].iter >= 600) fx.rows[k].lr = 0.001;
+    diagnose_rows(&fx, p, STAGE1_IMAGES, d);
+    free(fx.rows);
+}
+
+/* The made fixtures keep their findings under the stage-1 head: their
+ * learning rate never decays, and at a constant rate a flat loss is not a
+ * rate too low. Given a decay, under-trained replaces the underfitting and
+ * the plateau; overfitting drops it. */
+static void test_undertrained_precedence(void **state) {
+    (void)state;
+    Preset *p = stage1_preset(NULL, NULL);
+    static const struct {
+        const char *fixture;
+        unsigned kinds;
+    } made[] =
+        {
+            {"clean", 0},
+            {"overfitting", BIT(DIAG_OVERFITTING)},
+            {"underfitting", BIT(DIAG_UNDERFITTING)},
+            {"diverging_nan", BIT(DIAG_DIVERGING)},
+            {"diverging_rise", BIT(DIAG_DIVERGING)},
+            {"diverging_blowup", BIT(DIAG_DIVERGING)},
+            {"unstable", BIT(DIAG_UNSTABLE)},
+            {"improving", BIT(DIAG_STILL_IMPROVING)},
+            {"plateau", BIT(DIAG_PLATEAU)},
+            {"few_tests", BIT(DIAG_NOT_ENOUGH_DATA)},
+            {"few_rows", BIT(DIAG_NOT_ENOUGH_DATA)},
+        },
+      decayed[] = {
+          {"underfitting", BIT(DIAG_UNDERTRAINED)},
+          {"plateau", BIT(DIAG_UNDERTRAINED)},
+          {"overfitting", BIT(DIAG_OVERFITTING)},
+          {"improving", BIT(DIAG_STILL_IMPROVING)},
+      };
+    Diagnosis d;
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+        diagnose_stage1(made[i].fixture, p, 0, &d);
+        assert_kinds(made[i].fixture, &d, made[i].kinds);
+    }
+    for (size_t i = 0; i < sizeof decayed / sizeof decayed[0]; i++) {
+        diagnose_stage1(decayed[i].fixture, p, 1, &d);
+        assert_kinds(decayed[i].fixture, &d, decayed[i].kinds);
+    }
+    /* The stage-1 curves with a test loss 1.7x the train loss overfit
+     * (though train accuracy is near test): not under-trained. */
+    Fixture fx;
+    fixture_load(&fx, "undertrained_stage1");
+    for (int k = 0; k < fx.n; k++)
+        if (fx.rows[k].heldout && fx.rows[k].iter > 0) fx.rows[k].loss = 2.0;
+    diagnose_rows(&fx, p, STAGE1_IMAGES, &d);
+    assert_kinds("test loss 2.0", &d, BIT(DIAG_OVERFITTING));
+    free(fx.rows);
     free(p);
 }
 
@@ -300,8 +474,12 @@ static void test_importance(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matrix),     cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_forks),      cmocka_unit_test(test_compare_note),
+        cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_forks),
+        cmocka_unit_test(test_undertrained),
+        cmocka_unit_test(test_undertrained_precedence),
+        cmocka_unit_test(test_compare_note),
         cmocka_unit_test(test_importance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

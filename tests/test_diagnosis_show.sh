@@ -5,7 +5,9 @@
 # rate to fork; a stage-2 run started from a stage-1 run is named under
 # the stage-1 run and the other way round; a sweep's runs say which swept
 # key mattered; a metrics.tsv fixture put in a run directory (a run of
-# "another process") reads as the fixture's finding, with its numbers.
+# "another process") reads as the fixture's finding, with its numbers; the
+# real under-trained stage-1 curves in a last_layer run whose head can fit
+# its training images read as under-trained, the change left to lr-find.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 lab_init diagnosis_show
@@ -36,7 +38,7 @@ every_run_has_a_diagnosis() {
     local s; s=$(section "$(id_of tiny_a)")
     # Whatever it finds, each finding names a kind, its next step and the numbers' run.
     expect section "^diagnosis:$" "$s" &&
-        expect kind "^  \(diverging\|overfitting\|underfitting\|unstable\|plateau\|still improving\|not enough data yet\|no problem seen\)" "$s"
+        expect kind "^  \(diverging\|overfitting\|under-trained\|underfitting\|unstable\|plateau\|still improving\|not enough data yet\|no problem seen\)" "$s"
 }
 stage_runs_name_each_other() {
     tiny_preset "$tmp/b.ini" "$tmp/birds" 20 experiment.name=tiny_b experiment.threads=1 \
@@ -68,10 +70,23 @@ a_fixture_in_a_run_directory_reads_as_its_finding() {
         expect next "or weight decay (solver.weight_decay, 0.0005 now)" "$s" &&
         expect change "^    change: data.train_crop=resized  (f on the lab's Monitor writes it as preset tiny_a_augment)" "$s"
 }
+an_under_trained_head_says_so() {
+    # tiny_a's run as a last_layer run: a head on 64 features, 15 images x 2 views.
+    local d="$tmp/other/20260101-000000-stage1"
+    mkdir -p "$tmp/other"
+    cp -r "$runs/$(id_of tiny_a)" "$d"
+    cp tests/fixtures/diagnosis/undertrained_stage1.tsv "$d/metrics.tsv"
+    sed -i 's/^mode = scratch$/mode = last_layer/' "$d/preset.ini"
+    local s; s=$(section 20260101-000000-stage1 "$tmp/other")
+    expect under-trained "^  under-trained: train accuracy 69.0% vs test 67.7% at iteration 3600, .*a linear head on 64 features can fit all 30 training vectors (15 images x 2 views)$" "$s" &&
+        expect next "^    next: the learning rate is too low .*finelab lr-find" "$s" &&
+        expect change "^    change: solver.base_lr=<lr-find's suggestion>  (finelab lr-find $d/preset.ini finds it)$" "$s"
+}
 
 check a_diverging_run_says_so a_diverging_run_says_so
 check every_run_has_a_diagnosis every_run_has_a_diagnosis
 check stage_runs_name_each_other stage_runs_name_each_other
 check a_sweep_says_which_key_mattered a_sweep_says_which_key_mattered
 check a_fixture_in_a_run_directory_reads_as_its_finding a_fixture_in_a_run_directory_reads_as_its_finding
+check an_under_trained_head_says_so an_under_trained_head_says_so
 finish

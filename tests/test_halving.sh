@@ -76,6 +76,23 @@ lab_runs_it_as_one_job() {
     keys F10
 }
 
+# With a validation split every choice reads it: the rungs promote the best
+# validation passes (accuracy, then loss, then the lower candidate), no
+# curve holds a test pass, and the summary gives the winner's test figure.
+chosen_on_validation() {
+    "$FINELAB" run p.ini --runs-dir v --progress 0 --set data.val=0.34 >v.log 2>&1 || return 1
+    [ "$(states v)" = " 1 done; 3 pruned;" ] || { states v; return 1; }
+    ! grep -q "$(printf '\ttest\t')" v/*/metrics.tsv || return 1
+    local want got d
+    want=$(for d in v/*/; do
+        c=$(sed -n 's/^candidate = //p' "$d/status.ini")
+        awk -F'\t' -v c="$c" '$1==20 && $2=="val" {print c, $4, $3}' "$d/metrics.tsv"
+    done | sort -k2,2gr -k3,3g -k1,1n | head -2 | cut -d' ' -f1 | sort -n | tr '\n' ' ')
+    got=$(sed -n 's/.*at iteration 20: 2 of 4 go on: //p' v.log | sed 's/ ([^)]*)//g; s/,//g')
+    [ "$want" = "$got " ] || { echo "promoted '$got', best by validation '$want'"; return 1; }
+    grep -q "best: candidate [0-9]* (.*) val [0-9.]*%, test [0-9.]*%" v.log
+}
+
 refusals() {
     ! "$FINELAB" run p.ini --sweep-index 1 --runs-dir d >d.log 2>&1 &&
         grep -q "a halving sweep runs as a whole" d.log || return 1
@@ -89,5 +106,6 @@ refusals() {
 check whole_sweep whole_sweep
 check stopped_and_resumed stopped_and_resumed
 check lab_runs_it_as_one_job lab_runs_it_as_one_job
+check chosen_on_validation chosen_on_validation
 check refusals refusals
 finish

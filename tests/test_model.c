@@ -262,7 +262,7 @@ static void eval_agrees(const RunResult *run) {
     RunRow *rows;
     int nr;
     assert_int_equal(runstore_read_metrics(run->run_dir, &rows, &nr, NULL), ST_OK);
-    assert_true(rows[nr - 1].test);
+    assert_true(rows[nr - 1].heldout);
     assert_true(fabs(ev.loss - rows[nr - 1].loss) <= 1e-5 * fabs(rows[nr - 1].loss) + 1e-6);
     free(rows);
     int total = 0, correct = 0;

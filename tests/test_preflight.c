@@ -90,6 +90,19 @@ static void test_preflight_dataset_problems(void **state) {
     tiny(&p);
     testpreset_set(&p, "model.num_classes=2");
     expect_problem(&p, "model.num_classes", "2 is fewer than the 3 classes");
+    /* A validation fraction that leaves a class without validation images
+     * (3 training images a class: 0.1 x 3 rounds to 0), or without
+     * training images, is the key's problem, naming the class. */
+    tiny(&p);
+    testpreset_set(&p, "data.val=0.1");
+    expect_problem(&p, "data.val", "class 1 (");
+    expect_problem(&p, "data.val",
+                   "has 3 training images: a validation fraction of 0.1 gives it "
+                   "no validation image");
+    testpreset_set(&p, "data.val=0.9");
+    expect_problem(&p, "data.val", "leaves it none to train on");
+    testpreset_set(&p, "data.val=0.34");
+    assert_int_equal(preflight_check(&p, lab.runs, NULL, NULL), ST_OK);
 }
 
 static void test_preflight_weights_problems(void **state) {

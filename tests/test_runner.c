@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "engine/io/safetensors.h"
 #include "engine/synth/synth.h"
 #include "src/report/compare.h"
+#include "src/run/model.h"
 #include "src/run/runner.h"
 #include "tests/testlab.h"
 #include "tests/testpreset.h"
@@ -158,6 +160,81 @@ static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
     /* A finished run does not resume. */
     assert_int_equal(runner_resume(full.run_dir, lab.runs, NULL, &rest, &err), ST_STATE);
     assert_non_null(strstr(err.msg, "done"));
+}
+
+/* The validation pass that chose: the highest accuracy, then the lowest
+ * loss, the earliest on a tie (as the trainer keeps it). */
+static int best_val_iter(const RunRow *rows, int n) {
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (!rows[i].heldout) continue;
+        assert_true(rows[i].val); /* the curve is the validation split's only */
+        if (best < 0 || rows[i].accuracy > rows[best].accuracy ||
+            (rows[i].accuracy == rows[best].accuracy && rows[i].loss < rows[best].loss))
+            best = i;
+    }
+    assert_true(best >= 0);
+    return rows[best].iter;
+}
+
+static void test_runner_validation_split_chooses_and_tests_once(void **state) {
+    (void)state;
+    Preset p;
+    tiny(&p);
+    testpreset_set(&p, "data.val=0.34");
+    testpreset_set(&p, "solver.test_interval=4");
+    testpreset_set(&p, "solver.snapshot=4");
+    testpreset_set(&p, "solver.base_lr=0.05");
+    RunResult res;
+    Error err = {0};
+    assert_int_equal(runner_run(&p, "", lab.runs, NULL, &res, &err), ST_OK);
+    assert_int_equal(res.state, RUN_DONE);
+    assert_string_equal(res.heldout, "val");
+    RunStatus st;
+    assert_int_equal(runstore_read_status(res.run_dir, &st, NULL), ST_OK);
+    assert_string_equal(st.heldout, "val");
+    /* 2 of each class's 6 training images held out; the test split whole */
+    assert_int_equal(st.val_images, 6);
+    assert_int_equal(st.train_images, 12);
+    assert_int_equal(st.test_images, 18);
+    RunRow *rows;
+    int n;
+    assert_int_equal(runstore_read_metrics(res.run_dir, &rows, &n, NULL), ST_OK);
+    int best = best_val_iter(rows, n);
+    free(rows);
+    assert_int_equal(st.test_iter, best);
+    assert_true(st.test_accuracy >= 0 && fabs(st.test_accuracy - res.test_accuracy) < 1e-6);
+    /* The test figure is the weights of that pass, over the whole test
+     * split: what eval reads from the snapshot written there. */
+    char snap[1200];
+    snprintf(snap, sizeof snap, "%s/snapshots/iter_%d.safetensors", res.run_dir, best);
+    Model m;
+    ModelSource src = {.spec = res.run_dir, .runs_dir = lab.runs, .weights = snap};
+    assert_int_equal(model_open(&m, &src, &err), ST_OK);
+    ModelEval ev;
+    assert_int_equal(model_eval(&m, &ev, &err), ST_OK);
+    assert_int_equal(ev.n, 18);
+    assert_true(fabs((double)ev.correct / ev.n - st.test_accuracy) < 1e-6);
+    assert_true(fabs(ev.loss - st.test_loss) <= 1e-5 * st.test_loss + 1e-6);
+    model_eval_fini(&ev);
+    model_close(&m);
+    /* Stopped and resumed, the run chooses the same pass and tests it the
+     * same: the kept weights are in its snapshots. */
+    RunResult part, rest;
+    TestStopper stop = {.stop_after = 7};
+    RunnerCallbacks cb = testlab_stopper(&stop);
+    assert_int_equal(runner_run(&p, "", lab.runs, &cb, &part, &err), ST_OK);
+    assert_int_equal(part.state, RUN_STOPPED);
+    assert_int_equal(runner_resume(part.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
+    assert_int_equal(rest.state, RUN_DONE);
+    char *a = testlab_rows(res.run_dir), *b = testlab_rows(part.run_dir);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    RunStatus again;
+    assert_int_equal(runstore_read_status(part.run_dir, &again, NULL), ST_OK);
+    assert_int_equal(again.test_iter, st.test_iter);
+    assert_true(again.test_accuracy == st.test_accuracy && again.test_loss == st.test_loss);
 }
 
 static void test_runner_dead_process_reads_interrupted_and_resumes(void **state) {
@@ -339,7 +416,7 @@ static void write_weights(const char *path, const char *input) {
     safetensors_writer_destroy(w);
 }
 
-static void test_runner_input_conventions(void **state) {
+static void test_preflight_input_conventions(void **state) {
     (void)state;
     Preset p;
     tiny(&p);
@@ -351,32 +428,32 @@ static void test_runner_input_conventions(void **state) {
     Normalize n;
     const char *why;
     /* auto without a file: the manual keys (defaults: Caffe's means, bgr) */
-    assert_int_equal(runner_input(&p, NULL, &n, &why, NULL), ST_OK);
+    assert_int_equal(preflight_input(&p, NULL, &n, &why, NULL), ST_OK);
     assert_int_equal(n.bgr, 1);
     assert_true(n.mean[0] == 103.939f);
     assert_non_null(strstr(why, "no weights file"));
     /* auto with a file that says what it expects */
     assert_int_equal(preset_set(&p, "data.channel_order=rgb", NULL), ST_OK);
-    assert_int_equal(runner_input(&p, caffe_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(preflight_input(&p, caffe_file, &n, &why, NULL), ST_OK);
     assert_int_equal(n.bgr, 1);
     assert_non_null(strstr(why, "metadata"));
     /* auto with a file that does not: weights_format decides, auto = torchvision */
-    assert_int_equal(runner_input(&p, plain_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(preflight_input(&p, plain_file, &n, &why, NULL), ST_OK);
     assert_true(n.std[0] == 0.229f && n.bgr == 0);
     assert_int_equal(preset_set(&p, "model.weights_format=caffe", NULL), ST_OK);
-    assert_int_equal(runner_input(&p, plain_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(preflight_input(&p, plain_file, &n, &why, NULL), ST_OK);
     assert_true(n.bgr == 1 && n.scale == 1.0f);
     /* explicit choices win over the file */
     assert_int_equal(preset_set(&p, "data.normalize=torchvision", NULL), ST_OK);
-    assert_int_equal(runner_input(&p, caffe_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(preflight_input(&p, caffe_file, &n, &why, NULL), ST_OK);
     assert_int_equal(n.bgr, 0);
     assert_int_equal(preset_set(&p, "data.normalize=manual", NULL), ST_OK);
-    assert_int_equal(runner_input(&p, caffe_file, &n, &why, NULL), ST_OK);
+    assert_int_equal(preflight_input(&p, caffe_file, &n, &why, NULL), ST_OK);
     assert_int_equal(n.bgr, 0); /* channel_order = rgb set above */
     /* an unreadable file is named */
     assert_int_equal(preset_set(&p, "data.normalize=auto", NULL), ST_OK);
     Error err = {0};
-    assert_int_not_equal(runner_input(&p, "/nonexistent/w.safetensors", &n, &why, &err), ST_OK);
+    assert_int_not_equal(preflight_input(&p, "/nonexistent/w.safetensors", &n, &why, &err), ST_OK);
     assert_non_null(strstr(err.msg, "/nonexistent/w.safetensors"));
 }
 
@@ -607,11 +684,12 @@ int main(void) {
         cmocka_unit_test(test_runner_config_passes_the_init),
         cmocka_unit_test(test_runner_bad_files_leave_no_run),
         cmocka_unit_test(test_runner_stop_and_resume_equal_uninterrupted),
+        cmocka_unit_test(test_runner_validation_split_chooses_and_tests_once),
         cmocka_unit_test(test_runner_dead_process_reads_interrupted_and_resumes),
         cmocka_unit_test(test_runner_killed_queued_run_reads_interrupted),
         cmocka_unit_test(test_runner_finished_states_outlive_their_process),
         cmocka_unit_test(test_runner_sweep_labels_and_compare),
-        cmocka_unit_test(test_runner_input_conventions),
+        cmocka_unit_test(test_preflight_input_conventions),
         cmocka_unit_test(test_runner_augmentation_reaches_train_loader_only),
         cmocka_unit_test(test_runner_snapshot_records_input),
         cmocka_unit_test(test_runner_init_from_preset_name_takes_newest_done_run),

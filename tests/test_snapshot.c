@@ -99,6 +99,12 @@ static float *param_state(Trainer *t, size_t *count) {
     return all;
 }
 
+/* snapshot_check against a run of c, as trainer_restore and a resume check. */
+static Status check(const char *path, const TrainConfig *c, SnapshotState *st, Error *err) {
+    SnapshotSpec spec = trainer_snapshot_spec(c);
+    return snapshot_check(path, &spec, st, err);
+}
+
 static void test_snapshot_reads_back_the_trainers_state(void **state) {
     (void)state;
     TrainConfig c = tiny();
@@ -106,7 +112,7 @@ static void test_snapshot_reads_back_the_trainers_state(void **state) {
     SnapshotState st;
     Error err = {0};
     snap(path, sizeof path, "iter_6.safetensors");
-    assert_int_equal(snapshot_check(path, &c, &st, &err), ST_OK);
+    assert_int_equal(check(path, &c, &st, &err), ST_OK);
     assert_int_equal(st.iter, 6);
     assert_int_equal(st.current_step, 1); /* past stepvalue 3 */
     assert_int_equal(st.window_n, 3);     /* average_loss */
@@ -115,18 +121,18 @@ static void test_snapshot_reads_back_the_trainers_state(void **state) {
     assert_true(st.best_accuracy >= 0 && st.best_accuracy <= 1 && st.seconds > 0);
     snapshot_state_fini(&st);
     snap(path, sizeof path, "iter_4.safetensors");
-    assert_int_equal(snapshot_check(path, &c, &st, &err), ST_OK);
+    assert_int_equal(check(path, &c, &st, &err), ST_OK);
     assert_int_equal(st.iter, 4);
     snapshot_state_fini(&st);
     /* Another run's network is not this one's. */
     c.net.bilinear_dim = 128;
-    assert_int_equal(snapshot_check(path, &c, &st, &err), ST_SHAPE);
+    assert_int_equal(check(path, &c, &st, &err), ST_SHAPE);
     assert_non_null(strstr(err.msg, "tensor head.fc.weight has shape [3, 64]"));
     /* A second history for Adam's, which an SGD snapshot lacks, comes after
      * the type (the cause). */
     c = tiny();
     c.solver.type = SOLVER_ADAM;
-    assert_int_equal(snapshot_check(path, &c, &st, &err), ST_FORMAT);
+    assert_int_equal(check(path, &c, &st, &err), ST_FORMAT);
     assert_non_null(strstr(err.msg, "written by solver type SGD"));
 }
 
@@ -184,7 +190,7 @@ static void test_snapshot_damage_is_refused_and_changes_nothing(void **state) {
         d[i].apply(good, bad);
         SnapshotState st;
         Error err = {0};
-        Status s = snapshot_check(bad, &c, &st, &err);
+        Status s = check(bad, &c, &st, &err);
         printf("%-40s %s\n", d[i].name, err.msg);
         if (s == ST_OK) fail_msg("%s: accepted", d[i].name);
         if (!strstr(err.msg, bad)) fail_msg("%s: '%s' does not name the file", d[i].name, err.msg);

@@ -150,7 +150,7 @@ static void poll_once(const char *run_dir, int *last_iter, int *last_rows) {
     for (int i = 0; i < n; i++) {
         if (rows[i].iter != i + 1)
             fail_msg("row %d of %s reads iteration %d", i, path, rows[i].iter);
-        assert_int_equal(rows[i].test, (i + 1) % 10 == 0);
+        assert_int_equal(rows[i].heldout, (i + 1) % 10 == 0);
     }
     *last_rows = n;
     free(rows);

@@ -53,7 +53,7 @@ static void make_table(CompareTable *t) {
     add_row(t, "model.pooling", 0,
             (const char *const[]){"compact_ts", "bilinear", "compact_ts", "avg"}, NULL);
     add_row(t, "state", 1, (const char *const[]){"done", "done", "running", "failed"}, NULL);
-    add_row(t, "best test acc", 1, (const char *const[]){"84.50%", "74.20%", "-", "80.10%"},
+    add_row(t, "best held-out", 1, (const char *const[]){"84.50%", "74.20%", "-", "80.10%"},
             (const double[]){0.845, 0.742, NAN, 0.801});
     add_row(t, "final loss", 1, (const char *const[]){"0.5123", "0.9000", "-", "0.3000"}, NULL);
     add_row(t, "time", 1, (const char *const[]){"1m05s", "0m50s", "2m00s", "1m05s"},
@@ -88,7 +88,7 @@ static void test_table_plain_by_run_id(void **state) {
     TableView v = view();
     v.selected = -1; /* nothing highlighted */
     expect_table(&t, &v, 74, 5,
-                 " ↑run    resolution  pooling     state    best test acc  final loss   time\n"
+                 " ↑run    resolution  pooling     state    best held-out  final loss   time\n"
                  "  run-a         448  compact_ts  done            84.50%      0.5123  1m05s\n"
                  "  run-b         224  bilinear    done            74.20%      0.9000  0m50s\n"
                  "  run-c         336  compact_ts  running              -           -  2m00s\n"
@@ -111,7 +111,7 @@ static void test_table_sort_numeric_stable_missing_last(void **state) {
     v.sort_desc = 1;
     v.selected = -1;
     expect_table(&t, &v, 74, 5,
-                 "  run    resolution  pooling     state   ↓best test acc  final loss   time\n"
+                 "  run    resolution  pooling     state   ↓best held-out  final loss   time\n"
                  "  run-a         448  compact_ts  done            84.50%      0.5123  1m05s\n"
                  "  run-d         448  avg         failed          80.10%      0.3000  1m05s\n"
                  "  run-b         224  bilinear    done            74.20%      0.9000  0m50s\n"
@@ -136,7 +136,7 @@ static void test_table_sort_text(void **state) {
     v.sort_col = 1;
     v.selected = -1;
     expect_table(&t, &v, 74, 2,
-                 "  run    resolution ↑pooling     state   best test acc  final loss   time \n"
+                 "  run    resolution ↑pooling     state   best held-out  final loss   time \n"
                  "  run-d         448  avg         failed         80.10%      0.3000  1m05s ");
     compare_fini(&t);
 }
@@ -153,7 +153,7 @@ static void test_table_baseline_arrows_and_styles(void **state) {
     table_render(&g, 0, 0, 80, 5, &t, &v);
     gridcheck_expect(
         &g, "table",
-        " ↑run    resolution  pooling     state    best test acc  final loss   time      \n"
+        " ↑run    resolution  pooling     state    best held-out  final loss   time      \n"
         "  run-a       448 ▲  compact_ts  done          84.50% ▲    0.5123 ▼  1m05s ▲    \n"
         " =run-b       224    bilinear    done          74.20%      0.9000    0m50s      \n"
         "  run-c       336 ▲  compact_ts  running            -           -    2m00s ▲    \n"
@@ -199,7 +199,7 @@ static void test_table_selection(void **state) {
     table_render(&g, 0, 0, 80, 5, &t, &v);
     gridcheck_expect(
         &g, "table",
-        "  run   ↑resolution  pooling     state    best test acc  final loss   time      \n"
+        "  run   ↑resolution  pooling     state    best held-out  final loss   time      \n"
         "  run-b       224 ▼  bilinear    done          74.20% ▼    0.9000 ▲  0m50s ▼    \n"
         "> run-c       336 ▼  compact_ts  running            -           -    2m00s ▲    \n"
         " =run-a       448    compact_ts  done          84.50%      0.5123    1m05s      \n"
@@ -242,7 +242,7 @@ static void test_table_narrow_and_scrolled(void **state) {
     /* Scrolled two columns: the run id stays, ‹ says some are to the left. */
     v.scroll_col = 2;
     expect_table(&t, &v, 32, 3,
-                 " ↑run  ‹ state    best test acc›\n"
+                 " ↑run  ‹ state    best held-out›\n"
                  "  run-b  done            74.20% \n"
                  "  run-c  running              - ");
     /* A lone column wider than the space is cut with an ellipsis. */

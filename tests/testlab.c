@@ -39,7 +39,7 @@ char *testlab_rows(const char *run_dir) {
     size_t len = 0;
     out[0] = '\0';
     for (int i = 0; i < n; i++)
-        len += (size_t)sprintf(out + len, "%d %d %.9g %.9g %.9g\n", rows[i].iter, rows[i].test,
+        len += (size_t)sprintf(out + len, "%d %d %.9g %.9g %.9g\n", rows[i].iter, rows[i].heldout,
                                rows[i].loss, rows[i].accuracy, rows[i].lr);
     free(rows);
     return out;

@@ -53,9 +53,9 @@ static void handle_event(App *a, const BridgeEvent *ev) {
         app_load_runs(a);
         break;
     case BRIDGE_EV_ROW:
-        if (ev->row.phase == PHASE_TEST)
-            app_log(a, "iter %d: test accuracy %.2f%%, loss %.4f", ev->row.iter,
-                    100 * ev->row.accuracy, ev->row.loss);
+        if (ev->row.phase != PHASE_TRAIN)
+            app_log(a, "iter %d: %s accuracy %.2f%%, loss %.4f", ev->row.iter,
+                    train_phase_name(ev->row.phase), 100 * ev->row.accuracy, ev->row.loss);
         break;
     case BRIDGE_EV_LOG:
         if (strncmp(ev->text, "Iteration ", 10) != 0) app_log(a, "%s", ev->text);
@@ -64,7 +64,12 @@ static void handle_event(App *a, const BridgeEvent *ev) {
         if (!ev->run_dir[0]) { /* refused before its run directory was made */
             app_message(a, 1, "job %d did not start: %s", ev->job, ev->text);
             app_log(a, "job %d did not start: %s", ev->job, ev->text);
-        } else if (ev->state == RUN_DONE)
+        } else if (ev->state == RUN_DONE && strcmp(ev->heldout, "val") == 0)
+            app_message(a, 0,
+                        "%s done: final val accuracy %.2f%%, test %.2f%% (on the best "
+                        "validation pass's weights)",
+                        ev->run_dir, 100 * ev->accuracy, 100 * ev->test_accuracy);
+        else if (ev->state == RUN_DONE)
             app_message(a, 0, "%s done: final test accuracy %.2f%%", ev->run_dir,
                         100 * ev->accuracy);
         else
@@ -91,8 +96,9 @@ static void finish_headless(App *a, int print) {
         if (select(fd + 1, &rd, NULL, NULL, &tv) > 0) bridge_drain_wake(a->bridge);
         BridgeEvent ev;
         while (bridge_poll(a->bridge, &ev))
-            if (print && ev.kind == BRIDGE_EV_ROW && ev.row.phase == PHASE_TEST)
-                printf("iter %d: test accuracy %.2f%%\n", ev.row.iter, 100 * ev.row.accuracy);
+            if (print && ev.kind == BRIDGE_EV_ROW && ev.row.phase != PHASE_TRAIN)
+                printf("iter %d: %s accuracy %.2f%%\n", ev.row.iter, train_phase_name(ev.row.phase),
+                       100 * ev.row.accuracy);
             else if (print && ev.kind == BRIDGE_EV_FINISHED)
                 printf("%s: %s\n", ev.run_dir, runstore_state_name(ev.state));
         if (got_int) { /* Ctrl-C, or another finelab's stop: snapshot and stop */

@@ -129,7 +129,7 @@ static void comparescr_draw(App *a, TextGrid *g) {
         ys[ns] = malloc(sizeof(double) * (size_t)(n + 1));
         int m = 0;
         for (int i = 0; xs[ns] && ys[ns] && i < n; i++)
-            if (rows[i].test == !a->cmp_loss || (a->cmp_loss && !rows[i].test)) {
+            if (rows[i].heldout == !a->cmp_loss || (a->cmp_loss && !rows[i].heldout)) {
                 xs[ns][m] = rows[i].iter;
                 ys[ns][m++] = a->cmp_loss ? rows[i].loss : 100 * rows[i].accuracy;
             }
@@ -147,8 +147,15 @@ static void comparescr_draw(App *a, TextGrid *g) {
         ns++;
     }
     if (ch >= 4) {
-        snprintf(line, sizeof line, "%s by iteration, one mark per run (t: %s):",
-                 a->cmp_loss ? "train loss" : "test accuracy %", a->cmp_loss ? "accuracy" : "loss");
+        /* The runs' held-out split: val, test, or held-out when they differ. */
+        const char *held = t.n_runs ? runstatus_heldout_name(&t.runs[0].status) : "test";
+        for (int i = 1; i < t.n_runs; i++)
+            if (strcmp(runstatus_heldout_name(&t.runs[i].status), held) != 0) held = "held-out";
+        char what[48];
+        snprintf(what, sizeof what, "%s accuracy %%", held);
+        snprintf(line, sizeof line,
+                 "%s by iteration, one mark per run (t: %s):", a->cmp_loss ? "train loss" : what,
+                 a->cmp_loss ? "accuracy" : "loss");
         int x = textgrid_text(g, 0, cy, line, ST_TITLE);
         ChartGlyphs glyphs = a->utf8 ? a->glyphs : CHART_ASCII;
         chart_legend(g, x + 2, cy, glyphs, series, ns);

@@ -64,9 +64,9 @@ static void editor_dataset_counts(App *a) {
     Dataset ds;
     Error err = {0};
     a->edit_train = a->edit_test = a->edit_classes = -1;
-    if (preflight_dataset(&a->edit, 1, NULL, NULL, &ds, &err) == ST_OK) {
+    if (preflight_dataset(&a->edit, &ds, &err) == ST_OK) {
         a->edit_train = ds.n_train;
-        a->edit_test = ds.n_test;
+        a->edit_test = ds.n_test + ds.n_val; /* one cached view each, as test images */
         a->edit_classes = ds.num_classes;
     }
     dataset_fini(&ds);

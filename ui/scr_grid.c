@@ -3,7 +3,9 @@
  * the runs that share the preset name of the newest swept run (or of the
  * run selected on screen 3, when it belongs to a sweep); rows and columns
  * are two of the keys that vary among them, resolution x bilinear dim by
- * default as in the tutorial's table; cells show the best test accuracy
+ * default as in the tutorial's table; cells show the best held-out accuracy
+ * (the validation split's where the runs have one; the selected run's
+ * test figure is shown beside it below the table)
  * with heat shading. Enter opens the cell's run in the monitor. Under the
  * table, which swept key mattered most (src/report/importance.h).
  */
@@ -15,6 +17,7 @@
 #include "src/report/halving_cost.h"
 #include "src/report/importance.h"
 #include "src/report/pivot.h"
+#include "src/report/score.h"
 #include "ui/screen.h"
 #include "ui/term.h"
 
@@ -82,8 +85,11 @@ static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
     int k = importance_rank(labels, best, d->n, keys, IMPORTANCE_KEYS_MAX);
     char text[2048];
     importance_format(keys, k, text, sizeof text);
-    int x = textgrid_text(g, 0, y,
-                          "what mattered (range of the mean best accuracy per key): ", ST_TITLE);
+    char head[96];
+    int val = d->n && runstatus_has_val(&a->runs[d->run[0]].status);
+    snprintf(head, sizeof head,
+             "what mattered (range of the mean best %saccuracy per key): ", val ? "val " : "");
+    int x = textgrid_text(g, 0, y, head, ST_TITLE);
     textgrid_text(g, x, y, k ? text : "not enough runs with an accuracy yet", k ? 0 : ST_DIM);
 }
 
@@ -118,8 +124,8 @@ static void grid_draw(App *a, TextGrid *g) {
     a->grid_sel_col = v.sel_col;
     char line[1024];
     snprintf(line, sizeof line,
-             "Grid: sweep of %s, %d runs; best test accuracy per cell (r/c choose the keys)",
-             d.name, d.n);
+             "Grid: sweep of %s, %d runs; best %s accuracy per cell (r/c choose the keys)", d.name,
+             d.n, runstatus_heldout_name(&a->runs[d.run[0]].status));
     textgrid_text(g, 0, 0, line, ST_TITLE);
     grid_halving_line(a, &d, g);
     TextGrid pg;
@@ -132,7 +138,10 @@ static void grid_draw(App *a, TextGrid *g) {
     grid_importance(a, &d, g, g->h - 2);
     int r = pivot_selected_run(&p, &v);
     if (r >= 0) {
-        snprintf(line, sizeof line, "selected: %s (%s)", a->runs[r].id, a->runs[r].status.sweep);
+        char score[64];
+        score_line(&a->runs[r].status, score, sizeof score);
+        snprintf(line, sizeof line, "selected: %s (%s)  %s", a->runs[r].id, a->runs[r].status.sweep,
+                 score);
         textgrid_text(g, 0, g->h - 1, line, ST_DIM);
     }
     pivot_fini(&p);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "src/report/progress.h"
+#include "src/report/score.h"
 #include "src/report/relatives.h"
 #include "ui/screen.h"
 #include "ui/term.h"
@@ -119,7 +120,7 @@ static void monitor_draw(App *a, TextGrid *g) {
     char line[2048];
     double lr = 0, ips = 0, wait = 0;
     for (int i = n - 1; i >= 0; i--)
-        if (!rows[i].test) {
+        if (!rows[i].heldout) {
             lr = rows[i].lr;
             ips = rows[i].images_per_s;
             wait = rows[i].data_wait;
@@ -127,9 +128,9 @@ static void monitor_draw(App *a, TextGrid *g) {
         }
     RunProgress pr;
     progress_of(&st, &pr);
-    char eta_text[32], best[16] = "-", doing[96] = "";
+    char eta_text[32], best[64], doing[96] = "";
     progress_eta_text(pr.eta, eta_text, sizeof eta_text);
-    if (st.best_accuracy >= 0) snprintf(best, sizeof best, "%.2f%%", 100 * st.best_accuracy);
+    score_line(&st, best, sizeof best);
     if (st.state == RUN_RUNNING && strcmp(pr.phase, "train") != 0) /* what it does now */
         snprintf(doing, sizeof doing, "  %s %s%s%.0f%%", pr.phase, pr.count, pr.count[0] ? " " : "",
                  pr.fraction >= 0 ? 100 * pr.fraction : 0);
@@ -137,7 +138,7 @@ static void monitor_draw(App *a, TextGrid *g) {
     if (st.ranks > 1) snprintf(ranks, sizeof ranks, "  ranks = %d", st.ranks);
     snprintf(line, sizeof line,
              "%s  [%s]%s%s  iter %d/%d  lr %.3g  ETA %s  %.1f img/s  "
-             "data wait %.0f%%  best test %s",
+             "data wait %.0f%%  best %s",
              id, runstore_state_name(st.state), ranks, doing, st.iter, st.max_iter, lr, eta_text,
              ips, 100 * wait, best);
     textgrid_text(g, 0, 0, line, ST_TITLE);
@@ -160,9 +161,10 @@ static void monitor_draw(App *a, TextGrid *g) {
         s[k].y = malloc(sizeof(double) * (size_t)(n + 1));
         s[k].n = 0;
     }
-    /* 0 raw train loss, 1 smoothed train loss, 2 test loss, 3 train acc, 4 test acc */
+    /* 0 raw train loss, 1 smoothed train loss, 2 held-out loss, 3 train acc, 4 held-out acc
+     * (the validation split's where the run has one) */
     for (int i = 0; s[4].y && i < n; i++) {
-        if (rows[i].test) {
+        if (rows[i].heldout) {
             series_add(&s[2], rows[i].iter, rows[i].loss);
             series_add(&s[4], rows[i].iter, 100 * rows[i].accuracy);
         } else {
@@ -180,11 +182,11 @@ static void monitor_draw(App *a, TextGrid *g) {
     int side = g->w >= 150, cw = side ? g->w / 2 : g->w, ch = side ? body : body / 2;
     /* Lines tell train series apart (raw dotted, smoothed solid), and test
      * points carry their own mark in every glyph set. */
+    const char *held = runstatus_heldout_name(&st); /* "val" or "test" */
     ChartSeries loss[3] = {series_chart(&s[0], 7, ".", "raw"),
                            series_chart(&s[1], 1, "*", "smoothed"),
-                           series_chart(&s[2], 2, "o", "test")},
-                acc[2] = {series_chart(&s[3], 1, "*", "train"),
-                          series_chart(&s[4], 2, "o", "test")};
+                           series_chart(&s[2], 2, "o", held)},
+                acc[2] = {series_chart(&s[3], 1, "*", "train"), series_chart(&s[4], 2, "o", held)};
     loss[0].line = CHART_DOTTED;
     loss[2].mark_every = acc[1].mark_every = 1;
     if (a->ema <= 0) loss[1].label = NULL; /* not drawn */
@@ -255,6 +257,13 @@ static void monitor_fork(App *a) {
     if (!dir || !d || !p || relatives_diagnose(dir, 1, d, &err) || !(f = diagnosis_first_fork(d))) {
         app_message(a, err.msg[0] != 0, "%s",
                     err.msg[0] ? err.msg : "the diagnosis suggests no change");
+        goto done;
+    }
+    if (f->fork.lr_find) { /* its base_lr is the range test's, which the lab does not run yet */
+        app_message(a, 0,
+                    "%s: run finelab lr-find %s/preset.ini, then set solver.base_lr to its "
+                    "suggestion",
+                    diagnosis_kind_name(f->kind), dir);
         goto done;
     }
     snprintf(path, sizeof path, "%s/preset.ini", dir);

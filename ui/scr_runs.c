@@ -3,7 +3,8 @@
  * other finelab processes (read from their status files), with state,
  * progress bar, phase (what a running run is doing: dataset, weights,
  * cache, train, test, snapshot; src/report/progress.h), ETA, images/s and
- * best test accuracy, then (dim) the Slurm array tasks `finelab submit`
+ * best accuracy (src/report/score.h: the validation split's with the test
+ * split's beside it where the run has one), then (dim) the Slurm array tasks `finelab submit`
  * handed over that have no run yet, with Slurm's state; the engine's log
  * pane below. Stop, pause, resume, delete (asks) and fork act on the
  * selected run; Space marks runs for Compare.
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "src/report/progress.h"
+#include "src/report/score.h"
 #include "ui/screen.h"
 #include "ui/term.h"
 
@@ -33,12 +35,12 @@ static void runs_draw(App *a, TextGrid *g) {
     }
     /* Under RUNS_WIDE columns the bar and images/s give way, so that the
      * phase, ETA and best accuracy still fit at 80 columns. */
-    int wide = g->w >= RUNS_WIDE, idw = wide || g->w >= 86 ? 36 : g->w - 50 < 20 ? 20 : g->w - 50;
+    int wide = g->w >= RUNS_WIDE, idw = wide || g->w >= 90 ? 36 : g->w - 54 < 20 ? 20 : g->w - 54;
     if (wide)
-        snprintf(line, sizeof line, "  %-36s %-11s %-22s %-17s %7s %8s %8s  %s", "run", "state",
+        snprintf(line, sizeof line, "  %-36s %-11s %-22s %-17s %7s %8s %11s  %s", "run", "state",
                  "progress", "phase", "ETA", "img/s", "best", "sweep");
     else
-        snprintf(line, sizeof line, "  %-*s %-11s %-17s %7s %8s  %s", idw, "run", "state", "phase",
+        snprintf(line, sizeof line, "  %-*s %-11s %-17s %7s %11s  %s", idw, "run", "state", "phase",
                  "ETA", "best", "sweep");
     textgrid_text(g, 0, 2, line, ST_HEADER);
     int log_rows = g->h >= 30 ? 8 : 5, rows = g->h - 4 - log_rows;
@@ -48,12 +50,12 @@ static void runs_draw(App *a, TextGrid *g) {
         const RunStatus *s = &e->status;
         RunProgress pr;
         progress_of(s, &pr);
-        char bar[96] = "", eta[32], best[16] = "-", iter[64];
+        char bar[96] = "", eta[32], best[64], iter[64];
         int filled = pr.fraction >= 0 ? (int)(pr.fraction * 20 + 0.5) : 0;
         for (int k = 0; k < 20; k++)
             strcat(bar, k < filled ? (a->utf8 ? "█" : "#") : (a->utf8 ? "░" : "-"));
         progress_eta_text(pr.eta, eta, sizeof eta);
-        if (s->best_accuracy >= 0) snprintf(best, sizeof best, "%.2f%%", 100 * s->best_accuracy);
+        score_short(s, best, sizeof best);
         snprintf(iter, sizeof iter, "%s %s", s->state == RUN_RUNNING ? pr.phase : "iter", pr.count);
         snprintf(line, sizeof line, "%c %-*.*s %-11s ", e->marked ? '*' : ' ', idw, idw, e->id,
                  runstore_state_name(s->state));
@@ -61,10 +63,10 @@ static void runs_draw(App *a, TextGrid *g) {
         int x = textgrid_text(g, 0, 3 + i - top, line, style);
         if (wide) {
             x += textgrid_text(g, x, 3 + i - top, bar, style ? style : ST_SERIES_MAX - 6);
-            snprintf(line, sizeof line, "  %-17s %7s %8.1f %8s  %s", iter, eta, s->images_per_s,
+            snprintf(line, sizeof line, "  %-17s %7s %8.1f %11s  %s", iter, eta, s->images_per_s,
                      best, s->sweep);
         } else {
-            snprintf(line, sizeof line, "%-17s %7s %8s  %s", iter, eta, best, s->sweep);
+            snprintf(line, sizeof line, "%-17s %7s %11s  %s", iter, eta, best, s->sweep);
         }
         x += textgrid_text(g, x, 3 + i - top, line, style);
         for (; style && x < g->w; x++) textgrid_put(g, x, 3 + i - top, " ", style);

@@ -620,6 +620,76 @@ static Status dataset_index_split(Dataset *ds, Error *err) {
     return ST_OK;
 }
 
+/* Class c's training items (in item order) into m; returns how many. */
+static int dataset_class_train(const Dataset *ds, int c, int *m) {
+    int n = 0;
+    for (int i = 0; i < ds->n_train; i++)
+        if (ds->items[ds->train[i]].label == c) m[n++] = ds->train[i];
+    return n;
+}
+
+/* How many of a class's n training images go to validation, or an error
+ * naming the class when that leaves either side empty. */
+static Status dataset_val_count(const Dataset *ds, int c, int n, double fraction, int *k,
+                                Error *err) {
+    *k = (int)(fraction * n + 0.5);
+    const char *name = ds->class_names ? ds->class_names[c] : "?";
+    if (*k == 0)
+        return error_set(err, ST_ARG,
+                         "%s: class %d (%s) has %d training image%s: a validation fraction of %g "
+                         "gives it no validation image",
+                         ds->root, c + 1, name, n, n == 1 ? "" : "s", fraction);
+    if (*k == n)
+        return error_set(err, ST_ARG,
+                         "%s: class %d (%s) has %d training image%s: a validation fraction of %g "
+                         "leaves it none to train on",
+                         ds->root, c + 1, name, n, n == 1 ? "" : "s", fraction);
+    return ST_OK;
+}
+
+Status dataset_split_val(Dataset *ds, double fraction, uint64_t seed, Error *err) {
+    if (!(fraction > 0 && fraction < 1))
+        return error_set(err, ST_ARG, "validation fraction %g is not between 0 and 1", fraction);
+    int *m = malloc(sizeof(int) * (size_t)(ds->n_train ? ds->n_train : 1));
+    char *pick = calloc((size_t)ds->n_items + 1, 1);
+    int *val = malloc(sizeof(int) * (size_t)(ds->n_train ? ds->n_train : 1));
+    Status s = m && pick && val ? ST_OK : error_set(err, ST_NOMEM, "out of memory");
+    for (int c = 0; c < ds->num_classes && !s; c++) {
+        int n = dataset_class_train(ds, c, m), k;
+        if (n == 0) continue;
+        if ((s = dataset_val_count(ds, c, n, fraction, &k, err))) break;
+        Rng r; /* a stream of its own: the train/test split's is seed x golden + c */
+        rng_seed(&r, (seed ^ 0x76616C5F73706C74ULL) * 0xBF58476D1CE4E5B9ULL + (uint64_t)c);
+        for (int i = 0; i < k; i++) { /* a partial Fisher-Yates: the first k drawn */
+            int j = i + (int)rng_below(&r, (uint32_t)(n - i));
+            int t = m[i];
+            m[i] = m[j];
+            m[j] = t;
+            pick[m[i]] = 1;
+        }
+    }
+    if (!s) {
+        int nt = 0, nv = 0;
+        for (int i = 0; i < ds->n_train; i++) {
+            int it = ds->train[i];
+            if (pick[it])
+                val[nv++] = it;
+            else
+                ds->train[nt++] = it;
+            ds->items[it].val = pick[it];
+        }
+        free(ds->val);
+        ds->val = val;
+        ds->n_val = nv;
+        ds->n_train = nt;
+        val = NULL;
+    }
+    free(m);
+    free(pick);
+    free(val);
+    return s;
+}
+
 /* --- public -------------------------------------------------------------------- */
 
 static const char *const format_names[] = {"auto", "cub", "folder", "list"};
@@ -680,6 +750,21 @@ Status dataset_open(Dataset *ds, const char *path, const DatasetOptions *opt, Er
     return st;
 }
 
+Status dataset_probe(Dataset *ds, const DatasetOptions *opt, Error *err) {
+    free(ds->train);
+    free(ds->val);
+    free(ds->test);
+    ds->train = ds->val = ds->test = NULL;
+    ds->n_train = ds->n_val = ds->n_test = 0;
+    for (int i = 0; i < ds->n_items; i++) ds->items[i].val = 0;
+    Status st = dataset_check_images(ds, opt, err);
+    if (!st && opt->train_fraction >= 0)
+        st = dataset_random_split(ds, opt->train_fraction, opt->seed, err);
+    if (!st) st = dataset_index_split(ds, err);
+    if (st) dataset_fini(ds);
+    return st;
+}
+
 void dataset_fini(Dataset *ds) {
     if (!ds) return;
     for (int i = 0; i < ds->n_items; i++) free(ds->items[i].path);
@@ -689,6 +774,7 @@ void dataset_fini(Dataset *ds) {
     free(ds->class_names);
     free(ds->class_text);
     free(ds->train);
+    free(ds->val);
     free(ds->test);
     free(ds->root);
     memset(ds, 0, sizeof *ds);

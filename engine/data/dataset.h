@@ -38,6 +38,7 @@ typedef struct DatasetItem {
     char *path;    /* full path of the image file */
     int label;     /* class index, 0-based */
     int train;     /* 1 in the training split, 0 in the test split */
+    int val;       /* 1 when held out of the training split for validation */
     int w, h;      /* image size from the JPEG header */
     int has_bbox;  /* 1 when bbox holds the object's box */
     float bbox[4]; /* x, y, width, height in pixels (CUB's convention) */
@@ -62,7 +63,8 @@ typedef struct Dataset {
     char *class_text;   /* the list format's names "class_<i>", one block they point into */
     DatasetItem *items; /* n_items usable images, in file order */
     int n_items;
-    int *train, n_train; /* indices into items */
+    int *train, n_train; /* indices into items: the training split less validation */
+    int *val, n_val;     /* the validation split (dataset_split_val; none by default) */
     int *test, n_test;
     int n_skipped; /* images left out as unreadable (skip mode) */
 } Dataset;
@@ -74,6 +76,21 @@ const char *dataset_format_name(DatasetFormat f);
 /* Opens the dataset at path. On error ds is left empty (dataset_fini is
  * safe) and err names the file, line and problem. */
 Status dataset_open(Dataset *ds, const char *path, const DatasetOptions *opt, Error *err);
+/* Probes every image of a dataset opened with index_only (opt as given to
+ * dataset_open, index_only ignored), leaving out unreadable ones or
+ * failing on the first as dataset_open would, and makes the split again
+ * over the images kept: ds is then what dataset_open without index_only
+ * gives (a validation split is dropped; make it again). On error ds is
+ * left empty, as dataset_open leaves it. */
+Status dataset_probe(Dataset *ds, const DatasetOptions *opt, Error *err);
+/* Holds out fraction (0 < fraction < 1) of each class's training images
+ * for validation: per class, round(fraction x its training images) drawn
+ * with seed (its own stream, apart from the train / test split's), so the
+ * same seed picks the same images whatever else changes. ds->train loses
+ * them and ds->val gets them, both in item order. ST_ARG naming the class
+ * when a class with training images would keep none for training or get
+ * none for validation; ds is unchanged then. */
+Status dataset_split_val(Dataset *ds, double fraction, uint64_t seed, Error *err);
 /* Frees everything ds owns; ds may be NULL or empty. */
 void dataset_fini(Dataset *ds);
 

@@ -175,6 +175,14 @@ void featcache_batch(FeatCache *fc, int64_t k, int B, int shuffle, uint64_t seed
     }
 }
 
+void featcache_slice(const FeatCache *fc, int64_t first, int count, Tensor *x, int *labels) {
+    CHECK(first >= 0 && count >= 0 && first + count <= fc->n);
+    x->n = count;
+    memcpy(x->data, fc->feats + (size_t)first * fc->dim,
+           sizeof(float) * (size_t)count * (size_t)fc->dim);
+    memcpy(labels, fc->labels + first, sizeof(int) * (size_t)count);
+}
+
 void featcache_fini(FeatCache *fc) {
     if (!fc) return;
     free(fc->feats);

@@ -51,6 +51,10 @@ Status featcache_build(FeatCache *fc, Net *net, const Dataset *ds, const int *it
  * with seed when shuffle) into x (B x dim x 1 x 1) and labels. */
 void featcache_batch(FeatCache *fc, int64_t k, int B, int shuffle, uint64_t seed, Tensor *x,
                      int *labels);
+/* Copies samples [first, first + count) in stored order (count <= the
+ * batch x holds) into x (count x dim x 1 x 1) and labels: a held-out pass
+ * that reads each sample once, its last batch short. */
+void featcache_slice(const FeatCache *fc, int64_t first, int count, Tensor *x, int *labels);
 void featcache_fini(FeatCache *fc);
 
 #endif

@@ -52,8 +52,8 @@ static char *snapshot_window_text(const SnapshotState *st) {
     return text;
 }
 
-Status snapshot_write(const char *path, Param *const *ps, int n, SolverType type, const char *input,
-                      const SnapshotState *st, Error *err) {
+Status snapshot_write(const char *path, Param *const *ps, int n, const float *const *best,
+                      SolverType type, const char *input, const SnapshotState *st, Error *err) {
     SafeTensorsWriter *w = safetensors_writer_create();
     char *win = snapshot_window_text(st);
     Status s = w && win ? ST_OK : ST_NOMEM;
@@ -67,6 +67,8 @@ Status snapshot_write(const char *path, Param *const *ps, int n, SolverType type
         snprintf(name, sizeof name, "%s.history2", ps[i]->name);
         if (!s && ps[i]->history2.data) /* only the trained parameters of AdaDelta, Adam */
             s = safetensors_writer_add(w, name, shape, nd, ps[i]->history2.data);
+        snprintf(name, sizeof name, "%s.best", ps[i]->name);
+        if (!s && best && best[i]) s = safetensors_writer_add(w, name, shape, nd, best[i]);
     }
     struct {
         const char *key;
@@ -80,6 +82,8 @@ Status snapshot_write(const char *path, Param *const *ps, int n, SolverType type
         {"display_seen", (double)st->display_seen, 1},
         {"seconds", st->seconds, 0},
         {"best_accuracy", st->best_accuracy, 0},
+        {"best_loss", st->best_loss, 0},
+        {"best_iter", st->best_iter, 1},
         {"last_test_iter", st->last_test_iter, 1},
         /* With ranks, more than iter x iter_size: a resume with any
          * number of ranks goes on there. */
@@ -127,7 +131,7 @@ static Status snapshot_num(const SafeTensors *st, const char *key, double lo, do
 }
 
 /* The format and the solver type: whose state this is. */
-static Status snapshot_check_kind(const SafeTensors *st, const TrainConfig *cfg, Error *err) {
+static Status snapshot_check_kind(const SafeTensors *st, const SnapshotSpec *spec, Error *err) {
     const char *path = safetensors_path(st), *fmt = safetensors_meta(st, "format");
     if (!fmt)
         return error_set(err, ST_FORMAT, "%s: not a finelab snapshot (no format in its metadata)",
@@ -137,7 +141,7 @@ static Status snapshot_check_kind(const SafeTensors *st, const TrainConfig *cfg,
                          path, fmt, snapshot_format);
     /* Snapshots from before solver types are SGD's. */
     const char *type = safetensors_meta(st, "solver");
-    const char *want = solver_type_name(cfg->solver.type);
+    const char *want = solver_type_name(spec->type);
     if (strcmp(type ? type : "SGD", want) != 0)
         return error_set(err, ST_FORMAT,
                          "%s: written by solver type %.40s, and this run's [solver] type is %s: "
@@ -177,11 +181,12 @@ static Status snapshot_window(const SafeTensors *st, int average_loss, SnapshotS
 }
 
 /* Every state value, each in the range a run of cfg can reach. */
-static Status snapshot_state(const SafeTensors *st, const TrainConfig *cfg, SnapshotState *out,
+static Status snapshot_state(const SafeTensors *st, const SnapshotSpec *spec, SnapshotState *out,
                              Error *err) {
     const char *path = safetensors_path(st);
     const double big = 9007199254740992.0; /* 2^53: counts that stay exact in a double */
     double iter, step, smoothed, correct, seen, seconds, best, last_test, batches;
+    double best_loss = -1, best_iter = -1;
     /* Not bounded by max_iter: a run whose preset.ini was edited down
      * resumes from past its end and finishes at once, as before. */
     Status s = snapshot_num(st, "iter", 0, 1e9, 1, &iter, err);
@@ -191,7 +196,7 @@ static Status snapshot_state(const SafeTensors *st, const TrainConfig *cfg, Snap
     if (named >= 0 && named != (int)iter)
         return error_set(err, ST_FORMAT, "%s: its metadata says iteration %d, its name %d", path,
                          (int)iter, named);
-    if ((s = snapshot_num(st, "current_step", 0, cfg->solver.n_stepvalue, 1, &step, err)) ||
+    if ((s = snapshot_num(st, "current_step", 0, spec->n_stepvalue, 1, &step, err)) ||
         (s = snapshot_num(st, "smoothed_loss", -HUGE_VAL, HUGE_VAL, 0, &smoothed, err)) ||
         (s = snapshot_num(st, "display_correct", 0, big, 1, &correct, err)) ||
         (s = snapshot_num(st, "display_seen", correct, big, 1, &seen, err)) ||
@@ -202,10 +207,15 @@ static Status snapshot_state(const SafeTensors *st, const TrainConfig *cfg, Snap
     if (best < 0 && best != -1)
         return error_set(err, ST_FORMAT, "%s: metadata best_accuracy = %g is neither -1 nor 0..1",
                          path, best);
+    /* Snapshots from before the validation split have neither. */
+    if (safetensors_meta(st, "best_iter") &&
+        ((s = snapshot_num(st, "best_iter", -1, iter, 1, &best_iter, err)) ||
+         (s = snapshot_num(st, "best_loss", -1, HUGE_VAL, 0, &best_loss, err))))
+        return s;
     /* Snapshots from before MPI have no batches_done: one process used
      * iter x iter_size sub-batches. */
     if (!safetensors_meta(st, "batches_done"))
-        batches = iter * cfg->solver.iter_size;
+        batches = iter * spec->iter_size;
     else if ((s = snapshot_num(st, "batches_done", iter, big, 1, &batches, err)))
         return s;
     *out = (SnapshotState){.iter = (int)iter,
@@ -215,9 +225,11 @@ static Status snapshot_state(const SafeTensors *st, const TrainConfig *cfg, Snap
                            .display_seen = (int64_t)seen,
                            .seconds = seconds,
                            .best_accuracy = best,
+                           .best_loss = best_loss,
+                           .best_iter = (int)best_iter,
                            .last_test_iter = (int)last_test,
                            .batches_done = (int64_t)batches};
-    return snapshot_window(st, cfg->average_loss < 1 ? 1 : cfg->average_loss, out, err);
+    return snapshot_window(st, spec->average_loss < 1 ? 1 : spec->average_loss, out, err);
 }
 
 /* Tensor name of st: present, a float dtype, exactly the shape want. */
@@ -242,37 +254,40 @@ static Status snapshot_tensor(const SafeTensors *st, const char *name, const Net
 }
 
 /* Every tensor a restore reads: each parameter and its history, and its
- * second history where the solver keeps one for it (the trained ones). */
-static Status snapshot_tensors(const SafeTensors *st, const TrainConfig *cfg, Error *err) {
-    NetConfig net = cfg->net;
-    if (net.num_classes <= 0 && cfg->ds) net.num_classes = cfg->ds->num_classes;
-    if (net.num_classes <= 0)
+ * second history where the solver keeps one for it (the trained ones), and
+ * its best value where the run keeps one (best: the trained ones). */
+static Status snapshot_tensors(const SafeTensors *st, const SnapshotSpec *spec, int best,
+                               Error *err) {
+    const NetConfig *net = &spec->net;
+    if (net->num_classes <= 0)
         return error_set(err, ST_ARG, "%s: no number of classes to check the classifier against",
                          safetensors_path(st));
     NetParamShape want[NET_PARAMS];
-    net_param_shapes(&net, want);
-    int two = solver_histories(cfg->solver.type) > 1;
+    net_param_shapes(net, want);
+    int two = solver_histories(spec->type) > 1;
     Status s = ST_OK;
     for (int i = 0; i < NET_PARAMS && !s; i++) {
-        int trained = !net.freeze_backbone || strncmp(want[i].name, "features.", 9) != 0;
+        int trained = !net->freeze_backbone || strncmp(want[i].name, "features.", 9) != 0;
         char name[96];
         s = snapshot_tensor(st, want[i].name, &want[i], err);
         snprintf(name, sizeof name, "%.63s.history", want[i].name);
         if (!s) s = snapshot_tensor(st, name, &want[i], err);
         snprintf(name, sizeof name, "%.63s.history2", want[i].name);
         if (!s && two && trained) s = snapshot_tensor(st, name, &want[i], err);
+        snprintf(name, sizeof name, "%.63s.best", want[i].name);
+        if (!s && best && trained) s = snapshot_tensor(st, name, &want[i], err);
     }
     return s;
 }
 
-Status snapshot_check(const char *path, const TrainConfig *cfg, SnapshotState *out, Error *err) {
+Status snapshot_check(const char *path, const SnapshotSpec *spec, SnapshotState *out, Error *err) {
     memset(out, 0, sizeof *out);
     SafeTensors *st;
     Status s = safetensors_open(path, &st, err);
     if (s) return s;
     SnapshotState got = {0};
-    if (!(s = snapshot_check_kind(st, cfg, err)) && !(s = snapshot_state(st, cfg, &got, err)))
-        s = snapshot_tensors(st, cfg, err);
+    if (!(s = snapshot_check_kind(st, spec, err)) && !(s = snapshot_state(st, spec, &got, err)))
+        s = snapshot_tensors(st, spec, spec->best && got.best_iter >= 0, err);
     safetensors_close(st);
     if (s)
         snapshot_state_fini(&got);

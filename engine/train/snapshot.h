@@ -4,8 +4,10 @@
  *
  * A snapshot is a safetensors file holding every parameter (`<name>`) and
  * its solver history (`<name>.history`, and `<name>.history2` for the
- * trained parameters of a solver that keeps two) as F32 tensors in
- * PyTorch's shapes; its metadata holds format = finelab-snapshot-1, the
+ * trained parameters of a solver that keeps two), and in a run with a
+ * validation split the trained parameters' values at the best validation
+ * pass (`<name>.best`, once there was one), as F32 tensors in PyTorch's
+ * shapes; its metadata holds format = finelab-snapshot-1, the
  * solver type, the input convention and the trainer's state
  * (SnapshotState) as numbers in text.
  *
@@ -28,8 +30,8 @@
 
 #include "engine/base/error.h"
 #include "engine/base/param.h"
+#include "engine/nn/net.h"
 #include "engine/train/solver.h"
-#include "engine/train/trainer.h"
 
 /* What a trainer needs besides the tensors to go on as if it had never
  * stopped. */
@@ -41,8 +43,10 @@ typedef struct SnapshotState {
     int window_n;                          /* 0..min(iter, average_loss) */
     int64_t display_correct, display_seen; /* since the last display row */
     double seconds;                        /* training wall time so far */
-    double best_accuracy;                  /* -1 before any test */
-    int last_test_iter;                    /* -1 before any test */
+    double best_accuracy;                  /* best held-out accuracy, -1 before any pass */
+    double best_loss;                      /* that pass's loss (-1 before any; older files) */
+    int best_iter;                         /* its iteration (-1 before any; older files) */
+    int last_test_iter;                    /* the last held-out pass, -1 before any */
     int64_t batches_done;                  /* sub-batches of the data sequence used */
 } SnapshotState;
 
@@ -53,20 +57,33 @@ void snapshot_path(char *out, size_t cap, const char *dir, int iter);
  * a temporary file being written or anything else is not a snapshot. */
 int snapshot_name_iter(const char *name);
 
-/* Writes the n params with their histories (history2 where allocated),
- * solver type, input (the convention the weights expect) and st to path,
- * atomically (safetensors_writer_write). st->window is only read. */
-Status snapshot_write(const char *path, Param *const *ps, int n, SolverType type, const char *input,
-                      const SnapshotState *st, Error *err);
+/* What a snapshot is checked against (trainer_snapshot_spec makes it for
+ * a run's configuration). */
+typedef struct SnapshotSpec {
+    NetConfig net;   /* the run's network; num_classes > 0 */
+    SolverType type; /* the solver type that may resume it */
+    int n_stepvalue; /* multistep's steps (current_step's range) */
+    int iter_size;   /* sub-batches an iteration took, for older files */
+    int average_loss;
+    int best; /* the run keeps its best validation weights (<name>.best) */
+} SnapshotSpec;
 
-/* Checks the snapshot at path against a run of cfg (its network, solver
- * and average_loss; num_classes from cfg->ds when cfg->net says 0),
- * reading only its header, and on success fills *st (free with
+/* Writes the n params with their histories (history2 where allocated),
+ * best (NULL, or n entries: best[i] the values kept for ps[i] as
+ * `<name>.best`, NULL where none), solver type, input (the convention the
+ * weights expect) and st to path, atomically (safetensors_writer_write).
+ * st->window is only read. */
+Status snapshot_write(const char *path, Param *const *ps, int n, const float *const *best,
+                      SolverType type, const char *input, const SnapshotState *st, Error *err);
+
+/* Checks the snapshot at path against spec, reading only its header
+ * (with spec->best and a best pass recorded, the trained parameters'
+ * `.best` tensors too), and on success fills *st (free with
  * snapshot_state_fini). On failure *st needs no fini and err says what is
  * wrong: ST_IO unreadable, ST_FORMAT malformed or not this run's (another
  * solver type, a missing tensor, a value out of range), ST_SHAPE a tensor
  * of the wrong shape. Nothing else is touched either way. */
-Status snapshot_check(const char *path, const TrainConfig *cfg, SnapshotState *st, Error *err);
+Status snapshot_check(const char *path, const SnapshotSpec *spec, SnapshotState *st, Error *err);
 /* Frees what snapshot_check allocated in st; st may be zeroed. */
 void snapshot_state_fini(SnapshotState *st);
 

@@ -23,20 +23,22 @@
 #include "engine/data/dataset.h"
 #include "engine/data/loader.h"
 #include "engine/nn/net.h"
+#include "engine/train/snapshot.h"
 #include "engine/train/solver.h"
 
-/* What a run is doing. Metrics rows are PHASE_TRAIN or PHASE_TEST;
- * progress reports (TrainProgress) name every phase. */
+/* What a run is doing. Metrics rows are PHASE_TRAIN, PHASE_VAL or
+ * PHASE_TEST; progress reports (TrainProgress) name every phase. */
 typedef enum TrainPhase {
     PHASE_TRAIN,    /* iterations */
-    PHASE_TEST,     /* a test pass */
+    PHASE_TEST,     /* a pass over the test split */
     PHASE_WEIGHTS,  /* loading the backbone or init_from weights */
     PHASE_CACHE,    /* the feature cache: the frozen backbone over every view */
     PHASE_SNAPSHOT, /* writing a snapshot */
+    PHASE_VAL,      /* a pass over the validation split */
     PHASE_COUNT
 } TrainPhase;
 
-/* "train", "test", "weights", "cache", "snapshot". */
+/* "train", "test", "weights", "cache", "snapshot", "val". */
 const char *train_phase_name(TrainPhase p);
 
 /* How far the current phase is: done of total units (iterations, images,
@@ -57,6 +59,9 @@ typedef struct TrainRow {
     double seconds;      /* wall time since the run (or its first segment) started */
     double images_per_s; /* train: throughput of the interval; test: of the pass */
     double data_wait;    /* share of the interval spent waiting for the loader (0..1) */
+    int weights_iter;    /* held-out rows: the iteration whose weights the pass used (iter,
+                          * except for the test pass of a run with a validation split, which
+                          * uses the best validation pass's) */
 } TrainRow;
 
 typedef struct TrainCallbacks {
@@ -123,6 +128,12 @@ TrainConfig trainer_config_default(void);
  * weight files), so whoever rebuilds a trained net must use it. */
 uint64_t trainer_pool_seed(uint64_t seed);
 
+/* What snapshot_check checks a snapshot of a run of cfg against: its
+ * network (num_classes from cfg->ds when cfg->net says 0), solver type,
+ * multistep steps, iter_size, average_loss, and whether it keeps the best
+ * validation weights (the dataset has a validation split). */
+SnapshotSpec trainer_snapshot_spec(const TrainConfig *cfg);
+
 /* Builds the net, loads weights, opens loaders. NULL with err set. */
 Trainer *trainer_create(const TrainConfig *cfg, const TrainCallbacks *cb, Error *err);
 /* Builds the feature cache when the run uses one and it is not built yet
@@ -157,7 +168,7 @@ Status trainer_run(Trainer *t, double *final_acc, Error *err);
 /* Writes a snapshot of the current state into the snapshot directory. */
 Status trainer_snapshot(Trainer *t, Error *err);
 int trainer_iter(const Trainer *t);
-/* Best test accuracy so far (-1 before any test). */
+/* Best held-out accuracy so far (-1 before any held-out pass). */
 double trainer_best_accuracy(const Trainer *t);
 Net *trainer_net(Trainer *t);
 void trainer_destroy(Trainer *t);

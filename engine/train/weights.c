@@ -91,6 +91,26 @@ Status weights_load(Param *const *ps, int n, const char *path, int with_history,
     return s;
 }
 
+Status weights_load_extra(Param *const *ps, int n, const char *path, const char *suffix,
+                          float *const *into, Error *err) {
+    SafeTensors *st;
+    Status s = safetensors_open(path, &st, err);
+    if (s) return s;
+    for (int pass = 0; pass < 2 && !s; pass++) /* every check before any read */
+        for (int i = 0; i < n && !s; i++) {
+            if (!into[i]) continue;
+            int64_t want[4];
+            int nd = weights_shape(ps[i], want);
+            char name[96];
+            snprintf(name, sizeof name, "%s%s", ps[i]->name, suffix);
+            size_t count = tensor_count(&ps[i]->value);
+            s = pass == 0 ? weights_check_one(st, name, count, want, nd, err)
+                          : safetensors_read_f32(st, name, into[i], count, err);
+        }
+    safetensors_close(st);
+    return s;
+}
+
 /* "features.<digits>.weight" or "features.<digits>.bias", nothing more. */
 static int weights_is_backbone(const char *name) {
     const char *p = name;

@@ -25,6 +25,13 @@ int weights_shape(const Param *p, int64_t shape[4]);
  * tensor, ST_SHAPE one of the wrong shape; nothing is read then. */
 Status weights_load(Param *const *ps, int n, const char *path, int with_history, Error *err);
 
+/* Loads, for each of the n params whose into[i] is not NULL, the tensor
+ * `<name><suffix>` (a snapshot's `.best` values) into into[i], checked
+ * first as weights_load checks (nothing is read when one is missing or
+ * has another shape). */
+Status weights_load_extra(Param *const *ps, int n, const char *path, const char *suffix,
+                          float *const *into, Error *err);
+
 /* Checks, reading only the header of the safetensors file at path, that
  * weights_load would take from it every parameter of a network of cfg
  * (backbone_only: the `features.<i>` tensors alone): each present with the

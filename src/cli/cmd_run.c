@@ -79,9 +79,13 @@ static void run_on_start(void *ctx, const char *dir, const RunStatus *st) {
 static void run_on_row(void *ctx, const TrainRow *r, const RunStatus *st) {
     RunPrint *rp = ctx;
     rp->last_line = timer_now();
-    if (r->phase == PHASE_TEST) {
-        printf("iter %6d  test   accuracy %6.2f%%  loss %.4f\n", r->iter, 100 * r->accuracy,
-               r->loss);
+    if (r->phase == PHASE_TEST && runstatus_has_val(st)) {
+        printf("iter %6d  test   accuracy %6.2f%%  loss %.4f  (the test split once, on the "
+               "weights of iteration %d: the best validation pass)\n",
+               r->iter, 100 * r->accuracy, r->loss, r->weights_iter);
+    } else if (r->phase != PHASE_TRAIN) {
+        printf("iter %6d  %-5s  accuracy %6.2f%%  loss %.4f\n", r->iter, train_phase_name(r->phase),
+               100 * r->accuracy, r->loss);
     } else {
         char eta[32];
         int done = r->iter + 1 - rp->start_iter;
@@ -117,7 +121,11 @@ static int run_report(const RunResult *res, Status s, const Error *err) {
         return s ? (res->bad_input ? CLI_BAD_INPUT : CLI_FAILED) : CLI_OK;
     switch (res->state) {
     case RUN_DONE:
-        if (res->final_accuracy >= 0)
+        if (res->final_accuracy >= 0 && strcmp(res->heldout, "val") == 0)
+            printf("final val accuracy: %.2f%% (best %.2f%%); test accuracy %.2f%% on the best "
+                   "validation pass's weights\n",
+                   100 * res->final_accuracy, 100 * res->best_accuracy, 100 * res->test_accuracy);
+        else if (res->final_accuracy >= 0)
             printf("final test accuracy: %.2f%% (best %.2f%%)\n", 100 * res->final_accuracy,
                    100 * res->best_accuracy);
         else
@@ -223,7 +231,10 @@ static int run_halving(const Preset *p, const char *id, const char *runs_dir, do
         Preset one;
         char label[512] = "";
         preset_sweep_item(p, o.best, &one, label, sizeof label, &err);
-        printf("; best: candidate %d (%s) %.2f%%", o.best, label, 100 * o.best_accuracy);
+        printf("; best: candidate %d (%s) %s %.2f%%", o.best, label, o.heldout,
+               100 * o.best_accuracy);
+        if (strcmp(o.heldout, "val") == 0 && o.best_test >= 0)
+            printf(", test %.2f%%", 100 * o.best_test);
     }
     printf("\n");
     return o.failed ? CLI_FAILED : CLI_OK;

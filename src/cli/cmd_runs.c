@@ -15,6 +15,7 @@
 #include "src/report/diagnosis.h"
 #include "src/report/importance.h"
 #include "src/report/progress.h"
+#include "src/report/score.h"
 #include "src/report/relatives.h"
 #include "src/report/textgrid.h"
 #include "src/run/runstore.h"
@@ -24,13 +25,6 @@
  * take one column each but several bytes, and %-*s counts bytes. */
 static int pad_cells(const char *s, int cells) {
     return cells + (int)strlen(s) - textgrid_utf8_cells(s);
-}
-
-static void fmt_acc(double v, char *buf, size_t cap) {
-    if (v < 0)
-        snprintf(buf, cap, "-");
-    else
-        snprintf(buf, cap, "%.2f%%", 100 * v);
 }
 
 /* Parses [--runs-dir DIR] and positional arguments into pos (up to max). */
@@ -120,24 +114,25 @@ int cmd_runs(int argc, char **argv) {
             read[n_read++] = &all[i];
     }
     submission_settle(read, n_read);
-    printf("%-40s %-11s %-17s %7s %9s %9s  %s\n", "run", "state", "phase", "ETA", "best", "final",
-           "sweep");
+    printf("%-40s %-11s %-17s %7s %12s %12s %7s  %s\n", "run", "state", "phase", "ETA", "best",
+           "final", "test", "sweep");
     for (int i = 0; i < n; i++) {
         if (bad[i][0]) {
             printf("%-*s (unreadable: %s)\n", pad_cells(ids[i], 40), ids[i], bad[i]);
             continue;
         }
         const RunStatus *st = &all[i];
-        char best[32], final[32], iter[80], eta[32];
-        fmt_acc(st->best_accuracy, best, sizeof best);
-        fmt_acc(st->final_accuracy, final, sizeof final);
+        char best[32], final[32], test[32], iter[80], eta[32];
+        score_heldout(st, st->best_accuracy, best, sizeof best);
+        score_heldout(st, st->final_accuracy, final, sizeof final);
+        score_test(st, test, sizeof test);
         RunProgress pr;
         progress_of(st, &pr);
         progress_eta_text(pr.eta, eta, sizeof eta);
         snprintf(iter, sizeof iter, "%s %s", st->state == RUN_RUNNING ? pr.phase : "iter",
                  pr.count);
-        printf("%-*s %-11s %-17s %7s %9s %9s  %s\n", pad_cells(ids[i], 40), ids[i],
-               runstore_state_name(st->state), iter, eta, best, final, st->sweep);
+        printf("%-*s %-11s %-17s %7s %12s %12s %7s  %s\n", pad_cells(ids[i], 40), ids[i],
+               runstore_state_name(st->state), iter, eta, best, final, test, st->sweep);
     }
     runs_print_tasks(runs_dir, (const RunStatus *const *)read, n_read, 0);
     free(all);
@@ -153,7 +148,7 @@ static void show_chart(const char *title, const RunRow *rows, int n, int test, i
            *y = malloc(sizeof(double) * (size_t)(n + 1));
     int m = 0;
     for (int i = 0; x && y && i < n; i++)
-        if (rows[i].test == test) {
+        if (rows[i].heldout == test) {
             x[m] = rows[i].iter;
             y[m++] = loss ? rows[i].loss : 100 * rows[i].accuracy;
         }
@@ -173,19 +168,20 @@ static void show_chart(const char *title, const RunRow *rows, int n, int test, i
     free(y);
 }
 
-/* The sweep's keys by the spread of their mean best accuracy, from the
- * n labels and accuracies, as "what mattered: ..." (nothing when no key
- * has two values with an accuracy). */
-static void print_importance(const char *indent, const char *const *labels, const double *best,
-                             int n) {
+/* The sweep's keys by the spread of their mean best accuracy on the
+ * held-out split (split: "val" or "test"), from the n labels and
+ * accuracies, as "what mattered: ..." (nothing when no key has two values
+ * with an accuracy). */
+static void print_importance(const char *indent, const char *split, const char *const *labels,
+                             const double *best, int n) {
     ImportanceKey keys[IMPORTANCE_KEYS_MAX];
     int k = importance_rank(labels, best, n, keys, IMPORTANCE_KEYS_MAX);
     if (k == 0) return;
     char text[2048];
     importance_format(keys, k, text, sizeof text);
-    printf("%swhat mattered (range of the mean best test accuracy over each key's values, "
+    printf("%swhat mattered (range of the mean best %s accuracy over each key's values, "
            "%d runs): %s\n",
-           indent, n, text);
+           indent, split, n, text);
 }
 
 /* show's diagnosis: section: each finding with its numbers, the next step
@@ -207,7 +203,9 @@ static void show_diagnosis(const char *dir, const RunStatus *st) {
         char set[700];
         diagnosis_fork_text(&f->fork, set, sizeof set);
         printf("  %s: %s\n    next: %s\n", diagnosis_kind_name(f->kind), f->text, f->advice);
-        if (f->fork.n_set)
+        if (f->fork.lr_find) /* the value is the range test's: the lab cannot write it yet */
+            printf("    change: %s  (finelab lr-find %s/preset.ini finds it)\n", set, dir);
+        else if (f->fork.n_set)
             printf("    change: %s  (f on the lab's Monitor writes it as preset %s_%s)\n", set,
                    st->preset, f->fork.suffix);
     }
@@ -223,7 +221,7 @@ static void show_diagnosis(const char *dir, const RunStatus *st) {
             labels[i + 1] = r.siblings[i].label;
             best[i + 1] = r.siblings[i].best;
         }
-        print_importance("  sweep: ", labels, best, r.n_siblings + 1);
+        print_importance("  sweep: ", runstatus_heldout_name(st), labels, best, r.n_siblings + 1);
     }
     free(labels);
     free(best);
@@ -256,11 +254,18 @@ int cmd_show(int argc, char **argv) {
         free(text);
     }
     char best[32], final[32];
-    fmt_acc(st.best_accuracy, best, sizeof best);
-    fmt_acc(st.final_accuracy, final, sizeof final);
-    printf("state %s  iter %d/%d  best test %s  final test %s  time %.0fs  %.1f img/s%s%s\n",
+    score_heldout(&st, st.best_accuracy, best, sizeof best);
+    score_heldout(&st, st.final_accuracy, final, sizeof final);
+    printf("state %s  iter %d/%d  best %s  final %s  time %.0fs  %.1f img/s%s%s\n",
            runstore_state_name(st.state), st.iter, st.max_iter, best, final, st.seconds,
            st.images_per_s, st.error[0] ? "\nerror: " : "", st.error);
+    if (runstatus_has_val(&st)) {
+        char test[32];
+        score_test(&st, test, sizeof test);
+        printf("validation: %d images held out of the training split; chosen on it, the test "
+               "split (%d images) read once on the weights of iteration %d: test %s\n",
+               st.val_images, st.test_images, st.test_iter, test);
+    }
     if (st.skipped_images) printf("skipped images: %d\n", st.skipped_images);
     if (st.ranks > 1) printf("ranks = %d (MPI data parallel)\n", st.ranks);
     if (st.state == RUN_RUNNING) {
@@ -274,7 +279,9 @@ int cmd_show(int argc, char **argv) {
     int n;
     if (runstore_read_metrics(dir, &rows, &n, &err) == ST_OK) {
         show_chart("train loss (smoothed) by iteration", rows, n, 0, 1);
-        show_chart("test accuracy % by iteration", rows, n, 1, 0);
+        show_chart(runstatus_has_val(&st) ? "val accuracy % by iteration"
+                                          : "test accuracy % by iteration",
+                   rows, n, 1, 0);
         free(rows);
     }
     show_diagnosis(dir, &st);
@@ -293,7 +300,7 @@ static void compare_importance(const CompareTable *t) {
         labels[n] = st->sweep;
         best[n++] = st->best_accuracy;
     }
-    if (n > 1) print_importance("\n", labels, best, n);
+    if (n > 1) print_importance("\n", runstatus_heldout_name(&t->runs[0].status), labels, best, n);
 }
 
 int cmd_compare(int argc, char **argv) {

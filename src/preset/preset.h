@@ -87,6 +87,8 @@ typedef struct Preset {
         int format;                    /* DatasetFormat (engine/data/dataset.h) */
         double train_fraction;         /* split: < 0 = official, else random:<fraction> */
         int split_seed;                /* seed of a random split (default 1) */
+        double val_fraction;           /* val: of each class's training images (0: none) */
+        int val_seed;                  /* seed of the validation draw (default 1) */
         int crop_to_bbox;              /* bool */
         int resize;                    /* square resize before cropping; 0: none */
         int resolution;                /* crop side fed to the network */

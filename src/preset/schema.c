@@ -111,6 +111,7 @@ static const char *const s_snapshot[] = {"0", "1000", "10000", NULL};
 static const char *const s_keep[] = {"0", "1", "2", "5", NULL};
 static const char *const s_clip[] = {"-1", "1", "10", NULL};
 static const char *const s_margin[] = {"0", "0.1", "0.25", NULL};
+static const char *const s_val[] = {"0", "0.1", "0.2", "0.3", NULL};
 static const char *const s_area_min[] = {"0.08", "0.25", "0.5", NULL};
 static const char *const s_rotate[] = {"0", "10", "15", "30", NULL};
 static const char *const s_jitter[] = {"0", "0.1", "0.2", "0.4", NULL};
@@ -141,6 +142,13 @@ static const SchemaKey keys[] = {
      FIELD(data.train_fraction)},
     {"data", "split_seed", SCHEMA_INT, "1", 0, 2147483647, 0, NULL, NULL, "seed of a random split",
      FIELD(data.split_seed)},
+    {"data", "val", SCHEMA_DOUBLE, "0", 0, 1, SCHEMA_HI_OPEN, NULL, s_val,
+     "fraction of each class's training images held out for validation, never trained on: the "
+     "held-out passes and every choice read it, and the test split is read once at the end, on "
+     "the weights of the best validation pass (0: none; the passes read the test split)",
+     FIELD(data.val_fraction)},
+    {"data", "val_seed", SCHEMA_INT, "1", 0, 2147483647, 0, NULL, NULL,
+     "seed of the validation draw (its own stream, apart from the split's)", FIELD(data.val_seed)},
     {"data", "crop_to_bbox", SCHEMA_BOOL, "false", 0, 0, 0, NULL, NULL,
      "crop each image to its bounding box first (cub only)", FIELD(data.crop_to_bbox)},
     {"data", "bbox_margin", SCHEMA_DOUBLE, "0", 0, 10, 0, NULL, s_margin,
@@ -334,7 +342,7 @@ enum { N_KNOBS = sizeof knobs / sizeof knobs[0] };
 /* --- when a key does nothing ---------------------------------------------- */
 
 /* A weights file the run reads its input convention from: the backbone's
- * (not in scratch mode) or init_from's (see runner_input). */
+ * (not in scratch mode) or init_from's (see preflight_input). */
 static int has_weights(const Preset *p) {
     return (p->transfer.mode != TRANSFER_SCRATCH && strcmp(p->model.weights, "none") != 0) ||
            p->transfer.init_from[0];
@@ -379,6 +387,10 @@ static int cache_on(const Preset *p) {
 
 static int random_split(const Preset *p) {
     return p->data.train_fraction >= 0;
+}
+
+static int val_on(const Preset *p) {
+    return p->data.val_fraction > 0;
 }
 
 static int may_have_boxes(const Preset *p) {
@@ -453,6 +465,7 @@ typedef struct SchemaRule {
 
 static const SchemaRule rules[] = {
     {"data.split_seed", random_split, "unused with split = official"},
+    {"data.val_seed", val_on, "unused at val = 0"},
     {"data.crop_to_bbox", may_have_boxes, "unused: format has no boxes"},
     {"data.bbox_margin", bbox_on, "unused without crop_to_bbox"},
     {"data.crop_area_min", resized_crop, "unused unless train_crop = resized"},

@@ -11,6 +11,7 @@
 #include "engine/base/strbuf.h"
 #include "src/preset/schema.h"
 #include "src/report/relatives.h"
+#include "src/report/score.h"
 
 static Status compare_add_row(CompareTable *t, const char *label, int result, Error *err) {
     CompareRow *rows = realloc(t->rows, sizeof *rows * (size_t)(t->n_rows + 1));
@@ -71,9 +72,12 @@ static Status compare_key_rows(CompareTable *t, int all_keys, Error *err) {
 }
 
 static Status compare_result_rows(CompareTable *t, Error *err) {
-    static const char *const labels[] = {"state",     "best test acc", "final test acc",
-                                         "diagnosis", "train acc",     "final loss",
-                                         "time",      "images/s"};
+    /* best and final are the held-out passes' (validation where the run
+     * has a validation split: what chooses), named in each cell; test acc
+     * is the test split's (runstatus_test_accuracy). */
+    static const char *const labels[] = {"state",      "best held-out", "final held-out",
+                                         "test acc",   "diagnosis",     "train acc",
+                                         "final loss", "time",          "images/s"};
     for (size_t k = 0; k < sizeof labels / sizeof labels[0]; k++) {
         Status s = compare_add_row(t, labels[k], 1, err);
         if (s) return s;
@@ -91,24 +95,27 @@ static Status compare_result_rows(CompareTable *t, Error *err) {
                 break;
             case 1:
             case 2:
-            case 4:
-                v = k == 1   ? st->best_accuracy
-                    : k == 2 ? st->final_accuracy
-                             : t->runs[i].train_accuracy;
+                v = k == 1 ? st->best_accuracy : st->final_accuracy;
+                score_heldout(st, v, buf, sizeof buf);
+                if (v < 0) v = NAN;
+                break;
+            case 3:
+            case 5:
+                v = k == 3 ? runstatus_test_accuracy(st) : t->runs[i].train_accuracy;
                 if (v < 0) v = NAN;
                 if (isnan(v))
                     snprintf(buf, sizeof buf, "-");
                 else
                     snprintf(buf, sizeof buf, "%.2f%%", 100 * v);
                 break;
-            case 3:
+            case 4:
                 snprintf(buf, sizeof buf, "%s", t->runs[i].diagnosis);
                 break;
-            case 5:
+            case 6:
                 v = st->final_loss < 0 ? NAN : st->final_loss;
                 snprintf(buf, sizeof buf, isnan(v) ? "-" : "%.4f", v);
                 break;
-            case 6:
+            case 7:
                 v = st->seconds;
                 snprintf(buf, sizeof buf, "%.0fm%02.0fs", floor(v / 60), fmod(v, 60));
                 break;
@@ -158,7 +165,7 @@ Status compare_load(CompareTable *t, const char *runs_dir, char *const *runs, in
         r->train_accuracy = -1;
         if (runstore_read_metrics(r->dir, &rows, &nr, NULL) == ST_OK) {
             for (int k = nr - 1; k >= 0; k--)
-                if (!rows[k].test) {
+                if (!rows[k].heldout) {
                     r->train_accuracy = rows[k].accuracy;
                     break;
                 }

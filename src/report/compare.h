@@ -1,7 +1,8 @@
 /*
  * compare — the side-by-side table of runs: one column per run, one row
  * per preset key (only the keys whose values differ, unless all are asked
- * for), then the results: best and final test accuracy, what the diagnosis
+ * for), then the results: best and final held-out accuracy (the validation
+ * split's, named in the cell, where the run has one), the test split's, what the diagnosis
  * (diagnosis.h) finds in the curves, train accuracy,
  * final train loss, training time and images/s. `finelab compare` prints
  * it as text, CSV or Markdown; the TUI's Compare screen draws the same
@@ -26,7 +27,7 @@ typedef struct CompareRun {
 } CompareRun;
 
 typedef struct CompareRow {
-    char label[80]; /* "data.resolution", or a result such as "best test acc" */
+    char label[80]; /* "data.resolution", or a result such as "best held-out" */
     char **cells;   /* one formatted value per run */
     double *values; /* numeric value per run (NAN when not a number) */
     int differs;    /* 1 when not every run has the same text */

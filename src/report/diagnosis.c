@@ -4,13 +4,11 @@
  * The rows are split into two curves, train (the smoothed loss and the
  * accuracy of each display) and test. Train rows are noisy (a few batches
  * each), so a train value "at" an iteration is the mean of the
- * DIAGNOSIS_TRAIN_WINDOW rows up to it. Divergence is tried first and,
- * when it fires, the other rules are not (they would misread a broken
- * curve); the rules on the test curve wait for DIAGNOSIS_MIN_TEST_POINTS
- * test points and say so. A worse-than-sibling finding replaces the
- * plateau it is made of, and an underfitting run has no plateau besides
- * (its flat curve is the underfitting). Every rule is one function that fills a finding
- * and returns 1 when it fires.
+ * DIAGNOSIS_TRAIN_WINDOW rows up to it. Each rule is one function that
+ * fills a finding and returns 1 when it fires, with one that writes the
+ * finding's advice and fork; the table `rules` (at the end) says what each
+ * waits for and which findings drop it, and diagnosis_run is one loop over
+ * it, so the precedence is read off the table.
  */
 #include "src/report/diagnosis.h"
 
@@ -21,79 +19,40 @@
 #include <string.h>
 
 #include "engine/base/strbuf.h"
-
-typedef struct Curve {
-    int n;
-    double *iter, *loss, *acc;
-} Curve;
+#include "src/report/curve.h"
+#include "src/run/runner.h"
 
 typedef struct Ctx {
     const DiagInput *in;
     Curve train, test;
-    double last;  /* the last iteration with a row */
-    int finished; /* the run no longer trains */
-    /* the plateau, as rule_plateau found it (for the sibling rule) */
-    int plateau_fired;
-    double plateau_iter, plateau_acc;
+    double last;      /* the last iteration with a row */
+    int finished;     /* the run no longer trains */
+    const char *held; /* the held-out curve's split in texts: "val" or "test" */
 } Ctx;
 
-static const char *const kind_names[DIAG_KIND_COUNT] = {"diverging",
-                                                        "overfitting",
-                                                        "underfitting",
-                                                        "unstable",
-                                                        "converged worse than a sibling",
-                                                        "plateau",
-                                                        "still improving",
-                                                        "not enough data yet"};
+static const char *const kind_names[DIAG_KIND_COUNT] = {
+    [DIAG_DIVERGING] = "diverging",
+    [DIAG_OVERFITTING] = "overfitting",
+    [DIAG_UNDERTRAINED] = "under-trained",
+    [DIAG_UNDERFITTING] = "underfitting",
+    [DIAG_UNSTABLE] = "unstable",
+    [DIAG_STILL_IMPROVING] = "still improving",
+    [DIAG_WORSE_THAN_SIBLING] = "converged worse than a sibling",
+    [DIAG_PLATEAU] = "plateau",
+    [DIAG_NOT_ENOUGH_DATA] = "not enough data yet",
+};
 
 const char *diagnosis_kind_name(DiagKind k) {
     return k >= 0 && k < DIAG_KIND_COUNT ? kind_names[k] : "?";
 }
 
-/* --- curves ---------------------------------------------------------------------- */
-
-static int curve_alloc(Curve *c, int n) {
-    c->n = 0;
-    c->iter = malloc(sizeof(double) * (size_t)(n + 1));
-    c->loss = malloc(sizeof(double) * (size_t)(n + 1));
-    c->acc = malloc(sizeof(double) * (size_t)(n + 1));
-    return c->iter && c->loss && c->acc ? 0 : -1;
-}
-
-static void curve_free(Curve *c) {
-    free(c->iter);
-    free(c->loss);
-    free(c->acc);
-}
-
-/* Index of the last point at or before iter, or -1. */
-static int curve_at(const Curve *c, double iter) {
-    int k = -1;
-    for (int i = 0; i < c->n && c->iter[i] <= iter; i++) k = i;
-    return k;
-}
-
-/* Mean of v over points [from, to] (clamped); NAN when empty. */
-static double mean_of(const double *v, int from, int to) {
-    double s = 0;
-    int m = 0;
-    for (int i = from < 0 ? 0 : from; i <= to; i++)
-        if (isfinite(v[i])) s += v[i], m++;
-    return m ? s / m : NAN;
-}
+/* --- train values ---------------------------------------------------------------------- */
 
 /* Mean train loss (acc 0) or accuracy (acc 1) of the window ending at iter. */
 static double train_at(const Ctx *x, double iter, int acc) {
     int k = curve_at(&x->train, iter);
     if (k < 0) k = 0;
-    return mean_of(acc ? x->train.acc : x->train.loss, k - DIAGNOSIS_TRAIN_WINDOW + 1, k);
-}
-
-/* Index of the first point at or after iter (n when none). */
-static int curve_from(const Curve *c, double iter) {
-    int i = 0;
-    while (i < c->n && c->iter[i] < iter) i++;
-    return i;
+    return curve_mean(acc ? x->train.acc : x->train.loss, k - DIAGNOSIS_TRAIN_WINDOW + 1, k);
 }
 
 /* --- advice helpers ---------------------------------------------------------------- */
@@ -143,8 +102,8 @@ static int rule_diverging(const Ctx *x, DiagFinding *f) {
         if (!isfinite(in->rows[i].loss)) {
             f->iter = in->rows[i].iter;
             snprintf(f->text, sizeof f->text, "the %s loss became %s at iteration %d",
-                     in->rows[i].test ? "test" : "train", isnan(in->rows[i].loss) ? "NaN" : "Inf",
-                     f->iter);
+                     in->rows[i].heldout ? (in->rows[i].val ? "val" : "test") : "train",
+                     isnan(in->rows[i].loss) ? "NaN" : "Inf", f->iter);
             return 1;
         }
     if (in->status && in->status->state == RUN_DIVERGED) {
@@ -156,7 +115,7 @@ static int rule_diverging(const Ctx *x, DiagFinding *f) {
     if (c->n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
     int t0 = curve_from(c, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
     if (t0 > c->n - 2) t0 = c->n - 2;
-    double tail = mean_of(c->loss, t0, c->n - 1), first = c->loss[0];
+    double tail = curve_mean(c->loss, t0, c->n - 1), first = c->loss[0];
     if (tail > DIAGNOSIS_DIVERGE_ABOVE_START * first) {
         int k = 0;
         while (k < c->n && !(c->loss[k] > DIAGNOSIS_DIVERGE_ABOVE_START * first)) k++;
@@ -176,7 +135,7 @@ static int rule_diverging(const Ctx *x, DiagFinding *f) {
     }
     int mid = (t0 + c->n - 1) / 2;
     if (at >= 0 && tail > DIAGNOSIS_DIVERGE_ABOVE_MIN * lo &&
-        mean_of(c->loss, mid + 1, c->n - 1) >= mean_of(c->loss, t0, mid)) {
+        curve_mean(c->loss, mid + 1, c->n - 1) >= curve_mean(c->loss, t0, mid)) {
         f->iter = (int)c->iter[at];
         snprintf(f->text, sizeof f->text,
                  "the train loss has risen since iteration %d: %.3g then, %.3g over the last "
@@ -205,7 +164,6 @@ static void advise_diverging(const Ctx *x, DiagFinding *f) {
  * loss falls. */
 static int rule_overfitting(const Ctx *x, DiagFinding *f) {
     const Curve *t = &x->test;
-    if (t->n < DIAGNOSIS_MIN_TEST_POINTS || x->train.n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
     int L = t->n - 1, M = t->n / 2;
     double tr = train_at(x, t->iter[L], 1), gap = tr - t->acc[L];
     double gap_mid = train_at(x, t->iter[M], 1) - t->acc[M];
@@ -215,9 +173,9 @@ static int rule_overfitting(const Ctx *x, DiagFinding *f) {
     if (gap > DIAGNOSIS_OVERFIT_GAP) {
         double d = gap - gap_mid;
         strbuf_printf(&b,
-                      "train accuracy %.1f%% vs test %.1f%% at iteration %.0f: a gap of %.1f "
+                      "train accuracy %.1f%% vs %s %.1f%% at iteration %.0f: a gap of %.1f "
                       "points, %s (%.1f at iteration %.0f)",
-                      100 * tr, 100 * t->acc[L], t->iter[L], 100 * gap,
+                      100 * tr, x->held, 100 * t->acc[L], t->iter[L], 100 * gap,
                       d > 0.02    ? "widening"
                       : d < -0.02 ? "narrowing"
                                   : "steady",
@@ -230,13 +188,13 @@ static int rule_overfitting(const Ctx *x, DiagFinding *f) {
     double trl_m = train_at(x, t->iter[m], 0);
     if (m < L && t->loss[L] > t->loss[m] * (1 + DIAGNOSIS_TEST_LOSS_RISE) && trl < trl_m) {
         strbuf_printf(&b,
-                      "%stest loss rose from %.3g (iteration %.0f) to %.3g while train loss fell "
+                      "%s%s loss rose from %.3g (iteration %.0f) to %.3g while train loss fell "
                       "from %.3g to %.3g",
-                      fired ? "; " : "", t->loss[m], t->iter[m], t->loss[L], trl_m, trl);
+                      fired ? "; " : "", x->held, t->loss[m], t->iter[m], t->loss[L], trl_m, trl);
         if (!fired) f->iter = (int)t->iter[m];
         fired = 1;
     } else if (t->loss[L] > DIAGNOSIS_OVERFIT_LOSS_RATIO * trl && t->loss[L] - trl > 0.1) {
-        strbuf_printf(&b, "%strain loss %.3g vs test loss %.3g", fired ? "; " : "", trl,
+        strbuf_printf(&b, "%strain loss %.3g vs %s loss %.3g", fired ? "; " : "", trl, x->held,
                       t->loss[L]);
         fired = 1;
     }
@@ -280,10 +238,86 @@ static void advise_overfitting(const Ctx *x, DiagFinding *f) {
     }
 }
 
+/* The features the classifier reads (net_param_shapes' count from the
+ * preset, as the run builds it) and the training vectors it is fitted to:
+ * the cached views of each training image, or the images without the
+ * cache. Returns 1 when the vectors are no more than the features: then a
+ * linear head can separate every one of them (in general position). */
+static int head_can_fit(const Ctx *x, long *dim, long *vectors, int *views) {
+    const Preset *p = x->in->preset;
+    if (!p || p->transfer.mode != TRANSFER_LAST_LAYER || x->in->train_images <= 0) return 0;
+    TrainConfig tc;
+    runner_config(p, NULL, &tc);
+    NetParamShape shapes[NET_PARAMS];
+    net_param_shapes(&tc.net, shapes);
+    *dim = (long)shapes[NET_PARAMS - 2].shape[1];
+    *views = tc.feature_cache ? tc.cache_views : 1;
+    *vectors = x->in->train_images * *views;
+    return *dim >= *vectors;
+}
+
+/* Index of the train row from which the loss is judged settled: the
+ * learning rate's last decay (a row whose lr is below the row before)
+ * when DIAGNOSIS_MIN_TRAIN_ROWS rows follow it (*after_decay 1), else the
+ * first of the last quarter (a late decay, or a rate that decays every
+ * row). -1 when the rate never decayed. */
+static int settled_from(const Ctx *x, int *after_decay) {
+    const Curve *c = &x->train;
+    int k = -1;
+    for (int i = 1; i < c->n; i++)
+        if (c->lr[i] < c->lr[i - 1]) k = i;
+    if (k < 0) return -1;
+    *after_decay = c->n - k >= DIAGNOSIS_MIN_TRAIN_ROWS;
+    return *after_decay ? k : curve_from(c, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
+}
+
+/* A finished run whose head could fit every training vector, with its
+ * train accuracy near test and its train loss flat above ln 2 once the
+ * learning rate had decayed: the schedule, not the model, stopped it. At
+ * a constant rate the loss of a head that can fit keeps falling, so a flat
+ * one there is the rate's noise, not a rate too low; and while the run
+ * trains, a decay still to come may lower the loss. */
+static int rule_undertrained(const Ctx *x, DiagFinding *f) {
+    long dim, vectors;
+    int views, decayed = 0;
+    if (!x->finished || !head_can_fit(x, &dim, &vectors, &views)) return 0;
+    const Curve *c = &x->train, *t = &x->test;
+    int s = settled_from(x, &decayed), mid = (s + c->n) / 2;
+    if (s < 0 || mid - s < 2 || c->n - mid < 2) return 0;
+    double a = curve_mean(c->loss, s, mid - 1), z = curve_mean(c->loss, mid, c->n - 1);
+    int L = t->n - 1;
+    double tr = train_at(x, t->iter[L], 1);
+    if (!((a - z) / a < DIAGNOSIS_UNDERTRAIN_FLAT) || !(z > DIAGNOSIS_UNDERTRAIN_LOSS) ||
+        !(tr - t->acc[L] < DIAGNOSIS_UNDERTRAIN_GAP))
+        return 0;
+    f->iter = (int)c->iter[s];
+    char per[48] = "";
+    if (views > 1)
+        snprintf(per, sizeof per, " (%ld images x %d views)", x->in->train_images, views);
+    snprintf(f->text, sizeof f->text,
+             "train accuracy %.1f%% vs %s %.1f%% at iteration %.0f, and the train loss flat %s "
+             "%d (%.3g -> %.3g), though a linear head on %ld features can fit all %ld training "
+             "vectors%s",
+             100 * tr, x->held, 100 * t->acc[L], t->iter[L],
+             decayed ? "after the last learning-rate decay at iteration"
+                     : "over the last quarter, as the learning rate decayed, from iteration",
+             f->iter, a, z, dim, vectors, per);
+    return 1;
+}
+
+static void advise_undertrained(const Ctx *x, DiagFinding *f) {
+    snprintf(f->advice, sizeof f->advice,
+             "the learning rate is too low for the head to fit its training images "
+             "(solver.base_lr %g): run the learning-rate range test (finelab lr-find on this "
+             "preset) and train at its suggestion",
+             x->in->preset->solver.base_lr);
+    snprintf(f->fork.suffix, sizeof f->fork.suffix, "lr_find");
+    f->fork.lr_find = 1;
+}
+
 /* Train accuracy and test accuracy both poor, and the curves flat. */
 static int rule_underfitting(const Ctx *x, DiagFinding *f) {
     const Curve *c = &x->train, *t = &x->test;
-    if (c->n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
     double tr = train_at(x, x->last, 1);
     double best = -1;
     for (int i = 0; i < t->n; i++)
@@ -291,7 +325,7 @@ static int rule_underfitting(const Ctx *x, DiagFinding *f) {
     if (!(tr < DIAGNOSIS_UNDERFIT_ACC) || best >= DIAGNOSIS_UNDERFIT_ACC) return 0;
     int h = curve_from(c, x->last / 2), q = curve_from(c, x->last * 3 / 4);
     if (q - h < 2 || c->n - q < 2) return 0;
-    double a = mean_of(c->loss, h, q - 1), z = mean_of(c->loss, q, c->n - 1);
+    double a = curve_mean(c->loss, h, q - 1), z = curve_mean(c->loss, q, c->n - 1);
     double drop = (a - z) / a;
     if (!(drop < DIAGNOSIS_FLAT_DROP)) return 0;
     double gain = 0;
@@ -304,9 +338,9 @@ static int rule_underfitting(const Ctx *x, DiagFinding *f) {
     percent(t->n ? t->acc[t->n - 1] : -1, tp, sizeof tp);
     f->iter = (int)c->iter[h];
     snprintf(f->text, sizeof f->text,
-             "train accuracy %.1f%% and test %s at the end, and the train loss moved only %.1f%% "
+             "train accuracy %.1f%% and %s %s at the end, and the train loss moved only %.1f%% "
              "over the last half (%.3g -> %.3g)",
-             100 * tr, tp, 100 * drop, a, z);
+             100 * tr, x->held, tp, 100 * drop, a, z);
     return 1;
 }
 
@@ -353,15 +387,15 @@ static int rule_unstable(const Ctx *x, DiagFinding *f) {
         if (s > DIAGNOSIS_UNSTABLE_ACC_SWING) {
             f->iter = (int)t->iter[t0];
             snprintf(f->text, sizeof f->text,
-                     "test accuracy moves %.1f points from one test to the next after iteration "
-                     "%d (%d tests)",
-                     100 * s, f->iter, t->n - t0);
+                     "%s accuracy moves %.1f points from one pass to the next after iteration "
+                     "%d (%d passes)",
+                     x->held, 100 * s, f->iter, t->n - t0);
             return 1;
         }
     }
     int r0 = curve_from(c, half);
     if (c->n - r0 >= 4) {
-        double s = swing(c->loss, r0, c->n - 1), level = mean_of(c->loss, r0, c->n - 1);
+        double s = swing(c->loss, r0, c->n - 1), level = curve_mean(c->loss, r0, c->n - 1);
         if (level > 0 && s / level > DIAGNOSIS_UNSTABLE_LOSS_SWING) {
             f->iter = (int)c->iter[r0];
             snprintf(f->text, sizeof f->text,
@@ -395,16 +429,16 @@ static void advise_unstable(const Ctx *x, DiagFinding *f) {
 /* Test accuracy still rising over the last quarter of a finished run. */
 static int rule_still_improving(const Ctx *x, DiagFinding *f) {
     const Curve *t = &x->test;
-    if (!x->finished || t->n < DIAGNOSIS_MIN_TEST_POINTS) return 0;
+    if (!x->finished) return 0;
     int L = t->n - 1, q = curve_at(t, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
     if (q < 0 || q >= L) q = L - 1;
     double gain = t->acc[L] - t->acc[q];
     if (!(gain > DIAGNOSIS_IMPROVING_GAIN)) return 0;
     f->iter = (int)t->iter[q];
     snprintf(f->text, sizeof f->text,
-             "test accuracy rose %.1f points over the end of the run (%.1f%% at iteration %.0f "
+             "%s accuracy rose %.1f points over the end of the run (%.1f%% at iteration %.0f "
              "-> %.1f%% at %.0f)",
-             100 * gain, 100 * t->acc[q], t->iter[q], 100 * t->acc[L], t->iter[L]);
+             x->held, 100 * gain, 100 * t->acc[q], t->iter[q], 100 * t->acc[L], t->iter[L]);
     return 1;
 }
 
@@ -439,10 +473,11 @@ static void advise_still_improving(const Ctx *x, DiagFinding *f) {
     }
 }
 
-/* Test accuracy within a point of its best from the first half on. */
-static int rule_plateau(Ctx *x, DiagFinding *f) {
+/* Where the test accuracy came within a point of its best, when that was
+ * in the first half and it stayed there: *iter and the best *acc. Both
+ * the plateau and the sibling rule read it. */
+static int plateau_find(const Ctx *x, double *iter, double *acc) {
     const Curve *t = &x->test;
-    if (t->n < DIAGNOSIS_MIN_TEST_POINTS) return 0;
     int L = t->n - 1, best = 0;
     for (int i = 1; i < t->n; i++)
         if (t->acc[i] > t->acc[best]) best = i;
@@ -451,20 +486,26 @@ static int rule_plateau(Ctx *x, DiagFinding *f) {
     for (int i = p; i < t->n; i++)
         if (t->acc[i] < t->acc[best] - 2 * DIAGNOSIS_PLATEAU_BAND) return 0; /* not flat */
     if (p >= L || t->iter[p] > DIAGNOSIS_PLATEAU_EARLY * x->last) return 0;
-    x->plateau_fired = 1;
-    x->plateau_iter = t->iter[p];
-    x->plateau_acc = t->acc[best];
-    f->iter = (int)t->iter[p];
+    *iter = t->iter[p];
+    *acc = t->acc[best];
+    return 1;
+}
+
+/* Test accuracy within a point of its best from the first half on. */
+static int rule_plateau(const Ctx *x, DiagFinding *f) {
+    double iter, acc;
+    if (!plateau_find(x, &iter, &acc)) return 0;
+    f->iter = (int)iter;
     snprintf(f->text, sizeof f->text,
-             "test accuracy was within %.0f point of its best (%.1f%%) by iteration %d, %.0f%% "
+             "%s accuracy was within %.0f point of its best (%.1f%%) by iteration %d, %.0f%% "
              "of the way, and stayed there",
-             100 * DIAGNOSIS_PLATEAU_BAND, 100 * t->acc[best], f->iter, 100 * t->iter[p] / x->last);
+             x->held, 100 * DIAGNOSIS_PLATEAU_BAND, 100 * acc, f->iter, 100 * iter / x->last);
     return 1;
 }
 
 static void advise_plateau(const Ctx *x, DiagFinding *f) {
     const Preset *p = x->in->preset;
-    int stop = (int)(x->plateau_iter * 1.5);
+    int stop = (int)(f->iter * 1.5);
     if (!p) {
         snprintf(f->advice, sizeof f->advice,
                  "fewer iterations (solver.max_iter) or a lower learning rate from iteration %d "
@@ -487,28 +528,34 @@ static void advise_plateau(const Ctx *x, DiagFinding *f) {
     }
 }
 
-/* An early plateau below a sibling's best. */
-static int rule_worse_than_sibling(const Ctx *x, DiagFinding *f, const DiagRun **which) {
+/* The sibling with the best test accuracy, or NULL. */
+static const DiagRun *best_sibling(const Ctx *x) {
     const DiagInput *in = x->in;
-    if (!x->plateau_fired) return 0;
     const DiagRun *s = NULL;
     for (int i = 0; i < in->n_siblings; i++)
         if (in->siblings[i].best >= 0 && (!s || in->siblings[i].best > s->best))
             s = &in->siblings[i];
-    if (!s || !(s->best - x->plateau_acc > DIAGNOSIS_SIBLING_GAP)) return 0;
-    *which = s;
-    f->iter = (int)x->plateau_iter;
+    return s;
+}
+
+/* An early plateau below a sibling's best. */
+static int rule_worse_than_sibling(const Ctx *x, DiagFinding *f) {
+    const DiagRun *s = best_sibling(x);
+    double iter, acc;
+    if (!s || !plateau_find(x, &iter, &acc) || !(s->best - acc > DIAGNOSIS_SIBLING_GAP)) return 0;
+    f->iter = (int)iter;
     snprintf(
         f->text, sizeof f->text,
         "converged by iteration %d to %.1f%%, %.1f points below the sibling %.120s (%.120s), which "
         "reached %.1f%%",
-        f->iter, 100 * x->plateau_acc, 100 * (s->best - x->plateau_acc), s->id,
-        s->label[0] ? s->label : "same preset", 100 * s->best);
+        f->iter, 100 * acc, 100 * (s->best - acc), s->id, s->label[0] ? s->label : "same preset",
+        100 * s->best);
     return 1;
 }
 
 /* The sibling's assignments that differ from this run's sweep label. */
-static void advise_worse_than_sibling(const Ctx *x, DiagFinding *f, const DiagRun *s) {
+static void advise_worse_than_sibling(const Ctx *x, DiagFinding *f) {
+    const DiagRun *s = best_sibling(x);
     const char *mine = x->in->status ? x->in->status->sweep : "";
     char buf[256];
     snprintf(buf, sizeof buf, "%s", s->label);
@@ -527,36 +574,83 @@ static void advise_worse_than_sibling(const Ctx *x, DiagFinding *f, const DiagRu
         set[0] ? set : s->label);
 }
 
+/* Too few train rows for any rule but divergence, or too few test points
+ * for the rules on the test curve. */
 static int rule_not_enough(const Ctx *x, DiagFinding *f) {
-    f->iter = -1;
     if (x->train.n < DIAGNOSIS_MIN_TRAIN_ROWS) {
         snprintf(f->text, sizeof f->text, "%d train row%s so far: the checks wait for %d",
                  x->train.n, x->train.n == 1 ? "" : "s", DIAGNOSIS_MIN_TRAIN_ROWS);
-        snprintf(f->advice, sizeof f->advice,
-                 "let it train (solver.display sets how often a row "
-                 "is written)");
         return 1;
     }
     if (x->test.n < DIAGNOSIS_MIN_TEST_POINTS) {
         snprintf(f->text, sizeof f->text,
-                 "%d test point%s: overfitting, plateau and still-improving wait for %d", x->test.n,
-                 x->test.n == 1 ? "" : "s", DIAGNOSIS_MIN_TEST_POINTS);
-        snprintf(f->advice, sizeof f->advice,
-                 "test more often (a lower solver.test_interval) to see the test curve");
+                 "%d %s point%s: overfitting, plateau and still-improving wait for %d", x->test.n,
+                 x->held, x->test.n == 1 ? "" : "s", DIAGNOSIS_MIN_TEST_POINTS);
         return 1;
     }
     return 0;
 }
 
-/* --- the whole ------------------------------------------------------------------------ */
-
-static DiagFinding *add(Diagnosis *d, DiagKind k) {
-    DiagFinding *f = &d->findings[d->n];
-    memset(f, 0, sizeof *f);
-    f->kind = k;
-    f->iter = -1;
-    return f;
+static void advise_not_enough(const Ctx *x, DiagFinding *f) {
+    if (x->train.n < DIAGNOSIS_MIN_TRAIN_ROWS)
+        snprintf(f->advice, sizeof f->advice,
+                 "let it train (solver.display sets how often a row "
+                 "is written)");
+    else
+        snprintf(f->advice, sizeof f->advice,
+                 "test more often (a lower solver.test_interval) to see the test curve");
 }
+
+/* --- the rules as data ------------------------------------------------------------- */
+
+/* What a rule waits for before it is tried. */
+typedef enum RuleNeeds {
+    NEEDS_NOTHING,
+    NEEDS_ROWS,  /* DIAGNOSIS_MIN_TRAIN_ROWS train rows */
+    NEEDS_TESTS, /* those and DIAGNOSIS_MIN_TEST_POINTS test points */
+} RuleNeeds;
+
+typedef struct Rule {
+    DiagKind kind;
+    RuleNeeds needs;
+    int (*fires)(const Ctx *x, DiagFinding *f);   /* fills f's iter and text; 1: found */
+    void (*advise)(const Ctx *x, DiagFinding *f); /* fills f's advice and fork */
+    unsigned dropped_by;                          /* the kinds that, when found, drop this one */
+} Rule;
+
+#define KIND(k) (1u << (k))
+
+/* One row per kind, in DiagKind order, which is also the order of the
+ * findings. A row is dropped only by kinds above it, so one pass decides.
+ * Divergence drops everything: the other rules would misread a broken
+ * curve. A run that overfits is not under-trained (more learning rate
+ * would widen its gap). A head that could fit its training set and does
+ * not is under-trained, not short of features: that replaces the
+ * underfitting (whose advice is stage 2) and the plateau (whose advice is
+ * a lower rate). The flat test curve of a model that fits nothing is its
+ * underfitting, not a plateau; the test accuracy of a run still improving
+ * has not settled into one; and the sibling finding is the plateau seen
+ * against a better sibling, so it replaces it. With too few train rows
+ * only divergence is tried (the not-enough finding says so). */
+static const Rule rules[DIAG_KIND_COUNT] = {
+    {DIAG_DIVERGING, NEEDS_NOTHING, rule_diverging, advise_diverging, 0},
+    {DIAG_OVERFITTING, NEEDS_TESTS, rule_overfitting, advise_overfitting, KIND(DIAG_DIVERGING)},
+    {DIAG_UNDERTRAINED, NEEDS_TESTS, rule_undertrained, advise_undertrained,
+     KIND(DIAG_DIVERGING) | KIND(DIAG_OVERFITTING)},
+    {DIAG_UNDERFITTING, NEEDS_ROWS, rule_underfitting, advise_underfitting,
+     KIND(DIAG_DIVERGING) | KIND(DIAG_UNDERTRAINED)},
+    {DIAG_UNSTABLE, NEEDS_ROWS, rule_unstable, advise_unstable, KIND(DIAG_DIVERGING)},
+    {DIAG_STILL_IMPROVING, NEEDS_TESTS, rule_still_improving, advise_still_improving,
+     KIND(DIAG_DIVERGING)},
+    {DIAG_WORSE_THAN_SIBLING, NEEDS_TESTS, rule_worse_than_sibling, advise_worse_than_sibling,
+     KIND(DIAG_DIVERGING) | KIND(DIAG_UNDERFITTING) | KIND(DIAG_STILL_IMPROVING)},
+    {DIAG_PLATEAU, NEEDS_TESTS, rule_plateau, advise_plateau,
+     KIND(DIAG_DIVERGING) | KIND(DIAG_UNDERTRAINED) | KIND(DIAG_UNDERFITTING) |
+         KIND(DIAG_STILL_IMPROVING) | KIND(DIAG_WORSE_THAN_SIBLING)},
+    {DIAG_NOT_ENOUGH_DATA, NEEDS_NOTHING, rule_not_enough, advise_not_enough, KIND(DIAG_DIVERGING)},
+};
+
+/* --- the whole ------------------------------------------------------------------------ */
 
 static void compare_note(const DiagInput *in, Diagnosis *d) {
     char mine[16], other[16];
@@ -590,60 +684,35 @@ static void compare_note(const DiagInput *in, Diagnosis *d) {
     }
 }
 
+/* Whether the curves hold what a rule waits for. */
+static int has_needs(const Ctx *x, RuleNeeds needs) {
+    if (needs == NEEDS_NOTHING) return 1;
+    if (x->train.n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
+    return needs == NEEDS_ROWS || x->test.n >= DIAGNOSIS_MIN_TEST_POINTS;
+}
+
 Status diagnosis_run(const DiagInput *in, Diagnosis *d) {
     memset(d, 0, sizeof *d);
-    Ctx x = {.in = in};
-    if (curve_alloc(&x.train, in->n_rows) || curve_alloc(&x.test, in->n_rows)) {
-        curve_free(&x.train);
-        curve_free(&x.test);
-        return ST_NOMEM;
-    }
-    for (int i = 0; i < in->n_rows; i++) {
-        const RunRow *r = &in->rows[i];
-        Curve *c = r->test ? &x.test : &x.train;
-        c->iter[c->n] = r->iter;
-        c->loss[c->n] = r->loss;
-        c->acc[c->n++] = r->accuracy;
-        if (r->iter > x.last) x.last = r->iter;
-    }
+    Ctx x = {.in = in, .held = in->status ? runstatus_heldout_name(in->status) : "test"};
+    if (curve_split(in->rows, in->n_rows, &x.train, &x.test)) return ST_NOMEM;
+    for (int i = 0; i < in->n_rows; i++)
+        if (in->rows[i].iter > x.last) x.last = in->rows[i].iter;
     RunState st = in->status ? in->status->state : RUN_DONE;
     x.finished = st != RUN_RUNNING && st != RUN_QUEUED;
     compare_note(in, d);
-    DiagFinding *f = add(d, DIAG_DIVERGING);
-    if (rule_diverging(&x, f)) {
-        advise_diverging(&x, f);
+    unsigned found = 0;
+    for (int i = 0; i < DIAG_KIND_COUNT; i++) {
+        const Rule *r = &rules[i];
+        if ((r->dropped_by & found) || !has_needs(&x, r->needs)) continue;
+        DiagFinding *f = &d->findings[d->n];
+        *f = (DiagFinding){.kind = r->kind, .iter = -1};
+        if (!r->fires(&x, f)) continue;
+        r->advise(&x, f);
         d->n++;
-        goto done;
+        found |= KIND(r->kind);
     }
-    if (rule_not_enough(&x, (f = add(d, DIAG_NOT_ENOUGH_DATA))) &&
-        x.train.n < DIAGNOSIS_MIN_TRAIN_ROWS) {
-        d->n++;
-        goto done;
-    }
-    DiagFinding enough = *f;
-    int short_of_tests = x.test.n < DIAGNOSIS_MIN_TEST_POINTS;
-    if (rule_overfitting(&x, (f = add(d, DIAG_OVERFITTING)))) advise_overfitting(&x, f), d->n++;
-    int underfit = rule_underfitting(&x, (f = add(d, DIAG_UNDERFITTING)));
-    if (underfit) advise_underfitting(&x, f), d->n++;
-    if (rule_unstable(&x, (f = add(d, DIAG_UNSTABLE)))) advise_unstable(&x, f), d->n++;
-    DiagFinding plateau = {.kind = DIAG_PLATEAU, .iter = -1};
-    int improving = 0;
-    DiagFinding still = {.kind = DIAG_STILL_IMPROVING, .iter = -1};
-    if (rule_still_improving(&x, &still)) improving = 1, advise_still_improving(&x, &still);
-    /* The flat curve of a model that fits nothing is its underfitting. */
-    if (!improving && !underfit && rule_plateau(&x, &plateau)) advise_plateau(&x, &plateau);
-    const DiagRun *sib = NULL;
-    if (rule_worse_than_sibling(&x, (f = add(d, DIAG_WORSE_THAN_SIBLING)), &sib)) {
-        advise_worse_than_sibling(&x, f, sib);
-        d->n++;
-    } else if (x.plateau_fired) {
-        d->findings[d->n++] = plateau;
-    }
-    if (improving) d->findings[d->n++] = still;
-    if (short_of_tests) d->findings[d->n++] = enough;
-done:
-    curve_free(&x.train);
-    curve_free(&x.test);
+    curve_fini(&x.train);
+    curve_fini(&x.test);
     return ST_OK;
 }
 
@@ -670,15 +739,15 @@ void diagnosis_summary(const Diagnosis *d, char *buf, size_t cap) {
 
 const DiagFinding *diagnosis_first_fork(const Diagnosis *d) {
     for (int i = 0; i < d->n; i++)
-        if (d->findings[i].fork.n_set > 0) return &d->findings[i];
+        if (d->findings[i].fork.n_set > 0 || d->findings[i].fork.lr_find) return &d->findings[i];
     return NULL;
 }
 
 void diagnosis_fork_text(const DiagFork *f, char *buf, size_t cap) {
-    size_t n = 0;
-    buf[0] = '\0';
+    int w = snprintf(buf, cap, "%s", f->lr_find ? "solver.base_lr=<lr-find's suggestion>" : "");
+    size_t n = w > 0 ? (size_t)w : 0;
     for (int i = 0; i < f->n_set && n < cap; i++) {
-        int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", f->set[i]);
+        w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", f->set[i]);
         if (w < 0) break;
         n += (size_t)w;
     }

@@ -1,9 +1,10 @@
 /*
  * diagnosis — what a run's curves show, read from its metrics.tsv rows
  * alone (so it works on runs of other processes, old runs and Slurm runs):
- * overfitting, underfitting, divergence, instability, still improving at
- * the end, a plateau long before the end, early convergence to a worse
- * level than a sibling run, or not enough data yet to say. Each finding
+ * overfitting, underfitting, a head left under-trained, divergence,
+ * instability, still improving at the end, a plateau long before the end,
+ * early convergence to a worse level than a sibling run, or not enough
+ * data yet to say. Each finding
  * carries the numbers that show it, the next step a beginner should try in
  * the tutorial's terms, and, when the run's preset is known, the preset
  * assignments of that step (a fork the lab can write).
@@ -41,15 +42,20 @@
 #define DIAGNOSIS_PLATEAU_BAND        0.01 /* within 1 point of the best ... */
 #define DIAGNOSIS_PLATEAU_EARLY       0.5  /* ... from the first half of the run on */
 #define DIAGNOSIS_SIBLING_GAP         0.02 /* a sibling's best 2 points higher */
+/* under-trained: a head that could fit its training vectors and did not */
+#define DIAGNOSIS_UNDERTRAIN_GAP  0.05   /* train accuracy within 5 points of test */
+#define DIAGNOSIS_UNDERTRAIN_LOSS 0.6931 /* train loss ends above ln 2 ... */
+#define DIAGNOSIS_UNDERTRAIN_FLAT 0.05   /* ... falling less than 5% after the last decay */
 
 typedef enum DiagKind {
     DIAG_DIVERGING,
     DIAG_OVERFITTING,
+    DIAG_UNDERTRAINED,
     DIAG_UNDERFITTING,
     DIAG_UNSTABLE,
+    DIAG_STILL_IMPROVING,
     DIAG_WORSE_THAN_SIBLING,
     DIAG_PLATEAU,
-    DIAG_STILL_IMPROVING,
     DIAG_NOT_ENOUGH_DATA,
     DIAG_KIND_COUNT
 } DiagKind;
@@ -64,11 +70,16 @@ typedef struct DiagRun {
 } DiagRun;
 
 /* A preset change: "section.key=value" assignments (preset_set syntax) and
- * the suffix a fork of the preset is named with (<name>_<suffix>). */
+ * the suffix a fork of the preset is named with (<name>_<suffix>). A value
+ * the diagnosis cannot know is a flag: lr_find asks for solver.base_lr =
+ * the suggestion of the learning-rate range test (`finelab lr-find`), which
+ * the front end runs and sets before the assignments in set. With n_set 0
+ * and lr_find 0 there is no change to offer. */
 typedef struct DiagFork {
     char suffix[32];
     char set[DIAG_SET_MAX][160];
-    int n_set; /* 0: no change to offer */
+    int n_set;   /* assignments in set */
+    int lr_find; /* 1: also solver.base_lr = the range test's suggestion */
 } DiagFork;
 
 typedef struct DiagFinding {
@@ -91,6 +102,7 @@ typedef struct DiagInput {
     const DiagRun *stage2_best; /* the best of those runs; both NULL: none */
     int n_stage2;               /* how many such runs there are */
     const DiagRun *stage1;      /* the run this one started from; NULL: none */
+    long train_images;          /* images in its training split; 0: unknown (no under-trained) */
 } DiagInput;
 
 typedef struct Diagnosis {
@@ -108,9 +120,10 @@ const DiagFinding *diagnosis_find(const Diagnosis *d, DiagKind k);
 /* The kinds found, "; "-separated ("overfitting; still improving"), or
  * "no problem seen" when there are none. */
 void diagnosis_summary(const Diagnosis *d, char *buf, size_t cap);
-/* The first finding that offers a preset change, or NULL. */
+/* The first finding that offers a preset change (assignments or lr_find), or NULL. */
 const DiagFinding *diagnosis_first_fork(const Diagnosis *d);
-/* The fork's assignments as "a=b, c=d". */
+/* The fork's assignments as "a=b, c=d", lr_find's first as
+ * "solver.base_lr=<lr-find's suggestion>". */
 void diagnosis_fork_text(const DiagFork *f, char *buf, size_t cap);
 
 #endif

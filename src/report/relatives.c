@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/run/preflight.h"
+
 typedef struct Store {
     char dir[1024];
     char **ids;
@@ -133,6 +135,21 @@ void relatives_fini(Relatives *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* The training images of the run (status st, preset p), which the
+ * under-trained rule weighs against the head's features: status.ini's
+ * train_images, and for runs recorded before it the dataset's index (no
+ * image is opened; less its validation split), for last_layer runs only
+ * (the only ones the rule reads it for). 0: unknown (the dataset has gone,
+ * or its path was relative to another folder). */
+static long relatives_train_images(const RunStatus *st, const Preset *p) {
+    if (st->train_images > 0) return st->train_images;
+    if (!p || p->transfer.mode != TRANSFER_LAST_LAYER) return 0;
+    Dataset ds;
+    long n = preflight_dataset(p, &ds, NULL) == ST_OK ? ds.n_train : 0;
+    dataset_fini(&ds);
+    return n;
+}
+
 Status relatives_diagnose(const char *run_dir_in, int stages, Diagnosis *d, Error *err) {
     memset(d, 0, sizeof *d);
     char run_dir[1024];
@@ -155,7 +172,8 @@ Status relatives_diagnose(const char *run_dir_in, int stages, Diagnosis *d, Erro
                     .n_rows = n,
                     .status = &st,
                     .preset = have_preset ? p : NULL,
-                    .run_id = slash ? slash + 1 : run_dir};
+                    .run_id = slash ? slash + 1 : run_dir,
+                    .train_images = relatives_train_images(&st, have_preset ? p : NULL)};
     if (have_rel) {
         in.siblings = r.siblings;
         in.n_siblings = r.n_siblings;

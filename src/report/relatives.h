@@ -5,11 +5,13 @@
  * from it (transfer.init_from naming its id, or its preset name while it
  * was that preset's newest finished run: the tutorial's stage 2), and the
  * run it was started from (its stage 1). relatives_diagnose reads a run
- * and its relatives and runs diagnosis_run over them: the one call the
+ * and its relatives (and, for a last_layer run, its dataset's index: the
+ * training images) and runs diagnosis_run over them: the one call the
  * front ends make.
  *
- * Reads only the store, so any thread or process may call it; what it
- * returns is caller storage (free a Relatives with relatives_fini).
+ * Reads only the store (and a dataset's index), so any thread or process
+ * may call it; what it returns is caller storage (free a Relatives with
+ * relatives_fini).
  */
 #ifndef FINELAB_RELATIVES_H
 #define FINELAB_RELATIVES_H
@@ -39,8 +41,10 @@ Status relatives_find(Relatives *r, const char *run_dir, const RunStatus *st, co
 void relatives_fini(Relatives *r);
 
 /* Reads run_dir's status, metrics and preset (a missing or bad preset
- * only drops the forks), finds its relatives (stages as above) and
- * diagnoses it into d. err names the file that could not be read. */
+ * only drops the forks), the number of training images of a last_layer
+ * run (an unreadable dataset leaves it unknown), finds its relatives
+ * (stages as above) and diagnoses it into d. err names the file that could
+ * not be read. */
 Status relatives_diagnose(const char *run_dir, int stages, Diagnosis *d, Error *err);
 
 #endif

@@ -39,7 +39,7 @@ static const struct {
     const char *label;
     int dir;
 } directions[] = {
-    {"best test acc", 1}, {"final test acc", 1}, {"train acc", 1},
+    {"best held-out", 1}, {"final held-out", 1}, {"test acc", 1}, {"train acc", 1},
     {"images/s", 1},      {"final loss", -1},    {"time", -1},
 };
 

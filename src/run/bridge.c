@@ -281,7 +281,7 @@ static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks 
                                  Error *err) {
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
-    res->final_accuracy = res->best_accuracy = -1;
+    res->final_accuracy = res->best_accuracy = res->test_accuracy = -1;
     char id[256];
     HalvingOutcome o;
     Status s = halving_sweep_create(&j->preset, b->runs_dir, id, sizeof id, err);
@@ -290,6 +290,8 @@ static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks 
     snprintf(res->run_dir, sizeof res->run_dir, "halving sweep %s", id);
     res->state = o.stopped ? RUN_STOPPED : RUN_DONE;
     res->final_accuracy = res->best_accuracy = o.best_accuracy;
+    res->test_accuracy = o.best_test;
+    snprintf(res->heldout, sizeof res->heldout, "%s", o.heldout[0] ? o.heldout : "test");
     char line[1024];
     if (o.stopped)
         snprintf(line, sizeof line,
@@ -416,6 +418,8 @@ static void bridge_run_job(Bridge *b, BridgeJob *j) {
     bridge_event_init(&ev, BRIDGE_EV_FINISHED, j->id);
     ev.state = res.state;
     ev.accuracy = res.final_accuracy;
+    ev.test_accuracy = res.test_accuracy;
+    memcpy(ev.heldout, res.heldout, sizeof ev.heldout);
     memcpy(ev.run_dir, res.run_dir, sizeof ev.run_dir);
     if (s) snprintf(ev.text, sizeof ev.text, "%s", err.msg[0] ? err.msg : error_status_name(s));
     pthread_mutex_lock(&b->lock);

@@ -38,7 +38,8 @@ typedef struct Footprint {
                            (NetMemory.workspace + state) */
     size_t loader;      /* batches decoded ahead: the training and test rings, or the
                            cache build's one */
-    size_t cache;       /* the feature cache: train images x views + test images */
+    size_t cache;       /* the feature cache: train images x views + validation and test
+                           images */
     size_t total;       /* the sum: the estimated peak */
 } Footprint;
 
@@ -46,8 +47,9 @@ typedef struct Footprint {
  * building it. */
 void footprint_net(const NetConfig *c, NetMemory *out);
 
-/* The estimate for the concrete preset p on a dataset of n_train / n_test
- * images (used by the feature cache; 0 when unknown) and classes classes
+/* The estimate for the concrete preset p on a dataset of n_train training
+ * images and n_test held-out ones (validation and test: one cached view
+ * each; 0 when unknown) and classes classes
  * (used when model.num_classes is 0; 0 when unknown: CUB's 200). */
 void footprint_estimate(const Preset *p, int n_train, int n_test, int classes, Footprint *out);
 

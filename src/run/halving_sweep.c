@@ -98,14 +98,15 @@ static Status sweep_scan(Sweep *sw, int n, Error *err) {
     return ST_OK;
 }
 
-/* The test row of run dir at iteration iter. */
+/* The held-out row of run dir at iteration iter (validation, or test in
+ * runs without a validation split). */
 static HalvingScore sweep_score(const char *dir, int iter) {
     HalvingScore sc = {0};
     RunRow *rows;
     int n;
     if (runstore_read_metrics(dir, &rows, &n, NULL)) return sc;
     for (int i = 0; i < n; i++)
-        if (rows[i].test && rows[i].iter == iter)
+        if (rows[i].heldout && rows[i].iter == iter)
             sc = (HalvingScore){.scored = 1, .accuracy = rows[i].accuracy, .loss = rows[i].loss};
     free(rows);
     return sc;
@@ -197,6 +198,8 @@ static void sweep_tally(Sweep *sw, int n, int final_iter, HalvingOutcome *out) {
         if (sc.scored && (out->best < 0 || sc.accuracy > out->best_accuracy)) {
             out->best = c;
             out->best_accuracy = sc.accuracy;
+            out->best_test = runstatus_test_accuracy(&st);
+            snprintf(out->heldout, sizeof out->heldout, "%s", runstatus_heldout_name(&st));
         }
     }
 }
@@ -206,6 +209,7 @@ Status halving_sweep_run(const Preset *p, const char *id, const char *runs_dir,
                          void *line_ctx, HalvingOutcome *out, Error *err) {
     memset(out, 0, sizeof *out);
     out->best = -1;
+    out->best_test = -1;
     int n = preset_sweep_count(p);
     halving_plan(&out->plan, n, p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
     Sweep sw = {

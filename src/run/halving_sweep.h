@@ -1,12 +1,12 @@
 /*
  * halving_sweep — runs a [sweep] strategy = halving end to end through the
  * runner, rung by rung (halving.h's schedule): every candidate of rung k
- * trains to its iteration (a stop at the rung: snapshot and test pass
- * there), then the rung's test accuracies in the run store decide who goes
- * on; the others are marked pruned, the promoted resume their own runs from
- * the rung's snapshot. Every decision is read back from the store, so the
- * same call continues a sweep that was stopped or killed anywhere: runs
- * that reached their rung are not trained again.
+ * trains to its iteration (a stop at the rung: snapshot and held-out pass
+ * there), then the rung's held-out accuracies in the run store (the
+ * validation split's where the preset has one) decide who goes on; the others are marked pruned,
+ * the promoted resume their own runs from the rung's snapshot. Every decision is read back from the
+ * store, so the same call continues a sweep that was stopped or killed anywhere: runs that reached
+ * their rung are not trained again.
  *
  * A sweep is recorded as runs_dir/halving/<id>/preset.ini (the preset with
  * its [sweep], --set applied); its runs carry `halving = <id>` in
@@ -25,10 +25,12 @@
 
 typedef struct HalvingOutcome {
     HalvingPlan plan;
-    int stopped; /* a stop was asked: resume with halving_sweep_run again */
-    int best;    /* the winner's candidate index (-1: none finished) */
-    double best_accuracy;
-    long iterations; /* iterations the sweep's runs spent (as far as they got) */
+    int stopped;          /* a stop was asked: resume with halving_sweep_run again */
+    int best;             /* the winner's candidate index (-1: none finished) */
+    double best_accuracy; /* its held-out accuracy at max_iter, which chose it */
+    double best_test;     /* its test split's accuracy (runstatus_test_accuracy), -1 none */
+    char heldout[8];      /* "val" or "test": the split that chose */
+    long iterations;      /* iterations the sweep's runs spent (as far as they got) */
     int pruned, done, failed;
 } HalvingOutcome;
 

@@ -1,10 +1,11 @@
 /*
  * lrfind — the range test of a preset. See lrfind.h.
  *
- * The TrainConfig is the runner's (the same public calls in the same
- * order as runner_train), so the test starts from the weights, input
- * convention, network and data order the run would; only the fields a
- * range test must differ in are set after it (lrfind_config). The trainer
+ * The checks and the TrainConfig are the runner's (preflight_plan, then
+ * runner_plan_config on that plan, as runner_train does), so the test
+ * starts from the weights, input convention, network and data order the
+ * run would; only the fields a range test must differ in are set after it
+ * (lrfind_config). The trainer
  * is driven step by step: the cache is built by trainer_prepare and timed
  * on its own, each iteration's row carries its raw loss (display 1,
  * average_loss 1) into lr_range_add, and the loop ends when lr_range says
@@ -12,10 +13,10 @@
  * failure) or the caller stops it. trainer_finish is never called: it
  * would only test and snapshot, and the test does neither.
  *
- * The trainer gets the dataset without its test split (a view of the same
- * items): the test reads training images alone, and in last_layer mode the
- * cache is then built for the training views only, a third less work at
- * the default two views.
+ * The trainer gets the dataset without its validation and test splits (a
+ * view of the same items): the test reads training images alone, and in
+ * last_layer mode the cache is then built for the training views only, a
+ * third less work at the default two views.
  */
 #include "src/run/lrfind.h"
 
@@ -83,11 +84,14 @@ static int lrfind_should_stop(void *ctx) {
     return c->cb && c->cb->should_stop && c->cb->should_stop(c->cb->ctx);
 }
 
-/* Opens p's dataset after the checks a run makes (bad input on failure). */
-static Status lrfind_open(const Preset *p, const char *runs_dir, Dataset *ds, LrFindCtx *c,
+/* The plan of p after the checks a run makes, its images probed (bad
+ * input on failure), and the files it loads named in res. */
+static Status lrfind_open(const Preset *p, const char *runs_dir, RunPlan *plan, LrFindCtx *c,
                           Error *err) {
+    LrFindResult *res = c->res;
+    memset(plan, 0, sizeof *plan);
     if (preset_sweep_count(p) > 1) {
-        c->res->bad_input = 1;
+        res->bad_input = 1;
         return error_set(err, ST_ARG,
                          "%s: a [sweep] of %d combinations; the range test runs one: fix the "
                          "swept keys with --set section.key=value",
@@ -95,32 +99,17 @@ static Status lrfind_open(const Preset *p, const char *runs_dir, Dataset *ds, Lr
     }
     double t0 = timer_now();
     lrfind_phase(c, "dataset", 0, 0);
-    Status s = preflight_check(p, runs_dir, NULL, err);
-    if (!s) s = preflight_dataset(p, 0, NULL, NULL, ds, err);
-    if (s) c->res->bad_input = 1;
-    c->res->seconds_dataset = timer_now() - t0;
-    return s;
-}
-
-/* tc as runner_train makes it for p (weights, init_from, input convention),
- * the files it loads named in res. */
-static Status lrfind_run_config(const Preset *p, const Dataset *ds, const char *runs_dir,
-                                TrainConfig *tc, LrFindCtx *c, Error *err) {
-    LrFindResult *res = c->res;
-    runner_config(p, ds, tc);
-    Status s = preflight_init_from(p, runs_dir, res->init_from, sizeof res->init_from, err);
-    if (s) return s;
-    const char *weights = runner_backbone(p);
-    snprintf(res->weights, sizeof res->weights, "%s", weights ? weights : "");
-    tc->weights = res->weights[0] ? res->weights : NULL;
-    tc->init_from = res->init_from[0] ? res->init_from : NULL;
-    const char *why;
-    s = runner_input(p, tc->weights ? tc->weights : tc->init_from, &tc->train_data.norm, &why, err);
-    if (s) return s;
-    tc->test_data.norm = tc->train_data.norm;
+    Status s = preflight_plan(plan, p, runs_dir, 0, NULL, NULL, NULL, err);
+    res->seconds_dataset = timer_now() - t0;
+    if (s) {
+        res->bad_input = 1;
+        return s;
+    }
+    snprintf(res->weights, sizeof res->weights, "%s", plan->backbone ? plan->backbone : "");
+    snprintf(res->init_from, sizeof res->init_from, "%s", plan->init_from);
     char input[160], line[400];
-    image_normalize_describe(&tc->train_data.norm, input, sizeof input);
-    snprintf(line, sizeof line, "input convention %s (%s)", input, why);
+    image_normalize_describe(&plan->norm, input, sizeof input);
+    snprintf(line, sizeof line, "input convention %s (%s)", input, plan->norm_why);
     lrfind_log(c, line);
     return ST_OK;
 }
@@ -174,16 +163,16 @@ Status lrfind_run(const Preset *p, const char *runs_dir, const LrFindOptions *o,
         return s;
     }
     lr_range_suggest(&res->curve, res->suggest); /* none yet */
-    Dataset ds;
-    if ((s = lrfind_open(p, runs_dir, &ds, &c, err))) return s;
-    Dataset train_only = ds; /* the same items, without the test split */
-    train_only.n_test = 0;
-    TrainConfig tc;
-    if ((s = lrfind_run_config(p, &train_only, runs_dir, &tc, &c, err))) {
-        res->bad_input = 1;
-        dataset_fini(&ds);
+    RunPlan plan;
+    if ((s = lrfind_open(p, runs_dir, &plan, &c, err))) {
+        preflight_plan_fini(&plan);
         return s;
     }
+    TrainConfig tc;
+    runner_plan_config(p, &plan, &tc);
+    Dataset train_only = plan.ds; /* the same items, without the held-out splits */
+    train_only.n_val = train_only.n_test = 0;
+    tc.ds = &train_only;
     lrfind_config(&tc, &res->curve);
     res->cached = tc.feature_cache && tc.net.freeze_backbone;
     TrainCallbacks tcb = {.ctx = &c,
@@ -196,12 +185,12 @@ Status lrfind_run(const Preset *p, const char *runs_dir, const LrFindOptions *o,
     res->seconds_weights = timer_now() - t0;
     if (!t) {
         res->bad_input = 1; /* the files preflight passed, read whole (as the runner counts it) */
-        dataset_fini(&ds);
+        preflight_plan_fini(&plan);
         return err ? err->status : ST_STATE;
     }
     s = lrfind_drive(t, &c, err);
     trainer_destroy(t);
-    dataset_fini(&ds);
+    preflight_plan_fini(&plan);
     lr_range_suggest(&res->curve, res->suggest);
     return s;
 }

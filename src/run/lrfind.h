@@ -7,16 +7,17 @@
  * It never changes the preset's run, nor any other: every call builds a
  * fresh network from the same files a run loads (model.weights, or
  * transfer.init_from resolved as the runner resolves it) with a fresh
- * solver, makes the same checks as a run (preflight_check) and the same
- * TrainConfig (runner_config, runner_backbone, preflight_init_from,
- * runner_input), then changes only the schedule (policy exp from start,
+ * solver, makes the same checks as a run and uses what they resolved
+ * (preflight_plan) for the same TrainConfig (runner_plan_config), then
+ * changes only the schedule (policy exp from start,
  * gamma, max_iter = iters) and what a run records (no test passes, no
  * snapshots, a row per iteration with its raw loss). The solver type,
  * momentum, weight decay, clipping, batch, iter_size, augmentation and the
  * feature cache setting stay the preset's, so the test measures the run
  * it is asked about. It writes nothing: no run directory, no file. In
  * last_layer mode with the feature cache it runs on the cache (built here,
- * for the training split only); in the other modes on the network.
+ * for the training split only); in the other modes on the network. It
+ * reads no validation or test image.
  *
  * lrfind_run runs on the calling thread (the CLI's main thread, the lab's
  * engine thread) and reports through LrFindCallbacks on it. Library code:

@@ -8,7 +8,7 @@
  * are not parameters and are not in any weights file, so the seed must be
  * derived exactly as the trainer does; eval agreeing with a run's own final
  * test accuracy (tests/test_model.c) is what guards that. The input
- * convention (mean, scale, channel order) comes from runner_input on the
+ * convention (mean, scale, channel order) comes from preflight_input on the
  * weights file, as it did for the run. The classifier is checked for
  * before anything else is opened, so a backbone file given to eval fails at
  * once with the names of the tensors it lacks; a backbone_only model skips
@@ -29,6 +29,7 @@
 #include "engine/nn/accuracy.h"
 #include "engine/nn/softmax_loss.h"
 #include "engine/train/weights.h"
+#include "src/run/preflight.h"
 #include "src/run/runner.h"
 #include "src/run/runstore.h"
 
@@ -50,7 +51,7 @@ static Status model_locate(Model *m, const ModelSource *src, Error *err) {
                              runs_dir);
         if ((s = preset_load(&m->preset, src->spec, err))) return s;
         if (!src->weights) {
-            const char *backbone = runner_backbone(&m->preset);
+            const char *backbone = preflight_backbone(&m->preset);
             if (!backbone)
                 return error_set(err, ST_ARG,
                                  "%s: a preset needs --weights FILE when it loads no backbone "
@@ -125,8 +126,8 @@ static Status model_load_weights(Model *m, int backbone_only, Error *err) {
 static Status model_build_net(Model *m, const ModelSource *src, Error *err) {
     runner_config(&m->preset, &m->ds, &m->cfg);
     /* The input convention as training chose it: a snapshot records it in
-     * its metadata, which runner_input reads for normalize = auto. */
-    Status s = runner_input(&m->preset, m->weights, &m->cfg.test_data.norm, &m->input_why, err);
+     * its metadata, which preflight_input reads for normalize = auto. */
+    Status s = preflight_input(&m->preset, m->weights, &m->cfg.test_data.norm, &m->input_why, err);
     if (s) return s;
     m->cfg.train_data.norm = m->cfg.test_data.norm;
     m->batch = src->batch > 0 ? src->batch : m->preset.solver.batch_size;

@@ -8,7 +8,7 @@
  * loads neither the classifier nor the dataset. The network and data
  * pipeline come from runner_config, so a model is exactly the network the
  * run trained and tested: same head, same pooling hashes, same resize /
- * centre crop, and the input convention runner_input picks for the weights
+ * centre crop, and the input convention preflight_input picks for the weights
  * file (a snapshot records the run's, a backbone file its own).
  *
  * A Model is caller storage (model_open / model_close) that owns its net
@@ -57,7 +57,7 @@ typedef struct Model {
 
 /* Builds the model src describes. A spec naming a run (runstore_resolve)
  * is a run; an existing file is a preset, which needs src->weights when it
- * loads no backbone (runner_backbone: ST_ARG naming the preset). ST_IO
+ * loads no backbone (preflight_backbone: ST_ARG naming the preset). ST_IO
  * names a spec that is neither, a run without snapshots or a missing file;
  * preset errors name file:line:key; ST_FORMAT / ST_SHAPE name the tensor
  * missing from or misshapen in the weights file. Without backbone_only, a

@@ -7,6 +7,9 @@
  * training starts, and the messages are the ones the run would give, with
  * the key in front. The network's shapes depend on four keys only (width,
  * pooling, bilinear_dim, num_classes), read here as runner_config reads them.
+ * What a check resolves it keeps in the plan, so the run uses it as it is:
+ * the dataset is opened once (its index, then its images), init_from
+ * resolved once, "does this run load a backbone" decided once.
  */
 #include "src/run/preflight.h"
 
@@ -15,19 +18,78 @@
 #include <string.h>
 
 #include "engine/io/fileio.h"
+#include "engine/io/safetensors.h"
 #include "engine/train/weights.h"
 #include "src/run/runstore.h"
 
-Status preflight_dataset(const Preset *p, int index_only, void (*on_skip)(void *, const char *),
-                         void *ctx, Dataset *ds, Error *err) {
-    DatasetOptions opt = {.format = (DatasetFormat)p->data.format,
-                          .train_fraction = p->data.train_fraction,
-                          .seed = (uint64_t)p->data.split_seed,
-                          .skip_bad_images = p->data.skip_bad_images,
-                          .index_only = index_only,
-                          .on_skip = on_skip,
-                          .ctx = ctx};
-    return dataset_open(ds, p->data.dataset, &opt, err);
+/* The dataset options of p (index_only as asked). */
+static DatasetOptions preflight_options(const Preset *p, int index_only,
+                                        void (*on_skip)(void *, const char *), void *ctx) {
+    return (DatasetOptions){.format = (DatasetFormat)p->data.format,
+                            .train_fraction = p->data.train_fraction,
+                            .seed = (uint64_t)p->data.split_seed,
+                            .skip_bad_images = p->data.skip_bad_images,
+                            .index_only = index_only,
+                            .on_skip = on_skip,
+                            .ctx = ctx};
+}
+
+/* p's validation split of ds (none at data.val = 0). */
+static Status preflight_val(const Preset *p, Dataset *ds, Error *err) {
+    if (p->data.val_fraction <= 0) return ST_OK;
+    return dataset_split_val(ds, p->data.val_fraction, (uint64_t)p->data.val_seed, err);
+}
+
+Status preflight_dataset(const Preset *p, Dataset *ds, Error *err) {
+    DatasetOptions opt = preflight_options(p, 1, NULL, NULL);
+    Status s = dataset_open(ds, p->data.dataset, &opt, err);
+    if (!s && (s = preflight_val(p, ds, err))) dataset_fini(ds);
+    return s;
+}
+
+const char *preflight_backbone(const Preset *p) {
+    int scratch = p->transfer.mode == TRANSFER_SCRATCH;
+    return !scratch && strcmp(p->model.weights, "none") != 0 ? p->model.weights : NULL;
+}
+
+Status preflight_input(const Preset *p, const char *file, Normalize *out, const char **why,
+                       Error *err) {
+    Normalize manual = {.bgr = p->data.bgr, .scale = p->data.scale};
+    memcpy(manual.mean, p->data.mean, sizeof manual.mean);
+    memcpy(manual.std, p->data.std, sizeof manual.std);
+    switch (p->data.normalize) {
+    case NORM_MANUAL:
+        *out = manual, *why = "data.normalize = manual";
+        return ST_OK;
+    case NORM_CAFFE:
+        *out = image_normalize_caffe(), *why = "data.normalize = caffe";
+        return ST_OK;
+    case NORM_TORCHVISION:
+        *out = image_normalize_torchvision(), *why = "data.normalize = torchvision";
+        return ST_OK;
+    default:
+        break;
+    }
+    if (!file) {
+        *out = manual, *why = "no weights file: data.mean/std/scale/channel_order";
+        return ST_OK;
+    }
+    SafeTensors *st;
+    Status s = safetensors_open(file, &st, err);
+    if (s) return s;
+    const char *input = safetensors_meta(st, "input");
+    if (input && image_normalize_parse(input, out) == 0) {
+        *why = "the weights file's input metadata";
+    } else if (p->model.weights_format == WEIGHTS_CAFFE) {
+        *out = image_normalize_caffe(), *why = "model.weights_format = caffe";
+    } else {
+        *out = image_normalize_torchvision();
+        *why = p->model.weights_format == WEIGHTS_TORCHVISION
+                   ? "model.weights_format = torchvision"
+                   : "a weights file without input metadata: torchvision's convention";
+    }
+    safetensors_close(st);
+    return ST_OK;
 }
 
 /* The newest finished run of preset `name` under runs_dir, into dir. */
@@ -94,32 +156,70 @@ static Status preflight_classes(const Preset *p, const Dataset *ds, NetConfig *n
     return ST_OK;
 }
 
-Status preflight_check(const Preset *p, const char *runs_dir, const char **key, Error *err) {
-    if (key) *key = NULL;
+/* The files of the plan: the backbone (unless none), init_from resolved
+ * and both checked against the network, the input convention. */
+static Status preflight_files(RunPlan *plan, const Preset *p, const char *runs_dir,
+                              const char **key, Error *err) {
     Error e = {0};
-    Dataset ds;
-    if (preflight_dataset(p, 1, NULL, NULL, &ds, &e))
-        return preflight_fail(err, key, "data.dataset", &e);
-    NetConfig net;
-    Status s = preflight_classes(p, &ds, &net, &e);
-    dataset_fini(&ds);
-    if (s) return preflight_fail(err, key, "model.num_classes", &e);
-    const char *weights = p->model.weights;
-    if (p->transfer.mode != TRANSFER_SCRATCH && strcmp(weights, "none") != 0 &&
-        weights_check(weights, &net, 1, &e)) {
+    plan->backbone = preflight_backbone(p);
+    if (plan->backbone && weights_check(plan->backbone, &plan->net, 1, &e)) {
         if (e.status == ST_SHAPE)
             snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg), " (model.width = %g)",
                      (double)p->model.width);
         return preflight_fail(err, key, "model.weights", &e);
     }
-    char init[1200];
-    if ((s = preflight_init_from(p, runs_dir, init, sizeof init, err))) {
+    Status s = preflight_init_from(p, runs_dir, plan->init_from, sizeof plan->init_from, err);
+    if (s) {
         if (key) *key = "transfer.init_from";
         return s;
     }
-    if (init[0] && weights_check(init, &net, 0, &e))
+    if (plan->init_from[0] && weights_check(plan->init_from, &plan->net, 0, &e))
         return preflight_fail(err, key, "transfer.init_from", &e);
+    const char *file = plan->backbone       ? plan->backbone
+                       : plan->init_from[0] ? plan->init_from
+                                            : NULL;
+    if (preflight_input(p, file, &plan->norm, &plan->norm_why, &e))
+        return preflight_fail(err, key, plan->backbone ? "model.weights" : "transfer.init_from",
+                              &e);
     return ST_OK;
+}
+
+Status preflight_plan(RunPlan *plan, const Preset *p, const char *runs_dir, int index_only,
+                      void (*on_skip)(void *, const char *), void *ctx, const char **key,
+                      Error *err) {
+    memset(plan, 0, sizeof *plan);
+    if (key) *key = NULL;
+    Error e = {0};
+    DatasetOptions opt = preflight_options(p, 1, on_skip, ctx);
+    if (dataset_open(&plan->ds, p->data.dataset, &opt, &e))
+        return preflight_fail(err, key, "data.dataset", &e);
+    Status s = ST_OK;
+    if (preflight_val(p, &plan->ds, &e))
+        s = preflight_fail(err, key, "data.val", &e);
+    else if (preflight_classes(p, &plan->ds, &plan->net, &e))
+        s = preflight_fail(err, key, "model.num_classes", &e);
+    else if (!(s = preflight_files(plan, p, runs_dir, key, err)) && !index_only) {
+        opt.index_only = 0;
+        if (dataset_probe(&plan->ds, &opt, &e))
+            s = preflight_fail(err, key, "data.dataset", &e);
+        else if (preflight_val(p, &plan->ds, &e))
+            s = preflight_fail(err, key, "data.val", &e);
+    }
+    if (s) preflight_plan_fini(plan);
+    return s;
+}
+
+void preflight_plan_fini(RunPlan *plan) {
+    if (!plan) return;
+    dataset_fini(&plan->ds);
+    memset(plan, 0, sizeof *plan);
+}
+
+Status preflight_check(const Preset *p, const char *runs_dir, const char **key, Error *err) {
+    RunPlan plan;
+    Status s = preflight_plan(&plan, p, runs_dir, 1, NULL, NULL, key, err);
+    preflight_plan_fini(&plan);
+    return s;
 }
 
 Status preflight_sweep(const Preset *p, const char *runs_dir, const char **key, Error *err) {

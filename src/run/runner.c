@@ -70,10 +70,26 @@ static void runner_on_progress(void *ctx, const TrainProgress *p) {
     runner_phase(ctx, train_phase_name(p->phase), p->done, p->total);
 }
 
+/* The test split's pass of a run with a validation split: once, at the
+ * end, on the best validation pass's weights; status.ini holds it (the
+ * curve in metrics.tsv is the validation split's). */
+static void runner_on_test(RunnerCtx *rc, const TrainRow *row) {
+    RunStatus *st = &rc->w->status;
+    st->test_accuracy = row->accuracy;
+    st->test_loss = row->loss;
+    st->test_iter = row->weights_iter;
+    runstore_write_status(rc->w, NULL);
+    if (rc->cb && rc->cb->on_row) rc->cb->on_row(rc->cb->ctx, row, st);
+}
+
 static void runner_on_row(void *ctx, const TrainRow *row) {
     RunnerCtx *rc = ctx;
     if (!rc->w) return;
     RunStatus *st = &rc->w->status;
+    if (row->phase == PHASE_TEST && runstatus_has_val(st)) {
+        runner_on_test(rc, row);
+        return;
+    }
     runstore_append_row(rc->w, row, NULL);
     st->iter = row->phase == PHASE_TRAIN ? row->iter + 1 : row->iter;
     st->seconds = row->seconds;
@@ -207,49 +223,11 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     c->cache_views = p->transfer.cache_views;
 }
 
-const char *runner_backbone(const Preset *p) {
-    int scratch = p->transfer.mode == TRANSFER_SCRATCH;
-    return !scratch && strcmp(p->model.weights, "none") != 0 ? p->model.weights : NULL;
-}
-
-Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
-                    Error *err) {
-    Normalize manual = {.bgr = p->data.bgr, .scale = p->data.scale};
-    memcpy(manual.mean, p->data.mean, sizeof manual.mean);
-    memcpy(manual.std, p->data.std, sizeof manual.std);
-    switch (p->data.normalize) {
-    case NORM_MANUAL:
-        *out = manual, *why = "data.normalize = manual";
-        return ST_OK;
-    case NORM_CAFFE:
-        *out = image_normalize_caffe(), *why = "data.normalize = caffe";
-        return ST_OK;
-    case NORM_TORCHVISION:
-        *out = image_normalize_torchvision(), *why = "data.normalize = torchvision";
-        return ST_OK;
-    default:
-        break;
-    }
-    if (!file) {
-        *out = manual, *why = "no weights file: data.mean/std/scale/channel_order";
-        return ST_OK;
-    }
-    SafeTensors *st;
-    Status s = safetensors_open(file, &st, err);
-    if (s) return s;
-    const char *input = safetensors_meta(st, "input");
-    if (input && image_normalize_parse(input, out) == 0) {
-        *why = "the weights file's input metadata";
-    } else if (p->model.weights_format == WEIGHTS_CAFFE) {
-        *out = image_normalize_caffe(), *why = "model.weights_format = caffe";
-    } else {
-        *out = image_normalize_torchvision();
-        *why = p->model.weights_format == WEIGHTS_TORCHVISION
-                   ? "model.weights_format = torchvision"
-                   : "a weights file without input metadata: torchvision's convention";
-    }
-    safetensors_close(st);
-    return ST_OK;
+void runner_plan_config(const Preset *p, const RunPlan *plan, TrainConfig *c) {
+    runner_config(p, &plan->ds, c);
+    c->weights = plan->backbone;
+    c->init_from = plan->init_from[0] ? plan->init_from : NULL;
+    c->train_data.norm = c->test_data.norm = plan->norm;
 }
 
 /* Writes how the run in w ended (w->status) with runstore_write_end. When
@@ -303,48 +281,36 @@ static Status runner_drive(Trainer *t, RunWriter *w, int rung, RunResult *res, E
     res->unrecorded = s && (w->failed.status != ST_OK);
     res->final_accuracy = st->state == RUN_DONE ? st->final_accuracy : -1;
     res->best_accuracy = st->best_accuracy;
+    res->test_accuracy = st->state == RUN_DONE ? runstatus_test_accuracy(st) : -1;
+    snprintf(res->heldout, sizeof res->heldout, "%s", runstatus_heldout_name(st));
     if (s) error_set(err, s, "%s", e.msg[0] ? e.msg : error_status_name(s));
     return s;
 }
 
-/* Checks p (preflight) and opens its dataset, images and all, before
+/* Checks p and opens its dataset, images and all (the run's plan), before
  * anything is written: a preset that cannot start leaves no run behind. */
-static Status runner_open(const Preset *p, const char *runs_dir, Dataset *ds, RunnerCtx *rc,
+static Status runner_open(const Preset *p, const char *runs_dir, RunPlan *plan, RunnerCtx *rc,
                           RunResult *res, Error *err) {
-    Status s = preflight_check(p, runs_dir, NULL, err);
-    if (!s) s = preflight_dataset(p, 0, runner_skip, rc, ds, err);
+    Status s = preflight_plan(plan, p, runs_dir, 0, runner_skip, rc, NULL, err);
     if (s) res->bad_input = 1;
     return s;
 }
 
-static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const char *snapshot,
-                           const char *runs_dir, const RunnerRung *rung, const RunnerCallbacks *cb,
-                           RunResult *res, Error *err) {
+static Status runner_train(const Preset *p, const RunPlan *plan, RunWriter *w, const char *snapshot,
+                           const RunnerRung *rung, const RunnerCallbacks *cb, RunResult *res,
+                           Error *err) {
     RunnerCtx rc = {
         .w = w, .cb = cb, .max_iter = p->solver.max_iter, .keep = p->solver.snapshot_keep};
+    const Dataset *ds = &plan->ds;
     TrainConfig tc;
-    runner_config(p, ds, &tc);
+    runner_plan_config(p, plan, &tc);
     if (rung) tc.stop_at = rung->stop_at;
-    char init[1200];
-    Status s = preflight_init_from(p, runs_dir, init, sizeof init, err);
-    if (s) {
-        res->bad_input = 1;
-        return s;
-    }
-    tc.weights = runner_backbone(p);
-    tc.init_from = init[0] ? init : NULL;
-    const char *why;
-    if ((s = runner_input(p, tc.weights ? tc.weights : tc.init_from, &tc.train_data.norm, &why,
-                          err))) {
-        res->bad_input = 1;
-        return s;
-    }
-    tc.test_data.norm = tc.train_data.norm;
+    Status s;
     char input[160], line[600];
     blas_setup_describe(line, sizeof line);
     runner_on_log(&rc, line);
     image_normalize_describe(&tc.train_data.norm, input, sizeof input);
-    snprintf(line, sizeof line, "input convention %s (%s)", input, why);
+    snprintf(line, sizeof line, "input convention %s (%s)", input, plan->norm_why);
     runner_on_log(&rc, line);
     char snapdir[1100];
     snprintf(snapdir, sizeof snapdir, "%s/snapshots", w->dir);
@@ -358,6 +324,10 @@ static Status runner_train(const Preset *p, Dataset *ds, RunWriter *w, const cha
                           .on_snapshot = runner_on_snapshot};
     w->status.max_iter = p->solver.max_iter;
     w->status.skipped_images = ds->n_skipped;
+    snprintf(w->status.heldout, sizeof w->status.heldout, "%s", ds->n_val ? "val" : "test");
+    w->status.train_images = ds->n_train;
+    w->status.val_images = ds->n_val;
+    w->status.test_images = ds->n_test;
     w->status.ranks = dist_size();
     if (dist_size() > 1) {
         snprintf(line, sizeof line,
@@ -417,11 +387,11 @@ Status runner_run_rung(const Preset *p, const char *sweep_label, const char *run
                        Error *err) {
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
-    res->final_accuracy = res->best_accuracy = -1;
+    res->final_accuracy = res->best_accuracy = res->test_accuracy = -1;
     RunnerCtx rc = {.cb = cb};
     runner_phase(&rc, "dataset", 0, 0); /* before the run directory: reported, not written */
-    Dataset ds;
-    Status s = runner_open(p, runs_dir, &ds, &rc, res, err);
+    RunPlan plan;
+    Status s = runner_open(p, runs_dir, &plan, &rc, res, err);
     if (s) return s;
     char *text = preset_format(p);
     RunWriter w;
@@ -433,7 +403,7 @@ Status runner_run_rung(const Preset *p, const char *sweep_label, const char *run
     if (s) {
         res->unrecorded = text != NULL; /* the run could not be created */
         free(text);
-        dataset_fini(&ds);
+        preflight_plan_fini(&plan);
         return s;
     }
     free(text);
@@ -442,12 +412,12 @@ Status runner_run_rung(const Preset *p, const char *sweep_label, const char *run
     snprintf(res->run_dir, sizeof res->run_dir, "%s", w.dir);
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
     rc.w = &w; /* status.ini exists now: the dataset phase is done */
-    runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
+    runner_phase(&rc, "dataset", plan.ds.n_items, plan.ds.n_items);
     /* Errors before training record themselves here; runner_drive records
      * how training ended. */
-    s = runner_train(p, &ds, &w, NULL, runs_dir, rung, cb, res, err);
+    s = runner_train(p, &plan, &w, NULL, rung, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
-    dataset_fini(&ds);
+    preflight_plan_fini(&plan);
     runstore_close(&w);
     return s;
 }
@@ -457,6 +427,8 @@ Status runner_run_rung(const Preset *p, const char *sweep_label, const char *run
 static void runner_restart(RunStatus *st) {
     st->iter = 0;
     st->best_accuracy = st->final_accuracy = st->final_loss = -1;
+    st->test_accuracy = st->test_loss = -1;
+    st->test_iter = -1;
     st->seconds = st->images_per_s = 0;
 }
 
@@ -550,7 +522,8 @@ static Status runner_pick(const Preset *p, const Dataset *ds, const char *run_di
         snapshot_path(path, sizeof path, dir, cand);
         SnapshotState st;
         Error why = {0};
-        Status mine = snapshot_check(path, tc, &st, &why);
+        SnapshotSpec spec = trainer_snapshot_spec(tc);
+        Status mine = snapshot_check(path, &spec, &st, &why);
         Status all = runner_agree(mine, &why, agreed);
         if (!all) {
             pk->iter = cand;
@@ -620,7 +593,7 @@ Status runner_resume_rung(const char *run_dir, const char *runs_dir, const Runne
                           const RunnerCallbacks *cb, RunResult *res, Error *err) {
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
-    res->final_accuracy = res->best_accuracy = -1;
+    res->final_accuracy = res->best_accuracy = res->test_accuracy = -1;
     snprintf(res->run_dir, sizeof res->run_dir, "%s", run_dir);
     RunStatus st;
     Status s = runstore_read_status(run_dir, &st, err);
@@ -648,16 +621,16 @@ Status runner_resume_rung(const char *run_dir, const char *runs_dir, const Runne
     }
     RunnerCtx rc = {.cb = cb};
     runner_phase(&rc, "dataset", 0, 0);
-    Dataset ds;
-    if ((s = runner_open(&p, runs_dir, &ds, &rc, res, err))) return s;
+    RunPlan plan;
+    if ((s = runner_open(&p, runs_dir, &plan, &rc, res, err))) return s;
     RunnerPick pk;
     int agreed;
-    if ((s = runner_pick(&p, &ds, run_dir, &pk, &agreed, err)) ||
+    if ((s = runner_pick(&p, &plan.ds, run_dir, &pk, &agreed, err)) ||
         (pk.iter < 0 && pk.n_bad > 0 && (s = runner_all_bad(run_dir, &pk, cb, err)))) {
         res->bad_input = pk.n_bad > 0;
         res->shared = agreed && dist_size() > 1; /* every rank leaves with it */
         runner_pick_fini(&pk);
-        dataset_fini(&ds);
+        preflight_plan_fini(&plan);
         return s;
     }
     RunWriter w;
@@ -671,7 +644,7 @@ Status runner_resume_rung(const char *run_dir, const char *runs_dir, const Runne
     }
     if (s) {
         runner_pick_fini(&pk);
-        dataset_fini(&ds);
+        preflight_plan_fini(&plan);
         return s;
     }
     w.status.error[0] = '\0';
@@ -688,12 +661,12 @@ Status runner_resume_rung(const char *run_dir, const char *runs_dir, const Runne
     if (pk.iter < 0)
         runner_on_log(&rc, "no snapshot to continue from: training again from iteration 0");
     runner_tell_bad(&rc, &pk);
-    runner_phase(&rc, "dataset", ds.n_items, ds.n_items);
+    runner_phase(&rc, "dataset", plan.ds.n_items, plan.ds.n_items);
     runner_mark(&w.status, rung);
-    s = runner_train(&p, &ds, &w, pk.iter < 0 ? NULL : pk.path, runs_dir, rung, cb, res, err);
+    s = runner_train(&p, &plan, &w, pk.iter < 0 ? NULL : pk.path, rung, cb, res, err);
     if (s && res->bad_input) runner_fail(&w, res, s, err);
     runner_pick_fini(&pk);
-    dataset_fini(&ds);
+    preflight_plan_fini(&plan);
     runstore_close(&w);
     return s;
 }

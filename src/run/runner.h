@@ -16,6 +16,7 @@
 #include "engine/base/error.h"
 #include "engine/train/trainer.h"
 #include "src/preset/preset.h"
+#include "src/run/preflight.h"
 #include "src/run/runstore.h"
 
 typedef struct RunnerCallbacks {
@@ -43,7 +44,9 @@ typedef struct RunnerCallbacks {
 typedef struct RunResult {
     RunState state;
     char run_dir[1024];
-    double final_accuracy, best_accuracy;
+    double final_accuracy, best_accuracy; /* of the held-out passes (validation or test) */
+    double test_accuracy;                 /* the test split's (runstatus_test_accuracy), -1 none */
+    char heldout[8];                      /* "val" or "test": what the held-out passes read */
     int bad_input;  /* 1 when the preset or its files were at fault (exit code 2) */
     int shared;     /* MPI: the run failed with an error every rank has (none waits) */
     int unrecorded; /* it failed because the run store could not be written (a full disk) */
@@ -54,18 +57,10 @@ typedef struct RunResult {
  * NULL. The one place preset keys become engine settings. */
 void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c);
 
-/* The backbone file a run of p loads before training ([model] weights), or
- * NULL when it loads none (weights = none, or transfer.mode = scratch).
- * Points into p. */
-const char *runner_backbone(const Preset *p);
-
-/* The input convention of a run of p: [data] normalize, and for auto the
- * convention of file (the weights or init_from file; NULL: none): its
- * "input" metadata, else [model] weights_format (auto: torchvision); with
- * no file, the manual mean/std/scale/channel_order keys. *why says which
- * (for the log). ST_IO / ST_FORMAT name an unreadable file. */
-Status runner_input(const Preset *p, const char *file, Normalize *out, const char **why,
-                    Error *err);
+/* The whole engine configuration of a run of p from its plan
+ * (preflight_plan): runner_config on the plan's dataset, plus the backbone,
+ * init_from and input convention the plan resolved; snapshot_dir NULL. */
+void runner_plan_config(const Preset *p, const RunPlan *plan, TrainConfig *c);
 
 /* Where a run of a successive-halving sweep goes (src/run/halving.h): the
  * sweep's id, the candidate, the rung it trains to and that rung's

@@ -32,28 +32,12 @@
 #include "engine/io/fileio.h"
 #include "engine/train/snapshot.h"
 
-static const char *const state_names[RUN_STATE_COUNT] = {
-    "queued", "running", "done", "failed", "diverged", "stopped", "interrupted", "pruned"};
-
 static const char metrics_header[] =
     "iter\tphase\tloss\taccuracy\tlr\tseconds\timages_per_s\tdata_wait\n";
 
 /* Room for the last status.ini (a few KiB) on any block size up to 16 KiB. */
 enum { RESERVE_BYTES = 16384 };
 static const char reserve_name[] = "status.reserve";
-
-const char *runstore_state_name(RunState s) {
-    return (unsigned)s < RUN_STATE_COUNT ? state_names[s] : "unknown";
-}
-
-int runstore_state_parse(const char *s, RunState *out) {
-    for (int i = 0; i < RUN_STATE_COUNT; i++)
-        if (strcmp(s, state_names[i]) == 0) {
-            *out = (RunState)i;
-            return 0;
-        }
-    return -1;
-}
 
 static void runstore_now(char *buf, size_t cap) {
     time_t now = time(NULL);
@@ -75,71 +59,6 @@ static Status runstore_fail(RunWriter *w, const Error *e, Error *err) {
 
 /* --- status.ini ----------------------------------------------------------------- */
 
-typedef struct StatusParse {
-    RunStatus *st;
-    char bad[64];
-} StatusParse;
-
-static int status_handler(void *user, const char *section, const char *key, const char *value) {
-    StatusParse *sp = user;
-    RunStatus *st = sp->st;
-    char *end = NULL;
-    if (strcmp(section, "run") != 0) return 1; /* newer writers may add sections */
-#define TEXT(k, f)                                                                                 \
-    if (strcmp(key, k) == 0) {                                                                     \
-        snprintf(st->f, sizeof st->f, "%s", value);                                                \
-        return 1;                                                                                  \
-    }
-#define NUM(k, f, conv)                                                                            \
-    if (strcmp(key, k) == 0) {                                                                     \
-        st->f = conv;                                                                              \
-        if (!end || end == value || *end) goto bad;                                                \
-        return 1;                                                                                  \
-    }
-    if (strcmp(key, "state") == 0) {
-        if (runstore_state_parse(value, &st->state)) goto bad;
-        return 1;
-    }
-    TEXT("preset", preset)
-    TEXT("sweep", sweep)
-    TEXT("started", started)
-    TEXT("updated", updated)
-    TEXT("error", error)
-    TEXT("host", host)
-    TEXT("slurm", slurm)
-    TEXT("halving", halving)
-    NUM("candidate", candidate, (int)strtol(value, &end, 10))
-    NUM("rung", rung, (int)strtol(value, &end, 10))
-    NUM("pid", pid, strtol(value, &end, 10))
-    NUM("iter", iter, (int)strtol(value, &end, 10))
-    NUM("max_iter", max_iter, (int)strtol(value, &end, 10))
-    NUM("skipped_images", skipped_images, (int)strtol(value, &end, 10))
-    NUM("ranks", ranks, (int)strtol(value, &end, 10))
-    NUM("best_accuracy", best_accuracy, strtod(value, &end))
-    NUM("final_accuracy", final_accuracy, strtod(value, &end))
-    NUM("final_loss", final_loss, strtod(value, &end))
-    NUM("seconds", seconds, strtod(value, &end))
-    NUM("images_per_s", images_per_s, strtod(value, &end))
-    TEXT("phase", phase)
-    NUM("phase_done", phase_done, strtol(value, &end, 10))
-    NUM("phase_total", phase_total, strtol(value, &end, 10))
-    NUM("phase_eta", phase_eta, strtod(value, &end))
-#undef TEXT
-#undef NUM
-    return 1; /* unknown keys from newer versions are ignored */
-bad:
-    snprintf(sp->bad, sizeof sp->bad, "%s", key);
-    return 0;
-}
-
-static void status_defaults(RunStatus *st) {
-    memset(st, 0, sizeof *st);
-    st->best_accuracy = st->final_accuracy = st->final_loss = -1;
-    st->phase_eta = -1;
-    st->ranks = 1;
-    st->rung = -1;
-}
-
 /* Whether st was written on this machine (or by a version that did not
  * say): only there does its pid mean the process. A run store on a shared
  * file system is read on other nodes (a login node watching a cluster's
@@ -151,70 +70,20 @@ static int runstore_on_this_host(const RunStatus *st) {
     return strcmp(here, st->host) == 0;
 }
 
-/* Trims spaces and tabs off both ends of s[0..*n), returning its start. */
-static char *status_trim(char *s, size_t *n) {
-    while (*n && (s[0] == ' ' || s[0] == '\t')) s++, (*n)--;
-    while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t' || s[*n - 1] == '\r')) (*n)--;
-    s[*n] = '\0';
-    return s;
-}
-
-/* Parses status.ini's text (NUL-terminated, modified in place): `key =
- * value` lines under [run], ; or # comments, blank lines, other sections
- * skipped. Lines of any length (an error message naming long paths is one
- * line), which is why this is not inih: its line buffer cuts a line at 200
- * bytes and reports the rest as a malformed line. Returns 0, or the first
- * bad line's number with sp->bad naming its key ("" for no key). */
-static int status_parse(char *text, StatusParse *sp) {
-    char section[16] = "";
-    int lineno = 0;
-    for (char *p = text; *p;) {
-        char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char *next = nl ? nl + 1 : p + n;
-        lineno++;
-        char *line = status_trim(p, &n);
-        p = next;
-        if (n == 0 || line[0] == ';' || line[0] == '#') continue;
-        if (line[0] == '[') {
-            char *close = strchr(line, ']');
-            if (!close || close[1]) return lineno;
-            *close = '\0';
-            snprintf(section, sizeof section, "%s", line + 1);
-            continue;
-        }
-        char *eq = strchr(line, '=');
-        if (!eq) return lineno;
-        size_t kn = (size_t)(eq - line), vn = strlen(eq + 1);
-        char *value = status_trim(eq + 1, &vn);
-        char *key = status_trim(line, &kn);
-        if (!kn || !status_handler(sp, section, key, value)) return lineno;
-    }
-    return 0;
-}
-
 Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err) {
     char path[1200];
     runstore_join(path, sizeof path, run_dir, "status.ini");
-    status_defaults(st);
+    runstatus_defaults(st);
     uint8_t *text;
     size_t len;
     Status s = fileio_read_all(path, &text, &len, err);
     if (s) return s;
-    StatusParse sp = {.st = st};
-    /* A NUL byte would end the text early: its line is malformed. */
-    const uint8_t *nul = memchr(text, '\0', len);
-    int line = 0;
-    if (nul) {
-        line = 1;
-        for (const uint8_t *q = text; q < nul; q++) line += *q == '\n';
-    } else {
-        line = status_parse((char *)text, &sp);
-    }
+    char bad[64];
+    int line = runstatus_parse((char *)text, len, st, bad, sizeof bad);
     free(text);
     if (line != 0)
         return error_set(err, ST_FORMAT, "%s:%d: %s%s", path, line,
-                         sp.bad[0] ? "bad value for " : "malformed line", sp.bad);
+                         bad[0] ? "bad value for " : "malformed line", bad);
     /* A queued run's process may die too (killed while it built its feature
      * cache): whatever it was doing, no one will finish it. */
     int active = st->state == RUN_QUEUED || st->state == RUN_RUNNING;
@@ -229,33 +98,15 @@ Status runstore_write_status(RunWriter *w, Error *err) {
     RunStatus *st = &w->status;
     st->pid = (long)getpid();
     runstore_now(st->updated, sizeof st->updated);
-    char text[3072], path[1200];
-    /* Newlines would break the INI: errors are one line. */
-    for (char *p = st->error; *p; p++)
-        if (*p == '\n' || *p == '\r') *p = ' ';
-    snprintf(text, sizeof text,
-             "[run]\nstate = %s\npid = %ld\npreset = %s\nsweep = %s\nstarted = %s\n"
-             "updated = %s\niter = %d\nmax_iter = %d\nbest_accuracy = %.6f\n"
-             "final_accuracy = %.6f\nfinal_loss = %.6g\nseconds = %.3f\nimages_per_s = %.3f\n"
-             "skipped_images = %d\nphase = %s\nphase_done = %ld\nphase_total = %ld\n"
-             "phase_eta = %.1f\nranks = %d\nerror = %s\n",
-             runstore_state_name(st->state), st->pid, st->preset, st->sweep, st->started,
-             st->updated, st->iter, st->max_iter, st->best_accuracy, st->final_accuracy,
-             st->final_loss, st->seconds, st->images_per_s, st->skipped_images, st->phase,
-             st->phase_done, st->phase_total, st->phase_eta, st->ranks > 0 ? st->ranks : 1,
-             st->error);
     /* The machine of the pid (runstore_on_this_host). */
     if (gethostname(st->host, sizeof st->host) != 0) st->host[0] = '\0';
     st->host[sizeof st->host - 1] = '\0';
-    size_t used = strlen(text);
-    snprintf(text + used, sizeof text - used, "host = %s\nslurm = %s\n", st->host, st->slurm);
-    used = strlen(text);
-    if (st->halving[0])
-        snprintf(text + used, sizeof text - used, "halving = %s\ncandidate = %d\nrung = %d\n",
-                 st->halving, st->candidate, st->rung);
+    char text[4096], path[1200];
+    int len = runstatus_format(st, text, sizeof text);
+    if (len < 0) return error_set(err, ST_STATE, "status.ini: %s: too long to write", w->dir);
     runstore_join(path, sizeof path, w->dir, "status.ini");
     Error e = {0};
-    Status s = fileio_write_atomic(path, text, strlen(text), &e);
+    Status s = fileio_write_atomic(path, text, (size_t)len, &e);
     return s ? runstore_fail(w, &e, err) : ST_OK;
 }
 
@@ -297,13 +148,26 @@ static int runstore_parse_row(char *line, RunRow *r) {
     int n = sscanf(line, "%d\t%15s\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf", &r->iter, phase, &r->loss,
                    &r->accuracy, &r->lr, &r->seconds, &r->images_per_s, &r->data_wait);
     if (n != 8) return -1;
-    if (strcmp(phase, "test") == 0)
-        r->test = 1;
+    r->val = strcmp(phase, "val") == 0;
+    if (r->val || strcmp(phase, "test") == 0)
+        r->heldout = 1;
     else if (strcmp(phase, "train") == 0)
-        r->test = 0;
+        r->heldout = 0;
     else
         return -1;
     return 0;
+}
+
+/* One metrics.tsv line (the header's columns), newline included. */
+static int runstore_format_row(char *buf, size_t cap, int iter, const char *phase, double loss,
+                               double accuracy, double lr, double seconds, double images_per_s,
+                               double data_wait) {
+    return snprintf(buf, cap, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", iter, phase, loss,
+                    accuracy, lr, seconds, images_per_s, data_wait);
+}
+
+static const char *runstore_row_phase(const RunRow *r) {
+    return r->val ? "val" : r->heldout ? "test" : "train";
 }
 
 Status runstore_read_metrics(const char *run_dir, RunRow **rows, int *n, Error *err) {
@@ -586,7 +450,7 @@ static void runstore_discard(RunWriter *w) {
 Status runstore_create(RunWriter *w, const char *runs_dir, const char *name,
                        const char *preset_text, Error *err) {
     memset(w, 0, sizeof *w);
-    status_defaults(&w->status);
+    runstatus_defaults(&w->status);
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -698,10 +562,10 @@ Status runstore_reopen(RunWriter *w, const char *run_dir, int from_iter, Error *
     len += (size_t)snprintf(text, cap, "%s", metrics_header);
     for (int i = 0; i < n; i++) {
         if (rows[i].iter >= from_iter) continue;
-        len += (size_t)snprintf(
-            text + len, cap - len, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", rows[i].iter,
-            rows[i].test ? "test" : "train", rows[i].loss, rows[i].accuracy, rows[i].lr,
-            rows[i].seconds, rows[i].images_per_s, rows[i].data_wait);
+        const RunRow *r = &rows[i];
+        len += (size_t)runstore_format_row(text + len, cap - len, r->iter, runstore_row_phase(r),
+                                           r->loss, r->accuracy, r->lr, r->seconds, r->images_per_s,
+                                           r->data_wait);
     }
     free(rows);
     /* Rewritten from the rows read, so a partial last line goes too. */
@@ -733,10 +597,11 @@ static Status runstore_appended(RunWriter *w, FILE **f, const char *name, int pr
 
 Status runstore_append_row(RunWriter *w, const TrainRow *r, Error *err) {
     if (!w->metrics) return ST_OK;
+    char line[256];
+    runstore_format_row(line, sizeof line, r->iter, train_phase_name(r->phase), r->loss,
+                        r->accuracy, r->lr, r->seconds, r->images_per_s, r->data_wait);
     errno = 0;
-    int printed = fprintf(w->metrics, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.3f\t%.3f\t%.4f\n", r->iter,
-                          r->phase == PHASE_TEST ? "test" : "train", r->loss, r->accuracy, r->lr,
-                          r->seconds, r->images_per_s, r->data_wait);
+    int printed = fputs(line, w->metrics) < 0 ? -1 : (int)strlen(line);
     return runstore_appended(w, &w->metrics, "metrics.tsv", printed, err);
 }
 
@@ -751,7 +616,7 @@ Status runstore_log(RunWriter *w, const char *line, Error *err) {
 
 void runstore_null(RunWriter *w) {
     memset(w, 0, sizeof *w);
-    status_defaults(&w->status);
+    runstatus_defaults(&w->status);
 }
 
 void runstore_close(RunWriter *w) {

@@ -33,62 +33,15 @@
 
 #include "engine/base/error.h"
 #include "engine/train/trainer.h"
-
-typedef enum RunState {
-    RUN_QUEUED,
-    RUN_RUNNING,
-    RUN_DONE,
-    RUN_FAILED,
-    RUN_DIVERGED,
-    RUN_STOPPED,
-    RUN_INTERRUPTED,
-    RUN_PRUNED, /* successive halving ended it at a rung (its curve and snapshot kept) */
-    RUN_STATE_COUNT
-} RunState;
-
-typedef struct RunStatus {
-    RunState state;
-    long pid;
-    char preset[256]; /* preset name */
-    char sweep[256];  /* sweep label ("" outside a sweep) */
-    char started[32]; /* ISO 8601 UTC */
-    char updated[32];
-    int iter, max_iter;
-    double best_accuracy;  /* -1 before any test */
-    double final_accuracy; /* -1 until the run is done */
-    double final_loss;     /* last smoothed train loss, -1 before any */
-    double seconds;        /* training wall time */
-    double images_per_s;   /* last display interval */
-    int skipped_images;    /* unreadable images left out (on_bad_image = skip) */
-    int ranks;             /* processes training the run (MPI data parallel; 1 alone) */
-    /* What the run is doing now (while running; the last phase after):
-     * "dataset", then the engine's phases (train_phase_name: "weights",
-     * "cache", "train", "test", "snapshot"); "" before any. done of total
-     * units (total 0: unknown) and the phase's seconds left (-1: unknown). */
-    char phase[16];
-    long phase_done, phase_total;
-    double phase_eta;
-    char error[512];
-    /* The machine whose process pid is (gethostname; "" from older
-     * stores): on any other, a running run is not checked for its pid. */
-    char host[256];
-    /* "<array job id>_<task id>" when a Slurm array task made the run
-     * (finelab submit), else "". */
-    char slurm[48];
-    /* A successive-halving sweep's run: the sweep's id ("" outside one),
-     * the run's candidate (combination index) and the last rung it reached
-     * (0-based; -1 before the first). */
-    char halving[128];
-    int candidate, rung;
-} RunStatus;
-
-const char *runstore_state_name(RunState s);
-int runstore_state_parse(const char *s, RunState *out);
+#include "src/run/runstatus.h"
 
 /* One metrics.tsv row as read back. */
 typedef struct RunRow {
     int iter;
-    int test; /* 1 test row, 0 train row */
+    /* 1 a held-out pass (phase val or test), 0 a train row (phase train):
+     * a run's held-out curve is all on one split (runstatus.h, heldout). */
+    int heldout;
+    int val; /* 1 when the held-out pass was on the validation split */
     double loss, accuracy, lr, seconds, images_per_s, data_wait;
 } RunRow;
 

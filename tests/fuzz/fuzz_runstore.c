@@ -56,7 +56,7 @@ static void check_chart(const RunRow *rows, int n, int test) {
     FUZZ_CHECK(x && y, "out of memory");
     int m = 0;
     for (int i = 0; i < n; i++)
-        if (rows[i].test == test) {
+        if (rows[i].heldout == test) {
             x[m] = rows[i].iter;
             y[m++] = test ? 100 * rows[i].accuracy : rows[i].loss;
         }
