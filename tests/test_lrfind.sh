@@ -6,7 +6,8 @@
 # snapshots, the listing of `finelab runs` and every other byte of the
 # store are as they were, no run directory is made, and two tests in a row
 # write the same CSV. The report has the plot, how the test ended, the
-# three suggestions with their rules, the times and the CSV's rows;
+# three suggestions with their rules, the times and the CSV's rows; with a
+# validation split it reads the training images a run would train on;
 # Ctrl-C ends a test early and still reports it; a sweep, a bad range and
 # bad options exit 2 naming what is wrong.
 cd "$(dirname "$0")/.." || exit 1
@@ -75,6 +76,16 @@ report_and_csv() {
         grep -q "^  M min/10 " "$out" &&
         grep -q "^nothing was written (no run, no preset)" "$out"
 }
+# With a validation split, the test reads the training images a run trains
+# on (those left after validation) and no held-out image.
+validation_held_out() {
+    "$FINELAB" lr-find "$tmp/frozen.ini" --runs-dir "$tmp/runs" --iters 20 >"$tmp/v0.out" 2>&1 &&
+        "$FINELAB" lr-find "$tmp/frozen.ini" --runs-dir "$tmp/runs" --iters 20 \
+            --set data.val=0.2 >"$tmp/v1.out" 2>&1 || return 1
+    grep -q "feature cache: 15 training images x 2 views, 0 test images" "$tmp/v0.out" &&
+        grep -q "feature cache: 12 training images x 2 views, 0 test images" "$tmp/v1.out" ||
+        { cat "$tmp/v0.out" "$tmp/v1.out"; return 1; }
+}
 ctrl_c_reports_what_ran() {
     "$FINELAB" lr-find "$tmp/stage1.ini" --runs-dir "$tmp/runs" --start 1e-6 --end 1e-5 \
         --iters 1000 --progress 0 >"$tmp/int.out" 2>&1 &
@@ -106,6 +117,7 @@ refuses_bad_input() {
 check init_from_run_unchanged init_from_run_unchanged
 check backbone_file_unchanged backbone_file_unchanged
 check report_and_csv report_and_csv
+check validation_held_out validation_held_out
 check ctrl_c_reports_what_ran ctrl_c_reports_what_ran
 check refuses_bad_input refuses_bad_input
 finish
