@@ -6,8 +6,10 @@
 # the editor); L in the editor tests the form, Enter there writes the rate
 # into the form (marked changed, the file untouched until F2); Esc goes back
 # where the view was opened from; a test queued behind a training run waits
-# for it and s takes it out of the queue; the help lists the keys; and
-# nothing of it reaches the run store.
+# for it and s takes it out of the queue; the Monitor's f on a run the
+# diagnosis reads as under-trained opens the view on the run's preset and
+# Enter forks it with the rate; the help lists the keys; and nothing of it
+# reaches the run store.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 lab_init tui_lrfind
@@ -16,6 +18,13 @@ lab_birds 3 10 || exit 1
 mkdir -p "$tmp/presets/demo"
 tiny_preset "$tmp/presets/demo/tiny_lr.ini" "$tmp/birds" 40 experiment.name=tiny_lr \
     experiment.threads=1 || exit 1
+# A finished run the diagnosis reads as under-trained (a rate far too low
+# for a head that can fit its training vectors): its fork is the range
+# test's rate.
+tiny_preset "$tmp/ut.ini" "$tmp/birds" 40 experiment.name=tiny_ut experiment.threads=1 \
+    model.bilinear_dim=64 transfer.mode=last_layer model.weights=none solver.base_lr=0.000001 \
+    solver.lr_policy=step solver.stepsize=20 solver.gamma=0.1 solver.test_interval=10 || exit 1
+"$FINELAB" run "$tmp/ut.ini" --runs-dir "$tmp/runs" >/dev/null 2>&1 || exit 1
 # Trains long enough (about 10 s) for a test to wait behind it.
 tiny_preset "$tmp/presets/demo/tiny_long.ini" "$tmp/birds" 800 experiment.name=tiny_long \
     experiment.threads=1 solver.test_interval=100 || exit 1
@@ -39,7 +48,7 @@ suggestion() { screen | sed -n "s/^. [SVM] $1 *\([0-9.e+-]*\) .*/\1/p" | head -1
 l_opens_the_view_with_the_curve() {
     select_preset tiny_lr || return 1
     keys L
-    wait_for "^LR find: tiny_lr (.*presets/demo/tiny_lr.ini)  lr 1e-05 .. 1000, 100 iterations, on the network" 10 || return 1
+    wait_for "^LR find: tiny_lr  lr 1e-05 .. 1000, 100 iterations, on the network  (.*presets/demo/tiny_lr.ini)" 10 || return 1
     wait_for "^stopped at iteration [0-9]* of 100 (lr [0-9.e+-]*): \|^ran all 100 iterations" 30 || return 1
     wait_for "raw .*smoothed .*S steepest .*V valley .*M min/10" 5 &&
         wait_for "^suggestions, iterations 10 \.\. [0-9]* of the smoothed loss:" 5 &&
@@ -60,7 +69,7 @@ editor_l_writes_into_the_form() {
     local file; file=$(ls "$tmp"/presets/user/tiny_lr_lr*.ini)
     local before; before=$(grep "^base_lr" "$file")
     keys L
-    wait_for "^LR find: tiny_lr_lr.* (the editor's form)" 5 || return 1
+    wait_for "^LR find: tiny_lr_lr.*  (the editor's form)" 5 || return 1
     wait_for "^stopped at iteration\|^ran all" 30 || return 1
     keys Down
     wait_for "^> V valley " 5 || return 1
@@ -99,6 +108,23 @@ waits_behind_a_run_and_s_unqueues() {
     keys s # stop the run: it has had its say
     wait_for "tiny_long  \[stopped\]" 30
 }
+monitor_f_runs_the_test_for_an_under_trained_run() {
+    keys 3
+    wait_for "^Runs: " 5 || return 1
+    keys $(printf 'Up %.0s' $(seq 10)) Enter # the oldest run, tiny_ut
+    wait_for "tiny_ut  \[done\]" 5 || return 1
+    wait_for "^diagnosis: under-trained" 10 || return 1
+    keys f
+    wait_for "^LR find: tiny_ut  lr 1e-05 .. 1000, 300 iterations, on the feature cache  (/" 5 || return 1
+    wait_for "^stopped at iteration\|^ran all" 30 || return 1
+    local lr; lr=$(suggestion steepest)
+    [ -n "$lr" ] || { screen; return 1; }
+    keys Enter
+    wait_for "name of the new preset: tiny_ut_lr$lr" 5 || return 1
+    keys Enter
+    wait_for "Editing .*presets/user/tiny_ut_lr$lr.ini" 5 &&
+        grep -qx "base_lr = $lr" "$tmp/presets/user/tiny_ut_lr$lr.ini"
+}
 help_lists_the_keys() {
     T resize-window -t lab -x 170 -y 70 # every group: two columns
     keys F1
@@ -108,8 +134,8 @@ help_lists_the_keys() {
         wait_for "Enter  *write the selected rate" 5
 }
 no_run_from_the_tests() {
-    # Only the training run above is in the store; no lr-find left anything.
-    [ "$(ls "$tmp/runs" | grep -v -- "-tiny_long$" | grep -cv "^slurm$")" -eq 0 ] ||
+    # Only the two training runs are in the store; no lr-find left anything.
+    [ "$(ls "$tmp/runs" | grep -v -- "-tiny_long$\|-tiny_ut$" | grep -cv "^slurm$")" -eq 0 ] ||
         { ls -R "$tmp/runs"; return 1; }
 }
 
@@ -118,6 +144,8 @@ check enter_forks_the_rate enter_forks_the_rate
 check editor_l_writes_into_the_form editor_l_writes_into_the_form
 check esc_goes_back esc_goes_back
 check waits_behind_a_run_and_s_unqueues waits_behind_a_run_and_s_unqueues
+check monitor_f_runs_the_test_for_an_under_trained_run \
+    monitor_f_runs_the_test_for_an_under_trained_run
 check help_lists_the_keys help_lists_the_keys
 check no_run_from_the_tests no_run_from_the_tests
 finish

@@ -141,10 +141,10 @@ static void lrfind_draw(App *a, TextGrid *g) {
     lr_range_suggest(c, s);
     int cached =
         view->preset.transfer.mode == TRANSFER_LAST_LAYER && view->preset.transfer.feature_cache;
-    textgrid_printf(g, 0, 0, ST_TITLE, "LR find: %s (%s)  lr %g .. %g, %d iterations, %s",
-                    view->preset.experiment.name,
-                    view->into_form ? "the editor's form" : view->path, view->o.start, view->o.end,
-                    view->o.iters, cached ? "on the feature cache" : "on the network");
+    textgrid_printf(g, 0, 0, ST_TITLE, "LR find: %s  lr %g .. %g, %d iterations, %s  (%s)",
+                    view->preset.experiment.name, view->o.start, view->o.end, view->o.iters,
+                    cached ? "on the feature cache" : "on the network",
+                    view->into_form ? "the editor's form" : view->path);
     lrfind_status(a, g, current);
     int plot_h = g->h - 8;
     ChartGlyphs glyphs = a->utf8 ? a->glyphs : CHART_ASCII;
