@@ -6,8 +6,11 @@
  * FINISHED each; stop, pause, cancel, a full job queue, a job refused
  * before its run directory (FINISHED alone, no run directory), a
  * full event queue (STARTED/FINISHED kept, the newest rows kept) and
- * destroy in the middle of a run all behave as bridge.h says. Also run
- * under ThreadSanitizer.
+ * destroy in the middle of a run all behave as bridge.h says; a range test
+ * is a job that writes no run: its curve grows in bridge_lrfind as it
+ * goes, it ends with one LRFIND event, a stop ends it stopped, and its
+ * error comes back as the event's and the copy's. Also run under
+ * ThreadSanitizer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,6 +461,80 @@ static void test_bridge_destroy_while_running_is_prompt(void **state) {
     bridge_destroy(NULL);
 }
 
+/* A range test: its points grow in the copy while it runs, one LRFIND
+ * event ends it (no STARTED, no run), the copy keeps the whole curve, its
+ * suggestions and times; a stop ends one stopped; a bad one fails. */
+static void test_bridge_range_test_writes_no_run(void **state) {
+    (void)state;
+    Bridge *b = make_bridge();
+    int runs = testlab_run_count(&lab);
+    Preset p;
+    tiny(&p, 5);
+    LrFindOptions o = {.start = 1e-4, .end = 1e4, .iters = 60};
+    int job = 0;
+    Error err = {0};
+    assert_int_equal(bridge_enqueue_lrfind(b, &p, &o, &job, &err), ST_OK);
+    Seen s = {0};
+    BridgeLrFind *l = malloc(sizeof *l);
+    int grew = 0, last_n = 0;
+    double end = timer_now() + 60;
+    while (count(&s, BRIDGE_EV_LRFIND, job) == 0) {
+        assert_true(timer_now() < end);
+        pump(b, &s, 0.2);
+        bridge_lrfind(b, l);
+        if (l->job == job && l->result.curve.n > last_n) grew++, last_n = l->result.curve.n;
+    }
+    bridge_lrfind(b, l);
+    assert_int_equal(l->job, job);
+    assert_false(l->running);
+    assert_int_equal(l->status, ST_OK);
+    assert_string_equal(l->name, "tiny");
+    assert_true(l->result.curve.n >= 2 && l->result.curve.n <= 60);
+    assert_int_not_equal(l->result.curve.ended, LR_RANGE_RUNNING);
+    assert_true(l->result.seconds_train > 0);
+    assert_true(grew >= 1);
+    assert_int_equal(count(&s, BRIDGE_EV_STARTED, job), 0);
+    assert_int_equal(count(&s, BRIDGE_EV_FINISHED, job), 0);
+    const BridgeEvent *e = &s.ev[find(&s, BRIDGE_EV_LRFIND, job, 0)];
+    assert_int_equal(e->state, RUN_DONE);
+    assert_true(strncmp(e->text, "stopped at iteration", 20) == 0 ||
+                strncmp(e->text, "ran all 60", 10) == 0);
+    assert_int_equal(bridge_busy(b), 0);
+    assert_int_equal(testlab_run_count(&lab), runs);
+
+    /* A stop while it runs (it waits behind a run, so the stop finds it). */
+    o.end = 1e-2; /* never blows up: runs all 1000 iterations unless stopped */
+    o.iters = 1000;
+    int run = enqueue(b, 3, "");
+    assert_int_equal(bridge_enqueue_lrfind(b, &p, &o, &job, &err), ST_OK);
+    pump_until(b, &s, BRIDGE_EV_FINISHED, run, 1, 60);
+    end = timer_now() + 60;
+    do {
+        assert_true(timer_now() < end);
+        pump(b, &s, 0.05);
+        bridge_lrfind(b, l);
+    } while (l->job != job || l->result.curve.n < 3);
+    bridge_stop(b);
+    pump_until(b, &s, BRIDGE_EV_LRFIND, job, 1, 60);
+    e = &s.ev[find(&s, BRIDGE_EV_LRFIND, job, 0)];
+    assert_int_equal(e->state, RUN_STOPPED);
+    assert_non_null(strstr(e->text, "stopped by the user"));
+
+    /* A sweep fails as bad input, and says why. */
+    testpreset_set(&p, "sweep.solver.weight_decay=0, 0.001");
+    assert_int_equal(bridge_enqueue_lrfind(b, &p, &o, &job, &err), ST_OK);
+    pump_until(b, &s, BRIDGE_EV_LRFIND, job, 1, 60);
+    e = &s.ev[find(&s, BRIDGE_EV_LRFIND, job, 0)];
+    assert_int_equal(e->state, RUN_FAILED);
+    assert_non_null(strstr(e->text, "fix the swept keys with --set"));
+    bridge_lrfind(b, l);
+    assert_true(l->bad_input);
+    assert_int_not_equal(l->status, ST_OK);
+    free(l);
+    seen_free(&s);
+    bridge_destroy(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bridge_runs_jobs_in_order),
@@ -468,6 +545,7 @@ int main(void) {
         cmocka_unit_test(test_bridge_failed_job_reports_and_bridge_goes_on),
         cmocka_unit_test(test_bridge_full_event_ring_keeps_starts_and_ends),
         cmocka_unit_test(test_bridge_destroy_while_running_is_prompt),
+        cmocka_unit_test(test_bridge_range_test_writes_no_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

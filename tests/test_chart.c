@@ -3,7 +3,8 @@
  * expected text: ASCII, braille and block glyphs, axis labels, log scale,
  * constant and one-point series, two series told apart by mark, test
  * points and dotted lines told apart without colour in every glyph set,
- * legends, and the debiased EMA.
+ * points without a line, a log x axis labelled at its decades, legends,
+ * and the debiased EMA.
  */
 #include <math.h>
 #include <stdio.h>
@@ -336,6 +337,40 @@ static void test_textgrid_utf8_and_clipping(void **state) {
     textgrid_fini(&g);
 }
 
+/* A log x axis: a rate from 1e-4 to 1 spreads its decades evenly and is
+ * labelled at them; a CHART_POINTS series draws its mark at each point and
+ * no line between, its legend sample is the mark. */
+static void test_chart_log_x_and_points(void **state) {
+    (void)state;
+    const double lr[5] = {1e-4, 1e-3, 1e-2, 1e-1, 1}, y[5] = {4, 3, 2, 1, 0};
+    ChartSeries s = {
+        .x = lr, .y = y, .n = 5, .style = 1, .mark = "o", .line = CHART_POINTS, .label = "raw"};
+    ChartOptions o = options(CHART_BRAILLE, 0);
+    o.log_x = 1;
+    TextGrid g;
+    gridcheck_init(&g, 38, 7);
+    chart_render(&g, 0, 0, 38, 7, &o, &s, 1);
+    gridcheck_expect(&g, "log x",
+                     "      4 |o                            \n"
+                     "        |       o                     \n"
+                     "      2 |              o              \n"
+                     "        |                     o       \n"
+                     "      0 |                            o\n"
+                     "        +-----------------------------\n"
+                     "         1e-4 0.001  0.01    0.1     1");
+    char sample[16];
+    chart_sample(&s, CHART_BRAILLE, sample, sizeof sample);
+    assert_string_equal(sample, "o");
+    /* Non-positive rates are left out, as log-y leaves out values. */
+    const double lr0[3] = {0, 1e-2, 1}, y0[3] = {1, 2, 3};
+    ChartSeries z = {.x = lr0, .y = y0, .n = 3, .style = 1, .mark = "*"};
+    textgrid_clear(&g);
+    chart_render(&g, 0, 0, 38, 7, &o, &z, 1);
+    gridcheck_expect_part(&g, "log x", "0.01");
+    gridcheck_expect_part(&g, "log x", "      2 |");
+    textgrid_fini(&g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chart_ascii_line),
@@ -345,6 +380,7 @@ int main(void) {
         cmocka_unit_test(test_chart_test_points_distinct_without_colour),
         cmocka_unit_test(test_chart_legend_tells_series_apart),
         cmocka_unit_test(test_chart_dotted_line_and_spaced_marks),
+        cmocka_unit_test(test_chart_log_x_and_points),
         cmocka_unit_test(test_chart_ema_is_debiased),
         cmocka_unit_test(test_textgrid_utf8_and_clipping),
     };

@@ -28,8 +28,12 @@ typedef enum Screen {
     SCR_COMPARE,
     SCR_GRID,
     SCR_HELP,
+    SCR_LRFIND, /* the range test's view: opened by a key, not a tab */
     SCR_COUNT
 } Screen;
+
+/* The screens with a tab (1 .. 7), all before SCR_LRFIND. */
+#define SCR_TABS SCR_LRFIND
 
 /* Styles every screen may use in its TextGrid (chart series use 1..8). */
 enum {

@@ -11,15 +11,18 @@
 #include "ui/screens.h"
 #include "ui/term.h"
 
-/* Row 0: a tab per screen, the current one highlighted; on the right what
- * the engine thread is doing (its phase and count outside training). */
+/* Row 0: a tab per screen, the current one highlighted (a view without a
+ * tab, while shown, after them); on the right what the engine thread is
+ * doing (its phase and count outside training). */
 static void frame_tabs(const App *a, TextGrid *g) {
     int x = 0;
-    for (int i = 0; i < SCR_COUNT && x < g->w; i++) {
+    for (int i = 0; i < SCR_TABS && x < g->w; i++) {
         char label[32];
         snprintf(label, sizeof label, " %d %s ", i + 1, screens_get((Screen)i)->name);
         x += textgrid_text(g, x, 0, label, i == (int)a->screen ? ST_TAB : 0);
     }
+    if (a->screen >= SCR_TABS)
+        x += textgrid_printf(g, x, 0, ST_TAB, " %s ", screens_get(a->screen)->name);
     BridgeSnapshot s;
     bridge_snapshot(a->bridge, &s);
     char right[96];

@@ -31,11 +31,13 @@ static void go_grid(App *a) {
 static void go_help(App *a) {
     a->screen = SCR_HELP;
 }
+/* Tab and S-Tab cycle the tabs; from a view without one, to the first. */
 static void go_next(App *a) {
-    a->screen = (Screen)((a->screen + 1) % SCR_COUNT);
+    a->screen = a->screen >= SCR_TABS ? SCR_PRESETS : (Screen)((a->screen + 1) % SCR_TABS);
 }
 static void go_prev(App *a) {
-    a->screen = (Screen)((a->screen + SCR_COUNT - 1) % SCR_COUNT);
+    a->screen =
+        a->screen >= SCR_TABS ? SCR_PRESETS : (Screen)((a->screen + SCR_TABS - 1) % SCR_TABS);
 }
 static void quit(App *a) {
     a->quit = 1;

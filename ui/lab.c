@@ -77,6 +77,10 @@ static void handle_event(App *a, const BridgeEvent *ev) {
                         runstore_state_name(ev->state), ev->text[0] ? ": " : "", ev->text);
         app_load_runs(a);
         break;
+    case BRIDGE_EV_LRFIND: /* the view draws the curve; here the line that says it ended */
+        app_message(a, ev->state == RUN_FAILED, "range test (job %d): %s", ev->job, ev->text);
+        app_log(a, "range test (job %d): %s", ev->job, ev->text);
+        break;
     }
     a->dirty = 1;
 }

@@ -9,7 +9,9 @@
  * A row is marked '*' when its value is not the default and '+' when it
  * differs from the preset as opened (or last saved); a key that does
  * nothing in the current setting (schema_unused) is dimmed and says why.
- * The help line shows the range and help text. Saving writes the file
+ * The help line shows the range and help text. L runs the range test of
+ * the form as it stands (scr_lrfind.h), whose rate comes back into the
+ * form. Saving writes the file
  * atomically and only when the whole preset is valid. The files the preset
  * names are checked as a run would check them before it starts
  * (preflight.h), when the editor opens and after every change, and a
@@ -29,6 +31,7 @@
 #include "src/preset/schema.h"
 #include "src/run/footprint.h"
 #include "src/run/preflight.h"
+#include "ui/scr_lrfind.h"
 #include "ui/screen.h"
 #include "ui/term.h"
 
@@ -354,6 +357,18 @@ static void editor_save(App *a) {
     app_message(a, 0, "saved %s", a->edit_path);
 }
 
+/* The range test of the form as it stands (valid or not tested); a rate
+ * from it comes back into the form. */
+static void editor_lrfind(App *a) {
+    if (!a->edit_path[0]) return;
+    Error err = {0};
+    if (preset_validate(&a->edit, &err)) {
+        app_message(a, 1, "cannot test: %s", err.msg);
+        return;
+    }
+    scr_lrfind_open(a, a->edit_path, &a->edit, 1);
+}
+
 static void editor_back(App *a) {
     if (a->edit_dirty && !term_confirm(a, "discard the unsaved changes?")) return;
     a->edit_dirty = 0;
@@ -372,6 +387,8 @@ static const KeyBinding editor_keys[] = {
     {'\n', "Enter", "Type", "type a value (Enter accepts, Esc cancels)", editor_type, 0},
     {TERM_KEY_F(2), "F2", "Save", "save the preset (only when it is valid)", editor_save, 0},
     {'s', "s", NULL, "save the preset", editor_save, 0},
+    {'L', "L", "LR find", "learning-rate range test of the form (Enter there sets base_lr)",
+     editor_lrfind, 0},
     {TERM_KEY_ESC, "Esc", "Back", "back to the presets", editor_back, 0},
 };
 

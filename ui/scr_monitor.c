@@ -8,7 +8,8 @@
  * ETA, images/s and the share of time spent waiting for data. Rows come
  * from the run's metrics.tsv, so runs of other finelab processes show too.
  * Under the charts, the diagnosis (src/report/diagnosis.h) of the curves so
- * far and its next step; f forks the run's preset with that step's change.
+ * far and its next step; f forks the run's preset with that step's change
+ * (for a step whose rate is the range test's, through the LR find view).
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "src/report/progress.h"
 #include "src/report/score.h"
 #include "src/report/relatives.h"
+#include "ui/scr_lrfind.h"
 #include "ui/screen.h"
 #include "ui/term.h"
 
@@ -47,7 +49,8 @@ static const char *monitor_dir(App *a) {
     if (a->mon_dir[0]) return a->mon_dir;
     BridgeSnapshot s;
     bridge_snapshot(a->bridge, &s);
-    if (s.running) return snprintf(a->mon_dir, sizeof a->mon_dir, "%s", s.run_dir), a->mon_dir;
+    if (s.running && s.run_dir[0]) /* a range test has no run */
+        return snprintf(a->mon_dir, sizeof a->mon_dir, "%s", s.run_dir), a->mon_dir;
     if (a->n_runs) return a->runs[a->n_runs - 1].dir;
     return NULL;
 }
@@ -258,13 +261,6 @@ static void monitor_fork(App *a) {
                     err.msg[0] ? err.msg : "the diagnosis suggests no change");
         goto done;
     }
-    if (f->fork.lr_find) { /* its base_lr is the range test's, which the lab does not run yet */
-        app_message(a, 0,
-                    "%s: run finelab lr-find %s/preset.ini, then set solver.base_lr to its "
-                    "suggestion",
-                    diagnosis_kind_name(f->kind), dir);
-        goto done;
-    }
     snprintf(path, sizeof path, "%s/preset.ini", dir);
     if (preset_load(p, path, &err)) {
         app_message(a, 1, "%s", err.msg);
@@ -275,6 +271,10 @@ static void monitor_fork(App *a) {
             app_message(a, 1, "%s", err.msg);
             goto done;
         }
+    if (f->fork.lr_find) { /* its base_lr is the range test's: the view forks with the rate */
+        scr_lrfind_open(a, path, p, 0);
+        goto done;
+    }
     diagnosis_fork_text(&f->fork, set, sizeof set);
     snprintf(name, sizeof name, "%.200s_%s", p->experiment.name, f->fork.suffix);
     if (term_prompt(a, "name of the new preset:", name, sizeof name) &&

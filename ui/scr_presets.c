@@ -1,6 +1,7 @@
 /*
  * scr_presets — screen 1: the presets under presets/ (and --presets DIR)
- * with their key values; run, queue, copy or edit the selected one. A file
+ * with their key values; run, queue, copy or edit the selected one, or
+ * find its learning rate (L: the range test's view, scr_lrfind.h). A file
  * with an error is listed with the error instead of its values. A family
  * is listed in the tutorial's order (family.h, sorted by app.c's scan), so
  * the list opens on stage 1; while the run store is empty a line above the
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "src/preset/schema.h"
+#include "ui/scr_lrfind.h"
 #include "ui/screen.h"
 #include "ui/term.h"
 
@@ -116,6 +118,12 @@ static void presets_copy(App *a) {
         app_message(a, 0, "copied to %s", path);
 }
 
+/* The range test of the selected preset; a rate from it forks the preset. */
+static void presets_lrfind(App *a) {
+    PresetEntry *e = selected(a);
+    if (e) scr_lrfind_open(a, e->path, &e->preset, 0);
+}
+
 static void presets_reload(App *a) {
     app_load_presets(a);
     app_message(a, 0, "%d presets", a->n_presets);
@@ -131,6 +139,8 @@ static const KeyBinding presets_keys[] = {
      presets_run, 0},
     {'q', "q", "Queue", "queue it behind the others", presets_queue, 0},
     {'c', "c", "Copy", "copy to a new preset file", presets_copy, 0},
+    {'L', "L", "LR find", "learning-rate range test of the preset (Enter there forks a rate)",
+     presets_lrfind, 0},
     {'R', "R", NULL, "reload presets from disk", presets_reload, 0},
 };
 

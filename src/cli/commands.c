@@ -13,6 +13,7 @@
 #include "src/cli/cmd_export.h"
 #include "src/cli/cmd_import_solver.h"
 #include "src/cli/cmd_keys.h"
+#include "src/cli/cmd_lrfind.h"
 #include "src/cli/cmd_model.h"
 #include "src/cli/cmd_run.h"
 #include "src/cli/cmd_runs.h"
@@ -34,6 +35,8 @@ static int cmd_version(int argc, char **argv);
 static const Command commands[] = {
     {"run", "PRESET [--set s.k=v]...",
      "train a preset headless ([sweep]: each combination, or --sweep-index K)", cmd_run},
+    {"lr-find", "PRESET [--start LR] [--end LR]...",
+     "the learning-rate range test of a preset (changes nothing)", cmd_lrfind},
     {"submit", "PRESET [--max-parallel K]...", "hand a sweep to Slurm as a job array (--dry-run)",
      cmd_submit},
     {"runs", "", "list the runs in the run store", cmd_runs},

@@ -131,6 +131,10 @@ static double chart_yv(const ChartOptions *o, double y) {
     return o->log_y ? (y > 0 ? log10(y) : NAN) : y;
 }
 
+static double chart_xv(const ChartOptions *o, double x) {
+    return o->log_x ? (x > 0 ? log10(x) : NAN) : x;
+}
+
 /* The visible ranges: options where given, else the data's. */
 static int chart_ranges(const ChartOptions *o, const ChartSeries *s, int n, double *xl, double *xh,
                         double *yl, double *yh) {
@@ -138,17 +142,17 @@ static int chart_ranges(const ChartOptions *o, const ChartSeries *s, int n, doub
     *xh = *yh = -INFINITY;
     for (int k = 0; k < n; k++)
         for (int i = 0; i < s[k].n; i++) {
-            double x = s[k].x[i], y = chart_yv(o, s[k].y[i]);
+            double x = chart_xv(o, s[k].x[i]), y = chart_yv(o, s[k].y[i]);
             if (!isfinite(x) || !isfinite(y)) continue;
-            if (!isnan(o->x_min) && x < o->x_min) continue;
-            if (!isnan(o->x_max) && x > o->x_max) continue;
+            if (!isnan(o->x_min) && x < chart_xv(o, o->x_min)) continue;
+            if (!isnan(o->x_max) && x > chart_xv(o, o->x_max)) continue;
             *xl = fmin(*xl, x);
             *xh = fmax(*xh, x);
             *yl = fmin(*yl, y);
             *yh = fmax(*yh, y);
         }
-    if (!isnan(o->x_min)) *xl = o->x_min;
-    if (!isnan(o->x_max)) *xh = o->x_max;
+    if (!isnan(o->x_min)) *xl = chart_xv(o, o->x_min);
+    if (!isnan(o->x_max)) *xh = chart_xv(o, o->x_max);
     if (!isnan(o->y_min)) *yl = chart_yv(o, o->y_min);
     if (!isnan(o->y_max)) *yh = chart_yv(o, o->y_max);
     if (!isfinite(*xl) || !isfinite(*yl) || !isfinite(*xh) || !isfinite(*yh)) return -1;
@@ -170,6 +174,7 @@ typedef struct ChartFrame {
 /* The dot of point (x, y); 0 when it is outside the visible ranges. */
 static int chart_dot(const ChartOptions *o, const ChartFrame *f, double x, double y, int *dx,
                      int *dy) {
+    x = chart_xv(o, x);
     y = chart_yv(o, y);
     if (!isfinite(x) || !isfinite(y) || x < f->xl || x > f->xh) return 0;
     double fy = (y - f->yl) / (f->yh - f->yl);
@@ -184,7 +189,7 @@ static void chart_line(DotGrid *r, const ChartOptions *o, const ChartFrame *f,
                        const ChartSeries *s) {
     int have = 0, px = 0, py = 0, dx, dy;
     long phase = 0;
-    for (int i = 0; i < s->n; i++) {
+    for (int i = 0; s->line != CHART_POINTS && i < s->n; i++) {
         if (!chart_dot(o, f, s->x[i], s->y[i], &dx, &dy)) continue;
         if (have) {
             dots_line(r, px, py, dx, dy, s, &phase);
@@ -202,13 +207,35 @@ static void chart_line(DotGrid *r, const ChartOptions *o, const ChartFrame *f,
 static void chart_marks(DotGrid *r, const ChartOptions *o, const ChartFrame *f,
                         const ChartSeries *s) {
     int last = 0, have = 0, dx, dy;
-    for (int i = 0; s->mark_every > 0 && i < s->n; i++) {
+    int every = s->line == CHART_POINTS && s->mark_every < 1 ? 1 : s->mark_every;
+    for (int i = 0; every > 0 && i < s->n; i++) {
         if (!chart_dot(o, f, s->x[i], s->y[i], &dx, &dy)) continue;
         int col = dx / r->sx;
-        if (have && s->mark_every > 1 && col < last + s->mark_every) continue;
+        if (have && every > 1 && col < last + every) continue;
         dots_mark(r, dx, dy, s);
         have = 1;
         last = col;
+    }
+}
+
+/* A log x axis labelled at its whole decades ("1e-6" .. "0.001" .. "1" ..
+ * "1000" .. "1e4"), each centred under its column, left to right as long
+ * as they keep a space between them. */
+static void chart_decades(TextGrid *g, int x0, int y, int cols, const ChartFrame *f) {
+    int next = x0; /* the first free column */
+    for (double d = ceil(f->xl); d <= f->xh; d++) {
+        char buf[16];
+        if (d >= -3 && d <= 3)
+            snprintf(buf, sizeof buf, "%g", pow(10, d));
+        else
+            snprintf(buf, sizeof buf, "1e%.0f", d);
+        int len = (int)strlen(buf);
+        int col = x0 + (int)lround((d - f->xl) / (f->xh - f->xl) * (cols - 1)) - len / 2;
+        if (col < next && next == x0) col = x0;           /* the first may start at the axis */
+        if (col + len > x0 + cols) col = x0 + cols - len; /* the last ends at the edge */
+        if (col < next) continue;
+        textgrid_text(g, col, y, buf, 0);
+        next = col + len + 1;
     }
 }
 
@@ -238,10 +265,14 @@ void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions 
         int len = (int)strlen(buf);
         textgrid_text(g, x0 + label_w - 2 - len, y0 + row, buf, 0);
     }
-    chart_label(f.xl, f.xh - f.xl, buf, sizeof buf);
-    textgrid_text(g, x0 + label_w - 1, y0 + h - 1, buf, 0);
-    chart_label(f.xh, f.xh - f.xl, buf, sizeof buf);
-    textgrid_text(g, x0 + w - (int)strlen(buf), y0 + h - 1, buf, 0);
+    if (o->log_x) {
+        chart_decades(g, x0 + label_w, y0 + h - 1, r.cols, &f);
+    } else {
+        chart_label(f.xl, f.xh - f.xl, buf, sizeof buf);
+        textgrid_text(g, x0 + label_w - 1, y0 + h - 1, buf, 0);
+        chart_label(f.xh, f.xh - f.xl, buf, sizeof buf);
+        textgrid_text(g, x0 + w - (int)strlen(buf), y0 + h - 1, buf, 0);
+    }
     size_t cells = (size_t)r.cols * (size_t)r.rows;
     r.mask = calloc(cells, sizeof *r.mask);
     r.style = calloc(cells, sizeof *r.style);
@@ -271,7 +302,7 @@ done:
 
 void chart_sample(const ChartSeries *s, ChartGlyphs glyphs, char *buf, size_t cap) {
     int dotted = s->line == CHART_DOTTED;
-    if (glyphs == CHART_ASCII || s->mark_every > 0)
+    if (glyphs == CHART_ASCII || s->mark_every > 0 || s->line == CHART_POINTS)
         snprintf(buf, cap, "%s", s->mark ? s->mark : "*");
     else if (glyphs == CHART_BLOCK)
         snprintf(buf, cap, "%s",

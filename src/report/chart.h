@@ -9,7 +9,8 @@
  * mark (gnuplot's linespoints) over every line, so sparse test points read
  * `o` in braille as in ASCII. chart_legend writes what each series looks
  * like in the plot, so a legend cannot promise a mark that is not drawn.
- * Log-y plots log10 of positive values. The debiased EMA smoothing
+ * Log-y (log-x) plots log10 of positive values; a log axis is labelled in
+ * the values themselves. The debiased EMA smoothing
  * (TensorBoard and W&B's) is a separate step, so a caller can draw raw and
  * smoothed series side by side. Pure functions of their inputs; any thread.
  */
@@ -21,8 +22,9 @@
 typedef enum ChartGlyphs { CHART_ASCII, CHART_BLOCK, CHART_BRAILLE } ChartGlyphs;
 
 typedef enum ChartLine {
-    CHART_SOLID, /* every dot between consecutive points */
-    CHART_DOTTED /* every other dot, counted from the first point along the whole series */
+    CHART_SOLID,  /* every dot between consecutive points */
+    CHART_DOTTED, /* every other dot, counted from the first point along the whole series */
+    CHART_POINTS  /* no line: the points alone, each drawn as the series' mark */
 } ChartLine;
 
 typedef struct ChartSeries {
@@ -40,6 +42,7 @@ typedef struct ChartSeries {
 typedef struct ChartOptions {
     ChartGlyphs glyphs;
     int log_y;           /* 1: logarithmic y (non-positive values are skipped) */
+    int log_x;           /* 1: logarithmic x, the same way (x stays ascending) */
     double x_min, x_max; /* visible x range; NAN takes it from the data */
     double y_min, y_max; /* visible y range; NAN takes it from the data */
 } ChartOptions;

@@ -11,6 +11,11 @@
  * bumps the snapshot's generation and writes one byte to a non-blocking
  * pipe while still under the lock, so the UI's select() never misses one.
  *
+ * A range test is a job like a run, driven by lrfind_run with the same
+ * should_stop; its curve so far is a second latest-state copy (lrfind,
+ * under the same lock), so a UI that misses a wake-up still draws every
+ * point, and its end is one event.
+ *
  * Pause is cooperative: the trainer asks should_stop once per iteration,
  * and that callback parks on the resume condition while the job is paused.
  * Stop and shutdown both make should_stop answer yes, which wakes a parked
@@ -36,6 +41,8 @@ typedef struct BridgeJob {
     Preset preset;
     char label[512];
     char resume_dir[1024]; /* "": run preset; else resume the run in this directory */
+    int lrfind;            /* 1: the range test of preset (lrfind_opts), not a run */
+    LrFindOptions lrfind_opts;
 } BridgeJob;
 
 enum { BRIDGE_PATH_MAX = 1024 };
@@ -55,6 +62,7 @@ struct Bridge {
     BridgeEvent *events; /* ring of BRIDGE_EVENTS_MAX */
     int ev_head, ev_count;
     BridgeSnapshot snap;
+    BridgeLrFind *lrfind; /* the latest range test */
 };
 
 /* Engine-thread state of the job being run; the callbacks' ctx. */
@@ -159,7 +167,7 @@ static BridgeJob *bridge_take_job(Bridge *b) {
     s->running = 1;
     s->job = j->id;
     bridge_job_name(j, s->name, sizeof s->name);
-    s->max_iter = j->preset.solver.max_iter;
+    s->max_iter = j->lrfind ? j->lrfind_opts.iters : j->preset.solver.max_iter;
     s->test_accuracy = s->best_accuracy = -1;
     s->eta = s->phase_eta = -1;
     s->queued = b->n_queue;
@@ -297,8 +305,102 @@ static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks 
     return ST_OK;
 }
 
+/* A job ended: ev (FINISHED, LRFIND) is posted as the job stops being the
+ * running one, so a UI that has seen it also sees bridge_busy() == 0.
+ * Called with the lock held. */
+static void bridge_end_job(Bridge *b, const BridgeEvent *ev) {
+    b->snap.running = b->snap.paused = b->snap.pause_requested = 0;
+    b->snap.job = -1;
+    b->stop = b->pause = 0;
+    bridge_post(b, ev);
+    if (b->n_queue == 0) pthread_cond_broadcast(&b->idle);
+}
+
+/* --- range tests (engine thread) ------------------------------------------------ */
+
+/* The test's phase: into its state and, as the lab's tab bar reads it,
+ * the job's snapshot (its iterations as phase "lr-find"). */
+static void bridge_lrfind_progress(void *ctx, const char *phase, long done, long total) {
+    Bridge *b = ((BridgeRun *)ctx)->b;
+    pthread_mutex_lock(&b->lock);
+    BridgeLrFind *l = b->lrfind;
+    snprintf(l->phase, sizeof l->phase, "%s", phase);
+    l->phase_done = done;
+    l->phase_total = total;
+    BridgeSnapshot *s = &b->snap;
+    snprintf(s->phase, sizeof s->phase, "%s", strcmp(phase, "train") == 0 ? "lr-find" : phase);
+    s->phase_done = done;
+    s->phase_total = total;
+    s->phase_eta = -1;
+    bridge_changed(b);
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void bridge_lrfind_point(void *ctx, const LrRange *curve) {
+    Bridge *b = ((BridgeRun *)ctx)->b;
+    pthread_mutex_lock(&b->lock);
+    b->lrfind->result.curve = *curve;
+    b->snap.iter = curve->n;
+    bridge_changed(b);
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* How a test ended, for its event: "stopped at iteration 92 (lr 231): the
+ * smoothed loss passed 4x its best", or its error. */
+static void bridge_lrfind_text(const BridgeLrFind *l, char *out, size_t cap) {
+    const LrRange *c = &l->result.curve;
+    if (l->status)
+        snprintf(out, cap, "%s", l->error);
+    else if (c->ended == LR_RANGE_DONE)
+        snprintf(out, cap, "ran all %d iterations (lr %.3g)", c->iters, c->end);
+    else
+        snprintf(out, cap, "stopped at iteration %d (lr %.3g): %s", c->ended_iter, c->ended_lr,
+                 lr_range_end_text(c->ended));
+}
+
+/* Runs the range test j and posts LRFIND; called without the lock. */
+static void bridge_run_lrfind(Bridge *b, BridgeJob *j) {
+    BridgeRun r = {.b = b, .job = j->id};
+    pthread_mutex_lock(&b->lock);
+    BridgeLrFind *l = b->lrfind;
+    memset(l, 0, sizeof *l);
+    l->job = j->id;
+    l->running = 1;
+    snprintf(l->name, sizeof l->name, "%s", j->preset.experiment.name);
+    const LrFindOptions *o = &j->lrfind_opts; /* the schedule shows before the first point */
+    lr_range_init(&l->result.curve, o->start, o->end, o->iters, NULL);
+    bridge_changed(b);
+    pthread_mutex_unlock(&b->lock);
+    LrFindCallbacks cb = {.ctx = &r,
+                          .on_progress = bridge_lrfind_progress,
+                          .on_point = bridge_lrfind_point,
+                          .on_log = bridge_on_log,
+                          .should_stop = bridge_should_stop};
+    LrFindResult *res = malloc(sizeof *res);
+    Error err = {0};
+    Status s = res ? lrfind_run(&j->preset, b->runs_dir, o, &cb, res, &err)
+                   : error_set(&err, ST_NOMEM, "bridge: out of memory for a range test");
+    BridgeEvent ev;
+    bridge_event_init(&ev, BRIDGE_EV_LRFIND, j->id);
+    pthread_mutex_lock(&b->lock);
+    if (res) l->result = *res;
+    l->running = 0;
+    l->status = s;
+    l->bad_input = res && res->bad_input;
+    snprintf(l->error, sizeof l->error, "%s", s ? err.msg : "");
+    ev.state = s ? RUN_FAILED : l->result.curve.ended == LR_RANGE_STOPPED ? RUN_STOPPED : RUN_DONE;
+    bridge_lrfind_text(l, ev.text, sizeof ev.text);
+    bridge_end_job(b, &ev);
+    pthread_mutex_unlock(&b->lock);
+    free(res);
+}
+
 /* Runs j to its end and posts FINISHED; called without the lock. */
 static void bridge_run_job(Bridge *b, BridgeJob *j) {
+    if (j->lrfind) {
+        bridge_run_lrfind(b, j);
+        return;
+    }
     BridgeRun r = {.b = b, .job = j->id};
     RunnerCallbacks cb = {.ctx = &r,
                           .on_start = bridge_on_start,
@@ -321,13 +423,7 @@ static void bridge_run_job(Bridge *b, BridgeJob *j) {
     memcpy(ev.run_dir, res.run_dir, sizeof ev.run_dir);
     if (s) snprintf(ev.text, sizeof ev.text, "%s", err.msg[0] ? err.msg : error_status_name(s));
     pthread_mutex_lock(&b->lock);
-    /* FINISHED and "not running" become visible together, so a UI that has
-     * seen the last FINISHED also sees bridge_busy() == 0. */
-    b->snap.running = b->snap.paused = b->snap.pause_requested = 0;
-    b->snap.job = -1;
-    b->stop = b->pause = 0;
-    bridge_post(b, &ev);
-    if (b->n_queue == 0) pthread_cond_broadcast(&b->idle);
+    bridge_end_job(b, &ev);
     pthread_mutex_unlock(&b->lock);
 }
 
@@ -375,6 +471,7 @@ static void bridge_free(Bridge *b) {
     close(b->wake[1]);
     for (int i = 0; i < b->n_queue; i++) free(b->queue[i]);
     free(b->events);
+    free(b->lrfind);
     free(b);
 }
 
@@ -386,13 +483,17 @@ Bridge *bridge_create(const char *runs_dir, Error *err) {
     }
     Bridge *b = calloc(1, sizeof *b);
     BridgeEvent *events = calloc(BRIDGE_EVENTS_MAX, sizeof *events);
-    if (!b || !events) {
+    BridgeLrFind *lrfind = calloc(1, sizeof *lrfind);
+    if (!b || !events || !lrfind) {
         free(b);
         free(events);
+        free(lrfind);
         error_set(err, ST_NOMEM, "bridge: out of memory");
         return NULL;
     }
     b->events = events;
+    b->lrfind = lrfind;
+    lrfind->job = -1;
     memcpy(b->runs_dir, runs_dir, strlen(runs_dir) + 1);
     b->next_id = 1;
     b->snap.job = -1;
@@ -400,6 +501,7 @@ Bridge *bridge_create(const char *runs_dir, Error *err) {
     if (pipe2(b->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
         error_set(err, ST_IO, "bridge: cannot create the wake pipe: %s", strerror(errno));
         free(b->events);
+        free(b->lrfind);
         free(b);
         return NULL;
     }
@@ -477,6 +579,23 @@ Status bridge_enqueue_resume(Bridge *b, const char *run_dir, int *job, Error *er
     snprintf(j->label, sizeof j->label, "resume");
     snprintf(j->resume_dir, sizeof j->resume_dir, "%s", run_dir);
     return bridge_push(b, j, job, err);
+}
+
+Status bridge_enqueue_lrfind(Bridge *b, const Preset *p, const LrFindOptions *o, int *job,
+                             Error *err) {
+    BridgeJob *j = calloc(1, sizeof *j);
+    if (!j) return error_set(err, ST_NOMEM, "bridge: out of memory queuing a job");
+    j->preset = *p;
+    j->lrfind = 1;
+    j->lrfind_opts = *o;
+    snprintf(j->label, sizeof j->label, "lr-find");
+    return bridge_push(b, j, job, err);
+}
+
+void bridge_lrfind(Bridge *b, BridgeLrFind *out) {
+    pthread_mutex_lock(&b->lock);
+    *out = *b->lrfind;
+    pthread_mutex_unlock(&b->lock);
 }
 
 void bridge_stop(Bridge *b) {

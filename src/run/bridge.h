@@ -3,7 +3,9 @@
  * section 5; redis's bio.c worker-queue pattern).
  *
  * bridge_create starts one engine thread that runs queued jobs (concrete
- * presets) one at a time through runner_run, into the run store. The UI
+ * presets) one at a time through runner_run, into the run store, and
+ * learning-rate range tests (lrfind.h), which write nothing: a test's
+ * curve so far is a second latest-state copy (bridge_lrfind). The UI
  * thread talks to it with commands (enqueue, stop, pause/continue) through a
  * bounded queue, and hears back through (1) a bounded event queue of copies
  * (run started, metrics row, log line, run finished), and (2) a latest-state
@@ -26,6 +28,7 @@
 #include "engine/base/error.h"
 #include "engine/train/trainer.h"
 #include "src/preset/preset.h"
+#include "src/run/lrfind.h"
 #include "src/run/runstore.h"
 
 enum { BRIDGE_QUEUE_MAX = 64, BRIDGE_EVENTS_MAX = 1024 };
@@ -37,6 +40,8 @@ typedef enum BridgeEventKind {
     BRIDGE_EV_LOG,      /* an engine log line (job, text) */
     BRIDGE_EV_FINISHED, /* a job ended (job, run_dir, state, accuracy, text = error if any);
                            run_dir "" when it was refused before it had one (preflight.h) */
+    BRIDGE_EV_LRFIND,   /* a range test ended (job, state: done, stopped or failed; text: how
+                           it ended or the error); its curve is bridge_lrfind's */
 } BridgeEventKind;
 
 typedef struct BridgeEvent {
@@ -73,6 +78,20 @@ typedef struct BridgeSnapshot {
     uint64_t dropped; /* events dropped from the full event queue, ever */
 } BridgeSnapshot;
 
+/* The latest range test (the running one, else the last one run), copied
+ * out by bridge_lrfind. */
+typedef struct BridgeLrFind {
+    int job;        /* its job id; -1: no test has started */
+    int running;    /* 1 while it runs */
+    char name[256]; /* its preset's name */
+    char phase[16]; /* "dataset", "weights", "cache", "train" */
+    long phase_done, phase_total;
+    Status status; /* once ended: ST_OK (the test ran to an end) or its error */
+    int bad_input; /* the error was the preset's or its files' */
+    char error[512];
+    LrFindResult result; /* the curve so far; once ended, the suggestions and times too */
+} BridgeLrFind;
+
 typedef struct Bridge Bridge;
 
 /* Starts the engine thread; runs go under runs_dir. NULL with err set. */
@@ -87,6 +106,14 @@ Status bridge_enqueue(Bridge *b, const Preset *p, const char *label, int *job, E
 /* Queues the resumption of the stopped, interrupted or failed run in
  * run_dir (runner_resume); *job gets its id. ST_STATE as bridge_enqueue. */
 Status bridge_enqueue_resume(Bridge *b, const char *run_dir, int *job, Error *err);
+/* Queues the range test of a copy of p (concrete: no sweep) with options o;
+ * *job gets its id. It writes nothing; its progress and points are
+ * bridge_lrfind's, its end a BRIDGE_EV_LRFIND event. ST_STATE as
+ * bridge_enqueue. */
+Status bridge_enqueue_lrfind(Bridge *b, const Preset *p, const LrFindOptions *o, int *job,
+                             Error *err);
+/* Copies the latest range test into *out (about 30 KB). */
+void bridge_lrfind(Bridge *b, BridgeLrFind *out);
 /* Asks the running job to stop (snapshot, state stopped); no-op when idle. */
 void bridge_stop(Bridge *b);
 /* Removes a queued (not yet running) job; returns 1 if it was found. */
