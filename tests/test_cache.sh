@@ -113,7 +113,8 @@ two_runs_at_once_build_it_once() {
 damage_is_named_set_aside_and_rebuilt() {
     local built file
     built=$(run_dir "$tmp/built.out")
-    file=$(ls "$tmp"/a/cache/*.pooled.safetensors | head -1)
+    # the train part's pooled level, the first the run names
+    file=$tmp/a/cache/$(sed -n 's/^cache = \([0-9a-f]*\.pooled\) .*/\1/p' "$built/status.ini").safetensors
     head -c 500 "$file" > "$file.cut" && mv "$file.cut" "$file"
     run_in "$tmp/a" "$tmp/c.ini" again || return 1
     grep -q "^finelab: warning: $file: .*; building it again (kept as $file.bad)" "$tmp/again.err" ||
