@@ -23,9 +23,11 @@ tiny_preset "$tmp/stage2.ini" "$tmp/birds" 8 experiment.name=stage2 model.biline
 tiny_preset "$tmp/frozen.ini" "$tmp/birds" 8 experiment.name=frozen model.bilinear_dim=64 \
     transfer.mode=last_layer model.weights="$tmp/backbone.safetensors" || exit 1
 
-# Every file under the lab's directory with its checksum, and the runs listing.
+# Every file under the lab's directory with its checksum, and the runs listing;
+# the shared feature cache (runs/cache/) is where a test may write.
 state() {
-    (cd "$tmp" && find . -path ./out -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum)
+    (cd "$tmp" && find . \( -path ./out -o -path ./runs/cache \) -prune -o -type f -print |
+        LC_ALL=C sort | xargs sha256sum)
     "$FINELAB" runs --runs-dir "$tmp/runs"
 }
 # lr_find_twice PRESET NAME [ARGS...]: two tests, each CSV kept; the state
@@ -45,22 +47,30 @@ lr_find_twice() {
 }
 
 init_from_run_unchanged() {
-    local runs_before; runs_before=$(ls "$tmp/runs")
+    local runs_before; runs_before=$(ls "$tmp/runs" | grep -v '^cache$')
     lr_find_twice "$tmp/stage2.ini" stage2 --start 1e-5 --end 10 --iters 30 || return 1
-    [ "$(ls "$tmp/runs")" = "$runs_before" ] || { echo "the run store changed"; return 1; }
+    [ "$(ls "$tmp/runs" | grep -v '^cache$')" = "$runs_before" ] ||
+        { echo "the run store changed"; return 1; }
     grep -q "^lr-find stage2: 30 iterations from lr 1e-05 to 10 (Caffe's exp policy, gamma 1.61" \
         "$tmp/out/stage2.1.out" &&
         grep -q "all weights from $run/snapshots/iter_8.safetensors" "$tmp/out/stage2.1.out" &&
         grep -q "on the network" "$tmp/out/stage2.1.out"
 }
 backbone_file_unchanged() {
-    local runs_before; runs_before=$(ls "$tmp/runs")
+    local runs_before; runs_before=$(ls "$tmp/runs" | grep -v '^cache$')
     lr_find_twice "$tmp/frozen.ini" frozen --start 1e-3 --end 1e4 --iters 60 || return 1
-    [ "$(ls "$tmp/runs")" = "$runs_before" ] || { echo "the run store changed"; return 1; }
+    [ "$(ls "$tmp/runs" | grep -v '^cache$')" = "$runs_before" ] ||
+        { echo "the run store changed"; return 1; }
     grep -q "last_layer on the feature cache" "$tmp/out/frozen.1.out" &&
         grep -q "backbone weights from $tmp/backbone.safetensors" "$tmp/out/frozen.1.out" &&
         grep -q "^time: dataset [0-9.]* s, network and weights [0-9.]* s, feature cache [0-9.]* s" \
-            "$tmp/out/frozen.1.out"
+            "$tmp/out/frozen.1.out" || return 1
+    # The training views' features go through the store: built and stored by
+    # the first test, read by the second, and by a run of the preset.
+    grep -q "feature cache train: built .* stored" "$tmp/out/frozen.1.out" &&
+        grep -q "feature cache train: loaded" "$tmp/out/frozen.2.out" || return 1
+    "$FINELAB" run "$tmp/frozen.ini" --runs-dir "$tmp/runs" >"$tmp/out/frozen.run" 2>&1 &&
+        grep -q "feature cache train: loaded" "$tmp/out/frozen.run"
 }
 report_and_csv() {
     local out=$tmp/out/frozen.1.out csv=$tmp/out/frozen.1.csv rows
@@ -74,7 +84,7 @@ report_and_csv() {
         grep -q "^suggestions, read on the smoothed loss of iterations 6 \.\. " "$out" &&
         grep -q "^  S steepest " "$out" && grep -q "^  V valley " "$out" &&
         grep -q "^  M min/10 " "$out" &&
-        grep -q "^nothing was written (no run, no preset)" "$out"
+        grep -q "^no run or preset was written (the features: the run store's cache)" "$out"
 }
 # With a validation split, the test reads the training images a run trains
 # on (those left after validation) and no held-out image.

@@ -122,7 +122,8 @@ static void print_result(const char *path, const LrFindResult *r) {
     const LrSuggestion *first = NULL;
     for (int k = 0; k < LR_RANGE_SUGGESTIONS && !first; k++)
         if (r->suggest[k].found) first = &r->suggest[k];
-    printf("nothing was written (no run, no preset)");
+    printf("no run or preset was written%s",
+           r->cached ? " (the features: the run store's cache)" : "");
     if (first)
         printf("; to train at one: finelab run %s --set solver.base_lr=%.2g", path, first->lr);
     printf("\n");

@@ -15,8 +15,11 @@
  *
  * The trainer gets the dataset without its validation and test splits (a
  * view of the same items): the test reads training images alone, and in
- * last_layer mode the cache is then built for the training views only, a
- * third less work at the default two views.
+ * last_layer mode the cache is then the training views' only, a third
+ * less work at the default two views. That part comes through the run
+ * store's shared feature cache (cachestore.h), as a run's does: the test
+ * reads the features the preset's runs built, and they read what it
+ * built; the cache directory is the one place the test writes to.
  */
 #include "src/run/lrfind.h"
 
@@ -26,6 +29,7 @@
 
 #include "engine/base/timer.h"
 #include "engine/train/trainer.h"
+#include "src/run/cachestore.h"
 #include "src/run/preflight.h"
 #include "src/run/runner.h"
 
@@ -124,9 +128,6 @@ static void lrfind_config(TrainConfig *tc, const LrRange *curve) {
     tc->display = 1;
     tc->average_loss = 1;
     tc->stop_at = 0;
-    /* The feature cache is built here for this test alone. When the run
-     * store keeps a shared cache, its handle goes into tc here, so that
-     * the test reads the cache the preset's runs build (and they its). */
 }
 
 /* Steps t to the end of the test: the cache first (timed apart), then
@@ -174,6 +175,9 @@ Status lrfind_run(const Preset *p, const char *runs_dir, const LrFindOptions *o,
     train_only.n_val = train_only.n_test = 0;
     tc.ds = &train_only;
     lrfind_config(&tc, &res->curve);
+    CacheStore cs; /* the store's shared features: the test reads what the preset's runs built */
+    cachestore_init(&cs, runs_dir, NULL);
+    tc.feat_share = cachestore_share(&cs);
     res->cached = tc.feature_cache && tc.net.freeze_backbone;
     TrainCallbacks tcb = {.ctx = &c,
                           .on_row = lrfind_on_row,

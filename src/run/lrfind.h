@@ -14,10 +14,12 @@
  * snapshots, a row per iteration with its raw loss). The solver type,
  * momentum, weight decay, clipping, batch, iter_size, augmentation and the
  * feature cache setting stay the preset's, so the test measures the run
- * it is asked about. It writes nothing: no run directory, no file. In
- * last_layer mode with the feature cache it runs on the cache (built here,
- * for the training split only); in the other modes on the network. It
- * reads no validation or test image.
+ * it is asked about. It writes no run directory, status, snapshot or
+ * preset. In last_layer mode with the feature cache it runs on the cache
+ * of the training split, through runs_dir's shared feature cache
+ * (cachestore.h): read when a run of the same inputs built it, else built
+ * and stored there, the one place the test writes; in the other modes on
+ * the network. It reads no validation or test image.
  *
  * lrfind_run runs on the calling thread (the CLI's main thread, the lab's
  * engine thread) and reports through LrFindCallbacks on it. Library code:
@@ -84,11 +86,10 @@ typedef struct LrFindResult {
 
 /* Runs the range test of p (a concrete preset: one with a [sweep] of more
  * than one combination is refused, naming --set). runs_dir resolves
- * transfer.init_from. res (caller storage, about 30 KB) gets the curve,
- * the suggestions and the times. ST_OK when the test ran to any end (every
- * iteration, the loss blowing up or turning NaN, a stop); else the error:
- * the checks before a run (bad_input), an image that fails to load, out of
- * memory. */
+ * transfer.init_from and holds the shared feature cache. res (caller storage, about 30 KB) gets the
+ * curve, the suggestions and the times. ST_OK when the test ran to any end (every iteration, the
+ * loss blowing up or turning NaN, a stop); else the error: the checks before a run (bad_input), an
+ * image that fails to load, out of memory. */
 Status lrfind_run(const Preset *p, const char *runs_dir, const LrFindOptions *o,
                   const LrFindCallbacks *cb, LrFindResult *res, Error *err);
 
