@@ -27,30 +27,25 @@
 
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
-#include "engine/synth/synth.h"
 #include "src/run/cachelock.h"
 #include "src/run/cachestore.h"
 #include "src/run/runstore.h"
+#include "tests/testbirds.h"
 #include "tests/testutil.h"
 
-static char dir[64], data[128], runs[128];
-static Dataset ds;
+static TestBirds birds; /* 3 classes x 8 generated birds */
+static char runs[128];  /* a run store beside them */
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "cachestore")) return -1;
-    snprintf(data, sizeof data, "%s/birds", dir);
-    snprintf(runs, sizeof runs, "%s/runs", dir);
-    SynthConfig sc = {.classes = 3, .per_class = 8, .size = 64, .seed = 5};
-    if (synth_generate(&sc, data, NULL, NULL)) return -1;
-    DatasetOptions opt = {.format = DATASET_CUB, .train_fraction = -1};
-    return dataset_open(&ds, data, &opt, NULL) == ST_OK ? 0 : -1;
+    if (testbirds_init(&birds, "cachestore", 3, 8, 5)) return -1;
+    snprintf(runs, sizeof runs, "%s/runs", birds.dir);
+    return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    dataset_fini(&ds);
-    return testutil_rmtree(dir);
+    return testbirds_fini(&birds);
 }
 
 /* A fresh, empty run store for one test. */
@@ -60,33 +55,16 @@ static void fresh_store(void) {
 }
 
 static Net *tiny(int dim) {
-    NetConfig c = net_config_default();
-    c.width = 1.0f / 16;
-    c.resolution = 32;
-    c.batch = 4;
-    c.bilinear_dim = dim;
-    c.pool_seed = 9;
-    c.num_classes = 3;
-    c.freeze_backbone = 1;
-    Net *net = net_create(&c, NULL);
-    assert_non_null(net);
-    net_init_weights(net, 1);
-    return net;
+    NetConfig c = testbirds_net(4, dim);
+    return testbirds_net_create(&c);
 }
 
 static FeatPart part(void) {
-    LoaderConfig b = {.batch_size = 4,
-                      .resize = 36,
-                      .resolution = 32,
-                      .mirror = 1,
-                      .filter = RESIZE_AREA,
-                      .norm = image_normalize_torchvision(),
-                      .threads = 1,
-                      .prefetch = 2};
+    LoaderConfig b = testbirds_loader(4);
     return (FeatPart){.name = "train",
-                      .ds = &ds,
-                      .items = ds.train,
-                      .n = ds.n_train,
+                      .ds = &birds.ds,
+                      .items = birds.ds.train,
+                      .n = birds.ds.n_train,
                       .base = b,
                       .views = 3,
                       .seed = 3};
@@ -519,7 +497,7 @@ static void test_cachestore_list_rm_and_prune(void **state) {
     assert_true(ea->readable && ea->needed && ea->n_runs == 1);
     assert_string_equal(ea->runs, id1);
     assert_string_equal(ea->info.part, "train");
-    assert_string_equal(ea->info.inputs.dataset, data);
+    assert_string_equal(ea->info.inputs.dataset, birds.data);
     assert_string_equal(ea->info.inputs.head, "compact_ts d 64 (seed 9), signed sqrt, l2");
     assert_true(ea->bytes > 0 && ea->used_time > 1e9 && !ea->building[0]);
     assert_true(entry(es, n, hb, FEAT_BACKBONE, 0)->needed);

@@ -10,56 +10,33 @@
 #include <string.h>
 
 #include "engine/data/dataset.h"
-#include "engine/synth/synth.h"
 #include "engine/train/featcache.h"
+#include "tests/testbirds.h"
 #include "tests/testutil.h"
 
-static char dir[64];
-static Dataset ds;
+static TestBirds birds; /* 3 classes x 5 generated birds */
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "featcache")) return -1;
-    char data[128];
-    snprintf(data, sizeof data, "%s/birds", dir);
-    SynthConfig sc = {.classes = 3, .per_class = 5, .size = 64, .seed = 5};
-    if (synth_generate(&sc, data, NULL, NULL)) return -1;
-    DatasetOptions opt = {.format = DATASET_CUB, .train_fraction = -1};
-    return dataset_open(&ds, data, &opt, NULL) == ST_OK ? 0 : -1;
+    return testbirds_init(&birds, "featcache", 3, 5, 5);
 }
 
 static int teardown(void **state) {
     (void)state;
-    dataset_fini(&ds);
-    return testutil_rmtree(dir);
+    return testbirds_fini(&birds);
 }
 
 static LoaderConfig base(void) {
-    return (LoaderConfig){.batch_size = 3,
-                          .resize = 36,
-                          .resolution = 32,
-                          .mirror = 1,
-                          .filter = RESIZE_AREA,
-                          .norm = image_normalize_torchvision(),
-                          .threads = 1,
-                          .prefetch = 2,
-                          .aug = {.rotate = 10, .brightness = 0.2}};
+    LoaderConfig c = testbirds_loader(3);
+    c.aug = (Augment){.rotate = 10, .brightness = 0.2};
+    return c;
 }
 
 static Net *tiny(NetPool pool) {
-    NetConfig c = net_config_default();
-    c.width = 1.0f / 16;
-    c.resolution = 32;
-    c.batch = 3;
+    NetConfig c = testbirds_net(3, 48);
     c.pooling = pool;
-    c.bilinear_dim = 48;
     c.pool_seed = 2;
-    c.num_classes = 3;
-    c.freeze_backbone = 1;
-    Net *net = net_create(&c, NULL);
-    assert_non_null(net);
-    net_init_weights(net, 1);
-    return net;
+    return testbirds_net_create(&c);
 }
 
 static int stop_at_half(void *ctx, int done, int total) {
@@ -70,29 +47,30 @@ static int stop_at_half(void *ctx, int done, int total) {
 static void check_levels(NetPool pool) {
     Net *net = tiny(pool);
     LoaderConfig b = base();
-    int views = 3, n = ds.n_train, c, h, w;
+    int views = 3, n = birds.ds.n_train, c, h, w;
     net_backbone_shape(net, &c, &h, &w);
     size_t bdim = (size_t)c * h * w;
     FeatCache plain, kept, pooled;
-    assert_int_equal(featcache_build(&plain, net, &ds, ds.train, n, &b, views, 7, NULL, NULL, NULL),
-                     ST_OK);
+    assert_int_equal(
+        featcache_build(&plain, net, &birds.ds, birds.ds.train, n, &b, views, 7, NULL, NULL, NULL),
+        ST_OK);
     float *backbone = malloc(sizeof(float) * bdim * (size_t)n * views);
     assert_non_null(backbone);
-    assert_int_equal(featcache_build_levels(&kept, backbone, net, &ds, ds.train, n, &b, views, 7,
-                                            NULL, NULL, NULL),
+    assert_int_equal(featcache_build_levels(&kept, backbone, net, &birds.ds, birds.ds.train, n, &b,
+                                            views, 7, NULL, NULL, NULL),
                      ST_OK);
     size_t bytes = sizeof(float) * (size_t)plain.n * plain.dim;
     assert_int_equal(kept.n, n * views);
     assert_memory_equal(kept.feats, plain.feats, bytes);
     assert_memory_equal(kept.labels, plain.labels, sizeof(int) * (size_t)kept.n);
-    assert_int_equal(
-        featcache_pool(&pooled, net, backbone, &ds, ds.train, n, views, 3, NULL, NULL, NULL),
-        ST_OK);
+    assert_int_equal(featcache_pool(&pooled, net, backbone, &birds.ds, birds.ds.train, n, views, 3,
+                                    NULL, NULL, NULL),
+                     ST_OK);
     assert_memory_equal(pooled.feats, plain.feats, bytes);
     assert_memory_equal(pooled.labels, plain.labels, sizeof(int) * (size_t)kept.n);
     /* The kept level of the last sample is its view's conv5_3 output. */
     LoaderConfig last = featcache_view(&b, views - 1, 7);
-    Loader *ld = loader_create(&ds, ds.train, n, &last, NULL);
+    Loader *ld = loader_create(&birds.ds, birds.ds.train, n, &last, NULL);
     assert_non_null(ld);
     LoaderBatch batch;
     for (int k = 0; k < (n + 2) / 3; k++) assert_int_equal(loader_next(ld, &batch, NULL), ST_OK);
@@ -104,7 +82,7 @@ static void check_levels(NetPool pool) {
     featcache_fini(&kept);
     featcache_fini(&pooled);
     /* Stopped half-way: nothing is left. */
-    assert_int_equal(featcache_pool(&pooled, net, backbone, &ds, ds.train, n, views, 3,
+    assert_int_equal(featcache_pool(&pooled, net, backbone, &birds.ds, birds.ds.train, n, views, 3,
                                     stop_at_half, NULL, NULL),
                      ST_OK);
     assert_null(pooled.feats);

@@ -19,56 +19,34 @@
 #include <unistd.h>
 
 #include "engine/data/dataset.h"
-#include "engine/synth/synth.h"
 #include "engine/train/featcache.h"
 #include "engine/train/featkey.h"
+#include "tests/testbirds.h"
 #include "tests/testutil.h"
 
-static char dir[64], data[128];
-static Dataset ds;
+static TestBirds birds; /* 3 classes x 6 generated birds */
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "featkey")) return -1;
-    snprintf(data, sizeof data, "%s/birds", dir);
-    SynthConfig sc = {.classes = 3, .per_class = 6, .size = 64, .seed = 5};
-    if (synth_generate(&sc, data, NULL, NULL)) return -1;
-    DatasetOptions opt = {.format = DATASET_CUB, .train_fraction = -1};
-    return dataset_open(&ds, data, &opt, NULL) == ST_OK ? 0 : -1;
+    return testbirds_init(&birds, "featkey", 3, 6, 5);
 }
 
 static int teardown(void **state) {
     (void)state;
-    dataset_fini(&ds);
-    return testutil_rmtree(dir);
+    return testbirds_fini(&birds);
 }
 
 static NetConfig tiny_net(void) {
-    NetConfig c = net_config_default();
-    c.width = 1.0f / 16;
-    c.resolution = 32;
-    c.batch = 4;
-    c.bilinear_dim = 64;
-    c.pool_seed = 9;
-    c.num_classes = 3;
-    c.freeze_backbone = 1;
-    return c;
+    return testbirds_net(4, 64);
 }
 
 static FeatPart train_part(void) {
-    LoaderConfig b = {.batch_size = 4,
-                      .resize = 36,
-                      .resolution = 32,
-                      .mirror = 1,
-                      .filter = RESIZE_AREA,
-                      .norm = image_normalize_torchvision(),
-                      .threads = 1,
-                      .prefetch = 2,
-                      .seed = 3};
+    LoaderConfig b = testbirds_loader(4);
+    b.seed = 3;
     return (FeatPart){.name = "train",
-                      .ds = &ds,
-                      .items = ds.train,
-                      .n = ds.n_train,
+                      .ds = &birds.ds,
+                      .items = birds.ds.train,
+                      .n = birds.ds.n_train,
                       .base = b,
                       .views = 3,
                       .seed = 3};
@@ -200,7 +178,7 @@ static void test_featkey_view_inputs(void **state) {
     CHANGE("resized crops",
            (q.base.aug = (Augment){.resized_crop = 1, .area = {0.3, 1}, .ratio = {0.75, 1.33}}),
            expect_both);
-    CHANGE("the item order", (q.items = ds.test, q.n = ds.n_test), expect_both);
+    CHANGE("the item order", (q.items = birds.ds.test, q.n = birds.ds.n_test), expect_both);
     CHANGE("one item fewer", q.n--, expect_both);
     CHANGE("the batch size", q.base.batch_size = 3, expect_neither);
     CHANGE("the loader threads", (q.base.threads = 2, q.base.prefetch = 5), expect_neither);
@@ -234,7 +212,7 @@ static void test_featkey_item_inputs(void **state) {
     NetConfig nc = tiny_net();
     FeatPart p = train_part();
     FeatKeys base = keys_of(&nc, &p, 1), k;
-    DatasetItem *it = &ds.items[ds.train[2]], keep = *it;
+    DatasetItem *it = &birds.ds.items[birds.ds.train[2]], keep = *it;
     it->label = (it->label + 1) % 3;
     k = keys_of(&nc, &p, 1);
     expect_both(&base, &k, "a label");
@@ -265,7 +243,7 @@ static void test_featkey_item_inputs(void **state) {
     assert_int_equal(utimensat(AT_FDCWD, keep.path, ts, 0), 0);
     Dataset again;
     DatasetOptions opt = {.format = DATASET_CUB, .train_fraction = -1};
-    assert_int_equal(dataset_open(&again, data, &opt, NULL), ST_OK);
+    assert_int_equal(dataset_open(&again, birds.data, &opt, NULL), ST_OK);
     FeatPart q = p;
     q.ds = &again;
     q.items = again.train;
@@ -274,7 +252,7 @@ static void test_featkey_item_inputs(void **state) {
     /* Another split of the same images (a random 50/50) is another part. */
     Dataset split;
     DatasetOptions half = {.format = DATASET_CUB, .train_fraction = 0.5, .seed = 2};
-    assert_int_equal(dataset_open(&split, data, &half, NULL), ST_OK);
+    assert_int_equal(dataset_open(&split, birds.data, &half, NULL), ST_OK);
     q.ds = &split;
     q.items = split.train;
     q.n = split.n_train;
@@ -330,8 +308,8 @@ static void test_featkey_features_do_not_depend_on_the_batch(void **state) {
         Net *net = net_create(&nc, NULL);
         net_init_weights(net, 1);
         FeatCache fc;
-        assert_int_equal(featcache_build(&fc, net, &ds, p.items, p.n, &p.base, p.views, p.seed,
-                                         NULL, NULL, NULL),
+        assert_int_equal(featcache_build(&fc, net, &birds.ds, p.items, p.n, &p.base, p.views,
+                                         p.seed, NULL, NULL, NULL),
                          ST_OK);
         count = (size_t)fc.n * fc.dim;
         got[i] = malloc(sizeof(float) * count);
@@ -353,7 +331,7 @@ static void test_featkey_inputs_in_words(void **state) {
     Net *net = net_create(&nc, NULL);
     FeatInputs in;
     featkey_inputs(net, &p, FEAT_POOLED, "models/w.safetensors", &in);
-    assert_string_equal(in.dataset, data);
+    assert_string_equal(in.dataset, birds.data);
     assert_string_equal(in.image, "32 px from 36 (area), rgb01std");
     assert_string_equal(in.views,
                         "centre, mirrored centre, 1 random (seed 3; mirrored; rotate 15)");

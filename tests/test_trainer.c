@@ -16,29 +16,20 @@
 
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
-#include "engine/synth/synth.h"
 #include "engine/train/trainer.h"
+#include "tests/testbirds.h"
 #include "tests/testutil.h"
 
-static char dir[64];
-static Dataset ds;
+static TestBirds birds; /* 4 classes x 40 generated birds */
 
 static int setup(void **state) {
     (void)state;
-    if (testutil_tmpdir(dir, sizeof dir, "trainer")) return -1;
-    char data[128];
-    snprintf(data, sizeof data, "%s/birds", dir);
-    SynthConfig sc = {.classes = 4, .per_class = 40, .size = 64, .seed = 7};
-    SynthReport rep;
-    if (synth_generate(&sc, data, &rep, NULL)) return -1;
-    DatasetOptions opt = {.format = DATASET_CUB, .train_fraction = -1};
-    return dataset_open(&ds, data, &opt, NULL) == ST_OK ? 0 : -1;
+    return testbirds_init(&birds, "trainer", 4, 40, 7);
 }
 
 static int teardown(void **state) {
     (void)state;
-    dataset_fini(&ds);
-    return testutil_rmtree(dir);
+    return testbirds_fini(&birds);
 }
 
 enum { MAX_ROWS = 256 };
@@ -61,7 +52,7 @@ static int should_stop(void *ctx) {
 
 static TrainConfig tiny(void) {
     TrainConfig c = trainer_config_default();
-    c.ds = &ds;
+    c.ds = &birds.ds;
     c.net.width = 1.0f / 16;
     c.net.resolution = 32;
     c.net.bilinear_dim = 256;
@@ -227,7 +218,7 @@ static void assert_same_rows(const TrainRow *a, const TrainRow *b, int n) {
 static void test_trainer_deterministic_and_resume_equivalent(void **state) {
     (void)state;
     char snaps[160];
-    snprintf(snaps, sizeof snaps, "%s/snaps", dir);
+    snprintf(snaps, sizeof snaps, "%s/snaps", birds.dir);
     assert_int_equal(fileio_mkdirs(snaps, NULL), ST_OK);
     TrainConfig c = tiny();
     c.solver.policy = SOLVER_MULTISTEP;
@@ -303,7 +294,7 @@ static float *param_state(Trainer *t, size_t *count) {
 static void test_trainer_resume_exact_for_every_solver_type(void **state) {
     (void)state;
     char snaps[160];
-    snprintf(snaps, sizeof snaps, "%s/snaps_types", dir);
+    snprintf(snaps, sizeof snaps, "%s/snaps_types", birds.dir);
     assert_int_equal(fileio_mkdirs(snaps, NULL), ST_OK);
     for (int type = 0; type < SOLVER_TYPES; type++) {
         TrainConfig c = tiny();
@@ -389,7 +380,7 @@ static Status recorded(void *ctx, Error *err) {
 static void test_trainer_unrecorded_row_fails_before_snapshot(void **state) {
     (void)state;
     char snaps[160];
-    snprintf(snaps, sizeof snaps, "%s/unrecorded", dir);
+    snprintf(snaps, sizeof snaps, "%s/unrecorded", birds.dir);
     assert_int_equal(fileio_mkdirs(snaps, NULL), ST_OK);
     TrainConfig c = tiny();
     c.display = 4;  /* rows: the test at 0, train at 0 and at 4 */
@@ -418,7 +409,7 @@ static void test_trainer_bad_weights_named(void **state) {
     (void)state;
     TrainConfig c = tiny();
     char path[160];
-    snprintf(path, sizeof path, "%s/nope.safetensors", dir);
+    snprintf(path, sizeof path, "%s/nope.safetensors", birds.dir);
     c.weights = path;
     Error err = {0};
     assert_null(trainer_create(&c, NULL, &err));
