@@ -31,6 +31,11 @@ void testutil_tensor(Tensor *t, int n, int c, int h, int w) {
     assert_int_equal(tensor_init(t, n, c, h, w), ST_OK);
 }
 
+void testutil_assert_near(double got, double want, double tol, const char *file, int line) {
+    if (!(fabs(got - want) <= tol))
+        fail_msg("%s:%d: got %.12g, want %.12g (within %g)", file, line, got, want, tol);
+}
+
 int testutil_tmpdir(char *dir, size_t cap, const char *name) {
     if (snprintf(dir, cap, "/tmp/finelab_test_%s_XXXXXX", name) >= (int)cap) return -1;
     return mkdtemp(dir) ? 0 : -1;

@@ -23,6 +23,11 @@ void testutil_fill_normal(Tensor *t, Rng *r, float scale);
 /* Fails the test (with both values and the index) unless
  * |a[i] - b[i]| <= atol + rtol * |b[i]| for every i < n. */
 void testutil_assert_close(const float *a, const float *b, size_t n, double atol, double rtol);
+/* Fails the test (naming file and line, both values) unless |got - want|
+ * <= tol; a NaN is near nothing. assert_near(got, want, tol) passes the
+ * caller's place. */
+void testutil_assert_near(double got, double want, double tol, const char *file, int line);
+#define assert_near(got, want, tol) testutil_assert_near((got), (want), (tol), __FILE__, __LINE__)
 /* A tensor_init that fails the test on ST_NOMEM. */
 void testutil_tensor(Tensor *t, int n, int c, int h, int w);
 

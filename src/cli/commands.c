@@ -13,6 +13,7 @@
 #include "src/cli/cmd_export.h"
 #include "src/cli/cmd_import_solver.h"
 #include "src/cli/cmd_keys.h"
+#include "src/cli/cmd_lessons.h"
 #include "src/cli/cmd_lrfind.h"
 #include "src/cli/cmd_model.h"
 #include "src/cli/cmd_run.h"
@@ -44,6 +45,8 @@ static const Command commands[] = {
     {"compare", "RUN... [--csv|--md] [--all]", "runs side by side: differing keys, results",
      cmd_compare},
     {"resume", "RUN", "continue a stopped or interrupted run from its last snapshot", cmd_resume},
+    {"lessons", "[--md] [--dataset PATH]",
+     "the tutorial's lessons checked on the store: shows or not, by how many SE", cmd_lessons},
     {"cache", "[list|rm KEY...|prune]", "the run store's feature caches: list, remove, prune",
      cmd_cache},
     {"keys", "[--md]", "every preset key: default, allowed values, meaning", cmd_keys},
