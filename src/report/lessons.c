@@ -436,6 +436,10 @@ static void missing_commands(const FamGroup *g, LessonResult *r) {
                    g->presets_dir, file, set);
         }
     }
+    for (int i = 0; !r->next[0] && i < r->n_missing; i++)
+        if (r->missing[i].no_preset)
+            snprintf(r->next, sizeof r->next, "nothing to run: %s has no %s", g->presets_dir,
+                     famruns_role_file(r->missing[i].role));
     if (!r->next[0]) snprintf(r->next, sizeof r->next, "wait for the running runs");
 }
 
