@@ -6,7 +6,8 @@
  * them by sweep label with their values, runs are grouped by dataset (the
  * newest complete group by default, another by asking), stage 1's train
  * accuracy and the coach's reading come from its curves, and the family
- * table names what presets/ holds.
+ * table names what presets/ holds. With `--write-store DIR` it writes
+ * the store of README's measured figures instead (see main).
  */
 #include <math.h>
 #include <stdio.h>
@@ -252,7 +253,15 @@ static void test_same_dataset(void **state) {
     assert_true(famruns_same_dataset("presets/demo", "presets/../presets/demo"));
 }
 
-int main(void) {
+/* `test_famruns --write-store DIR` writes the store of the figures README
+ * measured (testfamily_measured) into DIR instead of testing: the fixture
+ * tests/test_lessons_cli.sh reads, and what README's lessons block was
+ * first generated from (make readme-lessons RUNS=DIR). */
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "--write-store") == 0) {
+        testfamily_measured(argv[2]);
+        return 0;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_names_the_presets),
         cmocka_unit_test(test_newest_finished_run_chosen),

@@ -238,7 +238,8 @@ static void test_stage2(void **state) {
     g->slots[FAM_STAGE2].runs[0].test = 0.715; /* 1.5 points: the README's 2026-12-01 */
     r = check(g, L2);
     assert_int_equal(r->state, LESSON_NOT_SHOWN);
-    assert_non_null(strstr(r->next, "presets/demo/ft_all.ini --set solver.max_iter=700"));
+    assert_non_null(
+        strstr(r->next, "`finelab run presets/demo/ft_all.ini --set solver.max_iter=N`"));
     free(g);
 }
 

@@ -94,3 +94,39 @@ void testfamily_demo(const char *store, const char *prefix, const char *dataset,
     }
     free(p);
 }
+
+typedef struct Measured {
+    const char *file;
+    int k; /* sweep combination */
+    double test, seconds;
+} Measured;
+
+static const Measured measured[] = {
+    {"ft_last_layer.ini", 0, 0.6767, 48},
+    {"ft_all.ini", 0, 0.7000, 180},
+    {"all_direct.ini", 0, 0.3017, 165},
+    {"no_bilinear.ini", 0, 0.6383, 38},
+    {"scratch.ini", 0, 0.0500, 181},
+    /* 224 px at d 8192 / 4096 / 2048 / 1024, then 168 and 112 px at 8192 */
+    {"res_dim_sweep.ini", 0, 0.6767, 0},
+    {"res_dim_sweep.ini", 1, 0.6683, 0},
+    {"res_dim_sweep.ini", 2, 0.6717, 0},
+    {"res_dim_sweep.ini", 3, 0.6600, 0},
+    {"res_dim_sweep.ini", 4, 0.6017, 0},
+    {"res_dim_sweep.ini", 8, 0.5383, 0},
+    /* weight decay 0 / 0.00001 / 0.001 */
+    {"weight_decay_sweep.ini", 0, 0.6767, 0},
+    {"weight_decay_sweep.ini", 1, 0.6767, 0},
+    {"weight_decay_sweep.ini", 2, 0.6600, 0},
+};
+
+void testfamily_measured(const char *store) {
+    for (size_t i = 0; i < sizeof measured / sizeof measured[0]; i++) {
+        char file[256], stamp[64];
+        snprintf(file, sizeof file, "presets/demo/%s", measured[i].file);
+        snprintf(stamp, sizeof stamp, "20261201-%06d", (int)i);
+        TestFamilyResult res = testfamily_done(measured[i].test);
+        res.seconds = measured[i].seconds;
+        testfamily_add(store, stamp, file, measured[i].k, NULL, &res, NULL, 0);
+    }
+}

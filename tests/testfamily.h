@@ -42,4 +42,12 @@ void testfamily_add(const char *store, const char *stamp, const char *file, int 
 void testfamily_demo(const char *store, const char *prefix, const char *dataset,
                      double (*acc)(int role, int k));
 
+/* The figures README's "What the demo family shows" measured with the
+ * presets as shipped (2026-12-01; stage 2 as re-run on 2026-12-06), as
+ * a store: the five experiments with their wall times, the seven
+ * res x dim combinations and the three weight decays that were measured
+ * (no wall time recorded per sweep run, no curves). What README's
+ * lessons block was first generated from. */
+void testfamily_measured(const char *store);
+
 #endif

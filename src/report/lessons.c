@@ -331,8 +331,8 @@ static const Lesson lessons[LESSON_COUNT] = {
      "train stage 1 longer or at a larger lr: `finelab lr-find @/ft_last_layer.ini`"},
     {"L2", "stage 2 beats stage 1", "stage 2 (ft_all, from stage 1) beats stage 1 by >= 2 SE",
      "74.5% -> 86.8%", ROLE(FAM_STAGE1) | ROLE(FAM_STAGE2), rule_stage2,
-     "train stage 2 longer (`finelab run @/ft_all.ini --set solver.max_iter=700`) or find its "
-     "rate (`finelab lr-find @/ft_all.ini`)"},
+     "train stage 2 longer (`finelab run @/ft_all.ini --set solver.max_iter=N`, N above the "
+     "preset's) or find its rate (`finelab lr-find @/ft_all.ini`)"},
     {"L3", "all at once is in between",
      "all layers at once (all_direct) beats scratch by >= 2 SE and ends >= 2 SE below stage 2",
      "79% vs 86.8%", ROLE(FAM_ALL_DIRECT) | ROLE(FAM_SCRATCH) | ROLE(FAM_STAGE2), rule_all_direct,
