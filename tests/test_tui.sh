@@ -64,7 +64,7 @@ runs_and_compare_screens() {
     wait_for "done" || return 1
     keys Space 5
     wait_for "Compare" || return 1
-    keys 7
+    keys 8
     wait_for "everywhere"
 }
 resize_and_too_small() {

@@ -176,6 +176,22 @@ RunEntry *app_find_run(App *a, const char *dir) {
     return NULL;
 }
 
+int app_queue_item(App *a, const Preset *p, int k) {
+    Preset *one = malloc(sizeof *one);
+    char label[512] = "";
+    Error err = {0};
+    int job;
+    if (!one || preset_sweep_item(p, k, one, label, sizeof label, &err) ||
+        preset_validate(one, &err) || bridge_enqueue(a->bridge, one, label, &job, &err)) {
+        app_message(a, 1, "cannot queue %s: %s", p->experiment.name,
+                    one ? err.msg : "out of memory");
+        free(one);
+        return -1;
+    }
+    free(one);
+    return 0;
+}
+
 int app_queue_preset(App *a, const Preset *p) {
     int n = preset_sweep_count(p), queued = 0;
     if (p->sweep.strategy == SWEEP_HALVING) { /* rungs decide what runs next: one job */
@@ -189,20 +205,10 @@ int app_queue_preset(App *a, const Preset *p) {
                     p->experiment.name, n);
         return 1;
     }
-    Preset *one = malloc(sizeof *one);
-    if (!one) return 0;
     for (int k = 0; k < n; k++) {
-        char label[512] = "";
-        Error err = {0};
-        int job;
-        if (preset_sweep_item(p, k, one, label, sizeof label, &err) || preset_validate(one, &err) ||
-            bridge_enqueue(a->bridge, one, label, &job, &err)) {
-            app_message(a, 1, "cannot queue %s: %s", p->experiment.name, err.msg);
-            break;
-        }
+        if (app_queue_item(a, p, k)) break;
         queued++;
     }
-    free(one);
     if (queued)
         app_message(a, 0, "queued %s (%d run%s)", p->experiment.name, queued,
                     queued == 1 ? "" : "s");

@@ -27,12 +27,13 @@ typedef enum Screen {
     SCR_MONITOR,
     SCR_COMPARE,
     SCR_GRID,
+    SCR_LESSONS,
     SCR_HELP,
     SCR_LRFIND, /* the range test's view: opened by a key, not a tab */
     SCR_COUNT
 } Screen;
 
-/* The screens with a tab (1 .. 7), all before SCR_LRFIND. */
+/* The screens with a tab (1 .. 8), all before SCR_LRFIND. */
 #define SCR_TABS SCR_LRFIND
 
 /* Styles every screen may use in its TextGrid (chart series use 1..8). */
@@ -147,6 +148,9 @@ RunEntry *app_find_run(App *a, const char *dir);
 /* Queues p on the bridge: a sweep becomes one job per combination, a
  * halving sweep one job that runs it rung by rung. */
 int app_queue_preset(App *a, const Preset *p);
+/* Queues combination k of p's grid sweep (0 outside a sweep) as one job
+ * with its sweep label. 0, or -1 with the status line saying why. */
+int app_queue_item(App *a, const Preset *p, int k);
 
 /* Moves *sel by delta within 0..n-1 (0 when n is 0). */
 void app_step(int *sel, int n, int delta);

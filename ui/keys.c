@@ -28,6 +28,9 @@ static void go_compare(App *a) {
 static void go_grid(App *a) {
     a->screen = SCR_GRID;
 }
+static void go_lessons(App *a) {
+    a->screen = SCR_LESSONS;
+}
 static void go_help(App *a) {
     a->screen = SCR_HELP;
 }
@@ -57,7 +60,8 @@ static const KeyBinding first[] = {
     {'4', "4", NULL, "Monitor: one run's curves", go_monitor, 0},
     {'5', "5", NULL, "Compare: runs side by side", go_compare, 0},
     {'6', "6", NULL, "Grid: a sweep as a pivot table", go_grid, 0},
-    {'7', "7", NULL, "Help", go_help, 0},
+    {'7', "7", NULL, "Lessons: the tutorial's lessons checked on the run store", go_lessons, 0},
+    {'8', "8", NULL, "Help", go_help, 0},
     {TERM_KEY_TAB, "Tab", NULL, "next screen", go_next, 0},
     {TERM_KEY_BTAB, "S-Tab", NULL, "previous screen", go_prev, 0},
     {TERM_KEY_UP, "Up", NULL, "move up", NULL, -1},
