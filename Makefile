@@ -16,6 +16,7 @@
 #                        run each for FUZZ_SECONDS (default 60) on its corpus (tests/fuzz/run.sh)
 #   make fuzz-seeds      rewrite the seed files of tests/fuzz/corpus/ from the project's writers
 #   make format-check    clang-format in check mode on all sources
+#   make readme-lessons RUNS=DIR   README's lessons block from the run store DIR
 #   make MPI=1|MPI=0     with / without MPI (default: with it when pkg-config finds it);
 #                        make deps MPI=1 installs Open MPI
 
@@ -136,7 +137,7 @@ APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
 
 .PHONY: all run demo-data test test-build test-tsan test-mpi test-mpich bench bench-mpi deps deps-test lint-deps format \
-        format-check clean readme-keys list-sources
+        format-check clean readme-keys readme-lessons list-sources
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -366,6 +367,19 @@ readme-keys: $(BIN)
 	@awk -v keys="$$($(BIN) keys --md)" '/<!-- keys:begin -->/{print; print keys; skip=1; next} \
 	  /<!-- keys:end -->/{skip=0} !skip' README.md > README.md.tmp && mv README.md.tmp README.md
 	@echo "README.md: preset reference regenerated"
+
+# Rewrites README.md's lessons block ("What the demo family shows") from a run
+# store: make readme-lessons RUNS=DIR. The block is `finelab lessons --md`'s
+# output, written through a temporary file and renamed over README.md; a
+# store that cannot be read leaves README.md as it was.
+readme-lessons: $(BIN)
+	@[ -n "$(RUNS)" ] || { echo "make readme-lessons: name the run store, RUNS=DIR"; exit 2; }
+	@$(BIN) lessons --md --runs-dir "$(RUNS)" > README.md.lessons.tmp && \
+	  awk -v block=README.md.lessons.tmp \
+	    '/<!-- lessons:begin -->/{print; while ((getline l < block) > 0) print l; skip=1; next} \
+	     /<!-- lessons:end -->/{skip=0} !skip' README.md > README.md.tmp && \
+	  mv README.md.tmp README.md; rc=$$?; rm -f README.md.lessons.tmp README.md.tmp; \
+	  [ $$rc -eq 0 ] && echo "README.md: lessons block regenerated from $(RUNS)"
 
 clean:
 	rm -rf build finelab
