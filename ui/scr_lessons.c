@@ -230,7 +230,10 @@ static int lessons_queue_one(App *a, const FamGroup *g, const LessonMissing *m, 
     }
     if (g->dataset[0] && !famruns_same_dataset(g->dataset, p->data.dataset))
         snprintf(p->data.dataset, sizeof p->data.dataset, "%s", g->dataset);
-    snprintf(job, sizeof job, m->label[0] ? "%s (%s)" : "%s", p->experiment.name, m->label);
+    if (m->label[0])
+        snprintf(job, sizeof job, "%s (%s)", p->experiment.name, m->label);
+    else
+        snprintf(job, sizeof job, "%s", p->experiment.name);
     if (lessons_queued_here(a, job)) return 0;
     return app_queue_item(a, p, m->index < 0 ? 0 : m->index) ? -1 : 1;
 }
