@@ -12,8 +12,9 @@
  * LrFindView): the two families' groups and the lessons read from them,
  * read again whenever the lab has reread the store (every 2 s, so runs of
  * other processes and Slurm tasks come in as they finish), and only while
- * the screen is drawn. It draws ASCII only, so it reads the same in every
- * glyph mode and without colour (the state is a word).
+ * the screen is drawn. Its text is ASCII (only the rule under the list is
+ * a box-drawing line, in UTF-8 locales), and a lesson's state is a word, so
+ * it reads the same in any locale and without colour.
  */
 #include <math.h>
 #include <stdio.h>
