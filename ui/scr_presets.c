@@ -32,9 +32,10 @@ static void presets_draw(App *a, TextGrid *g) {
     for (int d = 0; d < a->n_presets_dirs; d++)
         x += textgrid_printf(g, x, 0, ST_TITLE, " %s", a->presets_dirs[d]);
     if (a->n_runs == 0 && a->n_presets > 0)
-        textgrid_text(g, 0, 1,
-                      "Start here: run stage 1 (r), then stage 2 (ft_all), then compare (screen 5)",
-                      ST_KEY);
+        textgrid_text(
+            g, 0, 1,
+            "Start here: run stage 1 (r), then stage 2 (ft_all); Lessons (7) shows what next",
+            ST_KEY);
     snprintf(line, sizeof line, "%-24s %-10s %5s %6s %-10s %8s %8s %7s %5s  %s", "name", "mode",
              "res", "dim", "pooling", "wd", "lr", "iters", "sweep", "description");
     textgrid_text(g, 0, 2, line, ST_HEADER);

@@ -427,13 +427,23 @@ static void advise_unstable(const Ctx *x, DiagFinding *f) {
 }
 
 /* Test accuracy still rising over the last quarter of a finished run. */
+/* One standard error of a held-out accuracy p, sqrt(p (1 - p) / n), over the
+ * held-out pass's images as status.ini records them; 0 when it does not.
+ * A rise smaller than that is two or three images of a small validation
+ * split, not a trend. */
+static double heldout_se(const Ctx *x, double p) {
+    const RunStatus *st = x->in->status;
+    int n = !st ? 0 : runstatus_has_val(st) ? st->val_images : st->test_images;
+    return n > 0 && p >= 0 && p <= 1 ? sqrt(p * (1 - p) / n) : 0;
+}
+
 static int rule_still_improving(const Ctx *x, DiagFinding *f) {
     const Curve *t = &x->test;
     if (!x->finished) return 0;
     int L = t->n - 1, q = curve_at(t, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
     if (q < 0 || q >= L) q = L - 1;
-    double gain = t->acc[L] - t->acc[q];
-    if (!(gain > DIAGNOSIS_IMPROVING_GAIN)) return 0;
+    double gain = t->acc[L] - t->acc[q], se = heldout_se(x, t->acc[L]);
+    if (!(gain > DIAGNOSIS_IMPROVING_GAIN) || !(gain > se)) return 0;
     f->iter = (int)t->iter[q];
     snprintf(f->text, sizeof f->text,
              "%s accuracy rose %.1f points over the end of the run (%.1f%% at iteration %.0f "

@@ -38,7 +38,7 @@
 #define DIAGNOSIS_FLAT_GAIN           0.02 /* test accuracy gained under 2 points over it */
 #define DIAGNOSIS_UNSTABLE_ACC_SWING  0.05 /* late test accuracy moves 5 points a test */
 #define DIAGNOSIS_UNSTABLE_LOSS_SWING 0.25 /* late train loss moves 25% of its level a row */
-#define DIAGNOSIS_IMPROVING_GAIN      0.01 /* test accuracy rose 1 point over the last quarter */
+#define DIAGNOSIS_IMPROVING_GAIN      0.01 /* held-out accuracy rose 1 point (and 1 SE) */
 #define DIAGNOSIS_PLATEAU_BAND        0.01 /* within 1 point of the best ... */
 #define DIAGNOSIS_PLATEAU_EARLY       0.5  /* ... from the first half of the run on */
 #define DIAGNOSIS_SIBLING_GAP         0.02 /* a sibling's best 2 points higher */
