@@ -470,6 +470,38 @@ static void test_improving_within_noise(void **state) {
     assert_non_null(diagnosis_find(&d, DIAG_STILL_IMPROVING));
 }
 
+/* A stage 2 from a stage 1 that had fitted its training images: the train
+ * loss starts near 0 (0.007) and settles at 0.15 as every layer moves,
+ * while the held-out loss falls from 1.45 to 0.36 (the demo's stage 2 on
+ * seed 2). That is not divergence; the same train rows with a held-out loss
+ * that does not fall are. */
+static void test_stage2_gives_up_train_fit(void **state) {
+    (void)state;
+    RunRow rows[80];
+    int n = 0;
+    for (int it = 0; it <= 1000; it += 20)
+        rows[n++] =
+            (RunRow){.iter = it, .loss = it == 0 ? 0.007 : 0.15, .accuracy = 0.95, .lr = 0.001};
+    int first_held = n;
+    for (int k = 1; k <= 10; k++)
+        rows[n++] = (RunRow){.iter = 100 * k,
+                             .heldout = 1,
+                             .val = 1,
+                             .loss = 1.45 - 0.109 * (k - 1),
+                             .accuracy = 0.64 + 0.022 * (k - 1),
+                             .lr = 0.001};
+    RunStatus st = status_of(RUN_DONE, "");
+    snprintf(st.heldout, sizeof st.heldout, "val");
+    st.val_images = 120;
+    DiagInput in = {.rows = rows, .n_rows = n, .status = &st};
+    Diagnosis d;
+    assert_int_equal(diagnosis_run(&in, &d), ST_OK);
+    assert_null(diagnosis_find(&d, DIAG_DIVERGING));
+    for (int i = first_held; i < n; i++) rows[i].loss = 1.0; /* held-out loss flat */
+    assert_int_equal(diagnosis_run(&in, &d), ST_OK);
+    assert_non_null(diagnosis_find(&d, DIAG_DIVERGING));
+}
+
 /* The tutorial's table: resolution moves the mean by ~8 points, dim by ~2. */
 static void test_importance(void **state) {
     (void)state;
@@ -523,6 +555,7 @@ int main(void) {
         cmocka_unit_test(test_undertrained_precedence),
         cmocka_unit_test(test_compare_note),
         cmocka_unit_test(test_improving_within_noise),
+        cmocka_unit_test(test_stage2_gives_up_train_fit),
         cmocka_unit_test(test_importance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,16 @@ static void percent(double v, char *buf, size_t cap) {
 
 /* Loss NaN or Inf, the diverged state, or a train loss that ends above
  * where it began or far above its lowest and is not falling. */
+/* Whether the held-out loss fell from the first pass to the last by more
+ * than its pass-to-pass noise. A train loss that rises while it does is not
+ * a run coming apart: a stage 2 starts from a head that had fitted its
+ * training images (train loss near 0) and gives up that fit as every layer
+ * moves, while the held-out loss falls. */
+static int heldout_loss_fell(const Ctx *x) {
+    const Curve *t = &x->test;
+    return t->n >= 2 && t->loss[t->n - 1] < (1 - DIAGNOSIS_TEST_LOSS_RISE) * t->loss[0];
+}
+
 static int rule_diverging(const Ctx *x, DiagFinding *f) {
     const DiagInput *in = x->in;
     for (int i = 0; i < in->n_rows; i++)
@@ -112,7 +122,7 @@ static int rule_diverging(const Ctx *x, DiagFinding *f) {
         return 1;
     }
     const Curve *c = &x->train;
-    if (c->n < DIAGNOSIS_MIN_TRAIN_ROWS) return 0;
+    if (c->n < DIAGNOSIS_MIN_TRAIN_ROWS || heldout_loss_fell(x)) return 0;
     int t0 = curve_from(c, x->last * (1 - DIAGNOSIS_TAIL_FRACTION));
     if (t0 > c->n - 2) t0 = c->n - 2;
     double tail = curve_mean(c->loss, t0, c->n - 1), first = c->loss[0];
