@@ -94,8 +94,6 @@ static void percent(double v, char *buf, size_t cap) {
 
 /* --- the rules --------------------------------------------------------------------- */
 
-/* Loss NaN or Inf, the diverged state, or a train loss that ends above
- * where it began or far above its lowest and is not falling. */
 /* Whether the held-out loss fell from the first pass to the last by more
  * than its pass-to-pass noise. A train loss that rises while it does is not
  * a run coming apart: a stage 2 starts from a head that had fitted its
@@ -106,6 +104,9 @@ static int heldout_loss_fell(const Ctx *x) {
     return t->n >= 2 && t->loss[t->n - 1] < (1 - DIAGNOSIS_TEST_LOSS_RISE) * t->loss[0];
 }
 
+/* Loss NaN or Inf, the diverged state, or a train loss that ends above
+ * where it began or far above its lowest and is not falling
+ * (unless the held-out loss fell). */
 static int rule_diverging(const Ctx *x, DiagFinding *f) {
     const DiagInput *in = x->in;
     for (int i = 0; i < in->n_rows; i++)
@@ -436,7 +437,6 @@ static void advise_unstable(const Ctx *x, DiagFinding *f) {
     }
 }
 
-/* Test accuracy still rising over the last quarter of a finished run. */
 /* One standard error of a held-out accuracy p, sqrt(p (1 - p) / n), over the
  * held-out pass's images as status.ini records them; 0 when it does not.
  * A rise smaller than that is two or three images of a small validation
@@ -447,6 +447,8 @@ static double heldout_se(const Ctx *x, double p) {
     return n > 0 && p >= 0 && p <= 1 ? sqrt(p * (1 - p) / n) : 0;
 }
 
+/* Held-out accuracy still rising over the last quarter of a finished run, by
+ * more than a point and more than its standard error. */
 static int rule_still_improving(const Ctx *x, DiagFinding *f) {
     const Curve *t = &x->test;
     if (!x->finished) return 0;
