@@ -56,7 +56,7 @@ void testfamily_add(const char *store, const char *stamp, const char *file, int 
     assert_int_equal(fileio_mkdirs(store, &err), ST_OK);
     RunWriter w;
     if (runstore_create(&w, store, one->experiment.name, text, &err)) fail_msg("%s", err.msg);
-    snprintf(w.status.sweep, sizeof w.status.sweep, "%s", label);
+    snprintf(w.status.sweep, sizeof w.status.sweep, "%.*s", (int)sizeof w.status.sweep - 1, label);
     if (res->train >= 0) add_rows(&w, res->train, res->test);
     if (res->state != RUN_RUNNING) {
         w.status.state = res->state;
