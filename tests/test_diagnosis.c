@@ -53,6 +53,14 @@ static RunStatus status_of(RunState state, const char *sweep) {
     return st;
 }
 
+/* A finished run whose held-out passes read a validation split of images. */
+static RunStatus val_status(int images) {
+    RunStatus st = status_of(RUN_DONE, "");
+    snprintf(st.heldout, sizeof st.heldout, "val");
+    st.val_images = images;
+    return st;
+}
+
 /* Diagnoses fixture name as a run in state with preset p (may be NULL),
  * siblings sib and train_images training images (0: unknown). */
 static void diagnose_in(const char *name, const Preset *p, const DiagRun *sib, int n_sib,
@@ -455,9 +463,7 @@ static void test_improving_within_noise(void **state) {
                              .loss = 0.5,
                              .accuracy = held[k],
                              .lr = 0.1};
-    RunStatus st = status_of(RUN_DONE, "");
-    snprintf(st.heldout, sizeof st.heldout, "val");
-    st.val_images = 120;
+    RunStatus st = val_status(120);
     DiagInput in = {.rows = rows, .n_rows = n, .status = &st};
     Diagnosis d;
     assert_int_equal(diagnosis_run(&in, &d), ST_OK);
@@ -490,9 +496,7 @@ static void test_stage2_gives_up_train_fit(void **state) {
                              .loss = 1.45 - 0.109 * (k - 1),
                              .accuracy = 0.64 + 0.022 * (k - 1),
                              .lr = 0.001};
-    RunStatus st = status_of(RUN_DONE, "");
-    snprintf(st.heldout, sizeof st.heldout, "val");
-    st.val_images = 120;
+    RunStatus st = val_status(120);
     DiagInput in = {.rows = rows, .n_rows = n, .status = &st};
     Diagnosis d;
     assert_int_equal(diagnosis_run(&in, &d), ST_OK);
