@@ -516,10 +516,8 @@ static void test_loss_swing_against_sampling(void **state) {
     RunRow rows[80];
     int n = 0;
     for (int it = 0; it <= 1000; it += 20)
-        rows[n++] = (RunRow){.iter = it,
-                             .loss = (it / 20) % 2 ? 0.115 : 0.085,
-                             .accuracy = 0.95,
-                             .lr = 0.001};
+        rows[n++] = (RunRow){
+            .iter = it, .loss = (it / 20) % 2 ? 0.115 : 0.085, .accuracy = 0.95, .lr = 0.001};
     for (int k = 1; k <= 10; k++)
         rows[n++] = (RunRow){
             .iter = 100 * k, .heldout = 1, .val = 1, .loss = 0.4, .accuracy = 0.9, .lr = 0.001};
