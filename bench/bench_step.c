@@ -9,9 +9,13 @@
  *
  * Usage: bench_step WIDTH RESOLUTION BATCH ts|avg DIM ITERS [THREADS [features]]
  * With `features` a step is the forward of the feature part only (the
- * backbone and the pooling head, as the feature cache runs it). Prints one line "img/s <x> s/iter
- * <y> peak_rss_mib <z>" after one warm-up step; the peak RSS is the process's (getrusage), so run
- * one configuration per process.
+ * backbone and the pooling head, as the feature cache runs it). Prints one
+ * line "img/s <x> s/iter <y> peak_rss_mib <z> gflops <g>" after one warm-up
+ * step; the peak RSS is the process's (getrusage), so run one configuration
+ * per process. gflops counts the 13 convolutions as direct convolution,
+ * 2 x 9 x Cin x Cout x H x W per image forward; a training step adds the
+ * backward's two products of the same size (dW and dx; conv1_1 has no dx),
+ * the rest of the network being a rounding error beside them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,25 @@
 #include "engine/train/solver.h"
 
 enum { CLASSES = 200 };
+
+/* Direct-convolution FLOPs of one image through the convolutions: forward
+ * only, or forward and backward (a step). Call after a forward. */
+static double conv_flops(const Net *net, int step) {
+    NetParamShape shapes[NET_PARAMS];
+    net_param_shapes(net_config(net), shapes);
+    double total = 0;
+    int conv = 0;
+    for (int i = 0; i < net_layer_count(net); i++) {
+        const char *name = net_layer_name(net, i);
+        if (strncmp(name, "conv", 4) != 0) continue;
+        const Tensor *y = net_layer_output(net, name);
+        const NetParamShape *w = &shapes[2 * conv];
+        double f = 2.0 * w->shape[0] * w->shape[1] * w->shape[2] * w->shape[3] * y->h * y->w;
+        total += step ? (conv == 0 ? 2 : 3) * f : f;
+        conv++;
+    }
+    return total;
+}
 
 static void usage(void) {
     fprintf(stderr,
@@ -102,7 +125,9 @@ int main(int argc, char **argv) {
     double per = (timer_now() - t0) / iters;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("img/s %.3f s/iter %.3f peak_rss_mib %.0f\n", c.batch / per, per, ru.ru_maxrss / 1024.0);
+    double gflops = conv_flops(net, !features_only) * c.batch / per * 1e-9;
+    printf("img/s %.3f s/iter %.3f peak_rss_mib %.0f gflops %.1f\n", c.batch / per, per,
+           ru.ru_maxrss / 1024.0, gflops);
     free(labels);
     tensor_fini(&x);
     tensor_fini(&probs);

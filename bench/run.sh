@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # bench/run.sh OUT — everything `make bench` prints, in one run, so the
 # ratios compare figures measured minutes apart on the same machine:
-#   1. the BLAS (which kernel and why) and sgemm's GFLOP/s with it;
+#   1. the BLAS (which kernel and why), and the machine's limits: sgemm's
+#      GFLOP/s with it and the FP32 peak (bench_peak);
 #   2. one training step of the same network in finelab and in PyTorch
 #      (bench/torch_step.py, when Debian's python3-torch is installed) on
-#      the three configurations of issue 11, images/s and the ratio;
+#      the demo's, full width, small-image and the tutorial's 448 px
+#      configurations, then the feature cache's forward pass alone: images/s,
+#      the ratio beside its goal, and finelab's GFLOP/s against sgemm's and
+#      the peak;
 #   3. every VGG-16 conv layer: the algorithm chosen, its GFLOP/s counted
 #      as direct convolution against sgemm's (bench_layers);
-#   4. peak RSS of both at 448 px (width 1, batch 8, Tensor Sketch 8192);
+#   4. peak RSS of both at 448 px (width 1, batch 8, Tensor Sketch 8192),
+#      from the tutorial configuration's row;
 #   5. the data pipeline, the feature cache and the generator
 #      (bench_train, bench_synth).
 # Threads: 2 for both (torch.set_num_threads). Read the ratios, not the
@@ -37,38 +42,70 @@ field() { # name line: the number after name
 }
 
 echo
-echo "== training step, finelab against PyTorch (img/s, 2 threads; goal: ratio >= 2.0)"
-printf '%-44s %10s %10s %7s\n' config finelab PyTorch ratio
-while read -r label args; do
-    f=$("$step" $args 2) || exit 1
+peak=$("$out/bench/bench_peak" 2) || exit 1
+sgemm=$(field sgemm_gflops "$peak")
+fp32=$(field peak_gflops "$peak")
+echo "== the machine's limits at 2 threads: sgemm 2048^3 $sgemm GFLOP/s; FP32 peak $fp32 GFLOP/s"
+echo "   ($(field ghz "$peak") GHz x $(field flops_per_cycle "$peak") FLOP/cycle: two FMA pipes of" \
+    "$(field datapath "$peak") bits, x 2 threads; bench/bench_peak.c says how it reads them)"
+
+# One configuration: finelab's line and PyTorch's, as a table row; the
+# achieved GFLOP/s count the convolutions as direct convolution.
+compare() { # label goal args...
+    local label=$1 goal=$2
+    shift 2
+    f=$("$step" "$@") || exit 1
     fi=$(field img/s "$f")
+    gf=$(field gflops "$f")
+    share=$(printf '%5.0f%% %5.0f%%' "$(echo "100 * $gf / $sgemm" | bc -l)" \
+        "$(echo "100 * $gf / $fp32" | bc -l)")
     if [ -n "$py" ]; then
-        t=$("$py" bench/torch_step.py $args 2) || exit 1
+        t=$("$py" bench/torch_step.py "$@") || exit 1
         ti=$(field img/s "$t")
-        printf '%-44s %10s %10s %7.2f\n' "$label" "$fi" "$ti" "$(echo "$fi / $ti" | bc -l)"
+        printf '%-40s %9s %9s %6.2f %6s %8s %s\n' "$label" "$fi" "$ti" \
+            "$(echo "$fi / $ti" | bc -l)" ">= $goal" "$gf" "$share"
     else
-        printf '%-44s %10s %10s %7s\n' "$label" "$fi" - -
+        t=
+        printf '%-40s %9s %9s %6s %6s %8s %s\n' "$label" "$fi" - - ">= $goal" "$gf" "$share"
     fi
+}
+header() {
+    printf '%-40s %9s %9s %6s %6s %8s %6s %6s\n' config finelab PyTorch ratio goal GFLOP/s \
+        sgemm peak
+}
+
+echo
+echo "== training step, finelab against PyTorch (img/s, 2 threads each)"
+header
+while read -r label args; do
+    compare "$label" 3.0 $args 2
 done <<'CONFIGS'
 width_0.25_224px_batch_8_TS_8192 0.25 224 8 ts 8192 4
 width_1_224px_batch_8_TS_8192 1 224 8 ts 8192 2
 width_0.125_32px_batch_40_average_head 0.125 32 40 avg 8192 60
 CONFIGS
+# The tutorial's own configuration; its process's peak RSS is the memory line.
+compare width_1_448px_batch_8_TS_8192_tutorial 3.0 1 448 8 ts 8192 1 2
+f448=$f t448=$t
+
+echo
+echo "== the feature cache's forward pass (no gradients, backbone and pooling head),"
+echo "   finelab against PyTorch's eval() under torch.no_grad() (img/s, 2 threads each)"
+header
+compare width_0.25_224px_batch_8_TS_8192 3.0 0.25 224 8 ts 8192 4 2 features
+compare width_1_448px_batch_8_TS_8192 3.0 1 448 8 ts 8192 1 2 features
 
 echo
 "$out/bench/bench_layers" 1 224 8 || exit 1
 
 echo
-echo "== peak RSS at 448 px, width 1, batch 8, TS d = 8192 (goal: finelab <= 0.8 x PyTorch)"
-f=$("$step" 1 448 8 ts 8192 1 2) || exit 1
-fr=$(field peak_rss_mib "$f")
-if [ -n "$py" ]; then
-    t=$("$py" bench/torch_step.py 1 448 8 ts 8192 1 2) || exit 1
-    tr=$(field peak_rss_mib "$t")
-    printf 'finelab %s MiB (%s img/s), PyTorch %s MiB (%s img/s): %.2f x\n' "$fr" \
-        "$(field img/s "$f")" "$tr" "$(field img/s "$t")" "$(echo "$fr / $tr" | bc -l)"
+echo "== peak RSS of the 448 px training step above (goal: finelab <= 0.7 x PyTorch)"
+fr=$(field peak_rss_mib "$f448")
+if [ -n "$t448" ]; then
+    tr=$(field peak_rss_mib "$t448")
+    printf 'finelab %s MiB, PyTorch %s MiB: %.2f x\n' "$fr" "$tr" "$(echo "$fr / $tr" | bc -l)"
 else
-    echo "finelab $fr MiB ($(field img/s "$f") img/s); PyTorch not installed"
+    echo "finelab $fr MiB; PyTorch not installed"
 fi
 
 echo

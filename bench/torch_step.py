@@ -10,7 +10,10 @@ locations) with signed square root and L2 normalisation, or global average
 pooling; a 200-way linear classifier; cross-entropy; SGD with momentum 0.9
 and weight decay 5e-4. Random inputs and labels; one warm-up step.
 
-Usage: torch_step.py WIDTH RESOLUTION BATCH ts|avg DIM ITERS [THREADS]
+Usage: torch_step.py WIDTH RESOLUTION BATCH ts|avg DIM ITERS [THREADS [features]]
+With `features` a step is inference of the feature part only, as the feature
+cache runs it: the backbone and the pooling head (with its signed square
+root and L2), in eval mode under torch.no_grad().
 Prints "img/s <x> s/iter <y> peak_rss_mib <z>" like bench_step.
 """
 import resource
@@ -71,6 +74,9 @@ class Net(nn.Module):
         self.fc = nn.Linear(feat, classes)
 
     def forward(self, x):
+        return self.fc(self.pooled(x))
+
+    def pooled(self, x):
         x = self.features(x)
         if self.pool == "ts":
             x = self.ts(x)
@@ -78,7 +84,7 @@ class Net(nn.Module):
             x = F.normalize(x, dim=1)
         else:
             x = x.mean(dim=(2, 3))
-        return self.fc(x)
+        return x
 
 
 def main():
@@ -87,8 +93,11 @@ def main():
     width, res, batch = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     pool, dim, iters = sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
     torch.set_num_threads(int(sys.argv[7]) if len(sys.argv) > 7 else 2)
+    features = len(sys.argv) > 8 and sys.argv[8] == "features"
     torch.manual_seed(7)
     net = Net(width, pool, dim)
+    if features:
+        net.eval()
     opt = torch.optim.SGD(net.parameters(), lr=1e-4, momentum=0.9, weight_decay=5e-4)
     x = torch.rand(batch, 3, res, res) * 2 - 1
     y = torch.randint(0, 200, (batch,))
@@ -96,6 +105,10 @@ def main():
     for it in range(iters + 1):
         if it == 1:
             t0 = time.perf_counter()
+        if features:
+            with torch.no_grad():
+                net.pooled(x)
+            continue
         opt.zero_grad()
         F.cross_entropy(net(x), y).backward()
         opt.step()

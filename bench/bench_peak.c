@@ -1,0 +1,109 @@
+/*
+ * bench_peak — the machine's limits, for `make bench` to set each
+ * configuration's achieved GFLOP/s against: the measured sgemm rate of the
+ * BLAS finelab links (best of a few square products) and the FP32 peak,
+ * threads x clock x FP32 FLOPs a core retires per cycle (two FMA pipes of
+ * the vector datapath, two FLOPs per lane).
+ *
+ * The datapath: 512 bits with AVX-512, except on AMD family 0x19 (Zen 4),
+ * which runs AVX-512 as two 256-bit halves; 256 with AVX2 and FMA; else
+ * 128. The clock: cpufreq's maximum when the kernel exposes it, else
+ * /proc/cpuinfo's "cpu MHz" (a VM's nominal clock). Both are stated in the
+ * output, so a reader can redo the product.
+ *
+ * Usage: bench_peak [THREADS [N]]   (default 2 threads, N = 2048)
+ * Prints one line: "sgemm_gflops <x> peak_gflops <y> ghz <z> flops_per_cycle
+ * <f> datapath <bits>".
+ */
+#include <cpuid.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/blas.h"
+#include "engine/base/rng.h"
+#include "engine/base/timer.h"
+
+enum { REPS = 5 };
+
+/* Best-of-REPS GFLOP/s of an n x n x n sgemm. */
+static double sgemm_gflops(int n) {
+    size_t sz = (size_t)n * (size_t)n;
+    float *a = malloc(sz * sizeof *a), *b = malloc(sz * sizeof *b), *c = malloc(sz * sizeof *c);
+    if (!a || !b || !c) {
+        fprintf(stderr, "bench_peak: out of memory\n");
+        exit(1);
+    }
+    Rng r;
+    rng_seed(&r, 3);
+    for (size_t i = 0; i < sz; i++) a[i] = rng_uniform(&r), b[i] = rng_uniform(&r);
+    double best = 1e30;
+    for (int k = 0; k <= REPS; k++) {
+        double t0 = timer_now();
+        blas_gemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        double t = timer_now() - t0;
+        if (k > 0 && t < best) best = t; /* k = 0 warms up */
+    }
+    free(a);
+    free(b);
+    free(c);
+    return 2.0 * n * n * (double)n / best * 1e-9;
+}
+
+/* The vector datapath in bits, from cpuid. */
+static int datapath_bits(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return 128;
+    int amd = b == 0x68747541; /* "Auth" of AuthenticAMD */
+    unsigned max = a;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 128;
+    unsigned family = (a >> 8) & 0xf;
+    if (family == 0xf) family += (a >> 20) & 0xff;
+    int fma = (c >> 12) & 1;
+    int avx2 = 0, avx512 = 0;
+    if (max >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        avx2 = (b >> 5) & 1;
+        avx512 = (b >> 16) & 1;
+    }
+    if (avx512) return amd && family == 0x19 ? 256 : 512;
+    return avx2 && fma ? 256 : 128;
+}
+
+/* The clock in GHz: cpufreq's maximum, else /proc/cpuinfo's first "cpu MHz". */
+static double clock_ghz(void) {
+    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "r");
+    double v = 0;
+    if (f) {
+        double khz;
+        if (fscanf(f, "%lf", &khz) == 1) v = khz * 1e-6;
+        fclose(f);
+        if (v > 0) return v;
+    }
+    f = fopen("/proc/cpuinfo", "r");
+    if (!f) return 0;
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "cpu MHz", 7) == 0) {
+            const char *colon = strchr(line, ':');
+            if (colon) v = atof(colon + 1) * 1e-3;
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+int main(int argc, char **argv) {
+    int threads = argc > 1 ? atoi(argv[1]) : 2, n = argc > 2 ? atoi(argv[2]) : 2048;
+    if (threads < 1 || n < 64) {
+        fprintf(stderr, "usage: bench_peak [THREADS [N]]\n");
+        return 2;
+    }
+    blas_set_threads(threads);
+    int bits = datapath_bits();
+    int per_cycle = 2 /* pipes */ * (bits / 32) /* lanes */ * 2 /* FMA */;
+    double ghz = clock_ghz();
+    printf("sgemm_gflops %.1f peak_gflops %.1f ghz %.2f flops_per_cycle %d datapath %d\n",
+           sgemm_gflops(n), threads * ghz * per_cycle, ghz, per_cycle, bits);
+    return 0;
+}
