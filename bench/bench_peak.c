@@ -16,6 +16,8 @@
  * <f> datapath <bits>".
  */
 #include <cpuid.h>
+#include <immintrin.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +72,59 @@ static int datapath_bits(void) {
     return avx2 && fma ? 256 : 128;
 }
 
-/* The clock in GHz: cpufreq's maximum, else /proc/cpuinfo's first "cpu MHz". */
+enum { CHAINS = 12, FMA_ITERS = 40000000 };
+
+/* CHAINS independent chains of FMA_ITERS vector FMAs each, written out so
+ * that each chain stays in a register; returns a sum so the compiler keeps
+ * them. */
+#define FMA_LOOP(V, FMADD, ADD, SET1)                                                              \
+    V m = SET1(0.999999f), a = SET1(1e-7f);                                                        \
+    V c0 = SET1(0), c1 = SET1(1), c2 = SET1(2), c3 = SET1(3), c4 = SET1(4), c5 = SET1(5);          \
+    V c6 = SET1(6), c7 = SET1(7), c8 = SET1(8), c9 = SET1(9), c10 = SET1(10), c11 = SET1(11);      \
+    for (long i = 0; i < FMA_ITERS; i++) {                                                         \
+        c0 = FMADD(c0, m, a), c1 = FMADD(c1, m, a), c2 = FMADD(c2, m, a);                          \
+        c3 = FMADD(c3, m, a), c4 = FMADD(c4, m, a), c5 = FMADD(c5, m, a);                          \
+        c6 = FMADD(c6, m, a), c7 = FMADD(c7, m, a), c8 = FMADD(c8, m, a);                          \
+        c9 = FMADD(c9, m, a), c10 = FMADD(c10, m, a), c11 = FMADD(c11, m, a);                      \
+    }                                                                                              \
+    V s = ADD(ADD(ADD(c0, c1), ADD(c2, c3)), ADD(ADD(c4, c5), ADD(c6, c7)));                       \
+    s = ADD(s, ADD(ADD(c8, c9), ADD(c10, c11)))
+
+__attribute__((target("avx512f"))) static float fma_loop_512(void) {
+    FMA_LOOP(__m512, _mm512_fmadd_ps, _mm512_add_ps, _mm512_set1_ps);
+    return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) static float fma_loop_256(void) {
+    FMA_LOOP(__m256, _mm256_fmadd_ps, _mm256_add_ps, _mm256_set1_ps);
+    float out[8], sum = 0;
+    _mm256_storeu_ps(out, s);
+    for (int k = 0; k < 8; k++) sum += out[k];
+    return sum;
+}
+
+static int loop_bits; /* 512 or 256: which loop the threads run */
+static volatile float sink;
+
+static void *fma_thread(void *arg) {
+    (void)arg;
+    sink = loop_bits == 512 ? fma_loop_512() : fma_loop_256();
+    return NULL;
+}
+
+/* The FMA loops' GFLOP/s over `threads` threads; 0 without AVX2 and FMA. */
+static double fma_gflops(int threads, int bits) {
+    if (bits < 256 || threads > 64) return 0;
+    loop_bits = bits >= 512 && __builtin_cpu_supports("avx512f") ? 512 : 256;
+    pthread_t t[64];
+    double t0 = timer_now();
+    for (int i = 0; i < threads; i++) pthread_create(&t[i], NULL, fma_thread, NULL);
+    for (int i = 0; i < threads; i++) pthread_join(t[i], NULL);
+    double sec = timer_now() - t0;
+    return threads * (double)FMA_ITERS * CHAINS * (loop_bits / 32) * 2 / sec * 1e-9;
+}
+
+/* The nominal clock in GHz: cpufreq's maximum, else /proc/cpuinfo's first "cpu MHz". */
 static double clock_ghz(void) {
     FILE *f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "r");
     double v = 0;
@@ -102,8 +156,13 @@ int main(int argc, char **argv) {
     blas_set_threads(threads);
     int bits = datapath_bits();
     int per_cycle = 2 /* pipes */ * (bits / 32) /* lanes */ * 2 /* FMA */;
-    double ghz = clock_ghz();
-    printf("sgemm_gflops %.1f peak_gflops %.1f ghz %.2f flops_per_cycle %d datapath %d\n",
-           sgemm_gflops(n), threads * ghz * per_cycle, ghz, per_cycle, bits);
+    double nominal = clock_ghz(), sgemm = sgemm_gflops(n);
+    /* The loops retire per_cycle FLOPs a cycle on a core; two pipes are
+     * assumed, so a part with one would read here at half its clock. */
+    double fma = fma_gflops(threads, bits);
+    double ghz = fma > 0 ? fma / threads / per_cycle : nominal;
+    printf("sgemm_gflops %.1f peak_gflops %.1f ghz %.2f nominal_ghz %.2f flops_per_cycle %d "
+           "datapath %d\n",
+           sgemm, threads * ghz * per_cycle, ghz, nominal, per_cycle, bits);
     return 0;
 }

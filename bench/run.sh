@@ -30,7 +30,17 @@ torch_python() { # a python3 that imports torch, or nothing
 py=$(torch_python)
 
 echo "finelab bench"
-"$out/finelab" version | sed 1d
+version=$("$out/finelab" version) || exit 1
+echo "$version" | sed 1d
+# The bench programs link the same OpenBLAS but not finelab's start-up,
+# which may switch the library's kernel (src/run/blas_setup.c): run them
+# (and PyTorch, whose BLAS calls go to the same library) on the kernel
+# finelab runs, or they measure a kernel finelab never uses.
+kernel=$(echo "$version" | sed -n 's/.*; kernel \([A-Za-z0-9_]*\),.*/\1/p')
+if [ -n "$kernel" ] && [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+    export OPENBLAS_CORETYPE=$kernel
+    echo "bench programs: OPENBLAS_CORETYPE=$kernel, as finelab runs"
+fi
 if [ -z "$py" ]; then
     echo "PyTorch: not installed; for the side-by-side figures: sudo apt-get install python3-torch"
 else
@@ -46,8 +56,9 @@ peak=$("$out/bench/bench_peak" 2) || exit 1
 sgemm=$(field sgemm_gflops "$peak")
 fp32=$(field peak_gflops "$peak")
 echo "== the machine's limits at 2 threads: sgemm 2048^3 $sgemm GFLOP/s; FP32 peak $fp32 GFLOP/s"
-echo "   ($(field ghz "$peak") GHz x $(field flops_per_cycle "$peak") FLOP/cycle: two FMA pipes of" \
-    "$(field datapath "$peak") bits, x 2 threads; bench/bench_peak.c says how it reads them)"
+echo "   (2 threads x $(field ghz "$peak") GHz, the clock an FMA loop runs at (nominal" \
+    "$(field nominal_ghz "$peak")), x $(field flops_per_cycle "$peak") FLOP/cycle: two FMA pipes" \
+    "of $(field datapath "$peak") bits; bench/bench_peak.c says how)"
 
 # One configuration: finelab's line and PyTorch's, as a table row; the
 # achieved GFLOP/s count the convolutions as direct convolution.
