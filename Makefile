@@ -114,7 +114,8 @@ UI_SRC := $(wildcard ui/*.c)
 MAIN_SRC := main.c
 TEST_MAIN_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT_SRC := $(filter-out $(TEST_MAIN_SRC),$(wildcard tests/*.c))
-BENCH_SRC := $(wildcard bench/*.c)
+BENCH_MAIN_SRC := $(wildcard bench/bench_*.c)
+BENCH_SUPPORT_SRC := $(filter-out $(BENCH_MAIN_SRC),$(wildcard bench/*.c))
 # The fuzz harnesses, one per reader (tests/fuzz/fuzz_<name>.c), their
 # shared helpers, and the program that writes their seed corpora.
 FUZZ_NAMES := preset solver_import safetensors caffemodel jpeg dataset runstore
@@ -122,7 +123,7 @@ FUZZ_HARNESS_SRC := $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/fuzz.c
 FUZZ_SEEDS_SRC := tests/fuzz/seeds.c
 # Every C file the build compiles (tests/test_tree.sh checks none is missed).
 ALL_C := $(ENGINE_SRC) $(SRC_SRC) $(UI_SRC) $(MAIN_SRC) $(TEST_MAIN_SRC) $(TEST_SUPPORT_SRC) \
-         $(BENCH_SRC) $(FUZZ_HARNESS_SRC) $(FUZZ_SEEDS_SRC)
+         $(BENCH_MAIN_SRC) $(BENCH_SUPPORT_SRC) $(FUZZ_HARNESS_SRC) $(FUZZ_SEEDS_SRC)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(OUT)/%.o)
 SRC_OBJ := $(SRC_SRC:%.c=$(OUT)/%.o)
@@ -131,7 +132,8 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(OUT)/%.o)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(OUT)/%.o)
 TEST_BIN := $(TEST_MAIN_SRC:tests/%.c=$(OUT)/tests/%)
 TEST_SCRIPTS := $(wildcard tests/test_*.sh)
-BENCH_BIN := $(BENCH_SRC:bench/%.c=$(OUT)/bench/%)
+BENCH_SUPPORT_OBJ := $(BENCH_SUPPORT_SRC:%.c=$(OUT)/%.o)
+BENCH_BIN := $(BENCH_MAIN_SRC:bench/%.c=$(OUT)/bench/%)
 ENGINE_LIB := $(OUT)/libfinelab.a
 APP_LIB := $(OUT)/libfinelab_app.a
 BIN := $(OUT)/finelab
@@ -222,7 +224,7 @@ $(OUT)/tests/%: $(OUT)/tests/%.o $(TEST_SUPPORT_OBJ) $(APP_LIB) $(ENGINE_LIB)
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
-$(OUT)/bench/%: $(OUT)/bench/%.o $(APP_LIB) $(ENGINE_LIB)
+$(OUT)/bench/%: $(OUT)/bench/%.o $(BENCH_SUPPORT_OBJ) $(APP_LIB) $(ENGINE_LIB)
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -348,7 +350,7 @@ lint-deps: $(ENGINE_LIB) $(APP_LIB) $(MAIN_OBJ)
 # globs miss none).
 FORMAT_FILES = $(ALL_C) $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.h)) \
                $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard ui/*.h tests/*.h) \
-               $(wildcard tests/fuzz/*.h)
+               $(wildcard tests/fuzz/*.h bench/*.h)
 format-check:
 	$(call install_missing,$(FORMAT_PKGS))
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench/sgemm_rate.h"
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
 #include "engine/base/rng.h"
@@ -36,31 +37,6 @@ enum { REPS = 5 };
 
 static void fill(float *p, size_t n, Rng *r) {
     for (size_t i = 0; i < n; i++) p[i] = rng_uniform(r) - 0.5f;
-}
-
-/* Best-of-REPS GFLOP/s of a square sgemm n x n x n. */
-static double sgemm_gflops(int n, Rng *r) {
-    size_t nn = (size_t)n * n;
-    float *a = malloc(nn * sizeof(float)), *b = malloc(nn * sizeof(float));
-    float *c = malloc(nn * sizeof(float));
-    if (!a || !b || !c) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    fill(a, nn, r);
-    fill(b, nn, r);
-    blas_gemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); /* warm-up */
-    double best = 1e30;
-    for (int i = 0; i < REPS; i++) {
-        double t0 = timer_now();
-        blas_gemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-        double t = timer_now() - t0;
-        if (t < best) best = t;
-    }
-    free(a);
-    free(b);
-    free(c);
-    return 2.0 * n * (double)n * n / best * 1e-9;
 }
 
 /* A layer with its input, output and their gradients, and its workspace. */
@@ -150,7 +126,7 @@ static void bench_conv(const ConvShape *cs, int batch, Rng *r, double *sum_ratio
     time_conv(cs, batch, "reference", r, &rf, &rb);
     const char *algo = time_conv(cs, batch, NULL, r, &af, &ab);
     int square = (int)lround(cbrt(m * n * k));
-    double ref = sgemm_gflops(square, r);
+    double ref = sgemm_rate(square, REPS);
     double gf = flops / af * 1e-9, gb = 2.0 * flops / ab * 1e-9;
     printf("%-8s %4d->%-4d %4dx%-4d %8.1f %8.1f  %-9s %8.1f %8.1f %8.1f  %5.0f%% %5.0f%%\n",
            cs->name, cs->cin, cs->cout, cs->size, cs->size, flops / rf * 1e-9,

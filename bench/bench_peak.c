@@ -22,35 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/sgemm_rate.h"
 #include "engine/base/blas.h"
-#include "engine/base/rng.h"
 #include "engine/base/timer.h"
 
 enum { REPS = 5 };
-
-/* Best-of-REPS GFLOP/s of an n x n x n sgemm. */
-static double sgemm_gflops(int n) {
-    size_t sz = (size_t)n * (size_t)n;
-    float *a = malloc(sz * sizeof *a), *b = malloc(sz * sizeof *b), *c = malloc(sz * sizeof *c);
-    if (!a || !b || !c) {
-        fprintf(stderr, "bench_peak: out of memory\n");
-        exit(1);
-    }
-    Rng r;
-    rng_seed(&r, 3);
-    for (size_t i = 0; i < sz; i++) a[i] = rng_uniform(&r), b[i] = rng_uniform(&r);
-    double best = 1e30;
-    for (int k = 0; k <= REPS; k++) {
-        double t0 = timer_now();
-        blas_gemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-        double t = timer_now() - t0;
-        if (k > 0 && t < best) best = t; /* k = 0 warms up */
-    }
-    free(a);
-    free(b);
-    free(c);
-    return 2.0 * n * n * (double)n / best * 1e-9;
-}
 
 /* The vector datapath in bits, from cpuid. */
 static int datapath_bits(void) {
@@ -156,7 +132,7 @@ int main(int argc, char **argv) {
     blas_set_threads(threads);
     int bits = datapath_bits();
     int per_cycle = 2 /* pipes */ * (bits / 32) /* lanes */ * 2 /* FMA */;
-    double nominal = clock_ghz(), sgemm = sgemm_gflops(n);
+    double nominal = clock_ghz(), sgemm = sgemm_rate(n, REPS);
     /* The loops retire per_cycle FLOPs a cycle on a core; two pipes are
      * assumed, so a part with one would read here at half its clock. */
     double fma = fma_gflops(threads, bits);
