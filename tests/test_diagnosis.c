@@ -91,6 +91,23 @@ static void diagnose(const char *name, const Preset *p, const DiagRun *sib, int 
  * 0.1, 3600 iterations, steps at 1200 ... 3000, no validation split: 600
  * training images), then the changes. */
 enum { STAGE1_IMAGES = 600 };
+/* Applies each of changes (preset_set syntax; NULL entries skipped) to p,
+ * failing the test on the first that does not apply. */
+static void apply_changes(Preset *p, const char *const *changes, size_t n) {
+    Error err = {0};
+    for (size_t i = 0; i < n; i++)
+        if (changes[i] && preset_set(p, changes[i], &err)) fail_msg("%s", err.msg);
+}
+
+/* A malloc'd preset of the defaults with changes applied. */
+static Preset *defaults_with(const char *const *changes, size_t n) {
+    Preset *p = malloc(sizeof *p);
+    assert_non_null(p);
+    preset_defaults(p);
+    apply_changes(p, changes, n);
+    return p;
+}
+
 static Preset *stage1_preset(const char *change1, const char *change2) {
     const char *slash = strrchr(__FILE__, '/');
     int dir = slash ? (int)(slash - __FILE__ + 1) : 0;
@@ -107,8 +124,7 @@ static Preset *stage1_preset(const char *change1, const char *change2) {
                              "data.val=0",
                              change1,
                              change2};
-    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
-        if (changes[i] && preset_set(p, changes[i], &err)) fail_msg("%s", err.msg);
+    apply_changes(p, changes, sizeof changes / sizeof changes[0]);
     return p;
 }
 
@@ -218,14 +234,10 @@ static void test_numbers(void **state) {
 /* The preset changes each finding offers, from the values of the preset. */
 static void test_forks(void **state) {
     (void)state;
-    Preset *p = malloc(sizeof *p);
-    assert_non_null(p);
-    preset_defaults(p);
+    static const char *const changes[] = {"solver.weight_decay=0", "solver.base_lr=0.001",
+                                          "solver.max_iter=1000", "transfer.mode=last_layer"};
+    Preset *p = defaults_with(changes, sizeof changes / sizeof changes[0]);
     Error err = {0};
-    assert_int_equal(preset_set(p, "solver.weight_decay=0", &err), ST_OK);
-    assert_int_equal(preset_set(p, "solver.base_lr=0.001", &err), ST_OK);
-    assert_int_equal(preset_set(p, "solver.max_iter=1000", &err), ST_OK);
-    assert_int_equal(preset_set(p, "transfer.mode=last_layer", &err), ST_OK);
     Diagnosis d;
     char set[700];
     diagnose("overfitting", p, NULL, 0, RUN_DONE, &d);
@@ -521,13 +533,10 @@ static void test_loss_swing_against_sampling(void **state) {
     for (int k = 1; k <= 10; k++)
         rows[n++] = (RunRow){
             .iter = 100 * k, .heldout = 1, .val = 1, .loss = 0.4, .accuracy = 0.9, .lr = 0.001};
-    Preset *p = malloc(sizeof *p);
-    assert_non_null(p);
-    preset_defaults(p);
+    static const char *const changes[] = {"solver.batch_size=8", "solver.iter_size=1",
+                                          "solver.average_loss=20"};
+    Preset *p = defaults_with(changes, sizeof changes / sizeof changes[0]);
     Error err = {0};
-    assert_int_equal(preset_set(p, "solver.batch_size=8", &err), ST_OK);
-    assert_int_equal(preset_set(p, "solver.iter_size=1", &err), ST_OK);
-    assert_int_equal(preset_set(p, "solver.average_loss=20", &err), ST_OK);
     RunStatus st = val_status(120);
     DiagInput in = {.rows = rows, .n_rows = n, .status = &st, .preset = p};
     Diagnosis d;
