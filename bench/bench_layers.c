@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/sgemm_rate.h"
 #include "engine/base/blas.h"
@@ -115,22 +116,46 @@ static const char *time_conv(const ConvShape *cs, int batch, const char *algo, R
     return name;
 }
 
-/* One shape: the reference (im2col) and what auto picks, as GFLOP/s
- * counted as direct convolution FLOPs, next to sgemm's on a square matrix
- * of the same FLOP count. sum_ratio3 sums the chosen path's shares of sgemm
- * over conv3_x-conv5_x. */
-static void bench_conv(const ConvShape *cs, int batch, Rng *r, double *sum_ratio3) {
+/* The algorithms bench_conv times on every shape, then auto. */
+static const char *const conv_algos[] = {"im2col", "winograd", "direct"};
+enum { N_ALGOS = sizeof conv_algos / sizeof conv_algos[0] };
+
+/* One shape: each algorithm's forward + backward milliseconds (where it
+ * fits), the fastest, what auto picks with its GFLOP/s counted as direct
+ * convolution FLOPs next to sgemm's on a square matrix of the same FLOP
+ * count. sum_ratio3 sums auto's shares of sgemm over conv3_x-conv5_x;
+ * *auto_ms and *best_ms add up the network's time with auto's choices and
+ * with the fastest of each layer. */
+static void bench_conv(const ConvShape *cs, int batch, Rng *r, double *sum_ratio3, double *auto_ms,
+                       double *best_ms) {
     double m = cs->cout, n = (double)cs->size * cs->size, k = cs->cin * 9.0;
     double flops = 2.0 * m * n * k * batch;
-    double rf, rb, af, ab;
-    time_conv(cs, batch, "reference", r, &rf, &rb);
-    const char *algo = time_conv(cs, batch, NULL, r, &af, &ab);
+    double best = 1e30;
+    const char *best_name = "";
+    printf("%-8s %4d->%-4d %4dx%-4d", cs->name, cs->cin, cs->cout, cs->size, cs->size);
+    for (int a = 0; a < N_ALGOS; a++) {
+        double f, b;
+        const char *ran = time_conv(cs, batch, conv_algos[a], r, &f, &b);
+        if (strcmp(ran, conv_algos[a]) != 0) { /* does not fit: the reference ran */
+            printf(" %9s", "-");
+            continue;
+        }
+        printf(" %9.2f", (f + b) * 1e3);
+        if (f + b < best) {
+            best = f + b;
+            best_name = conv_algos[a];
+        }
+    }
+    double af, ab;
+    char algo[16];
+    snprintf(algo, sizeof algo, "%s", time_conv(cs, batch, NULL, r, &af, &ab));
     int square = (int)lround(cbrt(m * n * k));
     double ref = sgemm_rate(square, REPS);
     double gf = flops / af * 1e-9, gb = 2.0 * flops / ab * 1e-9;
-    printf("%-8s %4d->%-4d %4dx%-4d %8.1f %8.1f  %-9s %8.1f %8.1f %8.1f  %5.0f%% %5.0f%%\n",
-           cs->name, cs->cin, cs->cout, cs->size, cs->size, flops / rf * 1e-9,
-           2.0 * flops / rb * 1e-9, algo, gf, gb, ref, 100.0 * gf / ref, 100.0 * gb / ref);
+    printf("  %-9s %-9s %8.1f %8.1f %8.1f  %5.0f%% %5.0f%%\n", best_name, algo, gf, gb, ref,
+           100.0 * gf / ref, 100.0 * gb / ref);
+    *auto_ms += (af + ab) * 1e3;
+    *best_ms += best * 1e3;
     if (cs->name[4] >= '3') {
         sum_ratio3[0] += gf / ref;
         sum_ratio3[1] += gb / ref;
@@ -172,16 +197,22 @@ int main(int argc, char **argv) {
     printf("conv: VGG-16 shapes at width %g, %d input, batch %d, 3x3 pad 1, best of %d; GF/s "
            "counted as direct convolution\n",
            width, res, batch, REPS);
-    printf("%-8s %-9s %-9s %8s %8s  %-9s %8s %8s %8s  %6s %6s\n", "layer", "channels", "size",
-           "im2col f", "im2col b", "chosen", "fwd GF/s", "bwd GF/s", "sgemm", "fwd", "bwd");
-    double sum3[3] = {0};
+    printf("forward + backward ms of each algorithm (-: does not fit), the fastest, what auto "
+           "chooses and its GF/s\n");
+    printf("%-8s %-9s %-9s %9s %9s %9s  %-9s %-9s %8s %8s %8s  %6s %6s\n", "layer", "channels",
+           "size", "im2col", "winograd", "direct", "fastest", "auto", "fwd GF/s", "bwd GF/s",
+           "sgemm", "fwd", "bwd");
+    double sum3[3] = {0}, auto_ms = 0, best_ms = 0;
     for (size_t i = 0; i < sizeof vgg16_224 / sizeof vgg16_224[0]; i++) {
         ConvShape cs = vgg16_224[i];
         if (cs.cin > 3) cs.cin = (int)lroundf(cs.cin * width);
         cs.cout = (int)lroundf(cs.cout * width);
         cs.size = cs.size * res / 224;
-        bench_conv(&cs, batch, &r, sum3);
+        bench_conv(&cs, batch, &r, sum3, &auto_ms, &best_ms);
     }
+    printf("all 13 layers, forward + backward: auto %.2f ms, the fastest of each %.2f ms "
+           "(auto at %.0f%%)\n",
+           auto_ms, best_ms, 100.0 * best_ms / auto_ms);
     printf("conv3_x-conv5_x mean share of sgemm: forward %.0f%%, backward %.0f%% (goal >= 100%%)\n",
            100.0 * sum3[0] / sum3[2], 100.0 * sum3[1] / sum3[2]);
     bench_tensor_sketch(&r);

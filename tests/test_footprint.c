@@ -60,12 +60,12 @@ static void test_footprint_hand_count(void **state) {
 /* The paper count is what the engine allocates. */
 static void test_footprint_matches_built_networks(void **state) {
     (void)state;
-    const char *algos[] = {"reference", "auto", "winograd"};
+    const char *algos[] = {"reference", "auto", "winograd", "direct"};
     const NetPool pools[] = {NET_POOL_TS, NET_POOL_BILINEAR, NET_POOL_AVG};
     const int batches[] = {1, 2, 5}, sides[] = {32, 40, 64};
     const float widths[] = {1.0f / 16, 0.125f};
     int checked = 0;
-    for (int a = 0; a < 3; a++)
+    for (int a = 0; a < 4; a++)
         for (int p = 0; p < 3; p++)
             for (int b = 0; b < 3; b++)
                 for (int s = 0; s < 3; s++)
@@ -93,7 +93,7 @@ static void test_footprint_matches_built_networks(void **state) {
                         net_destroy(net);
                         checked++;
                     }
-    assert_int_equal(checked, 162);
+    assert_int_equal(checked, 216);
 }
 
 /* Under a sanitizer every allocation carries shadow memory and red zones. */

@@ -43,10 +43,10 @@
 #include "engine/nn/layers.h"
 
 enum { CONV_WINO_MIN_CHANNELS = 16, CONV_WINO_MIN_TILES = 4, CONV_SPLIT_MAX = 4 };
-enum { CONV_SPLIT_THIN_K = 32, CONV_SPLIT_WS_MAX = 16 << 20 };
+enum { CONV_SPLIT_THIN_K = 32, CONV_SPLIT_WS_MAX = 16 << 20, CONV_DIRECT_MIN_CHANNELS = 4 };
 #define CONV_SPLIT_FLOPS 30e6
 
-static const ConvAlgo *const algos[] = {&conv_im2col_algo, &conv_winograd_algo};
+static const ConvAlgo *const algos[] = {&conv_im2col_algo, &conv_winograd_algo, &conv_direct_algo};
 
 static const ConvAlgo *conv_pick(const Layer *l, const char *want) {
     if (want && strcmp(want, "auto") != 0) {
@@ -58,6 +58,7 @@ static const ConvAlgo *conv_pick(const Layer *l, const char *want) {
     if (conv_winograd_algo.fits(l) && l->in.c >= CONV_WINO_MIN_CHANNELS &&
         tiles >= CONV_WINO_MIN_TILES)
         return &conv_winograd_algo;
+    if (conv_direct_algo.fits(l) && l->in.c >= CONV_DIRECT_MIN_CHANNELS) return &conv_direct_algo;
     return &conv_im2col_algo;
 }
 
@@ -114,7 +115,9 @@ static Status conv_split_setup(Layer *l, const LayerSpec *spec, Error *err) {
     (void)spec;
     Conv *cv = l->priv;
     int thin = l->in.c * cv->k * cv->k <= CONV_SPLIT_THIN_K;
-    if (l->in.n < 2 || (conv_flops_per_image(l) >= CONV_SPLIT_FLOPS && !thin)) return ST_OK;
+    if (cv->algo->whole_batch || l->in.n < 2 ||
+        (conv_flops_per_image(l) >= CONV_SPLIT_FLOPS && !thin))
+        return ST_OK;
     int split = l->in.n < CONV_SPLIT_MAX ? l->in.n : CONV_SPLIT_MAX;
     cv->per = (l->in.n + split - 1) / split;
     cv->split = (l->in.n + cv->per - 1) / cv->per;
@@ -197,9 +200,10 @@ static Status conv_setup(Layer *l, const LayerSpec *spec, Error *err) {
                          "0 <= pad < kernel (got %d, %d, %d, %d)",
                          l->name, spec->out_channels, k, s, p);
     if (!conv_algo_known(spec->algo))
-        return error_set(err, ST_ARG,
-                         "conv %s: unknown algorithm '%s' (auto, reference, im2col or winograd)",
-                         l->name, spec->algo);
+        return error_set(
+            err, ST_ARG,
+            "conv %s: unknown algorithm '%s' (auto, reference, im2col, winograd or direct)",
+            l->name, spec->algo);
     int ho = (l->in.h + 2 * p - k) / s + 1, wo = (l->in.w + 2 * p - k) / s + 1;
     if (l->in.h + 2 * p < k || l->in.w + 2 * p < k)
         return error_set(err, ST_SHAPE, "conv %s: %dx%d input is smaller than the %dx%d kernel",

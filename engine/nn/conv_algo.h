@@ -50,9 +50,14 @@ struct ConvAlgo {
                      float *ws);
     /* Frees Conv.state; NULL: nothing to free. */
     void (*teardown)(Layer *l);
+    /* 1: the algorithm works on the whole batch at once and splits it over
+     * the engine's threads itself, so conv.c never runs it as groups of
+     * images. */
+    int whole_batch;
 };
 
 extern const ConvAlgo conv_im2col_algo;   /* conv_im2col.c: the reference, any shape */
 extern const ConvAlgo conv_winograd_algo; /* conv_winograd.c: F(4x4, 3x3), 3x3 pad 1 stride 1 */
+extern const ConvAlgo conv_direct_algo;   /* conv_direct.c: register-blocked, 3x3 pad 1 stride 1 */
 
 #endif

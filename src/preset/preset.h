@@ -36,7 +36,8 @@ typedef enum WeightsFormat { WEIGHTS_AUTO, WEIGHTS_CAFFE, WEIGHTS_TORCHVISION } 
 typedef enum ConvAlgoChoice {
     CONV_ALGO_AUTO,
     CONV_ALGO_REFERENCE,
-    CONV_ALGO_WINOGRAD
+    CONV_ALGO_WINOGRAD,
+    CONV_ALGO_DIRECT
 } ConvAlgoChoice;
 
 typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH } TransferMode;

@@ -17,30 +17,57 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/base/cpu.h"
 #include "src/run/cachestore.h"
 #include "src/run/runner.h"
 
-/* conv.c, conv_im2col.c, conv_winograd.c */
+/* conv.c, conv_im2col.c, conv_winograd.c, conv_direct.c */
 enum { WINO_MIN_CHANNELS = 16, WINO_MIN_TILES = 4, SPLIT_MAX = 4, SPLIT_THIN_K = 32 };
 enum { SPLIT_WS_MAX = 16 << 20, MIN_COLUMNS = 1024 };
 enum { WINO_POS = 36, WINO_LANES = 16, WINO_BLOCK = 4 << 20, WINO_MIN = 256, WINO_MAX = 4096 };
+enum { DIRECT_MIN_CHANNELS = 4, DIRECT_CB = 8, DIRECT_QB = 48, DIRECT_WS_MAX = 8 << 20 };
 #define SPLIT_FLOPS 30e6
 
 /* VGG-16's convolutions per block (torchvision's config "D", no pool5). */
 static const int blocks[5] = {2, 2, 3, 3, 3};
 
-typedef enum { ALGO_IM2COL, ALGO_WINOGRAD } Algo;
+typedef enum { ALGO_IM2COL, ALGO_WINOGRAD, ALGO_DIRECT } Algo;
+
+/* conv_direct.c runs on AVX2 with FMA or AVX-512; elsewhere the reference. */
+static int footprint_has_direct(void) {
+    CpuFeatures f = cpu_detect();
+    return f.avx512 || (f.avx2 && f.fma);
+}
 
 static Algo footprint_algo(const char *want, int cin, int side) {
     if (want && strcmp(want, "reference") == 0) return ALGO_IM2COL;
     if (want && strcmp(want, "winograd") == 0) return ALGO_WINOGRAD;
+    if (want && strcmp(want, "direct") == 0)
+        return footprint_has_direct() ? ALGO_DIRECT : ALGO_IM2COL;
     int tiles = ((side + 3) / 4) * ((side + 3) / 4);
-    return cin >= WINO_MIN_CHANNELS && tiles >= WINO_MIN_TILES ? ALGO_WINOGRAD : ALGO_IM2COL;
+    if (cin >= WINO_MIN_CHANNELS && tiles >= WINO_MIN_TILES) return ALGO_WINOGRAD;
+    return cin >= DIRECT_MIN_CHANNELS && footprint_has_direct() ? ALGO_DIRECT : ALGO_IM2COL;
+}
+
+/* conv_direct.c's workspace for chunks of g images. */
+static size_t footprint_direct_chunk(int cin, int cout, int side, int g) {
+    size_t rows = (size_t)g * (side + 1), p0 = (rows - 1) * side;
+    size_t P = (p0 + DIRECT_QB - 1) / DIRECT_QB * DIRECT_QB;
+    size_t S = (P + 2 * (size_t)side + 2 + 15) / 16 * 16;
+    size_t fwd = (size_t)(cout + DIRECT_CB - 1) / DIRECT_CB * DIRECT_CB * cin * 9;
+    size_t bwd = (size_t)(cin + DIRECT_CB - 1) / DIRECT_CB * DIRECT_CB * cout * 9;
+    return (size_t)(cin + cout) * S + (size_t)(cin > cout ? cin : cout) * P +
+           (fwd > bwd ? fwd : bwd);
 }
 
 /* One 3x3 convolution's workspace (floats) for n images of side x side. */
 static size_t footprint_algo_ws(Algo a, int cin, int cout, int side, int n) {
     size_t hw = (size_t)side * side;
+    if (a == ALGO_DIRECT) {
+        int g = n;
+        while (g > 1 && footprint_direct_chunk(cin, cout, side, g) > DIRECT_WS_MAX) g--;
+        return footprint_direct_chunk(cin, cout, side, g);
+    }
     if (a == ALGO_IM2COL) {
         size_t group = hw >= MIN_COLUMNS ? 1 : (MIN_COLUMNS + hw - 1) / hw;
         if (group > (size_t)n) group = (size_t)n;
@@ -63,7 +90,7 @@ static size_t footprint_conv_ws(const NetConfig *c, int cin, int cout, int side,
     int n = c->batch, thin = cin * 9 <= SPLIT_THIN_K;
     double flops = 2.0 * cout * cin * 9 * (double)side * side;
     *copies = 0;
-    if (n >= 2 && (flops < SPLIT_FLOPS || thin)) {
+    if (a != ALGO_DIRECT && n >= 2 && (flops < SPLIT_FLOPS || thin)) { /* direct: whole batch */
         int split = n < SPLIT_MAX ? n : SPLIT_MAX, per = (n + split - 1) / split;
         split = (n + per - 1) / per;
         size_t ws = (size_t)split * footprint_algo_ws(a, cin, cout, side, per);
