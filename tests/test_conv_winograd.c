@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/cpu.h"
 #include "engine/base/parallel.h"
 #include "engine/nn/layer.h"
 #include "tests/gradcheck.h"
@@ -342,18 +343,33 @@ static void test_conv_fused_relu(void **state) {
     parallel_set_threads(1);
 }
 
-/* auto picks Winograd where it fits and has channels enough; a named
- * algorithm that cannot compute the shape falls back to the reference. */
-static void test_wino_choice(void **state) {
-    (void)state;
+/* What auto picks (conv.c's rule): Winograd from 64 input channels on a
+ * 14x14 output and up, the direct convolution below that (where the CPU
+ * runs it; else the rule before it: Winograd from 16 channels and an 8x8
+ * output, im2col below); a named algorithm that cannot compute the shape
+ * falls back to the reference. */
+static const char *auto_picks(Shape in) {
+    static char name[16];
     Layer l;
     LayerSpec spec = spec_for(32, NULL);
-    assert_int_equal(layer_init(&l, &spec, (Shape){1, 32, 8, 8}, NULL), ST_OK);
-    assert_string_equal(layer_variant(&l), "winograd");
+    assert_int_equal(layer_init(&l, &spec, in, NULL), ST_OK);
+    snprintf(name, sizeof name, "%s", layer_variant(&l));
     layer_fini(&l);
-    assert_int_equal(layer_init(&l, &spec, (Shape){1, 3, 8, 8}, NULL), ST_OK);
-    assert_string_equal(layer_variant(&l), "im2col"); /* conv1_1's three channels */
-    layer_fini(&l);
+    return name;
+}
+
+static void test_wino_choice(void **state) {
+    (void)state;
+    CpuFeatures f = cpu_detect();
+    int direct = f.avx512 || (f.avx2 && f.fma);
+    assert_string_equal(auto_picks((Shape){1, 64, 14, 14}), "winograd");
+    assert_string_equal(auto_picks((Shape){1, 128, 56, 56}), "winograd");
+    assert_string_equal(auto_picks((Shape){1, 32, 56, 56}), direct ? "direct" : "winograd");
+    assert_string_equal(auto_picks((Shape){1, 64, 8, 8}), direct ? "direct" : "winograd");
+    assert_string_equal(auto_picks((Shape){1, 64, 4, 4}), direct ? "direct" : "im2col");
+    assert_string_equal(auto_picks((Shape){1, 3, 8, 8}), direct ? "direct" : "im2col");
+    Layer l;
+    LayerSpec spec = spec_for(32, NULL);
     spec.algo = "winograd";
     spec.stride = 2;
     assert_int_equal(layer_init(&l, &spec, (Shape){1, 32, 8, 8}, NULL), ST_OK);

@@ -8,18 +8,29 @@
  * over the activations); weights cout x cin x k x k as PyTorch's.
  *
  * This file checks the spec, makes the parameters and picks the algorithm
- * (conv_algo.h): spec->algo names one ("im2col", the reference, or
- * "winograd"), or is "auto"/NULL for the rule below; a named algorithm that
+ * (conv_algo.h): spec->algo names one ("im2col", the reference,
+ * "winograd" or "direct"), or is "auto"/NULL for the rule below; a named
+ * algorithm that
  * cannot compute the layer's shape falls back to the reference, and
  * layer_variant tells which one runs (the trainer logs it per layer).
  *
- * The auto rule, from `make bench` (bench_layers on VGG-16's shapes at
- * widths 1 and 0.25 and 224 px, bench_step on the 32 px recipe): Winograd
- * F(4x4, 3x3) for 3x3 stride-1
- * pad-1 layers with at least CONV_WINO_MIN_CHANNELS input channels and
- * CONV_WINO_MIN_TILES 4x4 output tiles per image (on a 4x4 or 2x2 output
- * the weight transform costs more than the multiplications it saves);
- * im2col for the rest (conv1_1's 3 channels, any other kernel).
+ * The auto rule comes from measured cost: bench_layers times every
+ * algorithm on every VGG-16 shape (widths 0.125, 0.25 and 1; 32 and 224
+ * px) and prints the fastest beside auto's choice. On 3x3 stride-1 pad-1
+ * layers, Winograd F(4x4, 3x3) wins with at least CONV_WINO_MIN_CHANNELS
+ * input channels on an output of at least CONV_WINO_MIN_TILES 4x4 tiles
+ * (64 channels at 14x14 and up); below that (fewer channels, where its
+ * transforms cost as much as its products, or smaller planes, where the
+ * weight transform does) the direct convolution wins, conv1_1's three
+ * channels included (2026-12-07, Intel AVX-512: 1.3-2x faster than the
+ * next best on each such layer). On a CPU without AVX2 and FMA, where
+ * the direct kernels do not run, the rule is the one measured before
+ * them: Winograd from CONV_WINO_OLD_CHANNELS channels and
+ * CONV_WINO_OLD_TILES tiles, else im2col. Any other kernel, stride or
+ * padding runs on im2col. The choice is a rule, not a timing taken when
+ * the network is built: timings move from run to run, and the algorithm
+ * decides the last bits of every result, so a timed choice would make two
+ * runs of one preset differ (cuDNN's benchmark mode has that cost).
  *
  * A layer whose work per image is below CONV_SPLIT_FLOPS (narrow layers on
  * small images: the Fashion-MNIST-sized recipe) is run as up to
@@ -42,8 +53,9 @@
 #include "engine/nn/conv_algo.h"
 #include "engine/nn/layers.h"
 
-enum { CONV_WINO_MIN_CHANNELS = 16, CONV_WINO_MIN_TILES = 4, CONV_SPLIT_MAX = 4 };
-enum { CONV_SPLIT_THIN_K = 32, CONV_SPLIT_WS_MAX = 16 << 20, CONV_DIRECT_MIN_CHANNELS = 4 };
+enum { CONV_WINO_MIN_CHANNELS = 64, CONV_WINO_MIN_TILES = 16, CONV_SPLIT_MAX = 4 };
+enum { CONV_WINO_OLD_CHANNELS = 16, CONV_WINO_OLD_TILES = 4 };
+enum { CONV_SPLIT_THIN_K = 32, CONV_SPLIT_WS_MAX = 16 << 20 };
 #define CONV_SPLIT_FLOPS 30e6
 
 static const ConvAlgo *const algos[] = {&conv_im2col_algo, &conv_winograd_algo, &conv_direct_algo};
@@ -54,12 +66,12 @@ static const ConvAlgo *conv_pick(const Layer *l, const char *want) {
             if (strcmp(algos[i]->name, want) == 0 && algos[i]->fits(l)) return algos[i];
         return &conv_im2col_algo;
     }
-    int tiles = ((l->out.h + 3) / 4) * ((l->out.w + 3) / 4);
-    if (conv_winograd_algo.fits(l) && l->in.c >= CONV_WINO_MIN_CHANNELS &&
-        tiles >= CONV_WINO_MIN_TILES)
+    int tiles = ((l->out.h + 3) / 4) * ((l->out.w + 3) / 4), direct = conv_direct_algo.fits(l);
+    int min_c = direct ? CONV_WINO_MIN_CHANNELS : CONV_WINO_OLD_CHANNELS,
+        min_tiles = direct ? CONV_WINO_MIN_TILES : CONV_WINO_OLD_TILES;
+    if (conv_winograd_algo.fits(l) && l->in.c >= min_c && tiles >= min_tiles)
         return &conv_winograd_algo;
-    if (conv_direct_algo.fits(l) && l->in.c >= CONV_DIRECT_MIN_CHANNELS) return &conv_direct_algo;
-    return &conv_im2col_algo;
+    return direct ? &conv_direct_algo : &conv_im2col_algo;
 }
 
 static int conv_algo_known(const char *name) {

@@ -22,10 +22,11 @@
 #include "src/run/runner.h"
 
 /* conv.c, conv_im2col.c, conv_winograd.c, conv_direct.c */
-enum { WINO_MIN_CHANNELS = 16, WINO_MIN_TILES = 4, SPLIT_MAX = 4, SPLIT_THIN_K = 32 };
+enum { WINO_MIN_CHANNELS = 64, WINO_MIN_TILES = 16, SPLIT_MAX = 4, SPLIT_THIN_K = 32 };
 enum { SPLIT_WS_MAX = 16 << 20, MIN_COLUMNS = 1024 };
 enum { WINO_POS = 36, WINO_LANES = 16, WINO_BLOCK = 4 << 20, WINO_MIN = 256, WINO_MAX = 4096 };
-enum { DIRECT_MIN_CHANNELS = 4, DIRECT_CB = 8, DIRECT_QB = 48, DIRECT_WS_MAX = 8 << 20 };
+enum { WINO_OLD_CHANNELS = 16, WINO_OLD_TILES = 4 };
+enum { DIRECT_CB = 8, DIRECT_QB = 48, DIRECT_WS_MAX = 8 << 20 };
 #define SPLIT_FLOPS 30e6
 
 /* VGG-16's convolutions per block (torchvision's config "D", no pool5). */
@@ -44,9 +45,11 @@ static Algo footprint_algo(const char *want, int cin, int side) {
     if (want && strcmp(want, "winograd") == 0) return ALGO_WINOGRAD;
     if (want && strcmp(want, "direct") == 0)
         return footprint_has_direct() ? ALGO_DIRECT : ALGO_IM2COL;
-    int tiles = ((side + 3) / 4) * ((side + 3) / 4);
-    if (cin >= WINO_MIN_CHANNELS && tiles >= WINO_MIN_TILES) return ALGO_WINOGRAD;
-    return cin >= DIRECT_MIN_CHANNELS && footprint_has_direct() ? ALGO_DIRECT : ALGO_IM2COL;
+    int tiles = ((side + 3) / 4) * ((side + 3) / 4), direct = footprint_has_direct();
+    if (cin >= (direct ? WINO_MIN_CHANNELS : WINO_OLD_CHANNELS) &&
+        tiles >= (direct ? WINO_MIN_TILES : WINO_OLD_TILES))
+        return ALGO_WINOGRAD;
+    return direct ? ALGO_DIRECT : ALGO_IM2COL;
 }
 
 /* conv_direct.c's workspace for chunks of g images. */
