@@ -126,6 +126,11 @@ static void same_bits_as_one_blocking_sum(long bucket_bytes, int iter_size, int 
         assert_int_equal(log1.rows, 3);
         snprintf(want, sizeof want, "gradient buckets: %d.0 started", n_buckets);
         if (!strstr(log1.last, want)) fail_msg("row: %s (wanted %s)", log1.last, want);
+        /* Per iteration: the gradient and the 4 doubles of the loss sum. */
+        long grads = 0;
+        assert_int_equal(sscanf(log1.plan, "allreduce: %ld gradients", &grads), 1);
+        snprintf(want, sizeof want, " %.3f MB summed per iteration ", (4.0 * grads + 32) / 1e6);
+        if (!strstr(log1.last, want)) fail_msg("row: %s (wanted %s)", log1.last, want);
         assert_non_null(strstr(log0.last, "gradient buckets: 0.0 started, 0.000 ms in flight"));
     }
     free(one);

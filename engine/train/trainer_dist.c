@@ -224,7 +224,7 @@ void trainer_dist_log_allreduce(Trainer *t, double span) {
                      "allreduce: %.3f ms of %.3f ms per iteration (%.1f%%) waited for, %.3f MB "
                      "summed per iteration over %d ranks; gradient buckets: %.1f started, %.3f "
                      "ms in flight, %.3f ms waited after backward, %.1f%% hidden behind backward",
-                     waited * per, span * per, 100 * waited / span, st.bytes * per / 1e6,
+                     waited * per, span * per, 100 * waited / span, st.bytes * per / 1e9,
                      t->dist.ranks, st.started * per / 1e3, st.in_flight * per, st.waiting * per,
                      st.in_flight > 0 ? 100 * hidden / st.in_flight : 0.0);
 }
