@@ -63,14 +63,20 @@ a=$(median_ips "$one") b=$(median_ips "$two")
 printf '1 rank  x 2 BLAS threads (iter_size 2): %8.1f images/s\n' "$a"
 printf '2 ranks x 1 BLAS thread  (iter_size 1): %8.1f images/s  (%.2fx)\n' "$b" \
     "$(awk -v a="$a" -v b="$b" 'BEGIN { print (a > 0 ? b / a : 0) }')"
-# The allreduce lines after the first display row (which holds start-up).
+# The allreduce lines after the first display row (which holds start-up):
+# rank 0's time waiting for sums, and the gradient buckets' time in flight
+# and waited for after backward as the rank that finished backward last saw
+# them (the others' waits hold their wait for it, not the sums).
 grep 'allreduce: .* per iteration' "$two/log.txt" | sed 1d | awk '
     { for (i = 1; i <= NF; i++) { if ($i == "ms" && $(i + 1) == "of") ar += $(i - 1)
                                   if ($i == "ms" && $(i + 1) == "per") it += $(i - 1)
                                   if ($i == "MB") mb = $(i - 1)
                                   if ($i == "started,") nb = $(i - 1)
-                                  if ($i == "ms" && $(i + 1) == "in") fl += $(i - 1)
-                                  if ($i == "ms" && $(i + 1) == "waited") wa += $(i - 1) } n++ }
+                                  if ($i == "last") { fl = wa = bl = 0 }
+                                  if ($i == "ms" && $(i + 1) == "in" && $(i + 2) == "flight,") fl = $(i - 1)
+                                  if ($i == "ms" && $(i + 1) == "waited" && $(i + 2) == "after") wa = $(i - 1)
+                                  if ($i == "ms" && $(i + 1) == "in" && $(i + 2) == "blocking") bl = $(i - 1) }
+      FL += fl; WA += wa; BL += bl; n++ }
     END { if (!n) exit
-          printf "allreduce (2 ranks): %.3f ms of %.2f ms per iteration waited for (%.1f%%), %.3f MB summed per iteration\n", ar / n, it / n, 100 * ar / it, mb
-          printf "gradient buckets: %s per iteration, %.3f ms in flight, %.3f ms waited for after backward: %.1f%% hidden behind backward\n", nb, fl / n, wa / n, (fl > 0 ? 100 * (fl - wa) / fl : 0) }'
+          printf "allreduce (2 ranks): rank 0 waited %.3f ms of %.2f ms per iteration (%.1f%%), %.3f MB summed per iteration\n", ar / n, it / n, 100 * ar / it, mb
+          printf "the rank last out of backward: %.3f ms in blocking sums; gradient buckets (%s per iteration) %.3f ms in flight, %.3f ms waited for after backward: %.1f%% hidden behind backward\n", BL / n, nb, FL / n, WA / n, (FL > 0 ? 100 * (FL - WA) / FL : 0) }'

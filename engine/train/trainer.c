@@ -186,6 +186,8 @@ static Status trainer_passes(Trainer *t, int iter, double *loss) {
  * interval. Before the snapshot that may follow: one must not pass a row
  * that is lost (ST_OK, or the sticky error of a run no longer recorded). */
 static Status trainer_display(Trainer *t, int iter, double lr) {
+    Status s = trainer_dist_take_stats(t); /* every rank, before any may return */
+    if (s) return s;
     TrainDisplay *d = &t->disp;
     double now = timer_now(), span = fmax(now - d->t0, 1e-9);
     TrainRow row = {.iter = iter,

@@ -18,24 +18,28 @@
  * same order, so they are matched collectives; a rank whose passes fail
  * still starts every bucket (trainer_dist_sum_grads) before the agreement.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/base/dist.h"
 #include "engine/train/trainer_internal.h"
 
-/* The default bucket: 4 MiB. What a bucket costs is a latency per sum
- * (2(N - 1) steps of a ring) and what it hides is bounded by the last
- * bucket, which starts only when backward ends: smaller buckets hide more
- * and pay more latency. VGG-16's gradients come in the wrong order for
- * overlap (the large conv4/conv5 and classifier weights first, the
- * expensive early layers last with little gradient), so the last bucket is
- * what matters: at 4 MiB it holds conv3_1 .. conv1_1 at full width (2.2 MB)
- * and conv4_1 .. conv1_1 at width 0.25 (0.9 MB), at most 11 buckets in
- * all; bench/mpi_model.sh models 1 to 64 MiB on measured backward times
- * (README, "Data-parallel training over MPI"). PyTorch's DDP takes 25 MB,
- * Horovod fuses up to 64 MB, both for GPUs whose backward is 10-100 times
- * shorter than a CPU's. */
+/* The default bucket: 4 MiB. A bucket costs a latency per sum (2(N - 1)
+ * steps of a ring) and the last bucket, which starts only when backward
+ * ends, is never hidden: smaller buckets hide more and pay more latency.
+ * VGG-16 gives its gradients in the wrong order for overlap (the large
+ * classifier and conv4/conv5 weights first, the expensive early layers
+ * last with little gradient), so the buckets need not be small to start
+ * early, only the last one small: at 4 MiB the tutorial's network (65 MB)
+ * sums in 9 buckets, the last conv3_1 .. conv1_1 (2.2 MB), and the demo's
+ * (width 0.25, 4.3 MB) in 2, the first ready after conv3_2, the last
+ * 0.14 MB. bench/mpi_model.sh sweeps 1 to 64 MiB on measured backward
+ * times: 4 MiB is the best or within 0.1% of it for both at 32 nodes,
+ * where 8 MiB and more leave the demo's whole gradient to the end (one
+ * bucket) and 64 MiB the tutorial's. PyTorch's DDP takes 25 MB and
+ * Horovod fuses up to 64 MB: on GPUs backward is 10-100 times shorter, so
+ * fewer, larger sums pay less latency where there is less to hide behind. */
 #define TRAINER_DIST_BUCKET_BYTES (4L << 20)
 
 /* Buckets of at least cap bytes over the trainable parameters, from the
@@ -70,6 +74,13 @@ Status trainer_dist_init(Trainer *t, Error *err) {
     if (!(t->dist.grads = malloc(sizeof(float) * t->dist.n_grads)))
         return error_set(err, ST_NOMEM, "trainer: out of memory for %zu gradients",
                          t->dist.n_grads);
+    int n = t->dist.ranks;
+    t->dist.each = malloc(sizeof(float) * 3 * (size_t)n);
+    t->dist.counts = malloc(sizeof(int) * (size_t)n);
+    t->dist.displs = malloc(sizeof(int) * (size_t)n);
+    if (!t->dist.each || !t->dist.counts || !t->dist.displs)
+        return error_set(err, ST_NOMEM, "trainer: out of memory for %d ranks", n);
+    for (int r = 0; r < n; r++) t->dist.counts[r] = 3, t->dist.displs[r] = 3 * r;
     long cap = t->cfg.dist_bucket_bytes;
     if (cap < 0) return ST_OK;
     Status s = trainer_dist_plan(t, cap ? cap : TRAINER_DIST_BUCKET_BYTES, err);
@@ -87,6 +98,11 @@ void trainer_dist_fini(Trainer *t) {
     t->dist.grads = NULL;
     free(t->dist.buckets);
     t->dist.buckets = NULL;
+    free(t->dist.each);
+    free(t->dist.counts);
+    free(t->dist.displs);
+    t->dist.each = NULL;
+    t->dist.counts = t->dist.displs = NULL;
 }
 
 Status trainer_dist_fail(Trainer *t, Status s, const Error *local) {
@@ -213,20 +229,49 @@ Status trainer_dist_check_replicas(Trainer *t, const char *when) {
     return s;
 }
 
+Status trainer_dist_take_stats(Trainer *t) {
+    TrainerDist *d = &t->dist;
+    dist_take_stats(&d->stats);
+    if (d->ranks == 1) return ST_OK;
+    float *mine = d->each + 3 * d->rank;
+    mine[0] = (float)d->stats.waiting;
+    mine[1] = (float)d->stats.in_flight;
+    mine[2] = (float)d->stats.blocking;
+    Error e = {0};
+    Status s = dist_gather_f32(d->each, d->counts, d->displs, &e);
+    return s ? trainer_dist_fail(t, s, &e) : ST_OK;
+}
+
+/* "F ms in flight, W ms waited after backward, H% hidden behind backward"
+ * of in flight f and waited w (seconds), per iteration (per: ms / s). */
+static void trainer_dist_hidden(char *buf, size_t cap, double f, double w, double per) {
+    double hidden = f > w ? f - w : 0; /* in flight, and no one waited */
+    snprintf(buf, cap,
+             "%.3f ms in flight, %.3f ms waited after backward, %.1f%% hidden behind "
+             "backward",
+             f * per, w * per, f > 0 ? 100 * hidden / f : 0.0);
+}
+
 void trainer_dist_log_allreduce(Trainer *t, double span) {
-    DistStats st;
-    dist_take_stats(&st);
-    if (t->dist.ranks == 1 || t->disp.iters < 1) return;
-    double per = 1e3 / t->disp.iters, waited = st.blocking + st.waiting;
-    /* Hidden: the time sums were in flight but nobody waited for them. */
-    double hidden = st.in_flight > st.waiting ? st.in_flight - st.waiting : 0;
+    const TrainerDist *d = &t->dist;
+    const DistStats *st = &d->stats;
+    if (d->ranks == 1 || t->disp.iters < 1) return;
+    double per = 1e3 / t->disp.iters, waited = st->blocking + st->waiting;
+    /* The rank that waited least after backward finished it last: its wait
+     * is the sums' alone, where the others' holds their wait for it. */
+    int last = 0;
+    for (int r = 1; r < d->ranks; r++)
+        if (d->each[3 * r] + d->each[3 * r + 2] < d->each[3 * last] + d->each[3 * last + 2])
+            last = r;
+    char mine[160], theirs[160];
+    trainer_dist_hidden(mine, sizeof mine, st->in_flight, st->waiting, per);
+    trainer_dist_hidden(theirs, sizeof theirs, d->each[3 * last + 1], d->each[3 * last], per);
     trainer_core_log(t,
                      "allreduce: %.3f ms of %.3f ms per iteration (%.1f%%) waited for, %.3f MB "
-                     "summed per iteration over %d ranks; gradient buckets: %.1f started, %.3f "
-                     "ms in flight, %.3f ms waited after backward, %.1f%% hidden behind backward",
-                     waited * per, span * per, 100 * waited / span, st.bytes * per / 1e9,
-                     t->dist.ranks, st.started * per / 1e3, st.in_flight * per, st.waiting * per,
-                     st.in_flight > 0 ? 100 * hidden / st.in_flight : 0.0);
+                     "summed per iteration over %d ranks; gradient buckets: %.1f started, %s; "
+                     "rank %d, last out of backward: %.3f ms in blocking sums, %s",
+                     waited * per, span * per, 100 * waited / span, st->bytes * per / 1e9, d->ranks,
+                     st->started * per / 1e3, mine, last, d->each[3 * last + 2] * per, theirs);
 }
 
 Status trainer_dist_agree_stop(Trainer *t) {

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/base/dist.h"
 #include "engine/train/display.h"
 #include "engine/train/featcache.h"
 #include "engine/train/trainer.h"
@@ -44,8 +45,11 @@ typedef struct TrainerDist {
     int next;           /* the first bucket this iteration has not started */
     Status hook_status; /* a sum that failed to start inside backward (hook_err says why) */
     Error hook_err;
-    int replicas_ok; /* the start-of-run replica check passed */
-    int shared;      /* ranks > 1: every rank has the sticky error (agreed), none waits */
+    DistStats stats;      /* this rank's sums since the last display row */
+    float *each;          /* every rank's [waited after backward, in flight, blocking] (s) */
+    int *counts, *displs; /* for gathering them */
+    int replicas_ok;      /* the start-of-run replica check passed */
+    int shared;           /* ranks > 1: every rank has the sticky error (agreed), none waits */
 } TrainerDist;
 
 /* trainer_cache.c's state: last_layer's cached classifier inputs. */
@@ -140,7 +144,10 @@ Status trainer_dist_reduce(Trainer *t, double *loss, int64_t correct0, int64_t s
  * sticky error naming the first rank that differs ("when": at the start,
  * at a snapshot). */
 Status trainer_dist_check_replicas(Trainer *t, const char *when);
-/* With ranks, a log line of what the sums cost since the last display row. */
+/* With ranks, every rank at every display row: takes what the sums cost
+ * since the last and gathers every rank's figures (a collective); then
+ * trainer_dist_log_allreduce logs them (rank 0 has the log). */
+Status trainer_dist_take_stats(Trainer *t);
 void trainer_dist_log_allreduce(Trainer *t, double span);
 /* With ranks, a stop asked on any rank stops all (after this iteration). */
 Status trainer_dist_agree_stop(Trainer *t);
