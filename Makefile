@@ -7,7 +7,8 @@
 #   make test-mpi        install Open MPI, build with it, run tests/test_mpi.sh (mpirun -np 2)
 #   make test-mpich      the same with MPICH (build/mpich, mpirun.mpich)
 #   make bench           build and run the benchmarks
-#   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in)
+#   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in), and
+#                        the scaling to 8-128 nodes on paper (bench/mpi_model.sh)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make deps-slurm      install Slurm and munge (tests/test_slurm.sh starts its own daemons)
@@ -252,7 +253,7 @@ test-tsan:
 # The MPI tests alone (tests/test_mpi.sh: mpirun -np 2 against one process),
 # after installing Open MPI; `make test` runs them too when MPI is built in.
 test-mpi:
-	$(MAKE) MPI=1 deps-test $(BIN)
+	$(MAKE) MPI=1 deps-test $(BIN) $(OUT)/tests/test_trainer_dist
 	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) tests/test_mpi.sh
 
 # The same tests against MPICH (libmpich-dev, mpich; Debian keeps it beside
@@ -261,7 +262,8 @@ MPICH_DEB_PKGS := libmpich-dev mpich
 test-mpich:
 	$(MAKE) deps-test
 	$(call install_missing,$(MPICH_DEB_PKGS))
-	$(MAKE) MPI=1 MPI_PC=mpich OUT=build/mpich build/mpich/finelab
+	$(MAKE) MPI=1 MPI_PC=mpich OUT=build/mpich build/mpich/finelab \
+	    build/mpich/tests/test_trainer_dist
 	@FINELAB_BIN=build/mpich/finelab MPIRUN=mpirun.mpich tests/run.sh mpich tests/test_mpi.sh
 
 # bench/run.sh runs them all, and PyTorch's side where python3-torch is installed.
@@ -270,9 +272,14 @@ bench: deps $(BIN) $(BENCH_BIN)
 	@bench/run.sh $(OUT)
 
 # Data-parallel scaling on this machine: 1 rank x 2 BLAS threads against 2
-# ranks x 1 (bench/mpi_scaling.sh; needs MPI built in, make deps MPI=1).
-bench-mpi: $(BIN)
+# ranks x 1 (bench/mpi_scaling.sh; needs MPI built in, make deps MPI=1), on
+# the demo's stage 2 and on VGG-16 at 224 px, with the share of the
+# gradient sums hidden behind backward; then the scaling at 8-128 nodes on
+# paper from measured backward times (bench/mpi_model.sh).
+bench-mpi: $(BIN) $(OUT)/bench/bench_backward
 	@bench/mpi_scaling.sh $(OUT)
+	@bench/mpi_scaling.sh $(OUT) 1 224 8 10
+	@bench/mpi_model.sh $(OUT)
 
 # --- fuzzing ----------------------------------------------------------------
 # libFuzzer harnesses (tests/fuzz/), built with clang into build/fuzz: the

@@ -1,8 +1,8 @@
 /*
  * test_dist — a process that no launcher started is a job of one, with or
  * without MPI built in: rank 0 of 1, the collectives leave buffers as they
- * are (a sum over one rank), gathers put this rank's value in place, and
- * the sum statistics count nothing. (The collectives over two ranks are
+ * are (a sum over one rank, blocking or not), gathers put this rank's
+ * value in place, and the sum statistics count nothing. (The collectives over two ranks are
  * tested by tests/test_mpi.sh under mpirun.)
  */
 #include <stdlib.h>
@@ -38,9 +38,14 @@ static void test_dist_alone_is_one_rank(void **state) {
     assert_int_equal(dist_gather_f32(f, counts, displs, &err), ST_OK);
     assert_true(f[0] == 1.5f);
     assert_int_equal(dist_barrier(&err), ST_OK);
-    double secs = -1, bytes = -1;
-    dist_take_stats(&secs, &bytes);
-    assert_true(secs == 0 && bytes == 0);
+    assert_int_equal(dist_isum_f32(f, 3, &err), ST_OK);
+    assert_int_equal(dist_progress(&err), ST_OK);
+    assert_int_equal(dist_wait(&err), ST_OK);
+    assert_true(f[0] == 1.5f && f[1] == -2 && f[2] == 3);
+    DistStats st = {.blocking = -1, .bytes = -1};
+    dist_take_stats(&st);
+    assert_true(st.blocking == 0 && st.waiting == 0 && st.in_flight == 0 && st.bytes == 0 &&
+                st.started == 0);
     dist_abort(1); /* alone: returns */
     dist_finalize();
 }

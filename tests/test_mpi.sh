@@ -66,6 +66,21 @@ same_rows() {
         "$1/metrics.tsv" "$2/metrics.tsv" >&2
 }
 run_dir() { sed -n 's/^run: //p' "$1"; }
+# The trainer's gradient buckets, started from inside backward, end where
+# one blocking sum of the whole gradient after backward ends, to the bit
+# (tests/test_trainer_dist.c, on both ranks: a bucket per parameter, with
+# iter_size 2, and the default buckets).
+buckets_sum_to_the_bits_of_one_blocking_sum() {
+    local bin
+    bin=$(dirname "$FINELAB")/tests/test_trainer_dist
+    [ -x "$bin" ] || { echo "$bin is not built" >&2; return 1; }
+    "${mpi_env[@]}" "$MPIRUN" -np 2 "${oversubscribe[@]}" "$bin" > "$tmp/buckets.out" 2>&1
+    local code=$?
+    [ $code -eq 0 ] && [ "$(grep -c '^\[  PASSED  \] 4 test(s)\.' "$tmp/buckets.out")" -eq 2 ] ||
+        { cat "$tmp/buckets.out" >&2; return 1; }
+}
+check buckets_sum_to_the_bits_of_one_blocking_sum buckets_sum_to_the_bits_of_one_blocking_sum
+
 # reach RUNS ITER: waits (30 s at most) until the run in directory RUNS has
 # reached iteration ITER; sets dir (the run's directory) and pid (rank 0's).
 reach() {

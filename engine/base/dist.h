@@ -61,8 +61,31 @@ Status dist_barrier(Error *err);
  * *shared 0. Alone: s, *shared 0. */
 Status dist_agree(Status s, Error *err, int *shared);
 
-/* Seconds spent inside the sum collectives since the last call, and the
- * bytes they reduced (this process's buffers), reset by the call. */
-void dist_take_stats(double *seconds, double *bytes);
+/* Non-blocking in-place sums (MPI_Iallreduce), for a gradient summed in
+ * buckets while backward still runs. dist_isum_f32 starts one over n
+ * floats of buf, which must stay untouched until dist_wait returns; every
+ * rank starts the same sums in the same order (they are collectives).
+ * Open MPI moves a started sum only inside MPI calls, so a caller with
+ * other work calls dist_progress between pieces of it (MPI_Testall: never
+ * blocks). dist_wait blocks until every started sum is complete. Alone:
+ * no-ops. A failed call returns ST_STATE with MPI's message; the sums it
+ * leaves pending are abandoned (the job is failing). At most
+ * DIST_MAX_PENDING sums are pending; one more first waits for those. */
+enum { DIST_MAX_PENDING = 64 };
+Status dist_isum_f32(float *buf, size_t n, Error *err);
+Status dist_progress(Error *err);
+Status dist_wait(Error *err);
+
+/* What the sums cost since the last dist_take_stats (which resets it). */
+typedef struct DistStats {
+    double blocking;  /* seconds inside the blocking sums (dist_sum_*) */
+    double waiting;   /* seconds inside dist_wait (and in a full queue's wait) */
+    double in_flight; /* seconds during which a non-blocking sum was pending, from its
+                         start to the call that saw it complete (dist_progress or
+                         dist_wait): an upper bound on its transfer */
+    double bytes;     /* bytes summed, blocking and not (this process's buffers) */
+    long started;     /* non-blocking sums started */
+} DistStats;
+void dist_take_stats(DistStats *out);
 
 #endif

@@ -46,6 +46,9 @@ struct Net {
     size_t ws_floats;
     Param *all[2 * NET_MAX_LAYERS], *trainable[2 * NET_MAX_LAYERS];
     int n_all, n_trainable;
+    int done_from[NET_MAX_LAYERS]; /* trainable parameters of layers i and above */
+    NetBackwardHook hook;
+    void *hook_ctx;
 };
 
 /* The layer whose tensors hold layer i's output (in-place layers share). */
@@ -258,6 +261,10 @@ Net *net_create(const NetConfig *cfg, Error *err) {
             if (!net->layers[i].frozen) net->trainable[net->n_trainable++] = pa;
         }
     }
+    for (int i = net->n_layers - 1, done = 0; i >= 0; i--) {
+        if (!net->layers[i].frozen) done += net->layers[i].n_params;
+        net->done_from[i] = done;
+    }
     net->ws_floats = ws;
     if (ws && !(net->ws = malloc(ws * sizeof(float)))) {
         error_set(err, ST_NOMEM, "net: cannot allocate a %zu MB workspace", ws * 4 >> 20);
@@ -399,6 +406,7 @@ static void net_back(Net *net, const Tensor *x, int x_layer, const Tensor *dlogi
         const Tensor *in = i == x_layer ? x : net_out(net, net->src[i]);
         Tensor *dx = i > stop ? net_grad(net, net->src[i]) : NULL;
         layer_backward(&net->layers[i], in, net_out(net, i), dy, dx, net->ws);
+        if (net->hook) net->hook(net->hook_ctx, net->done_from[i]);
         if (dx) dy = dx;
     }
 }
@@ -409,6 +417,11 @@ void net_backward(Net *net, const Tensor *x, const Tensor *dlogits) {
 
 void net_backward_classifier(Net *net, const Tensor *features, const Tensor *dlogits) {
     net_back(net, features, net->features_end, dlogits, net->features_end);
+}
+
+void net_set_backward_hook(Net *net, NetBackwardHook hook, void *ctx) {
+    net->hook = hook;
+    net->hook_ctx = ctx;
 }
 
 Param *const *net_params(const Net *net, int *n) {

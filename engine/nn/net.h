@@ -152,6 +152,15 @@ void net_backward(Net *net, const Tensor *x, const Tensor *dlogits);
 /* Adds classifier gradients for the last net_forward_classifier. */
 void net_backward_classifier(Net *net, const Tensor *features, const Tensor *dlogits);
 
+/* Called by net_backward and net_backward_classifier after each layer's
+ * backward, top layer first: the last `done` parameters of
+ * net_trainable_params (the top layers') hold this pass's gradient in full
+ * (done only grows during a pass, to all of them at the lowest trainable
+ * layer). A data-parallel trainer starts summing those over processes
+ * while the layers below still run. NULL: none (the default). */
+typedef void (*NetBackwardHook)(void *ctx, int done);
+void net_set_backward_hook(Net *net, NetBackwardHook hook, void *ctx);
+
 /* "conv1_1 im2col, conv1_2 winograd, ..." for the log: how each layer
  * that has more than one way computes, into buf (cut to cap). */
 void net_describe_algos(const Net *net, char *buf, size_t cap);

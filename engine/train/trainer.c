@@ -163,6 +163,7 @@ static Status trainer_passes(Trainer *t, int iter, double *loss) {
     TrainDisplay *d = &t->disp;
     Status s = ST_OK;
     for (int k = 0; !s && k < c->solver.iter_size; k++) {
+        if (k == c->solver.iter_size - 1) trainer_dist_arm(t); /* the gradients become final */
         if (t->cache.use) {
             int64_t batch = trainer_seq(t, iter) + (int64_t)t->dist.rank * c->solver.iter_size + k;
             trainer_cache_train_batch(t, batch);
@@ -185,6 +186,8 @@ static Status trainer_passes(Trainer *t, int iter, double *loss) {
  * interval. Before the snapshot that may follow: one must not pass a row
  * that is lost (ST_OK, or the sticky error of a run no longer recorded). */
 static Status trainer_display(Trainer *t, int iter, double lr) {
+    Status s = trainer_dist_take_stats(t); /* every rank, before any may return */
+    if (s) return s;
     TrainDisplay *d = &t->disp;
     double now = timer_now(), span = fmax(now - d->t0, 1e-9);
     TrainRow row = {.iter = iter,
@@ -225,7 +228,7 @@ Status trainer_step(Trainer *t, Error *err) {
     double loss = 0;
     int64_t correct0 = t->disp.correct, seen0 = t->disp.seen;
     double images0 = t->disp.images;
-    s = trainer_dist_agree(t, trainer_passes(t, iter, &loss));
+    s = trainer_dist_agree(t, trainer_dist_sum_grads(t, trainer_passes(t, iter, &loss)));
     if (!s) s = trainer_dist_reduce(t, &loss, correct0, seen0, images0);
     if (s) return trainer_core_fail(t, s, err);
     loss /= (double)c->solver.iter_size * t->dist.ranks;

@@ -112,6 +112,13 @@ typedef struct TrainConfig {
      * stopped; the schedule stays max_iter's, so a resume continues the
      * same run. 0: none. */
     int stop_at;
+    /* With ranks (MPI): the gradient is summed in buckets of at least this
+     * many bytes (whole parameters, top layer first), each started as soon
+     * as the last pass's backward has produced it; 0: the default,
+     * TRAINER_DIST_BUCKET_BYTES (trainer_dist.c says why); < 0: one
+     * blocking sum of the whole gradient after backward (no overlap), as
+     * before buckets. Not a preset key: tests and benches set it. */
+    long dist_bucket_bytes;
 } TrainConfig;
 
 typedef struct Trainer Trainer;

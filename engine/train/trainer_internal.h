@@ -23,17 +23,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/base/dist.h"
 #include "engine/train/display.h"
 #include "engine/train/featcache.h"
 #include "engine/train/trainer.h"
 
+/* A run of the trainable parameters summed together: [lo, hi) of
+ * net_trainable_params, floats [off, off + n) of TrainerDist.grads. */
+typedef struct TrainerBucket {
+    int lo, hi;
+    size_t off, n;
+} TrainerBucket;
+
 /* trainer_dist.c's state: this process's place in a data-parallel run. */
 typedef struct TrainerDist {
     int rank, ranks;
-    float *grads;    /* ranks > 1: every trainable gradient, packed for one allreduce */
-    size_t n_grads;  /* floats in grads */
-    int replicas_ok; /* the start-of-run replica check passed */
-    int shared;      /* ranks > 1: every rank has the sticky error (agreed), none waits */
+    float *grads;           /* ranks > 1: every trainable gradient, packed in order */
+    size_t n_grads;         /* floats in grads */
+    TrainerBucket *buckets; /* top layer's first; NULL: one blocking sum (dist_bucket_bytes < 0) */
+    int n_buckets;
+    int next;           /* the first bucket this iteration has not started */
+    Status hook_status; /* a sum that failed to start inside backward (hook_err says why) */
+    Error hook_err;
+    DistStats stats;      /* this rank's sums since the last display row */
+    float *each;          /* every rank's [waited after backward, in flight, blocking] (s) */
+    int *counts, *displs; /* for gathering them */
+    int replicas_ok;      /* the start-of-run replica check passed */
+    int shared;           /* ranks > 1: every rank has the sticky error (agreed), none waits */
 } TrainerDist;
 
 /* trainer_cache.c's state: last_layer's cached classifier inputs. */
@@ -110,15 +126,28 @@ void trainer_dist_fini(Trainer *t);
  * outcome, its message in t->err); the lowest failing rank's error, named
  * with its rank, becomes every rank's sticky error. */
 Status trainer_dist_agree(Trainer *t, Status s);
-/* Sums over ranks this iteration's loss (*loss), the display counts added
- * since (correct0, seen0, images0) and every trainable gradient. */
+/* With ranks, before the iteration's last pass: its backward starts each
+ * bucket's sum as soon as the bucket's gradients are complete (a hook on
+ * the net) and lets MPI move the started ones between layers. */
+void trainer_dist_arm(Trainer *t);
+/* With ranks, after the passes (passes: their outcome): starts the buckets
+ * backward did not (all of them when the passes failed before the last
+ * backward, so that every rank starts the same sums), waits for every sum
+ * and puts the summed gradients back. Returns passes, or the error of a
+ * sum that failed (sticky). */
+Status trainer_dist_sum_grads(Trainer *t, Status passes);
+/* Sums over ranks this iteration's loss (*loss) and the display counts
+ * added since (correct0, seen0, images0). */
 Status trainer_dist_reduce(Trainer *t, double *loss, int64_t correct0, int64_t seen0,
                            double images0);
 /* Every rank's parameters and histories must be rank 0's: a mismatch is a
  * sticky error naming the first rank that differs ("when": at the start,
  * at a snapshot). */
 Status trainer_dist_check_replicas(Trainer *t, const char *when);
-/* With ranks, a log line of what the sums cost since the last display row. */
+/* With ranks, every rank at every display row: takes what the sums cost
+ * since the last and gathers every rank's figures (a collective); then
+ * trainer_dist_log_allreduce logs them (rank 0 has the log). */
+Status trainer_dist_take_stats(Trainer *t);
 void trainer_dist_log_allreduce(Trainer *t, double span);
 /* With ranks, a stop asked on any rank stops all (after this iteration). */
 Status trainer_dist_agree_stop(Trainer *t);
