@@ -31,6 +31,8 @@ out=${1:-build/release}
 cd "$(dirname "$0")/.." || exit 1
 bb=$out/bench/bench_backward
 [ -x "$bb" ] || { echo "no $bb: make $bb"; exit 1; }
+. bench/blas_kernel.sh # bench_backward on the kernel finelab runs
+bench_kernel "$out" || exit 1
 tmp=$(mktemp -d /tmp/finelab_mpi_model_XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -32,15 +32,9 @@ py=$(torch_python)
 echo "finelab bench"
 version=$("$out/finelab" version) || exit 1
 echo "$version" | sed 1d
-# The bench programs link the same OpenBLAS but not finelab's start-up,
-# which may switch the library's kernel (src/run/blas_setup.c): run them
-# (and PyTorch, whose BLAS calls go to the same library) on the kernel
-# finelab runs, or they measure a kernel finelab never uses.
-kernel=$(echo "$version" | sed -n 's/.*; kernel \([A-Za-z0-9_]*\),.*/\1/p')
-if [ -n "$kernel" ] && [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-    export OPENBLAS_CORETYPE=$kernel
-    echo "bench programs: OPENBLAS_CORETYPE=$kernel, as finelab runs"
-fi
+# The bench programs (and PyTorch) on the kernel finelab runs.
+. bench/blas_kernel.sh
+bench_kernel "$out" || exit 1
 if [ -z "$py" ]; then
     echo "PyTorch: not installed; for the side-by-side figures: sudo apt-get install python3-torch"
 else

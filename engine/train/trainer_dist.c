@@ -35,7 +35,7 @@
  * sums in 9 buckets, the last conv3_1 .. conv1_1 (2.2 MB), and the demo's
  * (width 0.25, 4.3 MB) in 2, the first ready after conv3_2, the last
  * 0.14 MB. bench/mpi_model.sh sweeps 1 to 64 MiB on measured backward
- * times: 4 MiB is the best or within 0.1% of it for both at 32 nodes,
+ * times: 4 MiB is the best or within half a point of it for both at 32 nodes,
  * where 8 MiB and more leave the demo's whole gradient to the end (one
  * bucket) and 64 MiB the tutorial's. PyTorch's DDP takes 25 MB and
  * Horovod fuses up to 64 MB: on GPUs backward is 10-100 times shorter, so
