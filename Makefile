@@ -245,7 +245,7 @@ test: test-build
 
 # The threaded tests (engine bridge, loader, thread pool) under ThreadSanitizer; OpenBLAS
 # runs single-threaded there, since its own threads are not instrumented.
-TSAN_TESTS := test_bridge test_loader test_parallel test_tensor_sketch test_maxpool
+TSAN_TESTS := test_bridge test_loader test_parallel test_tensor_sketch test_maxpool test_conv_direct
 test-tsan:
 	$(MAKE) BUILD=tsan deps-test $(TSAN_TESTS:%=build/tsan/tests/%)
 	@OPENBLAS_NUM_THREADS=1 tests/run.sh tsan $(TSAN_TESTS:%=build/tsan/tests/%)

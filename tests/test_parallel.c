@@ -1,6 +1,7 @@
 /*
  * test_parallel — every task runs exactly once, on a worker id in range;
- * two threads really share the work; one thread runs the tasks in order on
+ * two threads really share the work; thread counts may change from run to
+ * run; one thread runs the tasks in order on
  * the caller; GEMMs inside tasks give the serial results; and the BLAS
  * thread count comes back.
  */
@@ -93,9 +94,36 @@ static void test_parallel_gemms_match_serial(void **state) {
     parallel_set_threads(1);
 }
 
+/* Thread counts that change between runs, each run back to back (the
+ * workers still spinning from the last one): a worker left out of a run
+ * never joins it late, and every task runs once on a worker in range. */
+static void test_parallel_thread_count_changes(void **state) {
+    (void)state;
+    static const int counts[] = {3, 2, 3, 1, 4, 2, 2, 3};
+    for (int round = 0; round < 40; round++) {
+        int threads = counts[round % 8];
+        parallel_set_threads(threads);
+        static Count c;
+        memset(&c, 0, sizeof c);
+        parallel_run(200, count_task, &c);
+        int total = 0;
+        for (int t = 0; t < 200; t++) assert_int_equal(atomic_load(&c.runs[t]), 1);
+        for (int w = 0; w < PARALLEL_MAX; w++) {
+            int n = atomic_load(&c.by_worker[w]);
+            if (w >= threads && n != 0)
+                fail_msg("round %d: worker %d ran %d tasks of a run of %d threads", round, w, n,
+                         threads);
+            total += n;
+        }
+        assert_int_equal(total, 200);
+    }
+    parallel_set_threads(1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parallel_each_task_once),
+        cmocka_unit_test(test_parallel_thread_count_changes),
         cmocka_unit_test(test_parallel_one_thread_runs_in_order),
         cmocka_unit_test(test_parallel_gemms_match_serial),
     };
