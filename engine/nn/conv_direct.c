@@ -22,7 +22,9 @@
  *   dx       the same kernel on the slab of dy (masked by y > 0 under the
  *            fused ReLU) with the weights transposed and the taps flipped;
  *   dW       dW[co][ci][t] = sum_q dy[co][q] x_t[ci][q]: 3 (AVX2: 1)
- *            output channels x 9 taps of vector sums, reduced at the end.
+ *            output channels x 9 taps of vector sums, reduced and added
+ *            tile by tile of DIRECT_TILE positions (every input channel on
+ *            a tile while its dy stays in L1).
  *
  * Every output value and every weight gradient is summed in an order fixed
  * by the shape alone; the work is split over the engine's threads
@@ -59,6 +61,7 @@ enum {
     DIRECT_TAPS = 9,         /* 3 x 3 */
     DIRECT_WS_MAX = 8 << 20, /* floats of workspace per chunk of images */
     DIRECT_RUNS = 8,         /* runs of positions a forward splits into, at most */
+    DIRECT_TILE = 2048,      /* positions of dy a weight-gradient task keeps in L1 */
 };
 
 typedef struct DirectKernels DirectKernels;
@@ -90,13 +93,14 @@ typedef struct DirectGrad {
     const float *x, *dy;
     size_t S, P;
     int W, cin, cout, cob; /* cob: output channels per task (the kernel's) */
+    int parts;             /* input channels split into parts, a task each */
     DirectMasks m;
     float *dw, *db; /* the layer's gradients, added to */
     const DirectKernels *kernels;
 } DirectGrad;
 
 typedef void (*DirectForwardKernel)(const DirectPass *p, int cb, size_t q0, size_t q1);
-typedef void (*DirectGradKernel)(const DirectGrad *g, int co, int ci);
+typedef void (*DirectGradKernel)(const DirectGrad *g, int co, int ci, size_t q0, size_t q1);
 
 struct DirectKernels {
     DirectForwardKernel forward;
@@ -170,7 +174,8 @@ AVX512 static void direct_forward_512(const DirectPass *p, int cb, size_t q0, si
 
 /* dW[co..co+2][ci][.] and, with bias, db[co..co+2]: 27 accumulators; each
  * tap's x (masked at the edges) loaded once for three output channels. */
-AVX512 static inline void direct_grad_512_body(const DirectGrad *g, int co, int ci, int bias) {
+AVX512 static inline void direct_grad_512_body(const DirectGrad *g, int co, int ci, size_t q0,
+                                               size_t q1, int bias) {
     const size_t S = g->S;
     const int W = g->W, nc = g->cout - co < 3 ? g->cout - co : 3;
     const float *d[3], *x = g->x + (size_t)ci * S;
@@ -183,7 +188,7 @@ AVX512 static inline void direct_grad_512_body(const DirectGrad *g, int co, int 
 #pragma GCC unroll 9
         for (int t = 0; t < DIRECT_TAPS; t++) a[c][t] = _mm512_setzero_ps();
     }
-    for (size_t q = 0; q < g->P; q += 16) {
+    for (size_t q = q0; q < q1; q += 16) {
         __mmask16 ml = g->m.left[q / 16], mr = g->m.right[q / 16];
         __m512 u[3];
 #pragma GCC unroll 3
@@ -213,11 +218,11 @@ AVX512 static inline void direct_grad_512_body(const DirectGrad *g, int co, int 
     }
 }
 
-AVX512 static void direct_grad_512(const DirectGrad *g, int co, int ci) {
+AVX512 static void direct_grad_512(const DirectGrad *g, int co, int ci, size_t q0, size_t q1) {
     if (ci == 0 && g->db)
-        direct_grad_512_body(g, co, ci, 1);
+        direct_grad_512_body(g, co, ci, q0, q1, 1);
     else
-        direct_grad_512_body(g, co, ci, 0);
+        direct_grad_512_body(g, co, ci, q0, q1, 0);
 }
 
 /* The 8 lanes of an edge mask from q as a vector of all-ones / zero. */
@@ -291,14 +296,14 @@ AVX2 static inline float direct_sum_256(__m256 v) {
 }
 
 /* dW[co][ci][.] and, for ci == 0, db[co]: 9 accumulators. */
-AVX2 static void direct_grad_256(const DirectGrad *g, int co, int ci) {
+AVX2 static void direct_grad_256(const DirectGrad *g, int co, int ci, size_t q0, size_t q1) {
     const size_t S = g->S;
     const int W = g->W;
     const float *d0 = g->dy + (size_t)co * S + W + 1, *x = g->x + (size_t)ci * S;
     __m256 a[DIRECT_TAPS], b = _mm256_setzero_ps();
 #pragma GCC unroll 9
     for (int t = 0; t < DIRECT_TAPS; t++) a[t] = _mm256_setzero_ps();
-    for (size_t q = 0; q < g->P; q += 8) {
+    for (size_t q = q0; q < q1; q += 8) {
         __m256 u = _mm256_loadu_ps(d0 + q);
         __m256 ul = _mm256_and_ps(u, direct_mask_256(g->m.left, q)),
                ur = _mm256_and_ps(u, direct_mask_256(g->m.right, q));
@@ -456,11 +461,29 @@ static void direct_pass(DirectPass *p) {
     parallel_run(ncb * p->runs, direct_pass_task, p);
 }
 
+/* A task: a group of output channels (the kernel's) and a part of the
+ * input channels, tile by tile of DIRECT_TILE positions, every input
+ * channel of the part on each tile: the tile of dy stays in L1 while the
+ * rows of x stream past it (dy was read once per input channel). Each
+ * tile's sums are added in tile order, so the order is the shape's. */
 static void direct_grad_task(void *ctx, int task, int worker) {
     (void)worker;
-    const DirectGrad *g = ctx; /* input channel major: one x slab, every output channel */
-    int ncop = (g->cout + g->cob - 1) / g->cob, ci = task / ncop, co = task % ncop * g->cob;
-    g->kernels->grad(g, co, ci);
+    const DirectGrad *g = ctx;
+    int part = task % g->parts, co = task / g->parts * g->cob;
+    int ci0 = g->cin * part / g->parts, ci1 = g->cin * (part + 1) / g->parts;
+    for (size_t q = 0; q < g->P; q += DIRECT_TILE) {
+        size_t q1 = g->P - q < DIRECT_TILE ? g->P : q + DIRECT_TILE;
+        for (int ci = ci0; ci < ci1; ci++) g->kernels->grad(g, co, ci, q, q1);
+    }
+}
+
+/* The weight gradients: tasks of output-channel groups x parts of the
+ * input channels, the parts as few as leave every thread some 4 tasks. */
+static void direct_grad(DirectGrad *g) {
+    int groups = (g->cout + g->cob - 1) / g->cob;
+    g->parts = 1;
+    while (groups * g->parts < 8 && g->parts < g->cin) g->parts++;
+    parallel_run(groups * g->parts, direct_grad_task, g);
 }
 
 /* w (cout x cin x 9) packed for a forward pass, or (transposed, taps
@@ -596,7 +619,7 @@ static void direct_backward(Layer *l, const Tensor *x, const Tensor *y, const Te
                              .dw = l->params[0].grad.data,
                              .db = l->n_params > 1 ? l->params[1].grad.data : NULL,
                              .kernels = &d->k};
-            parallel_run((cout + gr.cob - 1) / gr.cob * cin, direct_grad_task, &gr);
+            direct_grad(&gr);
         }
         if (!dx) continue;
         DirectPass pass = {.in = p.ds,
