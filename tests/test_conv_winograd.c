@@ -4,8 +4,8 @@
  * outputs, input gradients and weight and bias gradients, each within a
  * relative L2 error of 1e-4 (printed per layer with the bound); the shapes
  * of a tile edge (sizes not a multiple of 4, blocks with a tail); frozen
- * layers; gradient checks through the fast path; and what auto and a named
- * algorithm choose.
+ * layers; gradient checks through the fast path; the bias gradient to the
+ * bit of a plain loop; and what auto and a named algorithm choose.
  */
 #include <math.h>
 #include <stdio.h>
@@ -343,6 +343,67 @@ static void test_conv_fused_relu(void **state) {
     parallel_set_threads(1);
 }
 
+/* The bias gradient is the plain loop's to the bit: per channel, image by
+ * image, each image's ReLU-masked sum in position order; at 1 and 2
+ * threads, on a channel count with a short last group of 16 and a plane
+ * that is not a multiple of 16 positions. */
+static void bias_grad_is_plain_loop(int relu, int n, int cout, int h, int w) {
+    Shape in = {n, 64, h, w};
+    LayerSpec spec = spec_for(cout, "winograd");
+    spec.relu = relu;
+    Tensor x, dy;
+    testutil_tensor(&x, n, in.c, h, w);
+    testutil_tensor(&dy, n, cout, h, w);
+    Rng r;
+    rng_seed(&r, 7);
+    testutil_fill_normal(&x, &r, 1.0f);
+    testutil_fill_normal(&dy, &r, 1.0f);
+    float first[64];
+    for (int threads = 1; threads <= 2; threads++) {
+        parallel_set_threads(threads);
+        Side s;
+        Error err = {0};
+        if (layer_init(&s.l, &spec, in, &err)) fail_msg("%s", err.msg);
+        assert_string_equal(layer_variant(&s.l), "winograd");
+        testutil_tensor(&s.y, n, cout, h, w);
+        testutil_tensor(&s.dx, n, in.c, h, w);
+        s.ws = malloc(layer_workspace(&s.l) * sizeof(float));
+        Rng rw;
+        rng_seed(&rw, 8);
+        testutil_fill_normal(&s.l.params[0].value, &rw, 0.1f);
+        layer_forward(&s.l, &x, &s.y, s.ws);
+        layer_backward(&s.l, &x, &s.y, &dy, &s.dx, s.ws);
+        int hw = h * w;
+        for (int o = 0; o < cout; o++) {
+            float db = 0.0f;
+            for (int i = 0; i < n; i++) {
+                const float *d = tensor_sample(&dy, i) + (size_t)o * hw;
+                const float *y = tensor_sample(&s.y, i) + (size_t)o * hw;
+                float sum = 0.0f;
+                for (int q = 0; q < hw; q++) sum += !relu || y[q] > 0.0f ? d[q] : 0.0f;
+                db += sum;
+            }
+            float got = s.l.params[1].grad.data[o];
+            if (memcmp(&got, &db, sizeof db) != 0)
+                fail_msg("relu %d, %d threads: db[%d] %.9g, the plain loop's %.9g", relu, threads,
+                         o, got, db);
+            if (threads == 1) first[o] = got;
+            else assert_memory_equal(&first[o], &got, sizeof got);
+        }
+        side_fini(&s);
+    }
+    parallel_set_threads(1);
+    tensor_fini(&x);
+    tensor_fini(&dy);
+}
+
+static void test_wino_bias_grad_is_plain_loop(void **state) {
+    (void)state;
+    bias_grad_is_plain_loop(1, 3, 36, 13, 11); /* 143 positions: 8 x 16 + 15 */
+    bias_grad_is_plain_loop(0, 2, 16, 16, 16);
+    bias_grad_is_plain_loop(1, 1, 5, 3, 5); /* fewer than 16 of both */
+}
+
 /* What auto picks (conv.c's rule): Winograd from 64 input channels on a
  * 14x14 output and up, the direct convolution below that (where the CPU
  * runs it; else the rule before it: Winograd from 16 channels and an 8x8
@@ -396,6 +457,7 @@ int main(void) {
         cmocka_unit_test(test_wino_gradcheck),
         cmocka_unit_test(test_conv_split_matches_per_image),
         cmocka_unit_test(test_conv_fused_relu),
+        cmocka_unit_test(test_wino_bias_grad_is_plain_loop),
         cmocka_unit_test(test_wino_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

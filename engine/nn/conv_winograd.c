@@ -228,6 +228,77 @@ WINO_CLONES static void wino_weight_grad_task(void *ctx, int o, int worker) {
     }
 }
 
+/* --- bias ------------------------------------------------------------------ */
+
+/* r[k] = the k-th column of the 16 x 16 block r holds: four rounds of
+ * interleaving row i with row i + 8 (a perfect shuffle of the 256 values
+ * each round; the fourth leaves them transposed). */
+static inline void wino_transpose16(F16 r[16]) {
+    const I16 lo = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23};
+    const I16 hi = {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+    for (int round = 0; round < 4; round++) {
+        F16 t[16];
+        for (int i = 0; i < 8; i++) {
+            t[2 * i] = __builtin_shuffle(r[i], r[i + 8], lo);
+            t[2 * i + 1] = __builtin_shuffle(r[i], r[i + 8], hi);
+        }
+        memcpy(r, t, sizeof t);
+    }
+}
+
+/* sum[k] = one image's sum of dy over channel k's positions where the ReLU
+ * passed (relu: where the forward's output is positive), in position order,
+ * for WINO_LANES channels (n of them real, from dy and out on, hw apart).
+ * The lanes are the channels, 16 positions at a time turned from rows to
+ * columns, so each lane adds its channel's values in the order one scalar
+ * loop would. */
+WINO_CLONES static void wino_bias_sums(const float *dy, const float *out, int n, int hw, int relu,
+                                       float *sum) {
+    int q = 0;
+    if (n == WINO_LANES) {
+        F16 acc = {0};
+        for (; q + WINO_LANES <= hw; q += WINO_LANES) {
+            F16 r[WINO_LANES];
+            for (int k = 0; k < WINO_LANES; k++) {
+                memcpy(&r[k], dy + (size_t)k * hw + q, sizeof(F16));
+                if (relu) {
+                    F16 o;
+                    memcpy(&o, out + (size_t)k * hw + q, sizeof(F16));
+                    r[k] = (F16)((I16)r[k] & (o > 0.0f));
+                }
+            }
+            wino_transpose16(r);
+            for (int k = 0; k < WINO_LANES; k++) acc += r[k];
+        }
+        memcpy(sum, &acc, sizeof acc);
+    } else {
+        for (int k = 0; k < n; k++) sum[k] = 0.0f;
+    }
+    for (int k = 0; k < n; k++)
+        for (int p = q; p < hw; p++) {
+            float o = out[(size_t)k * hw + p], d = dy[(size_t)k * hw + p];
+            sum[k] += !relu || o > 0.0f ? d : 0.0f;
+        }
+}
+
+/* db[o] += the ReLU-masked sum of dy, for WINO_LANES output channels from
+ * o = task x WINO_LANES: image by image, as one plain loop over the batch
+ * would add them. Same bits at any thread count. */
+static void wino_bias_grad_task(void *ctx, int task, int worker) {
+    (void)worker;
+    const Wino *w = ctx;
+    const Layer *l = w->l;
+    int cout = l->out.c, hw = l->out.h * l->out.w, relu = ((const Conv *)l->priv)->relu;
+    int o0 = task * WINO_LANES, n = cout - o0 < WINO_LANES ? cout - o0 : WINO_LANES;
+    float *db = l->params[1].grad.data + o0;
+    for (int i = 0; i < w->x->n; i++) {
+        float sum[WINO_LANES];
+        wino_bias_sums(tensor_sample(w->dy, i) + (size_t)o0 * hw,
+                       tensor_sample(w->y_in, i) + (size_t)o0 * hw, n, hw, relu, sum);
+        for (int k = 0; k < n; k++) db[k] += sum[k];
+    }
+}
+
 /* --- input ------------------------------------------------------------------ */
 
 /* --- small images: tiles across rows -------------------------------------------- */
@@ -704,19 +775,9 @@ static void wino_backward(Layer *l, const Tensor *x, const Tensor *y, const Tens
     Wino w = {.l = l, .x = x, .dy = dy, .y_in = y, .dx = dx};
     wino_buffers(&w, ws);
     w.tiles = x->n * w.th * w.tw;
-    int cin = l->in.c, cout = l->out.c, hw = l->out.h * l->out.w;
-    int relu = ((const Conv *)l->priv)->relu;
-    if (!l->frozen && l->n_params > 1) {
-        float *db = l->params[1].grad.data;
-        for (int i = 0; i < x->n; i++)
-            for (int o = 0; o < cout; o++) {
-                const float *d = tensor_sample(dy, i) + (size_t)o * hw;
-                const float *out = tensor_sample(y, i) + (size_t)o * hw;
-                float sum = 0.0f;
-                for (int q = 0; q < hw; q++) sum += !relu || out[q] > 0.0f ? d[q] : 0.0f;
-                db[o] += sum;
-            }
-    }
+    int cin = l->in.c, cout = l->out.c;
+    if (!l->frozen && l->n_params > 1)
+        parallel_run((cout + WINO_LANES - 1) / WINO_LANES, wino_bias_grad_task, &w);
     if (l->frozen && !dx) return;
     if (dx) memset(dx->data, 0, sizeof(float) * tensor_count(x));
     parallel_run(cout, wino_weights_task, &w);
