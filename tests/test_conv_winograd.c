@@ -387,8 +387,10 @@ static void bias_grad_is_plain_loop(int relu, int n, int cout, int h, int w) {
             if (memcmp(&got, &db, sizeof db) != 0)
                 fail_msg("relu %d, %d threads: db[%d] %.9g, the plain loop's %.9g", relu, threads,
                          o, got, db);
-            if (threads == 1) first[o] = got;
-            else assert_memory_equal(&first[o], &got, sizeof got);
+            if (threads == 1)
+                first[o] = got;
+            else
+                assert_memory_equal(&first[o], &got, sizeof got);
         }
         side_fini(&s);
     }

@@ -203,8 +203,13 @@ WINO_CLONES static void wino_weights_task(void *ctx, int o, int worker) {
         for (int e = 0; e < 9; e++)
             for (int q = 0; q < WINO_LANES; q++) g[e][q] = q < n ? wt[(size_t)(c0 + q) * 9 + e] : 0;
         WINO_2D(wino_g, 3, 3, 6, 6, g, u);
-        for (int xi = 0; xi < WINO_POS; xi++)
-            memcpy(w->U + ((size_t)xi * cout + o) * cin + c0, u[xi], sizeof(float) * (size_t)n);
+        float *dst = w->U + (size_t)o * cin + c0;
+        size_t step = (size_t)cout * cin;
+        if (n == WINO_LANES) /* fixed-size stores, no call */
+            for (int xi = 0; xi < WINO_POS; xi++) memcpy(dst + xi * step, u[xi], sizeof(Lanes));
+        else
+            for (int xi = 0; xi < WINO_POS; xi++)
+                memcpy(dst + xi * step, u[xi], sizeof(float) * (size_t)n);
     }
 }
 
@@ -371,12 +376,21 @@ WINO_CLONES static void wino_input_lanes(void *ctx, int c, int worker) {
     }
 }
 
+/* Channel c of every image of dx set to zero: the input-gradient tasks
+ * zero their own channel before the first block adds to it. */
+static void wino_zero_planes(Tensor *dx, int c) {
+    size_t hw = (size_t)dx->h * dx->w;
+    for (int i = 0; i < dx->n; i++)
+        memset(tensor_sample(dx, i) + (size_t)c * hw, 0, sizeof(float) * hw);
+}
+
 /* dX[.][c] += B dV B^T over the block's tiles, for input channel c (task). */
 WINO_CLONES static void wino_input_grad_lanes(void *ctx, int c, int worker) {
     (void)worker;
     Wino *w = ctx;
     const Layer *l = w->l;
     int H = l->in.h, W = l->in.w, cin = l->in.c;
+    if (w->t0 == 0) wino_zero_planes(w->dx, c);
     for (int g = 0; g < w->ld && g < w->tb; g += WINO_LANES) {
         Lanes dv[WINO_POS], dd[WINO_POS];
         for (int xi = 0; xi < WINO_POS; xi++)
@@ -614,6 +628,7 @@ WINO_CLONES static void wino_input_grad_task(void *ctx, int c, int worker) {
     Wino *w = ctx;
     const Layer *l = w->l;
     int H = l->in.h, W = l->in.w, cin = l->in.c;
+    if (w->t0 == 0) wino_zero_planes(w->dx, c);
     for (int g = 0; g < w->tb;) {
         TileRun r;
         wino_run(w, g, &r);
@@ -709,8 +724,22 @@ WINO_CLONES static void wino_output_grad_task(void *ctx, int o, int worker) {
         const float *src = tensor_sample(w->dy, r.img) + plane;
         const float *out = relu ? tensor_sample(w->y_in, r.img) + plane : NULL;
         int x0 = 4 * r.tx, count = 4 * r.n;
+        int whole = count == 4 * WINO_LANES && x0 + count <= W; /* the run's columns all inside */
         for (int i = 0; i < 4; i++) {
             int yy = 4 * r.ty + i;
+            if (whole && yy < H) { /* whole 16-float pieces, masked without a branch */
+                for (int k = 0; k < count; k += WINO_LANES) {
+                    F16 d;
+                    memcpy(&d, src + (size_t)yy * W + x0 + k, sizeof d);
+                    if (out) {
+                        F16 y;
+                        memcpy(&y, out + (size_t)yy * W + x0 + k, sizeof y);
+                        d = (F16)((I16)d & (y > 0.0f));
+                    }
+                    memcpy(strip[i] + k, &d, sizeof d);
+                }
+                continue;
+            }
             wino_strip_in(src, H, W, yy, x0, count, strip[i]);
             if (out && yy < H)
                 for (int k = 0; k < count && x0 + k < W; k++)
@@ -720,8 +749,13 @@ WINO_CLONES static void wino_output_grad_task(void *ctx, int o, int worker) {
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++) wino_phase(strip[i], j, dy[i * 4 + j]);
         WINO_2D(wino_a, 4, 4, 6, 6, dy, dm);
-        for (int xi = 0; xi < WINO_POS; xi++)
-            memcpy(w->M + ((size_t)xi * cout + o) * w->ld + g, dm[xi], sizeof(float) * (size_t)r.n);
+        float *dst = w->M + (size_t)o * w->ld + g;
+        size_t step = (size_t)cout * w->ld;
+        if (r.n == WINO_LANES) /* a whole run: fixed-size stores, no call */
+            for (int xi = 0; xi < WINO_POS; xi++) memcpy(dst + xi * step, dm[xi], sizeof(Lanes));
+        else
+            for (int xi = 0; xi < WINO_POS; xi++)
+                memcpy(dst + xi * step, dm[xi], sizeof(float) * (size_t)r.n);
         g += r.n;
     }
     for (int xi = 0; xi < WINO_POS && w->tb < w->ld; xi++)
@@ -747,8 +781,8 @@ static void wino_grad_product_task(void *ctx, int xi, int worker) {
     Wino *w = ctx;
     int cin = w->l->in.c, cout = w->l->out.c;
     float *v = w->V + (size_t)xi * cin * w->ld, *m = w->M + (size_t)xi * cout * w->ld;
-    if (!w->l->frozen)
-        blas_gemm(0, 1, cout, cin, w->ld, 1.0f, m, w->ld, v, w->ld, 1.0f,
+    if (!w->l->frozen) /* the first block starts dU[xi] (OpenBLAS zeroes it for beta 0) */
+        blas_gemm(0, 1, cout, cin, w->ld, 1.0f, m, w->ld, v, w->ld, w->t0 == 0 ? 0.0f : 1.0f,
                   w->dU + (size_t)xi * cout * cin, cin);
     if (w->dx)
         blas_gemm(1, 0, cin, w->ld, cout, 1.0f, w->U + (size_t)xi * cout * cin, cin, m, w->ld, 0.0f,
@@ -779,9 +813,7 @@ static void wino_backward(Layer *l, const Tensor *x, const Tensor *y, const Tens
     if (!l->frozen && l->n_params > 1)
         parallel_run((cout + WINO_LANES - 1) / WINO_LANES, wino_bias_grad_task, &w);
     if (l->frozen && !dx) return;
-    if (dx) memset(dx->data, 0, sizeof(float) * tensor_count(x));
     parallel_run(cout, wino_weights_task, &w);
-    if (!l->frozen) memset(w.dU, 0, sizeof(float) * WINO_POS * cout * cin);
     for (w.t0 = 0; w.t0 < w.tiles; w.t0 += w.ld) {
         w.tb = w.tiles - w.t0 < w.ld ? w.tiles - w.t0 : w.ld;
         if (!l->frozen) parallel_run(cin, wino_input_task, &w);
