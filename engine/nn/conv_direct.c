@@ -86,6 +86,8 @@ typedef struct DirectPass {
     float *out; /* nout x P */
     int runs;   /* runs of positions per channel block */
     const DirectKernels *kernels;
+    Tensor *t; /* where each task copies its outputs: images [i0, i0 + g) of t */
+    int i0, g;
 } DirectPass;
 
 /* Weight gradients from the slabs of x and dy. */
@@ -433,13 +435,24 @@ static void direct_fill(const Tensor *t, const Tensor *mask, int i0, int g, size
     parallel_run(t->c, direct_fill_task, &f);
 }
 
-/* The output slab's images into t (images [i0, i0 + g)). */
-static void direct_unpack(const float *out, size_t P, Tensor *t, int i0, int g) {
+/* Positions [q0, q1) of output channels [c0, c1) of the slab out (P per
+ * channel) into t's images [i0, i0 + g), the zero rows between images
+ * left out. */
+static void direct_unpack(const float *out, size_t P, Tensor *t, int i0, int g, int c0, int c1,
+                          size_t q0, size_t q1) {
     int h = t->h, w = t->w, hw = h * w;
-    for (int j = 0; j < g; j++)
-        for (int c = 0; c < t->c; c++)
-            memcpy(tensor_sample(t, i0 + j) + (size_t)c * hw,
-                   out + (size_t)c * P + (size_t)j * (h + 1) * w, sizeof(float) * hw);
+    size_t stride = (size_t)(h + 1) * w, end = (size_t)g * stride;
+    if (q1 > end) q1 = end;
+    for (size_t q = q0; q < q1;) {
+        int j = (int)(q / stride);
+        size_t at = q - (size_t)j * stride, n = (size_t)hw > at ? (size_t)hw - at : 0;
+        size_t next = (size_t)(j + 1) * stride;
+        if (n > q1 - q) n = q1 - q;
+        for (int c = c0; c < c1 && n; c++)
+            memcpy(tensor_sample(t, i0 + j) + (size_t)c * hw + at, out + (size_t)c * P + q,
+                   sizeof(float) * n);
+        q = next;
+    }
 }
 
 /* --- the passes ------------------------------------------------------------------ */
@@ -451,7 +464,10 @@ static void direct_pass_task(void *ctx, int task, int worker) {
     size_t blocks = p->P / DIRECT_QB;
     int cb = task / p->runs, r = task % p->runs;
     size_t q0 = blocks * r / p->runs * DIRECT_QB, q1 = blocks * (r + 1) / p->runs * DIRECT_QB;
-    if (q1 > q0) k->forward(p, cb, q0, q1);
+    if (q1 <= q0) return;
+    k->forward(p, cb, q0, q1);
+    int c0 = cb * DIRECT_CB, c1 = c0 + DIRECT_CB < p->nout ? c0 + DIRECT_CB : p->nout;
+    direct_unpack(p->out, p->P, p->t, p->i0, p->g, c0, c1, q0, q1);
 }
 
 static void direct_pass(DirectPass *p) {
@@ -588,9 +604,11 @@ static void direct_forward(Layer *l, const Tensor *x, Tensor *y, float *ws) {
                            .bias = l->n_params > 1 ? l->params[1].value.data : NULL,
                            .relu = cv->relu,
                            .out = p.out,
-                           .kernels = &d->k};
+                           .kernels = &d->k,
+                           .t = y,
+                           .i0 = i0,
+                           .g = g};
         direct_pass(&pass);
-        direct_unpack(p.out, p.geom.P, y, i0, g);
     }
 }
 
@@ -631,9 +649,11 @@ static void direct_backward(Layer *l, const Tensor *x, const Tensor *y, const Te
                            .m = d->m,
                            .wp = p.pack,
                            .out = p.out,
-                           .kernels = &d->k};
+                           .kernels = &d->k,
+                           .t = dx,
+                           .i0 = i0,
+                           .g = g};
         direct_pass(&pass);
-        direct_unpack(p.out, p.geom.P, dx, i0, g);
     }
 }
 
