@@ -10,7 +10,10 @@
 #define FINELAB_BLAS_H
 
 /* C (m x n) = alpha * op(A) * op(B) + beta * C, row-major, where op(A) is
- * m x k (A itself k x m when trans_a) and op(B) is k x n (n x k when trans_b). */
+ * m x k (A itself k x m when trans_a) and op(B) is k x n (n x k when trans_b).
+ * Small products (under 2^26 multiply-adds) run on the calling thread only,
+ * whatever blas_set_threads says (blas.c says why), so their bits do not
+ * depend on it. */
 void blas_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
 
