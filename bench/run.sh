@@ -15,8 +15,9 @@
 #      from the tutorial configuration's row;
 #   5. the data pipeline, the feature cache and the generator
 #      (bench_train, bench_synth).
-# Threads: 2 for both (torch.set_num_threads). Read the ratios, not the
-# absolute numbers: shared machines are noisy.
+# Threads: 2 for both (torch.set_num_threads). Each side's best of three
+# runs, taken in turn (BENCH_ROUNDS). Read the ratios, not the absolute
+# numbers: shared machines are noisy.
 set -u
 out=${1:-build/release}
 cd "$(dirname "$0")/.." || exit 1
@@ -54,23 +55,44 @@ echo "   (2 threads x $(field ghz "$peak") GHz, the clock an FMA loop runs at (n
     "$(field nominal_ghz "$peak")), x $(field flops_per_cycle "$peak") FLOP/cycle: two FMA pipes" \
     "of $(field datapath "$peak") bits; bench/bench_peak.c says how)"
 
+# Each configuration runs BENCH_ROUNDS times (default 3) on each side, the
+# two sides in turn, and each side's fastest run is its figure (as
+# bench_layers takes the best of its repetitions): on a machine whose
+# clock moves from minute to minute, one run each put 30% of noise into
+# the ratios.
+rounds=${BENCH_ROUNDS:-3}
+faster() { # line line: the one with more img/s (the second when the first is empty)
+    if [ -z "$1" ] || awk -v a="$(field img/s "$1")" -v b="$(field img/s "$2")" \
+        'BEGIN { exit !(b > a) }'; then
+        echo "$2"
+    else
+        echo "$1"
+    fi
+}
+
 # One configuration: finelab's line and PyTorch's, as a table row; the
 # achieved GFLOP/s count the convolutions as direct convolution.
 compare() { # label goal args...
-    local label=$1 goal=$2
+    local label=$1 goal=$2 r line
     shift 2
-    f=$("$step" "$@") || exit 1
+    f= t=
+    for ((r = 0; r < rounds; r++)); do # finelab and PyTorch in turn; each one's best run
+        line=$("$step" "$@") || exit 1
+        f=$(faster "$f" "$line")
+        if [ -n "$py" ]; then
+            line=$("$py" bench/torch_step.py "$@") || exit 1
+            t=$(faster "$t" "$line")
+        fi
+    done
     fi=$(field img/s "$f")
     gf=$(field gflops "$f")
     share=$(printf '%5.0f%% %5.0f%%' "$(echo "100 * $gf / $sgemm" | bc -l)" \
         "$(echo "100 * $gf / $fp32" | bc -l)")
     if [ -n "$py" ]; then
-        t=$("$py" bench/torch_step.py "$@") || exit 1
         ti=$(field img/s "$t")
         printf '%-40s %9s %9s %6.2f %6s %8s %s\n' "$label" "$fi" "$ti" \
             "$(echo "$fi / $ti" | bc -l)" ">= $goal" "$gf" "$share"
     else
-        t=
         printf '%-40s %9s %9s %6s %6s %8s %s\n' "$label" "$fi" - - ">= $goal" "$gf" "$share"
     fi
 }
@@ -80,7 +102,7 @@ header() {
 }
 
 echo
-echo "== training step, finelab against PyTorch (img/s, 2 threads each)"
+echo "== training step, finelab against PyTorch (img/s, 2 threads each, best of $rounds runs in turn)"
 header
 while read -r label args; do
     compare "$label" 3.0 $args 2
@@ -95,7 +117,7 @@ f448=$f t448=$t
 
 echo
 echo "== the feature cache's forward pass (no gradients, backbone and pooling head),"
-echo "   finelab against PyTorch's eval() under torch.no_grad() (img/s, 2 threads each)"
+echo "   finelab against PyTorch's eval() under torch.no_grad() (img/s, 2 threads each, best of $rounds)"
 header
 compare width_0.25_224px_batch_8_TS_8192 3.0 0.25 224 8 ts 8192 4 2 features
 compare width_1_448px_batch_8_TS_8192 3.0 1 448 8 ts 8192 1 2 features
