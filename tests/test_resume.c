@@ -65,8 +65,11 @@ typedef struct Lines {
     size_t len;
 } Lines;
 
-static void on_log(void *ctx, const char *line) {
+static void on_log(void *ctx, TrainLogKind kind, const char *line) {
     Lines *l = ctx;
+    /* A row's text comes as a row (the screens skip it), and only it. */
+    if ((strncmp(line, "Iteration ", 10) == 0) != (kind == TRAIN_LOG_ROW))
+        fail_msg("kind %d for the line '%s'", kind, line);
     if (l->len < sizeof l->text)
         l->len += (size_t)snprintf(l->text + l->len, sizeof l->text - l->len, "%s\n", line);
 }

@@ -43,9 +43,12 @@ typedef struct Log {
     int rows;
 } Log;
 
-static void on_log(void *ctx, const char *line) {
+static void on_log(void *ctx, TrainLogKind kind, const char *line) {
     Log *log = ctx;
-    if (strncmp(line, "allreduce: ", 11) != 0) return;
+    int allreduce = strncmp(line, "allreduce: ", 11) == 0;
+    if (allreduce != (kind == TRAIN_LOG_DETAIL)) /* the log's figures, and only those */
+        fail_msg("kind %d for the line '%s'", kind, line);
+    if (!allreduce) return;
     if (strstr(line, " buckets of at least ")) {
         snprintf(log->plan, sizeof log->plan, "%s", line);
     } else {

@@ -58,7 +58,7 @@ static void handle_event(App *a, const BridgeEvent *ev) {
                     train_phase_name(ev->row.phase), 100 * ev->row.accuracy, ev->row.loss);
         break;
     case BRIDGE_EV_LOG:
-        if (strncmp(ev->text, "Iteration ", 10) != 0) app_log(a, "%s", ev->text);
+        if (ev->log_kind != TRAIN_LOG_ROW) app_log(a, "%s", ev->text); /* rows: drawn above */
         break;
     case BRIDGE_EV_FINISHED:
         if (!ev->run_dir[0]) { /* refused before its run directory was made */

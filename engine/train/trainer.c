@@ -201,7 +201,8 @@ static Status trainer_display(Trainer *t, int iter, double lr) {
                     .weights_iter = iter};
     if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
     if (trainer_core_unrecorded(t)) return t->sticky;
-    trainer_core_log(t, "Iteration %d, loss = %.6g, lr = %.6g", iter, row.loss, lr);
+    trainer_core_log_as(t, TRAIN_LOG_ROW, "Iteration %d, loss = %.6g, lr = %.6g", iter, row.loss,
+                        lr);
     trainer_dist_log_allreduce(t, span);
     display_next(d, now);
     return ST_OK;

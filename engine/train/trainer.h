@@ -65,10 +65,18 @@ typedef struct TrainRow {
                           * uses the best validation pass's) */
 } TrainRow;
 
+/* What a log line is, so that whoever shows the log chooses by kind rather
+ * than by the line's first words. Every kind goes to log.txt. */
+typedef enum TrainLogKind {
+    TRAIN_LOG_EVENT,  /* something happened: weights loaded, a snapshot, the cache built */
+    TRAIN_LOG_ROW,    /* a row's text ("Iteration N, loss = ..."), which on_row also carries */
+    TRAIN_LOG_DETAIL, /* figures for the log only (the allreduce's timing) */
+} TrainLogKind;
+
 typedef struct TrainCallbacks {
     void *ctx;
     void (*on_row)(void *ctx, const TrainRow *row);
-    void (*on_log)(void *ctx, const char *line);
+    void (*on_log)(void *ctx, TrainLogKind kind, const char *line);
     void (*on_progress)(void *ctx, const TrainProgress *p);
     /* Asked once per iteration and once per batch while the feature cache
      * is built and while testing (so a caller can pause there by not

@@ -13,14 +13,25 @@
 #include "engine/nn/softmax_loss.h"
 #include "engine/train/trainer_internal.h"
 
-void trainer_core_log(Trainer *t, const char *fmt, ...) {
+static void trainer_core_vlog(Trainer *t, TrainLogKind kind, const char *fmt, va_list ap) {
     if (!t->cb.on_log) return;
     char line[640];
+    vsnprintf(line, sizeof line, fmt, ap);
+    t->cb.on_log(t->cb.ctx, kind, line);
+}
+
+void trainer_core_log(Trainer *t, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    trainer_core_vlog(t, TRAIN_LOG_EVENT, fmt, ap);
     va_end(ap);
-    t->cb.on_log(t->cb.ctx, line);
+}
+
+void trainer_core_log_as(Trainer *t, TrainLogKind kind, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    trainer_core_vlog(t, kind, fmt, ap);
+    va_end(ap);
 }
 
 void trainer_core_progress(Trainer *t, TrainPhase phase, long done, long total) {

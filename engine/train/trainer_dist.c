@@ -85,11 +85,11 @@ Status trainer_dist_init(Trainer *t, Error *err) {
     if (cap < 0) return ST_OK;
     Status s = trainer_dist_plan(t, cap ? cap : TRAINER_DIST_BUCKET_BYTES, err);
     if (s) return s;
-    trainer_core_log(t,
-                     "allreduce: %zu gradients in %d buckets of at least %.2f MB, each summed "
-                     "as soon as backward has produced it",
-                     t->dist.n_grads, t->dist.n_buckets,
-                     (cap ? cap : TRAINER_DIST_BUCKET_BYTES) / 1e6);
+    trainer_core_log_as(t, TRAIN_LOG_DETAIL,
+                        "allreduce: %zu gradients in %d buckets of at least %.2f MB, each summed "
+                        "as soon as backward has produced it",
+                        t->dist.n_grads, t->dist.n_buckets,
+                        (cap ? cap : TRAINER_DIST_BUCKET_BYTES) / 1e6);
     return ST_OK;
 }
 
@@ -266,12 +266,13 @@ void trainer_dist_log_allreduce(Trainer *t, double span) {
     char mine[160], theirs[160];
     trainer_dist_hidden(mine, sizeof mine, st->in_flight, st->waiting, per);
     trainer_dist_hidden(theirs, sizeof theirs, d->each[3 * last + 1], d->each[3 * last], per);
-    trainer_core_log(t,
-                     "allreduce: %.3f ms of %.3f ms per iteration (%.1f%%) waited for, %.3f MB "
-                     "summed per iteration over %d ranks; gradient buckets: %.1f started, %s; "
-                     "rank %d, last out of backward: %.3f ms in blocking sums, %s",
-                     waited * per, span * per, 100 * waited / span, st->bytes * per / 1e9, d->ranks,
-                     st->started * per / 1e3, mine, last, d->each[3 * last + 2] * per, theirs);
+    trainer_core_log_as(t, TRAIN_LOG_DETAIL,
+                        "allreduce: %.3f ms of %.3f ms per iteration (%.1f%%) waited for, %.3f MB "
+                        "summed per iteration over %d ranks; gradient buckets: %.1f started, %s; "
+                        "rank %d, last out of backward: %.3f ms in blocking sums, %s",
+                        waited * per, span * per, 100 * waited / span, st->bytes * per / 1e9,
+                        d->ranks, st->started * per / 1e3, mine, last, d->each[3 * last + 2] * per,
+                        theirs);
 }
 
 Status trainer_dist_agree_stop(Trainer *t) {

@@ -215,8 +215,9 @@ static Status trainer_heldout_once(Trainer *t) {
     }
     if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
     if (trainer_core_unrecorded(t)) return t->sticky; /* in t->err */
-    trainer_core_log(t, "Iteration %d, Testing net%s: accuracy = %.4f, loss = %.4f", row.iter,
-                     h->val ? " on the validation split" : "", row.accuracy, row.loss);
+    trainer_core_log_as(t, TRAIN_LOG_ROW,
+                        "Iteration %d, Testing net%s: accuracy = %.4f, loss = %.4f", row.iter,
+                        h->val ? " on the validation split" : "", row.accuracy, row.loss);
     return ST_OK;
 }
 
@@ -238,10 +239,11 @@ static Status trainer_heldout_test_once(Trainer *t) {
     row.weights_iter = swapped ? h->best_iter : t->solver.iter;
     if (t->cb.on_row) t->cb.on_row(t->cb.ctx, &row);
     if (trainer_core_unrecorded(t)) return t->sticky;
-    trainer_core_log(t,
-                     "Iteration %d, Testing net on the test split with the weights of iteration %d "
-                     "(the best validation pass): accuracy = %.4f, loss = %.4f",
-                     row.iter, row.weights_iter, row.accuracy, row.loss);
+    trainer_core_log_as(
+        t, TRAIN_LOG_ROW,
+        "Iteration %d, Testing net on the test split with the weights of iteration %d "
+        "(the best validation pass): accuracy = %.4f, loss = %.4f",
+        row.iter, row.weights_iter, row.accuracy, row.loss);
     return ST_OK;
 }
 

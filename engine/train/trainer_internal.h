@@ -99,7 +99,10 @@ struct Trainer {
 
 /* --- trainer_core.c ------------------------------------------------------------- */
 
+/* A log line of kind TRAIN_LOG_EVENT; trainer_core_log_as: of kind. */
 void trainer_core_log(Trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void trainer_core_log_as(Trainer *t, TrainLogKind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void trainer_core_progress(Trainer *t, TrainPhase phase, long done, long total);
 /* Makes s (the message in t->err) sticky and hands it to err; returns s. */
 Status trainer_core_fail(Trainer *t, Status s, Error *err);

@@ -102,12 +102,11 @@ static void run_on_row(void *ctx, const TrainRow *r, const RunStatus *st) {
     fflush(stdout);
 }
 
-static void run_on_log(void *ctx, const char *line) {
+static void run_on_log(void *ctx, TrainLogKind kind, const char *line) {
     (void)ctx;
-    /* Display and test lines are printed from rows; the log keeps the rest. */
-    if (strncmp(line, "Iteration ", 10) == 0) return;
-    if (strncmp(line, "allreduce: ", 11) == 0) return; /* MPI figures: the log only */
-    if (strncmp(line, "warning: ", 9) == 0) {          /* a bad snapshot passed over, say */
+    /* Rows are printed from on_row, details stay in log.txt (the MPI figures). */
+    if (kind != TRAIN_LOG_EVENT) return;
+    if (strncmp(line, "warning: ", 9) == 0) { /* a bad snapshot passed over, say */
         fprintf(stderr, "finelab: %s\n", line);
         return;
     }

@@ -242,16 +242,22 @@ static void bridge_on_progress(void *ctx, const RunStatus *st) {
     pthread_mutex_unlock(&b->lock);
 }
 
-/* A log line, cut to BridgeEvent.text, as a LOG event. */
-static void bridge_on_log(void *ctx, const char *line) {
+/* A log line of kind, cut to BridgeEvent.text, as a LOG event. */
+static void bridge_on_log(void *ctx, TrainLogKind kind, const char *line) {
     BridgeRun *r = ctx;
     BridgeEvent ev;
     bridge_event_init(&ev, BRIDGE_EV_LOG, r->job);
     ev.state = RUN_RUNNING;
+    ev.log_kind = kind;
     snprintf(ev.text, sizeof ev.text, "%s", line);
     pthread_mutex_lock(&r->b->lock);
     bridge_post(r->b, &ev);
     pthread_mutex_unlock(&r->b->lock);
+}
+
+/* An event's line (the range test's, a halving sweep's progress). */
+static void bridge_on_line(void *ctx, const char *line) {
+    bridge_on_log(ctx, TRAIN_LOG_EVENT, line);
 }
 
 /* Asked once per iteration and per batch of the cache and of a test pass:
@@ -285,7 +291,8 @@ static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks 
     char id[256];
     HalvingOutcome o;
     Status s = halving_sweep_create(&j->preset, b->runs_dir, id, sizeof id, err);
-    if (!s) s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_log, cb->ctx, &o, err);
+    if (!s)
+        s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_line, cb->ctx, &o, err);
     if (s) return s;
     snprintf(res->run_dir, sizeof res->run_dir, "halving sweep %s", id);
     res->state = o.stopped ? RUN_STOPPED : RUN_DONE;
@@ -301,7 +308,7 @@ static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks 
                  "halving sweep %s: %d done, %d pruned, %d failed; %ld iterations of the full "
                  "grid's %ld",
                  id, o.done, o.pruned, o.failed, o.iterations, halving_grid_iterations(&o.plan));
-    bridge_on_log(cb->ctx, line);
+    bridge_on_line(cb->ctx, line);
     return ST_OK;
 }
 
@@ -374,7 +381,7 @@ static void bridge_run_lrfind(Bridge *b, BridgeJob *j) {
     LrFindCallbacks cb = {.ctx = &r,
                           .on_progress = bridge_lrfind_progress,
                           .on_point = bridge_lrfind_point,
-                          .on_log = bridge_on_log,
+                          .on_log = bridge_on_line,
                           .should_stop = bridge_should_stop};
     LrFindResult *res = malloc(sizeof *res);
     Error err = {0};

@@ -50,9 +50,10 @@ typedef struct BridgeEvent {
     char run_dir[1024];
     TrainRow row;
     RunState state;
-    double accuracy;      /* FINISHED: final held-out accuracy, -1 for none */
-    double test_accuracy; /* FINISHED: the test split's (RunResult.test_accuracy), -1 for none */
-    char heldout[8];      /* FINISHED: "val" or "test", the split of accuracy */
+    double accuracy;       /* FINISHED: final held-out accuracy, -1 for none */
+    double test_accuracy;  /* FINISHED: the test split's (RunResult.test_accuracy), -1 for none */
+    char heldout[8];       /* FINISHED: "val" or "test", the split of accuracy */
+    TrainLogKind log_kind; /* LOG: what the line is (a row's text, an event, a detail) */
     char text[512];
 } BridgeEvent;
 

@@ -75,8 +75,8 @@ static void lrfind_on_row(void *ctx, const TrainRow *row) {
     if (c->cb && c->cb->on_point) c->cb->on_point(c->cb->ctx, &c->res->curve);
 }
 
-static void lrfind_on_log(void *ctx, const char *line) {
-    if (strncmp(line, "Iteration ", 10) == 0) return; /* one per point: the curve has them */
+static void lrfind_on_log(void *ctx, TrainLogKind kind, const char *line) {
+    if (kind == TRAIN_LOG_ROW) return; /* one per point: the curve has them */
     lrfind_log(ctx, line);
 }
 

@@ -104,10 +104,10 @@ static void runner_on_row(void *ctx, const TrainRow *row) {
     if (rc->cb && rc->cb->on_row) rc->cb->on_row(rc->cb->ctx, row, st);
 }
 
-static void runner_on_log(void *ctx, const char *line) {
+static void runner_on_log(void *ctx, TrainLogKind kind, const char *line) {
     RunnerCtx *rc = ctx;
     runstore_log(rc->w, line, NULL);
-    if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, line);
+    if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, kind, line);
 }
 
 /* The first write to the run store that failed (TrainCallbacks.recorded). */
@@ -127,11 +127,11 @@ static void runner_on_snapshot(void *ctx, const char *path, int iter) {
     Status s = runstore_prune_snapshots(rc->w->dir, rc->keep, iter, removed, sizeof removed, &e);
     if (removed[0]) {
         snprintf(line, sizeof line, "snapshot_keep = %d: removed %s", rc->keep, removed);
-        runner_on_log(rc, line);
+        runner_on_log(rc, TRAIN_LOG_EVENT, line);
     }
     if (s) { /* housekeeping: the run goes on */
         snprintf(line, sizeof line, "warning: snapshot_keep = %d: %s", rc->keep, e.msg);
-        runner_on_log(rc, line);
+        runner_on_log(rc, TRAIN_LOG_EVENT, line);
     }
 }
 
@@ -142,7 +142,7 @@ static int runner_should_stop(void *ctx) {
 
 static void runner_skip(void *ctx, const char *msg) {
     RunnerCtx *rc = ctx;
-    if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, msg);
+    if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, TRAIN_LOG_EVENT, msg);
 }
 
 void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
@@ -323,10 +323,10 @@ static Status runner_train(const Preset *p, const RunPlan *plan, const char *run
     Status s;
     char input[160], line[600];
     blas_setup_describe(line, sizeof line);
-    runner_on_log(&rc, line);
+    runner_on_log(&rc, TRAIN_LOG_EVENT, line);
     image_normalize_describe(&tc.train_data.norm, input, sizeof input);
     snprintf(line, sizeof line, "input convention %s (%s)", input, plan->norm_why);
-    runner_on_log(&rc, line);
+    runner_on_log(&rc, TRAIN_LOG_EVENT, line);
     char snapdir[1100];
     snprintf(snapdir, sizeof snapdir, "%s/snapshots", w->dir);
     tc.snapshot_dir = snapdir;
@@ -349,7 +349,7 @@ static Status runner_train(const Preset *p, const RunPlan *plan, const char *run
                  "data parallel: %d ranks x batch_size %d x iter_size %d = %d images per iteration",
                  dist_size(), p->solver.batch_size, p->solver.iter_size,
                  dist_size() * p->solver.batch_size * p->solver.iter_size);
-        runner_on_log(&rc, line);
+        runner_on_log(&rc, TRAIN_LOG_EVENT, line);
     }
     Trainer *t = trainer_create(&tc, &tcb, err);
     if (!t) {
@@ -364,7 +364,7 @@ static Status runner_train(const Preset *p, const RunPlan *plan, const char *run
     if (rung && rung->stop_at > 0) {
         snprintf(line, sizeof line, "successive halving: rung %d, training to iteration %d of %d",
                  rung->rung, rung->stop_at, p->solver.max_iter);
-        runner_on_log(&rc, line);
+        runner_on_log(&rc, TRAIN_LOG_EVENT, line);
     }
     s = runner_drive(t, w, rung ? rung->rung : -1, res, err);
     trainer_destroy(t);
@@ -575,7 +575,7 @@ static Status runner_all_bad(const char *run_dir, const RunnerPick *pk, const Ru
             cl += (size_t)snprintf(causes + cl, sizeof causes - cl, "%siter_%d.safetensors: %s",
                                    i ? "; " : "", b->iter, b->why);
         snprintf(line, sizeof line, "snapshots/iter_%d.safetensors: %s", b->iter, b->why);
-        if (cb && cb->on_log) cb->on_log(cb->ctx, line);
+        if (cb && cb->on_log) cb->on_log(cb->ctx, TRAIN_LOG_EVENT, line);
     }
     return error_set(err, pk->bad[0].status,
                      "%s: every snapshot is bad (%s), and training again from iteration 0 would "
@@ -600,7 +600,7 @@ static void runner_tell_bad(RunnerCtx *rc, const RunnerPick *pk) {
                  "warning: snapshots/iter_%d.safetensors: %s; continuing from "
                  "iter_%d.safetensors%s",
                  b->iter, b->why, pk->iter, aside);
-        runner_on_log(rc, line);
+        runner_on_log(rc, TRAIN_LOG_EVENT, line);
     }
 }
 
@@ -674,7 +674,8 @@ Status runner_resume_rung(const char *run_dir, const char *runs_dir, const Runne
     if (cb && cb->on_start) cb->on_start(cb->ctx, w.dir, &w.status);
     rc.w = &w;
     if (pk.iter < 0)
-        runner_on_log(&rc, "no snapshot to continue from: training again from iteration 0");
+        runner_on_log(&rc, TRAIN_LOG_EVENT,
+                      "no snapshot to continue from: training again from iteration 0");
     runner_tell_bad(&rc, &pk);
     runner_phase(&rc, "dataset", plan.ds.n_items, plan.ds.n_items);
     runner_mark(&w.status, rung);

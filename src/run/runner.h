@@ -25,9 +25,10 @@ typedef struct RunnerCallbacks {
      * those about images left out while the dataset opened). */
     void (*on_start)(void *ctx, const char *run_dir, const RunStatus *st);
     void (*on_row)(void *ctx, const TrainRow *row, const RunStatus *st);
-    /* A log line (also in log.txt); one that reports a problem the run
-     * goes on past (a bad snapshot passed over) starts with "warning: ". */
-    void (*on_log)(void *ctx, const char *line);
+    /* A log line (also in log.txt) and its kind (trainer.h); one that
+     * reports a problem the run goes on past (a bad snapshot passed over)
+     * starts with "warning: ". */
+    void (*on_log)(void *ctx, TrainLogKind kind, const char *line);
     /* The phase or its progress changed (st->phase, phase_done,
      * phase_total, phase_eta): at most every RUNNER_PROGRESS_SECONDS within
      * a phase, and whenever a phase starts or ends. status.ini gets the same. */
