@@ -64,7 +64,7 @@ static void test_preset_defaults(void **state) {
     assert_int_equal(p.data.resize, -1); /* auto */
     assert_int_equal(preset_resize(&p), 512);
     assert_int_equal(p.data.resolution, 448);
-    assert_int_equal(p.data.random_crop, 1);
+    assert_int_equal(p.data.train_crop, TRAIN_CROP_RANDOM);
     assert_int_equal(p.data.mirror, 1);
     assert_true(p.data.mean[0] == 103.939f && p.data.mean[2] == 123.68f);
     assert_true(p.data.std[1] == 1.0f && p.data.scale == 1.0f);
@@ -72,17 +72,17 @@ static void test_preset_defaults(void **state) {
     assert_int_equal(p.data.skip_bad_images, 0);
     assert_string_equal(p.model.backbone, "vgg16");
     assert_string_equal(p.model.weights, "none");
-    assert_int_equal(p.model.pooling, POOL_COMPACT_TS);
+    assert_int_equal(p.model.pooling, NET_POOL_TS);
     assert_int_equal(p.model.bilinear_dim, 8192);
     assert_int_equal(p.model.num_classes, 0);
-    assert_int_equal(p.model.init, INIT_DEFAULT);
+    assert_int_equal(p.model.init, NET_INIT_DEFAULT);
     assert_true(p.model.init_std == 0.001f);
     assert_int_equal(p.transfer.mode, TRANSFER_LAST_LAYER);
     assert_true(p.transfer.bias_lr_mult == 2.0f && p.transfer.bias_decay_mult == 0.0f);
     assert_int_equal(p.transfer.feature_cache, 1);
     assert_true(p.solver.base_lr == 0.01 && p.solver.gamma == 0.1 && p.solver.momentum == 0.9);
     assert_true(p.solver.weight_decay == 0.0005 && p.solver.clip_gradients == -1);
-    assert_int_equal(p.solver.lr_policy, LR_FIXED);
+    assert_int_equal(p.solver.lr_policy, SOLVER_FIXED);
     assert_int_equal(p.solver.n_stepvalue, 0);
     assert_int_equal(p.solver.l1, 0);
     assert_int_equal(p.solver.max_iter, 1000);
@@ -276,7 +276,7 @@ static void test_preset_set(void **state) {
     assert_int_equal(preset_set(&p, " data.resolution = 224 ", &err), ST_OK);
     assert_int_equal(p.data.resolution, 224);
     assert_int_equal(preset_set(&p, "solver.lr_policy=MultiStep", &err), ST_OK);
-    assert_int_equal(p.solver.lr_policy, LR_MULTISTEP);
+    assert_int_equal(p.solver.lr_policy, SOLVER_MULTISTEP);
     assert_int_equal(preset_set(&p, "solver.stepvalue=100, 200", &err), ST_OK);
     assert_int_equal(preset_set(&p, "solver.stepvalue=300", &err), ST_OK); /* replaces */
     assert_int_equal(p.solver.n_stepvalue, 1);
@@ -319,7 +319,7 @@ static void test_preset_set(void **state) {
     assert_int_equal(preset_set(&p, "data.scale=1e-60", &err), ST_ARG); /* 0 as a float */
     /* [model] init: Caffe's filler names, and a gaussian's std > 0 */
     assert_int_equal(preset_set(&p, "model.init=xavier", &err), ST_OK);
-    assert_int_equal(p.model.init, INIT_XAVIER);
+    assert_int_equal(p.model.init, NET_INIT_XAVIER);
     assert_int_equal(preset_set(&p, "model.init=kaiming", &err), ST_ARG);
     assert_non_null(strstr(err.msg, "expects one of default, msra, xavier, gaussian"));
     assert_int_equal(preset_set(&p, "model.init_std=0", &err), ST_ARG);

@@ -37,7 +37,7 @@ void testpreset_tiny(Preset *p, const char *dataset, const char *const *sets, si
 
 void testpreset_expect_stage1_solver(const Preset *p) {
     assert_true(p->solver.base_lr == 0.1);
-    assert_int_equal(p->solver.lr_policy, LR_MULTISTEP);
+    assert_int_equal(p->solver.lr_policy, SOLVER_MULTISTEP);
     assert_true(p->solver.gamma == 0.25);
     assert_int_equal(p->solver.n_stepvalue, 4);
     assert_int_equal(p->solver.max_iter, 60000);

@@ -703,17 +703,17 @@ static Status invalid(const Preset *p, Error *err, const char *fmt, ...) {
 static const char *policy_name(int policy) {
     static const char *const names[] = {"fixed",     "step", "exp",    "inv",
                                         "multistep", "poly", "sigmoid"};
-    return policy >= 0 && policy <= LR_SIGMOID ? names[policy] : "?";
+    return policy >= 0 && policy <= SOLVER_SIGMOID ? names[policy] : "?";
 }
 
 static Status validate_solver(const Preset *p, Error *err) {
     const char *pol = policy_name(p->solver.lr_policy);
     int lp = p->solver.lr_policy;
     double gamma = p->solver.gamma, power = p->solver.power;
-    if (lp == LR_STEP && p->solver.stepsize < 1)
+    if (lp == SOLVER_STEP && p->solver.stepsize < 1)
         return invalid(p, err, "solver.stepsize: lr_policy step needs stepsize >= 1 (got %d)",
                        p->solver.stepsize);
-    if (lp == LR_MULTISTEP) {
+    if (lp == SOLVER_MULTISTEP) {
         if (p->solver.n_stepvalue < 1)
             return invalid(p, err,
                            "solver.stepvalue: lr_policy multistep needs at least one "
@@ -725,17 +725,18 @@ static Status validate_solver(const Preset *p, Error *err) {
                                "%d)",
                                p->solver.stepvalue[i], p->solver.stepvalue[i - 1]);
     }
-    if ((lp == LR_STEP || lp == LR_MULTISTEP || lp == LR_EXP || lp == LR_INV) && !(gamma > 0))
+    if ((lp == SOLVER_STEP || lp == SOLVER_MULTISTEP || lp == SOLVER_EXP || lp == SOLVER_INV) &&
+        !(gamma > 0))
         return invalid(p, err, "solver.gamma: lr_policy %s needs gamma > 0 (got %g)", pol, gamma);
     /* Caffe's sigmoid rises for gamma > 0 and decays for gamma < 0. */
-    if (lp == LR_SIGMOID && gamma == 0)
+    if (lp == SOLVER_SIGMOID && gamma == 0)
         return invalid(p, err, "solver.gamma: lr_policy sigmoid needs gamma != 0");
-    if (lp == LR_EXP && gamma > 1)
+    if (lp == SOLVER_EXP && gamma > 1)
         return invalid(p, err,
                        "solver.gamma: lr_policy exp needs gamma <= 1, or the rate grows every "
                        "iteration (got %g)",
                        gamma);
-    if ((lp == LR_INV || lp == LR_POLY) && !(power > 0))
+    if ((lp == SOLVER_INV || lp == SOLVER_POLY) && !(power > 0))
         return invalid(p, err, "solver.power: lr_policy %s needs power > 0 (got %g)", pol, power);
     if (p->solver.test_interval > 0 && p->solver.test_iter < 1)
         return invalid(p, err,

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "engine/base/error.h"
+#include "engine/nn/net.h"
+#include "engine/train/solver.h"
 
 enum { PRESET_PATH_MAX = 1024, PRESET_TEXT_MAX = 256, PRESET_STEPS_MAX = 32 };
 /* Longest experiment.name accepted: a run id is <date-time>-<name>[-K], one
@@ -41,18 +43,12 @@ typedef enum ConvAlgoChoice {
 } ConvAlgoChoice;
 
 typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH } TransferMode;
-typedef enum Pooling { POOL_COMPACT_TS, POOL_COMPACT_RM, POOL_BILINEAR, POOL_AVG } Pooling;
-/* [model] init, in NetInit's order (engine/nn/net.h). */
-typedef enum InitFiller { INIT_DEFAULT, INIT_MSRA, INIT_XAVIER, INIT_GAUSSIAN } InitFiller;
-typedef enum LrPolicy {
-    LR_FIXED,
-    LR_STEP,
-    LR_EXP,
-    LR_INV,
-    LR_MULTISTEP,
-    LR_POLY,
-    LR_SIGMOID
-} LrPolicy;
+/* [model] pooling, [model] init and [solver] lr_policy are the engine's
+ * own enums (NetPool and NetInit in engine/nn/net.h, SolverPolicy in
+ * engine/train/solver.h), stored as they are: no mirror to keep in step. */
+
+/* [data] train_crop: how a training image is cropped. */
+typedef enum TrainCrop { TRAIN_CROP_CENTER, TRAIN_CROP_RANDOM, TRAIN_CROP_RESIZED } TrainCrop;
 
 /* [sweep] strategy: every combination (grid), `samples` seeded draws
  * (random), or successive halving over the grid's or the draws' candidates. */
@@ -93,7 +89,7 @@ typedef struct Preset {
         int crop_to_bbox;              /* bool */
         int resize;                    /* square resize before cropping; 0: none */
         int resolution;                /* crop side fed to the network */
-        int random_crop;               /* train_crop: 1 random, 0 center, 2 resized */
+        TrainCrop train_crop;          /* train_crop */
         int mirror;                    /* bool */
         float mean[3];                 /* in channel_order */
         float std[3];                  /* 1,1,1 for none */
@@ -113,12 +109,12 @@ typedef struct Preset {
         float width;                   /* channel multiplier, 0.03125..1 */
         char weights[PRESET_PATH_MAX]; /* safetensors path or "none" */
         int weights_format; /* WeightsFormat: the input a file without metadata expects */
-        int pooling;        /* Pooling */
+        NetPool pooling;    /* pooling */
         int bilinear_dim;   /* compact pooling dimension */
         int signed_sqrt;    /* bool */
         int l2_normalize;   /* bool */
         int num_classes;    /* 0: from the dataset */
-        int init;           /* InitFiller: the filler of the weights nothing is loaded into */
+        NetInit init;       /* the filler of the weights nothing is loaded into */
         float init_std;     /* its std for gaussian (every layer) and default (the classifier) */
     } model;
     struct {
@@ -132,9 +128,9 @@ typedef struct Preset {
         int cache_views;                 /* views kept per training image, 1..64 */
     } transfer;
     struct {
-        int type; /* SolverType (engine/train/solver.h) */
+        SolverType type;
         double base_lr;
-        int lr_policy; /* LrPolicy */
+        SolverPolicy lr_policy;
         double gamma, power;
         int stepsize;
         int stepvalue[PRESET_STEPS_MAX];

@@ -22,6 +22,13 @@
 #include "engine/train/solver.h"
 
 /* The last columns of a row: where the value lives (and a list's count). */
+/* Enum keys are written and read as int: the preset's enum fields, the
+ * engine's enums among them, must be int-sized. */
+_Static_assert(sizeof(NetPool) == sizeof(int) && sizeof(NetInit) == sizeof(int) &&
+                   sizeof(SolverPolicy) == sizeof(int) && sizeof(SolverType) == sizeof(int) &&
+                   sizeof(TrainCrop) == sizeof(int),
+               "an enum key is not int-sized");
+
 #define AT(m)      offsetof(Preset, m), sizeof(((const Preset *)NULL)->m)
 #define FIELD(m)   AT(m), 0, 0
 #define LIST(m, n) AT(m), offsetof(Preset, n), PRESET_STEPS_MAX
@@ -39,7 +46,10 @@ static const SchemaChoice conv_algos[] = {{"auto", CONV_ALGO_AUTO},
                                           {"winograd", CONV_ALGO_WINOGRAD},
                                           {"direct", CONV_ALGO_DIRECT},
                                           {NULL, 0}};
-static const SchemaChoice crops[] = {{"random", 1}, {"center", 0}, {"resized", 2}, {NULL, 0}};
+static const SchemaChoice crops[] = {{"random", TRAIN_CROP_RANDOM},
+                                     {"center", TRAIN_CROP_CENTER},
+                                     {"resized", TRAIN_CROP_RESIZED},
+                                     {NULL, 0}};
 static const SchemaChoice orders[] = {{"bgr", 1}, {"rgb", 0}, {NULL, 0}};
 static const SchemaChoice normalizes[] = {{"auto", NORM_AUTO},
                                           {"manual", NORM_MANUAL},
@@ -52,24 +62,29 @@ static const SchemaChoice weight_formats[] = {{"auto", WEIGHTS_AUTO},
                                               {NULL, 0}};
 static const SchemaChoice bad_images[] = {{"fail", 0}, {"skip", 1}, {NULL, 0}};
 static const SchemaChoice backbones[] = {{"vgg16", 0}, {NULL, 0}};
-static const SchemaChoice poolings[] = {{"compact_ts", POOL_COMPACT_TS},
-                                        {"compact_rm", POOL_COMPACT_RM},
-                                        {"bilinear", POOL_BILINEAR},
-                                        {"avg", POOL_AVG},
+static const SchemaChoice poolings[] = {{"compact_ts", NET_POOL_TS},
+                                        {"compact_rm", NET_POOL_RM},
+                                        {"bilinear", NET_POOL_BILINEAR},
+                                        {"avg", NET_POOL_AVG},
                                         {NULL, 0}};
-static const SchemaChoice inits[] = {{"default", INIT_DEFAULT},
-                                     {"msra", INIT_MSRA},
-                                     {"xavier", INIT_XAVIER},
-                                     {"gaussian", INIT_GAUSSIAN},
+static const SchemaChoice inits[] = {{"default", NET_INIT_DEFAULT},
+                                     {"msra", NET_INIT_MSRA},
+                                     {"xavier", NET_INIT_XAVIER},
+                                     {"gaussian", NET_INIT_GAUSSIAN},
                                      {NULL, 0}};
 static const SchemaChoice modes[] = {{"last_layer", TRANSFER_LAST_LAYER},
                                      {"all", TRANSFER_ALL},
                                      {"scratch", TRANSFER_SCRATCH},
                                      {NULL, 0}};
 static const SchemaChoice caches[] = {{"auto", 1}, {"off", 0}, {NULL, 0}};
-static const SchemaChoice policies[] = {
-    {"fixed", LR_FIXED},         {"step", LR_STEP}, {"exp", LR_EXP},         {"inv", LR_INV},
-    {"multistep", LR_MULTISTEP}, {"poly", LR_POLY}, {"sigmoid", LR_SIGMOID}, {NULL, 0}};
+static const SchemaChoice policies[] = {{"fixed", SOLVER_FIXED},
+                                        {"step", SOLVER_STEP},
+                                        {"exp", SOLVER_EXP},
+                                        {"inv", SOLVER_INV},
+                                        {"multistep", SOLVER_MULTISTEP},
+                                        {"poly", SOLVER_POLY},
+                                        {"sigmoid", SOLVER_SIGMOID},
+                                        {NULL, 0}};
 static const SchemaChoice solver_types[] = {{"SGD", SOLVER_SGD},
                                             {"Nesterov", SOLVER_NESTEROV},
                                             {"AdaGrad", SOLVER_ADAGRAD},
@@ -166,7 +181,7 @@ static const SchemaKey keys[] = {
      "where training crops are taken (tests always use the center); resized: torchvision's "
      "RandomResizedCrop (crop_area, crop_ratio) straight to the resolution (resize then shapes "
      "test images only)",
-     FIELD(data.random_crop)},
+     FIELD(data.train_crop)},
     {"data", "crop_area_min", SCHEMA_DOUBLE, "0.08", 0, 1, SCHEMA_LO_OPEN, NULL, s_area_min,
      "train_crop = resized: smallest crop area, a fraction of the image (or box)",
      FIELD(data.crop_area_min)},
@@ -367,11 +382,11 @@ static int fills_weights(const Preset *p) {
 }
 
 static int gaussian_std(const Preset *p) {
-    return p->model.init == INIT_DEFAULT || p->model.init == INIT_GAUSSIAN;
+    return p->model.init == NET_INIT_DEFAULT || p->model.init == NET_INIT_GAUSSIAN;
 }
 
 static int compact_pooling(const Preset *p) {
-    return p->model.pooling == POOL_COMPACT_TS || p->model.pooling == POOL_COMPACT_RM;
+    return p->model.pooling == NET_POOL_TS || p->model.pooling == NET_POOL_RM;
 }
 
 static int backbone_trains(const Preset *p) {
@@ -409,23 +424,23 @@ static int augments(const Preset *p) {
 }
 
 static int resized_crop(const Preset *p) {
-    return p->data.random_crop == 2;
+    return p->data.train_crop == TRAIN_CROP_RESIZED;
 }
 
 static int uses_gamma(const Preset *p) {
-    return p->solver.lr_policy != LR_FIXED && p->solver.lr_policy != LR_POLY;
+    return p->solver.lr_policy != SOLVER_FIXED && p->solver.lr_policy != SOLVER_POLY;
 }
 
 static int uses_power(const Preset *p) {
-    return p->solver.lr_policy == LR_INV || p->solver.lr_policy == LR_POLY;
+    return p->solver.lr_policy == SOLVER_INV || p->solver.lr_policy == SOLVER_POLY;
 }
 
 static int uses_stepsize(const Preset *p) {
-    return p->solver.lr_policy == LR_STEP || p->solver.lr_policy == LR_SIGMOID;
+    return p->solver.lr_policy == SOLVER_STEP || p->solver.lr_policy == SOLVER_SIGMOID;
 }
 
 static int multistep(const Preset *p) {
-    return p->solver.lr_policy == LR_MULTISTEP;
+    return p->solver.lr_policy == SOLVER_MULTISTEP;
 }
 
 static int uses_momentum(const Preset *p) {

@@ -237,7 +237,7 @@ static void advise_overfitting(const Ctx *x, DiagFinding *f) {
     if (p->solver.weight_decay == 0) {
         snprintf(f->fork.suffix, sizeof f->fork.suffix, "wd");
         fork_set(&f->fork, "solver.weight_decay=0.0005");
-    } else if (p->data.random_crop != 2) {
+    } else if (p->data.train_crop != TRAIN_CROP_RESIZED) {
         snprintf(f->fork.suffix, sizeof f->fork.suffix, "augment");
         fork_set(&f->fork, "data.train_crop=resized");
     } else {
@@ -449,7 +449,7 @@ static void advise_unstable(const Ctx *x, DiagFinding *f) {
              "solver.gamma) or a lower solver.base_lr; a larger solver.batch_size or "
              "solver.iter_size averages more images per step");
     if (!p) return;
-    if (p->solver.lr_policy == LR_FIXED) {
+    if (p->solver.lr_policy == SOLVER_FIXED) {
         snprintf(f->fork.suffix, sizeof f->fork.suffix, "lr_step");
         fork_set(&f->fork, "solver.lr_policy=step");
         fork_set(&f->fork, "solver.stepsize=%d",
@@ -509,11 +509,11 @@ static void advise_still_improving(const Ctx *x, DiagFinding *f) {
              p->solver.max_iter, 2 * p->solver.max_iter);
     snprintf(f->fork.suffix, sizeof f->fork.suffix, "longer");
     fork_set(&f->fork, "solver.max_iter=%d", 2 * p->solver.max_iter);
-    if (p->solver.lr_policy == LR_MULTISTEP && p->solver.n_stepvalue > 0) {
+    if (p->solver.lr_policy == SOLVER_MULTISTEP && p->solver.n_stepvalue > 0) {
         char steps[150];
         steps_scaled(p, 2, steps, sizeof steps);
         fork_set(&f->fork, "solver.stepvalue=%s", steps);
-    } else if (p->solver.lr_policy == LR_STEP && p->solver.stepsize > 0) {
+    } else if (p->solver.lr_policy == SOLVER_STEP && p->solver.stepsize > 0) {
         fork_set(&f->fork, "solver.stepsize=%d", 2 * p->solver.stepsize);
     }
 }
@@ -562,7 +562,7 @@ static void advise_plateau(const Ctx *x, DiagFinding *f) {
              "fewer iterations (solver.max_iter %d -> %d) or a lower learning rate from "
              "iteration %d on (solver.lr_policy=multistep, solver.stepvalue=%d)",
              p->solver.max_iter, stop, f->iter, f->iter);
-    if (p->solver.lr_policy == LR_FIXED && f->iter > 0) {
+    if (p->solver.lr_policy == SOLVER_FIXED && f->iter > 0) {
         snprintf(f->fork.suffix, sizeof f->fork.suffix, "lr_decay");
         fork_set(&f->fork, "solver.lr_policy=multistep");
         fork_set(&f->fork, "solver.stepvalue=%d", f->iter);

@@ -150,7 +150,7 @@ static Status preflight_classes(const Preset *p, const Dataset *ds, NetConfig *n
                          p->data.dataset);
     *net = net_config_default();
     net->width = p->model.width;
-    net->pooling = (NetPool)p->model.pooling;
+    net->pooling = p->model.pooling;
     net->bilinear_dim = p->model.bilinear_dim;
     net->num_classes = classes > 0 ? classes : ds->num_classes; /* the trainer's rule */
     return ST_OK;

@@ -151,12 +151,12 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     NetConfig *n = &c->net;
     n->width = p->model.width;
     n->resolution = p->data.resolution;
-    n->pooling = (NetPool)p->model.pooling;
+    n->pooling = p->model.pooling;
     n->bilinear_dim = p->model.bilinear_dim;
     n->signed_sqrt = p->model.signed_sqrt;
     n->l2_normalize = p->model.l2_normalize;
     n->num_classes = p->model.num_classes;
-    n->init = (NetInit)p->model.init;
+    n->init = p->model.init;
     n->init_std = p->model.init_std;
     n->freeze_backbone = p->transfer.mode == TRANSFER_LAST_LAYER;
     n->backbone_lr_mult = p->transfer.backbone_lr_mult;
@@ -166,9 +166,9 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     static const char *const algos[] = {"auto", "reference", "winograd", "direct"};
     n->conv_algo = algos[p->experiment.conv_algo];
     SolverConfig *s = &c->solver;
-    s->type = (SolverType)p->solver.type;
+    s->type = p->solver.type;
     s->base_lr = p->solver.base_lr;
-    s->policy = (SolverPolicy)p->solver.lr_policy;
+    s->policy = p->solver.lr_policy;
     s->gamma = p->solver.gamma;
     s->power = p->solver.power;
     s->stepsize = p->solver.stepsize;
@@ -186,11 +186,11 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     LoaderConfig *tr = &c->train_data;
     tr->resize = preset_resize(p);
     tr->resolution = p->data.resolution;
-    tr->random_crop = p->data.random_crop == 1;
+    tr->random_crop = p->data.train_crop == TRAIN_CROP_RANDOM;
     tr->mirror = p->data.mirror;
     tr->crop_to_bbox = p->data.crop_to_bbox;
     tr->bbox_margin = p->data.bbox_margin;
-    tr->aug = (Augment){.resized_crop = p->data.random_crop == 2,
+    tr->aug = (Augment){.resized_crop = p->data.train_crop == TRAIN_CROP_RESIZED,
                         .area = {p->data.crop_area_min, p->data.crop_area_max},
                         .ratio = {p->data.crop_ratio_min, p->data.crop_ratio_max},
                         .rotate = p->data.rotate,
