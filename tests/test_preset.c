@@ -44,10 +44,10 @@ static void assert_same_preset(const Preset *a, const Preset *b) {
     }
     assert_int_equal(a->sweep.n_keys, b->sweep.n_keys);
     for (int j = 0; j < a->sweep.n_keys; j++) {
-        assert_int_equal(a->sweep.key[j], b->sweep.key[j]);
-        assert_int_equal(a->sweep.n_values[j], b->sweep.n_values[j]);
-        for (int v = 0; v < a->sweep.n_values[j]; v++)
-            assert_string_equal(a->sweep.values[j][v], b->sweep.values[j][v]);
+        assert_int_equal(a->sweep.keys[j].key, b->sweep.keys[j].key);
+        assert_int_equal(a->sweep.keys[j].n_values, b->sweep.keys[j].n_values);
+        for (int v = 0; v < a->sweep.keys[j].n_values; v++)
+            assert_string_equal(a->sweep.keys[j].values[v], b->sweep.keys[j].values[v]);
     }
 }
 

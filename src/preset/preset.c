@@ -26,12 +26,11 @@
 #include "engine/base/strbuf.h"
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
-#include "src/preset/sampler.h"
 #include "src/preset/schema.h"
+#include "src/preset/sweep.h"
+#include "src/preset/text.h"
 
 enum { VALUE_MAX = 8192, NAME_MAX_ = 256, KEYS_MAX = 128 };
-/* The [sweep] settings that are not preset keys, in setting_names' order. */
-enum { SET_STRATEGY, SET_SAMPLES, SET_SEED, SET_MIN_ITER, SET_ETA, SETTINGS };
 
 /* Stands in for a value too long for inih's line buffer. */
 static const char LONG_MARK[] = "\x01";
@@ -52,7 +51,7 @@ typedef struct Parse {
     char pending_section[NAME_MAX_], pending_key[NAME_MAX_], pending_value[VALUE_MAX];
     int seen[KEYS_MAX];                    /* line of each key's first setting */
     int sweep_line[PRESET_SWEEP_KEYS_MAX]; /* line of each swept key */
-    int setting_line[SETTINGS];            /* line of each [sweep] setting (strategy, ...) */
+    int setting_line[SWEEP_SETTINGS];      /* line of each [sweep] setting (strategy, ...) */
     int err_line;                          /* 0: no error yet */
     Status err_status;
     char err_msg[sizeof(((Error *)NULL)->msg)];
@@ -72,171 +71,6 @@ __attribute__((format(printf, 4, 5))) static void fail(Parse *ps, int line, Stat
     va_end(ap);
 }
 
-static void copy_text(char *dst, size_t cap, const char *src, size_t n) {
-    if (n >= cap) n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static void trim(char *s) {
-    size_t n = strlen(s), i = 0;
-    while (n && isspace((unsigned char)s[n - 1])) n--;
-    while (i < n && isspace((unsigned char)s[i])) i++;
-    memmove(s, s + i, n - i);
-    s[n - i] = '\0';
-}
-
-/* --- [sweep] values --------------------------------------------------------- */
-
-/* Splits a [sweep] list at the commas outside parentheses into items (each
- * trimmed, one outer pair of parentheses removed). Returns the count (items
- * beyond max are counted, not stored), or -1 with *why set for an empty item
- * or unbalanced parentheses. *too_long: an item did not fit. */
-static int sweep_split(const char *list, char items[][PRESET_TEXT_MAX], int max, int *too_long,
-                       const char **why) {
-    int n = 0, depth = 0;
-    const char *start = list;
-    *too_long = 0;
-    for (const char *c = list;; c++) {
-        if (*c == '(') depth++;
-        if (*c == ')') depth--;
-        if (depth < 0) {
-            *why = "a ')' without its '('";
-            return -1;
-        }
-        if (*c && (*c != ',' || depth > 0)) continue;
-        if (depth > 0) {
-            *why = "a '(' without its ')'";
-            return -1;
-        }
-        char item[VALUE_MAX];
-        copy_text(item, sizeof item, start, (size_t)(c - start));
-        trim(item);
-        size_t len = strlen(item);
-        if (len >= 2 && item[0] == '(' && item[len - 1] == ')') {
-            item[len - 1] = '\0';
-            memmove(item, item + 1, len - 1);
-            trim(item);
-        }
-        if (!item[0]) {
-            *why = "an empty value in the list";
-            return -1;
-        }
-        if (n < max) {
-            if (strlen(item) >= PRESET_TEXT_MAX) *too_long = 1;
-            copy_text(items[n], PRESET_TEXT_MAX, item, strlen(item));
-        }
-        n++;
-        if (!*c) return n;
-        start = c + 1;
-    }
-}
-
-/* Number of combinations of sw, or -1 when above PRESET_SWEEP_ITEMS_MAX. */
-static int sweep_combinations(const PresetSweep *sw) {
-    long long total = 1;
-    for (int j = 0; j < sw->n_keys; j++) {
-        total *= sw->n_values[j];
-        if (total > PRESET_SWEEP_ITEMS_MAX) return -1;
-    }
-    return (int)total;
-}
-
-/* Formats into msg and returns it: the "what went wrong" of a sweep. */
-__attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t cap, const char *fmt,
-                                                             ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, cap, fmt, ap);
-    va_end(ap);
-    return msg;
-}
-
-/* Appends the range dist(lo, hi) for key k (text: as written) to sw. */
-static const char *sweep_add_range(PresetSweep *sw, const SchemaKey *k, const char *text, int dist,
-                                   double lo, double hi, Preset *scratch, char *msg, size_t cap) {
-    if (k->type != SCHEMA_INT && k->type != SCHEMA_FLOAT && k->type != SCHEMA_DOUBLE)
-        return say(msg, cap, "a range needs a number key (this one takes %s)",
-                   k->type == SCHEMA_ENUM ? "words: use choice(...)" : "no single number");
-    if (strlen(text) >= PRESET_TEXT_MAX)
-        return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
-    char end[64];
-    for (int e = 0; e < 2; e++) { /* both ends within the key's range (whole for an int) */
-        Error err = {0};
-        snprintf(end, sizeof end, "%.17g", e ? hi : lo);
-        if (schema_parse(k, end, scratch, 0, &err))
-            return say(msg, cap, "the range's %s end: %s", e ? "high" : "low", err.msg);
-    }
-    int j = sw->n_keys++;
-    sw->key[j] = schema_index(k);
-    sw->n_values[j] = 1;
-    sw->dist[j] = dist;
-    sw->lo[j] = lo;
-    sw->hi[j] = hi;
-    copy_text(sw->values[j][0], PRESET_TEXT_MAX, text, strlen(text));
-    return NULL;
-}
-
-/* Checks a [sweep] list for key k and appends it to sw. Returns NULL, or
- * what is wrong (in msg, without file and key); sw's keys are unchanged then. */
-static const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Preset *scratch,
-                             char *msg, size_t cap) {
-    const char *why;
-    int too_long, j = sw->n_keys;
-    if (j == PRESET_SWEEP_KEYS_MAX)
-        return say(msg, cap, "a sweep takes at most %d keys", PRESET_SWEEP_KEYS_MAX);
-    int dist;
-    double lo, hi;
-    int range = sampler_parse_range(list, &dist, &lo, &hi, &why);
-    if (range < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
-    if (range > 0) return sweep_add_range(sw, k, list, dist, lo, hi, scratch, msg, cap);
-    char inner[VALUE_MAX];
-    size_t len;
-    const char *choice = sampler_choice(list, &len);
-    if (choice) { /* choice(a, b) is the list a, b */
-        copy_text(inner, sizeof inner, choice, len);
-        list = inner;
-    }
-    sw->dist[j] = SWEEP_LIST;
-    int n = sweep_split(list, sw->values[j], PRESET_SWEEP_VALUES_MAX, &too_long, &why);
-    if (n < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
-    if (n > PRESET_SWEEP_VALUES_MAX)
-        return say(msg, cap, "%d values; a sweep takes at most %d per key", n,
-                   PRESET_SWEEP_VALUES_MAX);
-    if (too_long) return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
-    for (int i = 0; i < n; i++) {
-        Error e = {0};
-        if (schema_parse(k, sw->values[j][i], scratch, 0, &e)) return say(msg, cap, "%s", e.msg);
-    }
-    sw->key[j] = schema_index(k);
-    sw->n_values[j] = n;
-    sw->n_keys++;
-    if (sweep_combinations(sw) < 0) {
-        sw->n_keys--;
-        return say(msg, cap, "the sweep would expand to more than %d presets",
-                   PRESET_SWEEP_ITEMS_MAX);
-    }
-    return NULL;
-}
-
-static int sweep_find(const PresetSweep *sw, int key) {
-    for (int j = 0; j < sw->n_keys; j++)
-        if (sw->key[j] == key) return j;
-    return -1;
-}
-
-static void sweep_remove(PresetSweep *sw, int j) {
-    for (int m = j; m + 1 < sw->n_keys; m++) {
-        sw->key[m] = sw->key[m + 1];
-        sw->n_values[m] = sw->n_values[m + 1];
-        sw->dist[m] = sw->dist[m + 1];
-        sw->lo[m] = sw->lo[m + 1];
-        sw->hi[m] = sw->hi[m + 1];
-        memcpy(sw->values[m], sw->values[m + 1], sizeof sw->values[m]);
-    }
-    sw->n_keys--;
-}
-
 /* Writes "(did you mean section.key?)" for a misspelt key, or "". */
 static void suggest_key(const char *section, const char *key, char *buf, size_t cap) {
     const SchemaKey *k = schema_closest(section, key);
@@ -249,93 +83,20 @@ static void suggest_key(const char *section, const char *key, char *buf, size_t 
 static void suggest_dotted(const char *dotted, char *buf, size_t cap) {
     char section[NAME_MAX_];
     const char *dot = strchr(dotted, '.');
-    copy_text(section, sizeof section, dotted, dot ? (size_t)(dot - dotted) : 0);
+    text_copy(section, sizeof section, dotted, dot ? (size_t)(dot - dotted) : 0);
     suggest_key(section, dot ? dot + 1 : dotted, buf, cap);
-}
-
-/* --- [sweep] settings --------------------------------------------------------- */
-
-static const char *const setting_names[SETTINGS] = {"strategy", "samples", "seed", "min_iter",
-                                                    "eta"};
-static const char *const strategy_names[] = {"grid", "random", "halving"};
-
-const char *preset_sweep_strategy_name(int strategy) {
-    return strategy >= 0 && strategy <= SWEEP_HALVING ? strategy_names[strategy] : "unknown";
-}
-
-static int setting_find(const char *key) {
-    for (int i = 0; i < SETTINGS; i++)
-        if (strcmp(key, setting_names[i]) == 0) return i;
-    return -1;
-}
-
-/* Sets setting i of sw from text; NULL, or what is wrong (in msg). */
-static const char *setting_set(PresetSweep *sw, int i, const char *text, char *msg, size_t cap) {
-    if (i == SET_STRATEGY) {
-        for (int s = 0; s <= SWEEP_HALVING; s++)
-            if (strcasecmp(text, strategy_names[s]) == 0) {
-                sw->strategy = s;
-                return NULL;
-            }
-        return say(msg, cap, "expects grid, random or halving (got '%.60s')", text);
-    }
-    static const long lo[SETTINGS] = {0, 1, 0, 1, 2};
-    static const long hi[SETTINGS] = {0, PRESET_SWEEP_ITEMS_MAX, 2147483647L, 100000000L, 100};
-    char *end;
-    long v = strtol(text, &end, 10);
-    while (isspace((unsigned char)*end)) end++;
-    if (end == text || *end || v < lo[i] || v > hi[i])
-        return say(msg, cap, "expects a whole number from %ld to %ld (got '%.60s')", lo[i], hi[i],
-                   text);
-    int *field[SETTINGS] = {NULL, &sw->samples, &sw->seed, &sw->min_iter, &sw->eta};
-    *field[i] = (int)v;
-    return NULL;
-}
-
-/* The [sweep] settings that contradict each other or the keys. Returns
- * NULL, or what is wrong with the key in msg (which: the swept key j, or
- * -1 - the setting). */
-static const char *sweep_check(const PresetSweep *sw, int *which, char *msg, size_t cap) {
-    int drawn = sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples);
-    if (sw->strategy == SWEEP_RANDOM && !sw->samples) {
-        *which = -1 - SET_STRATEGY;
-        return say(msg, cap, "sweep.strategy: random needs samples (how many draws)");
-    }
-    if (sw->strategy == SWEEP_GRID && sw->samples) {
-        *which = -1 - SET_SAMPLES;
-        return say(msg, cap, "sweep.samples: only strategy random or halving draws samples");
-    }
-    for (int i = SET_MIN_ITER; i <= SET_ETA; i++)
-        if (sw->strategy != SWEEP_HALVING && (i == SET_MIN_ITER ? sw->min_iter : sw->eta != 3)) {
-            *which = -1 - i;
-            return say(msg, cap, "sweep.%s: only strategy = halving uses it", setting_names[i]);
-        }
-    if (sw->strategy == SWEEP_HALVING && !sw->min_iter) {
-        *which = -1 - SET_STRATEGY;
-        return say(msg, cap, "sweep.min_iter: strategy = halving needs min_iter (the first rung)");
-    }
-    for (int j = 0; j < sw->n_keys && !drawn; j++)
-        if (sw->dist[j] != SWEEP_LIST) {
-            const SchemaKey *k = schema_at(sw->key[j]);
-            *which = j;
-            return say(msg, cap,
-                       "sweep.%s.%s: a range (%s) is drawn from: it needs strategy = random, or "
-                       "halving with samples",
-                       k->section, k->key, sw->values[j][0]);
-        }
-    return NULL;
 }
 
 static void sweep_setting(Parse *ps, int i, const char *value, int line) {
     char msg[300];
     if (ps->setting_line[i]) {
-        fail(ps, line, ST_FORMAT, "sweep.%s: given twice (first on line %d)", setting_names[i],
+        fail(ps, line, ST_FORMAT, "sweep.%s: given twice (first on line %d)", sweep_setting_name(i),
              ps->setting_line[i]);
         return;
     }
     ps->setting_line[i] = line;
-    if (setting_set(&ps->p.sweep, i, value, msg, sizeof msg))
-        fail(ps, line, ST_FORMAT, "sweep.%s: %s", setting_names[i], msg);
+    if (sweep_setting_set(&ps->p.sweep, i, value, msg, sizeof msg))
+        fail(ps, line, ST_FORMAT, "sweep.%s: %s", sweep_setting_name(i), msg);
 }
 
 /* After the whole file: the settings against each other, at the line of
@@ -351,7 +112,7 @@ static void sweep_finish(Parse *ps) {
 
 static void sweep_key(Parse *ps, const char *key, const char *value, int line) {
     char msg[400];
-    int setting = setting_find(key);
+    int setting = sweep_setting_find(key);
     if (setting >= 0) {
         sweep_setting(ps, setting, value, line);
         return;
@@ -440,9 +201,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
     }
     flush_pending(ps);
     ps->pending_line = ps->line;
-    copy_text(ps->pending_section, sizeof ps->pending_section, section, strlen(section));
-    copy_text(ps->pending_key, sizeof ps->pending_key, name, strlen(name));
-    copy_text(ps->pending_value, sizeof ps->pending_value, value, strlen(value));
+    text_copy(ps->pending_section, sizeof ps->pending_section, section, strlen(section));
+    text_copy(ps->pending_key, sizeof ps->pending_key, name, strlen(name));
+    text_copy(ps->pending_value, sizeof ps->pending_value, value, strlen(value));
     return 1; /* errors are kept in ps, so inih's own count only means malformed lines */
 }
 
@@ -470,7 +231,7 @@ static void check_header(Parse *ps, const char *t, size_t n) {
     const char *close = memchr(t, ']', n);
     if (!close) return;
     char section[NAME_MAX_];
-    copy_text(section, sizeof section, t + 1, (size_t)(close - t - 1));
+    text_copy(section, sizeof section, t + 1, (size_t)(close - t - 1));
     const char *after = close + 1, *end = t + n;
     while (after < end && isspace((unsigned char)*after)) after++;
     if (after < end && *after != ';' && *after != '#') {
@@ -499,8 +260,8 @@ static int stand_in(Parse *ps, char *str, int num, const char *t, size_t n, int 
     }
     size_t vlen = value_end(t + sep, n - sep);
     if (vlen >= sizeof ps->long_value) return 0;
-    copy_text(ps->long_value, sizeof ps->long_value, t + sep, vlen);
-    trim(ps->long_value);
+    text_copy(ps->long_value, sizeof ps->long_value, t + sep, vlen);
+    text_trim(ps->long_value);
     snprintf(str, (size_t)num, "%s%.*s%s\n", indent ? " " : "", (int)sep, t, LONG_MARK);
     ps->is_long = 1;
     return 1;
@@ -548,16 +309,15 @@ static void line_text(const char *text, int line, char *buf, size_t cap) {
     }
     if (!text) text = "";
     size_t n = strcspn(text, "\r\n");
-    copy_text(buf, cap, text, n);
-    trim(buf);
+    text_copy(buf, cap, text, n);
+    text_trim(buf);
 }
 
 /* --- public ----------------------------------------------------------------- */
 
 void preset_defaults(Preset *p) {
     memset(p, 0, sizeof *p);
-    p->sweep.seed = 1;
-    p->sweep.eta = 3;
+    sweep_defaults(&p->sweep);
     for (int i = 0; i < schema_count(); i++) {
         Error e = {0};
         /* A default that does not parse is a bug in the table, caught by any test. */
@@ -571,7 +331,7 @@ static void name_from_path(const char *path, char *out, size_t cap) {
     base = base ? base + 1 : path;
     size_t n = strlen(base);
     if (n > 4 && strcmp(base + n - 4, ".ini") == 0) n -= 4;
-    copy_text(out, cap, base, n);
+    text_copy(out, cap, base, n);
 }
 
 Status preset_parse(Preset *p, const char *text, const char *name, Error *err) {
@@ -632,16 +392,16 @@ Status preset_set(Preset *p, const char *assignment, Error *err) {
     char key[NAME_MAX_], hint[200];
     if (!eq || eq == assignment)
         return error_set(err, ST_ARG, "'%.200s': expected section.key=value", assignment);
-    copy_text(key, sizeof key, assignment, (size_t)(eq - assignment));
-    trim(key);
+    text_copy(key, sizeof key, assignment, (size_t)(eq - assignment));
+    text_trim(key);
     const char *value = eq + 1;
     int sweep = strncmp(key, "sweep.", 6) == 0;
-    int setting = sweep ? setting_find(key + 6) : -1;
+    int setting = sweep ? sweep_setting_find(key + 6) : -1;
     if (setting >= 0) { /* checked against the rest by preset_validate */
         char text[VALUE_MAX];
-        copy_text(text, sizeof text, value, strlen(value));
-        trim(text);
-        if (setting_set(&p->sweep, setting, text, hint, sizeof hint))
+        text_copy(text, sizeof text, value, strlen(value));
+        text_trim(text);
+        if (sweep_setting_set(&p->sweep, setting, text, hint, sizeof hint))
             return error_set(err, ST_ARG, "%s=%.100s: %s", key, text, hint);
         return ST_OK;
     }
@@ -653,8 +413,8 @@ Status preset_set(Preset *p, const char *assignment, Error *err) {
     int j = sweep_find(&p->sweep, schema_index(k));
     if (sweep) {
         char list[VALUE_MAX];
-        copy_text(list, sizeof list, value, strlen(value));
-        trim(list);
+        text_copy(list, sizeof list, value, strlen(value));
+        text_trim(list);
         PresetSweep *sw = malloc(sizeof *sw);
         Preset *scratch = malloc(sizeof *scratch);
         const char *why = NULL;
@@ -858,36 +618,7 @@ static char *format(const Preset *p, int with_sweep) {
             text_line(&t, k->key, value);
         }
     }
-    const PresetSweep *sw = &p->sweep;
-    if (with_sweep && (sw->n_keys || sw->strategy != SWEEP_GRID)) {
-        strbuf_puts(&t, "\n[sweep]\n");
-        if (sw->strategy != SWEEP_GRID)
-            strbuf_printf(&t, "strategy = %s\n", strategy_names[sw->strategy]);
-        if (sw->samples) strbuf_printf(&t, "samples = %d\n", sw->samples);
-        if (sw->samples || sw->seed != 1) strbuf_printf(&t, "seed = %d\n", sw->seed);
-        if (sw->strategy == SWEEP_HALVING)
-            strbuf_printf(&t, "min_iter = %d\neta = %d\n", sw->min_iter, sw->eta);
-        for (int j = 0; j < p->sweep.n_keys; j++) {
-            const SchemaKey *k = schema_at(p->sweep.key[j]);
-            if (!k) {
-                t.failed = 1;
-                break;
-            }
-            char name[128];
-            snprintf(name, sizeof name, "%s.%s", k->section, k->key);
-            strbuf_puts(&t, name);
-            strbuf_puts(&t, " =");
-            for (int i = 0; i < p->sweep.n_values[j]; i++) {
-                const char *v = p->sweep.values[j][i];
-                int group = strchr(v, ',') != NULL && p->sweep.dist[j] == SWEEP_LIST;
-                strbuf_puts(&t, i ? ", " : " ");
-                strbuf_puts(&t, group ? "(" : "");
-                strbuf_puts(&t, v);
-                strbuf_puts(&t, group ? ")" : "");
-            }
-            strbuf_puts(&t, "\n");
-        }
-    }
+    if (with_sweep) sweep_format(&p->sweep, &t);
     return strbuf_take(&t);
 }
 
@@ -905,62 +636,4 @@ Status preset_write(const Preset *p, const char *path, Error *err) {
     Status st = fileio_write_atomic(path, text, strlen(text), err);
     free(text);
     return st;
-}
-
-/* --- sweeps ----------------------------------------------------------------- */
-
-int preset_sweep_drawn(const Preset *p) {
-    const PresetSweep *sw = &p->sweep;
-    return sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples > 0);
-}
-
-int preset_sweep_count(const Preset *p) {
-    if (preset_sweep_drawn(p) && p->sweep.samples > 0) return p->sweep.samples;
-    int n = sweep_combinations(&p->sweep);
-    return n < 0 ? PRESET_SWEEP_ITEMS_MAX : n;
-}
-
-Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_t label_cap,
-                         Error *err) {
-    int n = preset_sweep_count(p);
-    if (i < 0 || i >= n)
-        return error_set(err, ST_ARG, "sweep item %d does not exist (the sweep has %d)", i, n);
-    if (out != p) *out = *p;
-    PresetSweep sw = p->sweep;
-    memset(&out->sweep, 0, sizeof out->sweep);
-    out->sweep.seed = 1; /* an item is a concrete preset: no sweep, default settings */
-    out->sweep.eta = 3;
-    size_t len = 0;
-    if (label && label_cap) label[0] = '\0';
-    /* The last key varies fastest: peel digits off i from the end. */
-    int digit[PRESET_SWEEP_KEYS_MAX], drawn = preset_sweep_drawn(p), draw = i;
-    for (int j = sw.n_keys - 1; j >= 0; j--) {
-        digit[j] = i % sw.n_values[j];
-        i /= sw.n_values[j];
-    }
-    for (int j = 0; j < sw.n_keys; j++) {
-        const SchemaKey *k = schema_at(sw.key[j]);
-        if (!k) return error_set(err, ST_ARG, "sweep key %d is not a preset key", sw.key[j]);
-        Error e = {0};
-        char drawn_value[PRESET_TEXT_MAX];
-        const char *v = sw.values[j][digit[j]];
-        if (drawn) {
-            if (sampler_value(&sw, draw, j, k->type == SCHEMA_INT, drawn_value,
-                              sizeof drawn_value) < 0)
-                return error_set(err, ST_ARG, "sweep.%s.%s: a drawn value is too long", k->section,
-                                 k->key);
-            v = drawn_value;
-        }
-        if (schema_parse(k, v, out, 0, &e))
-            return error_set(err, ST_ARG, "sweep.%s.%s: %s", k->section, k->key, e.msg);
-        if (!label || !label_cap) continue;
-        char value[1024];
-        schema_format(k, out, value, sizeof value);
-        int group = strchr(value, ',') != NULL;
-        int w = snprintf(label + len, label_cap - len, "%s%s.%s=%s%s%s", j ? ", " : "", k->section,
-                         k->key, group ? "(" : "", value, group ? ")" : "");
-        if (w > 0) len += (size_t)w;
-        if (len >= label_cap) len = label_cap - 1;
-    }
-    return ST_OK;
 }

@@ -57,14 +57,20 @@ typedef enum SweepStrategy { SWEEP_GRID, SWEEP_RANDOM, SWEEP_HALVING } SweepStra
  * random draws sample (uniform(lo, hi), loguniform(lo, hi)). */
 typedef enum SweepDist { SWEEP_LIST, SWEEP_UNIFORM, SWEEP_LOGUNIFORM } SweepDist;
 
+/* One swept key: a list of values, or a range to draw from. */
+typedef struct SweepKey {
+    int key;        /* schema index */
+    SweepDist dist; /* SWEEP_LIST, or the range's distribution */
+    int n_values;   /* 1 for a range */
+    char values[PRESET_SWEEP_VALUES_MAX][PRESET_TEXT_MAX]; /* a range: its text in values[0] */
+    double lo, hi;                                         /* a range's bounds */
+} SweepKey;
+
+/* [sweep]: the keys (sweep.c reads, checks and expands them) and settings. */
 typedef struct PresetSweep {
     int n_keys;
-    int key[PRESET_SWEEP_KEYS_MAX]; /* schema index of each swept key */
-    int n_values[PRESET_SWEEP_KEYS_MAX];
-    char values[PRESET_SWEEP_KEYS_MAX][PRESET_SWEEP_VALUES_MAX][PRESET_TEXT_MAX];
-    int dist[PRESET_SWEEP_KEYS_MAX]; /* SweepDist; a range keeps its text in values[j][0] */
-    double lo[PRESET_SWEEP_KEYS_MAX], hi[PRESET_SWEEP_KEYS_MAX]; /* a range's bounds */
-    int strategy;                                                /* SweepStrategy (default grid) */
+    SweepKey keys[PRESET_SWEEP_KEYS_MAX];
+    SweepStrategy strategy; /* default grid */
     int samples;  /* random draws (random: required; halving: 0 = the grid's combinations) */
     int seed;     /* seed of the draws (default 1) */
     int min_iter; /* halving: the first rung's iterations (a multiple of test_interval) */

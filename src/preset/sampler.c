@@ -30,11 +30,12 @@ int sampler_value(const PresetSweep *sw, int k, int j, int integer_key, char *bu
     seed = sampler_mix(seed ^ ((uint64_t)(uint32_t)j << 32));
     rng_seed(&r, seed);
     int n;
-    if (sw->dist[j] == SWEEP_LIST) {
-        n = snprintf(buf, cap, "%s", sw->values[j][rng_below(&r, (uint32_t)sw->n_values[j])]);
+    const SweepKey *key = &sw->keys[j];
+    if (key->dist == SWEEP_LIST) {
+        n = snprintf(buf, cap, "%s", key->values[rng_below(&r, (uint32_t)key->n_values)]);
     } else {
-        double u = rng_uniform_double(&r), lo = sw->lo[j], hi = sw->hi[j], v;
-        if (sw->dist[j] == SWEEP_LOGUNIFORM)
+        double u = rng_uniform_double(&r), lo = key->lo, hi = key->hi, v;
+        if (key->dist == SWEEP_LOGUNIFORM)
             v = exp(log(lo) + u * (log(hi) - log(lo)));
         else
             v = lo + u * (hi - lo);

@@ -1,0 +1,338 @@
+/*
+ * sweep — a preset's [sweep]: keys, settings, checks, text and expansion.
+ * See sweep.h.
+ */
+#include "src/preset/sweep.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "src/preset/sampler.h"
+#include "src/preset/text.h"
+
+enum { VALUE_MAX = 8192 }; /* longest [sweep] line value (the reader's) */
+
+static const char *const strategy_names[] = {"grid", "random", "halving"};
+
+void sweep_defaults(PresetSweep *sw) {
+    memset(sw, 0, sizeof *sw);
+    sw->strategy = SWEEP_GRID;
+    sw->seed = 1;
+    sw->eta = 3;
+}
+
+/* --- keys ---------------------------------------------------------------------- */
+
+/* Splits a [sweep] list at the commas outside parentheses into items (each
+ * trimmed, one outer pair of parentheses removed). Returns the count (items
+ * beyond max are counted, not stored), or -1 with *why set for an empty item
+ * or unbalanced parentheses. *too_long: an item did not fit. */
+static int sweep_split(const char *list, char items[][PRESET_TEXT_MAX], int max, int *too_long,
+                       const char **why) {
+    int n = 0, depth = 0;
+    const char *start = list;
+    *too_long = 0;
+    for (const char *c = list;; c++) {
+        if (*c == '(') depth++;
+        if (*c == ')') depth--;
+        if (depth < 0) {
+            *why = "a ')' without its '('";
+            return -1;
+        }
+        if (*c && (*c != ',' || depth > 0)) continue;
+        if (depth > 0) {
+            *why = "a '(' without its ')'";
+            return -1;
+        }
+        char item[VALUE_MAX];
+        text_copy(item, sizeof item, start, (size_t)(c - start));
+        text_trim(item);
+        size_t len = strlen(item);
+        if (len >= 2 && item[0] == '(' && item[len - 1] == ')') {
+            item[len - 1] = '\0';
+            memmove(item, item + 1, len - 1);
+            text_trim(item);
+        }
+        if (!item[0]) {
+            *why = "an empty value in the list";
+            return -1;
+        }
+        if (n < max) {
+            if (strlen(item) >= PRESET_TEXT_MAX) *too_long = 1;
+            text_copy(items[n], PRESET_TEXT_MAX, item, strlen(item));
+        }
+        n++;
+        if (!*c) return n;
+        start = c + 1;
+    }
+}
+
+/* Number of combinations of sw, or -1 when above PRESET_SWEEP_ITEMS_MAX. */
+static int sweep_combinations(const PresetSweep *sw) {
+    long long total = 1;
+    for (int j = 0; j < sw->n_keys; j++) {
+        total *= sw->keys[j].n_values;
+        if (total > PRESET_SWEEP_ITEMS_MAX) return -1;
+    }
+    return (int)total;
+}
+
+/* Formats into msg and returns it: the "what went wrong" of a sweep. */
+__attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t cap, const char *fmt,
+                                                             ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+    return msg;
+}
+
+/* Appends the range dist(lo, hi) for key k (text: as written) to sw. */
+static const char *sweep_add_range(PresetSweep *sw, const SchemaKey *k, const char *text, int dist,
+                                   double lo, double hi, Preset *scratch, char *msg, size_t cap) {
+    if (k->type != SCHEMA_INT && k->type != SCHEMA_FLOAT && k->type != SCHEMA_DOUBLE)
+        return say(msg, cap, "a range needs a number key (this one takes %s)",
+                   k->type == SCHEMA_ENUM ? "words: use choice(...)" : "no single number");
+    if (strlen(text) >= PRESET_TEXT_MAX)
+        return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
+    char end[64];
+    for (int e = 0; e < 2; e++) { /* both ends within the key's range (whole for an int) */
+        Error err = {0};
+        snprintf(end, sizeof end, "%.17g", e ? hi : lo);
+        if (schema_parse(k, end, scratch, 0, &err))
+            return say(msg, cap, "the range's %s end: %s", e ? "high" : "low", err.msg);
+    }
+    SweepKey *key = &sw->keys[sw->n_keys++];
+    *key = (SweepKey){
+        .key = schema_index(k), .dist = (SweepDist)dist, .n_values = 1, .lo = lo, .hi = hi};
+    text_copy(key->values[0], PRESET_TEXT_MAX, text, strlen(text));
+    return NULL;
+}
+
+/* Checks a [sweep] list for key k and appends it to sw. Returns NULL, or
+ * what is wrong (in msg, without file and key); sw's keys are unchanged then. */
+const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Preset *scratch,
+                      char *msg, size_t cap) {
+    const char *why;
+    int too_long, j = sw->n_keys;
+    if (j == PRESET_SWEEP_KEYS_MAX)
+        return say(msg, cap, "a sweep takes at most %d keys", PRESET_SWEEP_KEYS_MAX);
+    int dist;
+    double lo, hi;
+    int range = sampler_parse_range(list, &dist, &lo, &hi, &why);
+    if (range < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
+    if (range > 0) return sweep_add_range(sw, k, list, dist, lo, hi, scratch, msg, cap);
+    char inner[VALUE_MAX];
+    size_t len;
+    const char *choice = sampler_choice(list, &len);
+    if (choice) { /* choice(a, b) is the list a, b */
+        text_copy(inner, sizeof inner, choice, len);
+        list = inner;
+    }
+    SweepKey *key = &sw->keys[j];
+    key->dist = SWEEP_LIST;
+    int n = sweep_split(list, key->values, PRESET_SWEEP_VALUES_MAX, &too_long, &why);
+    if (n < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
+    if (n > PRESET_SWEEP_VALUES_MAX)
+        return say(msg, cap, "%d values; a sweep takes at most %d per key", n,
+                   PRESET_SWEEP_VALUES_MAX);
+    if (too_long) return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
+    for (int i = 0; i < n; i++) {
+        Error e = {0};
+        if (schema_parse(k, key->values[i], scratch, 0, &e)) return say(msg, cap, "%s", e.msg);
+    }
+    key->key = schema_index(k);
+    key->n_values = n;
+    key->lo = key->hi = 0;
+    sw->n_keys++;
+    if (sweep_combinations(sw) < 0) {
+        sw->n_keys--;
+        return say(msg, cap, "the sweep would expand to more than %d presets",
+                   PRESET_SWEEP_ITEMS_MAX);
+    }
+    return NULL;
+}
+
+int sweep_find(const PresetSweep *sw, int key) {
+    for (int j = 0; j < sw->n_keys; j++)
+        if (sw->keys[j].key == key) return j;
+    return -1;
+}
+
+void sweep_remove(PresetSweep *sw, int j) {
+    memmove(&sw->keys[j], &sw->keys[j + 1], sizeof sw->keys[0] * (size_t)(sw->n_keys - j - 1));
+    sw->n_keys--;
+}
+
+/* --- settings ---------------------------------------------------------------- */
+
+static const char *const setting_names[SWEEP_SETTINGS] = {"strategy", "samples", "seed", "min_iter",
+                                                          "eta"};
+
+const char *preset_sweep_strategy_name(int strategy) {
+    return strategy >= 0 && strategy <= SWEEP_HALVING ? strategy_names[strategy] : "unknown";
+}
+
+int sweep_setting_find(const char *name) {
+    for (int i = 0; i < SWEEP_SETTINGS; i++)
+        if (strcmp(name, setting_names[i]) == 0) return i;
+    return -1;
+}
+
+const char *sweep_setting_name(int setting) {
+    return setting >= 0 && setting < SWEEP_SETTINGS ? setting_names[setting] : "?";
+}
+
+/* Sets setting i of sw from text; NULL, or what is wrong (in msg). */
+const char *sweep_setting_set(PresetSweep *sw, int i, const char *text, char *msg, size_t cap) {
+    if (i == SWEEP_SET_STRATEGY) {
+        for (int s = 0; s <= SWEEP_HALVING; s++)
+            if (strcasecmp(text, strategy_names[s]) == 0) {
+                sw->strategy = s;
+                return NULL;
+            }
+        return say(msg, cap, "expects grid, random or halving (got '%.60s')", text);
+    }
+    static const long lo[SWEEP_SETTINGS] = {0, 1, 0, 1, 2};
+    static const long hi[SWEEP_SETTINGS] = {0, PRESET_SWEEP_ITEMS_MAX, 2147483647L, 100000000L,
+                                            100};
+    char *end;
+    long v = strtol(text, &end, 10);
+    while (isspace((unsigned char)*end)) end++;
+    if (end == text || *end || v < lo[i] || v > hi[i])
+        return say(msg, cap, "expects a whole number from %ld to %ld (got '%.60s')", lo[i], hi[i],
+                   text);
+    int *field[SWEEP_SETTINGS] = {NULL, &sw->samples, &sw->seed, &sw->min_iter, &sw->eta};
+    *field[i] = (int)v;
+    return NULL;
+}
+
+/* The [sweep] settings that contradict each other or the keys. Returns
+ * NULL, or what is wrong with the key in msg (which: the swept key j, or
+ * -1 - the setting). */
+const char *sweep_check(const PresetSweep *sw, int *which, char *msg, size_t cap) {
+    int drawn = sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples);
+    if (sw->strategy == SWEEP_RANDOM && !sw->samples) {
+        *which = -1 - SWEEP_SET_STRATEGY;
+        return say(msg, cap, "sweep.strategy: random needs samples (how many draws)");
+    }
+    if (sw->strategy == SWEEP_GRID && sw->samples) {
+        *which = -1 - SWEEP_SET_SAMPLES;
+        return say(msg, cap, "sweep.samples: only strategy random or halving draws samples");
+    }
+    for (int i = SWEEP_SET_MIN_ITER; i <= SWEEP_SET_ETA; i++)
+        if (sw->strategy != SWEEP_HALVING &&
+            (i == SWEEP_SET_MIN_ITER ? sw->min_iter : sw->eta != 3)) {
+            *which = -1 - i;
+            return say(msg, cap, "sweep.%s: only strategy = halving uses it", setting_names[i]);
+        }
+    if (sw->strategy == SWEEP_HALVING && !sw->min_iter) {
+        *which = -1 - SWEEP_SET_STRATEGY;
+        return say(msg, cap, "sweep.min_iter: strategy = halving needs min_iter (the first rung)");
+    }
+    for (int j = 0; j < sw->n_keys && !drawn; j++)
+        if (sw->keys[j].dist != SWEEP_LIST) {
+            const SchemaKey *k = schema_at(sw->keys[j].key);
+            *which = j;
+            return say(msg, cap,
+                       "sweep.%s.%s: a range (%s) is drawn from: it needs strategy = random, or "
+                       "halving with samples",
+                       k->section, k->key, sw->keys[j].values[0]);
+        }
+    return NULL;
+}
+
+/* --- text --------------------------------------------------------------------- */
+
+void sweep_format(const PresetSweep *sw, StrBuf *t) {
+    if (!sw->n_keys && sw->strategy == SWEEP_GRID) return;
+    {
+        strbuf_puts(t, "\n[sweep]\n");
+        if (sw->strategy != SWEEP_GRID)
+            strbuf_printf(t, "strategy = %s\n", strategy_names[sw->strategy]);
+        if (sw->samples) strbuf_printf(t, "samples = %d\n", sw->samples);
+        if (sw->samples || sw->seed != 1) strbuf_printf(t, "seed = %d\n", sw->seed);
+        if (sw->strategy == SWEEP_HALVING)
+            strbuf_printf(t, "min_iter = %d\neta = %d\n", sw->min_iter, sw->eta);
+        for (int j = 0; j < sw->n_keys; j++) {
+            const SchemaKey *k = schema_at(sw->keys[j].key);
+            if (!k) {
+                t->failed = 1;
+                break;
+            }
+            char name[128];
+            snprintf(name, sizeof name, "%s.%s", k->section, k->key);
+            strbuf_puts(t, name);
+            strbuf_puts(t, " =");
+            for (int i = 0; i < sw->keys[j].n_values; i++) {
+                const char *v = sw->keys[j].values[i];
+                int group = strchr(v, ',') != NULL && sw->keys[j].dist == SWEEP_LIST;
+                strbuf_puts(t, i ? ", " : " ");
+                strbuf_puts(t, group ? "(" : "");
+                strbuf_puts(t, v);
+                strbuf_puts(t, group ? ")" : "");
+            }
+            strbuf_puts(t, "\n");
+        }
+    }
+}
+
+/* --- the presets a sweep expands to ----------------------------------------- */
+
+int preset_sweep_drawn(const Preset *p) {
+    const PresetSweep *sw = &p->sweep;
+    return sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples > 0);
+}
+
+int preset_sweep_count(const Preset *p) {
+    if (preset_sweep_drawn(p) && p->sweep.samples > 0) return p->sweep.samples;
+    int n = sweep_combinations(&p->sweep);
+    return n < 0 ? PRESET_SWEEP_ITEMS_MAX : n;
+}
+
+Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_t label_cap,
+                         Error *err) {
+    int n = preset_sweep_count(p);
+    if (i < 0 || i >= n)
+        return error_set(err, ST_ARG, "sweep item %d does not exist (the sweep has %d)", i, n);
+    if (out != p) *out = *p;
+    PresetSweep sw = p->sweep;
+    sweep_defaults(&out->sweep); /* an item is a concrete preset */
+    size_t len = 0;
+    if (label && label_cap) label[0] = '\0';
+    /* The last key varies fastest: peel digits off i from the end. */
+    int digit[PRESET_SWEEP_KEYS_MAX], drawn = preset_sweep_drawn(p), draw = i;
+    for (int j = sw.n_keys - 1; j >= 0; j--) {
+        digit[j] = i % sw.keys[j].n_values;
+        i /= sw.keys[j].n_values;
+    }
+    for (int j = 0; j < sw.n_keys; j++) {
+        const SchemaKey *k = schema_at(sw.keys[j].key);
+        if (!k) return error_set(err, ST_ARG, "sweep key %d is not a preset key", sw.keys[j].key);
+        Error e = {0};
+        char drawn_value[PRESET_TEXT_MAX];
+        const char *v = sw.keys[j].values[digit[j]];
+        if (drawn) {
+            if (sampler_value(&sw, draw, j, k->type == SCHEMA_INT, drawn_value,
+                              sizeof drawn_value) < 0)
+                return error_set(err, ST_ARG, "sweep.%s.%s: a drawn value is too long", k->section,
+                                 k->key);
+            v = drawn_value;
+        }
+        if (schema_parse(k, v, out, 0, &e))
+            return error_set(err, ST_ARG, "sweep.%s.%s: %s", k->section, k->key, e.msg);
+        if (!label || !label_cap) continue;
+        char value[1024];
+        schema_format(k, out, value, sizeof value);
+        int group = strchr(value, ',') != NULL;
+        int w = snprintf(label + len, label_cap - len, "%s%s.%s=%s%s%s", j ? ", " : "", k->section,
+                         k->key, group ? "(" : "", value, group ? ")" : "");
+        if (w > 0) len += (size_t)w;
+        if (len >= label_cap) len = label_cap - 1;
+    }
+    return ST_OK;
+}
