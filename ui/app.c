@@ -16,6 +16,29 @@
 #include "engine/io/fileio.h"
 #include "src/preset/family.h"
 
+App *app_create(const char *runs_dir, const char (*dirs)[1024], int n) {
+    App *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    snprintf(a->runs_dir, sizeof a->runs_dir, "%s", runs_dir);
+    for (int d = 0; d < n && d < (int)(sizeof a->presets_dirs / sizeof a->presets_dirs[0]); d++)
+        snprintf(a->presets_dirs[a->n_presets_dirs++], sizeof a->presets_dirs[0], "%s", dirs[d]);
+    a->ema = 0.6;
+    a->glyphs = CHART_BRAILLE;
+    compare_state_init(&a->compare);
+    return a;
+}
+
+void app_destroy(App *a) {
+    if (!a) return;
+    if (a->bridge) bridge_destroy(a->bridge);
+    free(a->presets);
+    free(a->runs);
+    free(a->slurm.tasks);
+    free(a->slurm.gone);
+    monitor_state_fini(&a->monitor);
+    free(a);
+}
+
 void app_log(App *a, const char *fmt, ...) {
     if (a->n_log == APP_LOG_LINES) {
         memmove(a->log[0], a->log[1], sizeof a->log[0] * (APP_LOG_LINES - 1));
@@ -93,24 +116,24 @@ void app_load_presets(App *a) {
 #define APP_SLURM_SECONDS 10.0
 
 /* Runs of other nodes whose Slurm task has ended read interrupted: asked
- * when ask is set (the ids kept in a->slurm_gone), else from those ids. */
+ * when ask is set (the ids kept in a->slurm.gone), else from those ids. */
 static void app_settle_runs(App *a, RunStatus **st, int ask) {
     if (ask) {
         RunState was[APP_RUNS_MAX];
         for (int i = 0; i < a->n_runs; i++) was[i] = st[i]->state;
-        if (submission_settle(st, a->n_runs) == 0 && a->n_slurm_gone == 0) return;
-        free(a->slurm_gone);
-        a->n_slurm_gone = 0;
-        a->slurm_gone = malloc(sizeof *a->slurm_gone * (size_t)(a->n_runs ? a->n_runs : 1));
-        for (int i = 0; a->slurm_gone && i < a->n_runs; i++)
+        if (submission_settle(st, a->n_runs) == 0 && a->slurm.n_gone == 0) return;
+        free(a->slurm.gone);
+        a->slurm.n_gone = 0;
+        a->slurm.gone = malloc(sizeof *a->slurm.gone * (size_t)(a->n_runs ? a->n_runs : 1));
+        for (int i = 0; a->slurm.gone && i < a->n_runs; i++)
             if (was[i] != st[i]->state)
-                snprintf(a->slurm_gone[a->n_slurm_gone++], sizeof *a->slurm_gone, "%s",
+                snprintf(a->slurm.gone[a->slurm.n_gone++], sizeof *a->slurm.gone, "%s",
                          a->runs[i].id);
         return;
     }
-    for (int k = 0; k < a->n_slurm_gone; k++)
+    for (int k = 0; k < a->slurm.n_gone; k++)
         for (int i = 0; i < a->n_runs; i++)
-            if (st[i]->state == RUN_RUNNING && strcmp(a->runs[i].id, a->slurm_gone[k]) == 0)
+            if (st[i]->state == RUN_RUNNING && strcmp(a->runs[i].id, a->slurm.gone[k]) == 0)
                 st[i]->state = RUN_INTERRUPTED;
 }
 
@@ -122,21 +145,21 @@ static void app_load_slurm_tasks(App *a) {
     if (!st) return;
     for (int i = 0; i < a->n_runs; i++) st[i] = &a->runs[i].status;
     double now = timer_now();
-    int ask = a->slurm_asked_at == 0 || now - a->slurm_asked_at >= APP_SLURM_SECONDS;
+    int ask = a->slurm.asked_at == 0 || now - a->slurm.asked_at >= APP_SLURM_SECONDS;
     app_settle_runs(a, st, ask);
-    if (ask) a->slurm_asked_at = now;
+    if (ask) a->slurm.asked_at = now;
     SubmissionTask *t;
     int n;
     if (submission_open_tasks(a->runs_dir, (const RunStatus *const *)st, a->n_runs, ask, &t, &n,
                               NULL) == ST_OK) {
         for (int i = 0; !ask && i < n; i++)
-            for (int k = 0; k < a->n_slurm_tasks; k++)
-                if (a->slurm_tasks[k].task == t[i].task &&
-                    strcmp(a->slurm_tasks[k].job_id, t[i].job_id) == 0)
-                    memcpy(t[i].slurm, a->slurm_tasks[k].slurm, sizeof t[i].slurm);
-        free(a->slurm_tasks);
-        a->slurm_tasks = t;
-        a->n_slurm_tasks = n;
+            for (int k = 0; k < a->slurm.n_tasks; k++)
+                if (a->slurm.tasks[k].task == t[i].task &&
+                    strcmp(a->slurm.tasks[k].job_id, t[i].job_id) == 0)
+                    memcpy(t[i].slurm, a->slurm.tasks[k].slurm, sizeof t[i].slurm);
+        free(a->slurm.tasks);
+        a->slurm.tasks = t;
+        a->slurm.n_tasks = n;
     }
     free(st);
 }
@@ -222,19 +245,19 @@ void app_step(int *sel, int n, int delta) {
 }
 
 void app_edit(App *a, const char *path, const Preset *p) {
-    a->edit = *p;
-    a->edit_orig = *p;
-    snprintf(a->edit_path, sizeof a->edit_path, "%s", path);
-    a->edit_field = 0;
-    a->edit_typing = 0;
-    a->edit_dirty = 0;
-    a->edit_error[0] = '\0';
-    a->edit_check_due = 1;
+    a->editor.preset = *p;
+    a->editor.orig = *p;
+    snprintf(a->editor.path, sizeof a->editor.path, "%s", path);
+    a->editor.field = 0;
+    a->editor.typing = 0;
+    a->editor.dirty = 0;
+    a->editor.error[0] = '\0';
+    a->editor.check_due = 1;
     a->screen = SCR_EDITOR;
 }
 
 void app_watch(App *a, const char *dir) {
-    snprintf(a->mon_dir, sizeof a->mon_dir, "%s", dir);
+    snprintf(a->monitor.dir, sizeof a->monitor.dir, "%s", dir);
     a->screen = SCR_MONITOR;
 }
 

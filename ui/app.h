@@ -1,8 +1,9 @@
 /*
  * app — the state of the terminal lab shared by its screens: the engine
  * bridge, the preset list, the run list read from the run store, the
- * current screen, each screen's view options and the log pane, and the
- * actions that more than one screen takes (open the editor or the monitor,
+ * current screen, the charts' view options and the log pane, one state
+ * struct per screen that others open or that must outlive a draw
+ * (scr_*_state.h), and the actions that more than one screen takes (open the editor or the monitor,
  * save a new preset, stop or pause a run). Owned and touched only by the UI
  * thread. Screens draw into TextGrids (no curses here); term.c is the one
  * file that copies grids to the terminal.
@@ -19,6 +20,10 @@
 #include "src/run/bridge.h"
 #include "src/run/runstore.h"
 #include "src/run/submission.h"
+#include "ui/scr_compare_state.h"
+#include "ui/scr_editor_state.h"
+#include "ui/scr_grid_state.h"
+#include "ui/scr_monitor_state.h"
 
 typedef enum Screen {
     SCR_PRESETS,
@@ -68,6 +73,20 @@ typedef struct RunEntry {
     int marked; /* picked for Compare */
 } RunEntry;
 
+/* What the run list knows from Slurm (app_load_runs). */
+typedef struct SlurmView {
+    /* array tasks submitted into the run store without a run yet
+     * (malloc'd; their Slurm state asked at most every APP_SLURM_SECONDS) */
+    SubmissionTask *tasks;
+    int n_tasks;
+    double asked_at;
+    /* Runs of other nodes that read running but whose Slurm task has
+     * ended, at the last question (submission_settle): shown interrupted
+     * until the next. run ids, malloc'd. */
+    char (*gone)[512];
+    int n_gone;
+} SlurmView;
+
 typedef struct App {
     Bridge *bridge;
     char runs_dir[1024];
@@ -80,53 +99,22 @@ typedef struct App {
     /* presets */
     PresetEntry *presets;
     int n_presets, sel_preset;
-    /* editor: a copy of the preset being edited, and as it was opened (or
-     * last saved) */
-    Preset edit, edit_orig;
-    char edit_path[1024];
-    int edit_field, edit_typing, edit_dirty;
-    char edit_text[1024];
-    char edit_error[768];
-    /* what preflight_sweep finds wrong with the preset's files, on the key
-     * edit_problem_field (-1: on none); rechecked when edit_check_due */
-    char edit_problem[768];
-    int edit_problem_field, edit_check_due;
-    /* the dataset's training and test images and classes as its index
-     * reads (-1: unreadable), for the memory estimate; read with the
-     * preflight */
-    int edit_train, edit_test, edit_classes;
+    EditorState editor; /* the Editor's (scr_editor_state.h) */
     /* runs */
     RunEntry *runs;
     int n_runs, sel_run;
     double runs_loaded_at;
-    /* Slurm array tasks submitted into the run store without a run yet
-     * (malloc'd; their Slurm state asked at most every APP_SLURM_SECONDS) */
-    SubmissionTask *slurm_tasks;
-    int n_slurm_tasks;
-    double slurm_asked_at;
-    /* Runs of other nodes that read running but whose Slurm task has
-     * ended, at the last question (submission_settle): shown interrupted
-     * until the next. run ids, malloc'd. */
-    char (*slurm_gone)[512];
-    int n_slurm_gone;
-    /* monitor */
-    char mon_dir[1600];
-    /* Its diagnosis (relatives_diagnose reads the store), kept while the
-     * run, its row count and state, and the store's listing stay as they
-     * were when it was made. malloc'd; NULL: none yet. */
-    Diagnosis *mon_diag;
-    char mon_diag_dir[1600];
-    int mon_diag_rows;
-    RunState mon_diag_state;
-    double mon_diag_listed_at;
+    /* Slurm array tasks submitted into the run store without a run yet,
+     * and runs of other nodes whose task has ended (app_load_runs) */
+    SlurmView slurm;
+    MonitorState monitor; /* the Monitor's (scr_monitor_state.h) */
+    /* the charts' view options (Monitor, Compare, range test) */
     double ema; /* smoothing weight 0..0.99 */
     int log_y;
     ChartGlyphs glyphs;
-    int zoom; /* 0 all, else the last N iterations */
-    /* compare */
-    int cmp_sort_col, cmp_sort_desc, cmp_baseline, cmp_selected, cmp_all, cmp_loss;
-    /* grid */
-    int grid_row_key, grid_col_key, grid_sel_row, grid_sel_col;
+    int zoom;             /* 0 all, else the last N iterations */
+    CompareState compare; /* the Compare screen's (scr_compare_state.h) */
+    GridState grid;       /* the Grid screen's (scr_grid_state.h) */
     /* log pane and status line */
     char log[APP_LOG_LINES][256];
     int n_log;
@@ -137,6 +125,12 @@ typedef struct App {
 } App;
 
 /* Adds a line to the log pane (oldest lines scroll away). */
+/* A new App for the run store runs_dir and the preset folders dirs (n of
+ * them), every screen's state at its defaults; NULL when out of memory.
+ * app_destroy frees it and all it holds, the bridge included. */
+App *app_create(const char *runs_dir, const char (*dirs)[1024], int n);
+void app_destroy(App *a);
+
 void app_log(App *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets the status-line message (error 1 shows it as an error). */
 void app_message(App *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

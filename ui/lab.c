@@ -48,8 +48,8 @@ static void handle_event(App *a, const BridgeEvent *ev) {
         break;
     case BRIDGE_EV_STARTED:
         app_log(a, "job %d started: %s", ev->job, ev->run_dir);
-        if (!a->mon_dir[0] || a->screen != SCR_MONITOR)
-            snprintf(a->mon_dir, sizeof a->mon_dir, "%s", ev->run_dir);
+        if (!a->monitor.dir[0] || a->screen != SCR_MONITOR)
+            snprintf(a->monitor.dir, sizeof a->monitor.dir, "%s", ev->run_dir);
         app_load_runs(a);
         break;
     case BRIDGE_EV_ROW:
@@ -255,35 +255,26 @@ static void main_loop(App *a) {
 
 LabResult lab_run(const LabOptions *o, char *why, size_t cap) {
     setlocale(LC_ALL, "");
-    App *a = calloc(1, sizeof *a);
+    App *a = app_create(o->runs_dir, o->presets_dirs, o->n_presets_dirs);
     if (!a) return LAB_FAILED;
-    snprintf(a->runs_dir, sizeof a->runs_dir, "%s", o->runs_dir);
-    for (int d = 0; d < o->n_presets_dirs; d++)
-        snprintf(a->presets_dirs[d], sizeof a->presets_dirs[d], "%s", o->presets_dirs[d]);
-    a->n_presets_dirs = o->n_presets_dirs;
-    a->ema = 0.6;
-    a->glyphs = CHART_BRAILLE;
-    a->cmp_baseline = -1;
-    a->cmp_sort_col = -1;
     Error err = {0};
     if (fileio_mkdirs(a->runs_dir, &err)) {
         fprintf(stderr, "finelab: %s\n", err.msg);
-        free(a);
+        app_destroy(a);
         return LAB_BAD_INPUT;
     }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         snprintf(why, cap, "no terminal");
-        free(a);
+        app_destroy(a);
         return LAB_NO_TERMINAL;
     }
     if (!(a->bridge = bridge_create(a->runs_dir, &err))) {
         fprintf(stderr, "finelab: %s\n", err.msg);
-        free(a);
+        app_destroy(a);
         return LAB_FAILED;
     }
     if (term_start(a, why, cap)) {
-        bridge_destroy(a->bridge);
-        free(a);
+        app_destroy(a);
         return LAB_NO_TERMINAL;
     }
     struct sigaction sa;
@@ -308,12 +299,6 @@ LabResult lab_run(const LabOptions *o, char *why, size_t cap) {
         term_stop();
     }
     if (stats) fprintf(stderr, "finelab: FINELAB_DRAW_STATS: %s\n", stats_err.msg);
-    bridge_destroy(a->bridge);
-    free(a->presets);
-    free(a->runs);
-    free(a->slurm_tasks);
-    free(a->slurm_gone);
-    free(a->mon_diag);
-    free(a);
+    app_destroy(a);
     return LAB_OK;
 }

@@ -22,6 +22,7 @@
 #include "ui/term.h"
 
 enum { CMP_MAX = 64 };
+
 static const char *const marks[8] = {"*", "o", "+", "x", "#", "@", "%", "&"};
 
 /* The runs to compare: the marked ones, else every run (newest CMP_MAX). */
@@ -39,19 +40,19 @@ static int load(App *a, CompareTable *t, Error *err) {
     char *dirs[CMP_MAX];
     int n = picked(a, dirs);
     if (!n) return -1;
-    return compare_load(t, a->runs_dir, dirs, n, a->cmp_all, err) ? -1 : 0;
+    return compare_load(t, a->runs_dir, dirs, n, a->compare.all, err) ? -1 : 0;
 }
 
 static TableView view(App *a, const CompareTable *t, int h) {
-    TableView v = {.sort_col = a->cmp_sort_col,
-                   .sort_desc = a->cmp_sort_desc,
-                   .baseline = a->cmp_baseline,
-                   .selected = a->cmp_selected,
+    TableView v = {.sort_col = a->compare.sort_col,
+                   .sort_desc = a->compare.sort_desc,
+                   .baseline = a->compare.baseline,
+                   .selected = a->compare.selected,
                    .ascii = !a->utf8};
     table_clamp(&v, t, h);
-    a->cmp_selected = v.selected;
-    a->cmp_sort_col = v.sort_col;
-    a->cmp_baseline = v.baseline;
+    a->compare.selected = v.selected;
+    a->compare.sort_col = v.sort_col;
+    a->compare.baseline = v.baseline;
     return v;
 }
 
@@ -96,11 +97,12 @@ static void comparescr_draw(App *a, TextGrid *g) {
     snprintf(line, sizeof line, "Compare: %d run%s (%s)   keys: %s   sort: %s%s   baseline: %s",
              t.n_runs, t.n_runs == 1 ? "" : "s",
              marked ? "marked on screen 3" : "all: mark with Space on 3",
-             a->cmp_all ? "all" : "differing",
-             a->cmp_sort_col < 0 ? "run" : t.rows[a->cmp_sort_col].label,
-             a->cmp_sort_desc ? " (desc)" : "",
-             a->cmp_baseline >= 0 && a->cmp_baseline < t.n_runs ? t.runs[a->cmp_baseline].id
-                                                                : "none");
+             a->compare.all ? "all" : "differing",
+             a->compare.sort_col < 0 ? "run" : t.rows[a->compare.sort_col].label,
+             a->compare.sort_desc ? " (desc)" : "",
+             a->compare.baseline >= 0 && a->compare.baseline < t.n_runs
+                 ? t.runs[a->compare.baseline].id
+                 : "none");
     textgrid_text(g, 0, 0, line, ST_TITLE);
     halving_line(&t, g);
     int table_h = (g->h - 2) / 2;
@@ -129,9 +131,9 @@ static void comparescr_draw(App *a, TextGrid *g) {
         ys[ns] = malloc(sizeof(double) * (size_t)(n + 1));
         int m = 0;
         for (int i = 0; xs[ns] && ys[ns] && i < n; i++)
-            if (rows[i].heldout == !a->cmp_loss || (a->cmp_loss && !rows[i].heldout)) {
+            if (rows[i].heldout == !a->compare.loss || (a->compare.loss && !rows[i].heldout)) {
                 xs[ns][m] = rows[i].iter;
-                ys[ns][m++] = a->cmp_loss ? rows[i].loss : 100 * rows[i].accuracy;
+                ys[ns][m++] = a->compare.loss ? rows[i].loss : 100 * rows[i].accuracy;
             }
         free(rows);
         /* Each run's points carry its mark in every glyph set; train loss
@@ -142,7 +144,7 @@ static void comparescr_draw(App *a, TextGrid *g) {
                                    .n = m,
                                    .style = 1 + ns % ST_SERIES_MAX,
                                    .mark = marks[ns % 8],
-                                   .mark_every = a->cmp_loss ? 8 : 1,
+                                   .mark_every = a->compare.loss ? 8 : 1,
                                    .label = labels[ns]};
         ns++;
     }
@@ -153,9 +155,8 @@ static void comparescr_draw(App *a, TextGrid *g) {
             if (strcmp(runstatus_heldout_name(&t.runs[i].status), held) != 0) held = "held-out";
         char what[48];
         snprintf(what, sizeof what, "%s accuracy %%", held);
-        snprintf(line, sizeof line,
-                 "%s by iteration, one mark per run (t: %s):", a->cmp_loss ? "train loss" : what,
-                 a->cmp_loss ? "accuracy" : "loss");
+        snprintf(line, sizeof line, "%s by iteration, one mark per run (t: %s):",
+                 a->compare.loss ? "train loss" : what, a->compare.loss ? "accuracy" : "loss");
         int x = textgrid_text(g, 0, cy, line, ST_TITLE);
         ChartGlyphs glyphs = a->utf8 ? a->glyphs : CHART_ASCII;
         chart_legend(g, x + 2, cy, glyphs, series, ns);
@@ -181,17 +182,17 @@ static void with_table(App *a, void (*fn)(App *, CompareTable *)) {
 }
 
 static void sort_next(App *a, CompareTable *t) {
-    a->cmp_sort_col = a->cmp_sort_col + 1 >= t->n_rows ? -1 : a->cmp_sort_col + 1;
+    a->compare.sort_col = a->compare.sort_col + 1 >= t->n_rows ? -1 : a->compare.sort_col + 1;
 }
 
 static void sort_prev(App *a, CompareTable *t) {
-    a->cmp_sort_col = a->cmp_sort_col <= -1 ? t->n_rows - 1 : a->cmp_sort_col - 1;
+    a->compare.sort_col = a->compare.sort_col <= -1 ? t->n_rows - 1 : a->compare.sort_col - 1;
 }
 
 static void pin(App *a, CompareTable *t) {
     TableView v = view(a, t, a->h);
     int r = table_selected_run(t, &v);
-    a->cmp_baseline = r == a->cmp_baseline ? -1 : r;
+    a->compare.baseline = r == a->compare.baseline ? -1 : r;
 }
 
 static void open_selected(App *a, CompareTable *t) {
@@ -235,7 +236,7 @@ static void comparescr_sort_prev(App *a) {
 }
 
 static void comparescr_reverse(App *a) {
-    a->cmp_sort_desc = !a->cmp_sort_desc;
+    a->compare.sort_desc = !a->compare.sort_desc;
 }
 
 static void comparescr_baseline(App *a) {
@@ -243,12 +244,12 @@ static void comparescr_baseline(App *a) {
 }
 
 static void comparescr_all(App *a) {
-    a->cmp_all = !a->cmp_all;
-    a->cmp_sort_col = -1;
+    a->compare.all = !a->compare.all;
+    a->compare.sort_col = -1;
 }
 
 static void comparescr_chart(App *a) {
-    a->cmp_loss = !a->cmp_loss;
+    a->compare.loss = !a->compare.loss;
 }
 
 static void comparescr_export_csv(App *a) {
@@ -266,7 +267,7 @@ static void comparescr_open(App *a) {
 /* The table's rows are runs, so the selection has no known count here: the
  * table clamps it when it draws. */
 static void comparescr_move(App *a, int delta) {
-    app_step(&a->cmp_selected, 1 << 20, delta);
+    app_step(&a->compare.selected, 1 << 20, delta);
 }
 
 static const KeyBinding compare_keys[] = {

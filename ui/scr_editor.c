@@ -56,18 +56,18 @@ static const SchemaKey *editor_key(int i) {
 
 /* The selected key. */
 static const SchemaKey *editor_selected(const App *a) {
-    return editor_key(a->edit_field);
+    return editor_key(a->editor.field);
 }
 
 /* The dataset's counts the memory estimate needs, from its index. */
 static void editor_dataset_counts(App *a) {
     Dataset ds;
     Error err = {0};
-    a->edit_train = a->edit_test = a->edit_classes = -1;
-    if (preflight_dataset(&a->edit, &ds, &err) == ST_OK) {
-        a->edit_train = ds.n_train;
-        a->edit_test = ds.n_test + ds.n_val; /* one cached view each, as test images */
-        a->edit_classes = ds.num_classes;
+    a->editor.train = a->editor.test = a->editor.classes = -1;
+    if (preflight_dataset(&a->editor.preset, &ds, &err) == ST_OK) {
+        a->editor.train = ds.n_train;
+        a->editor.test = ds.n_test + ds.n_val; /* one cached view each, as test images */
+        a->editor.classes = ds.num_classes;
     }
     dataset_fini(&ds);
 }
@@ -75,22 +75,22 @@ static void editor_dataset_counts(App *a) {
 /* Reruns the preflight of the preset being edited when it is due (the
  * editor opened or a value changed): the problem and the key it is on. */
 static void editor_preflight(App *a) {
-    if (!a->edit_check_due) return;
-    a->edit_check_due = 0;
+    if (!a->editor.check_due) return;
+    a->editor.check_due = 0;
     editor_dataset_counts(a);
-    a->edit_problem[0] = '\0';
-    a->edit_problem_field = -1;
+    a->editor.problem[0] = '\0';
+    a->editor.problem_field = -1;
     const char *key;
     Error err = {0};
-    if (preflight_sweep(&a->edit, a->runs_dir, &key, &err) == ST_OK) return;
-    snprintf(a->edit_problem, sizeof a->edit_problem, "%s", err.msg);
+    if (preflight_sweep(&a->editor.preset, a->runs_dir, &key, &err) == ST_OK) return;
+    snprintf(a->editor.problem, sizeof a->editor.problem, "%s", err.msg);
     const SchemaKey *k = key ? schema_find_dotted(key) : NULL;
-    if (k) a->edit_problem_field = schema_index(k);
+    if (k) a->editor.problem_field = schema_index(k);
 }
 
 /* The problem as shown beside its key: without the key in front. */
 static const char *editor_problem_note(const App *a, const SchemaKey *k) {
-    const char *msg = a->edit_problem;
+    const char *msg = a->editor.problem;
     size_t ns = strlen(k->section), nk = strlen(k->key);
     if (strncmp(msg, k->section, ns) == 0 && msg[ns] == '.' &&
         strncmp(msg + ns + 1, k->key, nk) == 0 && strncmp(msg + ns + 1 + nk, ": ", 2) == 0)
@@ -138,30 +138,30 @@ static int editor_lines(EditorLine *lines) {
 static void editor_row(App *a, TextGrid *g, int y, const EditorLine *l) {
     const SchemaKey *k = l->k;
     char name[96], value[1100], line[1400];
-    int selected = l->field == a->edit_field;
+    int selected = l->field == a->editor.field;
     if (l->field < schema_knob_count())
         snprintf(name, sizeof name, "%s.%s", k->section, k->key);
     else
         snprintf(name, sizeof name, "%s", k->key);
-    if (selected && a->edit_typing)
-        snprintf(value, sizeof value, "%s_", a->edit_text);
+    if (selected && a->editor.typing)
+        snprintf(value, sizeof value, "%s_", a->editor.text);
     else
-        schema_format(k, &a->edit, value, sizeof value);
-    const char *unused = schema_unused(k, &a->edit);
+        schema_format(k, &a->editor.preset, value, sizeof value);
+    const char *unused = schema_unused(k, &a->editor.preset);
     snprintf(line, sizeof line, "%c%c %-22s = %s%s%s%s",
-             schema_same(k, &a->edit, editor_defaults()) ? ' ' : '*',
-             schema_same(k, &a->edit, &a->edit_orig) ? ' ' : '+', name, value, unused ? "   (" : "",
-             unused ? unused : "", unused ? ")" : "");
+             schema_same(k, &a->editor.preset, editor_defaults()) ? ' ' : '*',
+             schema_same(k, &a->editor.preset, &a->editor.orig) ? ' ' : '+', name, value,
+             unused ? "   (" : "", unused ? unused : "", unused ? ")" : "");
     int cells = textgrid_text(g, 0, y, line, selected ? ST_SELECTED : unused ? ST_DIM : 0);
-    if (schema_index(k) == a->edit_problem_field) /* the preflight's problem, on its key */
+    if (schema_index(k) == a->editor.problem_field) /* the preflight's problem, on its key */
         textgrid_printf(g, cells, y, ST_ERROR, "  ! %s", editor_problem_note(a, k));
 }
 
 /* The estimate for p: the largest over its sweep's runs (*runs of them). */
 static void editor_footprint(const App *a, const Preset *p, Footprint *out, int *runs) {
-    int n_train = a->edit_train > 0 ? a->edit_train : 0,
-        n_test = a->edit_test > 0 ? a->edit_test : 0;
-    int classes = a->edit_classes > 0 ? a->edit_classes : 0;
+    int n_train = a->editor.train > 0 ? a->editor.train : 0,
+        n_test = a->editor.test > 0 ? a->editor.test : 0;
+    int classes = a->editor.classes > 0 ? a->editor.classes : 0;
     *runs = preset_sweep_count(p);
     footprint_estimate(p, n_train, n_test, classes, out);
     Preset *item = *runs > 1 ? malloc(sizeof *item) : NULL;
@@ -179,12 +179,12 @@ static void editor_footprint(const App *a, const Preset *p, Footprint *out, int 
 static void editor_batch_lines(const App *a, TextGrid *g, int y) {
     Preset *p = malloc(sizeof *p);
     if (!p) return;
-    *p = a->edit;
-    if (a->edit_typing) {
+    *p = a->editor.preset;
+    if (a->editor.typing) {
         Preset *trial = malloc(sizeof *trial);
         if (trial) {
-            *trial = a->edit;
-            if (schema_parse(editor_selected(a), a->edit_text, trial, 0, NULL) == ST_OK)
+            *trial = a->editor.preset;
+            if (schema_parse(editor_selected(a), a->editor.text, trial, 0, NULL) == ST_OK)
                 *p = *trial;
             free(trial);
         }
@@ -201,7 +201,7 @@ static void editor_batch_lines(const App *a, TextGrid *g, int y) {
     footprint_format(f.loader, data, sizeof data);
     footprint_format(f.cache, cache, sizeof cache);
     int cached = p->transfer.mode == TRANSFER_LAST_LAYER && p->transfer.feature_cache;
-    int unread = cached && a->edit_train < 0; /* the cache's size is not known */
+    int unread = cached && a->editor.train < 0; /* the cache's size is not known */
     if (runs > 1) snprintf(sweep, sizeof sweep, " (the largest of %d runs)", runs);
     textgrid_printf(g, 0, y, ST_HEADER,
                     "effective batch %d = batch_size %d x iter_size %d per process   "
@@ -218,12 +218,13 @@ static void editor_batch_lines(const App *a, TextGrid *g, int y) {
 
 static void editor_draw(App *a, TextGrid *g) {
     char line[1400];
-    if (!a->edit_path[0]) {
+    if (!a->editor.path[0]) {
         textgrid_text(g, 0, 0, "Editor: pick a preset on screen 1 and press Enter", ST_DIM);
         return;
     }
     editor_preflight(a);
-    snprintf(line, sizeof line, "Editing %s%s", a->edit_path, a->edit_dirty ? "  (modified)" : "");
+    snprintf(line, sizeof line, "Editing %s%s", a->editor.path,
+             a->editor.dirty ? "  (modified)" : "");
     textgrid_text(g, 0, 0, line, ST_TITLE);
     textgrid_text(g, 0, 1,
                   "* not the default   + changed since opened   dim (unused ...): no effect here",
@@ -232,7 +233,7 @@ static void editor_draw(App *a, TextGrid *g) {
     EditorLine lines[EDITOR_LINES_MAX];
     int n = editor_lines(lines), rows = g->h - 7, sel_row = 0;
     for (int i = 0; i < n; i++)
-        if (lines[i].field == a->edit_field) sel_row = i;
+        if (lines[i].field == a->editor.field) sel_row = i;
     int top = sel_row >= rows ? sel_row - rows + 1 : 0;
     for (int i = top; i < n && i - top < rows; i++) {
         if (lines[i].heading) {
@@ -249,33 +250,33 @@ static void editor_draw(App *a, TextGrid *g) {
     textgrid_text(g, 0, g->h - 3, line, 0);
     snprintf(line, sizeof line, "values: %s", what);
     textgrid_text(g, 0, g->h - 2, line, ST_DIM);
-    if (a->edit_error[0])
-        textgrid_text(g, 0, g->h - 1, a->edit_error, ST_ERROR);
-    else if (a->edit_problem[0])
-        textgrid_printf(g, 0, g->h - 1, ST_ERROR, "cannot run: %s", a->edit_problem);
+    if (a->editor.error[0])
+        textgrid_text(g, 0, g->h - 1, a->editor.error, ST_ERROR);
+    else if (a->editor.problem[0])
+        textgrid_printf(g, 0, g->h - 1, ST_ERROR, "cannot run: %s", a->editor.problem);
 }
 
 /* Applies text to the selected key; 0 on success, else edit_error says why. */
 static int editor_apply(App *a, const char *text) {
     const SchemaKey *k = editor_selected(a);
     Error err = {0};
-    Preset trial = a->edit;
+    Preset trial = a->editor.preset;
     if (schema_parse(k, text, &trial, 0, &err)) {
-        snprintf(a->edit_error, sizeof a->edit_error, "%s.%s: %s", k->section, k->key, err.msg);
+        snprintf(a->editor.error, sizeof a->editor.error, "%s.%s: %s", k->section, k->key, err.msg);
         return -1;
     }
-    a->edit = trial;
-    a->edit_dirty = 1;
-    a->edit_check_due = 1;
-    a->edit_error[0] = '\0';
+    a->editor.preset = trial;
+    a->editor.dirty = 1;
+    a->editor.check_due = 1;
+    a->editor.error[0] = '\0';
     return 0;
 }
 
 static void editor_cycle(App *a, int dir) {
-    if (!a->edit_path[0]) return;
+    if (!a->editor.path[0]) return;
     const SchemaKey *k = editor_selected(a);
     char now[1100];
-    schema_format(k, &a->edit, now, sizeof now);
+    schema_format(k, &a->editor.preset, now, sizeof now);
     int count = 0, at = -1;
     for (const char *s; (s = schema_suggestion(k, count)); count++)
         if (strcmp(s, now) == 0) at = count;
@@ -296,89 +297,89 @@ static void editor_prev_choice(App *a) {
 }
 
 static void editor_type(App *a) {
-    if (!a->edit_path[0]) return;
-    schema_format(editor_selected(a), &a->edit, a->edit_text, sizeof a->edit_text);
-    a->edit_typing = 1;
+    if (!a->editor.path[0]) return;
+    schema_format(editor_selected(a), &a->editor.preset, a->editor.text, sizeof a->editor.text);
+    a->editor.typing = 1;
 }
 
 /* Live validation: what the typed text would give, without applying it. */
 static void editor_check_typed(App *a) {
     const SchemaKey *k = editor_selected(a);
-    Preset trial = a->edit;
+    Preset trial = a->editor.preset;
     Error err = {0};
-    if (schema_parse(k, a->edit_text, &trial, 0, &err))
-        snprintf(a->edit_error, sizeof a->edit_error, "%s.%s: %s", k->section, k->key, err.msg);
+    if (schema_parse(k, a->editor.text, &trial, 0, &err))
+        snprintf(a->editor.error, sizeof a->editor.error, "%s.%s: %s", k->section, k->key, err.msg);
     else
-        a->edit_error[0] = '\0';
+        a->editor.error[0] = '\0';
 }
 
 static void editor_type_key(App *a, int ch) {
-    size_t n = strlen(a->edit_text);
+    size_t n = strlen(a->editor.text);
     if (ch == TERM_KEY_ENTER) {
-        if (editor_apply(a, a->edit_text) == 0) a->edit_typing = 0;
+        if (editor_apply(a, a->editor.text) == 0) a->editor.typing = 0;
     } else if (ch == TERM_KEY_ESC) {
-        a->edit_typing = 0;
-        a->edit_error[0] = '\0';
+        a->editor.typing = 0;
+        a->editor.error[0] = '\0';
     } else if (ch == TERM_KEY_BACKSPACE && n > 0) {
-        a->edit_text[n - 1] = '\0';
+        a->editor.text[n - 1] = '\0';
         editor_check_typed(a);
-    } else if (ch >= 32 && ch < 127 && n + 1 < sizeof a->edit_text) {
-        a->edit_text[n] = (char)ch;
-        a->edit_text[n + 1] = '\0';
+    } else if (ch >= 32 && ch < 127 && n + 1 < sizeof a->editor.text) {
+        a->editor.text[n] = (char)ch;
+        a->editor.text[n + 1] = '\0';
         editor_check_typed(a);
     }
     a->dirty = 1;
 }
 
 static int editor_typing(const App *a) {
-    return a->edit_typing;
+    return a->editor.typing;
 }
 
 static void editor_save(App *a) {
-    if (!a->edit_path[0]) return;
+    if (!a->editor.path[0]) return;
     Error err = {0};
-    if (preset_validate(&a->edit, &err)) {
-        snprintf(a->edit_error, sizeof a->edit_error, "not saved: %s", err.msg);
+    if (preset_validate(&a->editor.preset, &err)) {
+        snprintf(a->editor.error, sizeof a->editor.error, "not saved: %s", err.msg);
         app_message(a, 1, "not saved: %s", err.msg);
         return;
     }
-    char *text = preset_format_sweep(&a->edit);
-    Status st = text ? fileio_write_atomic(a->edit_path, text, strlen(text), &err) : ST_NOMEM;
+    char *text = preset_format_sweep(&a->editor.preset);
+    Status st = text ? fileio_write_atomic(a->editor.path, text, strlen(text), &err) : ST_NOMEM;
     free(text);
     if (st) {
         /* err names the file and the cause; the file keeps its old content. */
         app_message(a, 1, "not saved: %s", err.msg[0] ? err.msg : "out of memory");
         return;
     }
-    a->edit_dirty = 0;
-    a->edit_orig = a->edit;
-    a->edit_error[0] = '\0';
+    a->editor.dirty = 0;
+    a->editor.orig = a->editor.preset;
+    a->editor.error[0] = '\0';
     app_load_presets(a);
-    app_message(a, 0, "saved %s", a->edit_path);
+    app_message(a, 0, "saved %s", a->editor.path);
 }
 
 /* The range test of the form as it stands (valid or not tested); a rate
  * from it comes back into the form. */
 static void editor_lrfind(App *a) {
-    if (!a->edit_path[0]) return;
+    if (!a->editor.path[0]) return;
     Error err = {0};
-    if (preset_validate(&a->edit, &err)) {
+    if (preset_validate(&a->editor.preset, &err)) {
         app_message(a, 1, "cannot test: %s", err.msg);
         return;
     }
-    scr_lrfind_open(a, a->edit_path, &a->edit, 1);
+    scr_lrfind_open(a, a->editor.path, &a->editor.preset, 1);
 }
 
 static void editor_back(App *a) {
-    if (a->edit_dirty && !term_confirm(a, "discard the unsaved changes?")) return;
-    a->edit_dirty = 0;
+    if (a->editor.dirty && !term_confirm(a, "discard the unsaved changes?")) return;
+    a->editor.dirty = 0;
     a->screen = SCR_PRESETS;
 }
 
 /* Moving to another key clears the error of the one left behind. */
 static void editor_move(App *a, int delta) {
-    app_step(&a->edit_field, schema_count(), delta);
-    a->edit_error[0] = '\0';
+    app_step(&a->editor.field, schema_count(), delta);
+    a->editor.error[0] = '\0';
 }
 
 static const KeyBinding editor_keys[] = {

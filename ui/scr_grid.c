@@ -61,8 +61,8 @@ static int grid_load(App *a, GridData *d) {
 /* The pivot's row and column schema keys from the app's choices. */
 static void grid_axes(App *a, GridData *d, int *row, int *col) {
     pivot_default_keys(d->entries, d->n, row, col);
-    if (a->grid_row_key > 0 && d->n_keys) *row = d->keys[(a->grid_row_key - 1) % d->n_keys];
-    if (a->grid_col_key > 0 && d->n_keys) *col = d->keys[(a->grid_col_key - 1) % d->n_keys];
+    if (a->grid.row_key > 0 && d->n_keys) *row = d->keys[(a->grid.row_key - 1) % d->n_keys];
+    if (a->grid.col_key > 0 && d->n_keys) *col = d->keys[(a->grid.col_key - 1) % d->n_keys];
 }
 
 static int map_style(int s) {
@@ -118,10 +118,10 @@ static void grid_draw(App *a, TextGrid *g) {
         free(d.presets);
         return;
     }
-    PivotView v = {.sel_row = a->grid_sel_row, .sel_col = a->grid_sel_col, .ascii = !a->utf8};
+    PivotView v = {.sel_row = a->grid.sel_row, .sel_col = a->grid.sel_col, .ascii = !a->utf8};
     pivot_clamp(&v, &p);
-    a->grid_sel_row = v.sel_row;
-    a->grid_sel_col = v.sel_col;
+    a->grid.sel_row = v.sel_row;
+    a->grid.sel_col = v.sel_col;
     char line[1024];
     snprintf(line, sizeof line,
              "Grid: sweep of %s, %d runs; best %s accuracy per cell (r/c choose the keys)", d.name,
@@ -162,11 +162,11 @@ static void grid_cycle(App *a, int *which) {
 }
 
 static void grid_row_key(App *a) {
-    grid_cycle(a, &a->grid_row_key);
+    grid_cycle(a, &a->grid.row_key);
 }
 
 static void grid_col_key(App *a) {
-    grid_cycle(a, &a->grid_col_key);
+    grid_cycle(a, &a->grid.col_key);
 }
 
 static void grid_open(App *a) {
@@ -179,7 +179,7 @@ static void grid_open(App *a) {
     grid_axes(a, &d, &row, &col);
     Pivot p;
     if (pivot_build(&p, d.entries, d.n, row, col, 1) == ST_OK) {
-        PivotView v = {.sel_row = a->grid_sel_row, .sel_col = a->grid_sel_col};
+        PivotView v = {.sel_row = a->grid.sel_row, .sel_col = a->grid.sel_col};
         int r = pivot_selected_run(&p, &v);
         if (r >= 0) {
             app_watch(a, a->runs[r].dir);
@@ -192,15 +192,15 @@ static void grid_open(App *a) {
 /* Rows and columns have no known count here: the pivot clamps the
  * selection when it draws. */
 static void grid_move(App *a, int delta) {
-    app_step(&a->grid_sel_row, 1 << 20, delta);
+    app_step(&a->grid.sel_row, 1 << 20, delta);
 }
 
 static void grid_left(App *a) {
-    app_step(&a->grid_sel_col, 1 << 20, -1);
+    app_step(&a->grid.sel_col, 1 << 20, -1);
 }
 
 static void grid_right(App *a) {
-    app_step(&a->grid_sel_col, 1 << 20, 1);
+    app_step(&a->grid.sel_col, 1 << 20, 1);
 }
 
 static const KeyBinding grid_keys[] = {

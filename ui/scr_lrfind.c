@@ -181,16 +181,16 @@ static const LrSuggestion *lrfind_chosen(App *a, LrSuggestion s[LR_RANGE_SUGGEST
  * the test was made from. */
 static void lrfind_into_form(App *a, const LrSuggestion *s, const char *set) {
     Error err = {0};
-    if (strcmp(a->edit_path, view->path) != 0) {
+    if (strcmp(a->editor.path, view->path) != 0) {
         app_message(a, 1, "the editor no longer holds %s", view->path);
         return;
     }
-    if (preset_set(&a->edit, set, &err)) {
+    if (preset_set(&a->editor.preset, set, &err)) {
         app_message(a, 1, "%s", err.msg);
         return;
     }
-    a->edit_dirty = 1;
-    a->edit_check_due = 1;
+    a->editor.dirty = 1;
+    a->editor.check_due = 1;
     a->screen = SCR_EDITOR;
     app_message(a, 0, "%s (%s); F2 saves it", set, s->name);
 }

@@ -46,11 +46,11 @@ static ChartSeries series_chart(const Series *s, int style, const char *mark, co
 
 /* The run to show: the chosen one, else the one training here, else the newest. */
 static const char *monitor_dir(App *a) {
-    if (a->mon_dir[0]) return a->mon_dir;
+    if (a->monitor.dir[0]) return a->monitor.dir;
     BridgeSnapshot s;
     bridge_snapshot(a->bridge, &s);
     if (s.running && s.run_dir[0]) /* a range test has no run */
-        return snprintf(a->mon_dir, sizeof a->mon_dir, "%s", s.run_dir), a->mon_dir;
+        return snprintf(a->monitor.dir, sizeof a->monitor.dir, "%s", s.run_dir), a->monitor.dir;
     if (a->n_runs) return a->runs[a->n_runs - 1].dir;
     return NULL;
 }
@@ -71,19 +71,19 @@ static void draw_chart(App *a, TextGrid *g, int x0, int y0, int w, int h, const 
  * results when nothing is found. */
 static void monitor_diagnosis(App *a, TextGrid *g, const char *dir, const RunStatus *st, int rows,
                               int y) {
-    Diagnosis *d = a->mon_diag;
-    if (!d || strcmp(a->mon_diag_dir, dir) != 0 || a->mon_diag_rows != rows ||
-        a->mon_diag_state != st->state || a->mon_diag_listed_at != a->runs_loaded_at) {
+    Diagnosis *d = a->monitor.diag;
+    if (!d || strcmp(a->monitor.diag_dir, dir) != 0 || a->monitor.diag_rows != rows ||
+        a->monitor.diag_state != st->state || a->monitor.diag_listed_at != a->runs_loaded_at) {
         /* Made again only when what it reads may have changed. */
-        if (!d && !(d = a->mon_diag = malloc(sizeof *d))) return;
+        if (!d && !(d = a->monitor.diag = malloc(sizeof *d))) return;
         Error err = {0};
-        snprintf(a->mon_diag_dir, sizeof a->mon_diag_dir, "%s", dir);
-        a->mon_diag_rows = rows;
-        a->mon_diag_state = st->state;
-        a->mon_diag_listed_at = a->runs_loaded_at;
-        if (relatives_diagnose(dir, 1, d, &err)) a->mon_diag_dir[0] = '\0';
+        snprintf(a->monitor.diag_dir, sizeof a->monitor.diag_dir, "%s", dir);
+        a->monitor.diag_rows = rows;
+        a->monitor.diag_state = st->state;
+        a->monitor.diag_listed_at = a->runs_loaded_at;
+        if (relatives_diagnose(dir, 1, d, &err)) a->monitor.diag_dir[0] = '\0';
     }
-    if (!a->mon_diag_dir[0]) {
+    if (!a->monitor.diag_dir[0]) {
         textgrid_printf(g, 0, y, ST_DIM, "diagnosis: -");
         return;
     }
@@ -244,7 +244,7 @@ static void monitor_zoom(App *a) {
 }
 
 static void monitor_stop(App *a) {
-    app_stop_run(a, app_find_run(a, a->mon_dir));
+    app_stop_run(a, app_find_run(a, a->monitor.dir));
 }
 
 /* Forks the run's preset with the change of the diagnosis' first finding

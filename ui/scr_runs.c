@@ -74,15 +74,15 @@ static void runs_draw(App *a, TextGrid *g) {
     }
     /* Below the runs, dim: submitted Slurm tasks that have no run yet. */
     int y = 3 + (a->n_runs - top < rows ? a->n_runs - top : rows);
-    for (int j = 0; j < a->n_slurm_tasks && y < 3 + rows; j++, y++) {
-        const SubmissionTask *t = &a->slurm_tasks[j];
+    for (int j = 0; j < a->slurm.n_tasks && y < 3 + rows; j++, y++) {
+        const SubmissionTask *t = &a->slurm.tasks[j];
         char id[320];
         snprintf(id, sizeof id, "slurm %s_%d (%s)", t->job_id, t->task, t->name);
         snprintf(line, sizeof line, "  %-*.*s %-11s %-17s %7s %8s  %s", idw, idw, id,
                  submission_state_name(t->slurm), "-", "-", "-", t->label);
         textgrid_text(g, 0, y, line, ST_DIM);
     }
-    if (a->n_runs == 0 && a->n_slurm_tasks == 0)
+    if (a->n_runs == 0 && a->slurm.n_tasks == 0)
         textgrid_text(g, 2, 3, "no runs yet: pick a preset on screen 1 and press r", ST_DIM);
     int y0 = g->h - log_rows;
     for (int x = 0; x < g->w; x++) textgrid_put(g, x, y0 - 1, a->utf8 ? "─" : "-", ST_DIM);
