@@ -69,8 +69,6 @@ struct Bridge {
 typedef struct BridgeRun {
     Bridge *b;
     int job;
-    int start_iter;   /* iteration the run was at when this process took it */
-    double start_sec; /* and its seconds then */
 } BridgeRun;
 
 /* --- under the lock ----------------------------------------------------------- */
@@ -168,8 +166,7 @@ static BridgeJob *bridge_take_job(Bridge *b) {
     s->job = j->id;
     bridge_job_name(j, s->name, sizeof s->name);
     s->max_iter = j->lrfind ? j->lrfind_opts.iters : j->preset.solver.max_iter;
-    s->test_accuracy = s->best_accuracy = -1;
-    s->eta = s->phase_eta = -1;
+    s->phase_eta = -1;
     s->queued = b->n_queue;
     bridge_changed(b);
     return j;
@@ -181,8 +178,6 @@ static BridgeJob *bridge_take_job(Bridge *b) {
 static void bridge_on_start(void *ctx, const char *run_dir, const RunStatus *st) {
     BridgeRun *r = ctx;
     Bridge *b = r->b;
-    r->start_iter = st->iter;
-    r->start_sec = st->seconds;
     BridgeEvent ev;
     bridge_event_init(&ev, BRIDGE_EV_STARTED, r->job);
     ev.state = RUN_RUNNING;
@@ -190,12 +185,11 @@ static void bridge_on_start(void *ctx, const char *run_dir, const RunStatus *st)
     pthread_mutex_lock(&b->lock);
     memcpy(b->snap.run_dir, ev.run_dir, sizeof b->snap.run_dir);
     b->snap.iter = st->iter;
-    b->snap.seconds = st->seconds;
     bridge_post(b, &ev);
     pthread_mutex_unlock(&b->lock);
 }
 
-/* A metrics row: the snapshot takes its values (and a new ETA), the UI a copy. */
+/* A metrics row: the snapshot takes its iteration, the UI a copy (a ROW event). */
 static void bridge_on_row(void *ctx, const TrainRow *row, const RunStatus *st) {
     BridgeRun *r = ctx;
     Bridge *b = r->b;
@@ -204,26 +198,8 @@ static void bridge_on_row(void *ctx, const TrainRow *row, const RunStatus *st) {
     ev.state = RUN_RUNNING;
     ev.row = *row;
     pthread_mutex_lock(&b->lock);
-    BridgeSnapshot *s = &b->snap;
-    s->iter = row->iter;
-    s->seconds = row->seconds;
-    if (st->max_iter > 0) s->max_iter = st->max_iter;
-    if (row->phase == PHASE_TRAIN) {
-        s->loss = row->loss;
-        s->accuracy = row->accuracy;
-        s->lr = row->lr;
-        s->images_per_s = row->images_per_s;
-        s->data_wait = row->data_wait;
-    } else {
-        s->test_accuracy = row->accuracy;
-        s->best_accuracy = st->best_accuracy;
-    }
-    /* st->iter counts finished iterations; only this process's share of
-     * the time is a rate (a resumed run's early seconds were elsewhere). */
-    int done = st->iter - r->start_iter;
-    s->eta = done > 0 && s->max_iter >= st->iter
-                 ? (st->seconds - r->start_sec) / done * (s->max_iter - st->iter)
-                 : -1;
+    b->snap.iter = row->iter;
+    if (st->max_iter > 0) b->snap.max_iter = st->max_iter;
     bridge_post(b, &ev);
     pthread_mutex_unlock(&b->lock);
 }
@@ -504,7 +480,7 @@ Bridge *bridge_create(const char *runs_dir, Error *err) {
     memcpy(b->runs_dir, runs_dir, strlen(runs_dir) + 1);
     b->next_id = 1;
     b->snap.job = -1;
-    b->snap.test_accuracy = b->snap.best_accuracy = b->snap.eta = -1;
+    b->snap.phase_eta = -1;
     if (pipe2(b->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
         error_set(err, ST_IO, "bridge: cannot create the wake pipe: %s", strerror(errno));
         free(b->events);

@@ -68,10 +68,9 @@ typedef struct BridgeSnapshot {
     char run_dir[1024];  /* of the running job */
     char name[256];      /* its preset name and sweep label */
     int iter, max_iter;  /* iteration of the last row; the preset's max_iter */
-    double loss, accuracy, lr, images_per_s, data_wait; /* last train row */
-    double test_accuracy, best_accuracy;                /* last and best test rows, -1 none */
-    double seconds;                                     /* run time so far */
-    double eta;                                         /* seconds left, -1 unknown */
+    /* The rows' figures and the run's ETA are not here: a screen reads
+     * them from the run store (metrics.tsv, status.ini) and the ETA from
+     * progress.c, as for any run; ROW events carry each row as it comes. */
     char phase[16]; /* what the job does now (RunStatus.phase), "" before it starts */
     long phase_done, phase_total;
     double phase_eta; /* seconds left in that phase, -1 unknown */
