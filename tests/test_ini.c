@@ -2,7 +2,10 @@
  * test_ini — the INI line reader (engine/io/ini.c): sections, comments,
  * trimming and line numbers, lines far longer than inih's 200-byte buffer,
  * and the line reported for every malformed line, a NUL byte inside the
- * text and a pair the handler refuses.
+ * text and a pair the handler refuses; the loose syntax presets are read
+ * in: key: value, inline comments, continuation lines joined in place,
+ * empty keys, text after a header's ']', a byte order mark, and reading on
+ * past malformed lines.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,12 +100,59 @@ static void test_ini_nul_byte_and_refusal(void **state) {
     assert_string_equal(out, "1 [] a=1;2 [] b=2;");
 }
 
+static int seen_header(void *ctx, const char *section, const char *rest, int line) {
+    Seen *s = ctx;
+    size_t n = strlen(s->text);
+    snprintf(s->text + n, sizeof s->text - n, "%d <%s|%s>;", line, section, rest);
+    return 1;
+}
+
+static int parse_loose(const char *text, char *out, size_t cap) {
+    size_t len = strlen(text);
+    char *copy = malloc(len + 1);
+    assert_non_null(copy);
+    memcpy(copy, text, len + 1);
+    Seen s = {0};
+    int line = ini_parse_syntax(copy, len, INI_LOOSE, seen_pair, seen_header, &s);
+    snprintf(out, cap, "%s", s.text);
+    free(copy);
+    return line;
+}
+
+static void test_ini_loose_syntax(void **state) {
+    (void)state;
+    char out[4096];
+    static const char text[] = "\xEF\xBB\xBF; comment\r\n"
+                               "[a] ; a comment after the header\n"
+                               "  name: indented ; inline comment\r\n"
+                               "list = 1,\n"
+                               "    2, ; continues\n"
+                               "\n"
+                               "\t3\n"
+                               "  next = x;y\n"
+                               "= empty key\n"
+                               "[b] junk\n"
+                               "  not a continuation\n"
+                               "k = v\n";
+    assert_int_equal(parse_loose(text, out, sizeof out), 11);
+    assert_string_equal(out, "2 <a|; a comment after the header>;3 [a] name=indented;"
+                             "4 [a] list=1, 2, 3;8 [a] next=x;y;9 [a] =empty key;10 <b|junk>;"
+                             "12 [b] k=v;");
+    /* the first malformed line is returned; later ones and pairs still read */
+    assert_int_equal(parse_loose("[a\nx = 1\nno pair\n", out, sizeof out), 1);
+    assert_string_equal(out, "2 [] x=1;");
+    /* a key's line is its own, its continuation lines included */
+    assert_int_equal(parse_loose("[s]\nk = a\n  b\n  c\nj = d\n", out, sizeof out), 0);
+    assert_string_equal(out, "1 <s|>;2 [s] k=a b c;5 [s] j=d;");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ini_pairs_sections_and_lines),
         cmocka_unit_test(test_ini_long_lines),
         cmocka_unit_test(test_ini_malformed_lines),
         cmocka_unit_test(test_ini_nul_byte_and_refusal),
+        cmocka_unit_test(test_ini_loose_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

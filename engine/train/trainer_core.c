@@ -13,7 +13,8 @@
 #include "engine/nn/softmax_loss.h"
 #include "engine/train/trainer_internal.h"
 
-static void trainer_core_vlog(Trainer *t, TrainLogKind kind, const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static void trainer_core_vlog(Trainer *t, TrainLogKind kind,
+                                                                    const char *fmt, va_list ap) {
     if (!t->cb.on_log) return;
     char line[640];
     vsnprintf(line, sizeof line, fmt, ap);

@@ -2,21 +2,17 @@
  * preset — reading, checking, writing and expanding experiment presets.
  * See preset.h; every key's type, default and range lives in schema.c.
  *
- * Files are read with inih's ini_parse_stream through our own line reader,
- * which numbers the lines (inih's handler gets no line number here), sees
- * section headers before inih does (to catch unknown sections and text
- * after ']'), and hands inih a short stand-in for lines longer than inih's
- * line buffer, keeping the real value for the handler. A key is processed
- * when the next key arrives, so indented continuation lines (which inih
- * reports as the same key again) are first joined to its value with a
- * space. Processing never stops at an error: each is recorded with its line
+ * Files are read by engine/io/ini in its loose syntax (inih's reading: key:
+ * value, inline comments, continuation lines joined to their key's value),
+ * which numbers every line, takes lines of any length and hands each
+ * section header to on_header (to catch unknown sections and text after
+ * ']'). Processing never stops at an error: each is recorded with its line
  * and the one on the earliest line is reported, which is the first problem
- * in the file whatever order inih and the reader find them in.
+ * in the file whatever order the reader and the checks find them in.
  */
 #include "src/preset/preset.h"
 
 #include <ctype.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,29 +22,17 @@
 #include "engine/base/strbuf.h"
 #include "engine/data/dataset.h"
 #include "engine/io/fileio.h"
+#include "engine/io/ini.h"
 #include "src/preset/schema.h"
 #include "src/preset/sweep.h"
 #include "src/preset/text.h"
 
 enum { VALUE_MAX = 8192, NAME_MAX_ = 256, KEYS_MAX = 128 };
 
-/* Stands in for a value too long for inih's line buffer. */
-static const char LONG_MARK[] = "\x01";
-
 typedef struct Parse {
     Preset p;       /* what is being read */
     Preset scratch; /* checks [sweep] values without touching p */
     const char *name;
-    const char *text;
-    /* the reader */
-    const char *next; /* the rest of the text */
-    int line;         /* number of the line last handed to inih */
-    int continuation; /* that line is indented and not "key = value" */
-    int is_long;      /* inih got LONG_MARK; long_value is the real value */
-    char long_value[VALUE_MAX];
-    /* the key whose continuation lines may still come */
-    int pending_line; /* 0: none */
-    char pending_section[NAME_MAX_], pending_key[NAME_MAX_], pending_value[VALUE_MAX];
     int seen[KEYS_MAX];                    /* line of each key's first setting */
     int sweep_line[PRESET_SWEEP_KEYS_MAX]; /* line of each swept key */
     int setting_line[SWEEP_SETTINGS];      /* line of each [sweep] setting (strategy, ...) */
@@ -177,128 +161,36 @@ static void process_key(Parse *ps, const char *section, const char *key, const c
     if (!ps->seen[i]) ps->seen[i] = line;
 }
 
-static void flush_pending(Parse *ps) {
-    if (!ps->pending_line) return;
-    process_key(ps, ps->pending_section, ps->pending_key, ps->pending_value, ps->pending_line);
-    ps->pending_line = 0;
+/* The reader's handler: every pair, its continuation lines joined. */
+static int on_pair(void *ctx, const char *section, const char *key, const char *value, int line) {
+    Parse *ps = ctx;
+    size_t n = strlen(value);
+    if (n >= VALUE_MAX)
+        fail(ps, line, ST_FORMAT, "%s.%s: a value of %zu characters (at most %d)", section, key, n,
+             VALUE_MAX - 1);
+    else
+        process_key(ps, section, key, value, line);
+    return 1; /* errors are kept in ps: the reader's own count only means malformed lines */
 }
 
-/* inih's handler: starts a new pending key, or continues the pending one. */
-static int on_key(void *user, const char *section, const char *name, const char *value) {
-    Parse *ps = user;
-    if (ps->is_long && strcmp(value, LONG_MARK) == 0) value = ps->long_value;
-    if (ps->continuation && ps->pending_line && strcmp(name, ps->pending_key) == 0 &&
-        strcmp(section, ps->pending_section) == 0) {
-        size_t have = strlen(ps->pending_value), add = strlen(value);
-        if (have + 1 + add >= sizeof ps->pending_value) {
-            fail(ps, ps->line, ST_FORMAT, "%s.%s: value continues past %zu characters", section,
-                 name, sizeof ps->pending_value - 1);
-            return 1;
-        }
-        ps->pending_value[have] = ' ';
-        memcpy(ps->pending_value + have + 1, value, add + 1);
+/* The reader's header callback: text after the ']' and unknown sections. */
+static int on_header(void *ctx, const char *section, const char *rest, int line) {
+    Parse *ps = ctx;
+    if (*rest && *rest != ';' && *rest != '#') {
+        size_t n = strlen(rest);
+        fail(ps, line, ST_FORMAT, "[%s]: text after the section header (got '%.*s')", section,
+             (int)(n > 60 ? 60 : n), rest);
         return 1;
     }
-    flush_pending(ps);
-    ps->pending_line = ps->line;
-    text_copy(ps->pending_section, sizeof ps->pending_section, section, strlen(section));
-    text_copy(ps->pending_key, sizeof ps->pending_key, name, strlen(name));
-    text_copy(ps->pending_value, sizeof ps->pending_value, value, strlen(value));
-    return 1; /* errors are kept in ps, so inih's own count only means malformed lines */
-}
-
-/* --- the line reader -------------------------------------------------------- */
-
-/* 1 when t looks like "name = ..." or "name: ..." (name of letters, digits,
- * '_', '.', '-'): an indented line like that is a key, not a continuation. */
-static int looks_like_key(const char *t, size_t n) {
-    size_t i = 0;
-    while (i < n && (isalnum((unsigned char)t[i]) || strchr("_.-", t[i]))) i++;
-    if (i == 0) return 0;
-    while (i < n && (t[i] == ' ' || t[i] == '\t')) i++;
-    return i < n && (t[i] == '=' || t[i] == ':');
-}
-
-/* Where a value ends as inih sees it: at a ';' that follows whitespace. */
-static size_t value_end(const char *v, size_t n) {
-    for (size_t i = 1; i < n; i++)
-        if (v[i] == ';' && isspace((unsigned char)v[i - 1])) return i;
-    return n;
-}
-
-/* Checks a "[section]" line; inih itself reports a missing ']'. */
-static void check_header(Parse *ps, const char *t, size_t n) {
-    const char *close = memchr(t, ']', n);
-    if (!close) return;
-    char section[NAME_MAX_];
-    text_copy(section, sizeof section, t + 1, (size_t)(close - t - 1));
-    const char *after = close + 1, *end = t + n;
-    while (after < end && isspace((unsigned char)*after)) after++;
-    if (after < end && *after != ';' && *after != '#') {
-        fail(ps, ps->line, ST_FORMAT, "[%s]: text after the section header (got '%.*s')", section,
-             (int)(end - after > 60 ? 60 : end - after), after);
-        return;
-    }
-    if (schema_is_section(section) || strcmp(section, "sweep") == 0) return;
+    if (schema_is_section(section) || strcmp(section, "sweep") == 0) return 1;
     const char *near = schema_closest_section(section);
     char hint[96];
     if (near)
         snprintf(hint, sizeof hint, "did you mean [%s]?", near);
     else
         snprintf(hint, sizeof hint, "sections: experiment, data, model, transfer, solver, sweep");
-    fail(ps, ps->line, ST_FORMAT, "[%s]: unknown section (%s)", section, hint);
-}
-
-/* Hands inih the line after a long one's separator as LONG_MARK, keeping the
- * value; returns 0 when even the key does not fit. */
-static int stand_in(Parse *ps, char *str, int num, const char *t, size_t n, int indent) {
-    size_t end = value_end(t, n), sep = 0;
-    if (!indent) {
-        while (sep < end && t[sep] != '=' && t[sep] != ':') sep++;
-        if (sep == end || sep + 4 > (size_t)num) return 0;
-        sep++;
-    }
-    size_t vlen = value_end(t + sep, n - sep);
-    if (vlen >= sizeof ps->long_value) return 0;
-    text_copy(ps->long_value, sizeof ps->long_value, t + sep, vlen);
-    text_trim(ps->long_value);
-    snprintf(str, (size_t)num, "%s%.*s%s\n", indent ? " " : "", (int)sep, t, LONG_MARK);
-    ps->is_long = 1;
+    fail(ps, line, ST_FORMAT, "[%s]: unknown section (%s)", section, hint);
     return 1;
-}
-
-/* inih's reader: one line per call, numbered, indentation removed except on
- * continuation lines, long lines replaced by a stand-in (see stand_in). */
-static char *read_line(char *str, int num, void *stream) {
-    Parse *ps = stream;
-    const char *s = ps->next;
-    if (!*s) return NULL;
-    const char *nl = strchr(s, '\n');
-    size_t len = nl ? (size_t)(nl - s) : strlen(s);
-    ps->next = nl ? nl + 1 : s + len;
-    if (len && s[len - 1] == '\r') len--;
-    ps->line++;
-    ps->continuation = ps->is_long = 0;
-    str[0] = '\0';
-    if (ps->line == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, len -= 3;
-    size_t ind = 0;
-    while (ind < len && (s[ind] == ' ' || s[ind] == '\t')) ind++;
-    const char *t = s + ind;
-    size_t n = len - ind;
-    if (n == 0 || t[0] == ';' || t[0] == '#') return str;
-    if (t[0] == '[') check_header(ps, t, n);
-    ps->continuation = ind > 0 && t[0] != '[' && !looks_like_key(t, n);
-    /* inih cuts inline comments off key lines but not off continuations. */
-    if (ps->continuation) n = value_end(t, n);
-    /* Lines end in '\n' and leave a spare byte, so an inih that grows its
-     * buffer never takes the rest of a line from the next call. */
-    if (n + 1 + (size_t)ps->continuation < (size_t)num - 1) {
-        snprintf(str, (size_t)num, "%s%.*s\n", ps->continuation ? " " : "", (int)n, t);
-    } else if (t[0] == '[' || !stand_in(ps, str, num, t, n, ps->continuation)) {
-        fail(ps, ps->line, ST_FORMAT, "line too long (%zu characters)", n);
-        str[0] = '\0';
-    }
-    return str;
 }
 
 /* The text of line number line (1-based) of text, cut to cap - 1. */
@@ -345,9 +237,14 @@ Status preset_parse(Preset *p, const char *text, const char *name, Error *err) {
     snprintf(ps->p.source, sizeof ps->p.source, "%s", name);
     name_from_path(name, ps->p.experiment.name, sizeof ps->p.experiment.name);
     ps->name = name;
-    ps->text = ps->next = text;
-    int bad = ini_parse_stream(read_line, ps, on_key, ps);
-    flush_pending(ps);
+    size_t len = strlen(text);
+    char *copy = malloc(len + 1); /* the reader cuts and joins lines in place */
+    int bad = -1;
+    if (copy) {
+        memcpy(copy, text, len + 1);
+        bad = ini_parse_syntax(copy, len, INI_LOOSE, on_pair, on_header, ps);
+        free(copy);
+    }
     sweep_finish(ps);
     if (bad > 0) {
         char got[96];
