@@ -4,15 +4,15 @@
 #   make run             build and open the lab
 #   make test            build and run every test (BUILD=asan for ASan + UBSan)
 #   make test-tsan       the threaded tests (bridge, loader) under ThreadSanitizer
-#   make test-mpi        install Open MPI, build with it, run tests/test_mpi.sh (mpirun -np 2)
+#   make test-mpi        install Open MPI, build with it, run tests/src/cli/test_mpi.sh (mpirun -np 2)
 #   make test-mpich      the same with MPICH (build/mpich, mpirun.mpich)
 #   make bench           build and run the benchmarks
 #   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in), and
 #                        the scaling to 8-128 nodes on paper (bench/mpi_model.sh)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
-#   make deps-slurm      install Slurm and munge (tests/test_slurm.sh starts its own daemons)
-#   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lint_deps.sh)
+#   make deps-slurm      install Slurm and munge (tests/src/cli/test_slurm.sh starts its own daemons)
+#   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lib/lint_deps.sh)
 #   make fuzz            install clang's libFuzzer, build the fuzz harnesses (build/fuzz) and
 #                        run each for FUZZ_SECONDS (default 60) on its corpus (tests/fuzz/run.sh)
 #   make fuzz-seeds      rewrite the seed files of tests/fuzz/corpus/ from the project's writers
@@ -113,8 +113,11 @@ ENGINE_SRC := $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.c))
 SRC_SRC := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
 UI_SRC := $(wildcard ui/*.c)
 MAIN_SRC := main.c
-TEST_MAIN_SRC := $(wildcard tests/test_*.c)
-TEST_SUPPORT_SRC := $(filter-out $(TEST_MAIN_SRC),$(wildcard tests/*.c))
+# Tests mirror the source tree: tests/engine/nn/test_conv.c tests
+# engine/nn/conv.c; tests/ui/ drives the lab in tmux, tests/src/cli/ the
+# program; their helpers are in tests/lib/.
+TEST_MAIN_SRC := $(sort $(shell find tests -name 'test_*.c'))
+TEST_SUPPORT_SRC := $(wildcard tests/lib/*.c)
 BENCH_MAIN_SRC := $(wildcard bench/bench_*.c)
 BENCH_SUPPORT_SRC := $(filter-out $(BENCH_MAIN_SRC),$(wildcard bench/*.c))
 # The fuzz harnesses, one per reader (tests/fuzz/fuzz_<name>.c), their
@@ -122,7 +125,7 @@ BENCH_SUPPORT_SRC := $(filter-out $(BENCH_MAIN_SRC),$(wildcard bench/*.c))
 FUZZ_NAMES := preset solver_import safetensors caffemodel jpeg dataset runstore
 FUZZ_HARNESS_SRC := $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/fuzz.c
 FUZZ_SEEDS_SRC := tests/fuzz/seeds.c
-# Every C file the build compiles (tests/test_tree.sh checks none is missed).
+# Every C file the build compiles (tests/src/cli/test_tree.sh checks none is missed).
 ALL_C := $(ENGINE_SRC) $(SRC_SRC) $(UI_SRC) $(MAIN_SRC) $(TEST_MAIN_SRC) $(TEST_SUPPORT_SRC) \
          $(BENCH_MAIN_SRC) $(BENCH_SUPPORT_SRC) $(FUZZ_HARNESS_SRC) $(FUZZ_SEEDS_SRC)
 
@@ -132,7 +135,7 @@ UI_OBJ := $(UI_SRC:%.c=$(OUT)/%.o)
 MAIN_OBJ := $(MAIN_SRC:%.c=$(OUT)/%.o)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(OUT)/%.o)
 TEST_BIN := $(TEST_MAIN_SRC:tests/%.c=$(OUT)/tests/%)
-TEST_SCRIPTS := $(wildcard tests/test_*.sh)
+TEST_SCRIPTS := $(sort $(shell find tests -name 'test_*.sh'))
 BENCH_SUPPORT_OBJ := $(BENCH_SUPPORT_SRC:%.c=$(OUT)/%.o)
 BENCH_BIN := $(BENCH_MAIN_SRC:bench/%.c=$(OUT)/bench/%)
 ENGINE_LIB := $(OUT)/libfinelab.a
@@ -158,7 +161,7 @@ deps-test: deps
 	$(call install_missing,$(TEST_PKGS))
 
 # --- Slurm (finelab submit) -------------------------------------------------
-# Only for tests/test_slurm.sh, which starts munged, slurmctld and slurmd of
+# Only for tests/src/cli/test_slurm.sh, which starts munged, slurmctld and slurmd of
 # its own and skips where they are not installed; .ci/run installs them.
 SLURM_PKGS := slurm-wlm munge
 .PHONY: deps-slurm
@@ -232,29 +235,30 @@ $(OUT)/bench/%: $(OUT)/bench/%.o $(BENCH_SUPPORT_OBJ) $(APP_LIB) $(ENGINE_LIB)
 # The fuzz regression test replays tests/fuzz/regressions/ and corpus/
 # through the harnesses, built here with the variant's compiler and flags
 # (before the libraries on the link line, which resolve what they use).
-$(OUT)/tests/test_fuzz_regressions: $(OUT)/tests/test_fuzz_regressions.o \
-                                    $(FUZZ_HARNESS_SRC:%.c=$(OUT)/%.o) $(TEST_SUPPORT_OBJ) \
-                                    $(APP_LIB) $(ENGINE_LIB)
+$(OUT)/tests/fuzz/test_fuzz_regressions: $(OUT)/tests/fuzz/test_fuzz_regressions.o \
+                                         $(FUZZ_HARNESS_SRC:%.c=$(OUT)/%.o) $(TEST_SUPPORT_OBJ) \
+                                         $(APP_LIB) $(ENGINE_LIB)
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
 test-build: deps-test $(BIN) $(TEST_BIN)
 
 test: test-build
-	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) $(TEST_BIN) $(TEST_SCRIPTS)
+	@FINELAB_BIN=$(BIN) tests/lib/run.sh $(BUILD) $(TEST_BIN) $(TEST_SCRIPTS)
 
 # The threaded tests (engine bridge, loader, thread pool) under ThreadSanitizer; OpenBLAS
 # runs single-threaded there, since its own threads are not instrumented.
-TSAN_TESTS := test_bridge test_loader test_parallel test_tensor_sketch test_maxpool test_conv_direct
+TSAN_TESTS := src/run/test_bridge engine/data/test_loader engine/base/test_parallel \
+              engine/nn/test_tensor_sketch engine/nn/test_maxpool engine/nn/test_conv_direct
 test-tsan:
 	$(MAKE) BUILD=tsan deps-test $(TSAN_TESTS:%=build/tsan/tests/%)
-	@OPENBLAS_NUM_THREADS=1 tests/run.sh tsan $(TSAN_TESTS:%=build/tsan/tests/%)
+	@OPENBLAS_NUM_THREADS=1 tests/lib/run.sh tsan $(TSAN_TESTS:%=build/tsan/tests/%)
 
-# The MPI tests alone (tests/test_mpi.sh: mpirun -np 2 against one process),
-# after installing Open MPI; `make test` runs them too when MPI is built in.
+# The MPI tests alone (tests/src/cli/test_mpi.sh: mpirun -np 2 against one
+# process), after installing Open MPI; `make test` runs them too when MPI is built in.
 test-mpi:
-	$(MAKE) MPI=1 deps-test $(BIN) $(OUT)/tests/test_trainer_dist
-	@FINELAB_BIN=$(BIN) tests/run.sh $(BUILD) tests/test_mpi.sh
+	$(MAKE) MPI=1 deps-test $(BIN) $(OUT)/tests/engine/train/test_trainer_dist
+	@FINELAB_BIN=$(BIN) tests/lib/run.sh $(BUILD) tests/src/cli/test_mpi.sh
 
 # The same tests against MPICH (libmpich-dev, mpich; Debian keeps it beside
 # Open MPI): a build of its own in build/mpich, launched by mpirun.mpich.
@@ -263,8 +267,8 @@ test-mpich:
 	$(MAKE) deps-test
 	$(call install_missing,$(MPICH_DEB_PKGS))
 	$(MAKE) MPI=1 MPI_PC=mpich OUT=build/mpich build/mpich/finelab \
-	    build/mpich/tests/test_trainer_dist
-	@FINELAB_BIN=build/mpich/finelab MPIRUN=mpirun.mpich tests/run.sh mpich tests/test_mpi.sh
+	    build/mpich/tests/engine/train/test_trainer_dist
+	@FINELAB_BIN=build/mpich/finelab MPIRUN=mpirun.mpich tests/lib/run.sh mpich tests/src/cli/test_mpi.sh
 
 # bench/run.sh runs them all, and PyTorch's side where python3-torch is installed.
 bench: deps $(BIN) $(BENCH_BIN)
@@ -351,12 +355,12 @@ fuzz-seeds: deps-test $(OUT)/tests/fuzz/seeds
 # --- checks -----------------------------------------------------------------
 # Needs the objects: the circle check reads what they define and use.
 lint-deps: $(ENGINE_LIB) $(APP_LIB) $(MAIN_OBJ)
-	@tests/lint_deps.sh $(OUT)
+	@tests/lib/lint_deps.sh $(OUT)
 
-# Every C source and header of the tree (tests/test_tree.sh checks that the
+# Every C source and header of the tree (tests/src/cli/test_tree.sh checks that the
 # globs miss none).
 FORMAT_FILES = $(ALL_C) $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.h)) \
-               $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard ui/*.h tests/*.h) \
+               $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h)) $(wildcard ui/*.h tests/lib/*.h) \
                $(wildcard tests/fuzz/*.h bench/*.h)
 format-check:
 	$(call install_missing,$(FORMAT_PKGS))
@@ -371,7 +375,7 @@ list-sources:
 	@printf 'compiled %s\n' $(ALL_C)
 	@printf 'formatted %s\n' $(FORMAT_FILES)
 
-# Rewrites README.md's preset reference from the schema (tests/test_readme.sh checks it).
+# Rewrites README.md's preset reference from the schema (tests/src/cli/test_readme.sh checks it).
 readme-keys: $(BIN)
 	@awk -v keys="$$($(BIN) keys --md)" '/<!-- keys:begin -->/{print; print keys; skip=1; next} \
 	  /<!-- keys:end -->/{skip=0} !skip' README.md > README.md.tmp && mv README.md.tmp README.md

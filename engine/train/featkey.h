@@ -18,7 +18,7 @@
  * head: pooling kind, its dimension and hash seed (compact kinds), signed
  * square root, L2. Left out, since the features do not depend on them:
  * the batch size, thread counts, the loader's prefetch, the classifier and
- * the solver (tests/test_featkey.c holds the features equal across batch
+ * the solver (tests/engine/train/test_featkey.c holds the features equal across batch
  * sizes).
  *
  * Pure functions of their arguments; reentrant. Nothing fails.

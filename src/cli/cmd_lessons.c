@@ -5,7 +5,7 @@
  * its newest complete group); each lesson reads the family lessons_family
  * picks. The text form is a block per lesson; the Markdown form a table
  * whose first two columns (the lesson, the tutorial) do not depend on the
- * store, which is what tests/test_readme.sh holds README's block to.
+ * store, which is what tests/src/cli/test_readme.sh holds README's block to.
  */
 #include "src/cli/cmd_lessons.h"
 

@@ -8,7 +8,7 @@
  * columns and staging or Winograd's transformed weights and blocks, and
  * the split of a layer with little work per image into groups of images.
  * The constants below are those files'; a change there shows as a
- * mismatch in tests/test_footprint.c, which builds the networks and
+ * mismatch in tests/src/run/test_footprint.c, which builds the networks and
  * compares with net_memory.
  */
 #include "src/run/footprint.h"

@@ -11,7 +11,7 @@
  * the loader decodes ahead, and the feature cache in last_layer mode. The
  * network's part is net_memory's count of a built network (footprint_net
  * mirrors how net.c and the convolution algorithms size their buffers, and
- * tests/test_footprint.c checks the two agree). Not counted: the program,
+ * tests/src/run/test_footprint.c checks the two agree). Not counted: the program,
  * the BLAS library's buffers, the compact poolings' hashes and FFT plans,
  * the dataset's index, the loader threads' decoding buffers: README's
  * measured peak of VGG-16 at 448 px, batch 8 (2988 MiB) is 11 MiB above

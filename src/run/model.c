@@ -7,7 +7,7 @@
  * and the seed of the compact pooling's hashes / projections. Those hashes
  * are not parameters and are not in any weights file, so the seed must be
  * derived exactly as the trainer does; eval agreeing with a run's own final
- * test accuracy (tests/test_model.c) is what guards that. The input
+ * test accuracy (tests/src/run/test_model.c) is what guards that. The input
  * convention (mean, scale, channel order) comes from preflight_input on the
  * weights file, as it did for the run. The classifier is checked for
  * before anything else is opened, so a backbone file given to eval fails at

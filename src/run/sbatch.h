@@ -5,9 +5,9 @@
  * into the shared run store (through `mpirun -np N` when the task is an
  * N-rank MPI job); or, for a sweep whose runs wait on each other (a
  * halving sweep's rungs), one task that runs it whole. A pure function of an SbatchJob: nothing is
- * read, written or run here, so the text is checked value for value in tests/test_sbatch.c. Paths
- * are single-quoted for the shell; they should be absolute, since the task runs on another node in
- * another directory. Reentrant; any thread.
+ * read, written or run here, so the text is checked value for value in tests/src/run/test_sbatch.c.
+ * Paths are single-quoted for the shell; they should be absolute, since the task runs on another
+ * node in another directory. Reentrant; any thread.
  */
 #ifndef FINELAB_SBATCH_H
 #define FINELAB_SBATCH_H

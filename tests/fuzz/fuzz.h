@@ -6,7 +6,7 @@
  * Each harness is one function over (data, size). Built for libFuzzer
  * (`make fuzz`: clang, -DFINELAB_LIBFUZZER) it is LLVMFuzzerTestOneInput;
  * built with the normal compiler it keeps its own name, so the regression
- * test (tests/test_fuzz_regressions.c) links all of them into one binary
+ * test (tests/fuzz/test_fuzz_regressions.c) links all of them into one binary
  * and replays every regression and corpus file through each.
  *
  * A harness must free everything it allocated (LeakSanitizer counts leaks

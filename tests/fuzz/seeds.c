@@ -3,7 +3,7 @@
  * with the project's own writers, so every seed is a file finelab itself
  * makes or reads: safetensors from the writer (and the F16 / BF16 layouts
  * the reader converts, laid out by hand as the writer only writes F32),
- * caffemodels from the tests' writer (tests/caffewrite.c) in each layer
+ * caffemodels from the tests' writer (tests/lib/caffewrite.c) in each layer
  * encoding and blob layout, JPEGs from the synthetic birds through the
  * encoder and through libjpeg directly for the kinds finelab never writes
  * (greyscale, CMYK, progressive, restart markers), a synthetic CUB
@@ -28,9 +28,9 @@
 #include "engine/io/safetensors.h"
 #include "engine/synth/synth.h"
 #include "src/run/runstore.h"
-#include "tests/caffewrite.h"
-#include "tests/pbuf.h"
-#include "tests/testutil.h"
+#include "tests/lib/caffewrite.h"
+#include "tests/lib/pbuf.h"
+#include "tests/lib/testutil.h"
 
 static const char *corpus;
 

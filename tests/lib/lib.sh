@@ -1,0 +1,137 @@
+# tests/lib/lib.sh — shared by the shell tests (tests/*/test_*.sh). Each check
+# prints cmocka's "[       OK ]" / "[  FAILED  ]" lines so tests/lib/run.sh
+# counts shell and C tests alike. Source it, call `check NAME COMMAND...`,
+# end with `finish`. A test that runs finelab on a generated dataset also
+# calls `lab_init NAME` and `lab_birds`, and writes its few-second training
+# presets with `tiny_preset`. A test that drives the lab through tmux calls
+# `tmux_init SESSION` and uses T, screen, keys, wait_for and wait_gone, and
+# in the editor select_key.
+FINELAB=${FINELAB_BIN:-build/release/finelab}
+failed=0
+check() {
+    local name=$1; shift
+    echo "[ RUN      ] $name"
+    if "$@"; then
+        echo "[       OK ] $name"
+    else
+        echo "[  FAILED  ] $name"
+        failed=$((failed + 1))
+    fi
+}
+finish() {
+    [ "$failed" -eq 0 ]
+}
+
+# lab_init NAME: the scratch space of a test that runs finelab: FINELAB made
+# absolute (such tests run it from other directories) and tmp a fresh
+# /tmp/finelab_test_NAME_XXXXXX, removed when the script exits. A script
+# with more to clean up sets its own EXIT trap, removing "$tmp" too. Exits 1
+# when the directory cannot be made.
+lab_init() {
+    FINELAB=$(realpath "$FINELAB")
+    tmp=$(mktemp -d "/tmp/finelab_test_$1_XXXXXX") || exit 1
+    trap 'rm -rf "$tmp"' EXIT
+}
+# lab_birds CLASSES PER_CLASS: generates the dataset $tmp/birds, 64 px images.
+lab_birds() {
+    "$FINELAB" synth "$tmp/birds" --classes "$1" --per-class "$2" --size 64 >/dev/null 2>&1
+}
+
+# tiny_preset FILE DATASET MAX_ITER [SECTION.KEY=VALUE...]: writes to FILE a
+# preset that trains the smallest network from scratch on DATASET (36 px
+# resized, 32 px crops, one loader thread) for MAX_ITER iterations. Each
+# SECTION.KEY=VALUE replaces that key's value in place, or is added at the
+# end of its section; sections come in the order experiment, data, model,
+# transfer, solver, and one without keys is left out. Returns 1, writing
+# nothing, for a section outside that list.
+tiny_preset() {
+    local file=$1 dataset=$2 max_iter=$3; shift 3
+    local sections="experiment data model transfer solver"
+    local -a keys=(data.dataset data.split data.resize data.resolution data.loader_threads
+                   model.width model.bilinear_dim transfer.mode
+                   solver.base_lr solver.max_iter solver.batch_size solver.test_iter
+                   solver.test_interval solver.display)
+    local -A value=([data.dataset]=$dataset [data.split]=official [data.resize]=36
+                    [data.resolution]=32 [data.loader_threads]=1 [model.width]=0.0625
+                    [model.bilinear_dim]=64 [transfer.mode]=scratch [solver.base_lr]=0.01
+                    [solver.max_iter]=$max_iter [solver.batch_size]=5 [solver.test_iter]=3
+                    [solver.test_interval]=10 [solver.display]=2)
+    local set key section
+    for set in "$@"; do
+        key=${set%%=*}
+        case " $sections " in
+            *" ${key%%.*} "*) ;;
+            *) echo "tiny_preset: no section '${key%%.*}' in '$set'" >&2; return 1 ;;
+        esac
+        [ -n "${value[$key]+set}" ] || keys+=("$key")
+        value[$key]=${set#*=}
+    done
+    for section in $sections; do
+        local header="[$section]"
+        for key in "${keys[@]}"; do
+            [ "${key%%.*}" = "$section" ] || continue
+            [ -z "$header" ] || { echo "$header"; header=""; }
+            echo "${key#*.} = ${value[$key]}"
+        done
+    done > "$file"
+}
+
+# tmux_init SESSION: for a test that drives the lab through tmux (after
+# lab_init): a tmux server on $tmp/tmux.sock, killed with $tmp removed when
+# the script exits, and the helpers below for the session named SESSION
+# (lab when not given; the script starts it with `T new-session -d -s
+# SESSION ...`). Exits 1 when tmux is missing.
+tmux_init() {
+    command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
+    sock="$tmp/tmux.sock"
+    session=${1:-lab}
+    trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+}
+T() { tmux -S "$sock" "$@"; }
+screen() { T capture-pane -p -t "$session"; }
+keys() { T send-keys -t "$session" "$@"; }
+# wait_for PATTERN [SECONDS]: until the screen shows PATTERN (grep), for up
+# to SECONDS (40); prints the screen when it never does.
+wait_for() {
+    local limit=${2:-40}
+    for _ in $(seq $((limit * 10))); do
+        screen | grep -q -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "--- waited ${limit}s for '$1'; the screen was:"; screen
+    return 1
+}
+# wait_gone PATTERN [SECONDS]: until the screen no longer shows PATTERN.
+wait_gone() {
+    local limit=${2:-40}
+    for _ in $(seq $((limit * 10))); do
+        screen | grep -q -- "$1" || return 0
+        sleep 0.1
+    done
+    echo "--- waited ${limit}s for '$1' to go; the screen was:"; screen
+    return 1
+}
+
+# selected: the key the editor's help line names (the selected one).
+selected() { screen | sed -n 's/^\([a-z]*\.[a-z_0-9]*\): .*/\1/p' | tail -1; }
+# select_key SECTION.KEY: in the editor, Up to the first row, then Down, a
+# row at a time (each drawn before the next), until the help line names it;
+# so a test names the key it edits rather than counting rows.
+select_key() {
+    keys $(printf 'Up %.0s' $(seq 80))
+    wait_for "^transfer.mode: " 5 >/dev/null || return 1
+    local prev=transfer.mode now
+    for _ in $(seq 80); do
+        [ "$prev" = "$1" ] && return 0
+        keys Down
+        for _ in $(seq 50); do
+            now=$(selected)
+            [ "$now" != "$prev" ] && break
+            sleep 0.05
+        done
+        [ "$now" = "$prev" ] && break # the last row
+        prev=$now
+    done
+    echo "--- never reached $1:"; screen
+    return 1
+}
