@@ -27,6 +27,12 @@
 enum { NET_MAX_LAYERS = 48 };
 
 /* torchvision cfgs["D"], 0 = max pooling; truncated before pool5. */
+
+const char *net_conv_algo_name(NetConvAlgo a) {
+    static const char *const names[] = {"auto", "reference", "winograd", "direct"};
+    return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "auto";
+}
+
 static const int vgg16_cfg[] = {64, 64,  0,   128, 128, 0,   256, 256, 256,
                                 0,  512, 512, 512, 0,   512, 512, 512};
 
@@ -126,7 +132,7 @@ static Status net_build_backbone(Net *net, Error *err) {
                                  .stride = 1,
                                  .pad = 1,
                                  .bias = 1,
-                                 .algo = net->cfg.conv_algo,
+                                 .algo = net_conv_algo_name(net->cfg.conv_algo),
                                  .relu = 1},
                      err);
         if (st) return st;

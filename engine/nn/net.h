@@ -28,6 +28,20 @@
 
 typedef enum NetPool { NET_POOL_TS, NET_POOL_RM, NET_POOL_BILINEAR, NET_POOL_AVG } NetPool;
 
+/* The convolutions' algorithm: auto's rule (engine/nn/conv.c), the
+ * im2col reference everywhere, or Winograd or the direct kernel wherever
+ * they fit (the reference elsewhere). */
+typedef enum NetConvAlgo {
+    NET_CONV_AUTO,
+    NET_CONV_REFERENCE,
+    NET_CONV_WINOGRAD,
+    NET_CONV_DIRECT
+} NetConvAlgo;
+
+/* The algorithm's name, as a conv LayerSpec takes it ("auto", "reference",
+ * "winograd", "direct"). */
+const char *net_conv_algo_name(NetConvAlgo a);
+
 /* How net_init_weights draws the weights (engine/nn/filler.h; biases are
  * always 0). DEFAULT is what finelab always did: each convolution
  * Kaiming-normal with fan_out (torchvision's VGG), the classifier Gaussian
@@ -60,8 +74,7 @@ typedef struct NetConfig {
     float bias_lr_mult;      /* a bias's lr_mult relative to its weight's */
     float weight_decay_mult; /* decay_mult of every weight */
     float bias_decay_mult;   /* decay_mult of every bias */
-    const char *conv_algo;   /* the convolutions' algorithm: NULL or "auto", "reference",
-                                "winograd" (engine/nn/conv.c says where each fits) */
+    NetConvAlgo conv_algo;   /* the convolutions' algorithm */
     NetInit init;            /* the weights' filler (net_init_weights) */
     float init_std;          /* std of the Gaussian classifier (DEFAULT) or of every layer
                                 (GAUSSIAN); <= 0: the reference's 0.001 */

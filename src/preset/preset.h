@@ -34,18 +34,11 @@ enum { PRESET_SWEEP_ITEMS_MAX = 1024 };
 typedef enum NormalizeMode { NORM_AUTO, NORM_MANUAL, NORM_CAFFE, NORM_TORCHVISION } NormalizeMode;
 typedef enum WeightsFormat { WEIGHTS_AUTO, WEIGHTS_CAFFE, WEIGHTS_TORCHVISION } WeightsFormat;
 
-/* [experiment] conv_algo: which convolution algorithm the network uses. */
-typedef enum ConvAlgoChoice {
-    CONV_ALGO_AUTO,
-    CONV_ALGO_REFERENCE,
-    CONV_ALGO_WINOGRAD,
-    CONV_ALGO_DIRECT
-} ConvAlgoChoice;
-
 typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH } TransferMode;
-/* [model] pooling, [model] init and [solver] lr_policy are the engine's
- * own enums (NetPool and NetInit in engine/nn/net.h, SolverPolicy in
- * engine/train/solver.h), stored as they are: no mirror to keep in step. */
+/* [experiment] conv_algo, [model] pooling, [model] init and [solver]
+ * lr_policy are the engine's own enums (NetConvAlgo, NetPool and NetInit in
+ * engine/nn/net.h, SolverPolicy in engine/train/solver.h), stored as they
+ * are: no mirror to keep in step. */
 
 /* [data] train_crop: how a training image is cropped. */
 typedef enum TrainCrop { TRAIN_CROP_CENTER, TRAIN_CROP_RANDOM, TRAIN_CROP_RESIZED } TrainCrop;
@@ -83,7 +76,7 @@ typedef struct Preset {
         char name[PRESET_TEXT_MAX];        /* default: the file name without .ini */
         char description[PRESET_TEXT_MAX]; /* one line shown in menus */
         int threads;                       /* BLAS threads, 1..64 (default 2) */
-        int conv_algo;                     /* ConvAlgoChoice */
+        NetConvAlgo conv_algo;             /* conv_algo (engine/nn/net.h) */
     } experiment;
     struct {
         char dataset[PRESET_PATH_MAX]; /* directory or list file */

@@ -23,9 +23,9 @@
 
 /* Enum keys are written and read as int: the preset's enum fields, the
  * engine's enums among them, must be int-sized. */
-_Static_assert(sizeof(NetPool) == sizeof(int) && sizeof(NetInit) == sizeof(int) &&
-                   sizeof(SolverPolicy) == sizeof(int) && sizeof(SolverType) == sizeof(int) &&
-                   sizeof(TrainCrop) == sizeof(int),
+_Static_assert(sizeof(NetConvAlgo) == sizeof(int) && sizeof(NetPool) == sizeof(int) &&
+                   sizeof(NetInit) == sizeof(int) && sizeof(SolverPolicy) == sizeof(int) &&
+                   sizeof(SolverType) == sizeof(int) && sizeof(TrainCrop) == sizeof(int),
                "an enum key is not int-sized");
 
 /* The last columns of a row: where the value lives (and a list's count). */
@@ -41,10 +41,10 @@ static const SchemaChoice formats[] = {{"auto", DATASET_AUTO},
                                        {"folder", DATASET_FOLDER},
                                        {"list", DATASET_LIST},
                                        {NULL, 0}};
-static const SchemaChoice conv_algos[] = {{"auto", CONV_ALGO_AUTO},
-                                          {"reference", CONV_ALGO_REFERENCE},
-                                          {"winograd", CONV_ALGO_WINOGRAD},
-                                          {"direct", CONV_ALGO_DIRECT},
+static const SchemaChoice conv_algos[] = {{"auto", NET_CONV_AUTO},
+                                          {"reference", NET_CONV_REFERENCE},
+                                          {"winograd", NET_CONV_WINOGRAD},
+                                          {"direct", NET_CONV_DIRECT},
                                           {NULL, 0}};
 static const SchemaChoice crops[] = {{"random", TRAIN_CROP_RANDOM},
                                      {"center", TRAIN_CROP_CENTER},

@@ -40,11 +40,10 @@ static int footprint_has_direct(void) {
     return f.avx512 || (f.avx2 && f.fma);
 }
 
-static Algo footprint_algo(const char *want, int cin, int side) {
-    if (want && strcmp(want, "reference") == 0) return ALGO_IM2COL;
-    if (want && strcmp(want, "winograd") == 0) return ALGO_WINOGRAD;
-    if (want && strcmp(want, "direct") == 0)
-        return footprint_has_direct() ? ALGO_DIRECT : ALGO_IM2COL;
+static Algo footprint_algo(NetConvAlgo want, int cin, int side) {
+    if (want == NET_CONV_REFERENCE) return ALGO_IM2COL;
+    if (want == NET_CONV_WINOGRAD) return ALGO_WINOGRAD;
+    if (want == NET_CONV_DIRECT) return footprint_has_direct() ? ALGO_DIRECT : ALGO_IM2COL;
     int tiles = ((side + 3) / 4) * ((side + 3) / 4), direct = footprint_has_direct();
     if (cin >= (direct ? WINO_MIN_CHANNELS : WINO_OLD_CHANNELS) &&
         tiles >= (direct ? WINO_MIN_TILES : WINO_OLD_TILES))

@@ -163,8 +163,7 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {
     n->bias_lr_mult = p->transfer.bias_lr_mult;
     n->weight_decay_mult = p->transfer.weight_decay_mult;
     n->bias_decay_mult = p->transfer.bias_decay_mult;
-    static const char *const algos[] = {"auto", "reference", "winograd", "direct"};
-    n->conv_algo = algos[p->experiment.conv_algo];
+    n->conv_algo = p->experiment.conv_algo;
     SolverConfig *s = &c->solver;
     s->type = p->solver.type;
     s->base_lr = p->solver.base_lr;

@@ -133,7 +133,7 @@ static void test_featkey_backbone_inputs(void **state) {
     expect_neither(&base, &k, "the classifier's weights");
     net_destroy(net);
     NetConfig ref = nc;
-    ref.conv_algo = "reference";
+    ref.conv_algo = NET_CONV_REFERENCE;
     k = keys_of(&ref, &p, 1);
     expect_both(&base, &k, "the convolution algorithm");
     NetConfig wide = nc;

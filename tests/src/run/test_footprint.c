@@ -24,7 +24,7 @@ static NetConfig tiny(void) {
     c.batch = 2;
     c.bilinear_dim = 64;
     c.num_classes = 5;
-    c.conv_algo = "reference";
+    c.conv_algo = NET_CONV_REFERENCE;
     return c;
 }
 
@@ -61,7 +61,8 @@ static void test_footprint_hand_count(void **state) {
 /* The paper count is what the engine allocates. */
 static void test_footprint_matches_built_networks(void **state) {
     (void)state;
-    const char *algos[] = {"reference", "auto", "winograd", "direct"};
+    const NetConvAlgo algos[] = {NET_CONV_REFERENCE, NET_CONV_AUTO, NET_CONV_WINOGRAD,
+                                 NET_CONV_DIRECT};
     const NetPool pools[] = {NET_POOL_TS, NET_POOL_BILINEAR, NET_POOL_AVG};
     const int batches[] = {1, 2, 5}, sides[] = {32, 40, 64};
     const float widths[] = {1.0f / 16, 0.125f};
@@ -87,10 +88,11 @@ static void test_footprint_matches_built_networks(void **state) {
                         if (memcmp(&built, &paper, sizeof built) != 0)
                             fail_msg("%s, pool %d, batch %d, %d px, width %g: built %zu %zu %zu "
                                      "%zu %zu, paper %zu %zu %zu %zu %zu",
-                                     algos[a], p, c.batch, c.resolution, (double)c.width,
-                                     built.params, built.activations, built.gradients,
-                                     built.workspace, built.state, paper.params, paper.activations,
-                                     paper.gradients, paper.workspace, paper.state);
+                                     net_conv_algo_name(algos[a]), p, c.batch, c.resolution,
+                                     (double)c.width, built.params, built.activations,
+                                     built.gradients, built.workspace, built.state, paper.params,
+                                     paper.activations, paper.gradients, paper.workspace,
+                                     paper.state);
                         net_destroy(net);
                         checked++;
                     }
@@ -125,7 +127,7 @@ static void test_footprint_is_resident_memory(void **state) {
     c.resolution = 112;
     c.batch = 4;
     c.bilinear_dim = 1024;
-    c.conv_algo = "auto";
+    c.conv_algo = NET_CONV_AUTO;
     Tensor x, probs, dlogits;
     testutil_tensor(&x, 4, 3, 112, 112);
     testutil_tensor(&probs, 4, 5, 1, 1);
