@@ -25,12 +25,17 @@ finish() {
 # lab_init NAME: the scratch space of a test that runs finelab: FINELAB made
 # absolute (such tests run it from other directories) and tmp a fresh
 # /tmp/finelab_test_NAME_XXXXXX, removed when the script exits. A script
-# with more to clean up sets its own EXIT trap, removing "$tmp" too. Exits 1
-# when the directory cannot be made.
+# with more to clean up sets its own EXIT trap, removing "$tmp" too. A
+# hangup, Ctrl-C or kill ends the script through its EXIT trap as well, so a
+# stopped test run leaves no tmux server or lab behind. Exits 1 when the
+# directory cannot be made.
 lab_init() {
     FINELAB=$(realpath "$FINELAB")
     tmp=$(mktemp -d "/tmp/finelab_test_$1_XXXXXX") || exit 1
     trap 'rm -rf "$tmp"' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
 }
 # lab_birds CLASSES PER_CLASS: generates the dataset $tmp/birds, 64 px images.
 lab_birds() {
