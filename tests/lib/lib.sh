@@ -83,14 +83,34 @@ tiny_preset() {
 
 # tmux_init SESSION: for a test that drives the lab through tmux (after
 # lab_init): a tmux server on $tmp/tmux.sock, killed with $tmp removed when
-# the script exits, and the helpers below for the session named SESSION
-# (lab when not given; the script starts it with `T new-session -d -s
-# SESSION ...`). Exits 1 when tmux is missing.
+# the script exits (tmux_end), and the helpers below for the session named
+# SESSION (lab when not given; the script starts it with `T new-session -d
+# -s SESSION ...`). Exits 1 when tmux is missing.
 tmux_init() {
     command -v tmux >/dev/null || { echo "tmux is missing (make deps-test installs it)"; exit 1; }
     sock="$tmp/tmux.sock"
     session=${1:-lab}
-    trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+    trap 'tmux_end; rm -rf "$tmp"' EXIT
+}
+# tmux_end: kills the tmux server; the labs in its panes get the hangup a
+# closed terminal sends, and have 20 s to finish. One still there is said
+# and killed, so no test leaves a process behind (an ASan build has been
+# seen to hang there, in LeakSanitizer's exit check, spinning a core).
+tmux_end() {
+    local pids p i alive
+    pids=$(for p in $(T list-panes -a -F '#{pane_pid}' 2>/dev/null); do echo "$p"; pgrep -P "$p"; done)
+    T kill-server 2>/dev/null
+    for ((i = 0; i < 200; i++)); do
+        alive=0
+        for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ $alive -eq 0 ] && return 0
+        sleep 0.1
+    done
+    for p in $pids; do
+        kill -0 "$p" 2>/dev/null || continue
+        echo "warning: the lab (pid $p) had not exited 20 s after its terminal closed: killed"
+        kill -9 "$p" 2>/dev/null
+    done
 }
 T() { tmux -S "$sock" "$@"; }
 screen() { T capture-pane -p -t "$session"; }
