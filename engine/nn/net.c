@@ -26,13 +26,12 @@
 
 enum { NET_MAX_LAYERS = 48 };
 
-/* torchvision cfgs["D"], 0 = max pooling; truncated before pool5. */
-
 const char *net_conv_algo_name(NetConvAlgo a) {
     static const char *const names[] = {"auto", "reference", "winograd", "direct"};
     return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "auto";
 }
 
+/* torchvision cfgs["D"], 0 = max pooling; truncated before pool5. */
 static const int vgg16_cfg[] = {64, 64,  0,   128, 128, 0,   256, 256, 256,
                                 0,  512, 512, 512, 0,   512, 512, 512};
 

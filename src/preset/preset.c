@@ -27,7 +27,7 @@
 #include "src/preset/sweep.h"
 #include "src/preset/text.h"
 
-enum { VALUE_MAX = 8192, NAME_MAX_ = 256, KEYS_MAX = 128 };
+enum { NAME_MAX_ = 256, KEYS_MAX = 128 };
 
 typedef struct Parse {
     Preset p;       /* what is being read */
@@ -165,9 +165,9 @@ static void process_key(Parse *ps, const char *section, const char *key, const c
 static int on_pair(void *ctx, const char *section, const char *key, const char *value, int line) {
     Parse *ps = ctx;
     size_t n = strlen(value);
-    if (n >= VALUE_MAX)
+    if (n >= PRESET_VALUE_MAX)
         fail(ps, line, ST_FORMAT, "%s.%s: a value of %zu characters (at most %d)", section, key, n,
-             VALUE_MAX - 1);
+             PRESET_VALUE_MAX - 1);
     else
         process_key(ps, section, key, value, line);
     return 1; /* errors are kept in ps: the reader's own count only means malformed lines */
@@ -295,7 +295,7 @@ Status preset_set(Preset *p, const char *assignment, Error *err) {
     int sweep = strncmp(key, "sweep.", 6) == 0;
     int setting = sweep ? sweep_setting_find(key + 6) : -1;
     if (setting >= 0) { /* checked against the rest by preset_validate */
-        char text[VALUE_MAX];
+        char text[PRESET_VALUE_MAX];
         text_copy(text, sizeof text, value, strlen(value));
         text_trim(text);
         if (sweep_setting_set(&p->sweep, setting, text, hint, sizeof hint))
@@ -309,7 +309,7 @@ Status preset_set(Preset *p, const char *assignment, Error *err) {
     }
     int j = sweep_find(&p->sweep, schema_index(k));
     if (sweep) {
-        char list[VALUE_MAX];
+        char list[PRESET_VALUE_MAX];
         text_copy(list, sizeof list, value, strlen(value));
         text_trim(list);
         PresetSweep *sw = malloc(sizeof *sw);

@@ -21,6 +21,9 @@
 #include "engine/train/solver.h"
 
 enum { PRESET_PATH_MAX = 1024, PRESET_TEXT_MAX = 256, PRESET_STEPS_MAX = 32 };
+/* Longest value a preset line may hold (a [sweep] list included): the
+ * reader refuses longer ones, and the sweep's parsing buffers are this size. */
+enum { PRESET_VALUE_MAX = 8192 };
 /* Longest experiment.name accepted: a run id is <date-time>-<name>[-K], one
  * file name of at most 255 bytes. */
 enum { PRESET_NAME_MAX = 200 };

@@ -14,8 +14,6 @@
 #include "src/preset/sampler.h"
 #include "src/preset/text.h"
 
-enum { VALUE_MAX = 8192 }; /* longest [sweep] line value (the reader's) */
-
 static const char *const strategy_names[] = {"grid", "random", "halving"};
 
 void sweep_defaults(PresetSweep *sw) {
@@ -48,7 +46,7 @@ static int sweep_split(const char *list, char items[][PRESET_TEXT_MAX], int max,
             *why = "a '(' without its ')'";
             return -1;
         }
-        char item[VALUE_MAX];
+        char item[PRESET_VALUE_MAX];
         text_copy(item, sizeof item, start, (size_t)(c - start));
         text_trim(item);
         size_t len = strlen(item);
@@ -126,7 +124,7 @@ const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Pre
     int range = sampler_parse_range(list, &dist, &lo, &hi, &why);
     if (range < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
     if (range > 0) return sweep_add_range(sw, k, list, dist, lo, hi, scratch, msg, cap);
-    char inner[VALUE_MAX];
+    char inner[PRESET_VALUE_MAX];
     size_t len;
     const char *choice = sampler_choice(list, &len);
     if (choice) { /* choice(a, b) is the list a, b */
