@@ -41,6 +41,21 @@ static void on_int(int sig) {
     got_int = 1;
 }
 
+/* The lab's signals: a closed terminal, Ctrl-C and kill end it through
+ * its loop; a closed pipe is an error where it is written, not a death. */
+static void lab_catch_signals(void) {
+    static const struct {
+        int sig;
+        void (*handler)(int);
+    } catches[] = {{SIGHUP, on_hup}, {SIGINT, on_int}, {SIGTERM, on_int}, {SIGPIPE, SIG_IGN}};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    for (size_t i = 0; i < sizeof catches / sizeof catches[0]; i++) {
+        sa.sa_handler = catches[i].handler;
+        sigaction(catches[i].sig, &sa, NULL);
+    }
+}
+
 static void handle_event(App *a, const BridgeEvent *ev) {
     switch (ev->kind) {
     case BRIDGE_EV_QUEUED:
@@ -277,14 +292,7 @@ LabResult lab_run(const LabOptions *o, char *why, size_t cap) {
         app_destroy(a);
         return LAB_NO_TERMINAL;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_hup;
-    sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = on_int;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    lab_catch_signals();
     app_load_presets(a);
     app_load_runs(a);
     app_log(a, "finelab started: presets from %s, runs in %s", a->presets_dirs[0], a->runs_dir);

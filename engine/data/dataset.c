@@ -128,6 +128,29 @@ static int line_split_id(const char *line, long *id, const char **rest) {
     return 0;
 }
 
+/* Steps *i (start at -1) to the next line of l that is not blank: 1 with
+ * *id and *rest set, *rest NULL when the line does not start with a whole
+ * number; 0 past the last line. */
+static int lines_next_id(const Lines *l, int *i, long *id, const char **rest) {
+    while (++*i < l->n) {
+        int r = line_split_id(l->line[*i], id, rest);
+        if (r > 0) continue;
+        if (r < 0) *rest = NULL;
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads path's lines into l and a zeroed array *arr of l->n + 1 elements of
+ * size bytes: one for each line and an end. */
+static Status lines_read_for(Lines *l, const char *path, void **arr, size_t size, Error *err) {
+    Status st = lines_read(l, path, err);
+    if (st) return st;
+    if (!(*arr = calloc((size_t)l->n + 1, size)))
+        return error_set(err, ST_NOMEM, "%s: out of memory", path);
+    return ST_OK;
+}
+
 /* --- the item list ------------------------------------------------------------ */
 
 typedef struct Builder {
@@ -177,19 +200,12 @@ static Status cub_read_classes(Dataset *ds, Error *err) {
     char *path = dataset_join(ds->root, "classes.txt");
     if (!path) return error_set(err, ST_NOMEM, "out of memory");
     Lines l;
-    Status st = lines_read(&l, path, err);
+    Status st = lines_read_for(&l, path, (void **)&ds->class_names, sizeof(char *), err);
     if (st) goto done;
-    ds->class_names = calloc((size_t)l.n + 1, sizeof(char *));
-    if (!ds->class_names) {
-        st = error_set(err, ST_NOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (int i = 0; i < l.n; i++) {
-        long id;
-        const char *s;
-        int r = line_split_id(l.line[i], &id, &s);
-        if (r > 0) continue;
-        if (r < 0 || id != ds->num_classes + 1) {
+    long id;
+    const char *s;
+    for (int i = -1; lines_next_id(&l, &i, &id, &s);) {
+        if (!s || id != ds->num_classes + 1) {
             st = error_set(err, ST_FORMAT, "%s:%d: expected '<class id> <name>' with id %d", path,
                            i + 1, ds->num_classes + 1);
             goto done;
@@ -225,12 +241,10 @@ static Status cub_each_line(Dataset *ds, const char *name, int optional, IdEntry
     }
     Lines l;
     Status st = lines_read(&l, path, err);
-    for (int i = 0; !st && i < l.n; i++) {
-        long id;
-        const char *s;
-        int r = line_split_id(l.line[i], &id, &s);
-        if (r > 0) continue;
-        if (r < 0) {
+    long id;
+    const char *s;
+    for (int i = -1; !st && lines_next_id(&l, &i, &id, &s);) {
+        if (!s) {
             st = error_set(err, ST_FORMAT, "%s:%d: expected an image id first", path, i + 1);
             break;
         }
@@ -303,18 +317,11 @@ static Status cub_open(Dataset *ds, int official_split, Error *err) {
         st = error_set(err, ST_NOMEM, "out of memory");
         goto done;
     }
-    if ((st = lines_read(&l, path, err))) goto done;
-    ids = malloc(sizeof *ids * (size_t)(l.n + 1));
-    if (!ids) {
-        st = error_set(err, ST_NOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (int i = 0; i < l.n; i++) {
-        long id;
-        const char *s;
-        int r = line_split_id(l.line[i], &id, &s);
-        if (r > 0) continue;
-        if (r < 0 || !*s) {
+    if ((st = lines_read_for(&l, path, (void **)&ids, sizeof *ids, err))) goto done;
+    long id;
+    const char *s;
+    for (int i = -1; lines_next_id(&l, &i, &id, &s);) {
+        if (!s || !*s) {
             st = error_set(err, ST_FORMAT, "%s:%d: expected '<image id> <path>'", path, i + 1);
             goto done;
         }

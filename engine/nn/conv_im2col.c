@@ -39,8 +39,11 @@ static void im2col_valid_range(int size, int s, int p, int kk, int out, int *fir
     *last = hi;
 }
 
-/* Unrolls one sample into the columns of col whose rows are ld floats apart. */
-static void im2col_unroll(const Layer *l, const float *x, float *col, size_t ld) {
+/* Between one sample x and the columns of col whose rows are ld floats
+ * apart: unrolls x into col, or (fold) adds col folded back into x, the
+ * adjoint (x must be zeroed first). One walk serves both so that the two
+ * agree on every index. */
+static void im2col_walk(const Layer *l, float *x, float *col, size_t ld, int fold) {
     const Conv *cv = l->priv;
     int C = l->in.c, H = l->in.h, W = l->in.w, Ho = l->out.h, Wo = l->out.w;
     int k = cv->k, s = cv->stride, p = cv->pad;
@@ -52,39 +55,23 @@ static void im2col_unroll(const Layer *l, const float *x, float *col, size_t ld)
                 im2col_valid_range(W, s, p, kw, Wo, &ow0, &ow1);
                 for (int oh = 0; oh < Ho; oh++) {
                     int ih = oh * s - p + kh;
-                    float *dst = row + (size_t)oh * Wo;
-                    if (ih < 0 || ih >= H) {
-                        memset(dst, 0, sizeof(float) * (size_t)Wo);
+                    float *r = row + (size_t)oh * Wo;
+                    float *img = ih < 0 || ih >= H ? NULL : x + ((size_t)c * H + ih) * W;
+                    if (fold) {
+                        if (img)
+                            for (int ow = ow0; ow < ow1; ow++) img[ow * s - p + kw] += r[ow];
                         continue;
                     }
-                    const float *src = x + ((size_t)c * H + ih) * W;
-                    memset(dst, 0, sizeof(float) * (size_t)ow0);
+                    if (!img) {
+                        memset(r, 0, sizeof(float) * (size_t)Wo);
+                        continue;
+                    }
+                    memset(r, 0, sizeof(float) * (size_t)ow0);
                     if (s == 1)
-                        memcpy(dst + ow0, src + ow0 - p + kw, sizeof(float) * (size_t)(ow1 - ow0));
+                        memcpy(r + ow0, img + ow0 - p + kw, sizeof(float) * (size_t)(ow1 - ow0));
                     else
-                        for (int ow = ow0; ow < ow1; ow++) dst[ow] = src[ow * s - p + kw];
-                    memset(dst + ow1, 0, sizeof(float) * (size_t)(Wo - ow1));
-                }
-            }
-}
-
-/* dx += fold(col): the adjoint of im2col_unroll. dx must be zeroed first. */
-static void im2col_fold(const Layer *l, const float *col, size_t ld, float *dx) {
-    const Conv *cv = l->priv;
-    int C = l->in.c, H = l->in.h, W = l->in.w, Ho = l->out.h, Wo = l->out.w;
-    int k = cv->k, s = cv->stride, p = cv->pad;
-    for (int c = 0; c < C; c++)
-        for (int kh = 0; kh < k; kh++)
-            for (int kw = 0; kw < k; kw++) {
-                const float *row = col + (size_t)((c * k + kh) * k + kw) * ld;
-                int ow0, ow1;
-                im2col_valid_range(W, s, p, kw, Wo, &ow0, &ow1);
-                for (int oh = 0; oh < Ho; oh++) {
-                    int ih = oh * s - p + kh;
-                    if (ih < 0 || ih >= H) continue;
-                    const float *src = row + (size_t)oh * Wo;
-                    float *dst = dx + ((size_t)c * H + ih) * W;
-                    for (int ow = ow0; ow < ow1; ow++) dst[ow * s - p + kw] += src[ow];
+                        for (int ow = ow0; ow < ow1; ow++) r[ow] = img[ow * s - p + kw];
+                    memset(r + ow1, 0, sizeof(float) * (size_t)(Wo - ow1));
                 }
             }
 }
@@ -174,7 +161,7 @@ static void im2col_forward_group(Layer *l, const Tensor *x, Tensor *y, int i, in
     int kdim = l->in.c * cv->k * cv->k, hw = l->out.h * l->out.w, cout = l->out.c;
     size_t ld = (size_t)g * hw;
     const float *w = l->params[0].value.data;
-    for (int j = 0; j < g; j++) im2col_unroll(l, tensor_sample(x, i + j), ws + (size_t)j * hw, ld);
+    for (int j = 0; j < g; j++) im2col_walk(l, tensor_sample(x, i + j), ws + (size_t)j * hw, ld, 0);
     float *out = g == 1 ? tensor_sample(y, i) : ws + (size_t)kdim * ld;
     blas_gemm(0, 0, cout, (int)ld, kdim, 1.0f, w, kdim, ws, (int)ld, 0.0f, out, (int)ld);
     for (int j = 0; j < g; j++) {
@@ -218,7 +205,7 @@ static void im2col_backward_group(Layer *l, const Tensor *x, const Tensor *y, co
     }
     if (!l->frozen) {
         for (int j = 0; j < g; j++)
-            im2col_unroll(l, tensor_sample(x, i + j), ws + (size_t)j * hw, ld);
+            im2col_walk(l, tensor_sample(x, i + j), ws + (size_t)j * hw, ld, 0);
         blas_gemm(0, 1, cout, kdim, (int)ld, 1.0f, dyg, (int)ld, ws, (int)ld, 1.0f,
                   l->params[0].grad.data, kdim);
         if (l->n_params > 1) {
@@ -235,7 +222,7 @@ static void im2col_backward_group(Layer *l, const Tensor *x, const Tensor *y, co
         for (int j = 0; j < g; j++) {
             float *dxi = tensor_sample(dx, i + j);
             memset(dxi, 0, sizeof(float) * tensor_sample_size(dx));
-            im2col_fold(l, ws + (size_t)j * hw, ld, dxi);
+            im2col_walk(l, dxi, ws + (size_t)j * hw, ld, 1);
         }
     }
 }

@@ -151,6 +151,22 @@ typedef struct WinoTiles {
 extern const WinoTiles wino_strip;  /* conv_winograd_strip.c */
 extern const WinoTiles wino_gather; /* conv_winograd_gather.c */
 
+/* The 4 x 4 outputs before the bias, y = A^T M A, of the block's lanes
+ * [g, g + WINO_LANES) for output channel o. */
+__attribute__((always_inline)) static inline void wino_output_tiles(const Wino *w, int o, int g,
+                                                                    Lanes y[16]) {
+    const int cout = w->l->out.c;
+    Lanes m[WINO_POS];
+    for (int xi = 0; xi < WINO_POS; xi++)
+        memcpy(m[xi], w->M + ((size_t)xi * cout + o) * w->ld + g, sizeof(Lanes));
+    WINO_2D(wino_at, 6, 6, 4, 4, m, y);
+}
+
+/* Output channel o's bias (0 without one). */
+static inline float wino_bias(const Layer *l, int o) {
+    return l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
+}
+
 /* Channel c of every image of dx set to zero: the input-gradient tasks
  * zero their own channel before the first block adds to it. */
 static inline void wino_zero_planes(Tensor *dx, int c) {

@@ -106,15 +106,11 @@ WINO_CLONES static void wino_gather_input_grad(void *ctx, int c, int worker) {
 WINO_CLONES static void wino_gather_output(void *ctx, int o, int worker) {
     (void)worker;
     Wino *w = ctx;
-    const Layer *l = w->l;
-    int H = l->out.h, W = l->out.w, cout = l->out.c;
-    int relu = ((const Conv *)l->priv)->relu;
-    float bias = l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
+    int H = w->l->out.h, W = w->l->out.w, relu = ((const Conv *)w->l->priv)->relu;
+    float bias = wino_bias(w->l, o);
     for (int g = 0; g < w->ld && g < w->tb; g += WINO_LANES) {
-        Lanes m[WINO_POS], y[16];
-        for (int xi = 0; xi < WINO_POS; xi++)
-            memcpy(m[xi], w->M + ((size_t)xi * cout + o) * w->ld + g, sizeof(Lanes));
-        WINO_2D(wino_at, 6, 6, 4, 4, m, y);
+        Lanes y[16];
+        wino_output_tiles(w, o, g, y);
         TileGroup tg;
         wino_group(w, g, &tg);
         for (int q = 0; q < tg.n; q++) {

@@ -24,6 +24,26 @@ enum { WINO_STRIP = 4 * WINO_LANES + 4 }; /* floats per strip row: 4n + 2 and sl
  * register, or what the target has), for the strided reads below. */
 typedef F16 V16;
 
+/* Stores n lanes (a run) of the 36 positions v into X, laid out 36 x c x
+ * ld (V or M), at channel ch from column g. */
+__attribute__((always_inline)) static inline void
+wino_store_run(const Wino *w, float *X, int c, int ch, int g, const Lanes *v, int n) {
+    float *dst = X + (size_t)ch * w->ld + g;
+    size_t step = (size_t)c * w->ld;
+    if (n == WINO_LANES) /* a whole run: fixed-size stores, no call */
+        for (int xi = 0; xi < WINO_POS; xi++) memcpy(dst + xi * step, v[xi], sizeof(Lanes));
+    else
+        for (int xi = 0; xi < WINO_POS; xi++)
+            memcpy(dst + xi * step, v[xi], sizeof(float) * (size_t)n);
+}
+
+/* Zeroes channel ch's columns past the block's tiles in X (36 x c x ld). */
+static inline void wino_zero_tail(const Wino *w, float *X, int c, int ch) {
+    for (int xi = 0; xi < WINO_POS && w->tb < w->ld; xi++)
+        memset(X + ((size_t)xi * c + ch) * w->ld + w->tb, 0,
+               sizeof(float) * (size_t)(w->ld - w->tb));
+}
+
 /* out[q] = row[4q + p] for q < 16 (p in 0..3), from the 64 floats at row:
  * three two-vector shuffles instead of sixteen scalar loads. */
 static inline void wino_phase(const float *row, int p, float *out) {
@@ -126,18 +146,10 @@ WINO_CLONES static void wino_strip_input(void *ctx, int c, int worker) {
             for (int j = 4; j < 6; j++) wino_phase(row + 4, j - 4, d[i * 6 + j]);
         }
         WINO_2D(wino_bt, 6, 6, 6, 6, d, v);
-        float *dst = w->V + (size_t)c * w->ld + g;
-        size_t step = (size_t)cin * w->ld;
-        if (r.n == WINO_LANES) /* a whole run: fixed-size stores, no call */
-            for (int xi = 0; xi < WINO_POS; xi++) memcpy(dst + xi * step, v[xi], sizeof(Lanes));
-        else
-            for (int xi = 0; xi < WINO_POS; xi++)
-                memcpy(dst + xi * step, v[xi], sizeof(float) * (size_t)r.n);
+        wino_store_run(w, w->V, cin, c, g, v, r.n);
         g += r.n;
     }
-    for (int xi = 0; xi < WINO_POS && w->tb < w->ld; xi++)
-        memset(w->V + ((size_t)xi * cin + c) * w->ld + w->tb, 0,
-               sizeof(float) * (size_t)(w->ld - w->tb));
+    wino_zero_tail(w, w->V, cin, c);
 }
 
 /* dX[.][c] += B dV B^T over the block's tiles, for input channel c (task):
@@ -187,17 +199,13 @@ WINO_CLONES static void wino_strip_input_grad(void *ctx, int c, int worker) {
 WINO_CLONES static void wino_strip_output(void *ctx, int o, int worker) {
     (void)worker;
     Wino *w = ctx;
-    const Layer *l = w->l;
-    int H = l->out.h, W = l->out.w, cout = l->out.c;
-    int relu = ((const Conv *)l->priv)->relu;
-    float bias = l->n_params > 1 ? l->params[1].value.data[o] : 0.0f;
+    int H = w->l->out.h, W = w->l->out.w, relu = ((const Conv *)w->l->priv)->relu;
+    float bias = wino_bias(w->l, o);
     for (int g = 0; g < w->tb;) {
         TileRun r;
         wino_run(w, g, &r);
-        Lanes m[WINO_POS], y[16];
-        for (int xi = 0; xi < WINO_POS; xi++)
-            memcpy(m[xi], w->M + ((size_t)xi * cout + o) * w->ld + g, sizeof(Lanes));
-        WINO_2D(wino_at, 6, 6, 4, 4, m, y);
+        Lanes y[16];
+        wino_output_tiles(w, o, g, y);
         float *plane = tensor_sample(w->y, r.img) + (size_t)o * H * W;
         int x0 = 4 * r.tx, count = W - x0 < 4 * r.n ? W - x0 : 4 * r.n;
         for (int i = 0; i < 4; i++) {
@@ -259,18 +267,10 @@ WINO_CLONES static void wino_strip_output_grad(void *ctx, int o, int worker) {
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++) wino_phase(strip[i], j, dy[i * 4 + j]);
         WINO_2D(wino_a, 4, 4, 6, 6, dy, dm);
-        float *dst = w->M + (size_t)o * w->ld + g;
-        size_t step = (size_t)cout * w->ld;
-        if (r.n == WINO_LANES) /* a whole run: fixed-size stores, no call */
-            for (int xi = 0; xi < WINO_POS; xi++) memcpy(dst + xi * step, dm[xi], sizeof(Lanes));
-        else
-            for (int xi = 0; xi < WINO_POS; xi++)
-                memcpy(dst + xi * step, dm[xi], sizeof(float) * (size_t)r.n);
+        wino_store_run(w, w->M, cout, o, g, dm, r.n);
         g += r.n;
     }
-    for (int xi = 0; xi < WINO_POS && w->tb < w->ld; xi++)
-        memset(w->M + ((size_t)xi * cout + o) * w->ld + w->tb, 0,
-               sizeof(float) * (size_t)(w->ld - w->tb));
+    wino_zero_tail(w, w->M, cout, o);
 }
 
 const WinoTiles wino_strip = {

@@ -146,6 +146,22 @@ static Status featcache_fits(int n, size_t dim, Error *err) {
                      dim);
 }
 
+/* The start of a build: fc allocated and checked to fit (and n backbone
+ * levels of bdim floats, when bdim > 0), progress told 0, the outcome
+ * agreed by the ranks so that every exit of a build is the same on all.
+ * On an error or a stop asked for (*stop), fc is freed. */
+static Status featcache_begin(FeatCache *fc, Net *net, const Dataset *ds, const int *items, int n,
+                              int views, size_t bdim,
+                              int (*progress)(void *ctx, int done, int total), void *ctx, int *stop,
+                              Error *err) {
+    Status s = featcache_alloc(fc, net_feature_dim(net), ds, items, n, views, err);
+    if (!s) s = featcache_fits(n, (size_t)fc->dim, err);
+    if (!s && bdim) s = featcache_fits(n, bdim, err);
+    *stop = !s && progress && progress(ctx, 0, fc->n);
+    if ((s = featcache_agree(s, stop, err)) || *stop) featcache_fini(fc);
+    return s;
+}
+
 Status featcache_build_levels(FeatCache *fc, float *backbone, Net *net, const Dataset *ds,
                               const int *items, int n, const LoaderConfig *base, int views,
                               uint64_t seed, int (*progress)(void *ctx, int done, int total),
@@ -153,15 +169,10 @@ Status featcache_build_levels(FeatCache *fc, float *backbone, Net *net, const Da
     int ranks = dist_size(), rank = dist_rank(), bc, bh, bw;
     net_backbone_shape(net, &bc, &bh, &bw);
     size_t bdim = (size_t)bc * bh * bw;
-    Status s = featcache_alloc(fc, net_feature_dim(net), ds, items, n, views, err);
-    if (!s) s = featcache_fits(n, (size_t)fc->dim, err);
-    if (!s && backbone) s = featcache_fits(n, bdim, err);
-    int stop = !s && progress && progress(ctx, 0, fc->n);
-    /* Every exit below is agreed: with ranks, all return the same. */
-    if ((s = featcache_agree(s, &stop, err)) || stop) {
-        featcache_fini(fc);
-        return s;
-    }
+    int stop;
+    Status s = featcache_begin(fc, net, ds, items, n, views, backbone ? bdim : 0, progress, ctx,
+                               &stop, err);
+    if (s || stop) return s;
     int64_t nb = (n + base->batch_size - 1) / base->batch_size;
     int64_t kb0 = nb * rank / ranks, kb1 = nb * (rank + 1) / ranks;
     for (int v = 0; v < views; v++) {
@@ -193,13 +204,9 @@ Status featcache_pool(FeatCache *fc, Net *net, float *backbone, const Dataset *d
     int ranks = dist_size(), rank = dist_rank(), bc, bh, bw;
     net_backbone_shape(net, &bc, &bh, &bw);
     size_t bdim = (size_t)bc * bh * bw;
-    Status s = featcache_alloc(fc, net_feature_dim(net), ds, items, n, views, err);
-    if (!s) s = featcache_fits(n, (size_t)fc->dim, err);
-    int stop = !s && progress && progress(ctx, 0, fc->n);
-    if ((s = featcache_agree(s, &stop, err)) || stop) {
-        featcache_fini(fc);
-        return s;
-    }
+    int stop;
+    Status s = featcache_begin(fc, net, ds, items, n, views, 0, progress, ctx, &stop, err);
+    if (s || stop) return s;
     /* The batches the build would have run, shared by the ranks alike. */
     int64_t nb = (n + batch - 1) / batch;
     int64_t kb0 = nb * rank / ranks, kb1 = nb * (rank + 1) / ranks;

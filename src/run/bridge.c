@@ -174,14 +174,19 @@ static BridgeJob *bridge_take_job(Bridge *b) {
 
 /* --- runner callbacks (engine thread) ---------------------------------------- */
 
+/* An event of kind for the running job of ctx (a BridgeRun). */
+static BridgeEvent bridge_run_event(void *ctx, BridgeEventKind kind) {
+    BridgeEvent ev;
+    bridge_event_init(&ev, kind, ((BridgeRun *)ctx)->job);
+    ev.state = RUN_RUNNING;
+    return ev;
+}
+
 /* The run directory exists: it goes into the snapshot and a STARTED event. */
 static void bridge_on_start(void *ctx, const char *run_dir, const RunStatus *st) {
-    BridgeRun *r = ctx;
-    Bridge *b = r->b;
-    BridgeEvent ev;
-    bridge_event_init(&ev, BRIDGE_EV_STARTED, r->job);
-    ev.state = RUN_RUNNING;
+    BridgeEvent ev = bridge_run_event(ctx, BRIDGE_EV_STARTED);
     snprintf(ev.run_dir, sizeof ev.run_dir, "%s", run_dir);
+    Bridge *b = ((BridgeRun *)ctx)->b;
     pthread_mutex_lock(&b->lock);
     memcpy(b->snap.run_dir, ev.run_dir, sizeof b->snap.run_dir);
     b->snap.iter = st->iter;
@@ -191,12 +196,9 @@ static void bridge_on_start(void *ctx, const char *run_dir, const RunStatus *st)
 
 /* A metrics row: the snapshot takes its iteration, the UI a copy (a ROW event). */
 static void bridge_on_row(void *ctx, const TrainRow *row, const RunStatus *st) {
-    BridgeRun *r = ctx;
-    Bridge *b = r->b;
-    BridgeEvent ev;
-    bridge_event_init(&ev, BRIDGE_EV_ROW, r->job);
-    ev.state = RUN_RUNNING;
+    BridgeEvent ev = bridge_run_event(ctx, BRIDGE_EV_ROW);
     ev.row = *row;
+    Bridge *b = ((BridgeRun *)ctx)->b;
     pthread_mutex_lock(&b->lock);
     b->snap.iter = row->iter;
     if (st->max_iter > 0) b->snap.max_iter = st->max_iter;
@@ -220,15 +222,13 @@ static void bridge_on_progress(void *ctx, const RunStatus *st) {
 
 /* A log line of kind, cut to BridgeEvent.text, as a LOG event. */
 static void bridge_on_log(void *ctx, TrainLogKind kind, const char *line) {
-    BridgeRun *r = ctx;
-    BridgeEvent ev;
-    bridge_event_init(&ev, BRIDGE_EV_LOG, r->job);
-    ev.state = RUN_RUNNING;
+    BridgeEvent ev = bridge_run_event(ctx, BRIDGE_EV_LOG);
     ev.log_kind = kind;
     snprintf(ev.text, sizeof ev.text, "%s", line);
-    pthread_mutex_lock(&r->b->lock);
-    bridge_post(r->b, &ev);
-    pthread_mutex_unlock(&r->b->lock);
+    Bridge *b = ((BridgeRun *)ctx)->b;
+    pthread_mutex_lock(&b->lock);
+    bridge_post(b, &ev);
+    pthread_mutex_unlock(&b->lock);
 }
 
 /* An event's line (the range test's, a halving sweep's progress). */
