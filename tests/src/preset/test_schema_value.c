@@ -23,8 +23,23 @@ static const char *const sizes[] = {"224", "448", NULL};
 #define FIELD(f) .offset = offsetof(Preset, f), .size = sizeof(((Preset *)0)->f)
 
 /* The keys; by index in the enum below. */
-enum { K_INT, K_AUTO, K_WIDTH, K_LR, K_CLIP, K_BELOW, K_BOOL, K_ENUM, K_NAME, K_BACKBONE, K_PATH,
-       K_STEPS, K_MEAN, K_SPLIT, K_COUNT };
+enum {
+    K_INT,
+    K_AUTO,
+    K_WIDTH,
+    K_LR,
+    K_CLIP,
+    K_BELOW,
+    K_BOOL,
+    K_ENUM,
+    K_NAME,
+    K_BACKBONE,
+    K_PATH,
+    K_STEPS,
+    K_MEAN,
+    K_SPLIT,
+    K_COUNT
+};
 static const SchemaKey keys[K_COUNT] = {
     [K_INT] = {"t", "threads", SCHEMA_INT, .lo = 1, .hi = 64, .suggest = sizes,
                FIELD(experiment.threads)},
@@ -36,8 +51,8 @@ static const SchemaKey keys[K_COUNT] = {
               FIELD(solver.base_lr)},
     [K_CLIP] = {"t", "clip", SCHEMA_DOUBLE, .lo = -INFINITY, .hi = INFINITY,
                 FIELD(solver.clip_gradients)},
-    [K_BELOW] = {"t", "below", SCHEMA_DOUBLE, .lo = -INFINITY, .hi = 100,
-                 .flags = SCHEMA_HI_OPEN, FIELD(data.rotate)},
+    [K_BELOW] = {"t", "below", SCHEMA_DOUBLE, .lo = -INFINITY, .hi = 100, .flags = SCHEMA_HI_OPEN,
+                 FIELD(data.rotate)},
     [K_BOOL] = {"t", "mirror", SCHEMA_BOOL, FIELD(data.mirror)},
     [K_ENUM] = {"t", "format", SCHEMA_ENUM, .choices = formats, FIELD(data.format)},
     [K_NAME] = {"t", "name", SCHEMA_STRING, .flags = SCHEMA_NONEMPTY, FIELD(experiment.name)},
@@ -86,8 +101,8 @@ static void run_cases(const ParseCase *cases, size_t n) {
                 fail_msg("'%s' as %s formats as '%s', want '%s'", c->text, keys[c->key].key,
                          formatted(c->key, p), c->value);
         } else {
-            if (s != ST_ARG) fail_msg("'%s' as %s: status %d, want ST_ARG", c->text,
-                                      keys[c->key].key, (int)s);
+            if (s != ST_ARG)
+                fail_msg("'%s' as %s: status %d, want ST_ARG", c->text, keys[c->key].key, (int)s);
             if (strcmp(err.msg, c->error) != 0)
                 fail_msg("'%s' as %s: '%s', want '%s'", c->text, keys[c->key].key, err.msg,
                          c->error);
@@ -150,8 +165,7 @@ static void test_schema_value_words(void **state) {
         {K_NAME, "a;b", "a;b", NULL}, /* ';' after a non-space is no comment */
         {K_NAME, "", NULL, "expects a non-empty line of text (at most 255 characters) (got '')"},
         {K_NAME, ";x", NULL, "may not start with ';' or contain ' ;' (it starts an INI comment)"},
-        {K_NAME, "a ;b", NULL,
-         "may not start with ';' or contain ' ;' (it starts an INI comment)"},
+        {K_NAME, "a ;b", NULL, "may not start with ';' or contain ' ;' (it starts an INI comment)"},
         {K_NAME, "a\tb", NULL, "expects one line of printable text"},
         {K_NAME, "a\x7f", NULL, "expects one line of printable text"},
         {K_BACKBONE, "VGG16", "vgg16", NULL}, /* the choice's own spelling is stored */
@@ -301,8 +315,7 @@ static void test_schema_value_shortest_numbers(void **state) {
         Preset *q = blank();
         p->solver.clip_gradients = doubles[i];
         assert_int_equal(schema_parse(&keys[K_CLIP], formatted(K_CLIP, p), q, 0, NULL), ST_OK);
-        assert_memory_equal(&q->solver.clip_gradients, &p->solver.clip_gradients,
-                            sizeof(double));
+        assert_memory_equal(&q->solver.clip_gradients, &p->solver.clip_gradients, sizeof(double));
         free(q);
     }
     free(p);

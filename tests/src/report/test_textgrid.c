@@ -132,16 +132,16 @@ static void test_textgrid_utf8_lengths(void **state) {
         {"\xc3\xa9", 2},
         {"\xe2\x96\x88", 3},
         {"\xf0\x9f\x90\xa6", 4},
-        {"\xc3", 1},             /* a lead byte cut short by the NUL */
-        {"\xe2\x96x", 1},        /* a lead byte without all its continuations */
-        {"\x80", 1},             /* a stray continuation byte */
-        {"\xff", 1},             /* never valid */
-        {"\xf0\x9f\x90", 1},     /* 4-byte lead with 2 continuations */
+        {"\xc3", 1},         /* a lead byte cut short by the NUL */
+        {"\xe2\x96x", 1},    /* a lead byte without all its continuations */
+        {"\x80", 1},         /* a stray continuation byte */
+        {"\xff", 1},         /* never valid */
+        {"\xf0\x9f\x90", 1}, /* 4-byte lead with 2 continuations */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (textgrid_utf8_len(cases[i].s) != cases[i].len)
-            fail_msg("case %zu: textgrid_utf8_len = %d, want %d", i,
-                     textgrid_utf8_len(cases[i].s), cases[i].len);
+            fail_msg("case %zu: textgrid_utf8_len = %d, want %d", i, textgrid_utf8_len(cases[i].s),
+                     cases[i].len);
     assert_int_equal(textgrid_utf8_cells(""), 0);
     assert_int_equal(textgrid_utf8_cells("abc"), 3);
     /* "é", "█", "🐦", "x" and a bad byte: 5 cells. */
