@@ -36,6 +36,7 @@ enum {
     K_BACKBONE,
     K_PATH,
     K_STEPS,
+    K_STEPS_ONCE,
     K_MEAN,
     K_SPLIT,
     K_COUNT
@@ -61,6 +62,9 @@ static const SchemaKey keys[K_COUNT] = {
     [K_STEPS] = {"t", "stepvalue", SCHEMA_INT_LIST, .lo = 1, .hi = INFINITY,
                  .flags = SCHEMA_REPEATABLE, FIELD(solver.stepvalue),
                  .count_offset = offsetof(Preset, solver.n_stepvalue), .max_items = 4},
+    [K_STEPS_ONCE] = {"t", "stepvalue", SCHEMA_INT_LIST, .lo = 1, .hi = INFINITY,
+                      FIELD(solver.stepvalue), .count_offset = offsetof(Preset, solver.n_stepvalue),
+                      .max_items = 4},
     [K_MEAN] = {"t", "mean", SCHEMA_FLOAT3, .lo = -INFINITY, .hi = INFINITY, FIELD(data.mean)},
     [K_SPLIT] = {"t", "split", SCHEMA_SPLIT, .lo = 0, .hi = 1,
                  .flags = SCHEMA_LO_OPEN | SCHEMA_HI_OPEN, FIELD(data.train_fraction)},
@@ -111,7 +115,7 @@ static void run_cases(const ParseCase *cases, size_t n) {
     }
 }
 
-static void test_schema_value_numbers(void **state) {
+static void test_schema_value_scalars(void **state) {
     (void)state;
     static const ParseCase cases[] = {
         {K_INT, "  12 ", "12", NULL},
@@ -143,13 +147,8 @@ static void test_schema_value_numbers(void **state) {
         {K_CLIP, "x", NULL, "expects a number (got 'x')"},
         {K_BELOW, "99.5", "99.5", NULL},
         {K_BELOW, "100", NULL, "expects a number < 100 (got '100')"},
-    };
-    run_cases(cases, sizeof cases / sizeof cases[0]);
-}
 
-static void test_schema_value_words(void **state) {
-    (void)state;
-    static const ParseCase cases[] = {
+        /* words */
         {K_BOOL, "yes", "true", NULL},
         {K_BOOL, "On", "true", NULL},
         {K_BOOL, "1", "true", NULL},
@@ -236,41 +235,66 @@ static void test_schema_value_stored_values(void **state) {
     free(p);
 }
 
+/* One schema_parse on a preset that keeps the earlier steps' values:
+ * what it returns, then what the key formats as (error or not). */
+typedef struct Step {
+    int key;
+    const char *text;
+    int append;
+    Status status;
+    const char *after;
+} Step;
+
+static void run_steps(const Step *steps, size_t n) {
+    Preset *p = blank();
+    for (size_t i = 0; i < n; i++) {
+        const Step *st = &steps[i];
+        Error err = {0};
+        Status got = schema_parse(&keys[st->key], st->text, p, st->append, &err);
+        if (got != st->status)
+            fail_msg("step %zu ('%s'): status %d (%s), want %d", i, st->text, (int)got, err.msg,
+                     (int)st->status);
+        if (strcmp(formatted(st->key, p), st->after) != 0)
+            fail_msg("step %zu ('%s'): '%s' after, want '%s'", i, st->text, formatted(st->key, p),
+                     st->after);
+    }
+    free(p);
+}
+
 static void test_schema_value_error_leaves_the_preset(void **state) {
     (void)state;
-    Preset *p = blank();
-    assert_int_equal(schema_parse(&keys[K_MEAN], "1 2 3", p, 0, NULL), ST_OK);
-    assert_int_equal(schema_parse(&keys[K_MEAN], "4 5 nan", p, 0, NULL), ST_ARG);
-    assert_string_equal(formatted(K_MEAN, p), "1, 2, 3");
-    assert_int_equal(schema_parse(&keys[K_INT], "8", p, 0, NULL), ST_OK);
-    assert_int_equal(schema_parse(&keys[K_INT], "99", p, 0, NULL), ST_ARG);
-    assert_int_equal(p->experiment.threads, 8);
-    assert_int_equal(schema_parse(&keys[K_STEPS], "10 20", p, 0, NULL), ST_OK);
-    assert_int_equal(schema_parse(&keys[K_STEPS], "30 x", p, 1, NULL), ST_ARG);
-    assert_string_equal(formatted(K_STEPS, p), "10, 20");
-    free(p);
+    static const Step steps[] = {
+        {K_MEAN, "1 2 3", 0, ST_OK, "1, 2, 3"},
+        {K_MEAN, "4 5 nan", 0, ST_ARG, "1, 2, 3"},
+        {K_INT, "8", 0, ST_OK, "8"},
+        {K_INT, "99", 0, ST_ARG, "8"},
+        {K_STEPS, "10 20", 0, ST_OK, "10, 20"},
+        {K_STEPS, "30 x", 1, ST_ARG, "10, 20"},
+        {K_NAME, "run", 0, ST_OK, "run"},
+        {K_NAME, "", 0, ST_ARG, "run"},
+    };
+    run_steps(steps, sizeof steps / sizeof steps[0]);
 }
 
 static void test_schema_value_list_append(void **state) {
     (void)state;
+    static const Step steps[] = {
+        {K_STEPS, "100, 200", 0, ST_OK, "100, 200"},
+        {K_STEPS, "300", 1, ST_OK, "100, 200, 300"},      /* 2 + 1 */
+        {K_STEPS, "400 500", 1, ST_ARG, "100, 200, 300"}, /* 3 + 2 > 4: the three stay */
+        {K_STEPS, "none", 1, ST_OK, "100, 200, 300"},     /* appending nothing */
+        {K_STEPS, "7", 0, ST_OK, "7"},                    /* without append: replaced */
+        {K_STEPS_ONCE, "8", 1, ST_OK, "8"},               /* not repeatable: replaced too */
+    };
+    run_steps(steps, sizeof steps / sizeof steps[0]);
+    /* The message of the one refused above. */
     Preset *p = blank();
     Error err = {0};
-    assert_int_equal(schema_parse(&keys[K_STEPS], "100, 200", p, 0, &err), ST_OK);
-    assert_int_equal(schema_parse(&keys[K_STEPS], "300", p, 1, &err), ST_OK); /* 2 + 1 */
+    assert_int_equal(schema_parse(&keys[K_STEPS], "1 2 3", p, 0, &err), ST_OK);
     assert_int_equal(p->solver.n_stepvalue, 3);
-    assert_int_equal(p->solver.stepvalue[2], 300);
-    /* 3 + 2 = 5 > 4: refused, the three stay. */
-    assert_int_equal(schema_parse(&keys[K_STEPS], "400 500", p, 1, &err), ST_ARG);
+    assert_int_equal(p->solver.stepvalue[2], 3);
+    assert_int_equal(schema_parse(&keys[K_STEPS], "4 5", p, 1, &err), ST_ARG);
     assert_string_equal(err.msg, "takes at most 4 values in all (this makes 5)");
-    assert_string_equal(formatted(K_STEPS, p), "100, 200, 300");
-    /* Without append the list is replaced. */
-    assert_int_equal(schema_parse(&keys[K_STEPS], "7", p, 0, &err), ST_OK);
-    assert_string_equal(formatted(K_STEPS, p), "7");
-    /* append on a key that is not repeatable replaces too. */
-    SchemaKey once = keys[K_STEPS];
-    once.flags = 0;
-    assert_int_equal(schema_parse(&once, "8", p, 1, &err), ST_OK);
-    assert_string_equal(formatted(K_STEPS, p), "8");
     free(p);
 }
 
@@ -415,8 +439,7 @@ static void test_schema_value_same(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema_value_numbers),
-        cmocka_unit_test(test_schema_value_words),
+        cmocka_unit_test(test_schema_value_scalars),
         cmocka_unit_test(test_schema_value_lists),
         cmocka_unit_test(test_schema_value_stored_values),
         cmocka_unit_test(test_schema_value_error_leaves_the_preset),

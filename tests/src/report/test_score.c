@@ -16,9 +16,8 @@ static RunStatus status_of(const char *heldout, double best, double final_acc, d
     RunStatus st;
     runstatus_defaults(&st);
     snprintf(st.heldout, sizeof st.heldout, "%s", heldout);
-    st.best_accuracy = best;
-    st.final_accuracy = final_acc;
-    st.test_accuracy = test;
+    double *const field[3] = {&st.best_accuracy, &st.final_accuracy, &st.test_accuracy};
+    for (int i = 0; i < 3; i++) *field[i] = (double[3]){best, final_acc, test}[i];
     return st;
 }
 

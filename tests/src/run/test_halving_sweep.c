@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/io/fileio.h"
 #include "src/run/halving_sweep.h"
 #include "src/run/runstore.h"
 #include "tests/lib/testpreset.h"
@@ -61,13 +62,10 @@ static void on_line(void *ctx, const char *line) {
     if (l->n_lines < 8) snprintf(l->lines[l->n_lines++], sizeof l->lines[0], "%s", line);
 }
 
-static void put_file(const char *dir, const char *name, const char *text) {
-    char path[800];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
+/* Writes text as path (whole, replacing it). */
+static void put(const char *path, const char *text) {
+    Error err = {0};
+    if (fileio_write_atomic(path, text, strlen(text), &err)) fail_msg("%s", err.msg);
 }
 
 /* One candidate's run: directory `id`, in sweep `sweep`, state at iter,
@@ -83,7 +81,7 @@ typedef struct Cand {
 } Cand;
 
 static void make_candidate(Lab *l, const char *sweep, const Cand *c) {
-    char dir[600], text[4096];
+    char dir[600], path[700], text[4096];
     snprintf(dir, sizeof dir, "%s/%s", l->runs, c->id);
     assert_int_equal(mkdir(dir, 0777), 0);
     RunStatus st;
@@ -95,13 +93,15 @@ static void make_candidate(Lab *l, const char *sweep, const Cand *c) {
     st.candidate = c->candidate;
     if (c->state == RUN_DONE) st.final_accuracy = c->acc[c->n - 1] - 0.01;
     assert_true(runstatus_format(&st, text, sizeof text) > 0);
-    put_file(dir, "status.ini", text);
+    snprintf(path, sizeof path, "%s/status.ini", dir);
+    put(path, text);
     int len = snprintf(text, sizeof text,
                        "iter\tphase\tloss\taccuracy\tlr\tseconds\timages_per_s\tdata_wait\n");
     for (int i = 0; i < c->n; i++)
         len += snprintf(text + len, sizeof text - (size_t)len, "%d\ttest\t1\t%.4f\t0.01\t1\t1\t0\n",
                         c->its[i], c->acc[i]);
-    put_file(dir, "metrics.tsv", text);
+    snprintf(path, sizeof path, "%s/metrics.tsv", dir);
+    put(path, text);
 }
 
 static Status run_sweep(Lab *l, const char *id, HalvingOutcome *out, Error *err) {
@@ -245,7 +245,7 @@ static void test_halving_sweep_unreadable_store(void **state) {
     Lab *l = *state;
     char file[400];
     snprintf(file, sizeof file, "%s/plainfile", l->root);
-    put_file(l->root, "plainfile", "x");
+    put(file, "x");
     HalvingOutcome out;
     Error err = {0};
     RunnerCallbacks cb = {.ctx = l, .should_stop = stop_always};
