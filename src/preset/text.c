@@ -7,6 +7,7 @@
 #include <string.h>
 
 void text_copy(char *dst, size_t cap, const char *src, size_t n) {
+    if (cap == 0) return; /* no room even for the NUL */
     if (n >= cap) n = cap - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';

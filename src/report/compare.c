@@ -117,7 +117,12 @@ static Status compare_result_rows(CompareTable *t, Error *err) {
                 break;
             case 7:
                 v = st->seconds;
-                snprintf(buf, sizeof buf, "%.0fm%02.0fs", floor(v / 60), fmod(v, 60));
+                if (v >= 0 && v < 1e12) { /* rounded once, so 59.6 s reads 1m00s, not 0m60s */
+                    long long sec = llround(v);
+                    snprintf(buf, sizeof buf, "%lldm%02llds", sec / 60, sec % 60);
+                } else {
+                    snprintf(buf, sizeof buf, "-");
+                }
                 break;
             default:
                 v = st->images_per_s;

@@ -1,7 +1,8 @@
 /*
  * importance — the spread of mean best accuracy along each swept key. See
- * importance.h. Labels are split on ", " into key=value items; one table
- * of keys, each with its values' sums and counts, is filled in one pass.
+ * importance.h. Labels are split at commas outside parentheses into
+ * key=value items; one table of keys, each with its values' sums and
+ * counts, is filled in one pass, and the keys are ranked before the cap.
  */
 #include "src/report/importance.h"
 
@@ -26,7 +27,7 @@ static KeyAcc *key_slot(KeyAcc *t, int *n, const char *key) {
     if (*n >= IMPORTANCE_KEYS_MAX) return NULL;
     KeyAcc *k = &t[(*n)++];
     memset(k, 0, sizeof *k);
-    snprintf(k->key, sizeof k->key, "%s", key);
+    snprintf(k->key, sizeof k->key, "%.*s", (int)sizeof k->key - 1, key);
     return k;
 }
 
@@ -48,17 +49,31 @@ static int by_spread(const void *a, const void *b) {
                    : strcmp(((const ImportanceKey *)a)->key, ((const ImportanceKey *)b)->key);
 }
 
+/* The next "key=value" item of a label from *at, cut at a comma outside
+ * parentheses (a list value is written "(100, 200)"); NULL at the end. */
+static char *next_item(char **at) {
+    char *tok = *at;
+    if (!tok || !*tok) return NULL;
+    int depth = 0;
+    char *p = tok;
+    for (; *p && !(*p == ',' && depth == 0); p++) depth += (*p == '(') - (*p == ')');
+    *at = *p ? p + 1 : p;
+    *p = '\0';
+    while (*tok == ' ') tok++;
+    return tok;
+}
+
 int importance_rank(const char *const *labels, const double *best, int n, ImportanceKey *out,
                     int cap) {
     KeyAcc *t = calloc(IMPORTANCE_KEYS_MAX, sizeof *t);
-    if (!t) return 0;
-    int nk = 0;
+    ImportanceKey *all = calloc(IMPORTANCE_KEYS_MAX, sizeof *all);
+    int nk = 0, m = 0;
+    if (!t || !all) goto done;
     for (int r = 0; r < n; r++) {
         if (!labels[r] || !(best[r] >= 0)) continue;
-        char buf[1024], *save = NULL;
+        char buf[1024], *at = buf;
         snprintf(buf, sizeof buf, "%s", labels[r]);
-        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            while (*tok == ' ') tok++;
+        for (char *tok; (tok = next_item(&at));) {
             char *eq = strchr(tok, '=');
             if (!eq) continue;
             *eq = '\0';
@@ -66,12 +81,10 @@ int importance_rank(const char *const *labels, const double *best, int n, Import
             if (k) key_add(k, eq + 1, best[r]);
         }
     }
-    int m = 0;
-    for (int i = 0; i < nk && m < cap; i++) {
+    for (int i = 0; i < nk; i++) {
         const KeyAcc *k = &t[i];
         if (k->n_values < 2) continue;
-        ImportanceKey *o = &out[m++];
-        memset(o, 0, sizeof *o);
+        ImportanceKey *o = &all[m++];
         snprintf(o->key, sizeof o->key, "%s", k->key);
         o->n_values = k->n_values;
         int lo = 0, hi = 0;
@@ -85,8 +98,13 @@ int importance_rank(const char *const *labels, const double *best, int n, Import
         snprintf(o->low, sizeof o->low, "%s", k->value[lo]);
         snprintf(o->high, sizeof o->high, "%s", k->value[hi]);
     }
+    /* Ranked before the cap, so that the cap keeps the largest spreads. */
+    qsort(all, (size_t)m, sizeof *all, by_spread);
+    if (m > cap) m = cap < 0 ? 0 : cap;
+    memcpy(out, all, sizeof *out * (size_t)m);
+done:
     free(t);
-    qsort(out, (size_t)m, sizeof *out, by_spread);
+    free(all);
     return m;
 }
 

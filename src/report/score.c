@@ -31,6 +31,14 @@ void score_line(const RunStatus *st, char *buf, size_t cap) {
     snprintf(buf, cap, "%s  test %s", held, test);
 }
 
+/* A fraction in percent in at most 4 cells: "84.2", "100". */
+static void score_cells(double f, char *buf, size_t cap) {
+    if (100 * f >= 99.95)
+        snprintf(buf, cap, "100");
+    else
+        snprintf(buf, cap, "%.1f", 100 * f);
+}
+
 void score_short(const RunStatus *st, char *buf, size_t cap) {
     if (st->best_accuracy < 0) {
         snprintf(buf, cap, "-");
@@ -38,9 +46,9 @@ void score_short(const RunStatus *st, char *buf, size_t cap) {
         snprintf(buf, cap, "%.2f%%", 100 * st->best_accuracy);
     } else {
         double t = runstatus_test_accuracy(st);
-        if (t < 0)
-            snprintf(buf, cap, "v%.1f t-", 100 * st->best_accuracy);
-        else
-            snprintf(buf, cap, "v%.1f t%.1f", 100 * st->best_accuracy, 100 * t);
+        char v[8], tt[8] = "-";
+        score_cells(st->best_accuracy, v, sizeof v);
+        if (t >= 0) score_cells(t, tt, sizeof tt);
+        snprintf(buf, cap, "v%s t%s", v, tt);
     }
 }

@@ -29,7 +29,7 @@ void score_line(const RunStatus *st, char *buf, size_t cap);
 /* The same in at most 11 cells, for a table column: "84.17%" in runs
  * without a validation split (the best test pass), "v84.2 t83.6" with
  * one (v: best validation pass, t: the test split on its weights; "t-"
- * until the run ends); "-" before any held-out pass. */
+ * until the run ends; 100% as "100"); "-" before any held-out pass. */
 void score_short(const RunStatus *st, char *buf, size_t cap);
 
 #endif

@@ -34,6 +34,9 @@ static void test_text_copy_cuts_to_the_buffer(void **state) {
     char one[1] = {'x'};
     text_copy(one, sizeof one, "abc", 3); /* cap 1: only the terminator */
     assert_int_equal(one[0], '\0');
+    char guard[2] = {'x', 'y'};
+    text_copy(guard, 0, "abc", 3); /* cap 0: nothing written, not even the NUL */
+    assert_true(guard[0] == 'x' && guard[1] == 'y');
 }
 
 static void test_text_trim(void **state) {

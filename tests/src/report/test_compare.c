@@ -213,9 +213,17 @@ static void test_compare_errors(void **state) {
     assert_non_null(strstr(err.msg, "resolution"));
 }
 
-/* Not tested (fails; reported): a time that rounds up to a whole minute
- * shows 60 seconds -- seconds 59.6 reads "0m60s" and 119.7 "1m60s", since
- * the minutes are floored and the seconds rounded apart. */
+/* A time that rounds up to a whole minute reads as that minute: 59.6 s is
+ * 1m00s (not 0m60s), 119.7 s 2m00s. */
+static void test_compare_time_rounds_once(void **state) {
+    Store *s = *state;
+    make_run(s, "run-a", 448, "[run]\nstate = done\nseconds = 59.6\n", NULL);
+    make_run(s, "run-b", 224, "[run]\nstate = done\nseconds = 119.7\n", NULL);
+    CompareTable t;
+    load(s, &t, 0);
+    expect_row(&t, "time", "1m00s", "2m00s", 59.6, 119.7);
+    compare_fini(&t);
+}
 
 #define T(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
 
@@ -224,6 +232,7 @@ int main(void) {
         T(test_compare_rows),
         cmocka_unit_test(test_compare_formats),
         T(test_compare_errors),
+        T(test_compare_time_rounds_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,15 +126,32 @@ static void test_importance_format_cut_to_the_buffer(void **state) {
     assert_string_equal(buf, "data.resolution 10."); /* 19 bytes and the NUL */
 }
 
-/* Not tested here, because two of its cases fail (reported, left to the
- * module's owner):
- *  - importance_rank(res_dim ordered dim first, ..., cap 1) returns the key
- *    seen first (model.bilinear_dim, spread 0.02), not the largest spread:
- *    the cap is applied before the ranking.
- *  - a value holding a comma, written "(100, 200)" in a sweep label
- *    (preset_sweep_item), is cut at the comma: labels
- *    "solver.stepvalue=(100, 200)" and "solver.stepvalue=(100, 300)" both
- *    read as "(100", so the key has one value and is left out. */
+/* The cap keeps the largest spreads, whatever order the keys come in. */
+static void test_importance_cap_keeps_the_largest(void **state) {
+    (void)state;
+    const char *const dim_first[] = {
+        "model.bilinear_dim=1024, data.resolution=224",
+        "model.bilinear_dim=8192, data.resolution=224",
+        "model.bilinear_dim=1024, data.resolution=448",
+        "model.bilinear_dim=8192, data.resolution=448",
+    };
+    ImportanceKey out[1];
+    assert_int_equal(importance_rank(dim_first, res_dim_best, 4, out, 1), 1);
+    expect_key(&out[0], "data.resolution", 2, "224", 0.71, "448", 0.81);
+    assert_int_equal(importance_rank(dim_first, res_dim_best, 4, out, 0), 0);
+}
+
+/* A list value is written "(100, 200)" in a sweep label: its comma does
+ * not split it. stepvalue (100, 200) -> 0.6, (100, 300) -> 0.8. */
+static void test_importance_list_values_stay_whole(void **state) {
+    (void)state;
+    const char *labels[] = {"solver.stepvalue=(100, 200), solver.base_lr=0.1",
+                            "solver.stepvalue=(100, 300), solver.base_lr=0.1"};
+    const double best[] = {0.6, 0.8};
+    ImportanceKey out[2];
+    assert_int_equal(importance_rank(labels, best, 2, out, 2), 1); /* base_lr: one value */
+    expect_key(&out[0], "solver.stepvalue", 2, "(100, 200)", 0.6, "(100, 300)", 0.8);
+}
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -145,6 +162,8 @@ int main(void) {
         cmocka_unit_test(test_importance_ties_by_key_name),
         cmocka_unit_test(test_importance_caps_values_per_key),
         cmocka_unit_test(test_importance_format_cut_to_the_buffer),
+        cmocka_unit_test(test_importance_cap_keeps_the_largest),
+        cmocka_unit_test(test_importance_list_values_stay_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,8 +93,13 @@ static void test_score_short_fits_eleven_cells(void **state) {
     val.test_accuracy = 0.03;
     score_short(&val, buf, sizeof buf);
     assert_string_equal(buf, "v5.0 t3.0");
-    /* Not asserted: at 100% the form is "v100.0 t100.0", 13 cells, past
-     * the 11 score.h promises (reported; the caller's buffer cuts it). */
+    val.best_accuracy = 1.0; /* 100% as "100", not "100.0": still at most 11 cells */
+    val.test_accuracy = 0.9996;
+    score_short(&val, buf, sizeof buf);
+    assert_string_equal(buf, "v100 t100");
+    val.test_accuracy = 0.9994;
+    score_short(&val, buf, sizeof buf);
+    assert_string_equal(buf, "v100 t99.9");
     RunStatus test = status_of("test", 0.6767, 0.66, -1);
     score_short(&test, buf, sizeof buf);
     assert_string_equal(buf, "67.67%");
