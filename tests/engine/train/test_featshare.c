@@ -107,14 +107,10 @@ static FeatShare fake_share(Fake *f, const char *sub) {
     snprintf(f->dir, sizeof f->dir, "%s/%s", birds.dir, sub);
     testutil_rmtree(f->dir);
     assert_int_equal(fileio_mkdirs(f->dir, NULL), ST_OK);
-    return (FeatShare){.ctx = f,
-                       .find = fake_find,
-                       .lock = fake_lock,
-                       .building = fake_building,
-                       .unlock = fake_unlock,
-                       .keep_backbone = fake_keep,
-                       .set_aside = fake_set_aside,
-                       .used = fake_used};
+    /* In FeatShare's order: ctx, find, lock, building, unlock,
+     * keep_backbone, set_aside, used. */
+    return (FeatShare){f,           fake_find, fake_lock,      fake_building,
+                       fake_unlock, fake_keep, fake_set_aside, fake_used};
 }
 
 /* What the part's callbacks were told: the log as one text. */
@@ -139,14 +135,9 @@ static int told_progress(void *ctx, int done, int total) {
 
 /* Obtains the train part through share (NULL: none) into fc; how it came. */
 static FeatHow obtain(Net *net, const FeatShare *share, Told *told, FeatCache *fc) {
-    LoaderConfig base = testbirds_loader(4);
-    FeatPart part = {.name = "train",
-                     .ds = &birds.ds,
-                     .items = birds.ds.train,
-                     .n = birds.ds.n_train,
-                     .base = base,
-                     .views = 2,
-                     .seed = 5};
+    /* name, dataset, items, n, loader, views, seed */
+    FeatPart part = {"train", &birds.ds, birds.ds.train, birds.ds.n_train, testbirds_loader(4),
+                     2,       5};
     FeatShareCallbacks cb = {.ctx = told, .progress = told_progress, .log = told_log};
     FeatOutcome out;
     Error err = {0};
@@ -169,11 +160,30 @@ static float *reference(Net *net, size_t *bytes) {
     return copy;
 }
 
-/* Obtains through share, expecting how and (unless stopped) ref's bits. */
-static void expect_obtain(Net *net, const FeatShare *share, Told *told, FeatHow how,
-                          const float *ref, size_t bytes) {
+/* A test's network and the bits of its part built without a store. */
+typedef struct Fixture {
+    Net *net;
+    float *ref;
+    size_t bytes;
+} Fixture;
+
+static Fixture fixture_up(void) {
+    NetConfig c = testbirds_net(4, 32);
+    Fixture fx = {.net = testbirds_net_create(&c)};
+    fx.ref = reference(fx.net, &fx.bytes);
+    return fx;
+}
+
+static void fixture_down(Fixture *fx) {
+    free(fx->ref);
+    net_destroy(fx->net);
+}
+
+/* Obtains fx's part through share, expecting how and (unless stopped) the
+ * bits of the build without a store. */
+static void expect_obtain(const Fixture *fx, const FeatShare *share, Told *told, FeatHow how) {
     FeatCache fc;
-    FeatHow got = obtain(net, share, told, &fc);
+    FeatHow got = obtain(fx->net, share, told, &fc);
     if (got != how)
         fail_msg("got '%s', want '%s'; log:\n%s", featshare_how_name(got), featshare_how_name(how),
                  told->log);
@@ -181,8 +191,8 @@ static void expect_obtain(Net *net, const FeatShare *share, Told *told, FeatHow 
         assert_null(fc.feats);
         return;
     }
-    assert_int_equal(sizeof(float) * (size_t)fc.n * (size_t)fc.dim, bytes);
-    assert_memory_equal(fc.feats, ref, bytes);
+    assert_int_equal(sizeof(float) * (size_t)fc.n * (size_t)fc.dim, fx->bytes);
+    assert_memory_equal(fc.feats, fx->ref, fx->bytes);
     featcache_fini(&fc);
 }
 
@@ -198,16 +208,13 @@ static void test_featshare_how_names(void **state) {
 
 static void test_featshare_store_calls(void **state) {
     (void)state;
-    NetConfig c = testbirds_net(4, 32);
-    Net *net = testbirds_net_create(&c);
-    size_t bytes;
-    float *ref = reference(net, &bytes);
+    Fixture fx = fixture_up();
     /* Keeping backbone levels: both built in one pass under both locks,
      * each given back, both files stored and used, waiters told. */
     Fake f = {.keep = 1};
     FeatShare share = fake_share(&f, "keep");
     Told told = {0};
-    expect_obtain(net, &share, &told, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &share, &told, FEAT_HOW_BUILT);
     assert_int_equal(f.locks, 2);
     assert_int_equal(f.unlocks, 2);
     assert_int_equal(f.used[FEAT_POOLED], 1);
@@ -216,13 +223,13 @@ static void test_featshare_store_calls(void **state) {
     assert_int_equal(told.warnings, 0);
     assert_non_null(strstr(told.log, " and ")); /* "stored <pooled> and <backbone>" */
     /* Again: read, no lock. */
-    expect_obtain(net, &share, &told, FEAT_HOW_LOADED, ref, bytes);
+    expect_obtain(&fx, &share, &told, FEAT_HOW_LOADED);
     assert_int_equal(f.locks, 2);
     assert_int_equal(f.used[FEAT_POOLED], 2);
     /* Without backbone levels: one lock, the pooled file alone. */
     Fake g = {.keep = 0};
     FeatShare lean = fake_share(&g, "lean");
-    expect_obtain(net, &lean, &told, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &lean, &told, FEAT_HOW_BUILT);
     assert_int_equal(g.locks, 1);
     assert_int_equal(g.unlocks, 1);
     assert_int_equal(g.used[FEAT_POOLED], 1);
@@ -230,23 +237,19 @@ static void test_featshare_store_calls(void **state) {
     lean.keep_backbone = NULL; /* a store that never says: the same */
     testutil_rmtree(g.dir);
     assert_int_equal(fileio_mkdirs(g.dir, NULL), ST_OK);
-    expect_obtain(net, &lean, &told, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &lean, &told, FEAT_HOW_BUILT);
     assert_int_equal(g.used[FEAT_BACKBONE], 0);
-    free(ref);
-    net_destroy(net);
+    fixture_down(&fx);
 }
 
 static void test_featshare_lock_trouble(void **state) {
     (void)state;
-    NetConfig c = testbirds_net(4, 32);
-    Net *net = testbirds_net_create(&c);
-    size_t bytes;
-    float *ref = reference(net, &bytes);
+    Fixture fx = fixture_up();
     /* A store that cannot lock: said, built unlocked, still stored. */
     Fake f = {.lock_fails = 1};
     FeatShare share = fake_share(&f, "nolock");
     Told told = {0};
-    expect_obtain(net, &share, &told, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &share, &told, FEAT_HOW_BUILT);
     assert_non_null(strstr(told.log, "warning: store: cannot lock the pooled level; building it "
                                      "unlocked"));
     assert_int_equal(f.unlocks, 0);
@@ -255,50 +258,42 @@ static void test_featshare_lock_trouble(void **state) {
     Fake g = {.polls = 3};
     FeatShare busy = fake_share(&g, "busy");
     Told stop = {.stop = 1};
-    expect_obtain(net, &busy, &stop, FEAT_HOW_STOPPED, NULL, 0);
+    expect_obtain(&fx, &busy, &stop, FEAT_HOW_STOPPED);
     assert_non_null(strstr(stop.log, "waiting for pid 42 on node7"));
     assert_int_equal(g.locks, 0);
     assert_int_equal(g.used[FEAT_POOLED], 0);
     /* The wait ends (the lock is had after 3 polls): built as usual. */
     Told patient = {0};
-    expect_obtain(net, &busy, &patient, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &busy, &patient, FEAT_HOW_BUILT);
     assert_int_equal(g.locks, 1);
-    free(ref);
-    net_destroy(net);
+    fixture_down(&fx);
 }
 
 static void test_featshare_unwritable_store(void **state) {
     (void)state;
-    NetConfig c = testbirds_net(4, 32);
-    Net *net = testbirds_net_create(&c);
-    size_t bytes;
-    float *ref = reference(net, &bytes);
+    Fixture fx = fixture_up();
     Fake f = {0};
     FeatShare share = fake_share(&f, "gone");
     testutil_rmtree(f.dir); /* its files cannot be written */
     Told told = {0};
-    expect_obtain(net, &share, &told, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &share, &told, FEAT_HOW_BUILT);
     assert_int_equal(told.warnings, 1);
     assert_non_null(strstr(told.log, "the run goes on with the features it built"));
     assert_non_null(strstr(told.log, f.dir));
     assert_int_equal(f.used[FEAT_POOLED], 0);
     assert_int_equal(f.unlocks, f.locks);
-    free(ref);
-    net_destroy(net);
+    fixture_down(&fx);
 }
 
 static void test_featshare_found_but_gone_or_damaged(void **state) {
     (void)state;
-    NetConfig c = testbirds_net(4, 32);
-    Net *net = testbirds_net_create(&c);
-    size_t bytes;
-    float *ref = reference(net, &bytes);
+    Fixture fx = fixture_up();
     /* Every file is "there" and none is: the pooled read, then the
      * backbone read fail as gone, and the third round builds. */
     Fake f = {.always_there = 1, .keep = 1};
     FeatShare share = fake_share(&f, "ghost");
     Told told = {0};
-    expect_obtain(net, &share, &told, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &share, &told, FEAT_HOW_BUILT);
     assert_non_null(strstr(told.log, "pooled.safetensors went away before it was read"));
     assert_non_null(strstr(told.log, "backbone.safetensors went away before it was read"));
     assert_int_equal(told.warnings, 0);
@@ -308,28 +303,27 @@ static void test_featshare_found_but_gone_or_damaged(void **state) {
     Fake g = {.aside_fails = 1};
     FeatShare share2 = fake_share(&g, "damaged");
     Told first = {0};
-    expect_obtain(net, &share2, &first, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &share2, &first, FEAT_HOW_BUILT);
     char path[512];
     assert_int_equal(g.used[FEAT_POOLED], 1);
     /* The stored file's name, from the line that loads it. */
     FeatCache fc;
     Told quiet = {0};
-    assert_int_equal(obtain(net, &share2, &quiet, &fc), FEAT_HOW_LOADED);
+    assert_int_equal(obtain(fx.net, &share2, &quiet, &fc), FEAT_HOW_LOADED);
     featcache_fini(&fc);
     char *at = strstr(quiet.log, g.dir);
     assert_non_null(at);
     snprintf(path, sizeof path, "%.*s", (int)strcspn(at, " \n"), at);
     assert_int_equal(fileio_write_atomic(path, "not a cache", 11, NULL), ST_OK);
     Told again = {0};
-    expect_obtain(net, &share2, &again, FEAT_HOW_BUILT, ref, bytes);
+    expect_obtain(&fx, &share2, &again, FEAT_HOW_BUILT);
     assert_int_equal(again.warnings, 1);
     assert_non_null(strstr(again.log, path));
     assert_non_null(strstr(again.log, "building it again (the store is read-only)"));
     assert_int_equal(g.asides, 0);
     Told last = {0};
-    expect_obtain(net, &share2, &last, FEAT_HOW_LOADED, ref, bytes);
-    free(ref);
-    net_destroy(net);
+    expect_obtain(&fx, &share2, &last, FEAT_HOW_LOADED);
+    fixture_down(&fx);
 }
 
 int main(void) {
