@@ -33,18 +33,30 @@ static const int caffemodel_vgg16_features[CAFFEMODEL_VGG16_CONV] = {0,  2,  5, 
 /* Width from conv1_1's output channels (1 when they do not say). */
 static float caffemodel_vgg16_infer_width(const CaffemodelLayer *conv1_1) {
     if (conv1_1->n_blobs < 1 || conv1_1->blobs[0].ndim < 1) return 1.0f;
-    int64_t cout = conv1_1->blobs[0].shape[0];
+    /* A weight of fewer than 4 dims had its leading 1 dropped: one channel. */
+    int64_t cout = conv1_1->blobs[0].ndim < 4 ? 1 : conv1_1->blobs[0].shape[0];
     if (cout < 1 || (float)cout / 64.0f > MAX_WIDTH) return 1.0f;
     return (float)cout / 64.0f;
 }
 
-/* ST_OK when blob b of l has shape want[0..ndim), else ST_SHAPE naming both. */
+/* Whether shapes a and b are equal up to leading 1s, as Caffe takes them:
+ * the reader drops a legacy blob's leading 1s, so a one-channel conv's
+ * weight 1x3x3x3 reads as [3, 3, 3]. */
+static int caffemodel_vgg16_same_shape(const int64_t *a, int na, const int64_t *b, int nb) {
+    while (na > 0 && a[0] == 1) a++, na--;
+    while (nb > 0 && b[0] == 1) b++, nb--;
+    if (na != nb) return 0;
+    for (int i = 0; i < na; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+/* ST_OK when blob b of l has shape want[0..ndim) (up to leading 1s), else
+ * ST_SHAPE naming both. */
 static Status caffemodel_vgg16_check_shape(const Caffemodel *cm, const CaffemodelLayer *l, int b,
                                            const int64_t *want, int ndim, float width, Error *err) {
     const CaffemodelBlob *blob = &l->blobs[b];
-    int same = blob->ndim == ndim;
-    for (int i = 0; same && i < ndim; i++) same = blob->shape[i] == want[i];
-    if (same) return ST_OK;
+    if (caffemodel_vgg16_same_shape(blob->shape, blob->ndim, want, ndim)) return ST_OK;
     char got[160], need[96], scaled[48] = "";
     tensor_shape_text(blob->shape, blob->ndim, got, sizeof got);
     tensor_shape_text(want, ndim, need, sizeof need);

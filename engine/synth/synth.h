@@ -17,10 +17,10 @@
  * SynthRenderer per thread. Errors come back as Status + Error; nothing
  * here prints or exits.
  *
- * One header, three files, one section each below: species.c picks and
- * names the species and seeds their images, painter.c draws one image, and
- * writer.c writes the dataset with both (seed.h holds the seed mixing they
- * share; raster.h the drawing primitives).
+ * One header, three files, one section each below: synth_species.c picks
+ * and names the species and seeds their images, synth_painter.c draws one
+ * image, and synth_writer.c writes the dataset with both (seed.h holds the
+ * seed mixing they share; raster.h the drawing primitives).
  */
 #ifndef FINELAB_SYNTH_H
 #define FINELAB_SYNTH_H
@@ -74,7 +74,7 @@ typedef struct SynthConfig {
     void *progress_user;
 } SynthConfig;
 
-/* -------------------------------------------------- species (species.c) */
+/* -------------------------------------------------- species (synth_species.c) */
 
 /* Number of values attribute a can take. */
 int synth_attr_values(SynthAttr a);
@@ -92,7 +92,7 @@ int synth_source_bit(const SynthClass *a);
 /* The seed of image k of class index cls (0-based) under cfg. */
 uint64_t synth_image_seed(const SynthConfig *cfg, int cls, int k);
 
-/* ------------------------------------------------ one image (painter.c) */
+/* ------------------------------------------------ one image (synth_painter.c) */
 
 /* What one rendered image holds besides its pixels. */
 typedef struct SynthSample {
@@ -116,7 +116,7 @@ void synth_renderer_fini(SynthRenderer *r);
 Status synth_render(SynthRenderer *r, const SynthClass *cls, uint64_t image_seed, int size,
                     Image *img, SynthSample *sample, Error *err);
 
-/* --------------------------------------- the dataset on disk (writer.c) */
+/* --------------------------------------- the dataset on disk (synth_writer.c) */
 
 typedef struct SynthReport {
     int images, classes, train;

@@ -132,15 +132,13 @@ static void test_vgg16_tiny_width_one_channel(void **state) {
     assert_int_equal(info.n_convs, 13);
 }
 
-/* Known bug, skipped until fixed: the reader drops the leading 1s of legacy
- * 4-D dims (a 1-output-channel weight 1x3x3x3 reads as [3, 3, 3]), and the
- * converter compares shapes exactly, so the same one-channel network in
- * legacy dims (as V1 files and caffewrite_vgg at widths below 1/64 store
- * some layers) is refused: "expected [1, 3, 3, 3] ..., got [3, 3, 3]".
- * Caffe itself takes legacy shapes as equal up to leading 1s. */
+/* The reader drops the leading 1s of legacy 4-D dims (a one-channel
+ * weight 1x3x3x3 reads as [3, 3, 3]; V1 files and caffewrite_vgg at widths
+ * below 1/64 store some layers so), and the converter takes shapes as
+ * equal up to leading 1s, as Caffe does: the one-channel network converts
+ * in legacy dims as it does as BlobShape. */
 static void test_vgg16_legacy_one_channel(void **state) {
     Paths *p = *state;
-    skip();
     write_convs(p->in, one_channel, two_blobs, 1);
     Error err = {0};
     Status st = caffemodel_to_safetensors(p->in, p->out, 0.001f, NULL, &err);

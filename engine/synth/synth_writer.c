@@ -1,8 +1,9 @@
 /*
- * writer — writes a generated bird dataset in the CUB-200-2011 layout; the
- * dataset part of synth.h. The species come from species.c, the pixels
- * from painter.c; this file validates the config, splits each class into
- * train and test images, encodes the JPEGs and writes the text lists.
+ * synth_writer — writes a generated bird dataset in the CUB-200-2011
+ * layout; the dataset part of synth.h. The species come from
+ * synth_species.c, the pixels from synth_painter.c; this file validates
+ * the config, splits each class into train and test images, encodes the
+ * JPEGs and writes the text lists.
  *
  * The lists are built in memory while the images are written, then each is
  * replaced atomically; synth.txt is written first with "complete = 0" and

@@ -1,5 +1,5 @@
 /*
- * painter — draws one image of a species; declared in synth.h (the
+ * synth_painter — draws one image of a species; declared in synth.h (the
  * rendering part).
  *
  * One body plan drawn in "bird units" (body length ~0.8, head to +x, y

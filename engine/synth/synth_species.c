@@ -1,6 +1,6 @@
 /*
- * species — the invented species of a synth dataset and the seeds of their
- * images; declared in synth.h (the species part).
+ * synth_species — the invented species of a synth dataset and the seeds
+ * of their images; declared in synth.h (the species part).
  *
  * Attribute combinations are picked greedily from a seeded stream, kept
  * when they fall in the requested half of the combination space (a fixed
