@@ -22,13 +22,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench/step_fixture.h"
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
-#include "engine/base/rng.h"
 #include "engine/base/timer.h"
-#include "engine/nn/net.h"
-#include "engine/nn/softmax_loss.h"
-#include "engine/train/solver.h"
 
 enum { CLASSES = 200 };
 
@@ -58,11 +55,8 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 7) usage();
-    NetConfig c = net_config_default();
-    c.width = (float)atof(argv[1]);
-    c.resolution = atoi(argv[2]);
-    c.batch = atoi(argv[3]);
+    NetConfig c;
+    if (argc < 7 || step_fixture_config(&c, argv + 1)) usage();
     int avg = strcmp(argv[4], "avg") == 0;
     c.pooling = avg ? NET_POOL_AVG : NET_POOL_TS;
     c.signed_sqrt = c.l2_normalize = !avg;
@@ -74,64 +68,27 @@ int main(int argc, char **argv) {
     if (argc > 8 && !features_only) usage();
     blas_set_threads(threads);
     parallel_set_threads(threads);
-    if (c.width <= 0 || c.resolution < 32 || c.batch < 1 || iters < 1) usage();
-    Error err = {0};
-    Net *net = net_create(&c, &err);
-    if (!net) {
-        fprintf(stderr, "bench_step: %s\n", err.msg);
-        return 1;
-    }
-    net_init_weights(net, 1);
-    int np;
-    Param *const *params = net_trainable_params(net, &np);
-    SolverConfig sc = {.base_lr = 1e-4,
-                       .policy = SOLVER_FIXED,
-                       .momentum = 0.9,
-                       .weight_decay = 0.0005,
-                       .max_iter = iters + 1,
-                       .iter_size = 1,
-                       .clip_gradients = -1};
-    Solver solver;
-    if (solver_init(&solver, &sc, params, np, &err)) {
-        fprintf(stderr, "bench_step: %s\n", err.msg);
-        return 1;
-    }
-    Tensor x, probs, dlogits;
-    if (tensor_init(&x, c.batch, 3, c.resolution, c.resolution) ||
-        tensor_init(&probs, c.batch, CLASSES, 1, 1) ||
-        tensor_init(&dlogits, c.batch, CLASSES, 1, 1)) {
-        fprintf(stderr, "bench_step: out of memory\n");
-        return 1;
-    }
-    Rng r;
-    rng_seed(&r, 7);
-    for (size_t i = 0; i < tensor_count(&x); i++) x.data[i] = rng_uniform(&r) * 2.0f - 1.0f;
-    int *labels = malloc(sizeof(int) * (size_t)c.batch);
-    for (int i = 0; i < c.batch; i++) labels[i] = (int)rng_below(&r, CLASSES);
+    if (iters < 1) usage();
+    StepFixture f;
+    if (step_fixture_init(&f, &c, iters + 1, "bench_step")) return 1;
     double t0 = 0;
     for (int it = 0; it <= iters; it++) {
         if (it == 1) t0 = timer_now(); /* step 0 is the warm-up */
         if (features_only) {
-            net_forward_features(net, &x);
+            net_forward_features(f.net, &f.x);
             continue;
         }
-        for (int i = 0; i < np; i++) param_zero_grad(params[i]);
-        const Tensor *logits = net_forward(net, &x);
-        softmax_loss_forward(logits, labels, &probs);
-        softmax_loss_backward(&probs, labels, 1.0f, &dlogits);
-        net_backward(net, &x, &dlogits);
-        solver_update(&solver);
+        step_fixture_zero_grads(&f);
+        step_fixture_forward(&f);
+        net_backward(f.net, &f.x, &f.dlogits);
+        solver_update(&f.solver);
     }
     double per = (timer_now() - t0) / iters;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double gflops = conv_flops(net, !features_only) * c.batch / per * 1e-9;
+    double gflops = conv_flops(f.net, !features_only) * c.batch / per * 1e-9;
     printf("img/s %.3f s/iter %.3f peak_rss_mib %.0f gflops %.1f\n", c.batch / per, per,
            ru.ru_maxrss / 1024.0, gflops);
-    free(labels);
-    tensor_fini(&x);
-    tensor_fini(&probs);
-    tensor_fini(&dlogits);
-    net_destroy(net);
+    step_fixture_fini(&f);
     return 0;
 }

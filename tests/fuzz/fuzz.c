@@ -66,6 +66,15 @@ void fuzz_path(char *path, size_t cap, const char *name) {
     FUZZ_CHECK(n > 0 && (size_t)n < cap, name);
 }
 
+void fuzz_input_file(char *path, size_t cap, const char *name, const uint8_t *data, size_t size) {
+    fuzz_path(path, cap, name);
+    fuzz_write(path, data, size);
+}
+
+void fuzz_expect_named(const char *path, const char *msg) {
+    FUZZ_CHECK(strncmp(msg, path, strlen(path)) == 0, msg);
+}
+
 void fuzz_write(const char *path, const void *data, size_t size) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     FUZZ_CHECK(fd >= 0, path);

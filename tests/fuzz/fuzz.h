@@ -56,6 +56,12 @@ void fuzz_path(char *path, size_t cap, const char *name);
 /* Replaces the file at path with the size bytes at data; aborts on failure
  * (the scratch folder is the harness's own, so that is not the input's fault). */
 void fuzz_write(const char *path, const void *data, size_t size);
+/* fuzz_path(path, cap, name) holding the input: what a harness of a reader
+ * that takes a path does first. */
+void fuzz_input_file(char *path, size_t cap, const char *name, const uint8_t *data, size_t size);
+/* Aborts unless msg, a reader's refusal of the file at path, starts with
+ * that path (every reader names the file it refuses). */
+void fuzz_expect_named(const char *path, const char *msg);
 /* Makes directory path (no error when it exists); aborts on failure. */
 void fuzz_mkdir(const char *path);
 /* A malloc'd NUL-terminated copy of the input (the text readers' view). */

@@ -89,8 +89,7 @@ FUZZ_TARGET(fuzz_preset) {
     Preset *p = malloc(sizeof *p), *q = malloc(sizeof *q), *r = malloc(sizeof *r);
     FUZZ_CHECK(p && q && r, "out of memory");
     char path[256];
-    fuzz_path(path, sizeof path, "fuzz.ini");
-    fuzz_write(path, data, size);
+    fuzz_input_file(path, sizeof path, "fuzz.ini", data, size);
 
     Error e = {0}, fe = {0};
     Status st = preset_parse(p, text, path, &e);

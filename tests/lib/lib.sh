@@ -4,8 +4,9 @@
 # end with `finish`. A test that runs finelab on a generated dataset also
 # calls `lab_init NAME` and `lab_birds`, and writes its few-second training
 # presets with `tiny_preset`. A test that drives the lab through tmux calls
-# `tmux_init SESSION` and uses T, screen, keys, wait_for and wait_gone, and
-# in the editor select_key.
+# `tmux_init SESSION` (or, on generated birds, `tmux_lab`) and uses T,
+# screen, keys, wait_for and wait_gone, and in the editor select_key and
+# edit_key.
 FINELAB=${FINELAB_BIN:-build/release/finelab}
 failed=0
 check() {
@@ -112,6 +113,16 @@ tmux_end() {
         kill -9 "$p" 2>/dev/null
     done
 }
+# tmux_lab NAME CLASSES PER_CLASS [SESSION]: the start of a lab test on
+# generated birds: lab_init NAME, tmux_init SESSION, lab_birds CLASSES
+# PER_CLASS, and the folder $tmp/presets/demo for its tiny_presets. Exits 1
+# when a step fails.
+tmux_lab() {
+    lab_init "$1"
+    tmux_init "$4"
+    lab_birds "$2" "$3" || { echo "cannot generate the birds"; exit 1; }
+    mkdir -p "$tmp/presets/demo" || exit 1
+}
 T() { tmux -S "$sock" "$@"; }
 screen() { T capture-pane -p -t "$session"; }
 keys() { T send-keys -t "$session" "$@"; }
@@ -159,4 +170,14 @@ select_key() {
     done
     echo "--- never reached $1:"; screen
     return 1
+}
+# edit_key SECTION.KEY VALUE: in the editor, selects the key, erases its
+# value, types VALUE and Enter, and waits until the screen shows VALUE.
+# Saving (F2) is the caller's.
+edit_key() {
+    select_key "$1" || return 1
+    keys Enter C-u
+    for _ in $(seq 20); do keys BSpace; done
+    keys "$2" Enter
+    wait_for "$2"
 }

@@ -42,6 +42,16 @@ Net *testbirds_net_create(const NetConfig *c) {
     return net;
 }
 
+FeatPart testbirds_train_part(const TestBirds *b, LoaderConfig base) {
+    return (FeatPart){.name = "train",
+                      .ds = &b->ds,
+                      .items = b->ds.train,
+                      .n = b->ds.n_train,
+                      .base = base,
+                      .views = 3,
+                      .seed = 3};
+}
+
 LoaderConfig testbirds_loader(int batch) {
     return (LoaderConfig){.batch_size = batch,
                           .resize = 36,

@@ -2,9 +2,9 @@
  * testbirds — what the engine tests that read images share: a fresh
  * temporary directory with a generated bird dataset opened on its official
  * split (for a test file's cmocka group setup and teardown), and the tiny
- * frozen network and loader settings the feature-cache tests run (width
- * 1/16 at 32 px, so a cache builds in a fraction of a second). A test
- * changes the fields it varies after taking these.
+ * frozen network, loader settings and training part the feature-cache
+ * tests run (width 1/16 at 32 px, so a cache builds in a fraction of a
+ * second). A test changes the fields it varies after taking these.
  */
 #ifndef FINELAB_TESTBIRDS_H
 #define FINELAB_TESTBIRDS_H
@@ -14,6 +14,7 @@
 #include "engine/data/dataset.h"
 #include "engine/data/loader.h"
 #include "engine/nn/net.h"
+#include "engine/train/featkey.h"
 
 typedef struct TestBirds {
     char dir[64];   /* /tmp/finelab_test_<name>_XXXXXX */
@@ -35,5 +36,8 @@ Net *testbirds_net_create(const NetConfig *c);
 /* Their loader: resize 36, crop 32, mirroring, area filter, torchvision's
  * normalisation, one thread, two batches ahead. */
 LoaderConfig testbirds_loader(int batch);
+/* The feature-cache tests' part: b's training split through base, three
+ * views per image with seed 3. Points into b, which must outlive it. */
+FeatPart testbirds_train_part(const TestBirds *b, LoaderConfig base);
 
 #endif

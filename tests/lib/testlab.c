@@ -45,6 +45,13 @@ char *testlab_rows(const char *run_dir) {
     return out;
 }
 
+void testlab_expect_same_rows(const char *want_dir, const char *got_dir) {
+    char *want = testlab_rows(want_dir), *got = testlab_rows(got_dir);
+    assert_string_equal(want, got);
+    free(want);
+    free(got);
+}
+
 static void testlab_count_row(void *ctx, const TrainRow *row, const RunStatus *st) {
     (void)row;
     (void)st;

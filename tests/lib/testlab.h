@@ -30,6 +30,8 @@ int testlab_run_count(const TestLab *lab);
  * loss, accuracy, lr), one line each, as one malloc'd string: what a
  * resumed run must reproduce. Fails the test when it cannot be read. */
 char *testlab_rows(const char *run_dir);
+/* Fails the test unless got_dir's rows (testlab_rows) are want_dir's. */
+void testlab_expect_same_rows(const char *want_dir, const char *got_dir);
 
 /* Stops a run as a user would: counts the rows it writes and asks it to
  * stop once stop_after of them came (0: never). */

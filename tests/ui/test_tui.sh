@@ -8,10 +8,7 @@
 # root with no --presets, the shipped presets are listed, demo family first.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/lib.sh
-lab_init tui
-tmux_init lab
-lab_birds 3 10
-mkdir -p "$tmp/presets/demo"
+tmux_lab tui 3 10 lab
 preset() { # name max_iter
     tiny_preset "$tmp/presets/demo/$1.ini" "$tmp/birds" "$2" "experiment.description=$1 test preset" \
         experiment.threads=1 solver.test_interval=20 solver.display=5
@@ -32,11 +29,7 @@ presets_screen_lists_presets() {
 editor_edits_and_saves() {
     keys Enter
     wait_for "Editing .*a_quick.ini" || return 1
-    select_key experiment.description || return 1
-    keys Enter C-u
-    for _ in $(seq 20); do keys BSpace; done
-    keys "edited by tmux" Enter
-    wait_for "edited by tmux" || return 1
+    edit_key experiment.description "edited by tmux" || return 1
     keys F2
     wait_for "saved " && grep -q "edited by tmux" "$tmp/presets/demo/a_quick.ini"
 }

@@ -6,10 +6,7 @@
 # Compare draws each run's points with the mark its legend gives the run.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/lib.sh
-lab_init tui_nocolor
-tmux_init lab
-lab_birds 3 10
-mkdir -p "$tmp/presets/demo"
+tmux_lab tui_nocolor 3 10 lab
 # lr_0.01 tests every 10 iterations, so Compare has points of its own (at
 # 10 and 30) whatever the accuracies: a tiny net at chance tests alike on
 # both runs, and the later run's mark covers the earlier's where they meet.

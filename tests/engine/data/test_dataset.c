@@ -48,11 +48,11 @@ static void write_jpeg(const char *root, const char *name, int w, int h) {
     image_fini(&img);
 }
 
-/* A CUB-layout dataset: 2 classes x 3 images, ids 1..6 (class 1: 1-3). */
-static void make_cub(const char *root) {
-    char sub[256];
-    snprintf(sub, sizeof sub, "%s", root);
-    assert_int_equal(fileio_mkdirs(sub, NULL), ST_OK);
+/* A CUB-layout dataset under dir/folder (its path into root, cap bytes):
+ * 2 classes x 3 images, ids 1..6 (class 1: 1-3). */
+static void make_cub(char *root, size_t cap, const char *folder) {
+    snprintf(root, cap, "%s/%s", dir, folder);
+    assert_int_equal(fileio_mkdirs(root, NULL), ST_OK);
     write_text(root, "classes.txt", "1 001.Red_bird\n2 002.Blue_bird\n");
     char images[512] = "", labels[256] = "", split[256] = "", boxes[512] = "";
     for (int id = 1; id <= 6; id++) {
@@ -78,6 +78,11 @@ static void make_cub(const char *root) {
     write_text(root, "bounding_boxes.txt", boxes);
 }
 
+/* The path of make_cub's image 5 (class 2, a training image) into img. */
+static void cub_image5(char *img, size_t cap, const char *root) {
+    snprintf(img, cap, "%s/images/002.Blue_bird/img_5.jpg", root);
+}
+
 static DatasetOptions official(void) {
     return (DatasetOptions){.format = DATASET_AUTO, .train_fraction = -1};
 }
@@ -85,8 +90,7 @@ static DatasetOptions official(void) {
 static void test_dataset_cub_reads_everything(void **state) {
     (void)state;
     char root[128];
-    snprintf(root, sizeof root, "%s/cub_ok", dir);
-    make_cub(root);
+    make_cub(root, sizeof root, "cub_ok");
     Dataset ds;
     DatasetOptions opt = official();
     Error err = {0};
@@ -118,9 +122,9 @@ static void test_dataset_cub_reads_everything(void **state) {
  * message contains each of the given fragments. */
 static void expect_cub_error(const char *label, const char *file, const char *text, Status want,
                              const char *frag1, const char *frag2) {
-    char root[160];
-    snprintf(root, sizeof root, "%s/cub_%s", dir, label);
-    make_cub(root);
+    char root[160], name[64];
+    snprintf(name, sizeof name, "cub_%s", label);
+    make_cub(root, sizeof root, name);
     if (file) write_text(root, file, text);
     Dataset ds;
     DatasetOptions opt = official();
@@ -178,9 +182,8 @@ static void test_dataset_cub_errors_name_file_and_line(void **state) {
 static void test_dataset_bad_jpeg_fails_or_is_skipped(void **state) {
     (void)state;
     char root[128], img[256];
-    snprintf(root, sizeof root, "%s/cub_badjpeg", dir);
-    make_cub(root);
-    snprintf(img, sizeof img, "%s/images/002.Blue_bird/img_5.jpg", root);
+    make_cub(root, sizeof root, "cub_badjpeg");
+    cub_image5(img, sizeof img, root);
     uint8_t *data;
     size_t len;
     assert_int_equal(fileio_read_all(img, &data, &len, NULL), ST_OK);
@@ -211,8 +214,7 @@ static void test_dataset_bad_jpeg_fails_or_is_skipped(void **state) {
 static void test_dataset_index_only_still_checks_the_index(void **state) {
     (void)state;
     char root[128];
-    snprintf(root, sizeof root, "%s/cub_index", dir);
-    make_cub(root);
+    make_cub(root, sizeof root, "cub_index");
     write_text(root, "image_class_labels.txt", "1 1\n2 1\n3 3\n4 2\n5 2\n6 2\n");
     Dataset ds;
     DatasetOptions opt = official();
@@ -396,9 +398,8 @@ static void test_dataset_val_split_refuses_empty_sides(void **state) {
 static void test_dataset_probe_after_the_index(void **state) {
     (void)state;
     char root[128], img[256];
-    snprintf(root, sizeof root, "%s/cub_probe", dir);
-    make_cub(root);
-    snprintf(img, sizeof img, "%s/images/002.Blue_bird/img_5.jpg", root);
+    make_cub(root, sizeof root, "cub_probe");
+    cub_image5(img, sizeof img, root);
     assert_int_equal(fileio_write_atomic(img, "not a jpeg", 10, NULL), ST_OK);
     DatasetOptions opt = official();
     opt.index_only = 1;

@@ -72,6 +72,13 @@ static LoaderConfig plain(int batch) {
                           .seed = 9};
 }
 
+/* plain, over one pass of the items: the last batch short, then empty ones. */
+static LoaderConfig one_pass(int batch) {
+    LoaderConfig c = plain(batch);
+    c.one_pass = 1;
+    return c;
+}
+
 /* plain, with every random choice on: 28 px resized, random 20 px crops,
  * mirrored, shuffled. */
 static LoaderConfig augmented(int batch) {
@@ -122,12 +129,20 @@ static uint64_t hash_batches(const Dataset *d, int n, LoaderConfig cfg, int batc
     return h;
 }
 
+/* The next batch of ld, which must come, into *b; returns its size. */
+static int next_batch(Loader *ld, LoaderBatch *b) {
+    assert_int_equal(loader_next(ld, b, NULL), ST_OK);
+    return b->n;
+}
+
 /* A one-item CUB-style dataset: a 40x30 image, grey 60, holding a 24x12
  * zone of 150 at (4, 2) with the 16x8 box of 250 at (8, 4) inside it (the
  * zone is the box grown by a quarter of its size on each side). */
-static void box_dataset(Dataset *one, DatasetItem *item) {
-    *one = ds;
-    *item = ds.items[0];
+static const Dataset *box_dataset(void) {
+    static Dataset one;
+    static DatasetItem item;
+    one = ds;
+    item = ds.items[0];
     static char path[256];
     snprintf(path, sizeof path, "%s/box.jpg", dir);
     Image img;
@@ -137,14 +152,39 @@ static void box_dataset(Dataset *one, DatasetItem *item) {
     for (int y = 4; y < 12; y++) memset(img.rgb + ((size_t)y * 40 + 8) * 3, 250, 16 * 3);
     assert_int_equal(jpeg_encode_file(path, &img, 100, NULL), ST_OK);
     image_fini(&img);
-    item->path = path;
-    item->w = 40;
-    item->h = 30;
-    item->has_bbox = 1;
+    item.path = path;
+    item.w = 40;
+    item.h = 30;
+    item.has_bbox = 1;
     const float box[4] = {8, 4, 16, 8};
-    memcpy(item->bbox, box, sizeof box);
-    one->items = item;
-    one->n_items = 1;
+    memcpy(item.bbox, box, sizeof box);
+    one.items = &item;
+    one.n_items = 1;
+    return &one;
+}
+
+/* plain(batch) at resolution px, cut to the box. */
+static LoaderConfig box_cut(int batch, int resolution) {
+    LoaderConfig c = plain(batch);
+    c.resolution = resolution;
+    c.crop_to_bbox = 1;
+    return c;
+}
+
+static const int box_only[1] = {0};
+
+/* A loader of cfg over a fresh box_dataset (the caller destroys it). */
+static Loader *box_loader(const LoaderConfig *cfg) {
+    Loader *ld = loader_create(box_dataset(), box_only, 1, cfg, NULL);
+    assert_non_null(ld);
+    return ld;
+}
+
+/* The next batch of ld holds only the box's 250 (allowing for JPEG). */
+static void next_is_inside_box(Loader *ld) {
+    LoaderBatch b;
+    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
+    for (size_t i = 0; i < tensor_count(&b.x); i++) assert_true(b.x.data[i] > 230.0f);
 }
 
 static void test_loader_order_wraps_and_values(void **state) {
@@ -245,17 +285,14 @@ static void test_loader_shard_takes_its_batches(void **state) {
         assert_memory_equal(ib + 3 * k, ia + 3 * want[k], sizeof(int) * 3);
         assert_memory_equal(b + k * per, a + want[k] * per, per * sizeof(float));
     }
-    LoaderConfig one = plain(4);
-    one.one_pass = 1;
+    LoaderConfig one = one_pass(4);
     one.first_batch = 1;
     one.stop_batch = 2;
     Loader *ld = loader_create(&ds, all_items, 10, &one, NULL);
     LoaderBatch lb;
-    assert_int_equal(loader_next(ld, &lb, NULL), ST_OK);
-    assert_int_equal(lb.n, 4);
+    assert_int_equal(next_batch(ld, &lb), 4);
     assert_int_equal(lb.items[0], 4);
-    assert_int_equal(loader_next(ld, &lb, NULL), ST_OK);
-    assert_int_equal(lb.n, 0);
+    assert_int_equal(next_batch(ld, &lb), 0);
     loader_destroy(ld);
     free(a);
     free(b);
@@ -263,18 +300,12 @@ static void test_loader_shard_takes_its_batches(void **state) {
 
 static void test_loader_one_pass_ends_with_short_batch(void **state) {
     (void)state;
-    LoaderConfig cfg = plain(4);
-    cfg.one_pass = 1;
+    LoaderConfig cfg = one_pass(4);
     cfg.threads = 2;
     Loader *ld = loader_create(&ds, all_items, 10, &cfg, NULL);
     LoaderBatch b;
-    const int sizes[4] = {4, 4, 2, 0};
-    for (int k = 0; k < 4; k++) {
-        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
-        assert_int_equal(b.n, sizes[k]);
-    }
-    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
-    assert_int_equal(b.n, 0);
+    const int sizes[5] = {4, 4, 2, 0, 0}; /* and empty after the end */
+    for (int k = 0; k < 5; k++) assert_int_equal(next_batch(ld, &b), sizes[k]);
     loader_destroy(ld);
 }
 
@@ -306,17 +337,9 @@ static void test_loader_mirror_and_centre_crop(void **state) {
 
 static void test_loader_bbox_cut(void **state) {
     (void)state;
-    Dataset one;
-    DatasetItem item;
-    box_dataset(&one, &item);
-    LoaderConfig cfg = plain(1);
-    cfg.resolution = 8;
-    cfg.crop_to_bbox = 1;
-    const int only[1] = {0};
-    Loader *ld = loader_create(&one, only, 1, &cfg, NULL);
-    LoaderBatch b;
-    assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
-    for (size_t i = 0; i < tensor_count(&b.x); i++) assert_true(b.x.data[i] > 230.0f);
+    LoaderConfig cfg = box_cut(1, 8);
+    Loader *ld = box_loader(&cfg);
+    next_is_inside_box(ld);
     loader_destroy(ld);
 }
 
@@ -324,15 +347,9 @@ static void test_loader_bbox_cut(void **state) {
  * margin past the image's edges is clipped to the whole image. */
 static void test_loader_bbox_margin_clips(void **state) {
     (void)state;
-    Dataset one;
-    DatasetItem item;
-    box_dataset(&one, &item);
-    LoaderConfig cfg = plain(1);
-    cfg.resolution = 12;
-    cfg.crop_to_bbox = 1;
+    LoaderConfig cfg = box_cut(1, 12);
     cfg.bbox_margin = 0.25; /* (4, 2) .. (28, 14): the 150 zone, 2 px per output column */
-    const int only[1] = {0};
-    Loader *ld = loader_create(&one, only, 1, &cfg, NULL);
+    Loader *ld = box_loader(&cfg);
     LoaderBatch b;
     assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
     const float *r = b.x.data; /* R plane, 12 x 12 */
@@ -345,13 +362,13 @@ static void test_loader_bbox_margin_clips(void **state) {
     enum { P = 3 * 12 * 12 };
     float whole[P];
     cfg.bbox_margin = 10;
-    ld = loader_create(&one, only, 1, &cfg, NULL);
+    ld = box_loader(&cfg);
     assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
     memcpy(whole, b.x.data, sizeof whole);
     loader_destroy(ld);
     assert_true(fabsf(whole[0] - 60) <= 6);
     cfg.crop_to_bbox = 0;
-    ld = loader_create(&one, only, 1, &cfg, NULL);
+    ld = box_loader(&cfg);
     assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
     assert_memory_equal(whole, b.x.data, sizeof whole);
     loader_destroy(ld);
@@ -367,14 +384,10 @@ static void test_loader_all_off_is_unchanged(void **state) {
     (void)state;
     const uint64_t before_crops = 0xe9305cce837a8b06ULL, before_box = 0x3ad981af12f078a2ULL;
     uint64_t crops = hash_batches(&ds, 10, augmented(3), 8);
-    Dataset one;
-    DatasetItem item;
-    box_dataset(&one, &item);
-    LoaderConfig box = plain(1);
+    LoaderConfig box = box_cut(1, 8);
     box.resize = 12;
-    box.resolution = 8;
-    box.crop_to_bbox = box.random_crop = box.mirror = 1;
-    uint64_t boxed = hash_batches(&one, 1, box, 6);
+    box.random_crop = box.mirror = 1;
+    uint64_t boxed = hash_batches(box_dataset(), 1, box, 6);
     if (crops != before_crops || boxed != before_box)
         fail_msg("checksums %#llx %#llx, before %#llx %#llx", (unsigned long long)crops,
                  (unsigned long long)boxed, (unsigned long long)before_crops,
@@ -409,25 +422,15 @@ static void test_loader_augment_deterministic(void **state) {
 /* A random-resized crop of a box cut stays inside the box. */
 static void test_loader_resized_crop_inside_box(void **state) {
     (void)state;
-    Dataset one;
-    DatasetItem item;
-    box_dataset(&one, &item);
-    LoaderConfig cfg = plain(4);
-    cfg.resolution = 8;
-    cfg.crop_to_bbox = 1;
+    LoaderConfig cfg = box_cut(4, 8);
     cfg.aug = (Augment){.resized_crop = 1, .area = {0.08, 1}, .ratio = {0.75, 4.0 / 3}};
-    const int only[1] = {0};
-    Loader *ld = loader_create(&one, only, 1, &cfg, NULL);
-    LoaderBatch b;
-    for (int k = 0; k < 5; k++) {
-        assert_int_equal(loader_next(ld, &b, NULL), ST_OK);
-        for (size_t i = 0; i < tensor_count(&b.x); i++) assert_true(b.x.data[i] > 230.0f);
-    }
+    Loader *ld = box_loader(&cfg);
+    for (int k = 0; k < 5; k++) next_is_inside_box(ld);
     loader_destroy(ld);
     /* Bad ranges are refused by name. */
     Error err = {0};
     cfg.aug.area[0] = 0.5, cfg.aug.area[1] = 0.2;
-    assert_null(loader_create(&one, only, 1, &cfg, &err));
+    assert_null(loader_create(box_dataset(), box_only, 1, &cfg, &err));
     assert_non_null(strstr(err.msg, "random-resized crop"));
 }
 

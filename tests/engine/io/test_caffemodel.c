@@ -26,6 +26,7 @@
 #include "engine/train/weights.h"
 #include "tests/lib/caffewrite.h"
 #include "tests/lib/pbuf.h"
+#include "tests/lib/testnet.h"
 #include "tests/lib/testutil.h"
 
 static char dir[64];
@@ -556,9 +557,7 @@ static void assert_loads_into_net(const char *st_path, float width) {
     c.signed_sqrt = 0;
     c.l2_normalize = 0;
     c.num_classes = 3;
-    Net *net = net_create(&c, NULL);
-    assert_non_null(net);
-    net_init_weights(net, 1);
+    Net *net = testnet_create(&c, 1);
     int n;
     Param *const *all = net_params(net, &n);
     Param *backbone[26];

@@ -15,128 +15,14 @@
 #include "engine/base/cpu.h"
 #include "engine/base/parallel.h"
 #include "engine/nn/layer.h"
-#include "tests/lib/gradcheck.h"
+#include "tests/lib/convcheck.h"
 #include "tests/lib/testutil.h"
 
 #define WINO_BOUND 1e-4
 
-static LayerSpec spec_for(int cout, const char *algo) {
-    return (LayerSpec){.kind = "conv",
-                       .name = "c",
-                       .out_channels = cout,
-                       .kernel = 3,
-                       .stride = 1,
-                       .pad = 1,
-                       .bias = 1,
-                       .algo = algo};
-}
-
-/* ||a - b|| / ||b|| over n values. */
-static double rel_l2(const float *a, const float *b, size_t n) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)a[i] - b[i];
-        num += d * d;
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? sqrt(num / den) : sqrt(num);
-}
-
-typedef struct Side {
-    Layer l;
-    Tensor y, dx;
-    float *ws;
-} Side;
-
-static void side_init(Side *s, const char *algo, Shape in, int cout, const Layer *copy_from) {
-    LayerSpec spec = spec_for(cout, algo);
-    Error err = {0};
-    if (layer_init(&s->l, &spec, in, &err)) fail_msg("%s", err.msg);
-    if (copy_from) {
-        memcpy(s->l.params[0].value.data, copy_from->params[0].value.data,
-               sizeof(float) * tensor_count(&s->l.params[0].value));
-        memcpy(s->l.params[1].value.data, copy_from->params[1].value.data,
-               sizeof(float) * (size_t)cout);
-    }
-    testutil_tensor(&s->y, in.n, cout, in.h, in.w);
-    testutil_tensor(&s->dx, in.n, in.c, in.h, in.w);
-    size_t n = layer_workspace(&s->l);
-    s->ws = n ? malloc(n * sizeof(float)) : NULL;
-}
-
-static void side_fini(Side *s) {
-    free(s->ws);
-    tensor_fini(&s->y);
-    tensor_fini(&s->dx);
-    layer_fini(&s->l);
-}
-
-/* Winograd against im2col on one shape; returns the largest of the four
- * relative errors and prints them. */
-static double compare(const char *name, int n, int cin, int cout, int h, int w, uint64_t seed) {
-    Shape in = {n, cin, h, w};
-    Side ref, fast;
-    side_init(&ref, "reference", in, cout, NULL);
-    Rng r;
-    rng_seed(&r, seed);
-    /* He-like scale, as trained layers: outputs of order 1 */
-    testutil_fill_normal(&ref.l.params[0].value, &r, (float)sqrt(2.0 / (9.0 * cin)));
-    testutil_fill_normal(&ref.l.params[1].value, &r, 0.1f);
-    side_init(&fast, "winograd", in, cout, &ref.l);
-    assert_string_equal(layer_variant(&ref.l), "im2col");
-    assert_string_equal(layer_variant(&fast.l), "winograd");
-    Tensor x, dy;
-    testutil_tensor(&x, n, cin, h, w);
-    testutil_tensor(&dy, n, cout, h, w);
-    for (size_t i = 0; i < tensor_count(&x); i++) /* ReLU-like inputs: half zero */
-        x.data[i] = fmaxf(0.0f, (float)rng_normal(&r));
-    testutil_fill_normal(&dy, &r, 1.0f);
-    layer_forward(&ref.l, &x, &ref.y, ref.ws);
-    layer_forward(&fast.l, &x, &fast.y, fast.ws);
-    layer_backward(&ref.l, &x, &ref.y, &dy, &ref.dx, ref.ws);
-    layer_backward(&fast.l, &x, &fast.y, &dy, &fast.dx, fast.ws);
-    double ey = rel_l2(fast.y.data, ref.y.data, tensor_count(&ref.y));
-    double ex = rel_l2(fast.dx.data, ref.dx.data, tensor_count(&ref.dx));
-    double ew = rel_l2(fast.l.params[0].grad.data, ref.l.params[0].grad.data,
-                       tensor_count(&ref.l.params[0].grad));
-    double eb = rel_l2(fast.l.params[1].grad.data, ref.l.params[1].grad.data, (size_t)cout);
-    printf("winograd %-8s %4d->%-4d %3dx%-3d n=%d: y %.1e dx %.1e dW %.1e db %.1e (bound %.0e)\n",
-           name, cin, cout, h, w, n, ey, ex, ew, eb, WINO_BOUND);
-    double worst = fmax(fmax(ey, ex), fmax(ew, eb));
-    tensor_fini(&x);
-    tensor_fini(&dy);
-    side_fini(&ref);
-    side_fini(&fast);
-    return worst;
-}
-
-typedef struct Vgg {
-    const char *name;
-    int cin, cout, size;
-} Vgg;
-
-/* VGG-16's 3x3 layers at 224 px (conv1_1 included: 3 input channels). */
-static const Vgg vgg16[] = {
-    {"conv1_1", 3, 64, 224},    {"conv1_2", 64, 64, 224},  {"conv2_1", 64, 128, 112},
-    {"conv2_2", 128, 128, 112}, {"conv3_1", 128, 256, 56}, {"conv3_2", 256, 256, 56},
-    {"conv3_3", 256, 256, 56},  {"conv4_1", 256, 512, 28}, {"conv4_2", 512, 512, 28},
-    {"conv4_3", 512, 512, 28},  {"conv5_1", 512, 512, 14}, {"conv5_2", 512, 512, 14},
-    {"conv5_3", 512, 512, 14},
-};
-
+/* Every VGG-16 shape at 224 px and width, a batch of one, without the ReLU. */
 static void check_width(float width) {
-    parallel_set_threads(2);
-    double worst = 0;
-    for (size_t i = 0; i < sizeof vgg16 / sizeof vgg16[0]; i++) {
-        const Vgg *v = &vgg16[i];
-        int cin = v->cin == 3 ? 3 : (int)lroundf(v->cin * width);
-        int cout = (int)lroundf(v->cout * width);
-        worst = fmax(worst, compare(v->name, 1, cin, cout, v->size, v->size, 100 + i));
-    }
-    parallel_set_threads(1);
-    if (!(worst <= WINO_BOUND))
-        fail_msg("winograd at width %.2f: relative error %.2e over the bound %.0e", width, worst,
-                 WINO_BOUND);
+    convcheck_vgg16("winograd", width, 224, 1, 0, 100, WINO_BOUND);
 }
 
 static void test_wino_vgg16_width_1(void **state) {
@@ -161,8 +47,9 @@ static void test_wino_edges_and_blocks(void **state) {
     for (int t = 0; t < 2; t++) {
         parallel_set_threads(t + 1);
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-            worst = fmax(worst, compare("edge", cases[i].n, cases[i].cin, cases[i].cout, cases[i].h,
-                                        cases[i].w, 7 + i));
+            worst = fmax(worst, convcheck_compare("winograd", "edge", cases[i].n, cases[i].cin,
+                                                  cases[i].cout, cases[i].h, cases[i].w, 0, 7 + i,
+                                                  WINO_BOUND));
     }
     parallel_set_threads(1);
     if (!(worst <= WINO_BOUND)) fail_msg("winograd edges: relative error %.2e", worst);
@@ -171,28 +58,12 @@ static void test_wino_edges_and_blocks(void **state) {
 /* A frozen layer adds no parameter gradient and still passes dx back. */
 static void test_wino_frozen(void **state) {
     (void)state;
-    Shape in = {2, 16, 10, 10};
-    Side s;
-    side_init(&s, "winograd", in, 8, NULL);
-    s.l.frozen = 1;
-    Rng r;
-    rng_seed(&r, 3);
-    testutil_fill_normal(&s.l.params[0].value, &r, 0.3f);
+    ConvSide s;
     Tensor x, dy;
-    testutil_tensor(&x, 2, 16, 10, 10);
-    testutil_tensor(&dy, 2, 8, 10, 10);
-    testutil_fill_normal(&x, &r, 1.0f);
-    testutil_fill_normal(&dy, &r, 1.0f);
-    layer_forward(&s.l, &x, &s.y, s.ws);
-    layer_backward(&s.l, &x, &s.y, &dy, &s.dx, s.ws);
-    for (size_t i = 0; i < tensor_count(&s.l.params[0].grad); i++)
-        assert_true(s.l.params[0].grad.data[i] == 0.0f);
-    double sum = 0;
-    for (size_t i = 0; i < tensor_count(&s.dx); i++) sum += fabs(s.dx.data[i]);
-    assert_true(sum > 0);
+    convcheck_frozen("winograd", &s, &x, &dy);
     tensor_fini(&x);
     tensor_fini(&dy);
-    side_fini(&s);
+    convcheck_side_fini(&s);
 }
 
 /* Central differences through the fast path, with random weights, bias and
@@ -203,23 +74,7 @@ static void test_wino_frozen(void **state) {
  * the bound 2e-3. */
 #define WINO_GRAD_BOUND 2e-3
 static void wino_gradcheck(Shape in, int cout, uint64_t seed) {
-    Layer l;
-    LayerSpec spec = spec_for(cout, "winograd");
-    assert_int_equal(layer_init(&l, &spec, in, NULL), ST_OK);
-    assert_string_equal(layer_variant(&l), "winograd");
-    Rng r;
-    rng_seed(&r, seed);
-    testutil_fill_normal(&l.params[0].value, &r, 0.5f);
-    testutil_fill_normal(&l.params[1].value, &r, 0.5f);
-    Tensor x;
-    testutil_tensor(&x, in.n, in.c, in.h, in.w);
-    testutil_fill_normal(&x, &r, 1.0f);
-    GradCheck cfg = {.h = 1.0f, .floor = 1e-2, .max_checks = 300, .seed = seed + 1};
-    char label[64];
-    snprintf(label, sizeof label, "winograd conv %dx%dx%dx%d -> %d", in.n, in.c, in.h, in.w, cout);
-    gradcheck_expect(label, gradcheck_layer(&l, &x, &cfg), WINO_GRAD_BOUND);
-    tensor_fini(&x);
-    layer_fini(&l);
+    convcheck_gradcheck("winograd", in, cout, seed, 1.0f, WINO_GRAD_BOUND);
 }
 
 static void test_wino_gradcheck(void **state) {
@@ -235,13 +90,13 @@ static void test_wino_gradcheck(void **state) {
 static void split_matches(const char *algo, int threads) {
     enum { N = 7, CIN = 16, COUT = 8, S = 8 };
     parallel_set_threads(threads);
-    Side all, one;
-    side_init(&all, algo, (Shape){N, CIN, S, S}, COUT, NULL);
+    ConvSide all, one;
+    convcheck_side_init(&all, algo, (Shape){N, CIN, S, S}, COUT, 0, NULL);
     Rng r;
     rng_seed(&r, 21);
     testutil_fill_normal(&all.l.params[0].value, &r, 0.3f);
     testutil_fill_normal(&all.l.params[1].value, &r, 0.3f);
-    side_init(&one, algo, (Shape){1, CIN, S, S}, COUT, &all.l);
+    convcheck_side_init(&one, algo, (Shape){1, CIN, S, S}, COUT, 0, &all.l);
     Tensor x, dy;
     testutil_tensor(&x, N, CIN, S, S);
     testutil_tensor(&dy, N, COUT, S, S);
@@ -266,8 +121,8 @@ static void split_matches(const char *algo, int threads) {
     testutil_assert_close(all.l.params[1].grad.data, one.l.params[1].grad.data, COUT, 1e-4, 1e-4);
     tensor_fini(&x);
     tensor_fini(&dy);
-    side_fini(&all);
-    side_fini(&one);
+    convcheck_side_fini(&all);
+    convcheck_side_fini(&one);
     parallel_set_threads(1);
 }
 
@@ -284,22 +139,13 @@ static void test_conv_split_matches_per_image(void **state) {
  * algorithms, with and without the image split. */
 static void fused_relu_matches(const char *algo, int n, int cin, int cout, int s) {
     Shape in = {n, cin, s, s};
-    Side plain, fused;
-    side_init(&plain, algo, in, cout, NULL);
+    ConvSide plain, fused;
+    convcheck_side_init(&plain, algo, in, cout, 0, NULL);
     Rng r;
     rng_seed(&r, 31);
     testutil_fill_normal(&plain.l.params[0].value, &r, 0.3f);
     testutil_fill_normal(&plain.l.params[1].value, &r, 0.3f);
-    LayerSpec spec = spec_for(cout, algo);
-    spec.relu = 1;
-    assert_int_equal(layer_init(&fused.l, &spec, in, NULL), ST_OK);
-    memcpy(fused.l.params[0].value.data, plain.l.params[0].value.data,
-           sizeof(float) * tensor_count(&plain.l.params[0].value));
-    memcpy(fused.l.params[1].value.data, plain.l.params[1].value.data, sizeof(float) * cout);
-    testutil_tensor(&fused.y, n, cout, s, s);
-    testutil_tensor(&fused.dx, n, cin, s, s);
-    size_t wsn = layer_workspace(&fused.l);
-    fused.ws = wsn ? malloc(wsn * sizeof(float)) : NULL;
+    convcheck_side_init(&fused, algo, in, cout, 1, &plain.l);
     Tensor x, dy, masked;
     testutil_tensor(&x, n, cin, s, s);
     testutil_tensor(&dy, n, cout, s, s);
@@ -328,8 +174,8 @@ static void fused_relu_matches(const char *algo, int n, int cin, int cout, int s
     tensor_fini(&x);
     tensor_fini(&dy);
     tensor_fini(&masked);
-    side_fini(&plain);
-    side_fini(&fused);
+    convcheck_side_fini(&plain);
+    convcheck_side_fini(&fused);
 }
 
 static void test_conv_fused_relu(void **state) {
@@ -349,8 +195,6 @@ static void test_conv_fused_relu(void **state) {
  * that is not a multiple of 16 positions. */
 static void bias_grad_is_plain_loop(int relu, int n, int cout, int h, int w) {
     Shape in = {n, 64, h, w};
-    LayerSpec spec = spec_for(cout, "winograd");
-    spec.relu = relu;
     Tensor x, dy;
     testutil_tensor(&x, n, in.c, h, w);
     testutil_tensor(&dy, n, cout, h, w);
@@ -361,13 +205,9 @@ static void bias_grad_is_plain_loop(int relu, int n, int cout, int h, int w) {
     float first[64];
     for (int threads = 1; threads <= 2; threads++) {
         parallel_set_threads(threads);
-        Side s;
-        Error err = {0};
-        if (layer_init(&s.l, &spec, in, &err)) fail_msg("%s", err.msg);
+        ConvSide s;
+        convcheck_side_init(&s, "winograd", in, cout, relu, NULL);
         assert_string_equal(layer_variant(&s.l), "winograd");
-        testutil_tensor(&s.y, n, cout, h, w);
-        testutil_tensor(&s.dx, n, in.c, h, w);
-        s.ws = malloc(layer_workspace(&s.l) * sizeof(float));
         Rng rw;
         rng_seed(&rw, 8);
         testutil_fill_normal(&s.l.params[0].value, &rw, 0.1f);
@@ -392,7 +232,7 @@ static void bias_grad_is_plain_loop(int relu, int n, int cout, int h, int w) {
             else
                 assert_memory_equal(&first[o], &got, sizeof got);
         }
-        side_fini(&s);
+        convcheck_side_fini(&s);
     }
     parallel_set_threads(1);
     tensor_fini(&x);
@@ -414,7 +254,7 @@ static void test_wino_bias_grad_is_plain_loop(void **state) {
 static const char *auto_picks(Shape in) {
     static char name[16];
     Layer l;
-    LayerSpec spec = spec_for(32, NULL);
+    LayerSpec spec = convcheck_spec(32, NULL, 0);
     assert_int_equal(layer_init(&l, &spec, in, NULL), ST_OK);
     snprintf(name, sizeof name, "%s", layer_variant(&l));
     layer_fini(&l);
@@ -432,7 +272,7 @@ static void test_wino_choice(void **state) {
     assert_string_equal(auto_picks((Shape){1, 64, 4, 4}), direct ? "direct" : "im2col");
     assert_string_equal(auto_picks((Shape){1, 3, 8, 8}), direct ? "direct" : "im2col");
     Layer l;
-    LayerSpec spec = spec_for(32, NULL);
+    LayerSpec spec = convcheck_spec(32, NULL, 0);
     spec.algo = "winograd";
     spec.stride = 2;
     assert_int_equal(layer_init(&l, &spec, (Shape){1, 32, 8, 8}, NULL), ST_OK);

@@ -13,17 +13,13 @@
 
 #include "engine/nn/net.h"
 #include "engine/nn/softmax_loss.h"
+#include "tests/lib/testnet.h"
 #include "tests/lib/testutil.h"
 
 static NetConfig tiny(NetPool pool, int freeze) {
-    NetConfig c = net_config_default();
-    c.width = 1.0f / 16;
-    c.resolution = 32;
-    c.batch = 2;
+    NetConfig c = testnet_tiny();
     c.pooling = pool;
-    c.bilinear_dim = 64;
     c.pool_seed = 3;
-    c.num_classes = 5;
     c.freeze_backbone = freeze;
     return c;
 }
@@ -92,19 +88,14 @@ static void check_net_gradients(NetPool pool) {
      * where sketch outputs often are, so finite differences through it are
      * meaningless; test_signed_sqrt checks that layer on its own. */
     c.signed_sqrt = 0;
-    Net *net = net_create(&c, NULL);
-    assert_non_null(net);
-    net_init_weights(net, 11);
+    Net *net = testnet_create(&c, 11);
     /* A larger classifier init so the loss responds visibly. */
     Param *fcw = net_find_param(net, "head.fc.weight");
     Rng r;
     rng_seed(&r, 5);
     testutil_fill_normal(&fcw->value, &r, 0.5f);
     Tensor x, probs, dlogits;
-    testutil_tensor(&x, 2, 3, 32, 32);
-    testutil_tensor(&probs, 2, 5, 1, 1);
-    testutil_tensor(&dlogits, 2, 5, 1, 1);
-    testutil_fill_uniform(&x, &r, 0.0f, 1.0f);
+    testnet_batch(&c, &r, &x, &probs, &dlogits);
     const int labels[2] = {1, 3};
     int n;
     Param *const *ps = net_params(net, &n);
@@ -175,19 +166,15 @@ static void test_net_end_to_end_gradients(void **state) {
 static void test_net_frozen_backbone_and_feature_split(void **state) {
     (void)state;
     NetConfig c = tiny(NET_POOL_TS, 1);
-    Net *net = net_create(&c, NULL);
-    net_init_weights(net, 2);
+    Net *net = testnet_create(&c, 2);
     int n;
     Param *const *tr = net_trainable_params(net, &n);
     assert_int_equal(n, 2);
     assert_string_equal(tr[0]->name, "head.fc.weight");
     Tensor x, probs, dlogits, feats;
-    testutil_tensor(&x, 2, 3, 32, 32);
-    testutil_tensor(&probs, 2, 5, 1, 1);
-    testutil_tensor(&dlogits, 2, 5, 1, 1);
     Rng r;
     rng_seed(&r, 1);
-    testutil_fill_uniform(&x, &r, 0, 1);
+    testnet_batch(&c, &r, &x, &probs, &dlogits);
     const int labels[2] = {0, 4};
     const Tensor *logits = net_forward(net, &x);
     float full[10];
@@ -226,9 +213,7 @@ static void check_backbone_then_head(NetPool pool, int sqrt_l2) {
     NetConfig c = tiny(pool, 1);
     c.batch = 3;
     c.signed_sqrt = c.l2_normalize = sqrt_l2;
-    Net *net = net_create(&c, NULL);
-    assert_non_null(net);
-    net_init_weights(net, 4);
+    Net *net = testnet_create(&c, 4);
     Tensor x, out, head_in;
     testutil_tensor(&x, 3, 3, 32, 32);
     Rng r;
@@ -361,9 +346,7 @@ static void test_net_default_init_is_the_old_init(void **state) {
         NetConfig c = tiny(NET_POOL_TS, 0);
         if (variant) c.init_std = 0; /* a zeroed config: the reference's 0.001 */
         assert_int_equal(c.init, NET_INIT_DEFAULT);
-        Net *net = net_create(&c, NULL);
-        assert_non_null(net);
-        net_init_weights(net, 77);
+        Net *net = testnet_create(&c, 77);
         int n;
         float *want[NET_PARAMS];
         old_init(net, 77, want, &n);
@@ -395,9 +378,7 @@ static void test_net_init_fillers_use_fan_in(void **state) {
         NetConfig c = tiny(NET_POOL_TS, 0);
         c.init = inits[k];
         c.init_std = 0.05f;
-        Net *net = net_create(&c, NULL);
-        assert_non_null(net);
-        net_init_weights(net, 3);
+        Net *net = testnet_create(&c, 3);
         int n;
         Param *const *ps = net_params(net, &n);
         for (int i = 0; i < n; i += 2) {

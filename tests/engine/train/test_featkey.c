@@ -22,6 +22,7 @@
 #include "engine/train/featcache.h"
 #include "engine/train/featkey.h"
 #include "tests/lib/testbirds.h"
+#include "tests/lib/testnet.h"
 #include "tests/lib/testutil.h"
 
 static TestBirds birds; /* 3 classes x 6 generated birds */
@@ -43,19 +44,11 @@ static NetConfig tiny_net(void) {
 static FeatPart train_part(void) {
     LoaderConfig b = testbirds_loader(4);
     b.seed = 3;
-    return (FeatPart){.name = "train",
-                      .ds = &birds.ds,
-                      .items = birds.ds.train,
-                      .n = birds.ds.n_train,
-                      .base = b,
-                      .views = 3,
-                      .seed = 3};
+    return testbirds_train_part(&birds, b);
 }
 
 static FeatKeys keys_of(const NetConfig *nc, const FeatPart *p, uint64_t init_seed) {
-    Net *net = net_create(nc, NULL);
-    assert_non_null(net);
-    net_init_weights(net, init_seed);
+    Net *net = testnet_create(nc, init_seed);
     FeatKeys k;
     featkey_compute(net, p, &k);
     net_destroy(net);

@@ -17,6 +17,7 @@
 #include "engine/synth/synth.h"
 #include "engine/train/snapshot.h"
 #include "engine/train/trainer.h"
+#include "tests/lib/testnet.h"
 #include "tests/lib/testsnap.h"
 #include "tests/lib/testutil.h"
 
@@ -24,23 +25,14 @@ static char dir[64], snaps[128];
 static Dataset ds;
 
 static TrainConfig tiny(void) {
-    TrainConfig c = trainer_config_default();
-    c.ds = &ds;
-    c.net.width = 1.0f / 16;
-    c.net.resolution = 32;
-    c.net.bilinear_dim = 64;
+    TrainConfig c = testnet_train(&ds, 1.0f / 16, 64);
+    testnet_test_like_train(&c);
     c.solver.base_lr = 0.01;
     c.solver.max_iter = 6;
     c.solver.policy = SOLVER_MULTISTEP;
     c.solver.gamma = 0.5;
     c.solver.n_stepvalue = 1;
     c.solver.stepvalue[0] = 3;
-    c.train_data.resize = 36;
-    c.train_data.resolution = 32;
-    c.train_data.prefetch = 2;
-    c.test_data = c.train_data;
-    c.test_data.random_crop = 0;
-    c.test_data.mirror = 0;
     c.batch_size = 4;
     c.test_iter = 2;
     c.test_interval = 4;

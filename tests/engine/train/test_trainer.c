@@ -18,6 +18,7 @@
 #include "engine/io/fileio.h"
 #include "engine/train/trainer.h"
 #include "tests/lib/testbirds.h"
+#include "tests/lib/testnet.h"
 #include "tests/lib/testutil.h"
 
 static TestBirds birds; /* 4 classes x 40 generated birds */
@@ -51,23 +52,14 @@ static int should_stop(void *ctx) {
 }
 
 static TrainConfig tiny(void) {
-    TrainConfig c = trainer_config_default();
-    c.ds = &birds.ds;
-    c.net.width = 1.0f / 16;
-    c.net.resolution = 32;
-    c.net.bilinear_dim = 256;
+    TrainConfig c = testnet_train(&birds.ds, 1.0f / 16, 256);
     c.solver.base_lr = 1.0;
     c.solver.weight_decay = 0.0005;
     c.solver.max_iter = 40;
-    c.train_data.resize = 36;
-    c.train_data.resolution = 32;
     c.train_data.norm = (Normalize){
         .bgr = 0, .scale = 1.0f / 255, .mean = {0.45f, 0.45f, 0.45f}, .std = {0.25f, 0.25f, 0.25f}};
-    c.train_data.prefetch = 2;
     c.train_data.seed = 3;
-    c.test_data = c.train_data;
-    c.test_data.random_crop = 0;
-    c.test_data.mirror = 0;
+    testnet_test_like_train(&c);
     c.test_iter = 4;
     c.test_interval = 20;
     c.test_initialization = 1;

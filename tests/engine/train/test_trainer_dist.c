@@ -18,6 +18,7 @@
 #include "engine/base/dist.h"
 #include "engine/train/trainer.h"
 #include "tests/lib/testbirds.h"
+#include "tests/lib/testnet.h"
 #include "tests/lib/testutil.h"
 
 static TestBirds birds;
@@ -59,19 +60,13 @@ static void on_log(void *ctx, TrainLogKind kind, const char *line) {
 
 /* VGG width 1/8 at 32 px, Tensor Sketch 512: 28 parameters, 0.36 MB. */
 static TrainConfig config(long bucket_bytes, int iter_size) {
-    TrainConfig c = trainer_config_default();
-    c.ds = &birds.ds;
-    c.net.width = 1.0f / 8;
-    c.net.resolution = 32;
-    c.net.bilinear_dim = 512;
+    TrainConfig c = testnet_train(&birds.ds, 1.0f / 8, 512);
     c.solver.base_lr = 0.5;
     c.solver.momentum = 0.9;
     c.solver.weight_decay = 0.0005;
     c.solver.max_iter = 6;
     c.solver.iter_size = iter_size;
     c.batch_size = 4;
-    c.train_data.resize = 36;
-    c.train_data.resolution = 32;
     c.train_data.prefetch = 1;
     c.train_data.seed = 3;
     c.display = 2;

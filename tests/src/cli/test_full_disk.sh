@@ -375,11 +375,7 @@ f_lab_on_a_full_disk() {
     wait_for "fulldisk" 20 || return 1
     keys Enter
     wait_for "Editing .*fulldisk.ini" || return 1
-    select_key experiment.description || return 1
-    keys Enter C-u
-    for _ in $(seq 10); do keys BSpace; done
-    keys "after" Enter
-    wait_for "after" || return 1
+    edit_key experiment.description after || return 1
     keys F2
     wait_for "not saved: $mnt/presets/fulldisk.ini: cannot write: No space left on device" ||
         return 1

@@ -9,11 +9,7 @@
 # all four.
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/lib/lib.sh
-lab_init many_writers
-tmux_init lab1
-lab_birds 3 10
-
-mkdir -p "$tmp/presets/demo"
+tmux_lab many_writers 3 10 lab1
 tiny_preset "$tmp/presets/demo/same.ini" "$tmp/birds" 60 experiment.threads=1 \
     solver.snapshot=20 solver.display=1 solver.test_interval=5
 runs="$tmp/runs"

@@ -280,24 +280,32 @@ static void test_pivot_scrolls_to_selection(void **state) {
     Sweep s;
     Pivot p;
     tutorial_pivot(&s, &p);
-    PivotView v = {.sel_row = 2, .sel_col = 3};
-    expect_pivot(&p, &v, 32, 4,
-                 "           ‹bilinear_dim        \n"
-                 "resolution      2048      1024  \n"
-                 "336         ▆ 80.50%  ▂ 77.00%  \n"
-                 "224         ▁ 74.00% [       -] ");
+    /* The selected column's page; ‹ and › say what lies beyond it. */
+    static const struct {
+        int sel_col;
+        const char *want;
+    } pages[] = {
+        {3, "           ‹bilinear_dim        \n"
+            "resolution      2048      1024  \n"
+            "336         ▆ 80.50%  ▂ 77.00%  \n"
+            "224         ▁ 74.00% [       -] "},
+        {0, "            bilinear_dim       ›\n"
+            "resolution      8192      4096  \n"
+            "336         ▆ 81.20%  ▆ 81.00%  \n"
+            "224        [▁ 76.00%] ▁ 74.20%  "},
+    };
+    PivotView v = {.sel_row = 2};
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        v.sel_col = pages[i].sel_col;
+        expect_pivot(&p, &v, 32, 4, pages[i].want);
+    }
     /* Narrower than one cell: clipped to the area. */
+    v.sel_col = 3;
     GRIDCHECK_EXPECT_RENDER(14, 4, 2, 0, 10, 4, pivot_render, &p, &v, "pivot",
                             "       ‹bil…  \n"
                             "  res…        \n"
                             "  336   ▂ 77  \n"
                             "  224  [      ");
-    v.sel_col = 0;
-    expect_pivot(&p, &v, 32, 4,
-                 "            bilinear_dim       ›\n"
-                 "resolution      8192      4096  \n"
-                 "336         ▆ 81.20%  ▆ 81.00%  \n"
-                 "224        [▁ 76.00%] ▁ 74.20%  ");
     pivot_fini(&p);
     free(s.presets);
 }

@@ -9,10 +9,7 @@
 # `finelab runs` shows the phase while it runs.
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/lib/lib.sh
-lab_init progress
-tmux_init lab
-lab_birds 5 20
-mkdir -p "$tmp/presets/demo"
+tmux_lab progress 5 20 lab
 # 50 training images x 2 views + 50 test images = 150 cached samples.
 tiny_preset "$tmp/presets/demo/slow_cache.ini" "$tmp/birds" 40 \
     experiment.name=slow_cache experiment.threads=2 data.resize=200 data.resolution=192 \

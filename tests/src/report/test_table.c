@@ -234,31 +234,39 @@ static void test_table_narrow_and_scrolled(void **state) {
     TableView v = view();
     v.selected = -1;
     v.scroll_row = 1;
-    /* Only whole columns; › says more are to the right. */
-    expect_table(&t, &v, 32, 3,
-                 " ↑run    resolution  pooling   ›\n"
-                 "  run-b         224  bilinear   \n"
-                 "  run-c         336  compact_ts ");
-    /* Scrolled two columns: the run id stays, ‹ says some are to the left. */
-    v.scroll_col = 2;
-    expect_table(&t, &v, 32, 3,
-                 " ↑run  ‹ state    best held-out›\n"
-                 "  run-b  done            74.20% \n"
-                 "  run-c  running              - ");
-    /* A lone column wider than the space is cut with an ellipsis. */
-    v.scroll_col = 3;
-    expect_table(&t, &v, 16, 2,
-                 " ↑run  ‹ best …›\n"
-                 "  run-b  74.20% ");
+    static const struct {
+        int scroll_col, w, h;
+        const char *want;
+    } shown[] = {
+        /* Only whole columns; › says more are to the right. */
+        {0, 32, 3,
+         " ↑run    resolution  pooling   ›\n"
+         "  run-b         224  bilinear   \n"
+         "  run-c         336  compact_ts "},
+        /* Scrolled two columns: the run id stays, ‹ says some are to the left. */
+        {2, 32, 3,
+         " ↑run  ‹ state    best held-out›\n"
+         "  run-b  done            74.20% \n"
+         "  run-c  running              - "},
+        /* A lone column wider than the space is cut with an ellipsis. */
+        {3, 16, 2,
+         " ↑run  ‹ best …›\n"
+         "  run-b  74.20% "},
+        /* The last column: nothing hidden on the right. */
+        {5, 16, 2,
+         " ↑run  ‹  time  \n"
+         "  run-b  0m50s  "},
+    };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        v.scroll_col = shown[i].scroll_col;
+        expect_table(&t, &v, shown[i].w, shown[i].h, shown[i].want);
+    }
     /* An area too narrow for any data column: nothing is drawn outside it. */
+    v.scroll_col = 3;
     GRIDCHECK_EXPECT_RENDER(14, 3, 3, 1, 8, 2, table_render, &t, &v, "table",
                             "              \n"
                             "    ↑run      \n"
                             "     run-b    ");
-    v.scroll_col = 5; /* the last column: nothing hidden on the right */
-    expect_table(&t, &v, 16, 2,
-                 " ↑run  ‹  time  \n"
-                 "  run-b  0m50s  ");
     compare_fini(&t);
 }
 

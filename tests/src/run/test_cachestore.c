@@ -60,14 +60,7 @@ static Net *tiny(int dim) {
 }
 
 static FeatPart part(void) {
-    LoaderConfig b = testbirds_loader(4);
-    return (FeatPart){.name = "train",
-                      .ds = &birds.ds,
-                      .items = birds.ds.train,
-                      .n = birds.ds.n_train,
-                      .base = b,
-                      .views = 3,
-                      .seed = 3};
+    return testbirds_train_part(&birds, testbirds_loader(4));
 }
 
 /* What a part's callbacks saw. */

@@ -14,16 +14,12 @@
 
 #include "engine/nn/softmax_loss.h"
 #include "src/run/footprint.h"
+#include "tests/lib/testnet.h"
 #include "tests/lib/testpreset.h"
 #include "tests/lib/testutil.h"
 
 static NetConfig tiny(void) {
-    NetConfig c = net_config_default();
-    c.width = 1.0f / 16; /* channels 4, 8, 16, 32, 32 */
-    c.resolution = 32;
-    c.batch = 2;
-    c.bilinear_dim = 64;
-    c.num_classes = 5;
+    NetConfig c = testnet_tiny();
     c.conv_algo = NET_CONV_REFERENCE;
     return c;
 }
@@ -129,12 +125,9 @@ static void test_footprint_is_resident_memory(void **state) {
     c.bilinear_dim = 1024;
     c.conv_algo = NET_CONV_AUTO;
     Tensor x, probs, dlogits;
-    testutil_tensor(&x, 4, 3, 112, 112);
-    testutil_tensor(&probs, 4, 5, 1, 1);
-    testutil_tensor(&dlogits, 4, 5, 1, 1);
     Rng r;
     rng_seed(&r, 1);
-    testutil_fill_uniform(&x, &r, 0.0f, 1.0f);
+    testnet_batch(&c, &r, &x, &probs, &dlogits);
     const int labels[4] = {0, 1, 2, 3};
     /* OpenBLAS's buffers and the engine's threads come with the first
      * GEMM: a small network's step first, so they are not counted */
@@ -155,9 +148,7 @@ static void test_footprint_is_resident_memory(void **state) {
      * networks of test_footprint_matches_built_networks left 5 MiB) */
     malloc_trim(0);
     size_t before = rss_bytes();
-    net = net_create(&c, NULL);
-    assert_non_null(net);
-    net_init_weights(net, 1);
+    net = testnet_create(&c, 1);
     int n;
     Param *const *ps = net_params(net, &n);
     for (int i = 0; i < n; i++) {

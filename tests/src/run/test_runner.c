@@ -135,6 +135,22 @@ static void test_runner_bad_files_leave_no_run(void **state) {
     expect_refused(&p, first);
 }
 
+/* Runs p stopped after stop_after rows (into *part), checks it reads as
+ * stopped, and resumes it to the end (into *rest). */
+static void run_stopped_then_resumed(const Preset *p, int stop_after, RunResult *part,
+                                     RunResult *rest) {
+    Error err = {0};
+    TestStopper st = {.stop_after = stop_after};
+    RunnerCallbacks cb = testlab_stopper(&st);
+    assert_int_equal(runner_run(p, "", lab.runs, &cb, part, &err), ST_OK);
+    assert_int_equal(part->state, RUN_STOPPED);
+    RunStatus s;
+    assert_int_equal(runstore_read_status(part->run_dir, &s, NULL), ST_OK);
+    assert_int_equal(s.state, RUN_STOPPED);
+    assert_int_equal(runner_resume(part->run_dir, lab.runs, NULL, rest, &err), ST_OK);
+    assert_int_equal(rest->state, RUN_DONE);
+}
+
 static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
     (void)state;
     Preset p;
@@ -143,19 +159,8 @@ static void test_runner_stop_and_resume_equal_uninterrupted(void **state) {
     Error err = {0};
     assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
     assert_int_equal(full.state, RUN_DONE);
-    TestStopper st = {.stop_after = 5};
-    RunnerCallbacks cb = testlab_stopper(&st);
-    assert_int_equal(runner_run(&p, "", lab.runs, &cb, &part, &err), ST_OK);
-    assert_int_equal(part.state, RUN_STOPPED);
-    RunStatus s;
-    assert_int_equal(runstore_read_status(part.run_dir, &s, NULL), ST_OK);
-    assert_int_equal(s.state, RUN_STOPPED);
-    assert_int_equal(runner_resume(part.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
-    assert_int_equal(rest.state, RUN_DONE);
-    char *a = testlab_rows(full.run_dir), *b = testlab_rows(part.run_dir);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
+    run_stopped_then_resumed(&p, 5, &part, &rest);
+    testlab_expect_same_rows(full.run_dir, part.run_dir);
     assert_true(rest.final_accuracy == full.final_accuracy);
     /* A finished run does not resume. */
     assert_int_equal(runner_resume(full.run_dir, lab.runs, NULL, &rest, &err), ST_STATE);
@@ -221,16 +226,8 @@ static void test_runner_validation_split_chooses_and_tests_once(void **state) {
     /* Stopped and resumed, the run chooses the same pass and tests it the
      * same: the kept weights are in its snapshots. */
     RunResult part, rest;
-    TestStopper stop = {.stop_after = 7};
-    RunnerCallbacks cb = testlab_stopper(&stop);
-    assert_int_equal(runner_run(&p, "", lab.runs, &cb, &part, &err), ST_OK);
-    assert_int_equal(part.state, RUN_STOPPED);
-    assert_int_equal(runner_resume(part.run_dir, lab.runs, NULL, &rest, &err), ST_OK);
-    assert_int_equal(rest.state, RUN_DONE);
-    char *a = testlab_rows(res.run_dir), *b = testlab_rows(part.run_dir);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
+    run_stopped_then_resumed(&p, 7, &part, &rest);
+    testlab_expect_same_rows(res.run_dir, part.run_dir);
     RunStatus again;
     assert_int_equal(runstore_read_status(part.run_dir, &again, NULL), ST_OK);
     assert_int_equal(again.test_iter, st.test_iter);
@@ -328,10 +325,7 @@ static void test_runner_killed_queued_run_reads_interrupted(void **state) {
     assert_string_equal(res.run_dir, run_dir);
     RunResult full;
     assert_int_equal(runner_run(&p, "", lab.runs, NULL, &full, &err), ST_OK);
-    char *a = testlab_rows(full.run_dir), *b = testlab_rows(run_dir);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
+    testlab_expect_same_rows(full.run_dir, run_dir);
     assert_true(res.final_accuracy == full.final_accuracy);
 }
 
@@ -642,10 +636,7 @@ static void expect_append_fails_the_run(const char *file, int after, int iter) {
     assert_int_equal(rest.state, RUN_DONE);
     assert_false(dir_has(res.run_dir, ".tmp.") || dir_has(snaps, ".tmp."));
     assert_false(dir_has(res.run_dir, "reserve"));
-    char *a = testlab_rows(full.run_dir), *b = testlab_rows(res.run_dir);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
+    testlab_expect_same_rows(full.run_dir, res.run_dir);
     /* Every line whole: metrics.tsv a header and its rows, log.txt without
      * the cut line running into the next. */
     char path[1200];

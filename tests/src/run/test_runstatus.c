@@ -12,18 +12,14 @@
 #include "src/run/runstatus.h"
 #include "tests/lib/testutil.h"
 
+/* A status with every field away from its default. */
 static RunStatus filled(void) {
     RunStatus st;
     runstatus_defaults(&st);
     st.state = RUN_PRUNED;
     st.pid = 4242;
-    snprintf(st.preset, sizeof st.preset, "demo_lr_wd");
-    snprintf(st.sweep, sizeof st.sweep, "solver.base_lr=0.1, solver.weight_decay=0");
-    snprintf(st.started, sizeof st.started, "2026-12-06T10:00:00Z");
-    snprintf(st.updated, sizeof st.updated, "2026-12-06T10:01:00Z");
     st.iter = 600;
     st.max_iter = 3600;
-    snprintf(st.heldout, sizeof st.heldout, "val");
     st.best_accuracy = 0.84125;
     st.final_accuracy = 0.8375;
     st.test_accuracy = 0.83625;
@@ -36,18 +32,31 @@ static RunStatus filled(void) {
     st.train_images = 480;
     st.val_images = 120;
     st.test_images = 600;
-    snprintf(st.phase, sizeof st.phase, "train");
     st.phase_done = 300;
     st.phase_total = 3600;
     st.phase_eta = 4.5;
     st.ranks = 2;
-    snprintf(st.error, sizeof st.error, "a path: cannot write");
-    snprintf(st.host, sizeof st.host, "node7");
-    snprintf(st.slurm, sizeof st.slurm, "17_3");
-    snprintf(st.cache, sizeof st.cache, "0123abcd 4567ef01");
-    snprintf(st.halving, sizeof st.halving, "20261206-100000-demo_lr_wd");
     st.candidate = 4;
     st.rung = 1;
+    const struct {
+        char *field;
+        size_t cap;
+        const char *text;
+    } texts[] = {
+        {st.preset, sizeof st.preset, "demo_lr_wd"},
+        {st.sweep, sizeof st.sweep, "solver.base_lr=0.1, solver.weight_decay=0"},
+        {st.started, sizeof st.started, "2026-12-06T10:00:00Z"},
+        {st.updated, sizeof st.updated, "2026-12-06T10:01:00Z"},
+        {st.heldout, sizeof st.heldout, "val"},
+        {st.phase, sizeof st.phase, "train"},
+        {st.error, sizeof st.error, "a path: cannot write"},
+        {st.host, sizeof st.host, "node7"},
+        {st.slurm, sizeof st.slurm, "17_3"},
+        {st.cache, sizeof st.cache, "0123abcd 4567ef01"},
+        {st.halving, sizeof st.halving, "20261206-100000-demo_lr_wd"},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        snprintf(texts[i].field, texts[i].cap, "%s", texts[i].text);
     return st;
 }
 
