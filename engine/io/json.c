@@ -88,13 +88,13 @@ static const char *json_what(const Json *j) {
 }
 
 Status json_fail(Json *j, const char *fmt, ...) {
-    char what[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    Error what = {0}; /* the sentence alone, then placed in the whole message */
+    error_setv(&what, ST_FORMAT, fmt, ap);
     va_end(ap);
     return error_set(j->err, ST_FORMAT, "%s: bad JSON %s at byte %zu: %s", j->path, json_what(j),
-                     j->pos, what);
+                     j->pos, what.msg);
 }
 
 static Status json_nomem(const Json *j) {

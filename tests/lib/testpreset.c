@@ -5,13 +5,29 @@
 #include "tests/lib/testpreset.h"
 
 #include <stdio.h>
+#include <string.h>
 
+#include "src/preset/schema.h"
 #include "tests/lib/testutil.h"
 
 void testpreset_apply(Preset *p, const char *const *sets, size_t n) {
     for (size_t i = 0; i < n; i++) {
         Error err = {0};
         if (preset_set(p, sets[i], &err)) fail_msg("%s: %s", sets[i], err.msg);
+    }
+}
+
+void testpreset_expect(const Preset *p, const char *const *values, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char dotted[128], got[PRESET_VALUE_MAX];
+        const char *eq = strchr(values[i], '=');
+        if (!eq || (size_t)(eq - values[i]) >= sizeof dotted)
+            fail_msg("not key=value: %s", values[i]);
+        snprintf(dotted, sizeof dotted, "%.*s", (int)(eq - values[i]), values[i]);
+        const SchemaKey *k = schema_find_dotted(dotted);
+        if (!k) fail_msg("no key %s", dotted);
+        if (schema_format(k, p, got, sizeof got) < 0) fail_msg("%s: does not fit", dotted);
+        if (strcmp(got, eq + 1) != 0) fail_msg("%s = %s, want %s", dotted, got, eq + 1);
     }
 }
 

@@ -18,6 +18,11 @@ void testpreset_apply(Preset *p, const char *const *sets, size_t n);
 /* Applies one printf-formatted assignment. */
 void testpreset_set(Preset *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Fails the test unless p holds each of the n "section.key=value" values,
+ * read back as the text a preset file would hold (schema_format): the
+ * checking twin of testpreset_apply. */
+void testpreset_expect(const Preset *p, const char *const *values, size_t n);
+
 /* The defaults, then what every tiny test run shares (named "tiny", one BLAS
  * thread, the official split of dataset, 36 px resized to 32 px crops, from
  * scratch at base_lr 0.01), then the n assignments of sets in order. */

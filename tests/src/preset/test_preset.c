@@ -53,39 +53,51 @@ static void test_preset_defaults(void **state) {
     (void)state;
     Preset p;
     preset_defaults(&p);
-    assert_string_equal(p.experiment.name, "");
-    assert_int_equal(p.experiment.threads, 2);
-    assert_string_equal(p.data.dataset, "data/CUB_200_2011");
-    assert_int_equal(p.data.format, 0); /* DATASET_AUTO */
+    static const char *const defaults[] = {
+        "experiment.name=",
+        "experiment.threads=2",
+        "data.dataset=data/CUB_200_2011",
+        "data.format=auto",
+        "data.split=random:0.9",
+        "data.split_seed=1",
+        "data.resize=auto",
+        "data.resolution=448",
+        "data.train_crop=random",
+        "data.mirror=true",
+        "data.mean=103.939, 116.779, 123.68",
+        "data.std=1, 1, 1",
+        "data.scale=1",
+        "data.channel_order=bgr",
+        "data.on_bad_image=fail",
+        "model.backbone=vgg16",
+        "model.weights=none",
+        "model.pooling=compact_ts",
+        "model.bilinear_dim=8192",
+        "model.num_classes=0",
+        "model.init=default",
+        "model.init_std=0.001",
+        "transfer.mode=last_layer",
+        "transfer.bias_lr_mult=2",
+        "transfer.bias_decay_mult=0",
+        "transfer.feature_cache=auto",
+        "solver.base_lr=0.01",
+        "solver.gamma=0.1",
+        "solver.momentum=0.9",
+        "solver.weight_decay=0.0005",
+        "solver.clip_gradients=-1",
+        "solver.lr_policy=fixed",
+        "solver.stepvalue=none",
+        "solver.regularization_type=L2",
+        "solver.max_iter=1000",
+        "solver.test_interval=100",
+        "solver.test_initialization=true",
+    };
+    testpreset_expect(&p, defaults, sizeof defaults / sizeof defaults[0]);
+    /* What the text does not show: the fields behind it. */
     assert_true(fabs(p.data.train_fraction - 0.9) < 1e-12);
-    assert_int_equal(p.data.split_seed, 1);
     assert_int_equal(p.data.resize, -1); /* auto */
     assert_int_equal(preset_resize(&p), 512);
-    assert_int_equal(p.data.resolution, 448);
-    assert_int_equal(p.data.train_crop, TRAIN_CROP_RANDOM);
-    assert_int_equal(p.data.mirror, 1);
-    assert_true(p.data.mean[0] == 103.939f && p.data.mean[2] == 123.68f);
-    assert_true(p.data.std[1] == 1.0f && p.data.scale == 1.0f);
-    assert_int_equal(p.data.bgr, 1);
-    assert_int_equal(p.data.skip_bad_images, 0);
-    assert_string_equal(p.model.backbone, "vgg16");
-    assert_string_equal(p.model.weights, "none");
-    assert_int_equal(p.model.pooling, NET_POOL_TS);
-    assert_int_equal(p.model.bilinear_dim, 8192);
-    assert_int_equal(p.model.num_classes, 0);
-    assert_int_equal(p.model.init, NET_INIT_DEFAULT);
-    assert_true(p.model.init_std == 0.001f);
-    assert_int_equal(p.transfer.mode, TRANSFER_LAST_LAYER);
-    assert_true(p.transfer.bias_lr_mult == 2.0f && p.transfer.bias_decay_mult == 0.0f);
-    assert_int_equal(p.transfer.feature_cache, 1);
-    assert_true(p.solver.base_lr == 0.01 && p.solver.gamma == 0.1 && p.solver.momentum == 0.9);
-    assert_true(p.solver.weight_decay == 0.0005 && p.solver.clip_gradients == -1);
-    assert_int_equal(p.solver.lr_policy, SOLVER_FIXED);
     assert_int_equal(p.solver.n_stepvalue, 0);
-    assert_int_equal(p.solver.l1, 0);
-    assert_int_equal(p.solver.max_iter, 1000);
-    assert_int_equal(p.solver.test_interval, 100);
-    assert_int_equal(p.solver.test_initialization, 1);
     assert_int_equal(p.sweep.n_keys, 0);
     assert_int_equal(preset_sweep_count(&p), 1);
     Error err = {0};

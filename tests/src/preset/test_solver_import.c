@@ -67,14 +67,17 @@ static void test_solver_import_tutorial(void **state) {
     Preset p;
     assert_int_equal(preset_parse(&p, ini, "ft_last_layer.ini", &err), ST_OK);
     testpreset_expect_stage1_solver(&p);
-    assert_int_equal(p.solver.stepvalue[3], 50000);
-    assert_int_equal(p.solver.test_iter, 1192);
-    assert_int_equal(p.solver.test_interval, 1000);
-    assert_int_equal(p.solver.test_initialization, 0);
-    assert_int_equal(p.solver.display, 100);
-    assert_int_equal(p.solver.average_loss, 100);
-    assert_int_equal(p.solver.snapshot, 10000);
-    assert_int_equal(p.solver.random_seed, 1); /* finelab's default, not Caffe's -1 */
+    static const char *const read[] = {
+        "solver.stepvalue=20000, 30000, 40000, 50000",
+        "solver.test_iter=1192",
+        "solver.test_interval=1000",
+        "solver.test_initialization=false",
+        "solver.display=100",
+        "solver.average_loss=100",
+        "solver.snapshot=10000",
+        "solver.random_seed=1", /* finelab's default, not Caffe's -1 */
+    };
+    testpreset_expect(&p, read, sizeof read / sizeof read[0]);
     assert_int_equal(preset_validate(&p, &err), ST_OK);
     free(ini);
 }
