@@ -85,6 +85,7 @@ chosen_on_validation() {
     ! grep -q "$(printf '\ttest\t')" v/*/metrics.tsv || return 1
     local want got d
     want=$(for d in v/*/; do
+        [ -f "$d/metrics.tsv" ] || continue # v/halving/: the sweep's own record, not a run
         c=$(sed -n 's/^candidate = //p' "$d/status.ini")
         awk -F'\t' -v c="$c" '$1==20 && $2=="val" {print c, $4, $3}' "$d/metrics.tsv"
     done | sort -k2,2gr -k3,3g -k1,1n | head -2 | cut -d' ' -f1 | sort -n | tr '\n' ' ')
