@@ -178,17 +178,23 @@ a_third_snapshot_does_not_fit() {
 
 # --- b: the disk fills while the run trains -----------------------------------
 # caught_training RUNS_DIR: starts the long run and holds it (SIGSTOP) once
-# its snapshot at 100 is written and no other is being written; the run in
-# $run, its pid in $bg, its files then in $tmp/before/.
+# its snapshot at 100 and a row after it are written and no file is being
+# written; the run in $run, its pid in $bg, its files then in $tmp/before/.
+past_100() { # RUN_DIR: a train row after iteration 100 is written
+    awk -F'\t' '$2 == "train" && $1 > 100 { found = 1 } END { exit !found }' "$1/metrics.tsv"
+}
 caught_training() {
     run_bg "$tmp/b" "$tmp/long.ini" "$1"
     run=""
+    # Past the snapshot at 100 and a row after it, so that a stop now has
+    # a snapshot of its own to write (on a loaded machine, caught just
+    # after the snapshot, it had none).
     for _ in $(seq 600); do
         run=$(sed -n 's/^run: //p' "$tmp/b.out")
-        [ -n "$run" ] && [ -e "$run/snapshots/iter_100.safetensors" ] && break
+        [ -n "$run" ] && [ -e "$run/snapshots/iter_100.safetensors" ] && past_100 "$run" && break
         sleep 0.05
     done
-    [ -n "$run" ] && [ -e "$run/snapshots/iter_100.safetensors" ] ||
+    [ -n "$run" ] && [ -e "$run/snapshots/iter_100.safetensors" ] && past_100 "$run" ||
         { echo "never saw the snapshot at 100"; cat "$tmp/b.out" "$tmp/b.err"; return 1; }
     for _ in $(seq 50); do
         kill -STOP "$bg"
