@@ -9,6 +9,8 @@
 #   make bench           build and run the benchmarks
 #   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in), and
 #                        the scaling to 8-128 nodes on paper (bench/mpi_model.sh)
+#   make bench-dnnl      install oneDNN (libdnnl-dev), build and run bench/dnnl/bench_dnnl:
+#                        finelab's conv layers against oneDNN's (nothing else needs oneDNN)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make deps-slurm      install Slurm and munge (tests/src/cli/test_slurm.sh starts its own daemons)
@@ -120,14 +122,19 @@ TEST_MAIN_SRC := $(sort $(shell find tests -name 'test_*.c'))
 TEST_SUPPORT_SRC := $(wildcard tests/lib/*.c)
 BENCH_MAIN_SRC := $(wildcard bench/bench_*.c)
 BENCH_SUPPORT_SRC := $(filter-out $(BENCH_MAIN_SRC),$(wildcard bench/*.c))
+# The oneDNN comparison, in a folder of its own so that bench/'s globs (and
+# so every other build) do not need oneDNN; only `make bench-dnnl` builds it.
+DNNL_BENCH_SRC := $(wildcard bench/dnnl/*.c)
 # The fuzz harnesses, one per reader (tests/fuzz/fuzz_<name>.c), their
 # shared helpers, and the program that writes their seed corpora.
 FUZZ_NAMES := preset solver_import safetensors caffemodel jpeg dataset runstore
 FUZZ_HARNESS_SRC := $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/fuzz.c
 FUZZ_SEEDS_SRC := tests/fuzz/seeds.c
-# Every C file the build compiles (tests/src/cli/test_tree.sh checks none is missed).
+# Every C file the build compiles (tests/src/cli/test_tree.sh checks none is missed;
+# bench/dnnl/ only `make bench-dnnl` compiles).
 ALL_C := $(ENGINE_SRC) $(SRC_SRC) $(UI_SRC) $(MAIN_SRC) $(TEST_MAIN_SRC) $(TEST_SUPPORT_SRC) \
-         $(BENCH_MAIN_SRC) $(BENCH_SUPPORT_SRC) $(FUZZ_HARNESS_SRC) $(FUZZ_SEEDS_SRC)
+         $(BENCH_MAIN_SRC) $(BENCH_SUPPORT_SRC) $(DNNL_BENCH_SRC) $(FUZZ_HARNESS_SRC) \
+         $(FUZZ_SEEDS_SRC)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(OUT)/%.o)
 SRC_OBJ := $(SRC_SRC:%.c=$(OUT)/%.o)
@@ -284,6 +291,29 @@ bench-mpi: $(BIN) $(OUT)/bench/bench_backward
 	@bench/mpi_scaling.sh $(OUT)
 	@bench/mpi_scaling.sh $(OUT) 1 224 8 10
 	@bench/mpi_model.sh $(OUT)
+
+# finelab's conv layers against oneDNN's (Debian's libdnnl-dev), per
+# VGG-16 layer: where oneDNN wins, and by how much. oneDNN stays optional:
+# nothing else includes or links it. bench_dnnl holds OpenMP at 2 threads
+# itself; OMP_NUM_THREADS=2 keeps oneDNN's pool there from the start. The
+# OpenBLAS kernel is the one finelab runs (bench/blas_kernel.sh).
+# BENCH_DNNL_ARGS: small|224|all, then both|direct|winograd|auto.
+DNNL_PKGS := libdnnl-dev
+DNNL_BENCH_BIN := $(OUT)/bench/dnnl/bench_dnnl
+.PHONY: bench-dnnl deps-dnnl
+deps-dnnl: deps
+	$(call install_missing,$(DNNL_PKGS))
+
+$(OUT)/bench/dnnl/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) -fopenmp
+$(DNNL_BENCH_SRC:%.c=$(OUT)/%.o): | deps-dnnl
+
+$(DNNL_BENCH_BIN): $(OUT)/bench/dnnl/bench_dnnl.o $(ENGINE_LIB)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(VARIANT_LDFLAGS) $(LDFLAGS) -fopenmp -o $@ $^ -ldnnl $(LIBS)
+
+bench-dnnl: $(BIN) $(DNNL_BENCH_BIN)
+	@. bench/blas_kernel.sh && bench_kernel $(OUT) && \
+	  OMP_NUM_THREADS=2 $(DNNL_BENCH_BIN) $(BENCH_DNNL_ARGS)
 
 # --- fuzzing ----------------------------------------------------------------
 # libFuzzer harnesses (tests/fuzz/), built with clang into build/fuzz: the
