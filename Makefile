@@ -295,8 +295,13 @@ bench-mpi: $(BIN) $(OUT)/bench/bench_backward
 # finelab's conv layers against oneDNN's (Debian's libdnnl-dev), per
 # VGG-16 layer: where oneDNN wins, and by how much. oneDNN stays optional:
 # nothing else includes or links it. bench_dnnl holds OpenMP at 2 threads
-# itself; OMP_NUM_THREADS=2 keeps oneDNN's pool there from the start. The
-# OpenBLAS kernel is the one finelab runs (bench/blas_kernel.sh).
+# itself; OMP_NUM_THREADS=2 keeps oneDNN's pool there from the start, and
+# OMP_WAIT_POLICY=PASSIVE stops its idle threads spinning: libgomp's spin
+# (milliseconds after each primitive) took the cores from finelab's layers
+# timed next and made them read up to 1.9x slower (the small recipe's 13
+# layers 18.8 ms against 12.2). Passive is also how oneDNN would have to
+# run beside finelab's pool in one process. The OpenBLAS kernel is the one
+# finelab runs (bench/blas_kernel.sh).
 # BENCH_DNNL_ARGS: small|224|all, then both|direct|winograd|auto.
 DNNL_PKGS := libdnnl-dev
 DNNL_BENCH_BIN := $(OUT)/bench/dnnl/bench_dnnl
@@ -313,7 +318,8 @@ $(DNNL_BENCH_BIN): $(OUT)/bench/dnnl/bench_dnnl.o $(ENGINE_LIB)
 
 bench-dnnl: $(BIN) $(DNNL_BENCH_BIN)
 	@. bench/blas_kernel.sh && bench_kernel $(OUT) && \
-	  OMP_NUM_THREADS=2 $(DNNL_BENCH_BIN) $(BENCH_DNNL_ARGS)
+	  OMP_NUM_THREADS=2 OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} \
+	  $(DNNL_BENCH_BIN) $(BENCH_DNNL_ARGS)
 
 # --- fuzzing ----------------------------------------------------------------
 # libFuzzer harnesses (tests/fuzz/), built with clang into build/fuzz: the

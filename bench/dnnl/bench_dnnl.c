@@ -70,10 +70,9 @@ enum { N_LAYERS = sizeof vgg16_224 / sizeof vgg16_224[0] };
 
 /* One configuration: the VGG-16 shapes at a width and input side; reps
  * timed rounds per layer (after a warm-up round), each running every way
- * burst times in a row. A burst keeps one runtime's threads from
- * competing with the other's: libgomp's workers spin for milliseconds
- * after a oneDNN primitive (finelab's pool, some 100 us after a run),
- * longer than a whole layer of the small configuration. */
+ * burst times in a row, so that one runtime's idle threads (libgomp's
+ * spin for milliseconds unless OMP_WAIT_POLICY=PASSIVE, which `make
+ * bench-dnnl` sets) compete less with the other's. */
 typedef struct Config {
     const char *key, *label;
     float width;
