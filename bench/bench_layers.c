@@ -15,24 +15,12 @@
 #include <string.h>
 
 #include "bench/sgemm_rate.h"
+#include "bench/vgg16_shapes.h"
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
 #include "engine/base/rng.h"
 #include "engine/base/timer.h"
 #include "engine/nn/layer.h"
-
-typedef struct ConvShape {
-    const char *name;
-    int cin, cout, size;
-} ConvShape;
-
-static const ConvShape vgg16_224[] = {
-    {"conv1_1", 3, 64, 224},    {"conv1_2", 64, 64, 224},  {"conv2_1", 64, 128, 112},
-    {"conv2_2", 128, 128, 112}, {"conv3_1", 128, 256, 56}, {"conv3_2", 256, 256, 56},
-    {"conv3_3", 256, 256, 56},  {"conv4_1", 256, 512, 28}, {"conv4_2", 512, 512, 28},
-    {"conv4_3", 512, 512, 28},  {"conv5_1", 512, 512, 14}, {"conv5_2", 512, 512, 14},
-    {"conv5_3", 512, 512, 14},
-};
 
 enum { REPS = 5 };
 
@@ -97,14 +85,7 @@ static const char *time_conv(const ConvShape *cs, int batch, const char *algo, R
                              double *bwd) {
     LayerBench b;
     Error err = {0};
-    LayerSpec spec = {.kind = "conv",
-                      .name = cs->name,
-                      .out_channels = cs->cout,
-                      .kernel = 3,
-                      .stride = 1,
-                      .pad = 1,
-                      .bias = 1,
-                      .algo = algo};
+    LayerSpec spec = vgg16_conv_spec(cs, algo, 0);
     if (layer_bench_init(&b, &spec, batch, cs->cin, cs->size, r, &err)) {
         fprintf(stderr, "bench: %s\n", err.msg);
         exit(1);

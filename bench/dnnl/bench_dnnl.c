@@ -48,25 +48,14 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include "bench/vgg16_shapes.h"
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
 #include "engine/base/rng.h"
 #include "engine/base/timer.h"
 #include "engine/nn/layer.h"
 
-typedef struct ConvShape {
-    const char *name;
-    int cin, cout, size;
-} ConvShape;
-
-static const ConvShape vgg16_224[] = {
-    {"conv1_1", 3, 64, 224},    {"conv1_2", 64, 64, 224},  {"conv2_1", 64, 128, 112},
-    {"conv2_2", 128, 128, 112}, {"conv3_1", 128, 256, 56}, {"conv3_2", 256, 256, 56},
-    {"conv3_3", 256, 256, 56},  {"conv4_1", 256, 512, 28}, {"conv4_2", 512, 512, 28},
-    {"conv4_3", 512, 512, 28},  {"conv5_1", 512, 512, 14}, {"conv5_2", 512, 512, 14},
-    {"conv5_3", 512, 512, 14},
-};
-enum { N_LAYERS = sizeof vgg16_224 / sizeof vgg16_224[0] };
+enum { N_LAYERS = VGG16_CONVS };
 
 /* One configuration: the VGG-16 shapes at a width and input side; reps
  * timed rounds per layer (after a warm-up round), each running every way
@@ -120,14 +109,7 @@ static void fill(float *p, size_t n, Rng *r) {
  * the shape or memory runs out. */
 static void fine_init(FineConv *f, const ConvShape *cs, int batch, Rng *r) {
     Error err = {0};
-    LayerSpec spec = {.kind = "conv",
-                      .name = cs->name,
-                      .out_channels = cs->cout,
-                      .kernel = 3,
-                      .stride = 1,
-                      .pad = 1,
-                      .bias = 1,
-                      .relu = 1};
+    LayerSpec spec = vgg16_conv_spec(cs, NULL, 1);
     if (layer_init(&f->l, &spec, (Shape){batch, cs->cin, cs->size, cs->size}, &err)) {
         fprintf(stderr, "bench_dnnl: %s\n", err.msg);
         exit(1);
@@ -371,16 +353,24 @@ static void dnnl_conv_plain(DnnlConv *c, FineConv *f) {
     c->mem[M_DB] = mem_new(d, &bm, NULL);
 }
 
+/* x, w and y of c with their layouts left to oneDNN (format any). */
+static void any_layouts(const DnnlConv *c, dnnl_memory_desc_t *x, dnnl_memory_desc_t *w,
+                        dnnl_memory_desc_t *y) {
+    const dnnl_memory_desc_t *from[3] = {mem_md(c->mem[M_X]), mem_md(c->mem[M_W]),
+                                         mem_md(c->mem[M_Y])};
+    dnnl_memory_desc_t *to[3] = {x, w, y};
+    for (int i = 0; i < 3; i++)
+        DNNL_OK(
+            dnnl_memory_desc_init_by_tag(to[i], 4, from[i]->dims, dnnl_f32, dnnl_format_tag_any));
+}
+
 /* The forward primitive (bias, ReLU post-op, layouts any) and its
  * memories; returns its descriptor, the backward ones' hint, or NULL when
  * oneDNN has no such convolution. */
 static dnnl_primitive_desc_t dnnl_conv_forward(DnnlConv *c, dnnl_alg_kind_t alg) {
     const dnnl_dims_t one = {1, 1};
-    dnnl_memory_desc_t x = *mem_md(c->mem[M_X]), w = *mem_md(c->mem[M_W]);
-    dnnl_memory_desc_t y = *mem_md(c->mem[M_Y]);
-    DNNL_OK(dnnl_memory_desc_init_by_tag(&x, 4, x.dims, dnnl_f32, dnnl_format_tag_any));
-    DNNL_OK(dnnl_memory_desc_init_by_tag(&w, 4, w.dims, dnnl_f32, dnnl_format_tag_any));
-    DNNL_OK(dnnl_memory_desc_init_by_tag(&y, 4, y.dims, dnnl_f32, dnnl_format_tag_any));
+    dnnl_memory_desc_t x, w, y;
+    any_layouts(c, &x, &w, &y);
     dnnl_convolution_desc_t cd;
     DNNL_OK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg, &x, &w,
                                                mem_md(c->mem[M_B]), &y, one, one, one));
@@ -423,11 +413,8 @@ static void dnnl_conv_relu_backward(DnnlConv *c) {
  * memories. Returns -1 when oneDNN has no such convolution. */
 static int dnnl_conv_backward(DnnlConv *c, dnnl_alg_kind_t alg, const_dnnl_primitive_desc_t fwd) {
     const dnnl_dims_t one = {1, 1};
-    dnnl_memory_desc_t x = *mem_md(c->mem[M_X]), w = *mem_md(c->mem[M_W]);
-    dnnl_memory_desc_t y = *mem_md(c->mem[M_Y]);
-    DNNL_OK(dnnl_memory_desc_init_by_tag(&x, 4, x.dims, dnnl_f32, dnnl_format_tag_any));
-    DNNL_OK(dnnl_memory_desc_init_by_tag(&w, 4, w.dims, dnnl_f32, dnnl_format_tag_any));
-    DNNL_OK(dnnl_memory_desc_init_by_tag(&y, 4, y.dims, dnnl_f32, dnnl_format_tag_any));
+    dnnl_memory_desc_t x, w, y;
+    any_layouts(c, &x, &w, &y);
     dnnl_convolution_desc_t dd, wd;
     DNNL_OK(dnnl_convolution_backward_data_desc_init(&dd, alg, &x, &w, &y, one, one, one));
     dnnl_primitive_desc_t pd = pd_new(c->d, &dd, NULL, fwd);

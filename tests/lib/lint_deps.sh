@@ -42,7 +42,8 @@ allowed() { # folder -> the folders it may include from (prefixes)
     engine/nn) echo "engine/base" ;;
     engine/io) echo "engine/base" ;;
     engine/base) echo "" ;;
-    tests | tests/* | bench | bench/*) echo "engine src ui tests" ;;
+    tests | tests/* | bench) echo "engine src ui tests" ;;
+    bench/*) echo "engine src ui tests bench" ;;
     *) echo "UNKNOWN" ;;
     esac
 }

@@ -1,0 +1,41 @@
+/*
+ * vgg16_shapes — the 13 conv layers of VGG-16 at 224 px input (name,
+ * input and output channels, output side), the table bench_layers and
+ * bench_dnnl time (a width and resolution scale it: bench_dnnl's small
+ * recipe), and the layer spec of one. Header-only: bench_dnnl links none
+ * of bench/'s objects.
+ */
+#ifndef FINELAB_BENCH_VGG16_SHAPES_H
+#define FINELAB_BENCH_VGG16_SHAPES_H
+
+#include "engine/nn/layer.h"
+
+typedef struct ConvShape {
+    const char *name;
+    int cin, cout, size;
+} ConvShape;
+
+static const ConvShape vgg16_224[] = {
+    {"conv1_1", 3, 64, 224},    {"conv1_2", 64, 64, 224},  {"conv2_1", 64, 128, 112},
+    {"conv2_2", 128, 128, 112}, {"conv3_1", 128, 256, 56}, {"conv3_2", 256, 256, 56},
+    {"conv3_3", 256, 256, 56},  {"conv4_1", 256, 512, 28}, {"conv4_2", 512, 512, 28},
+    {"conv4_3", 512, 512, 28},  {"conv5_1", 512, 512, 14}, {"conv5_2", 512, 512, 14},
+    {"conv5_3", 512, 512, 14},
+};
+enum { VGG16_CONVS = sizeof vgg16_224 / sizeof vgg16_224[0] };
+
+/* The 3x3, pad 1 conv layer of cs with a bias, computed by algo (NULL:
+ * auto), with the fused ReLU when relu. */
+static inline LayerSpec vgg16_conv_spec(const ConvShape *cs, const char *algo, int relu) {
+    return (LayerSpec){.kind = "conv",
+                       .name = cs->name,
+                       .out_channels = cs->cout,
+                       .kernel = 3,
+                       .stride = 1,
+                       .pad = 1,
+                       .bias = 1,
+                       .relu = relu,
+                       .algo = algo};
+}
+
+#endif
