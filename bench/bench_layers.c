@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "bench/sgemm_rate.h"
-#include "bench/vgg16_shapes.h"
+#include "tests/lib/vgg16_shapes.h"
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
 #include "engine/base/rng.h"

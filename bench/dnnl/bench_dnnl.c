@@ -48,7 +48,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
-#include "bench/vgg16_shapes.h"
+#include "tests/lib/vgg16_shapes.h"
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
 #include "engine/base/rng.h"

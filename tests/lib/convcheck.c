@@ -12,17 +12,10 @@
 #include "engine/base/parallel.h"
 #include "tests/lib/gradcheck.h"
 #include "tests/lib/testutil.h"
+#include "tests/lib/vgg16_shapes.h"
 
 LayerSpec convcheck_spec(int cout, const char *algo, int relu) {
-    return (LayerSpec){.kind = "conv",
-                       .name = "c",
-                       .out_channels = cout,
-                       .kernel = 3,
-                       .stride = 1,
-                       .pad = 1,
-                       .bias = 1,
-                       .relu = relu,
-                       .algo = algo};
+    return conv3x3_spec("c", cout, algo, relu);
 }
 
 double convcheck_rel_l2(const float *a, const float *b, size_t n) {
@@ -96,26 +89,12 @@ double convcheck_compare(const char *algo, const char *name, int n, int cin, int
     return worst;
 }
 
-typedef struct Vgg {
-    const char *name;
-    int cin, cout, size; /* size at 224 px */
-} Vgg;
-
-/* VGG-16's 3x3 layers at 224 px (conv1_1 included: 3 input channels). */
-static const Vgg vgg16[] = {
-    {"conv1_1", 3, 64, 224},    {"conv1_2", 64, 64, 224},  {"conv2_1", 64, 128, 112},
-    {"conv2_2", 128, 128, 112}, {"conv3_1", 128, 256, 56}, {"conv3_2", 256, 256, 56},
-    {"conv3_3", 256, 256, 56},  {"conv4_1", 256, 512, 28}, {"conv4_2", 512, 512, 28},
-    {"conv4_3", 512, 512, 28},  {"conv5_1", 512, 512, 14}, {"conv5_2", 512, 512, 14},
-    {"conv5_3", 512, 512, 14},
-};
-
 void convcheck_vgg16(const char *algo, float width, int res, int n, int relu, uint64_t seed,
                      double bound) {
     parallel_set_threads(2);
     double worst = 0;
-    for (size_t i = 0; i < sizeof vgg16 / sizeof vgg16[0]; i++) {
-        const Vgg *v = &vgg16[i];
+    for (size_t i = 0; i < VGG16_CONVS; i++) {
+        const ConvShape *v = &vgg16_224[i];
         int cin = v->cin == 3 ? 3 : (int)lroundf(v->cin * width);
         int cout = (int)lroundf(v->cout * width), side = v->size * res / 224;
         worst = fmax(worst, convcheck_compare(algo, v->name, n, cin, cout, side, side, relu,

@@ -1,12 +1,12 @@
 /*
  * vgg16_shapes — the 13 conv layers of VGG-16 at 224 px input (name,
- * input and output channels, output side), the table bench_layers and
- * bench_dnnl time (a width and resolution scale it: bench_dnnl's small
- * recipe), and the layer spec of one. Header-only: bench_dnnl links none
- * of bench/'s objects.
+ * input and output channels, output side), the table the fast
+ * convolutions' tests (convcheck.c), bench_layers and bench_dnnl go
+ * through (a width and resolution scale it), and the layer spec of one.
+ * Header-only: bench_dnnl links none of the helpers' objects.
  */
-#ifndef FINELAB_BENCH_VGG16_SHAPES_H
-#define FINELAB_BENCH_VGG16_SHAPES_H
+#ifndef FINELAB_TESTS_VGG16_SHAPES_H
+#define FINELAB_TESTS_VGG16_SHAPES_H
 
 #include "engine/nn/layer.h"
 
@@ -24,18 +24,23 @@ static const ConvShape vgg16_224[] = {
 };
 enum { VGG16_CONVS = sizeof vgg16_224 / sizeof vgg16_224[0] };
 
-/* The 3x3, pad 1 conv layer of cs with a bias, computed by algo (NULL:
- * auto), with the fused ReLU when relu. */
-static inline LayerSpec vgg16_conv_spec(const ConvShape *cs, const char *algo, int relu) {
+/* A 3x3, stride 1, pad 1 conv layer called name with cout outputs and a
+ * bias, computed by algo (NULL: auto), with the fused ReLU when relu. */
+static inline LayerSpec conv3x3_spec(const char *name, int cout, const char *algo, int relu) {
     return (LayerSpec){.kind = "conv",
-                       .name = cs->name,
-                       .out_channels = cs->cout,
+                       .name = name,
+                       .out_channels = cout,
                        .kernel = 3,
                        .stride = 1,
                        .pad = 1,
                        .bias = 1,
                        .relu = relu,
                        .algo = algo};
+}
+
+/* The conv layer of cs (conv3x3_spec). */
+static inline LayerSpec vgg16_conv_spec(const ConvShape *cs, const char *algo, int relu) {
+    return conv3x3_spec(cs->name, cs->cout, algo, relu);
 }
 
 #endif
