@@ -48,6 +48,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include "tests/lib/relerr.h"
 #include "tests/lib/vgg16_shapes.h"
 #include "engine/base/blas.h"
 #include "engine/base/parallel.h"
@@ -534,17 +535,6 @@ static double sum2(const double s[2]) {
     return s[0] + s[1];
 }
 
-/* ||a - ref|| / ||ref|| over n floats. */
-static double rel_l2(const float *a, const float *ref, size_t n) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double e = (double)a[i] - ref[i];
-        num += e * e;
-        den += (double)ref[i] * ref[i];
-    }
-    return den > 0 ? sqrt(num / den) : sqrt(num);
-}
-
 /* Way 0 is finelab, way 1 + 2a + p oneDNN's algorithm a, BLOCKED or
  * PLAIN: one forward and one backward, their seconds into s. */
 static void run_way(FineConv *f, const DnnlConv *c, int way, double s[2]) {
@@ -598,12 +588,12 @@ static void check_layer(FineConv *f, const DnnlConv *c, double err[4]) {
     memset(mem_data(c->mem[M_DW]), 0, tensor_count(&p[0].grad) * sizeof(float));
     memset(mem_data(c->mem[M_DB]), 0, tensor_count(&p[1].grad) * sizeof(float));
     dnnl_fwd_plain(c);
-    err[0] = rel_l2(mem_data(c->mem[M_Y]), f->y.data, tensor_count(&f->y));
+    err[0] = relerr_l2(mem_data(c->mem[M_Y]), f->y.data, tensor_count(&f->y));
     reorder_run(c, R_FLY_DST);
     dnnl_bwd_plain(c);
-    err[1] = rel_l2(mem_data(c->mem[M_DX]), f->dx.data, tensor_count(&f->dx));
-    err[2] = rel_l2(mem_data(c->mem[M_DW]), p[0].grad.data, tensor_count(&p[0].grad));
-    err[3] = rel_l2(mem_data(c->mem[M_DB]), p[1].grad.data, tensor_count(&p[1].grad));
+    err[1] = relerr_l2(mem_data(c->mem[M_DX]), f->dx.data, tensor_count(&f->dx));
+    err[2] = relerr_l2(mem_data(c->mem[M_DW]), p[0].grad.data, tensor_count(&p[0].grad));
+    err[3] = relerr_l2(mem_data(c->mem[M_DB]), p[1].grad.data, tensor_count(&p[1].grad));
 }
 
 static double max_err(const double e[4]) {

@@ -11,21 +11,12 @@
 
 #include "engine/base/parallel.h"
 #include "tests/lib/gradcheck.h"
+#include "tests/lib/relerr.h"
 #include "tests/lib/testutil.h"
 #include "tests/lib/vgg16_shapes.h"
 
 LayerSpec convcheck_spec(int cout, const char *algo, int relu) {
     return conv3x3_spec("c", cout, algo, relu);
-}
-
-double convcheck_rel_l2(const float *a, const float *b, size_t n) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)a[i] - b[i];
-        num += d * d;
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? sqrt(num / den) : sqrt(num);
 }
 
 void convcheck_side_init(ConvSide *s, const char *algo, Shape in, int cout, int relu,
@@ -73,12 +64,11 @@ double convcheck_compare(const char *algo, const char *name, int n, int cin, int
     layer_forward(&fast.l, &x, &fast.y, fast.ws);
     layer_backward(&ref.l, &x, &ref.y, &dy, &ref.dx, ref.ws);
     layer_backward(&fast.l, &x, &fast.y, &dy, &fast.dx, fast.ws);
-    double ey = convcheck_rel_l2(fast.y.data, ref.y.data, tensor_count(&ref.y));
-    double ex = convcheck_rel_l2(fast.dx.data, ref.dx.data, tensor_count(&ref.dx));
-    double ew = convcheck_rel_l2(fast.l.params[0].grad.data, ref.l.params[0].grad.data,
-                                 tensor_count(&ref.l.params[0].grad));
-    double eb =
-        convcheck_rel_l2(fast.l.params[1].grad.data, ref.l.params[1].grad.data, (size_t)cout);
+    double ey = relerr_l2(fast.y.data, ref.y.data, tensor_count(&ref.y));
+    double ex = relerr_l2(fast.dx.data, ref.dx.data, tensor_count(&ref.dx));
+    double ew = relerr_l2(fast.l.params[0].grad.data, ref.l.params[0].grad.data,
+                          tensor_count(&ref.l.params[0].grad));
+    double eb = relerr_l2(fast.l.params[1].grad.data, ref.l.params[1].grad.data, (size_t)cout);
     printf("%s %-8s %4d->%-4d %3dx%-3d n=%-2d%s: y %.1e dx %.1e dW %.1e db %.1e (bound %.0e)\n",
            algo, name, cin, cout, h, w, n, relu ? " relu" : "", ey, ex, ew, eb, bound);
     double worst = fmax(fmax(ey, ex), fmax(ew, eb));

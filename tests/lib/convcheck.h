@@ -31,9 +31,6 @@ void convcheck_side_init(ConvSide *s, const char *algo, Shape in, int cout, int 
                          const Layer *copy_from);
 void convcheck_side_fini(ConvSide *s);
 
-/* ||a - b|| / ||b|| over n values (||a - b|| where b is all zero). */
-double convcheck_rel_l2(const float *a, const float *b, size_t n);
-
 /* algo against the reference on one shape n x cin x h x w -> cout (with or
  * without the fused ReLU), He-scaled weights and ReLU-like inputs from seed:
  * prints the relative errors of y, dx, dW and db with bound and returns the
