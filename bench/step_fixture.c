@@ -28,13 +28,11 @@ int step_fixture_init(StepFixture *f, const NetConfig *cfg, int max_iter, const 
     }
     net_init_weights(f->net, 1);
     f->params = net_trainable_params(f->net, &f->np);
-    SolverConfig sc = {.base_lr = 1e-4,
-                       .policy = SOLVER_FIXED,
-                       .momentum = 0.9,
-                       .weight_decay = 0.0005,
-                       .max_iter = max_iter,
-                       .iter_size = 1,
-                       .clip_gradients = -1};
+    SolverConfig sc = solver_config_default();
+    sc.base_lr = 1e-4;
+    sc.momentum = 0.9;
+    sc.weight_decay = 0.0005;
+    sc.max_iter = max_iter;
     if (solver_init(&f->solver, &sc, f->params, f->np, &err)) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         step_fixture_fini(f);

@@ -286,8 +286,7 @@ done:
 }
 
 static const KeyBinding monitor_keys[] = {
-    {'s', "s", "Stop", "stop the run (snapshot first)", monitor_stop, 0},
-    {'p', "p", "Pause", "pause or continue the running job", app_toggle_pause, 0},
+    SCREEN_KEYS_STOP_PAUSE(monitor_stop),
     {'+', "+", "Smooth+", "more EMA smoothing (debiased; raw stays shown)", monitor_ema_up, 0},
     {'-', "-", "Smooth-", "less EMA smoothing", monitor_ema_down, 0},
     {'l', "l", "Log-y", "logarithmic loss axis", monitor_log_y, 0},

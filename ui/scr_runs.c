@@ -175,8 +175,7 @@ static void runs_mark(App *a) {
 static const KeyBinding runs_keys[] = {
     {'\n', "Enter", "Monitor", "watch the run", runs_open, 0},
     {' ', "Space", "Mark", "mark or unmark for Compare", runs_mark, 0},
-    {'s', "s", "Stop", "stop the run (snapshot first)", runs_stop, 0},
-    {'p', "p", "Pause", "pause or continue the running job", app_toggle_pause, 0},
+    SCREEN_KEYS_STOP_PAUSE(runs_stop),
     {'R', "R", "Resume", "resume a stopped or interrupted run", runs_resume, 0},
     {'d', "d", "Delete", "delete the run (asks)", runs_delete, 0},
     {'f', "f", "Fork", "new preset from the run's resolved preset", runs_fork, 0},

@@ -39,6 +39,16 @@ typedef struct ScreenClass {
     int shows_runs; /* 1: redrawn whenever the run store is reread */
 } ScreenClass;
 
+/* Two rows of a KeyBinding table: the keys that stop and pause a run,
+ * the same on every screen that shows runs (Runs, Monitor). stop is the
+ * screen's (the selected run, or the one watched); pause is the app's (the
+ * running job). */
+/* clang-format off */
+#define SCREEN_KEYS_STOP_PAUSE(stop)                                            \
+    {'s', "s", "Stop", "stop the run (snapshot first)", (stop), 0},             \
+    {'p', "p", "Pause", "pause or continue the running job", app_toggle_pause, 0}
+/* clang-format on */
+
 /* The screens' tables, one per scr_*.c file (screens.c lists them with
  * the help screen, in tab order). */
 extern const ScreenClass presets_screen; /* scr_presets.c: the preset files */

@@ -21,6 +21,18 @@ const LayerOps *layer_find(const char *kind) {
     return NULL;
 }
 
+LayerSpec layer_spec_conv3x3(const char *name, int cout, const char *algo, int relu) {
+    return (LayerSpec){.kind = "conv",
+                       .name = name,
+                       .out_channels = cout,
+                       .kernel = 3,
+                       .stride = 1,
+                       .pad = 1,
+                       .bias = 1,
+                       .relu = relu,
+                       .algo = algo};
+}
+
 Status layer_init(Layer *l, const LayerSpec *spec, Shape in, Error *err) {
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", spec->name ? spec->name : spec->kind);

@@ -48,6 +48,10 @@ typedef struct LayerSpec {
     int relu;         /* conv: 1 applies max(0, .) to the output (a fused ReLU) */
 } LayerSpec;
 
+/* VGG's convolution: 3x3, stride 1, pad 1, with a bias; cout outputs,
+ * computed by algo (NULL: auto), with the fused ReLU when relu. */
+LayerSpec layer_spec_conv3x3(const char *name, int cout, const char *algo, int relu);
+
 typedef struct Layer Layer;
 
 typedef struct LayerOps {

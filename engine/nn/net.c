@@ -123,16 +123,7 @@ static Status net_build_backbone(Net *net, Error *err) {
         }
         int ch = net_conv_channels(net->cfg.width, vgg16_cfg[k]);
         snprintf(name, sizeof name, "conv%d_%d", block, conv);
-        st = net_add(net,
-                     (LayerSpec){.kind = "conv",
-                                 .name = name,
-                                 .out_channels = ch,
-                                 .kernel = 3,
-                                 .stride = 1,
-                                 .pad = 1,
-                                 .bias = 1,
-                                 .algo = net_conv_algo_name(net->cfg.conv_algo),
-                                 .relu = 1},
+        st = net_add(net, layer_spec_conv3x3(name, ch, net_conv_algo_name(net->cfg.conv_algo), 1),
                      err);
         if (st) return st;
         char prefix[32];

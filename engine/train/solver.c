@@ -133,6 +133,16 @@ static int solver_type_ok(SolverType type) {
     return (int)type >= 0 && type < SOLVER_TYPES;
 }
 
+SolverConfig solver_config_default(void) {
+    return (SolverConfig){.type = SOLVER_SGD,
+                          .policy = SOLVER_FIXED,
+                          .iter_size = 1,
+                          .clip_gradients = -1,
+                          .momentum2 = 0.999,
+                          .rms_decay = 0.99,
+                          .delta = 1e-8};
+}
+
 const char *solver_type_name(SolverType type) {
     return solver_type_ok(type) ? solver_rules[type].name : "?";
 }

@@ -72,6 +72,12 @@ typedef struct Solver {
     int n_params;
 } Solver;
 
+/* Caffe's SolverParameter defaults: SGD at a fixed rate, iter_size 1, no
+ * clipping, and the other types' momentum2 0.999, rms_decay 0.99 and delta
+ * 1e-8. base_lr, momentum, weight decay, max_iter and the schedule's
+ * numbers are 0: Caffe has no default for them, the caller sets them. */
+SolverConfig solver_config_default(void);
+
 /* Caffe's name of a type ("SGD", "Nesterov", "AdaGrad", "RMSProp",
  * "AdaDelta", "Adam"); "?" outside the enum. */
 const char *solver_type_name(SolverType type);

@@ -325,15 +325,6 @@ Status trainer_prepare(Trainer *t, Error *err) {
 
 TrainConfig trainer_config_default(void) {
     TrainConfig c = {.net = net_config_default(),
-                     .solver = {.base_lr = 0.001,
-                                .policy = SOLVER_FIXED,
-                                .momentum = 0.9,
-                                .max_iter = 1000,
-                                .iter_size = 1,
-                                .clip_gradients = -1,
-                                .momentum2 = 0.999, /* Caffe's defaults for the other types */
-                                .rms_decay = 0.99,
-                                .delta = 1e-8},
                      .train_data = {.resize = 512,
                                     .resolution = 448,
                                     .random_crop = 1,
@@ -348,6 +339,10 @@ TrainConfig trainer_config_default(void) {
                      .seed = 1,
                      .blas_threads = 1};
     c.net.num_classes = 0; /* from the dataset */
+    c.solver = solver_config_default();
+    c.solver.base_lr = 0.001;
+    c.solver.momentum = 0.9;
+    c.solver.max_iter = 1000;
     c.test_data = c.train_data;
     c.test_data.random_crop = 0;
     c.test_data.mirror = 0;

@@ -16,7 +16,7 @@
 #include "tests/lib/vgg16_shapes.h"
 
 LayerSpec convcheck_spec(int cout, const char *algo, int relu) {
-    return conv3x3_spec("c", cout, algo, relu);
+    return layer_spec_conv3x3("c", cout, algo, relu);
 }
 
 void convcheck_side_init(ConvSide *s, const char *algo, Shape in, int cout, int relu,

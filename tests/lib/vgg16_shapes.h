@@ -24,23 +24,9 @@ static const ConvShape vgg16_224[] = {
 };
 enum { VGG16_CONVS = sizeof vgg16_224 / sizeof vgg16_224[0] };
 
-/* A 3x3, stride 1, pad 1 conv layer called name with cout outputs and a
- * bias, computed by algo (NULL: auto), with the fused ReLU when relu. */
-static inline LayerSpec conv3x3_spec(const char *name, int cout, const char *algo, int relu) {
-    return (LayerSpec){.kind = "conv",
-                       .name = name,
-                       .out_channels = cout,
-                       .kernel = 3,
-                       .stride = 1,
-                       .pad = 1,
-                       .bias = 1,
-                       .relu = relu,
-                       .algo = algo};
-}
-
-/* The conv layer of cs (conv3x3_spec). */
+/* The conv layer of cs (layer_spec_conv3x3). */
 static inline LayerSpec vgg16_conv_spec(const ConvShape *cs, const char *algo, int relu) {
-    return conv3x3_spec(cs->name, cs->cout, algo, relu);
+    return layer_spec_conv3x3(cs->name, cs->cout, algo, relu);
 }
 
 #endif

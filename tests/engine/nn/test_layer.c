@@ -165,16 +165,11 @@ static void test_layer_variant_workspace_state(void **state) {
     assert_true(shape_equal(l.out, (Shape){2, 3, 2, 2}));
     assert_int_equal(layer_state(&l), 24);
     layer_fini(&l);
-    /* A 3x3 conv asked for im2col says so and needs its columns: at least
-     * cin * 9 rows of 4x4 outputs. */
-    LayerSpec conv = {.kind = "conv",
-                      .name = "c",
-                      .out_channels = 2,
-                      .kernel = 3,
-                      .pad = 1,
-                      .bias = 1,
-                      .algo = "im2col"};
+    /* VGG's 3x3 conv (pad 1 keeps the side) asked for im2col says so and
+     * needs its columns: at least cin * 9 rows of 4x4 outputs. */
+    LayerSpec conv = layer_spec_conv3x3("c", 2, "im2col", 0);
     assert_int_equal(layer_init(&l, &conv, (Shape){1, 3, 4, 4}, NULL), ST_OK);
+    assert_true(shape_equal(l.out, (Shape){1, 2, 4, 4}));
     assert_string_equal(layer_variant(&l), "im2col");
     assert_true(layer_workspace(&l) >= 3 * 9 * 16);
     layer_fini(&l);

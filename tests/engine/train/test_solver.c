@@ -15,14 +15,14 @@
 #include "tests/lib/testutil.h"
 
 static SolverConfig base(SolverPolicy p) {
-    return (SolverConfig){.base_lr = 0.1,
-                          .policy = p,
-                          .gamma = 0.5,
-                          .power = 2.0,
-                          .stepsize = 10,
-                          .max_iter = 100,
-                          .iter_size = 1,
-                          .clip_gradients = -1};
+    SolverConfig c = solver_config_default();
+    c.base_lr = 0.1;
+    c.policy = p;
+    c.gamma = 0.5;
+    c.power = 2.0;
+    c.stepsize = 10;
+    c.max_iter = 100;
+    return c;
 }
 
 static double rate(const SolverConfig *c, int iter) {
@@ -33,6 +33,18 @@ static double rate(const SolverConfig *c, int iter) {
 static void close_to(double got, double want) {
     if (fabs(got - want) > 1e-12 * fmax(1.0, fabs(want)))
         fail_msg("got %.17g, want %.17g", got, want);
+}
+
+/* Caffe's SolverParameter defaults; what Caffe leaves to the user is 0. */
+static void test_solver_config_default(void **state) {
+    (void)state;
+    SolverConfig c = solver_config_default();
+    assert_int_equal(c.type, SOLVER_SGD);
+    assert_int_equal(c.policy, SOLVER_FIXED);
+    assert_int_equal(c.iter_size, 1);
+    assert_true(c.clip_gradients < 0);
+    assert_true(c.momentum2 == 0.999 && c.rms_decay == 0.99 && c.delta == 1e-8);
+    assert_true(c.base_lr == 0 && c.momentum == 0 && c.weight_decay == 0 && c.max_iter == 0);
 }
 
 static void test_solver_policies_at_boundaries(void **state) {
@@ -343,6 +355,7 @@ static void test_solver_l1_reaches_adaptive_types(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_solver_config_default),
         cmocka_unit_test(test_solver_policies_at_boundaries),
         cmocka_unit_test(test_solver_multistep_repeats_and_resume),
         cmocka_unit_test(test_solver_update_momentum_decay_mults),
