@@ -25,8 +25,9 @@ tiny_preset "$tmp/ut.ini" "$tmp/birds" 40 experiment.name=tiny_ut experiment.thr
     model.bilinear_dim=64 transfer.mode=last_layer model.weights=none solver.base_lr=0.000001 \
     solver.lr_policy=step solver.stepsize=20 solver.gamma=0.1 solver.test_interval=10 || exit 1
 "$FINELAB" run "$tmp/ut.ini" --runs-dir "$tmp/runs" >/dev/null 2>&1 || exit 1
-# Trains long enough (about 10 s) for a test to wait behind it.
-tiny_preset "$tmp/presets/demo/tiny_long.ini" "$tmp/birds" 800 experiment.name=tiny_long \
+# Trains long enough (about 10 s on a Zen 5 core, 800 iterations took 0.7 s)
+# for a test to wait behind it; the test stops it.
+tiny_preset "$tmp/presets/demo/tiny_long.ini" "$tmp/birds" 12000 experiment.name=tiny_long \
     experiment.threads=1 solver.test_interval=100 || exit 1
 
 T new-session -d -s lab -x 110 -y 32 \

@@ -10,8 +10,11 @@
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/lib/lib.sh
 tmux_lab many_writers 3 10 lab1
-tiny_preset "$tmp/presets/demo/same.ini" "$tmp/birds" 60 experiment.threads=1 \
-    solver.snapshot=20 solver.display=1 solver.test_interval=5
+# Runs long enough for the poller's hundred rounds while they train on a
+# fast machine (600 iterations took 0.7 s on a Zen 5 core).
+iters=3000
+tiny_preset "$tmp/presets/demo/same.ini" "$tmp/birds" $iters experiment.threads=1 \
+    solver.snapshot=200 solver.display=1 solver.test_interval=50
 runs="$tmp/runs"
 
 for s in lab1 lab2; do
@@ -24,8 +27,10 @@ done_count() { "$FINELAB" runs --runs-dir "$runs" 2>/dev/null | grep -c ' done '
 four_writers_start_in_the_same_second() {
     session=lab1 wait_for "Presets:" || return 1
     session=lab2 wait_for "Presets:" || return 1
-    python3 tests/lib/store_poller.py "$runs" "$tmp/poller.stop" > "$tmp/poller.out" 2>&1 &
+    python3 tests/lib/store_poller.py "$runs" "$tmp/poller.stop" "$tmp/poller.ready" \
+        > "$tmp/poller.out" 2>&1 &
     poller=$!
+    for _ in $(seq 100); do [ -e "$tmp/poller.ready" ] && break; sleep 0.1; done
     session=lab1 keys r
     session=lab2 keys r
     "$FINELAB" run "$tmp/presets/demo/same.ini" --runs-dir "$runs" > "$tmp/h1.out" 2>&1 &
@@ -59,11 +64,11 @@ four_runs_four_directories() {
     dirs=$(find "$runs" -mindepth 1 -maxdepth 1 -type d | wc -l)
     [ "$dirs" -eq 4 ] || { ls "$runs"; return 1; }
     # Each its own: every status names a different process, every
-    # metrics.tsv has its one header and all 60 iterations' rows.
+    # metrics.tsv has its one header and all its iterations' rows.
     [ "$(cat "$runs"/*/status.ini | sed -n 's/^pid = //p' | sort -u | wc -l)" -eq 4 ] || return 1
     for d in "$runs"/*/; do
         [ "$(grep -c '^iter' "$d/metrics.tsv")" -eq 1 ] || return 1
-        [ "$(awk '$2 == "train"' "$d/metrics.tsv" | wc -l)" -eq 60 ] || { cat "$d/metrics.tsv"; return 1; }
+        [ "$(awk '$2 == "train"' "$d/metrics.tsv" | wc -l)" -eq $iters ] || { cat "$d/metrics.tsv"; return 1; }
     done
     ! ls "$runs"/*/*.tmp.* "$runs"/*/snapshots/*.tmp.* 2>/dev/null | grep -q .
 }
