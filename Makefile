@@ -110,7 +110,7 @@ endif
 # ui/, and main.c above both front ends. Every include names its file from
 # the repository root ("engine/nn/layer.h"), so the one include path is -I.
 ENGINE_DIRS := base io nn data synth train
-SRC_DIRS := preset run report cli
+SRC_DIRS := preset search run report cli
 ENGINE_SRC := $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.c))
 SRC_SRC := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
 UI_SRC := $(wildcard ui/*.c)

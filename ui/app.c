@@ -217,15 +217,20 @@ int app_queue_item(App *a, const Preset *p, int k) {
 
 int app_queue_preset(App *a, const Preset *p) {
     int n = preset_sweep_count(p), queued = 0;
-    if (p->sweep.strategy == SWEEP_HALVING) { /* rungs decide what runs next: one job */
+    if (p->sweep.strategy == SWEEP_HALVING || p->sweep.strategy == SWEEP_ASHA) {
+        /* rungs decide what runs next: one job */
         Error err = {0};
-        int job;
-        if (bridge_enqueue(a->bridge, p, "halving", &job, &err)) {
+        int job, asha = p->sweep.strategy == SWEEP_ASHA;
+        if (bridge_enqueue(a->bridge, p, asha ? "asha" : "halving", &job, &err)) {
             app_message(a, 1, "cannot queue %s: %s", p->experiment.name, err.msg);
             return 0;
         }
-        app_message(a, 0, "queued %s: a halving sweep of %d candidates, one job rung by rung",
-                    p->experiment.name, n);
+        if (asha)
+            app_message(a, 0, "queued %s: an asha study of up to %d trials (%s), one job",
+                        p->experiment.name, n, preset_sweep_sampler_name(p->sweep.sampler));
+        else
+            app_message(a, 0, "queued %s: a halving sweep of %d candidates, one job rung by rung",
+                        p->experiment.name, n);
         return 1;
     }
     for (int k = 0; k < n; k++) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/base/dist.h"
 #include "engine/base/timer.h"
@@ -14,9 +15,11 @@
 #include "src/cli/cli.h"
 #include "src/cli/rankwatch.h"
 #include "src/report/progress.h"
+#include "src/run/asha_sweep.h"
 #include "src/run/halving_sweep.h"
 #include "src/run/preflight.h"
 #include "src/run/runner.h"
+#include "src/run/study.h"
 
 /* Headless progress lines within a long phase, by default. */
 #define RUN_PROGRESS_SECONDS 5.0
@@ -239,6 +242,36 @@ static int run_halving(const Preset *p, const char *id, const char *runs_dir, do
     return o.failed ? CLI_FAILED : CLI_OK;
 }
 
+/* Works on asha study id (one worker among any number), printing each
+ * run as run_printed does; returns the exit code. */
+static int run_asha(const char *id, const char *runs_dir, double every) {
+    RunPrint rp = {.every = every, .last_line = timer_now()};
+    RunnerCallbacks cb = run_callbacks(&rp);
+    AshaOutcome o;
+    Error err = {0};
+    ranks_in_step = 1;
+    printf("asha study %s: worker %ld\n", id, (long)getpid());
+    fflush(stdout);
+    if (asha_sweep_run(runs_dir, id, &cb, halving_on_line, NULL, &o, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_FAILED;
+    }
+    if (o.stopped) {
+        printf("stopped: continue the study with 'finelab resume %s'\n", id);
+        return CLI_OK;
+    }
+    printf("asha study %s: %d trials, %d complete, %d pruned, %d failed; %ld iterations", id,
+           o.trials, o.complete, o.pruned, o.failed, o.iterations);
+    if (o.best >= 0) {
+        printf("; best: trial %d (%s) at rung %d/%d, %s %.2f%%", o.best, o.best_params,
+               o.best_rung + 1, o.rungs.n_rungs, o.heldout, 100 * o.best_accuracy);
+        if (strcmp(o.heldout, "val") == 0 && o.best_test >= 0)
+            printf(", test %.2f%%", 100 * o.best_test);
+    }
+    printf("\n");
+    return o.failed ? CLI_FAILED : CLI_OK;
+}
+
 /* Trains the preset file path with the --set assignments applied, every
  * combination of its [sweep] in turn (only combination `only`, 0-based,
  * when it is >= 0: one task of a Slurm job array), printing progress (a
@@ -274,6 +307,21 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
         return CLI_BAD_INPUT;
     }
     install_sigint();
+    if (p.sweep.strategy == SWEEP_ASHA) {
+        char id[512];
+        if (only >= 0 || dist_size() > 1) {
+            fprintf(stderr,
+                    "finelab: %s: an asha study runs as a whole (finelab run %s; more workers: "
+                    "finelab resume <study id> in other processes), not %s\n",
+                    path, path, only >= 0 ? "by --sweep-index" : "under mpirun");
+            return CLI_BAD_INPUT;
+        }
+        if (study_create(&p, runs_dir, id, sizeof id, &err)) {
+            fprintf(stderr, "finelab: %s\n", err.msg);
+            return CLI_FAILED;
+        }
+        return run_asha(id, runs_dir, every);
+    }
     if (p.sweep.strategy == SWEEP_HALVING) {
         if (only >= 0) {
             fprintf(stderr,
@@ -448,9 +496,17 @@ int cmd_resume(int argc, char **argv) {
     char dir[1024];
     Error err = {0};
     if (runstore_resolve(runs_dir, run, dir, sizeof dir, &err)) {
-        /* Not a run: a halving sweep's id continues the whole sweep. */
+        /* Not a run: a halving sweep's id continues the whole sweep; a
+         * study's, as one more worker. */
         Preset *p = malloc(sizeof *p);
         Error herr = {0};
+        char study[1300];
+        snprintf(study, sizeof study, "%s/studies/%s/preset.ini", runs_dir, run);
+        if (p && fileio_exists(study)) {
+            free(p);
+            install_sigint();
+            return run_asha(run, runs_dir, every);
+        }
         if (p && halving_sweep_load(runs_dir, run, p, &herr) == ST_OK) {
             install_sigint();
             int code = run_halving(p, run, runs_dir, every);

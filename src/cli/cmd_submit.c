@@ -22,9 +22,13 @@
 #include "src/preset/preset.h"
 #include "src/run/preflight.h"
 #include "src/run/sbatch.h"
+#include "src/run/study.h"
 #include "src/run/submission.h"
 
-enum { SUBMIT_EXTRA_MAX = 64 };
+enum {
+    SUBMIT_EXTRA_MAX = 64,
+    SUBMIT_WORKERS = 4 /* an asha study's workers without --max-parallel */
+};
 
 typedef struct SubmitArgs {
     const char *preset, *runs_dir;
@@ -82,11 +86,11 @@ static int submit_load(const SubmitArgs *a, Preset *p, char ***labels, int *n) {
         fprintf(stderr, "finelab: %s\n", err.msg);
         return -1;
     }
-    if (p->sweep.strategy == SWEEP_HALVING && a->ranks > 1) {
+    if ((p->sweep.strategy == SWEEP_HALVING || p->sweep.strategy == SWEEP_ASHA) && a->ranks > 1) {
         fprintf(stderr,
-                "finelab: %s: a halving sweep is submitted as one task of one process (--ranks "
-                "is for grid and random sweeps)\n",
-                a->preset);
+                "finelab: %s: a %s sweep's tasks are one process each (--ranks is for grid and "
+                "random sweeps)\n",
+                a->preset, preset_sweep_strategy_name(p->sweep.strategy));
         return -1;
     }
     if (preflight_sweep(p, a->runs_dir, NULL, &err)) {
@@ -100,6 +104,15 @@ static int submit_load(const SubmitArgs *a, Preset *p, char ***labels, int *n) {
         *labels = calloc(1, sizeof **labels);
         if (!*labels || !((*labels)[0] = strdup("halving sweep"))) return -1;
         return 0;
+    }
+    if (p->sweep.strategy == SWEEP_ASHA) {
+        /* K workers pull trials from one study: --max-parallel of them
+         * (default 4), all running at once. */
+        *n = a->max_parallel > 0 ? a->max_parallel : SUBMIT_WORKERS;
+        *labels = calloc((size_t)*n, sizeof **labels);
+        for (int k = 0; *labels && k < *n; k++)
+            if (!((*labels)[k] = strdup("asha worker"))) return -1;
+        return *labels ? 0 : -1;
     }
     *n = preset_sweep_count(p);
     *labels = calloc((size_t)*n, sizeof **labels);
@@ -243,6 +256,16 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
     char claimed[PATH_MAX];
     snprintf(claimed, sizeof claimed, "%s.sbatch", stem);
     snprintf(output, sizeof output, "%s-%%A_%%a.out", stem);
+    char study[512] = "";
+    if (p->sweep.strategy == SWEEP_ASHA) { /* the study the workers share, made now */
+        if (a->dry_run)
+            snprintf(study, sizeof study, "STUDY-ID");
+        else if (study_create(p, runs_abs, study, sizeof study, &err)) {
+            fprintf(stderr, "finelab: %s\n", err.msg);
+            unlink(claimed);
+            return CLI_FAILED;
+        }
+    }
     SbatchJob job = {.finelab = exe,
                      .preset = preset_abs,
                      .runs_dir = runs_abs,
@@ -252,6 +275,7 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
                      .max_parallel = a->max_parallel,
                      .ranks = a->ranks,
                      .whole = p->sweep.strategy == SWEEP_HALVING,
+                     .study = study[0] ? study : NULL,
                      .extra = a->extra,
                      .n_extra = a->n_extra};
     if (sbatch_check(&job, &err)) {

@@ -453,15 +453,16 @@ static Status validate_one(const Preset *p, Error *err) {
     return validate_solver(p, err);
 }
 
-/* A halving sweep's rungs against the solver: each rung is one of the
- * run's own test passes, short of max_iter. */
+/* A halving or asha sweep's rungs against the solver: each rung is one of
+ * the run's own test passes, short of max_iter. */
 static Status validate_halving(const Preset *p, Error *err) {
     const PresetSweep *sw = &p->sweep;
-    if (sw->strategy != SWEEP_HALVING) return ST_OK;
+    if (sw->strategy != SWEEP_HALVING && sw->strategy != SWEEP_ASHA) return ST_OK;
     if (p->solver.test_iter < 1 || p->solver.test_interval < 1)
         return invalid(p, err,
-                       "sweep.strategy: halving ranks candidates by their test passes: it needs "
-                       "solver.test_iter and solver.test_interval above 0");
+                       "sweep.strategy: %s ranks candidates by their test passes: it needs "
+                       "solver.test_iter and solver.test_interval above 0",
+                       preset_sweep_strategy_name(sw->strategy));
     if (sw->min_iter % p->solver.test_interval)
         return invalid(p, err,
                        "sweep.min_iter: %d is not a multiple of solver.test_interval %d (each "

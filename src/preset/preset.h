@@ -47,8 +47,12 @@ typedef enum TransferMode { TRANSFER_LAST_LAYER, TRANSFER_ALL, TRANSFER_SCRATCH 
 typedef enum TrainCrop { TRAIN_CROP_CENTER, TRAIN_CROP_RANDOM, TRAIN_CROP_RESIZED } TrainCrop;
 
 /* [sweep] strategy: every combination (grid), `samples` seeded draws
- * (random), or successive halving over the grid's or the draws' candidates. */
-typedef enum SweepStrategy { SWEEP_GRID, SWEEP_RANDOM, SWEEP_HALVING } SweepStrategy;
+ * (random), successive halving over the grid's or the draws' candidates,
+ * or asynchronous successive halving over `samples` drawn trials (asha). */
+typedef enum SweepStrategy { SWEEP_GRID, SWEEP_RANDOM, SWEEP_HALVING, SWEEP_ASHA } SweepStrategy;
+/* [sweep] sampler: how an asha study draws a trial: seeded uniform draws
+ * (random; draw k as strategy random's) or by TPE from the trials so far. */
+typedef enum SweepSampler { SAMPLER_RANDOM, SAMPLER_TPE } SweepSampler;
 /* What a swept key's values are: a list (or choice(...)), or a range that
  * random draws sample (uniform(lo, hi), loguniform(lo, hi)). */
 typedef enum SweepDist { SWEEP_LIST, SWEEP_UNIFORM, SWEEP_LOGUNIFORM } SweepDist;
@@ -70,7 +74,8 @@ typedef struct PresetSweep {
     int samples;  /* random draws (random: required; halving: 0 = the grid's combinations) */
     int seed;     /* seed of the draws (default 1) */
     int min_iter; /* halving: the first rung's iterations (a multiple of test_interval) */
-    int eta;      /* halving: 1/eta of the candidates go on at each rung (default 3) */
+    int eta;      /* halving, asha: 1/eta of the candidates go on at each rung (default 3) */
+    SweepSampler sampler; /* asha: how trials are drawn (default random) */
 } PresetSweep;
 
 typedef struct Preset {
@@ -181,8 +186,10 @@ Status preset_write(const Preset *p, const char *path, Error *err);
 /* 1 when p's combinations are seeded random draws (strategy random, or
  * halving with samples), 0 when they are the grid's Cartesian product. */
 int preset_sweep_drawn(const Preset *p);
-/* "grid", "random", "halving". */
+/* "grid", "random", "halving", "asha". */
 const char *preset_sweep_strategy_name(int strategy);
+/* "random", "tpe". */
+const char *preset_sweep_sampler_name(int sampler);
 /* Number of concrete presets p's [sweep] expands to (1 without a sweep):
  * the grid's combinations, or `samples` for drawn sweeps. */
 int preset_sweep_count(const Preset *p);
@@ -191,5 +198,10 @@ int preset_sweep_count(const Preset *p);
  * label with "key=value, key=value" naming the swept values (may be NULL). */
 Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_t label_cap,
                          Error *err);
+/* Fills out with the point x of p's [sweep] (one number per swept key: a
+ * list's index, or a range's value; sampler.h) and label as
+ * preset_sweep_item does. */
+Status preset_sweep_point(const Preset *p, const double *x, Preset *out, char *label,
+                          size_t label_cap, Error *err);
 
 #endif

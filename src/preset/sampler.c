@@ -23,28 +23,45 @@ static uint64_t sampler_mix(uint64_t x) {
     return x ^ (x >> 31);
 }
 
-int sampler_value(const PresetSweep *sw, int k, int j, int integer_key, char *buf, size_t cap) {
+double sampler_draw(const PresetSweep *sw, int k, int j, int integer_key) {
     Rng r;
     uint64_t seed = sampler_mix((uint64_t)(uint32_t)sw->seed);
     seed = sampler_mix(seed ^ (uint64_t)(uint32_t)k);
     seed = sampler_mix(seed ^ ((uint64_t)(uint32_t)j << 32));
     rng_seed(&r, seed);
-    int n;
     const SweepKey *key = &sw->keys[j];
+    if (key->dist == SWEEP_LIST) return rng_below(&r, (uint32_t)key->n_values);
+    double u = rng_uniform_double(&r), lo = key->lo, hi = key->hi, v;
+    if (key->dist == SWEEP_LOGUNIFORM)
+        v = exp(log(lo) + u * (log(hi) - log(lo)));
+    else
+        v = lo + u * (hi - lo);
+    return sampler_round(key, v, integer_key);
+}
+
+double sampler_round(const SweepKey *key, double v, int integer_key) {
+    if (integer_key) return fmin(fmax(round(v), ceil(key->lo)), floor(key->hi));
+    char text[64];
+    snprintf(text, sizeof text, "%.4g", v);
+    return strtod(text, NULL);
+}
+
+int sampler_text(const SweepKey *key, double x, int integer_key, char *buf, size_t cap) {
+    int n;
     if (key->dist == SWEEP_LIST) {
-        n = snprintf(buf, cap, "%s", key->values[rng_below(&r, (uint32_t)key->n_values)]);
+        int i = (int)x;
+        if (i < 0 || i >= key->n_values) return -1;
+        n = snprintf(buf, cap, "%s", key->values[i]);
+    } else if (integer_key) {
+        n = snprintf(buf, cap, "%.0f", x);
     } else {
-        double u = rng_uniform_double(&r), lo = key->lo, hi = key->hi, v;
-        if (key->dist == SWEEP_LOGUNIFORM)
-            v = exp(log(lo) + u * (log(hi) - log(lo)));
-        else
-            v = lo + u * (hi - lo);
-        if (integer_key)
-            n = snprintf(buf, cap, "%.0f", fmin(fmax(round(v), ceil(lo)), floor(hi)));
-        else
-            n = snprintf(buf, cap, "%.4g", v);
+        n = snprintf(buf, cap, "%.4g", x);
     }
     return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int sampler_value(const PresetSweep *sw, int k, int j, int integer_key, char *buf, size_t cap) {
+    return sampler_text(&sw->keys[j], sampler_draw(sw, k, j, integer_key), integer_key, buf, cap);
 }
 
 /* The inside of "name(...)" when text is exactly that, else NULL. */

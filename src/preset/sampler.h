@@ -21,6 +21,16 @@
  * Returns the length, or -1 when it did not fit. */
 int sampler_value(const PresetSweep *sw, int k, int j, int integer_key, char *buf, size_t cap);
 
+/* Draw k of swept key j as a number: a list's index, or the range's value
+ * rounded as its text is written (sampler_round). */
+double sampler_draw(const PresetSweep *sw, int k, int j, int integer_key);
+/* v as the text of a range's value will give it back: 4 significant
+ * digits, or a whole number inside the range for an integer key. */
+double sampler_round(const SweepKey *key, double v, int integer_key);
+/* The text of value x of key (a list's value at index x, or the number);
+ * its length, or -1 when it does not fit or x is not an index. */
+int sampler_text(const SweepKey *key, double x, int integer_key, char *buf, size_t cap);
+
 /* Parses "uniform(lo, hi)" or "loguniform(lo, hi)" in text: 1 with *dist,
  * *lo, *hi set; 0 when text is not a range at all; -1 with *why when it is
  * one but malformed (lo >= hi, loguniform with lo <= 0, not two numbers). */

@@ -14,7 +14,8 @@
 #include "src/preset/sampler.h"
 #include "src/preset/text.h"
 
-static const char *const strategy_names[] = {"grid", "random", "halving"};
+static const char *const strategy_names[] = {"grid", "random", "halving", "asha"};
+static const char *const sampler_names[] = {"random", "tpe"};
 
 void sweep_defaults(PresetSweep *sw) {
     memset(sw, 0, sizeof *sw);
@@ -168,11 +169,15 @@ void sweep_remove(PresetSweep *sw, int j) {
 
 /* --- settings ---------------------------------------------------------------- */
 
-static const char *const setting_names[SWEEP_SETTINGS] = {"strategy", "samples", "seed", "min_iter",
-                                                          "eta"};
+static const char *const setting_names[SWEEP_SETTINGS] = {"strategy", "samples", "seed",
+                                                          "min_iter", "eta",     "sampler"};
 
 const char *preset_sweep_strategy_name(int strategy) {
-    return strategy >= 0 && strategy <= SWEEP_HALVING ? strategy_names[strategy] : "unknown";
+    return strategy >= 0 && strategy <= SWEEP_ASHA ? strategy_names[strategy] : "unknown";
+}
+
+const char *preset_sweep_sampler_name(int sampler) {
+    return sampler >= 0 && sampler <= SAMPLER_TPE ? sampler_names[sampler] : "unknown";
 }
 
 int sweep_setting_find(const char *name) {
@@ -188,23 +193,31 @@ const char *sweep_setting_name(int setting) {
 /* Sets setting i of sw from text; NULL, or what is wrong (in msg). */
 const char *sweep_setting_set(PresetSweep *sw, int i, const char *text, char *msg, size_t cap) {
     if (i == SWEEP_SET_STRATEGY) {
-        for (int s = 0; s <= SWEEP_HALVING; s++)
+        for (int s = 0; s <= SWEEP_ASHA; s++)
             if (strcasecmp(text, strategy_names[s]) == 0) {
                 sw->strategy = s;
                 return NULL;
             }
-        return say(msg, cap, "expects grid, random or halving (got '%.60s')", text);
+        return say(msg, cap, "expects grid, random, halving or asha (got '%.60s')", text);
     }
-    static const long lo[SWEEP_SETTINGS] = {0, 1, 0, 1, 2};
-    static const long hi[SWEEP_SETTINGS] = {0, PRESET_SWEEP_ITEMS_MAX, 2147483647L, 100000000L,
-                                            100};
+    if (i == SWEEP_SET_SAMPLER) {
+        for (int s = 0; s <= SAMPLER_TPE; s++)
+            if (strcasecmp(text, sampler_names[s]) == 0) {
+                sw->sampler = s;
+                return NULL;
+            }
+        return say(msg, cap, "expects random or tpe (got '%.60s')", text);
+    }
+    static const long lo[SWEEP_SETTINGS] = {0, 1, 0, 1, 2, 0};
+    static const long hi[SWEEP_SETTINGS] = {0, PRESET_SWEEP_ITEMS_MAX, 2147483647L, 100000000L, 100,
+                                            0};
     char *end;
     long v = strtol(text, &end, 10);
     while (isspace((unsigned char)*end)) end++;
     if (end == text || *end || v < lo[i] || v > hi[i])
         return say(msg, cap, "expects a whole number from %ld to %ld (got '%.60s')", lo[i], hi[i],
                    text);
-    int *field[SWEEP_SETTINGS] = {NULL, &sw->samples, &sw->seed, &sw->min_iter, &sw->eta};
+    int *field[SWEEP_SETTINGS] = {NULL, &sw->samples, &sw->seed, &sw->min_iter, &sw->eta, NULL};
     *field[i] = (int)v;
     return NULL;
 }
@@ -213,32 +226,43 @@ const char *sweep_setting_set(PresetSweep *sw, int i, const char *text, char *ms
  * NULL, or what is wrong with the key in msg (which: the swept key j, or
  * -1 - the setting). */
 const char *sweep_check(const PresetSweep *sw, int *which, char *msg, size_t cap) {
-    int drawn = sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples);
-    if (sw->strategy == SWEEP_RANDOM && !sw->samples) {
+    int rungs = sw->strategy == SWEEP_HALVING || sw->strategy == SWEEP_ASHA;
+    int drawn = sw->strategy == SWEEP_RANDOM || sw->strategy == SWEEP_ASHA ||
+                (sw->strategy == SWEEP_HALVING && sw->samples);
+    if ((sw->strategy == SWEEP_RANDOM || sw->strategy == SWEEP_ASHA) && !sw->samples) {
         *which = -1 - SWEEP_SET_STRATEGY;
-        return say(msg, cap, "sweep.strategy: random needs samples (how many draws)");
+        return say(msg, cap, "sweep.strategy: %s needs samples (how many %s)",
+                   strategy_names[sw->strategy],
+                   sw->strategy == SWEEP_ASHA ? "trials at most" : "draws");
     }
     if (sw->strategy == SWEEP_GRID && sw->samples) {
         *which = -1 - SWEEP_SET_SAMPLES;
-        return say(msg, cap, "sweep.samples: only strategy random or halving draws samples");
+        return say(msg, cap, "sweep.samples: only strategy random, halving or asha draws samples");
+    }
+    if (sw->sampler == SAMPLER_TPE && sw->strategy != SWEEP_ASHA) {
+        *which = -1 - SWEEP_SET_SAMPLER;
+        return say(msg, cap,
+                   "sweep.sampler: tpe draws each trial from the ones before it: it needs "
+                   "strategy = asha");
     }
     for (int i = SWEEP_SET_MIN_ITER; i <= SWEEP_SET_ETA; i++)
-        if (sw->strategy != SWEEP_HALVING &&
-            (i == SWEEP_SET_MIN_ITER ? sw->min_iter : sw->eta != 3)) {
+        if (!rungs && (i == SWEEP_SET_MIN_ITER ? sw->min_iter : sw->eta != 3)) {
             *which = -1 - i;
-            return say(msg, cap, "sweep.%s: only strategy = halving uses it", setting_names[i]);
+            return say(msg, cap, "sweep.%s: only strategy = halving or asha uses it",
+                       setting_names[i]);
         }
-    if (sw->strategy == SWEEP_HALVING && !sw->min_iter) {
+    if (rungs && !sw->min_iter) {
         *which = -1 - SWEEP_SET_STRATEGY;
-        return say(msg, cap, "sweep.min_iter: strategy = halving needs min_iter (the first rung)");
+        return say(msg, cap, "sweep.min_iter: strategy = %s needs min_iter (the first rung)",
+                   strategy_names[sw->strategy]);
     }
     for (int j = 0; j < sw->n_keys && !drawn; j++)
         if (sw->keys[j].dist != SWEEP_LIST) {
             const SchemaKey *k = schema_at(sw->keys[j].key);
             *which = j;
             return say(msg, cap,
-                       "sweep.%s.%s: a range (%s) is drawn from: it needs strategy = random, or "
-                       "halving with samples",
+                       "sweep.%s.%s: a range (%s) is drawn from: it needs strategy = random or "
+                       "asha, or halving with samples",
                        k->section, k->key, sw->keys[j].values[0]);
         }
     return NULL;
@@ -254,8 +278,10 @@ void sweep_format(const PresetSweep *sw, StrBuf *t) {
             strbuf_printf(t, "strategy = %s\n", strategy_names[sw->strategy]);
         if (sw->samples) strbuf_printf(t, "samples = %d\n", sw->samples);
         if (sw->samples || sw->seed != 1) strbuf_printf(t, "seed = %d\n", sw->seed);
-        if (sw->strategy == SWEEP_HALVING)
+        if (sw->strategy == SWEEP_HALVING || sw->strategy == SWEEP_ASHA)
             strbuf_printf(t, "min_iter = %d\neta = %d\n", sw->min_iter, sw->eta);
+        if (sw->sampler != SAMPLER_RANDOM)
+            strbuf_printf(t, "sampler = %s\n", sampler_names[sw->sampler]);
         for (int j = 0; j < sw->n_keys; j++) {
             const SchemaKey *k = schema_at(sw->keys[j].key);
             if (!k) {
@@ -283,7 +309,8 @@ void sweep_format(const PresetSweep *sw, StrBuf *t) {
 
 int preset_sweep_drawn(const Preset *p) {
     const PresetSweep *sw = &p->sweep;
-    return sw->strategy == SWEEP_RANDOM || (sw->strategy == SWEEP_HALVING && sw->samples > 0);
+    return sw->strategy == SWEEP_RANDOM || sw->strategy == SWEEP_ASHA ||
+           (sw->strategy == SWEEP_HALVING && sw->samples > 0);
 }
 
 int preset_sweep_count(const Preset *p) {
@@ -297,30 +324,35 @@ Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_
     int n = preset_sweep_count(p);
     if (i < 0 || i >= n)
         return error_set(err, ST_ARG, "sweep item %d does not exist (the sweep has %d)", i, n);
+    const PresetSweep *sw = &p->sweep;
+    double x[PRESET_SWEEP_KEYS_MAX];
+    int drawn = preset_sweep_drawn(p), draw = i;
+    for (int j = sw->n_keys - 1; j >= 0; j--) { /* the last key varies fastest */
+        x[j] = i % sw->keys[j].n_values;
+        i /= sw->keys[j].n_values;
+    }
+    for (int j = 0; j < sw->n_keys && drawn; j++) {
+        const SchemaKey *k = schema_at(sw->keys[j].key);
+        x[j] = sampler_draw(sw, draw, j, k && k->type == SCHEMA_INT);
+    }
+    return preset_sweep_point(p, x, out, label, label_cap, err);
+}
+
+Status preset_sweep_point(const Preset *p, const double *x, Preset *out, char *label,
+                          size_t label_cap, Error *err) {
     if (out != p) *out = *p;
     PresetSweep sw = p->sweep;
     sweep_defaults(&out->sweep); /* an item is a concrete preset */
     size_t len = 0;
     if (label && label_cap) label[0] = '\0';
-    /* The last key varies fastest: peel digits off i from the end. */
-    int digit[PRESET_SWEEP_KEYS_MAX], drawn = preset_sweep_drawn(p), draw = i;
-    for (int j = sw.n_keys - 1; j >= 0; j--) {
-        digit[j] = i % sw.keys[j].n_values;
-        i /= sw.keys[j].n_values;
-    }
     for (int j = 0; j < sw.n_keys; j++) {
         const SchemaKey *k = schema_at(sw.keys[j].key);
         if (!k) return error_set(err, ST_ARG, "sweep key %d is not a preset key", sw.keys[j].key);
         Error e = {0};
-        char drawn_value[PRESET_TEXT_MAX];
-        const char *v = sw.keys[j].values[digit[j]];
-        if (drawn) {
-            if (sampler_value(&sw, draw, j, k->type == SCHEMA_INT, drawn_value,
-                              sizeof drawn_value) < 0)
-                return error_set(err, ST_ARG, "sweep.%s.%s: a drawn value is too long", k->section,
-                                 k->key);
-            v = drawn_value;
-        }
+        char v[PRESET_TEXT_MAX];
+        if (sampler_text(&sw.keys[j], x[j], k->type == SCHEMA_INT, v, sizeof v) < 0)
+            return error_set(err, ST_ARG, "sweep.%s.%s: value %g is not one of the sweep's",
+                             k->section, k->key, x[j]);
         if (schema_parse(k, v, out, 0, &e))
             return error_set(err, ST_ARG, "sweep.%s.%s: %s", k->section, k->key, e.msg);
         if (!label || !label_cap) continue;

@@ -33,7 +33,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/run/asha_sweep.h"
 #include "src/run/halving_sweep.h"
+#include "src/run/study.h"
 #include "src/run/runner.h"
 
 typedef struct BridgeJob {
@@ -288,6 +290,35 @@ static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks 
     return ST_OK;
 }
 
+/* An asha study as one job, this lab one of its workers (others may join
+ * with `finelab resume <id>`); as bridge_run_halving otherwise. */
+static Status bridge_run_asha(Bridge *b, BridgeJob *j, const RunnerCallbacks *cb, RunResult *res,
+                              Error *err) {
+    memset(res, 0, sizeof *res);
+    res->state = RUN_FAILED;
+    res->final_accuracy = res->best_accuracy = res->test_accuracy = -1;
+    char id[256];
+    AshaOutcome o;
+    Status s = study_create(&j->preset, b->runs_dir, id, sizeof id, err);
+    if (!s) s = asha_sweep_run(b->runs_dir, id, cb, bridge_on_line, cb->ctx, &o, err);
+    if (s) return s;
+    snprintf(res->run_dir, sizeof res->run_dir, "asha study %s", id);
+    res->state = o.stopped ? RUN_STOPPED : RUN_DONE;
+    res->final_accuracy = res->best_accuracy = o.best >= 0 ? o.best_accuracy : -1;
+    res->test_accuracy = o.best_test;
+    snprintf(res->heldout, sizeof res->heldout, "%s", o.heldout[0] ? o.heldout : "test");
+    char line[1024];
+    if (o.stopped)
+        snprintf(line, sizeof line, "asha study %s stopped: continue it with 'finelab resume %s'",
+                 id, id);
+    else
+        snprintf(line, sizeof line,
+                 "asha study %s: %d trials, %d complete, %d pruned, %d failed; %ld iterations", id,
+                 o.trials, o.complete, o.pruned, o.failed, o.iterations);
+    bridge_on_line(cb->ctx, line);
+    return ST_OK;
+}
+
 /* A job ended: ev (FINISHED, LRFIND) is posted as the job stops being the
  * running one, so a UI that has seen it also sees bridge_busy() == 0.
  * Called with the lock held. */
@@ -396,6 +427,8 @@ static void bridge_run_job(Bridge *b, BridgeJob *j) {
     Status s = j->resume_dir[0] ? runner_resume(j->resume_dir, b->runs_dir, &cb, &res, &err)
                : j->preset.sweep.strategy == SWEEP_HALVING
                    ? bridge_run_halving(b, j, &cb, &res, &err)
+               : j->preset.sweep.strategy == SWEEP_ASHA
+                   ? bridge_run_asha(b, j, &cb, &res, &err)
                    : runner_run(&j->preset, j->label, b->runs_dir, &cb, &res, &err);
     BridgeEvent ev;
     bridge_event_init(&ev, BRIDGE_EV_FINISHED, j->id);

@@ -98,20 +98,6 @@ static Status sweep_scan(Sweep *sw, int n, Error *err) {
     return ST_OK;
 }
 
-/* The held-out row of run dir at iteration iter (validation, or test in
- * runs without a validation split). */
-static HalvingScore sweep_score(const char *dir, int iter) {
-    HalvingScore sc = {0};
-    RunRow *rows;
-    int n;
-    if (runstore_read_metrics(dir, &rows, &n, NULL)) return sc;
-    for (int i = 0; i < n; i++)
-        if (rows[i].heldout && rows[i].iter == iter)
-            sc = (HalvingScore){.scored = 1, .accuracy = rows[i].accuracy, .loss = rows[i].loss};
-    free(rows);
-    return sc;
-}
-
 /* Trains candidate c to rung k (or finds it there). Returns 1 when a stop
  * was asked before it got there, else 0; *s an error of the store. */
 static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status *s, Error *err) {
@@ -121,10 +107,10 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
     /* Reached (or cannot go on). A stop at the rung's iteration counts only
      * with the rung's test row: a stop during that pass (on resume it is
      * run again) leaves none, and resuming to the rung writes it. */
-    if (has &&
-        (st.state == RUN_DONE || st.state == RUN_FAILED || st.state == RUN_DIVERGED ||
-         ((st.state == RUN_STOPPED || st.state == RUN_PRUNED) &&
-          (st.iter > target || (st.iter == target && sweep_score(sw->dir[c], target).scored)))))
+    if (has && (st.state == RUN_DONE || st.state == RUN_FAILED || st.state == RUN_DIVERGED ||
+                ((st.state == RUN_STOPPED || st.state == RUN_PRUNED) &&
+                 (st.iter > target ||
+                  (st.iter == target && runstore_heldout_score(sw->dir[c], target).scored)))))
         return 0;
     if (sw->cb && sw->cb->should_stop && sw->cb->should_stop(sw->cb->ctx)) return 1;
     RunnerRung rung = {.halving = sw->id, .candidate = c, .rung = k, .stop_at = last ? 0 : target};
@@ -160,8 +146,9 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
 static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *ids, int n, int *next,
                         Status *s, Error *err) {
     for (int i = 0; i < n; i++)
-        sw->score[ids[i]] =
-            sw->dir[ids[i]][0] ? sweep_score(sw->dir[ids[i]], plan->iter[k]) : (HalvingScore){0};
+        sw->score[ids[i]] = sw->dir[ids[i]][0]
+                                ? runstore_heldout_score(sw->dir[ids[i]], plan->iter[k])
+                                : (HalvingScore){0};
     int m = halving_promote(sw->score, ids, n, plan->keep[k + 1], next);
     for (int i = 0, j = 0; i < n; i++) {
         while (j < m && next[j] < ids[i]) j++;
@@ -194,7 +181,7 @@ static void sweep_tally(Sweep *sw, int n, int final_iter, HalvingOutcome *out) {
         out->failed += st.state == RUN_FAILED || st.state == RUN_DIVERGED;
         if (st.state != RUN_DONE) continue;
         out->done++;
-        HalvingScore sc = sweep_score(sw->dir[c], final_iter);
+        HalvingScore sc = runstore_heldout_score(sw->dir[c], final_iter);
         if (sc.scored && (out->best < 0 || sc.accuracy > out->best_accuracy)) {
             out->best = c;
             out->best_accuracy = sc.accuracy;

@@ -20,7 +20,7 @@
 
 #include "engine/base/error.h"
 #include "src/preset/preset.h"
-#include "src/run/halving.h"
+#include "src/search/halving.h"
 #include "src/run/runner.h"
 
 typedef struct HalvingOutcome {

@@ -63,7 +63,7 @@ void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c);
  * init_from and input convention the plan resolved; snapshot_dir NULL. */
 void runner_plan_config(const Preset *p, const RunPlan *plan, TrainConfig *c);
 
-/* Where a run of a successive-halving sweep goes (src/run/halving.h): the
+/* Where a run of a successive-halving sweep goes (src/search/halving.h): the
  * sweep's id, the candidate, the rung it trains to and that rung's
  * iteration (stop_at; 0: on to max_iter, the last rung). */
 typedef struct RunnerRung {

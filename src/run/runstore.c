@@ -636,3 +636,17 @@ Status runstore_set_state(const char *run_dir, RunState state, int rung, Error *
     if (rung >= 0) w.status.rung = rung;
     return runstore_write_status(&w, err);
 }
+
+/* The held-out row of run dir at iteration iter (validation, or test in
+ * runs without a validation split). */
+HalvingScore runstore_heldout_score(const char *dir, int iter) {
+    HalvingScore sc = {0};
+    RunRow *rows;
+    int n;
+    if (runstore_read_metrics(dir, &rows, &n, NULL)) return sc;
+    for (int i = 0; i < n; i++)
+        if (rows[i].heldout && rows[i].iter == iter)
+            sc = (HalvingScore){.scored = 1, .accuracy = rows[i].accuracy, .loss = rows[i].loss};
+    free(rows);
+    return sc;
+}

@@ -34,6 +34,7 @@
 #include "engine/base/error.h"
 #include "engine/train/trainer.h"
 #include "src/run/runstatus.h"
+#include "src/search/halving.h"
 
 /* One metrics.tsv row as read back. */
 typedef struct RunRow {
@@ -54,6 +55,9 @@ Status runstore_read_status(const char *run_dir, RunStatus *st, Error *err);
 /* Reads all rows of run_dir/metrics.tsv into a malloc'd array (*rows, *n);
  * a partly written last line is ignored. */
 Status runstore_read_metrics(const char *run_dir, RunRow **rows, int *n, Error *err);
+/* The held-out pass of run_dir at iteration iter (validation, or test in
+ * runs without a validation split); scored 0 when there is none. */
+HalvingScore runstore_heldout_score(const char *run_dir, int iter);
 /* Run ids under runs_dir, sorted (oldest first), malloc'd; free with
  * runstore_free_list. A directory without status.ini is not a run. */
 Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err);

@@ -59,7 +59,8 @@ Status sbatch_check(const SbatchJob *j, Error *err) {
         (s = sbatch_check_text("the job name", j->name, err)) ||
         (s = sbatch_check_text("the output file", j->output, err)) ||
         (s = sbatch_check_directive("the job name", j->name, err)) ||
-        (s = sbatch_check_directive("the output file", j->output, err)))
+        (s = sbatch_check_directive("the output file", j->output, err)) ||
+        (j->study && (s = sbatch_check_text("the study", j->study, err))))
         return s;
     for (int i = 0; i < j->n_extra; i++)
         if ((s = sbatch_check_text("--sbatch", j->extra[i], err))) return s;
@@ -74,7 +75,10 @@ Status sbatch_check(const SbatchJob *j, Error *err) {
 
 char *sbatch_script(const SbatchJob *j) {
     StrBuf b = {0};
-    if (j->whole)
+    if (j->study)
+        strbuf_printf(&b, "#!/bin/sh\n# finelab submit: %d worker%s of study %s (%s)\n", j->tasks,
+                      j->tasks == 1 ? "" : "s", j->study, j->preset);
+    else if (j->whole)
         strbuf_printf(&b, "#!/bin/sh\n# finelab submit: the whole sweep of %s in one task\n",
                       j->preset);
     else
@@ -93,9 +97,14 @@ char *sbatch_script(const SbatchJob *j) {
     strbuf_puts(&b, "\nexec ");
     if (j->ranks > 1) strbuf_printf(&b, "mpirun -np %d ", j->ranks);
     sbatch_quote(&b, j->finelab);
-    strbuf_puts(&b, " run ");
-    sbatch_quote(&b, j->preset);
-    if (!j->whole) strbuf_puts(&b, " --sweep-index \"$SLURM_ARRAY_TASK_ID\"");
+    if (j->study) {
+        strbuf_puts(&b, " resume ");
+        sbatch_quote(&b, j->study);
+    } else {
+        strbuf_puts(&b, " run ");
+        sbatch_quote(&b, j->preset);
+        if (!j->whole) strbuf_puts(&b, " --sweep-index \"$SLURM_ARRAY_TASK_ID\"");
+    }
     strbuf_puts(&b, " --runs-dir ");
     sbatch_quote(&b, j->runs_dir);
     /* A line a minute in the task's output file, not one every 5 s. */

@@ -24,6 +24,7 @@ typedef struct SbatchJob {
     int max_parallel;         /* the array's %K (0: no limit) */
     int ranks;                /* MPI ranks per task (<= 1: one process, no mpirun) */
     int whole;                /* 1: one task runs the whole sweep (no --sweep-index) */
+    const char *study;        /* an asha study's id: each task is one of its workers */
     const char *const *extra; /* each becomes one "#SBATCH <arg>" line, in order */
     int n_extra;
 } SbatchJob;

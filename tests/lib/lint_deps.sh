@@ -4,10 +4,11 @@
 # runs it on the release objects, tests/src/cli/test_tree.sh on the variant's.
 #
 #   main.c            -> ui, src/cli          (the entry point, above both front ends)
-#   ui/               -> src/{preset,run,report}, engine
-#   src/cli/          -> src/{preset,run,report}, engine
-#   src/report/       -> src/{preset,run}, engine
-#   src/run/          -> src/preset, engine
+#   ui/               -> src/{preset,search,run,report}, engine
+#   src/cli/          -> src/{preset,search,run,report}, engine
+#   src/report/       -> src/{preset,search,run}, engine
+#   src/run/          -> src/{preset,search}, engine
+#   src/search/       -> src/preset, engine
 #   src/preset/       -> engine
 #   engine/train/     -> engine/{base,io,nn,data}
 #   engine/synth/     -> engine/{base,io,data}
@@ -30,11 +31,12 @@ cd "$(dirname "$0")/../.." || exit 2
 
 allowed() { # folder -> the folders it may include from (prefixes)
     case $1 in
-    .) echo "ui src/cli src/preset src/run src/report engine" ;;
-    ui) echo "src/preset src/run src/report engine" ;;
-    src/cli) echo "src/preset src/run src/report engine" ;;
-    src/report) echo "src/preset src/run engine" ;;
-    src/run) echo "src/preset engine" ;;
+    .) echo "ui src/cli src/preset src/search src/run src/report engine" ;;
+    ui) echo "src/preset src/search src/run src/report engine" ;;
+    src/cli) echo "src/preset src/search src/run src/report engine" ;;
+    src/report) echo "src/preset src/search src/run engine" ;;
+    src/run) echo "src/preset src/search engine" ;;
+    src/search) echo "src/preset engine" ;;
     src/preset) echo "engine" ;;
     engine/train) echo "engine/base engine/io engine/nn engine/data" ;;
     engine/synth) echo "engine/base engine/io engine/data" ;;

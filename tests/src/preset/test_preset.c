@@ -653,13 +653,16 @@ static void test_preset_sweep_strategy_errors(void **state) {
     static const struct {
         const char *text, *want;
     } cases[] = {
-        {"[sweep]\nstrategy = best\n", "t.ini:2: sweep.strategy: expects grid, random or halving"},
+        {"[sweep]\nstrategy = best\n",
+         "t.ini:2: sweep.strategy: expects grid, random, halving or asha"},
         {"[sweep]\nstrategy = random\nsolver.base_lr = 0.1, 0.2\n",
          "t.ini:2: sweep.strategy: random needs samples"},
         {"[sweep]\nsamples = 0\n", "t.ini:2: sweep.samples: expects a whole number from 1"},
-        {"[sweep]\nsamples = 4\n", "t.ini:2: sweep.samples: only strategy random or halving"},
+        {"[sweep]\nsamples = 4\n", "t.ini:2: sweep.samples: only strategy random, halving or asha"},
         {"[sweep]\neta = 1\n", "t.ini:2: sweep.eta: expects a whole number from 2 to 100"},
-        {"[sweep]\nmin_iter = 10\n", "t.ini:2: sweep.min_iter: only strategy = halving"},
+        {"[sweep]\nmin_iter = 10\n", "t.ini:2: sweep.min_iter: only strategy = halving or asha"},
+        {"[sweep]\nsampler = tpe\n", "t.ini:2: sweep.sampler: tpe draws each trial from the ones"},
+        {"[sweep]\nsampler = grid\n", "t.ini:2: sweep.sampler: expects random or tpe (got 'grid')"},
         {"[sweep]\nstrategy = halving\nsolver.base_lr = 0.1, 0.2\n",
          "t.ini:2: sweep.min_iter: strategy = halving needs min_iter"},
         {"[sweep]\nseed = x\n", "t.ini:2: sweep.seed: expects a whole number"},

@@ -183,7 +183,8 @@ static void test_sweep_find_and_remove(void **state) {
 
 static void test_sweep_settings(void **state) {
     (void)state;
-    static const char *const names[] = {"strategy", "samples", "seed", "min_iter", "eta"};
+    static const char *const names[] = {"strategy", "samples", "seed",
+                                        "min_iter", "eta",     "sampler"};
     for (int i = 0; i < SWEEP_SETTINGS; i++) {
         assert_int_equal(sweep_setting_find(names[i]), i);
         assert_string_equal(sweep_setting_name(i), names[i]);
@@ -193,7 +194,10 @@ static void test_sweep_settings(void **state) {
     assert_string_equal(sweep_setting_name(-1), "?");
     assert_string_equal(sweep_setting_name(SWEEP_SETTINGS), "?");
     assert_string_equal(preset_sweep_strategy_name(SWEEP_HALVING), "halving");
-    assert_string_equal(preset_sweep_strategy_name(3), "unknown");
+    assert_string_equal(preset_sweep_strategy_name(SWEEP_ASHA), "asha");
+    assert_string_equal(preset_sweep_strategy_name(4), "unknown");
+    assert_string_equal(preset_sweep_sampler_name(SAMPLER_TPE), "tpe");
+    assert_string_equal(preset_sweep_sampler_name(2), "unknown");
     assert_string_equal(preset_sweep_strategy_name(-1), "unknown");
 
     static const struct {
@@ -201,7 +205,9 @@ static void test_sweep_settings(void **state) {
         const char *text, *error; /* error NULL: accepted */
     } cases[] = {
         {SWEEP_SET_STRATEGY, "Random", NULL},
-        {SWEEP_SET_STRATEGY, "best", "expects grid, random or halving (got 'best')"},
+        {SWEEP_SET_STRATEGY, "best", "expects grid, random, halving or asha (got 'best')"},
+        {SWEEP_SET_SAMPLER, "TPE", NULL},
+        {SWEEP_SET_SAMPLER, "cmaes", "expects random or tpe (got 'cmaes')"},
         {SWEEP_SET_SAMPLES, "1024", NULL},
         {SWEEP_SET_SAMPLES, "0", "expects a whole number from 1 to 1024 (got '0')"},
         {SWEEP_SET_SAMPLES, "1025", "expects a whole number from 1 to 1024 (got '1025')"},
@@ -231,34 +237,44 @@ static void test_sweep_settings(void **state) {
     assert_int_equal(sw.seed, 0);
     assert_int_equal(sw.min_iter, 100000000);
     assert_int_equal(sw.eta, 2);
+    assert_int_equal(sw.sampler, SAMPLER_TPE);
 }
 
 static void test_sweep_check_rules(void **state) {
     (void)state;
     static const struct {
         int strategy, samples, min_iter, eta, range; /* range: a drawn key */
+        int sampler;
         int which;
         const char *error;
     } cases[] = {
-        {SWEEP_RANDOM, 0, 0, 3, 0, -1 - SWEEP_SET_STRATEGY,
+        {SWEEP_RANDOM, 0, 0, 3, 0, 0, -1 - SWEEP_SET_STRATEGY,
          "sweep.strategy: random needs samples (how many draws)"},
-        {SWEEP_GRID, 4, 0, 3, 0, -1 - SWEEP_SET_SAMPLES,
-         "sweep.samples: only strategy random or halving draws samples"},
-        {SWEEP_GRID, 0, 100, 3, 0, -1 - SWEEP_SET_MIN_ITER,
-         "sweep.min_iter: only strategy = halving uses it"},
-        {SWEEP_RANDOM, 5, 0, 4, 0, -1 - SWEEP_SET_ETA,
-         "sweep.eta: only strategy = halving uses it"},
-        {SWEEP_HALVING, 0, 0, 3, 0, -1 - SWEEP_SET_STRATEGY,
+        {SWEEP_ASHA, 0, 10, 3, 0, 0, -1 - SWEEP_SET_STRATEGY,
+         "sweep.strategy: asha needs samples (how many trials at most)"},
+        {SWEEP_GRID, 4, 0, 3, 0, 0, -1 - SWEEP_SET_SAMPLES,
+         "sweep.samples: only strategy random, halving or asha draws samples"},
+        {SWEEP_GRID, 0, 100, 3, 0, 0, -1 - SWEEP_SET_MIN_ITER,
+         "sweep.min_iter: only strategy = halving or asha uses it"},
+        {SWEEP_RANDOM, 5, 0, 4, 0, 0, -1 - SWEEP_SET_ETA,
+         "sweep.eta: only strategy = halving or asha uses it"},
+        {SWEEP_HALVING, 0, 0, 3, 0, 0, -1 - SWEEP_SET_STRATEGY,
          "sweep.min_iter: strategy = halving needs min_iter (the first rung)"},
-        {SWEEP_GRID, 0, 0, 3, 1, 1,
+        {SWEEP_ASHA, 8, 0, 3, 0, 0, -1 - SWEEP_SET_STRATEGY,
+         "sweep.min_iter: strategy = asha needs min_iter (the first rung)"},
+        {SWEEP_RANDOM, 5, 0, 3, 1, SAMPLER_TPE, -1 - SWEEP_SET_SAMPLER,
+         "sweep.sampler: tpe draws each trial from the ones before it: it needs strategy = asha"},
+        {SWEEP_GRID, 0, 0, 3, 1, 0, 1,
          "sweep.solver.base_lr: a range (uniform(0.01, 0.1)) is drawn from: it needs strategy = "
-         "random, or halving with samples"},
-        {SWEEP_HALVING, 0, 100, 3, 1, 1,
+         "random or asha, or halving with samples"},
+        {SWEEP_HALVING, 0, 100, 3, 1, 0, 1,
          "sweep.solver.base_lr: a range (uniform(0.01, 0.1)) is drawn from: it needs strategy = "
-         "random, or halving with samples"},
-        {SWEEP_RANDOM, 5, 0, 3, 1, 0, NULL},
-        {SWEEP_HALVING, 5, 100, 2, 1, 0, NULL},
-        {SWEEP_HALVING, 0, 100, 3, 0, 0, NULL},
+         "random or asha, or halving with samples"},
+        {SWEEP_RANDOM, 5, 0, 3, 1, 0, 0, NULL},
+        {SWEEP_HALVING, 5, 100, 2, 1, 0, 0, NULL},
+        {SWEEP_HALVING, 0, 100, 3, 0, 0, 0, NULL},
+        {SWEEP_ASHA, 20, 10, 3, 1, SAMPLER_TPE, 0, NULL},
+        {SWEEP_ASHA, 20, 10, 2, 1, SAMPLER_RANDOM, 0, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         PresetSweep sw;
@@ -269,6 +285,7 @@ static void test_sweep_check_rules(void **state) {
         sw.samples = cases[i].samples;
         sw.min_iter = cases[i].min_iter;
         sw.eta = cases[i].eta;
+        sw.sampler = cases[i].sampler;
         int which = 99;
         char msg[256];
         const char *why = sweep_check(&sw, &which, msg, sizeof msg);
@@ -309,6 +326,10 @@ static void test_sweep_format(void **state) {
     add_ok(&sw, "solver.base_lr", "loguniform(1e-4, 1e-1)"); /* a range is not grouped */
     expect_format(&sw, "\n[sweep]\nstrategy = halving\nsamples = 6\nseed = 1\nmin_iter = 200\n"
                        "eta = 2\nsolver.base_lr = loguniform(1e-4, 1e-1)\n");
+    sw.strategy = SWEEP_ASHA; /* the sampler after the rungs, when it is not random */
+    sw.sampler = SAMPLER_TPE;
+    expect_format(&sw, "\n[sweep]\nstrategy = asha\nsamples = 6\nseed = 1\nmin_iter = 200\n"
+                       "eta = 2\nsampler = tpe\nsolver.base_lr = loguniform(1e-4, 1e-1)\n");
     sw.keys[0].key = -5; /* not a schema key */
     StrBuf t = {0};
     sweep_format(&sw, &t);

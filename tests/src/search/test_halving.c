@@ -2,7 +2,7 @@
  * test_halving — successive halving's rung schedule, its iteration count
  * and promotion on synthetic scores (no training).
  */
-#include "src/run/halving.h"
+#include "src/search/halving.h"
 #include "tests/lib/testutil.h"
 
 static void test_halving_plan_demo(void **state) {

@@ -6,7 +6,7 @@
  * promotes any, so the decision never depends on which run finished first
  * (ASHA's asynchronous promotions would, on a shared machine).
  */
-#include "src/run/halving.h"
+#include "src/search/halving.h"
 
 void halving_plan(HalvingPlan *plan, int n, int min_iter, int eta, int max_iter) {
     plan->n_candidates = n;

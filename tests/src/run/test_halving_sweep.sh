@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_halving.sh — a real successive-halving sweep on generated birds:
+# test_halving_sweep.sh — a real successive-halving sweep on generated birds:
 # the right numbers of pruned and finished runs, curves continued (not
 # restarted) by the promoted, a sweep stopped between rungs resumed by its
 # id, the lab running it as one job (r), submit's one-task script, and the
@@ -98,7 +98,7 @@ refusals() {
     ! "$FINELAB" run p.ini --sweep-index 1 --runs-dir d >d.log 2>&1 &&
         grep -q "a halving sweep runs as a whole" d.log || return 1
     ! "$FINELAB" submit p.ini --runs-dir d --ranks 2 >e.log 2>&1 &&
-        grep -q "a halving sweep is submitted as one task of one process" e.log || return 1
+        grep -q "a halving sweep's tasks are one process each" e.log || return 1
     # submit: one task runs the whole sweep (tests/src/cli/test_slurm.sh runs it).
     "$FINELAB" submit p.ini --runs-dir d --dry-run >f.log 2>&1 &&
         grep -q "^#SBATCH --array=0-0$" f.log && ! grep -q -- "--sweep-index" f.log

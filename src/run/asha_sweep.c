@@ -1,0 +1,346 @@
+/*
+ * asha_sweep — a worker of an asha study. See asha_sweep.h.
+ *
+ * Every decision is taken under the study's lock from the journal as it
+ * stands (study_read), and written back before the lock is let go, so two
+ * workers never take the same job: the journal, not memory, is the state.
+ */
+#include "src/run/asha_sweep.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/preset/sampler.h"
+#include "src/preset/schema.h"
+#include "src/run/runstore.h"
+#include "src/run/study.h"
+#include "src/search/tpe.h"
+
+enum { WORKER_DRAWS = 8 }; /* TPE draws before a repeated point is left to random */
+
+typedef enum WorkerJob { JOB_TRAIN, JOB_WAIT, JOB_DONE, JOB_STOPPED } WorkerJob;
+
+typedef struct Worker {
+    Study st;
+    Preset p; /* the study's preset, with its [sweep] */
+    AshaRungs rungs;
+    const char *id, *runs_dir;
+    const RunnerCallbacks *cb;
+    void (*on_line)(void *ctx, const char *line);
+    void *line_ctx;
+    int duplicates;
+} Worker;
+
+__attribute__((format(printf, 2, 3))) static void worker_say(Worker *w, const char *fmt, ...) {
+    char line[800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (w->on_line) w->on_line(w->line_ctx, line);
+}
+
+static int worker_stop(void *ctx) {
+    const Worker *w = ctx;
+    return w->cb && w->cb->should_stop && w->cb->should_stop(w->cb->ctx);
+}
+
+static int worker_integer(const PresetSweep *sw, int j) {
+    const SchemaKey *k = schema_at(sw->keys[j].key);
+    return k && k->type == SCHEMA_INT;
+}
+
+/* --- drawing a trial ------------------------------------------------------------ */
+
+/* The study's space as TPE sees it: a list is a category, a range a range. */
+static void worker_space(const PresetSweep *sw, TpeDim *dims) {
+    for (int j = 0; j < sw->n_keys; j++) {
+        const SweepKey *k = &sw->keys[j];
+        dims[j] = (TpeDim){.kind = k->dist == SWEEP_LIST      ? TPE_CATEGORICAL
+                                   : k->dist == SWEEP_UNIFORM ? TPE_UNIFORM
+                                                              : TPE_LOGUNIFORM,
+                           .n_choices = k->n_values,
+                           .lo = k->lo,
+                           .hi = k->hi,
+                           .integer = worker_integer(sw, j)};
+    }
+}
+
+/* The trials as TPE ranks them: complete at the last rung, pruned at the
+ * last rung they reported at (they may go on: ASHA's waiting), running
+ * (and waiting to train) last; failed ones left out. Returns how many. */
+static int worker_observations(const Worker *w, TpeTrial *out) {
+    int m = 0, last = w->rungs.n_rungs - 1;
+    for (int i = 0; i < w->st.n; i++) {
+        const StudyTrial *t = &w->st.trials[i];
+        if (t->state == TRIAL_FAILED || t->n_x != w->p.sweep.n_keys) continue;
+        TpeTrial *o = &out[m++];
+        memset(o, 0, sizeof *o);
+        memcpy(o->x, t->x, sizeof o->x);
+        int top = -1;
+        for (int k = 0; k <= last; k++)
+            if (t->asha.reported[k] && t->asha.score[k].scored) top = k;
+        if (t->asha.busy || top < 0) {
+            o->state = TPE_RUNNING;
+        } else {
+            o->state = top == last ? TPE_COMPLETE : TPE_PRUNED;
+            o->step = top;
+            o->value = t->asha.score[top].accuracy;
+        }
+    }
+    return m;
+}
+
+static int worker_seen(const Worker *w, const double *x) {
+    for (int i = 0; i < w->st.n; i++)
+        if (w->st.trials[i].n_x == w->p.sweep.n_keys &&
+            memcmp(w->st.trials[i].x, x, sizeof(double) * (size_t)w->p.sweep.n_keys) == 0)
+            return 1;
+    return 0;
+}
+
+static uint64_t worker_mix(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* The point of new trial k into x: random draw k, or TPE's. */
+static void worker_draw(Worker *w, int k, double *x) {
+    const PresetSweep *sw = &w->p.sweep;
+    for (int j = 0; j < sw->n_keys; j++) x[j] = sampler_draw(sw, k, j, worker_integer(sw, j));
+    if (sw->sampler != SAMPLER_TPE) return;
+    static _Thread_local TpeTrial obs[STUDY_TRIALS_MAX];
+    TpeDim dims[TPE_DIMS_MAX];
+    worker_space(sw, dims);
+    int m = worker_observations(w, obs);
+    Rng r;
+    rng_seed(&r, worker_mix(worker_mix((uint64_t)(uint32_t)sw->seed) ^ (uint64_t)(uint32_t)k) ^
+                     0x7e7e7e7eULL);
+    for (int d = 0; d < WORKER_DRAWS; d++) {
+        double y[TPE_DIMS_MAX];
+        if (!tpe_suggest(dims, sw->n_keys, obs, m, &r, y)) return; /* startup: random */
+        for (int j = 0; j < sw->n_keys; j++)
+            if (sw->keys[j].dist != SWEEP_LIST)
+                y[j] = sampler_round(&sw->keys[j], y[j], worker_integer(sw, j));
+        if (!worker_seen(w, y)) {
+            memcpy(x, y, sizeof(double) * (size_t)sw->n_keys);
+            return;
+        }
+    }
+    w->duplicates++; /* TPE keeps to points it has tried: the random draw instead */
+    worker_say(w, "trial %d: TPE repeated earlier points %d times; drawn at random", k,
+               WORKER_DRAWS);
+}
+
+/* --- deciding ---------------------------------------------------------------------- */
+
+/* Under the lock: the next job (trial *i to rung *k), recorded in the
+ * journal before the lock goes. */
+static Status worker_decide(Worker *w, WorkerJob *job, int *i, int *k, Error *err) {
+    Status s = study_lock(&w->st, worker_stop, w, err);
+    if (s || !w->st.lock) {
+        *job = JOB_STOPPED;
+        return s;
+    }
+    if ((s = study_read(&w->st, err)) || study_release_dead(&w->st, err) < 0) goto done;
+    *job = JOB_TRAIN;
+    if ((*i = journal_requeued(w->st.trials, w->st.n)) >= 0) {
+        *k = w->st.trials[*i].asha.target;
+    } else {
+        static _Thread_local AshaTrial a[STUDY_TRIALS_MAX];
+        for (int t = 0; t < w->st.n; t++) a[t] = w->st.trials[t].asha;
+        *i = asha_next(a, w->st.n, &w->rungs, w->p.sweep.eta, k);
+    }
+    if (*i < 0 && w->st.n < w->p.sweep.samples) { /* a new trial */
+        JournalRecord r[2] = {{.kind = JOURNAL_TRIAL, .trial = w->st.n},
+                              {.kind = JOURNAL_START, .trial = w->st.n, .rung = 0}};
+        double x[TPE_DIMS_MAX] = {0};
+        Preset one;
+        Error e = {0};
+        worker_draw(w, w->st.n, x);
+        r[0].seed = w->p.solver.random_seed; /* every trial trains with the preset's seed */
+        journal_point_format(x, w->p.sweep.n_keys, r[0].point, sizeof r[0].point);
+        if (preset_sweep_point(&w->p, x, &one, r[0].params, sizeof r[0].params, &e))
+            snprintf(r[0].params, sizeof r[0].params, "?");
+        *i = w->st.n;
+        *k = 0;
+        s = study_append(&w->st, r, 2, err);
+        goto done;
+    }
+    if (*i < 0) {
+        int busy = 0;
+        for (int t = 0; t < w->st.n; t++) busy |= w->st.trials[t].asha.busy;
+        *job = busy ? JOB_WAIT : JOB_DONE;
+        goto done;
+    }
+    JournalRecord r = {.kind = JOURNAL_START, .trial = *i, .rung = *k};
+    snprintf(r.run, sizeof r.run, "%s", w->st.trials[*i].run);
+    s = study_append(&w->st, &r, 1, err);
+done:
+    study_unlock(&w->st);
+    return s;
+}
+
+/* --- training ---------------------------------------------------------------------- */
+
+/* The latest run of trial i in the store (a worker that died before it
+ * reported left it there, unnamed in the journal) into dir, or "". */
+static void worker_find_run(const Worker *w, int i, char *dir, size_t cap) {
+    char **ids;
+    int m;
+    dir[0] = '\0';
+    if (runstore_list(w->runs_dir, &ids, &m, NULL)) return;
+    for (int r = 0; r < m; r++) { /* oldest first: the latest wins */
+        char path[1024];
+        RunStatus st;
+        snprintf(path, sizeof path, "%s/%s", w->runs_dir, ids[r]);
+        if (!runstore_read_status(path, &st, NULL) && strcmp(st.halving, w->id) == 0 &&
+            st.candidate == i)
+            snprintf(dir, cap, "%s", path);
+    }
+    runstore_free_list(ids, m);
+}
+
+/* Trains trial i to rung k and reports; *stopped when a stop came first.
+ * The trial is copied: the journal is reread by others meanwhile. */
+static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
+    StudyTrial t = w->st.trials[i];
+    int last = k == w->rungs.n_rungs - 1, target = w->rungs.iter[k];
+    RunnerRung rung = {.halving = w->id, .candidate = i, .rung = k, .stop_at = last ? 0 : target};
+    RunResult res = {0};
+    Error e = {0};
+    RunStatus st;
+    worker_say(w, "asha rung %d/%d (to iteration %d): trial %d (%s)", k + 1, w->rungs.n_rungs,
+               target, i, t.params);
+    if (!t.run[0]) worker_find_run(w, i, t.run, sizeof t.run);
+    if (t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK) {
+        runner_resume_rung(t.run, w->runs_dir, &rung, w->cb, &res, &e);
+    } else {
+        Preset *one = malloc(sizeof *one);
+        char label[512] = "";
+        if (!one) return error_set(err, ST_NOMEM, "out of memory");
+        if (preset_sweep_point(&w->p, t.x, one, label, sizeof label, &e) == ST_OK)
+            runner_run_rung(one, label, w->runs_dir, &rung, w->cb, &res, &e);
+        free(one);
+        if (res.run_dir[0]) snprintf(t.run, sizeof t.run, "%s", res.run_dir);
+    }
+    if (res.unrecorded) /* a full store: every run after it would fail the same way */
+        return error_set(err, e.status ? e.status : ST_IO, "trial %d: %s", i, e.msg);
+    if (e.msg[0]) worker_say(w, "trial %d: %s", i, e.msg);
+    JournalRecord r[2] = {{.kind = JOURNAL_REPORT, .trial = i, .rung = k, .iter = target}};
+    snprintf(r[0].run, sizeof r[0].run, "%s", t.run);
+    int n = 1;
+    *stopped = t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK &&
+               st.state == RUN_STOPPED && st.iter < target;
+    if (*stopped) { /* not there: the trial waits for a worker to take it on */
+        r[0] = (JournalRecord){.kind = JOURNAL_RELEASE, .trial = i};
+        snprintf(r[0].why, sizeof r[0].why, "stopped at iteration %d", st.iter);
+    } else {
+        HalvingScore sc = t.run[0] ? runstore_heldout_score(t.run, target) : (HalvingScore){0};
+        r[0].accuracy = sc.scored ? sc.accuracy : -1;
+        r[0].loss = sc.scored ? sc.loss : -1;
+        if (last && sc.scored) {
+            r[1] = (JournalRecord){.kind = JOURNAL_END, .trial = i};
+            snprintf(r[1].state, sizeof r[1].state, "complete");
+            n = 2;
+        }
+        if (sc.scored)
+            worker_say(w, "asha trial %d at rung %d/%d (iteration %d): %.2f%%", i, k + 1,
+                       w->rungs.n_rungs, target, 100 * sc.accuracy);
+    }
+    Status s = study_lock(&w->st, NULL, NULL, err);
+    if (!s && !(s = study_read(&w->st, err))) s = study_append(&w->st, r, n, err);
+    study_unlock(&w->st);
+    return s;
+}
+
+/* The study is over: trials left at a lower rung are pruned (their runs'
+ * status.ini), and the outcome tallied. The best trial is the one that
+ * got furthest, by its held-out accuracy there (Optuna's order). */
+static void worker_finish(Worker *w, AshaOutcome *out) {
+    for (int i = 0; i < w->st.n; i++) {
+        const StudyTrial *t = &w->st.trials[i];
+        RunStatus st;
+        int has = t->run[0] && runstore_read_status(t->run, &st, NULL) == ST_OK;
+        if (has) out->iterations += st.iter;
+        if (t->state == TRIAL_FAILED) {
+            out->failed++;
+            continue;
+        }
+        if (t->state != TRIAL_COMPLETE) {
+            out->pruned++;
+            if (has && st.state == RUN_STOPPED) runstore_set_state(t->run, RUN_PRUNED, -1, NULL);
+        } else {
+            out->complete++;
+        }
+        int top = -1;
+        for (int k = 0; k < w->rungs.n_rungs; k++)
+            if (t->asha.reported[k] && t->asha.score[k].scored) top = k;
+        if (top < 0) continue;
+        double acc = t->asha.score[top].accuracy;
+        if (out->best < 0 || top > out->best_rung ||
+            (top == out->best_rung && acc > out->best_accuracy)) {
+            out->best = i;
+            out->best_rung = top;
+            out->best_accuracy = acc;
+            out->best_test = has ? runstatus_test_accuracy(&st) : -1;
+            snprintf(out->heldout, sizeof out->heldout, "%s",
+                     has ? runstatus_heldout_name(&st) : "test");
+            snprintf(out->best_params, sizeof out->best_params, "%s", t->params);
+        }
+    }
+}
+
+Status asha_sweep_run(const char *runs_dir, const char *id, const RunnerCallbacks *cb,
+                      void (*on_line)(void *ctx, const char *line), void *line_ctx,
+                      AshaOutcome *out, Error *err) {
+    memset(out, 0, sizeof *out);
+    out->best = -1;
+    out->best_test = -1;
+    Worker *w = calloc(1, sizeof *w);
+    if (!w) return error_set(err, ST_NOMEM, "out of memory for the study");
+    *w = (Worker){
+        .id = id, .runs_dir = runs_dir, .cb = cb, .on_line = on_line, .line_ctx = line_ctx};
+    Status s = study_open(&w->st, runs_dir, id, &w->p, err);
+    if (!s && w->p.sweep.strategy != SWEEP_ASHA)
+        s = error_set(err, ST_ARG, "%s: not an asha study", id);
+    asha_rungs(&w->rungs, w->p.sweep.min_iter, w->p.sweep.eta, w->p.solver.max_iter);
+    out->rungs = w->rungs;
+    while (!s) {
+        WorkerJob job;
+        int i = -1, k = 0, stopped = 0;
+        if ((s = worker_decide(w, &job, &i, &k, err))) break;
+        if (job == JOB_STOPPED) {
+            out->stopped = 1;
+            break;
+        }
+        if (job == JOB_DONE) {
+            worker_finish(w, out);
+            break;
+        }
+        if (job == JOB_WAIT) { /* the others' trials decide what comes next */
+            struct timespec ts = {0, 200 * 1000 * 1000};
+            if (worker_stop(w)) {
+                out->stopped = 1;
+                break;
+            }
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if ((s = worker_train(w, i, k, &stopped, err))) break;
+        if (stopped || worker_stop(w)) {
+            out->stopped = 1;
+            break;
+        }
+    }
+    out->trials = w->st.n;
+    out->duplicates = w->duplicates;
+    study_close(&w->st);
+    free(w);
+    return s;
+}
