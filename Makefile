@@ -127,7 +127,7 @@ BENCH_SUPPORT_SRC := $(filter-out $(BENCH_MAIN_SRC),$(wildcard bench/*.c))
 DNNL_BENCH_SRC := $(wildcard bench/dnnl/*.c)
 # The fuzz harnesses, one per reader (tests/fuzz/fuzz_<name>.c), their
 # shared helpers, and the program that writes their seed corpora.
-FUZZ_NAMES := preset solver_import safetensors caffemodel jpeg dataset runstore
+FUZZ_NAMES := preset solver_import safetensors caffemodel jpeg dataset runstore journal
 FUZZ_HARNESS_SRC := $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/fuzz.c
 FUZZ_SEEDS_SRC := tests/fuzz/seeds.c
 # Every C file the build compiles (tests/src/cli/test_tree.sh checks none is missed;

@@ -9,6 +9,7 @@
 #include "src/search/journal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,7 +180,7 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         for (const char *p = r->point; *p && t->n_x < TPE_DIMS_MAX;) {
             char *end;
             t->x[t->n_x] = strtod(p, &end);
-            if (end == p || (*end && *end != ';')) {
+            if (end == p || (*end && *end != ';') || !isfinite(t->x[t->n_x])) {
                 *n -= 1;
                 return say(msg, msg_cap, "trial %d: point '%.60s' is not numbers", r->trial,
                            r->point);
@@ -207,6 +208,9 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         memcpy(t->run, r->run, sizeof t->run);
         break;
     case JOURNAL_REPORT:
+        if (!isfinite(r->accuracy) || !isfinite(r->loss) || r->accuracy > 1)
+            return say(msg, msg_cap, "trial %d: accuracy %g, loss %g are not a pass's", r->trial,
+                       r->accuracy, r->loss);
         t->asha.reported[r->rung] = 1;
         t->asha.score[r->rung] =
             (HalvingScore){.scored = r->accuracy >= 0, .accuracy = r->accuracy, .loss = r->loss};

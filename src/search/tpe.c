@@ -236,12 +236,28 @@ static int tpe_cmp_int(const void *a, const void *b) {
     return *(const int *)a - *(const int *)b;
 }
 
-int tpe_suggest(const TpeDim *dims, int n_dims, const TpeTrial *trials, int n, Rng *r, double *x) {
-    if (tpe_finished(trials, n) < TPE_STARTUP) return 0;
-    if (n > TPE_TRIALS_MAX) {
-        trials += n - TPE_TRIALS_MAX;
-        n = TPE_TRIALS_MAX;
+int tpe_in_space(const TpeDim *dims, int n_dims, const double *x) {
+    for (int j = 0; j < n_dims; j++) {
+        const TpeDim *d = &dims[j];
+        double v = x[j];
+        if (d->kind == TPE_CATEGORICAL ? !(v >= 0 && v < d->n_choices && v == floor(v))
+                                       : !(v >= d->lo && v <= d->hi))
+            return 0;
     }
+    return 1;
+}
+
+int tpe_suggest(const TpeDim *dims, int n_dims, const TpeTrial *all, int n_all, Rng *r, double *x) {
+    /* the trials whose points are in the space (a journal edited by hand
+     * may hold others), the newest TPE_TRIALS_MAX of them, in order */
+    static _Thread_local TpeTrial in[TPE_TRIALS_MAX];
+    int n = 0;
+    for (int i = n_all - 1; i >= 0 && n < TPE_TRIALS_MAX; i--)
+        n += tpe_in_space(dims, n_dims, all[i].x);
+    for (int i = n_all - 1, k = n; i >= 0 && k > 0; i--)
+        if (tpe_in_space(dims, n_dims, all[i].x)) in[--k] = all[i];
+    const TpeTrial *trials = in;
+    if (tpe_finished(trials, n) < TPE_STARTUP) return 0;
     static _Thread_local int order[TPE_TRIALS_MAX];
     static _Thread_local double good[TPE_TRIALS_MAX], rest[TPE_TRIALS_MAX];
     static _Thread_local Parzen lp, gp;

@@ -50,9 +50,14 @@ typedef struct TpeTrial {
 /* How many of trials count towards the startup (complete or pruned). */
 int tpe_finished(const TpeTrial *trials, int n);
 
-/* Draws a point into x (n_dims values) by TPE from the n trials. Returns
- * 1, or 0 when fewer than TPE_STARTUP trials have finished (x untouched:
- * the caller draws at random). */
+/* 1 when x lies in the space: each range's value inside it, each
+ * category a whole index of it. */
+int tpe_in_space(const TpeDim *dims, int n_dims, const double *x);
+
+/* Draws a point into x (n_dims values) by TPE from the n trials (those
+ * whose points are not in the space left out). Returns 1, or 0 when fewer
+ * than TPE_STARTUP of them have finished (x untouched: the caller draws
+ * at random). */
 int tpe_suggest(const TpeDim *dims, int n_dims, const TpeTrial *trials, int n, Rng *r, double *x);
 
 /* A uniform draw from the space (integers rounded, categories by index). */

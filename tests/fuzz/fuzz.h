@@ -40,6 +40,7 @@ int fuzz_caffemodel(const uint8_t *data, size_t size);
 int fuzz_jpeg(const uint8_t *data, size_t size);
 int fuzz_dataset(const uint8_t *data, size_t size);
 int fuzz_runstore(const uint8_t *data, size_t size);
+int fuzz_journal(const uint8_t *data, size_t size);
 
 /* Aborts with the condition, its place and msg (may be "") unless cond. */
 #define FUZZ_CHECK(cond, msg)                                                                      \

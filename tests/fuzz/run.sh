@@ -26,7 +26,7 @@ mkdir -p "$artifacts" "$logs"
 # few blocks of a real image.
 max_len() {
     case $1 in
-    preset | solver_import | runstore) echo 8192 ;;
+    preset | solver_import | runstore | journal) echo 8192 ;;
     dataset) echo 4096 ;;
     safetensors | caffemodel) echo 65536 ;;
     jpeg) echo 32768 ;;

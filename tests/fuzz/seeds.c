@@ -28,6 +28,7 @@
 #include "engine/io/safetensors.h"
 #include "engine/synth/synth.h"
 #include "src/run/runstore.h"
+#include "src/run/study.h"
 #include "tests/lib/caffewrite.h"
 #include "tests/lib/pbuf.h"
 #include "tests/lib/testutil.h"
@@ -292,7 +293,7 @@ static void seeds_runstore(void **state) {
                             .seconds = i,
                             .images_per_s = 30,
                             .data_wait = 0.1};
-            runstore_append_row(&w, &row);
+            assert_int_equal(runstore_append_row(&w, &row, &e), ST_OK);
         }
         size_t ls, lm;
         char *status = read_text(w.dir, "status.ini", &ls);
@@ -308,6 +309,61 @@ static void seeds_runstore(void **state) {
         free(status);
         free(metrics);
     }
+    assert_int_equal(testutil_rmtree(dir), 0);
+}
+
+/* --- a study's journal ------------------------------------------------------ */
+
+static void seeds_journal(void **state) {
+    (void)state;
+    char dir[256];
+    assert_int_equal(testutil_tmpdir(dir, sizeof dir, "fuzz_seeds"), 0);
+    Preset p;
+    preset_defaults(&p);
+    char id[256];
+    Study st;
+    Error e = {0};
+    if (study_create(&p, dir, id, sizeof id, &e) || study_open(&st, dir, id, &p, &e))
+        fail_msg("%s", e.msg);
+    /* Two trials: one promoted and complete, one failed; a dead worker's
+     * trial released; every kind of line. */
+    JournalRecord r[] = {
+        {.kind = JOURNAL_TRIAL,
+         .trial = 0,
+         .seed = 1,
+         .point = "0.001;1",
+         .params = "solver.base_lr=0.001, model.width=0.125"},
+        {.kind = JOURNAL_START, .trial = 0, .rung = 0},
+        {.kind = JOURNAL_REPORT,
+         .trial = 0,
+         .rung = 0,
+         .iter = 10,
+         .accuracy = 0.5,
+         .loss = 1.2,
+         .run = "runs/20261207-000000-f"},
+        {.kind = JOURNAL_TRIAL,
+         .trial = 1,
+         .seed = 1,
+         .point = "0.5;0",
+         .params = "solver.base_lr=0.5, model.width=0.0625"},
+        {.kind = JOURNAL_START, .trial = 1, .rung = 0},
+        {.kind = JOURNAL_REPORT, .trial = 1, .rung = 0, .iter = 10, .accuracy = -1, .loss = -1},
+        {.kind = JOURNAL_START, .trial = 0, .rung = 1, .run = "runs/20261207-000000-f"},
+        {.kind = JOURNAL_RELEASE, .trial = 0, .why = "worker vm:12 is gone"},
+        {.kind = JOURNAL_START, .trial = 0, .rung = 1, .run = "runs/20261207-000000-f"},
+        {.kind = JOURNAL_REPORT, .trial = 0, .rung = 1, .iter = 30, .accuracy = 0.75, .loss = 0.8},
+        {.kind = JOURNAL_END, .trial = 0, .state = "complete"},
+    };
+    if (study_append(&st, r, (int)(sizeof r / sizeof r[0]), &e)) fail_msg("%s", e.msg);
+    assert_int_equal(study_read(&st, &e), ST_OK);
+    assert_int_equal(st.n, 2);
+    study_close(&st);
+    char studies[600];
+    snprintf(studies, sizeof studies, "%s/studies/%s", dir, id);
+    size_t len;
+    char *text = read_text(studies, "journal.tsv", &len);
+    seed_write("journal", "study", text, len);
+    free(text);
     assert_int_equal(testutil_rmtree(dir), 0);
 }
 
@@ -347,6 +403,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(seeds_safetensors), cmocka_unit_test(seeds_caffemodel),
         cmocka_unit_test(seeds_jpeg),        cmocka_unit_test(seeds_dataset),
         cmocka_unit_test(seeds_runstore),    cmocka_unit_test(seeds_solver),
+        cmocka_unit_test(seeds_journal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,11 @@ static void test_fuzz_runstore(void **state) {
     replay("runstore", fuzz_runstore);
 }
 
+static void test_fuzz_journal(void **state) {
+    (void)state;
+    replay("journal", fuzz_journal);
+}
+
 /* A harness with a bug to find: it aborts on an input holding "boom". */
 static int fuzz_aborts_on_boom(const uint8_t *data, size_t size) {
     for (size_t i = 0; i + 4 <= size; i++) FUZZ_CHECK(memcmp(data + i, "boom", 4) != 0, "boom");
@@ -156,6 +161,7 @@ int main(void) {
         cmocka_unit_test(test_fuzz_jpeg),
         cmocka_unit_test(test_fuzz_dataset),
         cmocka_unit_test(test_fuzz_runstore),
+        cmocka_unit_test(test_fuzz_journal),
         cmocka_unit_test(test_fuzz_replay_fails_on_a_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

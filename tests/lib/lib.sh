@@ -9,6 +9,10 @@
 # edit_key.
 FINELAB=${FINELAB_BIN:-build/release/finelab}
 failed=0
+# sanitized: true for a sanitizer build of finelab (build/asan, build/tsan),
+# which trains some thirty times slower: tests that need a run to last, or
+# train many, size their runs by it.
+sanitized() { case $FINELAB in */asan/* | */tsan/*) return 0 ;; *) return 1 ;; esac; }
 check() {
     local name=$1; shift
     echo "[ RUN      ] $name"

@@ -11,8 +11,10 @@ cd "$(dirname "$0")/../../.." || exit 1
 . tests/lib/lib.sh
 tmux_lab many_writers 3 10 lab1
 # Runs long enough for the poller's hundred rounds while they train on a
-# fast machine (600 iterations took 0.7 s on a Zen 5 core).
+# fast machine (600 iterations took 0.7 s on a Zen 5 core; a sanitizer
+# build trains 30 times slower).
 iters=3000
+sanitized && iters=120
 tiny_preset "$tmp/presets/demo/same.ini" "$tmp/birds" $iters experiment.threads=1 \
     solver.snapshot=200 solver.display=1 solver.test_interval=50
 runs="$tmp/runs"

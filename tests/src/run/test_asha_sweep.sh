@@ -15,10 +15,13 @@ cd "$tmp" || exit 1
 tiny_preset p.ini birds 450 solver.test_interval=50 experiment.threads=1 experiment.name=asha
 printf '[sweep]\nstrategy = asha\nsamples = 12\nmin_iter = 50\neta = 3\nsampler = tpe\n%s\n%s\n' \
     'solver.base_lr = loguniform(1e-4, 1)' 'model.width = 0.0625, 0.125' >>p.ini
-# Long trials (rung 0 is 600 iterations, most of a second) to stop and kill in.
-tiny_preset k.ini birds 5400 solver.test_interval=600 experiment.threads=1 experiment.name=k
-printf '[sweep]\nstrategy = asha\nsamples = 3\nmin_iter = 600\nsolver.base_lr = 0.1, 0.01, 0.001\n' \
-    >>k.ini
+# Long trials (rung 0 is 600 iterations, most of a second; 60 in a
+# sanitizer build, as long) to stop and kill in.
+k=600
+sanitized && k=60
+tiny_preset k.ini birds $((9 * k)) solver.test_interval=$k experiment.threads=1 experiment.name=k
+printf '[sweep]\nstrategy = asha\nsamples = 3\nmin_iter = %s\nsolver.base_lr = 0.1, 0.01, 0.001\n' \
+    $k >>k.ini
 
 journal() { cat "$1"/studies/*/journal.tsv; }
 count() { journal "$1" | grep -c "^kind=$2	"; }
