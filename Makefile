@@ -9,6 +9,7 @@
 #   make bench           build and run the benchmarks
 #   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in), and
 #                        the scaling to 8-128 nodes on paper (bench/mpi_model.sh)
+#   make bench-search    finelab's TPE and ASHA against python3-optuna on the demo's stage 1
 #   make bench-dnnl      install oneDNN (libdnnl-dev), build and run bench/dnnl/bench_dnnl:
 #                        finelab's conv layers against oneDNN's (nothing else needs oneDNN)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
@@ -291,6 +292,15 @@ bench-mpi: $(BIN) $(OUT)/bench/bench_backward
 	@bench/mpi_scaling.sh $(OUT)
 	@bench/mpi_scaling.sh $(OUT) 1 224 8 10
 	@bench/mpi_model.sh $(OUT)
+
+# finelab's samplers (random, TPE, ASHA + TPE) against Debian's
+# python3-optuna on the demo's stage 1 at equal budgets, over seeds
+# (bench/search_compare.sh; Optuna is installed here, needed by nothing
+# else). SEARCH_SEEDS, SEARCH_TRIALS, SEARCH_ITER size it.
+.PHONY: bench-search
+bench-search: demo-data
+	$(call install_missing,python3-optuna)
+	@bench/search_compare.sh $(OUT)
 
 # finelab's conv layers against oneDNN's (Debian's libdnnl-dev), per
 # VGG-16 layer: where oneDNN wins, and by how much. oneDNN stays optional:

@@ -468,9 +468,13 @@ static Status validate_halving(const Preset *p, Error *err) {
                        "sweep.min_iter: %d is not a multiple of solver.test_interval %d (each "
                        "rung is one of the run's own test passes)",
                        sw->min_iter, p->solver.test_interval);
-    if (sw->min_iter >= p->solver.max_iter)
-        return invalid(p, err, "sweep.min_iter: %d is not below solver.max_iter %d", sw->min_iter,
-                       p->solver.max_iter);
+    /* asha with min_iter = max_iter is one rung: every trial runs in full,
+     * drawn one after another (a plain TPE or random search). */
+    if (sw->min_iter > p->solver.max_iter ||
+        (sw->min_iter == p->solver.max_iter && sw->strategy != SWEEP_ASHA))
+        return invalid(p, err, "sweep.min_iter: %d is not below solver.max_iter %d%s",
+                       sw->min_iter, p->solver.max_iter,
+                       sw->strategy == SWEEP_ASHA ? " (asha: or equal to it)" : "");
     return ST_OK;
 }
 

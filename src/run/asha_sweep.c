@@ -235,13 +235,16 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
     JournalRecord r[2] = {{.kind = JOURNAL_REPORT, .trial = i, .rung = k, .iter = target}};
     snprintf(r[0].run, sizeof r[0].run, "%s", t.run);
     int n = 1;
-    *stopped = t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK &&
-               st.state == RUN_STOPPED && st.iter < target;
-    if (*stopped) { /* not there: the trial waits for a worker to take it on */
+    /* Not at the rung because a stop came (before the run began, or the
+     * run stopped short of it): the trial waits for a worker to take it on. */
+    HalvingScore sc = t.run[0] ? runstore_heldout_score(t.run, target) : (HalvingScore){0};
+    int has = t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK;
+    *stopped = !sc.scored &&
+               ((has && st.state == RUN_STOPPED && st.iter < target) || (!has && worker_stop(w)));
+    if (*stopped) {
         r[0] = (JournalRecord){.kind = JOURNAL_RELEASE, .trial = i};
-        snprintf(r[0].why, sizeof r[0].why, "stopped at iteration %d", st.iter);
+        snprintf(r[0].why, sizeof r[0].why, "stopped at iteration %d", has ? st.iter : 0);
     } else {
-        HalvingScore sc = t.run[0] ? runstore_heldout_score(t.run, target) : (HalvingScore){0};
         r[0].accuracy = sc.scored ? sc.accuracy : -1;
         r[0].loss = sc.scored ? sc.loss : -1;
         if (last && sc.scored) {

@@ -704,7 +704,15 @@ static void test_preset_sweep_strategy_errors(void **state) {
     assert_non_null(strstr(err.msg, "not below solver.max_iter"));
     assert_int_equal(preset_set(p, "sweep.min_iter=20", &err), ST_OK);
     assert_int_equal(preset_validate(p, &err), ST_OK);
-    assert_int_not_equal(preset_set(p, "sweep.strategy=ashа", &err), ST_OK);
+    assert_int_not_equal(preset_set(p, "sweep.strategy=ashа", &err), ST_OK); /* Cyrillic a */
+    /* asha: one rung at max_iter is a plain search (every trial in full). */
+    assert_int_equal(preset_set(p, "sweep.strategy=asha", &err), ST_OK);
+    assert_int_equal(preset_set(p, "sweep.samples=4", &err), ST_OK);
+    assert_int_equal(preset_set(p, "sweep.min_iter=100", &err), ST_OK);
+    assert_int_equal(preset_validate(p, &err), ST_OK);
+    assert_int_equal(preset_set(p, "sweep.min_iter=110", &err), ST_OK);
+    assert_int_not_equal(preset_validate(p, &err), ST_OK);
+    assert_non_null(strstr(err.msg, "110 is not below solver.max_iter 100 (asha: or equal to it)"));
     free(p);
 }
 
