@@ -253,6 +253,22 @@ halving_sweep_as_one_task() {
     [ "$states" = "1 done 3 pruned" ] || { echo "$states"; cat "$tmp/runs_halving"/slurm/*.out; return 1; }
 }
 
+# An asha study goes as an array of workers, each `finelab resume <id>`,
+# that finish the one study together.
+asha_study_as_workers() {
+    tiny_preset "$tmp/asha.ini" "$tmp/birds" 90 solver.test_interval=10 experiment.threads=1
+    printf '[sweep]\nstrategy = asha\nsamples = 9\nmin_iter = 10\nsampler = tpe\n%s\n' \
+        'solver.base_lr = loguniform(1e-3, 1)' >> "$tmp/asha.ini"
+    "$FINELAB" submit "$tmp/asha.ini" --runs-dir "$tmp/runs_asha" --max-parallel 3 --wait \
+        > "$tmp/asha.out" 2>&1 || { cat "$tmp/asha.out" "$tmp/runs_asha"/slurm/*.out; return 1; }
+    local j; j=$(ls "$tmp/runs_asha"/studies/*/journal.tsv) || return 1
+    [ "$(grep -c '^kind=trial	' "$j")" -eq 9 ] &&
+        [ "$(ls "$tmp/runs_asha"/slurm/*.out | wc -l)" -eq 3 ] || { cat "$j"; return 1; }
+    # Every worker ends with the study's one summary.
+    [ "$(grep -h '^asha study .*: 9 trials, ' "$tmp/runs_asha"/slurm/*.out | sort -u | wc -l)" -eq 1 ] ||
+        { cat "$tmp/runs_asha"/slurm/*.out; return 1; }
+}
+
 # A preset, dataset and run store whose paths hold spaces, a '#' and
 # non-ASCII letters: the #SBATCH lines escape them, so the task runs the
 # preset and writes its output where finelab said.
@@ -273,6 +289,7 @@ check slurm_waiting_tasks_read_queued waiting_tasks_read_queued
 check slurm_held_task_queued_then_cancelled held_task_queued_then_cancelled
 check slurm_scancel_int_stops_cleanly scancel_int_stops_cleanly
 check slurm_halving_sweep_as_one_task halving_sweep_as_one_task
+check slurm_asha_study_as_workers asha_study_as_workers
 check slurm_odd_paths odd_paths
 if "$FINELAB" version | grep -q '^MPI: ' && ! "$FINELAB" version | grep -q '^MPI: not built'; then
     check slurm_two_rank_task two_rank_task
