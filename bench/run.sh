@@ -18,6 +18,17 @@
 # Threads: 2 for both (torch.set_num_threads). Each side's best of three
 # runs, taken in turn (BENCH_ROUNDS). Read the ratios, not the absolute
 # numbers: shared machines are noisy.
+#
+# PyTorch's allocator: glibc returns PyTorch's large tensors to the system
+# when they are freed, so every step faults its activations in again
+# (finelab allocates before the first step and never again). Where a page
+# fault is dear, as on the 2026-12-07 development VM (an AMD EPYC, Zen 5:
+# 130000 faults a step made PyTorch 5x slower), that measures the machine,
+# not PyTorch; PyTorch's CPU tuning guide recommends an allocator that
+# keeps memory (jemalloc, tcmalloc). So its timed runs keep freed memory in
+# the process (glibc's own switches, BENCH_TORCH_MALLOC; empty: glibc's
+# defaults), and its peak RSS, the memory goal's baseline, comes from one
+# run with the defaults (keeping memory would raise it).
 set -u
 out=${1:-build/release}
 cd "$(dirname "$0")/.." || exit 1
@@ -29,6 +40,8 @@ torch_python() { # a python3 that imports torch, or nothing
     done
 }
 py=$(torch_python)
+torch_malloc=${BENCH_TORCH_MALLOC-MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824 GLIBC_TUNABLES=glibc.malloc.hugetlb=1}
+torch_step() { env $torch_malloc "$py" bench/torch_step.py "$@"; }
 
 echo "finelab bench"
 version=$("$out/finelab" version) || exit 1
@@ -39,7 +52,7 @@ bench_kernel "$out" || exit 1
 if [ -z "$py" ]; then
     echo "PyTorch: not installed; for the side-by-side figures: sudo apt-get install python3-torch"
 else
-    echo "PyTorch: $("$py" -c 'import torch; print(torch.__version__, "with oneDNN" if torch.backends.mkldnn.is_available() else "")') (threads 2)"
+    echo "PyTorch: $("$py" -c 'import torch; print(torch.__version__, "with oneDNN" if torch.backends.mkldnn.is_available() else "")') (threads 2; allocator: ${torch_malloc:-glibc defaults})"
 fi
 
 field() { # name line: the number after name
@@ -80,7 +93,7 @@ compare() { # label goal args...
         line=$("$step" "$@") || exit 1
         f=$(faster "$f" "$line")
         if [ -n "$py" ]; then
-            line=$("$py" bench/torch_step.py "$@") || exit 1
+            line=$(torch_step "$@") || exit 1
             t=$(faster "$t" "$line")
         fi
     done
@@ -130,6 +143,10 @@ echo "== peak RSS of the 448 px training step above (goal: finelab <= 0.7 x PyTo
 fr=$(field peak_rss_mib "$f448")
 if [ -n "$t448" ]; then
     tr=$(field peak_rss_mib "$t448")
+    if [ -n "$torch_malloc" ]; then # the defaults' RSS: one step (and the warm-up)
+        t448=$("$py" bench/torch_step.py 1 448 8 ts 8192 1 2) || exit 1
+        tr=$(field peak_rss_mib "$t448")
+    fi
     printf 'finelab %s MiB, PyTorch %s MiB: %.2f x\n' "$fr" "$tr" "$(echo "$fr / $tr" | bc -l)"
 else
     echo "finelab $fr MiB; PyTorch not installed"

@@ -472,8 +472,8 @@ static Status validate_halving(const Preset *p, Error *err) {
      * drawn one after another (a plain TPE or random search). */
     if (sw->min_iter > p->solver.max_iter ||
         (sw->min_iter == p->solver.max_iter && sw->strategy != SWEEP_ASHA))
-        return invalid(p, err, "sweep.min_iter: %d is not below solver.max_iter %d%s",
-                       sw->min_iter, p->solver.max_iter,
+        return invalid(p, err, "sweep.min_iter: %d is not below solver.max_iter %d%s", sw->min_iter,
+                       p->solver.max_iter,
                        sw->strategy == SWEEP_ASHA ? " (asha: or equal to it)" : "");
     return ST_OK;
 }

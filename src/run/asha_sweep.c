@@ -34,15 +34,6 @@ typedef struct Worker {
     int duplicates;
 } Worker;
 
-__attribute__((format(printf, 2, 3))) static void worker_say(Worker *w, const char *fmt, ...) {
-    char line[800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (w->on_line) w->on_line(w->line_ctx, line);
-}
-
 static int worker_stop(void *ctx) {
     const Worker *w = ctx;
     return w->cb && w->cb->should_stop && w->cb->should_stop(w->cb->ctx);
@@ -133,8 +124,8 @@ static void worker_draw(Worker *w, int k, double *x) {
         }
     }
     w->duplicates++; /* TPE keeps to points it has tried: the random draw instead */
-    worker_say(w, "trial %d: TPE repeated earlier points %d times; drawn at random", k,
-               WORKER_DRAWS);
+    runner_say(w->on_line, w->line_ctx,
+               "trial %d: TPE repeated earlier points %d times; drawn at random", k, WORKER_DRAWS);
 }
 
 /* --- deciding ---------------------------------------------------------------------- */
@@ -215,8 +206,8 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
     RunResult res = {0};
     Error e = {0};
     RunStatus st;
-    worker_say(w, "asha rung %d/%d (to iteration %d): trial %d (%s)", k + 1, w->rungs.n_rungs,
-               target, i, t.params);
+    runner_say(w->on_line, w->line_ctx, "asha rung %d/%d (to iteration %d): trial %d (%s)", k + 1,
+               w->rungs.n_rungs, target, i, t.params);
     if (!t.run[0]) worker_find_run(w, i, t.run, sizeof t.run);
     if (t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK) {
         runner_resume_rung(t.run, w->runs_dir, &rung, w->cb, &res, &e);
@@ -231,7 +222,7 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
     }
     if (res.unrecorded) /* a full store: every run after it would fail the same way */
         return error_set(err, e.status ? e.status : ST_IO, "trial %d: %s", i, e.msg);
-    if (e.msg[0]) worker_say(w, "trial %d: %s", i, e.msg);
+    if (e.msg[0]) runner_say(w->on_line, w->line_ctx, "trial %d: %s", i, e.msg);
     JournalRecord r[2] = {{.kind = JOURNAL_REPORT, .trial = i, .rung = k, .iter = target}};
     snprintf(r[0].run, sizeof r[0].run, "%s", t.run);
     int n = 1;
@@ -253,7 +244,8 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
             n = 2;
         }
         if (sc.scored)
-            worker_say(w, "asha trial %d at rung %d/%d (iteration %d): %.2f%%", i, k + 1,
+            runner_say(w->on_line, w->line_ctx,
+                       "asha trial %d at rung %d/%d (iteration %d): %.2f%%", i, k + 1,
                        w->rungs.n_rungs, target, 100 * sc.accuracy);
     }
     Status s = study_lock(&w->st, NULL, NULL, err);

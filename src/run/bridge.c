@@ -257,65 +257,57 @@ static int bridge_should_stop(void *ctx) {
 
 /* --- engine thread ------------------------------------------------------------ */
 
-/* A halving sweep as one job: its runs, rung by rung, through cb (each
- * run's STARTED and rows as any run's); res names the sweep, done with the
- * winner's accuracy or stopped; its progress lines (rungs, promotions)
- * and its summary (or how to continue it) are LOG events. */
-static Status bridge_run_halving(Bridge *b, BridgeJob *j, const RunnerCallbacks *cb, RunResult *res,
-                                 Error *err) {
+/* A halving sweep or an asha study as one job: its runs, rung by rung,
+ * through cb (each run's STARTED and rows as any run's; an asha study's
+ * other workers may be `finelab resume <id>` elsewhere); res names the
+ * sweep, done with the winner's accuracy or stopped; its progress lines
+ * (rungs, promotions) and its summary (or how to continue it) are LOG
+ * events. */
+static Status bridge_run_rungs(Bridge *b, BridgeJob *j, const RunnerCallbacks *cb, RunResult *res,
+                               Error *err) {
     memset(res, 0, sizeof *res);
     res->state = RUN_FAILED;
     res->final_accuracy = res->best_accuracy = res->test_accuracy = -1;
-    char id[256];
-    HalvingOutcome o;
-    Status s = halving_sweep_create(&j->preset, b->runs_dir, id, sizeof id, err);
-    if (!s)
-        s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_line, cb->ctx, &o, err);
-    if (s) return s;
-    snprintf(res->run_dir, sizeof res->run_dir, "halving sweep %s", id);
-    res->state = o.stopped ? RUN_STOPPED : RUN_DONE;
-    res->final_accuracy = res->best_accuracy = o.best_accuracy;
-    res->test_accuracy = o.best_test;
-    snprintf(res->heldout, sizeof res->heldout, "%s", o.heldout[0] ? o.heldout : "test");
-    char line[1024];
-    if (o.stopped)
-        snprintf(line, sizeof line,
-                 "halving sweep %s stopped: continue it with 'finelab resume %s'", id, id);
-    else
-        snprintf(line, sizeof line,
-                 "halving sweep %s: %d done, %d pruned, %d failed; %ld iterations of the full "
-                 "grid's %ld",
-                 id, o.done, o.pruned, o.failed, o.iterations, halving_grid_iterations(&o.plan));
-    bridge_on_line(cb->ctx, line);
-    return ST_OK;
-}
-
-/* An asha study as one job, this lab one of its workers (others may join
- * with `finelab resume <id>`); as bridge_run_halving otherwise. */
-static Status bridge_run_asha(Bridge *b, BridgeJob *j, const RunnerCallbacks *cb, RunResult *res,
-                              Error *err) {
-    memset(res, 0, sizeof *res);
-    res->state = RUN_FAILED;
-    res->final_accuracy = res->best_accuracy = res->test_accuracy = -1;
-    char id[256];
-    AshaOutcome o;
-    Status s = study_create(&j->preset, b->runs_dir, id, sizeof id, err);
-    if (!s) s = asha_sweep_run(b->runs_dir, id, cb, bridge_on_line, cb->ctx, &o, err);
-    if (s) return s;
-    snprintf(res->run_dir, sizeof res->run_dir, "asha study %s", id);
-    res->state = o.stopped ? RUN_STOPPED : RUN_DONE;
-    res->final_accuracy = res->best_accuracy = o.best >= 0 ? o.best_accuracy : -1;
-    res->test_accuracy = o.best_test;
-    snprintf(res->heldout, sizeof res->heldout, "%s", o.heldout[0] ? o.heldout : "test");
-    char line[1024];
-    if (o.stopped)
-        snprintf(line, sizeof line, "asha study %s stopped: continue it with 'finelab resume %s'",
-                 id, id);
-    else
-        snprintf(line, sizeof line,
-                 "asha study %s: %d trials, %d complete, %d pruned, %d failed; %ld iterations", id,
+    int asha = j->preset.sweep.strategy == SWEEP_ASHA, stopped;
+    const char *what = asha ? "asha study" : "halving sweep";
+    char id[256], line[1024];
+    double best, test;
+    const char *heldout;
+    Status s;
+    if (asha) {
+        AshaOutcome o;
+        s = study_create(&j->preset, b->runs_dir, id, sizeof id, err);
+        if (!s) s = asha_sweep_run(b->runs_dir, id, cb, bridge_on_line, cb->ctx, &o, err);
+        if (s) return s;
+        stopped = o.stopped, best = o.best >= 0 ? o.best_accuracy : -1, test = o.best_test;
+        heldout = o.heldout;
+        snprintf(line, sizeof line, "%d trials, %d complete, %d pruned, %d failed; %ld iterations",
                  o.trials, o.complete, o.pruned, o.failed, o.iterations);
-    bridge_on_line(cb->ctx, line);
+    } else {
+        HalvingOutcome o;
+        s = halving_sweep_create(&j->preset, b->runs_dir, id, sizeof id, err);
+        if (!s)
+            s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_line, cb->ctx, &o,
+                                  err);
+        if (s) return s;
+        stopped = o.stopped, best = o.best_accuracy, test = o.best_test, heldout = o.heldout;
+        snprintf(line, sizeof line,
+                 "%d done, %d pruned, %d failed; %ld iterations of the full "
+                 "grid's %ld",
+                 o.done, o.pruned, o.failed, o.iterations, halving_grid_iterations(&o.plan));
+    }
+    snprintf(res->run_dir, sizeof res->run_dir, "%s %s", what, id);
+    res->state = stopped ? RUN_STOPPED : RUN_DONE;
+    res->final_accuracy = res->best_accuracy = best;
+    res->test_accuracy = test;
+    snprintf(res->heldout, sizeof res->heldout, "%s", heldout[0] ? heldout : "test");
+    char say[1400];
+    if (stopped)
+        snprintf(say, sizeof say, "%s %s stopped: continue it with 'finelab resume %s'", what, id,
+                 id);
+    else
+        snprintf(say, sizeof say, "%s %s: %s", what, id, line);
+    bridge_on_line(cb->ctx, say);
     return ST_OK;
 }
 
@@ -425,10 +417,8 @@ static void bridge_run_job(Bridge *b, BridgeJob *j) {
     RunResult res;
     Error err = {0};
     Status s = j->resume_dir[0] ? runner_resume(j->resume_dir, b->runs_dir, &cb, &res, &err)
-               : j->preset.sweep.strategy == SWEEP_HALVING
-                   ? bridge_run_halving(b, j, &cb, &res, &err)
-               : j->preset.sweep.strategy == SWEEP_ASHA
-                   ? bridge_run_asha(b, j, &cb, &res, &err)
+               : j->preset.sweep.strategy == SWEEP_HALVING || j->preset.sweep.strategy == SWEEP_ASHA
+                   ? bridge_run_rungs(b, j, &cb, &res, &err)
                    : runner_run(&j->preset, j->label, b->runs_dir, &cb, &res, &err);
     BridgeEvent ev;
     bridge_event_init(&ev, BRIDGE_EV_FINISHED, j->id);

@@ -20,37 +20,13 @@
 
 #include "engine/io/fileio.h"
 #include "src/run/runstore.h"
+#include "src/run/study.h"
 
 enum { CANDIDATES_MAX = PRESET_SWEEP_ITEMS_MAX };
 
 Status halving_sweep_create(const Preset *p, const char *runs_dir, char *id, size_t cap,
                             Error *err) {
-    char dir[1200], path[1300], stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(dir, sizeof dir, "%s/halving", runs_dir);
-    Status s = fileio_mkdirs(dir, err);
-    if (s) return s;
-    for (int n = 1;; n++) {
-        if (n == 1)
-            snprintf(id, cap, "halving-%s-%s", stamp, p->experiment.name);
-        else
-            snprintf(id, cap, "halving-%s-%s-%d", stamp, p->experiment.name, n);
-        snprintf(dir, sizeof dir, "%s/halving/%s", runs_dir, id);
-        if (mkdir(dir, 0777) == 0) break;
-        if (errno != EEXIST || n == 100)
-            return error_set(err, ST_IO, "%s: cannot create the sweep's record: %s", dir,
-                             strerror(errno));
-    }
-    char *text = preset_format_sweep(p);
-    snprintf(path, sizeof path, "%s/preset.ini", dir);
-    s = text ? fileio_write_atomic(path, text, strlen(text), err)
-             : error_set(err, ST_NOMEM, "out of memory recording the sweep");
-    free(text);
-    if (s) rmdir(dir); /* no half-made sweep: a directory without preset.ini names none */
-    return s;
+    return study_record(p, runs_dir, "halving", "halving", id, cap, err);
 }
 
 Status halving_sweep_load(const char *runs_dir, const char *id, Preset *p, Error *err) {
@@ -70,15 +46,6 @@ typedef struct Sweep {
     char (*dir)[1024]; /* each candidate's run directory ("" before it has one) */
     HalvingScore *score;
 } Sweep;
-
-__attribute__((format(printf, 2, 3))) static void sweep_say(Sweep *sw, const char *fmt, ...) {
-    char line[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (sw->on_line) sw->on_line(sw->line_ctx, line);
-}
 
 /* Finds the runs of this sweep already in the store. */
 static Status sweep_scan(Sweep *sw, int n, Error *err) {
@@ -122,8 +89,8 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
         *s = error_set(err, ST_NOMEM, "out of memory");
         return 0;
     }
-    sweep_say(sw, "halving rung %d/%d (to iteration %d): candidate %d", k + 1, plan->n_rungs,
-              target, c);
+    runner_say(sw->on_line, sw->line_ctx, "halving rung %d/%d (to iteration %d): candidate %d",
+               k + 1, plan->n_rungs, target, c);
     if (has) {
         runner_resume_rung(sw->dir[c], sw->runs_dir, &rung, sw->cb, &res, &e);
     } else if (preset_sweep_item(sw->p, c, one, label, sizeof label, &e) == ST_OK) {
@@ -135,7 +102,7 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
         *s = error_set(err, e.status ? e.status : ST_IO, "candidate %d: %s", c, e.msg);
         return 0;
     }
-    if (e.msg[0]) sweep_say(sw, "candidate %d: %s", c, e.msg);
+    if (e.msg[0]) runner_say(sw->on_line, sw->line_ctx, "candidate %d: %s", c, e.msg);
     if (!sw->dir[c][0] || runstore_read_status(sw->dir[c], &st, NULL)) return 0;
     return st.state == RUN_STOPPED && st.iter < target;
 }
@@ -166,8 +133,8 @@ static int sweep_decide(Sweep *sw, const HalvingPlan *plan, int k, const int *id
         snprintf(list + len, sizeof list - len, "%s%d (%.2f%%)", j ? ", " : "", next[j],
                  100 * sw->score[next[j]].accuracy);
     }
-    sweep_say(sw, "halving rung %d/%d at iteration %d: %d of %d go on: %s", k + 1, plan->n_rungs,
-              plan->iter[k], m, n, list);
+    runner_say(sw->on_line, sw->line_ctx, "halving rung %d/%d at iteration %d: %d of %d go on: %s",
+               k + 1, plan->n_rungs, plan->iter[k], m, n, list);
     return m;
 }
 

@@ -18,6 +18,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,15 @@ static int runner_should_stop(void *ctx) {
 static void runner_skip(void *ctx, const char *msg) {
     RunnerCtx *rc = ctx;
     if (rc->cb && rc->cb->on_log) rc->cb->on_log(rc->cb->ctx, TRAIN_LOG_EVENT, msg);
+}
+
+void runner_say(void (*on_line)(void *ctx, const char *line), void *ctx, const char *fmt, ...) {
+    char line[800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (on_line) on_line(ctx, line);
 }
 
 void runner_config(const Preset *p, const Dataset *ds, TrainConfig *c) {

@@ -53,6 +53,12 @@ typedef struct RunResult {
     int unrecorded; /* it failed because the run store could not be written (a full disk) */
 } RunResult;
 
+/* Formats a line and hands it to on_line(ctx, line) (nothing when
+ * on_line is NULL): how the sweeps that drive the runner tell their
+ * progress. */
+__attribute__((format(printf, 3, 4))) void runner_say(void (*on_line)(void *ctx, const char *line),
+                                                      void *ctx, const char *fmt, ...);
+
 /* The engine configuration a run of p uses (network, solver, loaders,
  * intervals), for dataset ds; weights, init_from and snapshot_dir are left
  * NULL. The one place preset keys become engine settings. */

@@ -24,32 +24,38 @@
 
 enum { STUDY_POLL_MS = 50 };
 
-Status study_create(const Preset *p, const char *runs_dir, char *id, size_t cap, Error *err) {
+Status study_record(const Preset *p, const char *runs_dir, const char *folder, const char *prefix,
+                    char *id, size_t cap, Error *err) {
     char dir[1200], path[1300], stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(dir, sizeof dir, "%s/studies", runs_dir);
+    snprintf(dir, sizeof dir, "%s/%s", runs_dir, folder);
     Status s = fileio_mkdirs(dir, err);
     if (s) return s;
     for (int n = 1;; n++) {
         if (n == 1)
-            snprintf(id, cap, "study-%s-%s", stamp, p->experiment.name);
+            snprintf(id, cap, "%s-%s-%s", prefix, stamp, p->experiment.name);
         else
-            snprintf(id, cap, "study-%s-%s-%d", stamp, p->experiment.name, n);
-        snprintf(dir, sizeof dir, "%s/studies/%s", runs_dir, id);
+            snprintf(id, cap, "%s-%s-%s-%d", prefix, stamp, p->experiment.name, n);
+        snprintf(dir, sizeof dir, "%s/%s/%s", runs_dir, folder, id);
         if (mkdir(dir, 0777) == 0) break;
         if (errno != EEXIST || n == 100)
-            return error_set(err, ST_IO, "%s: cannot create the study: %s", dir, strerror(errno));
+            return error_set(err, ST_IO, "%s: cannot create the %s record: %s", dir, prefix,
+                             strerror(errno));
     }
     char *text = preset_format_sweep(p);
     snprintf(path, sizeof path, "%s/preset.ini", dir);
     s = text ? fileio_write_atomic(path, text, strlen(text), err)
-             : error_set(err, ST_NOMEM, "out of memory recording the study");
+             : error_set(err, ST_NOMEM, "out of memory recording the %s", prefix);
     free(text);
-    if (s) rmdir(dir); /* no half-made study: a directory without preset.ini names none */
+    if (s) rmdir(dir); /* nothing half-made: a directory without preset.ini names none */
     return s;
+}
+
+Status study_create(const Preset *p, const char *runs_dir, char *id, size_t cap, Error *err) {
+    return study_record(p, runs_dir, "studies", "study", id, cap, err);
 }
 
 Status study_open(Study *s, const char *runs_dir, const char *id, Preset *p, Error *err) {

@@ -33,6 +33,12 @@ typedef struct Study {
     int n;
 } Study;
 
+/* Records p (with its [sweep]) as runs_dir/folder/<prefix>-<time>-<name>/
+ * preset.ini, the id (the folder's name) into id: how a study and a
+ * halving sweep are made. ST_IO when the store cannot be written; nothing
+ * is left half-made. */
+Status study_record(const Preset *p, const char *runs_dir, const char *folder, const char *prefix,
+                    char *id, size_t cap, Error *err);
 /* Records p as a new study under runs_dir; its id ("study-<time>-<name>")
  * goes to id. ST_IO when the store cannot be written. */
 Status study_create(const Preset *p, const char *runs_dir, char *id, size_t cap, Error *err);

@@ -46,6 +46,15 @@ static void add_refused(PresetSweep *sw, const char *dotted, const char *list, c
     assert_int_equal(sw->n_keys, before);
 }
 
+/* Fails unless sweep_format writes exactly want ("": nothing). */
+static void expect_format(const PresetSweep *sw, const char *want) {
+    StrBuf t = {0};
+    sweep_format(sw, &t);
+    assert_false(t.failed);
+    assert_string_equal(t.s ? t.s : "", want);
+    free(strbuf_take(&t));
+}
+
 static void test_sweep_defaults(void **state) {
     (void)state;
     PresetSweep sw;
@@ -58,10 +67,7 @@ static void test_sweep_defaults(void **state) {
     int which = 99;
     char msg[128];
     assert_null(sweep_check(&sw, &which, msg, sizeof msg));
-    StrBuf t = {0};
-    sweep_format(&sw, &t); /* a concrete preset has no [sweep] */
-    assert_true(t.len == 0 && !t.failed);
-    free(strbuf_take(&t));
+    expect_format(&sw, ""); /* a concrete preset has no [sweep] */
 }
 
 static void test_sweep_add_lists(void **state) {
@@ -294,16 +300,6 @@ static void test_sweep_check_rules(void **state) {
                      cases[i].error ? cases[i].error : "(fine)");
         if (why) assert_int_equal(which, cases[i].which);
     }
-}
-
-/* Fails unless sweep_format writes exactly want. */
-static void expect_format(const PresetSweep *sw, const char *want) {
-    StrBuf t = {0};
-    sweep_format(sw, &t);
-    assert_false(t.failed);
-    assert_non_null(t.s);
-    assert_string_equal(t.s, want);
-    free(strbuf_take(&t));
 }
 
 static void test_sweep_format(void **state) {

@@ -23,24 +23,23 @@ typedef struct Lab {
     char id[256];
 } Lab;
 
+static Lab lab; /* one study at a time, made afresh for each test */
+
 static int lab_setup(void **state) {
-    Lab *l = calloc(1, sizeof *l);
     Preset p;
     Error err = {0};
     preset_defaults(&p);
     snprintf(p.experiment.name, sizeof p.experiment.name, "s");
-    if (!l || testutil_tmpdir(l->dir, sizeof l->dir, "study") ||
-        study_create(&p, l->dir, l->id, sizeof l->id, &err))
-        return -1;
-    *state = l;
-    return 0;
+    *state = &lab;
+    return testutil_tmpdir(lab.dir, sizeof lab.dir, "study") ||
+                   study_create(&p, lab.dir, lab.id, sizeof lab.id, &err)
+               ? -1
+               : 0;
 }
 
 static int lab_teardown(void **state) {
-    Lab *l = *state;
-    int rc = testutil_rmtree(l->dir);
-    free(l);
-    return rc;
+    (void)state;
+    return testutil_rmtree(lab.dir);
 }
 
 static void test_study_open(void **state) {

@@ -96,6 +96,20 @@ static void test_tpe_startup_and_ranges(void **state) {
     }
 }
 
+/* Of 100 TPE draws from the 12 trials t, how many fall within a decade of
+ * 1e-2. */
+static int draws_near(const TpeDim *d, const TpeTrial *t) {
+    Rng r;
+    rng_seed(&r, 3);
+    int near = 0;
+    for (int k = 0; k < 100; k++) {
+        double x;
+        assert_int_equal(tpe_suggest(d, 1, t, 12, &r, &x), 1);
+        near += fabs(log10(x) + 2) < 1;
+    }
+    return near;
+}
+
 /* The good group is the best tenth of the trials, complete before pruned
  * (a later rung first), running last: eleven trials far from 1e-2 and one
  * at it; TPE draws near the one ranked best. A running trial at 1e-2 is not
@@ -111,7 +125,6 @@ static void test_tpe_ranking(void **state) {
         t[i].value = 0.1;
         t[i].state = TPE_COMPLETE;
     }
-    Rng r;
     /* Draws near 1e-2 (within a decade) when trial 5, there, is the best. */
     struct {
         TpeState state;
@@ -127,13 +140,7 @@ static void test_tpe_ranking(void **state) {
         t[5].state = cases[c].state;
         t[5].step = cases[c].step;
         t[5].value = cases[c].value;
-        rng_seed(&r, 3);
-        int near = 0;
-        for (int k = 0; k < 100; k++) {
-            double x;
-            assert_int_equal(tpe_suggest(&d, 1, t, 12, &r, &x), 1);
-            near += fabs(log10(x) + 2) < 1;
-        }
+        int near = draws_near(&d, t);
         if (cases[c].near)
             assert_true(near > 80);
         else
@@ -147,14 +154,7 @@ static void test_tpe_ranking(void **state) {
     t[7].x[0] = 0.5;
     t[7].step = 1;
     t[7].value = 0.99;
-    rng_seed(&r, 3);
-    int near = 0;
-    for (int k = 0; k < 100; k++) {
-        double x;
-        assert_int_equal(tpe_suggest(&d, 1, t, 12, &r, &x), 1);
-        near += fabs(log10(x) + 2) < 1;
-    }
-    assert_true(near > 80);
+    assert_true(draws_near(&d, t) > 80);
 }
 
 /* A known objective: a learning rate that matters (best at 10^-2, on a log
