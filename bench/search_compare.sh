@@ -9,7 +9,8 @@
 #   optuna     Optuna's TPESampler(seed) driving `finelab run --set ...`
 #              (bench/optuna_objective.py), SEARCH_TRIALS trials
 #   asha+tpe   finelab strategy = asha (rungs max_iter / 3 and max_iter,
-#              eta 3) with TPE, as many trials as spend the same iterations
+#              eta 3) with TPE, 1.5 x SEARCH_TRIALS trials: about the same
+#              iterations (a promotion is one more run in the "runs" column)
 # Each trial trains the classifier on the shared feature cache (built once,
 # by the first run) for SEARCH_ITER iterations (the preset's schedule
 # scaled), so a trial takes seconds. Printed per method: the mean over
@@ -61,7 +62,8 @@ rows_study() {
         done
 }
 
-# summarise: "iter val test" rows -> "best_val test_of_best val_at_half spent trials"
+# summarise: "iter val test" rows -> "best_val test_of_best val_at_half spent runs"
+# (runs: trials, or for asha the rung reports, a promotion being one more)
 summarise() {
     awk -v budget=$((trials * iter)) '{ spent += $1; n++
         if ($2 > best) { best = $2; test = $3 }
@@ -80,7 +82,7 @@ for ((s = 1; s <= seeds; s++)); do
         tpe) printf '\n[sweep]\nstrategy = asha\nsamples = %d\nseed = %d\nmin_iter = %d\nsampler = tpe\n%s\n' \
             "$trials" "$s" "$iter" "$space" ;;
         asha) printf '\n[sweep]\nstrategy = asha\nsamples = %d\nseed = %d\nmin_iter = %d\neta = 3\nsampler = tpe\n%s\n' \
-            $((trials * 9 / 5)) "$s" "$step" "$space" ;;
+            $((trials * 3 / 2)) "$s" "$step" "$space" ;;
         optuna) ;;
         esac | cat "$work/base.ini" - >"$p"
         t0=$(date +%s)
@@ -108,7 +110,7 @@ done
 
 echo
 echo "== search on the demo's stage 1 (validation), base_lr x weight_decay, $trials trials of $iter iterations each (asha: the same iterations), mean over $seeds seeds"
-printf '%-10s %8s %12s %10s %14s %12s %8s\n' method trials iterations "best val" "test of best" "val at 1/2" seconds
+printf '%-10s %8s %12s %10s %14s %12s %8s\n' method runs iterations "best val" "test of best" "val at 1/2" seconds
 for method in random tpe optuna asha; do
     awk -v m=$method '$1 == m { n++; v += $3; t += $4; h += $5; it += $6; tr += $7; sec += $8 }
         END { printf "%-10s %8.1f %12.0f %9.2f%% %13.2f%% %11.2f%% %8.0f\n", m, tr / n, it / n,
