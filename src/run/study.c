@@ -60,7 +60,7 @@ Status study_create(const Preset *p, const char *runs_dir, char *id, size_t cap,
 
 Status study_open(Study *s, const char *runs_dir, const char *id, Preset *p, Error *err) {
     memset(s, 0, sizeof *s);
-    char path[1300], host[128] = "";
+    char path[1300], host[96] = ""; /* with ":<pid>" it fits worker */
     snprintf(s->dir, sizeof s->dir, "%s/studies/%s", runs_dir, id);
     snprintf(path, sizeof path, "%s/preset.ini", s->dir);
     if (!fileio_exists(path))
