@@ -272,7 +272,7 @@ static Status bridge_run_rungs(Bridge *b, BridgeJob *j, const RunnerCallbacks *c
     const char *what = asha ? "asha study" : "halving sweep";
     char id[256], line[1024];
     double best, test;
-    const char *heldout;
+    char heldout[8]; /* copied: each outcome lives in its own block */
     Status s;
     if (asha) {
         AshaOutcome o;
@@ -280,7 +280,7 @@ static Status bridge_run_rungs(Bridge *b, BridgeJob *j, const RunnerCallbacks *c
         if (!s) s = asha_sweep_run(b->runs_dir, id, cb, bridge_on_line, cb->ctx, &o, err);
         if (s) return s;
         stopped = o.stopped, best = o.best >= 0 ? o.best_accuracy : -1, test = o.best_test;
-        heldout = o.heldout;
+        memcpy(heldout, o.heldout, sizeof heldout);
         snprintf(line, sizeof line, "%d trials, %d complete, %d pruned, %d failed; %ld iterations",
                  o.trials, o.complete, o.pruned, o.failed, o.iterations);
     } else {
@@ -290,7 +290,8 @@ static Status bridge_run_rungs(Bridge *b, BridgeJob *j, const RunnerCallbacks *c
             s = halving_sweep_run(&j->preset, id, b->runs_dir, cb, bridge_on_line, cb->ctx, &o,
                                   err);
         if (s) return s;
-        stopped = o.stopped, best = o.best_accuracy, test = o.best_test, heldout = o.heldout;
+        stopped = o.stopped, best = o.best_accuracy, test = o.best_test;
+        memcpy(heldout, o.heldout, sizeof heldout);
         snprintf(line, sizeof line,
                  "%d done, %d pruned, %d failed; %ld iterations of the full "
                  "grid's %ld",
