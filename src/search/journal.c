@@ -53,7 +53,8 @@ static const JournalField fields[] = {
 };
 enum { N_FIELDS = sizeof fields / sizeof fields[0] };
 
-static int journal_put(char *buf, size_t cap, size_t *len, const char *fmt, ...) {
+__attribute__((format(printf, 4, 5))) static int journal_put(char *buf, size_t cap, size_t *len,
+                                                             const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf + *len, *len < cap ? cap - *len : 0, fmt, ap);
@@ -93,7 +94,8 @@ int journal_format(const JournalRecord *r, char *buf, size_t cap) {
     return (int)len;
 }
 
-static const char *say(char *msg, size_t cap, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t cap, const char *fmt,
+                                                             ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, cap, fmt, ap);
