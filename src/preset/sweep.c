@@ -5,7 +5,6 @@
 #include "src/preset/sweep.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,30 +79,20 @@ static int sweep_combinations(const PresetSweep *sw) {
     return (int)total;
 }
 
-/* Formats into msg and returns it: the "what went wrong" of a sweep. */
-__attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t cap, const char *fmt,
-                                                             ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, cap, fmt, ap);
-    va_end(ap);
-    return msg;
-}
-
 /* Appends the range dist(lo, hi) for key k (text: as written) to sw. */
 static const char *sweep_add_range(PresetSweep *sw, const SchemaKey *k, const char *text, int dist,
                                    double lo, double hi, Preset *scratch, char *msg, size_t cap) {
     if (k->type != SCHEMA_INT && k->type != SCHEMA_FLOAT && k->type != SCHEMA_DOUBLE)
-        return say(msg, cap, "a range needs a number key (this one takes %s)",
-                   k->type == SCHEMA_ENUM ? "words: use choice(...)" : "no single number");
+        return text_say(msg, cap, "a range needs a number key (this one takes %s)",
+                        k->type == SCHEMA_ENUM ? "words: use choice(...)" : "no single number");
     if (strlen(text) >= PRESET_TEXT_MAX)
-        return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
+        return text_say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
     char end[64];
     for (int e = 0; e < 2; e++) { /* both ends within the key's range (whole for an int) */
         Error err = {0};
         snprintf(end, sizeof end, "%.17g", e ? hi : lo);
         if (schema_parse(k, end, scratch, 0, &err))
-            return say(msg, cap, "the range's %s end: %s", e ? "high" : "low", err.msg);
+            return text_say(msg, cap, "the range's %s end: %s", e ? "high" : "low", err.msg);
     }
     SweepKey *key = &sw->keys[sw->n_keys++];
     *key = (SweepKey){
@@ -119,11 +108,11 @@ const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Pre
     const char *why;
     int too_long, j = sw->n_keys;
     if (j == PRESET_SWEEP_KEYS_MAX)
-        return say(msg, cap, "a sweep takes at most %d keys", PRESET_SWEEP_KEYS_MAX);
+        return text_say(msg, cap, "a sweep takes at most %d keys", PRESET_SWEEP_KEYS_MAX);
     int dist;
     double lo, hi;
     int range = sampler_parse_range(list, &dist, &lo, &hi, &why);
-    if (range < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
+    if (range < 0) return text_say(msg, cap, "%s (got '%.80s')", why, list);
     if (range > 0) return sweep_add_range(sw, k, list, dist, lo, hi, scratch, msg, cap);
     char inner[PRESET_VALUE_MAX];
     size_t len;
@@ -135,14 +124,15 @@ const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Pre
     SweepKey *key = &sw->keys[j];
     key->dist = SWEEP_LIST;
     int n = sweep_split(list, key->values, PRESET_SWEEP_VALUES_MAX, &too_long, &why);
-    if (n < 0) return say(msg, cap, "%s (got '%.80s')", why, list);
+    if (n < 0) return text_say(msg, cap, "%s (got '%.80s')", why, list);
     if (n > PRESET_SWEEP_VALUES_MAX)
-        return say(msg, cap, "%d values; a sweep takes at most %d per key", n,
-                   PRESET_SWEEP_VALUES_MAX);
-    if (too_long) return say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
+        return text_say(msg, cap, "%d values; a sweep takes at most %d per key", n,
+                        PRESET_SWEEP_VALUES_MAX);
+    if (too_long)
+        return text_say(msg, cap, "a value is longer than %d characters", PRESET_TEXT_MAX - 1);
     for (int i = 0; i < n; i++) {
         Error e = {0};
-        if (schema_parse(k, key->values[i], scratch, 0, &e)) return say(msg, cap, "%s", e.msg);
+        if (schema_parse(k, key->values[i], scratch, 0, &e)) return text_say(msg, cap, "%s", e.msg);
     }
     key->key = schema_index(k);
     key->n_values = n;
@@ -150,8 +140,8 @@ const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Pre
     sw->n_keys++;
     if (sweep_combinations(sw) < 0) {
         sw->n_keys--;
-        return say(msg, cap, "the sweep would expand to more than %d presets",
-                   PRESET_SWEEP_ITEMS_MAX);
+        return text_say(msg, cap, "the sweep would expand to more than %d presets",
+                        PRESET_SWEEP_ITEMS_MAX);
     }
     return NULL;
 }
@@ -192,21 +182,19 @@ const char *sweep_setting_name(int setting) {
 
 /* Sets setting i of sw from text; NULL, or what is wrong (in msg). */
 const char *sweep_setting_set(PresetSweep *sw, int i, const char *text, char *msg, size_t cap) {
-    if (i == SWEEP_SET_STRATEGY) {
-        for (int s = 0; s <= SWEEP_ASHA; s++)
-            if (strcasecmp(text, strategy_names[s]) == 0) {
-                sw->strategy = s;
+    if (i == SWEEP_SET_STRATEGY || i == SWEEP_SET_SAMPLER) { /* a word of its list */
+        int strategy = i == SWEEP_SET_STRATEGY, n = strategy ? SWEEP_ASHA + 1 : SAMPLER_TPE + 1;
+        const char *const *names = strategy ? strategy_names : sampler_names;
+        for (int w = 0; w < n; w++)
+            if (strcasecmp(text, names[w]) == 0) {
+                if (strategy)
+                    sw->strategy = w;
+                else
+                    sw->sampler = w;
                 return NULL;
             }
-        return say(msg, cap, "expects grid, random, halving or asha (got '%.60s')", text);
-    }
-    if (i == SWEEP_SET_SAMPLER) {
-        for (int s = 0; s <= SAMPLER_TPE; s++)
-            if (strcasecmp(text, sampler_names[s]) == 0) {
-                sw->sampler = s;
-                return NULL;
-            }
-        return say(msg, cap, "expects random or tpe (got '%.60s')", text);
+        return text_say(msg, cap, "expects %s (got '%.60s')",
+                        strategy ? "grid, random, halving or asha" : "random or tpe", text);
     }
     static const long lo[SWEEP_SETTINGS] = {0, 1, 0, 1, 2, 0};
     static const long hi[SWEEP_SETTINGS] = {0, PRESET_SWEEP_ITEMS_MAX, 2147483647L, 100000000L, 100,
@@ -215,8 +203,8 @@ const char *sweep_setting_set(PresetSweep *sw, int i, const char *text, char *ms
     long v = strtol(text, &end, 10);
     while (isspace((unsigned char)*end)) end++;
     if (end == text || *end || v < lo[i] || v > hi[i])
-        return say(msg, cap, "expects a whole number from %ld to %ld (got '%.60s')", lo[i], hi[i],
-                   text);
+        return text_say(msg, cap, "expects a whole number from %ld to %ld (got '%.60s')", lo[i],
+                        hi[i], text);
     int *field[SWEEP_SETTINGS] = {NULL, &sw->samples, &sw->seed, &sw->min_iter, &sw->eta, NULL};
     *field[i] = (int)v;
     return NULL;
@@ -231,39 +219,41 @@ const char *sweep_check(const PresetSweep *sw, int *which, char *msg, size_t cap
                 (sw->strategy == SWEEP_HALVING && sw->samples);
     if ((sw->strategy == SWEEP_RANDOM || sw->strategy == SWEEP_ASHA) && !sw->samples) {
         *which = -1 - SWEEP_SET_STRATEGY;
-        return say(msg, cap, "sweep.strategy: %s needs samples (how many %s)",
-                   strategy_names[sw->strategy],
-                   sw->strategy == SWEEP_ASHA ? "trials at most" : "draws");
+        return text_say(msg, cap, "sweep.strategy: %s needs samples (how many %s)",
+                        strategy_names[sw->strategy],
+                        sw->strategy == SWEEP_ASHA ? "trials at most" : "draws");
     }
     if (sw->strategy == SWEEP_GRID && sw->samples) {
         *which = -1 - SWEEP_SET_SAMPLES;
-        return say(msg, cap, "sweep.samples: only strategy random, halving or asha draws samples");
+        return text_say(msg, cap,
+                        "sweep.samples: only strategy random, halving or asha draws samples");
     }
     if (sw->sampler == SAMPLER_TPE && sw->strategy != SWEEP_ASHA) {
         *which = -1 - SWEEP_SET_SAMPLER;
-        return say(msg, cap,
-                   "sweep.sampler: tpe draws each trial from the ones before it: it needs "
-                   "strategy = asha");
+        return text_say(msg, cap,
+                        "sweep.sampler: tpe draws each trial from the ones before it: it needs "
+                        "strategy = asha");
     }
     for (int i = SWEEP_SET_MIN_ITER; i <= SWEEP_SET_ETA; i++)
         if (!rungs && (i == SWEEP_SET_MIN_ITER ? sw->min_iter : sw->eta != 3)) {
             *which = -1 - i;
-            return say(msg, cap, "sweep.%s: only strategy = halving or asha uses it",
-                       setting_names[i]);
+            return text_say(msg, cap, "sweep.%s: only strategy = halving or asha uses it",
+                            setting_names[i]);
         }
     if (rungs && !sw->min_iter) {
         *which = -1 - SWEEP_SET_STRATEGY;
-        return say(msg, cap, "sweep.min_iter: strategy = %s needs min_iter (the first rung)",
-                   strategy_names[sw->strategy]);
+        return text_say(msg, cap, "sweep.min_iter: strategy = %s needs min_iter (the first rung)",
+                        strategy_names[sw->strategy]);
     }
     for (int j = 0; j < sw->n_keys && !drawn; j++)
         if (sw->keys[j].dist != SWEEP_LIST) {
             const SchemaKey *k = schema_at(sw->keys[j].key);
             *which = j;
-            return say(msg, cap,
-                       "sweep.%s.%s: a range (%s) is drawn from: it needs strategy = random or "
-                       "asha, or halving with samples",
-                       k->section, k->key, sw->keys[j].values[0]);
+            return text_say(
+                msg, cap,
+                "sweep.%s.%s: a range (%s) is drawn from: it needs strategy = random or "
+                "asha, or halving with samples",
+                k->section, k->key, sw->keys[j].values[0]);
         }
     return NULL;
 }

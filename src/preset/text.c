@@ -4,6 +4,8 @@
 #include "src/preset/text.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 void text_copy(char *dst, size_t cap, const char *src, size_t n) {
@@ -19,4 +21,12 @@ void text_trim(char *s) {
     while (i < n && isspace((unsigned char)s[i])) i++;
     memmove(s, s + i, n - i);
     s[n - i] = '\0';
+}
+
+const char *text_say(char *msg, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+    return msg;
 }

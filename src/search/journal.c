@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/preset/text.h"
+
 static const char *const kind_names[JOURNAL_KINDS] = {"trial", "start", "report", "end", "release"};
 
 typedef enum JournalType { J_INT, J_LONG, J_DOUBLE, J_TEXT } JournalType;
@@ -94,27 +96,18 @@ int journal_format(const JournalRecord *r, char *buf, size_t cap) {
     return (int)len;
 }
 
-__attribute__((format(printf, 3, 4))) static const char *say(char *msg, size_t cap, const char *fmt,
-                                                             ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, cap, fmt, ap);
-    va_end(ap);
-    return msg;
-}
-
 /* Stores the value text v into r's field f. NULL, or what is wrong. */
 static const char *journal_set(const JournalField *f, const char *v, size_t n, JournalRecord *r,
                                char *msg, size_t cap) {
     char *at = (char *)r + f->offset, num[64], *end;
     if (f->type == J_TEXT) {
         if (n >= f->size)
-            return say(msg, cap, "%s: longer than %zu characters", f->key, f->size - 1);
+            return text_say(msg, cap, "%s: longer than %zu characters", f->key, f->size - 1);
         memcpy(at, v, n);
         at[n] = '\0';
         return NULL;
     }
-    if (n == 0 || n >= sizeof num) return say(msg, cap, "%s: not a number", f->key);
+    if (n == 0 || n >= sizeof num) return text_say(msg, cap, "%s: not a number", f->key);
     memcpy(num, v, n);
     num[n] = '\0';
     errno = 0;
@@ -128,7 +121,7 @@ static const char *journal_set(const JournalField *f, const char *v, size_t n, J
         else
             *(long *)at = x;
     }
-    if (*end || errno) return say(msg, cap, "%s: not a number ('%s')", f->key, num);
+    if (*end || errno) return text_say(msg, cap, "%s: not a number ('%s')", f->key, num);
     return NULL;
 }
 
@@ -138,27 +131,29 @@ const char *journal_parse(const char *line, JournalRecord *r, char *msg, size_t 
     for (const char *p = line; *p;) {
         const char *tab = strchr(p, '\t'), *stop = tab ? tab : p + strlen(p);
         const char *eq = memchr(p, '=', (size_t)(stop - p));
-        if (!eq) return say(msg, cap, "a field without '=' ('%.40s')", p);
+        if (!eq) return text_say(msg, cap, "a field without '=' ('%.40s')", p);
         size_t klen = (size_t)(eq - p), vlen = (size_t)(stop - eq - 1);
         if (klen == 4 && strncmp(p, "kind", 4) == 0) {
             for (int k = 0; k < JOURNAL_KINDS; k++)
                 if (strlen(kind_names[k]) == vlen && strncmp(eq + 1, kind_names[k], vlen) == 0)
                     r->kind = (JournalKind)k;
             if (r->kind == JOURNAL_KINDS)
-                return say(msg, cap, "unknown kind '%.*s'", (int)(vlen < 40 ? vlen : 40), eq + 1);
+                return text_say(msg, cap, "unknown kind '%.*s'", (int)(vlen < 40 ? vlen : 40),
+                                eq + 1);
         } else {
             for (int i = 0; i < N_FIELDS; i++) {
                 const JournalField *f = &fields[i];
                 if (strlen(f->key) != klen || strncmp(p, f->key, klen) != 0) continue;
-                if (r->kind == JOURNAL_KINDS) return say(msg, cap, "a line must start with kind=");
+                if (r->kind == JOURNAL_KINDS)
+                    return text_say(msg, cap, "a line must start with kind=");
                 if (!(f->kinds & (1 << r->kind)))
-                    return say(msg, cap, "a %s line has no %s", kind_names[r->kind], f->key);
+                    return text_say(msg, cap, "a %s line has no %s", kind_names[r->kind], f->key);
                 if (journal_set(f, eq + 1, vlen, r, msg, cap)) return msg;
             }
         }
         p = tab ? tab + 1 : stop;
     }
-    if (r->kind == JOURNAL_KINDS) return say(msg, cap, "no kind=");
+    if (r->kind == JOURNAL_KINDS) return text_say(msg, cap, "no kind=");
     return NULL;
 }
 
@@ -174,8 +169,9 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
                           size_t msg_cap) {
     if (r->kind == JOURNAL_TRIAL) {
         if (r->trial != *n)
-            return say(msg, msg_cap, "trial %d: expected trial %d next", r->trial, *n);
-        if (*n >= cap) return say(msg, msg_cap, "trial %d: more than %d trials", r->trial, cap);
+            return text_say(msg, msg_cap, "trial %d: expected trial %d next", r->trial, *n);
+        if (*n >= cap)
+            return text_say(msg, msg_cap, "trial %d: more than %d trials", r->trial, cap);
         StudyTrial *t = &trials[(*n)++];
         memset(t, 0, sizeof *t);
         memcpy(t->params, r->params, sizeof t->params);
@@ -184,8 +180,8 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
             t->x[t->n_x] = strtod(p, &end);
             if (end == p || (*end && *end != ';') || !isfinite(t->x[t->n_x])) {
                 *n -= 1;
-                return say(msg, msg_cap, "trial %d: point '%.60s' is not numbers", r->trial,
-                           r->point);
+                return text_say(msg, msg_cap, "trial %d: point '%.60s' is not numbers", r->trial,
+                                r->point);
             }
             t->n_x++;
             p = *end ? end + 1 : end;
@@ -196,11 +192,11 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         return NULL;
     }
     if (r->trial < 0 || r->trial >= *n)
-        return say(msg, msg_cap, "trial %d: no such trial (%d so far)", r->trial, *n);
+        return text_say(msg, msg_cap, "trial %d: no such trial (%d so far)", r->trial, *n);
     StudyTrial *t = &trials[r->trial];
     if ((r->kind == JOURNAL_START || r->kind == JOURNAL_REPORT) &&
         (r->rung < 0 || r->rung >= HALVING_RUNGS_MAX))
-        return say(msg, msg_cap, "trial %d: rung %d out of range", r->trial, r->rung);
+        return text_say(msg, msg_cap, "trial %d: rung %d out of range", r->trial, r->rung);
     switch (r->kind) {
     case JOURNAL_START:
         t->state = TRIAL_RUNNING;
@@ -211,8 +207,8 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         break;
     case JOURNAL_REPORT:
         if (!isfinite(r->accuracy) || !isfinite(r->loss) || r->accuracy > 1)
-            return say(msg, msg_cap, "trial %d: accuracy %g, loss %g are not a pass's", r->trial,
-                       r->accuracy, r->loss);
+            return text_say(msg, msg_cap, "trial %d: accuracy %g, loss %g are not a pass's",
+                            r->trial, r->accuracy, r->loss);
         t->asha.reported[r->rung] = 1;
         t->asha.score[r->rung] =
             (HalvingScore){.scored = r->accuracy >= 0, .accuracy = r->accuracy, .loss = r->loss};
@@ -230,7 +226,7 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         t->state = TRIAL_WAITING;
         break;
     default:
-        return say(msg, msg_cap, "unknown kind");
+        return text_say(msg, msg_cap, "unknown kind");
     }
     return NULL;
 }

@@ -71,12 +71,23 @@ static void test_text_trim_high_bytes_are_not_space(void **state) {
     assert_string_equal(buf, "\xc3\xa9t\xc3\xa9");
 }
 
+/* text_say formats into the caller's buffer, cut to it, and returns it. */
+static void test_text_say(void **state) {
+    (void)state;
+    char msg[16];
+    assert_ptr_equal(text_say(msg, sizeof msg, "%s %d", "eta", 3), msg);
+    assert_string_equal(msg, "eta 3");
+    text_say(msg, sizeof msg, "expects %s", "random or tpe");
+    assert_string_equal(msg, "expects random ");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_copy_takes_n_bytes),
         cmocka_unit_test(test_text_copy_cuts_to_the_buffer),
         cmocka_unit_test(test_text_trim),
         cmocka_unit_test(test_text_trim_high_bytes_are_not_space),
+        cmocka_unit_test(test_text_say),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
