@@ -208,7 +208,9 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
     RunStatus st;
     runner_say(w->on_line, w->line_ctx, "asha rung %d/%d (to iteration %d): trial %d (%s)", k + 1,
                w->rungs.n_rungs, target, i, t.params);
-    if (!t.run[0]) worker_find_run(w, i, t.run, sizeof t.run);
+    /* Only a trial handed back can have a run the journal does not name
+     * (its worker died before reporting): a new one has none to look for. */
+    if (!t.run[0] && t.released) worker_find_run(w, i, t.run, sizeof t.run);
     if (t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK) {
         runner_resume_rung(t.run, w->runs_dir, &rung, w->cb, &res, &e);
     } else {

@@ -222,6 +222,7 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         t->state = strcmp(r->state, "complete") == 0 ? TRIAL_COMPLETE : TRIAL_FAILED;
         break;
     case JOURNAL_RELEASE: /* waits to be trained to its rung again */
+        t->released++;
         t->asha.busy = 0;
         t->state = TRIAL_WAITING;
         break;

@@ -75,6 +75,7 @@ typedef struct StudyTrial {
     StudyTrialState state;
     char worker[128]; /* who trains it (running), or trained it last */
     char run[JOURNAL_RUN_MAX];
+    int released;                /* times a worker handed it back (died, stopped) */
     int iter[HALVING_RUNGS_MAX]; /* the iteration of each report */
     AshaTrial asha;              /* rung, busy, reports: what ASHA decides on */
 } StudyTrial;

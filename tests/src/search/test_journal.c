@@ -121,6 +121,7 @@ static void test_journal_replay(void **state) {
     apply(&n, "kind=release\ttrial=0\twhy=worker h:1 is gone", NULL);
     assert_int_equal(trials[0].state, TRIAL_WAITING);
     assert_int_equal(trials[0].asha.target, 1);
+    assert_int_equal(trials[0].released, 1);
     assert_int_equal(journal_requeued(trials, n), 0);
     apply(&n, "kind=start\ttrial=0\trung=1\trun=r0\tworker=h:2", NULL);
     apply(&n, "kind=report\ttrial=0\trung=1\titer=30\taccuracy=0.6\tloss=0.9", NULL);
