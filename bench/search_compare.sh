@@ -39,7 +39,7 @@ sed -e "s/^max_iter = .*/max_iter = $iter/" \
 # field KEY STATUS_FILE
 field() { sed -n "s/^$1 = //p" "$2"; }
 
-# rows_sweep DIR_LIST: "iter val test" per run, in order.
+# rows_runs DIR...: "iter val test" per run, in order.
 rows_runs() {
     for d in "$@"; do
         echo "$(field iter "$d/status.ini") $(field final_accuracy "$d/status.ini") $(field test_accuracy "$d/status.ini")"
