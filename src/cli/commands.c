@@ -82,7 +82,7 @@ void commands_usage(FILE *out) {
 
 void commands_version(FILE *out) {
     char blas[512];
-    blas_setup_describe(blas, sizeof blas);
+    blas_setup_describe(0, blas, sizeof blas);
     char mpi[320];
     dist_describe(mpi, sizeof mpi);
     fprintf(out, "finelab %s\n%s\n%s\n", FINELAB_VERSION, blas, mpi);

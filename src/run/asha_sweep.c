@@ -306,6 +306,7 @@ Status asha_sweep_run(const char *runs_dir, const char *id, const RunnerCallback
     Status s = study_open(&w->st, runs_dir, id, &w->p, err);
     if (!s && w->p.sweep.strategy != SWEEP_ASHA)
         s = error_set(err, ST_ARG, "%s: not an asha study", id);
+    if (!s) s = study_join(&w->st, err);
     asha_rungs(&w->rungs, w->p.sweep.min_iter, w->p.sweep.eta, w->p.solver.max_iter);
     out->rungs = w->rungs;
     while (!s) {
@@ -318,6 +319,7 @@ Status asha_sweep_run(const char *runs_dir, const char *id, const RunnerCallback
         }
         if (job == JOB_DONE) {
             worker_finish(w, out);
+            study_tidy(&w->st);
             break;
         }
         if (job == JOB_WAIT) { /* the others' trials decide what comes next */

@@ -107,8 +107,9 @@ int blas_setup_start(char **argv, int *exit_code) {
     return 0;
 }
 
-void blas_setup_describe(char *buf, size_t cap) {
+void blas_setup_describe(int threads, char *buf, size_t cap) {
     const char *why = getenv("FINELAB_BLAS_WHY");
-    snprintf(buf, cap, "BLAS: %s, %d threads; kernel %s, %s", blas_config(), blas_threads(),
-             blas_corename(), why ? why : "picked by the library");
+    snprintf(buf, cap, "BLAS: %s, %d threads; kernel %s, %s", blas_config(),
+             threads > 0 ? threads : blas_threads(), blas_corename(),
+             why ? why : "picked by the library");
 }

@@ -25,8 +25,9 @@
  * Returns 1 when this process is a self-check child, with its exit status
  * in *exit_code (0: the kernel passed); main exits with it. Else 0. */
 int blas_setup_start(char **argv, int *exit_code);
-/* One line: which BLAS, which kernel, and why ("picked by the library",
- * "chosen by finelab ...", "set by the user ..."). */
-void blas_setup_describe(char *buf, size_t cap);
+/* One line: which BLAS, with how many threads (threads > 0: the number a
+ * run is about to set; else the library's now), which kernel, and why
+ * ("picked by the library", "chosen by finelab ...", "set by the user ..."). */
+void blas_setup_describe(int threads, char *buf, size_t cap);
 
 #endif

@@ -331,7 +331,7 @@ static Status runner_train(const Preset *p, const RunPlan *plan, const char *run
     tc.feat_share = cachestore_share(&cs);
     Status s;
     char input[160], line[600];
-    blas_setup_describe(line, sizeof line);
+    blas_setup_describe(tc.blas_threads, line, sizeof line); /* the trainer sets them */
     runner_on_log(&rc, TRAIN_LOG_EVENT, line);
     image_normalize_describe(&tc.train_data.norm, input, sizeof input);
     snprintf(line, sizeof line, "input convention %s (%s)", input, plan->norm_why);

@@ -402,9 +402,7 @@ static Status runstore_open_files(RunWriter *w, Error *err) {
     return ST_OK;
 }
 
-/* "<array job id>_<task id>" when this process is a Slurm array task
- * (the environment sbatch gives it), else "". */
-static void runstore_slurm_task(char *out, size_t cap) {
+void runstore_slurm_task(char *out, size_t cap) {
     const char *job = getenv("SLURM_ARRAY_JOB_ID"), *task = getenv("SLURM_ARRAY_TASK_ID");
     out[0] = '\0';
     if (job && task && job[0] && task[0] && strlen(job) < 24 && strlen(task) < 16 &&

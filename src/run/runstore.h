@@ -58,6 +58,9 @@ Status runstore_read_metrics(const char *run_dir, RunRow **rows, int *n, Error *
 /* The held-out pass of run_dir at iteration iter (validation, or test in
  * runs without a validation split); scored 0 when there is none. */
 HalvingScore runstore_heldout_score(const char *run_dir, int iter);
+/* "<array job id>_<task id>" into out when this process is a Slurm array
+ * task (the environment sbatch gives it), else "": status.ini's slurm. */
+void runstore_slurm_task(char *out, size_t cap);
 /* Run ids under runs_dir, sorted (oldest first), malloc'd; free with
  * runstore_free_list. A directory without status.ini is not a run. */
 Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err);

@@ -9,6 +9,7 @@
  */
 #include "src/run/study.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +22,8 @@
 
 #include "engine/io/fileio.h"
 #include "src/run/cachelock.h"
+#include "src/run/runstore.h"
+#include "src/run/submission.h"
 
 enum { STUDY_POLL_MS = 50 };
 
@@ -68,6 +71,7 @@ Status study_open(Study *s, const char *runs_dir, const char *id, Preset *p, Err
     if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "localhost");
     host[sizeof host - 1] = '\0';
     snprintf(s->worker, sizeof s->worker, "%s:%ld", host, (long)getpid());
+    runstore_slurm_task(s->slurm, sizeof s->slurm);
     if (!(s->trials = calloc(STUDY_TRIALS_MAX, sizeof *s->trials)))
         return error_set(err, ST_NOMEM, "out of memory for the study");
     return preset_load(p, path, err);
@@ -75,6 +79,8 @@ Status study_open(Study *s, const char *runs_dir, const char *id, Preset *p, Err
 
 void study_close(Study *s) {
     study_unlock(s);
+    cachelock_release(s->alive); /* the file stays: a busy trial of ours reads as dead */
+    s->alive = NULL;
     free(s->trials);
     s->trials = NULL;
 }
@@ -153,6 +159,7 @@ Status study_append(Study *s, JournalRecord *r, int n, Error *err) {
     for (int i = 0; i < n && !st; i++) {
         snprintf(r[i].worker, sizeof r[i].worker, "%s", s->worker);
         snprintf(r[i].time, sizeof r[i].time, "%s", stamp);
+        if (r[i].kind == JOURNAL_START) snprintf(r[i].slurm, sizeof r[i].slurm, "%s", s->slurm);
         int w = journal_format(&r[i], buf + len, JOURNAL_LINE_MAX);
         if (w < 0)
             st = error_set(err, ST_ARG, "%s: record of trial %d does not fit a line", path,
@@ -172,23 +179,90 @@ Status study_append(Study *s, JournalRecord *r, int n, Error *err) {
     return st;
 }
 
+/* The lock file of worker ("host:pid") into path. */
+static void study_worker_path(const Study *s, const char *worker, char *path, size_t cap) {
+    snprintf(path, cap, "%s/workers/%s.lock", s->dir, worker);
+}
+
+Status study_join(Study *s, Error *err) {
+    char path[1400];
+    snprintf(path, sizeof path, "%s/workers", s->dir);
+    Status st = fileio_mkdirs(path, err);
+    study_worker_path(s, s->worker, path, sizeof path);
+    if (!st) st = cachelock_take(path, 0, NULL, NULL, &s->alive, NULL, 0, err);
+    if (!st && !s->alive) /* a pid is one process: another holder is a pid reused */
+        st = error_set(err, ST_IO, "%s: held by another process", path);
+    return st;
+}
+
+static double study_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Whether trial t's worker (not this process) is gone; why in why. */
+static int study_worker_gone(Study *s, const StudyTrial *t, int *asked, char *why, size_t cap) {
+    char path[1400], here[128];
+    study_worker_path(s, t->worker, path, sizeof path);
+    if (fileio_exists(path)) {
+        if (!cachelock_held(path, NULL, 0)) {
+            snprintf(why, cap, "worker %.120s is gone (its lock is free)", t->worker);
+            return 1;
+        }
+    } else { /* no lock: a worker of an older finelab; its pid, on this machine */
+        snprintf(here, sizeof here, "%s", s->worker);
+        char *colon = strrchr(here, ':');
+        if (colon) colon[1] = '\0'; /* "host:" */
+        long pid = strncmp(t->worker, here, strlen(here)) == 0
+                       ? strtol(t->worker + strlen(here), NULL, 10)
+                       : 0;
+        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            snprintf(why, cap, "worker %.120s is gone", t->worker);
+            return 1;
+        }
+    }
+    /* Its lock looks held: a failed node's may, on NFS. Slurm knows. */
+    if (!t->slurm[0] ||
+        (!*asked && s->slurm_asked > 0 && study_now() - s->slurm_asked < STUDY_SLURM_EVERY))
+        return 0;
+    char state[32];
+    *asked = 1;
+    submission_task_state(t->slurm, state, sizeof state);
+    if (submission_state_alive(state)) return 0;
+    snprintf(why, cap, "worker %.100s: its Slurm task %.30s has ended (%.20s)", t->worker, t->slurm,
+             state);
+    return 1;
+}
+
 int study_release_dead(Study *s, Error *err) {
-    char here[128];
-    snprintf(here, sizeof here, "%s", s->worker);
-    char *colon = strrchr(here, ':');
-    if (colon) colon[1] = '\0'; /* "host:" */
-    int released = 0;
+    int released = 0, asked = 0;
     for (int i = 0; i < s->n; i++) {
         const StudyTrial *t = &s->trials[i];
-        if (!t->asha.busy || strcmp(t->worker, s->worker) == 0 ||
-            strncmp(t->worker, here, strlen(here)) != 0)
-            continue;
-        long pid = strtol(t->worker + strlen(here), NULL, 10);
-        if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        if (!t->asha.busy || strcmp(t->worker, s->worker) == 0) continue;
         JournalRecord r = {.kind = JOURNAL_RELEASE, .trial = i};
-        snprintf(r.why, sizeof r.why, "worker %s is gone", t->worker);
+        if (!study_worker_gone(s, t, &asked, r.why, sizeof r.why)) continue;
         if (study_append(s, &r, 1, err)) return -1;
         released++;
     }
+    if (asked) s->slurm_asked = study_now();
     return released;
+}
+
+void study_tidy(Study *s) {
+    char path[1400];
+    snprintf(path, sizeof path, "%s/workers", s->dir);
+    DIR *d = opendir(path);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".lock") != 0 ||
+            (strncmp(e->d_name, s->worker, len - 5) == 0 && !s->worker[len - 5]))
+            continue; /* not a worker's, or this process's own */
+        char file[1700];
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        CacheLock *l = NULL; /* only a lock nobody holds goes, and only by its new holder */
+        if (!cachelock_take(file, 0, NULL, NULL, &l, NULL, 0, NULL) && l)
+            cachelock_release_removing(l);
+    }
+    if (d) closedir(d);
 }

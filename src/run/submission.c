@@ -373,6 +373,18 @@ static int submission_split(const char *s, char *job, size_t cap) {
     return (int)k;
 }
 
+void submission_task_state(const char *task, char *state, size_t cap) {
+    char job[32];
+    int k = submission_split(task, job, sizeof job);
+    state[0] = '\0';
+    if (k < 0 || cap == 0) return;
+    char *states = calloc((size_t)k + 1, cap);
+    if (!states) return;
+    submission_query(job, k + 1, states, cap);
+    snprintf(state, cap, "%s", states + (size_t)k * cap);
+    free(states);
+}
+
 int submission_settle(RunStatus *const *runs, int n) {
     enum { CAP = 32 };
     int changed = 0;

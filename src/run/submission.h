@@ -97,6 +97,10 @@ void submission_parse_states(const char *text, const char *job_id, int tasks, ch
  * submission_parse_states. Tasks neither knows stay "". Never fails: no
  * Slurm leaves every state "". Runs processes; not for a drawing loop. */
 void submission_query(const char *job_id, int tasks, char *states, size_t cap);
+/* Slurm's state of the one array task "<job>_<task>" into state (cap
+ * bytes), as submission_query; "" when Slurm does not know it or task is
+ * not that form. Runs processes. */
+void submission_task_state(const char *task, char *state, size_t cap);
 /* What finelab shows for Slurm state slurm of a task without a run:
  * PENDING "queued", RUNNING and the like "starting", CANCELLED
  * "cancelled", COMPLETED "completed", TIMEOUT "timeout", FAILED and the

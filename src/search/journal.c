@@ -50,6 +50,7 @@ static const JournalField fields[] = {
     F("run", J_TEXT, run, K_START | K_REPORT),
     F("point", J_TEXT, point, K_TRIAL),
     F("worker", J_TEXT, worker, K_ALL),
+    F("slurm", J_TEXT, slurm, K_START),
     F("time", J_TEXT, time, K_ALL),
     F("params", J_TEXT, params, K_TRIAL), /* last: the longest */
 };
@@ -203,6 +204,7 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         t->asha.target = r->rung;
         t->asha.busy = 1;
         memcpy(t->worker, r->worker, sizeof t->worker);
+        memcpy(t->slurm, r->slurm, sizeof t->slurm);
         memcpy(t->run, r->run, sizeof t->run);
         break;
     case JOURNAL_REPORT:

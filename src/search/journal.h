@@ -9,7 +9,10 @@
  *   kind=trial  trial=T seed=S point=<x0;x1;...> params=<section.key=value, ...>
  *                                           a new trial: its point (a list
  *                                           key's index or a range's value)
- *   kind=start  trial=T rung=K run=<dir>    a worker trains T towards rung K
+ *   kind=start  trial=T rung=K run=<dir> slurm=<job>_<task>
+ *                                           a worker trains T towards rung K
+ *                                           (slurm: the array task it is, ""
+ *                                           outside Slurm)
  *   kind=report trial=T rung=K iter=I accuracy=A loss=L run=<dir>   its
  *                                           held-out pass there (accuracy -1:
  *                                           it failed), and the run it is in
@@ -46,6 +49,7 @@ typedef struct JournalRecord {
     char state[16];
     char why[192];
     char worker[128];
+    char slurm[48];
     char time[32];
     char run[JOURNAL_RUN_MAX];
     char point[256];
@@ -74,6 +78,7 @@ typedef struct StudyTrial {
     long seed;
     StudyTrialState state;
     char worker[128]; /* who trains it (running), or trained it last */
+    char slurm[48];   /* that worker's Slurm array task ("" outside Slurm) */
     char run[JOURNAL_RUN_MAX];
     int released;                /* times a worker handed it back (died, stopped) */
     int iter[HALVING_RUNGS_MAX]; /* the iteration of each report */

@@ -20,7 +20,7 @@ printf '[sweep]\nstrategy = asha\nsamples = 12\nmin_iter = 50\neta = 3\nsampler 
 k=600
 sanitized && k=60
 tiny_preset k.ini birds $((9 * k)) solver.test_interval=$k experiment.threads=1 experiment.name=k
-printf '[sweep]\nstrategy = asha\nsamples = 3\nmin_iter = %s\nsolver.base_lr = 0.1, 0.01, 0.001\n' \
+printf '[sweep]\nstrategy = asha\nsamples = 3\nmin_iter = %s\nsolver.base_lr = 0.01, 0.003, 0.001\n' \
     $k >>k.ini
 
 journal() { cat "$1"/studies/*/journal.tsv; }
@@ -93,7 +93,7 @@ killed_worker_trial_goes_on() {
     id=$(ls c/studies)
     ! grep -q "^kind=report	trial=1	" c/studies/"$id"/journal.tsv || return 1 # killed in it
     "$FINELAB" resume "$id" --runs-dir c --progress 0 >c2.log 2>&1 || { cat c2.log; return 1; }
-    grep -q "^kind=release	trial=1	why=worker .* is gone	" c/studies/"$id"/journal.tsv ||
+    grep -q "^kind=release	trial=1	why=worker .* is gone (its lock is free)	" c/studies/"$id"/journal.tsv ||
         return 1
     grep -q "^kind=report	trial=1	rung=0	" c/studies/"$id"/journal.tsv &&
         [ "$(count c trial)" -eq 3 ] && [ "$(ls -d c/2* | wc -l)" -eq 3 ] &&
