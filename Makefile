@@ -10,6 +10,7 @@
 #   make bench-mpi       1 rank x 2 threads against 2 ranks x 1 thread (MPI built in), and
 #                        the scaling to 8-128 nodes on paper (bench/mpi_model.sh)
 #   make bench-search    finelab's TPE and ASHA against python3-optuna on the demo's stage 1
+#   make bench-workers   an asha study finished by 1, 2 and 4 Slurm array workers (real Slurm)
 #   make bench-dnnl      install oneDNN (libdnnl-dev), build and run bench/dnnl/bench_dnnl:
 #                        finelab's conv layers against oneDNN's (nothing else needs oneDNN)
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
@@ -301,6 +302,14 @@ bench-mpi: $(BIN) $(OUT)/bench/bench_backward
 bench-search: demo-data
 	$(call install_missing,python3-optuna)
 	@bench/search_compare.sh $(OUT)
+
+# An asha study on the demo's stage 1 finished by 1, 2 and 4 workers, each
+# a Slurm array task on a real single-host Slurm started for it
+# (bench/asha_workers.sh, tests/lib/slurm.sh; needs root): wall time and
+# iterations per second. WORKERS_TRIALS, WORKERS_ITER, WORKERS_LIST size it.
+.PHONY: bench-workers
+bench-workers: demo-data deps-slurm
+	@bench/asha_workers.sh $(OUT)
 
 # finelab's conv layers against oneDNN's (Debian's libdnnl-dev), per
 # VGG-16 layer: where oneDNN wins, and by how much. oneDNN stays optional:

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # test_slurm — `finelab submit` against a real Slurm on this one machine,
-# started here and stopped again (by pid): munged as the munge user on a
-# key and socket of its own, slurmctld and slurmd on a slurm.conf in the
-# scratch directory (SLURM_CONF), on ports of their own. The node says 4
-# CPUs (config_overrides), so the array's %2 and not the machine's cores
-# is what holds the tasks back.
+# started here and stopped again (tests/lib/slurm.sh). The node says 4
+# CPUs, so the array's %2 and not the machine's cores is what holds the
+# tasks back.
 #
 # A 4-combination sweep submitted with --max-parallel 2 --wait makes 4
 # finished runs with the right keys and labels, never more than 2 running
@@ -14,7 +12,10 @@
 # (--begin) reads queued, then cancelled once scancel'd, and a run another
 # node said was training for that task reads interrupted; `scancel --batch
 # --signal=INT` stops a running task's run cleanly (stopped, a snapshot). With an MPI build
-# (`finelab version` says MPI) a --ranks 2 task runs under mpirun.
+# (`finelab version` says MPI) a --ranks 2 task runs under mpirun. A
+# halving sweep is one task; an asha study an array of workers that finish
+# it together, and when one is scancel'd mid-trial the other trains that
+# trial on.
 # Skips, saying why, where Slurm is not installed or not root.
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/lib/lib.sh
@@ -22,85 +23,18 @@ skip() {
     echo "[  SKIPPED ] test_slurm: $*"
     exit 0
 }
-for c in slurmctld slurmd sbatch squeue scancel sinfo munged runuser; do
-    command -v "$c" > /dev/null ||
-        skip "no '$c': Slurm is not installed (apt-get install slurm-wlm munge; .ci/run does)"
-done
-[ "$(id -u)" -eq 0 ] || skip "starting slurmd and munged needs root"
-id munge > /dev/null 2>&1 || skip "no munge user (apt-get install munge)"
+. tests/lib/slurm.sh
+why=$(slurm_missing) && skip "$why"
 
 lab_init slurm
-daemons=()
 stop_daemons() {
-    local p
     [ -S "$tmp/tmux.sock" ] && tmux -S "$tmp/tmux.sock" kill-server 2> /dev/null
-    [ -s "$tmp/munge/munged.pid" ] && daemons+=("$(cat "$tmp/munge/munged.pid")")
-    for p in "${daemons[@]}"; do kill "$p" 2> /dev/null; done
-    for p in "${daemons[@]}"; do
-        for _ in $(seq 50); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done
-    done
+    slurm_stop
     rm -rf "$tmp"
 }
 trap stop_daemons EXIT
-chmod 755 "$tmp" # munged runs as munge and must reach its directory
 
-start_munge() {
-    mkdir -p "$tmp/munge" && chown munge:munge "$tmp/munge" && chmod 700 "$tmp/munge" &&
-        dd if=/dev/urandom of="$tmp/munge/munge.key" bs=1024 count=1 status=none &&
-        chown munge:munge "$tmp/munge/munge.key" && chmod 400 "$tmp/munge/munge.key" &&
-        runuser -u munge -- munged --force --key-file="$tmp/munge/munge.key" \
-            --socket="$tmp/munge/munge.sock" --pid-file="$tmp/munge/munged.pid" \
-            --log-file="$tmp/munge/munged.log" --seed-file="$tmp/munge/munged.seed"
-}
-
-start_slurm() {
-    local node port=$((20000 + ($$ % 10000) * 2))
-    node=$(slurmd -C | sed -n 's/^NodeName=\([^ ]*\).*/\1/p')
-    [ -n "$node" ] || return 1
-    mkdir -p "$tmp/slurm/state" "$tmp/slurm/spool" || return 1
-    cat > "$tmp/slurm/slurm.conf" << CONF
-ClusterName=finelabtest
-SlurmctldHost=localhost
-SlurmctldPort=$port
-SlurmdPort=$((port + 1))
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-AuthInfo=socket=$tmp/munge/munge.sock
-CredType=cred/munge
-MpiDefault=none
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-ReturnToService=2
-SlurmdParameters=config_overrides
-StateSaveLocation=$tmp/slurm/state
-SlurmdSpoolDir=$tmp/slurm/spool
-SlurmctldPidFile=$tmp/slurm/slurmctld.pid
-SlurmdPidFile=$tmp/slurm/slurmd.pid
-SlurmctldLogFile=$tmp/slurm/slurmctld.log
-SlurmdLogFile=$tmp/slurm/slurmd.log
-NodeName=$node NodeAddr=127.0.0.1 CPUs=4 RealMemory=1000 State=UNKNOWN
-PartitionName=finelab Nodes=ALL Default=YES State=UP MaxTime=INFINITE
-CONF
-    export SLURM_CONF=$tmp/slurm/slurm.conf
-    slurmctld -D -i > "$tmp/slurm/slurmctld.out" 2>&1 &
-    daemons+=($!)
-    slurmd -D > "$tmp/slurm/slurmd.out" 2>&1 &
-    daemons+=($!)
-    for _ in $(seq 100); do
-        [ "$(sinfo -h -o %T 2> /dev/null)" = idle ] && return 0
-        sleep 0.2
-    done
-    echo "slurm did not come up:"; tail -5 "$tmp/slurm/slurmctld.log" "$tmp/slurm/slurmd.log"
-    return 1
-}
-
-start_munge || { echo "munged did not start"; cat "$tmp/munge/munged.log"; exit 1; }
-start_slurm || exit 1
+slurm_start || exit 1
 
 lab_birds 3 10
 tiny_preset "$tmp/sweep.ini" "$tmp/birds" 30 experiment.threads=1
@@ -269,6 +203,32 @@ asha_study_as_workers() {
         { cat "$tmp/runs_asha"/slurm/*.out; return 1; }
 }
 
+# Two workers; task 0 is cancelled while it trains a trial (scancel:
+# SIGTERM, which ends finelab without a word): its lock goes with it, and
+# task 1 releases the trial, trains it on, and finishes the study.
+asha_worker_cancelled() {
+    local k=1500 job j dir=$tmp/runs_ashak
+    sanitized && k=100
+    tiny_preset "$tmp/ashak.ini" "$tmp/birds" $((3 * k)) solver.test_interval=$k experiment.threads=1
+    printf '[sweep]\nstrategy = asha\nsamples = 3\nmin_iter = %s\n%s\n' $k \
+        'solver.base_lr = 0.01, 0.003, 0.001' >> "$tmp/ashak.ini"
+    job=$("$FINELAB" submit "$tmp/ashak.ini" --runs-dir "$dir" --max-parallel 2) || return 1
+    for _ in $(seq 300); do
+        j=$(ls "$dir"/studies/*/journal.tsv 2> /dev/null) &&
+            grep -q "^kind=start	.*	slurm=${job}_0	" "$j" && break
+        sleep 0.1
+    done
+    grep -q "^kind=start	.*	slurm=${job}_0	" "$j" || { cat "$j" "$dir"/slurm/*.out; return 1; }
+    scancel "${job}_0" || return 1
+    for _ in $(seq 600); do
+        squeue -h -j "$job" 2> /dev/null | grep -q . || break
+        sleep 0.2
+    done
+    grep -q "^kind=release	.*	why=worker .* is gone (its lock is free)	" "$j" &&
+        grep -q '^asha study .*: 3 trials, ' "$dir"/slurm/*_1.out ||
+        { cat "$j" "$dir"/slurm/*.out; return 1; }
+}
+
 # A preset, dataset and run store whose paths hold spaces, a '#' and
 # non-ASCII letters: the #SBATCH lines escape them, so the task runs the
 # preset and writes its output where finelab said.
@@ -290,6 +250,7 @@ check slurm_held_task_queued_then_cancelled held_task_queued_then_cancelled
 check slurm_scancel_int_stops_cleanly scancel_int_stops_cleanly
 check slurm_halving_sweep_as_one_task halving_sweep_as_one_task
 check slurm_asha_study_as_workers asha_study_as_workers
+check slurm_asha_worker_cancelled asha_worker_cancelled
 check slurm_odd_paths odd_paths
 if "$FINELAB" version | grep -q '^MPI: ' && ! "$FINELAB" version | grep -q '^MPI: not built'; then
     check slurm_two_rank_task two_rank_task
