@@ -6,10 +6,12 @@
 # the same rows; three workers share one study (no trial trained by two at
 # once, the same summary from all); a worker killed mid-trial has that
 # trial released and trained on by the next (in the same run); a stopped
-# study resumes by its id; submit writes one resume per array task; and
-# the refusals.
+# study resumes by its id; submit writes one resume per array task; the
+# lab's r runs a study as one job, and its Compare and Grid count the
+# trials it pruned and the iterations they spent; and the refusals.
 . "$(dirname "$0")/../../lib/lib.sh"
 lab_init asha
+tmux_init asha
 lab_birds 3 6 || exit 1
 cd "$tmp" || exit 1
 tiny_preset p.ini birds 450 solver.test_interval=50 experiment.threads=1 experiment.name=asha
@@ -123,6 +125,28 @@ submit_one_resume_per_task() {
         [ ! -d s/studies ] # a dry run makes no study
 }
 
+# The lab's r queues the study as one job (the lab is its one worker).
+lab_runs_a_study() {
+    mkdir -p presets/demo && cp p.ini presets/demo/p.ini
+    T new-session -d -s asha -x 110 -y 30 \
+        "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --presets $tmp/presets --runs-dir $tmp/l; sleep 30"
+    wait_for "Presets:" || return 1
+    keys r
+    wait_for "queued asha: an asha study of up to 12 trials (tpe), one job" 10 || return 1
+    wait_for "asha study study-.* done" 120 || return 1
+    [ "$(count l trial)" -eq 12 ] || { journal l; return 1; }
+    local pruned
+    pruned=$(grep -l '^state = pruned' l/*/status.ini | wc -l)
+    [ "$pruned" -ge 1 ] || return 1
+    # Compare (the last runs) and the Grid (the preset's) count the trials.
+    keys 5
+    wait_for "asha: [0-9]* of [0-9]* trials pruned (dim, @ iteration); [0-9]* of the [0-9]* iterations of every trial in full" 10 ||
+        return 1
+    keys 6
+    wait_for "asha: $pruned of 12 trials pruned (dim, @ iteration)" 10 || return 1
+    keys F10
+}
+
 refusals() {
     ! "$FINELAB" run p.ini --sweep-index 0 --runs-dir e >e.out 2>&1 &&
         grep -q "an asha study runs as a whole" e.out || return 1
@@ -136,5 +160,6 @@ check three_workers_share_a_study three_workers_share_a_study
 check killed_worker_trial_goes_on killed_worker_trial_goes_on
 check stopped_study_resumes stopped_study_resumes
 check submit_one_resume_per_task submit_one_resume_per_task
+check lab_runs_a_study lab_runs_a_study
 check refusals refusals
 finish
