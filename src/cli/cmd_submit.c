@@ -20,6 +20,7 @@
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
 #include "src/preset/preset.h"
+#include "src/run/halving_sweep.h"
 #include "src/run/preflight.h"
 #include "src/run/sbatch.h"
 #include "src/run/study.h"
@@ -27,7 +28,7 @@
 
 enum {
     SUBMIT_EXTRA_MAX = 64,
-    SUBMIT_WORKERS = 4 /* an asha study's workers without --max-parallel */
+    SUBMIT_WORKERS = 4 /* a halving sweep's or asha study's workers without --max-parallel */
 };
 
 typedef struct SubmitArgs {
@@ -97,21 +98,17 @@ static int submit_load(const SubmitArgs *a, Preset *p, char ***labels, int *n) {
         fprintf(stderr, "finelab: %s: %s\n", a->preset, err.msg);
         return -1;
     }
-    if (p->sweep.strategy == SWEEP_HALVING) {
-        /* Rungs wait on each other: the whole sweep is one task, rung by
-         * rung as `finelab run` does it (README, "Search beyond grids"). */
-        *n = 1;
-        *labels = calloc(1, sizeof **labels);
-        if (!*labels || !((*labels)[0] = strdup("halving sweep"))) return -1;
-        return 0;
-    }
-    if (p->sweep.strategy == SWEEP_ASHA) {
-        /* K workers pull trials from one study: --max-parallel of them
-         * (default 4), all running at once. */
-        *n = a->max_parallel > 0 ? a->max_parallel : SUBMIT_WORKERS;
+    if (p->sweep.strategy == SWEEP_HALVING || p->sweep.strategy == SWEEP_ASHA) {
+        /* K workers pull the next step from one sweep: --max-parallel of
+         * them, all running at once (default 4; a halving sweep's first
+         * rung has no more candidates than its combinations). */
+        int most = p->sweep.strategy == SWEEP_HALVING ? preset_sweep_count(p) : SUBMIT_WORKERS;
+        *n = a->max_parallel > 0 ? a->max_parallel : most < SUBMIT_WORKERS ? most : SUBMIT_WORKERS;
         *labels = calloc((size_t)*n, sizeof **labels);
         for (int k = 0; *labels && k < *n; k++)
-            if (!((*labels)[k] = strdup("asha worker"))) return -1;
+            if (!((*labels)[k] =
+                      strdup(p->sweep.strategy == SWEEP_ASHA ? "asha worker" : "halving worker")))
+                return -1;
         return *labels ? 0 : -1;
     }
     *n = preset_sweep_count(p);
@@ -256,11 +253,13 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
     char claimed[PATH_MAX];
     snprintf(claimed, sizeof claimed, "%s.sbatch", stem);
     snprintf(output, sizeof output, "%s-%%A_%%a.out", stem);
-    char study[512] = "";
-    if (p->sweep.strategy == SWEEP_ASHA) { /* the study the workers share, made now */
+    char sweep[512] = ""; /* the sweep or study the workers share, made now */
+    int halving = p->sweep.strategy == SWEEP_HALVING;
+    if (halving || p->sweep.strategy == SWEEP_ASHA) {
         if (a->dry_run)
-            snprintf(study, sizeof study, "STUDY-ID");
-        else if (study_create(p, runs_abs, study, sizeof study, &err)) {
+            snprintf(sweep, sizeof sweep, halving ? "SWEEP-ID" : "STUDY-ID");
+        else if ((halving ? halving_sweep_create : study_create)(p, runs_abs, sweep, sizeof sweep,
+                                                                 &err)) {
             fprintf(stderr, "finelab: %s\n", err.msg);
             unlink(claimed);
             return CLI_FAILED;
@@ -274,8 +273,7 @@ static int submit_run(const SubmitArgs *a, const Preset *p, char **labels, int n
                      .tasks = n,
                      .max_parallel = a->max_parallel,
                      .ranks = a->ranks,
-                     .whole = p->sweep.strategy == SWEEP_HALVING,
-                     .study = study[0] ? study : NULL,
+                     .workers_of = sweep[0] ? sweep : NULL,
                      .extra = a->extra,
                      .n_extra = a->n_extra};
     if (sbatch_check(&job, &err)) {

@@ -212,6 +212,10 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
      * (its worker died before reporting): a new one has none to look for. */
     if (!t.run[0] && t.released) worker_find_run(w, i, t.run, sizeof t.run);
     if (t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK) {
+        /* Handed back, yet "running": its worker died on another machine
+         * (on this one, reading it said interrupted). */
+        if (t.released && (st.state == RUN_RUNNING || st.state == RUN_QUEUED))
+            runstore_set_state(t.run, RUN_INTERRUPTED, -1, NULL);
         runner_resume_rung(t.run, w->runs_dir, &rung, w->cb, &res, &e);
     } else {
         Preset *one = malloc(sizeof *one);

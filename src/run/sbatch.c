@@ -60,13 +60,12 @@ Status sbatch_check(const SbatchJob *j, Error *err) {
         (s = sbatch_check_text("the output file", j->output, err)) ||
         (s = sbatch_check_directive("the job name", j->name, err)) ||
         (s = sbatch_check_directive("the output file", j->output, err)) ||
-        (j->study && (s = sbatch_check_text("the study", j->study, err))))
+        (j->workers_of && (s = sbatch_check_text("the sweep", j->workers_of, err))))
         return s;
     for (int i = 0; i < j->n_extra; i++)
         if ((s = sbatch_check_text("--sbatch", j->extra[i], err))) return s;
-    if (j->tasks < 1 || (j->whole && j->tasks != 1))
-        return error_set(err, ST_ARG, "sbatch: %d array tasks (needs >= 1; 1 for a whole sweep)",
-                         j->tasks);
+    if (j->tasks < 1)
+        return error_set(err, ST_ARG, "sbatch: %d array tasks (needs >= 1)", j->tasks);
     if (j->max_parallel < 0 || j->ranks < 0)
         return error_set(err, ST_ARG, "sbatch: --max-parallel %d, --ranks %d (need >= 0)",
                          j->max_parallel, j->ranks);
@@ -75,12 +74,9 @@ Status sbatch_check(const SbatchJob *j, Error *err) {
 
 char *sbatch_script(const SbatchJob *j) {
     StrBuf b = {0};
-    if (j->study)
-        strbuf_printf(&b, "#!/bin/sh\n# finelab submit: %d worker%s of study %s (%s)\n", j->tasks,
-                      j->tasks == 1 ? "" : "s", j->study, j->preset);
-    else if (j->whole)
-        strbuf_printf(&b, "#!/bin/sh\n# finelab submit: the whole sweep of %s in one task\n",
-                      j->preset);
+    if (j->workers_of)
+        strbuf_printf(&b, "#!/bin/sh\n# finelab submit: %d worker%s of %s (%s)\n", j->tasks,
+                      j->tasks == 1 ? "" : "s", j->workers_of, j->preset);
     else
         strbuf_printf(&b, "#!/bin/sh\n# finelab submit: %d combination%s of %s\n", j->tasks,
                       j->tasks == 1 ? "" : "s", j->preset);
@@ -97,13 +93,13 @@ char *sbatch_script(const SbatchJob *j) {
     strbuf_puts(&b, "\nexec ");
     if (j->ranks > 1) strbuf_printf(&b, "mpirun -np %d ", j->ranks);
     sbatch_quote(&b, j->finelab);
-    if (j->study) {
+    if (j->workers_of) {
         strbuf_puts(&b, " resume ");
-        sbatch_quote(&b, j->study);
+        sbatch_quote(&b, j->workers_of);
     } else {
         strbuf_puts(&b, " run ");
         sbatch_quote(&b, j->preset);
-        if (!j->whole) strbuf_puts(&b, " --sweep-index \"$SLURM_ARRAY_TASK_ID\"");
+        strbuf_puts(&b, " --sweep-index \"$SLURM_ARRAY_TASK_ID\"");
     }
     strbuf_puts(&b, " --runs-dir ");
     sbatch_quote(&b, j->runs_dir);

@@ -4,9 +4,11 @@
  * `finelab run PRESET --sweep-index $SLURM_ARRAY_TASK_ID --runs-dir DIR`
  * into the shared run store (through `mpirun -np N` when the task is an
  * N-rank MPI job); or, for a sweep whose runs wait on each other (a
- * halving sweep's rungs), one task that runs it whole. A pure function of an SbatchJob: nothing is
- * read, written or run here, so the text is checked value for value in tests/src/run/test_sbatch.c.
- * Paths are single-quoted for the shell; they should be absolute, since the task runs on another
+ * halving sweep's rungs, an asha study), K tasks that are its workers,
+ * each `finelab resume <id> --runs-dir DIR`. A pure function of an
+ * SbatchJob: nothing is read, written or run here, so the text is checked
+ * value for value in tests/src/run/test_sbatch.c. Paths are single-quoted
+ * for the shell; they should be absolute, since the task runs on another
  * node in another directory. Reentrant; any thread.
  */
 #ifndef FINELAB_SBATCH_H
@@ -15,16 +17,17 @@
 #include "engine/base/error.h"
 
 typedef struct SbatchJob {
-    const char *finelab;      /* the finelab binary the task runs */
-    const char *preset;       /* the preset file */
-    const char *runs_dir;     /* the run store */
-    const char *name;         /* --job-name (the preset's name) */
-    const char *output;       /* --output pattern (Slurm's %A, %a allowed) */
-    int tasks;                /* array size: the sweep's combination count, >= 1 */
-    int max_parallel;         /* the array's %K (0: no limit) */
-    int ranks;                /* MPI ranks per task (<= 1: one process, no mpirun) */
-    int whole;                /* 1: one task runs the whole sweep (no --sweep-index) */
-    const char *study;        /* an asha study's id: each task is one of its workers */
+    const char *finelab;  /* the finelab binary the task runs */
+    const char *preset;   /* the preset file */
+    const char *runs_dir; /* the run store */
+    const char *name;     /* --job-name (the preset's name) */
+    const char *output;   /* --output pattern (Slurm's %A, %a allowed) */
+    int tasks;            /* array size: the sweep's combination count, >= 1 */
+    int max_parallel;     /* the array's %K (0: no limit) */
+    int ranks;            /* MPI ranks per task (<= 1: one process, no mpirun) */
+    /* A halving sweep's or an asha study's id: each task is one of its
+     * workers (`finelab resume <id>`); NULL: task K runs combination K. */
+    const char *workers_of;
     const char *const *extra; /* each becomes one "#SBATCH <arg>" line, in order */
     int n_extra;
 } SbatchJob;

@@ -13,8 +13,8 @@
 # node said was training for that task reads interrupted; `scancel --batch
 # --signal=INT` stops a running task's run cleanly (stopped, a snapshot). With an MPI build
 # (`finelab version` says MPI) a --ranks 2 task runs under mpirun. A
-# halving sweep is one task; an asha study an array of workers that finish
-# it together, and when one is scancel'd mid-trial the other trains that
+# halving sweep and an asha study go as arrays of workers that finish them
+# together, and when one is scancel'd mid-trial the other trains that
 # trial on.
 # Skips, saying why, where Slurm is not installed or not root.
 cd "$(dirname "$0")/../../.." || exit 1
@@ -175,16 +175,20 @@ two_rank_task() {
         { cat "$tmp/runs_mpi"/*/status.ini; return 1; }
 }
 
-# A halving sweep goes as one task that runs it rung by rung.
-halving_sweep_as_one_task() {
+# A halving sweep goes as an array of workers, each `finelab resume <id>`,
+# that train its rungs together.
+halving_sweep_as_workers() {
     tiny_preset "$tmp/halving.ini" "$tmp/birds" 40 solver.test_interval=10 experiment.threads=1
     printf '[sweep]\nstrategy = halving\nmin_iter = 10\neta = 2\nsolver.base_lr = 0.1, 0.03, 0.01, 0.003\n' \
         >> "$tmp/halving.ini"
-    "$FINELAB" submit "$tmp/halving.ini" --runs-dir "$tmp/runs_halving" --wait \
+    "$FINELAB" submit "$tmp/halving.ini" --runs-dir "$tmp/runs_halving" --max-parallel 2 --wait \
         > "$tmp/halving.out" 2>&1 || { cat "$tmp/halving.out" "$tmp/runs_halving"/slurm/*.out; return 1; }
     local states
     states=$(cat "$tmp/runs_halving"/*/status.ini | sed -n 's/^state = //p' | sort | uniq -c | xargs)
     [ "$states" = "1 done 3 pruned" ] || { echo "$states"; cat "$tmp/runs_halving"/slurm/*.out; return 1; }
+    [ "$(ls "$tmp/runs_halving"/slurm/*.out | wc -l)" -eq 2 ] &&
+        [ "$(grep -h '^halving sweep .*: 1 done, 3 pruned' "$tmp/runs_halving"/slurm/*.out |
+            sort -u | wc -l)" -eq 1 ] || { cat "$tmp/runs_halving"/slurm/*.out; return 1; }
 }
 
 # An asha study goes as an array of workers, each `finelab resume <id>`,
@@ -248,7 +252,7 @@ check slurm_never_more_than_two_at_once never_more_than_two_at_once
 check slurm_waiting_tasks_read_queued waiting_tasks_read_queued
 check slurm_held_task_queued_then_cancelled held_task_queued_then_cancelled
 check slurm_scancel_int_stops_cleanly scancel_int_stops_cleanly
-check slurm_halving_sweep_as_one_task halving_sweep_as_one_task
+check slurm_halving_sweep_as_workers halving_sweep_as_workers
 check slurm_asha_study_as_workers asha_study_as_workers
 check slurm_asha_worker_cancelled asha_worker_cancelled
 check slurm_odd_paths odd_paths

@@ -2,8 +2,10 @@
 # test_halving_sweep.sh — a real successive-halving sweep on generated birds:
 # the right numbers of pruned and finished runs, curves continued (not
 # restarted) by the promoted, a sweep stopped between rungs resumed by its
-# id, the lab running it as one job (r), submit's one-task script, and the
-# refusals (--sweep-index; submit --ranks).
+# id, two workers sharing one sweep (one of them killed mid-candidate) to
+# the same runs, rows and winner as one worker, the lab running it as one
+# job (r), submit's script of workers, and the refusals (--sweep-index;
+# submit --ranks).
 . "$(dirname "$0")/../../lib/lib.sh"
 lab_init halving
 tmux_init halving
@@ -11,6 +13,15 @@ lab_birds 3 6 || exit 1
 cd "$tmp" || exit 1
 tiny_preset p.ini birds 80 solver.test_interval=10 experiment.threads=1
 printf '[sweep]\nstrategy = halving\nmin_iter = 20\neta = 2\nsolver.base_lr = 0.1, 0.03, 0.01, 0.003\n' >>p.ini
+
+# Longer candidates for two workers to share (rung 0: 600 iterations,
+# most of a second; 60 in a sanitizer build).
+k=600
+sanitized && k=60
+tiny_preset w.ini birds $((4 * k)) solver.test_interval=$((k / 2)) experiment.threads=1 \
+    experiment.name=w
+printf '[sweep]\nstrategy = halving\nmin_iter = %s\neta = 2\nsolver.base_lr = 0.03, 0.01, 0.003, 0.001\n' \
+    $k >>w.ini
 
 states() { cat "$1"/*/status.ini | sed -n 's/^state = //p' | sort | uniq -c | tr -s ' ' | tr '\n' ';'; }
 
@@ -50,6 +61,42 @@ stopped_and_resumed() {
     [ "$(states b)" = " 1 done; 3 pruned;" ] || { states b; return 1; }
     # Same decisions and accuracies as the uninterrupted sweep.
     [ "$(grep "best:" c.log | sed 's/.*best: //')" = "$(grep "best:" a.log | sed 's/.*best: //')" ]
+}
+
+# rows DIR: each candidate's metrics rows (iteration, split, loss,
+# accuracy), candidate by candidate.
+rows() {
+    local d
+    for d in "$1"/*/; do
+        [ -f "$d/metrics.tsv" ] || continue
+        echo "candidate $(sed -n 's/^candidate = //p' "$d/status.ini")"
+        cut -f1-5 "$d/metrics.tsv"
+    done | awk '/^candidate/ { c = $2; next } { print c "\t" $0 }' | sort
+}
+
+# One worker, then two on one sweep: the second killed (kill -9) once it
+# trains a candidate, the first taking that candidate on from its last
+# snapshot. The same runs, rows and winner as the one worker's.
+workers_share_a_sweep() {
+    "$FINELAB" run w.ini --runs-dir w1 --progress 0 >w1.log 2>&1 || { cat w1.log; return 1; }
+    "$FINELAB" run w.ini --runs-dir w2 --progress 0 >w2a.log 2>&1 &
+    local a=$! b id
+    for _ in $(seq 200); do ls w2/halving/*/preset.ini >/dev/null 2>&1 && break; sleep 0.02; done
+    id=$(ls w2/halving) || return 1
+    "$FINELAB" resume "$id" --runs-dir w2 --progress 0 >w2b.log 2>&1 &
+    b=$!
+    for _ in $(seq 400); do grep -q "^halving rung .*: candidate" w2b.log && break; sleep 0.05; done
+    grep -q "^halving rung .*: candidate" w2b.log || { cat w2a.log w2b.log; return 1; }
+    sleep 0.2
+    kill -9 $b
+    wait $b 2>/dev/null
+    wait $a || { cat w2a.log; return 1; }
+    [ "$(states w2)" = " 1 done; 3 pruned;" ] || { states w2; return 1; }
+    [ "$(grep "best:" w2a.log | sed 's/.*best: //')" = "$(grep "best:" w1.log | sed 's/.*best: //')" ] ||
+        { grep best: w1.log w2a.log; return 1; }
+    diff <(rows w1) <(rows w2) >/dev/null || { diff <(rows w1) <(rows w2) | head; return 1; }
+    # Each rung's decision, recorded once.
+    [ "$(ls w2/halving/"$id"/rung*.txt | wc -l)" -eq 2 ]
 }
 
 # The lab's r queues the sweep as one job, which runs it rung by rung.
@@ -99,13 +146,16 @@ refusals() {
         grep -q "a halving sweep runs as a whole" d.log || return 1
     ! "$FINELAB" submit p.ini --runs-dir d --ranks 2 >e.log 2>&1 &&
         grep -q "a halving sweep's tasks are one process each" e.log || return 1
-    # submit: one task runs the whole sweep (tests/src/cli/test_slurm.sh runs it).
+    # submit: one worker per candidate of rung 0, at most 4, each resuming
+    # the sweep (tests/src/cli/test_slurm.sh runs them).
     "$FINELAB" submit p.ini --runs-dir d --dry-run >f.log 2>&1 &&
-        grep -q "^#SBATCH --array=0-0$" f.log && ! grep -q -- "--sweep-index" f.log
+        grep -q "^#SBATCH --array=0-3$" f.log && ! grep -q -- "--sweep-index" f.log &&
+        grep -q "^exec '.*finelab' resume 'SWEEP-ID' --runs-dir '.*/d' --progress 60$" f.log
 }
 
 check whole_sweep whole_sweep
 check stopped_and_resumed stopped_and_resumed
+check workers_share_a_sweep workers_share_a_sweep
 check lab_runs_it_as_one_job lab_runs_it_as_one_job
 check chosen_on_validation chosen_on_validation
 check refusals refusals

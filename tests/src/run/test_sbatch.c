@@ -55,22 +55,23 @@ static void test_sbatch_no_limit_one_task(void **state) {
     free(text);
 }
 
-/* A halving sweep: one task runs the whole sweep, without --sweep-index. */
-static void test_sbatch_whole_sweep(void **state) {
+/* A halving sweep's (or an asha study's) workers: each task resumes it,
+ * without --sweep-index. */
+static void test_sbatch_workers(void **state) {
     (void)state;
     SbatchJob j = job();
-    j.max_parallel = 0;
-    j.tasks = 1;
-    j.whole = 1;
+    j.max_parallel = 3;
+    j.tasks = 3;
+    j.workers_of = "halving-20261207-120000-p";
     char *text = sbatch_script(&j);
     assert_non_null(text);
-    assert_non_null(strstr(text, "# finelab submit: the whole sweep of "));
-    assert_non_null(strstr(text, "\n#SBATCH --array=0-0\n"));
+    assert_non_null(strstr(text, "# finelab submit: 3 workers of halving-20261207-120000-p ("));
+    assert_non_null(strstr(text, "\n#SBATCH --array=0-2%3\n"));
     assert_null(strstr(text, "--sweep-index"));
-    assert_non_null(strstr(text, " run "));
+    assert_non_null(strstr(text, " resume 'halving-20261207-120000-p' --runs-dir "));
     free(text);
     Error err = {0};
-    j.tasks = 2;
+    j.workers_of = "a\nb";
     assert_int_equal(sbatch_check(&j, &err), ST_ARG);
 }
 
@@ -151,7 +152,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sbatch_array_with_limit),
         cmocka_unit_test(test_sbatch_no_limit_one_task),
-        cmocka_unit_test(test_sbatch_whole_sweep),
+        cmocka_unit_test(test_sbatch_workers),
         cmocka_unit_test(test_sbatch_mpi_and_extra_lines),
         cmocka_unit_test(test_sbatch_quotes_directive_arguments),
         cmocka_unit_test(test_sbatch_check_refuses),
