@@ -4,8 +4,9 @@
 # TPE study (every trial drawn once, reported at rung 0, the summary's
 # counts the runs' states); its winner re-run alone from its point gives
 # the same rows; three workers share one study (no trial trained by two at
-# once, the same summary from all); a worker killed mid-trial has that
-# trial released and trained on by the next (in the same run); a stopped
+# once, the same summary from all); a worker killed mid-trial (its run
+# made to look another machine's) has that trial released and trained on
+# by the next (in the same run); a stopped
 # study resumes by its id; submit writes one resume per array task; the
 # lab's r runs a study as one job, and its Compare and Grid count the
 # trials it pruned and the iterations they spent; and the refusals.
@@ -94,6 +95,12 @@ killed_worker_trial_goes_on() {
     wait $w 2>/dev/null
     id=$(ls c/studies)
     ! grep -q "^kind=report	trial=1	" c/studies/"$id"/journal.tsv || return 1 # killed in it
+    # As if the worker had been on another machine: its run reads running
+    # here (no pid to check), and only its free lock says it is gone.
+    local d
+    d=$(grep -l '^candidate = 1$' c/*/status.ini) || return 1
+    sed -i 's/^host = .*/host = some-other-node/' "$d"
+    grep -q '^state = running$' "$d" || return 1
     "$FINELAB" resume "$id" --runs-dir c --progress 0 >c2.log 2>&1 || { cat c2.log; return 1; }
     grep -q "^kind=release	trial=1	why=worker .* is gone (its lock is free)	" c/studies/"$id"/journal.tsv ||
         return 1
