@@ -128,6 +128,17 @@ tmux_lab() {
     mkdir -p "$tmp/presets/demo" || exit 1
 }
 T() { tmux -S "$sock" "$@"; }
+# lab_run_preset FILE [WIDTH]: the lab (WIDTH x 30, 100 wide when not
+# given) in tmux session $session on the presets of $tmp/presets (FILE
+# copied into its demo/) and the run store $tmp/l, then r on the first
+# preset. 1 when the lab does not come up.
+lab_run_preset() {
+    mkdir -p "$tmp/presets/demo" && cp "$1" "$tmp/presets/demo/" || return 1
+    T new-session -d -s "$session" -x "${2:-100}" -y 30 \
+        "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --presets $tmp/presets --runs-dir $tmp/l; sleep 30"
+    wait_for "Presets:" || return 1
+    keys r
+}
 screen() { T capture-pane -p -t "$session"; }
 keys() { T send-keys -t "$session" "$@"; }
 # wait_for PATTERN [SECONDS]: until the screen shows PATTERN (grep), for up

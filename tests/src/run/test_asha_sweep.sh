@@ -134,11 +134,7 @@ submit_one_resume_per_task() {
 
 # The lab's r queues the study as one job (the lab is its one worker).
 lab_runs_a_study() {
-    mkdir -p presets/demo && cp p.ini presets/demo/p.ini
-    T new-session -d -s asha -x 110 -y 30 \
-        "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --presets $tmp/presets --runs-dir $tmp/l; sleep 30"
-    wait_for "Presets:" || return 1
-    keys r
+    lab_run_preset p.ini 110 || return 1
     wait_for "queued asha: an asha study of up to 12 trials (tpe), one job" 10 || return 1
     wait_for "asha study study-.* done" 120 || return 1
     [ "$(count l trial)" -eq 12 ] || { journal l; return 1; }

@@ -101,11 +101,7 @@ workers_share_a_sweep() {
 
 # The lab's r queues the sweep as one job, which runs it rung by rung.
 lab_runs_it_as_one_job() {
-    mkdir -p presets/demo && cp p.ini presets/demo/p.ini
-    T new-session -d -s halving -x 100 -y 30 \
-        "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --presets $tmp/presets --runs-dir $tmp/l; sleep 30"
-    wait_for "Presets:" || return 1
-    keys r
+    lab_run_preset p.ini || return 1
     wait_for "halving sweep of 4 candidates" 10 || return 1
     for _ in $(seq 600); do
         [ "$(states l 2>/dev/null)" = " 1 done; 3 pruned;" ] && break
