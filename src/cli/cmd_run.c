@@ -249,10 +249,16 @@ static int run_asha(const char *id, const char *runs_dir, double every) {
     RunnerCallbacks cb = run_callbacks(&rp);
     AshaOutcome o;
     Error err = {0};
-    ranks_in_step = 1;
-    printf("asha study %s: worker %ld\n", id, (long)getpid());
-    fflush(stdout);
-    if (asha_sweep_run(runs_dir, id, &cb, halving_on_line, NULL, &o, &err)) {
+    ranks_in_step = 1; /* under mpirun every step is agreed (asha_sweep.h) */
+    if (dist_rank() == 0) {
+        printf("asha study %s: worker %ld", id, (long)getpid());
+        if (dist_size() > 1) printf(" (rank 0 of %d)", dist_size());
+        printf("\n");
+        fflush(stdout);
+    }
+    Status s = asha_sweep_run(runs_dir, id, &cb, halving_on_line, NULL, &o, &err);
+    if (dist_rank() != 0) return s ? CLI_FAILED : CLI_OK; /* rank 0 speaks for the job */
+    if (s) {
         fprintf(stderr, "finelab: %s\n", err.msg);
         return CLI_FAILED;
     }
@@ -308,16 +314,22 @@ static int run_file(const char *path, const char *const *sets, int n_sets, const
     }
     install_sigint();
     if (p.sweep.strategy == SWEEP_ASHA) {
-        char id[512];
-        if (only >= 0 || dist_size() > 1) {
+        char id[512] = "";
+        int shared;
+        if (only >= 0) {
             fprintf(stderr,
                     "finelab: %s: an asha study runs as a whole (finelab run %s; more workers: "
-                    "finelab resume <study id> in other processes), not %s\n",
-                    path, path, only >= 0 ? "by --sweep-index" : "under mpirun");
+                    "finelab resume <study id> in other processes), not by --sweep-index\n",
+                    path, path);
             return CLI_BAD_INPUT;
         }
-        if (study_create(&p, runs_dir, id, sizeof id, &err)) {
-            fprintf(stderr, "finelab: %s\n", err.msg);
+        /* Under mpirun the job is one worker: rank 0 makes the study. */
+        Status s = dist_rank() == 0 ? study_create(&p, runs_dir, id, sizeof id, &err) : ST_OK;
+        if (!(s = dist_agree(s, &err, &shared)) && dist_size() > 1)
+            s = dist_bcast(id, (int)sizeof id, 0, &err);
+        if (s) {
+            if (dist_rank() == 0) fprintf(stderr, "finelab: %s\n", err.msg);
+            ranks_in_step = 1;
             return CLI_FAILED;
         }
         return run_asha(id, runs_dir, every);
@@ -505,7 +517,8 @@ int cmd_resume(int argc, char **argv) {
         if (p && fileio_exists(study)) {
             free(p);
             install_sigint();
-            return run_asha(run, runs_dir, every);
+            if (run_join()) return CLI_FAILED; /* under mpirun: one worker of N ranks */
+            return run_leave(run_asha(run, runs_dir, every));
         }
         if (p && halving_sweep_load(runs_dir, run, p, &herr) == ST_OK) {
             install_sigint();

@@ -87,11 +87,11 @@ static int submit_load(const SubmitArgs *a, Preset *p, char ***labels, int *n) {
         fprintf(stderr, "finelab: %s\n", err.msg);
         return -1;
     }
-    if ((p->sweep.strategy == SWEEP_HALVING || p->sweep.strategy == SWEEP_ASHA) && a->ranks > 1) {
+    if (p->sweep.strategy == SWEEP_HALVING && a->ranks > 1) {
         fprintf(stderr,
-                "finelab: %s: a %s sweep's tasks are one process each (--ranks is for grid and "
-                "random sweeps)\n",
-                a->preset, preset_sweep_strategy_name(p->sweep.strategy));
+                "finelab: %s: a halving sweep's tasks are one process each (--ranks is for grid, "
+                "random and asha sweeps)\n",
+                a->preset);
         return -1;
     }
     if (preflight_sweep(p, a->runs_dir, NULL, &err)) {

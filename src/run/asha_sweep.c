@@ -4,6 +4,11 @@
  * Every decision is taken under the study's lock from the journal as it
  * stands (study_read), and written back before the lock is let go, so two
  * workers never take the same job: the journal, not memory, is the state.
+ *
+ * Under MPI the worker is the whole job: rank 0 alone reads and writes
+ * the journal and decides (worker_decide, the report, the stop); it sends
+ * each step (worker_share) and the trial's run to the other ranks, and
+ * every rank trains the trial together, data parallel, as any MPI run.
  */
 #include "src/run/asha_sweep.h"
 
@@ -13,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/base/dist.h"
 #include "src/preset/sampler.h"
 #include "src/preset/schema.h"
 #include "src/run/runstore.h"
@@ -177,6 +183,35 @@ done:
     return s;
 }
 
+/* MPI: rank 0's step (its status, the job, trial and rung) to every rank,
+ * and with a job to train, the trial as the journal has it. Alone: s. */
+static Status worker_share(Worker *w, Status s, WorkerJob *job, int *i, int *k, Error *err) {
+    if (dist_size() < 2) return s;
+    int step[4] = {(int)s, (int)*job, *i, *k};
+    Status b = dist_bcast(step, sizeof step, 0, err);
+    if (b) return b;
+    if (dist_rank() != 0) {
+        *job = (WorkerJob)step[1], *i = step[2], *k = step[3];
+        if (step[0])
+            return error_set(err, (Status)step[0],
+                             "%s: rank 0 could not go on (its output says why)", w->id);
+    }
+    if (s || step[0] || *job != JOB_TRAIN) return s;
+    if (*i >= w->st.n) w->st.n = *i + 1;
+    return dist_bcast(&w->st.trials[*i], (int)sizeof w->st.trials[*i], 0, err);
+}
+
+/* MPI: rank 0's flag (and status) to every rank; alone, or on rank 0, as it is. */
+static Status worker_agree(int *flag, Status s, Error *err) {
+    if (dist_size() < 2) return s;
+    int v[2] = {*flag, (int)s};
+    Status b = dist_bcast(v, sizeof v, 0, err);
+    if (b) return b;
+    *flag = v[0];
+    if (dist_rank() != 0 && v[1]) return error_set(err, (Status)v[1], "rank 0 could not go on");
+    return s;
+}
+
 /* --- training ---------------------------------------------------------------------- */
 
 /* The latest run of trial i in the store (a worker that died before it
@@ -197,6 +232,8 @@ static void worker_find_run(const Worker *w, int i, char *dir, size_t cap) {
     runstore_free_list(ids, m);
 }
 
+static Status worker_report(Worker *w, int i, int k, const char *run, int *stopped, Error *err);
+
 /* Trains trial i to rung k and reports; *stopped when a stop came first.
  * The trial is copied: the journal is reread by others meanwhile. */
 static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
@@ -209,13 +246,21 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
     runner_say(w->on_line, w->line_ctx, "asha rung %d/%d (to iteration %d): trial %d (%s)", k + 1,
                w->rungs.n_rungs, target, i, t.params);
     /* Only a trial handed back can have a run the journal does not name
-     * (its worker died before reporting): a new one has none to look for. */
-    if (!t.run[0] && t.released) worker_find_run(w, i, t.run, sizeof t.run);
-    if (t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK) {
+     * (its worker died before reporting): a new one has none to look for.
+     * Rank 0 looks, and says to the others which run it is. */
+    int resume = 0;
+    if (dist_rank() == 0) {
+        if (!t.run[0] && t.released) worker_find_run(w, i, t.run, sizeof t.run);
+        resume = t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK;
         /* Handed back, yet "running": its worker died on another machine
          * (on this one, reading it said interrupted). */
-        if (t.released && (st.state == RUN_RUNNING || st.state == RUN_QUEUED))
+        if (resume && t.released && (st.state == RUN_RUNNING || st.state == RUN_QUEUED))
             runstore_set_state(t.run, RUN_INTERRUPTED, -1, NULL);
+    }
+    Status shared = worker_agree(&resume, ST_OK, err);
+    if (!shared && dist_size() > 1) shared = dist_bcast(t.run, (int)sizeof t.run, 0, err);
+    if (shared) return shared;
+    if (resume) {
         runner_resume_rung(t.run, w->runs_dir, &rung, w->cb, &res, &e);
     } else {
         Preset *one = malloc(sizeof *one);
@@ -226,16 +271,28 @@ static Status worker_train(Worker *w, int i, int k, int *stopped, Error *err) {
         free(one);
         if (res.run_dir[0]) snprintf(t.run, sizeof t.run, "%s", res.run_dir);
     }
+    Status s = ST_OK;
     if (res.unrecorded) /* a full store: every run after it would fail the same way */
-        return error_set(err, e.status ? e.status : ST_IO, "trial %d: %s", i, e.msg);
-    if (e.msg[0]) runner_say(w->on_line, w->line_ctx, "trial %d: %s", i, e.msg);
+        s = error_set(err, e.status ? e.status : ST_IO, "trial %d: %s", i, e.msg);
+    else if (e.msg[0])
+        runner_say(w->on_line, w->line_ctx, "trial %d: %s", i, e.msg);
+    if (!s && dist_rank() == 0) s = worker_report(w, i, k, t.run, stopped, err);
+    return worker_agree(stopped, s, err); /* every rank calls it: none waits alone */
+}
+
+/* Rank 0, after trial i trained towards rung k in run: its report (or,
+ * stopped short of the rung, its release) appended to the journal;
+ * *stopped when a stop came first. */
+static Status worker_report(Worker *w, int i, int k, const char *run, int *stopped, Error *err) {
+    int last = k == w->rungs.n_rungs - 1, target = w->rungs.iter[k];
+    RunStatus st;
     JournalRecord r[2] = {{.kind = JOURNAL_REPORT, .trial = i, .rung = k, .iter = target}};
-    snprintf(r[0].run, sizeof r[0].run, "%s", t.run);
+    snprintf(r[0].run, sizeof r[0].run, "%s", run);
     int n = 1;
     /* Not at the rung because a stop came (before the run began, or the
      * run stopped short of it): the trial waits for a worker to take it on. */
-    HalvingScore sc = t.run[0] ? runstore_heldout_score(t.run, target) : (HalvingScore){0};
-    int has = t.run[0] && runstore_read_status(t.run, &st, NULL) == ST_OK;
+    HalvingScore sc = run[0] ? runstore_heldout_score(run, target) : (HalvingScore){0};
+    int has = run[0] && runstore_read_status(run, &st, NULL) == ST_OK;
     *stopped = !sc.scored &&
                ((has && st.state == RUN_STOPPED && st.iter < target) || (!has && worker_stop(w)));
     if (*stopped) {
@@ -310,25 +367,33 @@ Status asha_sweep_run(const char *runs_dir, const char *id, const RunnerCallback
     Status s = study_open(&w->st, runs_dir, id, &w->p, err);
     if (!s && w->p.sweep.strategy != SWEEP_ASHA)
         s = error_set(err, ST_ARG, "%s: not an asha study", id);
-    if (!s) s = study_join(&w->st, err);
+    if (!s && dist_rank() == 0) s = study_join(&w->st, err);
+    int shared;
+    s = dist_agree(s, err, &shared);
+    if (dist_rank() != 0) w->on_line = NULL; /* rank 0 speaks for the job */
     asha_rungs(&w->rungs, w->p.sweep.min_iter, w->p.sweep.eta, w->p.solver.max_iter);
     out->rungs = w->rungs;
     while (!s) {
-        WorkerJob job;
-        int i = -1, k = 0, stopped = 0;
-        if ((s = worker_decide(w, &job, &i, &k, err))) break;
+        WorkerJob job = JOB_DONE;
+        int i = -1, k = 0, stopped = 0, stop;
+        if (dist_rank() == 0) s = worker_decide(w, &job, &i, &k, err);
+        if ((s = worker_share(w, s, &job, &i, &k, err))) break;
         if (job == JOB_STOPPED) {
             out->stopped = 1;
             break;
         }
         if (job == JOB_DONE) {
-            worker_finish(w, out);
-            study_tidy(&w->st);
+            if (dist_rank() == 0) {
+                worker_finish(w, out);
+                study_tidy(&w->st);
+            }
             break;
         }
         if (job == JOB_WAIT) { /* the others' trials decide what comes next */
             struct timespec ts = {0, 200 * 1000 * 1000};
-            if (worker_stop(w)) {
+            stop = worker_stop(w);
+            if ((s = worker_agree(&stop, ST_OK, err))) break;
+            if (stop) {
                 out->stopped = 1;
                 break;
             }
@@ -336,7 +401,9 @@ Status asha_sweep_run(const char *runs_dir, const char *id, const RunnerCallback
             continue;
         }
         if ((s = worker_train(w, i, k, &stopped, err))) break;
-        if (stopped || worker_stop(w)) {
+        stop = stopped || worker_stop(w);
+        if ((s = worker_agree(&stop, ST_OK, err))) break;
+        if (stop) {
             out->stopped = 1;
             break;
         }

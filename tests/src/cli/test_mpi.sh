@@ -11,7 +11,9 @@
 # or an image that breaks on one rank, fails the whole job cleanly naming
 # the rank; the run store's feature cache that two ranks built one process
 # reads, and the other way round, to the same rows, and a damaged one is
-# named once and built again. Skips when the binary
+# named once and built again; an asha study under mpirun is one worker of
+# two ranks (rank 0 decides, both train each trial) and decides as one
+# process of iter_size 2 does. Skips when the binary
 # has no MPI or mpirun is missing, and under ThreadSanitizer.
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/lib/lib.sh
@@ -335,4 +337,34 @@ a_bad_image_on_one_rank_fails_every_rank() {
         { cat "$tmp/bad.out" "$dir/status.ini" >&2; return 1; }
 }
 check a_bad_image_on_one_rank_fails_every_rank a_bad_image_on_one_rank_fails_every_rank
+
+# reports DIR: each journal report's trial, rung and accuracy, in order.
+reports() {
+    awk -F'\t' '$1 == "kind=report" { print $2, $3, $5 }' "$1"/studies/*/journal.tsv
+}
+
+# An asha study under mpirun is one worker of two ranks: rank 0 alone
+# writes the journal and speaks, both ranks train each trial (ranks = 2 in
+# every run), and the reports are those of one process of iter_size 2.
+an_asha_study_on_two_ranks() {
+    local sweep
+    sweep=$(printf '[sweep]\nstrategy = asha\nsamples = 4\nmin_iter = 4\neta = 2\n%s\n' \
+        'solver.base_lr = loguniform(0.001, 0.03)')
+    tiny_preset "$tmp/asha2.ini" "$tmp/birds" 8 solver.test_interval=4 solver.snapshot=4
+    tiny_preset "$tmp/asha1.ini" "$tmp/birds" 8 solver.test_interval=4 solver.snapshot=4 \
+        solver.iter_size=2
+    echo "$sweep" >>"$tmp/asha2.ini"
+    echo "$sweep" >>"$tmp/asha1.ini"
+    mpi2 run "$tmp/asha2.ini" --runs-dir "$tmp/asha2" --progress 0 >"$tmp/asha2.log" 2>&1 ||
+        { cat "$tmp/asha2.log"; return 1; }
+    "$FINELAB" run "$tmp/asha1.ini" --runs-dir "$tmp/asha1" --progress 0 >"$tmp/asha1.log" 2>&1 ||
+        { cat "$tmp/asha1.log"; return 1; }
+    [ "$(grep -c '^asha study .*: 4 trials, ' "$tmp/asha2.log")" -eq 1 ] &&
+        grep -q '^asha study .*: worker [0-9]* (rank 0 of 2)$' "$tmp/asha2.log" ||
+        { cat "$tmp/asha2.log"; return 1; }
+    [ "$(grep -l '^ranks = 2$' "$tmp"/asha2/*/status.ini | wc -l)" -eq \
+        "$(ls -d "$tmp"/asha2/2*/ | wc -l)" ] || { grep -h '^ranks' "$tmp"/asha2/*/status.ini; return 1; }
+    diff <(reports "$tmp/asha2") <(reports "$tmp/asha1")
+}
+check an_asha_study_on_two_ranks an_asha_study_on_two_ranks
 finish

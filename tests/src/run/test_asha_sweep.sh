@@ -129,7 +129,10 @@ submit_one_resume_per_task() {
     "$FINELAB" submit p.ini --runs-dir s --dry-run --max-parallel 3 >s.out 2>&1 || return 1
     grep -q "^#SBATCH --array=0-2%3$" s.out &&
         grep -q "^exec '.*finelab' resume 'STUDY-ID' --runs-dir '.*/s' --progress 60$" s.out &&
-        [ ! -d s/studies ] # a dry run makes no study
+        [ ! -d s/studies ] || return 1 # a dry run makes no study
+    # --ranks N: each worker is an N-rank MPI job (tests/src/cli/test_mpi.sh runs one).
+    "$FINELAB" submit p.ini --runs-dir s --dry-run --max-parallel 2 --ranks 2 >s2.out 2>&1 &&
+        grep -q "^exec mpirun -np 2 '.*finelab' resume 'STUDY-ID' --runs-dir '.*/s' --progress 60$" s2.out
 }
 
 # The lab's r queues the study as one job (the lab is its one worker).
