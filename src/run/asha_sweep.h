@@ -22,6 +22,11 @@
  * seed. With several workers the order in which trials report, and so
  * what TPE and the promotions see, depends on timing.
  *
+ * Under MPI (mpirun -np N) the worker is the whole job, every rank calling
+ * asha_sweep_run: rank 0 alone decides and writes the journal, and every
+ * step, stop and error reaches all ranks, so they leave together; on_line
+ * is called on rank 0 only, and only rank 0's outcome is filled in.
+ *
  * Called on the thread that trains; never prints: lines leave via on_line.
  */
 #ifndef FINELAB_ASHA_SWEEP_H
