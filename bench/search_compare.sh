@@ -16,12 +16,15 @@
 # scaled), so a trial takes seconds. Printed per method: the mean over
 # seeds of the best validation accuracy, the test accuracy of that best
 # run, and the best validation accuracy when half the budget was spent.
-# Env: SEARCH_SEEDS (3), SEARCH_TRIALS (16), SEARCH_ITER (1200).
+# Env: SEARCH_SEEDS (3), SEARCH_TRIALS (16), SEARCH_ITER (1200);
+# SEARCH_FIRST (1): the first seed (to finish a bench that was cut short,
+# in another SEARCH_DIR, and average the two results files).
 set -u
 out=${1:-build/release}
 cd "$(dirname "$0")/.." || exit 1
 finelab=$PWD/$out/finelab
 seeds=${SEARCH_SEEDS:-3} trials=${SEARCH_TRIALS:-16} iter=${SEARCH_ITER:-1200}
+first=${SEARCH_FIRST:-1}
 step=$((iter / 3))
 work=${SEARCH_DIR:-$(mktemp -d /tmp/finelab_search_XXXXXX)}
 runs=$work/runs # one store: the feature cache is built once and shared
@@ -73,7 +76,7 @@ summarise() {
 
 results=$work/results.txt
 : >"$results"
-for ((s = 1; s <= seeds; s++)); do
+for ((s = first; s <= seeds; s++)); do
     for method in random tpe optuna asha; do
         p=$work/$method-$s.ini
         case $method in
