@@ -84,8 +84,8 @@ static Status sweep_scan(Sweep *sw, int n, Error *err) {
  * past it, or its run stopped there) or cannot go on (done, failed,
  * diverged, pruned; or this worker tried it and it did not get there, so
  * it is not tried again without end). A stop at the rung's iteration
- * counts only with the rung's held-out row: a stop during that pass (on resume it is run again)
- * leaves none, and resuming to the rung writes it. */
+ * counts only with the rung's held-out row: a stop during that pass (on
+ * resume it is run again) leaves none, and resuming to the rung writes it. */
 static int sweep_reached(const Sweep *sw, const HalvingPlan *plan, int k, int c) {
     RunStatus st;
     int target = plan->iter[k];
@@ -93,7 +93,7 @@ static int sweep_reached(const Sweep *sw, const HalvingPlan *plan, int k, int c)
     if (!sw->dir[c][0] || runstore_read_status(sw->dir[c], &st, NULL) != ST_OK) return 0;
     return st.rung > k || st.state == RUN_DONE || st.state == RUN_PRUNED ||
            st.state == RUN_FAILED || st.state == RUN_DIVERGED ||
-           ((st.state == RUN_STOPPED || st.state == RUN_PRUNED) &&
+           (st.state == RUN_STOPPED &&
             (st.iter > target ||
              (st.iter == target && runstore_heldout_score(sw->dir[c], target).scored)));
 }
@@ -154,7 +154,9 @@ static int sweep_recorded(const Sweep *sw, int k, int *next, int cap, char *say,
         if (end == p) break;
         next[m++] = (int)c;
     }
-    snprintf(say, say_cap, "%.*s", nl ? (int)(len - (size_t)(nl + 1 - text)) : 0, nl ? nl + 1 : "");
+    size_t rest = nl ? len - (size_t)(nl + 1 - text) : 0;
+    while (rest && (nl[rest] == '\n' || nl[rest] == '\r')) rest--; /* its line, not its newline */
+    snprintf(say, say_cap, "%.*s", (int)rest, nl ? nl + 1 : "");
     free(data);
     return m;
 }
@@ -238,9 +240,9 @@ static int sweep_wait(void *ctx, const char *holder, long done, long total) {
  * *k of candidate *c with its claim taken (*claim); or *wait 1 (every
  * member left in the rung is claimed by another worker); or *wait -1 (a
  * stop came while waiting for the lock); or neither, *k -1: the sweep is
- * done. Rungs whose members have all reached
- * them are decided on the way (the rest of the rung marked pruned). ids,
- * next: scratch for n candidates. */
+ * done. Rungs whose members have all reached them are decided on the way
+ * (the rest of the rung marked pruned). ids, next: scratch for n
+ * candidates. */
 static Status sweep_next(Sweep *sw, const HalvingPlan *plan, int n, int *ids, int *next, int *k,
                          int *c, CacheLock **claim, int *wait, Error *err) {
     char path[1300];

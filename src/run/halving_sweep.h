@@ -3,15 +3,23 @@
  * runner, rung by rung (halving.h's schedule): every candidate of rung k
  * trains to its iteration (a stop at the rung: snapshot and held-out pass
  * there), then the rung's held-out accuracies in the run store (the
- * validation split's where the preset has one) decide who goes on; the others are marked pruned,
- * the promoted resume their own runs from the rung's snapshot. Every decision is read back from the
- * store, so the same call continues a sweep that was stopped or killed anywhere: runs that reached
- * their rung are not trained again.
+ * validation split's where the preset has one) decide who goes on; the
+ * others are marked pruned, the promoted resume their own runs from the
+ * rung's snapshot. Every decision is read back from the store (a rung's,
+ * once taken, from its record), so the same call continues a sweep that
+ * was stopped or killed anywhere: runs that reached their rung are not
+ * trained again.
+ *
+ * Any number of processes call it on one sweep at once (`finelab resume
+ * <id>` in each, Slurm array tasks): each trains the next candidate no one
+ * else has claimed, waits while the others finish a rung, and they make
+ * the same decisions and train the same runs as one process would.
  *
  * A sweep is recorded as runs_dir/halving/<id>/preset.ini (the preset with
- * its [sweep], --set applied); its runs carry `halving = <id>` in
- * status.ini. Called on the thread that trains (the headless run's main
- * thread); never prints: lines leave through on_line.
+ * its [sweep], --set applied), beside its lock, its candidates' claims and
+ * its rungs' decisions; its runs carry `halving = <id>` in status.ini.
+ * Called on the thread that trains (the headless run's main thread); never
+ * prints: lines leave through on_line.
  */
 #ifndef FINELAB_HALVING_SWEEP_H
 #define FINELAB_HALVING_SWEEP_H
