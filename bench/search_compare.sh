@@ -112,7 +112,7 @@ for ((s = first; s <= seeds; s++)); do
 done
 
 echo
-echo "== search on the demo's stage 1 (validation), base_lr x weight_decay, $trials trials of $iter iterations each (asha: the same iterations), mean over $seeds seeds"
+echo "== search on the demo's stage 1 (validation), base_lr x weight_decay, $trials trials of $iter iterations each (asha: the same iterations), mean over seeds $first to $seeds"
 printf '%-10s %8s %12s %10s %14s %12s %8s\n' method runs iterations "best val" "test of best" "val at 1/2" seconds
 for method in random tpe optuna asha; do
     awk -v m=$method '$1 == m { n++; v += $3; t += $4; h += $5; it += $6; tr += $7; sec += $8 }
