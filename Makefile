@@ -16,6 +16,7 @@
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make deps-slurm      install Slurm and munge (tests/src/cli/test_slurm.sh starts its own daemons)
+#   make deps-optuna     install python3-optuna (tests/src/report/test_optuna_log.sh reads a study with it)
 #   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lib/lint_deps.sh)
 #   make fuzz            install clang's libFuzzer, build the fuzz harnesses (build/fuzz) and
 #                        run each for FUZZ_SECONDS (default 60) on its corpus (tests/fuzz/run.sh)
@@ -177,6 +178,12 @@ SLURM_PKGS := slurm-wlm munge
 deps-slurm:
 	$(call install_missing,$(SLURM_PKGS))
 
+# Debian's python3-optuna, the peer tests/src/report/test_optuna_log.sh
+# hands a finelab study to (skipped without it; .ci/run installs it).
+.PHONY: deps-optuna
+deps-optuna:
+	$(call install_missing,python3-optuna)
+
 # The lab on the embedded default: the generated datasets the demo presets
 # name (presets/demo/*.ini) are made on first run, and made again when an
 # earlier generation was cut short (synth.txt says complete = 1 at the end).
@@ -299,8 +306,7 @@ bench-mpi: $(BIN) $(OUT)/bench/bench_backward
 # (bench/search_compare.sh; Optuna is installed here, needed by nothing
 # else). SEARCH_SEEDS, SEARCH_TRIALS, SEARCH_ITER size it.
 .PHONY: bench-search
-bench-search: demo-data
-	$(call install_missing,python3-optuna)
+bench-search: demo-data deps-optuna
 	@bench/search_compare.sh $(OUT)
 
 # An asha study on the demo's stage 1 finished by 1, 2 and 4 workers, each

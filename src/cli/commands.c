@@ -18,6 +18,7 @@
 #include "src/cli/cmd_model.h"
 #include "src/cli/cmd_run.h"
 #include "src/cli/cmd_runs.h"
+#include "src/cli/cmd_study.h"
 #include "src/cli/cmd_submit.h"
 #include "src/cli/cmd_synth.h"
 #include "src/cli/version.h"
@@ -45,6 +46,8 @@ static const Command commands[] = {
     {"compare", "RUN... [--csv|--md] [--all]", "runs side by side: differing keys, results",
      cmd_compare},
     {"resume", "RUN", "continue a stopped or interrupted run from its last snapshot", cmd_resume},
+    {"study", "ID [--optuna FILE]",
+     "an asha study: its best trials and history, or its log for Optuna (--optuna)", cmd_study},
     {"lessons", "[--md] [--dataset PATH]",
      "the tutorial's lessons checked on the store: shows or not, by how many SE", cmd_lessons},
     {"cache", "[list|rm KEY...|prune]", "the run store's feature caches: list, remove, prune",

@@ -188,6 +188,7 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
             p = *end ? end + 1 : end;
         }
         t->seed = r->seed;
+        memcpy(t->started, r->time, sizeof t->started);
         t->state = TRIAL_WAITING;
         memcpy(t->worker, r->worker, sizeof t->worker);
         return NULL;
@@ -211,6 +212,7 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         if (!isfinite(r->accuracy) || !isfinite(r->loss) || r->accuracy > 1)
             return text_say(msg, msg_cap, "trial %d: accuracy %g, loss %g are not a pass's",
                             r->trial, r->accuracy, r->loss);
+        memcpy(t->ended, r->time, sizeof t->ended);
         t->asha.reported[r->rung] = 1;
         t->asha.score[r->rung] =
             (HalvingScore){.scored = r->accuracy >= 0, .accuracy = r->accuracy, .loss = r->loss};
@@ -220,6 +222,7 @@ const char *journal_apply(StudyTrial *trials, int *n, int cap, const JournalReco
         t->state = r->accuracy < 0 ? TRIAL_FAILED : TRIAL_WAITING;
         break;
     case JOURNAL_END:
+        memcpy(t->ended, r->time, sizeof t->ended);
         t->asha.busy = 0;
         t->state = strcmp(r->state, "complete") == 0 ? TRIAL_COMPLETE : TRIAL_FAILED;
         break;

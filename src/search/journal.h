@@ -81,6 +81,7 @@ typedef struct StudyTrial {
     char slurm[48];   /* that worker's Slurm array task ("" outside Slurm) */
     char run[JOURNAL_RUN_MAX];
     int released;                /* times a worker handed it back (died, stopped) */
+    char started[32], ended[32]; /* its first record's time; its last report's or end's */
     int iter[HALVING_RUNGS_MAX]; /* the iteration of each report */
     AshaTrial asha;              /* rung, busy, reports: what ASHA decides on */
 } StudyTrial;

@@ -101,16 +101,20 @@ static void apply(int *n, const char *line, const char *error) {
 static void test_journal_replay(void **state) {
     (void)state;
     int n = 0;
-    apply(&n, "kind=trial\ttrial=0\tseed=1\tpoint=0.01;1\tparams=a", NULL);
+    apply(&n, "kind=trial\ttrial=0\tseed=1\tpoint=0.01;1\ttime=T0\tparams=a", NULL);
     assert_int_equal(n, 1);
+    assert_string_equal(trials[0].started, "T0");
+    assert_string_equal(trials[0].ended, "");
     assert_int_equal(trials[0].n_x, 2);
     assert_true(trials[0].x[0] == 0.01 && trials[0].x[1] == 1);
     assert_int_equal(journal_requeued(trials, n), 0); /* drawn, not started yet */
-    apply(&n, "kind=start\ttrial=0\trung=0\tworker=h:1", NULL);
+    apply(&n, "kind=start\ttrial=0\trung=0\tworker=h:1\tslurm=7_1", NULL);
+    assert_string_equal(trials[0].slurm, "7_1");
     assert_int_equal(trials[0].state, TRIAL_RUNNING);
     assert_true(trials[0].asha.busy);
     assert_int_equal(journal_requeued(trials, n), -1);
-    apply(&n, "kind=report\ttrial=0\trung=0\titer=10\taccuracy=0.5\tloss=1\trun=r0", NULL);
+    apply(&n, "kind=report\ttrial=0\trung=0\titer=10\taccuracy=0.5\tloss=1\trun=r0\ttime=T1", NULL);
+    assert_string_equal(trials[0].ended, "T1"); /* its last report, until it ends */
     assert_int_equal(trials[0].state, TRIAL_WAITING);
     assert_false(trials[0].asha.busy);
     assert_true(trials[0].asha.reported[0] && trials[0].asha.score[0].scored);
@@ -125,8 +129,9 @@ static void test_journal_replay(void **state) {
     assert_int_equal(journal_requeued(trials, n), 0);
     apply(&n, "kind=start\ttrial=0\trung=1\trun=r0\tworker=h:2", NULL);
     apply(&n, "kind=report\ttrial=0\trung=1\titer=30\taccuracy=0.6\tloss=0.9", NULL);
-    apply(&n, "kind=end\ttrial=0\tstate=complete", NULL);
+    apply(&n, "kind=end\ttrial=0\tstate=complete\ttime=T2", NULL);
     assert_int_equal(trials[0].state, TRIAL_COMPLETE);
+    assert_string_equal(trials[0].ended, "T2");
     /* A failed report: no score; the trial is failed. */
     apply(&n, "kind=trial\ttrial=1\tseed=1\tpoint=0.1;0\tparams=b", NULL);
     apply(&n, "kind=report\ttrial=1\trung=0\titer=10\taccuracy=-1\tloss=-1", NULL);

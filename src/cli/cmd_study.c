@@ -1,0 +1,146 @@
+/*
+ * cmd_study — an asha study from the shell. See cmd_study.h.
+ */
+#include "src/cli/cmd_study.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/io/fileio.h"
+#include "src/cli/cli.h"
+#include "src/report/optuna_log.h"
+#include "src/run/runstore.h"
+#include "src/run/study.h"
+
+enum { STUDY_BEST_SHOWN = 10 };
+
+typedef struct StudyArgs {
+    const char *id, *runs_dir, *optuna;
+} StudyArgs;
+
+static int study_args(int argc, char **argv, StudyArgs *a) {
+    *a = (StudyArgs){.runs_dir = "runs"};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--runs-dir") == 0) {
+            if (!(a->runs_dir = cli_value("study", argc, argv, &i))) return -1;
+        } else if (strcmp(argv[i], "--optuna") == 0) {
+            if (!(a->optuna = cli_value("study", argc, argv, &i))) return -1;
+        } else if (argv[i][0] != '-' && !a->id) {
+            a->id = argv[i];
+        } else {
+            cli_error("study",
+                      "unexpected argument '%s' (usage: finelab study ID [--optuna FILE] "
+                      "[--runs-dir DIR])",
+                      argv[i]);
+            return -1;
+        }
+    }
+    if (!a->id) cli_error("study", "needs a study id (usage: finelab study ID [--optuna FILE])");
+    return a->id ? 0 : -1;
+}
+
+/* The highest rung trial t reported a score at, or -1. */
+static int study_top(const StudyTrial *t, const AshaRungs *r) {
+    int top = -1;
+    for (int k = 0; k < r->n_rungs; k++)
+        if (t->asha.reported[k] && t->asha.score[k].scored) top = k;
+    return top;
+}
+
+/* Best first: the furthest rung, then the accuracy there, then the lower trial. */
+static const StudyTrial *sort_trials;
+static const AshaRungs *sort_rungs;
+static int study_order(const void *a, const void *b) {
+    const StudyTrial *x = &sort_trials[*(const int *)a], *y = &sort_trials[*(const int *)b];
+    int tx = study_top(x, sort_rungs), ty = study_top(y, sort_rungs);
+    if (tx != ty) return ty - tx;
+    if (tx >= 0 && x->asha.score[tx].accuracy != y->asha.score[ty].accuracy)
+        return x->asha.score[tx].accuracy < y->asha.score[ty].accuracy ? 1 : -1;
+    return *(const int *)a - *(const int *)b;
+}
+
+static void study_print(const Study *s, const char *id, const AshaRungs *r) {
+    int count[4] = {0}; /* running, waiting (pruned when over), failed, complete */
+    for (int i = 0; i < s->n; i++) count[s->trials[i].state]++;
+    printf("study %s: %d trials: %d complete, %d pruned or waiting, %d failed, %d running; rungs",
+           id, s->n, count[TRIAL_COMPLETE], count[TRIAL_WAITING], count[TRIAL_FAILED],
+           count[TRIAL_RUNNING]);
+    for (int k = 0; k < r->n_rungs; k++) printf(" %d", r->iter[k]);
+    printf("\n");
+    int *order = malloc(sizeof(int) * (size_t)(s->n ? s->n : 1));
+    if (!order) return;
+    for (int i = 0; i < s->n; i++) order[i] = i;
+    sort_trials = s->trials, sort_rungs = r;
+    qsort(order, (size_t)s->n, sizeof *order, study_order);
+    printf("\nbest trials (furthest rung, then held-out accuracy there):\n");
+    printf("%6s %6s %10s %8s  %s\n", "trial", "rung", "held-out", "test", "params");
+    for (int j = 0; j < s->n && j < STUDY_BEST_SHOWN; j++) {
+        const StudyTrial *t = &s->trials[order[j]];
+        int top = study_top(t, r);
+        RunStatus st;
+        double test = t->run[0] && runstore_read_status(t->run, &st, NULL) == ST_OK
+                          ? runstatus_test_accuracy(&st)
+                          : -1;
+        char held[16] = "-", tested[16] = "-";
+        if (top >= 0) snprintf(held, sizeof held, "%.2f%%", 100 * t->asha.score[top].accuracy);
+        if (test >= 0 && top == r->n_rungs - 1)
+            snprintf(tested, sizeof tested, "%.2f%%", 100 * test);
+        printf("%6d %3d/%-2d %10s %8s  %s\n", order[j], top + 1, r->n_rungs, held, tested,
+               t->params);
+    }
+    free(order);
+    printf("\nhistory (best held-out accuracy at the last rung so far):\n");
+    printf("%6s %12s %10s\n", "trial", "iterations", "best");
+    long spent = 0;
+    double best = -1;
+    for (int i = 0; i < s->n; i++) {
+        const StudyTrial *t = &s->trials[i];
+        int top = study_top(t, r), last = r->n_rungs - 1;
+        if (top >= 0) spent += t->iter[top];
+        if (top == last && t->asha.score[last].accuracy > best) best = t->asha.score[last].accuracy;
+        if (best >= 0)
+            printf("%6d %12ld %9.2f%%\n", i, spent, 100 * best);
+        else
+            printf("%6d %12ld %10s\n", i, spent, "-");
+    }
+}
+
+int cmd_study(int argc, char **argv) {
+    StudyArgs a;
+    if (study_args(argc, argv, &a)) return CLI_BAD_INPUT;
+    Study s;
+    Preset *p = malloc(sizeof *p);
+    Error err = {0};
+    if (!p) {
+        fprintf(stderr, "finelab: out of memory\n");
+        return CLI_FAILED;
+    }
+    int code = CLI_OK;
+    if (study_open(&s, a.runs_dir, a.id, p, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        code = CLI_BAD_INPUT;
+    } else if (study_read(&s, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        code = CLI_FAILED;
+    } else {
+        AshaRungs r;
+        asha_rungs(&r, p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
+        if (a.optuna) {
+            char *text = optuna_log_format(p, a.id, s.trials, s.n, &r, &err);
+            if (!text || fileio_write_atomic(a.optuna, text, strlen(text), &err)) {
+                fprintf(stderr, "finelab: %s\n", err.msg);
+                code = CLI_FAILED;
+            } else {
+                printf("wrote %s: study %s, %d trials, as Optuna's JournalStorage log\n", a.optuna,
+                       a.id, s.n);
+            }
+            free(text);
+        } else {
+            study_print(&s, a.id, &r);
+        }
+    }
+    study_close(&s);
+    free(p);
+    return code == CLI_OK ? (cli_flush_stdout("study") ? CLI_FAILED : CLI_OK) : code;
+}
