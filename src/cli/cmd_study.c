@@ -10,6 +10,7 @@
 #include "engine/io/fileio.h"
 #include "src/cli/cli.h"
 #include "src/report/optuna_log.h"
+#include "src/report/sweep_trials.h"
 #include "src/run/runstore.h"
 #include "src/run/study.h"
 
@@ -106,39 +107,61 @@ static void study_print(const Study *s, const char *id, const AshaRungs *r) {
     }
 }
 
+/* Study or halving sweep id into s->trials / s->n, its preset into p and
+ * its rungs into r; the exit code (errors said). */
+static int study_load(const StudyArgs *a, Study *s, Preset *p, AshaRungs *r) {
+    Error err = {0};
+    char path[1300];
+    snprintf(path, sizeof path, "%s/halving/%s/preset.ini", a->runs_dir, a->id);
+    if (fileio_exists(path)) { /* a halving sweep, read as a study */
+        memset(s, 0, sizeof *s);
+        if (!(s->trials = calloc(STUDY_TRIALS_MAX, sizeof *s->trials))) {
+            fprintf(stderr, "finelab: out of memory\n");
+            return CLI_FAILED;
+        }
+        if (sweep_trials_halving(a->runs_dir, a->id, p, s->trials, STUDY_TRIALS_MAX, &s->n, r,
+                                 &err)) {
+            fprintf(stderr, "finelab: %s\n", err.msg);
+            return CLI_FAILED;
+        }
+        return CLI_OK;
+    }
+    if (study_open(s, a->runs_dir, a->id, p, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    if (study_read(s, &err)) {
+        fprintf(stderr, "finelab: %s\n", err.msg);
+        return CLI_FAILED;
+    }
+    asha_rungs(r, p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
+    return CLI_OK;
+}
+
 int cmd_study(int argc, char **argv) {
     StudyArgs a;
     if (study_args(argc, argv, &a)) return CLI_BAD_INPUT;
     Study s;
+    AshaRungs r;
     Preset *p = malloc(sizeof *p);
     Error err = {0};
     if (!p) {
         fprintf(stderr, "finelab: out of memory\n");
         return CLI_FAILED;
     }
-    int code = CLI_OK;
-    if (study_open(&s, a.runs_dir, a.id, p, &err)) {
-        fprintf(stderr, "finelab: %s\n", err.msg);
-        code = CLI_BAD_INPUT;
-    } else if (study_read(&s, &err)) {
-        fprintf(stderr, "finelab: %s\n", err.msg);
-        code = CLI_FAILED;
-    } else {
-        AshaRungs r;
-        asha_rungs(&r, p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
-        if (a.optuna) {
-            char *text = optuna_log_format(p, a.id, s.trials, s.n, &r, &err);
-            if (!text || fileio_write_atomic(a.optuna, text, strlen(text), &err)) {
-                fprintf(stderr, "finelab: %s\n", err.msg);
-                code = CLI_FAILED;
-            } else {
-                printf("wrote %s: study %s, %d trials, as Optuna's JournalStorage log\n", a.optuna,
-                       a.id, s.n);
-            }
-            free(text);
+    int code = study_load(&a, &s, p, &r);
+    if (code == CLI_OK && a.optuna) {
+        char *text = optuna_log_format(p, a.id, s.trials, s.n, &r, &err);
+        if (!text || fileio_write_atomic(a.optuna, text, strlen(text), &err)) {
+            fprintf(stderr, "finelab: %s\n", err.msg);
+            code = CLI_FAILED;
         } else {
-            study_print(&s, a.id, &r);
+            printf("wrote %s: study %s, %d trials, as Optuna's JournalStorage log\n", a.optuna,
+                   a.id, s.n);
         }
+        free(text);
+    } else if (code == CLI_OK) {
+        study_print(&s, a.id, &r);
     }
     study_close(&s);
     free(p);

@@ -1,6 +1,7 @@
 /*
  * cmd_study — `finelab study ID [--optuna FILE] [--runs-dir DIR]`: an asha
- * study read from its journal. Printed: its trials by state, the rungs,
+ * study read from its journal, or a halving sweep read as one from the run
+ * store (sweep_trials.h). Printed: its trials by state, the rungs,
  * the best trials (furthest rung first, then held-out accuracy there, as
  * the study chose) with the test accuracy of each run, and the history:
  * the best held-out accuracy at the last rung after each trial, against

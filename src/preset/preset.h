@@ -198,6 +198,10 @@ int preset_sweep_count(const Preset *p);
  * label with "key=value, key=value" naming the swept values (may be NULL). */
 Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_t label_cap,
                          Error *err);
+/* The point of item i of p's [sweep] (i in range) into x: one number per
+ * swept key, a list's index (the grid's combination i, the last key
+ * varying fastest) or a range's value (draw i, sampler.h). */
+void preset_sweep_item_point(const Preset *p, int i, double *x);
 /* Fills out with the point x of p's [sweep] (one number per swept key: a
  * list's index, or a range's value; sampler.h) and label as
  * preset_sweep_item does. */

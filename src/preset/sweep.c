@@ -314,8 +314,13 @@ Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_
     int n = preset_sweep_count(p);
     if (i < 0 || i >= n)
         return error_set(err, ST_ARG, "sweep item %d does not exist (the sweep has %d)", i, n);
-    const PresetSweep *sw = &p->sweep;
     double x[PRESET_SWEEP_KEYS_MAX];
+    preset_sweep_item_point(p, i, x);
+    return preset_sweep_point(p, x, out, label, label_cap, err);
+}
+
+void preset_sweep_item_point(const Preset *p, int i, double *x) {
+    const PresetSweep *sw = &p->sweep;
     int drawn = preset_sweep_drawn(p), draw = i;
     for (int j = sw->n_keys - 1; j >= 0; j--) { /* the last key varies fastest */
         x[j] = i % sw->keys[j].n_values;
@@ -325,7 +330,6 @@ Status preset_sweep_item(const Preset *p, int i, Preset *out, char *label, size_
         const SchemaKey *k = schema_at(sw->keys[j].key);
         x[j] = sampler_draw(sw, draw, j, k && k->type == SCHEMA_INT);
     }
-    return preset_sweep_point(p, x, out, label, label_cap, err);
 }
 
 Status preset_sweep_point(const Preset *p, const double *x, Preset *out, char *label,

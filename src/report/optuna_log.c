@@ -2,7 +2,7 @@
  * optuna_log — a study as Optuna's JournalStorage log. See optuna_log.h.
  *
  * The numbers Optuna's enums hold in 3.1: StudyDirection MAXIMIZE 2;
- * TrialState RUNNING 0, COMPLETE 1, PRUNED 2, FAIL 3; JournalOperation
+ * TrialState RUNNING 0, COMPLETE 1, PRUNED 2, FAIL 3, WAITING 4; JournalOperation
  * CREATE_STUDY 0, CREATE_TRIAL 4. A distribution is stored as the JSON
  * text of {"name", "attributes"} (optuna.distributions.distribution_to_json),
  * so it is a string inside the line.
@@ -24,6 +24,7 @@ enum {
     OPTUNA_COMPLETE = 1,
     OPTUNA_PRUNED = 2,
     OPTUNA_FAIL = 3,
+    OPTUNA_WAITING = 4,
     OPTUNA_CREATE_STUDY = 0,
     OPTUNA_CREATE_TRIAL = 4,
 };
@@ -77,6 +78,7 @@ static void optuna_time(StrBuf *b, const char *t) {
 }
 
 static int optuna_state(const StudyTrial *t, int last) {
+    if (!t->started[0]) return OPTUNA_WAITING; /* not begun (a halving candidate) */
     if (t->state == TRIAL_FAILED) return OPTUNA_FAIL;
     if (t->state == TRIAL_COMPLETE) return OPTUNA_COMPLETE;
     if (t->asha.busy || !t->ended[0]) return OPTUNA_RUNNING;

@@ -1,5 +1,6 @@
 /*
- * optuna_log — an asha study as the log of Optuna's JournalStorage (Optuna
+ * optuna_log — a study (an asha study's journal, or a halving sweep read
+ * as one: sweep_trials.h) as the log of Optuna's JournalStorage (Optuna
  * 3.1's JournalFileStorage: one JSON object a line), so that Debian's
  * python3-optuna opens a finelab study with
  *
@@ -15,7 +16,8 @@
  *                 as CategoricalDistribution of its values' text (the
  *                 parameter is the value's index, as Optuna stores it);
  *   state         complete (it reached the last rung), pruned (it
- *                 stopped at a lower one), fail, or running;
+ *                 stopped at a lower one), fail, running, or waiting (not
+ *                 begun);
  *   value         a complete trial's held-out accuracy at the last rung;
  *   intermediate_values   its accuracy at each rung it reported at, keyed
  *                 by the rung's iteration (as Optuna's pruners record it);

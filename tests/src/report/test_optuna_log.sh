@@ -4,8 +4,9 @@
 # Debian's python3-optuna 3.1: the same trials, the same count in each
 # state as the journal, the same best trial (number, params, value) as
 # finelab's summary, each trial's intermediate values at its rungs, and
-# Optuna's TPE draws the next trial from them; the log is written whole (no
-# file when the study is unknown). `finelab study` prints
+# Optuna's TPE draws the next trial from them; the log is written whole
+# (no file when the study is unknown). (A halving sweep's log:
+# test_sweep_trials.sh.) `finelab study` prints
 # the best trials and the history. Skips, saying so, without python3-optuna
 # (.ci/run installs it).
 . "$(dirname "$0")/../../lib/lib.sh"
