@@ -80,9 +80,10 @@ static void optuna_time(StrBuf *b, const char *t) {
 static int optuna_state(const StudyTrial *t, int last) {
     if (!t->started[0]) return OPTUNA_WAITING; /* not begun (a halving candidate) */
     if (t->state == TRIAL_FAILED) return OPTUNA_FAIL;
-    if (t->state == TRIAL_COMPLETE) return OPTUNA_COMPLETE;
-    if (t->asha.busy || !t->ended[0]) return OPTUNA_RUNNING;
-    return t->asha.reported[last] ? OPTUNA_COMPLETE : OPTUNA_PRUNED;
+    if (t->asha.busy || (!t->ended[0] && t->state != TRIAL_COMPLETE)) return OPTUNA_RUNNING;
+    if (t->state == TRIAL_COMPLETE || t->asha.reported[last]) /* Optuna's needs its value */
+        return t->asha.score[last].scored ? OPTUNA_COMPLETE : OPTUNA_FAIL;
+    return OPTUNA_PRUNED;
 }
 
 /* One trial's CREATE_TRIAL line into b; -1 when its point does not fit. */
