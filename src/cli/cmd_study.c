@@ -41,26 +41,6 @@ static int study_args(int argc, char **argv, StudyArgs *a) {
     return a->id ? 0 : -1;
 }
 
-/* The highest rung trial t reported a score at, or -1. */
-static int study_top(const StudyTrial *t, const AshaRungs *r) {
-    int top = -1;
-    for (int k = 0; k < r->n_rungs; k++)
-        if (t->asha.reported[k] && t->asha.score[k].scored) top = k;
-    return top;
-}
-
-/* Best first: the furthest rung, then the accuracy there, then the lower trial. */
-static const StudyTrial *sort_trials;
-static const AshaRungs *sort_rungs;
-static int study_order(const void *a, const void *b) {
-    const StudyTrial *x = &sort_trials[*(const int *)a], *y = &sort_trials[*(const int *)b];
-    int tx = study_top(x, sort_rungs), ty = study_top(y, sort_rungs);
-    if (tx != ty) return ty - tx;
-    if (tx >= 0 && x->asha.score[tx].accuracy != y->asha.score[ty].accuracy)
-        return x->asha.score[tx].accuracy < y->asha.score[ty].accuracy ? 1 : -1;
-    return *(const int *)a - *(const int *)b;
-}
-
 static void study_print(const Study *s, const char *id, const AshaRungs *r) {
     int count[4] = {0}; /* running, waiting (pruned when over), failed, complete */
     for (int i = 0; i < s->n; i++) count[s->trials[i].state]++;
@@ -69,16 +49,19 @@ static void study_print(const Study *s, const char *id, const AshaRungs *r) {
            count[TRIAL_RUNNING]);
     for (int k = 0; k < r->n_rungs; k++) printf(" %d", r->iter[k]);
     printf("\n");
-    int *order = malloc(sizeof(int) * (size_t)(s->n ? s->n : 1));
-    if (!order) return;
-    for (int i = 0; i < s->n; i++) order[i] = i;
-    sort_trials = s->trials, sort_rungs = r;
-    qsort(order, (size_t)s->n, sizeof *order, study_order);
+    int shown[STUDY_BEST_SHOWN], m = 0;
     printf("\nbest trials (furthest rung, then held-out accuracy there):\n");
     printf("%6s %6s %10s %8s  %s\n", "trial", "rung", "held-out", "test", "params");
-    for (int j = 0; j < s->n && j < STUDY_BEST_SHOWN; j++) {
-        const StudyTrial *t = &s->trials[order[j]];
-        int top = study_top(t, r);
+    while (m < s->n && m < STUDY_BEST_SHOWN) { /* the next best: ahead of all the rest */
+        int b = -1;
+        for (int i = 0; i < s->n; i++) {
+            int taken = 0;
+            for (int j = 0; j < m; j++) taken |= shown[j] == i;
+            if (!taken && (b < 0 || asha_ahead(&s->trials[i].asha, &s->trials[b].asha, r))) b = i;
+        }
+        shown[m++] = b;
+        const StudyTrial *t = &s->trials[b];
+        int top = asha_top_rung(&t->asha, r);
         RunStatus st;
         double test = t->run[0] && runstore_read_status(t->run, &st, NULL) == ST_OK
                           ? runstatus_test_accuracy(&st)
@@ -87,17 +70,15 @@ static void study_print(const Study *s, const char *id, const AshaRungs *r) {
         if (top >= 0) snprintf(held, sizeof held, "%.2f%%", 100 * t->asha.score[top].accuracy);
         if (test >= 0 && top == r->n_rungs - 1)
             snprintf(tested, sizeof tested, "%.2f%%", 100 * test);
-        printf("%6d %3d/%-2d %10s %8s  %s\n", order[j], top + 1, r->n_rungs, held, tested,
-               t->params);
+        printf("%6d %3d/%-2d %10s %8s  %s\n", b, top + 1, r->n_rungs, held, tested, t->params);
     }
-    free(order);
     printf("\nhistory (best held-out accuracy at the last rung so far):\n");
     printf("%6s %12s %10s\n", "trial", "iterations", "best");
     long spent = 0;
     double best = -1;
     for (int i = 0; i < s->n; i++) {
         const StudyTrial *t = &s->trials[i];
-        int top = study_top(t, r), last = r->n_rungs - 1;
+        int top = asha_top_rung(&t->asha, r), last = r->n_rungs - 1;
         if (top >= 0) spent += t->iter[top];
         if (top == last && t->asha.score[last].accuracy > best) best = t->asha.score[last].accuracy;
         if (best >= 0)

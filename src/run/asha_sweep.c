@@ -77,9 +77,7 @@ static int worker_observations(const Worker *w, TpeTrial *out) {
         TpeTrial *o = &out[m++];
         memset(o, 0, sizeof *o);
         memcpy(o->x, t->x, sizeof o->x);
-        int top = -1;
-        for (int k = 0; k <= last; k++)
-            if (t->asha.reported[k] && t->asha.score[k].scored) top = k;
+        int top = asha_top_rung(&t->asha, &w->rungs);
         if (t->asha.busy || top < 0) {
             o->state = TPE_RUNNING;
         } else {
@@ -336,16 +334,12 @@ static void worker_finish(Worker *w, AshaOutcome *out) {
         } else {
             out->complete++;
         }
-        int top = -1;
-        for (int k = 0; k < w->rungs.n_rungs; k++)
-            if (t->asha.reported[k] && t->asha.score[k].scored) top = k;
+        int top = asha_top_rung(&t->asha, &w->rungs);
         if (top < 0) continue;
-        double acc = t->asha.score[top].accuracy;
-        if (out->best < 0 || top > out->best_rung ||
-            (top == out->best_rung && acc > out->best_accuracy)) {
+        if (out->best < 0 || asha_ahead(&t->asha, &w->st.trials[out->best].asha, &w->rungs)) {
             out->best = i;
             out->best_rung = top;
-            out->best_accuracy = acc;
+            out->best_accuracy = t->asha.score[top].accuracy;
             out->best_test = has ? runstatus_test_accuracy(&st) : -1;
             snprintf(out->heldout, sizeof out->heldout, "%s",
                      has ? runstatus_heldout_name(&st) : "test");

@@ -55,3 +55,16 @@ int asha_next(const AshaTrial *t, int n, const AshaRungs *r, int eta, int *rung)
     *rung = 0;
     return -1;
 }
+
+int asha_top_rung(const AshaTrial *t, const AshaRungs *r) {
+    int top = -1;
+    for (int k = 0; k < r->n_rungs; k++)
+        if (t->reported[k] && t->score[k].scored) top = k;
+    return top;
+}
+
+int asha_ahead(const AshaTrial *a, const AshaTrial *b, const AshaRungs *r) {
+    int ta = asha_top_rung(a, r), tb = asha_top_rung(b, r);
+    if (ta < 0 || ta != tb) return ta > tb;
+    return a->score[ta].accuracy > b->score[tb].accuracy;
+}

@@ -43,6 +43,13 @@ typedef struct AshaTrial {
  * trial at rung 0. */
 int asha_next(const AshaTrial *t, int n, const AshaRungs *r, int eta, int *rung);
 
+/* The highest of the r->n_rungs rungs at which t reported a score, or -1. */
+int asha_top_rung(const AshaTrial *t, const AshaRungs *r);
+/* 1 when a is ahead of b in a study's result: it got to a higher rung, or
+ * to the same one with a higher held-out accuracy there (Optuna's order);
+ * a trial with no score is ahead of none. */
+int asha_ahead(const AshaTrial *a, const AshaTrial *b, const AshaRungs *r);
+
 /* 1 when trial i is promotable from rung k now (the rule above). */
 int asha_promotable(const AshaTrial *t, int n, int eta, int i, int k);
 

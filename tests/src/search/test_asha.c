@@ -136,12 +136,38 @@ static void test_asha_full_rung_is_halving(void **state) {
     assert_int_equal(next(9, &r, &rung), -1);
 }
 
+/* A study's order: the furthest rung first, then the accuracy there; a
+ * trial with no score is ahead of none. */
+static void test_asha_top_rung_and_ahead(void **state) {
+    (void)state;
+    AshaRungs r;
+    asha_rungs(&r, 10, 3, 90); /* 10, 30, 90 */
+    memset(trials, 0, sizeof trials);
+    report(0, 0, 0.9);
+    report(1, 0, 0.5);
+    report(1, 1, 0.4);
+    report(2, 0, 0.6);
+    report(2, 1, 0.7);
+    trials[3].reported[0] = 1; /* failed there: no score */
+    assert_int_equal(asha_top_rung(&trials[0], &r), 0);
+    assert_int_equal(asha_top_rung(&trials[2], &r), 1);
+    assert_int_equal(asha_top_rung(&trials[3], &r), -1);
+    assert_int_equal(asha_top_rung(&trials[4], &r), -1);
+    assert_true(asha_ahead(&trials[1], &trials[0], &r)); /* further, though lower */
+    assert_true(asha_ahead(&trials[2], &trials[1], &r)); /* same rung, higher */
+    assert_false(asha_ahead(&trials[1], &trials[2], &r));
+    assert_false(asha_ahead(&trials[2], &trials[2], &r)); /* a tie is not ahead */
+    assert_true(asha_ahead(&trials[0], &trials[3], &r));
+    assert_false(asha_ahead(&trials[3], &trials[4], &r));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_asha_rungs),
         cmocka_unit_test(test_asha_promotes_as_reports_come),
         cmocka_unit_test(test_asha_failed_and_busy_stay),
         cmocka_unit_test(test_asha_full_rung_is_halving),
+        cmocka_unit_test(test_asha_top_rung_and_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
