@@ -152,6 +152,11 @@ int sweep_find(const PresetSweep *sw, int key) {
     return -1;
 }
 
+int sweep_key_integer(const SweepKey *k) {
+    const SchemaKey *sk = schema_at(k->key);
+    return sk && sk->type == SCHEMA_INT;
+}
+
 void sweep_remove(PresetSweep *sw, int j) {
     memmove(&sw->keys[j], &sw->keys[j + 1], sizeof sw->keys[0] * (size_t)(sw->n_keys - j - 1));
     sw->n_keys--;
@@ -326,10 +331,8 @@ void preset_sweep_item_point(const Preset *p, int i, double *x) {
         x[j] = i % sw->keys[j].n_values;
         i /= sw->keys[j].n_values;
     }
-    for (int j = 0; j < sw->n_keys && drawn; j++) {
-        const SchemaKey *k = schema_at(sw->keys[j].key);
-        x[j] = sampler_draw(sw, draw, j, k && k->type == SCHEMA_INT);
-    }
+    for (int j = 0; j < sw->n_keys && drawn; j++)
+        x[j] = sampler_draw(sw, draw, j, sweep_key_integer(&sw->keys[j]));
 }
 
 Status preset_sweep_point(const Preset *p, const double *x, Preset *out, char *label,

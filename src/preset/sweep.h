@@ -39,6 +39,8 @@ const char *sweep_add(PresetSweep *sw, const SchemaKey *k, const char *list, Pre
 int sweep_find(const PresetSweep *sw, int key);
 /* Removes sw's key j. */
 void sweep_remove(PresetSweep *sw, int j);
+/* 1 when swept key k holds whole numbers (its schema type is int). */
+int sweep_key_integer(const SweepKey *k);
 
 /* The setting called name (SWEEP_SET_*), or -1; its name. */
 int sweep_setting_find(const char *name);

@@ -17,6 +17,7 @@
 #include "engine/base/strbuf.h"
 #include "engine/io/json.h"
 #include "src/preset/schema.h"
+#include "src/preset/sweep.h"
 
 enum {
     OPTUNA_MAXIMIZE = 2,
@@ -37,11 +38,6 @@ static void optuna_key_name(const SweepKey *k, char *buf, size_t cap) {
     snprintf(buf, cap, "%s.%s", sk ? sk->section : "?", sk ? sk->key : "?");
 }
 
-static int optuna_integer(const SweepKey *k) {
-    const SchemaKey *sk = schema_at(k->key);
-    return sk && sk->type == SCHEMA_INT;
-}
-
 /* Key k's distribution, as the JSON text Optuna keeps, into d. */
 static void optuna_distribution(const SweepKey *k, StrBuf *d) {
     if (k->dist == SWEEP_LIST) {
@@ -51,7 +47,7 @@ static void optuna_distribution(const SweepKey *k, StrBuf *d) {
             json_put_string(d, k->values[v]);
         }
         strbuf_puts(d, "]}}");
-    } else if (optuna_integer(k)) {
+    } else if (sweep_key_integer(k)) {
         strbuf_printf(d,
                       "{\"name\": \"IntDistribution\", \"attributes\": {\"log\": %s, \"step\": 1, "
                       "\"low\": %.0f, \"high\": %.0f}}",
@@ -122,7 +118,7 @@ static int optuna_trial(const PresetSweep *sw, const StudyTrial *t, const AshaRu
         optuna_key_name(k, name, sizeof name);
         strbuf_puts(b, j ? ", " : "");
         json_put_string(b, name);
-        if (k->dist == SWEEP_LIST || optuna_integer(k))
+        if (k->dist == SWEEP_LIST || sweep_key_integer(k))
             strbuf_printf(b, ": %.0f", t->x[j]);
         else
             strbuf_printf(b, ": %.17g", t->x[j]);

@@ -4,6 +4,7 @@
 #include "src/report/sweep_trials.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "src/run/halving_sweep.h"
@@ -61,22 +62,14 @@ Status sweep_trials_halving(const char *runs_dir, const char *id, Preset *p, Stu
         preset_sweep_item_point(p, c, x->x);
         preset_sweep_point(p, x->x, &one, x->params, sizeof x->params, NULL);
     }
-    char **ids;
-    int k;
-    if ((s = runstore_list(runs_dir, &ids, &k, err))) return s;
-    for (int i = 0; i < k; i++) { /* oldest first: the latest run of a candidate wins */
-        char dir[1024];
-        RunStatus st;
-        snprintf(dir, sizeof dir, "%s/%s", runs_dir, ids[i]);
-        if (runstore_read_status(dir, &st, NULL) || strcmp(st.halving, id) != 0 ||
-            st.candidate < 0 || st.candidate >= *n)
-            continue;
-        StudyTrial *x = &t[st.candidate];
-        memset(&x->asha, 0, sizeof x->asha);
-        memset(x->iter, 0, sizeof x->iter);
-        x->ended[0] = '\0';
-        sweep_trial_run(x, dir, &st, &plan);
-    }
-    runstore_free_list(ids, k);
-    return ST_OK;
+    char(*dirs)[1024] = calloc((size_t)(*n ? *n : 1), sizeof *dirs);
+    if (!dirs) return error_set(err, ST_NOMEM, "out of memory reading %s", id);
+    if (!(s = runstore_sweep_runs(runs_dir, id, *n, dirs, err)))
+        for (int c = 0; c < *n; c++) {
+            RunStatus st;
+            if (dirs[c][0] && runstore_read_status(dirs[c], &st, NULL) == ST_OK)
+                sweep_trial_run(&t[c], dirs[c], &st, &plan);
+        }
+    free(dirs);
+    return s;
 }

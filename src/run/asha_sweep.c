@@ -20,7 +20,7 @@
 
 #include "engine/base/dist.h"
 #include "src/preset/sampler.h"
-#include "src/preset/schema.h"
+#include "src/preset/sweep.h"
 #include "src/run/runstore.h"
 #include "src/run/study.h"
 #include "src/search/tpe.h"
@@ -45,11 +45,6 @@ static int worker_stop(void *ctx) {
     return w->cb && w->cb->should_stop && w->cb->should_stop(w->cb->ctx);
 }
 
-static int worker_integer(const PresetSweep *sw, int j) {
-    const SchemaKey *k = schema_at(sw->keys[j].key);
-    return k && k->type == SCHEMA_INT;
-}
-
 /* --- drawing a trial ------------------------------------------------------------ */
 
 /* The study's space as TPE sees it: a list is a category, a range a range. */
@@ -62,7 +57,7 @@ static void worker_space(const PresetSweep *sw, TpeDim *dims) {
                            .n_choices = k->n_values,
                            .lo = k->lo,
                            .hi = k->hi,
-                           .integer = worker_integer(sw, j)};
+                           .integer = sweep_key_integer(&sw->keys[j])};
     }
 }
 
@@ -107,7 +102,8 @@ static uint64_t worker_mix(uint64_t x) {
 /* The point of new trial k into x: random draw k, or TPE's. */
 static void worker_draw(Worker *w, int k, double *x) {
     const PresetSweep *sw = &w->p.sweep;
-    for (int j = 0; j < sw->n_keys; j++) x[j] = sampler_draw(sw, k, j, worker_integer(sw, j));
+    for (int j = 0; j < sw->n_keys; j++)
+        x[j] = sampler_draw(sw, k, j, sweep_key_integer(&sw->keys[j]));
     if (sw->sampler != SAMPLER_TPE) return;
     static _Thread_local TpeTrial obs[STUDY_TRIALS_MAX];
     TpeDim dims[TPE_DIMS_MAX];
@@ -121,7 +117,7 @@ static void worker_draw(Worker *w, int k, double *x) {
         if (!tpe_suggest(dims, sw->n_keys, obs, m, &r, y)) return; /* startup: random */
         for (int j = 0; j < sw->n_keys; j++)
             if (sw->keys[j].dist != SWEEP_LIST)
-                y[j] = sampler_round(&sw->keys[j], y[j], worker_integer(sw, j));
+                y[j] = sampler_round(&sw->keys[j], y[j], sweep_key_integer(&sw->keys[j]));
         if (!worker_seen(w, y)) {
             memcpy(x, y, sizeof(double) * (size_t)sw->n_keys);
             return;
@@ -215,19 +211,11 @@ static Status worker_agree(int *flag, Status s, Error *err) {
 /* The latest run of trial i in the store (a worker that died before it
  * reported left it there, unnamed in the journal) into dir, or "". */
 static void worker_find_run(const Worker *w, int i, char *dir, size_t cap) {
-    char **ids;
-    int m;
+    char(*dirs)[1024] = calloc((size_t)i + 1, sizeof *dirs);
     dir[0] = '\0';
-    if (runstore_list(w->runs_dir, &ids, &m, NULL)) return;
-    for (int r = 0; r < m; r++) { /* oldest first: the latest wins */
-        char path[1024];
-        RunStatus st;
-        snprintf(path, sizeof path, "%s/%s", w->runs_dir, ids[r]);
-        if (!runstore_read_status(path, &st, NULL) && strcmp(st.halving, w->id) == 0 &&
-            st.candidate == i)
-            snprintf(dir, cap, "%s", path);
-    }
-    runstore_free_list(ids, m);
+    if (dirs && !runstore_sweep_runs(w->runs_dir, w->id, i + 1, dirs, NULL))
+        snprintf(dir, cap, "%s", dirs[i]);
+    free(dirs);
 }
 
 static Status worker_report(Worker *w, int i, int k, const char *run, int *stopped, Error *err);

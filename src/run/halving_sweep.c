@@ -63,21 +63,13 @@ typedef struct Sweep {
 
 /* Finds the runs of this sweep already in the store. */
 static Status sweep_scan(Sweep *sw, int n, Error *err) {
-    char **ids;
-    int m;
-    Status s = runstore_list(sw->runs_dir, &ids, &m, err);
-    if (s) return s;
-    for (int c = 0; c < n; c++) sw->dir[c][0] = '\0';
-    for (int i = 0; i < m; i++) { /* oldest first: the latest run of a candidate wins */
-        char dir[1024];
-        RunStatus st;
-        snprintf(dir, sizeof dir, "%s/%s", sw->runs_dir, ids[i]);
-        if (runstore_read_status(dir, &st, NULL) || strcmp(st.halving, sw->id) != 0) continue;
-        if (st.candidate >= 0 && st.candidate < n)
-            snprintf(sw->dir[st.candidate], sizeof sw->dir[0], "%s", dir);
-    }
-    runstore_free_list(ids, m);
-    return ST_OK;
+    return runstore_sweep_runs(sw->runs_dir, sw->id, n, sw->dir, err);
+}
+
+/* Whether a stop was asked (the runs' should_stop). */
+static int sweep_stop(void *ctx) {
+    const Sweep *sw = ctx;
+    return sw->cb && sw->cb->should_stop && sw->cb->should_stop(sw->cb->ctx);
 }
 
 /* 1 when candidate c has reached rung k (status.ini's rung says it went
@@ -108,7 +100,7 @@ static int sweep_train(Sweep *sw, const HalvingPlan *plan, int k, int c, Status 
      * another machine (on this one, reading it said interrupted). */
     if (has && (st.state == RUN_RUNNING || st.state == RUN_QUEUED))
         runstore_set_state(sw->dir[c], RUN_INTERRUPTED, -1, NULL);
-    if (sw->cb && sw->cb->should_stop && sw->cb->should_stop(sw->cb->ctx)) return 1;
+    if (sweep_stop(sw)) return 1;
     RunnerRung rung = {.halving = sw->id, .candidate = c, .rung = k, .stop_at = last ? 0 : target};
     RunResult res = {0};
     Error e = {0};
@@ -226,11 +218,6 @@ static void sweep_tally(Sweep *sw, int n, int final_iter, HalvingOutcome *out) {
     }
 }
 
-static int sweep_stop(void *ctx) {
-    const Sweep *sw = ctx;
-    return sw->cb && sw->cb->should_stop && sw->cb->should_stop(sw->cb->ctx);
-}
-
 static int sweep_wait(void *ctx, const char *holder, long done, long total) {
     (void)holder, (void)done, (void)total;
     return sweep_stop(ctx);
@@ -313,7 +300,7 @@ Status halving_sweep_run(const Preset *p, const char *id, const char *runs_dir,
             cachelock_release(claim);
             continue;
         }
-        if (sw.cb && sw.cb->should_stop && sw.cb->should_stop(sw.cb->ctx)) {
+        if (sweep_stop(&sw)) {
             out->stopped = 1;
             break;
         }

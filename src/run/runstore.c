@@ -255,6 +255,25 @@ void runstore_free_list(char **ids, int n) {
     free(ids);
 }
 
+Status runstore_sweep_runs(const char *runs_dir, const char *id, int n, char (*dir)[1024],
+                           Error *err) {
+    char **ids;
+    int m;
+    Status s = runstore_list(runs_dir, &ids, &m, err);
+    if (s) return s;
+    for (int c = 0; c < n; c++) dir[c][0] = '\0';
+    for (int i = 0; i < m; i++) { /* oldest first: the latest run of a candidate wins */
+        char path[1024];
+        RunStatus st;
+        snprintf(path, sizeof path, "%s/%s", runs_dir, ids[i]);
+        if (!runstore_read_status(path, &st, NULL) && strcmp(st.halving, id) == 0 &&
+            st.candidate >= 0 && st.candidate < n)
+            snprintf(dir[st.candidate], sizeof dir[0], "%s", path);
+    }
+    runstore_free_list(ids, m);
+    return ST_OK;
+}
+
 Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t cap, Error *err) {
     char status[1200];
     snprintf(status, sizeof status, "%s/status.ini", run);

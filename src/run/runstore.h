@@ -65,6 +65,11 @@ void runstore_slurm_task(char *out, size_t cap);
  * runstore_free_list. A directory without status.ini is not a run. */
 Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err);
 void runstore_free_list(char **ids, int n);
+/* The latest run of each candidate 0..n-1 of sweep id (status.ini's
+ * halving and candidate: a halving sweep's or an asha study's) into
+ * dir[c], "" for a candidate that has none. */
+Status runstore_sweep_runs(const char *runs_dir, const char *id, int n, char (*dir)[1024],
+                           Error *err);
 /* Resolves RUN (an id under runs_dir, or a path to a run directory) into
  * dir (cap bytes). ST_IO naming RUN when there is no such run. */
 Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t cap, Error *err);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/base/timer.h"
 #include "engine/io/fileio.h"
 #include "src/run/cachelock.h"
 #include "src/run/runstore.h"
@@ -195,12 +196,6 @@ Status study_join(Study *s, Error *err) {
     return st;
 }
 
-static double study_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Whether trial t's worker (not this process) is gone; why in why. */
 static int study_worker_gone(Study *s, const StudyTrial *t, int *asked, char *why, size_t cap) {
     char path[1400], here[128];
@@ -224,7 +219,7 @@ static int study_worker_gone(Study *s, const StudyTrial *t, int *asked, char *wh
     }
     /* Its lock looks held: a failed node's may, on NFS. Slurm knows. */
     if (!t->slurm[0] ||
-        (!*asked && s->slurm_asked > 0 && study_now() - s->slurm_asked < STUDY_SLURM_EVERY))
+        (!*asked && s->slurm_asked > 0 && timer_now() - s->slurm_asked < STUDY_SLURM_EVERY))
         return 0;
     char state[32];
     *asked = 1;
@@ -245,7 +240,7 @@ int study_release_dead(Study *s, Error *err) {
         if (study_append(s, &r, 1, err)) return -1;
         released++;
     }
-    if (asked) s->slurm_asked = study_now();
+    if (asked) s->slurm_asked = timer_now();
     return released;
 }
 

@@ -40,7 +40,7 @@ typedef struct Study {
     char slurm[48];   /* its Slurm array task ("" outside Slurm) */
     CacheLock *lock;
     CacheLock *alive;   /* held while this process works on the study */
-    double slurm_asked; /* when Slurm was last asked after a worker (monotonic s) */
+    double slurm_asked; /* when Slurm was last asked after a worker (timer_now) */
     StudyTrial *trials; /* what the journal says, after study_read */
     int n;
 } Study;
