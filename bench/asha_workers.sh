@@ -29,19 +29,18 @@ trap 'slurm_stop; rm -rf "$tmp"' EXIT
 slurm_start || exit 1
 runs=$tmp/runs
 
-sed -e "s/^max_iter = .*/max_iter = $iter/" \
-    -e "s/^stepvalue = .*/stepvalue = $((iter / 3)), $((iter / 2)), $((2 * iter / 3)), $((5 * iter / 6))/" \
-    -e "s/^test_interval = .*/test_interval = $step/" -e "s/^name = .*/name = workers/" \
-    -e "s/^threads = .*/threads = 1/" \
-    presets/demo/ft_last_layer.ini > "$tmp/base.ini"
-grep -q '^threads = 1' "$tmp/base.ini" ||
+. bench/stage1_search.sh
+stage1_preset "$iter" workers "$tmp/base.ini"
+if grep -q '^threads = ' "$tmp/base.ini"; then # one BLAS thread per worker
+    sed -i 's/^threads = .*/threads = 1/' "$tmp/base.ini"
+else
     sed -i 's/^\[experiment\]/[experiment]\nthreads = 1/' "$tmp/base.ini"
+fi
 # The feature cache, once: every study's trials share it.
 "$finelab" run "$tmp/base.ini" --runs-dir "$runs" --progress 0 > "$tmp/cache.log" 2>&1 ||
     { tail "$tmp/cache.log"; exit 1; }
-printf '\n[sweep]\nstrategy = asha\nsamples = %d\nseed = %d\nmin_iter = %d\neta = 3\nsampler = tpe\n%s\n%s\n' \
-    "$trials" "$seed" "$step" 'solver.base_lr = loguniform(0.1, 100)' \
-    'solver.weight_decay = loguniform(1e-6, 1e-2)' | cat "$tmp/base.ini" - > "$tmp/study.ini"
+printf '\n[sweep]\nstrategy = asha\nsamples = %d\nseed = %d\nmin_iter = %d\neta = 3\nsampler = tpe\n%s\n' \
+    "$trials" "$seed" "$step" "$stage1_space" | cat "$tmp/base.ini" - > "$tmp/study.ini"
 
 echo "== asha + TPE on the demo's stage 1 (validation): $trials trials, rungs $step and $iter, eta 3, one BLAS thread per worker, $(nproc) cores; $(date -u +%Y-%m-%d)"
 printf '%8s %10s %12s %10s %9s %10s\n' workers seconds iterations "iter/s" speed-up "best val"

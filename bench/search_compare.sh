@@ -29,15 +29,9 @@ step=$((iter / 3))
 work=${SEARCH_DIR:-$(mktemp -d /tmp/finelab_search_XXXXXX)}
 runs=$work/runs # one store: the feature cache is built once and shared
 mkdir -p "$runs"
-space='solver.base_lr = loguniform(0.1, 100)
-solver.weight_decay = loguniform(1e-6, 1e-2)'
-
-# The stage-1 preset with its schedule scaled to $iter iterations and a
-# validation pass every $step (each rung one of them).
-sed -e "s/^max_iter = .*/max_iter = $iter/" \
-    -e "s/^stepvalue = .*/stepvalue = $((iter / 3)), $((iter / 2)), $((2 * iter / 3)), $((5 * iter / 6))/" \
-    -e "s/^test_interval = .*/test_interval = $step/" -e "s/^name = .*/name = search/" \
-    presets/demo/ft_last_layer.ini >"$work/base.ini"
+. bench/stage1_search.sh
+space=$stage1_space
+stage1_preset "$iter" search "$work/base.ini"
 
 # field KEY STATUS_FILE
 field() { sed -n "s/^$1 = //p" "$2"; }
