@@ -35,8 +35,8 @@ OUT ?= build/$(BUILD)
 
 # --- Debian packages ------------------------------------------------------
 RUN_PKGS := gcc make pkg-config libc6-dev libncurses-dev libopenblas-dev libjpeg62-turbo-dev \
-            libfftw3-dev
-TEST_PKGS := libcmocka-dev tmux procps bsdutils python3
+            libfftw3-dev libcairo2-dev
+TEST_PKGS := libcmocka-dev tmux procps bsdutils python3 poppler-utils
 FORMAT_PKGS := clang-format
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -78,7 +78,9 @@ endif
 ENGINE_PKG_CFLAGS = $(shell pkg-config --cflags $(ENGINE_PKGS))
 UI_PKG_CFLAGS = $(shell pkg-config --cflags ncursesw)
 SRC_PKG_CFLAGS =
-LIBS = $(shell pkg-config --libs ncursesw $(ENGINE_PKGS)) -lpthread -lm
+# cairo draws finelab plot's pictures: only src/plot/ (and its tests) see its headers.
+PLOT_PKG_CFLAGS = $(shell pkg-config --cflags cairo)
+LIBS = $(shell pkg-config --libs ncursesw cairo $(ENGINE_PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -113,7 +115,7 @@ endif
 # ui/, and main.c above both front ends. Every include names its file from
 # the repository root ("engine/nn/layer.h"), so the one include path is -I.
 ENGINE_DIRS := base io nn data synth train
-SRC_DIRS := preset search run report cli
+SRC_DIRS := preset search run report plot cli
 ENGINE_SRC := $(foreach d,$(ENGINE_DIRS),$(wildcard engine/$(d)/*.c))
 SRC_SRC := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
 UI_SRC := $(wildcard ui/*.c)
@@ -203,9 +205,12 @@ run: demo-data
 # only its own libraries' flags (ncursesw's, for one, sets _XOPEN_SOURCE).
 $(OUT)/engine/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS)
 $(OUT)/src/%.o: PKG_CFLAGS = $(SRC_PKG_CFLAGS)
+$(OUT)/src/plot/%.o: PKG_CFLAGS = $(PLOT_PKG_CFLAGS)
 $(OUT)/main.o: PKG_CFLAGS = $(SRC_PKG_CFLAGS)
 $(OUT)/ui/%.o: PKG_CFLAGS = $(UI_PKG_CFLAGS)
 $(OUT)/tests/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS)
+$(OUT)/tests/src/plot/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS) $(PLOT_PKG_CFLAGS)
+$(OUT)/tests/lib/testpng.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS) $(SRC_PKG_CFLAGS) $(PLOT_PKG_CFLAGS)
 $(OUT)/bench/%.o: PKG_CFLAGS = $(ENGINE_PKG_CFLAGS)
 # dist.o is the one object MPI=0/1 changes: $(OUT)/mpi.flag holds the
 # setting and is rewritten (so dist.o is rebuilt) only when it changes.
@@ -365,7 +370,9 @@ FUZZ_LIBS = $(shell pkg-config --libs openblas libjpeg fftw3f) -lpthread -lm
 # built by $(CC) without instrumentation: no reader runs them, but the run
 # store's snapshot check links the network that names them.
 FUZZ_GCC_SRC := $(wildcard engine/nn/conv_winograd*.c) engine/nn/maxpool.c
-FUZZ_LIB_SRC := $(filter-out $(FUZZ_GCC_SRC),$(ENGINE_SRC) $(SRC_SRC))
+# src/plot/ (cairo's pictures) reads nothing a user hands finelab, so no
+# harness pulls it in and the fuzz build needs no cairo.
+FUZZ_LIB_SRC := $(filter-out $(FUZZ_GCC_SRC) src/plot/%,$(ENGINE_SRC) $(SRC_SRC))
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_OUT)/%.o) $(FUZZ_GCC_SRC:%.c=$(FUZZ_OUT)/%.gcc.o)
 $(FUZZ_OUT)/%.gcc.o: %.c | deps-fuzz
 	@mkdir -p $(@D)

@@ -4,8 +4,9 @@
 # runs it on the release objects, tests/src/cli/test_tree.sh on the variant's.
 #
 #   main.c            -> ui, src/cli          (the entry point, above both front ends)
-#   ui/               -> src/{preset,search,run,report}, engine
-#   src/cli/          -> src/{preset,search,run,report}, engine
+#   ui/               -> src/{preset,search,run,report,plot}, engine
+#   src/cli/          -> src/{preset,search,run,report,plot}, engine
+#   src/plot/         -> src/{preset,search,run,report}, engine
 #   src/report/       -> src/{preset,search,run}, engine
 #   src/run/          -> src/{preset,search}, engine
 #   src/search/       -> src/preset, engine
@@ -22,7 +23,9 @@
 # its own headers. Besides the folder rule: with OBJDIR (the build's objects)
 # no circle of files calling each other, as nm sees it; only ui/term.c
 # includes curses; one engine file each includes cblas.h, mpi.h,
-# jpeglib.h and fftw3.h, and nothing outside engine/ includes them.
+# jpeglib.h and fftw3.h, and nothing outside engine/ includes them; only
+# src/plot/'s .c files include cairo (its headers do not, so the front
+# ends that include them build without cairo's flags).
 # Prints every violation with file:line; exit 1 when there is any.
 export LC_ALL=C
 objdir=${1:-} # the build's object folder (build/release), for the circle check
@@ -31,9 +34,10 @@ cd "$(dirname "$0")/../.." || exit 2
 
 allowed() { # folder -> the folders it may include from (prefixes)
     case $1 in
-    .) echo "ui src/cli src/preset src/search src/run src/report engine" ;;
-    ui) echo "src/preset src/search src/run src/report engine" ;;
-    src/cli) echo "src/preset src/search src/run src/report engine" ;;
+    .) echo "ui src/cli src/preset src/search src/run src/report src/plot engine" ;;
+    ui) echo "src/preset src/search src/run src/report src/plot engine" ;;
+    src/cli) echo "src/preset src/search src/run src/report src/plot engine" ;;
+    src/plot) echo "src/preset src/search src/run src/report engine" ;;
     src/report) echo "src/preset src/search src/run engine" ;;
     src/run) echo "src/preset src/search engine" ;;
     src/search) echo "src/preset engine" ;;
@@ -118,6 +122,12 @@ for lib in cblas jpeglib fftw3 mpi; do
         err "$lib.h is included by more than one engine file:" $users
     outside=$(grep -lE "^\s*#\s*include\s*[<\"]$lib\.h[\">]" $(echo "$sources" | grep -E '^(src|ui)/|^main\.c'))
     [ -z "$outside" ] || err "$lib.h is included outside engine/ (engine/ wraps it):" $outside
+done
+
+cairo_users=$(grep -lE '^\s*#\s*include\s*[<"]cairo(-[a-z]+)?\.h[">]' \
+    $(echo "$sources" | grep -E '^(engine|src|ui)/|^main\.c'))
+for f in $cairo_users; do
+    [[ $f == src/plot/*.c ]] || err "$f includes cairo: only src/plot/'s .c files do (src/plot/canvas.h wraps it)"
 done
 
 [ $fail -eq 0 ] && echo "lint-deps: ok"
