@@ -16,6 +16,7 @@
 #include "src/cli/cmd_lessons.h"
 #include "src/cli/cmd_lrfind.h"
 #include "src/cli/cmd_model.h"
+#include "src/cli/cmd_plot.h"
 #include "src/cli/cmd_run.h"
 #include "src/cli/cmd_runs.h"
 #include "src/cli/cmd_study.h"
@@ -46,6 +47,9 @@ static const Command commands[] = {
     {"compare", "RUN... [--csv|--md] [--all]", "runs side by side: differing keys, results",
      cmd_compare},
     {"resume", "RUN", "continue a stopped or interrupted run from its last snapshot", cmd_resume},
+    {"plot", "RUN|SWEEP... --out F.png|svg|pdf",
+     "pictures for a report: runs' curves, a sweep's grid (--what, --rows, --cols, --size)",
+     cmd_plot},
     {"study", "ID [--optuna FILE]",
      "an asha study: its best trials and history, or its log for Optuna (--optuna)", cmd_study},
     {"lessons", "[--md] [--dataset PATH]",
