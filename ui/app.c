@@ -307,6 +307,18 @@ static int app_is_ours_running(App *a, const RunEntry *e) {
     return s.running && strcmp(s.run_dir, e->dir) == 0;
 }
 
+int app_plot_path(App *a, const char *name, const char *what, char *path, size_t cap) {
+    char dir[1100];
+    Error err = {0};
+    snprintf(dir, sizeof dir, "%s/plots", a->runs_dir);
+    if (fileio_mkdirs(dir, &err)) {
+        app_message(a, 1, "not written: %s", err.msg);
+        return -1;
+    }
+    snprintf(path, cap, "%s/%s-%s.png", dir, name, what);
+    return 0;
+}
+
 void app_stop_run(App *a, const RunEntry *e) {
     BridgeSnapshot s;
     bridge_snapshot(a->bridge, &s);

@@ -157,6 +157,11 @@ void app_watch(App *a, const char *dir);
  * editor. An existing file is never replaced. Returns 0 when the file was
  * written; otherwise -1, and the status line says why. */
 int app_new_preset(App *a, const Preset *p, char *name, char *path, size_t cap);
+/* The path of a picture the lab writes (the chart screens' e, Compare's
+ * P): <runs_dir>/plots/<name>-<what>.png into path (cap bytes), the
+ * folder made when missing; `finelab plot` writes the same picture. 0,
+ * or -1 with the status line saying why. */
+int app_plot_path(App *a, const char *name, const char *what, char *path, size_t cap);
 /* Stops the run e (NULL: the job running here): this process's engine
  * job through the bridge, another finelab's run by SIGINT (it snapshots
  * and stops). Says what it did on the status line. */

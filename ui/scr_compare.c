@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "engine/io/fileio.h"
+#include "src/plot/fig_curves.h"
 #include "src/report/compare.h"
 #include "src/report/halving_cost.h"
 #include "src/report/table.h"
@@ -260,6 +261,30 @@ static void comparescr_export_md(App *a) {
     with_table(a, export_md);
 }
 
+/* Writes the compared runs' curves as <runs>/plots/compare-<UTC time>-curves.png,
+ * the picture `finelab plot RUN...` draws of them (e is the CSV export here). */
+static void comparescr_plot(App *a) {
+    char *dirs[CMP_MAX], name[64], path[1700];
+    int n = picked(a, dirs);
+    time_t now = time(NULL);
+    struct tm tm;
+    Error err = {0};
+    if (!n) {
+        app_message(a, 1, "no runs to plot");
+        return;
+    }
+    gmtime_r(&now, &tm);
+    strftime(name, sizeof name, "compare-%Y%m%d-%H%M%S", &tm);
+    if (app_plot_path(a, name, "curves", path, sizeof path)) return;
+    FigCurvesOptions o = fig_curves_defaults();
+    o.ema = a->ema;
+    o.log_y = a->log_y;
+    if (fig_curves_write(path, dirs, n, &o, &err))
+        app_message(a, 1, "not written: %s", err.msg);
+    else
+        app_message(a, 0, "wrote %s", path);
+}
+
 static void comparescr_open(App *a) {
     with_table(a, open_selected);
 }
@@ -280,6 +305,8 @@ static const KeyBinding compare_keys[] = {
     {'t', "t", "Chart", "overlay chart: test accuracy or loss", comparescr_chart, 0},
     {'e', "e", "CSV", "export the table as CSV", comparescr_export_csv, 0},
     {'m', "m", "Md", "export the table as Markdown", comparescr_export_md, 0},
+    {'P', "P", "Plot", "write the runs' curves as runs/plots/compare-<time>-curves.png",
+     comparescr_plot, 0},
     {'\n', "Enter", NULL, "watch the selected run", comparescr_open, 0},
 };
 

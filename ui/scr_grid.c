@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/plot/fig_grid.h"
 #include "src/preset/schema.h"
 #include "src/report/halving_cost.h"
 #include "src/report/importance.h"
@@ -189,6 +190,31 @@ static void grid_open(App *a) {
     free(d.presets);
 }
 
+/* Writes the pivot as <runs>/plots/<sweep>-grid.png, the picture
+ * `finelab plot <sweep> --rows ... --cols ...` draws, on the keys shown. */
+static void grid_export(App *a) {
+    GridData d;
+    char path[1700];
+    char **dirs = NULL;
+    Error err = {0};
+    if (grid_load(a, &d)) {
+        app_message(a, 1, "no sweep to plot");
+    } else if (!(dirs = malloc(sizeof *dirs * (size_t)d.n))) {
+        app_message(a, 1, "out of memory");
+    } else if (app_plot_path(a, d.name, "grid", path, sizeof path) == 0) {
+        FigGridOptions o = fig_grid_defaults();
+        grid_axes(a, &d, &o.row_key, &o.col_key);
+        o.name = d.name;
+        for (int i = 0; i < d.n; i++) dirs[i] = a->runs[d.run[i]].dir;
+        if (fig_grid_write(path, dirs, d.n, &o, &err))
+            app_message(a, 1, "not written: %s", err.msg);
+        else
+            app_message(a, 0, "wrote %s", path);
+    }
+    free(dirs);
+    free(d.presets);
+}
+
 /* Rows and columns have no known count here: the pivot clamps the
  * selection when it draws. */
 static void grid_move(App *a, int delta) {
@@ -209,6 +235,8 @@ static const KeyBinding grid_keys[] = {
     {'r', "r", "Rows", "choose the key of the rows", grid_row_key, 0},
     {'c', "c", "Cols", "choose the key of the columns", grid_col_key, 0},
     {'\n', "Enter", "Open", "watch the cell's run", grid_open, 0},
+    {'e', "e", "Export", "write the grid as runs/plots/<sweep>-grid.png (finelab plot)",
+     grid_export, 0},
 };
 
 const ScreenClass grid_screen = {

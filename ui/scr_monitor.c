@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/plot/fig.h"
+#include "src/plot/fig_curves.h"
 #include "src/report/progress.h"
 #include "src/report/score.h"
 #include "src/report/relatives.h"
@@ -285,6 +287,28 @@ done:
     free(p);
 }
 
+/* Writes the run's curves as <runs>/plots/<run id>-curves.png, the
+ * picture `finelab plot <run id>` draws, with this chart's smoothing and
+ * loss axis. */
+static void monitor_export(App *a) {
+    const char *dir = monitor_dir(a);
+    char run[1600], id[512], path[1700], *dirs[1] = {run};
+    Error err = {0};
+    if (!dir) {
+        app_message(a, 1, "no run to plot");
+        return;
+    }
+    snprintf(run, sizeof run, "%s", dir);
+    if (app_plot_path(a, fig_run_id(run, id, sizeof id), "curves", path, sizeof path)) return;
+    FigCurvesOptions o = fig_curves_defaults();
+    o.ema = a->ema;
+    o.log_y = a->log_y;
+    if (fig_curves_write(path, dirs, 1, &o, &err))
+        app_message(a, 1, "not written: %s", err.msg);
+    else
+        app_message(a, 0, "wrote %s", path);
+}
+
 static const KeyBinding monitor_keys[] = {
     SCREEN_KEYS_STOP_PAUSE(monitor_stop),
     {'+', "+", "Smooth+", "more EMA smoothing (debiased; raw stays shown)", monitor_ema_up, 0},
@@ -294,6 +318,8 @@ static const KeyBinding monitor_keys[] = {
     {'z', "z", "Zoom", "zoom to the last 1000 / 100 iterations / all", monitor_zoom, 0},
     {'f', "f", "Fork fix", "fork the run's preset with the diagnosis' suggested change",
      monitor_fork, 0},
+    {'e', "e", "Export", "write the charts as runs/plots/<run>-curves.png (finelab plot)",
+     monitor_export, 0},
 };
 
 const ScreenClass monitor_screen = {
