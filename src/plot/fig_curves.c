@@ -25,7 +25,7 @@
 
 typedef struct RunCurves {
     char id[256];
-    char label[512]; /* what the legend calls it */
+    char label[720]; /* what the legend calls it */
     RunStatus st;
     Curve train, test;
     double *loss_s, *acc_s;      /* the train rows smoothed (acc in percent) */

@@ -7,7 +7,9 @@ set -u
 variant=$1; shift
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0}
+# An absolute path: LeakSanitizer reads the file when it finds a leak, in
+# whatever folder the process then runs (shell tests cd into their scratch).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp:print_suppressions=0}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:suppressions=$(dirname "$0")/tsan.supp}
 passed=0; failed=0; broken=""
 log=$(mktemp); trap 'rm -f "$log"' EXIT
