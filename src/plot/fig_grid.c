@@ -185,8 +185,8 @@ static void draw(Canvas *c, const GridRuns *g, const Pivot *pv, const char *name
     axis_categories(&x, (const char *const *)pv->col_values, pv->n_cols);
     axis_categories(&y, (const char *const *)pv->row_values, pv->n_rows);
     y.reverse = 1;
-    x.title = cols;
-    y.title = rows;
+    x.title = pv->col_key >= 0 ? cols : NULL; /* a single "all" needs no title */
+    y.title = pv->row_key >= 0 ? rows : NULL;
     snprintf(bar, sizeof bar, "best %s accuracy (%%)", held);
     heat.min = pv->min_acc >= 0 ? 100 * pv->min_acc : 0;
     heat.max = pv->max_acc >= 0 ? 100 * pv->max_acc : 100;
