@@ -67,7 +67,8 @@ typedef struct FanovaResult {
  * outside [0, 1] or not finite, a y not finite; ST_NOMEM. *out is set only
  * on success. Time grows with trees x trials x keys x log(trials) for the
  * fit and trees x key pairs x leaves x the pair's grid cells for the
- * shares. */
+ * shares: 64 trees on 200 trials of 16 keys take 0.2 s on one core, on
+ * 1000 trials 3 s; the caller runs it off the drawing thread. */
 Status fanova_run(const FanovaInput *in, FanovaResult *out, Error *err);
 
 /* The decomposition of one tree fit to the n trials as given, without a
