@@ -16,7 +16,8 @@
 #   make BUILD=debug|asan|tsan   other variants, each in build/<variant>/
 #   make deps            install missing Debian packages (apt-get, through sudo when not root)
 #   make deps-slurm      install Slurm and munge (tests/src/cli/test_slurm.sh starts its own daemons)
-#   make deps-optuna     install python3-optuna (tests/src/report/test_optuna_log.sh reads a study with it)
+#   make deps-optuna     install python3-optuna and python3-sklearn (the tests read a study with
+#                        Optuna and check its fANOVA importance against finelab's)
 #   make lint-deps       check the dependency rule of docs/DESIGN.md (tests/lib/lint_deps.sh)
 #   make fuzz            install clang's libFuzzer, build the fuzz harnesses (build/fuzz) and
 #                        run each for FUZZ_SECONDS (default 60) on its corpus (tests/fuzz/run.sh)
@@ -181,10 +182,12 @@ deps-slurm:
 	$(call install_missing,$(SLURM_PKGS))
 
 # Debian's python3-optuna, the peer tests/src/report/test_optuna_log.sh
-# hands a finelab study to (skipped without it; .ci/run installs it).
+# hands a finelab study to, and python3-sklearn, which Optuna's fANOVA
+# importance needs (test_study_report.sh ranks keys with it); the tests
+# skip without them, and .ci/run installs them.
 .PHONY: deps-optuna
 deps-optuna:
-	$(call install_missing,python3-optuna)
+	$(call install_missing,python3-optuna python3-sklearn)
 
 # The lab on the embedded default: the generated datasets the demo presets
 # name (presets/demo/*.ini) are made on first run, and made again when an

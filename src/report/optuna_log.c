@@ -16,8 +16,8 @@
 
 #include "engine/base/strbuf.h"
 #include "engine/io/json.h"
-#include "src/preset/schema.h"
 #include "src/preset/sweep.h"
+#include "src/report/study_axes.h"
 
 enum {
     OPTUNA_MAXIMIZE = 2,
@@ -31,12 +31,6 @@ enum {
 };
 
 static const char *const worker_id = "finelab";
-
-/* "section.key" of swept key k into buf. */
-static void optuna_key_name(const SweepKey *k, char *buf, size_t cap) {
-    const SchemaKey *sk = schema_at(k->key);
-    snprintf(buf, cap, "%s.%s", sk ? sk->section : "?", sk ? sk->key : "?");
-}
 
 /* Key k's distribution, as the JSON text Optuna keeps, into d. */
 static void optuna_distribution(const SweepKey *k, StrBuf *d) {
@@ -103,7 +97,7 @@ static int optuna_trial(const PresetSweep *sw, const StudyTrial *t, const AshaRu
     strbuf_puts(b, ", \"distributions\": {");
     for (int j = 0; j < sw->n_keys; j++) {
         StrBuf d = {0};
-        optuna_key_name(&sw->keys[j], name, sizeof name);
+        study_axis_name(&sw->keys[j], name, sizeof name);
         optuna_distribution(&sw->keys[j], &d);
         strbuf_puts(b, j ? ", " : "");
         json_put_string(b, name);
@@ -115,7 +109,7 @@ static int optuna_trial(const PresetSweep *sw, const StudyTrial *t, const AshaRu
     strbuf_puts(b, "}, \"params\": {");
     for (int j = 0; j < sw->n_keys; j++) {
         const SweepKey *k = &sw->keys[j];
-        optuna_key_name(k, name, sizeof name);
+        study_axis_name(k, name, sizeof name);
         strbuf_puts(b, j ? ", " : "");
         json_put_string(b, name);
         if (k->dist == SWEEP_LIST || sweep_key_integer(k))

@@ -74,7 +74,7 @@ study_prints_best_and_history() {
 
 refusals() {
     ! "$FINELAB" study study-none --runs-dir r --optuna none.log >n.log 2>&1 &&
-        grep -q "study-none: no run, halving sweep or study of that name" n.log && [ ! -e none.log ]
+        grep -q "no study, halving sweep or swept preset called 'study-none' in r" n.log && [ ! -e none.log ]
 }
 
 check written_and_read_by_optuna written_and_read_by_optuna

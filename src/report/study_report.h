@@ -1,0 +1,41 @@
+/*
+ * study_report — a study (any sweep, sweep_trials.h) as the text `finelab
+ * study` prints: its trials by state and its rungs, the importance of its
+ * keys (study_importance.h: the share of the variance per key and the
+ * largest pair, or why it is not ranked), its best trials (furthest rung,
+ * then held-out accuracy there, with the test accuracy of each complete
+ * one), and its history (the best held-out accuracy at the last rung after
+ * each trial, against trials and iterations spent).
+ *
+ * Three forms: text for the terminal; Markdown (each part a table, for a
+ * report); CSV, one row per trial in the order they began (its state,
+ * rung, accuracies, the history's best so far and iterations, each key's
+ * value and the run) then, after a blank line, the importance as rows of
+ * key and share. Pure; any thread.
+ */
+#ifndef FINELAB_STUDY_REPORT_H
+#define FINELAB_STUDY_REPORT_H
+
+#include "src/report/study_importance.h"
+#include "src/report/sweep_trials.h"
+
+typedef enum StudyReportForm {
+    STUDY_REPORT_TEXT,
+    STUDY_REPORT_MD,
+    STUDY_REPORT_CSV
+} StudyReportForm;
+
+enum { STUDY_REPORT_BEST = 10 };
+
+/* The report of s with its importance imp, malloc'd; NULL on out of memory. */
+char *study_report_format(const SweepTrials *s, const StudyImportance *imp, StudyReportForm form);
+
+/* The trials of s best first (asha_ahead's order) into order (s->n). */
+void study_report_order(const SweepTrials *s, int *order);
+
+/* The history: after trial i (in the order begun), the best held-out
+ * accuracy at the last rung so far into best[i] (-1 before any) and the
+ * iterations spent so far into spent[i]. */
+void study_report_history(const SweepTrials *s, double *best, long *spent);
+
+#endif
