@@ -18,19 +18,21 @@
 #include "src/plot/canvas.h"
 #include "src/plot/fig_curves.h"
 #include "src/plot/fig_grid.h"
+#include "src/plot/fig_study.h"
 #include "src/preset/schema.h"
+#include "src/preset/sweep.h"
 #include "src/run/runstore.h"
 
 enum { PLOT_NAMES_MAX = FIG_GRID_RUNS_MAX };
 
-static const char *const usage = "usage: finelab plot RUN|SWEEP... [--what curves|grid] "
-                                 "[--rows KEY] [--cols KEY] --out FILE.png|svg|pdf "
-                                 "[--runs-dir DIR] [--size WxH]";
+static const char *const usage =
+    "usage: finelab plot RUN|SWEEP... [--what curves|grid|parallel|slice|history|importance] "
+    "[--rows KEY] [--cols KEY] [--key KEY] --out FILE.png|svg|pdf [--runs-dir DIR] [--size WxH]";
 
 typedef struct PlotArgs {
     const char *names[PLOT_NAMES_MAX];
     int n_names;
-    const char *what, *rows, *cols, *out, *runs_dir, *size;
+    const char *what, *rows, *cols, *key, *out, *runs_dir, *size;
     int width, height;
     int row_key, col_key;
 } PlotArgs;
@@ -53,8 +55,20 @@ static int plot_check(PlotArgs *a) {
     if (!a->n_names) cli_error("plot", "needs a run or a sweep (%s)", usage);
     if (!a->out) cli_error("plot", "needs --out FILE.png|svg|pdf (%s)", usage);
     if (!a->n_names || !a->out) return -1;
-    if (a->what && strcmp(a->what, "curves") != 0 && strcmp(a->what, "grid") != 0) {
-        cli_error("plot", "--what expects curves or grid (got '%s')", a->what);
+    if (a->what && strcmp(a->what, "curves") != 0 && strcmp(a->what, "grid") != 0 &&
+        fig_study_kind_of(a->what) < 0) {
+        cli_error("plot",
+                  "--what expects curves, grid, parallel, slice, history or importance (got '%s')",
+                  a->what);
+        return -1;
+    }
+    if (a->what && fig_study_kind_of(a->what) >= 0 && a->n_names != 1) {
+        cli_error("plot", "--what %s draws one study: name one sweep (got %d names)", a->what,
+                  a->n_names);
+        return -1;
+    }
+    if (a->key && (!a->what || strcmp(a->what, "slice") != 0)) {
+        cli_error("plot", "--key chooses a slice's key; it goes with --what slice");
         return -1;
     }
     if ((a->rows || a->cols) && a->what && strcmp(a->what, "grid") != 0) {
@@ -93,6 +107,7 @@ static int plot_args(int argc, char **argv, PlotArgs *a) {
         {"--what", offsetof(PlotArgs, what)},         {"--rows", offsetof(PlotArgs, rows)},
         {"--cols", offsetof(PlotArgs, cols)},         {"--out", offsetof(PlotArgs, out)},
         {"--runs-dir", offsetof(PlotArgs, runs_dir)}, {"--size", offsetof(PlotArgs, size)},
+        {"--key", offsetof(PlotArgs, key)},
     };
     for (int i = 1; i < argc; i++) {
         size_t k = 0, n_opts = sizeof opts / sizeof opts[0];
@@ -142,9 +157,40 @@ static int plot_resolve(const PlotArgs *a, const char *name, char **dirs, int *n
     return n_runs ? CLI_OK : CLI_BAD_INPUT;
 }
 
+/* A study's view (--what parallel, slice, history or importance) of the
+ * one sweep named: any sweep, read as sweep_trials.h reads it. */
+static int plot_study(const PlotArgs *a) {
+    SweepTrials s;
+    Error err = {0};
+    Status st = sweep_trials_load(&s, a->runs_dir, a->names[0], &err);
+    if (st) {
+        cli_error("plot", "%s", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    FigStudyOptions o = fig_study_defaults();
+    o.kind = (FigStudyKind)fig_study_kind_of(a->what);
+    o.width = a->width, o.height = a->height;
+    const SchemaKey *k = a->key ? schema_find_dotted(a->key) : NULL;
+    o.key = k ? sweep_find(&s.preset->sweep, schema_index(k)) : 0;
+    int code = CLI_OK;
+    if (a->key && o.key < 0) {
+        cli_error("plot", "--key %s: not a swept key of %s", a->key, a->names[0]);
+        code = CLI_BAD_INPUT;
+    } else if ((st = fig_study_write(a->out, &s, &o, &err))) {
+        cli_error("plot", "%s", err.msg);
+        code = st == ST_ARG ? CLI_BAD_INPUT : CLI_FAILED;
+    } else {
+        printf("wrote %s: %s of %s %s, %d trials\n", a->out, a->what,
+               sweep_trials_kind_name(s.kind), s.id, s.n);
+    }
+    sweep_trials_free(&s);
+    return code;
+}
+
 int cmd_plot(int argc, char **argv) {
     PlotArgs a;
     if (plot_args(argc, argv, &a)) return CLI_BAD_INPUT;
+    if (a.what && fig_study_kind_of(a.what) >= 0) return plot_study(&a);
     char **dirs = calloc(FIG_GRID_RUNS_MAX, sizeof *dirs);
     if (!dirs) {
         cli_error("plot", "out of memory");

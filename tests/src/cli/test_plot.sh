@@ -7,7 +7,9 @@
 # cairo's SVG draws text as glyph outlines, its PDF keeps it as text), a
 # sweep named by its preset name drawn as its grid (SVG and PDF, the keys
 # and cells' figures in the PDF's text, --rows / --cols swapping them),
-# --what curves on a sweep; and bad input: an unknown run, an unknown
+# --what curves on a sweep; the Study screen's views of the sweep (--what
+# parallel, slice with --key, history, importance: PNGs inked, the axes'
+# and keys' names and the bars' shares in the PDF's text); and bad input: an unknown run, an unknown
 # extension, a folder that is not there, a bad key, size or --what, each
 # a clear error with its exit code and nothing written, no temporary file.
 . "$(dirname "$0")/../../lib/lib.sh"
@@ -115,6 +117,27 @@ what_curves_of_a_sweep() {
         grep -qx "wrote out/sw.png: curves of 4 runs" o.log || { cat o.log; return 1; }
 }
 
+study_views_of_a_sweep() { # the lines of parallel coordinates ink the plot area
+    local w
+    for w in parallel slice history importance; do
+        "$FINELAB" plot sw --what $w --runs-dir r --out out/sw-$w.png --size 800x500 >o.log 2>&1 &&
+            grep -qx "wrote out/sw-$w.png: $w of sweep sw, 4 trials" o.log &&
+            png_check out/sw-$w.png 800 500 $([ $w = parallel ] && echo ink) || { cat o.log; return 1; }
+    done
+    have_pdftotext || return 0
+    "$FINELAB" plot sw --what parallel --runs-dir r --out out/par.pdf >/dev/null 2>&1 &&
+        pdftotext -raw out/par.pdf out/par.txt || return 1
+    grep -q "^sweep sw: parallel coordinates" out/par.txt &&
+        grep -qx "solver.base_lr" out/par.txt && grep -qx "model.bilinear_dim" out/par.txt &&
+        grep -qx "held-out accuracy" out/par.txt && grep -qx "test accuracy" out/par.txt &&
+        grep -q "^best trial" out/par.txt || { cat out/par.txt; return 1; }
+    "$FINELAB" plot sw --what slice --key model.bilinear_dim --runs-dir r --out out/sl.pdf \
+        >/dev/null 2>&1 && pdftotext -raw out/sl.pdf - | grep -q "held-out accuracy against model.bilinear_dim" ||
+        return 1
+    "$FINELAB" plot sw --what importance --runs-dir r --out out/imp.pdf >/dev/null 2>&1 &&
+        pdftotext -raw out/imp.pdf - | grep -q "^not ranked:" # 4 trials: too few for fANOVA
+}
+
 # fails CODE PATTERN ARGS...: finelab plot ARGS exits CODE, saying PATTERN on stderr.
 fails() {
     local code=$1 pattern=$2 rc; shift 2
@@ -129,7 +152,13 @@ bad_input_writes_nothing() {
         fails 1 "no/such/x.png" "${ids[0]}" --runs-dir ../r --out no/such/x.png &&
         fails 2 "no preset key 'data.nope'" sw --runs-dir ../r --rows data.nope --out x.png &&
         fails 2 "--size expects WIDTHxHEIGHT" sw --runs-dir ../r --size 10x10 --out x.png &&
-        fails 2 "--what expects curves or grid" sw --runs-dir ../r --what pie --out x.png &&
+        fails 2 "--what expects curves, grid, parallel" sw --runs-dir ../r --what pie --out x.png &&
+        fails 2 "--key model.width: not a swept key of sw" sw --runs-dir ../r --what slice \
+            --key model.width --out x.png &&
+        fails 2 "--key chooses a slice's key" sw --runs-dir ../r --what history --key solver.base_lr \
+            --out x.png &&
+        fails 2 "draws one study: name one sweep" sw "${ids[0]}" --runs-dir ../r --what history \
+            --out x.png &&
         fails 2 "needs --out" sw --runs-dir ../r &&
         fails 2 "do not go with --what curves" sw --runs-dir ../r --what curves --rows data.resolution --out x.png ||
         return 1
@@ -141,5 +170,6 @@ check curves_of_a_run_as_png curves_of_a_run_as_png
 check curves_of_runs_name_each_in_the_legend curves_of_runs_name_each_in_the_legend
 check grid_of_a_sweep_by_its_name grid_of_a_sweep_by_its_name
 check what_curves_of_a_sweep what_curves_of_a_sweep
+check study_views_of_a_sweep study_views_of_a_sweep
 check bad_input_writes_nothing bad_input_writes_nothing
 finish
