@@ -24,6 +24,7 @@
 #include "ui/scr_editor_state.h"
 #include "ui/scr_grid_state.h"
 #include "ui/scr_monitor_state.h"
+#include "ui/scr_study_state.h"
 
 typedef enum Screen {
     SCR_PRESETS,
@@ -33,13 +34,15 @@ typedef enum Screen {
     SCR_COMPARE,
     SCR_GRID,
     SCR_LESSONS,
+    SCR_STUDY,
     SCR_HELP,
     SCR_LRFIND, /* the range test's view: opened by a key, not a tab */
     SCR_COUNT
 } Screen;
 
-/* The screens with a tab (1 .. 8), all before SCR_LRFIND. */
-#define SCR_TABS SCR_LRFIND
+/* The screens with a tab (1 .. 8), all before SCR_HELP; the help (F1, ?)
+ * and the range test are views without one. */
+#define SCR_TABS SCR_HELP
 
 /* Styles every screen may use in its TextGrid (chart series use 1..8). */
 enum {
@@ -115,6 +118,7 @@ typedef struct App {
     int zoom;             /* 0 all, else the last N iterations */
     CompareState compare; /* the Compare screen's (scr_compare_state.h) */
     GridState grid;       /* the Grid screen's (scr_grid_state.h) */
+    StudyState study;     /* the Study screen's (scr_study_state.h) */
     /* log pane and status line */
     char log[APP_LOG_LINES][256];
     int n_log;

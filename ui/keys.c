@@ -31,6 +31,9 @@ static void go_grid(App *a) {
 static void go_lessons(App *a) {
     a->screen = SCR_LESSONS;
 }
+static void go_study(App *a) {
+    a->screen = SCR_STUDY;
+}
 static void go_help(App *a) {
     a->screen = SCR_HELP;
 }
@@ -61,7 +64,7 @@ static const KeyBinding first[] = {
     {'5', "5", NULL, "Compare: runs side by side", go_compare, 0},
     {'6', "6", NULL, "Grid: a sweep as a pivot table", go_grid, 0},
     {'7', "7", NULL, "Lessons: the tutorial's lessons checked on the run store", go_lessons, 0},
-    {'8', "8", NULL, "Help", go_help, 0},
+    {'8', "8", NULL, "Study: a sweep's trials, their importance and history", go_study, 0},
     {TERM_KEY_TAB, "Tab", NULL, "next screen", go_next, 0},
     {TERM_KEY_BTAB, "S-Tab", NULL, "previous screen", go_prev, 0},
     {TERM_KEY_UP, "Up", NULL, "move up", NULL, -1},

@@ -19,6 +19,9 @@
 #include "src/report/importance.h"
 #include "src/report/pivot.h"
 #include "src/report/score.h"
+#include "src/report/study_axes.h"
+#include "src/report/study_importance.h"
+#include "src/report/sweep_trials.h"
 #include "ui/screen.h"
 #include "ui/term.h"
 
@@ -74,8 +77,30 @@ static int map_style(int s) {
     return 0;
 }
 
-/* "what mattered: <key> N points (...), ..." from the runs' sweep labels. */
+/* "what mattered": the share of the variance per key by fANOVA
+ * (study_importance.h) where the sweep's trials allow it, else the range
+ * of the mean best accuracy per key from the runs' sweep labels, and why. */
 static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
+    SweepTrials s;
+    StudyImportance imp = {0};
+    if (sweep_trials_load(&s, a->runs_dir, d->name, NULL) == ST_OK) {
+        study_importance_cached(&a->grid.importance, &s.preset->sweep, s.trials, s.n, &s.rungs,
+                                &imp, NULL);
+        if (imp.ranked) {
+            int x = textgrid_printf(
+                g, 0, y, ST_TITLE,
+                "what mattered (fANOVA, share of variance over %d runs): ", imp.n_trials);
+            char text[1024] = "", name[96];
+            for (int r = 0, at = 0; r < imp.d && at < (int)sizeof text; r++) {
+                study_axis_name(&s.preset->sweep.keys[imp.order[r]], name, sizeof name);
+                at += snprintf(text + at, sizeof text - (size_t)at, "%s%s %.0f%%", r ? ", " : "",
+                               name, 100 * imp.share[imp.order[r]]);
+            }
+            textgrid_text(g, x, y, text, 0);
+        }
+        sweep_trials_free(&s);
+    }
+    if (imp.ranked) return;
     const char *labels[GRID_MAX];
     double best[GRID_MAX];
     for (int i = 0; i < d->n; i++) {
@@ -91,7 +116,10 @@ static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
     snprintf(head, sizeof head,
              "what mattered (range of the mean best %saccuracy per key): ", val ? "val " : "");
     int x = textgrid_text(g, 0, y, head, ST_TITLE);
-    textgrid_text(g, x, y, k ? text : "not enough runs with an accuracy yet", k ? 0 : ST_DIM);
+    x += textgrid_text(g, x, y, k ? text : "not enough runs with an accuracy yet", k ? 0 : ST_DIM);
+    if (imp.why[0]) /* why not fANOVA's shares, in brief */
+        textgrid_text(g, x, y, imp.rung < 0 ? "; too few runs for fANOVA" : "; noise to fANOVA",
+                      ST_DIM);
 }
 
 /* A halving sweep's cost: iterations its runs spent against the full grid's. */

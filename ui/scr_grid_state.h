@@ -6,9 +6,12 @@
 #ifndef FINELAB_SCR_GRID_STATE_H
 #define FINELAB_SCR_GRID_STATE_H
 
+#include "src/report/study_importance.h"
+
 typedef struct GridState {
     int row_key, col_key;
     int sel_row, sel_col;
+    StudyImportanceCache importance; /* the "what mattered" line's last forest */
 } GridState;
 
 #endif

@@ -58,6 +58,7 @@ extern const ScreenClass monitor_screen; /* scr_monitor.c: one run's curves */
 extern const ScreenClass compare_screen; /* scr_compare.c: runs side by side */
 extern const ScreenClass grid_screen;    /* scr_grid.c: a sweep as a pivot table */
 extern const ScreenClass lessons_screen; /* scr_lessons.c: the tutorial's lessons, checked */
+extern const ScreenClass study_screen;   /* scr_study.c: a sweep read as a study */
 extern const ScreenClass lrfind_screen;  /* scr_lrfind.c: a preset's range test */
 
 /* .keys and .n_keys of a ScreenClass from a KeyBinding array. */

@@ -11,7 +11,8 @@ static const ScreenClass help_screen;
 static const ScreenClass *const all[SCR_COUNT] = {
     [SCR_PRESETS] = &presets_screen, [SCR_EDITOR] = &editor_screen,   [SCR_RUNS] = &runs_screen,
     [SCR_MONITOR] = &monitor_screen, [SCR_COMPARE] = &compare_screen, [SCR_GRID] = &grid_screen,
-    [SCR_LESSONS] = &lessons_screen, [SCR_HELP] = &help_screen,       [SCR_LRFIND] = &lrfind_screen,
+    [SCR_LESSONS] = &lessons_screen, [SCR_STUDY] = &study_screen,     [SCR_HELP] = &help_screen,
+    [SCR_LRFIND] = &lrfind_screen,
 };
 
 const ScreenClass *screens_get(Screen s) {

@@ -239,13 +239,64 @@ static void chart_decades(TextGrid *g, int x0, int y, int cols, const ChartFrame
     }
 }
 
+/* The series' dots in the cols x rows cells at (x0, y0) within frame f. */
+static void chart_paint(TextGrid *g, int x0, int y0, const ChartOptions *o, const ChartFrame *f,
+                        DotGrid r, const ChartSeries *series, int n_series) {
+    size_t cells = (size_t)r.cols * (size_t)r.rows;
+    r.mask = calloc(cells, sizeof *r.mask);
+    r.style = calloc(cells, sizeof *r.style);
+    r.mark = calloc(cells, sizeof *r.mark);
+    r.point = calloc(cells, sizeof *r.point);
+    r.point_style = calloc(cells, sizeof *r.point_style);
+    if (!r.mask || !r.style || !r.mark || !r.point || !r.point_style) goto done;
+    for (int k = 0; k < n_series; k++) chart_line(&r, o, f, &series[k]);
+    for (int k = 0; k < n_series; k++) chart_marks(&r, o, f, &series[k]);
+    for (size_t i = 0; i < cells; i++) {
+        int cx = x0 + (int)(i % (size_t)r.cols), cy = y0 + (int)(i / (size_t)r.cols);
+        char glyph[5];
+        if (r.point[i]) {
+            textgrid_put(g, cx, cy, r.point[i], r.point_style[i]);
+        } else if (r.mask[i]) {
+            dots_glyph(&r, (int)i, o->glyphs, glyph);
+            textgrid_put(g, cx, cy, glyph, r.style[i]);
+        }
+    }
+done:
+    free(r.mask);
+    free(r.style);
+    free(r.mark);
+    free(r.point);
+    free(r.point_style);
+}
+
+static DotGrid chart_dots(const ChartOptions *o, int cols, int rows) {
+    DotGrid r = {.cols = cols, .rows = rows};
+    r.sx = o->glyphs == CHART_BRAILLE ? 2 : 1;
+    r.sy = o->glyphs == CHART_BRAILLE ? 4 : o->glyphs == CHART_BLOCK ? 2 : 1;
+    return r;
+}
+
+void chart_plot(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
+                const ChartSeries *series, int n_series) {
+    if (w < 1 || h < 1) return;
+    DotGrid r = chart_dots(o, w, h);
+    ChartFrame f = {.dw = r.cols * r.sx - 1, .dh = r.rows * r.sy - 1};
+    if (!chart_ranges(o, series, n_series, &f.xl, &f.xh, &f.yl, &f.yh))
+        chart_paint(g, x0, y0, o, &f, r, series, n_series);
+}
+
+int chart_column(const ChartOptions *o, int w, double x) {
+    DotGrid r = chart_dots(o, w, 1);
+    double xl = chart_xv(o, o->x_min), xh = chart_xv(o, o->x_max), v = chart_xv(o, x);
+    if (!(xh > xl) || !isfinite(v)) return -1;
+    return (int)lround((v - xl) / (xh - xl) * (r.cols * r.sx - 1)) / r.sx;
+}
+
 void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
                   const ChartSeries *series, int n_series) {
     if (w < 16 || h < 4) return;
-    const int label_w = 9; /* a 7-character label, a space, the axis */
-    DotGrid r = {.cols = w - label_w, .rows = h - 2};
-    r.sx = o->glyphs == CHART_BRAILLE ? 2 : 1;
-    r.sy = o->glyphs == CHART_BRAILLE ? 4 : o->glyphs == CHART_BLOCK ? 2 : 1;
+    const int label_w = CHART_LABEL_W;
+    DotGrid r = chart_dots(o, w - label_w, h - 2);
     for (int yy = 0; yy < h - 2; yy++) textgrid_put(g, x0 + label_w - 1, y0 + yy, "|", 0);
     for (int xx = label_w - 1; xx < w; xx++)
         textgrid_put(g, x0 + xx, y0 + h - 2, xx == label_w - 1 ? "+" : "-", 0);
@@ -273,31 +324,7 @@ void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions 
         chart_label(f.xh, f.xh - f.xl, buf, sizeof buf);
         textgrid_text(g, x0 + w - (int)strlen(buf), y0 + h - 1, buf, 0);
     }
-    size_t cells = (size_t)r.cols * (size_t)r.rows;
-    r.mask = calloc(cells, sizeof *r.mask);
-    r.style = calloc(cells, sizeof *r.style);
-    r.mark = calloc(cells, sizeof *r.mark);
-    r.point = calloc(cells, sizeof *r.point);
-    r.point_style = calloc(cells, sizeof *r.point_style);
-    if (!r.mask || !r.style || !r.mark || !r.point || !r.point_style) goto done;
-    for (int k = 0; k < n_series; k++) chart_line(&r, o, &f, &series[k]);
-    for (int k = 0; k < n_series; k++) chart_marks(&r, o, &f, &series[k]);
-    for (size_t i = 0; i < cells; i++) {
-        int cx = x0 + label_w + (int)(i % (size_t)r.cols), cy = y0 + (int)(i / (size_t)r.cols);
-        char glyph[5];
-        if (r.point[i]) {
-            textgrid_put(g, cx, cy, r.point[i], r.point_style[i]);
-        } else if (r.mask[i]) {
-            dots_glyph(&r, (int)i, o->glyphs, glyph);
-            textgrid_put(g, cx, cy, glyph, r.style[i]);
-        }
-    }
-done:
-    free(r.mask);
-    free(r.style);
-    free(r.mark);
-    free(r.point);
-    free(r.point_style);
+    chart_paint(g, x0 + label_w, y0, o, &f, r, series, n_series);
 }
 
 void chart_sample(const ChartSeries *s, ChartGlyphs glyphs, char *buf, size_t cap) {

@@ -47,12 +47,25 @@ typedef struct ChartOptions {
     double y_min, y_max; /* visible y range; NAN takes it from the data */
 } ChartOptions;
 
+/* The columns chart_render keeps left of its plot area: a 7-character
+ * label, a space, the axis. */
+enum { CHART_LABEL_W = 9 };
+
 /* Draws the series into the w x h area of g whose top-left is (x0, y0):
  * y labels, axes, x labels and the plot. Needs w >= 16 and h >= 4; smaller
  * areas are left blank. A constant series gets a range around its value;
  * a single point is drawn as one mark. */
 void chart_render(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
                   const ChartSeries *series, int n_series);
+
+/* The series alone, without axes or labels, in the w x h cells at (x0,
+ * y0): the plot area of chart_render, for a caller that draws its own
+ * axes (the Study screen's parallel coordinates). */
+void chart_plot(TextGrid *g, int x0, int y0, int w, int h, const ChartOptions *o,
+                const ChartSeries *series, int n_series);
+/* The cell column (0 .. w - 1) where chart_plot draws x in a w-cell area,
+ * with o's x_min and x_max both set; -1 when x is not drawable. */
+int chart_column(const ChartOptions *o, int w, double x);
 
 /* The text that stands for s in a plot of the glyph set: its mark when the
  * set is ASCII or its points are marked, else a sample of its line (braille

@@ -57,7 +57,7 @@ runs_and_compare_screens() {
     wait_for "done" || return 1
     keys Space 5
     wait_for "Compare" || return 1
-    keys 8
+    keys F1
     wait_for "everywhere"
 }
 resize_and_too_small() {

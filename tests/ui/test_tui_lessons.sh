@@ -31,7 +31,7 @@ start_lab() { # session, environment
 tab_7_lists_the_lessons() {
     start_lab lab "LANG=C.UTF-8 TERM=xterm-256color"
     wait_for "Presets:" || return 1
-    screen | grep -q "^ 1 Presets  2 Editor .* 7 Lessons  8 Help" || { screen; return 1; }
+    screen | grep -q "^ 1 Presets  2 Editor .* 7 Lessons  8 Study" || { screen; return 1; }
     keys 7
     wait_for "^Lessons: the tutorial's, checked on $tmp/runs" 5 || return 1
     wait_for "^> L0 transfer decides  *runs missing  *-  *demo$" 5 &&
@@ -102,7 +102,7 @@ no_colour_and_ascii() {
 }
 help_lists_the_keys() {
     T resize-window -t lab -x 170 -y 70
-    keys 8
+    keys ?
     wait_for "Lessons *$" 5 &&
         wait_for "Enter  *queue the selected lesson's missing runs" 5 &&
         wait_for "d  *the next dataset with runs" 5 &&
