@@ -212,6 +212,22 @@ static void study_percent(char *buf, size_t cap, double v) {
         snprintf(buf, cap, "-");
 }
 
+/* params ("data.resolution=448, model.bilinear_dim=8192") without the
+ * sections ("resolution=448, bilinear_dim=8192"), as the axes name them. */
+static void short_params(const char *params, char *buf, size_t cap) {
+    size_t n = 0;
+    for (const char *p = params; *p && n + 1 < cap;) {
+        const char *dot = strchr(p, '.'), *eq = strchr(p, '=');
+        if (dot && eq && dot < eq && (p == params || p[-1] == ' ')) p = dot + 1;
+        const char *end = strstr(p, ", ");
+        size_t len = end ? (size_t)(end - p) + 2 : strlen(p);
+        if (len > cap - 1 - n) len = cap - 1 - n;
+        memcpy(buf + n, p, len);
+        n += len, p += len;
+    }
+    buf[n] = '\0';
+}
+
 /* The kept trials from row y down, best first, the selected one marked. */
 static void study_table(App *a, const StudyData *d, TextGrid *g, int y, int h) {
     textgrid_printf(g, 0, y, ST_HEADER, "%6s  %-9s %5s %9s %8s  %s", "trial", "state", "rung",
@@ -227,8 +243,10 @@ static void study_table(App *a, const StudyData *d, TextGrid *g, int y, int h) {
         study_percent(test, sizeof test, d->s.test[i]);
         snprintf(rung, sizeof rung, "%d/%d", top + 1, d->s.rungs.n_rungs);
         int style = first + r == a->study.sel ? ST_SELECTED : trial_dim(t) ? ST_DIM : 0;
+        char params[JOURNAL_PARAMS_MAX];
+        short_params(t->params, params, sizeof params);
         textgrid_printf(g, 0, y + 1 + r, style, "%5d%s  %-9s %5s %9s %8s  %s", i,
-                        i == d->best ? "*" : " ", states[t->state], rung, held, test, t->params);
+                        i == d->best ? "*" : " ", states[t->state], rung, held, test, params);
     }
 }
 
@@ -479,7 +497,8 @@ static void study_shift_right(App *a) {
     study_shift(a, 1);
 }
 
-/* Brushes the selected axis from (up = 1) or to the selected trial's place. */
+/* Brushes the selected axis from (up = 1) or to the selected trial's
+ * place; that trial, which the brush keeps, stays selected. */
 static void study_brush(App *a, int up) {
     StudyData d;
     if (study_load(a, &d) == 0 && a->study.sel < d.n_rows) {
@@ -496,6 +515,10 @@ static void study_brush(App *a, int up) {
             d.axes[id].brush_lo = a->study.lo[id], d.axes[id].brush_hi = a->study.hi[id];
             study_brush_text(&d, id, text, sizeof text);
             app_message(a, 0, "%s", text);
+            study_data_free(&d);
+            if (study_load(a, &d) == 0) /* the same trial stays selected (it is kept) */
+                for (int r = 0; r < d.n_rows; r++)
+                    if (d.rows[r] == i) a->study.sel = r;
         }
     }
     study_data_free(&d);
