@@ -16,11 +16,9 @@
 #include "src/plot/fig_grid.h"
 #include "src/preset/schema.h"
 #include "src/report/halving_cost.h"
-#include "src/report/importance.h"
+#include "src/report/mattered.h"
 #include "src/report/pivot.h"
 #include "src/report/score.h"
-#include "src/report/study_axes.h"
-#include "src/report/study_importance.h"
 #include "src/report/sweep_trials.h"
 #include "ui/screen.h"
 #include "ui/term.h"
@@ -77,49 +75,36 @@ static int map_style(int s) {
     return 0;
 }
 
-/* "what mattered": the share of the variance per key by fANOVA
- * (study_importance.h) where the sweep's trials allow it, else the range
- * of the mean best accuracy per key from the runs' sweep labels, and why. */
+/* "what mattered" (mattered.h): fANOVA's shares where the sweep's trials
+ * allow, else the range of the mean best accuracy per key and why. */
 static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
     SweepTrials s;
     StudyImportance imp = {0};
+    char line[2300] = "";
     if (sweep_trials_load(&s, a->runs_dir, d->name, NULL) == ST_OK) {
         study_importance_cached(&a->grid.importance, &s.preset->sweep, s.trials, s.n, &s.rungs,
                                 &imp, NULL);
-        if (imp.ranked) {
-            int x = textgrid_printf(
-                g, 0, y, ST_TITLE,
-                "what mattered (fANOVA, share of variance over %d runs): ", imp.n_trials);
-            char text[1024] = "", name[96];
-            for (int r = 0, at = 0; r < imp.d && at < (int)sizeof text; r++) {
-                study_axis_name(&s.preset->sweep.keys[imp.order[r]], name, sizeof name);
-                at += snprintf(text + at, sizeof text - (size_t)at, "%s%s %.0f%%", r ? ", " : "",
-                               name, 100 * imp.share[imp.order[r]]);
-            }
-            textgrid_text(g, x, y, text, 0);
-        }
+        mattered_fanova(&s.preset->sweep, &imp, line, sizeof line);
         sweep_trials_free(&s);
     }
-    if (imp.ranked) return;
-    const char *labels[GRID_MAX];
-    double best[GRID_MAX];
-    for (int i = 0; i < d->n; i++) {
-        labels[i] = a->runs[d->run[i]].status.sweep;
-        best[i] = a->runs[d->run[i]].status.best_accuracy;
+    if (!imp.ranked) {
+        const char *labels[GRID_MAX];
+        double best[GRID_MAX];
+        for (int i = 0; i < d->n; i++) {
+            labels[i] = a->runs[d->run[i]].status.sweep;
+            best[i] = a->runs[d->run[i]].status.best_accuracy;
+        }
+        int val = d->n && runstatus_has_val(&a->runs[d->run[0]].status);
+        if (!mattered_range(labels, best, d->n, val ? "val" : "", &imp, line, sizeof line)) {
+            int x = textgrid_text(g, 0, y, "what mattered: ", ST_TITLE);
+            textgrid_text(g, x, y, "not enough runs with an accuracy yet", ST_DIM);
+            return;
+        }
     }
-    ImportanceKey keys[IMPORTANCE_KEYS_MAX];
-    int k = importance_rank(labels, best, d->n, keys, IMPORTANCE_KEYS_MAX);
-    char text[2048];
-    importance_format(keys, k, text, sizeof text);
-    char head[96];
-    int val = d->n && runstatus_has_val(&a->runs[d->run[0]].status);
-    snprintf(head, sizeof head,
-             "what mattered (range of the mean best %saccuracy per key): ", val ? "val " : "");
-    int x = textgrid_text(g, 0, y, head, ST_TITLE);
-    x += textgrid_text(g, x, y, k ? text : "not enough runs with an accuracy yet", k ? 0 : ST_DIM);
-    if (imp.why[0]) /* why not fANOVA's shares, in brief */
-        textgrid_text(g, x, y, imp.rung < 0 ? "; too few runs for fANOVA" : "; noise to fANOVA",
-                      ST_DIM);
+    const char *rest = strstr(line, "): "); /* the head as a title, the keys plain */
+    rest = rest ? rest + 3 : line;
+    int x = textgrid_printf(g, 0, y, ST_TITLE, "%.*s", (int)(rest - line), line);
+    textgrid_text(g, x, y, rest, 0);
 }
 
 /* A halving sweep's cost: iterations its runs spent against the full grid's. */

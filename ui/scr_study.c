@@ -412,14 +412,13 @@ static void study_importance_view(App *a, const StudyData *d, TextGrid *g, int y
         for (int c = 0; c < (int)lround(imp.share[j] * bar_w); c++)
             textgrid_put(g, x + c, y + 3 + r, bar, r == 0 ? 2 : 1);
     }
-    int i, j;
-    study_importance_top_pair(&imp, &i, &j);
-    if (i >= 0 && 4 + r < h) {
+    int pair[STUDY_REPORT_PAIRS][2], n = study_importance_pairs(&imp, pair, STUDY_REPORT_PAIRS);
+    for (int p = 0; p < n && 4 + r + p < h; p++) { /* the pairs, largest first, as room allows */
         char n1[96], n2[96];
-        study_axis_name(&sw->keys[i], n1, sizeof n1);
-        study_axis_name(&sw->keys[j], n2, sizeof n2);
-        textgrid_printf(g, 0, y + 4 + r, 0, "%s x %s together: %.1f%%", n1, n2,
-                        100 * imp.pair[i][j]);
+        study_axis_name(&sw->keys[pair[p][0]], n1, sizeof n1);
+        study_axis_name(&sw->keys[pair[p][1]], n2, sizeof n2);
+        textgrid_printf(g, 0, y + 4 + r + p, 0, "%s x %s together: %.1f%%", n1, n2,
+                        100 * imp.pair[pair[p][0]][pair[p][1]]);
     }
 }
 

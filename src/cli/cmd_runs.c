@@ -14,9 +14,11 @@
 #include "src/report/compare.h"
 #include "src/report/diagnosis.h"
 #include "src/report/importance.h"
+#include "src/report/mattered.h"
 #include "src/report/progress.h"
 #include "src/report/score.h"
 #include "src/report/relatives.h"
+#include "src/report/sweep_trials.h"
 #include "src/report/textgrid.h"
 #include "src/run/runstore.h"
 #include "src/run/submission.h"
@@ -184,6 +186,28 @@ static void print_importance(const char *indent, const char *split, const char *
            indent, split, n, text);
 }
 
+/* For a sweep's run, fANOVA's "what mattered" over the whole sweep (its
+ * halving sweep or study, else its preset's runs) when its trials allow
+ * it; 1 when printed. */
+static int show_fanova(const char *dir, const RunStatus *st) {
+    if (!st->sweep[0]) return 0;
+    char runs_dir[1024], line[2300] = "";
+    snprintf(runs_dir, sizeof runs_dir, "%s", dir);
+    char *slash = strrchr(runs_dir, '/'); /* the run's folder is in its store */
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(runs_dir, sizeof runs_dir, ".");
+    SweepTrials s;
+    if (sweep_trials_load(&s, runs_dir, st->halving[0] ? st->halving : st->preset, NULL)) return 0;
+    StudyImportance imp;
+    if (!study_importance(&s.preset->sweep, s.trials, s.n, &s.rungs, &imp, NULL))
+        mattered_fanova(&s.preset->sweep, &imp, line, sizeof line);
+    sweep_trials_free(&s);
+    if (line[0]) printf("  sweep: %s\n", line);
+    return line[0] != '\0';
+}
+
 /* show's diagnosis: section: each finding with its numbers, the next step
  * and the preset change; the stage runs beside it; for a sweep run, which
  * swept key mattered most. */
@@ -210,6 +234,7 @@ static void show_diagnosis(const char *dir, const RunStatus *st) {
                    st->preset, f->fork.suffix);
     }
     if (d.compare[0]) printf("  compare: %s\n", d.compare);
+    if (show_fanova(dir, st)) return;
     Relatives r;
     if (!st->sweep[0] || relatives_find(&r, dir, st, NULL, 0, NULL)) return;
     const char **labels = malloc(sizeof *labels * (size_t)(r.n_siblings + 1));

@@ -18,8 +18,9 @@
 #include "src/plot/fig.h"
 #include "src/plot/panel.h"
 #include "src/preset/schema.h"
-#include "src/report/importance.h"
+#include "src/report/mattered.h"
 #include "src/report/pivot.h"
+#include "src/report/sweep_trials.h"
 #include "src/run/runstore.h"
 
 static const CanvasColor empty_fill = {0.95, 0.95, 0.95};
@@ -109,23 +110,28 @@ static void key_name(int k, char *buf, size_t cap) {
     snprintf(buf, cap, "%s.%s", s->section, s->key);
 }
 
-/* "what mattered: ..." from the runs' sweep labels, "" without two values. */
-static void importance_note(const GridRuns *g, char *buf, size_t cap) {
+/* "what mattered" (mattered.h): fANOVA's shares over the sweep called
+ * name in the runs' store where its trials allow, else the range of the
+ * runs' mean best accuracy per value; "" without two values. */
+static void importance_note(const GridRuns *g, const char *name, const char *runs_dir, char *buf,
+                            size_t cap) {
+    SweepTrials s;
+    StudyImportance imp = {0};
+    buf[0] = '\0';
+    if (name && sweep_trials_load(&s, runs_dir, name, NULL) == ST_OK) {
+        if (!study_importance(&s.preset->sweep, s.trials, s.n, &s.rungs, &imp, NULL))
+            mattered_fanova(&s.preset->sweep, &imp, buf, cap);
+        sweep_trials_free(&s);
+    }
     const char **labels = malloc(sizeof *labels * (size_t)g->n);
     double *best = malloc(sizeof *best * (size_t)g->n);
-    ImportanceKey keys[IMPORTANCE_KEYS_MAX];
-    int k = 0;
-    if (labels && best) {
+    if (!imp.ranked && labels && best) {
         for (int i = 0; i < g->n; i++) {
             labels[i] = g->status[i].sweep;
             best[i] = g->status[i].best_accuracy;
         }
-        k = importance_rank(labels, best, g->n, keys, IMPORTANCE_KEYS_MAX);
+        mattered_range(labels, best, g->n, "", name ? &imp : NULL, buf, cap);
     }
-    char text[1500];
-    importance_format(keys, k, text, sizeof text);
-    snprintf(buf, cap, k ? "what mattered (range of the mean best accuracy per value): %s" : "%s",
-             text);
     free(labels);
     free(best);
 }
@@ -169,7 +175,10 @@ static void draw_cell(const Panel *p, const Pivot *pv, int row, int col, int is_
     }
 }
 
-static void draw(Canvas *c, const GridRuns *g, const Pivot *pv, const char *name) {
+/* The figure; sweep: the sweep's name in runs_dir when the runs are a
+ * named sweep's (its fANOVA then), NULL for runs listed. */
+static void draw(Canvas *c, const GridRuns *g, const Pivot *pv, const char *name, const char *sweep,
+                 const char *runs_dir) {
     char title[700], sub[600], rows[128], cols[128], note[1600], bar[96];
     const char *held = runstatus_heldout_name(&g->status[0]);
     key_name(pv->row_key, rows, sizeof rows);
@@ -179,7 +188,7 @@ static void draw(Canvas *c, const GridRuns *g, const Pivot *pv, const char *name
     snprintf(sub, sizeof sub,
              "rows: %s, columns: %s; the best cell framed, in bold; darker is lower", rows, cols);
     double top = fig_header(c, title, sub);
-    importance_note(g, note, sizeof note);
+    importance_note(g, sweep, runs_dir, note, sizeof note);
     double bottom = fig_note_above(c, canvas_height(c) - FIG_MARGIN + 4, note, 2);
     Axis x = {0}, y = {0}, heat = {0};
     axis_categories(&x, (const char *const *)pv->col_values, pv->n_cols);
@@ -227,7 +236,14 @@ Status fig_grid_write(const char *path, char *const *dirs, int n, const FigGridO
     }
     if (!st) st = canvas_create(&c, path, opt.width, opt.height, err);
     if (!st) {
-        draw(c, &g, &pv, opt.name ? opt.name : g.status[0].preset);
+        char runs_dir[1024];
+        snprintf(runs_dir, sizeof runs_dir, "%s", dirs[0]);
+        char *slash = strrchr(runs_dir, '/'); /* the runs' store */
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(runs_dir, sizeof runs_dir, ".");
+        draw(c, &g, &pv, opt.name ? opt.name : g.status[0].preset, opt.name, runs_dir);
         st = canvas_finish(c, err);
     }
     canvas_destroy(c);

@@ -4,7 +4,8 @@
  * it), one cell per pair of values holding the best held-out accuracy of
  * its runs as a number on a heat colour (viridis, which prints as a grey
  * ramp), a colour bar beside, and under it which swept key mattered most
- * (src/report/importance.h). The best cell is framed thick and its number
+ * (src/report/mattered.h: fANOVA's shares over the named sweep where its
+ * trials allow, else the range of the runs' means). The best cell is framed thick and its number
  * set in bold with the word "best" under it; an empty cell reads "no run",
  * a run successive halving pruned says at which iteration.
  *

@@ -298,22 +298,21 @@ static void draw_importance(Canvas *c, const StudyFig *f, double top) {
         fig_note_above(c, top + 90, imp.why, 3);
         return;
     }
-    enum { BARS = FANOVA_KEYS_MAX + 1 };
+    enum { PAIRS = 3, BARS = FANOVA_KEYS_MAX + PAIRS };
     char names[BARS][220];
     const char *labels[BARS];
     double share[BARS];
-    int n = 0, i, j;
+    int n = 0, pair[PAIRS][2], n_pairs = study_importance_pairs(&imp, pair, PAIRS);
     for (int r = 0; r < imp.d; r++, n++) {
         study_axis_name(&sw->keys[imp.order[r]], names[n], sizeof names[n]);
         share[n] = 100 * imp.share[imp.order[r]];
     }
-    study_importance_top_pair(&imp, &i, &j);
-    if (i >= 0) {
+    for (int p = 0; p < n_pairs; p++, n++) { /* the three largest pairs */
         char a[96], b[96];
-        study_axis_name(&sw->keys[i], a, sizeof a);
-        study_axis_name(&sw->keys[j], b, sizeof b);
+        study_axis_name(&sw->keys[pair[p][0]], a, sizeof a);
+        study_axis_name(&sw->keys[pair[p][1]], b, sizeof b);
         snprintf(names[n], sizeof names[n], "%s x %s (together)", a, b);
-        share[n++] = 100 * imp.pair[i][j];
+        share[n] = 100 * imp.pair[pair[p][0]][pair[p][1]];
     }
     for (int k = 0; k < n; k++) labels[k] = names[k];
     char note[300];

@@ -92,11 +92,26 @@ Status study_importance(const PresetSweep *sw, const StudyTrial *trials, int n, 
     return ST_OK;
 }
 
-void study_importance_top_pair(const StudyImportance *imp, int *i, int *j) {
-    *i = *j = -1;
+int study_importance_pairs(const StudyImportance *imp, int (*pair)[2], int cap) {
+    int all[FANOVA_KEYS_MAX * (FANOVA_KEYS_MAX - 1) / 2][2], n = 0;
     for (int a = 0; a < imp->d; a++)
-        for (int b = a + 1; b < imp->d; b++)
-            if (*i < 0 || imp->pair[a][b] > imp->pair[*i][*j]) *i = a, *j = b;
+        for (int b = a + 1; b < imp->d; b++) {
+            int at = n++; /* insertion, largest first; the earlier pair first on a tie */
+            for (; at > 0 && imp->pair[a][b] > imp->pair[all[at - 1][0]][all[at - 1][1]]; at--)
+                all[at][0] = all[at - 1][0], all[at][1] = all[at - 1][1];
+            all[at][0] = a, all[at][1] = b;
+        }
+    if (n > cap) n = cap;
+    memcpy(pair, all, sizeof all[0] * (size_t)(n > 0 ? n : 0));
+    return n;
+}
+
+void study_importance_top_pair(const StudyImportance *imp, int *i, int *j) {
+    int p[1][2];
+    if (study_importance_pairs(imp, p, 1))
+        *i = p[0][0], *j = p[0][1];
+    else
+        *i = *j = -1;
 }
 
 /* What the importance depends on, folded into four numbers: the count,

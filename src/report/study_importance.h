@@ -63,5 +63,8 @@ Status study_importance_cached(StudyImportanceCache *cache, const PresetSweep *s
 
 /* The pair (i < j) with the largest share into *i, *j; -1 when d < 2. */
 void study_importance_top_pair(const StudyImportance *imp, int *i, int *j);
+/* The pairs (i < j) by share, largest first, into pair (cap of them at
+ * most); returns how many. */
+int study_importance_pairs(const StudyImportance *imp, int (*pair)[2], int cap);
 
 #endif

@@ -98,13 +98,12 @@ static void report_importance(StrBuf *b, const SweepTrials *s, const StudyImport
             strbuf_puts(b, "\n");
         }
     }
-    int i, j;
-    study_importance_top_pair(imp, &i, &j);
-    if (i >= 0) {
-        study_axis_name(&sw->keys[i], name, sizeof name);
-        study_axis_name(&sw->keys[j], name2, sizeof name2);
+    int pair[STUDY_REPORT_PAIRS][2], n = study_importance_pairs(imp, pair, STUDY_REPORT_PAIRS);
+    for (int p = 0; p < n; p++) { /* each pair beyond its two keys, the largest first */
+        study_axis_name(&sw->keys[pair[p][0]], name, sizeof name);
+        study_axis_name(&sw->keys[pair[p][1]], name2, sizeof name2);
         strbuf_printf(b, md ? "| %s x %s (together) | %.1f%% |\n" : "  %s x %s together: %.1f%%\n",
-                      name, name2, 100 * imp->pair[i][j]);
+                      name, name2, 100 * imp->pair[pair[p][0]][pair[p][1]]);
     }
 }
 
@@ -186,6 +185,15 @@ static void report_csv(StrBuf *b, const SweepTrials *s, const StudyImportance *i
         study_axis_name(&sw->keys[imp->order[r]], v, sizeof v);
         csv_field(b, v, 0);
         strbuf_printf(b, "%.6f\n", imp->share[imp->order[r]]);
+    }
+    int pair[STUDY_REPORT_PAIRS][2], n = study_importance_pairs(imp, pair, STUDY_REPORT_PAIRS);
+    for (int p = 0; p < n; p++) { /* "a x b": the pair beyond its two keys */
+        char a[96], c[96];
+        study_axis_name(&sw->keys[pair[p][0]], a, sizeof a);
+        study_axis_name(&sw->keys[pair[p][1]], c, sizeof c);
+        snprintf(v, sizeof v, "%s x %s", a, c);
+        csv_field(b, v, 0);
+        strbuf_printf(b, "%.6f\n", imp->pair[pair[p][0]][pair[p][1]]);
     }
 }
 

@@ -1,8 +1,8 @@
 /*
  * study_report — a study (any sweep, sweep_trials.h) as the text `finelab
  * study` prints: its trials by state and its rungs, the importance of its
- * keys (study_importance.h: the share of the variance per key and the
- * largest pair, or why it is not ranked), its best trials (furthest rung,
+ * keys (study_importance.h: the share of the variance per key and per
+ * pair, the ten largest, or why it is not ranked), its best trials (furthest rung,
  * then held-out accuracy there, with the test accuracy of each complete
  * one), and its history (the best held-out accuracy at the last rung after
  * each trial, against trials and iterations spent).
@@ -25,7 +25,7 @@ typedef enum StudyReportForm {
     STUDY_REPORT_CSV
 } StudyReportForm;
 
-enum { STUDY_REPORT_BEST = 10 };
+enum { STUDY_REPORT_BEST = 10, STUDY_REPORT_PAIRS = 10 };
 
 /* The report of s with its importance imp, malloc'd; NULL on out of memory. */
 char *study_report_format(const SweepTrials *s, const StudyImportance *imp, StudyReportForm form);

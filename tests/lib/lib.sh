@@ -152,6 +152,26 @@ wait_for() {
     echo "--- waited ${limit}s for '$1'; the screen was:"; screen
     return 1
 }
+# no_colour SESSION: the pane of tmux session SESSION (default $session)
+# holds no colour escape (foreground or background, 8, 256 or true colour).
+no_colour() {
+    ! T capture-pane -p -e -t "${1:-$session}" | grep -qE $'\e\\[([0-9]*;)*(3[0-7]|38|4[0-7]|48)[;m]'
+}
+# plain_screen SESSION KEY READY: in SESSION, a lab started under NO_COLOR
+# in an ASCII locale, presses KEY until the pane shows READY (10 s at the
+# most), then checks it is ASCII alone and without colour. The pane is in
+# $plain for the caller's own checks; 1, printing it, when a check fails.
+plain_screen() {
+    plain=""
+    for _ in $(seq 100); do
+        T send-keys -t "$1" "$2"
+        plain=$(T capture-pane -p -t "$1")
+        echo "$plain" | grep -q -- "$3" && break
+        sleep 0.1
+    done
+    echo "$plain" | grep -q -- "$3" && ! echo "$plain" | LC_ALL=C grep -q '[^ -~]' && no_colour "$1" ||
+        { echo "$plain"; return 1; }
+}
 # wait_gone PATTERN [SECONDS]: until the screen no longer shows PATTERN.
 wait_gone() {
     local limit=${2:-40}

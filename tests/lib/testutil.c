@@ -46,3 +46,10 @@ int testutil_rmtree(const char *dir) {
     snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
 }
+
+int testutil_teardown_tmp(void **state) {
+    char *root = *state; /* the fixture's first member */
+    int rc = testutil_rmtree(root);
+    free(root);
+    return rc;
+}

@@ -36,5 +36,9 @@ void testutil_tensor(Tensor *t, int n, int c, int h, int w);
 int testutil_tmpdir(char *dir, size_t cap, const char *name);
 /* Removes dir and everything under it. Returns 0, or -1 on failure. */
 int testutil_rmtree(const char *dir);
+/* A cmocka teardown for a fixture malloc'd into *state whose first member
+ * is its temporary directory's path (char root[]): removes the directory,
+ * frees the fixture. */
+int testutil_teardown_tmp(void **state);
 
 #endif

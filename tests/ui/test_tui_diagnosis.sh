@@ -9,10 +9,7 @@
 # screen of a sweep says which swept key mattered most.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/lib.sh
-lab_init tui_diagnosis
-tmux_init lab
-lab_birds 3 10 || exit 1
-mkdir -p "$tmp/presets/demo"
+tmux_lab tui_diagnosis 3 10 lab
 tiny_preset "$tmp/a.ini" "$tmp/birds" 40 experiment.name=tiny_a experiment.threads=1 || exit 1
 tiny_preset "$tmp/presets/demo/tiny_boom.ini" "$tmp/birds" 40 experiment.name=tiny_boom \
     experiment.threads=1 solver.base_lr=100 || exit 1

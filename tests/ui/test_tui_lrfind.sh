@@ -12,10 +12,7 @@
 # reaches the run store.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/lib.sh
-lab_init tui_lrfind
-tmux_init lab
-lab_birds 3 10 || exit 1
-mkdir -p "$tmp/presets/demo"
+tmux_lab tui_lrfind 3 10 lab
 tiny_preset "$tmp/presets/demo/tiny_lr.ini" "$tmp/birds" 40 experiment.name=tiny_lr \
     experiment.threads=1 || exit 1
 # A finished run the diagnosis reads as under-trained (a rate far too low

@@ -49,7 +49,7 @@ start_lab_without_colour() {
 no_colour_reaches_the_terminal() {
     keys 4
     wait_until header_says "glyphs braille" || return 1
-    ! T capture-pane -p -e -t lab | grep -qE $'\e\\[([0-9]*;)*(3[0-7]|38|4[0-7]|48)[;m]'
+    no_colour lab
 }
 # Both charts (loss, accuracy) give test "o" in their legends, and the plot
 # shows it on the three test points of each: exactly those six cells where

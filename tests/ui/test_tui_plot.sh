@@ -7,10 +7,7 @@
 # Compare's e still writes its CSV.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/lib.sh
-lab_init tui_plot
-tmux_init lab
-lab_birds 3 6 || exit 1
-mkdir -p "$tmp/presets/demo"
+tmux_lab tui_plot 3 6 lab
 tiny_preset "$tmp/sw.ini" "$tmp/birds" 20 experiment.name=tiny_sw experiment.threads=1 || exit 1
 printf '[sweep]\nsolver.base_lr = 0.01, 0.0001\n' >>"$tmp/sw.ini"
 "$FINELAB" run "$tmp/sw.ini" --runs-dir "$tmp/runs" >"$tmp/sw.log" 2>&1 || { cat "$tmp/sw.log"; exit 1; }

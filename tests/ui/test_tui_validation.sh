@@ -8,10 +8,7 @@
 # The same from the shell: runs, show and compare.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/lib.sh
-lab_init tui_validation
-tmux_init lab
-lab_birds 3 10 || exit 1
-mkdir -p "$tmp/presets/demo"
+tmux_lab tui_validation 3 10 lab
 tiny_preset "$tmp/v.ini" "$tmp/birds" 40 experiment.name=tiny_val experiment.threads=1 \
     data.val=0.4 || exit 1
 { cat "$tmp/v.ini"; printf '[sweep]\nsolver.base_lr = 0.01, 0.001\n'; } |

@@ -56,13 +56,6 @@ static int store_setup(void **state) {
     return 0;
 }
 
-static int store_teardown(void **state) {
-    Store *s = *state;
-    int rc = testutil_rmtree(s->root);
-    free(s);
-    return rc;
-}
-
 /* The files in d whose names contain part ("" for all). */
 static int files_in(const char *d, const char *part) {
     DIR *h = opendir(d);
@@ -212,5 +205,5 @@ int main(void) {
         cmocka_unit_test(test_fig_errors_write_nothing),
         cmocka_unit_test(test_fig_run_id),
     };
-    return cmocka_run_group_tests(tests, store_setup, store_teardown);
+    return cmocka_run_group_tests(tests, store_setup, testutil_teardown_tmp);
 }

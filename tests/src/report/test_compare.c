@@ -30,13 +30,6 @@ static int store_setup(void **state) {
     return mkdir(s->runs, 0777);
 }
 
-static int store_teardown(void **state) {
-    Store *s = *state;
-    int rc = testutil_rmtree(s->root);
-    free(s);
-    return rc;
-}
-
 /* Writes text as dir/name. */
 static void put_file(const char *dir, const char *name, const char *text) {
     char path[800];
@@ -225,7 +218,7 @@ static void test_compare_time_rounds_once(void **state) {
     compare_fini(&t);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, store_setup, testutil_teardown_tmp)
 
 int main(void) {
     const struct CMUnitTest tests[] = {

@@ -3,7 +3,7 @@
  * (src/report/study_importance.c): the rung it explains (the furthest with
  * at least 6 scored trials and 3 a key; failed trials not counted), a key
  * that matters ranked first, too few trials and noise said and not
- * ranked, the largest pair, and the cache (the same trials: the same
+ * ranked, the pairs largest first, and the cache (the same trials: the same
  * result without a forest; a score changed: computed again).
  */
 #include <math.h>
@@ -129,12 +129,33 @@ static void test_study_importance_cache(void **state) {
     assert_true(b.share[1] > 0.9);
 }
 
+static void test_study_importance_pairs_largest_first(void **state) {
+    (void)state;
+    StudyImportance imp = {.d = 3};
+    imp.pair[0][1] = 0.02, imp.pair[0][2] = 0.10, imp.pair[1][2] = 0.05;
+    int p[3][2];
+    assert_int_equal(study_importance_pairs(&imp, p, 3), 3);
+    assert_int_equal(p[0][0], 0), assert_int_equal(p[0][1], 2);
+    assert_int_equal(p[1][0], 1), assert_int_equal(p[1][1], 2);
+    assert_int_equal(p[2][0], 0), assert_int_equal(p[2][1], 1);
+    assert_int_equal(study_importance_pairs(&imp, p, 1), 1); /* cap: the largest kept */
+    assert_int_equal(p[0][1], 2);
+    int i, j;
+    study_importance_top_pair(&imp, &i, &j);
+    assert_int_equal(i, 0), assert_int_equal(j, 2);
+    imp.d = 1;
+    assert_int_equal(study_importance_pairs(&imp, p, 3), 0);
+    study_importance_top_pair(&imp, &i, &j);
+    assert_int_equal(i, -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_study_importance_ranks_the_key_that_matters),
         cmocka_unit_test(test_study_importance_takes_the_furthest_rung_with_enough),
         cmocka_unit_test(test_study_importance_says_too_few_and_noise),
         cmocka_unit_test(test_study_importance_cache),
+        cmocka_unit_test(test_study_importance_pairs_largest_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

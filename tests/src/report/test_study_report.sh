@@ -96,7 +96,7 @@ same_ranking() {
         "$FINELAB" study "$1" --runs-dir "$2" --optuna "$1.optuna" >/dev/null 2>&1 ||
         { cat "$1.csv"; return 1; }
     local ours
-    ours=$(sed -n '/^key,share$/,$p' "$1.csv" | tail -n +2 | cut -d, -f1 | paste -sd' ')
+    ours=$(sed -n '/^key,share$/,$p' "$1.csv" | tail -n +2 | grep -v ' x ' | cut -d, -f1 | paste -sd' ')
     [ -n "$ours" ] || { echo "finelab did not rank $1:"; "$FINELAB" study "$1" --runs-dir "$2"; return 1; }
     "$PY" - "$1" "$ours" <<'PYEOF' 2>py.err || { cat py.err; return 1; }
 import sys, warnings

@@ -32,13 +32,6 @@ static int store_setup(void **state) {
     return 0;
 }
 
-static int store_teardown(void **state) {
-    Store *s = *state;
-    int rc = testutil_rmtree(s->root);
-    free(s);
-    return rc;
-}
-
 static void write_text(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     if (!f) fail_msg("%s: %s", path, strerror(errno));
@@ -613,7 +606,7 @@ static void test_runstore_full_disk_keeps_the_first_failure(void **state) {
     runstore_close(&w);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, store_setup, testutil_teardown_tmp)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
