@@ -118,9 +118,7 @@ static void grid_halving_line(const App *a, const GridData *d, TextGrid *g) {
 static void grid_draw(App *a, TextGrid *g) {
     GridData d;
     if (grid_load(a, &d)) {
-        textgrid_text(g, 0, 0,
-                      "Grid: no sweep yet (a preset with a [sweep] section, run with r on 1)",
-                      ST_DIM);
+        screen_no_sweep(g, "Grid");
         free(d.presets);
         return;
     }

@@ -425,9 +425,7 @@ static void study_importance_view(App *a, const StudyData *d, TextGrid *g, int y
 static void study_draw(App *a, TextGrid *g) {
     StudyData d;
     if (study_load(a, &d)) {
-        textgrid_text(g, 0, 0,
-                      "Study: no sweep yet (a preset with a [sweep] section, run with r on 1)",
-                      ST_DIM);
+        screen_no_sweep(g, "Study");
         study_data_free(&d);
         return;
     }

@@ -61,6 +61,10 @@ extern const ScreenClass lessons_screen; /* scr_lessons.c: the tutorial's lesson
 extern const ScreenClass study_screen;   /* scr_study.c: a sweep read as a study */
 extern const ScreenClass lrfind_screen;  /* scr_lrfind.c: a preset's range test */
 
+/* Row 0 of g on a screen that shows a sweep (Grid, Study) while the store
+ * has none: "<screen>: no sweep yet (...)", dimmed. */
+void screen_no_sweep(TextGrid *g, const char *screen);
+
 /* .keys and .n_keys of a ScreenClass from a KeyBinding array. */
 #define SCREEN_KEYS(table) .keys = (table), .n_keys = (int)(sizeof(table) / sizeof((table)[0]))
 

@@ -105,31 +105,55 @@ static int label_split(const char *label, char *buf, size_t cap, char **key, cha
     return n;
 }
 
-/* The swept values of one key, as the runs took them. */
-typedef struct LabelKey {
-    char name[96];
-    int n;
-    char value[PRESET_SWEEP_VALUES_MAX][PRESET_TEXT_MAX];
-} LabelKey;
-
-static int label_key_value(LabelKey *k, const char *v) {
-    for (int i = 0; i < k->n; i++)
-        if (strcmp(k->value[i], v) == 0) return i;
-    if (k->n == PRESET_SWEEP_VALUES_MAX) return -1;
-    snprintf(k->value[k->n], sizeof k->value[k->n], "%s", v);
-    return k->n++;
-}
-
 static int label_number(const char *v, double *x) {
     char *end;
     *x = strtod(v, &end);
     return end != v && *end == '\0' && isfinite(*x);
 }
 
+/* The swept values of one key, as the runs took them: a list of them, or,
+ * where they are numbers too many for a list (a random sweep's draws from
+ * a range), the range they span. */
+typedef struct LabelKey {
+    char name[96];
+    int n;
+    char value[PRESET_SWEEP_VALUES_MAX][PRESET_TEXT_MAX];
+    int numbers;   /* every value so far is a number */
+    double lo, hi; /* their range */
+    int range;     /* 1: more values than a list holds, read as the range */
+} LabelKey;
+
+/* Counts v among k's values; its index in the list (0 for a range), or
+ * -1 when it is a text that does not fit. */
+static int label_key_value(LabelKey *k, const char *v) {
+    double x;
+    if (!k->n && !k->range) k->numbers = 1, k->lo = INFINITY, k->hi = -INFINITY;
+    if (label_number(v, &x))
+        k->lo = fmin(k->lo, x), k->hi = fmax(k->hi, x);
+    else
+        k->numbers = 0;
+    if (k->range) return k->numbers ? 0 : -1;
+    for (int i = 0; i < k->n; i++)
+        if (strcmp(k->value[i], v) == 0) return i;
+    if (k->n < PRESET_SWEEP_VALUES_MAX) {
+        snprintf(k->value[k->n], sizeof k->value[k->n], "%s", v);
+        return k->n++;
+    }
+    k->range = k->numbers;
+    return k->range ? 0 : -1;
+}
+
+/* A trial's point value of v on key k: its list index, or its number. */
+static double label_key_point(LabelKey *k, const char *v) {
+    double x;
+    return k->range ? (label_number(v, &x) ? x : NAN) : label_key_value(k, v);
+}
+
 /* Orders k's values by value when they are all numbers (first seen
  * otherwise). */
 static void label_key_sort(LabelKey *k) {
     double x[PRESET_SWEEP_VALUES_MAX];
+    if (k->range) return;
     for (int i = 0; i < k->n; i++)
         if (!label_number(k->value[i], &x[i])) return;
     for (int i = 1; i < k->n; i++)
@@ -197,8 +221,9 @@ static Status named_runs_keys(NamedRuns *r, const char *name, Error *err) {
         for (int j = 0; j < nk && same; j++) same = strcmp(key[j], r->key[j].name) == 0;
         for (int j = 0; j < nk && same; j++)
             if (label_key_value(&r->key[j], value[j]) < 0)
-                return error_set(err, ST_FORMAT, "%s: key %s takes more than %d values", name,
-                                 key[j], PRESET_SWEEP_VALUES_MAX);
+                return error_set(err, ST_FORMAT,
+                                 "%s: key %s takes more than %d values, not all of them numbers",
+                                 name, key[j], PRESET_SWEEP_VALUES_MAX);
         if (!same) {
             r->left_out++;
             continue;
@@ -214,7 +239,8 @@ static Status named_runs_keys(NamedRuns *r, const char *name, Error *err) {
     return ST_OK;
 }
 
-/* p's [sweep] as the lists of values the runs took. */
+/* p's [sweep] as the lists of values the runs took, or the ranges they
+ * span where they are more numbers than a list holds. */
 static Status named_runs_sweep(const NamedRuns *r, Preset *p, const char *name, Error *err) {
     Preset *scratch = malloc(sizeof *scratch);
     if (!scratch) return error_set(err, ST_NOMEM, "out of memory reading %s", name);
@@ -222,10 +248,13 @@ static Status named_runs_sweep(const NamedRuns *r, Preset *p, const char *name, 
     Status s = ST_OK;
     for (int j = 0; j < r->n_keys && !s; j++) {
         const SchemaKey *sk = schema_find_dotted(r->key[j].name);
+        const LabelKey *k = &r->key[j];
         char list[PRESET_SWEEP_VALUES_MAX * (PRESET_TEXT_MAX + 2)] = "", msg[512];
-        for (int v = 0, at = 0; v < r->key[j].n; v++)
-            at += snprintf(list + at, sizeof list - (size_t)at, "%s%s", v ? ", " : "",
-                           r->key[j].value[v]);
+        if (k->range) /* by log where the draws are positive and span a decade or more */
+            snprintf(list, sizeof list, "%s(%.17g, %.17g)",
+                     k->lo > 0 && k->hi >= 10 * k->lo ? "loguniform" : "uniform", k->lo, k->hi);
+        for (int v = 0, at = 0; !k->range && v < k->n; v++)
+            at += snprintf(list + at, sizeof list - (size_t)at, "%s%s", v ? ", " : "", k->value[v]);
         *scratch = *p;
         const char *why =
             sk ? sweep_add(&p->sweep, sk, list, scratch, msg, sizeof msg) : "not a preset key";
@@ -261,7 +290,7 @@ static Status sweep_trials_named(SweepTrials *s, const char *runs_dir, const cha
             char buf[512], *key[LABEL_KEYS_MAX], *value[LABEL_KEYS_MAX];
             int nk = label_split(r.st[from].sweep, buf, sizeof buf, key, value);
             t->n_x = nk;
-            for (int j = 0; j < nk; j++) t->x[j] = label_key_value(&r.key[j], value[j]);
+            for (int j = 0; j < nk; j++) t->x[j] = label_key_point(&r.key[j], value[j]);
             snprintf(t->params, sizeof t->params, "%s", r.st[from].sweep);
             t->seed = s->preset->solver.random_seed;
             sweep_trial_state(t, r.dir[from], &r.st[from]);

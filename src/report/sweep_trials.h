@@ -12,8 +12,10 @@
  *     label), one rung at max_iter scored with the run's best held-out
  *     accuracy. Its [sweep] is rebuilt from the labels: each key a list of
  *     the values the runs took (in order of value where they are numbers),
- *     and a trial's point the index of its value, so a random sweep's
- *     drawn values read as the list of those drawn.
+ *     a trial's point the index of its value; where a key took more
+ *     numbers than a list holds (16; a random sweep's draws from a range),
+ *     the range they span (log-uniform where they are positive and span a
+ *     decade), a trial's point its number.
  * A run's state gives its trial's: done, complete; pruned or stopped,
  * waiting (pruned when the sweep is over); failed or diverged, failed;
  * queued, running or interrupted, running; no run yet (a halving

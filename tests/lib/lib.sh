@@ -128,6 +128,13 @@ tmux_lab() {
     mkdir -p "$tmp/presets/demo" || exit 1
 }
 T() { tmux -S "$sock" "$@"; }
+# lab_start SESSION ENVIRONMENT [WIDTH HEIGHT]: the lab in tmux session
+# SESSION (80 x 24 when not given) on the presets of $tmp/presets and the run
+# store $tmp/runs, started under ENVIRONMENT ("LANG=C.UTF-8 TERM=...").
+lab_start() {
+    T new-session -d -s "$1" -x "${3:-80}" -y "${4:-24}" \
+        "cd $tmp && $2 $FINELAB --presets $tmp/presets --runs-dir $tmp/runs; sleep 30"
+}
 # lab_run_preset FILE [WIDTH]: the lab (WIDTH x 30, 100 wide when not
 # given) in tmux session $session on the presets of $tmp/presets (FILE
 # copied into its demo/) and the run store $tmp/l, then r on the first

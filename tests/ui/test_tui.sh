@@ -16,14 +16,8 @@ preset() { # name max_iter
 preset a_quick 40
 preset b_long 600
 
-
-start_lab() {
-    T new-session -d -s lab -x 100 -y 30 \
-        "cd $tmp && LANG=C.UTF-8 TERM=xterm-256color $FINELAB --presets $tmp/presets --runs-dir $tmp/runs; sleep 30"
-}
-
 presets_screen_lists_presets() {
-    start_lab
+    lab_start lab "LANG=C.UTF-8 TERM=xterm-256color" 100 30
     wait_for "a_quick" && wait_for "b_long" && screen | grep -q "1 Presets"
 }
 editor_edits_and_saves() {

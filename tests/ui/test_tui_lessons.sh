@@ -20,13 +20,8 @@ done
 sed -i "s|^dataset = data/demo\$|dataset = $tmp/birds|" "$tmp"/runs/*/preset.ini
 rm -rf "$tmp"/runs/*-demo_scratch
 
-start_lab() { # session, environment
-    T new-session -d -s "$1" -x 80 -y 24 \
-        "cd $tmp && $2 $FINELAB --presets $tmp/presets --runs-dir $tmp/runs; sleep 30"
-}
-
 tab_7_lists_the_lessons() {
-    start_lab lab "LANG=C.UTF-8 TERM=xterm-256color"
+    lab_start lab "LANG=C.UTF-8 TERM=xterm-256color"
     wait_for "Presets:" || return 1
     screen | grep -q "^ 1 Presets  *2 Editor .* 7 Lessons  *8 Study" || { screen; return 1; }
     keys 7
@@ -83,7 +78,7 @@ d_switches_the_dataset() {
     wait_for "lessons on the newest complete group" 5
 }
 no_colour_and_ascii() {
-    start_lab plain "NO_COLOR=1 LANG=C TERM=xterm-256color"
+    lab_start plain "NO_COLOR=1 LANG=C TERM=xterm-256color"
     plain_screen plain 7 "^  L5 resolution matters" || return 1
     echo "$plain" | grep -q "^--------------------------------------------------------------------------------$" ||
         { echo "$plain"; return 1; }

@@ -24,13 +24,8 @@ printf '[sweep]\nstrategy = halving\nmin_iter = 20\neta = 2\n%s\n' \
 "$FINELAB" run h.ini --runs-dir runs --progress 0 >h.log 2>&1 || { cat h.log; exit 1; }
 "$FINELAB" study g --runs-dir runs --csv >g.csv || exit 1
 
-start_lab() { # session, environment
-    T new-session -d -s "$1" -x 80 -y 24 \
-        "cd $tmp && $2 $FINELAB --presets $tmp/presets --runs-dir $tmp/runs; sleep 30"
-}
-
 parallel_coordinates() {
-    start_lab lab "LANG=C.UTF-8 TERM=xterm-256color"
+    lab_start lab "LANG=C.UTF-8 TERM=xterm-256color"
     wait_for "Presets:" || return 1
     # at 80 columns the tabs close up so that the engine's state fits beside them
     screen | grep -q "^ 1 Presets 2 Editor .* 7 Lessons 8 Study  *idle$" || { screen; return 1; }
@@ -121,7 +116,7 @@ help_lists_the_keys() {
         wait_for "8  *Study: a sweep's trials, their importance and history" 5
 }
 no_colour_and_ascii() {
-    start_lab plain "NO_COLOR=1 LANG=C TERM=xterm-256color"
+    lab_start plain "NO_COLOR=1 LANG=C TERM=xterm-256color"
     plain_screen plain 8 "^ trial  state" || return 1
     echo "$plain" | grep -q "^ *\[base_lr\] *bilinear_dim *held-out *test *$" || { echo "$plain"; return 1; }
     T send-keys -t plain F10

@@ -27,6 +27,13 @@ static void axes3(ParcoordsAxis *ax) {
     }
 }
 
+/* The three axes in order into a fresh 40 x 8 grid g, in ASCII. */
+static void draw(TextGrid *g, const ParcoordsAxis *ax, const int *order, int sel,
+                 const ParcoordsLine *lines, int n) {
+    assert_int_equal(textgrid_init(g, 40, 8), ST_OK);
+    parcoords_render(g, 0, 0, 40, 8, ax, order, 3, sel, lines, n, CHART_ASCII);
+}
+
 /* 40 x 8: a margin of 40 / 3 / 2 = 6 each side, so the plot is 28 wide
  * from column 6 and its axes at 6 + round(k / 2 * 27): 6, 20, 33; the plot
  * rows are 2 .. 6, the bottom values on row 7. */
@@ -39,8 +46,7 @@ static void test_parcoords_draws_axes_and_lines(void **state) {
     ParcoordsLine lines[2] = {{top, PARCOORDS_STYLE_BEST}, {bottom, PARCOORDS_STYLE_DIM}};
     int order[3] = {0, 1, 2};
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 40, 8), ST_OK);
-    parcoords_render(&g, 0, 0, 40, 8, ax, order, 3, 1, lines, 2, CHART_ASCII);
+    draw(&g, ax, order, 1, lines, 2);
     assert_string_equal(cell(&g, 6, 0), "a");
     assert_string_equal(cell(&g, 19, 0), "[");
     assert_string_equal(cell(&g, 20, 0), "b");
@@ -76,8 +82,7 @@ static void test_parcoords_reorders_and_says_too_small(void **state) {
     axes3(ax);
     int order[3] = {2, 0, 1}; /* c first */
     TextGrid g;
-    assert_int_equal(textgrid_init(&g, 40, 8), ST_OK);
-    parcoords_render(&g, 0, 0, 40, 8, ax, order, 3, 0, NULL, 0, CHART_ASCII);
+    draw(&g, ax, order, 0, NULL, 0);
     assert_string_equal(cell(&g, 5, 0), "[");
     assert_string_equal(cell(&g, 6, 0), "c");
     assert_string_equal(cell(&g, 20, 0), "a");

@@ -4,7 +4,8 @@
 # named by its preset (12 runs of a tiny network on generated birds) with
 # its trials, best trials and history, as Markdown and as CSV; a bad
 # argument and an unknown sweep are refused; with python3-optuna its Optuna
-# log has the same 12 complete trials and the same best. And the importance
+# log has the same 12 complete trials and the same best; a random sweep of
+# 18 draws reads its key as the range they span. And the importance
 # against Optuna's own fANOVA (python3-sklearn): the same ranking of the
 # keys on the demo family's measured res x dim sweep (README's figures,
 # written by test_famruns --write-store) and on the tutorial's res x dim
@@ -82,6 +83,30 @@ assert s.best_trial.params["model.bilinear_dim"] in ("32", "64", "128")
 PYEOF
 }
 
+# A random sweep of 18 draws: more values of base_lr than a list holds, so
+# the key reads as the range the draws span (log: they span a decade).
+random_draws_read_as_a_range() {
+    tiny_preset rnd.ini birds 20 experiment.threads=1 experiment.name=rnd
+    printf '[sweep]\nstrategy = random\nsamples = 18\n%s\n' \
+        'solver.base_lr = loguniform(0.001, 0.1)' >>rnd.ini
+    "$FINELAB" run rnd.ini --runs-dir rr --progress 0 >rnd.log 2>&1 || { cat rnd.log; return 1; }
+    "$FINELAB" study rnd --runs-dir rr --csv >rnd.csv 2>&1 || { cat rnd.csv; return 1; }
+    [ "$(awk -F, 'NR > 1 && $2 == "complete"' rnd.csv | wc -l)" -eq 18 ] || { cat rnd.csv; return 1; }
+    "$PY" -c 'import optuna' 2>/dev/null || return 0
+    "$FINELAB" study rnd --runs-dir rr --optuna rnd.optuna >/dev/null 2>&1 || return 1
+    "$PY" - <<'PYEOF' 2>py.err || { cat py.err; return 1; }
+import warnings
+warnings.simplefilter("ignore")
+import optuna
+s = optuna.load_study(study_name="rnd", storage=optuna.storages.JournalStorage(
+    optuna.storages.JournalFileStorage("rnd.optuna")))
+d = s.trials[0].distributions["solver.base_lr"]
+assert isinstance(d, optuna.distributions.FloatDistribution) and d.log, d
+assert 0.001 <= d.low < d.high <= 0.1 and len(s.trials) == 18
+assert all(d.low <= t.params["solver.base_lr"] <= d.high for t in s.trials)
+PYEOF
+}
+
 # fixture_run DIR PRESET LABEL ACCURACY: a done run of a sweep, copied from
 # the first of the famruns store with its preset, label and accuracy set.
 fixture_run() {
@@ -156,6 +181,7 @@ check grid_as_a_study grid_as_a_study
 check markdown_and_csv markdown_and_csv
 check refused refused
 check grid_read_by_optuna grid_read_by_optuna
+check random_draws_read_as_a_range random_draws_read_as_a_range
 check importance_agrees_with_optuna importance_agrees_with_optuna
 check noise_is_not_ranked noise_is_not_ranked
 finish
