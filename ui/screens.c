@@ -1,6 +1,5 @@
 /*
- * screens — the list of screens, the help screen, and what a screen that
- * shows a sweep says without one. See screens.h and screen.h.
+ * screens — the list of screens and the help screen. See screens.h.
  * Adding a screen means an entry in app.h's Screen enum and one here.
  */
 #include "ui/screens.h"
@@ -28,8 +27,3 @@ static void help_draw(App *a, TextGrid *g) {
 }
 
 static const ScreenClass help_screen = {.name = "Help", .draw = help_draw};
-
-void screen_no_sweep(TextGrid *g, const char *screen) {
-    textgrid_printf(g, 0, 0, ST_DIM,
-                    "%s: no sweep yet (a preset with a [sweep] section, run with r on 1)", screen);
-}
