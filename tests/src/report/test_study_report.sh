@@ -11,7 +11,8 @@
 # written by test_famruns --write-store) and on the tutorial's res x dim
 # table (448 / 336 / 224 x 8192 .. 1024, its "448 -> 224 costs ~10 points,
 # 8192 -> 1024 very little" as numbers: a fixture, not a measurement);
-# and pure noise is not ranked.
+# pure noise is not ranked; and runs made in one second are trials in the
+# order made.
 . "$(dirname "$0")/../../lib/lib.sh"
 PY=/usr/bin/python3
 lab_init study_report
@@ -160,6 +161,19 @@ importance_agrees_with_optuna() {
     "$FINELAB" study tutorial_res_dim --runs-dir tut | grep -q "^  data.resolution  *9[0-9]\.[0-9]%" ||
         { "$FINELAB" study tutorial_res_dim --runs-dir tut; return 1; }
 }
+# Eleven runs made in one second ("<time>-nat", "-nat-2" .. "-nat-11"):
+# trials in the order made, -nat-10 after -nat-9, not after -nat.
+trials_in_the_order_made() {
+    first=$(ls -d fam/*demo_ft_last_layer | head -1)
+    mkdir -p nat && local i
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do
+        fixture_run "nat/20261201-000000-nat$([ $i -gt 1 ] && echo "-$i")" nat \
+            "solver.base_lr=$i" "0.5" || return 1
+    done
+    "$FINELAB" study nat --runs-dir nat --csv >nat.csv 2>&1 || { cat nat.csv; return 1; }
+    [ "$(awk -F, 'NR > 1 && NR <= 12 {print $8}' nat.csv | paste -sd' ')" = "1 2 3 4 5 6 7 8 9 10 11" ] ||
+        { cat nat.csv; return 1; }
+}
 noise_is_not_ranked() { # 6 x 6 trials whose accuracy is drawn apart from their keys
     first=$(ls -d fam/*demo_ft_last_layer | head -1)
     mkdir -p noise && local i=0 a b acc
@@ -183,5 +197,6 @@ check refused refused
 check grid_read_by_optuna grid_read_by_optuna
 check random_draws_read_as_a_range random_draws_read_as_a_range
 check importance_agrees_with_optuna importance_agrees_with_optuna
+check trials_in_the_order_made trials_in_the_order_made
 check noise_is_not_ranked noise_is_not_ranked
 finish
