@@ -79,20 +79,6 @@ static double accuracy_place(const StudyData *d, double v) {
     return v >= 0 ? (v - d->lo) / (d->hi - d->lo) : NAN;
 }
 
-/* The accuracy axes' range: the values' own, out to whole percents. */
-static void study_range(StudyData *d) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < d->s.n; i++) {
-        double v[2] = {d->held[i], d->s.test[i]};
-        for (int k = 0; k < 2; k++)
-            if (v[k] >= 0) lo = fmin(lo, v[k]), hi = fmax(hi, v[k]);
-    }
-    if (!isfinite(lo)) lo = 0, hi = 1;
-    d->lo = floor(lo * 100) / 100;
-    d->hi = ceil(hi * 100) / 100;
-    if (d->hi <= d->lo) d->hi = d->lo + 0.01;
-}
-
 /* The value at place t of axis id, as text. */
 static void study_axis_text(const StudyData *d, int id, double t, char *buf, size_t cap) {
     const PresetSweep *sw = &d->s.preset->sweep;
@@ -154,11 +140,7 @@ static int study_load(App *a, StudyData *d) {
     d->held = calloc((size_t)n + 1, sizeof *d->held);
     d->rows = calloc((size_t)n + 1, sizeof *d->rows);
     if (!d->pos || !d->held || !d->rows) return -1;
-    for (int i = 0; i < n; i++) {
-        int top = asha_top_rung(&d->s.trials[i].asha, &d->s.rungs);
-        d->held[i] = top >= 0 ? d->s.trials[i].asha.score[top].accuracy : -1;
-    }
-    study_range(d);
+    if (study_report_scores(&d->s, d->held, &d->best, &d->lo, &d->hi)) return -1;
     study_axes(d, st);
     for (int i = 0; i < n; i++) {
         double *p = d->pos + (size_t)i * (size_t)d->n_axes;
@@ -171,7 +153,6 @@ static int study_load(App *a, StudyData *d) {
     int *order = malloc(sizeof *order * (size_t)(n + 1));
     if (!order) return -1;
     study_report_order(&d->s, order);
-    d->best = n && d->held[order[0]] >= 0 ? order[0] : -1;
     for (int k = 0; k < n; k++)
         if (parcoords_kept(d->axes, d->n_axes, d->pos + (size_t)order[k] * (size_t)d->n_axes))
             d->rows[d->n_rows++] = order[k];

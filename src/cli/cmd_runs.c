@@ -192,12 +192,7 @@ static void print_importance(const char *indent, const char *split, const char *
 static int show_fanova(const char *dir, const RunStatus *st) {
     if (!st->sweep[0]) return 0;
     char runs_dir[1024], line[2300] = "";
-    snprintf(runs_dir, sizeof runs_dir, "%s", dir);
-    char *slash = strrchr(runs_dir, '/'); /* the run's folder is in its store */
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(runs_dir, sizeof runs_dir, ".");
+    runstore_store_of(dir, runs_dir, sizeof runs_dir);
     SweepTrials s;
     if (sweep_trials_load(&s, runs_dir, st->halving[0] ? st->halving : st->preset, NULL)) return 0;
     StudyImportance imp;

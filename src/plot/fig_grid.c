@@ -237,12 +237,7 @@ Status fig_grid_write(const char *path, char *const *dirs, int n, const FigGridO
     if (!st) st = canvas_create(&c, path, opt.width, opt.height, err);
     if (!st) {
         char runs_dir[1024];
-        snprintf(runs_dir, sizeof runs_dir, "%s", dirs[0]);
-        char *slash = strrchr(runs_dir, '/'); /* the runs' store */
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(runs_dir, sizeof runs_dir, ".");
+        runstore_store_of(dirs[0], runs_dir, sizeof runs_dir);
         draw(c, &g, &pv, opt.name ? opt.name : g.status[0].preset, opt.name, runs_dir);
         st = canvas_finish(c, err);
     }

@@ -45,25 +45,9 @@ typedef struct StudyFig {
 static Status study_fig_init(StudyFig *f, const SweepTrials *s, Error *err) {
     memset(f, 0, sizeof *f);
     f->s = s;
-    if (!(f->held = malloc(sizeof *f->held * (size_t)(s->n + 1))))
+    if (!(f->held = malloc(sizeof *f->held * (size_t)(s->n + 1))) ||
+        study_report_scores(s, f->held, &f->best, &f->lo, &f->hi))
         return error_set(err, ST_NOMEM, "out of memory drawing study %s", s->id);
-    double lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < s->n; i++) {
-        int top = asha_top_rung(&s->trials[i].asha, &s->rungs);
-        f->held[i] = top >= 0 ? s->trials[i].asha.score[top].accuracy : -1;
-        double v[2] = {f->held[i], s->test[i]};
-        for (int k = 0; k < 2; k++)
-            if (v[k] >= 0) lo = fmin(lo, v[k]), hi = fmax(hi, v[k]);
-    }
-    int *order = malloc(sizeof *order * (size_t)(s->n + 1));
-    if (!order) return error_set(err, ST_NOMEM, "out of memory drawing study %s", s->id);
-    study_report_order(s, order);
-    f->best = s->n && f->held[order[0]] >= 0 ? order[0] : -1;
-    free(order);
-    if (!isfinite(lo)) lo = 0, hi = 1;
-    f->lo = floor(lo * 100) / 100;
-    f->hi = ceil(hi * 100) / 100;
-    if (f->hi <= f->lo) f->hi = f->lo + 0.01;
     return ST_OK;
 }
 

@@ -3,6 +3,7 @@
  */
 #include "src/report/study_report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +48,29 @@ static void percent(char *buf, size_t cap, double v) {
         snprintf(buf, cap, "-");
 }
 
-/* The held-out accuracy of t at its furthest rung, and that rung (-1). */
-static double held_out(const SweepTrials *s, int i, int *top) {
+double study_report_held(const SweepTrials *s, int i, int *top) {
     *top = asha_top_rung(&s->trials[i].asha, &s->rungs);
     return *top >= 0 ? s->trials[i].asha.score[*top].accuracy : -1;
+}
+
+int study_report_scores(const SweepTrials *s, double *held, int *best, double *lo, double *hi) {
+    int *order = malloc(sizeof *order * (size_t)(s->n + 1)), top;
+    if (!order) return -1;
+    double l = INFINITY, h = -INFINITY;
+    for (int i = 0; i < s->n; i++) {
+        held[i] = study_report_held(s, i, &top);
+        double v[2] = {held[i], s->test[i]};
+        for (int k = 0; k < 2; k++)
+            if (v[k] >= 0) l = fmin(l, v[k]), h = fmax(h, v[k]);
+    }
+    study_report_order(s, order);
+    *best = s->n && held[order[0]] >= 0 ? order[0] : -1;
+    free(order);
+    if (!isfinite(l)) l = 0, h = 1;
+    *lo = floor(l * 100) / 100;
+    *hi = ceil(h * 100) / 100;
+    if (*hi <= *lo) *hi = *lo + 0.01;
+    return 0;
 }
 
 static void report_head(StrBuf *b, const SweepTrials *s, int md) {
@@ -116,7 +136,7 @@ static void report_best(StrBuf *b, const SweepTrials *s, const int *order, int m
     for (int m = 0; m < s->n && m < STUDY_REPORT_BEST; m++) {
         int i = order[m], top;
         char held[16], tested[16];
-        percent(held, sizeof held, held_out(s, i, &top));
+        percent(held, sizeof held, study_report_held(s, i, &top));
         percent(tested, sizeof tested, top == s->rungs.n_rungs - 1 ? s->test[i] : -1);
         if (md)
             strbuf_printf(b, "| %d | %d/%d | %s | %s | %s |\n", i, top + 1, s->rungs.n_rungs, held,
@@ -167,7 +187,7 @@ static void report_csv(StrBuf *b, const SweepTrials *s, const StudyImportance *i
     for (int i = 0; i < s->n; i++) {
         const StudyTrial *t = &s->trials[i];
         int top;
-        double h = held_out(s, i, &top);
+        double h = study_report_held(s, i, &top);
         strbuf_printf(b, "%d,%s,%d,", i, state_name(t), top + 1);
         strbuf_printf(b, h >= 0 ? "%.6f," : ",", h);
         strbuf_printf(b, s->test[i] >= 0 ? "%.6f," : ",", s->test[i]);

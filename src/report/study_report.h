@@ -33,6 +33,18 @@ char *study_report_format(const SweepTrials *s, const StudyImportance *imp, Stud
 /* The trials of s best first (asha_ahead's order) into order (s->n). */
 void study_report_order(const SweepTrials *s, int *order);
 
+/* Trial i's held-out accuracy at its furthest scored rung, that rung into
+ * *top (-1, and -1 returned, when it has none). */
+double study_report_held(const SweepTrials *s, int i, int *top);
+
+/* What a view of s (the Study screen's, a picture's) reads before it
+ * draws: each trial's study_report_held into held (s->n), the best trial
+ * (study_report_order's first, -1 when it has no score) into *best, and
+ * the accuracy axes' range into *lo, *hi: every held-out and test
+ * accuracy, out to whole percents (0 .. 1 when there is none). -1 when
+ * out of memory. */
+int study_report_scores(const SweepTrials *s, double *held, int *best, double *lo, double *hi);
+
 /* The history: after trial i (in the order begun), the best held-out
  * accuracy at the last rung so far into best[i] (-1 before any) and the
  * iterations spent so far into spent[i]. */

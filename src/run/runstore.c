@@ -274,6 +274,14 @@ Status runstore_sweep_runs(const char *runs_dir, const char *id, int n, char (*d
     return ST_OK;
 }
 
+void runstore_store_of(const char *run_dir, char *out, size_t cap) {
+    const char *slash = strrchr(run_dir, '/');
+    if (slash)
+        snprintf(out, cap, "%.*s", (int)(slash - run_dir), run_dir);
+    else
+        snprintf(out, cap, ".");
+}
+
 Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t cap, Error *err) {
     char status[1200];
     snprintf(status, sizeof status, "%s/status.ini", run);

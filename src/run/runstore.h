@@ -70,6 +70,9 @@ void runstore_free_list(char **ids, int n);
  * dir[c], "" for a candidate that has none. */
 Status runstore_sweep_runs(const char *runs_dir, const char *id, int n, char (*dir)[1024],
                            Error *err);
+/* The run store a run directory is in (its parent folder; "." for a bare
+ * id) into out (cap bytes). */
+void runstore_store_of(const char *run_dir, char *out, size_t cap);
 /* Resolves RUN (an id under runs_dir, or a path to a run directory) into
  * dir (cap bytes). ST_IO naming RUN when there is no such run. */
 Status runstore_resolve(const char *runs_dir, const char *run, char *dir, size_t cap, Error *err);

@@ -608,6 +608,17 @@ static void test_runstore_full_disk_keeps_the_first_failure(void **state) {
 
 #define T(f) cmocka_unit_test_setup_teardown(f, store_setup, testutil_teardown_tmp)
 
+static void test_runstore_store_of(void **state) {
+    (void)state;
+    char out[64];
+    runstore_store_of("runs/20261201-000000-a", out, sizeof out);
+    assert_string_equal(out, "runs");
+    runstore_store_of("/tmp/x/runs/20261201-000000-a", out, sizeof out);
+    assert_string_equal(out, "/tmp/x/runs");
+    runstore_store_of("20261201-000000-a", out, sizeof out);
+    assert_string_equal(out, ".");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         T(test_runstore_create_makes_a_run),
@@ -626,6 +637,7 @@ int main(void) {
         T(test_runstore_set_state_and_end),
         T(test_runstore_null_writer),
         T(test_runstore_full_disk_keeps_the_first_failure),
+        cmocka_unit_test(test_runstore_store_of),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
