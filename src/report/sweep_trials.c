@@ -16,8 +16,9 @@
 #include "src/run/runstore.h"
 #include "src/run/study.h"
 
-/* A trial's state from its run's (st, in dir). */
-static void sweep_trial_state(StudyTrial *t, const char *dir, const RunStatus *st) {
+/* A trial's state from its run's (st, in dir), and into *test the run's
+ * test accuracy when it is done, else -1. */
+static void sweep_trial_state(StudyTrial *t, double *test, const char *dir, const RunStatus *st) {
     snprintf(t->run, sizeof t->run, "%s", dir);
     snprintf(t->started, sizeof t->started, "%s", st->started);
     switch (st->state) {
@@ -37,12 +38,13 @@ static void sweep_trial_state(StudyTrial *t, const char *dir, const RunStatus *s
         break;
     }
     if (t->state != TRIAL_RUNNING) snprintf(t->ended, sizeof t->ended, "%s", st->updated);
+    *test = t->state == TRIAL_COMPLETE ? runstatus_test_accuracy(st) : -1;
 }
 
 /* Candidate c's trial from its run's status (st, in dir) at the plan's rungs. */
-static void sweep_trial_run(StudyTrial *t, const char *dir, const RunStatus *st,
+static void sweep_trial_run(StudyTrial *t, double *test, const char *dir, const RunStatus *st,
                             const HalvingPlan *plan) {
-    sweep_trial_state(t, dir, st);
+    sweep_trial_state(t, test, dir, st);
     for (int k = 0; k < plan->n_rungs; k++) {
         if (plan->iter[k] > st->iter) break;
         HalvingScore sc = runstore_heldout_score(dir, plan->iter[k]);
@@ -53,8 +55,8 @@ static void sweep_trial_run(StudyTrial *t, const char *dir, const RunStatus *st,
     }
 }
 
-Status sweep_trials_halving(const char *runs_dir, const char *id, Preset *p, StudyTrial *t, int cap,
-                            int *n, AshaRungs *rungs, Error *err) {
+Status sweep_trials_halving(const char *runs_dir, const char *id, Preset *p, StudyTrial *t,
+                            double *test, int cap, int *n, AshaRungs *rungs, Error *err) {
     Status s = halving_sweep_load(runs_dir, id, p, err);
     if (s) return s;
     HalvingPlan plan;
@@ -67,6 +69,7 @@ Status sweep_trials_halving(const char *runs_dir, const char *id, Preset *p, Stu
         StudyTrial *x = &t[c];
         Preset one;
         memset(x, 0, sizeof *x);
+        test[c] = -1;
         x->n_x = p->sweep.n_keys;
         x->seed = p->solver.random_seed;
         x->state = TRIAL_WAITING;
@@ -79,7 +82,7 @@ Status sweep_trials_halving(const char *runs_dir, const char *id, Preset *p, Stu
         for (int c = 0; c < *n; c++) {
             RunStatus st;
             if (dirs[c][0] && runstore_read_status(dirs[c], &st, NULL) == ST_OK)
-                sweep_trial_run(&t[c], dirs[c], &st, &plan);
+                sweep_trial_run(&t[c], &test[c], dirs[c], &st, &plan);
         }
     free(dirs);
     return s;
@@ -304,7 +307,8 @@ static Status sweep_trials_named(SweepTrials *s, const char *runs_dir, const cha
     snprintf(path, sizeof path, "%s/preset.ini", r.n ? r.dir[0] : "");
     if (!st) st = preset_load(s->preset, path, err);
     if (!st) st = named_runs_sweep(&r, s->preset, name, err);
-    if (!st && !(s->trials = calloc((size_t)r.n, sizeof *s->trials)))
+    if (!st && (!(s->trials = calloc((size_t)r.n, sizeof *s->trials)) ||
+                !(s->test = malloc(sizeof *s->test * (size_t)r.n))))
         st = error_set(err, ST_NOMEM, "out of memory reading %s", name);
     if (!st) {
         s->n = r.n;
@@ -319,7 +323,7 @@ static Status sweep_trials_named(SweepTrials *s, const char *runs_dir, const cha
             for (int j = 0; j < nk; j++) t->x[j] = label_key_point(&r.key[j], value[j]);
             snprintf(t->params, sizeof t->params, "%s", r.st[from].sweep);
             t->seed = s->preset->solver.random_seed;
-            sweep_trial_state(t, r.dir[from], &r.st[from]);
+            sweep_trial_state(t, &s->test[i], r.dir[from], &r.st[from]);
             t->iter[0] = r.st[from].iter;
             if (r.st[from].best_accuracy >= 0) {
                 t->asha.reported[0] = 1;
@@ -337,10 +341,19 @@ static Status sweep_trials_asha(SweepTrials *s, const char *runs_dir, const char
     Status st = study_open(&study, runs_dir, id, s->preset, err);
     if (st) return st;
     if (!(st = study_read(&study, err))) {
-        if (!(s->trials = calloc((size_t)(study.n ? study.n : 1), sizeof *s->trials)))
+        size_t n = (size_t)(study.n ? study.n : 1);
+        if (!(s->trials = calloc(n, sizeof *s->trials)) || !(s->test = malloc(sizeof *s->test * n)))
             st = error_set(err, ST_NOMEM, "out of memory reading %s", id);
         else
             memcpy(s->trials, study.trials, sizeof *s->trials * (size_t)study.n), s->n = study.n;
+        for (int i = 0; !st && i < s->n; i++) { /* the journal has no test figures: the runs do */
+            RunStatus rs;
+            const StudyTrial *t = &s->trials[i];
+            s->test[i] = t->state == TRIAL_COMPLETE && t->run[0] &&
+                                 runstore_read_status(t->run, &rs, NULL) == ST_OK
+                             ? runstatus_test_accuracy(&rs)
+                             : -1;
+        }
         const Preset *p = s->preset;
         asha_rungs(&s->rungs, p->sweep.min_iter, p->sweep.eta, p->solver.max_iter);
     }
@@ -362,24 +375,15 @@ Status sweep_trials_load(SweepTrials *s, const char *runs_dir, const char *id, E
     } else if (snprintf(path, sizeof path, "%s/halving/%s/preset.ini", runs_dir, id),
                fileio_exists(path)) {
         s->kind = SWEEP_TRIALS_HALVING;
-        if (!(s->trials = calloc(STUDY_TRIALS_MAX, sizeof *s->trials)))
+        if (!(s->trials = calloc(STUDY_TRIALS_MAX, sizeof *s->trials)) ||
+            !(s->test = malloc(sizeof *s->test * STUDY_TRIALS_MAX)))
             st = error_set(err, ST_NOMEM, "out of memory reading %s", id);
         else
-            st = sweep_trials_halving(runs_dir, id, s->preset, s->trials, STUDY_TRIALS_MAX, &s->n,
-                                      &s->rungs, err);
+            st = sweep_trials_halving(runs_dir, id, s->preset, s->trials, s->test, STUDY_TRIALS_MAX,
+                                      &s->n, &s->rungs, err);
     } else {
         s->kind = SWEEP_TRIALS_RUNS;
         st = sweep_trials_named(s, runs_dir, id, err);
-    }
-    if (!st && !(s->test = malloc(sizeof *s->test * (size_t)(s->n ? s->n : 1))))
-        st = error_set(err, ST_NOMEM, "out of memory reading %s", id);
-    for (int i = 0; !st && i < s->n; i++) {
-        RunStatus rs;
-        const StudyTrial *t = &s->trials[i];
-        s->test[i] = t->state == TRIAL_COMPLETE && t->run[0] &&
-                             runstore_read_status(t->run, &rs, NULL) == ST_OK
-                         ? runstatus_test_accuracy(&rs)
-                         : -1;
     }
     if (st) sweep_trials_free(s);
     return st;

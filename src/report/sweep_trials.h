@@ -57,9 +57,10 @@ void sweep_trials_free(SweepTrials *s);
 const char *sweep_trials_kind_name(SweepTrialsKind kind);
 
 /* Halving sweep id under runs_dir: its preset into p, its candidates into
- * t (cap of them at most; *n), its rungs' iterations into rungs. ST_IO
- * when there is no such sweep or the store cannot be read. */
-Status sweep_trials_halving(const char *runs_dir, const char *id, Preset *p, StudyTrial *t, int cap,
-                            int *n, AshaRungs *rungs, Error *err);
+ * t and their runs' test accuracies into test (-1 where not done; cap of
+ * them at most; *n), its rungs' iterations into rungs. ST_IO when there is
+ * no such sweep or the store cannot be read. */
+Status sweep_trials_halving(const char *runs_dir, const char *id, Preset *p, StudyTrial *t,
+                            double *test, int cap, int *n, AshaRungs *rungs, Error *err);
 
 #endif
