@@ -32,16 +32,21 @@ objdir=${1:-} # the build's object folder (build/release), for the circle check
 [ -z "$objdir" ] || objdir=$(cd "$objdir" && pwd)
 cd "$(dirname "$0")/../.." || exit 2
 
+# src/'s layers, lowest first: each may include the ones before it (and
+# engine), the two front ends (ui, src/cli) all of them.
+src_layers="src/preset src/search src/run src/report src/plot"
+
 allowed() { # folder -> the folders it may include from (prefixes)
     case $1 in
-    .) echo "ui src/cli src/preset src/search src/run src/report src/plot engine" ;;
-    ui) echo "src/preset src/search src/run src/report src/plot engine" ;;
-    src/cli) echo "src/preset src/search src/run src/report src/plot engine" ;;
-    src/plot) echo "src/preset src/search src/run src/report engine" ;;
-    src/report) echo "src/preset src/search src/run engine" ;;
-    src/run) echo "src/preset src/search engine" ;;
-    src/search) echo "src/preset engine" ;;
-    src/preset) echo "engine" ;;
+    .) echo "ui src/cli $src_layers engine" ;;
+    ui | src/cli) echo "$src_layers engine" ;;
+    src/*)
+        if [[ " $src_layers " == *" $1 "* ]]; then
+            echo "${src_layers%%"$1"*}engine" # the layers before it
+        else
+            echo UNKNOWN
+        fi
+        ;;
     engine/train) echo "engine/base engine/io engine/nn engine/data" ;;
     engine/synth) echo "engine/base engine/io engine/data" ;;
     engine/data) echo "engine/base engine/io" ;;

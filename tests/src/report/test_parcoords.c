@@ -16,6 +16,20 @@ static const char *cell(const TextGrid *g, int x, int y) {
     return textgrid_at(g, x, y)->ch;
 }
 
+/* A cell a drawing must show: its text at column x, row y. */
+typedef struct CellWant {
+    int x, y;
+    const char *ch;
+} CellWant;
+
+/* Fails the test unless each of the n cells in want shows its text. */
+static void expect_cells(const TextGrid *g, const CellWant *want, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cell(g, want[i].x, want[i].y), want[i].ch) != 0)
+            fail_msg("cell (%d, %d): '%s', want '%s'", want[i].x, want[i].y,
+                     cell(g, want[i].x, want[i].y), want[i].ch);
+}
+
 static void axes3(ParcoordsAxis *ax) {
     const char *names[] = {"a", "b", "c"};
     for (int i = 0; i < 3; i++) {
@@ -47,15 +61,15 @@ static void test_parcoords_draws_axes_and_lines(void **state) {
     int order[3] = {0, 1, 2};
     TextGrid g;
     draw(&g, ax, order, 1, lines, 2);
-    assert_string_equal(cell(&g, 6, 0), "a");
-    assert_string_equal(cell(&g, 19, 0), "[");
-    assert_string_equal(cell(&g, 20, 0), "b");
-    assert_string_equal(cell(&g, 21, 0), "]");
+    /* The names (b's in brackets), "hi" centred on column 6 and c's "lo";
+     * b's axis: rows 3 and 4 (places 0.7, 0.5) within the brush, heavy;
+     * row 5 (0.3) plain; a's axis plain */
+    static const CellWant want[] = {{6, 0, "a"},  {19, 0, "["}, {20, 0, "b"}, {21, 0, "]"},
+                                    {33, 0, "c"}, {5, 1, "h"},  {6, 1, "i"},  {32, 7, "l"},
+                                    {20, 3, "#"}, {20, 4, "#"}, {20, 5, "|"}, {6, 4, "|"}};
+    expect_cells(&g, want, sizeof want / sizeof want[0]);
     assert_int_equal(textgrid_at(&g, 20, 0)->style, PARCOORDS_STYLE_SELECTED);
-    assert_string_equal(cell(&g, 33, 0), "c");
-    assert_string_equal(cell(&g, 5, 1), "h"); /* "hi" centred on column 6 */
-    assert_string_equal(cell(&g, 6, 1), "i");
-    assert_string_equal(cell(&g, 32, 7), "l");
+    assert_int_equal(textgrid_at(&g, 20, 3)->style, PARCOORDS_STYLE_BRUSH);
     for (int x = 6; x <= 33; x++) { /* the best line along the top, in its mark */
         assert_string_equal(cell(&g, x, 2), "*");
         assert_int_equal(textgrid_at(&g, x, 2)->style, PARCOORDS_STYLE_BEST);
@@ -66,13 +80,6 @@ static void test_parcoords_draws_axes_and_lines(void **state) {
         if (strcmp(cell(&g, x, 6), " ") == 0) gaps++;
     }
     assert_true(dots >= 12 && gaps >= 12);
-    /* b's axis: rows 3 and 4 (places 0.7, 0.5) within the brush, heavy;
-     * row 5 (0.3) plain; a's axis plain */
-    assert_string_equal(cell(&g, 20, 3), "#");
-    assert_int_equal(textgrid_at(&g, 20, 3)->style, PARCOORDS_STYLE_BRUSH);
-    assert_string_equal(cell(&g, 20, 4), "#");
-    assert_string_equal(cell(&g, 20, 5), "|");
-    assert_string_equal(cell(&g, 6, 4), "|");
     textgrid_fini(&g);
 }
 
@@ -83,10 +90,8 @@ static void test_parcoords_reorders_and_says_too_small(void **state) {
     int order[3] = {2, 0, 1}; /* c first */
     TextGrid g;
     draw(&g, ax, order, 0, NULL, 0);
-    assert_string_equal(cell(&g, 5, 0), "[");
-    assert_string_equal(cell(&g, 6, 0), "c");
-    assert_string_equal(cell(&g, 20, 0), "a");
-    assert_string_equal(cell(&g, 33, 0), "b");
+    static const CellWant want[] = {{5, 0, "["}, {6, 0, "c"}, {20, 0, "a"}, {33, 0, "b"}};
+    expect_cells(&g, want, sizeof want / sizeof want[0]);
     textgrid_clear(&g);
     parcoords_render(&g, 0, 0, 11, 8, ax, order, 3, 0, NULL, 0, CHART_ASCII);
     assert_string_equal(cell(&g, 0, 0), "(");
