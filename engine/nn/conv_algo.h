@@ -59,5 +59,9 @@ struct ConvAlgo {
 extern const ConvAlgo conv_im2col_algo;   /* conv_im2col.c: the reference, any shape */
 extern const ConvAlgo conv_winograd_algo; /* conv_winograd.c: F(4x4, 3x3), 3x3 pad 1 stride 1 */
 extern const ConvAlgo conv_direct_algo;   /* conv_direct.c: register-blocked, 3x3 pad 1 stride 1 */
+/* For tests: 1 makes the direct layers set up after it run the AVX2 kernels
+ * on a CPU that has AVX-512 too (0, the default: the best the CPU has).
+ * Not thread-safe; set it before building layers. */
+void conv_direct_cap_avx2(int on);
 
 #endif

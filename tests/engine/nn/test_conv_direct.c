@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/base/cpu.h"
 #include "engine/base/parallel.h"
+#include "engine/nn/conv_algo.h"
 #include "engine/nn/layer.h"
 #include "tests/lib/convcheck.h"
 #include "tests/lib/testutil.h"
@@ -45,8 +47,7 @@ static void test_direct_vgg16_width_1(void **state) {
 /* Planes of every small size, odd channel counts (a last block of fewer
  * than four), one row or one column, without the ReLU; a batch large
  * enough to run as several chunks of images. */
-static void test_direct_edges_and_chunks(void **state) {
-    (void)state;
+static void check_edges(void) {
     static const struct {
         int n, cin, cout, h, w;
     } cases[] = {{3, 5, 7, 7, 9}, {2, 16, 8, 1, 1}, {1, 4, 3, 2, 13},
@@ -60,38 +61,85 @@ static void test_direct_edges_and_chunks(void **state) {
     if (!(worst <= DIRECT_BOUND)) fail_msg("direct edges: relative error %.2e", worst);
 }
 
-/* One thread and two give the same bits: forward, dx, dW, db. */
-static void test_direct_threads_bit_identical(void **state) {
+static void test_direct_edges_and_chunks(void **state) {
     (void)state;
-    Shape in = {9, 16, 8, 8};
+    check_edges();
+}
+
+/* Side a (AVX-512 kernels unless avx2[0]) on one thread and side b (AVX2
+ * unless not avx2[1]) on threads[1], the same weights and inputs: forward
+ * and dx must be the same bits, and dW, db too when grads. */
+static void expect_same_bits(Shape in, int cout, const int avx2[2], const int threads[2],
+                             int grads) {
     ConvSide a, b;
-    convcheck_side_init(&a, "direct", in, 24, 1, NULL);
+    conv_direct_cap_avx2(avx2[0]);
+    convcheck_side_init(&a, "direct", in, cout, 1, NULL);
     Rng r;
     rng_seed(&r, 5);
     testutil_fill_normal(&a.l.params[0].value, &r, 0.2f);
     testutil_fill_normal(&a.l.params[1].value, &r, 0.2f);
-    convcheck_side_init(&b, "direct", in, 24, 1, &a.l);
+    conv_direct_cap_avx2(avx2[1]);
+    convcheck_side_init(&b, "direct", in, cout, 1, &a.l);
+    conv_direct_cap_avx2(0);
     Tensor x, dy;
     testutil_tensor(&x, in.n, in.c, in.h, in.w);
-    testutil_tensor(&dy, in.n, 24, in.h, in.w);
+    testutil_tensor(&dy, in.n, cout, in.h, in.w);
     testutil_fill_normal(&x, &r, 1.0f);
     testutil_fill_normal(&dy, &r, 1.0f);
     ConvSide *sides[2] = {&a, &b};
     for (int t = 0; t < 2; t++) {
-        parallel_set_threads(t + 1);
+        parallel_set_threads(threads[t]);
         layer_forward(&sides[t]->l, &x, &sides[t]->y, sides[t]->ws);
         layer_backward(&sides[t]->l, &x, &sides[t]->y, &dy, &sides[t]->dx, sides[t]->ws);
     }
     parallel_set_threads(1);
     assert_memory_equal(a.y.data, b.y.data, sizeof(float) * tensor_count(&a.y));
     assert_memory_equal(a.dx.data, b.dx.data, sizeof(float) * tensor_count(&a.dx));
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; grads && i < 2; i++)
         assert_memory_equal(a.l.params[i].grad.data, b.l.params[i].grad.data,
                             sizeof(float) * tensor_count(&a.l.params[i].grad));
     tensor_fini(&x);
     tensor_fini(&dy);
     convcheck_side_fini(&a);
     convcheck_side_fini(&b);
+}
+
+/* One thread and two give the same bits: forward, dx, dW, db; on a plane
+ * with zero rows between images and on a gapless one. */
+static void test_direct_threads_bit_identical(void **state) {
+    (void)state;
+    static const int best[2] = {0, 0}, threads[2] = {1, 2};
+    expect_same_bits((Shape){9, 16, 8, 8}, 24, best, threads, 1);
+    expect_same_bits((Shape){9, 16, 12, 10}, 24, best, threads, 1);
+}
+
+static int has_avx2(void) {
+    CpuFeatures f = cpu_detect();
+    return f.avx2 && f.fma;
+}
+
+/* The AVX2 kernels (run here on a CPU with AVX-512 too) against the
+ * reference, on the shapes the AVX-512 ones are checked on. */
+static void test_direct_avx2_against_reference(void **state) {
+    (void)state;
+    if (!has_avx2()) skip();
+    conv_direct_cap_avx2(1);
+    check_width(0.125f, 32, 6);
+    check_width(0.25f, 64, 1);
+    check_edges();
+    conv_direct_cap_avx2(0);
+}
+
+/* AVX-512 and AVX2 give the same forward and dx bits (the same fused
+ * multiply-adds in the same order); their weight gradients differ by
+ * rounding only (checked against the reference above). */
+static void test_direct_avx2_same_forward_bits(void **state) {
+    (void)state;
+    CpuFeatures f = cpu_detect();
+    if (!f.avx512 || !has_avx2()) skip();
+    static const int kernels[2] = {0, 1}, threads[2] = {2, 2};
+    expect_same_bits((Shape){5, 11, 4, 6}, 13, kernels, threads, 0);
+    expect_same_bits((Shape){3, 8, 12, 10}, 16, kernels, threads, 0);
 }
 
 /* A frozen layer adds no parameter gradient and still passes dx back;
@@ -148,6 +196,8 @@ int main(void) {
         cmocka_unit_test(test_direct_vgg16_width_1),
         cmocka_unit_test(test_direct_edges_and_chunks),
         cmocka_unit_test(test_direct_threads_bit_identical),
+        cmocka_unit_test(test_direct_avx2_against_reference),
+        cmocka_unit_test(test_direct_avx2_same_forward_bits),
         cmocka_unit_test(test_direct_frozen_and_accumulating),
         cmocka_unit_test(test_direct_gradcheck),
         cmocka_unit_test(test_direct_not_split),
