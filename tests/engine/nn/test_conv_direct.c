@@ -105,12 +105,15 @@ static void expect_same_bits(Shape in, int cout, const int avx2[2], const int th
 }
 
 /* One thread and two give the same bits: forward, dx, dW, db; on a plane
- * with zero rows between images and on a gapless one. */
+ * with zero rows between images and on a gapless one, and where the two
+ * split the weight gradients' input channels differently (12 -> 8: three
+ * parts on one thread, four on two). */
 static void test_direct_threads_bit_identical(void **state) {
     (void)state;
     static const int best[2] = {0, 0}, threads[2] = {1, 2};
     expect_same_bits((Shape){9, 16, 8, 8}, 24, best, threads, 1);
     expect_same_bits((Shape){9, 16, 12, 10}, 24, best, threads, 1);
+    expect_same_bits((Shape){5, 12, 6, 6}, 8, best, threads, 1);
 }
 
 static int has_avx2(void) {
