@@ -106,8 +106,8 @@ static void expect_same_bits(Shape in, int cout, const int avx2[2], const int th
 
 /* One thread and two give the same bits: forward, dx, dW, db; on a plane
  * with zero rows between images and on a gapless one, and where the two
- * split the weight gradients' input channels differently (12 -> 8: three
- * parts on one thread, four on two). */
+ * split the weight gradients' input channels differently (12 -> 8: one
+ * part on one thread, two on two). */
 static void test_direct_threads_bit_identical(void **state) {
     (void)state;
     static const int best[2] = {0, 0}, threads[2] = {1, 2};
