@@ -3,7 +3,6 @@
  */
 #include "src/report/sweep_trials.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,36 +180,11 @@ typedef struct NamedRuns {
     int n_keys;
 } NamedRuns;
 
-/* Run ids in the order they were made: as text, but a run of digits by
- * its value, so that one second's "<time>-g-2" comes before its
- * "<time>-g-10" (the store's list sorts them as text). */
-static int id_made_cmp(const void *pa, const void *pb) {
-    const char *a = *(char *const *)pa, *b = *(char *const *)pb;
-    while (*a && *b) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            while (*a == '0') a++;
-            while (*b == '0') b++;
-            size_t la = 0, lb = 0;
-            while (isdigit((unsigned char)a[la])) la++;
-            while (isdigit((unsigned char)b[lb])) lb++;
-            int c = la != lb ? (la < lb ? -1 : 1) : strncmp(a, b, la);
-            if (c) return c;
-            a += la, b += lb;
-        } else if (*a != *b) {
-            return (unsigned char)*a - (unsigned char)*b;
-        } else {
-            a++, b++;
-        }
-    }
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
 static Status named_runs_find(NamedRuns *r, const char *runs_dir, const char *name, Error *err) {
     char **ids;
     int n;
     Status s = runstore_list(runs_dir, &ids, &n, err);
     if (s) return s;
-    if (n) qsort(ids, (size_t)n, sizeof *ids, id_made_cmp);
     r->dir = calloc((size_t)n + 1, sizeof *r->dir);
     r->st = calloc((size_t)n + 1, sizeof *r->st);
     if (!r->dir || !r->st) {

@@ -17,6 +17,7 @@
  */
 #include "src/run/runstore.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
 #include <errno.h>
@@ -204,8 +205,25 @@ Status runstore_read_metrics(const char *run_dir, RunRow **rows, int *n, Error *
 
 /* --- listing ----------------------------------------------------------------------- */
 
-static int runstore_cmp(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+int runstore_id_cmp(const void *pa, const void *pb) {
+    const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            while (*a == '0') a++;
+            while (*b == '0') b++;
+            size_t la = 0, lb = 0;
+            while (isdigit((unsigned char)a[la])) la++;
+            while (isdigit((unsigned char)b[lb])) lb++;
+            int c = la != lb ? (la < lb ? -1 : 1) : strncmp(a, b, la);
+            if (c) return c;
+            a += la, b += lb;
+        } else if (*a != *b) {
+            return (unsigned char)*a - (unsigned char)*b;
+        } else {
+            a++, b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
 }
 
 Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err) {
@@ -246,7 +264,7 @@ Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err) {
         *n = 0;
         return s;
     }
-    if (*n) qsort(*ids, (size_t)*n, sizeof(char *), runstore_cmp);
+    if (*n) qsort(*ids, (size_t)*n, sizeof(char *), runstore_id_cmp);
     return ST_OK;
 }
 

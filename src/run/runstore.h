@@ -61,9 +61,14 @@ HalvingScore runstore_heldout_score(const char *run_dir, int iter);
 /* "<array job id>_<task id>" into out when this process is a Slurm array
  * task (the environment sbatch gives it), else "": status.ini's slurm. */
 void runstore_slurm_task(char *out, size_t cap);
-/* Run ids under runs_dir, sorted (oldest first), malloc'd; free with
- * runstore_free_list. A directory without status.ini is not a run. */
+/* Run ids under runs_dir in the order they were made (oldest first,
+ * runstore_id_cmp), malloc'd; free with runstore_free_list. A directory
+ * without status.ini is not a run. */
 Status runstore_list(const char *runs_dir, char ***ids, int *n, Error *err);
+/* qsort's order of two run ids (char * each) as they were made: as text,
+ * but a run of digits by its value, so that one second's "<time>-g-2"
+ * comes before its "<time>-g-10". */
+int runstore_id_cmp(const void *a, const void *b);
 void runstore_free_list(char **ids, int n);
 /* The latest run of each candidate 0..n-1 of sweep id (status.ini's
  * halving and candidate: a halving sweep's or an asha study's) into

@@ -340,20 +340,24 @@ static void test_runstore_list_and_resolve(void **state) {
     assert_int_equal(runstore_list(s->runs, &ids, &n, &err), ST_OK);
     assert_int_equal(n, 0);
     assert_null(ids);
-    static const char *const names[] = {"20260102-000000-b", "20250101-000000-a",
-                                        "20260102-000000-a", ".hidden", "halving"};
+    static const char *const names[] = {
+        "20260102-000000-b",   "20250101-000000-a",   "20260102-000000-a", "20260102-000000-g-10",
+        "20260102-000000-g-2", "20260102-000000-g-9", ".hidden",           "halving"};
     assert_int_equal(mkdir(s->runs, 0777), 0);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 8; i++) {
         char dir[600];
         snprintf(dir, sizeof dir, "%s/%s", s->runs, names[i]);
         assert_int_equal(mkdir(dir, 0777), 0);
-        if (i < 4) write_status(dir, RUN_DONE, 1, ""); /* halving/ is no run */
+        if (i < 7) write_status(dir, RUN_DONE, 1, ""); /* halving/ is no run */
     }
     assert_int_equal(runstore_list(s->runs, &ids, &n, &err), ST_OK);
-    assert_int_equal(n, 3); /* sorted, oldest first; no dot files */
-    assert_string_equal(ids[0], "20250101-000000-a");
-    assert_string_equal(ids[1], "20260102-000000-a");
-    assert_string_equal(ids[2], "20260102-000000-b");
+    /* in the order made, oldest first (one second's -g-2 before its -g-10);
+     * no dot files */
+    static const char *const want_order[] = {"20250101-000000-a",   "20260102-000000-a",
+                                             "20260102-000000-b",   "20260102-000000-g-2",
+                                             "20260102-000000-g-9", "20260102-000000-g-10"};
+    assert_int_equal(n, 6);
+    for (int i = 0; i < n; i++) assert_string_equal(ids[i], want_order[i]);
     runstore_free_list(ids, n);
     runstore_free_list(NULL, 0);
 
