@@ -36,6 +36,8 @@ void app_destroy(App *a) {
     free(a->slurm.tasks);
     free(a->slurm.gone);
     monitor_state_fini(&a->monitor);
+    sweep_trials_cache_free(&a->study.sweep);
+    sweep_trials_cache_free(&a->grid.sweep);
     free(a);
 }
 

@@ -78,14 +78,14 @@ static int map_style(int s) {
 /* "what mattered" (mattered.h): fANOVA's shares where the sweep's trials
  * allow, else the range of the mean best accuracy per key and why. */
 static void grid_importance(App *a, const GridData *d, TextGrid *g, int y) {
-    SweepTrials s;
     StudyImportance imp = {0};
     char line[2300] = "";
-    if (sweep_trials_load(&s, a->runs_dir, d->name, NULL) == ST_OK) {
-        study_importance_cached(&a->grid.importance, &s.preset->sweep, s.trials, s.n, &s.rungs,
+    const SweepTrials *s =
+        sweep_trials_cached(&a->grid.sweep, a->runs_dir, d->name, a->runs_loaded_at, NULL);
+    if (s) {
+        study_importance_cached(&a->grid.importance, &s->preset->sweep, s->trials, s->n, &s->rungs,
                                 &imp, NULL);
-        mattered_fanova(&s.preset->sweep, &imp, line, sizeof line);
-        sweep_trials_free(&s);
+        mattered_fanova(&s->preset->sweep, &imp, line, sizeof line);
     }
     if (!imp.ranked) {
         const char *labels[GRID_MAX];

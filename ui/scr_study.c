@@ -34,8 +34,8 @@
 enum { STUDY_TABLE_MIN = 3 };
 
 typedef struct StudyData {
-    SweepTrials s;
-    int n_axes; /* the swept keys, then held-out and test */
+    const SweepTrials *s; /* the Study state's cache's */
+    int n_axes;           /* the swept keys, then held-out and test */
     ParcoordsAxis axes[STUDY_AXES_MAX];
     double *pos;  /* s.n x n_axes places (NaN: none) */
     double *held; /* per trial: held-out accuracy at its furthest rung (-1) */
@@ -46,7 +46,6 @@ typedef struct StudyData {
 } StudyData;
 
 static void study_data_free(StudyData *d) {
-    sweep_trials_free(&d->s);
     free(d->pos);
     free(d->held);
     free(d->rows);
@@ -81,7 +80,7 @@ static double accuracy_place(const StudyData *d, double v) {
 
 /* The value at place t of axis id, as text. */
 static void study_axis_text(const StudyData *d, int id, double t, char *buf, size_t cap) {
-    const PresetSweep *sw = &d->s.preset->sweep;
+    const PresetSweep *sw = &d->s->preset->sweep;
     if (id < sw->n_keys)
         study_axis_label(&sw->keys[id], t, buf, cap);
     else
@@ -100,7 +99,7 @@ static void study_brush_text(const StudyData *d, int id, char *buf, size_t cap) 
 }
 
 static void study_axes(StudyData *d, const StudyState *st) {
-    const PresetSweep *sw = &d->s.preset->sweep;
+    const PresetSweep *sw = &d->s->preset->sweep;
     for (int j = 0; j < d->n_axes; j++) {
         ParcoordsAxis *ax = &d->axes[j];
         memset(ax, 0, sizeof *ax);
@@ -127,12 +126,12 @@ static int study_load(App *a, StudyData *d) {
     char id[256];
     if (study_pick(a, id, sizeof id)) return -1;
     Error err = {0};
-    if (sweep_trials_load(&d->s, a->runs_dir, id, &err)) {
+    if (!(d->s = sweep_trials_cached(&a->study.sweep, a->runs_dir, id, a->runs_loaded_at, &err))) {
         app_message(a, 1, "Study: %s", err.msg);
         return -1;
     }
-    const PresetSweep *sw = &d->s.preset->sweep;
-    int n = d->s.n;
+    const PresetSweep *sw = &d->s->preset->sweep;
+    int n = d->s->n;
     d->n_axes = sw->n_keys + 2;
     StudyState *st = &a->study;
     if (strcmp(st->id, id) != 0 || st->n_axes != d->n_axes) study_state_reset(st, id, d->n_axes);
@@ -140,19 +139,19 @@ static int study_load(App *a, StudyData *d) {
     d->held = calloc((size_t)n + 1, sizeof *d->held);
     d->rows = calloc((size_t)n + 1, sizeof *d->rows);
     if (!d->pos || !d->held || !d->rows) return -1;
-    if (study_report_scores(&d->s, d->held, &d->best, &d->lo, &d->hi)) return -1;
+    if (study_report_scores(d->s, d->held, &d->best, &d->lo, &d->hi)) return -1;
     study_axes(d, st);
     for (int i = 0; i < n; i++) {
         double *p = d->pos + (size_t)i * (size_t)d->n_axes;
         for (int j = 0; j < sw->n_keys; j++)
-            p[j] = j < d->s.trials[i].n_x ? study_axis_position(&sw->keys[j], d->s.trials[i].x[j])
-                                          : NAN;
+            p[j] = j < d->s->trials[i].n_x ? study_axis_position(&sw->keys[j], d->s->trials[i].x[j])
+                                           : NAN;
         p[sw->n_keys] = accuracy_place(d, d->held[i]);
-        p[sw->n_keys + 1] = accuracy_place(d, d->s.test[i]);
+        p[sw->n_keys + 1] = accuracy_place(d, d->s->test[i]);
     }
     int *order = malloc(sizeof *order * (size_t)(n + 1));
     if (!order) return -1;
-    study_report_order(&d->s, order);
+    study_report_order(d->s, order);
     for (int k = 0; k < n; k++)
         if (parcoords_kept(d->axes, d->n_axes, d->pos + (size_t)order[k] * (size_t)d->n_axes))
             d->rows[d->n_rows++] = order[k];
@@ -217,12 +216,12 @@ static void study_table(App *a, const StudyData *d, TextGrid *g, int y, int h) {
     static const char *const states[] = {"running", "waiting", "failed", "complete"};
     for (int r = 0; r < rows && first + r < d->n_rows; r++) {
         int i = d->rows[first + r];
-        const StudyTrial *t = &d->s.trials[i];
-        int top = asha_top_rung(&t->asha, &d->s.rungs);
+        const StudyTrial *t = &d->s->trials[i];
+        int top = asha_top_rung(&t->asha, &d->s->rungs);
         char held[16], test[16], rung[16];
         study_percent(held, sizeof held, d->held[i]);
-        study_percent(test, sizeof test, d->s.test[i]);
-        snprintf(rung, sizeof rung, "%d/%d", top + 1, d->s.rungs.n_rungs);
+        study_percent(test, sizeof test, d->s->test[i]);
+        snprintf(rung, sizeof rung, "%d/%d", top + 1, d->s->rungs.n_rungs);
         int style = first + r == a->study.sel ? ST_SELECTED : trial_dim(t) ? ST_DIM : 0;
         char params[JOURNAL_PARAMS_MAX];
         short_params(t->params, params, sizeof params);
@@ -240,10 +239,10 @@ static void study_parallel(App *a, const StudyData *d, TextGrid *g, int y, int h
         for (int r = 0; r < d->n_rows; r++) {
             int i = d->rows[r];
             lines[r].pos = d->pos + (size_t)i * (size_t)d->n_axes;
-            lines[r].style = i == d->best                 ? PARCOORDS_STYLE_BEST
-                             : i == sel                   ? PARCOORDS_STYLE_SELECTED
-                             : trial_dim(&d->s.trials[i]) ? PARCOORDS_STYLE_DIM
-                                                          : PARCOORDS_STYLE_LINE;
+            lines[r].style = i == d->best                  ? PARCOORDS_STYLE_BEST
+                             : i == sel                    ? PARCOORDS_STYLE_SELECTED
+                             : trial_dim(&d->s->trials[i]) ? PARCOORDS_STYLE_DIM
+                                                           : PARCOORDS_STYLE_LINE;
         }
         parcoords_render(&pg, 0, 0, g->w, ph, d->axes, a->study.order, d->n_axes, a->study.axis,
                          lines, d->n_rows, study_glyphs(a));
@@ -260,7 +259,7 @@ static void study_parallel(App *a, const StudyData *d, TextGrid *g, int y, int h
 /* The key of the selected axis (the first key when an accuracy is selected). */
 static int study_slice_key(const App *a, const StudyData *d) {
     int id = a->study.order[a->study.axis];
-    return id < d->s.preset->sweep.n_keys ? id : 0;
+    return id < d->s->preset->sweep.n_keys ? id : 0;
 }
 
 static int slice_map(int s) {
@@ -268,9 +267,9 @@ static int slice_map(int s) {
 }
 
 static void study_slice(App *a, const StudyData *d, TextGrid *g, int y, int h) {
-    const PresetSweep *sw = &d->s.preset->sweep;
+    const PresetSweep *sw = &d->s->preset->sweep;
     if (!sw->n_keys) return;
-    int key = study_slice_key(a, d), n = d->s.n;
+    int key = study_slice_key(a, d), n = d->s->n;
     const SweepKey *k = &sw->keys[key];
     double *xs = calloc((size_t)(3 * n) + 1, sizeof *xs),
            *ys = calloc((size_t)(3 * n) + 1, sizeof *ys);
@@ -279,8 +278,8 @@ static void study_slice(App *a, const StudyData *d, TextGrid *g, int y, int h) {
         int m[3] = {0}; /* complete, best, dim */
         for (int i = 0; i < n; i++) {
             if (d->held[i] < 0) continue;
-            int c = i == d->best ? 1 : trial_dim(&d->s.trials[i]) ? 2 : 0;
-            xs[c * n + m[c]] = d->s.trials[i].x[key];
+            int c = i == d->best ? 1 : trial_dim(&d->s->trials[i]) ? 2 : 0;
+            xs[c * n + m[c]] = d->s->trials[i].x[key];
             ys[c * n + m[c]++] = 100 * d->held[i];
         }
         ChartSeries s[3] = {{.x = xs,
@@ -332,12 +331,12 @@ static void study_slice(App *a, const StudyData *d, TextGrid *g, int y, int h) {
 }
 
 static void study_history(App *a, const StudyData *d, TextGrid *g, int y, int h) {
-    int n = d->s.n;
+    int n = d->s->n;
     double *best = calloc((size_t)n + 1, sizeof *best), *xs = calloc((size_t)n + 1, sizeof *xs);
     double *ys = calloc((size_t)n + 1, sizeof *ys), *it = calloc((size_t)n + 1, sizeof *it);
     long *spent = calloc((size_t)n + 1, sizeof *spent);
     if (best && xs && ys && it && spent) {
-        study_report_history(&d->s, best, spent);
+        study_report_history(d->s, best, spent);
         int m = 0;
         for (int i = 0; i < n; i++)
             if (best[i] >= 0) xs[m] = i, it[m] = (double)spent[i], ys[m++] = 100 * best[i];
@@ -366,8 +365,8 @@ static void study_history(App *a, const StudyData *d, TextGrid *g, int y, int h)
 static void study_importance_view(App *a, const StudyData *d, TextGrid *g, int y, int h) {
     StudyImportance imp;
     Error err = {0};
-    const PresetSweep *sw = &d->s.preset->sweep;
-    if (study_importance_cached(&a->study.importance, sw, d->s.trials, d->s.n, &d->s.rungs, &imp,
+    const PresetSweep *sw = &d->s->preset->sweep;
+    if (study_importance_cached(&a->study.importance, sw, d->s->trials, d->s->n, &d->s->rungs, &imp,
                                 &err)) {
         textgrid_text(g, 0, y, err.msg, ST_ERROR);
         return;
@@ -379,7 +378,7 @@ static void study_importance_view(App *a, const StudyData *d, TextGrid *g, int y
     }
     textgrid_printf(g, 0, y, ST_HEADER,
                     "importance: fANOVA over the %d trials scored at rung %d (%d iterations)",
-                    imp.n_trials, imp.rung + 1, d->s.rungs.iter[imp.rung]);
+                    imp.n_trials, imp.rung + 1, d->s->rungs.iter[imp.rung]);
     textgrid_printf(g, 0, y + 1, ST_DIM,
                     "share of the variance of their held-out accuracy; out-of-bag R^2 %.2f",
                     imp.oob_r2);
@@ -412,7 +411,7 @@ static void study_draw(App *a, TextGrid *g) {
     }
     static const char *const views[] = {"parallel coordinates", "slice", "history", "importance"};
     textgrid_printf(g, 0, 0, ST_TITLE, "Study: %s, %d of %d trials; %s %s", views[a->study.view],
-                    d.n_rows, d.s.n, sweep_trials_kind_name(d.s.kind), d.s.id);
+                    d.n_rows, d.s->n, sweep_trials_kind_name(d.s->kind), d.s->id);
     int h = g->h - 1;
     switch (a->study.view) {
     case STUDY_VIEW_PARALLEL:
@@ -523,7 +522,7 @@ static void study_next_view(App *a) {
 static void study_open(App *a) {
     StudyData d;
     if (study_load(a, &d) == 0 && a->study.sel < d.n_rows) {
-        const StudyTrial *t = &d.s.trials[d.rows[a->study.sel]];
+        const StudyTrial *t = &d.s->trials[d.rows[a->study.sel]];
         if (t->run[0])
             app_watch(a, t->run);
         else
@@ -550,8 +549,8 @@ static void study_picture(App *a) {
         o.brushed = 1;
         for (int i = 0; i < d.n_axes; i++)
             o.order[i] = a->study.order[i], o.lo[i] = a->study.lo[i], o.hi[i] = a->study.hi[i];
-        if (app_plot_path(a, d.s.id, fig_study_kind_name(o.kind), path, sizeof path) == 0) {
-            if (fig_study_write(path, &d.s, &o, &err))
+        if (app_plot_path(a, d.s->id, fig_study_kind_name(o.kind), path, sizeof path) == 0) {
+            if (fig_study_write(path, d.s, &o, &err))
                 app_message(a, 1, "not written: %s", err.msg);
             else
                 app_message(a, 0, "wrote %s", path);

@@ -9,6 +9,7 @@
 
 #include "src/preset/preset.h"
 #include "src/report/study_importance.h"
+#include "src/report/sweep_trials.h"
 
 /* An axis per swept key, then the held-out and the test accuracy. */
 enum { STUDY_AXES_MAX = PRESET_SWEEP_KEYS_MAX + 2 };
@@ -31,6 +32,7 @@ typedef struct StudyState {
     double hi[STUDY_AXES_MAX];
     int sel;                         /* the selected trial: a row of the kept ones, best first */
     StudyImportanceCache importance; /* the importance view's last forest */
+    SweepTrialsCache sweep;          /* the sweep as of the runs' last listing */
 } StudyState;
 
 #endif

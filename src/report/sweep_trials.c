@@ -370,6 +370,22 @@ void sweep_trials_free(SweepTrials *s) {
     s->preset = NULL, s->trials = NULL, s->test = NULL, s->n = 0;
 }
 
+const SweepTrials *sweep_trials_cached(SweepTrialsCache *c, const char *runs_dir, const char *id,
+                                       double stamp, Error *err) {
+    if (c->loaded && c->stamp == stamp && strcmp(c->id, id) == 0) return &c->s;
+    sweep_trials_cache_free(c);
+    if (sweep_trials_load(&c->s, runs_dir, id, err)) return NULL;
+    snprintf(c->id, sizeof c->id, "%s", id);
+    c->stamp = stamp;
+    c->loaded = 1;
+    return &c->s;
+}
+
+void sweep_trials_cache_free(SweepTrialsCache *c) {
+    if (c->loaded) sweep_trials_free(&c->s);
+    c->loaded = 0;
+}
+
 const char *sweep_trials_kind_name(SweepTrialsKind kind) {
     return kind == SWEEP_TRIALS_ASHA      ? "asha study"
            : kind == SWEEP_TRIALS_HALVING ? "halving sweep"

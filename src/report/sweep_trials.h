@@ -56,6 +56,26 @@ void sweep_trials_free(SweepTrials *s);
 /* "asha study", "halving sweep", "sweep". */
 const char *sweep_trials_kind_name(SweepTrialsKind kind);
 
+/* A screen's last sweep read: read again only when the sweep or the
+ * caller's stamp (when it last listed the store: App.runs_loaded_at)
+ * changes, so that redraws and keys between two listings do not read
+ * every run's status again. Zero it to start; free with
+ * sweep_trials_cache_free. */
+typedef struct SweepTrialsCache {
+    char id[256];
+    double stamp;
+    int loaded; /* s holds sweep id as of stamp */
+    SweepTrials s;
+} SweepTrialsCache;
+
+/* Sweep id under runs_dir as of stamp: c's copy when it is that one, else
+ * read (sweep_trials_load) and kept in c. NULL, with the reason in err,
+ * when it cannot be read (a failure is not kept: the next call reads
+ * again). The sweep stays c's. */
+const SweepTrials *sweep_trials_cached(SweepTrialsCache *c, const char *runs_dir, const char *id,
+                                       double stamp, Error *err);
+void sweep_trials_cache_free(SweepTrialsCache *c);
+
 /* Halving sweep id under runs_dir: its preset into p, its candidates into
  * t and their runs' test accuracies into test (-1 where not done; cap of
  * them at most; *n), its rungs' iterations into rungs. ST_IO when there is
