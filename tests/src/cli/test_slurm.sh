@@ -196,7 +196,7 @@ halving_sweep_as_workers() {
 asha_study_as_workers() {
     tiny_preset "$tmp/asha.ini" "$tmp/birds" 90 solver.test_interval=10 experiment.threads=1
     printf '[sweep]\nstrategy = asha\nsamples = 9\nmin_iter = 10\nsampler = tpe\n%s\n' \
-        'solver.base_lr = loguniform(1e-3, 1)' >> "$tmp/asha.ini"
+        'solver.base_lr = loguniform(1e-3, 0.03)' >> "$tmp/asha.ini"
     "$FINELAB" submit "$tmp/asha.ini" --runs-dir "$tmp/runs_asha" --max-parallel 3 --wait \
         > "$tmp/asha.out" 2>&1 || { cat "$tmp/asha.out" "$tmp/runs_asha"/slurm/*.out; return 1; }
     local j; j=$(ls "$tmp/runs_asha"/studies/*/journal.tsv) || return 1

@@ -18,7 +18,7 @@ lab_birds 3 6 || exit 1
 cd "$tmp" || exit 1
 tiny_preset p.ini birds 90 solver.test_interval=10 experiment.threads=1 experiment.name=o
 printf '[sweep]\nstrategy = asha\nsamples = 12\nmin_iter = 10\nsampler = tpe\n%s\n%s\n' \
-    'solver.base_lr = loguniform(1e-4, 1)' 'model.width = 0.0625, 0.125' >>p.ini
+    'solver.base_lr = loguniform(1e-4, 0.03)' 'model.width = 0.0625, 0.125' >>p.ini
 "$FINELAB" run p.ini --runs-dir r --progress 0 >run.log 2>&1 || { cat run.log; exit 1; }
 id=$(ls r/studies)
 

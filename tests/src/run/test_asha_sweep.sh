@@ -16,8 +16,12 @@ tmux_init asha
 lab_birds 3 6 || exit 1
 cd "$tmp" || exit 1
 tiny_preset p.ini birds 450 solver.test_interval=50 experiment.threads=1 experiment.name=asha
+# Rates up to 0.03: higher ones train this net at the edge of diverging,
+# and whether a trial's loss turns NaN then rests on the last bits of the
+# arithmetic (a kernel's rounding), which these tests are not about; a
+# failed trial makes the study's exit status 1.
 printf '[sweep]\nstrategy = asha\nsamples = 12\nmin_iter = 50\neta = 3\nsampler = tpe\n%s\n%s\n' \
-    'solver.base_lr = loguniform(1e-4, 1)' 'model.width = 0.0625, 0.125' >>p.ini
+    'solver.base_lr = loguniform(1e-4, 0.03)' 'model.width = 0.0625, 0.125' >>p.ini
 # Long trials (rung 0 is 600 iterations, most of a second; 60 in a
 # sanitizer build, as long) to stop and kill in.
 k=600
