@@ -47,7 +47,9 @@ stop_bg() {
 }
 cleanup() {
     stop_bg
-    [ -S "$tmp/tmux.sock" ] && tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null
+    # tmux_end, not only kill-server: a lab still running (an ASan build's
+    # leak check has hung at exit) would hold the mount and go on alone.
+    [ -S "$tmp/tmux.sock" ] && tmux_end
     # A lab tmux was just told to end may still hold the mount a moment.
     for _ in $(seq 50); do
         mountpoint -q "$mnt" || break
