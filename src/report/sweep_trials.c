@@ -372,10 +372,9 @@ void sweep_trials_free(SweepTrials *s) {
 
 const SweepTrials *sweep_trials_cached(SweepTrialsCache *c, const char *runs_dir, const char *id,
                                        double stamp, Error *err) {
-    if (c->loaded && c->stamp == stamp && strcmp(c->id, id) == 0) return &c->s;
+    if (c->loaded && c->stamp == stamp && strcmp(c->s.id, id) == 0) return &c->s;
     sweep_trials_cache_free(c);
     if (sweep_trials_load(&c->s, runs_dir, id, err)) return NULL;
-    snprintf(c->id, sizeof c->id, "%s", id);
     c->stamp = stamp;
     c->loaded = 1;
     return &c->s;

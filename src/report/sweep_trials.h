@@ -62,9 +62,8 @@ const char *sweep_trials_kind_name(SweepTrialsKind kind);
  * every run's status again. Zero it to start; free with
  * sweep_trials_cache_free. */
 typedef struct SweepTrialsCache {
-    char id[256];
     double stamp;
-    int loaded; /* s holds sweep id as of stamp */
+    int loaded; /* s holds sweep s.id as of stamp */
     SweepTrials s;
 } SweepTrialsCache;
 
