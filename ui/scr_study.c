@@ -139,7 +139,11 @@ static int study_load(App *a, StudyData *d) {
     d->held = calloc((size_t)n + 1, sizeof *d->held);
     d->rows = calloc((size_t)n + 1, sizeof *d->rows);
     if (!d->pos || !d->held || !d->rows) return -1;
-    if (study_report_scores(d->s, d->held, &d->best, &d->lo, &d->hi)) return -1;
+    int *order = malloc(sizeof *order * (size_t)(n + 1));
+    if (!order || study_report_scores(d->s, d->held, order, &d->best, &d->lo, &d->hi)) {
+        free(order);
+        return -1;
+    }
     study_axes(d, st);
     for (int i = 0; i < n; i++) {
         double *p = d->pos + (size_t)i * (size_t)d->n_axes;
@@ -149,9 +153,6 @@ static int study_load(App *a, StudyData *d) {
         p[sw->n_keys] = accuracy_place(d, d->held[i]);
         p[sw->n_keys + 1] = accuracy_place(d, d->s->test[i]);
     }
-    int *order = malloc(sizeof *order * (size_t)(n + 1));
-    if (!order) return -1;
-    study_report_order(d->s, order);
     for (int k = 0; k < n; k++)
         if (parcoords_kept(d->axes, d->n_axes, d->pos + (size_t)order[k] * (size_t)d->n_axes))
             d->rows[d->n_rows++] = order[k];

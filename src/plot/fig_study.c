@@ -46,7 +46,7 @@ static Status study_fig_init(StudyFig *f, const SweepTrials *s, Error *err) {
     memset(f, 0, sizeof *f);
     f->s = s;
     if (!(f->held = malloc(sizeof *f->held * (size_t)(s->n + 1))) ||
-        study_report_scores(s, f->held, &f->best, &f->lo, &f->hi))
+        study_report_scores(s, f->held, NULL, &f->best, &f->lo, &f->hi))
         return error_set(err, ST_NOMEM, "out of memory drawing study %s", s->id);
     return ST_OK;
 }

@@ -53,9 +53,10 @@ double study_report_held(const SweepTrials *s, int i, int *top) {
     return *top >= 0 ? s->trials[i].asha.score[*top].accuracy : -1;
 }
 
-int study_report_scores(const SweepTrials *s, double *held, int *best, double *lo, double *hi) {
-    int *order = malloc(sizeof *order * (size_t)(s->n + 1)), top;
-    if (!order) return -1;
+int study_report_scores(const SweepTrials *s, double *held, int *order, int *best, double *lo,
+                        double *hi) {
+    int *own = order ? NULL : malloc(sizeof *own * (size_t)(s->n + 1)), top;
+    if (!order && !(order = own)) return -1;
     double l = INFINITY, h = -INFINITY;
     for (int i = 0; i < s->n; i++) {
         held[i] = study_report_held(s, i, &top);
@@ -65,7 +66,7 @@ int study_report_scores(const SweepTrials *s, double *held, int *best, double *l
     }
     study_report_order(s, order);
     *best = s->n && held[order[0]] >= 0 ? order[0] : -1;
-    free(order);
+    free(own);
     if (!isfinite(l)) l = 0, h = 1;
     *lo = floor(l * 100) / 100;
     *hi = ceil(h * 100) / 100;

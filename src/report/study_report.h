@@ -38,12 +38,14 @@ void study_report_order(const SweepTrials *s, int *order);
 double study_report_held(const SweepTrials *s, int i, int *top);
 
 /* What a view of s (the Study screen's, a picture's) reads before it
- * draws: each trial's study_report_held into held (s->n), the best trial
+ * draws: each trial's study_report_held into held (s->n), the trials best
+ * first into order (s->n; NULL: not wanted), the best trial
  * (study_report_order's first, -1 when it has no score) into *best, and
  * the accuracy axes' range into *lo, *hi: every held-out and test
  * accuracy, out to whole percents (0 .. 1 when there is none). -1 when
  * out of memory. */
-int study_report_scores(const SweepTrials *s, double *held, int *best, double *lo, double *hi);
+int study_report_scores(const SweepTrials *s, double *held, int *order, int *best, double *lo,
+                        double *hi);
 
 /* The history: after trial i (in the order begun), the best held-out
  * accuracy at the last rung so far into best[i] (-1 before any) and the
